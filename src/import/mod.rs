@@ -1,0 +1,403 @@
+//! Reading ledger exports into memory, once, ready for the store. One module per source
+//! format; the format is detected from the content. Nothing here touches the database:
+//! a file is read and validated completely before anything is written.
+//!
+//! *Invariant:* every entry carries the file, line and byte offset it came from.
+
+mod reverie_csv;
+mod reverie_json;
+
+pub use reverie_csv::read_line_at;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+/// A format Reckon reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Reverie's "Export -> CSV" of the ledger page.
+    ReverieCsv,
+    /// Reverie's Open API ledger JSON, saved to a file.
+    ReverieJson,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::ReverieCsv => "reverie-csv",
+            Format::ReverieJson => "reverie-json",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "reverie-csv" | "csv" => Some(Format::ReverieCsv),
+            "reverie-json" | "json" => Some(Format::ReverieJson),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a file could not be imported. Every variant names the file; value errors name the line,
+/// column and field, what was found, what would be accepted and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read the file: {source}. Check the path and that Reckon may read it.")]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The content is neither a Reverie CSV nor a Reverie JSON export.
+    #[error("{path}:1:1: not a ledger export Reckon reads: {reason}. Export the ledger as CSV (Settings -> Billing -> Credit ledger -> Export) or save the Open API JSON, or name the format with --format.")]
+    UnknownFormat { path: PathBuf, reason: String },
+    /// A required column is absent from the CSV header.
+    #[error("{path}:{line}:1: the header has no {name:?} column (found: {found}). Add the column; the export's header is: Transaction ID, Date, Type, Description, Amount, Balance after, Character, Model.")]
+    MissingColumn { path: PathBuf, line: u64, name: &'static str, found: String },
+    /// A value that cannot be read.
+    #[error("{path}:{line}:{column}: {field} {value:?} cannot be read: expected {expected}. Correct that value in the file and import again; nothing from this import was stored.")]
+    BadValue {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        field: &'static str,
+        value: String,
+        expected: String,
+    },
+    /// The file's structure is broken (a row with the wrong number of fields, malformed JSON).
+    #[error("{path}:{line}:{column}: {problem}. {fix} Nothing from this import was stored.")]
+    Malformed { path: PathBuf, line: u64, column: u64, problem: String, fix: String },
+    /// The caller asked to stop.
+    #[error("import cancelled; nothing from this import was stored")]
+    Cancelled,
+    /// The store refused the write.
+    #[error("could not store the import: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl ImportError {
+    /// Whether the fault is in the input (as opposed to the machine or the caller).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ImportError::UnknownFormat { .. }
+                | ImportError::MissingColumn { .. }
+                | ImportError::BadValue { .. }
+                | ImportError::Malformed { .. }
+        )
+    }
+}
+
+/// Where a long job is; handed to a `ProgressSink`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress<'a> {
+    pub file: &'a Path,
+    pub file_index: usize,
+    pub files: usize,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub stage: Stage,
+}
+
+/// The phase of an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Reading,
+    Storing,
+    Done,
+}
+
+/// Receives progress and may stop the job by returning `Break`. The engine never decides where
+/// progress goes: the CLI draws a bar, the desktop forwards to its window.
+pub trait ProgressSink {
+    fn progress(&mut self, progress: &Progress<'_>) -> ControlFlow<()>;
+}
+
+/// Ignores progress and never cancels.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl ProgressSink for NoProgress {
+    fn progress(&mut self, _: &Progress<'_>) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// Small strings that repeat (types, descriptions, characters, models), stored once.
+#[derive(Debug, Default)]
+pub struct Labels {
+    ids: HashMap<Box<str>, u32>,
+    texts: Vec<Box<str>>,
+}
+
+impl Labels {
+    pub fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let id = self.texts.len() as u32;
+        self.texts.push(text.into());
+        self.ids.insert(text.into(), id);
+        id
+    }
+
+    pub fn text(&self, id: u32) -> &str {
+        &self.texts[id as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+}
+
+/// One entry as read from a file, before it has a row in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedEntry {
+    pub txn_id: Box<str>,
+    /// Unix microseconds, UTC.
+    pub ts: i64,
+    pub kind: u32,
+    pub description: u32,
+    /// Micro-credits.
+    pub amount: i64,
+    pub balance_after: i64,
+    pub character: Option<u32>,
+    pub model: Option<u32>,
+    pub line: u64,
+    pub offset: u64,
+}
+
+impl ParsedEntry {
+    /// A hash of everything but the source position: the same transaction exported twice hashes
+    /// the same; a rewritten one does not.
+    pub fn content_hash(&self, labels: &Labels) -> i64 {
+        content_hash(
+            self.ts,
+            labels.text(self.kind),
+            labels.text(self.description),
+            self.amount,
+            self.balance_after,
+            self.character.map(|c| labels.text(c)),
+            self.model.map(|m| labels.text(m)),
+        )
+    }
+}
+
+/// The content hash of an entry's fields; see `ParsedEntry::content_hash`.
+pub fn content_hash(
+    ts: i64,
+    kind: &str,
+    description: &str,
+    amount: i64,
+    balance_after: i64,
+    character: Option<&str>,
+    model: Option<&str>,
+) -> i64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&ts.to_le_bytes());
+    h.update(&amount.to_le_bytes());
+    h.update(&balance_after.to_le_bytes());
+    for part in [Some(kind), Some(description), character, model] {
+        match part {
+            Some(text) => {
+                h.update(&[1]);
+                h.update(&(text.len() as u64).to_le_bytes());
+                h.update(text.as_bytes());
+            }
+            None => h.update(&[0]),
+        }
+    }
+    h.digest() as i64
+}
+
+/// A whole file, read and validated.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub path: PathBuf,
+    pub format: Format,
+    pub bytes: u64,
+    /// xxh3 of the file's bytes, so a re-import of the very same file is recognisable.
+    pub file_hash: String,
+    pub labels: Labels,
+    pub entries: Vec<ParsedEntry>,
+}
+
+/// Reads one file, detecting its format unless one is given.
+pub fn read_file(
+    path: &Path,
+    format: Option<Format>,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError> {
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let bytes = file.metadata().map_err(io)?.len();
+    let mut head = [0u8; 4096];
+    let n = read_up_to(&mut file, &mut head).map_err(io)?;
+    let format = match format {
+        Some(f) => f,
+        None => detect(path, &head[..n])?,
+    };
+    drop(file);
+    match format {
+        Format::ReverieCsv => reverie_csv::read(path, bytes, progress),
+        Format::ReverieJson => reverie_json::read(path, bytes, progress),
+    }
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Detects the format from the first bytes of a file.
+pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ImportError> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return Ok(Format::ReverieJson);
+    }
+    let first_line = trimmed.lines().next().unwrap_or("").to_ascii_lowercase();
+    if first_line.contains("transaction id") || first_line.contains("transaction_id") {
+        return Ok(Format::ReverieCsv);
+    }
+    let reason = if trimmed.is_empty() {
+        "the file is empty".to_string()
+    } else {
+        let shown: String = first_line.chars().take(60).collect();
+        format!("its first line {shown:?} is neither a CSV header with a Transaction ID column nor JSON")
+    };
+    Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason })
+}
+
+/// The raw text an entry was read from: its CSV line, or its JSON object.
+pub fn read_source(path: &Path, format: &str, offset: u64) -> Option<String> {
+    match Format::from_name(format)? {
+        Format::ReverieCsv => read_line_at(path, offset),
+        Format::ReverieJson => {
+            use std::io::{Seek, SeekFrom};
+            let mut file = std::fs::File::open(path).ok()?;
+            file.seek(SeekFrom::Start(offset)).ok()?;
+            let mut text = String::new();
+            // An entry is a few hundred bytes; 64 KiB bounds a damaged file.
+            file.take(64 * 1024).read_to_string(&mut text).ok()?;
+            let (mut depth, mut in_string, mut escaped) = (0i32, false, false);
+            for (i, c) in text.char_indices() {
+                match (in_string, escaped, c) {
+                    (true, true, _) => escaped = false,
+                    (true, false, '\\') => escaped = true,
+                    (true, false, '"') => in_string = false,
+                    (false, _, '"') => in_string = true,
+                    (false, _, '{') => depth += 1,
+                    (false, _, '}') => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(text[..=i].to_string());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            None
+        }
+    }
+}
+
+/// What the date fields accept, for error messages.
+const DATE_EXPECTED: &str = "an ISO 8601 time such as 2026-03-01T08:00:00Z, 2026-03-01T03:00:00-05:00 or 2026-03-01 08:00:00 (read as UTC)";
+
+/// Parses a timestamp as exports write it into Unix microseconds, UTC.
+pub fn parse_time(text: &str) -> Option<i64> {
+    let s = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_micros());
+    }
+    // RFC 3339 with a space instead of the T, and an offset.
+    if let Ok(t) = chrono::DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z") {
+        return Some(t.timestamp_micros());
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
+        .ok()?;
+    Some(naive.and_utc().timestamp_micros())
+}
+
+/// Tracks line and column of byte offsets that only move forward through a text.
+struct LineCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    line: u64,
+    line_start: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCursor { text, offset: 0, line: 1, line_start: 0 }
+    }
+
+    /// 1-based line and character column of `target`, which must not precede earlier targets.
+    fn locate(&mut self, target: usize) -> (u64, u64) {
+        let bytes = self.text.as_bytes();
+        for (i, &b) in bytes[self.offset..target].iter().enumerate() {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = self.offset + i + 1;
+            }
+        }
+        self.offset = target;
+        let column = self.text[self.line_start..target].chars().count() as u64 + 1;
+        (self.line, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_every_accepted_shape() {
+        let utc = parse_time("2026-03-01T08:00:00Z").unwrap();
+        assert_eq!(parse_time("2026-03-01T03:00:00-05:00"), Some(utc));
+        assert_eq!(parse_time("2026-03-01 08:00:00"), Some(utc));
+        assert_eq!(parse_time("2026-03-01T08:00:00"), Some(utc));
+        assert_eq!(parse_time("2026-03-01 09:00:00+01:00"), Some(utc));
+        assert_eq!(parse_time("2026-03-01T08:00:00.250Z"), Some(utc + 250_000));
+        assert_eq!(parse_time("01/03/2026 08:00"), None);
+        assert_eq!(parse_time("2026-02-30T08:00:00Z"), None);
+    }
+
+    #[test]
+    fn detects_formats_from_content() {
+        let p = Path::new("x");
+        assert_eq!(detect(p, b"\xEF\xBB\xBFTransaction ID,Date\r\n").unwrap(), Format::ReverieCsv);
+        assert_eq!(detect(p, b"  \n{\"data\": []}").unwrap(), Format::ReverieJson);
+        assert_eq!(detect(p, b"[]").unwrap(), Format::ReverieJson);
+        assert!(matches!(detect(p, b"date,amount\n"), Err(ImportError::UnknownFormat { .. })));
+        assert!(matches!(detect(p, b""), Err(ImportError::UnknownFormat { .. })));
+    }
+
+    #[test]
+    fn line_cursor_counts_characters() {
+        let text = "ab\ncé,x\ny";
+        let mut c = LineCursor::new(text);
+        assert_eq!(c.locate(1), (1, 2));
+        assert_eq!(c.locate(text.find('x').unwrap()), (2, 4));
+        assert_eq!(c.locate(text.len() - 1), (3, 1));
+    }
+}

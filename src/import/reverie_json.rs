@@ -1,0 +1,201 @@
+//! Reverie's Open API ledger JSON saved to a file: `{"data": [entry, ...]}` or a bare array.
+//! Each entry is borrowed from the file text and converted in place, so positions in errors
+//! point into the file and no second copy of the ledger is built.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{parse_time, Format, ImportError, Labels, LineCursor, ParsedEntry, ParsedFile, DATE_EXPECTED};
+use crate::model::normalize_type;
+use crate::money;
+
+/// `{"data": [...], "next_cursor": ...}`; other members are ignored.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    data: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct JsonEntry<'a> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    created_at: Option<&'a RawValue>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow)]
+    description: Option<&'a RawValue>,
+    #[serde(borrow)]
+    amount: Option<&'a RawValue>,
+    #[serde(borrow)]
+    balance_after: Option<&'a RawValue>,
+    #[serde(borrow)]
+    character: Option<&'a RawValue>,
+    #[serde(borrow)]
+    model: Option<&'a RawValue>,
+}
+
+pub(super) fn read(
+    path: &Path,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError> {
+    let raw = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    let file_hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&raw));
+    let text = String::from_utf8(raw).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let (line, column) = LineCursor::new(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("")).locate(at);
+        ImportError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            problem: "the file is not UTF-8 text".into(),
+            fix: "Save the export as UTF-8.".into(),
+        }
+    })?;
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
+    let parsed = if body.trim_start().starts_with('[') {
+        serde_json::from_str::<Vec<&RawValue>>(body)
+    } else {
+        serde_json::from_str::<Envelope>(body).map(|e| e.data)
+    };
+    let items = parsed.map_err(|e| ImportError::Malformed {
+        path: path.to_path_buf(),
+        line: e.line() as u64,
+        column: e.column() as u64,
+        problem: format!("not a ledger JSON document: {e}"),
+        fix: "Expected {\"data\": [entry, ...]} or a bare array of entries, as the Open API returns them.".into(),
+    })?;
+    let mut cursor = LineCursor::new(&text);
+    let mut labels = Labels::default();
+    let empty = labels.intern("");
+    let mut entries = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+        let (line, _) = cursor.locate(offset);
+        let at = At { path, text: &text, item: item.get(), offset };
+        let entry: JsonEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
+        let txn_id = at.string(entry.id, "id")?.ok_or_else(|| at.missing("id"))?;
+        if txn_id.trim().is_empty() {
+            return Err(at.bad("id", entry.id, &txn_id, "a transaction ID such as txn_01HV3K…"));
+        }
+        let created = at.string(entry.created_at, "created_at")?.ok_or_else(|| at.missing("created_at"))?;
+        let ts = parse_time(&created).ok_or_else(|| at.bad("created_at", entry.created_at, &created, DATE_EXPECTED))?;
+        let kind = at.string(entry.kind, "type")?.ok_or_else(|| at.missing("type"))?;
+        let kind_norm = normalize_type(&kind);
+        if kind_norm.is_empty() {
+            return Err(at.bad("type", entry.kind, &kind, "a transaction type such as CHAT or PURCHASE"));
+        }
+        let description = at.string(entry.description, "description")?.unwrap_or_default();
+        let amount = at.money(entry.amount, "amount")?;
+        let balance_after = at.money(entry.balance_after, "balance_after")?;
+        let mut optional = |raw, name| -> Result<Option<u32>, ImportError> {
+            Ok(at
+                .string(raw, name)?
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| labels.intern(s.trim())))
+        };
+        let character = optional(entry.character, "character")?;
+        let model = optional(entry.model, "model")?;
+        let description = description.trim();
+        entries.push(ParsedEntry {
+            txn_id: txn_id.trim().into(),
+            ts,
+            kind: labels.intern(&kind_norm),
+            description: if description.is_empty() { empty } else { labels.intern(description) },
+            amount,
+            balance_after,
+            character,
+            model,
+            line,
+            offset: offset as u64,
+        });
+        if n % 16_384 == 16_383 && progress(offset as u64, bytes).is_break() {
+            return Err(ImportError::Cancelled);
+        }
+    }
+    if progress(bytes, bytes).is_break() {
+        return Err(ImportError::Cancelled);
+    }
+    Ok(ParsedFile { path: path.to_path_buf(), format: Format::ReverieJson, bytes, file_hash, labels, entries })
+}
+
+/// Where in the file an entry sits, for error messages.
+struct At<'a> {
+    path: &'a Path,
+    text: &'a str,
+    item: &'a str,
+    offset: usize,
+}
+
+impl At<'_> {
+    fn position_of(&self, raw: Option<&RawValue>) -> (u64, u64) {
+        let target = match raw {
+            Some(r) => r.get().as_ptr() as usize - self.text.as_ptr() as usize,
+            None => self.offset,
+        };
+        LineCursor::new(self.text).locate(target)
+    }
+
+    fn missing(&self, field: &'static str) -> ImportError {
+        let (line, column) = self.position_of(None);
+        ImportError::BadValue {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            field,
+            value: String::new(),
+            expected: format!("every entry to have \"{field}\""),
+        }
+    }
+
+    fn bad(&self, field: &'static str, raw: Option<&RawValue>, value: &str, expected: &str) -> ImportError {
+        let (line, column) = self.position_of(raw);
+        ImportError::BadValue {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            field,
+            value: value.to_string(),
+            expected: expected.to_string(),
+        }
+    }
+
+    fn malformed(&self, e: &serde_json::Error) -> ImportError {
+        let (line, column) = self.position_of(None);
+        ImportError::Malformed {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            problem: format!("entry is not an object of the Open API's shape: {e}"),
+            fix: format!("Each entry is {{\"id\", \"created_at\", \"type\", \"description\", \"amount\", \"balance_after\", \"character\", \"model\"}} (starting: {}).", self.item.chars().take(40).collect::<String>()),
+        }
+    }
+
+    /// A string field; `null` or absent is `None`.
+    fn string(&self, raw: Option<&RawValue>, field: &'static str) -> Result<Option<String>, ImportError> {
+        let Some(r) = raw else { return Ok(None) };
+        if r.get() == "null" {
+            return Ok(None);
+        }
+        serde_json::from_str::<String>(r.get())
+            .map(Some)
+            .map_err(|_| self.bad(field, raw, r.get(), "a JSON string"))
+    }
+
+    /// A decimal given as a string, or as a JSON number read from its exact text (never a float).
+    fn money(&self, raw: Option<&RawValue>, field: &'static str) -> Result<i64, ImportError> {
+        let r = raw.ok_or_else(|| self.missing(field))?;
+        let text = if r.get().starts_with('"') {
+            serde_json::from_str::<String>(r.get()).map_err(|_| self.bad(field, raw, r.get(), "a decimal string"))?
+        } else {
+            r.get().to_string()
+        };
+        money::parse_units(&text).map_err(|e| self.bad(field, raw, &text, &e.to_string()))
+    }
+}

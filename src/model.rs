@@ -1,0 +1,283 @@
+//! The domain nouns: a ledger entry, the chain it belongs to, and a finding about it.
+//! Everything here is plain data; the store, the reconciler and the reports share it.
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Transaction types on Reverie's reference table. Anything else is imported and flagged.
+pub const REVERIE_TYPES: [&str; 19] = [
+    "PURCHASE",
+    "SUBSCRIPTION_GRANT",
+    "DAILY_LOGIN",
+    "STREAK_BONUS",
+    "LUCKY_DRAW",
+    "REFERRAL",
+    "REFERRAL_COMMISSION",
+    "CHAT",
+    "IMAGE",
+    "VIDEO",
+    "TTS",
+    "ASR",
+    "PLUGIN_COMMISSION",
+    "CHARACTER_REVENUE",
+    "REDEEM",
+    "GIFT",
+    "REFUND",
+    "ADMIN_GRANT",
+    "BONUS",
+];
+
+/// The type a refund carries.
+pub const REFUND: &str = "REFUND";
+
+/// Normalises a type as exports spell it (`Daily login`, `daily-login`) to the reference form.
+pub fn normalize_type(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .map(|c| match c {
+            ' ' | '-' => '_',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
+/// Whether a normalised type is on the reference table.
+pub fn is_known_type(kind: &str) -> bool {
+    REVERIE_TYPES.contains(&kind)
+}
+
+/// One ledger: an account's balance in one credit currency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ChainKey {
+    pub account: String,
+    pub currency: String,
+}
+
+impl ChainKey {
+    pub const DEFAULT_ACCOUNT: &'static str = "default";
+    pub const DEFAULT_CURRENCY: &'static str = "credits";
+
+    pub fn new(account: impl Into<String>, currency: impl Into<String>) -> Self {
+        ChainKey { account: account.into(), currency: currency.into() }
+    }
+}
+
+/// An entry as the reconciler sees it: the store's row, with labels resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The store's row id; stable for the life of the database.
+    pub row_id: i64,
+    pub txn_id: String,
+    /// Unix microseconds, UTC.
+    pub ts: i64,
+    /// Labels are shared: a million entries hold a few hundred distinct strings.
+    pub kind: Arc<str>,
+    pub description: Arc<str>,
+    pub amount: Decimal,
+    pub balance_after: Decimal,
+    pub character: Option<Arc<str>>,
+    pub model: Option<Arc<str>>,
+}
+
+impl Entry {
+    /// The balance this entry claims to have started from.
+    pub fn balance_before(&self) -> Decimal {
+        self.balance_after - self.amount
+    }
+
+    /// A charge: credits spent, excluding refunds reversing themselves.
+    pub fn is_charge(&self) -> bool {
+        self.amount < Decimal::ZERO
+    }
+}
+
+/// How much a finding needs attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// What kind of thing does not add up. Names are fixed by FORMATS.md section 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    BalanceBreak,
+    MisreportedBalance,
+    HeadMismatch,
+    OpeningMismatch,
+    ConflictingDuplicate,
+    DuplicateCharge,
+    UnmatchedRefund,
+    UnknownType,
+    UnusualAmount,
+}
+
+impl FindingKind {
+    pub const ALL: [FindingKind; 9] = [
+        FindingKind::BalanceBreak,
+        FindingKind::MisreportedBalance,
+        FindingKind::HeadMismatch,
+        FindingKind::OpeningMismatch,
+        FindingKind::ConflictingDuplicate,
+        FindingKind::DuplicateCharge,
+        FindingKind::UnmatchedRefund,
+        FindingKind::UnknownType,
+        FindingKind::UnusualAmount,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::BalanceBreak => "balance_break",
+            FindingKind::MisreportedBalance => "misreported_balance",
+            FindingKind::HeadMismatch => "head_mismatch",
+            FindingKind::OpeningMismatch => "opening_mismatch",
+            FindingKind::ConflictingDuplicate => "conflicting_duplicate",
+            FindingKind::DuplicateCharge => "duplicate_charge",
+            FindingKind::UnmatchedRefund => "unmatched_refund",
+            FindingKind::UnknownType => "unknown_type",
+            FindingKind::UnusualAmount => "unusual_amount",
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            FindingKind::BalanceBreak
+            | FindingKind::MisreportedBalance
+            | FindingKind::HeadMismatch
+            | FindingKind::OpeningMismatch
+            | FindingKind::ConflictingDuplicate => Severity::Error,
+            FindingKind::DuplicateCharge
+            | FindingKind::UnmatchedRefund
+            | FindingKind::UnknownType
+            | FindingKind::UnusualAmount => Severity::Warning,
+        }
+    }
+
+    /// A short human title, for reports and the UI.
+    pub fn title(self) -> &'static str {
+        match self {
+            FindingKind::BalanceBreak => "Balance break",
+            FindingKind::MisreportedBalance => "Misreported balance",
+            FindingKind::HeadMismatch => "Stated balance differs from the ledger",
+            FindingKind::OpeningMismatch => "Opening balance differs from the ledger",
+            FindingKind::ConflictingDuplicate => "Transaction ID reused with different content",
+            FindingKind::DuplicateCharge => "Possible duplicate charge",
+            FindingKind::UnmatchedRefund => "Refund without a matching charge",
+            FindingKind::UnknownType => "Unknown transaction type",
+            FindingKind::UnusualAmount => "Unusual amount",
+        }
+    }
+}
+
+/// Something a person should look at, with everything needed to act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable: the same data gives the same id across runs and re-imports.
+    pub id: String,
+    pub kind: FindingKind,
+    pub chain: ChainKey,
+    pub transaction_ids: Vec<String>,
+    /// Store row ids of the entries named, in the same order (empty where an entry is gone).
+    pub row_ids: Vec<i64>,
+    pub delta: Option<Decimal>,
+    /// A sentence a support agent can paste.
+    pub message: String,
+    /// Time of the entry the finding is about (the later one for a pair), for charts and sorting.
+    pub ts: Option<i64>,
+}
+
+impl Finding {
+    pub fn severity(&self) -> Severity {
+        self.kind.severity()
+    }
+
+    /// Builds a finding whose id is derived from what it says, so it is stable.
+    pub fn new(
+        kind: FindingKind,
+        chain: &ChainKey,
+        entries: &[&Entry],
+        delta: Option<Decimal>,
+        message: String,
+    ) -> Finding {
+        let transaction_ids: Vec<String> = entries.iter().map(|e| e.txn_id.clone()).collect();
+        Finding {
+            id: finding_id(kind, chain, &transaction_ids, delta),
+            kind,
+            chain: chain.clone(),
+            row_ids: entries.iter().map(|e| e.row_id).collect(),
+            transaction_ids,
+            delta,
+            message,
+            ts: entries.iter().map(|e| e.ts).max(),
+        }
+    }
+}
+
+/// `F-` and 12 hex digits of a hash over the kind, chain, transaction IDs and delta.
+pub fn finding_id(kind: FindingKind, chain: &ChainKey, txn_ids: &[String], delta: Option<Decimal>) -> String {
+    let mut key = format!("{}\u{1f}{}\u{1f}{}", kind.as_str(), chain.account, chain.currency);
+    for id in txn_ids {
+        key.push('\u{1f}');
+        key.push_str(id);
+    }
+    key.push('\u{1f}');
+    if let Some(d) = delta {
+        key.push_str(&crate::money::format(d));
+    }
+    let hash = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
+    format!("F-{:012X}", hash >> 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_normalise_to_the_reference_form() {
+        assert_eq!(normalize_type(" Daily login"), "DAILY_LOGIN");
+        assert_eq!(normalize_type("plugin-commission"), "PLUGIN_COMMISSION");
+        assert!(is_known_type(&normalize_type("chat")));
+        assert!(!is_known_type("TIP"));
+    }
+
+    #[test]
+    fn finding_ids_depend_on_content_only() {
+        let chain = ChainKey::new("default", "credits");
+        let ids = vec!["txn_a".to_string(), "txn_b".to_string()];
+        let a = finding_id(FindingKind::BalanceBreak, &chain, &ids, Some(Decimal::new(-136, 2)));
+        let b = finding_id(FindingKind::BalanceBreak, &chain, &ids, Some(Decimal::new(-1360, 3)));
+        assert_eq!(a, b, "the same delta written with another scale is the same finding");
+        assert_eq!(a.len(), 14);
+        let c = finding_id(FindingKind::BalanceBreak, &chain, &ids, Some(Decimal::new(-137, 2)));
+        assert_ne!(a, c);
+    }
+}
+
+/// A stored time (Unix microseconds) as people read it in reports: `2026-03-01 08:00:00 UTC`.
+pub fn format_ts(ts: i64) -> String {
+    match chrono::DateTime::from_timestamp_micros(ts) {
+        Some(t) if t.timestamp_subsec_micros() == 0 => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string(),
+        None => ts.to_string(),
+    }
+}
+
+/// A stored time as RFC 3339 in UTC (`2026-03-01T08:00:00Z`), for machine-readable output.
+pub fn rfc3339(ts: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(ts)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        .unwrap_or_else(|| ts.to_string())
+}

@@ -1,0 +1,160 @@
+//! Reconciliation: put each chain in walk order, walk its running balance back from the
+//! anchor, classify every place it stops adding up, and flag entries nobody can explain.
+//! Pure functions over entries; `check` is the one entry point that reads the store.
+
+pub mod order;
+mod rules;
+mod walk;
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::model::{ChainKey, Entry, Finding, Severity};
+use crate::store::{Conflict, Note, Store, StoreError};
+
+pub use rules::{RuleConfig, UnusualRule};
+
+/// The balances a walk is anchored to, beyond the entries themselves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Anchors {
+    /// What the vendor's page states now; the newest entry should end there.
+    pub stated: Option<Decimal>,
+    /// The balance before the oldest entry.
+    pub opening: Option<Decimal>,
+}
+
+/// Reconciles one chain. `entries` are reordered into walk order, oldest first.
+pub fn reconcile_chain(
+    chain: &ChainKey,
+    entries: &mut [Entry],
+    anchors: Anchors,
+    conflicts: &[Conflict],
+    config: &RuleConfig,
+) -> Vec<Finding> {
+    order::walk_order(entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
+    let mut findings = walk::walk(chain, entries, anchors);
+    findings.extend(rules::unexplained(chain, entries, config));
+    findings.extend(conflicts.iter().map(|c| rules::conflicting_duplicate(chain, c)));
+    findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+    findings
+}
+
+/// What `check` walks and how.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Only this chain; every chain when `None`.
+    pub chain: Option<ChainKey>,
+    /// Overrides the stated balance stored for the chain.
+    pub stated: Option<Decimal>,
+    /// Overrides the opening balance stored for the chain.
+    pub opening: Option<Decimal>,
+    pub rules: RuleConfig,
+}
+
+/// The state of one chain after a walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStatus {
+    pub chain_id: i64,
+    pub key: ChainKey,
+    pub entries: u64,
+    /// The newest entry's balance after.
+    pub ledger_balance: Option<Decimal>,
+    pub stated_balance: Option<Decimal>,
+    pub opening_balance: Option<Decimal>,
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+}
+
+/// A finding with its chain and whether someone explained it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedFinding {
+    pub chain_id: i64,
+    pub finding: Finding,
+    pub note: Option<Note>,
+}
+
+impl CheckedFinding {
+    pub fn is_open(&self) -> bool {
+        self.note.is_none()
+    }
+}
+
+/// Every chain walked, with every finding (explained ones carry their note).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    pub chains: Vec<ChainStatus>,
+    pub findings: Vec<CheckedFinding>,
+}
+
+impl CheckReport {
+    /// Findings nobody has explained yet.
+    pub fn open(&self) -> impl Iterator<Item = &CheckedFinding> {
+        self.findings.iter().filter(|f| f.is_open())
+    }
+
+    /// Open findings of severity error.
+    pub fn open_errors(&self) -> usize {
+        self.open().filter(|f| f.finding.severity() == Severity::Error).count()
+    }
+
+    pub fn finding(&self, id: &str) -> Option<&CheckedFinding> {
+        self.findings.iter().find(|f| f.finding.id == id)
+    }
+}
+
+/// Why `check` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A balance was given for "the" chain while several exist.
+    #[error("the database holds {0} chains; name one with --account and --currency to give it a stated or opening balance")]
+    AmbiguousChain(usize),
+    /// The named chain does not exist.
+    #[error("no chain {0}/{1} in the database; import a ledger first or check the names")]
+    NoSuchChain(String, String),
+}
+
+/// Walks every chain in the store (or the one named) and collects findings.
+pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, CheckError> {
+    let mut chains = store.chains()?;
+    if let Some(key) = &options.chain {
+        chains.retain(|c| &c.key == key);
+        if chains.is_empty() {
+            return Err(CheckError::NoSuchChain(key.account.clone(), key.currency.clone()));
+        }
+    }
+    let overrides = options.stated.is_some() || options.opening.is_some();
+    if overrides && chains.len() > 1 {
+        return Err(CheckError::AmbiguousChain(chains.len()));
+    }
+    let notes: HashMap<String, Note> = store.notes()?;
+    let mut report = CheckReport::default();
+    for chain in chains {
+        let mut entries = store.load_entries(chain.id)?;
+        let conflicts = store.conflicts(chain.id)?;
+        let anchors = Anchors {
+            stated: options.stated.or(chain.stated_balance),
+            opening: options.opening.or(chain.opening_balance),
+        };
+        let findings = reconcile_chain(&chain.key, &mut entries, anchors, &conflicts, &options.rules);
+        report.chains.push(ChainStatus {
+            chain_id: chain.id,
+            key: chain.key.clone(),
+            entries: entries.len() as u64,
+            ledger_balance: entries.last().map(|e| e.balance_after),
+            stated_balance: anchors.stated,
+            opening_balance: anchors.opening,
+            first_ts: entries.first().map(|e| e.ts),
+            last_ts: entries.last().map(|e| e.ts),
+        });
+        report.findings.extend(findings.into_iter().map(|finding| CheckedFinding {
+            chain_id: chain.id,
+            note: notes.get(&finding.id).cloned(),
+            finding,
+        }));
+    }
+    Ok(report)
+}

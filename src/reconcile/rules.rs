@@ -1,0 +1,276 @@
+//! Rules for entries nobody can explain, each documented where it is defined:
+//! `unknown_type`, `unmatched_refund`, `duplicate_charge`, `unusual_amount`, and the
+//! `conflicting_duplicate` the store keeps when an export rewrote history.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::model::{format_ts, is_known_type, ChainKey, Entry, Finding, FindingKind, REFUND};
+use crate::money::{format, format_signed};
+use crate::store::Conflict;
+
+const SECOND: i64 = 1_000_000;
+
+/// Thresholds of the rules. Defaults are what `reckon check` uses unless told otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleConfig {
+    /// A refund pairs with an unpaired charge of the same magnitude at most this long before it.
+    pub refund_window_secs: i64,
+    /// Two identical charges at most this far apart are a possible duplicate.
+    pub duplicate_window_secs: i64,
+    pub unusual: UnusualRule,
+}
+
+impl Default for RuleConfig {
+    fn default() -> Self {
+        RuleConfig { refund_window_secs: 7 * 24 * 3600, duplicate_window_secs: 10, unusual: UnusualRule::default() }
+    }
+}
+
+/// `unusual_amount`: an entry is far outside its type's own history when its magnitude is at
+/// least `ratio` times the type's median magnitude **and** more than `mad_multiple` median
+/// absolute deviations above that median. Types with fewer than `min_history` entries are not
+/// judged. Both conditions together keep steady types (every DAILY_LOGIN is +10) from flagging
+/// small variations and volatile types (PURCHASE packs) from flagging ordinary large packs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusualRule {
+    pub min_history: usize,
+    pub ratio: Decimal,
+    pub mad_multiple: Decimal,
+}
+
+impl Default for UnusualRule {
+    fn default() -> Self {
+        UnusualRule { min_history: 20, ratio: Decimal::from(10), mad_multiple: Decimal::from(6) }
+    }
+}
+
+pub(super) fn unexplained(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> Vec<Finding> {
+    let mut findings = unknown_types(chain, entries);
+    let (unmatched, refunded) = refunds(chain, entries, config);
+    findings.extend(unmatched);
+    findings.extend(duplicate_charges(chain, entries, config, &refunded));
+    findings.extend(unusual_amounts(chain, entries, &config.unusual));
+    findings
+}
+
+/// `unknown_type`: a type that is not on the vendor's reference table.
+fn unknown_types(chain: &ChainKey, entries: &[Entry]) -> Vec<Finding> {
+    entries
+        .iter()
+        .filter(|e| !is_known_type(&e.kind))
+        .map(|e| {
+            Finding::new(
+                FindingKind::UnknownType,
+                chain,
+                &[e],
+                None,
+                format!(
+                    "{} ({}, {}) has type {:?}, which is not on Reverie's transaction types reference. Ask the vendor what it is.",
+                    e.txn_id, format_ts(e.ts), format_signed(e.amount), &*e.kind
+                ),
+            )
+        })
+        .collect()
+}
+
+fn is_charge(e: &Entry) -> bool {
+    e.is_charge() && &*e.kind != REFUND
+}
+
+/// `unmatched_refund`: a REFUND pairs with an earlier charge of the same magnitude. First the
+/// charge its description names by ID; otherwise the nearest unpaired one within the window.
+/// Each charge pairs at most once. Returns the findings and the refunded charges' indices.
+fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Finding>, HashSet<usize>) {
+    let refund_idx: Vec<usize> = (0..entries.len()).filter(|&i| &*entries[i].kind == REFUND).collect();
+    let mut paired: HashSet<usize> = HashSet::new();
+    if refund_idx.is_empty() {
+        return (Vec::new(), paired);
+    }
+    let by_id: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.txn_id.as_str(), i)).collect();
+    let mut by_magnitude: HashMap<Decimal, Vec<usize>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if is_charge(e) {
+            by_magnitude.entry(-e.amount).or_default().push(i);
+        }
+    }
+    let mut matched: HashSet<usize> = HashSet::new();
+    // Pass 1: the charge named in the description.
+    for &r in &refund_idx {
+        let refund = &entries[r];
+        let named = refund
+            .description
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .filter_map(|token| by_id.get(token).copied())
+            .find(|&c| {
+                is_charge(&entries[c]) && -entries[c].amount == refund.amount && entries[c].ts <= refund.ts && !paired.contains(&c)
+            });
+        if let Some(c) = named {
+            paired.insert(c);
+            matched.insert(r);
+        }
+    }
+    // Pass 2: the nearest earlier unpaired charge of the same magnitude within the window.
+    let window = config.refund_window_secs * SECOND;
+    for &r in &refund_idx {
+        if matched.contains(&r) {
+            continue;
+        }
+        let refund = &entries[r];
+        let nearest = by_magnitude.get(&refund.amount).and_then(|cs| {
+            cs.iter()
+                .rev()
+                .copied()
+                .filter(|&c| c < r && refund.ts - entries[c].ts <= window && !paired.contains(&c))
+                .max_by_key(|&c| entries[c].ts)
+        });
+        if let Some(c) = nearest {
+            paired.insert(c);
+            matched.insert(r);
+        }
+    }
+    let findings = refund_idx
+        .iter()
+        .filter(|r| !matched.contains(r))
+        .map(|&r| {
+            let e = &entries[r];
+            Finding::new(
+                FindingKind::UnmatchedRefund,
+                chain,
+                &[e],
+                Some(e.amount),
+                format!(
+                    "{} refunds {} on {} (\"{}\"), but no earlier charge of {} is named by it or left unpaired within {} days before it. Ask the vendor which charge it reverses.",
+                    e.txn_id, format_signed(e.amount), format_ts(e.ts), e.description, format(e.amount),
+                    config.refund_window_secs / 86_400
+                ),
+            )
+        })
+        .collect();
+    (findings, paired)
+}
+
+/// `duplicate_charge`: two charges with different IDs and the same type, amount, description,
+/// character and model within the window. A pair where either charge was refunded is settled
+/// and not reported.
+fn duplicate_charges(chain: &ChainKey, entries: &[Entry], config: &RuleConfig, refunded: &HashSet<usize>) -> Vec<Finding> {
+    type Key<'a> = (&'a str, Decimal, &'a str, Option<&'a Arc<str>>, Option<&'a Arc<str>>);
+    let mut last_seen: HashMap<Key<'_>, usize> = HashMap::new();
+    let window = config.duplicate_window_secs * SECOND;
+    let mut findings = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        if !is_charge(e) {
+            continue;
+        }
+        let key: Key<'_> = (&e.kind, e.amount, &e.description, e.character.as_ref(), e.model.as_ref());
+        if let Some(prev) = last_seen.insert(key, i) {
+            let p = &entries[prev];
+            let settled = refunded.contains(&prev) || refunded.contains(&i);
+            if e.ts - p.ts <= window && p.txn_id != e.txn_id && !settled {
+                let whom = match (&e.character, &e.model) {
+                    (Some(c), Some(m)) => format!(" with {c} on {m}"),
+                    (Some(c), None) => format!(" with {c}"),
+                    (None, Some(m)) => format!(" on {m}"),
+                    (None, None) => String::new(),
+                };
+                findings.push(Finding::new(
+                    FindingKind::DuplicateCharge,
+                    chain,
+                    &[p, e],
+                    Some(e.amount),
+                    format!(
+                        "{} and {} are both {} charges of {} for \"{}\"{}, {} seconds apart ({}). If only one was delivered, ask for a refund of {}.",
+                        p.txn_id, e.txn_id, e.kind, format(e.amount.abs()), e.description, whom,
+                        (e.ts - p.ts) / SECOND, format_ts(e.ts), format(e.amount.abs())
+                    ),
+                ));
+            }
+        }
+    }
+    findings
+}
+
+fn median(sorted: &[Decimal]) -> Decimal {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / Decimal::TWO
+    }
+}
+
+/// `unusual_amount`: see `UnusualRule`.
+fn unusual_amounts(chain: &ChainKey, entries: &[Entry], rule: &UnusualRule) -> Vec<Finding> {
+    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        by_type.entry(&e.kind).or_default().push(i);
+    }
+    let mut findings = Vec::new();
+    for (kind, idx) in by_type {
+        if idx.len() < rule.min_history {
+            continue;
+        }
+        let mut magnitudes: Vec<Decimal> = idx.iter().map(|&i| entries[i].amount.abs()).collect();
+        magnitudes.sort_unstable();
+        let med = median(&magnitudes);
+        if med.is_zero() {
+            continue;
+        }
+        let mut deviations: Vec<Decimal> = magnitudes.iter().map(|m| (*m - med).abs()).collect();
+        deviations.sort_unstable();
+        let mad = median(&deviations);
+        let floor = (med * rule.ratio).max(med + mad * rule.mad_multiple);
+        for &i in &idx {
+            let e = &entries[i];
+            let m = e.amount.abs();
+            if m >= med * rule.ratio && m > med + mad * rule.mad_multiple {
+                findings.push(Finding::new(
+                    FindingKind::UnusualAmount,
+                    chain,
+                    &[e],
+                    Some(e.amount),
+                    format!(
+                        "{} ({}) is a {} of {}, {}x the median {} amount of {} over {} entries (flagged from {}). Confirm it was intended.",
+                        e.txn_id, format_ts(e.ts), kind, format_signed(e.amount), (m / med).round_dp(1), kind, format(med), idx.len(), format(floor)
+                    ),
+                ));
+            }
+        }
+    }
+    findings
+}
+
+/// `conflicting_duplicate`: one transaction ID, two contents.
+pub(super) fn conflicting_duplicate(chain: &ChainKey, c: &Conflict) -> Finding {
+    let (s, o) = (&c.stored, &c.other);
+    let mut finding = Finding::new(
+        FindingKind::ConflictingDuplicate,
+        chain,
+        &[s],
+        None,
+        format!(
+            "{} appears with two different contents: the ledger has {} {} \"{}\" at {} (balance after {}), but {}:{} says {} {} \"{}\" at {} (balance after {}). The export rewrote history; ask the vendor which is right.",
+            s.txn_id, s.kind, format_signed(s.amount), s.description, format_ts(s.ts), format(s.balance_after),
+            c.other_source, c.other_line, o.kind, format_signed(o.amount), o.description, format_ts(o.ts), format(o.balance_after)
+        ),
+    );
+    // Two different rewrites of one ID are two findings.
+    let variant = crate::import::content_hash(
+        o.ts,
+        &o.kind,
+        &o.description,
+        crate::money::to_units(o.amount).unwrap_or_default(),
+        crate::money::to_units(o.balance_after).unwrap_or_default(),
+        o.character.as_deref(),
+        o.model.as_deref(),
+    );
+    finding.id = crate::model::finding_id(
+        FindingKind::ConflictingDuplicate,
+        chain,
+        &[s.txn_id.clone(), format!("{variant:016x}")],
+        None,
+    );
+    finding
+}

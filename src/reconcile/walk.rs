@@ -1,0 +1,160 @@
+//! The backward walk: from the anchor (the stated balance, else the newest entry's balance
+//! after) back to the oldest entry, every link between neighbours must agree. A link that
+//! does not is classified: one entry whose figure alone is off is a `misreported_balance`,
+//! anything else is a `balance_break` with the unexplained delta and what could explain it.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::model::{format_ts, ChainKey, Entry, Finding, FindingKind};
+use crate::money::{format, format_signed};
+
+use super::Anchors;
+
+pub(super) fn walk(chain: &ChainKey, entries: &[Entry], anchors: Anchors) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let n = entries.len();
+    if n == 0 {
+        return findings;
+    }
+    // broken(i): the balance after entry i-1 is not the balance entry i starts from.
+    let broken = |i: usize| entries[i - 1].balance_after != entries[i].balance_before();
+    // Entry i alone is off when its neighbours agree once its amount is applied.
+    let lone_misreport = |i: usize| {
+        i + 1 < n
+            && broken(i)
+            && broken(i + 1)
+            && entries[i - 1].balance_after + entries[i].amount == entries[i + 1].balance_before()
+    };
+    let mut by_amount: Option<HashMap<Decimal, Vec<usize>>> = None;
+    let mut head_explained = false;
+    let mut skip_link = 0; // a link already explained by a misreport at the oldest entry
+
+    if let Some(opening) = anchors.opening {
+        let first = &entries[0];
+        if first.balance_before() != opening {
+            let off_alone = n > 1 && broken(1) && opening + first.amount == entries[1].balance_before();
+            if off_alone {
+                findings.push(misreported(chain, first, opening + first.amount));
+                skip_link = 1;
+            } else {
+                let delta = first.balance_before() - opening;
+                findings.push(Finding::new(
+                    FindingKind::OpeningMismatch,
+                    chain,
+                    &[first],
+                    Some(delta),
+                    format!(
+                        "{}, the oldest entry ({}), starts from a balance of {}, but the opening balance is {}: {} is unexplained before it. Entries before {} may be missing from the export.",
+                        first.txn_id, format_ts(first.ts), format(first.balance_before()), format(opening), format_signed(delta), format_ts(first.ts)
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Walk from the newest link back to the oldest, as a person does with the ledger page.
+    let mut i = n - 1;
+    while i >= 1 {
+        if i == skip_link || !broken(i) {
+            i -= 1;
+            continue;
+        }
+        if i >= 2 && lone_misreport(i - 1) {
+            // Links i-1 and i both break around entry i-1: one wrong figure, not two gaps.
+            let e = &entries[i - 1];
+            findings.push(misreported(chain, e, entries[i - 2].balance_after + e.amount));
+            i -= 2;
+            continue;
+        }
+        let newest_off_alone =
+            i == n - 1 && anchors.stated == Some(entries[i - 1].balance_after + entries[i].amount);
+        if newest_off_alone {
+            findings.push(misreported(chain, &entries[i], entries[i - 1].balance_after + entries[i].amount));
+            head_explained = true;
+            i -= 1;
+            continue;
+        }
+        let (a, b) = (&entries[i - 1], &entries[i]);
+        let delta = b.balance_before() - a.balance_after;
+        let index = by_amount.get_or_insert_with(|| {
+            let mut m: HashMap<Decimal, Vec<usize>> = HashMap::new();
+            for (k, e) in entries.iter().enumerate() {
+                m.entry(e.amount).or_default().push(k);
+            }
+            m
+        });
+        let elsewhere: Vec<&Entry> = index
+            .get(&delta)
+            .map(|ks| ks.iter().filter(|&&k| k != i && k != i - 1).take(3).map(|&k| &entries[k]).collect())
+            .unwrap_or_default();
+        findings.push(Finding::new(
+            FindingKind::BalanceBreak,
+            chain,
+            &[a, b],
+            Some(delta),
+            break_message(a, b, delta, &elsewhere),
+        ));
+        i -= 1;
+    }
+
+    if let (Some(stated), false) = (anchors.stated, head_explained) {
+        let last = &entries[n - 1];
+        if stated != last.balance_after {
+            let delta = stated - last.balance_after;
+            findings.push(Finding::new(
+                FindingKind::HeadMismatch,
+                chain,
+                &[last],
+                Some(delta),
+                format!(
+                    "The stated balance is {}, but the ledger ends at {} after {} ({}): {} is unexplained. Entries after {} may be missing from the export, or the stated balance includes credits not yet in the ledger (a pending grant or refund).",
+                    format(stated), format(last.balance_after), last.txn_id, format_ts(last.ts), format_signed(delta), format_ts(last.ts)
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+fn misreported(chain: &ChainKey, e: &Entry, expected: Decimal) -> Finding {
+    let delta = e.balance_after - expected;
+    Finding::new(
+        FindingKind::MisreportedBalance,
+        chain,
+        &[e],
+        Some(delta),
+        format!(
+            "{} ({}, {} {}) states a balance after of {}, but the entries on both sides agree it should be {} (off by {}). The running balance is otherwise consistent; only this line's figure is wrong.",
+            e.txn_id, format_ts(e.ts), e.kind, format_signed(e.amount), format(e.balance_after), format(expected), format_signed(delta)
+        ),
+    )
+}
+
+fn break_message(a: &Entry, b: &Entry, delta: Decimal, elsewhere: &[&Entry]) -> String {
+    let magnitude = format(delta.abs());
+    let mut text = format!(
+        "Between {} ({}) and {} ({}) the balance moved by {} more than the entries explain: {} ends at {}, {} starts from {}.",
+        a.txn_id, format_ts(a.ts), b.txn_id, format_ts(b.ts), format_signed(delta),
+        a.txn_id, format(a.balance_after), b.txn_id, format(b.balance_before())
+    );
+    if delta < Decimal::ZERO {
+        text.push_str(&format!(" Likely a charge of {magnitude} missing from the export"));
+    } else {
+        text.push_str(&format!(" Likely a credit of {magnitude} (a refund or grant) applied without its ledger line, e.g. a refund not yet posted"));
+    }
+    if elsewhere.is_empty() {
+        text.push('.');
+    } else {
+        let list: Vec<String> = elsewhere
+            .iter()
+            .map(|e| format!("{} ({} {}, {})", e.txn_id, e.kind, format_signed(e.amount), format_ts(e.ts)))
+            .collect();
+        text.push_str(&format!(
+            "; entries of exactly that amount elsewhere in the ledger may have been posted out of place: {}.",
+            list.join(", ")
+        ));
+    }
+    text
+}

@@ -1,0 +1,307 @@
+//! Markdown drafts for two audiences: `support` (someone writing to the vendor: what does not
+//! add up, with transaction IDs, and the ask) and `customer` (a support agent explaining to a
+//! user why the balance moved). Deterministic: the clock is a parameter.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rust_decimal::Decimal;
+
+use crate::model::{format_ts, Entry, FindingKind, REFUND};
+use crate::money::{format, format_signed};
+use crate::reconcile::{CheckReport, CheckedFinding, ChainStatus};
+use crate::store::{Store, StoreError};
+
+/// Who the draft is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// A user or finance person writing to the vendor's support.
+    Support,
+    /// A support agent explaining to a user why their balance moved.
+    Customer,
+}
+
+/// What to draft.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub audience: Audience,
+    /// The chain to report on; the first chain of the check when `None`.
+    pub chain_id: Option<i64>,
+    /// These findings; every open finding of the chain when empty.
+    pub finding_ids: Vec<String>,
+    /// Unix microseconds; the period defaults to the chain's whole span.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub now: DateTime<Utc>,
+}
+
+/// Why a draft could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// There is nothing to report on.
+    #[error("no ledger to report on; import one first")]
+    NoChain,
+    /// A requested finding does not exist.
+    #[error("no finding {0}; run `reckon check` to list finding IDs")]
+    NoFinding(String),
+}
+
+/// Drafts the report for `request` from a completed check.
+pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Result<String, ReportError> {
+    let chain = match request.chain_id {
+        Some(id) => check.chains.iter().find(|c| c.chain_id == id),
+        None => request
+            .finding_ids
+            .first()
+            .and_then(|f| check.finding(f))
+            .and_then(|f| check.chains.iter().find(|c| c.chain_id == f.chain_id))
+            .or(check.chains.first()),
+    }
+    .ok_or(ReportError::NoChain)?;
+    let findings: Vec<&CheckedFinding> = if request.finding_ids.is_empty() {
+        check.open().filter(|f| f.chain_id == chain.chain_id).collect()
+    } else {
+        request
+            .finding_ids
+            .iter()
+            .map(|id| check.finding(id).ok_or_else(|| ReportError::NoFinding(id.clone())))
+            .collect::<Result<_, _>>()?
+    };
+    let mut entries = store.load_entries(chain.chain_id)?;
+    crate::reconcile::order::walk_order(&mut entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
+    let from = request.from.or(chain.first_ts).unwrap_or(0);
+    let to = request.to.or(chain.last_ts.map(|t| t + 1)).unwrap_or(i64::MAX);
+    let in_period: Vec<&Entry> = entries.iter().filter(|e| e.ts >= from && e.ts < to).collect();
+    let ctx = Context { chain, findings: &findings, entries: &entries, in_period: &in_period, now: request.now };
+    Ok(match request.audience {
+        Audience::Support => ctx.support(),
+        Audience::Customer => ctx.customer(),
+    })
+}
+
+struct Context<'a> {
+    chain: &'a ChainStatus,
+    findings: &'a [&'a CheckedFinding],
+    entries: &'a [Entry],
+    in_period: &'a [&'a Entry],
+    now: DateTime<Utc>,
+}
+
+impl Context<'_> {
+    fn period(&self) -> String {
+        match (self.in_period.first(), self.in_period.last()) {
+            (Some(a), Some(b)) => format!("{} to {}", format_ts(a.ts), format_ts(b.ts)),
+            _ => "no entries in the period".into(),
+        }
+    }
+
+    fn entry(&self, txn_id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.txn_id == txn_id)
+    }
+
+    fn support(&self) -> String {
+        let c = self.chain;
+        let mut md = String::new();
+        let _ = writeln!(md, "# Credit ledger discrepancy: account {} ({})\n", c.key.account, c.key.currency);
+        let _ = writeln!(md, "_Drafted by Reckon on {}. Review before sending._\n", self.now.to_rfc3339_opts(SecondsFormat::Secs, true));
+        let _ = writeln!(md, "Hello,\n\nI reconciled the credit ledger of my account and some entries do not add up. Details below, with transaction IDs.\n");
+        let _ = writeln!(md, "| | |\n|---|---|");
+        let _ = writeln!(md, "| Account | {} |", c.key.account);
+        let _ = writeln!(md, "| Currency | {} |", c.key.currency);
+        let _ = writeln!(md, "| Period | {} ({} entries) |", self.period(), self.in_period.len());
+        let stated = c.stated_balance.map(format).unwrap_or_else(|| "not given".into());
+        let _ = writeln!(md, "| Stated balance (your account page) | {stated} |");
+        let ledger = c.ledger_balance.map(format).unwrap_or_else(|| "-".into());
+        let _ = writeln!(md, "| Balance the ledger ends at | {ledger} |");
+        let computed = self.computed_balance();
+        if let Some(computed) = computed {
+            let _ = writeln!(md, "| Balance the entries add up to | {} |", format(computed));
+        }
+        if let (Some(s), Some(l)) = (c.stated_balance, c.ledger_balance) {
+            let _ = writeln!(md, "| Stated minus ledger | {} |", format_signed(s - l));
+        }
+        md.push('\n');
+        if self.findings.is_empty() {
+            md.push_str("Every entry in the period adds up; I have no discrepancy to report.\n");
+            return md;
+        }
+        let _ = writeln!(md, "## Findings ({})\n", self.findings.len());
+        for (n, f) in self.findings.iter().enumerate() {
+            let fi = &f.finding;
+            let _ = writeln!(md, "### {}. {} ({}, {})\n", n + 1, fi.kind.title(), fi.severity().as_str(), fi.id);
+            let _ = writeln!(md, "{}\n", fi.message);
+            let rows: Vec<&Entry> = fi.transaction_ids.iter().filter_map(|t| self.entry(t)).collect();
+            if !rows.is_empty() {
+                let _ = writeln!(md, "| Transaction ID | Time (UTC) | Type | Description | Amount | Balance before | Balance after |");
+                let _ = writeln!(md, "|---|---|---|---|---:|---:|---:|");
+                for e in rows {
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} | {} | {} | {} | {} | {} |",
+                        e.txn_id, format_ts(e.ts), e.kind, cell(&e.description), format_signed(e.amount),
+                        format(e.balance_before()), format(e.balance_after)
+                    );
+                }
+                md.push('\n');
+            }
+            if let Some(d) = fi.delta {
+                let _ = writeln!(md, "Amount in question: **{}**\n", format_signed(d));
+            }
+        }
+        md.push_str("## What I am asking\n\n");
+        for ask in self.asks() {
+            let _ = writeln!(md, "- {ask}");
+        }
+        md.push_str("\nPlease reply citing the transaction IDs above. Thank you.\n");
+        md
+    }
+
+    /// What the entries add up to from the oldest entry's opening balance.
+    fn computed_balance(&self) -> Option<Decimal> {
+        let first = self.entries.first()?;
+        Some(self.entries.iter().fold(first.balance_before(), |b, e| b + e.amount))
+    }
+
+    fn asks(&self) -> Vec<String> {
+        let mut asks = Vec::new();
+        let ids = |kind: FindingKind| -> Vec<String> {
+            self.findings
+                .iter()
+                .filter(|f| f.finding.kind == kind)
+                .flat_map(|f| f.finding.transaction_ids.iter().cloned())
+                .collect()
+        };
+        let with = |kind, text: &str| -> Option<String> {
+            let list = ids(kind);
+            (!list.is_empty()).then(|| format!("{text} ({}).", list.join(", ")))
+        };
+        asks.extend(with(FindingKind::BalanceBreak, "For each balance break, the ledger entries missing between these transactions, or a correction of the balance"));
+        asks.extend(with(FindingKind::MisreportedBalance, "Confirm the correct balance after these entries and correct the figure shown"));
+        asks.extend(with(FindingKind::HeadMismatch, "Explain the difference between the balance on my account page and the ledger's last entry"));
+        asks.extend(with(FindingKind::OpeningMismatch, "The entries before the oldest one in my export, which explain the opening balance"));
+        asks.extend(with(FindingKind::ConflictingDuplicate, "Which version of these transactions is correct; they appear twice with different content"));
+        asks.extend(with(FindingKind::DuplicateCharge, "A refund of the duplicate charge if only one was delivered"));
+        asks.extend(with(FindingKind::UnmatchedRefund, "Which charge these refunds reverse"));
+        asks.extend(with(FindingKind::UnknownType, "What these transaction types mean"));
+        asks.extend(with(FindingKind::UnusualAmount, "Confirm these unusually large amounts were intended"));
+        asks
+    }
+
+    fn customer(&self) -> String {
+        let c = self.chain;
+        let mut md = String::new();
+        let _ = writeln!(md, "# Why your {} balance changed\n", c.key.currency);
+        let _ = writeln!(md, "_Drafted by Reckon on {}. Review before sending._\n", self.now.to_rfc3339_opts(SecondsFormat::Secs, true));
+        let (Some(first), Some(last)) = (self.in_period.first(), self.in_period.last()) else {
+            md.push_str("Hello,\n\nThere are no ledger entries in this period, so your balance did not change.\n");
+            return md;
+        };
+        let _ = writeln!(
+            md,
+            "Hello,\n\nI went through your credit ledger from {} to {}. Your balance went from **{}** to **{}** ({}). Here is where the credits went, with the transaction IDs so you can find each line under Settings → Billing → Credit ledger.\n",
+            format_ts(first.ts), format_ts(last.ts), format(first.balance_before()), format(last.balance_after),
+            format_signed(last.balance_after - first.balance_before())
+        );
+        let mut spent: BTreeMap<(String, Option<String>), Group> = BTreeMap::new();
+        let mut received: BTreeMap<String, Group> = BTreeMap::new();
+        for e in self.in_period {
+            if e.amount < Decimal::ZERO {
+                let key = (e.kind.to_string(), e.character.as_deref().map(str::to_string));
+                spent.entry(key).or_default().add(e);
+            } else if e.amount > Decimal::ZERO {
+                received.entry(e.kind.to_string()).or_default().add(e);
+            }
+        }
+        if !spent.is_empty() {
+            md.push_str("## What used credits\n\n");
+            let mut groups: Vec<_> = spent.into_iter().collect();
+            groups.sort_by(|a, b| a.1.total.cmp(&b.1.total).then(a.0.cmp(&b.0)));
+            for ((kind, character), g) in groups {
+                let whom = character.map(|c| format!(" with {c}")).unwrap_or_default();
+                let _ = writeln!(
+                    md,
+                    "- {} {}{} cost **{}** ({}).",
+                    g.count, noun(&kind, g.count), whom, format(g.total.abs()), g.ids()
+                );
+            }
+            md.push('\n');
+        }
+        if !received.is_empty() {
+            md.push_str("## What added credits\n\n");
+            for (kind, g) in received {
+                let _ = writeln!(md, "- {} {} added **{}** ({}).", g.count, noun(&kind, g.count), format(g.total), g.ids());
+            }
+            md.push('\n');
+        }
+        if !self.findings.is_empty() {
+            md.push_str("## What we are looking into\n\n");
+            for f in self.findings {
+                let _ = writeln!(md, "- {}: {} ({})", f.finding.kind.title(), f.finding.message, f.finding.transaction_ids.join(", "));
+            }
+            md.push('\n');
+        }
+        md.push_str("If a line above is one you do not recognise, reply with its transaction ID and we will look into it.\n");
+        md
+    }
+}
+
+#[derive(Default)]
+struct Group {
+    count: usize,
+    total: Decimal,
+    first: Option<String>,
+    last: Option<String>,
+}
+
+impl Group {
+    fn add(&mut self, e: &Entry) {
+        self.count += 1;
+        self.total += e.amount;
+        self.first.get_or_insert_with(|| e.txn_id.clone());
+        self.last = Some(e.txn_id.clone());
+    }
+
+    fn ids(&self) -> String {
+        match (&self.first, &self.last, self.count) {
+            (Some(a), _, 1) => a.clone(),
+            (Some(a), Some(b), 2) => format!("{a}, {b}"),
+            (Some(a), Some(b), _) => format!("{a} … {b}"),
+            _ => String::new(),
+        }
+    }
+}
+
+/// How people call an entry of a type, singular or plural.
+fn noun(kind: &str, count: usize) -> String {
+    let (one, many) = match kind {
+        "CHAT" => ("chat reply", "chat replies"),
+        "IMAGE" => ("image generation", "image generations"),
+        "VIDEO" => ("video generation", "video generations"),
+        "TTS" => ("voice synthesis", "voice syntheses"),
+        "ASR" => ("voice transcription", "voice transcriptions"),
+        "PURCHASE" => ("credit purchase", "credit purchases"),
+        "SUBSCRIPTION_GRANT" => ("subscription grant", "subscription grants"),
+        "DAILY_LOGIN" => ("daily login reward", "daily login rewards"),
+        "STREAK_BONUS" => ("streak bonus", "streak bonuses"),
+        "LUCKY_DRAW" => ("lucky draw reward", "lucky draw rewards"),
+        "REFERRAL" => ("referral reward", "referral rewards"),
+        "REFERRAL_COMMISSION" => ("referral commission", "referral commissions"),
+        "PLUGIN_COMMISSION" => ("plugin commission", "plugin commissions"),
+        "CHARACTER_REVENUE" => ("character revenue share", "character revenue shares"),
+        "REDEEM" => ("redeemed code", "redeemed codes"),
+        "GIFT" => ("gift", "gifts"),
+        REFUND => ("refund", "refunds"),
+        "ADMIN_GRANT" => ("grant from support", "grants from support"),
+        "BONUS" => ("promotional bonus", "promotional bonuses"),
+        other => return format!("{other} {}", if count == 1 { "entry" } else { "entries" }),
+    };
+    (if count == 1 { one } else { many }).to_string()
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}

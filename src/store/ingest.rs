@@ -1,0 +1,349 @@
+//! Writing parsed files into the store: deduplicate against what is known, keep conflicting
+//! versions apart, put every entry in walk order, all in one transaction.
+//!
+//! *Invariant:* an import either stores everything it read or nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Transaction};
+
+use super::{Store, StoreError};
+use crate::import::{self, Format, ImportError, ParsedFile, Progress, ProgressSink, Stage};
+use crate::model::ChainKey;
+use crate::reconcile::order::walk_order;
+
+/// Above this many new rows (and more new rows than stored ones) the secondary indexes are
+/// dropped and rebuilt once after the insert, which is several times faster than maintaining
+/// them row by row.
+const BULK_REBUILD_MIN: usize = 50_000;
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The chain the files belong to; Reverie exports carry no account of their own.
+    pub chain: ChainKey,
+    /// Forces a format instead of detecting it.
+    pub format: Option<Format>,
+    /// Recorded as the import time (the clock is a parameter).
+    pub now: DateTime<Utc>,
+}
+
+impl ImportOptions {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        ImportOptions {
+            chain: ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY),
+            format: None,
+            now,
+        }
+    }
+}
+
+/// What one file contributed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    pub path: PathBuf,
+    pub format: Format,
+    pub entries: u64,
+    pub new: u64,
+    pub known: u64,
+    pub conflicting: u64,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub chain_id: i64,
+    pub files: Vec<FileSummary>,
+}
+
+impl ImportSummary {
+    pub fn new_entries(&self) -> u64 {
+        self.files.iter().map(|f| f.new).sum()
+    }
+    pub fn known_entries(&self) -> u64 {
+        self.files.iter().map(|f| f.known).sum()
+    }
+    pub fn conflicting_entries(&self) -> u64 {
+        self.files.iter().map(|f| f.conflicting).sum()
+    }
+}
+
+/// The fields the walk order needs, for stored and new entries alike.
+#[derive(Debug, Clone)]
+struct Slot {
+    /// Index into `new_rows`, or the stored row id negated minus one.
+    origin: isize,
+    ts: i64,
+    before: i64,
+    after: i64,
+    txn_id: Box<str>,
+    seq: i64,
+}
+
+struct NewRow {
+    file: usize,
+    entry: usize,
+}
+
+impl Store {
+    /// Reads every file, then stores them in one transaction. Progress goes to `sink`, which
+    /// may cancel; a failure or cancellation leaves the database exactly as it was.
+    pub fn import(
+        &mut self,
+        paths: &[PathBuf],
+        options: &ImportOptions,
+        sink: &mut dyn ProgressSink,
+    ) -> Result<ImportSummary, ImportError> {
+        let mut files = Vec::with_capacity(paths.len());
+        for (index, path) in paths.iter().enumerate() {
+            let mut report = |done, total| {
+                sink.progress(&Progress {
+                    file: path,
+                    file_index: index,
+                    files: paths.len(),
+                    bytes_done: done,
+                    bytes_total: total,
+                    stage: Stage::Reading,
+                })
+            };
+            files.push(import::read_file(path, options.format, &mut report)?);
+        }
+        let last = paths.last().map_or(Path::new(""), PathBuf::as_path);
+        let stage = |stage| Progress {
+            file: last,
+            file_index: paths.len().saturating_sub(1),
+            files: paths.len(),
+            bytes_done: files.iter().map(|f| f.bytes).sum(),
+            bytes_total: files.iter().map(|f| f.bytes).sum(),
+            stage,
+        };
+        if sink.progress(&stage(Stage::Storing)).is_break() {
+            return Err(ImportError::Cancelled);
+        }
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let summary = store_files(&tx, &files, options)?;
+        if sink.progress(&stage(Stage::Done)) == ControlFlow::Break(()) {
+            return Err(ImportError::Cancelled);
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(summary)
+    }
+}
+
+fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) -> Result<ImportSummary, StoreError> {
+    tx.execute(
+        "INSERT INTO chain (account, currency) VALUES (?1, ?2) ON CONFLICT (account, currency) DO NOTHING",
+        params![options.chain.account, options.chain.currency],
+    )?;
+    let chain_id: i64 = tx.query_row(
+        "SELECT id FROM chain WHERE account = ?1 AND currency = ?2",
+        params![options.chain.account, options.chain.currency],
+        |r| r.get(0),
+    )?;
+
+    // What the chain already holds: content hash by transaction ID, and the walk fields.
+    let mut known: HashMap<Box<str>, i64> = HashMap::new();
+    let mut slots: Vec<Slot> = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, txn_id, ts, seq, amount, balance_after, content_hash FROM entry WHERE chain_id = ?1",
+        )?;
+        let mut rows = stmt.query([chain_id])?;
+        while let Some(r) = rows.next()? {
+            let txn_id: Box<str> = r.get::<_, String>(1)?.into();
+            let (amount, after): (i64, i64) = (r.get(4)?, r.get(5)?);
+            known.insert(txn_id.clone(), r.get(6)?);
+            slots.push(Slot {
+                origin: -(r.get::<_, i64>(0)? as isize) - 1,
+                ts: r.get(2)?,
+                before: after - amount,
+                after,
+                txn_id,
+                seq: r.get(3)?,
+            });
+        }
+    }
+    let mut conflicts_known: HashSet<(Box<str>, i64)> = HashSet::new();
+    {
+        let mut stmt = tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
+        let mut rows = stmt.query([chain_id])?;
+        while let Some(r) = rows.next()? {
+            conflicts_known.insert((r.get::<_, String>(0)?.into(), r.get(1)?));
+        }
+    }
+    let stored_rows = slots.len();
+
+    let mut label_ids = load_label_ids(tx)?;
+    let mut summaries = Vec::with_capacity(files.len());
+    let mut new_rows: Vec<NewRow> = Vec::new();
+    let mut file_labels: Vec<Vec<i64>> = Vec::with_capacity(files.len());
+    let mut source_ids = Vec::with_capacity(files.len());
+    let mut conflict_rows: Vec<(usize, usize, i64)> = Vec::new();
+
+    for (f, file) in files.iter().enumerate() {
+        let mut map = Vec::with_capacity(file.labels.len());
+        for id in 0..file.labels.len() as u32 {
+            map.push(label_id(tx, &mut label_ids, file.labels.text(id))?);
+        }
+        file_labels.push(map);
+        let mut summary = FileSummary {
+            path: file.path.clone(),
+            format: file.format,
+            entries: file.entries.len() as u64,
+            new: 0,
+            known: 0,
+            conflicting: 0,
+        };
+        for (e, entry) in file.entries.iter().enumerate() {
+            let hash = entry.content_hash(&file.labels);
+            match known.get(&entry.txn_id) {
+                Some(&stored) if stored == hash => summary.known += 1,
+                Some(_) => {
+                    summary.conflicting += 1;
+                    if conflicts_known.insert((entry.txn_id.clone(), hash)) {
+                        conflict_rows.push((f, e, hash));
+                    }
+                }
+                None => {
+                    known.insert(entry.txn_id.clone(), hash);
+                    slots.push(Slot {
+                        origin: new_rows.len() as isize,
+                        ts: entry.ts,
+                        before: entry.balance_after - entry.amount,
+                        after: entry.balance_after,
+                        txn_id: entry.txn_id.clone(),
+                        seq: 0,
+                    });
+                    new_rows.push(NewRow { file: f, entry: e });
+                    summary.new += 1;
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known, entries_conflicting)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                file.path.to_string_lossy(),
+                file.format.name(),
+                file.file_hash,
+                file.bytes as i64,
+                options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                summary.new as i64,
+                summary.known as i64,
+                summary.conflicting as i64,
+            ],
+        )?;
+        source_ids.push(tx.last_insert_rowid());
+        summaries.push(summary);
+    }
+
+    // Walk order over old and new together; stored rows whose place changed get a new seq.
+    walk_order(&mut slots, |s| s.ts, |s| &s.txn_id, |s| s.before, |s| s.after);
+    let mut new_seq = vec![0i64; new_rows.len()];
+    let mut insert_order = Vec::with_capacity(new_rows.len());
+    {
+        let mut update = tx.prepare_cached("UPDATE entry SET seq = ?1 WHERE id = ?2")?;
+        let mut seq = 0i64;
+        for (i, slot) in slots.iter().enumerate() {
+            seq = if i > 0 && slots[i - 1].ts == slot.ts { seq + 1 } else { 0 };
+            if slot.origin >= 0 {
+                new_seq[slot.origin as usize] = seq;
+                insert_order.push(slot.origin as usize);
+            } else if slot.seq != seq {
+                update.execute(params![seq, -(slot.origin + 1) as i64])?;
+            }
+        }
+    }
+    drop(slots);
+
+    let bulk = new_rows.len() >= BULK_REBUILD_MIN && new_rows.len() > stored_rows;
+    if bulk {
+        tx.execute_batch(
+            "DROP INDEX entry_chain_txn; DROP INDEX entry_chain_time; DROP INDEX entry_chain_type;
+             DROP INDEX entry_chain_character; DROP INDEX entry_chain_model;",
+        )?;
+    }
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO entry (chain_id, txn_id, ts, seq, type_id, description_id, amount, balance_after,
+                                character_id, model_id, source_id, source_line, source_offset, content_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        for &n in &insert_order {
+            let NewRow { file: f, entry: e } = new_rows[n];
+            let (file, map, entry) = (&files[f], &file_labels[f], &files[f].entries[e]);
+            insert.execute(params![
+                chain_id,
+                &*entry.txn_id,
+                entry.ts,
+                new_seq[n],
+                map[entry.kind as usize],
+                map[entry.description as usize],
+                entry.amount,
+                entry.balance_after,
+                entry.character.map(|c| map[c as usize]),
+                entry.model.map(|m| map[m as usize]),
+                source_ids[f],
+                entry.line as i64,
+                entry.offset as i64,
+                entry.content_hash(&file.labels),
+            ])?;
+        }
+    }
+    if bulk {
+        tx.execute_batch(CREATE_INDEXES)?;
+    }
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
+                                   character_id, model_id, source_id, source_line, source_offset, content_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
+        for &(f, e, hash) in &conflict_rows {
+            let (map, entry) = (&file_labels[f], &files[f].entries[e]);
+            insert.execute(params![
+                chain_id,
+                &*entry.txn_id,
+                entry.ts,
+                map[entry.kind as usize],
+                map[entry.description as usize],
+                entry.amount,
+                entry.balance_after,
+                entry.character.map(|c| map[c as usize]),
+                entry.model.map(|m| map[m as usize]),
+                source_ids[f],
+                entry.line as i64,
+                entry.offset as i64,
+                hash,
+            ])?;
+        }
+    }
+    Ok(ImportSummary { chain_id, files: summaries })
+}
+
+/// The secondary indexes of `entry`, as migration 0001 creates them.
+const CREATE_INDEXES: &str = "
+    CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id);
+    CREATE INDEX entry_chain_time ON entry (chain_id, ts, seq);
+    CREATE INDEX entry_chain_type ON entry (chain_id, type_id, ts, seq);
+    CREATE INDEX entry_chain_character ON entry (chain_id, character_id, ts, seq);
+    CREATE INDEX entry_chain_model ON entry (chain_id, model_id, ts, seq);";
+
+fn load_label_ids(tx: &Transaction) -> Result<HashMap<String, i64>, StoreError> {
+    let mut stmt = tx.prepare_cached("SELECT text, id FROM label")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn label_id(tx: &Transaction, ids: &mut HashMap<String, i64>, text: &str) -> Result<i64, StoreError> {
+    if let Some(&id) = ids.get(text) {
+        return Ok(id);
+    }
+    tx.execute("INSERT INTO label (text) VALUES (?1)", [text])?;
+    let id = tx.last_insert_rowid();
+    ids.insert(text.to_string(), id);
+    Ok(id)
+}

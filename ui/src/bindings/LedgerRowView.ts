@@ -1,0 +1,2 @@
+// Placeholder written by hand from docs/desktop-contract.md; ts-rs will overwrite this file. Keep field names as in the contract.
+export type LedgerRowView = { id: number, txnId: string, ts: string, type: string, description: string, amount: string, balanceAfter: string, character: string | null, model: string | null, sourceFile: string, sourceLine: number, findingIds: Array<string>, severity: "error" | "warning" | null, };

@@ -1,0 +1,33 @@
+//! Native dialogs, with the e2e override. A dialog that is unavailable or dismissed gives null,
+//! and the caller then does nothing.
+
+import { open, save } from "@tauri-apps/plugin-dialog";
+import { e2eEnabled } from "./e2e";
+
+export async function pickImportFiles(): Promise<string[] | null> {
+  try {
+    const picked = await open({
+      multiple: true,
+      directory: false,
+      title: "Import ledger exports",
+      filters: [{ name: "Ledger exports", extensions: ["csv", "json"] }],
+    });
+    if (!picked) return null;
+    return Array.isArray(picked) ? picked : [picked];
+  } catch {
+    return null;
+  }
+}
+
+export async function pickSavePath(
+  defaultName: string,
+  filter: { name: string; extensions: string[] },
+  e2ePath: string,
+): Promise<string | null> {
+  if (e2eEnabled() && e2ePath.trim()) return e2ePath.trim();
+  try {
+    return (await save({ defaultPath: defaultName, filters: [filter] })) ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { FindingView } from "../bindings/FindingView";
+import { buildQuery, EMPTY_FILTERS, isFiltered, queryKey } from "./filters";
+import { groupFindings, openFindingIds } from "./findings";
+import { describeProgress, importFraction } from "./progress";
+import { nearestMark, toPlotData } from "./series";
+
+const NOW = new Date("2024-05-10T00:00:00Z");
+
+describe("buildQuery", () => {
+  it("maps empty filters to an unfiltered query", () => {
+    expect(buildQuery(7, EMPTY_FILTERS, NOW, true)).toEqual({
+      chainId: 7, types: [], from: null, to: null, character: null, model: null, search: null,
+    });
+    expect(isFiltered(EMPTY_FILTERS)).toBe(false);
+  });
+  it("maps each filter", () => {
+    const f = { type: "CHAT", range: { preset: "7d" as const }, character: "Aria", model: "DeepSeek V3.2", search: "  tx_12 " };
+    expect(buildQuery(1, f, NOW, true)).toEqual({
+      chainId: 1, types: ["CHAT"], from: "2024-05-03T00:00:00Z", to: null, character: "Aria", model: "DeepSeek V3.2", search: "tx_12",
+    });
+    expect(isFiltered(f)).toBe(true);
+  });
+  it("keys equal queries equally and different ones differently", () => {
+    const a = buildQuery(1, EMPTY_FILTERS, NOW, true);
+    expect(queryKey(a)).toBe(queryKey({ ...a }));
+    expect(queryKey(a)).not.toBe(queryKey({ ...a, search: "x" }));
+    expect(queryKey(a)).not.toBe(queryKey({ ...a, chainId: 2 }));
+  });
+});
+
+function finding(p: Partial<FindingView> & { id: string }): FindingView {
+  return {
+    chainId: 1, kind: "balance_gap", severity: "error", transactionIds: [], entryIds: [], delta: null,
+    message: "", ts: null, explained: false, note: null, ...p,
+  };
+}
+
+describe("groupFindings", () => {
+  it("puts open errors first, then warnings, explained apart, newest first", () => {
+    const fs = [
+      finding({ id: "w1", severity: "warning", ts: "2024-01-02T00:00:00Z" }),
+      finding({ id: "e-old", ts: "2024-01-01T00:00:00Z" }),
+      finding({ id: "e-new", ts: "2024-03-01T00:00:00Z" }),
+      finding({ id: "e-none" }),
+      finding({ id: "x", explained: true, note: "refunded" }),
+    ];
+    const g = groupFindings(fs);
+    expect(g.errors.map((f) => f.id)).toEqual(["e-new", "e-old", "e-none"]);
+    expect(g.warnings.map((f) => f.id)).toEqual(["w1"]);
+    expect(g.explained.map((f) => f.id)).toEqual(["x"]);
+    expect(openFindingIds(fs)).toEqual(["w1", "e-old", "e-new", "e-none"]);
+  });
+});
+
+describe("import progress", () => {
+  const ev = { file: "/d/b.csv", fileIndex: 1, files: 2, bytesDone: 50, bytesTotal: 100, stage: "reading" as const };
+  it("combines file index and bytes into an overall fraction", () => {
+    expect(importFraction(ev)).toBeCloseTo((1 + 0.45) / 2);
+    expect(importFraction({ ...ev, stage: "done" })).toBe(1);
+    expect(importFraction({ ...ev, fileIndex: 0, bytesDone: 0 })).toBe(0);
+    expect(importFraction({ ...ev, files: 0 })).toBe(0);
+    expect(importFraction({ ...ev, fileIndex: 5 })).toBe(1);
+  });
+  it("describes the stage with the file's name", () => {
+    expect(describeProgress(ev)).toBe("Reading b.csv (file 2 of 2)");
+  });
+});
+
+describe("balance series", () => {
+  it("converts to epoch seconds and floats, skipping bad times", () => {
+    const [xs, ys] = toPlotData({
+      points: [
+        { ts: "2024-01-01T00:00:00Z", balance: "10.5" },
+        { ts: "nope", balance: "1" },
+        { ts: "2024-01-01T00:01:00Z", balance: "-0.35" },
+      ],
+      marks: [],
+    });
+    expect(xs).toEqual([1704067200, 1704067260]);
+    expect(ys).toEqual([10.5, -0.35]);
+  });
+  it("finds the mark nearest a click within tolerance, errors winning ties", () => {
+    const marks = [
+      { findingId: "w", ts: "2024-01-01T00:00:10Z", kind: "k", severity: "warning", entryIds: [1] },
+      { findingId: "e", ts: "2024-01-01T00:00:10Z", kind: "k", severity: "error", entryIds: [2] },
+      { findingId: "far", ts: "2024-01-01T00:01:40Z", kind: "k", severity: "error", entryIds: [3] },
+    ];
+    const toPx = (s: number) => s - 1704067200; // one pixel per second
+    expect(nearestMark(marks, 12, toPx)?.findingId).toBe("e");
+    expect(nearestMark(marks, 98, toPx)?.findingId).toBe("far");
+    expect(nearestMark(marks, 50, toPx)).toBeNull();
+  });
+});

@@ -1,0 +1,87 @@
+//! Money as the shell sends it: decimal strings ("-0.35", "168383.21"). Formatting and the
+//! little arithmetic the face needs (a difference for display) are done on the digits, exactly;
+//! `parseFloat` is reserved for plotting.
+
+export type Sign = "credit" | "debit" | "zero";
+
+const DECIMAL = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+/** An exact decimal: `units / 10^scale`. */
+export interface Decimal {
+  units: bigint;
+  scale: number;
+}
+
+/** Parses a decimal string; returns null for anything that is not one. */
+export function parseDecimal(text: string): Decimal | null {
+  const m = DECIMAL.exec(text.trim());
+  if (!m) return null;
+  const frac = m[3] ?? "";
+  let units = BigInt(m[2] + frac);
+  if (m[1] === "-") units = -units;
+  return { units, scale: frac.length };
+}
+
+function rescale(d: Decimal, scale: number): bigint {
+  return d.units * 10n ** BigInt(scale - d.scale);
+}
+
+export function decimalToString(d: Decimal): string {
+  const neg = d.units < 0n;
+  const digits = (neg ? -d.units : d.units).toString().padStart(d.scale + 1, "0");
+  const int = digits.slice(0, digits.length - d.scale);
+  const frac = d.scale > 0 ? "." + digits.slice(digits.length - d.scale) : "";
+  return (neg ? "-" : "") + int + frac;
+}
+
+/** a - b, exactly, or null if either is not a decimal. */
+export function subtractMoney(a: string, b: string): string | null {
+  const x = parseDecimal(a);
+  const y = parseDecimal(b);
+  if (!x || !y) return null;
+  const scale = Math.max(x.scale, y.scale);
+  return decimalToString({ units: rescale(x, scale) - rescale(y, scale), scale });
+}
+
+/** Numeric equality of two decimal strings ("1.50" equals "1.5"). */
+export function moneyEquals(a: string, b: string): boolean {
+  const d = subtractMoney(a, b);
+  return d !== null && signOf(d) === "zero";
+}
+
+/** Sign classification: credits (+) are shown green, debits plain. */
+export function signOf(amount: string): Sign {
+  const d = parseDecimal(amount);
+  if (!d || d.units === 0n) return "zero";
+  return d.units > 0n ? "credit" : "debit";
+}
+
+const MINUS = "\u2212";
+
+export interface FormatOptions {
+  /** Put "+" in front of credits (amount columns); balances leave it off. */
+  plus?: boolean;
+}
+
+/**
+ * Groups thousands and uses a true minus sign; keeps every digit the shell sent
+ * (no rounding: a ledger's "0.005" stays "0.005"). Non-decimal text is returned unchanged.
+ */
+export function formatMoney(amount: string, opts: FormatOptions = {}): string {
+  const m = DECIMAL.exec(amount.trim());
+  if (!m) return amount;
+  const int = m[2].replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const body = int + (m[3] !== undefined ? "." + m[3] : "");
+  const sign = signOf(amount);
+  if (sign === "debit") return MINUS + body;
+  if (sign === "credit" && opts.plus) return "+" + body;
+  return body;
+}
+
+/** Normalizes what a person typed ("1,234.50", " 12 ") to a decimal string, or null. */
+export function normalizeMoneyInput(text: string): string | null {
+  const cleaned = text.replace(/[,\s_]/g, "").replace(/\u2212/g, "-");
+  if (cleaned === "") return null;
+  const d = parseDecimal(cleaned);
+  return d ? decimalToString(d) : null;
+}

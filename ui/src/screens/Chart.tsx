@@ -1,0 +1,156 @@
+//! The running balance as a uPlot line, with findings drawn as marks. Clicking a mark (on the
+//! plot or in the list below it) opens the Ledger on that finding's entries.
+
+import { useEffect, useRef, useState } from "react";
+import uPlot from "uplot";
+import { api } from "../api";
+import type { BalanceSeries } from "../bindings/BalanceSeries";
+import type { ChainView } from "../bindings/ChainView";
+import { ErrorBlock } from "../components/common";
+import { formatTs } from "../lib/dates";
+import { type ApiError, toApiError } from "../lib/errors";
+import { type Mark, nearestMark, toPlotData } from "../lib/series";
+
+const MAX_POINTS = 2000;
+
+interface Props {
+  chain: ChainView;
+  utc: boolean;
+  tick: number;
+  onJump: (label: string, entryIds: number[], txnIds: string[]) => void;
+}
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+export function ChartScreen({ chain, utc, tick, onJump }: Props) {
+  const [series, setSeries] = useState<BalanceSeries | null>(null);
+  const [err, setErr] = useState<ApiError | null>(null);
+  const boxRef = useRef<HTMLDivElement>(null);
+  const jumpRef = useRef(onJump);
+  jumpRef.current = onJump;
+
+  useEffect(() => {
+    let live = true;
+    setSeries(null);
+    api.balanceSeries(chain.id, MAX_POINTS).then(
+      (s) => live && setSeries(s),
+      (e) => live && setErr(toApiError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [chain.id, tick]);
+
+  const jump = (m: Mark) => jumpRef.current(`${m.kind} (${m.severity})`, m.entryIds, []);
+
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box || !series || series.points.length === 0) return;
+    const data = toPlotData(series);
+    const marks = series.marks;
+    const colors = {
+      line: cssVar("--accent", "#2f6f9f"),
+      error: cssVar("--error", "#c0392b"),
+      warning: cssVar("--warning", "#b7791f"),
+    };
+    const drawMarks = (u: uPlot) => {
+      const ctx = u.ctx;
+      const { left, top, width, height } = u.bbox;
+      ctx.save();
+      for (const m of marks) {
+        const t = Date.parse(m.ts) / 1000;
+        if (Number.isNaN(t)) continue;
+        const x = Math.round(u.valToPos(t, "x", true));
+        if (x < left || x > left + width) continue;
+        const c = m.severity === "error" ? colors.error : colors.warning;
+        ctx.strokeStyle = c;
+        ctx.globalAlpha = 0.35;
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.moveTo(x, top);
+        ctx.lineTo(x, top + height);
+        ctx.stroke();
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = c;
+        const r = 5 * devicePixelRatio;
+        ctx.beginPath();
+        ctx.moveTo(x, top + 2 * r);
+        ctx.lineTo(x - r, top);
+        ctx.lineTo(x + r, top);
+        ctx.closePath();
+        ctx.fill();
+      }
+      ctx.restore();
+    };
+    const opts: uPlot.Options = {
+      width: Math.max(300, box.clientWidth),
+      height: 360,
+      tzDate: utc ? (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") : undefined,
+      scales: { x: { time: true } },
+      series: [
+        {},
+        {
+          label: `Balance (${chain.currency})`,
+          stroke: colors.line,
+          width: 1.5,
+          value: (_u, v) => (v == null ? "—" : v.toLocaleString(undefined, { maximumFractionDigits: 2 })),
+        },
+      ],
+      axes: [{}, { size: 80 }],
+      cursor: { drag: { x: true, y: false } },
+      hooks: { draw: [drawMarks] },
+    };
+    const plot = new uPlot(opts, data, box);
+    const onClick = (ev: MouseEvent) => {
+      const rect = plot.over.getBoundingClientRect();
+      const px = ev.clientX - rect.left;
+      const m = nearestMark(marks, px, (s) => plot.valToPos(s, "x"), 6);
+      if (m) jump(m);
+    };
+    plot.over.addEventListener("click", onClick);
+    const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(300, box.clientWidth), height: 360 }));
+    ro.observe(box);
+    return () => {
+      ro.disconnect();
+      plot.over.removeEventListener("click", onClick);
+      plot.destroy();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [series, utc, chain.currency]);
+
+  return (
+    <section className="screen">
+      <header className="screen-head">
+        <h1>
+          Balance chart <span className="muted small">{chain.account} · {chain.currency}</span>
+        </h1>
+      </header>
+      {err && <ErrorBlock error={err} onDismiss={() => setErr(null)} />}
+      {!series && !err && <p className="muted">Loading…</p>}
+      {series && series.points.length === 0 && <p className="empty">This ledger has no entries to plot.</p>}
+      <div className="chart-box panel" ref={boxRef} data-testid="balance-chart" />
+      {series && series.marks.length > 0 && (
+        <>
+          <p className="muted small">
+            Triangles mark findings (red errors, amber warnings). Click one, or a line below, to see its entries in the
+            Ledger. Drag across the chart to zoom; double-click to reset.
+          </p>
+          <ul className="mark-list">
+            {series.marks.map((m) => (
+              <li key={m.findingId}>
+                <button className="link" data-testid="chart-mark" data-finding-id={m.findingId} onClick={() => jump(m)}>
+                  <span className={`dot dot-${m.severity === "error" ? "error" : "warning"}`} />
+                  <span className="mono">{formatTs(m.ts, utc)}</span> {m.kind}{" "}
+                  <span className="muted">({m.entryIds.length} entr{m.entryIds.length === 1 ? "y" : "ies"})</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

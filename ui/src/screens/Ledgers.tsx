@@ -1,0 +1,252 @@
+//! Every chain with its balance and open findings; import (dialog, drop, demo) with progress,
+//! cancel and the per-file outcome; the balance the vendor's page states, to catch a head mismatch.
+
+import { useState } from "react";
+import { api } from "../api";
+import type { ChainView } from "../bindings/ChainView";
+import type { ImportState } from "../App";
+import { ErrorBlock, Money } from "../components/common";
+import { formatSpan } from "../lib/dates";
+import { type ApiError, toApiError } from "../lib/errors";
+import { formatMoney, moneyEquals, normalizeMoneyInput, subtractMoney } from "../lib/money";
+import { describeProgress, importFraction } from "../lib/progress";
+
+interface Props {
+  chains: ChainView[] | null;
+  selectedId: number | null;
+  imp: ImportState;
+  onImport: () => void;
+  onDemo: () => void;
+  onCancel: () => void;
+  onDismissOutcome: () => void;
+  onOpen: (id: number) => void;
+  onChainUpdated: (c: ChainView) => void;
+}
+
+export function LedgersScreen(p: Props) {
+  const { chains, imp } = p;
+  return (
+    <section className="screen">
+      <header className="screen-head">
+        <h1>Ledgers</h1>
+        <div className="actions">
+          <button className="primary" data-testid="import" onClick={p.onImport} disabled={imp.running}>
+            Import…
+          </button>
+          <button data-testid="open-demo" onClick={p.onDemo} disabled={imp.running}>
+            Open demo ledger
+          </button>
+        </div>
+      </header>
+
+      {imp.running && <ImportProgress imp={imp} onCancel={p.onCancel} />}
+      {imp.error && <ErrorBlock error={imp.error} onDismiss={p.onDismissOutcome} />}
+      {imp.outcome && <ImportOutcome imp={imp} onDismiss={p.onDismissOutcome} />}
+
+      {chains === null ? (
+        <p className="muted">Loading ledgers…</p>
+      ) : chains.length === 0 ? (
+        <div className="empty drop-target" data-testid="empty-ledgers">
+          <h2>No ledgers yet</h2>
+          <p>Drop a CSV/JSON export here, or open the demo ledger.</p>
+          <p className="muted small">
+            Export your credit ledger from Reverie (Settings → Billing → Credit ledger → Export), then drop the file on
+            this window or use Import….
+          </p>
+        </div>
+      ) : (
+        <table className="grid chains">
+          <thead>
+            <tr>
+              <th>Account</th>
+              <th className="num">Balance</th>
+              <th className="num">Entries</th>
+              <th>Date span (UTC)</th>
+              <th className="num">Errors</th>
+              <th className="num">Warnings</th>
+              <th>Balance the vendor's page states now</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {chains.map((c) => (
+              <ChainRow key={c.id} chain={c} selected={c.id === p.selectedId} onOpen={p.onOpen} onUpdated={p.onChainUpdated} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="muted small hint">You can also drop CSV/JSON exports anywhere on this window.</p>
+    </section>
+  );
+}
+
+function ImportProgress({ imp, onCancel }: { imp: ImportState; onCancel: () => void }) {
+  const e = imp.progress;
+  const pct = e ? Math.round(importFraction(e) * 100) : 0;
+  return (
+    <div className="import-progress panel" data-testid="import-progress" role="status">
+      <div className="row-between">
+        <span>{e ? describeProgress(e) : "Starting import…"}</span>
+        <button data-testid="import-cancel" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+        <div className="bar-fill" style={{ width: `${pct}%` }} />
+      </div>
+      <div className="muted small num-inline">{pct}%</div>
+    </div>
+  );
+}
+
+function ImportOutcome({ imp, onDismiss }: { imp: ImportState; onDismiss: () => void }) {
+  const files = imp.outcome?.files ?? [];
+  const anyConflict = files.some((f) => f.conflicting > 0);
+  return (
+    <div className="panel outcome" data-testid="import-outcome">
+      <div className="row-between">
+        <strong>Import finished</strong>
+        <button className="link" onClick={onDismiss}>
+          Dismiss
+        </button>
+      </div>
+      <table className="grid compact">
+        <thead>
+          <tr>
+            <th>File</th>
+            <th>Format</th>
+            <th className="num">New</th>
+            <th className="num">Already known</th>
+            <th className="num">Conflicting</th>
+          </tr>
+        </thead>
+        <tbody>
+          {files.map((f) => (
+            <tr key={f.path} data-testid="import-file">
+              <td className="mono">{f.path}</td>
+              <td>{f.format}</td>
+              <td className="num">{f.new}</td>
+              <td className="num">{f.known}</td>
+              <td className={`num ${f.conflicting ? "sev-error" : ""}`}>{f.conflicting}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {anyConflict && (
+        <p className="small">
+          Conflicting entries share a transaction ID with a stored entry but differ in content. They are listed on the
+          Findings screen.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function ChainRow({
+  chain: c,
+  selected,
+  onOpen,
+  onUpdated,
+}: {
+  chain: ChainView;
+  selected: boolean;
+  onOpen: (id: number) => void;
+  onUpdated: (c: ChainView) => void;
+}) {
+  const [text, setText] = useState(c.statedBalance ?? "");
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<ApiError | null>(null);
+  const [inputErr, setInputErr] = useState<string | null>(null);
+
+  const save = async () => {
+    const value = text.trim() === "" ? null : normalizeMoneyInput(text);
+    if (text.trim() !== "" && value === null) {
+      setInputErr("Type a number such as 1234.50, or leave it empty to clear.");
+      return;
+    }
+    setInputErr(null);
+    setBusy(true);
+    try {
+      const updated = await api.setStatedBalance(c.id, value);
+      setErr(null);
+      setText(updated.statedBalance ?? "");
+      onUpdated(updated);
+    } catch (e) {
+      setErr(toApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const mismatch =
+    c.statedBalance !== null && c.ledgerBalance !== null && !moneyEquals(c.statedBalance, c.ledgerBalance)
+      ? subtractMoney(c.statedBalance, c.ledgerBalance)
+      : null;
+
+  return (
+    <>
+      <tr className={selected ? "selected" : ""} data-testid="chain-row" data-chain-id={c.id}>
+        <td>
+          <button className="link strong" onClick={() => onOpen(c.id)} title="Open this ledger">
+            {c.account}
+          </button>{" "}
+          <span className="muted small">{c.currency}</span>
+        </td>
+        <td className="num">
+          <Money value={c.ledgerBalance} testid="chain-balance" />
+        </td>
+        <td className="num" data-testid="chain-entries">{c.entries}</td>
+        <td className="nowrap">{formatSpan(c.firstTs, c.lastTs)}</td>
+        <td className={`num ${c.errors ? "sev-error" : "muted"}`} data-testid="error-count">
+          {c.errors}
+        </td>
+        <td className={`num ${c.warnings ? "sev-warning" : "muted"}`} data-testid="warning-count">
+          {c.warnings}
+          {c.explained > 0 && <span className="muted small"> (+{c.explained} explained)</span>}
+        </td>
+        <td>
+          <form
+            className="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void save();
+            }}
+          >
+            <input
+              className="money-input"
+              data-testid="stated-balance-input"
+              inputMode="decimal"
+              placeholder="e.g. 1234.50"
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              aria-label={`Balance Reverie states now for ${c.account}`}
+            />
+            <button type="submit" data-testid="stated-balance-save" disabled={busy}>
+              Set
+            </button>
+          </form>
+          {mismatch !== null && (
+            <div className="sev-error small" data-testid="head-mismatch">
+              Page says {formatMoney(c.statedBalance!)}, ledger says {formatMoney(c.ledgerBalance!)} (difference{" "}
+              {formatMoney(mismatch, { plus: true })})
+            </div>
+          )}
+          {c.statedBalance !== null && mismatch === null && c.ledgerBalance !== null && (
+            <div className="credit small">Matches the ledger.</div>
+          )}
+          {inputErr && <div className="sev-error small">{inputErr}</div>}
+        </td>
+        <td>
+          <button onClick={() => onOpen(c.id)}>Open</button>
+        </td>
+      </tr>
+      {err && (
+        <tr>
+          <td colSpan={8}>
+            <ErrorBlock error={err} onDismiss={() => setErr(null)} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
