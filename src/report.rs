@@ -232,7 +232,9 @@ impl Context<'_> {
         }
         if !received.is_empty() {
             md.push_str("## What added credits\n\n");
-            for (kind, g) in received {
+            let mut groups: Vec<_> = received.into_iter().collect();
+            groups.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(&b.0)));
+            for (kind, g) in groups {
                 let _ = writeln!(md, "- {} {} added **{}** ({}).", g.count, noun(&kind, g.count), format(g.total), g.ids());
             }
             md.push('\n');

@@ -88,6 +88,9 @@ pub(super) fn read(
         .has_headers(true)
         .flexible(false)
         .buffer_capacity(1 << 16)
+        // Ending records at LF only keeps record positions on the first byte of their line for
+        // CRLF files too; the CR that stays on the last field is trimmed like all whitespace.
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(tap);
     let header = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
     let columns = Columns::from_header(path, &header)?;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build, test and run Reckon, and builds the
+# UI. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
+          libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo not found; install Rust stable (https://rustup.rs) and run this again" >&2
+  exit 1
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+if ! command -v npm >/dev/null; then
+  echo "setup: installing Node.js and npm from Debian"
+  $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+if [ -f ui/package.json ]; then
+  echo "setup: building the UI (ui/dist)"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+fi
+
+if [ -d src-tauri ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "setup: installing tauri-driver (WebDriver for the end-to-end tests)"
+  cargo install tauri-driver --version '^2' --locked --quiet
+fi
+echo "setup: done"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, engine + CLI tests, shell tests, UI unit tests and
+# the end-to-end tests in a real window (under Xvfb). Run scripts/setup.sh once first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+if [ -f ui/package.json ]; then
+  echo "== ui: typecheck and unit tests (vitest)"
+  (cd ui && npm run --silent typecheck && npm test --silent)
+fi
+echo "== cargo test (engine, CLI, desktop shell, end-to-end)"
+if [ -z "${DISPLAY:-}" ] && [ -d src-tauri ]; then
+  xvfb-run -a -s "-screen 0 1400x900x24" cargo test --workspace
+else
+  cargo test --workspace
+fi

@@ -1,0 +1,89 @@
+//! One expected message per kind of bad input (tests/errors/<fixture>.txt), and proof that a
+//! failed import stores nothing.
+
+use crate::support::{snapshot, Db};
+
+fn assert_rejected(fixture: &str) {
+    let db = Db::new();
+    db.import("fixtures/clean.csv");
+    let before = db.ok(&["ledger", "--limit", "1000", "--format", "json"], 0);
+    let path = format!("fixtures/bad/{fixture}");
+    let out = db.run(&["import", &path]);
+    assert_eq!(out.status.code(), Some(2), "{fixture} is refused with exit 2");
+    assert!(out.stdout.is_empty(), "nothing reported as imported");
+    let message = String::from_utf8(out.stderr).unwrap();
+    snapshot("errors", &format!("{fixture}.txt"), &message);
+    let after = db.ok(&["ledger", "--limit", "1000", "--format", "json"], 0);
+    assert_eq!(before, after, "{fixture}: the database is unchanged");
+}
+
+#[test]
+fn bad_amount() {
+    assert_rejected("amount.csv");
+}
+
+#[test]
+fn bad_balance_grouping() {
+    assert_rejected("balance.csv");
+}
+
+#[test]
+fn bad_date() {
+    assert_rejected("date.csv");
+}
+
+#[test]
+fn too_many_decimal_places() {
+    assert_rejected("precision.csv");
+}
+
+#[test]
+fn empty_transaction_id() {
+    assert_rejected("empty-id.csv");
+}
+
+#[test]
+fn missing_column() {
+    assert_rejected("missing-column.csv");
+}
+
+#[test]
+fn row_with_extra_field() {
+    assert_rejected("ragged.csv");
+}
+
+#[test]
+fn not_a_ledger() {
+    assert_rejected("not-a-ledger.txt");
+}
+
+#[test]
+fn bad_json_amount() {
+    assert_rejected("amount.json");
+}
+
+#[test]
+fn broken_json() {
+    assert_rejected("syntax.json");
+}
+
+#[test]
+fn a_bad_file_among_good_ones_stores_none_of_them() {
+    let db = Db::new();
+    let out = db.run(&["import", "fixtures/clean.csv", "fixtures/bad/date.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    let (check, _) = db.check_json(&[]);
+    assert_eq!(check["chains"].as_array().unwrap().len(), 0, "the good file was not stored either");
+}
+
+#[test]
+fn error_positions_point_at_the_value() {
+    // The amount error names line 5 and the column where the bad value starts on that line.
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bad/amount.csv")).unwrap();
+    let line = text.lines().nth(4).unwrap();
+    let column = line[..line.find("-0.3S").unwrap()].chars().count() + 1;
+    let db = Db::new();
+    let out = db.run(&["import", "fixtures/bad/amount.csv"]);
+    let message = String::from_utf8(out.stderr).unwrap();
+    assert!(message.contains(&format!("fixtures/bad/amount.csv:5:{column}: Amount \"-0.3S\"")), "{message}");
+}

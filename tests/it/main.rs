@@ -1,0 +1,7 @@
+//! Integration tests of the engine and the `reckon` CLI: one binary, one module per concern.
+
+mod cli;
+mod errors;
+mod findings;
+mod store;
+mod support;

@@ -1,0 +1,114 @@
+//! Helpers: run the CLI against a temporary database, read planted faults, compare snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A temporary database and the `reckon` binary pointed at it.
+pub struct Db {
+    _dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl Db {
+    pub fn new() -> Db {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("reckon.db");
+        Db { _dir: dir, path }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.path.parent().expect("db has a parent")
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_reckon"))
+            .arg("--db")
+            .arg(&self.path)
+            .args(args)
+            .env("TZ", "UTC")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("reckon runs")
+    }
+
+    /// Runs and insists on an exit code, returning standard output.
+    pub fn ok(&self, args: &[&str], code: i32) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "reckon {args:?}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    pub fn import(&self, file: &str) -> String {
+        self.ok(&["import", file], 0)
+    }
+
+    /// `check --format json`, parsed, with its exit code.
+    pub fn check_json(&self, extra: &[&str]) -> (Value, i32) {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        let code = out.status.code().expect("exit code");
+        assert!(code == 0 || code == 1, "check failed: {}", String::from_utf8_lossy(&out.stderr));
+        (serde_json::from_slice(&out.stdout).expect("check prints JSON"), code)
+    }
+}
+
+/// A finding reduced to what a planted fault fixes: kind, transaction IDs, delta.
+pub type Fault = (String, Vec<String>, Option<String>);
+
+pub fn faults(check: &Value) -> Vec<Fault> {
+    let mut list: Vec<Fault> = check["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_string(),
+                f["transaction_ids"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect(),
+                f["delta"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+/// The faults `scripts/make_fixtures.py` planted in a fixture.
+pub fn planted(fixture: &str) -> Vec<Fault> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/planted.json")).unwrap();
+    let all: Value = serde_json::from_str(&text).unwrap();
+    let mut list: Vec<Fault> = all[fixture]
+        .as_object()
+        .expect("fixture listed in planted.json")
+        .iter()
+        .map(|(kind, v)| {
+            (
+                kind.clone(),
+                v[0].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect(),
+                v[1].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+/// Compares `actual` with `tests/<dir>/<name>`; `UPDATE_SNAPSHOTS=1` rewrites the file instead.
+pub fn snapshot(dir: &str, name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(dir).join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {}; run with UPDATE_SNAPSHOTS=1 and review it", path.display()));
+    assert_eq!(actual, expected, "snapshot {} differs", path.display());
+}
