@@ -41,7 +41,9 @@ pub enum ExportError {
 pub fn zoned_time(ts: i64, zone: Zone) -> String {
     match (zone, DateTime::<Utc>::from_timestamp_micros(ts)) {
         (Zone::Utc, _) | (_, None) => rfc3339(ts),
-        (Zone::Local, Some(t)) => t.with_timezone(&Local).to_rfc3339_opts(SecondsFormat::AutoSi, false),
+        (Zone::Local, Some(t)) => t
+            .with_timezone(&Local)
+            .to_rfc3339_opts(SecondsFormat::AutoSi, false),
     }
 }
 
@@ -56,8 +58,17 @@ pub fn write_ledger(
     match format_ {
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(["Transaction ID", "Date", "Type", "Description", "Amount", "Balance after", "Character", "Model"])
-                .map_err(csv_io)?;
+            w.write_record([
+                "Transaction ID",
+                "Date",
+                "Type",
+                "Description",
+                "Amount",
+                "Balance after",
+                "Character",
+                "Model",
+            ])
+            .map_err(csv_io)?;
             let n = store.for_each_row(filter, |row| {
                 w.write_record([
                     row.txn_id.as_str(),
@@ -81,7 +92,8 @@ pub fn write_ledger(
             let n = store.for_each_row(filter, |row| {
                 let sep = if first { "\n  " } else { ",\n  " };
                 first = false;
-                let line = serde_json::to_string(&json_entry(&row, zone)).expect("entries serialise");
+                let line =
+                    serde_json::to_string(&json_entry(&row, zone)).expect("entries serialise");
                 if let Err(e) = write!(out, "{sep}{line}") {
                     failure.get_or_insert(e);
                 }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::model::{format_ts, Entry, FindingKind, REFUND};
 use crate::money::{format, format_signed};
-use crate::reconcile::{CheckReport, CheckedFinding, ChainStatus};
+use crate::reconcile::{ChainStatus, CheckReport, CheckedFinding};
 use crate::store::{Store, StoreError};
 
 /// Who the draft is for.
@@ -51,7 +51,11 @@ pub enum ReportError {
 }
 
 /// Drafts the report for `request` from a completed check.
-pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Result<String, ReportError> {
+pub fn draft(
+    store: &Store,
+    check: &CheckReport,
+    request: &ReportRequest,
+) -> Result<String, ReportError> {
     let chain = match request.chain_id {
         Some(id) => check.chains.iter().find(|c| c.chain_id == id),
         None => request
@@ -63,20 +67,45 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
     }
     .ok_or(ReportError::NoChain)?;
     let findings: Vec<&CheckedFinding> = if request.finding_ids.is_empty() {
-        check.open().filter(|f| f.chain_id == chain.chain_id).collect()
+        check
+            .open()
+            .filter(|f| f.chain_id == chain.chain_id)
+            .collect()
     } else {
         request
             .finding_ids
             .iter()
-            .map(|id| check.finding(id).ok_or_else(|| ReportError::NoFinding(id.clone())))
+            .map(|id| {
+                check
+                    .finding(id)
+                    .ok_or_else(|| ReportError::NoFinding(id.clone()))
+            })
             .collect::<Result<_, _>>()?
     };
     let mut entries = store.load_entries(chain.chain_id)?;
-    crate::reconcile::order::walk_order(&mut entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
+    crate::reconcile::order::walk_order(
+        &mut entries,
+        |e| e.ts,
+        |e| &e.txn_id,
+        Entry::balance_before,
+        |e| e.balance_after,
+    );
     let from = request.from.or(chain.first_ts).unwrap_or(0);
-    let to = request.to.or(chain.last_ts.map(|t| t + 1)).unwrap_or(i64::MAX);
-    let in_period: Vec<&Entry> = entries.iter().filter(|e| e.ts >= from && e.ts < to).collect();
-    let ctx = Context { chain, findings: &findings, entries: &entries, in_period: &in_period, now: request.now };
+    let to = request
+        .to
+        .or(chain.last_ts.map(|t| t + 1))
+        .unwrap_or(i64::MAX);
+    let in_period: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.ts >= from && e.ts < to)
+        .collect();
+    let ctx = Context {
+        chain,
+        findings: &findings,
+        entries: &entries,
+        in_period: &in_period,
+        now: request.now,
+    };
     Ok(match request.audience {
         Audience::Support => ctx.support(),
         Audience::Customer => ctx.customer(),
@@ -106,20 +135,40 @@ impl Context<'_> {
     fn support(&self) -> String {
         let c = self.chain;
         let mut md = String::new();
-        let _ = writeln!(md, "# Credit ledger discrepancy: account {} ({})\n", c.key.account, c.key.currency);
-        let _ = writeln!(md, "_Drafted by Reckon on {}. Review before sending._\n", self.now.to_rfc3339_opts(SecondsFormat::Secs, true));
+        let _ = writeln!(
+            md,
+            "# Credit ledger discrepancy: account {} ({})\n",
+            c.key.account, c.key.currency
+        );
+        let _ = writeln!(
+            md,
+            "_Drafted by Reckon on {}. Review before sending._\n",
+            self.now.to_rfc3339_opts(SecondsFormat::Secs, true)
+        );
         let _ = writeln!(md, "Hello,\n\nI reconciled the credit ledger of my account and some entries do not add up. Details below, with transaction IDs.\n");
         let _ = writeln!(md, "| | |\n|---|---|");
         let _ = writeln!(md, "| Account | {} |", c.key.account);
         let _ = writeln!(md, "| Currency | {} |", c.key.currency);
-        let _ = writeln!(md, "| Period | {} ({} entries) |", self.period(), self.in_period.len());
-        let stated = c.stated_balance.map(format).unwrap_or_else(|| "not given".into());
+        let _ = writeln!(
+            md,
+            "| Period | {} ({} entries) |",
+            self.period(),
+            self.in_period.len()
+        );
+        let stated = c
+            .stated_balance
+            .map(format)
+            .unwrap_or_else(|| "not given".into());
         let _ = writeln!(md, "| Stated balance (your account page) | {stated} |");
         let ledger = c.ledger_balance.map(format).unwrap_or_else(|| "-".into());
         let _ = writeln!(md, "| Balance the ledger ends at | {ledger} |");
         let computed = self.computed_balance();
         if let Some(computed) = computed {
-            let _ = writeln!(md, "| Balance the entries add up to | {} |", format(computed));
+            let _ = writeln!(
+                md,
+                "| Balance the entries add up to | {} |",
+                format(computed)
+            );
         }
         if let (Some(s), Some(l)) = (c.stated_balance, c.ledger_balance) {
             let _ = writeln!(md, "| Stated minus ledger | {} |", format_signed(s - l));
@@ -132,9 +181,20 @@ impl Context<'_> {
         let _ = writeln!(md, "## Findings ({})\n", self.findings.len());
         for (n, f) in self.findings.iter().enumerate() {
             let fi = &f.finding;
-            let _ = writeln!(md, "### {}. {} ({}, {})\n", n + 1, fi.kind.title(), fi.severity().as_str(), fi.id);
+            let _ = writeln!(
+                md,
+                "### {}. {} ({}, {})\n",
+                n + 1,
+                fi.kind.title(),
+                fi.severity().as_str(),
+                fi.id
+            );
             let _ = writeln!(md, "{}\n", fi.message);
-            let rows: Vec<&Entry> = fi.transaction_ids.iter().filter_map(|t| self.entry(t)).collect();
+            let rows: Vec<&Entry> = fi
+                .transaction_ids
+                .iter()
+                .filter_map(|t| self.entry(t))
+                .collect();
             if !rows.is_empty() {
                 let _ = writeln!(md, "| Transaction ID | Time (UTC) | Type | Description | Amount | Balance before | Balance after |");
                 let _ = writeln!(md, "|---|---|---|---|---:|---:|---:|");
@@ -142,8 +202,13 @@ impl Context<'_> {
                     let _ = writeln!(
                         md,
                         "| {} | {} | {} | {} | {} | {} | {} |",
-                        e.txn_id, format_ts(e.ts), e.kind, cell(&e.description), format_signed(e.amount),
-                        format(e.balance_before()), format(e.balance_after)
+                        e.txn_id,
+                        format_ts(e.ts),
+                        e.kind,
+                        cell(&e.description),
+                        format_signed(e.amount),
+                        format(e.balance_before()),
+                        format(e.balance_after)
                     );
                 }
                 md.push('\n');
@@ -163,7 +228,11 @@ impl Context<'_> {
     /// What the entries add up to from the oldest entry's opening balance.
     fn computed_balance(&self) -> Option<Decimal> {
         let first = self.entries.first()?;
-        Some(self.entries.iter().fold(first.balance_before(), |b, e| b + e.amount))
+        Some(
+            self.entries
+                .iter()
+                .fold(first.balance_before(), |b, e| b + e.amount),
+        )
     }
 
     fn asks(&self) -> Vec<String> {
@@ -180,14 +249,32 @@ impl Context<'_> {
             (!list.is_empty()).then(|| format!("{text} ({}).", list.join(", ")))
         };
         asks.extend(with(FindingKind::BalanceBreak, "For each balance break, the ledger entries missing between these transactions, or a correction of the balance"));
-        asks.extend(with(FindingKind::MisreportedBalance, "Confirm the correct balance after these entries and correct the figure shown"));
+        asks.extend(with(
+            FindingKind::MisreportedBalance,
+            "Confirm the correct balance after these entries and correct the figure shown",
+        ));
         asks.extend(with(FindingKind::HeadMismatch, "Explain the difference between the balance on my account page and the ledger's last entry"));
-        asks.extend(with(FindingKind::OpeningMismatch, "The entries before the oldest one in my export, which explain the opening balance"));
+        asks.extend(with(
+            FindingKind::OpeningMismatch,
+            "The entries before the oldest one in my export, which explain the opening balance",
+        ));
         asks.extend(with(FindingKind::ConflictingDuplicate, "Which version of these transactions is correct; they appear twice with different content"));
-        asks.extend(with(FindingKind::DuplicateCharge, "A refund of the duplicate charge if only one was delivered"));
-        asks.extend(with(FindingKind::UnmatchedRefund, "Which charge these refunds reverse"));
-        asks.extend(with(FindingKind::UnknownType, "What these transaction types mean"));
-        asks.extend(with(FindingKind::UnusualAmount, "Confirm these unusually large amounts were intended"));
+        asks.extend(with(
+            FindingKind::DuplicateCharge,
+            "A refund of the duplicate charge if only one was delivered",
+        ));
+        asks.extend(with(
+            FindingKind::UnmatchedRefund,
+            "Which charge these refunds reverse",
+        ));
+        asks.extend(with(
+            FindingKind::UnknownType,
+            "What these transaction types mean",
+        ));
+        asks.extend(with(
+            FindingKind::UnusualAmount,
+            "Confirm these unusually large amounts were intended",
+        ));
         asks
     }
 
@@ -195,7 +282,11 @@ impl Context<'_> {
         let c = self.chain;
         let mut md = String::new();
         let _ = writeln!(md, "# Why your {} balance changed\n", c.key.currency);
-        let _ = writeln!(md, "_Drafted by Reckon on {}. Review before sending._\n", self.now.to_rfc3339_opts(SecondsFormat::Secs, true));
+        let _ = writeln!(
+            md,
+            "_Drafted by Reckon on {}. Review before sending._\n",
+            self.now.to_rfc3339_opts(SecondsFormat::Secs, true)
+        );
         let (Some(first), Some(last)) = (self.in_period.first(), self.in_period.last()) else {
             md.push_str("Hello,\n\nThere are no ledger entries in this period, so your balance did not change.\n");
             return md;
@@ -210,7 +301,10 @@ impl Context<'_> {
         let mut received: BTreeMap<String, Group> = BTreeMap::new();
         for e in self.in_period {
             if e.amount < Decimal::ZERO {
-                let key = (e.kind.to_string(), e.character.as_deref().map(str::to_string));
+                let key = (
+                    e.kind.to_string(),
+                    e.character.as_deref().map(str::to_string),
+                );
                 spent.entry(key).or_default().add(e);
             } else if e.amount > Decimal::ZERO {
                 received.entry(e.kind.to_string()).or_default().add(e);
@@ -225,7 +319,11 @@ impl Context<'_> {
                 let _ = writeln!(
                     md,
                     "- {} {}{} cost **{}** ({}).",
-                    g.count, noun(&kind, g.count), whom, format(g.total.abs()), g.ids()
+                    g.count,
+                    noun(&kind, g.count),
+                    whom,
+                    format(g.total.abs()),
+                    g.ids()
                 );
             }
             md.push('\n');
@@ -235,14 +333,27 @@ impl Context<'_> {
             let mut groups: Vec<_> = received.into_iter().collect();
             groups.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(&b.0)));
             for (kind, g) in groups {
-                let _ = writeln!(md, "- {} {} added **{}** ({}).", g.count, noun(&kind, g.count), format(g.total), g.ids());
+                let _ = writeln!(
+                    md,
+                    "- {} {} added **{}** ({}).",
+                    g.count,
+                    noun(&kind, g.count),
+                    format(g.total),
+                    g.ids()
+                );
             }
             md.push('\n');
         }
         if !self.findings.is_empty() {
             md.push_str("## What we are looking into\n\n");
             for f in self.findings {
-                let _ = writeln!(md, "- {}: {} ({})", f.finding.kind.title(), f.finding.message, f.finding.transaction_ids.join(", "));
+                let _ = writeln!(
+                    md,
+                    "- {}: {} ({})",
+                    f.finding.kind.title(),
+                    f.finding.message,
+                    f.finding.transaction_ids.join(", ")
+                );
             }
             md.push('\n');
         }

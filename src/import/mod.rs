@@ -53,13 +53,21 @@ impl fmt::Display for Format {
 pub enum ImportError {
     /// The file could not be opened or read.
     #[error("{path}: cannot read the file: {source}. Check the path and that Reckon may read it.")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The content is neither a Reverie CSV nor a Reverie JSON export.
     #[error("{path}:1:1: not a ledger export Reckon reads: {reason}. Export the ledger as CSV (Settings -> Billing -> Credit ledger -> Export) or save the Open API JSON, or name the format with --format.")]
     UnknownFormat { path: PathBuf, reason: String },
     /// A required column is absent from the CSV header.
     #[error("{path}:{line}:1: the header has no {name:?} column (found: {found}). Add the column; the export's header is: Transaction ID, Date, Type, Description, Amount, Balance after, Character, Model.")]
-    MissingColumn { path: PathBuf, line: u64, name: &'static str, found: String },
+    MissingColumn {
+        path: PathBuf,
+        line: u64,
+        name: &'static str,
+        found: String,
+    },
     /// A value that cannot be read.
     #[error("{path}:{line}:{column}: {field} {value:?} cannot be read: expected {expected}. Correct that value in the file and import again; nothing from this import was stored.")]
     BadValue {
@@ -72,7 +80,13 @@ pub enum ImportError {
     },
     /// The file's structure is broken (a row with the wrong number of fields, malformed JSON).
     #[error("{path}:{line}:{column}: {problem}. {fix} Nothing from this import was stored.")]
-    Malformed { path: PathBuf, line: u64, column: u64, problem: String, fix: String },
+    Malformed {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        problem: String,
+        fix: String,
+    },
     /// The caller asked to stop.
     #[error("import cancelled; nothing from this import was stored")]
     Cancelled,
@@ -238,7 +252,10 @@ pub fn read_file(
     format: Option<Format>,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let io = |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let bytes = file.metadata().map_err(io)?.len();
     let mut head = [0u8; 4096];
@@ -283,7 +300,10 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ImportError> {
         let shown: String = first_line.chars().take(60).collect();
         format!("its first line {shown:?} is neither a CSV header with a Transaction ID column nor JSON")
     };
-    Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason })
+    Err(ImportError::UnknownFormat {
+        path: path.to_path_buf(),
+        reason,
+    })
 }
 
 /// The raw text an entry was read from: its CSV line, or its JSON object.
@@ -348,7 +368,12 @@ struct LineCursor<'a> {
 
 impl<'a> LineCursor<'a> {
     fn new(text: &'a str) -> Self {
-        LineCursor { text, offset: 0, line: 1, line_start: 0 }
+        LineCursor {
+            text,
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
     }
 
     /// 1-based line and character column of `target`, which must not precede earlier targets.
@@ -385,11 +410,23 @@ mod tests {
     #[test]
     fn detects_formats_from_content() {
         let p = Path::new("x");
-        assert_eq!(detect(p, b"\xEF\xBB\xBFTransaction ID,Date\r\n").unwrap(), Format::ReverieCsv);
-        assert_eq!(detect(p, b"  \n{\"data\": []}").unwrap(), Format::ReverieJson);
+        assert_eq!(
+            detect(p, b"\xEF\xBB\xBFTransaction ID,Date\r\n").unwrap(),
+            Format::ReverieCsv
+        );
+        assert_eq!(
+            detect(p, b"  \n{\"data\": []}").unwrap(),
+            Format::ReverieJson
+        );
         assert_eq!(detect(p, b"[]").unwrap(), Format::ReverieJson);
-        assert!(matches!(detect(p, b"date,amount\n"), Err(ImportError::UnknownFormat { .. })));
-        assert!(matches!(detect(p, b""), Err(ImportError::UnknownFormat { .. })));
+        assert!(matches!(
+            detect(p, b"date,amount\n"),
+            Err(ImportError::UnknownFormat { .. })
+        ));
+        assert!(matches!(
+            detect(p, b""),
+            Err(ImportError::UnknownFormat { .. })
+        ));
     }
 
     #[test]

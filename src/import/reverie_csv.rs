@@ -5,9 +5,7 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use super::{
-    parse_time, Format, ImportError, Labels, ParsedEntry, ParsedFile, DATE_EXPECTED,
-};
+use super::{parse_time, Format, ImportError, Labels, ParsedEntry, ParsedFile, DATE_EXPECTED};
 use crate::model::normalize_type;
 use crate::money;
 
@@ -37,8 +35,10 @@ fn header_key(name: &str) -> String {
 
 impl Columns {
     fn from_header(path: &Path, header: &csv::ByteRecord) -> Result<Columns, ImportError> {
-        let names: Vec<String> =
-            header.iter().map(|f| header_key(&String::from_utf8_lossy(f))).collect();
+        let names: Vec<String> = header
+            .iter()
+            .map(|f| header_key(&String::from_utf8_lossy(f)))
+            .collect();
         let mut index = [None; 8];
         for (slot, wanted) in NAMES.iter().enumerate() {
             let wanted = wanted.to_ascii_lowercase();
@@ -50,7 +50,11 @@ impl Columns {
                     name: NAMES[slot],
                     found: header
                         .iter()
-                        .map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').to_string())
+                        .map(|f| {
+                            String::from_utf8_lossy(f)
+                                .trim_start_matches('\u{feff}')
+                                .to_string()
+                        })
                         .collect::<Vec<_>>()
                         .join(", "),
                 });
@@ -81,9 +85,16 @@ pub(super) fn read(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let io = |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io)?;
-    let tap = Tap { inner: file, read: 0, hash: xxhash_rust::xxh3::Xxh3::new() };
+    let tap = Tap {
+        inner: file,
+        read: 0,
+        hash: xxhash_rust::xxh3::Xxh3::new(),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -92,7 +103,10 @@ pub(super) fn read(
         // CRLF files too; the CR that stays on the last field is trimmed like all whitespace.
         .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(tap);
-    let header = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
+    let header = reader
+        .byte_headers()
+        .map_err(|e| csv_error(path, e))?
+        .clone();
     let columns = Columns::from_header(path, &header)?;
 
     let mut labels = Labels::default();
@@ -107,12 +121,19 @@ pub(super) fn read(
             Ok(false) => break,
             Err(e) => return Err(csv_error(path, e)),
         }
-        let pos = record.position().expect("records read from a reader have a position");
+        let pos = record
+            .position()
+            .expect("records read from a reader have a position");
         let (line, offset) = (pos.line(), pos.byte());
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
-        let row = Row { path, record: &record, line, offset };
+        let row = Row {
+            path,
+            record: &record,
+            line,
+            offset,
+        };
         let field = |slot: usize| -> Result<&str, ImportError> {
             match columns.index[slot] {
                 Some(i) => row.text(i, NAMES[slot]),
@@ -121,7 +142,12 @@ pub(super) fn read(
         };
         let txn_id = field(0)?.trim();
         if txn_id.is_empty() {
-            return Err(row.bad(columns.index[0], "Transaction ID", txn_id, "a transaction ID such as txn_01HV3K…".into()));
+            return Err(row.bad(
+                columns.index[0],
+                "Transaction ID",
+                txn_id,
+                "a transaction ID such as txn_01HV3K…".into(),
+            ));
         }
         let date = field(1)?;
         let ts = parse_time(date)
@@ -129,15 +155,26 @@ pub(super) fn read(
         let kind = field(2)?;
         let kind_norm = normalize_type(kind);
         if kind_norm.is_empty() {
-            return Err(row.bad(columns.index[2], "Type", kind, "a transaction type such as CHAT or PURCHASE".into()));
+            return Err(row.bad(
+                columns.index[2],
+                "Type",
+                kind,
+                "a transaction type such as CHAT or PURCHASE".into(),
+            ));
         }
         let description = field(3)?.trim();
         let amount_text = field(4)?;
         let amount = money::parse_units(amount_text)
             .map_err(|e| row.bad(columns.index[4], "Amount", amount_text, e.to_string()))?;
         let balance_text = field(5)?;
-        let balance_after = money::parse_units(balance_text)
-            .map_err(|e| row.bad(columns.index[5], "Balance after", balance_text, e.to_string()))?;
+        let balance_after = money::parse_units(balance_text).map_err(|e| {
+            row.bad(
+                columns.index[5],
+                "Balance after",
+                balance_text,
+                e.to_string(),
+            )
+        })?;
         let optional = |text: &str, labels: &mut Labels| {
             let t = text.trim();
             (!t.is_empty()).then(|| labels.intern(t))
@@ -148,7 +185,11 @@ pub(super) fn read(
             txn_id: txn_id.into(),
             ts,
             kind: labels.intern(&kind_norm),
-            description: if description.is_empty() { empty } else { labels.intern(description) },
+            description: if description.is_empty() {
+                empty
+            } else {
+                labels.intern(description)
+            },
             amount,
             balance_after,
             character,
@@ -198,7 +239,13 @@ impl Row<'_> {
         })
     }
 
-    fn bad(&self, index: Option<usize>, field: &'static str, value: &str, expected: String) -> ImportError {
+    fn bad(
+        &self,
+        index: Option<usize>,
+        field: &'static str,
+        value: &str,
+        expected: String,
+    ) -> ImportError {
         let column = index.map_or(1, |i| field_column(self.path, self.offset, i));
         ImportError::BadValue {
             path: self.path.to_path_buf(),
@@ -214,7 +261,9 @@ impl Row<'_> {
 /// The 1-based character column where field `index` starts on the row at byte `offset`.
 /// Only called on the error path, so it re-reads that one line from the file.
 fn field_column(path: &Path, offset: u64, index: usize) -> u64 {
-    let Some(line) = read_line_at(path, offset) else { return 1 };
+    let Some(line) = read_line_at(path, offset) else {
+        return 1;
+    };
     let mut field = 0;
     let mut in_quotes = false;
     for (column, c) in line.chars().enumerate() {
@@ -245,18 +294,37 @@ pub fn read_line_at(path: &Path, offset: u64) -> Option<String> {
 
 fn csv_error(path: &Path, e: csv::Error) -> ImportError {
     let (line, problem, fix) = match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => (
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => (
             pos.as_ref().map_or(0, |p| p.line()),
             format!("this row has {len} fields where the header has {expected_len}"),
-            "Quote any value that contains a comma (\"Hello, world\") or add the missing fields.".to_string(),
+            "Quote any value that contains a comma (\"Hello, world\") or add the missing fields."
+                .to_string(),
         ),
         csv::ErrorKind::Utf8 { pos, err } => (
             pos.as_ref().map_or(0, |p| p.line()),
             format!("field {} is not UTF-8", err.field() + 1),
             "Save the export as UTF-8.".to_string(),
         ),
-        csv::ErrorKind::Io(io) => (0, format!("cannot read the file: {io}"), "Check the file.".to_string()),
-        _ => (0, e.to_string(), "Check the file is an unmodified CSV export.".to_string()),
+        csv::ErrorKind::Io(io) => (
+            0,
+            format!("cannot read the file: {io}"),
+            "Check the file.".to_string(),
+        ),
+        _ => (
+            0,
+            e.to_string(),
+            "Check the file is an unmodified CSV export.".to_string(),
+        ),
     };
-    ImportError::Malformed { path: path.to_path_buf(), line: line.max(1), column: 1, problem, fix }
+    ImportError::Malformed {
+        path: path.to_path_buf(),
+        line: line.max(1),
+        column: 1,
+        problem,
+        fix,
+    }
 }

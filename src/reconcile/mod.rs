@@ -32,11 +32,25 @@ pub fn reconcile_chain(
     conflicts: &[Conflict],
     config: &RuleConfig,
 ) -> Vec<Finding> {
-    order::walk_order(entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
+    order::walk_order(
+        entries,
+        |e| e.ts,
+        |e| &e.txn_id,
+        Entry::balance_before,
+        |e| e.balance_after,
+    );
     let mut findings = walk::walk(chain, entries, anchors);
     findings.extend(rules::unexplained(chain, entries, config));
-    findings.extend(conflicts.iter().map(|c| rules::conflicting_duplicate(chain, c)));
-    findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+    findings.extend(
+        conflicts
+            .iter()
+            .map(|c| rules::conflicting_duplicate(chain, c)),
+    );
+    findings.sort_by(|a, b| {
+        a.ts.cmp(&b.ts)
+            .then(a.kind.cmp(&b.kind))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     findings
 }
 
@@ -95,7 +109,9 @@ impl CheckReport {
 
     /// Open findings of severity error.
     pub fn open_errors(&self) -> usize {
-        self.open().filter(|f| f.finding.severity() == Severity::Error).count()
+        self.open()
+            .filter(|f| f.finding.severity() == Severity::Error)
+            .count()
     }
 
     pub fn finding(&self, id: &str) -> Option<&CheckedFinding> {
@@ -123,7 +139,10 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     if let Some(key) = &options.chain {
         chains.retain(|c| &c.key == key);
         if chains.is_empty() {
-            return Err(CheckError::NoSuchChain(key.account.clone(), key.currency.clone()));
+            return Err(CheckError::NoSuchChain(
+                key.account.clone(),
+                key.currency.clone(),
+            ));
         }
     }
     let overrides = options.stated.is_some() || options.opening.is_some();
@@ -139,7 +158,13 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             stated: options.stated.or(chain.stated_balance),
             opening: options.opening.or(chain.opening_balance),
         };
-        let findings = reconcile_chain(&chain.key, &mut entries, anchors, &conflicts, &options.rules);
+        let findings = reconcile_chain(
+            &chain.key,
+            &mut entries,
+            anchors,
+            &conflicts,
+            &options.rules,
+        );
         report.chains.push(ChainStatus {
             chain_id: chain.id,
             key: chain.key.clone(),
@@ -150,11 +175,13 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             first_ts: entries.first().map(|e| e.ts),
             last_ts: entries.last().map(|e| e.ts),
         });
-        report.findings.extend(findings.into_iter().map(|finding| CheckedFinding {
-            chain_id: chain.id,
-            note: notes.get(&finding.id).cloned(),
-            finding,
-        }));
+        report
+            .findings
+            .extend(findings.into_iter().map(|finding| CheckedFinding {
+                chain_id: chain.id,
+                note: notes.get(&finding.id).cloned(),
+                finding,
+            }));
     }
     Ok(report)
 }

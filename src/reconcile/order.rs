@@ -37,7 +37,10 @@ pub fn walk_order<T: Clone, K: Balance>(
             let next_is_single = end < items.len()
                 && (end + 1 == items.len() || ts(&items[end + 1]) != ts(&items[end]));
             let outgoing = next_is_single.then(|| before(&items[end]));
-            let edges: Vec<(K, K)> = items[start..end].iter().map(|x| (before(x), after(x))).collect();
+            let edges: Vec<(K, K)> = items[start..end]
+                .iter()
+                .map(|x| (before(x), after(x)))
+                .collect();
             let order = order_group(&edges, incoming, outgoing);
             if order.iter().enumerate().any(|(i, &j)| i != j) {
                 let reordered: Vec<T> = order.iter().map(|&i| items[start + i].clone()).collect();
@@ -51,7 +54,11 @@ pub fn walk_order<T: Clone, K: Balance>(
 /// Orders one same-time group of `(before, after)` edges; index order is the tie-break.
 /// `incoming` is the balance the group starts from, `outgoing` the balance the next entry
 /// starts from, where known.
-pub fn order_group<K: Balance>(edges: &[(K, K)], incoming: Option<K>, outgoing: Option<K>) -> Vec<usize> {
+pub fn order_group<K: Balance>(
+    edges: &[(K, K)],
+    incoming: Option<K>,
+    outgoing: Option<K>,
+) -> Vec<usize> {
     if let Some(path) = eulerian_path(edges, incoming) {
         return path;
     }
@@ -138,7 +145,11 @@ fn fault_count<K: Balance>(seq: &[(K, K)], incoming: Option<K>, outgoing: Option
     faults
 }
 
-fn fewest_faults<K: Balance>(edges: &[(K, K)], incoming: Option<K>, outgoing: Option<K>) -> Vec<usize> {
+fn fewest_faults<K: Balance>(
+    edges: &[(K, K)],
+    incoming: Option<K>,
+    outgoing: Option<K>,
+) -> Vec<usize> {
     let mut perm: Vec<usize> = (0..edges.len()).collect();
     let mut best = perm.clone();
     let mut best_faults = usize::MAX;
@@ -157,8 +168,13 @@ fn fewest_faults<K: Balance>(edges: &[(K, K)], incoming: Option<K>, outgoing: Op
 
 /// Lexicographic successor; false after the last permutation.
 fn next_permutation(p: &mut [usize]) -> bool {
-    let Some(i) = (1..p.len()).rev().find(|&i| p[i - 1] < p[i]) else { return false };
-    let j = (i..p.len()).rev().find(|&j| p[j] > p[i - 1]).expect("a larger element exists");
+    let Some(i) = (1..p.len()).rev().find(|&i| p[i - 1] < p[i]) else {
+        return false;
+    };
+    let j = (i..p.len())
+        .rev()
+        .find(|&j| p[j] > p[i - 1])
+        .expect("a larger element exists");
     p.swap(i - 1, j);
     p[i..].reverse();
     true
@@ -173,7 +189,10 @@ fn greedy<K: Balance>(edges: &[(K, K)], incoming: Option<K>) -> Vec<usize> {
         let pick = left
             .iter()
             .position(|&i| Some(edges[i].0) == current)
-            .or_else(|| left.iter().position(|&i| !left.iter().any(|&j| j != i && edges[j].1 == edges[i].0)))
+            .or_else(|| {
+                left.iter()
+                    .position(|&i| !left.iter().any(|&j| j != i && edges[j].1 == edges[i].0))
+            })
             .unwrap_or(0);
         let i = left.remove(pick);
         current = Some(edges[i].1);
@@ -187,7 +206,10 @@ mod tests {
     use super::*;
 
     fn walk(edges: &[(i64, i64)], incoming: Option<i64>) -> Vec<(i64, i64)> {
-        order_group(edges, incoming, None).into_iter().map(|i| edges[i]).collect()
+        order_group(edges, incoming, None)
+            .into_iter()
+            .map(|i| edges[i])
+            .collect()
     }
 
     #[test]

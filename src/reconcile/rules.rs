@@ -25,7 +25,11 @@ pub struct RuleConfig {
 
 impl Default for RuleConfig {
     fn default() -> Self {
-        RuleConfig { refund_window_secs: 7 * 24 * 3600, duplicate_window_secs: 10, unusual: UnusualRule::default() }
+        RuleConfig {
+            refund_window_secs: 7 * 24 * 3600,
+            duplicate_window_secs: 10,
+            unusual: UnusualRule::default(),
+        }
     }
 }
 
@@ -43,11 +47,19 @@ pub struct UnusualRule {
 
 impl Default for UnusualRule {
     fn default() -> Self {
-        UnusualRule { min_history: 20, ratio: Decimal::from(10), mad_multiple: Decimal::from(6) }
+        UnusualRule {
+            min_history: 20,
+            ratio: Decimal::from(10),
+            mad_multiple: Decimal::from(6),
+        }
     }
 }
 
-pub(super) fn unexplained(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> Vec<Finding> {
+pub(super) fn unexplained(
+    chain: &ChainKey,
+    entries: &[Entry],
+    config: &RuleConfig,
+) -> Vec<Finding> {
     let mut findings = unknown_types(chain, entries);
     let (unmatched, refunded) = refunds(chain, entries, config);
     findings.extend(unmatched);
@@ -83,13 +95,23 @@ fn is_charge(e: &Entry) -> bool {
 /// `unmatched_refund`: a REFUND pairs with an earlier charge of the same magnitude. First the
 /// charge its description names by ID; otherwise the nearest unpaired one within the window.
 /// Each charge pairs at most once. Returns the findings and the refunded charges' indices.
-fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Finding>, HashSet<usize>) {
-    let refund_idx: Vec<usize> = (0..entries.len()).filter(|&i| &*entries[i].kind == REFUND).collect();
+fn refunds(
+    chain: &ChainKey,
+    entries: &[Entry],
+    config: &RuleConfig,
+) -> (Vec<Finding>, HashSet<usize>) {
+    let refund_idx: Vec<usize> = (0..entries.len())
+        .filter(|&i| &*entries[i].kind == REFUND)
+        .collect();
     let mut paired: HashSet<usize> = HashSet::new();
     if refund_idx.is_empty() {
         return (Vec::new(), paired);
     }
-    let by_id: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.txn_id.as_str(), i)).collect();
+    let by_id: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.txn_id.as_str(), i))
+        .collect();
     let mut by_magnitude: HashMap<Decimal, Vec<usize>> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
         if is_charge(e) {
@@ -105,7 +127,10 @@ fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Fin
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
             .filter_map(|token| by_id.get(token).copied())
             .find(|&c| {
-                is_charge(&entries[c]) && -entries[c].amount == refund.amount && entries[c].ts <= refund.ts && !paired.contains(&c)
+                is_charge(&entries[c])
+                    && -entries[c].amount == refund.amount
+                    && entries[c].ts <= refund.ts
+                    && !paired.contains(&c)
             });
         if let Some(c) = named {
             paired.insert(c);
@@ -155,8 +180,19 @@ fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Fin
 /// `duplicate_charge`: two charges with different IDs and the same type, amount, description,
 /// character and model within the window. A pair where either charge was refunded is settled
 /// and not reported.
-fn duplicate_charges(chain: &ChainKey, entries: &[Entry], config: &RuleConfig, refunded: &HashSet<usize>) -> Vec<Finding> {
-    type Key<'a> = (&'a str, Decimal, &'a str, Option<&'a Arc<str>>, Option<&'a Arc<str>>);
+fn duplicate_charges(
+    chain: &ChainKey,
+    entries: &[Entry],
+    config: &RuleConfig,
+    refunded: &HashSet<usize>,
+) -> Vec<Finding> {
+    type Key<'a> = (
+        &'a str,
+        Decimal,
+        &'a str,
+        Option<&'a Arc<str>>,
+        Option<&'a Arc<str>>,
+    );
     let mut last_seen: HashMap<Key<'_>, usize> = HashMap::new();
     let window = config.duplicate_window_secs * SECOND;
     let mut findings = Vec::new();
@@ -164,7 +200,13 @@ fn duplicate_charges(chain: &ChainKey, entries: &[Entry], config: &RuleConfig, r
         if !is_charge(e) {
             continue;
         }
-        let key: Key<'_> = (&e.kind, e.amount, &e.description, e.character.as_ref(), e.model.as_ref());
+        let key: Key<'_> = (
+            &e.kind,
+            e.amount,
+            &e.description,
+            e.character.as_ref(),
+            e.model.as_ref(),
+        );
         if let Some(prev) = last_seen.insert(key, i) {
             let p = &entries[prev];
             let settled = refunded.contains(&prev) || refunded.contains(&i);

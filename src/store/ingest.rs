@@ -133,7 +133,11 @@ impl Store {
     }
 }
 
-fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) -> Result<ImportSummary, StoreError> {
+fn store_files(
+    tx: &Transaction,
+    files: &[ParsedFile],
+    options: &ImportOptions,
+) -> Result<ImportSummary, StoreError> {
     tx.execute(
         "INSERT INTO chain (account, currency) VALUES (?1, ?2) ON CONFLICT (account, currency) DO NOTHING",
         params![options.chain.account, options.chain.currency],
@@ -168,7 +172,8 @@ fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) 
     }
     let mut conflicts_known: HashSet<(Box<str>, i64)> = HashSet::new();
     {
-        let mut stmt = tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
+        let mut stmt =
+            tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
         let mut rows = stmt.query([chain_id])?;
         while let Some(r) = rows.next()? {
             conflicts_known.insert((r.get::<_, String>(0)?.into(), r.get(1)?));
@@ -241,14 +246,24 @@ fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) 
     }
 
     // Walk order over old and new together; stored rows whose place changed get a new seq.
-    walk_order(&mut slots, |s| s.ts, |s| &s.txn_id, |s| s.before, |s| s.after);
+    walk_order(
+        &mut slots,
+        |s| s.ts,
+        |s| &s.txn_id,
+        |s| s.before,
+        |s| s.after,
+    );
     let mut new_seq = vec![0i64; new_rows.len()];
     let mut insert_order = Vec::with_capacity(new_rows.len());
     {
         let mut update = tx.prepare_cached("UPDATE entry SET seq = ?1 WHERE id = ?2")?;
         let mut seq = 0i64;
         for (i, slot) in slots.iter().enumerate() {
-            seq = if i > 0 && slots[i - 1].ts == slot.ts { seq + 1 } else { 0 };
+            seq = if i > 0 && slots[i - 1].ts == slot.ts {
+                seq + 1
+            } else {
+                0
+            };
             if slot.origin >= 0 {
                 new_seq[slot.origin as usize] = seq;
                 insert_order.push(slot.origin as usize);
@@ -321,7 +336,10 @@ fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) 
             ])?;
         }
     }
-    Ok(ImportSummary { chain_id, files: summaries })
+    Ok(ImportSummary {
+        chain_id,
+        files: summaries,
+    })
 }
 
 /// The secondary indexes of `entry`, as migration 0001 creates them.
@@ -338,7 +356,11 @@ fn load_label_ids(tx: &Transaction) -> Result<HashMap<String, i64>, StoreError> 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn label_id(tx: &Transaction, ids: &mut HashMap<String, i64>, text: &str) -> Result<i64, StoreError> {
+fn label_id(
+    tx: &Transaction,
+    ids: &mut HashMap<String, i64>,
+    text: &str,
+) -> Result<i64, StoreError> {
     if let Some(&id) = ids.get(text) {
         return Ok(id);
     }
