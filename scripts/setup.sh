@@ -32,7 +32,9 @@ fi
 
 if [ -f ui/package.json ]; then
   echo "setup: building the UI (ui/dist)"
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+  # `npm ci` rejects lock files whose optional platform packages the registry omits; a
+  # no-save install follows the committed lock just the same.
+  (cd ui && npm install --no-save --no-audit --no-fund --loglevel=error && npm run build --silent)
 fi
 
 if [ -d src-tauri ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then

@@ -221,43 +221,19 @@ enum ByArg {
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let db = cli.db.clone().unwrap_or_else(Store::default_path);
-    let mut store =
-        Store::open(&db).with_context(|| format!("cannot open the database {}", db.display()))?;
+    let mut store = Store::open(&db).with_context(|| format!("cannot open the database {}", db.display()))?;
     match cli.command {
-        Command::Import {
-            files,
-            format,
-            chain,
-        } => import(&mut store, files, format, chain),
-        Command::Check {
-            anchors,
-            format,
-            include_explained,
-            rules,
-        } => {
+        Command::Import { files, format, chain } => import(&mut store, files, format, chain),
+        Command::Check { anchors, format, include_explained, rules } => {
             let report = run_check(&mut store, &anchors, &rules)?;
             print_check(&report, format, include_explained)?;
-            Ok(if report.open_errors() > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if report.open_errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Command::Report {
-            findings,
-            audience,
-            out,
-            now,
-            range,
-            anchors,
-            rules,
-        } => {
+        Command::Report { findings, audience, out, now, range, anchors, rules } => {
             let check = run_check(&mut store, &anchors, &rules)?;
             let now = match now {
                 Some(t) => DateTime::parse_from_rfc3339(&t)
-                    .with_context(|| {
-                        format!("--now {t:?}: expected RFC 3339 such as 2026-03-01T08:00:00Z")
-                    })?
+                    .with_context(|| format!("--now {t:?}: expected RFC 3339 such as 2026-03-01T08:00:00Z"))?
                     .with_timezone(&Utc),
                 None => Utc::now(),
             };
@@ -277,15 +253,7 @@ pub fn run() -> Result<ExitCode> {
             write_out(out.as_ref(), text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ledger {
-            filter,
-            offset,
-            limit,
-            export,
-            out,
-            local,
-            format,
-        } => {
+        Command::Ledger { filter, offset, limit, export, out, local, format } => {
             let filter = build_filter(&store, &filter)?;
             let zone = if local { Zone::Local } else { Zone::Utc };
             if let Some(kind) = export {
@@ -295,8 +263,7 @@ pub fn run() -> Result<ExitCode> {
                 };
                 let mut buf: Box<dyn Write> = match &out {
                     Some(p) => Box::new(std::io::BufWriter::new(
-                        std::fs::File::create(p)
-                            .with_context(|| format!("cannot create {}", p.display()))?,
+                        std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
                     )),
                     None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
                 };
@@ -310,11 +277,7 @@ pub fn run() -> Result<ExitCode> {
             print_ledger(&store, &filter, offset, limit, zone, format)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Summary {
-            by,
-            filter,
-            format: output,
-        } => {
+        Command::Summary { by, filter, format: output } => {
             let filter = build_filter(&store, &filter)?;
             let by = match by {
                 ByArg::Type => GroupBy::Type,
@@ -330,10 +293,7 @@ pub fn run() -> Result<ExitCode> {
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&json)?);
             } else {
-                println!(
-                    "{:<28} {:>9} {:>16} {:>16} {:>16}",
-                    "group", "entries", "credits in", "credits out", "net"
-                );
+                println!("{:<28} {:>9} {:>16} {:>16} {:>16}", "group", "entries", "credits in", "credits out", "net");
                 for r in rows {
                     println!(
                         "{:<28} {:>9} {:>16} {:>16} {:>16}",
@@ -357,9 +317,7 @@ pub fn run() -> Result<ExitCode> {
                     c.first_ts.map(format_ts).unwrap_or_default(),
                     c.last_ts.map(format_ts).unwrap_or_default(),
                     c.ledger_balance.map(format).unwrap_or_else(|| "-".into()),
-                    c.stated_balance
-                        .map(format)
-                        .unwrap_or_else(|| "not given".into()),
+                    c.stated_balance.map(format).unwrap_or_else(|| "not given".into()),
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -381,17 +339,9 @@ pub fn run() -> Result<ExitCode> {
     }
 }
 
-fn import(
-    store: &mut Store,
-    files: Vec<PathBuf>,
-    format: Option<String>,
-    chain: ChainArgs,
-) -> Result<ExitCode> {
+fn import(store: &mut Store, files: Vec<PathBuf>, format: Option<String>, chain: ChainArgs) -> Result<ExitCode> {
     let format = format
-        .map(|f| {
-            Format::from_name(&f)
-                .ok_or_else(|| anyhow!("--format {f:?}: expected reverie-csv or reverie-json"))
-        })
+        .map(|f| Format::from_name(&f).ok_or_else(|| anyhow!("--format {f:?}: expected reverie-csv or reverie-json")))
         .transpose()?;
     let mut options = ImportOptions::new(Utc::now());
     options.chain = ChainKey::new(chain.account, chain.currency);
@@ -432,11 +382,9 @@ impl Bar {
         }
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg:30} [{bar:40}] {bytes}/{total_bytes} {eta}",
-            )
-            .expect("the template is valid")
-            .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template("{msg:30} [{bar:40}] {bytes}/{total_bytes} {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
         );
         Bar(Some(bar))
     }
@@ -453,11 +401,7 @@ impl ProgressSink for Bar {
         if let Some(b) = &self.0 {
             b.set_length(p.bytes_total);
             b.set_position(p.bytes_done);
-            let name = p
-                .file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let name = p.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             b.set_message(match p.stage {
                 Stage::Reading => format!("reading {name}"),
                 Stage::Storing => "storing".to_string(),
@@ -476,10 +420,8 @@ fn chain_filter(account: &Option<String>, currency: &Option<String>) -> Option<C
     match (account, currency) {
         (None, None) => None,
         (a, c) => Some(ChainKey::new(
-            a.clone()
-                .unwrap_or_else(|| ChainKey::DEFAULT_ACCOUNT.into()),
-            c.clone()
-                .unwrap_or_else(|| ChainKey::DEFAULT_CURRENCY.into()),
+            a.clone().unwrap_or_else(|| ChainKey::DEFAULT_ACCOUNT.into()),
+            c.clone().unwrap_or_else(|| ChainKey::DEFAULT_CURRENCY.into()),
         )),
     }
 }
@@ -487,16 +429,8 @@ fn chain_filter(account: &Option<String>, currency: &Option<String>) -> Option<C
 fn run_check(store: &mut Store, anchors: &AnchorArgs, rules: &RuleArgs) -> Result<CheckReport> {
     let options = CheckOptions {
         chain: chain_filter(&anchors.account, &anchors.currency),
-        stated: anchors
-            .stated_balance
-            .as_deref()
-            .map(|t| decimal_arg("--stated-balance", t))
-            .transpose()?,
-        opening: anchors
-            .opening_balance
-            .as_deref()
-            .map(|t| decimal_arg("--opening-balance", t))
-            .transpose()?,
+        stated: anchors.stated_balance.as_deref().map(|t| decimal_arg("--stated-balance", t)).transpose()?,
+        opening: anchors.opening_balance.as_deref().map(|t| decimal_arg("--opening-balance", t)).transpose()?,
         rules: RuleConfig {
             unusual: UnusualRule {
                 min_history: rules.unusual_min_history,
@@ -546,11 +480,7 @@ struct JsonFinding<'a> {
 }
 
 fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bool) -> Result<()> {
-    let shown: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| include_explained || f.is_open())
-        .collect();
+    let shown: Vec<_> = report.findings.iter().filter(|f| include_explained || f.is_open()).collect();
     if format == OutputFormat::Json {
         let json = JsonCheck {
             chains: report
@@ -587,12 +517,8 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
             c.key.account,
             c.key.currency,
             c.entries,
-            c.ledger_balance
-                .map(money::format)
-                .unwrap_or_else(|| "-".into()),
-            c.stated_balance
-                .map(|s| format!(", stated {}", money::format(s)))
-                .unwrap_or_default()
+            c.ledger_balance.map(money::format).unwrap_or_else(|| "-".into()),
+            c.stated_balance.map(|s| format!(", stated {}", money::format(s))).unwrap_or_default()
         )?;
     }
     for f in &shown {
@@ -604,9 +530,7 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
             fi.kind.as_str(),
             fi.id,
             fi.transaction_ids.join(", "),
-            fi.delta
-                .map(|d| format!("  delta {}", format_signed(d)))
-                .unwrap_or_default(),
+            fi.delta.map(|d| format!("  delta {}", format_signed(d))).unwrap_or_default(),
             if f.is_open() { "" } else { "  (explained)" }
         )?;
         writeln!(out, "  {}", fi.message)?;
@@ -634,52 +558,34 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
 /// A day (`2026-03-01`, midnight UTC) or an RFC 3339 time, in Unix microseconds.
 fn parse_day_or_time(flag: &str, text: &str, end_of_day: bool) -> Result<i64> {
     if let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        let day = if end_of_day {
-            day.succ_opt().unwrap_or(day)
-        } else {
-            day
-        };
-        return Ok(day
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
-            .timestamp_micros());
+        let day = if end_of_day { day.succ_opt().unwrap_or(day) } else { day };
+        return Ok(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_micros());
     }
-    reckon::import::parse_time(text)
-        .ok_or_else(|| anyhow!("{flag} {text:?}: expected a day such as 2026-03-01 or a time such as 2026-03-01T08:00:00Z"))
+    reckon::import::parse_time(text).ok_or_else(|| {
+        anyhow!("{flag} {text:?}: expected a day such as 2026-03-01 or a time such as 2026-03-01T08:00:00Z")
+    })
 }
 
 fn parse_range(range: &RangeArgs) -> Result<(Option<i64>, Option<i64>)> {
     Ok((
-        range
-            .from
-            .as_deref()
-            .map(|t| parse_day_or_time("--from", t, false))
-            .transpose()?,
-        range
-            .to
-            .as_deref()
-            .map(|t| parse_day_or_time("--to", t, true))
-            .transpose()?,
+        range.from.as_deref().map(|t| parse_day_or_time("--from", t, false)).transpose()?,
+        range.to.as_deref().map(|t| parse_day_or_time("--to", t, true)).transpose()?,
     ))
 }
 
 fn build_filter(store: &Store, args: &FilterArgs) -> Result<LedgerFilter> {
-    let chain_id =
-        match chain_filter(&args.account, &args.currency) {
-            Some(key) => Some(store.chain_id(&key)?.ok_or_else(|| {
-                anyhow!("no chain {}/{} in the database", key.account, key.currency)
-            })?),
-            None => None,
-        };
+    let chain_id = match chain_filter(&args.account, &args.currency) {
+        Some(key) => Some(
+            store
+                .chain_id(&key)?
+                .ok_or_else(|| anyhow!("no chain {}/{} in the database", key.account, key.currency))?,
+        ),
+        None => None,
+    };
     let (from, to) = parse_range(&args.range)?;
     Ok(LedgerFilter {
         chain_id,
-        types: args
-            .types
-            .iter()
-            .map(|t| reckon::model::normalize_type(t))
-            .collect(),
+        types: args.types.iter().map(|t| reckon::model::normalize_type(t)).collect(),
         from,
         to,
         character: args.character.clone(),
@@ -729,11 +635,7 @@ fn print_ledger(
             format_signed(r.amount),
             money::format(r.balance_after),
             r.description.chars().take(32).collect::<String>(),
-            [r.character.as_deref(), r.model.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" / ")
+            [r.character.as_deref(), r.model.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" / ")
         )?;
     }
     writeln!(
@@ -749,9 +651,7 @@ fn print_ledger(
 
 fn write_out(path: Option<&PathBuf>, bytes: &[u8]) -> Result<()> {
     match path {
-        Some(p) => {
-            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
-        }
+        Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display())),
         None => Ok(std::io::stdout().write_all(bytes)?),
     }
 }

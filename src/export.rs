@@ -41,9 +41,7 @@ pub enum ExportError {
 pub fn zoned_time(ts: i64, zone: Zone) -> String {
     match (zone, DateTime::<Utc>::from_timestamp_micros(ts)) {
         (Zone::Utc, _) | (_, None) => rfc3339(ts),
-        (Zone::Local, Some(t)) => t
-            .with_timezone(&Local)
-            .to_rfc3339_opts(SecondsFormat::AutoSi, false),
+        (Zone::Local, Some(t)) => t.with_timezone(&Local).to_rfc3339_opts(SecondsFormat::AutoSi, false),
     }
 }
 
@@ -92,8 +90,7 @@ pub fn write_ledger(
             let n = store.for_each_row(filter, |row| {
                 let sep = if first { "\n  " } else { ",\n  " };
                 first = false;
-                let line =
-                    serde_json::to_string(&json_entry(&row, zone)).expect("entries serialise");
+                let line = serde_json::to_string(&json_entry(&row, zone)).expect("entries serialise");
                 if let Err(e) = write!(out, "{sep}{line}") {
                     failure.get_or_insert(e);
                 }

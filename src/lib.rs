@@ -9,3 +9,4 @@ pub mod money;
 pub mod reconcile;
 pub mod report;
 pub mod store;
+pub mod trace;

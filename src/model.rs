@@ -60,10 +60,7 @@ impl ChainKey {
     pub const DEFAULT_CURRENCY: &'static str = "credits";
 
     pub fn new(account: impl Into<String>, currency: impl Into<String>) -> Self {
-        ChainKey {
-            account: account.into(),
-            currency: currency.into(),
-        }
+        ChainKey { account: account.into(), currency: currency.into() }
     }
 }
 
@@ -230,18 +227,8 @@ impl Finding {
 }
 
 /// `F-` and 12 hex digits of a hash over the kind, chain, transaction IDs and delta.
-pub fn finding_id(
-    kind: FindingKind,
-    chain: &ChainKey,
-    txn_ids: &[String],
-    delta: Option<Decimal>,
-) -> String {
-    let mut key = format!(
-        "{}\u{1f}{}\u{1f}{}",
-        kind.as_str(),
-        chain.account,
-        chain.currency
-    );
+pub fn finding_id(kind: FindingKind, chain: &ChainKey, txn_ids: &[String], delta: Option<Decimal>) -> String {
+    let mut key = format!("{}\u{1f}{}\u{1f}{}", kind.as_str(), chain.account, chain.currency);
     for id in txn_ids {
         key.push('\u{1f}');
         key.push_str(id);
@@ -257,9 +244,7 @@ pub fn finding_id(
 /// A stored time (Unix microseconds) as people read it in reports: `2026-03-01 08:00:00 UTC`.
 pub fn format_ts(ts: i64) -> String {
     match chrono::DateTime::from_timestamp_micros(ts) {
-        Some(t) if t.timestamp_subsec_micros() == 0 => {
-            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-        }
+        Some(t) if t.timestamp_subsec_micros() == 0 => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         Some(t) => t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string(),
         None => ts.to_string(),
     }
@@ -288,29 +273,11 @@ mod tests {
     fn finding_ids_depend_on_content_only() {
         let chain = ChainKey::new("default", "credits");
         let ids = vec!["txn_a".to_string(), "txn_b".to_string()];
-        let a = finding_id(
-            FindingKind::BalanceBreak,
-            &chain,
-            &ids,
-            Some(Decimal::new(-136, 2)),
-        );
-        let b = finding_id(
-            FindingKind::BalanceBreak,
-            &chain,
-            &ids,
-            Some(Decimal::new(-1360, 3)),
-        );
-        assert_eq!(
-            a, b,
-            "the same delta written with another scale is the same finding"
-        );
+        let a = finding_id(FindingKind::BalanceBreak, &chain, &ids, Some(Decimal::new(-136, 2)));
+        let b = finding_id(FindingKind::BalanceBreak, &chain, &ids, Some(Decimal::new(-1360, 3)));
+        assert_eq!(a, b, "the same delta written with another scale is the same finding");
         assert_eq!(a.len(), 14);
-        let c = finding_id(
-            FindingKind::BalanceBreak,
-            &chain,
-            &ids,
-            Some(Decimal::new(-137, 2)),
-        );
+        let c = finding_id(FindingKind::BalanceBreak, &chain, &ids, Some(Decimal::new(-137, 2)));
         assert_ne!(a, c);
     }
 }

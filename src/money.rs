@@ -79,10 +79,7 @@ pub fn parse_units(text: &str) -> Result<i64, AmountError> {
         frac = digits_value(f, 0)?;
         frac *= 10_i64.pow(SCALE - f.len() as u32);
     }
-    let units = whole
-        .checked_mul(UNIT)
-        .and_then(|w| w.checked_add(frac))
-        .ok_or(AmountError::TooLarge)?;
+    let units = whole.checked_mul(UNIT).and_then(|w| w.checked_add(frac)).ok_or(AmountError::TooLarge)?;
     Ok(if negative { -units } else { units })
 }
 

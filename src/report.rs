@@ -51,11 +51,7 @@ pub enum ReportError {
 }
 
 /// Drafts the report for `request` from a completed check.
-pub fn draft(
-    store: &Store,
-    check: &CheckReport,
-    request: &ReportRequest,
-) -> Result<String, ReportError> {
+pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Result<String, ReportError> {
     let chain = match request.chain_id {
         Some(id) => check.chains.iter().find(|c| c.chain_id == id),
         None => request
@@ -67,19 +63,12 @@ pub fn draft(
     }
     .ok_or(ReportError::NoChain)?;
     let findings: Vec<&CheckedFinding> = if request.finding_ids.is_empty() {
-        check
-            .open()
-            .filter(|f| f.chain_id == chain.chain_id)
-            .collect()
+        check.open().filter(|f| f.chain_id == chain.chain_id).collect()
     } else {
         request
             .finding_ids
             .iter()
-            .map(|id| {
-                check
-                    .finding(id)
-                    .ok_or_else(|| ReportError::NoFinding(id.clone()))
-            })
+            .map(|id| check.finding(id).ok_or_else(|| ReportError::NoFinding(id.clone())))
             .collect::<Result<_, _>>()?
     };
     let mut entries = store.load_entries(chain.chain_id)?;
@@ -91,21 +80,9 @@ pub fn draft(
         |e| e.balance_after,
     );
     let from = request.from.or(chain.first_ts).unwrap_or(0);
-    let to = request
-        .to
-        .or(chain.last_ts.map(|t| t + 1))
-        .unwrap_or(i64::MAX);
-    let in_period: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.ts >= from && e.ts < to)
-        .collect();
-    let ctx = Context {
-        chain,
-        findings: &findings,
-        entries: &entries,
-        in_period: &in_period,
-        now: request.now,
-    };
+    let to = request.to.or(chain.last_ts.map(|t| t + 1)).unwrap_or(i64::MAX);
+    let in_period: Vec<&Entry> = entries.iter().filter(|e| e.ts >= from && e.ts < to).collect();
+    let ctx = Context { chain, findings: &findings, entries: &entries, in_period: &in_period, now: request.now };
     Ok(match request.audience {
         Audience::Support => ctx.support(),
         Audience::Customer => ctx.customer(),
@@ -135,11 +112,7 @@ impl Context<'_> {
     fn support(&self) -> String {
         let c = self.chain;
         let mut md = String::new();
-        let _ = writeln!(
-            md,
-            "# Credit ledger discrepancy: account {} ({})\n",
-            c.key.account, c.key.currency
-        );
+        let _ = writeln!(md, "# Credit ledger discrepancy: account {} ({})\n", c.key.account, c.key.currency);
         let _ = writeln!(
             md,
             "_Drafted by Reckon on {}. Review before sending._\n",
@@ -149,26 +122,14 @@ impl Context<'_> {
         let _ = writeln!(md, "| | |\n|---|---|");
         let _ = writeln!(md, "| Account | {} |", c.key.account);
         let _ = writeln!(md, "| Currency | {} |", c.key.currency);
-        let _ = writeln!(
-            md,
-            "| Period | {} ({} entries) |",
-            self.period(),
-            self.in_period.len()
-        );
-        let stated = c
-            .stated_balance
-            .map(format)
-            .unwrap_or_else(|| "not given".into());
+        let _ = writeln!(md, "| Period | {} ({} entries) |", self.period(), self.in_period.len());
+        let stated = c.stated_balance.map(format).unwrap_or_else(|| "not given".into());
         let _ = writeln!(md, "| Stated balance (your account page) | {stated} |");
         let ledger = c.ledger_balance.map(format).unwrap_or_else(|| "-".into());
         let _ = writeln!(md, "| Balance the ledger ends at | {ledger} |");
         let computed = self.computed_balance();
         if let Some(computed) = computed {
-            let _ = writeln!(
-                md,
-                "| Balance the entries add up to | {} |",
-                format(computed)
-            );
+            let _ = writeln!(md, "| Balance the entries add up to | {} |", format(computed));
         }
         if let (Some(s), Some(l)) = (c.stated_balance, c.ledger_balance) {
             let _ = writeln!(md, "| Stated minus ledger | {} |", format_signed(s - l));
@@ -181,22 +142,14 @@ impl Context<'_> {
         let _ = writeln!(md, "## Findings ({})\n", self.findings.len());
         for (n, f) in self.findings.iter().enumerate() {
             let fi = &f.finding;
-            let _ = writeln!(
-                md,
-                "### {}. {} ({}, {})\n",
-                n + 1,
-                fi.kind.title(),
-                fi.severity().as_str(),
-                fi.id
-            );
+            let _ = writeln!(md, "### {}. {} ({}, {})\n", n + 1, fi.kind.title(), fi.severity().as_str(), fi.id);
             let _ = writeln!(md, "{}\n", fi.message);
-            let rows: Vec<&Entry> = fi
-                .transaction_ids
-                .iter()
-                .filter_map(|t| self.entry(t))
-                .collect();
+            let rows: Vec<&Entry> = fi.transaction_ids.iter().filter_map(|t| self.entry(t)).collect();
             if !rows.is_empty() {
-                let _ = writeln!(md, "| Transaction ID | Time (UTC) | Type | Description | Amount | Balance before | Balance after |");
+                let _ = writeln!(
+                    md,
+                    "| Transaction ID | Time (UTC) | Type | Description | Amount | Balance before | Balance after |"
+                );
                 let _ = writeln!(md, "|---|---|---|---|---:|---:|---:|");
                 for e in rows {
                     let _ = writeln!(
@@ -228,11 +181,7 @@ impl Context<'_> {
     /// What the entries add up to from the oldest entry's opening balance.
     fn computed_balance(&self) -> Option<Decimal> {
         let first = self.entries.first()?;
-        Some(
-            self.entries
-                .iter()
-                .fold(first.balance_before(), |b, e| b + e.amount),
-        )
+        Some(self.entries.iter().fold(first.balance_before(), |b, e| b + e.amount))
     }
 
     fn asks(&self) -> Vec<String> {
@@ -253,28 +202,22 @@ impl Context<'_> {
             FindingKind::MisreportedBalance,
             "Confirm the correct balance after these entries and correct the figure shown",
         ));
-        asks.extend(with(FindingKind::HeadMismatch, "Explain the difference between the balance on my account page and the ledger's last entry"));
+        asks.extend(with(
+            FindingKind::HeadMismatch,
+            "Explain the difference between the balance on my account page and the ledger's last entry",
+        ));
         asks.extend(with(
             FindingKind::OpeningMismatch,
             "The entries before the oldest one in my export, which explain the opening balance",
         ));
-        asks.extend(with(FindingKind::ConflictingDuplicate, "Which version of these transactions is correct; they appear twice with different content"));
         asks.extend(with(
-            FindingKind::DuplicateCharge,
-            "A refund of the duplicate charge if only one was delivered",
+            FindingKind::ConflictingDuplicate,
+            "Which version of these transactions is correct; they appear twice with different content",
         ));
-        asks.extend(with(
-            FindingKind::UnmatchedRefund,
-            "Which charge these refunds reverse",
-        ));
-        asks.extend(with(
-            FindingKind::UnknownType,
-            "What these transaction types mean",
-        ));
-        asks.extend(with(
-            FindingKind::UnusualAmount,
-            "Confirm these unusually large amounts were intended",
-        ));
+        asks.extend(with(FindingKind::DuplicateCharge, "A refund of the duplicate charge if only one was delivered"));
+        asks.extend(with(FindingKind::UnmatchedRefund, "Which charge these refunds reverse"));
+        asks.extend(with(FindingKind::UnknownType, "What these transaction types mean"));
+        asks.extend(with(FindingKind::UnusualAmount, "Confirm these unusually large amounts were intended"));
         asks
     }
 
@@ -301,10 +244,7 @@ impl Context<'_> {
         let mut received: BTreeMap<String, Group> = BTreeMap::new();
         for e in self.in_period {
             if e.amount < Decimal::ZERO {
-                let key = (
-                    e.kind.to_string(),
-                    e.character.as_deref().map(str::to_string),
-                );
+                let key = (e.kind.to_string(), e.character.as_deref().map(str::to_string));
                 spent.entry(key).or_default().add(e);
             } else if e.amount > Decimal::ZERO {
                 received.entry(e.kind.to_string()).or_default().add(e);
@@ -333,14 +273,8 @@ impl Context<'_> {
             let mut groups: Vec<_> = received.into_iter().collect();
             groups.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(&b.0)));
             for (kind, g) in groups {
-                let _ = writeln!(
-                    md,
-                    "- {} {} added **{}** ({}).",
-                    g.count,
-                    noun(&kind, g.count),
-                    format(g.total),
-                    g.ids()
-                );
+                let _ =
+                    writeln!(md, "- {} {} added **{}** ({}).", g.count, noun(&kind, g.count), format(g.total), g.ids());
             }
             md.push('\n');
         }
@@ -357,7 +291,9 @@ impl Context<'_> {
             }
             md.push('\n');
         }
-        md.push_str("If a line above is one you do not recognise, reply with its transaction ID and we will look into it.\n");
+        md.push_str(
+            "If a line above is one you do not recognise, reply with its transaction ID and we will look into it.\n",
+        );
         md
     }
 }

@@ -9,7 +9,6 @@ mod reverie_json;
 
 pub use reverie_csv::read_line_at;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::ops::ControlFlow;
@@ -53,40 +52,19 @@ impl fmt::Display for Format {
 pub enum ImportError {
     /// The file could not be opened or read.
     #[error("{path}: cannot read the file: {source}. Check the path and that Reckon may read it.")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// The content is neither a Reverie CSV nor a Reverie JSON export.
     #[error("{path}:1:1: not a ledger export Reckon reads: {reason}. Export the ledger as CSV (Settings -> Billing -> Credit ledger -> Export) or save the Open API JSON, or name the format with --format.")]
     UnknownFormat { path: PathBuf, reason: String },
     /// A required column is absent from the CSV header.
     #[error("{path}:{line}:1: the header has no {name:?} column (found: {found}). Add the column; the export's header is: Transaction ID, Date, Type, Description, Amount, Balance after, Character, Model.")]
-    MissingColumn {
-        path: PathBuf,
-        line: u64,
-        name: &'static str,
-        found: String,
-    },
+    MissingColumn { path: PathBuf, line: u64, name: &'static str, found: String },
     /// A value that cannot be read.
     #[error("{path}:{line}:{column}: {field} {value:?} cannot be read: expected {expected}. Correct that value in the file and import again; nothing from this import was stored.")]
-    BadValue {
-        path: PathBuf,
-        line: u64,
-        column: u64,
-        field: &'static str,
-        value: String,
-        expected: String,
-    },
+    BadValue { path: PathBuf, line: u64, column: u64, field: &'static str, value: String, expected: String },
     /// The file's structure is broken (a row with the wrong number of fields, malformed JSON).
     #[error("{path}:{line}:{column}: {problem}. {fix} Nothing from this import was stored.")]
-    Malformed {
-        path: PathBuf,
-        line: u64,
-        column: u64,
-        problem: String,
-        fix: String,
-    },
+    Malformed { path: PathBuf, line: u64, column: u64, problem: String, fix: String },
     /// The caller asked to stop.
     #[error("import cancelled; nothing from this import was stored")]
     Cancelled,
@@ -146,7 +124,7 @@ impl ProgressSink for NoProgress {
 /// Small strings that repeat (types, descriptions, characters, models), stored once.
 #[derive(Debug, Default)]
 pub struct Labels {
-    ids: HashMap<Box<str>, u32>,
+    ids: rustc_hash::FxHashMap<Box<str>, u32>,
     texts: Vec<Box<str>>,
 }
 
@@ -189,25 +167,12 @@ pub struct ParsedEntry {
     pub model: Option<u32>,
     pub line: u64,
     pub offset: u64,
+    /// `content_hash` of the entry's fields, computed while reading (on the reader threads).
+    pub hash: i64,
 }
 
-impl ParsedEntry {
-    /// A hash of everything but the source position: the same transaction exported twice hashes
-    /// the same; a rewritten one does not.
-    pub fn content_hash(&self, labels: &Labels) -> i64 {
-        content_hash(
-            self.ts,
-            labels.text(self.kind),
-            labels.text(self.description),
-            self.amount,
-            self.balance_after,
-            self.character.map(|c| labels.text(c)),
-            self.model.map(|m| labels.text(m)),
-        )
-    }
-}
-
-/// The content hash of an entry's fields; see `ParsedEntry::content_hash`.
+/// A hash of everything but the source position: the same transaction exported twice hashes
+/// the same; a rewritten one does not.
 pub fn content_hash(
     ts: i64,
     kind: &str,
@@ -252,10 +217,7 @@ pub fn read_file(
     format: Option<Format>,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let io = |source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let bytes = file.metadata().map_err(io)?.len();
     let mut head = [0u8; 4096];
@@ -300,10 +262,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ImportError> {
         let shown: String = first_line.chars().take(60).collect();
         format!("its first line {shown:?} is neither a CSV header with a Transaction ID column nor JSON")
     };
-    Err(ImportError::UnknownFormat {
-        path: path.to_path_buf(),
-        reason,
-    })
+    Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason })
 }
 
 /// The raw text an entry was read from: its CSV line, or its JSON object.
@@ -340,11 +299,15 @@ pub fn read_source(path: &Path, format: &str, offset: u64) -> Option<String> {
 }
 
 /// What the date fields accept, for error messages.
-const DATE_EXPECTED: &str = "an ISO 8601 time such as 2026-03-01T08:00:00Z, 2026-03-01T03:00:00-05:00 or 2026-03-01 08:00:00 (read as UTC)";
+const DATE_EXPECTED: &str =
+    "an ISO 8601 time such as 2026-03-01T08:00:00Z, 2026-03-01T03:00:00-05:00 or 2026-03-01 08:00:00 (read as UTC)";
 
 /// Parses a timestamp as exports write it into Unix microseconds, UTC.
 pub fn parse_time(text: &str) -> Option<i64> {
     let s = text.trim();
+    if let Some(ts) = parse_time_fast(s.as_bytes()) {
+        return Some(ts);
+    }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_micros());
     }
@@ -358,6 +321,67 @@ pub fn parse_time(text: &str) -> Option<i64> {
     Some(naive.and_utc().timestamp_micros())
 }
 
+/// The common shapes (`2026-03-01T08:00:00Z`, `…T03:00:00-05:00`, `2026-03-01 08:00:00`)
+/// without a general parser; `None` sends anything else to chrono, which validates it fully.
+fn parse_time_fast(b: &[u8]) -> Option<i64> {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        b[range].iter().try_fold(0i64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > month_days[month as usize - 1]
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let offset = match &b[19..] {
+        [] => 0,
+        [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digits = [*h1, *h2, *m1, *m2];
+            if !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let (h, m) =
+                (i64::from(h1 - b'0') * 10 + i64::from(h2 - b'0'), i64::from(m1 - b'0') * 10 + i64::from(m2 - b'0'));
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = h * 3600 + m * 60;
+            if *sign == b'+' {
+                secs
+            } else {
+                -secs
+            }
+        }
+        _ => return None,
+    };
+    // Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + hour * 3600 + minute * 60 + second) - offset) * 1_000_000)
+}
+
 /// Tracks line and column of byte offsets that only move forward through a text.
 struct LineCursor<'a> {
     text: &'a str,
@@ -368,12 +392,7 @@ struct LineCursor<'a> {
 
 impl<'a> LineCursor<'a> {
     fn new(text: &'a str) -> Self {
-        LineCursor {
-            text,
-            offset: 0,
-            line: 1,
-            line_start: 0,
-        }
+        LineCursor { text, offset: 0, line: 1, line_start: 0 }
     }
 
     /// 1-based line and character column of `target`, which must not precede earlier targets.
@@ -404,29 +423,25 @@ mod tests {
         assert_eq!(parse_time("2026-03-01 09:00:00+01:00"), Some(utc));
         assert_eq!(parse_time("2026-03-01T08:00:00.250Z"), Some(utc + 250_000));
         assert_eq!(parse_time("01/03/2026 08:00"), None);
+        assert_eq!(
+            parse_time("2024-02-29T23:59:59+14:00"),
+            Some(chrono::DateTime::parse_from_rfc3339("2024-02-29T23:59:59+14:00").unwrap().timestamp_micros())
+        );
+        assert_eq!(parse_time("1969-12-31T23:59:59Z"), Some(-1_000_000));
+        assert_eq!(parse_time("2025-02-29T08:00:00Z"), None);
+        assert_eq!(parse_time("2026-03-01T24:00:00Z"), None);
+        assert_eq!(parse_time("2026-03-01 08:00:00Z"), Some(utc));
         assert_eq!(parse_time("2026-02-30T08:00:00Z"), None);
     }
 
     #[test]
     fn detects_formats_from_content() {
         let p = Path::new("x");
-        assert_eq!(
-            detect(p, b"\xEF\xBB\xBFTransaction ID,Date\r\n").unwrap(),
-            Format::ReverieCsv
-        );
-        assert_eq!(
-            detect(p, b"  \n{\"data\": []}").unwrap(),
-            Format::ReverieJson
-        );
+        assert_eq!(detect(p, b"\xEF\xBB\xBFTransaction ID,Date\r\n").unwrap(), Format::ReverieCsv);
+        assert_eq!(detect(p, b"  \n{\"data\": []}").unwrap(), Format::ReverieJson);
         assert_eq!(detect(p, b"[]").unwrap(), Format::ReverieJson);
-        assert!(matches!(
-            detect(p, b"date,amount\n"),
-            Err(ImportError::UnknownFormat { .. })
-        ));
-        assert!(matches!(
-            detect(p, b""),
-            Err(ImportError::UnknownFormat { .. })
-        ));
+        assert!(matches!(detect(p, b"date,amount\n"), Err(ImportError::UnknownFormat { .. })));
+        assert!(matches!(detect(p, b""), Err(ImportError::UnknownFormat { .. })));
     }
 
     #[test]

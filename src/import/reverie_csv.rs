@@ -1,25 +1,22 @@
 //! Reverie's CSV export: header names matched case-insensitively in any order, RFC 4180
-//! quoting, BOM and CRLF tolerated, rows in any order. Streams the file once.
+//! quoting, BOM and CRLF tolerated, rows in any order. Large files are read as two halves on
+//! two threads, each streamed once; the split falls on a record boundary (an LF outside quotes).
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{parse_time, Format, ImportError, Labels, ParsedEntry, ParsedFile, DATE_EXPECTED};
 use crate::model::normalize_type;
 use crate::money;
 
+/// Files smaller than this are read on one thread; the split costs more than it saves.
+const PARALLEL_MIN: u64 = 8 << 20;
+
 /// The columns, in the order `Columns::index` holds them.
-const NAMES: [&str; 8] = [
-    "Transaction ID",
-    "Date",
-    "Type",
-    "Description",
-    "Amount",
-    "Balance after",
-    "Character",
-    "Model",
-];
+const NAMES: [&str; 8] =
+    ["Transaction ID", "Date", "Type", "Description", "Amount", "Balance after", "Character", "Model"];
 const REQUIRED: usize = 6;
 
 struct Columns {
@@ -27,18 +24,12 @@ struct Columns {
 }
 
 fn header_key(name: &str) -> String {
-    name.trim_start_matches('\u{feff}')
-        .trim()
-        .to_ascii_lowercase()
-        .replace(['_', '-'], " ")
+    name.trim_start_matches('\u{feff}').trim().to_ascii_lowercase().replace(['_', '-'], " ")
 }
 
 impl Columns {
     fn from_header(path: &Path, header: &csv::ByteRecord) -> Result<Columns, ImportError> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|f| header_key(&String::from_utf8_lossy(f)))
-            .collect();
+        let names: Vec<String> = header.iter().map(|f| header_key(&String::from_utf8_lossy(f))).collect();
         let mut index = [None; 8];
         for (slot, wanted) in NAMES.iter().enumerate() {
             let wanted = wanted.to_ascii_lowercase();
@@ -50,11 +41,7 @@ impl Columns {
                     name: NAMES[slot],
                     found: header
                         .iter()
-                        .map(|f| {
-                            String::from_utf8_lossy(f)
-                                .trim_start_matches('\u{feff}')
-                                .to_string()
-                        })
+                        .map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim().to_string())
                         .collect::<Vec<_>>()
                         .join(", "),
                 });
@@ -65,19 +52,38 @@ impl Columns {
 }
 
 /// Counts bytes and hashes them as the CSV reader pulls them through.
-struct Tap<R> {
+struct Tap<'a, R> {
     inner: R,
     read: u64,
     hash: xxhash_rust::xxh3::Xxh3,
+    shared: &'a AtomicU64,
 }
 
-impl<R: Read> Read for Tap<R> {
+impl<R: Read> Read for Tap<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         self.hash.update(&buf[..n]);
+        self.shared.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+fn builder() -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.flexible(true)
+        .buffer_capacity(1 << 16)
+        // Ending records at LF only keeps record positions on the first byte of their line for
+        // CRLF files too; the CR that stays on the last field is trimmed like all whitespace.
+        .terminator(csv::Terminator::Any(b'\n'));
+    b
+}
+
+/// One contiguous byte range of the file, read into entries.
+struct Part {
+    labels: Labels,
+    entries: Vec<ParsedEntry>,
+    hash: u64,
 }
 
 pub(super) fn read(
@@ -85,55 +91,167 @@ pub(super) fn read(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let io = |source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let tap = Tap {
-        inner: file,
-        read: 0,
-        hash: xxhash_rust::xxh3::Xxh3::new(),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .buffer_capacity(1 << 16)
-        // Ending records at LF only keeps record positions on the first byte of their line for
-        // CRLF files too; the CR that stays on the last field is trimmed like all whitespace.
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(tap);
-    let header = reader
-        .byte_headers()
-        .map_err(|e| csv_error(path, e))?
-        .clone();
-    let columns = Columns::from_header(path, &header)?;
+    read_with(path, bytes, progress, PARALLEL_MIN)
+}
 
+fn read_with(
+    path: &Path,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+    parallel_min: u64,
+) -> Result<ParsedFile, ImportError> {
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    // The header, and where the first record starts.
+    let mut reader = builder().has_headers(false).from_reader(std::fs::File::open(path).map_err(io)?);
+    let mut header = csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut header).map_err(|e| csv_error(path, e))? {
+        return Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason: "the file is empty".into() });
+    }
+    let body_start = reader.position().byte();
+    let columns = Columns::from_header(path, &header)?;
+    let width = header.len();
+    drop(reader);
+
+    let split = if bytes >= parallel_min { find_split(path, body_start, bytes).map_err(io)? } else { None };
+    let ranges = match split {
+        Some((at, lines_before)) => vec![(body_start, at, 2), (at, bytes, lines_before + 1)],
+        None => vec![(body_start, bytes, 2)],
+    };
+    let done = AtomicU64::new(body_start);
+    let cancel = AtomicBool::new(false);
+    let finished = AtomicU64::new(0);
+    let results: Vec<Result<Part, ImportError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .map(|&(start, end, first_line)| {
+                let (columns, done, cancel, finished) = (&columns, &done, &cancel, &finished);
+                scope.spawn(move || {
+                    let part = read_range(path, start, end, first_line, columns, width, done, cancel);
+                    finished.fetch_add(1, Ordering::Release);
+                    part
+                })
+            })
+            .collect();
+        while finished.load(Ordering::Acquire) < ranges.len() as u64 {
+            if progress(done.load(Ordering::Relaxed).min(bytes), bytes).is_break() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+        handles.into_iter().map(|h| h.join().expect("a reader thread panicked")).collect()
+    });
+    if cancel.load(Ordering::Relaxed) {
+        return Err(ImportError::Cancelled);
+    }
+    let mut parts = results.into_iter().collect::<Result<Vec<Part>, ImportError>>()?;
+    if progress(bytes, bytes).is_break() {
+        return Err(ImportError::Cancelled);
+    }
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    hash.update(&header.as_slice().len().to_le_bytes());
+    for p in &parts {
+        hash.update(&p.hash.to_le_bytes());
+    }
+    let mut first = parts.remove(0);
+    for mut part in parts {
+        let map: Vec<u32> = (0..part.labels.len() as u32).map(|id| first.labels.intern(part.labels.text(id))).collect();
+        for e in &mut part.entries {
+            e.kind = map[e.kind as usize];
+            e.description = map[e.description as usize];
+            e.character = e.character.map(|c| map[c as usize]);
+            e.model = e.model.map(|m| map[m as usize]);
+        }
+        first.entries.append(&mut part.entries);
+    }
+    Ok(ParsedFile {
+        path: path.to_path_buf(),
+        format: Format::ReverieCsv,
+        bytes,
+        file_hash: format!("{:016x}", hash.digest()),
+        labels: first.labels,
+        entries: first.entries,
+    })
+}
+
+/// A record boundary near the middle: the first LF after it with an even number of quotes
+/// before it (so it is not inside a quoted field). Returns the byte after that LF and the
+/// number of lines before it.
+fn find_split(path: &Path, body_start: u64, bytes: u64) -> std::io::Result<Option<(u64, u64)>> {
+    let mid = body_start + (bytes - body_start) / 2;
+    let mut reader = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
+    let (mut pos, mut quotes, mut lines) = (0u64, 0u64, 0u64);
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let len = buf.len();
+        if pos + len as u64 <= mid {
+            quotes += memchr::memchr_iter(b'"', buf).count() as u64;
+            lines += memchr::memchr_iter(b'\n', buf).count() as u64;
+        } else {
+            for (i, &b) in buf.iter().enumerate() {
+                match b {
+                    b'"' => quotes += 1,
+                    b'\n' => {
+                        lines += 1;
+                        if pos + i as u64 >= mid && quotes % 2 == 0 {
+                            let at = pos + i as u64 + 1;
+                            return Ok((at < bytes).then_some((at, lines)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        pos += len as u64;
+        reader.consume(len);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_range(
+    path: &Path,
+    start: u64,
+    end: u64,
+    first_line: u64,
+    columns: &Columns,
+    width: usize,
+    done: &AtomicU64,
+    cancel: &AtomicBool,
+) -> Result<Part, ImportError> {
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    let tap = Tap { inner: file.take(end - start), read: 0, hash: xxhash_rust::xxh3::Xxh3::new(), shared: done };
+    let mut reader = builder().has_headers(false).from_reader(tap);
     let mut labels = Labels::default();
     // Rows are roughly 100 bytes; reserving avoids regrowing a million-entry vector.
-    let mut entries = Vec::with_capacity((bytes / 90) as usize);
+    let mut entries = Vec::with_capacity(((end - start) / 90) as usize);
     let mut record = csv::ByteRecord::new();
     let empty = labels.intern("");
-    let mut since_report = 0u32;
+    let mut since_check = 0u32;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(path, e)),
+            Err(e) => return Err(csv_error_at(path, e, start, first_line)),
         }
-        let pos = record
-            .position()
-            .expect("records read from a reader have a position");
-        let (line, offset) = (pos.line(), pos.byte());
+        let pos = record.position().expect("records read from a reader have a position");
+        let (line, offset) = (first_line + pos.line() - 1, start + pos.byte());
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
-        let row = Row {
-            path,
-            record: &record,
-            line,
-            offset,
-        };
+        if record.len() != width {
+            return Err(ImportError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                column: 1,
+                problem: format!("this row has {} fields where the header has {width}", record.len()),
+                fix: "Quote any value that contains a comma (\"Hello, world\") or add the missing fields.".into(),
+            });
+        }
+        let row = Row { path, record: &record, line, offset };
         let field = |slot: usize| -> Result<&str, ImportError> {
             match columns.index[slot] {
                 Some(i) => row.text(i, NAMES[slot]),
@@ -150,46 +268,40 @@ pub(super) fn read(
             ));
         }
         let date = field(1)?;
-        let ts = parse_time(date)
-            .ok_or_else(|| row.bad(columns.index[1], "Date", date, DATE_EXPECTED.into()))?;
+        let ts = parse_time(date).ok_or_else(|| row.bad(columns.index[1], "Date", date, DATE_EXPECTED.into()))?;
         let kind = field(2)?;
         let kind_norm = normalize_type(kind);
         if kind_norm.is_empty() {
-            return Err(row.bad(
-                columns.index[2],
-                "Type",
-                kind,
-                "a transaction type such as CHAT or PURCHASE".into(),
-            ));
+            return Err(row.bad(columns.index[2], "Type", kind, "a transaction type such as CHAT or PURCHASE".into()));
         }
         let description = field(3)?.trim();
         let amount_text = field(4)?;
         let amount = money::parse_units(amount_text)
             .map_err(|e| row.bad(columns.index[4], "Amount", amount_text, e.to_string()))?;
         let balance_text = field(5)?;
-        let balance_after = money::parse_units(balance_text).map_err(|e| {
-            row.bad(
-                columns.index[5],
-                "Balance after",
-                balance_text,
-                e.to_string(),
-            )
-        })?;
+        let balance_after = money::parse_units(balance_text)
+            .map_err(|e| row.bad(columns.index[5], "Balance after", balance_text, e.to_string()))?;
         let optional = |text: &str, labels: &mut Labels| {
             let t = text.trim();
             (!t.is_empty()).then(|| labels.intern(t))
         };
         let character = optional(field(6)?, &mut labels);
         let model = optional(field(7)?, &mut labels);
+        let hash = super::content_hash(
+            ts,
+            &kind_norm,
+            description,
+            amount,
+            balance_after,
+            character.map(|c| labels.text(c)),
+            model.map(|m| labels.text(m)),
+        );
         entries.push(ParsedEntry {
+            hash,
             txn_id: txn_id.into(),
             ts,
             kind: labels.intern(&kind_norm),
-            description: if description.is_empty() {
-                empty
-            } else {
-                labels.intern(description)
-            },
+            description: if description.is_empty() { empty } else { labels.intern(description) },
             amount,
             balance_after,
             character,
@@ -197,26 +309,16 @@ pub(super) fn read(
             line,
             offset,
         });
-        since_report += 1;
-        if since_report == 16_384 {
-            since_report = 0;
-            if progress(offset, bytes).is_break() {
+        since_check += 1;
+        if since_check == 16_384 {
+            since_check = 0;
+            if cancel.load(Ordering::Relaxed) {
                 return Err(ImportError::Cancelled);
             }
         }
     }
     let tap = reader.into_inner();
-    if progress(tap.read, bytes).is_break() {
-        return Err(ImportError::Cancelled);
-    }
-    Ok(ParsedFile {
-        path: path.to_path_buf(),
-        format: Format::ReverieCsv,
-        bytes: tap.read,
-        file_hash: format!("{:016x}", tap.hash.digest()),
-        labels,
-        entries,
-    })
+    Ok(Part { labels, entries, hash: tap.hash.digest() })
 }
 
 struct Row<'a> {
@@ -230,22 +332,11 @@ impl Row<'_> {
     fn text(&self, index: usize, field: &'static str) -> Result<&str, ImportError> {
         let raw = self.record.get(index).unwrap_or(b"");
         std::str::from_utf8(raw).map_err(|_| {
-            self.bad(
-                Some(index),
-                field,
-                &String::from_utf8_lossy(raw),
-                "UTF-8 text; save the export as UTF-8".into(),
-            )
+            self.bad(Some(index), field, &String::from_utf8_lossy(raw), "UTF-8 text; save the export as UTF-8".into())
         })
     }
 
-    fn bad(
-        &self,
-        index: Option<usize>,
-        field: &'static str,
-        value: &str,
-        expected: String,
-    ) -> ImportError {
+    fn bad(&self, index: Option<usize>, field: &'static str, value: &str, expected: String) -> ImportError {
         let column = index.map_or(1, |i| field_column(self.path, self.offset, i));
         ImportError::BadValue {
             path: self.path.to_path_buf(),
@@ -293,38 +384,96 @@ pub fn read_line_at(path: &Path, offset: u64) -> Option<String> {
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> ImportError {
+    csv_error_at(path, e, 0, 1)
+}
+
+/// A csv error of a reader that started at byte `start`, on line `first_line`.
+fn csv_error_at(path: &Path, e: csv::Error, _start: u64, first_line: u64) -> ImportError {
+    let line_of = |pos: Option<&csv::Position>| pos.map_or(first_line, |p| first_line + p.line() - 1);
     let (line, problem, fix) = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => (
-            pos.as_ref().map_or(0, |p| p.line()),
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => (
+            line_of(pos.as_ref()),
             format!("this row has {len} fields where the header has {expected_len}"),
-            "Quote any value that contains a comma (\"Hello, world\") or add the missing fields."
-                .to_string(),
+            "Quote any value that contains a comma (\"Hello, world\") or add the missing fields.".to_string(),
         ),
         csv::ErrorKind::Utf8 { pos, err } => (
-            pos.as_ref().map_or(0, |p| p.line()),
+            line_of(pos.as_ref()),
             format!("field {} is not UTF-8", err.field() + 1),
             "Save the export as UTF-8.".to_string(),
         ),
-        csv::ErrorKind::Io(io) => (
-            0,
-            format!("cannot read the file: {io}"),
-            "Check the file.".to_string(),
-        ),
-        _ => (
-            0,
-            e.to_string(),
-            "Check the file is an unmodified CSV export.".to_string(),
-        ),
+        csv::ErrorKind::Io(io) => (first_line, format!("cannot read the file: {io}"), "Check the file.".to_string()),
+        _ => (first_line, e.to_string(), "Check the file is an unmodified CSV export.".to_string()),
     };
-    ImportError::Malformed {
-        path: path.to_path_buf(),
-        line: line.max(1),
-        column: 1,
-        problem,
-        fix,
+    ImportError::Malformed { path: path.to_path_buf(), line: line.max(1), column: 1, problem, fix }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file whose middle falls inside a quoted description spanning two lines.
+    fn sample(dir: &Path) -> std::path::PathBuf {
+        let mut text = String::from("\u{feff}Transaction ID,Date,Type,Description,Amount,Balance after\r\n");
+        let mut balance = 0i64;
+        for i in 0..200 {
+            balance += 100;
+            let desc = if i % 7 == 0 { "\"two\nlines, \"\"quoted\"\"\"" } else { "plain" };
+            text.push_str(&format!(
+                "txn_{i:04},2026-03-01T08:{:02}:{:02}Z,BONUS,{desc},+1.00,{}.00\r\n",
+                i / 60,
+                i % 60,
+                balance / 100
+            ));
+        }
+        let path = dir.join("sample.csv");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn two_halves_read_exactly_like_one_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sample(dir.path());
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        let one = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), u64::MAX).unwrap();
+        let two = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), 0).unwrap();
+        assert_eq!(one.entries.len(), 200);
+        assert!(find_split(&path, 60, bytes).unwrap().is_some(), "the file is split");
+        let text = |f: &ParsedFile, e: &ParsedEntry| {
+            (f.labels.text(e.kind).to_string(), f.labels.text(e.description).to_string())
+        };
+        for (a, b) in one.entries.iter().zip(&two.entries) {
+            assert_eq!(
+                (&a.txn_id, a.ts, a.amount, a.balance_after, a.line, a.offset, a.hash),
+                (&b.txn_id, b.ts, b.amount, b.balance_after, b.line, b.offset, b.hash)
+            );
+            assert_eq!(text(&one, a), text(&two, b));
+        }
+        assert_eq!(one.entries.len(), two.entries.len());
+        // Line numbers count the line inside quotes: entry 1 starts on line 4.
+        assert_eq!(one.entries[1].line, 4);
+        assert_eq!(
+            read_line_at(&path, one.entries[1].offset).unwrap(),
+            "txn_0001,2026-03-01T08:00:01Z,BONUS,plain,+1.00,2.00"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_in_the_second_half_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sample(dir.path());
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("txn_0150,2026-03-01T08:02:30Z", "txn_0150,2026-03-01T08:02:30Q");
+        std::fs::write(&path, &text).unwrap();
+        let bytes = text.len() as u64;
+        let err = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), 0).unwrap_err();
+        let line = text.lines().position(|l| l.starts_with("txn_0150")).unwrap() as u64 + 1;
+        match err {
+            ImportError::BadValue { line: l, column, field, .. } => {
+                assert_eq!((l, column, field), (line, 10, "Date"));
+            }
+            other => panic!("unexpected {other}"),
+        }
     }
 }

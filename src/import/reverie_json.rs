@@ -8,9 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{
-    parse_time, Format, ImportError, Labels, LineCursor, ParsedEntry, ParsedFile, DATE_EXPECTED,
-};
+use super::{parse_time, Format, ImportError, Labels, LineCursor, ParsedEntry, ParsedFile, DATE_EXPECTED};
 use crate::model::normalize_type;
 use crate::money;
 
@@ -46,15 +44,11 @@ pub(super) fn read(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let raw = std::fs::read(path).map_err(|source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let raw = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
     let file_hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&raw));
     let text = String::from_utf8(raw).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let (line, column) =
-            LineCursor::new(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("")).locate(at);
+        let (line, column) = LineCursor::new(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("")).locate(at);
         ImportError::Malformed {
             path: path.to_path_buf(),
             line,
@@ -84,62 +78,43 @@ pub(super) fn read(
     for (n, item) in items.iter().enumerate() {
         let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
         let (line, _) = cursor.locate(offset);
-        let at = At {
-            path,
-            text: &text,
-            item: item.get(),
-            offset,
-        };
+        let at = At { path, text: &text, item: item.get(), offset };
         let entry: JsonEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
         let txn_id = at.string(entry.id, "id")?.ok_or_else(|| at.missing("id"))?;
         if txn_id.trim().is_empty() {
-            return Err(at.bad(
-                "id",
-                entry.id,
-                &txn_id,
-                "a transaction ID such as txn_01HV3K…",
-            ));
+            return Err(at.bad("id", entry.id, &txn_id, "a transaction ID such as txn_01HV3K…"));
         }
-        let created = at
-            .string(entry.created_at, "created_at")?
-            .ok_or_else(|| at.missing("created_at"))?;
-        let ts = parse_time(&created)
-            .ok_or_else(|| at.bad("created_at", entry.created_at, &created, DATE_EXPECTED))?;
-        let kind = at
-            .string(entry.kind, "type")?
-            .ok_or_else(|| at.missing("type"))?;
+        let created = at.string(entry.created_at, "created_at")?.ok_or_else(|| at.missing("created_at"))?;
+        let ts = parse_time(&created).ok_or_else(|| at.bad("created_at", entry.created_at, &created, DATE_EXPECTED))?;
+        let kind = at.string(entry.kind, "type")?.ok_or_else(|| at.missing("type"))?;
         let kind_norm = normalize_type(&kind);
         if kind_norm.is_empty() {
-            return Err(at.bad(
-                "type",
-                entry.kind,
-                &kind,
-                "a transaction type such as CHAT or PURCHASE",
-            ));
+            return Err(at.bad("type", entry.kind, &kind, "a transaction type such as CHAT or PURCHASE"));
         }
-        let description = at
-            .string(entry.description, "description")?
-            .unwrap_or_default();
+        let description = at.string(entry.description, "description")?.unwrap_or_default();
         let amount = at.money(entry.amount, "amount")?;
         let balance_after = at.money(entry.balance_after, "balance_after")?;
         let mut optional = |raw, name| -> Result<Option<u32>, ImportError> {
-            Ok(at
-                .string(raw, name)?
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| labels.intern(s.trim())))
+            Ok(at.string(raw, name)?.filter(|s| !s.trim().is_empty()).map(|s| labels.intern(s.trim())))
         };
         let character = optional(entry.character, "character")?;
         let model = optional(entry.model, "model")?;
         let description = description.trim();
+        let hash = super::content_hash(
+            ts,
+            &kind_norm,
+            description,
+            amount,
+            balance_after,
+            character.map(|c| labels.text(c)),
+            model.map(|m| labels.text(m)),
+        );
         entries.push(ParsedEntry {
+            hash,
             txn_id: txn_id.trim().into(),
             ts,
             kind: labels.intern(&kind_norm),
-            description: if description.is_empty() {
-                empty
-            } else {
-                labels.intern(description)
-            },
+            description: if description.is_empty() { empty } else { labels.intern(description) },
             amount,
             balance_after,
             character,
@@ -154,14 +129,7 @@ pub(super) fn read(
     if progress(bytes, bytes).is_break() {
         return Err(ImportError::Cancelled);
     }
-    Ok(ParsedFile {
-        path: path.to_path_buf(),
-        format: Format::ReverieJson,
-        bytes,
-        file_hash,
-        labels,
-        entries,
-    })
+    Ok(ParsedFile { path: path.to_path_buf(), format: Format::ReverieJson, bytes, file_hash, labels, entries })
 }
 
 /// Where in the file an entry sits, for error messages.
@@ -193,13 +161,7 @@ impl At<'_> {
         }
     }
 
-    fn bad(
-        &self,
-        field: &'static str,
-        raw: Option<&RawValue>,
-        value: &str,
-        expected: &str,
-    ) -> ImportError {
+    fn bad(&self, field: &'static str, raw: Option<&RawValue>, value: &str, expected: &str) -> ImportError {
         let (line, column) = self.position_of(raw);
         ImportError::BadValue {
             path: self.path.to_path_buf(),
@@ -223,26 +185,19 @@ impl At<'_> {
     }
 
     /// A string field; `null` or absent is `None`.
-    fn string(
-        &self,
-        raw: Option<&RawValue>,
-        field: &'static str,
-    ) -> Result<Option<String>, ImportError> {
+    fn string(&self, raw: Option<&RawValue>, field: &'static str) -> Result<Option<String>, ImportError> {
         let Some(r) = raw else { return Ok(None) };
         if r.get() == "null" {
             return Ok(None);
         }
-        serde_json::from_str::<String>(r.get())
-            .map(Some)
-            .map_err(|_| self.bad(field, raw, r.get(), "a JSON string"))
+        serde_json::from_str::<String>(r.get()).map(Some).map_err(|_| self.bad(field, raw, r.get(), "a JSON string"))
     }
 
     /// A decimal given as a string, or as a JSON number read from its exact text (never a float).
     fn money(&self, raw: Option<&RawValue>, field: &'static str) -> Result<i64, ImportError> {
         let r = raw.ok_or_else(|| self.missing(field))?;
         let text = if r.get().starts_with('"') {
-            serde_json::from_str::<String>(r.get())
-                .map_err(|_| self.bad(field, raw, r.get(), "a decimal string"))?
+            serde_json::from_str::<String>(r.get()).map_err(|_| self.bad(field, raw, r.get(), "a decimal string"))?
         } else {
             r.get().to_string()
         };

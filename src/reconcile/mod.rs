@@ -32,25 +32,15 @@ pub fn reconcile_chain(
     conflicts: &[Conflict],
     config: &RuleConfig,
 ) -> Vec<Finding> {
-    order::walk_order(
-        entries,
-        |e| e.ts,
-        |e| &e.txn_id,
-        Entry::balance_before,
-        |e| e.balance_after,
-    );
+    let t = std::time::Instant::now();
+    order::walk_order(entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
+    let t = crate::trace::phase("check: walk order", t);
     let mut findings = walk::walk(chain, entries, anchors);
+    let t = crate::trace::phase("check: walk", t);
     findings.extend(rules::unexplained(chain, entries, config));
-    findings.extend(
-        conflicts
-            .iter()
-            .map(|c| rules::conflicting_duplicate(chain, c)),
-    );
-    findings.sort_by(|a, b| {
-        a.ts.cmp(&b.ts)
-            .then(a.kind.cmp(&b.kind))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    crate::trace::phase("check: rules", t);
+    findings.extend(conflicts.iter().map(|c| rules::conflicting_duplicate(chain, c)));
+    findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
     findings
 }
 
@@ -109,9 +99,7 @@ impl CheckReport {
 
     /// Open findings of severity error.
     pub fn open_errors(&self) -> usize {
-        self.open()
-            .filter(|f| f.finding.severity() == Severity::Error)
-            .count()
+        self.open().filter(|f| f.finding.severity() == Severity::Error).count()
     }
 
     pub fn finding(&self, id: &str) -> Option<&CheckedFinding> {
@@ -126,7 +114,9 @@ pub enum CheckError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A balance was given for "the" chain while several exist.
-    #[error("the database holds {0} chains; name one with --account and --currency to give it a stated or opening balance")]
+    #[error(
+        "the database holds {0} chains; name one with --account and --currency to give it a stated or opening balance"
+    )]
     AmbiguousChain(usize),
     /// The named chain does not exist.
     #[error("no chain {0}/{1} in the database; import a ledger first or check the names")]
@@ -139,10 +129,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     if let Some(key) = &options.chain {
         chains.retain(|c| &c.key == key);
         if chains.is_empty() {
-            return Err(CheckError::NoSuchChain(
-                key.account.clone(),
-                key.currency.clone(),
-            ));
+            return Err(CheckError::NoSuchChain(key.account.clone(), key.currency.clone()));
         }
     }
     let overrides = options.stated.is_some() || options.opening.is_some();
@@ -152,19 +139,15 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     let notes: HashMap<String, Note> = store.notes()?;
     let mut report = CheckReport::default();
     for chain in chains {
+        let t = std::time::Instant::now();
         let mut entries = store.load_entries(chain.id)?;
         let conflicts = store.conflicts(chain.id)?;
+        crate::trace::phase("check: load chain", t);
         let anchors = Anchors {
             stated: options.stated.or(chain.stated_balance),
             opening: options.opening.or(chain.opening_balance),
         };
-        let findings = reconcile_chain(
-            &chain.key,
-            &mut entries,
-            anchors,
-            &conflicts,
-            &options.rules,
-        );
+        let findings = reconcile_chain(&chain.key, &mut entries, anchors, &conflicts, &options.rules);
         report.chains.push(ChainStatus {
             chain_id: chain.id,
             key: chain.key.clone(),
@@ -175,13 +158,11 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             first_ts: entries.first().map(|e| e.ts),
             last_ts: entries.last().map(|e| e.ts),
         });
-        report
-            .findings
-            .extend(findings.into_iter().map(|finding| CheckedFinding {
-                chain_id: chain.id,
-                note: notes.get(&finding.id).cloned(),
-                finding,
-            }));
+        report.findings.extend(findings.into_iter().map(|finding| CheckedFinding {
+            chain_id: chain.id,
+            note: notes.get(&finding.id).cloned(),
+            finding,
+        }));
     }
     Ok(report)
 }

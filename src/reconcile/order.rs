@@ -5,7 +5,7 @@
 //! adds up is an Eulerian path through those balances, found in linear time. Only when no
 //! order makes a group agree do we search for the order that leaves the fewest faults.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
 use std::ops::{Add, Sub};
 
@@ -34,13 +34,10 @@ pub fn walk_order<T: Clone, K: Balance>(
         }
         if end - start > 1 {
             let incoming = start.checked_sub(1).map(|i| after(&items[i]));
-            let next_is_single = end < items.len()
-                && (end + 1 == items.len() || ts(&items[end + 1]) != ts(&items[end]));
+            let next_is_single =
+                end < items.len() && (end + 1 == items.len() || ts(&items[end + 1]) != ts(&items[end]));
             let outgoing = next_is_single.then(|| before(&items[end]));
-            let edges: Vec<(K, K)> = items[start..end]
-                .iter()
-                .map(|x| (before(x), after(x)))
-                .collect();
+            let edges: Vec<(K, K)> = items[start..end].iter().map(|x| (before(x), after(x))).collect();
             let order = order_group(&edges, incoming, outgoing);
             if order.iter().enumerate().any(|(i, &j)| i != j) {
                 let reordered: Vec<T> = order.iter().map(|&i| items[start + i].clone()).collect();
@@ -54,11 +51,7 @@ pub fn walk_order<T: Clone, K: Balance>(
 /// Orders one same-time group of `(before, after)` edges; index order is the tie-break.
 /// `incoming` is the balance the group starts from, `outgoing` the balance the next entry
 /// starts from, where known.
-pub fn order_group<K: Balance>(
-    edges: &[(K, K)],
-    incoming: Option<K>,
-    outgoing: Option<K>,
-) -> Vec<usize> {
+pub fn order_group<K: Balance>(edges: &[(K, K)], incoming: Option<K>, outgoing: Option<K>) -> Vec<usize> {
     if let Some(path) = eulerian_path(edges, incoming) {
         return path;
     }
@@ -70,8 +63,8 @@ pub fn order_group<K: Balance>(
 
 /// Hierholzer's algorithm; `None` when no order uses every edge end to end.
 fn eulerian_path<K: Balance>(edges: &[(K, K)], incoming: Option<K>) -> Option<Vec<usize>> {
-    let mut out: HashMap<K, Vec<usize>> = HashMap::new();
-    let mut degree: HashMap<K, i64> = HashMap::new();
+    let mut out: HashMap<K, Vec<usize>> = HashMap::default();
+    let mut degree: HashMap<K, i64> = HashMap::default();
     for (i, &(from, to)) in edges.iter().enumerate() {
         out.entry(from).or_default().push(i);
         *degree.entry(from).or_default() += 1;
@@ -145,11 +138,7 @@ fn fault_count<K: Balance>(seq: &[(K, K)], incoming: Option<K>, outgoing: Option
     faults
 }
 
-fn fewest_faults<K: Balance>(
-    edges: &[(K, K)],
-    incoming: Option<K>,
-    outgoing: Option<K>,
-) -> Vec<usize> {
+fn fewest_faults<K: Balance>(edges: &[(K, K)], incoming: Option<K>, outgoing: Option<K>) -> Vec<usize> {
     let mut perm: Vec<usize> = (0..edges.len()).collect();
     let mut best = perm.clone();
     let mut best_faults = usize::MAX;
@@ -171,10 +160,7 @@ fn next_permutation(p: &mut [usize]) -> bool {
     let Some(i) = (1..p.len()).rev().find(|&i| p[i - 1] < p[i]) else {
         return false;
     };
-    let j = (i..p.len())
-        .rev()
-        .find(|&j| p[j] > p[i - 1])
-        .expect("a larger element exists");
+    let j = (i..p.len()).rev().find(|&j| p[j] > p[i - 1]).expect("a larger element exists");
     p.swap(i - 1, j);
     p[i..].reverse();
     true
@@ -189,10 +175,7 @@ fn greedy<K: Balance>(edges: &[(K, K)], incoming: Option<K>) -> Vec<usize> {
         let pick = left
             .iter()
             .position(|&i| Some(edges[i].0) == current)
-            .or_else(|| {
-                left.iter()
-                    .position(|&i| !left.iter().any(|&j| j != i && edges[j].1 == edges[i].0))
-            })
+            .or_else(|| left.iter().position(|&i| !left.iter().any(|&j| j != i && edges[j].1 == edges[i].0)))
             .unwrap_or(0);
         let i = left.remove(pick);
         current = Some(edges[i].1);
@@ -206,10 +189,7 @@ mod tests {
     use super::*;
 
     fn walk(edges: &[(i64, i64)], incoming: Option<i64>) -> Vec<(i64, i64)> {
-        order_group(edges, incoming, None)
-            .into_iter()
-            .map(|i| edges[i])
-            .collect()
+        order_group(edges, incoming, None).into_iter().map(|i| edges[i]).collect()
     }
 
     #[test]
@@ -241,13 +221,8 @@ mod tests {
     fn chain_walk_orders_ties_and_keeps_times() {
         #[derive(Clone, Debug, PartialEq)]
         struct E(i64, &'static str, i64, i64);
-        let mut items = vec![
-            E(2, "c", 95, 80),
-            E(1, "z", 0, 100),
-            E(2, "a", 90, 95),
-            E(2, "b", 100, 90),
-            E(3, "d", 80, 70),
-        ];
+        let mut items =
+            vec![E(2, "c", 95, 80), E(1, "z", 0, 100), E(2, "a", 90, 95), E(2, "b", 100, 90), E(3, "d", 80, 70)];
         walk_order(&mut items, |e| e.0, |e| e.1, |e| e.2, |e| e.3);
         let names: Vec<&str> = items.iter().map(|e| e.1).collect();
         assert_eq!(names, vec!["z", "b", "a", "c", "d"]);

@@ -2,7 +2,7 @@
 //! `unknown_type`, `unmatched_refund`, `duplicate_charge`, `unusual_amount`, and the
 //! `conflicting_duplicate` the store keeps when an export rewrote history.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -25,11 +25,7 @@ pub struct RuleConfig {
 
 impl Default for RuleConfig {
     fn default() -> Self {
-        RuleConfig {
-            refund_window_secs: 7 * 24 * 3600,
-            duplicate_window_secs: 10,
-            unusual: UnusualRule::default(),
-        }
+        RuleConfig { refund_window_secs: 7 * 24 * 3600, duplicate_window_secs: 10, unusual: UnusualRule::default() }
     }
 }
 
@@ -47,19 +43,11 @@ pub struct UnusualRule {
 
 impl Default for UnusualRule {
     fn default() -> Self {
-        UnusualRule {
-            min_history: 20,
-            ratio: Decimal::from(10),
-            mad_multiple: Decimal::from(6),
-        }
+        UnusualRule { min_history: 20, ratio: Decimal::from(10), mad_multiple: Decimal::from(6) }
     }
 }
 
-pub(super) fn unexplained(
-    chain: &ChainKey,
-    entries: &[Entry],
-    config: &RuleConfig,
-) -> Vec<Finding> {
+pub(super) fn unexplained(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> Vec<Finding> {
     let mut findings = unknown_types(chain, entries);
     let (unmatched, refunded) = refunds(chain, entries, config);
     findings.extend(unmatched);
@@ -95,30 +83,20 @@ fn is_charge(e: &Entry) -> bool {
 /// `unmatched_refund`: a REFUND pairs with an earlier charge of the same magnitude. First the
 /// charge its description names by ID; otherwise the nearest unpaired one within the window.
 /// Each charge pairs at most once. Returns the findings and the refunded charges' indices.
-fn refunds(
-    chain: &ChainKey,
-    entries: &[Entry],
-    config: &RuleConfig,
-) -> (Vec<Finding>, HashSet<usize>) {
-    let refund_idx: Vec<usize> = (0..entries.len())
-        .filter(|&i| &*entries[i].kind == REFUND)
-        .collect();
-    let mut paired: HashSet<usize> = HashSet::new();
+fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Finding>, HashSet<usize>) {
+    let refund_idx: Vec<usize> = (0..entries.len()).filter(|&i| &*entries[i].kind == REFUND).collect();
+    let mut paired: HashSet<usize> = HashSet::default();
     if refund_idx.is_empty() {
         return (Vec::new(), paired);
     }
-    let by_id: HashMap<&str, usize> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.txn_id.as_str(), i))
-        .collect();
-    let mut by_magnitude: HashMap<Decimal, Vec<usize>> = HashMap::new();
+    let by_id: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.txn_id.as_str(), i)).collect();
+    let mut by_magnitude: HashMap<Decimal, Vec<usize>> = HashMap::default();
     for (i, e) in entries.iter().enumerate() {
         if is_charge(e) {
             by_magnitude.entry(-e.amount).or_default().push(i);
         }
     }
-    let mut matched: HashSet<usize> = HashSet::new();
+    let mut matched: HashSet<usize> = HashSet::default();
     // Pass 1: the charge named in the description.
     for &r in &refund_idx {
         let refund = &entries[r];
@@ -186,27 +164,15 @@ fn duplicate_charges(
     config: &RuleConfig,
     refunded: &HashSet<usize>,
 ) -> Vec<Finding> {
-    type Key<'a> = (
-        &'a str,
-        Decimal,
-        &'a str,
-        Option<&'a Arc<str>>,
-        Option<&'a Arc<str>>,
-    );
-    let mut last_seen: HashMap<Key<'_>, usize> = HashMap::new();
+    type Key<'a> = (&'a str, Decimal, &'a str, Option<&'a Arc<str>>, Option<&'a Arc<str>>);
+    let mut last_seen: HashMap<Key<'_>, usize> = HashMap::default();
     let window = config.duplicate_window_secs * SECOND;
     let mut findings = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         if !is_charge(e) {
             continue;
         }
-        let key: Key<'_> = (
-            &e.kind,
-            e.amount,
-            &e.description,
-            e.character.as_ref(),
-            e.model.as_ref(),
-        );
+        let key: Key<'_> = (&e.kind, e.amount, &e.description, e.character.as_ref(), e.model.as_ref());
         if let Some(prev) = last_seen.insert(key, i) {
             let p = &entries[prev];
             let settled = refunded.contains(&prev) || refunded.contains(&i);
@@ -245,7 +211,7 @@ fn median(sorted: &[Decimal]) -> Decimal {
 
 /// `unusual_amount`: see `UnusualRule`.
 fn unusual_amounts(chain: &ChainKey, entries: &[Entry], rule: &UnusualRule) -> Vec<Finding> {
-    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, e) in entries.iter().enumerate() {
         by_type.entry(&e.kind).or_default().push(i);
     }

@@ -3,7 +3,7 @@
 //! does not is classified: one entry whose figure alone is off is a `misreported_balance`,
 //! anything else is a `balance_break` with the unexplained delta and what could explain it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rust_decimal::Decimal;
 
@@ -34,8 +34,7 @@ pub(super) fn walk(chain: &ChainKey, entries: &[Entry], anchors: Anchors) -> Vec
     if let Some(opening) = anchors.opening {
         let first = &entries[0];
         if first.balance_before() != opening {
-            let off_alone =
-                n > 1 && broken(1) && opening + first.amount == entries[1].balance_before();
+            let off_alone = n > 1 && broken(1) && opening + first.amount == entries[1].balance_before();
             if off_alone {
                 findings.push(misreported(chain, first, opening + first.amount));
                 skip_link = 1;
@@ -65,22 +64,13 @@ pub(super) fn walk(chain: &ChainKey, entries: &[Entry], anchors: Anchors) -> Vec
         if i >= 2 && lone_misreport(i - 1) {
             // Links i-1 and i both break around entry i-1: one wrong figure, not two gaps.
             let e = &entries[i - 1];
-            findings.push(misreported(
-                chain,
-                e,
-                entries[i - 2].balance_after + e.amount,
-            ));
+            findings.push(misreported(chain, e, entries[i - 2].balance_after + e.amount));
             i -= 2;
             continue;
         }
-        let newest_off_alone =
-            i == n - 1 && anchors.stated == Some(entries[i - 1].balance_after + entries[i].amount);
+        let newest_off_alone = i == n - 1 && anchors.stated == Some(entries[i - 1].balance_after + entries[i].amount);
         if newest_off_alone {
-            findings.push(misreported(
-                chain,
-                &entries[i],
-                entries[i - 1].balance_after + entries[i].amount,
-            ));
+            findings.push(misreported(chain, &entries[i], entries[i - 1].balance_after + entries[i].amount));
             head_explained = true;
             i -= 1;
             continue;
@@ -88,7 +78,7 @@ pub(super) fn walk(chain: &ChainKey, entries: &[Entry], anchors: Anchors) -> Vec
         let (a, b) = (&entries[i - 1], &entries[i]);
         let delta = b.balance_before() - a.balance_after;
         let index = by_amount.get_or_insert_with(|| {
-            let mut m: HashMap<Decimal, Vec<usize>> = HashMap::new();
+            let mut m: HashMap<Decimal, Vec<usize>> = HashMap::default();
             for (k, e) in entries.iter().enumerate() {
                 m.entry(e.amount).or_default().push(k);
             }
@@ -96,13 +86,7 @@ pub(super) fn walk(chain: &ChainKey, entries: &[Entry], anchors: Anchors) -> Vec
         });
         let elsewhere: Vec<&Entry> = index
             .get(&delta)
-            .map(|ks| {
-                ks.iter()
-                    .filter(|&&k| k != i && k != i - 1)
-                    .take(3)
-                    .map(|&k| &entries[k])
-                    .collect()
-            })
+            .map(|ks| ks.iter().filter(|&&k| k != i && k != i - 1).take(3).map(|&k| &entries[k]).collect())
             .unwrap_or_default();
         findings.push(Finding::new(
             FindingKind::BalanceBreak,
@@ -155,9 +139,7 @@ fn break_message(a: &Entry, b: &Entry, delta: Decimal, elsewhere: &[&Entry]) -> 
         a.txn_id, format(a.balance_after), b.txn_id, format(b.balance_before())
     );
     if delta < Decimal::ZERO {
-        text.push_str(&format!(
-            " Likely a charge of {magnitude} missing from the export"
-        ));
+        text.push_str(&format!(" Likely a charge of {magnitude} missing from the export"));
     } else {
         text.push_str(&format!(" Likely a credit of {magnitude} (a refund or grant) applied without its ledger line, e.g. a refund not yet posted"));
     }
@@ -166,15 +148,7 @@ fn break_message(a: &Entry, b: &Entry, delta: Decimal, elsewhere: &[&Entry]) -> 
     } else {
         let list: Vec<String> = elsewhere
             .iter()
-            .map(|e| {
-                format!(
-                    "{} ({} {}, {})",
-                    e.txn_id,
-                    e.kind,
-                    format_signed(e.amount),
-                    format_ts(e.ts)
-                )
-            })
+            .map(|e| format!("{} ({} {}, {})", e.txn_id, e.kind, format_signed(e.amount), format_ts(e.ts)))
             .collect();
         text.push_str(&format!(
             "; entries of exactly that amount elsewhere in the ledger may have been posted out of place: {}.",

@@ -3,17 +3,18 @@
 //!
 //! *Invariant:* an import either stores everything it read or nothing.
 
-use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Transaction};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Store, StoreError};
 use crate::import::{self, Format, ImportError, ParsedFile, Progress, ProgressSink, Stage};
 use crate::model::ChainKey;
 use crate::reconcile::order::walk_order;
+use crate::trace;
 
 /// Above this many new rows (and more new rows than stored ones) the secondary indexes are
 /// dropped and rebuilt once after the insert, which is several times faster than maintaining
@@ -33,11 +34,7 @@ pub struct ImportOptions {
 
 impl ImportOptions {
     pub fn new(now: DateTime<Utc>) -> Self {
-        ImportOptions {
-            chain: ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY),
-            format: None,
-            now,
-        }
+        ImportOptions { chain: ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY), format: None, now }
     }
 }
 
@@ -73,16 +70,28 @@ impl ImportSummary {
 
 /// The fields the walk order needs, for stored and new entries alike.
 #[derive(Debug, Clone)]
-struct Slot {
+struct Slot<'a> {
     /// Index into `new_rows`, or the stored row id negated minus one.
     origin: isize,
     ts: i64,
     before: i64,
     after: i64,
-    txn_id: Box<str>,
+    txn_id: &'a str,
     seq: i64,
 }
 
+/// An entry already in the chain.
+struct Stored {
+    id: i64,
+    txn_id: String,
+    ts: i64,
+    seq: i64,
+    amount: i64,
+    balance_after: i64,
+    hash: i64,
+}
+
+#[derive(Clone, Copy)]
 struct NewRow {
     file: usize,
     entry: usize,
@@ -97,6 +106,7 @@ impl Store {
         options: &ImportOptions,
         sink: &mut dyn ProgressSink,
     ) -> Result<ImportSummary, ImportError> {
+        let mut t = std::time::Instant::now();
         let mut files = Vec::with_capacity(paths.len());
         for (index, path) in paths.iter().enumerate() {
             let mut report = |done, total| {
@@ -123,21 +133,20 @@ impl Store {
         if sink.progress(&stage(Stage::Storing)).is_break() {
             return Err(ImportError::Cancelled);
         }
+        t = trace::phase("import: read files", t);
         let tx = self.conn.transaction().map_err(StoreError::from)?;
         let summary = store_files(&tx, &files, options)?;
+        t = trace::phase("import: store (total)", t);
         if sink.progress(&stage(Stage::Done)) == ControlFlow::Break(()) {
             return Err(ImportError::Cancelled);
         }
         tx.commit().map_err(StoreError::from)?;
+        trace::phase("import: commit", t);
         Ok(summary)
     }
 }
 
-fn store_files(
-    tx: &Transaction,
-    files: &[ParsedFile],
-    options: &ImportOptions,
-) -> Result<ImportSummary, StoreError> {
+fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) -> Result<ImportSummary, StoreError> {
     tx.execute(
         "INSERT INTO chain (account, currency) VALUES (?1, ?2) ON CONFLICT (account, currency) DO NOTHING",
         params![options.chain.account, options.chain.currency],
@@ -147,46 +156,41 @@ fn store_files(
         params![options.chain.account, options.chain.currency],
         |r| r.get(0),
     )?;
-
-    // What the chain already holds: content hash by transaction ID, and the walk fields.
-    let mut known: HashMap<Box<str>, i64> = HashMap::new();
-    let mut slots: Vec<Slot> = Vec::new();
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, txn_id, ts, seq, amount, balance_after, content_hash FROM entry WHERE chain_id = ?1",
-        )?;
-        let mut rows = stmt.query([chain_id])?;
-        while let Some(r) = rows.next()? {
-            let txn_id: Box<str> = r.get::<_, String>(1)?.into();
-            let (amount, after): (i64, i64) = (r.get(4)?, r.get(5)?);
-            known.insert(txn_id.clone(), r.get(6)?);
-            slots.push(Slot {
-                origin: -(r.get::<_, i64>(0)? as isize) - 1,
-                ts: r.get(2)?,
-                before: after - amount,
-                after,
-                txn_id,
-                seq: r.get(3)?,
-            });
-        }
-    }
-    let mut conflicts_known: HashSet<(Box<str>, i64)> = HashSet::new();
-    {
-        let mut stmt =
-            tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
-        let mut rows = stmt.query([chain_id])?;
-        while let Some(r) = rows.next()? {
-            conflicts_known.insert((r.get::<_, String>(0)?.into(), r.get(1)?));
-        }
-    }
-    let stored_rows = slots.len();
-
+    let mut t = std::time::Instant::now();
     let mut label_ids = load_label_ids(tx)?;
+    let stored = load_stored(tx, chain_id, &label_ids)?;
+    t = trace::phase("import: load stored", t);
+    let mut conflicts_known: FxHashSet<(String, i64)> = FxHashSet::default();
+    {
+        let mut stmt = tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
+        let mut rows = stmt.query([chain_id])?;
+        while let Some(r) = rows.next()? {
+            conflicts_known.insert((r.get(0)?, r.get(1)?));
+        }
+    }
+
+    // Content hash by transaction ID, over what is stored and what this import adds.
+    let incoming: usize = files.iter().map(|f| f.entries.len()).sum();
+    let mut known: FxHashMap<&str, i64> =
+        FxHashMap::with_capacity_and_hasher(stored.len() + incoming, Default::default());
+    let mut slots: Vec<Slot<'_>> = Vec::with_capacity(stored.len() + incoming);
+    for s in &stored {
+        known.insert(&s.txn_id, s.hash);
+        slots.push(Slot {
+            origin: -(s.id as isize) - 1,
+            ts: s.ts,
+            before: s.balance_after - s.amount,
+            after: s.balance_after,
+            txn_id: &s.txn_id,
+            seq: s.seq,
+        });
+    }
+
     let mut summaries = Vec::with_capacity(files.len());
-    let mut new_rows: Vec<NewRow> = Vec::new();
+    let mut new_rows: Vec<NewRow> = Vec::with_capacity(incoming);
     let mut file_labels: Vec<Vec<i64>> = Vec::with_capacity(files.len());
     let mut source_ids = Vec::with_capacity(files.len());
-    let mut conflict_rows: Vec<(usize, usize, i64)> = Vec::new();
+    let mut conflict_rows: Vec<NewRow> = Vec::new();
 
     for (f, file) in files.iter().enumerate() {
         let mut map = Vec::with_capacity(file.labels.len());
@@ -203,23 +207,22 @@ fn store_files(
             conflicting: 0,
         };
         for (e, entry) in file.entries.iter().enumerate() {
-            let hash = entry.content_hash(&file.labels);
-            match known.get(&entry.txn_id) {
-                Some(&stored) if stored == hash => summary.known += 1,
+            match known.get(&*entry.txn_id) {
+                Some(&hash) if hash == entry.hash => summary.known += 1,
                 Some(_) => {
                     summary.conflicting += 1;
-                    if conflicts_known.insert((entry.txn_id.clone(), hash)) {
-                        conflict_rows.push((f, e, hash));
+                    if conflicts_known.insert((entry.txn_id.to_string(), entry.hash)) {
+                        conflict_rows.push(NewRow { file: f, entry: e });
                     }
                 }
                 None => {
-                    known.insert(entry.txn_id.clone(), hash);
+                    known.insert(&entry.txn_id, entry.hash);
                     slots.push(Slot {
                         origin: new_rows.len() as isize,
                         ts: entry.ts,
                         before: entry.balance_after - entry.amount,
                         after: entry.balance_after,
-                        txn_id: entry.txn_id.clone(),
+                        txn_id: &entry.txn_id,
                         seq: 0,
                     });
                     new_rows.push(NewRow { file: f, entry: e });
@@ -244,26 +247,18 @@ fn store_files(
         source_ids.push(tx.last_insert_rowid());
         summaries.push(summary);
     }
+    drop(known);
+    t = trace::phase("import: deduplicate", t);
 
     // Walk order over old and new together; stored rows whose place changed get a new seq.
-    walk_order(
-        &mut slots,
-        |s| s.ts,
-        |s| &s.txn_id,
-        |s| s.before,
-        |s| s.after,
-    );
+    walk_order(&mut slots, |s| s.ts, |s| s.txn_id, |s| s.before, |s| s.after);
     let mut new_seq = vec![0i64; new_rows.len()];
     let mut insert_order = Vec::with_capacity(new_rows.len());
     {
         let mut update = tx.prepare_cached("UPDATE entry SET seq = ?1 WHERE id = ?2")?;
         let mut seq = 0i64;
         for (i, slot) in slots.iter().enumerate() {
-            seq = if i > 0 && slots[i - 1].ts == slot.ts {
-                seq + 1
-            } else {
-                0
-            };
+            seq = if i > 0 && slots[i - 1].ts == slot.ts { seq + 1 } else { 0 };
             if slot.origin >= 0 {
                 new_seq[slot.origin as usize] = seq;
                 insert_order.push(slot.origin as usize);
@@ -273,51 +268,54 @@ fn store_files(
         }
     }
     drop(slots);
+    t = trace::phase("import: walk order", t);
 
-    let bulk = new_rows.len() >= BULK_REBUILD_MIN && new_rows.len() > stored_rows;
+    // New rows go in walk order, so the time index grows at its right edge; the other indexes
+    // are cheaper to rebuild once than to maintain row by row on a large import.
+    let bulk = new_rows.len() >= BULK_REBUILD_MIN && new_rows.len() > stored.len();
     if bulk {
-        tx.execute_batch(
-            "DROP INDEX entry_chain_txn; DROP INDEX entry_chain_time; DROP INDEX entry_chain_type;
-             DROP INDEX entry_chain_character; DROP INDEX entry_chain_model;",
-        )?;
+        tx.execute_batch("DROP INDEX entry_chain_txn; DROP INDEX entry_chain_type;")?;
     }
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO entry (chain_id, txn_id, ts, seq, type_id, description_id, amount, balance_after,
-                                character_id, model_id, source_id, source_line, source_offset, content_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                character_id, model_id, source_id, source_line, source_offset)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
+        insert.raw_bind_parameter(1, chain_id)?;
         for &n in &insert_order {
             let NewRow { file: f, entry: e } = new_rows[n];
-            let (file, map, entry) = (&files[f], &file_labels[f], &files[f].entries[e]);
-            insert.execute(params![
-                chain_id,
-                &*entry.txn_id,
-                entry.ts,
-                new_seq[n],
-                map[entry.kind as usize],
-                map[entry.description as usize],
-                entry.amount,
-                entry.balance_after,
-                entry.character.map(|c| map[c as usize]),
-                entry.model.map(|m| map[m as usize]),
-                source_ids[f],
-                entry.line as i64,
-                entry.offset as i64,
-                entry.content_hash(&file.labels),
-            ])?;
+            let (map, entry) = (&file_labels[f], &files[f].entries[e]);
+            insert.raw_bind_parameter(2, &*entry.txn_id)?;
+            insert.raw_bind_parameter(3, entry.ts)?;
+            insert.raw_bind_parameter(4, new_seq[n])?;
+            insert.raw_bind_parameter(5, map[entry.kind as usize])?;
+            insert.raw_bind_parameter(6, map[entry.description as usize])?;
+            insert.raw_bind_parameter(7, entry.amount)?;
+            insert.raw_bind_parameter(8, entry.balance_after)?;
+            insert.raw_bind_parameter(9, entry.character.map(|c| map[c as usize]))?;
+            insert.raw_bind_parameter(10, entry.model.map(|m| map[m as usize]))?;
+            insert.raw_bind_parameter(11, source_ids[f])?;
+            insert.raw_bind_parameter(12, entry.line as i64)?;
+            insert.raw_bind_parameter(13, entry.offset as i64)?;
+            insert.raw_execute()?;
         }
     }
+    t = trace::phase("import: insert rows", t);
     if bulk {
-        tx.execute_batch(CREATE_INDEXES)?;
+        tx.execute_batch(
+            "CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id);
+             CREATE INDEX entry_chain_type ON entry (chain_id, type_id, ts, seq);",
+        )?;
     }
+    trace::phase("import: build indexes", t);
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
                                    character_id, model_id, source_id, source_line, source_offset, content_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
-        for &(f, e, hash) in &conflict_rows {
+        for &NewRow { file: f, entry: e } in &conflict_rows {
             let (map, entry) = (&file_labels[f], &files[f].entries[e]);
             insert.execute(params![
                 chain_id,
@@ -332,35 +330,46 @@ fn store_files(
                 source_ids[f],
                 entry.line as i64,
                 entry.offset as i64,
-                hash,
+                entry.hash,
             ])?;
         }
     }
-    Ok(ImportSummary {
-        chain_id,
-        files: summaries,
-    })
+    Ok(ImportSummary { chain_id, files: summaries })
 }
 
-/// The secondary indexes of `entry`, as migration 0001 creates them.
-const CREATE_INDEXES: &str = "
-    CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id);
-    CREATE INDEX entry_chain_time ON entry (chain_id, ts, seq);
-    CREATE INDEX entry_chain_type ON entry (chain_id, type_id, ts, seq);
-    CREATE INDEX entry_chain_character ON entry (chain_id, character_id, ts, seq);
-    CREATE INDEX entry_chain_model ON entry (chain_id, model_id, ts, seq);";
+/// The chain's stored entries with their content hashes, recomputed from the stored fields.
+fn load_stored(tx: &Transaction, chain_id: i64, label_ids: &FxHashMap<String, i64>) -> Result<Vec<Stored>, StoreError> {
+    let texts: FxHashMap<i64, &str> = label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
+    let text = |id: i64| texts.get(&id).copied().unwrap_or("");
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, txn_id, ts, seq, amount, balance_after, type_id, description_id, character_id, model_id
+         FROM entry WHERE chain_id = ?1",
+    )?;
+    let mut rows = stmt.query([chain_id])?;
+    let mut stored = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (ts, amount, balance_after): (i64, i64, i64) = (r.get(2)?, r.get(4)?, r.get(5)?);
+        let hash = crate::import::content_hash(
+            ts,
+            text(r.get(6)?),
+            text(r.get(7)?),
+            amount,
+            balance_after,
+            r.get::<_, Option<i64>>(8)?.map(text),
+            r.get::<_, Option<i64>>(9)?.map(text),
+        );
+        stored.push(Stored { id: r.get(0)?, txn_id: r.get(1)?, ts, seq: r.get(3)?, amount, balance_after, hash });
+    }
+    Ok(stored)
+}
 
-fn load_label_ids(tx: &Transaction) -> Result<HashMap<String, i64>, StoreError> {
+fn load_label_ids(tx: &Transaction) -> Result<FxHashMap<String, i64>, StoreError> {
     let mut stmt = tx.prepare_cached("SELECT text, id FROM label")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn label_id(
-    tx: &Transaction,
-    ids: &mut HashMap<String, i64>,
-    text: &str,
-) -> Result<i64, StoreError> {
+fn label_id(tx: &Transaction, ids: &mut FxHashMap<String, i64>, text: &str) -> Result<i64, StoreError> {
     if let Some(&id) = ids.get(text) {
         return Ok(id);
     }

@@ -105,8 +105,7 @@ pub struct EntryDetail {
     pub raw_note: Option<String>,
 }
 
-const ROW_COLUMNS: &str =
-    "e.id, e.txn_id, e.ts, t.text, d.text, e.amount, e.balance_after, c.text, m.text,
+const ROW_COLUMNS: &str = "e.id, e.txn_id, e.ts, t.text, d.text, e.amount, e.balance_after, c.text, m.text,
     e.chain_id, s.path, s.format, e.source_line, e.source_offset";
 const ROW_JOINS: &str = "FROM entry e
     JOIN label t ON t.id = e.type_id
@@ -151,11 +150,7 @@ impl Store {
                 .unwrap_or(-1))
         };
         if !filter.types.is_empty() {
-            let ids = filter
-                .types
-                .iter()
-                .map(|t| label(t))
-                .collect::<Result<Vec<_>, _>>()?;
+            let ids = filter.types.iter().map(|t| label(t)).collect::<Result<Vec<_>, _>>()?;
             clauses.push(format!("e.type_id IN ({})", vec!["?"; ids.len()].join(",")));
             args.extend(ids.into_iter().map(Value::from));
         }
@@ -175,39 +170,22 @@ impl Store {
             clauses.push("e.ts < ?".into());
             args.push(to.into());
         }
-        if let Some(q) = filter
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-        {
+        if let Some(q) = filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             // A range over the text keeps the (chain_id, txn_id) index usable for prefixes.
             clauses.push("e.txn_id >= ? AND e.txn_id < ?".into());
             args.push(q.to_string().into());
             args.push(format!("{q}\u{10FFFF}").into());
         }
         if !filter.row_ids.is_empty() {
-            clauses.push(format!(
-                "e.id IN ({})",
-                vec!["?"; filter.row_ids.len()].join(",")
-            ));
+            clauses.push(format!("e.id IN ({})", vec!["?"; filter.row_ids.len()].join(",")));
             args.extend(filter.row_ids.iter().map(|&id| Value::from(id)));
         }
-        let sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
+        let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
         Ok((sql, args))
     }
 
     /// One page of the filtered ledger, newest first.
-    pub fn ledger_page(
-        &self,
-        filter: &LedgerFilter,
-        offset: u64,
-        limit: u64,
-    ) -> Result<Vec<LedgerRow>, StoreError> {
+    pub fn ledger_page(&self, filter: &LedgerFilter, offset: u64, limit: u64) -> Result<Vec<LedgerRow>, StoreError> {
         let (clause, mut args) = self.where_clause(filter)?;
         args.push((limit as i64).into());
         args.push((offset as i64).into());
@@ -228,8 +206,7 @@ impl Store {
         mut each: impl FnMut(LedgerRow) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
         let (clause, args) = self.where_clause(filter)?;
-        let sql =
-            format!("SELECT {ROW_COLUMNS} {ROW_JOINS} {clause} ORDER BY e.ts DESC, e.seq DESC");
+        let sql = format!("SELECT {ROW_COLUMNS} {ROW_JOINS} {clause} ORDER BY e.ts DESC, e.seq DESC");
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
         let mut n = 0;
@@ -258,11 +235,7 @@ impl Store {
     }
 
     /// Totals of the filtered ledger per type, character, model or day.
-    pub fn summary(
-        &self,
-        filter: &LedgerFilter,
-        by: GroupBy,
-    ) -> Result<Vec<SummaryRow>, StoreError> {
+    pub fn summary(&self, filter: &LedgerFilter, by: GroupBy) -> Result<Vec<SummaryRow>, StoreError> {
         let (clause, args) = self.where_clause(filter)?;
         let key = match by {
             GroupBy::Type => "(SELECT text FROM label WHERE id = e.type_id)",
@@ -278,9 +251,7 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), |r| {
             Ok(SummaryRow {
-                key: r
-                    .get::<_, Option<String>>(0)?
-                    .unwrap_or_else(|| "(none)".into()),
+                key: r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "(none)".into()),
                 totals: Totals {
                     entries: r.get::<_, i64>(1)? as u64,
                     credits_in: money::from_units(r.get(2)?),
@@ -301,29 +272,16 @@ impl Store {
             let rows = stmt.query_map([chain_id], |r| r.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         };
-        Ok(Facets {
-            types: distinct("type_id")?,
-            characters: distinct("character_id")?,
-            models: distinct("model_id")?,
-        })
+        Ok(Facets { types: distinct("type_id")?, characters: distinct("character_id")?, models: distinct("model_id")? })
     }
 
     /// The running balance of a chain, oldest first, thinned to about `max_points` while keeping
     /// each bucket's first, lowest, highest and last point so no spike disappears.
-    pub fn balance_series(
-        &self,
-        chain_id: i64,
-        max_points: usize,
-    ) -> Result<Vec<BalancePoint>, StoreError> {
-        let count: i64 = self.conn.query_row(
-            "SELECT count(*) FROM entry WHERE chain_id = ?1",
-            [chain_id],
-            |r| r.get(0),
-        )?;
+    pub fn balance_series(&self, chain_id: i64, max_points: usize) -> Result<Vec<BalancePoint>, StoreError> {
+        let count: i64 =
+            self.conn.query_row("SELECT count(*) FROM entry WHERE chain_id = ?1", [chain_id], |r| r.get(0))?;
         let bucket = (count as usize).div_ceil(max_points.max(4) / 4).max(1);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT ts, balance_after FROM entry WHERE chain_id = ?1 ORDER BY ts, seq")?;
+        let mut stmt = self.conn.prepare("SELECT ts, balance_after FROM entry WHERE chain_id = ?1 ORDER BY ts, seq")?;
         let mut rows = stmt.query([chain_id])?;
         let mut points = Vec::new();
         let mut chunk: Vec<(i64, i64)> = Vec::with_capacity(bucket);
@@ -331,25 +289,14 @@ impl Store {
             if chunk.is_empty() {
                 return;
             }
-            let lo = chunk
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, p)| p.1)
-                .map(|(i, _)| i)
-                .unwrap_or(0);
-            let hi = chunk
-                .iter()
-                .enumerate()
-                .max_by_key(|(_, p)| p.1)
-                .map(|(i, _)| i)
-                .unwrap_or(0);
+            let lo = chunk.iter().enumerate().min_by_key(|(_, p)| p.1).map(|(i, _)| i).unwrap_or(0);
+            let hi = chunk.iter().enumerate().max_by_key(|(_, p)| p.1).map(|(i, _)| i).unwrap_or(0);
             let mut keep = vec![0, lo, hi, chunk.len() - 1];
             keep.sort_unstable();
             keep.dedup();
-            points.extend(keep.into_iter().map(|i| BalancePoint {
-                ts: chunk[i].0,
-                balance: money::from_units(chunk[i].1),
-            }));
+            points.extend(
+                keep.into_iter().map(|i| BalancePoint { ts: chunk[i].0, balance: money::from_units(chunk[i].1) }),
+            );
             chunk.clear();
         };
         while let Some(r) = rows.next()? {
@@ -370,41 +317,30 @@ impl Store {
             .query_row(&sql, [entry_id], ledger_row)
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("entry {entry_id}")))?;
-        let (raw, raw_note) = match crate::import::read_source(
-            Path::new(&row.source_path),
-            &row.source_format,
-            row.source_offset,
-        ) {
-            Some(text) if text.contains(row.txn_id.as_str()) => (Some(text), None),
-            Some(_) => (
-                None,
-                Some(format!(
-                    "{} has changed since it was imported; the stored fields are shown instead",
-                    row.source_path
-                )),
-            ),
-            None => (
-                None,
-                Some(format!(
-                    "{} is no longer readable; the stored fields are shown instead",
-                    row.source_path
-                )),
-            ),
-        };
+        let (raw, raw_note) =
+            match crate::import::read_source(Path::new(&row.source_path), &row.source_format, row.source_offset) {
+                Some(text) if text.contains(row.txn_id.as_str()) => (Some(text), None),
+                Some(_) => (
+                    None,
+                    Some(format!(
+                        "{} has changed since it was imported; the stored fields are shown instead",
+                        row.source_path
+                    )),
+                ),
+                None => (
+                    None,
+                    Some(format!("{} is no longer readable; the stored fields are shown instead", row.source_path)),
+                ),
+            };
         Ok(EntryDetail { row, raw, raw_note })
     }
 
     /// Store rows of the given transaction IDs in a chain.
     pub fn row_ids(&self, chain_id: i64, txn_ids: &[String]) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id FROM entry WHERE chain_id = ?1 AND txn_id = ?2")?;
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM entry WHERE chain_id = ?1 AND txn_id = ?2")?;
         let mut ids = Vec::new();
         for t in txn_ids {
-            if let Some(id) = stmt
-                .query_row(rusqlite::params![chain_id, t], |r| r.get(0))
-                .optional()?
-            {
+            if let Some(id) = stmt.query_row(rusqlite::params![chain_id, t], |r| r.get(0)).optional()? {
                 ids.push(id);
             }
         }

@@ -41,29 +41,12 @@ fn explaining_the_errors_brings_the_exit_code_to_zero() {
     let db = Db::new();
     db.import("fixtures/faulty.csv");
     let (check, _) = db.check_json(&[]);
-    for f in check["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] == "error")
-    {
-        db.ok(
-            &[
-                "explain",
-                f["id"].as_str().unwrap(),
-                "--note",
-                "confirmed with the vendor",
-            ],
-            0,
-        );
+    for f in check["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error") {
+        db.ok(&["explain", f["id"].as_str().unwrap(), "--note", "confirmed with the vendor"], 0);
     }
     let (after, code) = db.check_json(&[]);
     assert_eq!(code, 0);
-    assert_eq!(
-        after["findings"].as_array().unwrap().len(),
-        4,
-        "explained findings leave the list"
-    );
+    assert_eq!(after["findings"].as_array().unwrap().len(), 4, "explained findings leave the list");
     let text = db.ok(&["check", "--include-explained"], 0);
     assert!(text.contains("note: confirmed with the vendor"), "{text}");
     db.ok(&["explain", "F-000000000000", "--note", "x"], 2);
@@ -74,13 +57,7 @@ fn support_report_draft() {
     let db = Db::new();
     db.import("fixtures/faulty.csv");
     let text = db.ok(&["report", "--now", NOW, "--stated-balance", "1502.97"], 0);
-    for id in [
-        "txn_f46aba54ef",
-        "txn_f7013183e3",
-        "txn_f8b196b0c7",
-        "txn_f4cdc656fb",
-        "txn_f6ad9593b4",
-    ] {
+    for id in ["txn_f46aba54ef", "txn_f7013183e3", "txn_f8b196b0c7", "txn_f4cdc656fb", "txn_f6ad9593b4"] {
         assert!(text.contains(id), "the draft cites {id}");
     }
     snapshot("snapshots", "support.md", &text);
@@ -99,28 +76,12 @@ fn report_for_one_finding_writes_a_file() {
     let db = Db::new();
     db.import("fixtures/faulty.csv");
     let (check, _) = db.check_json(&[]);
-    let id = check["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["kind"] == "duplicate_charge")
-        .unwrap()["id"]
+    let id = check["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "duplicate_charge").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
     let out = db.dir().join("draft.md");
-    db.ok(
-        &[
-            "report",
-            "--finding",
-            &id,
-            "--now",
-            NOW,
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        0,
-    );
+    db.ok(&["report", "--finding", &id, "--now", NOW, "--out", out.to_str().unwrap()], 0);
     let text = std::fs::read_to_string(out).unwrap();
     assert!(text.contains("## Findings (1)"));
     assert!(text.contains("txn_f4cdc656fb") && text.contains("txn_f53d1b2085"));
@@ -132,10 +93,7 @@ fn exported_csv_imports_back_to_the_same_ledger() {
     let db = Db::new();
     db.import("fixtures/messy.csv");
     let out = db.dir().join("export.csv");
-    db.ok(
-        &["ledger", "--export", "csv", "--out", out.to_str().unwrap()],
-        0,
-    );
+    db.ok(&["ledger", "--export", "csv", "--out", out.to_str().unwrap()], 0);
     let fresh = Db::new();
     let imported = fresh.import(out.to_str().unwrap());
     assert!(imported.contains("72 new"), "{imported}");
@@ -144,16 +102,7 @@ fn exported_csv_imports_back_to_the_same_ledger() {
     assert_eq!(a["chains"], b["chains"]);
     // And the JSON export too.
     let json = db.dir().join("export.json");
-    db.ok(
-        &[
-            "ledger",
-            "--export",
-            "json",
-            "--out",
-            json.to_str().unwrap(),
-        ],
-        0,
-    );
+    db.ok(&["ledger", "--export", "json", "--out", json.to_str().unwrap()], 0);
     let again = Db::new();
     assert!(again.import(json.to_str().unwrap()).contains("72 new"));
 }
@@ -164,78 +113,35 @@ fn filtered_export_holds_only_the_filtered_rows() {
     db.import("fixtures/clean.csv");
     let text = db.ok(&["ledger", "--type", "image", "--export", "csv"], 0);
     let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model")
-    );
+    assert_eq!(lines.next(), Some("Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model"));
     let rows: Vec<&str> = lines.collect();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r.contains(",IMAGE,")), "{rows:?}");
-    let summary = db.ok(
-        &[
-            "summary", "--by", "type", "--format", "json", "--type", "IMAGE",
-        ],
-        0,
-    );
+    let summary = db.ok(&["summary", "--by", "type", "--format", "json", "--type", "IMAGE"], 0);
     let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(summary[0]["entries"].as_u64().unwrap() as usize, rows.len());
     // Local times carry the zone's offset.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_reckon"))
-        .args([
-            "--db",
-            db.path.to_str().unwrap(),
-            "ledger",
-            "--type",
-            "IMAGE",
-            "--export",
-            "csv",
-            "--local",
-        ])
+        .args(["--db", db.path.to_str().unwrap(), "ledger", "--type", "IMAGE", "--export", "csv", "--local"])
         .env("TZ", "America/New_York")
         .output()
         .unwrap();
     let local = String::from_utf8(out.stdout).unwrap();
-    let offsets: std::collections::BTreeSet<&str> = local
-        .lines()
-        .skip(1)
-        .map(|l| &l.split(',').nth(1).unwrap()[19..])
-        .collect();
-    assert_eq!(
-        offsets.into_iter().collect::<Vec<_>>(),
-        ["-04:00", "-05:00"],
-        "EST before 8 March, EDT after"
-    );
+    let offsets: std::collections::BTreeSet<&str> =
+        local.lines().skip(1).map(|l| &l.split(',').nth(1).unwrap()[19..]).collect();
+    assert_eq!(offsets.into_iter().collect::<Vec<_>>(), ["-04:00", "-05:00"], "EST before 8 March, EDT after");
 }
 
 #[test]
 fn summary_by_day_and_character() {
     let db = Db::new();
     db.import("fixtures/clean.csv");
-    let by_day: serde_json::Value = serde_json::from_str(&db.ok(
-        &[
-            "summary",
-            "--by",
-            "day",
-            "--format",
-            "json",
-            "--from",
-            "2026-03-02",
-            "--to",
-            "2026-03-03",
-        ],
-        0,
-    ))
+    let by_day: serde_json::Value = serde_json::from_str(
+        &db.ok(&["summary", "--by", "day", "--format", "json", "--from", "2026-03-02", "--to", "2026-03-03"], 0),
+    )
     .unwrap();
-    let days: Vec<&str> = by_day
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["key"].as_str().unwrap())
-        .collect();
+    let days: Vec<&str> = by_day.as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap()).collect();
     assert_eq!(days, ["2026-03-02", "2026-03-03"]);
     let by_char = db.ok(&["summary", "--by", "character"], 0);
-    assert!(
-        by_char.contains("Émile") && by_char.contains("(none)"),
-        "{by_char}"
-    );
+    assert!(by_char.contains("Émile") && by_char.contains("(none)"), "{by_char}");
 }

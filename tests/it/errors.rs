@@ -9,11 +9,7 @@ fn assert_rejected(fixture: &str) {
     let before = db.ok(&["ledger", "--limit", "1000", "--format", "json"], 0);
     let path = format!("fixtures/bad/{fixture}");
     let out = db.run(&["import", &path]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{fixture} is refused with exit 2"
-    );
+    assert_eq!(out.status.code(), Some(2), "{fixture} is refused with exit 2");
     assert!(out.stdout.is_empty(), "nothing reported as imported");
     let message = String::from_utf8(out.stderr).unwrap();
     snapshot("errors", &format!("{fixture}.txt"), &message);
@@ -77,29 +73,19 @@ fn a_bad_file_among_good_ones_stores_none_of_them() {
     let out = db.run(&["import", "fixtures/clean.csv", "fixtures/bad/date.csv"]);
     assert_eq!(out.status.code(), Some(2));
     let (check, _) = db.check_json(&[]);
-    assert_eq!(
-        check["chains"].as_array().unwrap().len(),
-        0,
-        "the good file was not stored either"
-    );
+    assert_eq!(check["chains"].as_array().unwrap().len(), 0, "the good file was not stored either");
 }
 
 #[test]
 fn error_positions_point_at_the_value() {
     // The amount error names line 5 and the column where the bad value starts on that line.
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bad/amount.csv"),
-    )
-    .unwrap();
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bad/amount.csv"))
+            .unwrap();
     let line = text.lines().nth(4).unwrap();
     let column = line[..line.find("-0.3S").unwrap()].chars().count() + 1;
     let db = Db::new();
     let out = db.run(&["import", "fixtures/bad/amount.csv"]);
     let message = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        message.contains(&format!(
-            "fixtures/bad/amount.csv:5:{column}: Amount \"-0.3S\""
-        )),
-        "{message}"
-    );
+    assert!(message.contains(&format!("fixtures/bad/amount.csv:5:{column}: Amount \"-0.3S\"")), "{message}");
 }

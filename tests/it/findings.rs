@@ -21,21 +21,13 @@ fn demo_fixture_gives_exactly_the_planted_findings() {
 
 #[test]
 fn clean_shuffled_messy_and_json_fixtures_give_no_finding() {
-    for fixture in [
-        "fixtures/clean.csv",
-        "fixtures/shuffled.csv",
-        "fixtures/messy.csv",
-        "fixtures/clean.json",
-    ] {
+    for fixture in ["fixtures/clean.csv", "fixtures/shuffled.csv", "fixtures/messy.csv", "fixtures/clean.json"] {
         let db = Db::new();
         db.import(fixture);
         let (check, code) = db.check_json(&[]);
         assert_eq!(faults(&check), vec![], "{fixture}");
         assert_eq!(code, 0, "{fixture}");
-        assert!(
-            check["chains"][0]["entries"].as_u64().unwrap() > 50,
-            "{fixture} imported"
-        );
+        assert!(check["chains"][0]["entries"].as_u64().unwrap() > 50, "{fixture} imported");
     }
 }
 
@@ -44,10 +36,7 @@ fn shuffled_and_json_exports_reconcile_to_the_same_balance_as_the_clean_csv() {
     let balance = |fixture: &str| {
         let db = Db::new();
         db.import(fixture);
-        db.check_json(&[]).0["chains"][0]["ledger_balance"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        db.check_json(&[]).0["chains"][0]["ledger_balance"].as_str().unwrap().to_string()
     };
     assert_eq!(balance("fixtures/clean.csv"), "1595.01");
     assert_eq!(balance("fixtures/shuffled.csv"), "1595.01");
@@ -91,10 +80,8 @@ fn a_wrong_figure_on_the_newest_entry_is_misreported_when_the_stated_balance_agr
     // so it is the newest line's figure that is wrong, not a missing entry after it.
     let db = Db::new();
     db.import("fixtures/clean.csv");
-    let csv = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/clean.csv"),
-    )
-    .unwrap();
+    let csv =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/clean.csv")).unwrap();
     let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
     let newest: Vec<&str> = lines[1].split(',').collect();
     let (txn, balance) = (newest[0].to_string(), newest[5].to_string());
@@ -107,26 +94,15 @@ fn a_wrong_figure_on_the_newest_entry_is_misreported_when_the_stated_balance_agr
     fresh.import(path.to_str().unwrap());
     let (check, _) = fresh.check_json(&["--stated-balance", &balance]);
     let f = faults(&check);
-    assert_eq!(
-        f,
-        vec![(
-            "misreported_balance".to_string(),
-            vec![txn],
-            Some("5.00".to_string())
-        )]
-    );
+    assert_eq!(f, vec![("misreported_balance".to_string(), vec![txn], Some("5.00".to_string()))]);
 }
 
 #[test]
 fn finding_ids_are_stable_across_databases_and_reimports() {
     let ids = |db: &Db| -> Vec<String> {
         let (check, _) = db.check_json(&[]);
-        let mut ids: Vec<String> = check["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_string())
-            .collect();
+        let mut ids: Vec<String> =
+            check["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
         ids.sort();
         ids
     };
@@ -137,9 +113,7 @@ fn finding_ids_are_stable_across_databases_and_reimports() {
     b.import("fixtures/faulty.csv");
     assert_eq!(ids(&a), ids(&b));
     assert_eq!(ids(&a).len(), 6);
-    assert!(ids(&a)
-        .iter()
-        .all(|id| id.starts_with("F-") && id.len() == 14));
+    assert!(ids(&a).iter().all(|id| id.starts_with("F-") && id.len() == 14));
 }
 
 #[test]
@@ -147,15 +121,9 @@ fn rules_thresholds_are_configurable() {
     let db = Db::new();
     db.import("fixtures/faulty.csv");
     let (check, _) = db.check_json(&["--unusual-ratio", "100"]);
-    assert!(
-        faults(&check).iter().all(|f| f.0 != "unusual_amount"),
-        "60x the median is under a 100x threshold"
-    );
+    assert!(faults(&check).iter().all(|f| f.0 != "unusual_amount"), "60x the median is under a 100x threshold");
     let (check, _) = db.check_json(&["--unusual-min-history", "1000"]);
-    assert!(
-        faults(&check).iter().all(|f| f.0 != "unusual_amount"),
-        "too little history to judge"
-    );
+    assert!(faults(&check).iter().all(|f| f.0 != "unusual_amount"), "too little history to judge");
 }
 
 #[test]
@@ -163,53 +131,27 @@ fn check_json_has_exactly_the_contract_fields() {
     let db = Db::new();
     db.import("fixtures/faulty.csv");
     let (check, _) = db.check_json(&[]);
-    let keys =
-        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    let keys = |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
     let mut top = keys(&check);
     top.sort();
     assert_eq!(top, ["chains", "findings"]);
     let mut chain = keys(&check["chains"][0]);
     chain.sort();
-    assert_eq!(
-        chain,
-        [
-            "account",
-            "currency",
-            "entries",
-            "ledger_balance",
-            "stated_balance"
-        ]
-    );
+    assert_eq!(chain, ["account", "currency", "entries", "ledger_balance", "stated_balance"]);
     assert_eq!(check["chains"][0]["account"], "default");
     assert_eq!(check["chains"][0]["currency"], "credits");
     assert_eq!(check["chains"][0]["entries"], 68);
     for f in check["findings"].as_array().unwrap() {
         let mut k = keys(f);
         k.sort();
-        assert_eq!(
-            k,
-            [
-                "delta",
-                "id",
-                "kind",
-                "message",
-                "severity",
-                "transaction_ids"
-            ]
-        );
+        assert_eq!(k, ["delta", "id", "kind", "message", "severity", "transaction_ids"]);
         let expected = match f["kind"].as_str().unwrap() {
             "balance_break" | "misreported_balance" => "error",
             _ => "warning",
         };
         assert_eq!(f["severity"], expected);
         for id in f["transaction_ids"].as_array().unwrap() {
-            assert!(
-                f["message"]
-                    .as_str()
-                    .unwrap()
-                    .contains(id.as_str().unwrap()),
-                "the message cites {id}"
-            );
+            assert!(f["message"].as_str().unwrap().contains(id.as_str().unwrap()), "the message cites {id}");
         }
     }
 }
@@ -219,21 +161,11 @@ fn a_break_message_suggests_what_could_explain_it() {
     let db = Db::new();
     db.import("fixtures/faulty.csv");
     let (check, _) = db.check_json(&[]);
-    let message = check["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["kind"] == "balance_break")
-        .unwrap()["message"]
+    let message = check["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "balance_break").unwrap()
+        ["message"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(
-        message.contains("moved by -1.36 more than the entries explain"),
-        "{message}"
-    );
-    assert!(
-        message.contains("a charge of 1.36 missing from the export"),
-        "{message}"
-    );
+    assert!(message.contains("moved by -1.36 more than the entries explain"), "{message}");
+    assert!(message.contains("a charge of 1.36 missing from the export"), "{message}");
 }

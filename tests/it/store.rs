@@ -10,9 +10,7 @@ use reckon::store::{GroupBy, ImportOptions, LedgerFilter, Store};
 use crate::support::{faults, Db};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }
 
 fn opts() -> ImportOptions {
@@ -23,15 +21,9 @@ fn opts() -> ImportOptions {
 fn reimporting_the_same_file_adds_nothing() {
     let db = Db::new();
     let first = db.import("fixtures/faulty.csv");
-    assert!(
-        first.contains("68 new, 0 already known, 0 conflicting"),
-        "{first}"
-    );
+    assert!(first.contains("68 new, 0 already known, 0 conflicting"), "{first}");
     let second = db.import("fixtures/faulty.csv");
-    assert!(
-        second.contains("0 new, 68 already known, 0 conflicting"),
-        "{second}"
-    );
+    assert!(second.contains("0 new, 68 already known, 0 conflicting"), "{second}");
 }
 
 #[test]
@@ -39,15 +31,9 @@ fn an_overlapping_export_with_a_rewritten_transaction_is_a_conflict() {
     let db = Db::new();
     db.import("fixtures/faulty.csv");
     let out = db.import("fixtures/faulty-rewritten.csv");
-    assert!(
-        out.contains("0 new, 19 already known, 1 conflicting"),
-        "{out}"
-    );
+    assert!(out.contains("0 new, 19 already known, 1 conflicting"), "{out}");
     let (check, code) = db.check_json(&[]);
-    let conflicts: Vec<_> = faults(&check)
-        .into_iter()
-        .filter(|f| f.0 == "conflicting_duplicate")
-        .collect();
+    let conflicts: Vec<_> = faults(&check).into_iter().filter(|f| f.0 == "conflicting_duplicate").collect();
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].1, vec!["txn_f599c90e88".to_string()]);
     assert_eq!(conflicts[0].2, None);
@@ -64,25 +50,14 @@ fn an_overlapping_export_with_a_rewritten_transaction_is_a_conflict() {
 fn overlapping_exports_merge_into_one_chain_in_walk_order() {
     let mut store = Store::open_in_memory().unwrap();
     // The shuffled export's same-second rows land among rows already stored from the clean one.
-    store
-        .import(&[fixture("clean.csv")], &opts(), &mut NoProgress)
-        .unwrap();
-    let s = store
-        .import(
-            &[fixture("shuffled.csv"), fixture("clean.json")],
-            &opts(),
-            &mut NoProgress,
-        )
-        .unwrap();
+    store.import(&[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
+    let s = store.import(&[fixture("shuffled.csv"), fixture("clean.json")], &opts(), &mut NoProgress).unwrap();
     assert_eq!(s.new_entries(), 0);
     assert_eq!(s.known_entries(), 97 * 2);
     let report = check(&store, &CheckOptions::default()).unwrap();
     assert_eq!(report.findings, vec![]);
     // Pages come newest first and each balance follows from the next older one.
-    let filter = LedgerFilter {
-        chain_id: Some(s.chain_id),
-        ..LedgerFilter::default()
-    };
+    let filter = LedgerFilter { chain_id: Some(s.chain_id), ..LedgerFilter::default() };
     let rows = store.ledger_page(&filter, 0, 200).unwrap();
     assert_eq!(rows.len(), 97);
     for pair in rows.windows(2) {
@@ -99,56 +74,26 @@ fn overlapping_exports_merge_into_one_chain_in_walk_order() {
 #[test]
 fn notes_survive_reimports_and_leave_the_error_count() {
     let mut store = Store::open_in_memory().unwrap();
-    store
-        .import(&[fixture("faulty.csv")], &opts(), &mut NoProgress)
-        .unwrap();
+    store.import(&[fixture("faulty.csv")], &opts(), &mut NoProgress).unwrap();
     let report = check(&store, &CheckOptions::default()).unwrap();
     assert_eq!(report.open_errors(), 2);
-    let brk = report
-        .findings
-        .iter()
-        .find(|f| f.finding.kind.as_str() == "balance_break")
-        .unwrap();
-    store
-        .set_note(
-            &brk.finding.id,
-            "Vendor confirmed a lost charge",
-            Utc::now(),
-        )
-        .unwrap();
-    store
-        .import(&[fixture("faulty.csv")], &opts(), &mut NoProgress)
-        .unwrap();
+    let brk = report.findings.iter().find(|f| f.finding.kind.as_str() == "balance_break").unwrap();
+    store.set_note(&brk.finding.id, "Vendor confirmed a lost charge", Utc::now()).unwrap();
+    store.import(&[fixture("faulty.csv")], &opts(), &mut NoProgress).unwrap();
     let report = check(&store, &CheckOptions::default()).unwrap();
     assert_eq!(report.open_errors(), 1);
     let again = report.finding(&brk.finding.id).unwrap();
-    assert_eq!(
-        again.note.as_ref().unwrap().note,
-        "Vendor confirmed a lost charge"
-    );
+    assert_eq!(again.note.as_ref().unwrap().note, "Vendor confirmed a lost charge");
     store.clear_note(&brk.finding.id).unwrap();
-    assert_eq!(
-        check(&store, &CheckOptions::default())
-            .unwrap()
-            .open_errors(),
-        2
-    );
+    assert_eq!(check(&store, &CheckOptions::default()).unwrap().open_errors(), 2);
 }
 
 #[test]
 fn filters_pages_totals_and_summaries_agree() {
     let mut store = Store::open_in_memory().unwrap();
-    let s = store
-        .import(&[fixture("clean.csv")], &opts(), &mut NoProgress)
-        .unwrap();
-    let all = LedgerFilter {
-        chain_id: Some(s.chain_id),
-        ..LedgerFilter::default()
-    };
-    let chats = LedgerFilter {
-        types: vec!["CHAT".into()],
-        ..all.clone()
-    };
+    let s = store.import(&[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
+    let all = LedgerFilter { chain_id: Some(s.chain_id), ..LedgerFilter::default() };
+    let chats = LedgerFilter { types: vec!["CHAT".into()], ..all.clone() };
     let chat_rows = store.ledger_page(&chats, 0, 1000).unwrap();
     assert!(chat_rows.iter().all(|r| r.kind == "CHAT"));
     let totals = store.ledger_totals(&chats).unwrap();
@@ -163,66 +108,29 @@ fn filters_pages_totals_and_summaries_agree() {
     // A summary by type adds up to the unfiltered totals.
     let by_type = store.summary(&all, GroupBy::Type).unwrap();
     let total = store.ledger_totals(&all).unwrap();
-    assert_eq!(
-        by_type.iter().map(|r| r.totals.entries).sum::<u64>(),
-        total.entries
-    );
-    assert_eq!(
-        by_type
-            .iter()
-            .map(|r| r.totals.net())
-            .sum::<rust_decimal::Decimal>(),
-        total.net()
-    );
-    assert_eq!(
-        by_type.iter().find(|r| r.key == "CHAT").unwrap().totals,
-        totals
-    );
+    assert_eq!(by_type.iter().map(|r| r.totals.entries).sum::<u64>(), total.entries);
+    assert_eq!(by_type.iter().map(|r| r.totals.net()).sum::<rust_decimal::Decimal>(), total.net());
+    assert_eq!(by_type.iter().find(|r| r.key == "CHAT").unwrap().totals, totals);
     // ID prefix search and date range.
     let one = &first20[3];
-    let found = store
-        .ledger_page(
-            &LedgerFilter {
-                search: Some(one.txn_id[..10].into()),
-                ..all.clone()
-            },
-            0,
-            50,
-        )
-        .unwrap();
+    let found =
+        store.ledger_page(&LedgerFilter { search: Some(one.txn_id[..10].into()), ..all.clone() }, 0, 50).unwrap();
     assert!(found.iter().any(|r| r.txn_id == one.txn_id));
-    assert!(found
-        .iter()
-        .all(|r| r.txn_id.starts_with(&one.txn_id[..10])));
-    let day = store
-        .ledger_page(
-            &LedgerFilter {
-                from: Some(one.ts),
-                to: Some(one.ts + 1),
-                ..all.clone()
-            },
-            0,
-            50,
-        )
-        .unwrap();
+    assert!(found.iter().all(|r| r.txn_id.starts_with(&one.txn_id[..10])));
+    let day =
+        store.ledger_page(&LedgerFilter { from: Some(one.ts), to: Some(one.ts + 1), ..all.clone() }, 0, 50).unwrap();
     assert!(day.iter().all(|r| r.ts == one.ts) && !day.is_empty());
     // Facets list what occurs.
     let facets = store.facets(s.chain_id).unwrap();
-    assert!(
-        facets.types.contains(&"CHAT".to_string()) && facets.types.contains(&"REFUND".to_string())
-    );
-    assert!(facets
-        .characters
-        .contains(&"Captain Nemo, the Navigator".to_string()));
+    assert!(facets.types.contains(&"CHAT".to_string()) && facets.types.contains(&"REFUND".to_string()));
+    assert!(facets.characters.contains(&"Captain Nemo, the Navigator".to_string()));
     assert!(facets.models.contains(&"DeepSeek V3.2".to_string()));
 }
 
 #[test]
 fn entry_detail_shows_the_raw_source_line() {
     let mut store = Store::open_in_memory().unwrap();
-    let s = store
-        .import(&[fixture("messy.csv")], &opts(), &mut NoProgress)
-        .unwrap();
+    let s = store.import(&[fixture("messy.csv")], &opts(), &mut NoProgress).unwrap();
     let filter = LedgerFilter {
         chain_id: Some(s.chain_id),
         character: Some("Captain Nemo, the Navigator".into()),
@@ -231,25 +139,17 @@ fn entry_detail_shows_the_raw_source_line() {
     let row = store.ledger_page(&filter, 0, 1).unwrap().remove(0);
     let detail = store.entry_detail(row.id).unwrap();
     let raw = detail.raw.expect("the fixture is still there");
-    assert!(
-        raw.starts_with(&row.txn_id) || raw.starts_with(&format!("\"{}\"", row.txn_id)),
-        "{raw}"
-    );
+    assert!(raw.starts_with(&row.txn_id) || raw.starts_with(&format!("\"{}\"", row.txn_id)), "{raw}");
     assert!(raw.contains("\"Captain Nemo, the Navigator\""));
     let text = std::fs::read_to_string(fixture("messy.csv")).unwrap();
-    let line = text
-        .split("\r\n")
-        .nth(row.source_line as usize - 1)
-        .unwrap();
+    let line = text.split("\r\n").nth(row.source_line as usize - 1).unwrap();
     assert_eq!(raw, line.trim_start_matches('\u{feff}'));
 }
 
 #[test]
 fn balance_series_keeps_extremes_when_thinned() {
     let mut store = Store::open_in_memory().unwrap();
-    let s = store
-        .import(&[fixture("demo.csv")], &opts(), &mut NoProgress)
-        .unwrap();
+    let s = store.import(&[fixture("demo.csv")], &opts(), &mut NoProgress).unwrap();
     let full = store.balance_series(s.chain_id, 100_000).unwrap();
     assert_eq!(full.len(), 644);
     let thin = store.balance_series(s.chain_id, 40).unwrap();
@@ -273,9 +173,7 @@ fn cancelling_an_import_stores_nothing() {
         }
     }
     let mut store = Store::open_in_memory().unwrap();
-    let err = store
-        .import(&[fixture("clean.csv")], &opts(), &mut Cancel)
-        .unwrap_err();
+    let err = store.import(&[fixture("clean.csv")], &opts(), &mut Cancel).unwrap_err();
     assert!(matches!(err, reckon::import::ImportError::Cancelled));
     assert!(store.chains().unwrap().is_empty());
 }

@@ -56,15 +56,8 @@ impl Db {
         args.extend_from_slice(extra);
         let out = self.run(&args);
         let code = out.status.code().expect("exit code");
-        assert!(
-            code == 0 || code == 1,
-            "check failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (
-            serde_json::from_slice(&out.stdout).expect("check prints JSON"),
-            code,
-        )
+        assert!(code == 0 || code == 1, "check failed: {}", String::from_utf8_lossy(&out.stderr));
+        (serde_json::from_slice(&out.stdout).expect("check prints JSON"), code)
     }
 }
 
@@ -79,12 +72,7 @@ pub fn faults(check: &Value) -> Vec<Fault> {
         .map(|f| {
             (
                 f["kind"].as_str().unwrap().to_string(),
-                f["transaction_ids"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|t| t.as_str().unwrap().to_string())
-                    .collect(),
+                f["transaction_ids"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect(),
                 f["delta"].as_str().map(str::to_string),
             )
         })
@@ -95,10 +83,7 @@ pub fn faults(check: &Value) -> Vec<Fault> {
 
 /// The faults `scripts/make_fixtures.py` planted in a fixture.
 pub fn planted(fixture: &str) -> Vec<Fault> {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/planted.json"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/planted.json")).unwrap();
     let all: Value = serde_json::from_str(&text).unwrap();
     let mut list: Vec<Fault> = all[fixture]
         .as_object()
@@ -107,11 +92,7 @@ pub fn planted(fixture: &str) -> Vec<Fault> {
         .map(|(kind, v)| {
             (
                 kind.clone(),
-                v[0].as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|t| t.as_str().unwrap().to_string())
-                    .collect(),
+                v[0].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect(),
                 v[1].as_str().map(str::to_string),
             )
         })
@@ -122,19 +103,12 @@ pub fn planted(fixture: &str) -> Vec<Fault> {
 
 /// Compares `actual` with `tests/<dir>/<name>`; `UPDATE_SNAPSHOTS=1` rewrites the file instead.
 pub fn snapshot(dir: &str, name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join(dir)
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(dir).join(name);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}; run with UPDATE_SNAPSHOTS=1 and review it",
-            path.display()
-        )
-    });
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {}; run with UPDATE_SNAPSHOTS=1 and review it", path.display()));
     assert_eq!(actual, expected, "snapshot {} differs", path.display());
 }
