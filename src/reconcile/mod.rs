@@ -166,3 +166,69 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::FindingKind;
+
+    fn entry(txn: &str, ts: i64, amount: i64, after: i64) -> Entry {
+        Entry {
+            row_id: 0,
+            txn_id: txn.into(),
+            ts,
+            kind: Arc::from("CHAT"),
+            description: Arc::from(txn),
+            amount: Decimal::from(amount),
+            balance_after: Decimal::from(after),
+            character: None,
+            model: None,
+        }
+    }
+
+    fn kinds(entries: &mut [Entry], anchors: Anchors) -> Vec<(FindingKind, Vec<String>, Option<Decimal>)> {
+        let chain = ChainKey::new("a", "credits");
+        reconcile_chain(&chain, entries, anchors, &[], &RuleConfig::default())
+            .into_iter()
+            .map(|f| (f.kind, f.transaction_ids, f.delta))
+            .collect()
+    }
+
+    #[test]
+    fn a_wrong_figure_inside_a_same_second_group_is_flagged_once() {
+        // 100 -> 90 -> 85 -> 70 -> 60, the middle three in one second and shuffled; the -5
+        // entry states 84 instead of 85.
+        let mut entries = vec![
+            entry("a", 1, 100, 100),
+            entry("z", 2, -15, 70),
+            entry("x", 2, -5, 84),
+            entry("y", 2, -10, 90),
+            entry("b", 3, -10, 60),
+        ];
+        assert_eq!(
+            kinds(&mut entries, Anchors::default()),
+            vec![(FindingKind::MisreportedBalance, vec!["x".to_string()], Some(Decimal::from(-1)))]
+        );
+        let order: Vec<&str> = entries.iter().map(|e| e.txn_id.as_str()).collect();
+        assert_eq!(order, ["a", "y", "x", "z", "b"]);
+    }
+
+    #[test]
+    fn a_gap_is_one_break_whatever_the_anchor() {
+        let mut entries = vec![entry("a", 1, 100, 100), entry("b", 2, -10, 90), entry("c", 3, -10, 77)];
+        let expected =
+            vec![(FindingKind::BalanceBreak, vec!["b".to_string(), "c".to_string()], Some(Decimal::from(-3)))];
+        assert_eq!(kinds(&mut entries, Anchors::default()), expected);
+        let stated = Anchors { stated: Some(Decimal::from(77)), opening: Some(Decimal::ZERO) };
+        assert_eq!(kinds(&mut entries, stated), expected);
+    }
+
+    #[test]
+    fn a_shuffled_group_that_adds_up_gives_nothing() {
+        let mut entries =
+            vec![entry("c", 5, -1, 96), entry("a", 5, -2, 99), entry("b", 5, -2, 97), entry("o", 4, 101, 101)];
+        assert_eq!(kinds(&mut entries, Anchors::default()), vec![]);
+    }
+}

@@ -273,7 +273,21 @@ fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) 
     // New rows go in walk order, so the time index grows at its right edge; the other indexes
     // are cheaper to rebuild once than to maintain row by row on a large import.
     let bulk = new_rows.len() >= BULK_REBUILD_MIN && new_rows.len() > stored.len();
+    let mut rebuild = vec![
+        "CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id)".to_string(),
+        "CREATE INDEX entry_chain_type ON entry (chain_id, type_id, ts, seq)".to_string(),
+    ];
     if bulk {
+        for (name, column) in super::query::FILTER_INDEXES {
+            let exists: bool =
+                tx.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1", [name], |r| {
+                    r.get(0)
+                })?;
+            if exists {
+                tx.execute_batch(&format!("DROP INDEX {name}"))?;
+                rebuild.push(format!("CREATE INDEX {name} ON entry (chain_id, {column}, ts, seq)"));
+            }
+        }
         tx.execute_batch("DROP INDEX entry_chain_txn; DROP INDEX entry_chain_type;")?;
     }
     {
@@ -303,10 +317,9 @@ fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) 
     }
     t = trace::phase("import: insert rows", t);
     if bulk {
-        tx.execute_batch(
-            "CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id);
-             CREATE INDEX entry_chain_type ON entry (chain_id, type_id, ts, seq);",
-        )?;
+        for sql in &rebuild {
+            tx.execute_batch(sql)?;
+        }
     }
     trace::phase("import: build indexes", t);
     {

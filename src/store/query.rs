@@ -133,7 +133,22 @@ fn ledger_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerRow> {
     })
 }
 
+/// Indexes built on first use: `(name, column)`.
+pub(super) const FILTER_INDEXES: [(&str, &str); 2] =
+    [("entry_chain_character", "character_id"), ("entry_chain_model", "model_id")];
+
 impl Store {
+    /// Builds the index behind a character or model filter if this database does not have it yet.
+    fn ensure_filter_index(&self, column: &str) -> Result<(), StoreError> {
+        for (name, col) in FILTER_INDEXES {
+            if col == column {
+                self.conn
+                    .execute_batch(&format!("CREATE INDEX IF NOT EXISTS {name} ON entry (chain_id, {col}, ts, seq)"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Turns a filter into a WHERE clause over `entry e`, resolving names to label ids.
     fn where_clause(&self, filter: &LedgerFilter) -> Result<(String, Vec<Value>), StoreError> {
         let mut clauses = Vec::new();
@@ -155,10 +170,12 @@ impl Store {
             args.extend(ids.into_iter().map(Value::from));
         }
         if let Some(c) = &filter.character {
+            self.ensure_filter_index("character_id")?;
             clauses.push("e.character_id = ?".into());
             args.push(label(c)?.into());
         }
         if let Some(m) = &filter.model {
+            self.ensure_filter_index("model_id")?;
             clauses.push("e.model_id = ?".into());
             args.push(label(m)?.into());
         }
