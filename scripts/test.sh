@@ -8,6 +8,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The benchmark's in-process timings use the engine behind a feature; keep them compiling.
+cargo clippy -p reckon-bench --features engine --all-targets --quiet -- -D warnings
 if [ -f ui/package.json ]; then
   echo "== ui: typecheck and unit tests (vitest)"
   (cd ui && npm run --silent typecheck && npm test --silent)

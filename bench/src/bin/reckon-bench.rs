@@ -1,0 +1,702 @@
+//! reckon-bench: Reckon against hledger on the same generated Reverie ledgers.
+//!
+//! For each size (10k, 100k, 1M by default) it generates the ledger once (reused afterwards),
+//! then times, as medians of several runs of the release binaries:
+//! - `reckon --db fresh.db import FILE` + `reckon --db fresh.db check --format json` on a fresh
+//!   database (wall time, peak RSS, database size against the CSV's);
+//! - `reckon check` alone on the stored ledger;
+//! - re-importing the same file (expects 0 new entries);
+//! - a ledger page (200 rows at offsets 0, N/2, N-200, with and without a type filter) and the
+//!   filtered totals, through the engine's `Store` (feature `engine`) or else `reckon ledger`;
+//! - `hledger -f JOURNAL check` on the same ledger (once at 1M, medians below);
+//!
+//! and checks that the balance breaks reckon reports are exactly the planted ones.
+//! It prints figures; it never fails on a time.
+//!
+//! reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH]
+//!              [--seed S] [--messy] [--no-hledger]
+//! Environment: RECKON_BENCH_SIZES, RECKON_BENCH_RUNS, RECKON_BENCH_DATA, RECKON_BENCH_MESSY=1,
+//! RECKON_BENCH_HLEDGER=0.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use reckon_bench::ledger::{self, Config, CsvStyle};
+use reckon_bench::measure::{self, median, Measured};
+use serde_json::Value;
+
+#[derive(Debug)]
+struct Options {
+    sizes: Vec<usize>,
+    runs: usize,
+    data: PathBuf,
+    reckon: PathBuf,
+    seed: u64,
+    messy: bool,
+    hledger: bool,
+}
+
+/// Figures for one size; `None` where the step could not run.
+#[derive(Debug, Default)]
+struct Row {
+    size: usize,
+    csv_bytes: u64,
+    import_check: Option<Duration>,
+    import_only: Option<Duration>,
+    peak_rss_kib: Option<u64>,
+    db_bytes: Option<u64>,
+    check_alone: Option<Duration>,
+    check_rss_kib: Option<u64>,
+    reimport: Option<Duration>,
+    reimport_new: Option<String>,
+    page: Option<Duration>,
+    totals: Option<Duration>,
+    query_note: String,
+    hledger: Option<Duration>,
+    hledger_rss_kib: Option<u64>,
+    hledger_note: String,
+    breaks: String,
+    notes: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let opts = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("reckon-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !opts.reckon.exists() {
+        eprintln!(
+            "reckon-bench: {} not found; build it first: cargo build --release -p reckon -p reckon-bench",
+            opts.reckon.display()
+        );
+        return ExitCode::from(2);
+    }
+    print_machine(&opts);
+    let mut rows = Vec::new();
+    for &n in &opts.sizes {
+        match bench_size(&opts, n) {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                println!("  {n}: could not run: {e}");
+                rows.push(Row { size: n, notes: vec![e], ..Row::default() });
+            }
+        }
+    }
+    print_table(&opts, &rows);
+    ExitCode::SUCCESS
+}
+
+fn env_or(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn options() -> Result<Options, String> {
+    let root = workspace_root();
+    let mut o = Options {
+        sizes: parse_sizes(&env_or("RECKON_BENCH_SIZES").unwrap_or_else(|| "10000,100000,1000000".into()))?,
+        runs: env_or("RECKON_BENCH_RUNS")
+            .map_or(Ok(5), |v| v.trim().parse().map_err(|_| "RECKON_BENCH_RUNS: expected a count"))?,
+        data: env_or("RECKON_BENCH_DATA").map_or_else(|| root.join("target").join("bench-data"), PathBuf::from),
+        reckon: std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("reckon")))
+            .unwrap_or_else(|| root.join("target/release/reckon")),
+        seed: 42,
+        messy: env_or("RECKON_BENCH_MESSY").is_some_and(|v| v != "0"),
+        hledger: env_or("RECKON_BENCH_HLEDGER").as_deref() != Some("0"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--sizes" => o.sizes = parse_sizes(&value("--sizes")?)?,
+            "--runs" => o.runs = value("--runs")?.parse().map_err(|_| "--runs: expected a count")?,
+            "--data" => o.data = value("--data")?.into(),
+            "--reckon" => o.reckon = value("--reckon")?.into(),
+            "--seed" => o.seed = value("--seed")?.parse().map_err(|_| "--seed: expected an integer")?,
+            "--messy" => o.messy = true,
+            "--no-hledger" => o.hledger = false,
+            "-h" | "--help" => {
+                println!(
+                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--no-hledger]"
+                );
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if o.runs == 0 {
+        return Err("runs must be at least 1".into());
+    }
+    Ok(o)
+}
+
+fn workspace_root() -> PathBuf {
+    // bench/ is a member of the workspace at its parent.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+fn parse_sizes(s: &str) -> Result<Vec<usize>, String> {
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let p = p.trim().replace('_', "").to_ascii_lowercase();
+            let (num, mult) = if let Some(x) = p.strip_suffix('k') {
+                (x.to_string(), 1_000)
+            } else if let Some(x) = p.strip_suffix('m') {
+                (x.to_string(), 1_000_000)
+            } else {
+                (p.clone(), 1)
+            };
+            num.parse::<usize>().map(|n| n * mult).map_err(|_| format!("bad size {p:?}"))
+        })
+        .collect()
+}
+
+fn print_machine(o: &Options) {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let version = |cmd: &str, arg: &str| {
+        Command::new(cmd)
+            .arg(arg)
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "not found".into())
+    };
+    println!("Reckon benchmark");
+    println!("  machine: {cpu}, {cores} cores");
+    println!("  reckon:  {} ({})", o.reckon.display(), version(o.reckon.to_str().unwrap_or("reckon"), "--version"));
+    println!("  hledger: {}", if o.hledger { version("hledger", "--version") } else { "skipped".into() });
+    println!(
+        "  ledgers: seed {}, {}, in {}; {} runs per figure (median); query layer: {}",
+        o.seed,
+        if o.messy { "messy CSV" } else { "clean CSV" },
+        o.data.display(),
+        o.runs,
+        if cfg!(feature = "engine") {
+            "reckon::store::Store"
+        } else {
+            "`reckon ledger` CLI (build with --features engine for in-process timings)"
+        }
+    );
+    println!();
+}
+
+struct Files {
+    csv: PathBuf,
+    journal: PathBuf,
+    faults: PathBuf,
+}
+
+fn ensure_ledger(o: &Options, n: usize) -> Result<Files, String> {
+    fs::create_dir_all(&o.data).map_err(|e| format!("{}: {e}", o.data.display()))?;
+    let stem = format!("reverie-{n}-s{}{}", o.seed, if o.messy { "-messy" } else { "" });
+    let f = Files {
+        csv: o.data.join(format!("{stem}.csv")),
+        journal: o.data.join(format!("{stem}.journal")),
+        faults: o.data.join(format!("{stem}.csv.faults.json")),
+    };
+    if f.csv.exists() && f.journal.exists() && f.faults.exists() {
+        return Ok(f);
+    }
+    print!("  generating {n} entries ... ");
+    let _ = std::io::stdout().flush();
+    let t = std::time::Instant::now();
+    let l = ledger::generate(&Config { entries: n, seed: o.seed, faults: 3, messy: o.messy });
+    let write = |path: &Path, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<(), String> {
+        let tmp = path.with_extension("tmp");
+        let file = File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        f(&mut w).and_then(|_| w.flush()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write(&f.journal, &|w| ledger::write_journal(&l, w))?;
+    write(&f.faults, &|w| ledger::write_faults_json(&l, w))?;
+    write(&f.csv, &|w| ledger::write_csv(&l, CsvStyle { messy: o.messy }, w))?;
+    println!("{:.1} s", t.elapsed().as_secs_f64());
+    Ok(f)
+}
+
+fn remove_db(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
+
+fn db_size(db: &Path) -> u64 {
+    ["", "-wal"].iter().filter_map(|s| fs::metadata(format!("{}{s}", db.display())).ok()).map(|m| m.len()).sum()
+}
+
+fn reckon(o: &Options, db: &Path) -> Command {
+    let mut c = Command::new(&o.reckon);
+    c.arg("--db").arg(db);
+    c
+}
+
+fn fail(what: &str, m: &Measured) -> String {
+    let msg = m.stderr.lines().chain(m.stdout.lines()).take(6).collect::<Vec<_>>().join(" | ");
+    format!("{what} exited {:?}: {msg}", m.code)
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 0.1 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.0} MiB", kib as f64 / 1024.0)
+}
+
+fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
+    println!("== {n} entries");
+    let files = ensure_ledger(o, n)?;
+    let scratch = o.data.join("run");
+    fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let db = scratch.join(format!("fresh-{n}.db"));
+    let mut row =
+        Row { size: n, csv_bytes: fs::metadata(&files.csv).map_err(|e| e.to_string())?.len(), ..Row::default() };
+
+    // 1. import + check into a fresh database.
+    let (mut both, mut import_only, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+    let mut check_json = None;
+    for _ in 0..o.runs {
+        remove_db(&db);
+        let imp = measure::run(reckon(o, &db).arg("import").arg(&files.csv), &scratch).map_err(|e| e.to_string())?;
+        if imp.code != Some(0) {
+            return Err(fail("reckon import", &imp));
+        }
+        let chk =
+            measure::run(reckon(o, &db).args(["check", "--format", "json"]), &scratch).map_err(|e| e.to_string())?;
+        if !matches!(chk.code, Some(0) | Some(1)) {
+            return Err(fail("reckon check", &chk));
+        }
+        both.push(imp.wall + chk.wall);
+        import_only.push(imp.wall);
+        rss.push(imp.max_rss_kib.max(chk.max_rss_kib));
+        check_json.get_or_insert(chk.stdout);
+    }
+    row.import_check = Some(median(&both));
+    row.import_only = Some(median(&import_only));
+    row.peak_rss_kib = Some(*rss.iter().max().unwrap_or(&0));
+    row.db_bytes = Some(db_size(&db));
+    println!(
+        "  import+check (fresh db): {} (import {}), peak RSS {} (max of runs), db {:.1} MB = {:.2}x the CSV ({:.1} MB)",
+        secs(median(&both)),
+        secs(median(&import_only)),
+        mib(row.peak_rss_kib.unwrap_or(0)),
+        db_size(&db) as f64 / 1e6,
+        db_size(&db) as f64 / row.csv_bytes as f64,
+        row.csv_bytes as f64 / 1e6
+    );
+    row.breaks = compare_breaks(check_json.as_deref().unwrap_or(""), &files.faults, &mut row.notes);
+    println!("  planted breaks: {}", row.breaks);
+    for note in &row.notes {
+        println!("    {note}");
+    }
+
+    // 2. check alone on the stored ledger.
+    let mut t = Vec::new();
+    let mut r = Vec::new();
+    for _ in 0..o.runs {
+        let chk =
+            measure::run(reckon(o, &db).args(["check", "--format", "json"]), &scratch).map_err(|e| e.to_string())?;
+        t.push(chk.wall);
+        r.push(chk.max_rss_kib);
+    }
+    row.check_alone = Some(median(&t));
+    row.check_rss_kib = Some(median(&r));
+    println!("  check alone: {} (RSS {})", secs(median(&t)), mib(median(&r)));
+
+    // 3. re-import the same file.
+    let mut t = Vec::new();
+    let mut new_counts = Vec::new();
+    for _ in 0..o.runs {
+        let imp = measure::run(reckon(o, &db).arg("import").arg(&files.csv), &scratch).map_err(|e| e.to_string())?;
+        if imp.code != Some(0) {
+            return Err(fail("reckon re-import", &imp));
+        }
+        t.push(imp.wall);
+        new_counts
+            .push(count_new(&imp.stdout).unwrap_or_else(|| format!("? ({})", imp.stdout.trim().replace('\n', " | "))));
+    }
+    row.reimport = Some(median(&t));
+    new_counts.dedup();
+    row.reimport_new = Some(new_counts.join("/"));
+    println!("  re-import: {}, new entries: {}", secs(median(&t)), new_counts.join("/"));
+
+    // 4. queries.
+    match queries(o, &db, n, &scratch) {
+        Ok((page, totals, note)) => {
+            row.page = Some(page);
+            row.totals = Some(totals);
+            row.query_note = note;
+            println!(
+                "  ledger page (worst offset): {}, filtered totals (worst): {}  [{}]",
+                secs(page),
+                secs(totals),
+                row.query_note
+            );
+        }
+        Err(e) => {
+            row.query_note = e.clone();
+            println!("  queries skipped: {e}");
+        }
+    }
+
+    // 5. hledger on the same ledger.
+    if o.hledger {
+        let runs = if n >= 1_000_000 { 1 } else { o.runs };
+        let mut t = Vec::new();
+        let mut r = Vec::new();
+        let mut note = String::new();
+        for _ in 0..runs {
+            let h = measure::run(Command::new("hledger").arg("-f").arg(&files.journal).arg("check"), &scratch)
+                .map_err(|e| format!("hledger: {e}"))?;
+            t.push(h.wall);
+            r.push(h.max_rss_kib);
+            note = hledger_outcome(&h, &files.faults);
+        }
+        row.hledger = Some(median(&t));
+        row.hledger_rss_kib = Some(median(&r));
+        row.hledger_note = note;
+        println!(
+            "  hledger check: {} (RSS {}, {} run{}): {}",
+            secs(median(&t)),
+            mib(median(&r)),
+            runs,
+            if runs == 1 { "" } else { "s" },
+            row.hledger_note
+        );
+    }
+    remove_db(&db);
+    println!();
+    Ok(row)
+}
+
+/// "N new" in the import summary, or `"new": N` in JSON.
+fn count_new(out: &str) -> Option<String> {
+    if let Ok(v) = serde_json::from_str::<Value>(out.trim()) {
+        let mut total = 0u64;
+        let mut found = false;
+        let mut stack = vec![&v];
+        while let Some(x) = stack.pop() {
+            match x {
+                Value::Object(m) => {
+                    if let Some(n) = m.get("new").and_then(Value::as_u64) {
+                        total += n;
+                        found = true;
+                    } else {
+                        stack.extend(m.values());
+                    }
+                }
+                Value::Array(a) => stack.extend(a.iter()),
+                _ => {}
+            }
+        }
+        if found {
+            return Some(total.to_string());
+        }
+    }
+    let words: Vec<&str> = out
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ':' || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        if w.eq_ignore_ascii_case("new") {
+            // "123 new" or "new: 123"
+            if let Some(n) = i.checked_sub(1).and_then(|j| words[j].replace('_', "").parse::<u64>().ok()) {
+                return Some(n.to_string());
+            }
+            if let Some(n) = words.get(i + 1).and_then(|w| w.parse::<u64>().ok()) {
+                return Some(n.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn cents(s: &str) -> Option<i64> {
+    let s = s.trim().replace(['+', ','], "").replace('\u{2212}', "-");
+    let (neg, body) = s.strip_prefix('-').map_or((false, s.as_str()), |b| (true, b));
+    let (w, f) = body.split_once('.').unwrap_or((body, ""));
+    let f = format!("{f:0<2}");
+    if f.len() > 2 && f[2..].bytes().any(|b| b != b'0') {
+        return None;
+    }
+    let v = w.parse::<i64>().ok()? * 100 + f[..2].parse::<i64>().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+fn planted(faults: &Path) -> Result<Vec<(String, String, i64)>, String> {
+    let v: Value = serde_json::from_slice(&fs::read(faults).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    Ok(v["balance_breaks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|b| {
+                    let ids = b["transaction_ids"].as_array()?;
+                    Some((ids[0].as_str()?.to_string(), ids[1].as_str()?.to_string(), cents(b["delta"].as_str()?)?))
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Are the balance breaks of `reckon check --format json` exactly the planted ones?
+fn compare_breaks(check_json: &str, faults: &Path, notes: &mut Vec<String>) -> String {
+    let planted = match planted(faults) {
+        Ok(p) => p,
+        Err(e) => return format!("cannot read {}: {e}", faults.display()),
+    };
+    let v: Value = match serde_json::from_str(check_json.trim()) {
+        Ok(v) => v,
+        Err(e) => return format!("check output is not JSON ({e})"),
+    };
+    let findings = v["findings"].as_array().cloned().unwrap_or_default();
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let mut reported = Vec::new();
+    for f in &findings {
+        let kind = f["kind"].as_str().unwrap_or("?").to_string();
+        let sev = f["severity"].as_str().unwrap_or("?");
+        *by_kind.entry(format!("{kind} ({sev})")).or_default() += 1;
+        if kind == "balance_break" {
+            let ids: Vec<String> = f["transaction_ids"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            let delta = f["delta"].as_str().and_then(cents);
+            reported.push((ids, delta));
+        }
+    }
+    let mut matched = 0;
+    for (before, after, delta) in &planted {
+        let hit = reported
+            .iter()
+            .any(|(ids, d)| ids.len() == 2 && &ids[0] == before && &ids[1] == after && *d == Some(*delta));
+        if hit {
+            matched += 1;
+        } else {
+            let near = reported.iter().find(|(ids, _)| ids.contains(before) || ids.contains(after));
+            notes.push(match near {
+                Some((ids, d)) => format!(
+                    "planted {before} -> {after} ({}) reported as {ids:?} ({})",
+                    ledger::cents_string(*delta),
+                    d.map_or("no delta".into(), ledger::cents_string)
+                ),
+                None => format!("planted {before} -> {after} ({}) NOT reported", ledger::cents_string(*delta)),
+            });
+        }
+    }
+    let extra = reported.len().saturating_sub(matched);
+    let other: Vec<String> =
+        by_kind.iter().filter(|(k, _)| !k.starts_with("balance_break")).map(|(k, n)| format!("{n} {k}")).collect();
+    if !other.is_empty() {
+        notes.push(format!("other findings: {}", other.join(", ")));
+    }
+    let verdict = if matched == planted.len() && extra == 0 { "exact" } else { "MISMATCH" };
+    format!("{verdict}: {matched}/{} planted found, {extra} unplanted balance_break", planted.len())
+}
+
+fn hledger_outcome(h: &Measured, faults: &Path) -> String {
+    let first = planted(faults).ok().and_then(|p| p.first().cloned());
+    match h.code {
+        Some(0) => "passed (no assertion failed)".into(),
+        Some(_) if h.stderr.contains("balance assertion") => {
+            let txn = h.stderr.split(['(', ')']).find(|s| s.starts_with("txn_")).unwrap_or("?").to_string();
+            let ok = first.as_ref().is_some_and(|(_, after, _)| *after == txn);
+            format!(
+                "stopped at the first break, {txn}{}",
+                if ok { " (the first planted one)" } else { " (NOT the first planted one)" }
+            )
+        }
+        code => format!("exit {code:?}: {}", h.stderr.lines().next().unwrap_or("")),
+    }
+}
+
+/// Page and totals timings: (worst median page, worst median totals, what was measured).
+#[cfg(feature = "engine")]
+fn queries(o: &Options, db: &Path, _n: usize, _scratch: &Path) -> Result<(Duration, Duration, String), String> {
+    use reckon::store::{LedgerFilter, Store};
+    use std::time::Instant;
+    let store = Store::open(db).map_err(|e| e.to_string())?;
+    // The desktop always asks within one chain (LedgerQuery.chainId); so do we.
+    let chain = store.chains().map_err(|e| e.to_string())?.first().map(|c| c.id);
+    let all = LedgerFilter { chain_id: chain, ..LedgerFilter::default() };
+    let chat = LedgerFilter { types: vec!["CHAT".into()], ..all.clone() };
+    let image = LedgerFilter { types: vec!["IMAGE".into()], ..all.clone() };
+    let time = |f: &dyn Fn() -> Result<usize, String>| -> Result<Duration, String> {
+        let mut t = Vec::new();
+        for _ in 0..o.runs.max(3) {
+            let s = Instant::now();
+            let rows = f()?;
+            t.push(s.elapsed());
+            std::hint::black_box(rows);
+        }
+        Ok(median(&t))
+    };
+    let mut page = Duration::ZERO;
+    let mut detail = Vec::new();
+    for filter in [&all, &chat, &image] {
+        // The first page, the middle one and the last one of this view.
+        let total = store.ledger_totals(filter).map_err(|e| e.to_string())?.entries;
+        for off in [0, total / 2, total.saturating_sub(200)] {
+            let d = time(&|| store.ledger_page(filter, off, 200).map(|r| r.len()).map_err(|e| e.to_string()))?;
+            page = page.max(d);
+            detail.push(format!("page {}@{off} {}", filter.types.first().map_or("all", String::as_str), secs(d)));
+        }
+    }
+    let mut totals = Duration::ZERO;
+    for filter in [&all, &chat, &image] {
+        let d = time(&|| store.ledger_totals(filter).map(|t| t.entries as usize).map_err(|e| e.to_string()))?;
+        totals = totals.max(d);
+        detail.push(format!("totals {} {}", filter.types.first().map_or("all", String::as_str), secs(d)));
+    }
+    Ok((page, totals, format!("Store API, 200 rows; {}", detail.join(", "))))
+}
+
+/// Page and totals timings through the CLI, when it has a `ledger` command.
+#[cfg(not(feature = "engine"))]
+fn queries(o: &Options, db: &Path, n: usize, scratch: &Path) -> Result<(Duration, Duration, String), String> {
+    let probe = Command::new(&o.reckon).args(["ledger", "--help"]).output().map_err(|e| e.to_string())?;
+    if !probe.status.success() {
+        return Err(format!("`reckon ledger` does not exist yet ({})", measure::describe(probe.status)));
+    }
+    let offsets = [0usize, n / 2, n.saturating_sub(200)];
+    let mut page = Duration::ZERO;
+    let mut detail = Vec::new();
+    for ty in [None, Some("CHAT")] {
+        for &off in &offsets {
+            let mut t = Vec::new();
+            for _ in 0..o.runs {
+                let mut c = reckon(o, db);
+                c.args(["ledger", "--offset", &off.to_string(), "--limit", "200", "--format", "json"]);
+                if let Some(ty) = ty {
+                    c.args(["--type", ty]);
+                }
+                let m = measure::run(&mut c, scratch).map_err(|e| e.to_string())?;
+                if m.code != Some(0) {
+                    return Err(fail("reckon ledger", &m));
+                }
+                t.push(m.wall);
+            }
+            page = page.max(median(&t));
+            detail.push(format!("page {}@{off} {}", ty.unwrap_or("all"), secs(median(&t))));
+        }
+    }
+    Ok((page, Duration::ZERO, format!("CLI process incl. start-up (totals not separable); {}", detail.join(", "))))
+}
+
+fn print_table(o: &Options, rows: &[Row]) {
+    let opt = |d: Option<Duration>| d.map_or("n/a".into(), secs);
+    let header = [
+        "size",
+        "import+check",
+        "check alone",
+        "re-import",
+        "page",
+        "totals",
+        "peak RSS",
+        "db/csv",
+        "hledger",
+        "ratio",
+        "planted breaks",
+    ];
+    let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for r in rows {
+        let ratio = match (r.hledger, r.import_check) {
+            (Some(h), Some(c)) if c > Duration::ZERO => format!("{:.1}x", h.as_secs_f64() / c.as_secs_f64()),
+            _ => "n/a".into(),
+        };
+        lines.push(vec![
+            format!("{}", r.size),
+            opt(r.import_check),
+            opt(r.check_alone),
+            match (&r.reimport, &r.reimport_new) {
+                (Some(d), Some(n)) => format!("{} ({n} new)", secs(*d)),
+                _ => "n/a".into(),
+            },
+            opt(r.page),
+            if r.totals == Some(Duration::ZERO) { "n/a".into() } else { opt(r.totals) },
+            r.peak_rss_kib.map_or("n/a".into(), mib),
+            r.db_bytes.map_or("n/a".into(), |b| format!("{:.2}", b as f64 / r.csv_bytes.max(1) as f64)),
+            match (r.hledger, r.hledger_rss_kib) {
+                (Some(d), Some(k)) => format!("{} / {}", secs(d), mib(k)),
+                _ => "n/a".into(),
+            },
+            ratio,
+            if r.breaks.is_empty() { "n/a".into() } else { r.breaks.split(':').next().unwrap_or("").to_string() },
+        ]);
+    }
+    let widths: Vec<usize> =
+        (0..header.len()).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
+    println!("Summary (medians of {} runs; hledger = `hledger check` wall / RSS, 1 run at 1M; ratio = hledger / reckon import+check)", o.runs);
+    for (i, l) in lines.iter().enumerate() {
+        let cells: Vec<String> = l.iter().zip(&widths).map(|(s, w)| format!("{s:>w$}", w = *w)).collect();
+        println!("| {} |", cells.join(" | "));
+        if i == 0 {
+            println!("|{}|", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
+        }
+    }
+    if let Some(r) = rows.iter().find(|r| r.size == 1_000_000) {
+        let mark = |ok: Option<bool>| match ok {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "n/a",
+        };
+        println!();
+        println!("Targets at 1M (figures only; nothing fails on a time):");
+        println!(
+            "  import+check <= 2.0 s: {} ({})",
+            mark(r.import_check.map(|d| d.as_secs_f64() <= 2.0)),
+            opt(r.import_check)
+        );
+        println!(
+            "  peak RSS <= 300 MiB: {} ({})",
+            mark(r.peak_rss_kib.map(|k| k <= 300 * 1024)),
+            r.peak_rss_kib.map_or("n/a".into(), mib)
+        );
+        println!(
+            "  db <= 1.2x CSV: {} ({})",
+            mark(r.db_bytes.map(|b| b as f64 <= 1.2 * r.csv_bytes as f64)),
+            r.db_bytes.map_or("n/a".into(), |b| format!("{:.2}x", b as f64 / r.csv_bytes as f64))
+        );
+        println!(
+            "  check alone <= 0.4 s: {} ({})",
+            mark(r.check_alone.map(|d| d.as_secs_f64() <= 0.4)),
+            opt(r.check_alone)
+        );
+        println!(
+            "  re-import <= 1.0 s, 0 added: {} ({}, {} new)",
+            mark(r.reimport.map(|d| d.as_secs_f64() <= 1.0 && r.reimport_new.as_deref() == Some("0"))),
+            opt(r.reimport),
+            r.reimport_new.as_deref().unwrap_or("?")
+        );
+        println!("  page <= 20 ms: {} ({})", mark(r.page.map(|d| d.as_secs_f64() <= 0.020)), opt(r.page));
+        println!(
+            "  filtered totals <= 100 ms: {} ({})",
+            mark(r.totals.filter(|d| !d.is_zero()).map(|d| d.as_secs_f64() <= 0.100)),
+            if r.totals == Some(Duration::ZERO) { "n/a".into() } else { opt(r.totals) }
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! reckon-gen: writes a realistic Reverie credit ledger of N entries as the CSV export, and
+//! optionally the same ledger as an hledger journal with one balance assertion per entry.
+//!
+//! reckon-gen --entries N --seed S --out ledger.csv [--journal ledger.journal] [--messy] [--faults K]
+//!
+//! Next to the CSV it writes `ledger.csv.faults.json`, naming each planted balance break (the
+//! transaction IDs on both sides and the delta); the same is printed on stderr.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use reckon_bench::ledger::{self, cents_string, Config, CsvStyle};
+
+const USAGE: &str =
+    "usage: reckon-gen --entries N --seed S --out ledger.csv [--journal ledger.journal] [--messy] [--faults K]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("reckon-gen: {e}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut entries: Option<usize> = None;
+    let mut seed: u64 = 1;
+    let mut out: Option<PathBuf> = None;
+    let mut journal: Option<PathBuf> = None;
+    let mut messy = false;
+    let mut faults: usize = 3;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--entries" | "-n" => {
+                entries =
+                    Some(parse_count(&value("--entries")?).ok_or("--entries: expected a count such as 1000000 or 1m")?)
+            }
+            "--seed" => seed = value("--seed")?.parse().map_err(|_| "--seed: expected an integer")?,
+            "--out" | "-o" => out = Some(value("--out")?.into()),
+            "--journal" => journal = Some(value("--journal")?.into()),
+            "--faults" => faults = value("--faults")?.parse().map_err(|_| "--faults: expected a count")?,
+            "--messy" => messy = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let entries = entries.ok_or("--entries is required")?;
+    let out = out.ok_or("--out is required")?;
+    if faults > 0 && entries < 8 * (faults + 1) {
+        return Err(format!("{entries} entries are too few to plant {faults} balance breaks"));
+    }
+
+    let config = Config { entries, seed, faults, messy };
+    let ledger = ledger::generate(&config);
+
+    let write = |path: &PathBuf, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<(), String> {
+        let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        f(&mut w).and_then(|_| w.flush()).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write(&out, &|w| ledger::write_csv(&ledger, CsvStyle { messy }, w))?;
+    let sidecar = PathBuf::from(format!("{}.faults.json", out.display()));
+    write(&sidecar, &|w| ledger::write_faults_json(&ledger, w))?;
+    if let Some(j) = &journal {
+        write(j, &|w| ledger::write_journal(&ledger, w))?;
+    }
+
+    eprintln!(
+        "reckon-gen: {} entries (seed {seed}{}) -> {}; final balance {}",
+        ledger.entries.len(),
+        if messy { ", messy" } else { "" },
+        out.display(),
+        cents_string(ledger.entries.last().map_or(0, |e| e.balance_after))
+    );
+    for b in &ledger.breaks {
+        eprintln!(
+            "reckon-gen: planted balance_break between {} and {}, delta {}",
+            b.before,
+            b.after,
+            cents_string(b.delta)
+        );
+    }
+    eprintln!("reckon-gen: faults listed in {}", sidecar.display());
+    Ok(())
+}
+
+/// `1000000`, `1_000_000`, `100k`, `1m`.
+fn parse_count(s: &str) -> Option<usize> {
+    let s = s.trim().replace('_', "").to_ascii_lowercase();
+    let (num, mult) = match s.chars().last()? {
+        'k' => (&s[..s.len() - 1], 1_000),
+        'm' => (&s[..s.len() - 1], 1_000_000),
+        _ => (s.as_str(), 1),
+    };
+    num.parse::<usize>().ok().map(|n| n * mult)
+}

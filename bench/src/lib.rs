@@ -1,0 +1,16 @@
+//! Reckon's benchmark kit.
+//!
+//! - [`ledger`]: a deterministic generator of realistic Reverie credit ledgers (every type of the
+//!   reference table, same-second entries, refunds that point at their charge, planted balance
+//!   breaks) written as the Reverie CSV export ([`ledger::write_csv`]), as an hledger journal with
+//!   one balance assertion per entry ([`ledger::write_journal`]) and as a sidecar that names the
+//!   planted faults ([`ledger::write_faults_json`]).
+//! - [`measure`]: runs a child process and reports its wall time and peak RSS.
+//!
+//! Money is integer cents throughout: no float ever touches an amount.
+
+#![deny(unsafe_code)]
+
+pub mod ledger;
+pub mod measure;
+pub mod rng;
