@@ -2,6 +2,7 @@
 //! anchor, classify every place it stops adding up, and flag entries nobody can explain.
 //! Pure functions over entries; `check` is the one entry point that reads the store.
 
+pub(crate) mod facts;
 pub mod order;
 mod rules;
 mod walk;
@@ -34,10 +35,24 @@ pub fn reconcile_chain(
 ) -> Vec<Finding> {
     let t = std::time::Instant::now();
     order::walk_order(entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
-    let t = crate::trace::phase("check: walk order", t);
-    let mut findings = walk::walk(chain, entries, anchors);
+    crate::trace::phase("check: walk order", t);
+    let (src, facts) = facts::EntrySource::new(entries);
+    findings(chain, &facts, &src, anchors, conflicts, config)
+}
+
+/// The walk and the rules over facts already in walk order.
+fn findings<K: facts::Amount>(
+    chain: &ChainKey,
+    facts: &[facts::Fact<K>],
+    src: &dyn facts::Source,
+    anchors: Anchors,
+    conflicts: &[Conflict],
+    config: &RuleConfig,
+) -> Vec<Finding> {
+    let t = std::time::Instant::now();
+    let mut findings = walk::walk(chain, facts, src, anchors);
     let t = crate::trace::phase("check: walk", t);
-    findings.extend(rules::unexplained(chain, entries, config));
+    findings.extend(rules::unexplained(chain, facts, src, config));
     crate::trace::phase("check: rules", t);
     findings.extend(conflicts.iter().map(|c| rules::conflicting_duplicate(chain, c)));
     findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
@@ -140,23 +155,29 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     let mut report = CheckReport::default();
     for chain in chains {
         let t = std::time::Instant::now();
-        let mut entries = store.load_entries(chain.id)?;
+        // The stored `seq` is the walk order (the import computes it over the whole chain), so
+        // the facts come back in walk order without transaction IDs.
+        let (facts, labels) = store.load_facts(&chain)?;
         let conflicts = store.conflicts(chain.id)?;
         crate::trace::phase("check: load chain", t);
         let anchors = Anchors {
             stated: options.stated.or(chain.stated_balance),
             opening: options.opening.or(chain.opening_balance),
         };
-        let findings = reconcile_chain(&chain.key, &mut entries, anchors, &conflicts, &options.rules);
+        let src = facts::StoreSource::new(store, chain.id, labels, &facts);
+        let findings = findings(&chain.key, &facts, &src, anchors, &conflicts, &options.rules);
+        if let Some(e) = src.into_error() {
+            return Err(e.into());
+        }
         report.chains.push(ChainStatus {
             chain_id: chain.id,
             key: chain.key.clone(),
-            entries: entries.len() as u64,
-            ledger_balance: entries.last().map(|e| e.balance_after),
+            entries: facts.len() as u64,
+            ledger_balance: facts.last().map(|f| crate::money::from_units(f.after)),
             stated_balance: anchors.stated,
             opening_balance: anchors.opening,
-            first_ts: entries.first().map(|e| e.ts),
-            last_ts: entries.last().map(|e| e.ts),
+            first_ts: facts.first().map(|f| f.ts),
+            last_ts: facts.last().map(|f| f.ts),
         });
         report.findings.extend(findings.into_iter().map(|finding| CheckedFinding {
             chain_id: chain.id,

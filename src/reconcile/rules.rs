@@ -3,11 +3,11 @@
 //! `conflicting_duplicate` the store keeps when an export rewrote history.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::model::{format_ts, is_known_type, ChainKey, Entry, Finding, FindingKind, REFUND};
+use super::facts::{Amount, Fact, Source};
+use crate::model::{format_ts, is_known_type, ChainKey, Finding, FindingKind, REFUND};
 use crate::money::{format, format_signed};
 use crate::store::Conflict;
 
@@ -47,25 +47,60 @@ impl Default for UnusualRule {
     }
 }
 
-pub(super) fn unexplained(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> Vec<Finding> {
-    let mut findings = unknown_types(chain, entries);
-    let (unmatched, refunded) = refunds(chain, entries, config);
+pub(super) fn unexplained<K: Amount>(
+    chain: &ChainKey,
+    facts: &[Fact<K>],
+    src: &dyn Source,
+    config: &RuleConfig,
+) -> Vec<Finding> {
+    let labels = LabelKinds::new(src);
+    let mut findings = unknown_types(chain, facts, src, &labels);
+    let (unmatched, refunded) = refunds(chain, facts, src, &labels, config);
     findings.extend(unmatched);
-    findings.extend(duplicate_charges(chain, entries, config, &refunded));
-    findings.extend(unusual_amounts(chain, entries, &config.unusual));
+    findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
+    findings.extend(unusual_amounts(chain, facts, src, &labels, &config.unusual));
     findings
 }
 
+/// What the rules need to know about each label id, worked out once per label.
+struct LabelKinds {
+    known_type: Vec<bool>,
+    refund: Vec<bool>,
+}
+
+impl LabelKinds {
+    fn new(src: &dyn Source) -> Self {
+        let n = src.label_count();
+        LabelKinds {
+            known_type: (0..n as u32).map(|id| is_known_type(src.label(id))).collect(),
+            refund: (0..n as u32).map(|id| src.label(id) == REFUND).collect(),
+        }
+    }
+
+    fn is_refund<K>(&self, f: &Fact<K>) -> bool {
+        self.refund.get(f.kind as usize).copied().unwrap_or(false)
+    }
+
+    fn is_charge<K: Amount>(&self, f: &Fact<K>) -> bool {
+        f.amount.is_negative() && !self.is_refund(f)
+    }
+}
+
 /// `unknown_type`: a type that is not on the vendor's reference table.
-fn unknown_types(chain: &ChainKey, entries: &[Entry]) -> Vec<Finding> {
-    entries
-        .iter()
-        .filter(|e| !is_known_type(&e.kind))
-        .map(|e| {
+fn unknown_types<K: Amount>(
+    chain: &ChainKey,
+    facts: &[Fact<K>],
+    src: &dyn Source,
+    labels: &LabelKinds,
+) -> Vec<Finding> {
+    (0..facts.len())
+        .filter(|&i| !labels.known_type.get(facts[i].kind as usize).copied().unwrap_or(false))
+        .map(|i| {
+            let e = src.entry(i);
             Finding::new(
                 FindingKind::UnknownType,
                 chain,
-                &[e],
+                &[&e],
                 None,
                 format!(
                     "{} ({}, {}) has type {:?}, which is not on Reverie's transaction types reference. Ask the vendor what it is.",
@@ -76,40 +111,45 @@ fn unknown_types(chain: &ChainKey, entries: &[Entry]) -> Vec<Finding> {
         .collect()
 }
 
-fn is_charge(e: &Entry) -> bool {
-    e.is_charge() && &*e.kind != REFUND
-}
-
 /// `unmatched_refund`: a REFUND pairs with an earlier charge of the same magnitude. First the
 /// charge its description names by ID; otherwise the nearest unpaired one within the window.
 /// Each charge pairs at most once. Returns the findings and the refunded charges' indices.
-fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Finding>, HashSet<usize>) {
-    let refund_idx: Vec<usize> = (0..entries.len()).filter(|&i| &*entries[i].kind == REFUND).collect();
+fn refunds<K: Amount>(
+    chain: &ChainKey,
+    facts: &[Fact<K>],
+    src: &dyn Source,
+    labels: &LabelKinds,
+    config: &RuleConfig,
+) -> (Vec<Finding>, HashSet<usize>) {
+    let refund_idx: Vec<usize> = (0..facts.len()).filter(|&i| labels.is_refund(&facts[i])).collect();
     let mut paired: HashSet<usize> = HashSet::default();
     if refund_idx.is_empty() {
         return (Vec::new(), paired);
     }
-    let by_id: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.txn_id.as_str(), i)).collect();
-    let mut by_magnitude: HashMap<Decimal, Vec<usize>> = HashMap::default();
-    for (i, e) in entries.iter().enumerate() {
-        if is_charge(e) {
-            by_magnitude.entry(-e.amount).or_default().push(i);
+    let tokens =
+        |r: usize| src.label(facts[r].description).split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'));
+    let mut wanted: Vec<&str> = refund_idx.iter().flat_map(|&r| tokens(r)).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let by_id = src.find_txns(&wanted);
+    // Only magnitudes some refund has can pair.
+    let refund_amounts: HashSet<K> = refund_idx.iter().map(|&r| facts[r].amount).collect();
+    let mut by_magnitude: HashMap<K, Vec<usize>> = HashMap::default();
+    for (i, f) in facts.iter().enumerate() {
+        if labels.is_charge(f) && refund_amounts.contains(&f.amount.negated()) {
+            by_magnitude.entry(f.amount.negated()).or_default().push(i);
         }
     }
     let mut matched: HashSet<usize> = HashSet::default();
     // Pass 1: the charge named in the description.
     for &r in &refund_idx {
-        let refund = &entries[r];
-        let named = refund
-            .description
-            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
-            .filter_map(|token| by_id.get(token).copied())
-            .find(|&c| {
-                is_charge(&entries[c])
-                    && -entries[c].amount == refund.amount
-                    && entries[c].ts <= refund.ts
-                    && !paired.contains(&c)
-            });
+        let refund = &facts[r];
+        let named = tokens(r).filter_map(|token| by_id.get(token).copied()).find(|&c| {
+            labels.is_charge(&facts[c])
+                && facts[c].amount.negated() == refund.amount
+                && facts[c].ts <= refund.ts
+                && !paired.contains(&c)
+        });
         if let Some(c) = named {
             paired.insert(c);
             matched.insert(r);
@@ -121,13 +161,13 @@ fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Fin
         if matched.contains(&r) {
             continue;
         }
-        let refund = &entries[r];
+        let refund = &facts[r];
         let nearest = by_magnitude.get(&refund.amount).and_then(|cs| {
             cs.iter()
                 .rev()
                 .copied()
-                .filter(|&c| c < r && refund.ts - entries[c].ts <= window && !paired.contains(&c))
-                .max_by_key(|&c| entries[c].ts)
+                .filter(|&c| c < r && refund.ts - facts[c].ts <= window && !paired.contains(&c))
+                .max_by_key(|&c| facts[c].ts)
         });
         if let Some(c) = nearest {
             paired.insert(c);
@@ -138,11 +178,11 @@ fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Fin
         .iter()
         .filter(|r| !matched.contains(r))
         .map(|&r| {
-            let e = &entries[r];
+            let e = src.entry(r);
             Finding::new(
                 FindingKind::UnmatchedRefund,
                 chain,
-                &[e],
+                &[&e],
                 Some(e.amount),
                 format!(
                     "{} refunds {} on {} (\"{}\"), but no earlier charge of {} is named by it or left unpaired within {} days before it. Ask the vendor which charge it reverses.",
@@ -158,25 +198,27 @@ fn refunds(chain: &ChainKey, entries: &[Entry], config: &RuleConfig) -> (Vec<Fin
 /// `duplicate_charge`: two charges with different IDs and the same type, amount, description,
 /// character and model within the window. A pair where either charge was refunded is settled
 /// and not reported.
-fn duplicate_charges(
+fn duplicate_charges<K: Amount>(
     chain: &ChainKey,
-    entries: &[Entry],
+    facts: &[Fact<K>],
+    src: &dyn Source,
+    labels: &LabelKinds,
     config: &RuleConfig,
     refunded: &HashSet<usize>,
 ) -> Vec<Finding> {
-    type Key<'a> = (&'a str, Decimal, &'a str, Option<&'a Arc<str>>, Option<&'a Arc<str>>);
-    let mut last_seen: HashMap<Key<'_>, usize> = HashMap::default();
+    type Key<K> = (u32, K, u32, Option<u32>, Option<u32>);
+    let mut last_seen: HashMap<Key<K>, usize> = HashMap::default();
     let window = config.duplicate_window_secs * SECOND;
     let mut findings = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
-        if !is_charge(e) {
+    for (i, f) in facts.iter().enumerate() {
+        if !labels.is_charge(f) {
             continue;
         }
-        let key: Key<'_> = (&e.kind, e.amount, &e.description, e.character.as_ref(), e.model.as_ref());
+        let key: Key<K> = (f.kind, f.amount, f.description, f.character, f.model);
         if let Some(prev) = last_seen.insert(key, i) {
-            let p = &entries[prev];
             let settled = refunded.contains(&prev) || refunded.contains(&i);
-            if e.ts - p.ts <= window && p.txn_id != e.txn_id && !settled {
+            if f.ts - facts[prev].ts <= window && !src.same_txn(prev, i) && !settled {
+                let (p, e) = (src.entry(prev), src.entry(i));
                 let whom = match (&e.character, &e.model) {
                     (Some(c), Some(m)) => format!(" with {c} on {m}"),
                     (Some(c), None) => format!(" with {c}"),
@@ -186,7 +228,7 @@ fn duplicate_charges(
                 findings.push(Finding::new(
                     FindingKind::DuplicateCharge,
                     chain,
-                    &[p, e],
+                    &[&p, &e],
                     Some(e.amount),
                     format!(
                         "{} and {} are both {} charges of {} for \"{}\"{}, {} seconds apart ({}). If only one was delivered, ask for a refund of {}.",
@@ -200,44 +242,70 @@ fn duplicate_charges(
     findings
 }
 
-fn median(sorted: &[Decimal]) -> Decimal {
+/// The median of sorted values, as a `Decimal` (the mean of the middle two for an even count).
+fn median<K: Amount>(sorted: &[K]) -> Decimal {
     let n = sorted.len();
     if n % 2 == 1 {
-        sorted[n / 2]
+        sorted[n / 2].to_decimal()
     } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / Decimal::TWO
+        (sorted[n / 2 - 1].to_decimal() + sorted[n / 2].to_decimal()) / Decimal::TWO
     }
 }
 
 /// `unusual_amount`: see `UnusualRule`.
-fn unusual_amounts(chain: &ChainKey, entries: &[Entry], rule: &UnusualRule) -> Vec<Finding> {
-    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (i, e) in entries.iter().enumerate() {
-        by_type.entry(&e.kind).or_default().push(i);
+fn unusual_amounts<K: Amount>(
+    chain: &ChainKey,
+    facts: &[Fact<K>],
+    src: &dyn Source,
+    labels: &LabelKinds,
+    rule: &UnusualRule,
+) -> Vec<Finding> {
+    let mut by_type: Vec<Vec<usize>> = vec![Vec::new(); labels.refund.len()];
+    for (i, f) in facts.iter().enumerate() {
+        by_type[f.kind as usize].push(i);
     }
     let mut findings = Vec::new();
-    for (kind, idx) in by_type {
-        if idx.len() < rule.min_history {
+    for (kind, idx) in by_type.iter().enumerate() {
+        if idx.is_empty() || idx.len() < rule.min_history {
             continue;
         }
-        let mut magnitudes: Vec<Decimal> = idx.iter().map(|&i| entries[i].amount.abs()).collect();
+        let kind = src.label(kind as u32);
+        let mut magnitudes: Vec<K> = idx.iter().map(|&i| facts[i].amount.magnitude()).collect();
         magnitudes.sort_unstable();
         let med = median(&magnitudes);
         if med.is_zero() {
             continue;
         }
-        let mut deviations: Vec<Decimal> = magnitudes.iter().map(|m| (*m - med).abs()).collect();
+        // |m - median| doubled, so it stays in K: the median of the middle two is (a + b) / 2.
+        let n = magnitudes.len();
+        let (a, b) = if n % 2 == 1 {
+            (magnitudes[n / 2], magnitudes[n / 2])
+        } else {
+            (magnitudes[n / 2 - 1], magnitudes[n / 2])
+        };
+        let mut deviations: Vec<K> = magnitudes
+            .iter()
+            .map(|&m| {
+                let (twice, mid) = (m + m, a + b);
+                if twice >= mid {
+                    twice - mid
+                } else {
+                    mid - twice
+                }
+            })
+            .collect();
         deviations.sort_unstable();
-        let mad = median(&deviations);
-        let floor = (med * rule.ratio).max(med + mad * rule.mad_multiple);
-        for &i in &idx {
-            let e = &entries[i];
-            let m = e.amount.abs();
-            if m >= med * rule.ratio && m > med + mad * rule.mad_multiple {
+        let mad = median(&deviations) / Decimal::TWO;
+        let (at_least, above) = (med * rule.ratio, med + mad * rule.mad_multiple);
+        let floor = at_least.max(above);
+        for &i in idx {
+            let m = facts[i].amount.magnitude().to_decimal();
+            if m >= at_least && m > above {
+                let e = src.entry(i);
                 findings.push(Finding::new(
                     FindingKind::UnusualAmount,
                     chain,
-                    &[e],
+                    &[&e],
                     Some(e.amount),
                     format!(
                         "{} ({}) is a {} of {}, {}x the median {} amount of {} over {} entries (flagged from {}). Confirm it was intended.",

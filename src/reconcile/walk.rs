@@ -10,40 +10,39 @@ use rust_decimal::Decimal;
 use crate::model::{format_ts, ChainKey, Entry, Finding, FindingKind};
 use crate::money::{format, format_signed};
 
+use super::facts::{Amount, Fact, Source};
 use super::Anchors;
 
-pub(super) fn walk(chain: &ChainKey, entries: &[Entry], anchors: Anchors) -> Vec<Finding> {
+pub(super) fn walk<K: Amount>(chain: &ChainKey, facts: &[Fact<K>], src: &dyn Source, anchors: Anchors) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let n = entries.len();
+    let n = facts.len();
     if n == 0 {
         return findings;
     }
     // broken(i): the balance after entry i-1 is not the balance entry i starts from.
-    let broken = |i: usize| entries[i - 1].balance_after != entries[i].balance_before();
+    let broken = |i: usize| facts[i - 1].after != facts[i].before();
     // Entry i alone is off when its neighbours agree once its amount is applied.
     let lone_misreport = |i: usize| {
-        i + 1 < n
-            && broken(i)
-            && broken(i + 1)
-            && entries[i - 1].balance_after + entries[i].amount == entries[i + 1].balance_before()
+        i + 1 < n && broken(i) && broken(i + 1) && facts[i - 1].after + facts[i].amount == facts[i + 1].before()
     };
-    let mut by_amount: Option<HashMap<Decimal, Vec<usize>>> = None;
+    let mut by_amount: Option<HashMap<K, Vec<usize>>> = None;
     let mut head_explained = false;
     let mut skip_link = 0; // a link already explained by a misreport at the oldest entry
 
     if let Some(opening) = anchors.opening {
-        let first = &entries[0];
-        if first.balance_before() != opening {
-            let off_alone = n > 1 && broken(1) && opening + first.amount == entries[1].balance_before();
+        let first = &facts[0];
+        if first.before().to_decimal() != opening {
+            let off_alone = n > 1 && broken(1) && opening + first.amount.to_decimal() == facts[1].before().to_decimal();
+            let first = src.entry(0);
             if off_alone {
-                findings.push(misreported(chain, first, opening + first.amount));
+                findings.push(misreported(chain, &first, opening + first.amount));
                 skip_link = 1;
             } else {
                 let delta = first.balance_before() - opening;
                 findings.push(Finding::new(
                     FindingKind::OpeningMismatch,
                     chain,
-                    &[first],
+                    &[&first],
                     Some(delta),
                     format!(
                         "{}, the oldest entry ({}), starts from a balance of {}, but the opening balance is {}: {} is unexplained before it. Entries before {} may be missing from the export.",
@@ -63,49 +62,52 @@ pub(super) fn walk(chain: &ChainKey, entries: &[Entry], anchors: Anchors) -> Vec
         }
         if i >= 2 && lone_misreport(i - 1) {
             // Links i-1 and i both break around entry i-1: one wrong figure, not two gaps.
-            let e = &entries[i - 1];
-            findings.push(misreported(chain, e, entries[i - 2].balance_after + e.amount));
+            let expected = (facts[i - 2].after + facts[i - 1].amount).to_decimal();
+            findings.push(misreported(chain, &src.entry(i - 1), expected));
             i -= 2;
             continue;
         }
-        let newest_off_alone = i == n - 1 && anchors.stated == Some(entries[i - 1].balance_after + entries[i].amount);
+        let expected = facts[i - 1].after + facts[i].amount;
+        let newest_off_alone = i == n - 1 && anchors.stated == Some(expected.to_decimal());
         if newest_off_alone {
-            findings.push(misreported(chain, &entries[i], entries[i - 1].balance_after + entries[i].amount));
+            findings.push(misreported(chain, &src.entry(i), expected.to_decimal()));
             head_explained = true;
             i -= 1;
             continue;
         }
-        let (a, b) = (&entries[i - 1], &entries[i]);
-        let delta = b.balance_before() - a.balance_after;
+        let delta = facts[i].before() - facts[i - 1].after;
         let index = by_amount.get_or_insert_with(|| {
-            let mut m: HashMap<Decimal, Vec<usize>> = HashMap::default();
-            for (k, e) in entries.iter().enumerate() {
-                m.entry(e.amount).or_default().push(k);
+            let mut m: HashMap<K, Vec<usize>> = HashMap::default();
+            for (k, f) in facts.iter().enumerate() {
+                m.entry(f.amount).or_default().push(k);
             }
             m
         });
-        let elsewhere: Vec<&Entry> = index
+        let elsewhere: Vec<Entry> = index
             .get(&delta)
-            .map(|ks| ks.iter().filter(|&&k| k != i && k != i - 1).take(3).map(|&k| &entries[k]).collect())
+            .map(|ks| ks.iter().filter(|&&k| k != i && k != i - 1).take(3).map(|&k| src.entry(k)).collect())
             .unwrap_or_default();
+        let elsewhere: Vec<&Entry> = elsewhere.iter().collect();
+        let (a, b) = (src.entry(i - 1), src.entry(i));
+        let delta = delta.to_decimal();
         findings.push(Finding::new(
             FindingKind::BalanceBreak,
             chain,
-            &[a, b],
+            &[&a, &b],
             Some(delta),
-            break_message(a, b, delta, &elsewhere),
+            break_message(&a, &b, delta, &elsewhere),
         ));
         i -= 1;
     }
 
     if let (Some(stated), false) = (anchors.stated, head_explained) {
-        let last = &entries[n - 1];
-        if stated != last.balance_after {
+        if stated != facts[n - 1].after.to_decimal() {
+            let last = src.entry(n - 1);
             let delta = stated - last.balance_after;
             findings.push(Finding::new(
                 FindingKind::HeadMismatch,
                 chain,
-                &[last],
+                &[&last],
                 Some(delta),
                 format!(
                     "The stated balance is {}, but the ledger ends at {} after {} ({}): {} is unexplained. Entries after {} may be missing from the export, or the stated balance includes credits not yet in the ledger (a pending grant or refund).",

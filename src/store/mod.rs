@@ -17,9 +17,13 @@ use rust_decimal::Decimal;
 
 use crate::model::{ChainKey, Entry};
 use crate::money;
+use crate::reconcile::facts::Fact;
 
 pub use ingest::{FileSummary, ImportOptions, ImportSummary};
 pub use query::{BalancePoint, EntryDetail, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
+
+/// Label texts indexed by label id.
+pub(crate) type LabelTable = Vec<Arc<str>>;
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: [&str; 1] = [include_str!("migrations/0001_init.sql")];
@@ -238,6 +242,100 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// All labels as a table indexed by label id (ids without a label read as empty).
+    fn label_table(&self) -> Result<Vec<Arc<str>>, StoreError> {
+        let empty: Arc<str> = Arc::from("");
+        let mut table: Vec<Arc<str>> = Vec::new();
+        let mut stmt = self.conn.prepare("SELECT id, text FROM label")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id =
+                usize::try_from(r.get::<_, i64>(0)?).map_err(|_| StoreError::BadValue("negative label id".into()))?;
+            if table.len() <= id {
+                table.resize(id + 1, empty.clone());
+            }
+            table[id] = Arc::from(r.get::<_, String>(1)?);
+        }
+        Ok(table)
+    }
+
+    /// A chain's entries as numbers in walk order (`ts`, then the stored `seq`), with the label
+    /// table their ids point into. No transaction IDs: `entry_by_row` fetches those on demand.
+    /// `chain` is the chain as listed by `chains`; when it holds most of the entries, reading
+    /// the table straight through beats a row lookup per index entry.
+    pub(crate) fn load_facts(&self, chain: &ChainInfo) -> Result<(Vec<Fact<i64>>, LabelTable), StoreError> {
+        let mut labels = self.label_table()?;
+        let total: i64 = self.conn.query_row("SELECT coalesce(max(id), 0) FROM entry", [], |r| r.get(0))?;
+        let scan = chain.entries.saturating_mul(2) >= total as u64;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT id, ts, seq, type_id, description_id, amount, balance_after, character_id, model_id
+             FROM entry {} WHERE chain_id = ?1",
+            if scan { "NOT INDEXED" } else { "" }
+        ))?;
+        let mut rows = stmt.query([chain.id])?;
+        let mut keyed: Vec<(i64, Fact<i64>)> = Vec::with_capacity(chain.entries as usize);
+        let mut max_label = 0u32;
+        let id = |v: i64| u32::try_from(v).map_err(|_| StoreError::BadValue(format!("label id {v}")));
+        while let Some(r) = rows.next()? {
+            let fact = Fact {
+                row_id: r.get(0)?,
+                ts: r.get(1)?,
+                kind: id(r.get(3)?)?,
+                description: id(r.get(4)?)?,
+                amount: r.get(5)?,
+                after: r.get(6)?,
+                character: r.get::<_, Option<i64>>(7)?.map(id).transpose()?,
+                model: r.get::<_, Option<i64>>(8)?.map(id).transpose()?,
+            };
+            max_label = max_label
+                .max(fact.kind)
+                .max(fact.description)
+                .max(fact.character.unwrap_or(0))
+                .max(fact.model.unwrap_or(0));
+            keyed.push((r.get(2)?, fact));
+        }
+        if labels.len() <= max_label as usize {
+            labels.resize(max_label as usize + 1, Arc::from(""));
+        }
+        // Table order is usually walk order already, which the sort detects.
+        keyed.sort_unstable_by_key(|(seq, f)| (f.ts, *seq, f.row_id));
+        Ok((keyed.into_iter().map(|(_, f)| f).collect(), labels))
+    }
+
+    /// One stored entry by row id, its labels resolved through `labels` (from `load_facts`).
+    pub(crate) fn entry_by_row(&self, row_id: i64, labels: &[Arc<str>]) -> Result<Entry, StoreError> {
+        let label = |id: i64| labels.get(id as usize).cloned().unwrap_or_else(|| Arc::from(""));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, txn_id, ts, type_id, description_id, amount, balance_after, character_id, model_id
+             FROM entry WHERE id = ?1",
+        )?;
+        Ok(stmt.query_row([row_id], |r| {
+            Ok(Entry {
+                row_id: r.get(0)?,
+                txn_id: r.get(1)?,
+                ts: r.get(2)?,
+                kind: label(r.get(3)?),
+                description: label(r.get(4)?),
+                amount: money::from_units(r.get(5)?),
+                balance_after: money::from_units(r.get(6)?),
+                character: r.get::<_, Option<i64>>(7)?.map(label),
+                model: r.get::<_, Option<i64>>(8)?.map(label),
+            })
+        })?)
+    }
+
+    /// `(txn_id, row id)` of those of `txn_ids` stored in the chain.
+    pub(crate) fn rows_by_txn(&self, chain_id: i64, txn_ids: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM entry WHERE chain_id = ?1 AND txn_id = ?2")?;
+        let mut found = Vec::new();
+        for &t in txn_ids {
+            if let Some(id) = stmt.query_row(params![chain_id, t], |r| r.get::<_, i64>(0)).optional()? {
+                found.push((t.to_string(), id));
+            }
+        }
+        Ok(found)
     }
 
     /// Transaction IDs of a chain seen with more than one content.

@@ -177,3 +177,45 @@ fn cancelling_an_import_stores_nothing() {
     assert!(matches!(err, reckon::import::ImportError::Cancelled));
     assert!(store.chains().unwrap().is_empty());
 }
+
+#[test]
+fn check_over_the_store_equals_reconciling_the_loaded_entries() {
+    use reckon::reconcile::{reconcile_chain, Anchors, RuleConfig};
+    let stated = rust_decimal::Decimal::new(158_301, 2);
+    let opening = rust_decimal::Decimal::new(-5, 1);
+    let loose = RuleConfig {
+        unusual: reckon::reconcile::UnusualRule {
+            min_history: 2,
+            ratio: rust_decimal::Decimal::new(15, 1),
+            mad_multiple: rust_decimal::Decimal::ONE,
+        },
+        ..RuleConfig::default()
+    };
+    for fixtures in [&["faulty.csv", "faulty-rewritten.csv"][..], &["demo.csv"], &["messy.csv"], &["shuffled.csv"]] {
+        let mut store = Store::open_in_memory().unwrap();
+        let paths: Vec<PathBuf> = fixtures.iter().map(|f| fixture(f)).collect();
+        for p in &paths {
+            store.import(std::slice::from_ref(p), &opts(), &mut NoProgress).unwrap();
+        }
+        for (anchors, rules) in [
+            (Anchors::default(), RuleConfig::default()),
+            (Anchors { stated: Some(stated), opening: Some(opening) }, loose.clone()),
+        ] {
+            let options = CheckOptions {
+                stated: anchors.stated,
+                opening: anchors.opening,
+                rules: rules.clone(),
+                ..Default::default()
+            };
+            let report = check(&store, &options).unwrap();
+            let chain = store.chains().unwrap().remove(0);
+            let mut entries = store.load_entries(chain.id).unwrap();
+            let conflicts = store.conflicts(chain.id).unwrap();
+            let expected = reconcile_chain(&chain.key, &mut entries, anchors, &conflicts, &rules);
+            let got: Vec<_> = report.findings.into_iter().map(|f| f.finding).collect();
+            assert!(!expected.is_empty() || fixtures[0] != "faulty.csv");
+            assert_eq!(got, expected, "{fixtures:?}");
+            assert_eq!(report.chains[0].ledger_balance, entries.last().map(|e| e.balance_after));
+        }
+    }
+}
