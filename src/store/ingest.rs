@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Store, StoreError};
@@ -107,6 +107,15 @@ impl Store {
         sink: &mut dyn ProgressSink,
     ) -> Result<ImportSummary, ImportError> {
         let mut t = std::time::Instant::now();
+        let prints = paths
+            .iter()
+            .map(|p| fingerprint(p).map_err(|source| ImportError::Io { path: p.clone(), source }))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(summary) = self.import_known(paths, &prints, options, sink)? {
+            trace::phase("import: known files", t);
+            return Ok(summary);
+        }
+        t = trace::phase("import: fingerprint", t);
         let mut files = Vec::with_capacity(paths.len());
         for (index, path) in paths.iter().enumerate() {
             let mut report = |done, total| {
@@ -135,7 +144,7 @@ impl Store {
         }
         t = trace::phase("import: read files", t);
         let tx = self.conn.transaction().map_err(StoreError::from)?;
-        let summary = store_files(&tx, &files, options)?;
+        let summary = store_files(&tx, &files, &prints, options)?;
         t = trace::phase("import: store (total)", t);
         if sink.progress(&stage(Stage::Done)) == ControlFlow::Break(()) {
             return Err(ImportError::Cancelled);
@@ -146,7 +155,118 @@ impl Store {
     }
 }
 
-fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) -> Result<ImportSummary, StoreError> {
+impl Store {
+    /// When every file was imported into this chain before (same bytes, same format), nothing
+    /// can be new: its entries all matched or conflicted with the first stored versions then,
+    /// and stored entries never change, so they still do. Records the import and returns the
+    /// counts without parsing; `None` sends the import down the full path.
+    fn import_known(
+        &mut self,
+        paths: &[PathBuf],
+        prints: &[String],
+        options: &ImportOptions,
+        sink: &mut dyn ProgressSink,
+    ) -> Result<Option<ImportSummary>, ImportError> {
+        let chain_id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM chain WHERE account = ?1 AND currency = ?2",
+                params![options.chain.account, options.chain.currency],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::from)?;
+        let Some(chain_id) = chain_id else { return Ok(None) };
+        let mut seen = Vec::with_capacity(paths.len());
+        for print in prints {
+            let row: Option<(String, String, i64, i64, i64)> = self
+                .conn
+                .query_row(
+                    "SELECT format, file_hash, bytes, entries_new + entries_known, entries_conflicting
+                     FROM source_file WHERE chain_id = ?1 AND fingerprint = ?2 ORDER BY id DESC LIMIT 1",
+                    params![chain_id, print],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()
+                .map_err(StoreError::from)?;
+            match row {
+                Some(row) if options.format.is_none_or(|f| f.name() == row.0) => seen.push(row),
+                _ => return Ok(None),
+            }
+        }
+        let total: u64 = seen.iter().map(|r| r.2 as u64).sum();
+        for (index, path) in paths.iter().enumerate() {
+            for stage in [Stage::Reading, Stage::Storing, Stage::Done] {
+                let progress = Progress {
+                    file: path,
+                    file_index: index,
+                    files: paths.len(),
+                    bytes_done: total,
+                    bytes_total: total,
+                    stage,
+                };
+                if (stage == Stage::Reading || index + 1 == paths.len()) && sink.progress(&progress).is_break() {
+                    return Err(ImportError::Cancelled);
+                }
+            }
+        }
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let mut files = Vec::with_capacity(paths.len());
+        for ((path, (format, file_hash, bytes, known, conflicting)), print) in paths.iter().zip(seen).zip(prints) {
+            tx.execute(
+                "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
+                                          entries_conflicting, chain_id, fingerprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)",
+                params![
+                    path.to_string_lossy(),
+                    format,
+                    file_hash,
+                    bytes,
+                    options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    known,
+                    conflicting,
+                    chain_id,
+                    print,
+                ],
+            )
+            .map_err(StoreError::from)?;
+            let format = import::Format::from_name(&format)
+                .ok_or_else(|| StoreError::BadValue(format!("unknown stored format {format}")))?;
+            files.push(FileSummary {
+                path: path.clone(),
+                format,
+                entries: (known + conflicting) as u64,
+                new: 0,
+                known: known as u64,
+                conflicting: conflicting as u64,
+            });
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(Some(ImportSummary { chain_id, files }))
+    }
+}
+
+/// xxh3 of a file's bytes, read in large blocks.
+fn fingerprint(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf)? {
+            0 => break,
+            n => hash.update(&buf[..n]),
+        }
+    }
+    Ok(format!("{:016x}", hash.digest()))
+}
+
+fn store_files(
+    tx: &Transaction,
+    files: &[ParsedFile],
+    prints: &[String],
+    options: &ImportOptions,
+) -> Result<ImportSummary, StoreError> {
     tx.execute(
         "INSERT INTO chain (account, currency) VALUES (?1, ?2) ON CONFLICT (account, currency) DO NOTHING",
         params![options.chain.account, options.chain.currency],
@@ -231,8 +351,9 @@ fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) 
             }
         }
         tx.execute(
-            "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known, entries_conflicting)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
+                                      entries_conflicting, chain_id, fingerprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 file.path.to_string_lossy(),
                 file.format.name(),
@@ -242,6 +363,8 @@ fn store_files(tx: &Transaction, files: &[ParsedFile], options: &ImportOptions) 
                 summary.new as i64,
                 summary.known as i64,
                 summary.conflicting as i64,
+                chain_id,
+                prints[f],
             ],
         )?;
         source_ids.push(tx.last_insert_rowid());

@@ -219,3 +219,30 @@ fn check_over_the_store_equals_reconciling_the_loaded_entries() {
         }
     }
 }
+
+#[test]
+fn a_known_file_reimported_reports_the_same_counts_as_reading_it() {
+    let mut store = Store::open_in_memory().unwrap();
+    let counts = |s: &reckon::store::ImportSummary| (s.new_entries(), s.known_entries(), s.conflicting_entries());
+    let faulty = [fixture("faulty.csv")];
+    let rewritten = [fixture("faulty-rewritten.csv")];
+    let both = [fixture("faulty.csv"), fixture("faulty-rewritten.csv")];
+    assert_eq!(counts(&store.import(&faulty, &opts(), &mut NoProgress).unwrap()), (68, 0, 0));
+    // Read in full (a new file), then known: the conflict is still counted, and stored once.
+    assert_eq!(counts(&store.import(&rewritten, &opts(), &mut NoProgress).unwrap()), (0, 19, 1));
+    assert_eq!(counts(&store.import(&rewritten, &opts(), &mut NoProgress).unwrap()), (0, 19, 1));
+    let again = store.import(&both, &opts(), &mut NoProgress).unwrap();
+    assert_eq!(
+        again.files.iter().map(|f| (f.new, f.known, f.conflicting)).collect::<Vec<_>>(),
+        [(0, 68, 0), (0, 19, 1)]
+    );
+    assert_eq!(again.files[1].entries, 20);
+    let report = check(&store, &CheckOptions::default()).unwrap();
+    assert_eq!(report.findings.iter().filter(|f| f.finding.kind.as_str() == "conflicting_duplicate").count(), 1);
+    // The same bytes into another chain are new there.
+    let mut other = opts();
+    other.chain = reckon::model::ChainKey::new("someone-else", "credits");
+    assert_eq!(counts(&store.import(&faulty, &other, &mut NoProgress).unwrap()), (68, 0, 0));
+    assert_eq!(counts(&store.import(&faulty, &other, &mut NoProgress).unwrap()), (0, 68, 0));
+    assert_eq!(store.chains().unwrap().iter().map(|c| c.entries).sum::<u64>(), 136);
+}

@@ -10,7 +10,9 @@ CREATE TABLE source_file (
     imported_at  TEXT NOT NULL,
     entries_new  INTEGER NOT NULL,
     entries_known INTEGER NOT NULL,
-    entries_conflicting INTEGER NOT NULL
+    entries_conflicting INTEGER NOT NULL,
+    chain_id     INTEGER REFERENCES chain (id),
+    fingerprint  TEXT                 -- xxh3 of the whole file: a re-import of it is recognised
 );
 
 -- One ledger: an account's balance in one credit currency.
