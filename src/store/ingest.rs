@@ -398,7 +398,7 @@ fn store_files(
     let bulk = new_rows.len() >= BULK_REBUILD_MIN && new_rows.len() > stored.len();
     let mut rebuild = vec![
         "CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id)".to_string(),
-        "CREATE INDEX entry_chain_type ON entry (chain_id, type_id, ts, seq)".to_string(),
+        "CREATE INDEX entry_chain_type ON entry (chain_id, type_id, ts, seq, amount)".to_string(),
     ];
     if bulk {
         for (name, column) in super::query::FILTER_INDEXES {
@@ -408,7 +408,7 @@ fn store_files(
                 })?;
             if exists {
                 tx.execute_batch(&format!("DROP INDEX {name}"))?;
-                rebuild.push(format!("CREATE INDEX {name} ON entry (chain_id, {column}, ts, seq)"));
+                rebuild.push(format!("CREATE INDEX {name} ON entry (chain_id, {column}, ts, seq, amount)"));
             }
         }
         tx.execute_batch("DROP INDEX entry_chain_txn; DROP INDEX entry_chain_type;")?;

@@ -142,8 +142,9 @@ impl Store {
     fn ensure_filter_index(&self, column: &str) -> Result<(), StoreError> {
         for (name, col) in FILTER_INDEXES {
             if col == column {
-                self.conn
-                    .execute_batch(&format!("CREATE INDEX IF NOT EXISTS {name} ON entry (chain_id, {col}, ts, seq)"))?;
+                self.conn.execute_batch(&format!(
+                    "CREATE INDEX IF NOT EXISTS {name} ON entry (chain_id, {col}, ts, seq, amount)"
+                ))?;
             }
         }
         Ok(())
@@ -238,8 +239,8 @@ impl Store {
     pub fn ledger_totals(&self, filter: &LedgerFilter) -> Result<Totals, StoreError> {
         let (clause, args) = self.where_clause(filter)?;
         let sql = format!(
-            "SELECT count(*), coalesce(sum(CASE WHEN e.amount > 0 THEN e.amount END), 0),
-                    coalesce(sum(CASE WHEN e.amount < 0 THEN e.amount END), 0)
+            "SELECT count(*), coalesce(sum(e.amount) FILTER (WHERE e.amount > 0), 0),
+                    coalesce(sum(e.amount) FILTER (WHERE e.amount < 0), 0)
              FROM entry e {clause}"
         );
         Ok(self.conn.query_row(&sql, params_from_iter(args), |r| {
