@@ -393,25 +393,13 @@ fn store_files(
     drop(slots);
     t = trace::phase("import: walk order", t);
 
-    // New rows go in walk order, so the time index grows at its right edge; the other indexes
-    // are cheaper to rebuild once than to maintain row by row on a large import.
+    // New rows go in walk order, so the time index grows at its right edge and the type,
+    // character and model indexes at the right edge of each value's range: cheap to maintain.
+    // Transaction IDs arrive in no order, so that index is cheaper to rebuild once after a
+    // large insert than to maintain row by row.
     let bulk = new_rows.len() >= BULK_REBUILD_MIN && new_rows.len() > stored.len();
-    let mut rebuild = vec![
-        "CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id)".to_string(),
-        "CREATE INDEX entry_chain_type ON entry (chain_id, type_id, ts, seq, amount)".to_string(),
-    ];
     if bulk {
-        for (name, column) in super::query::FILTER_INDEXES {
-            let exists: bool =
-                tx.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1", [name], |r| {
-                    r.get(0)
-                })?;
-            if exists {
-                tx.execute_batch(&format!("DROP INDEX {name}"))?;
-                rebuild.push(format!("CREATE INDEX {name} ON entry (chain_id, {column}, ts, seq, amount)"));
-            }
-        }
-        tx.execute_batch("DROP INDEX entry_chain_txn; DROP INDEX entry_chain_type;")?;
+        tx.execute_batch("DROP INDEX entry_chain_txn")?;
     }
     {
         let mut insert = tx.prepare_cached(
@@ -440,9 +428,7 @@ fn store_files(
     }
     t = trace::phase("import: insert rows", t);
     if bulk {
-        for sql in &rebuild {
-            tx.execute_batch(sql)?;
-        }
+        tx.execute_batch("CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id)")?;
     }
     trace::phase("import: build indexes", t);
     {
