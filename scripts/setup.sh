@@ -8,7 +8,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
-          libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver)
+          libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver x11-apps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,3 +1,5 @@
+// Must stay first: repairs navigator.language before uPlot reads it (see lib/locale.ts).
+import "./lib/locale";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import "uplot/dist/uPlot.min.css";

@@ -1,0 +1,529 @@
+//! The IPC commands of `docs/desktop-contract.md`. Each one converts its arguments from DTOs,
+//! calls the engine on a blocking thread, and converts the answer back; nothing here decides
+//! what a finding is or how a ledger is stored.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use chrono::Utc;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use reckon::export::{self, ExportError, Zone};
+use reckon::import::{ImportError, Progress, ProgressSink, Stage};
+use reckon::model::{self, Finding, Severity as EngineSeverity};
+use reckon::money;
+use reckon::reconcile::{CheckError, CheckReport, CheckedFinding};
+use reckon::report::{self, ReportError, ReportRequest};
+use reckon::store::{self, ImportOptions, ImportSummary, LedgerFilter, LedgerRow, StoreError};
+
+use crate::dto::*;
+use crate::state::{blocking, AppState, ImportSlot};
+
+/// The demo ledger, with planted faults, bundled so "Open demo" works offline.
+pub const DEMO_CSV: &str = include_str!("../../fixtures/demo.csv");
+/// What the demo is saved as beside the database before it is imported.
+pub const DEMO_FILE_NAME: &str = "reckon-demo.csv";
+
+type Result<T> = std::result::Result<T, AppError>;
+
+#[tauri::command]
+pub async fn list_chains(state: State<'_, AppState>) -> Result<Vec<ChainView>> {
+    state
+        .with_db(|db| {
+            let chains = db.store.chains()?;
+            let report = db.report()?;
+            Ok(chains.iter().map(|c| chain_view(c, &report)).collect())
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn import_files(
+    state: State<'_, AppState>,
+    paths: Vec<String>,
+    on_progress: Channel<ImportProgressEvent>,
+) -> Result<ImportOutcomeView> {
+    if paths.is_empty() {
+        return Err(AppError::bad_input("no files to import"));
+    }
+    import(&state, paths.into_iter().map(PathBuf::from).collect(), on_progress).await
+}
+
+#[tauri::command]
+pub async fn open_demo(
+    state: State<'_, AppState>,
+    on_progress: Channel<ImportProgressEvent>,
+) -> Result<ImportOutcomeView> {
+    let path = state.location().data_dir.join(DEMO_FILE_NAME);
+    let target = path.clone();
+    blocking(move || {
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        }
+        std::fs::write(&target, DEMO_CSV).map_err(|e| io_error(&target, e))
+    })
+    .await?;
+    import(&state, vec![path], on_progress).await
+}
+
+#[tauri::command]
+pub fn cancel_import(state: State<'_, AppState>) {
+    state.cancel_import();
+}
+
+#[tauri::command]
+pub async fn ledger_page(
+    state: State<'_, AppState>,
+    query: LedgerQuery,
+    offset: u64,
+    limit: u64,
+) -> Result<LedgerPage> {
+    let filter = ledger_filter(&query)?;
+    state
+        .with_db(move |db| {
+            let rows = db.store.ledger_page(&filter, offset, limit)?;
+            let total = db.store.ledger_totals(&filter)?.entries as i64;
+            let report = db.report()?;
+            let findings = chain_findings(&report, query.chain_id);
+            Ok(LedgerPage { rows: rows.iter().map(|r| row_view(r, &findings)).collect(), total })
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn ledger_totals(state: State<'_, AppState>, query: LedgerQuery) -> Result<TotalsView> {
+    let filter = ledger_filter(&query)?;
+    state
+        .with_db(move |db| {
+            let t = db.store.ledger_totals(&filter)?;
+            Ok(TotalsView {
+                entries: t.entries as i64,
+                credits_in: money::format(t.credits_in),
+                credits_out: money::format(t.credits_out),
+                net: money::format(t.net()),
+            })
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn facets(state: State<'_, AppState>, chain_id: i64) -> Result<Facets> {
+    state
+        .with_db(move |db| {
+            db.store.chain(chain_id)?;
+            let f = db.store.facets(chain_id)?;
+            Ok(Facets { types: f.types, characters: f.characters, models: f.models })
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn balance_series(state: State<'_, AppState>, chain_id: i64, max_points: usize) -> Result<BalanceSeries> {
+    if max_points == 0 {
+        return Err(AppError::bad_input("maxPoints must be at least 1"));
+    }
+    state
+        .with_db(move |db| {
+            db.store.chain(chain_id)?;
+            let points = db.store.balance_series(chain_id, max_points)?;
+            let report = db.report()?;
+            let marks = chain_findings(&report, chain_id)
+                .into_iter()
+                .filter(|f| f.is_open())
+                .filter_map(|f| {
+                    Some(BalanceMark {
+                        finding_id: f.finding.id.clone(),
+                        ts: model::rfc3339(f.finding.ts?),
+                        kind: f.finding.kind.as_str().to_string(),
+                        severity: f.finding.severity().as_str().to_string(),
+                        entry_ids: f.finding.row_ids.clone(),
+                    })
+                })
+                .collect();
+            Ok(BalanceSeries {
+                points: points
+                    .iter()
+                    .map(|p| BalancePoint { ts: model::rfc3339(p.ts), balance: money::format(p.balance) })
+                    .collect(),
+                marks,
+            })
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn findings(state: State<'_, AppState>, chain_id: i64) -> Result<Vec<FindingView>> {
+    state
+        .with_db(move |db| {
+            db.store.chain(chain_id)?;
+            let report = db.report()?;
+            Ok(chain_findings(&report, chain_id).into_iter().map(finding_view).collect())
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn entry_detail(state: State<'_, AppState>, entry_id: i64) -> Result<EntryDetailView> {
+    state
+        .with_db(move |db| {
+            let detail = db.store.entry_detail(entry_id)?;
+            let report = db.report()?;
+            let findings = chain_findings(&report, detail.row.chain_id);
+            let row = row_view(&detail.row, &findings);
+            Ok(EntryDetailView {
+                row,
+                raw_line: detail.raw,
+                raw_line_note: detail.raw_note,
+                findings: findings
+                    .into_iter()
+                    .filter(|f| f.finding.row_ids.contains(&entry_id))
+                    .map(finding_view)
+                    .collect(),
+            })
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn mark_explained(state: State<'_, AppState>, finding_id: String, note: String) -> Result<()> {
+    state
+        .with_db(move |db| {
+            if db.report()?.finding(&finding_id).is_none() {
+                return Err(AppError::not_found(format!("no finding {finding_id}")));
+            }
+            db.store.set_note(&finding_id, note.trim(), Utc::now())?;
+            db.changed();
+            Ok(())
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn unmark_explained(state: State<'_, AppState>, finding_id: String) -> Result<()> {
+    state
+        .with_db(move |db| {
+            db.store.clear_note(&finding_id)?;
+            db.changed();
+            Ok(())
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn set_stated_balance(state: State<'_, AppState>, chain_id: i64, value: Option<String>) -> Result<ChainView> {
+    let value = match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            money::parse(text)
+                .map_err(|e| AppError::bad_input(format!("the stated balance {text:?} cannot be read: {e}")))?,
+        ),
+    };
+    state
+        .with_db(move |db| {
+            db.store.set_stated_balance(chain_id, value)?;
+            db.changed();
+            let chain = db.store.chain(chain_id)?;
+            let report = db.report()?;
+            Ok(chain_view(&chain, &report))
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn draft_report(
+    state: State<'_, AppState>,
+    chain_id: i64,
+    finding_ids: Vec<String>,
+    audience: Audience,
+) -> Result<String> {
+    state
+        .with_db(move |db| {
+            db.store.chain(chain_id)?;
+            let check = db.report()?;
+            let request = ReportRequest {
+                audience: match audience {
+                    Audience::Support => report::Audience::Support,
+                    Audience::Customer => report::Audience::Customer,
+                },
+                chain_id: Some(chain_id),
+                finding_ids,
+                from: None,
+                to: None,
+                now: Utc::now(),
+            };
+            Ok(report::draft(&db.store, &check, &request)?)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn export_ledger(
+    state: State<'_, AppState>,
+    query: LedgerQuery,
+    format: ExportFormat,
+    local: bool,
+    path: String,
+) -> Result<u64> {
+    let filter = ledger_filter(&query)?;
+    let path = non_empty_path(&path)?;
+    state
+        .with_db(move |db| {
+            // Write beside the target and rename, so a failed export never leaves half a file.
+            let partial = path.with_extension("partial");
+            let file = std::fs::File::create(&partial).map_err(|e| io_error(&partial, e))?;
+            let mut out = std::io::BufWriter::new(file);
+            let format = match format {
+                ExportFormat::Csv => export::ExportFormat::Csv,
+                ExportFormat::Json => export::ExportFormat::Json,
+            };
+            let zone = if local { Zone::Local } else { Zone::Utc };
+            let written = export::write_ledger(&db.store, &filter, format, zone, &mut out)
+                .and_then(|n| std::io::Write::flush(&mut out).map(|()| n).map_err(ExportError::from));
+            drop(out);
+            match written {
+                Ok(n) => {
+                    std::fs::rename(&partial, &path).map_err(|e| io_error(&path, e))?;
+                    Ok(n)
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    Err(e.into())
+                }
+            }
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn save_text(path: String, content: String) -> Result<()> {
+    let path = non_empty_path(&path)?;
+    blocking(move || std::fs::write(&path, content).map_err(|e| io_error(&path, e))).await
+}
+
+// --- import ------------------------------------------------------------------------------
+
+async fn import(
+    state: &AppState,
+    paths: Vec<PathBuf>,
+    channel: Channel<ImportProgressEvent>,
+) -> Result<ImportOutcomeView> {
+    let slot = state.begin_import()?;
+    let summary = blocking(move || run_import(&slot, &paths, channel)).await;
+    // The import wrote through its own connection: forget the findings walked before it.
+    state
+        .with_db(|db| {
+            db.changed();
+            Ok(())
+        })
+        .await?;
+    summary.map(|s| outcome_view(&s))
+}
+
+/// Imports on the calling (blocking) thread, on a connection of its own.
+pub(crate) fn run_import(
+    slot: &ImportSlot,
+    paths: &[PathBuf],
+    channel: Channel<ImportProgressEvent>,
+) -> Result<ImportSummary> {
+    let mut store = slot.open_store()?;
+    let mut sink = ChannelSink { channel, cancel: slot.cancel_flag() };
+    Ok(store.import(paths, &ImportOptions::new(Utc::now()), &mut sink)?)
+}
+
+/// Forwards progress to the window and stops the import once `cancel_import` was called.
+struct ChannelSink {
+    channel: Channel<ImportProgressEvent>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ProgressSink for ChannelSink {
+    fn progress(&mut self, p: &Progress<'_>) -> ControlFlow<()> {
+        // A closed window is no reason to stop an import; ignore send errors.
+        let _ = self.channel.send(ImportProgressEvent {
+            file: p.file.display().to_string(),
+            file_index: p.file_index as i64,
+            files: p.files as i64,
+            bytes_done: p.bytes_done as i64,
+            bytes_total: p.bytes_total as i64,
+            stage: match p.stage {
+                Stage::Reading => ImportStage::Reading,
+                Stage::Storing => ImportStage::Storing,
+                Stage::Done => ImportStage::Done,
+            },
+        });
+        if self.cancel.load(Ordering::SeqCst) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+fn outcome_view(summary: &ImportSummary) -> ImportOutcomeView {
+    ImportOutcomeView {
+        files: summary
+            .files
+            .iter()
+            .map(|f| ImportFileView {
+                path: f.path.display().to_string(),
+                format: f.format.name().to_string(),
+                new: f.new as i64,
+                known: f.known as i64,
+                conflicting: f.conflicting as i64,
+            })
+            .collect(),
+    }
+}
+
+// --- conversions -------------------------------------------------------------------------
+
+fn ledger_filter(q: &LedgerQuery) -> Result<LedgerFilter> {
+    Ok(LedgerFilter {
+        chain_id: Some(q.chain_id),
+        types: q.types.iter().map(|t| model::normalize_type(t)).collect(),
+        from: q.from.as_deref().map(|t| time_arg("from", t)).transpose()?,
+        to: q.to.as_deref().map(|t| time_arg("to", t)).transpose()?,
+        character: q.character.clone().filter(|s| !s.is_empty()),
+        model: q.model.clone().filter(|s| !s.is_empty()),
+        search: q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+        row_ids: Vec::new(),
+    })
+}
+
+fn time_arg(name: &str, text: &str) -> Result<i64> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.timestamp_micros())
+        .map_err(|e| AppError::bad_input(format!("{name} {text:?} is not an RFC 3339 time: {e}")))
+}
+
+fn non_empty_path(path: &str) -> Result<PathBuf> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(AppError::bad_input("no file was chosen"));
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn chain_findings(report: &CheckReport, chain_id: i64) -> Vec<&CheckedFinding> {
+    report.findings.iter().filter(|f| f.chain_id == chain_id).collect()
+}
+
+fn chain_view(chain: &store::ChainInfo, report: &CheckReport) -> ChainView {
+    let mine = chain_findings(report, chain.id);
+    let open = |severity| mine.iter().filter(|f| f.is_open() && f.finding.severity() == severity).count() as i64;
+    ChainView {
+        id: chain.id,
+        account: chain.key.account.clone(),
+        currency: chain.key.currency.clone(),
+        entries: chain.entries as i64,
+        ledger_balance: chain.ledger_balance.map(money::format),
+        stated_balance: chain.stated_balance.map(money::format),
+        first_ts: chain.first_ts.map(model::rfc3339),
+        last_ts: chain.last_ts.map(model::rfc3339),
+        errors: open(EngineSeverity::Error),
+        warnings: open(EngineSeverity::Warning),
+        explained: mine.iter().filter(|f| !f.is_open()).count() as i64,
+    }
+}
+
+fn severity(s: EngineSeverity) -> Severity {
+    match s {
+        EngineSeverity::Error => Severity::Error,
+        EngineSeverity::Warning => Severity::Warning,
+    }
+}
+
+fn row_view(row: &LedgerRow, findings: &[&CheckedFinding]) -> LedgerRowView {
+    let naming: Vec<&Finding> = findings.iter().map(|f| &f.finding).filter(|f| f.row_ids.contains(&row.id)).collect();
+    LedgerRowView {
+        id: row.id,
+        txn_id: row.txn_id.clone(),
+        ts: model::rfc3339(row.ts),
+        kind: row.kind.clone(),
+        description: row.description.clone(),
+        amount: money::format(row.amount),
+        balance_after: money::format(row.balance_after),
+        character: row.character.clone(),
+        model: row.model.clone(),
+        source_file: row.source_path.clone(),
+        source_line: row.source_line as i64,
+        finding_ids: naming.iter().map(|f| f.id.clone()).collect(),
+        // Severity orders Error before Warning: the minimum is the worst.
+        severity: naming.iter().map(|f| f.severity()).min().map(severity),
+    }
+}
+
+fn finding_view(f: &CheckedFinding) -> FindingView {
+    FindingView {
+        id: f.finding.id.clone(),
+        chain_id: f.chain_id,
+        kind: f.finding.kind.as_str().to_string(),
+        severity: severity(f.finding.severity()),
+        transaction_ids: f.finding.transaction_ids.clone(),
+        entry_ids: f.finding.row_ids.clone(),
+        delta: f.finding.delta.map(money::format),
+        message: f.finding.message.clone(),
+        ts: f.finding.ts.map(model::rfc3339),
+        explained: !f.is_open(),
+        note: f.note.as_ref().map(|n| n.note.clone()),
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> AppError {
+    AppError::io(format!("{}: {e}", path.display()))
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::NotFound(_) => ErrorCode::NotFound,
+            StoreError::BadValue(_) => ErrorCode::BadInput,
+            StoreError::CreateDir { .. } => ErrorCode::Io,
+            _ => ErrorCode::Database,
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+impl From<CheckError> for AppError {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Store(e) => e.into(),
+            other => AppError::bad_input(other.to_string()),
+        }
+    }
+}
+
+impl From<ImportError> for AppError {
+    fn from(e: ImportError) -> Self {
+        let code = match &e {
+            ImportError::Cancelled => ErrorCode::Cancelled,
+            ImportError::Io { .. } => ErrorCode::Io,
+            ImportError::Store(_) => ErrorCode::Database,
+            e if e.is_bad_input() => ErrorCode::BadInput,
+            _ => ErrorCode::Internal,
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+impl From<ReportError> for AppError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Store(e) => e.into(),
+            ReportError::NoFinding(_) => AppError::not_found(e.to_string()),
+            ReportError::NoChain => AppError::not_found(e.to_string()),
+        }
+    }
+}
+
+impl From<ExportError> for AppError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::Store(e) => e.into(),
+            ExportError::Io(io) => AppError::io(format!("cannot write the export: {io}")),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The types the UI sends and receives, exactly as `docs/desktop-contract.md` spells them.
+//! They live at the IPC boundary (camelCase, money as decimal strings, times as RFC 3339 UTC)
+//! and are exported to `ui/src/bindings/` by ts-rs; conversions from engine types are in
+//! `commands.rs`, so the engine's own types never carry `Serialize` for the UI's sake.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// One ledger (an account's balance in one currency) with its health at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainView {
+    pub id: i64,
+    pub account: String,
+    pub currency: String,
+    pub entries: i64,
+    pub ledger_balance: Option<String>,
+    pub stated_balance: Option<String>,
+    pub first_ts: Option<String>,
+    pub last_ts: Option<String>,
+    pub errors: i64,
+    pub warnings: i64,
+    pub explained: i64,
+}
+
+/// Where an import is; sent over the `onProgress` channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportStage {
+    Reading,
+    Storing,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProgressEvent {
+    pub file: String,
+    pub file_index: i64,
+    pub files: i64,
+    pub bytes_done: i64,
+    pub bytes_total: i64,
+    pub stage: ImportStage,
+}
+
+/// What one imported file brought.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportFileView {
+    pub path: String,
+    pub format: String,
+    pub new: i64,
+    pub known: i64,
+    pub conflicting: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportOutcomeView {
+    pub files: Vec<ImportFileView>,
+}
+
+/// Which rows of a chain the ledger screen shows. `search` is a transaction ID prefix;
+/// `from`/`to` are RFC 3339 times, `from` inclusive, `to` exclusive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerQuery {
+    pub chain_id: i64,
+    pub types: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub character: Option<String>,
+    pub model: Option<String>,
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerRowView {
+    pub id: i64,
+    pub txn_id: String,
+    pub ts: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub description: String,
+    pub amount: String,
+    pub balance_after: String,
+    pub character: Option<String>,
+    pub model: Option<String>,
+    pub source_file: String,
+    pub source_line: i64,
+    pub finding_ids: Vec<String>,
+    /// The worst severity among the findings that name this row.
+    pub severity: Option<Severity>,
+}
+
+/// One page of rows, newest first, and how many rows the query matches in all.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerPage {
+    pub rows: Vec<LedgerRowView>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TotalsView {
+    pub entries: i64,
+    pub credits_in: String,
+    pub credits_out: String,
+    pub net: String,
+}
+
+/// The values the filter controls offer.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Facets {
+    pub types: Vec<String>,
+    pub characters: Vec<String>,
+    pub models: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BalancePoint {
+    pub ts: String,
+    pub balance: String,
+}
+
+/// A finding pinned to the balance chart.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceMark {
+    pub finding_id: String,
+    pub ts: String,
+    pub kind: String,
+    pub severity: String,
+    pub entry_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceSeries {
+    pub points: Vec<BalancePoint>,
+    pub marks: Vec<BalanceMark>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingView {
+    pub id: String,
+    pub chain_id: i64,
+    pub kind: String,
+    pub severity: Severity,
+    pub transaction_ids: Vec<String>,
+    pub entry_ids: Vec<i64>,
+    pub delta: Option<String>,
+    pub message: String,
+    pub ts: Option<String>,
+    pub explained: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryDetailView {
+    pub row: LedgerRowView,
+    /// The line as it stood in the imported file, where the source keeps lines.
+    pub raw_line: Option<String>,
+    /// Why `raw_line` is missing, or a remark on it.
+    pub raw_line_note: Option<String>,
+    pub findings: Vec<FindingView>,
+}
+
+/// Who a report draft is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    Support,
+    Customer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Every command rejects with this; the UI branches on `code` and shows `message` verbatim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadInput,
+    NotFound,
+    Cancelled,
+    Io,
+    Database,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError { code, message: message.into() }
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadInput, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn io(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Io, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+}
+
+/// Writes every exported type's declaration into `dir` (one `.ts` file per type).
+/// `i64` ids and counts are plain `number`s in the UI: they stay far below 2^53.
+pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
+    let cfg = ts_rs::Config::new().with_out_dir(dir).with_large_int("number");
+    ChainView::export_all(&cfg)?;
+    ImportProgressEvent::export_all(&cfg)?;
+    ImportOutcomeView::export_all(&cfg)?;
+    LedgerQuery::export_all(&cfg)?;
+    LedgerPage::export_all(&cfg)?;
+    TotalsView::export_all(&cfg)?;
+    Facets::export_all(&cfg)?;
+    BalanceSeries::export_all(&cfg)?;
+    FindingView::export_all(&cfg)?;
+    EntryDetailView::export_all(&cfg)?;
+    Audience::export_all(&cfg)?;
+    ExportFormat::export_all(&cfg)?;
+    AppError::export_all(&cfg)?;
+    Ok(())
+}

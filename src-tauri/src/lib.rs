@@ -1,0 +1,56 @@
+//! Reckon's desktop shell: a Tauri 2 window over the `reckon` engine.
+//! `commands` holds the IPC commands (thin: DTO in, engine call, DTO out), `dto` the types
+//! the UI sees, `state` where the database lives and how commands reach it.
+//!
+//! *Boundary:* nothing here decides what counts as a finding; that is the engine's job.
+
+pub mod commands;
+pub mod dto;
+pub mod state;
+
+use tauri::{Manager, Runtime};
+
+/// The app's commands and state on any runtime: the real window uses Wry, the fast tests
+/// `tauri::test::MockRuntime`. Plugins with native UI (dialogs, clipboard) are added in [`run`].
+/// `location` is where the database lives; `None` resolves it at startup from `$RECKON_DB`
+/// or the platform app data dir.
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>, location: Option<state::StoreLocation>) -> tauri::Builder<R> {
+    let builder = match location {
+        Some(location) => builder.manage(state::AppState::new(location)),
+        None => builder.setup(|app| {
+            let location = state::StoreLocation::resolve(app.path().app_data_dir()?);
+            app.manage(state::AppState::new(location));
+            Ok(())
+        }),
+    };
+    builder.invoke_handler(tauri::generate_handler![
+        commands::list_chains,
+        commands::import_files,
+        commands::open_demo,
+        commands::cancel_import,
+        commands::ledger_page,
+        commands::ledger_totals,
+        commands::facets,
+        commands::balance_series,
+        commands::findings,
+        commands::entry_detail,
+        commands::mark_explained,
+        commands::unmark_explained,
+        commands::set_stated_balance,
+        commands::draft_report,
+        commands::export_ledger,
+        commands::save_text,
+    ])
+}
+
+/// Starts the desktop app; returns when the last window closes.
+pub fn run() {
+    builder(tauri::Builder::default(), None)
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .run(tauri::generate_context!())
+        .expect("Reckon could not start its window");
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,174 @@
+//! Where the database lives and how commands reach it. Reads share one connection behind a
+//! mutex; an import opens its own (the store runs SQLite in WAL mode, so screens keep reading
+//! while an import writes). All database work runs on blocking threads, never on the window's.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use reckon::reconcile::{self, CheckOptions, CheckReport};
+use reckon::store::Store;
+
+use crate::dto::{AppError, ErrorCode};
+
+/// The environment variable that overrides the database path (tests use a temp dir).
+pub const DB_ENV: &str = "RECKON_DB";
+
+/// The database file, and the folder beside it where the shell may write its own files
+/// (the demo ledger).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreLocation {
+    pub db: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl StoreLocation {
+    /// `$RECKON_DB` if set, else `reckon.db` in the platform app data dir.
+    pub fn resolve(app_data_dir: PathBuf) -> StoreLocation {
+        match std::env::var_os(DB_ENV).filter(|v| !v.is_empty()) {
+            Some(db) => StoreLocation::beside(PathBuf::from(db)),
+            None => StoreLocation { db: app_data_dir.join("reckon.db"), data_dir: app_data_dir },
+        }
+    }
+
+    /// A database at `db`, with the shell's files in the same folder.
+    pub fn beside(db: PathBuf) -> StoreLocation {
+        let data_dir =
+            db.parent().filter(|d| !d.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        StoreLocation { db, data_dir }
+    }
+}
+
+/// Managed by Tauri; cheap to clone into blocking tasks.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    location: StoreLocation,
+    /// Opened on first use, so a bad path is reported to the UI as an error, not a crash.
+    db: Mutex<Option<Db>>,
+    /// Set by `cancel_import`, read by the running import's progress sink.
+    cancel: Arc<AtomicBool>,
+    /// One import at a time.
+    importing: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(location: StoreLocation) -> AppState {
+        AppState {
+            shared: Arc::new(Shared {
+                location,
+                db: Mutex::new(None),
+                cancel: Arc::new(AtomicBool::new(false)),
+                importing: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    pub fn location(&self) -> &StoreLocation {
+        &self.shared.location
+    }
+
+    /// Runs `f` with the shared connection on a blocking thread.
+    pub async fn with_db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Db) -> Result<T, AppError> + Send + 'static,
+    {
+        let this = self.clone();
+        blocking(move || {
+            let mut guard = this.lock()?;
+            f(guard.as_mut().expect("lock() opens the store"))
+        })
+        .await
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Option<Db>>, AppError> {
+        let mut guard = self.shared.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if guard.is_none() {
+            *guard = Some(Db { store: open(&self.shared.location.db)?, report: None });
+        }
+        Ok(guard)
+    }
+
+    /// Claims the import slot and clears any earlier cancellation. The returned guard gives the
+    /// slot back when dropped, and hands out the flag the import's progress sink polls.
+    pub fn begin_import(&self) -> Result<ImportSlot, AppError> {
+        if self.shared.importing.swap(true, Ordering::SeqCst) {
+            return Err(AppError::bad_input("an import is already running; wait for it or cancel it"));
+        }
+        self.shared.cancel.store(false, Ordering::SeqCst);
+        Ok(ImportSlot { state: self.clone() })
+    }
+
+    pub fn cancel_import(&self) {
+        self.shared.cancel.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The shared connection, and the last walk of every chain: screens ask for findings on every
+/// page, and a walk reads the whole chain, so it is kept until something changes.
+#[derive(Debug)]
+pub struct Db {
+    pub store: Store,
+    report: Option<Arc<CheckReport>>,
+}
+
+impl Db {
+    /// Every chain's findings, with notes, as of the last change.
+    pub fn report(&mut self) -> Result<Arc<CheckReport>, AppError> {
+        if let Some(report) = &self.report {
+            return Ok(report.clone());
+        }
+        let report = Arc::new(reconcile::check(&self.store, &CheckOptions::default())?);
+        self.report = Some(report.clone());
+        Ok(report)
+    }
+
+    /// Call after anything that can change findings or notes.
+    pub fn changed(&mut self) {
+        self.report = None;
+    }
+}
+
+/// The right to run the one import; see [`AppState::begin_import`].
+#[derive(Debug)]
+pub struct ImportSlot {
+    state: AppState,
+}
+
+impl ImportSlot {
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.state.shared.cancel.clone()
+    }
+
+    /// A connection of the import's own.
+    pub fn open_store(&self) -> Result<Store, AppError> {
+        open(&self.state.shared.location.db)
+    }
+}
+
+impl Drop for ImportSlot {
+    fn drop(&mut self) {
+        self.state.shared.importing.store(false, Ordering::SeqCst);
+    }
+}
+
+fn open(path: &Path) -> Result<Store, AppError> {
+    Store::open(path)
+        .map_err(|e| AppError::new(ErrorCode::Database, format!("cannot open the database {}: {e}", path.display())))
+}
+
+/// Runs `f` on Tauri's blocking pool.
+pub async fn blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+{
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::internal(format!("a background task failed: {e}")))?
+}

@@ -1,0 +1,353 @@
+//! Fast tests of the commands without a window: Tauri's mock runtime, a temp database, and
+//! calls through IPC exactly as the UI makes them (command names, camelCase arguments, the
+//! `{ code, message }` rejection). Plus the check that `ui/src/bindings/` is current.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+use tauri::ipc::{Channel, InvokeBody, InvokeResponseBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+use crate::dto::{ErrorCode, ImportProgressEvent};
+use crate::state::{AppState, StoreLocation};
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    _app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().to_path_buf();
+        let app = crate::builder(mock_builder(), Some(StoreLocation::beside(path.join("reckon.db"))))
+            .build(mock_context(noop_assets()))
+            .expect("mock app");
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("mock window");
+        Harness { _dir: dir, dir: path, _app: app, webview }
+    }
+
+    /// Invokes `cmd` through IPC; `Ok(json)` or `Err(AppError as json)`.
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            // Where the app's own pages are served from (`tauri::` custom protocol).
+            url: if cfg!(windows) { "http://tauri.localhost" } else { "tauri://localhost" }.parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.webview, request).map(|body| match body {
+            InvokeResponseBody::Json(text) => serde_json::from_str(&text).expect("json response"),
+            InvokeResponseBody::Raw(bytes) => serde_json::from_slice(&bytes).expect("json response"),
+        })
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Ok(v) => panic!("{cmd} should fail but answered {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn open_demo(&self) -> i64 {
+        // A channel id as the JS `Channel` class sends it; the mock webview swallows messages.
+        let outcome = self.ok("open_demo", json!({ "onProgress": "__CHANNEL__:7" }));
+        assert!(outcome["files"][0]["new"].as_i64().unwrap() > 0, "{outcome}");
+        assert_eq!(outcome["files"][0]["format"], "reverie-csv");
+        let chains = self.ok("list_chains", json!({}));
+        chains[0]["id"].as_i64().unwrap()
+    }
+
+    fn query(chain_id: i64) -> Value {
+        json!({ "chainId": chain_id, "types": [], "from": null, "to": null,
+                "character": null, "model": null, "search": null })
+    }
+}
+
+/// `fixtures/planted.json`'s entry for the demo: kind -> the transaction IDs it names.
+fn planted_demo() -> Vec<(String, Vec<String>)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/planted.json");
+    let all: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    all["demo.csv"]
+        .as_object()
+        .expect("planted.json has demo.csv")
+        .iter()
+        .map(|(kind, v)| {
+            let ids = v[0].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+            (kind.clone(), ids)
+        })
+        .collect()
+}
+
+#[test]
+fn demo_shows_the_planted_findings() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let findings = h.ok("findings", json!({ "chainId": chain }));
+    let findings = findings.as_array().unwrap();
+    for (kind, ids) in planted_demo() {
+        assert!(
+            findings.iter().any(|f| f["kind"] == kind.as_str() && f["transactionIds"] == json!(ids)),
+            "no {kind} finding for {ids:?} in {findings:#?}"
+        );
+    }
+    let chains = h.ok("list_chains", json!({}));
+    let errors = findings.iter().filter(|f| f["severity"] == "error").count() as i64;
+    assert_eq!(chains[0]["errors"], errors);
+    assert_eq!(chains[0]["explained"], 0);
+    assert!(chains[0]["ledgerBalance"].is_string());
+}
+
+#[test]
+fn report_drafts_name_the_planted_transactions() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let findings = h.ok("findings", json!({ "chainId": chain }));
+    let ids: Vec<Value> = findings.as_array().unwrap().iter().map(|f| f["id"].clone()).collect();
+    let md = h.ok("draft_report", json!({ "chainId": chain, "findingIds": ids, "audience": "support" }));
+    let md = md.as_str().unwrap();
+    for (kind, txns) in planted_demo() {
+        for t in txns {
+            assert!(md.contains(&t), "the {kind} transaction {t} is missing from:\n{md}");
+        }
+    }
+    let customer = h.ok("draft_report", json!({ "chainId": chain, "findingIds": [], "audience": "customer" }));
+    assert!(!customer.as_str().unwrap().is_empty());
+    let bad = h.err("draft_report", json!({ "chainId": chain, "findingIds": ["F-nope"], "audience": "support" }));
+    assert_eq!(bad["code"], "not_found");
+    let bad_audience = h.err("draft_report", json!({ "chainId": chain, "findingIds": [], "audience": "boss" }));
+    assert!(bad_audience.is_string() || bad_audience["message"].is_string(), "{bad_audience}");
+}
+
+#[test]
+fn ledger_pages_filter_by_type_and_flag_rows() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let all = h.ok("ledger_page", json!({ "query": Harness::query(chain), "offset": 0, "limit": 50 }));
+    let total = all["total"].as_i64().unwrap();
+    assert_eq!(all["rows"].as_array().unwrap().len(), 50);
+    let first = &all["rows"][0];
+    assert!(first["ts"].as_str().unwrap().ends_with('Z'), "{first}");
+    assert!(first["sourceLine"].as_i64().unwrap() > 1);
+
+    let mut query = Harness::query(chain);
+    query["types"] = json!(["REFUND"]);
+    let refunds = h.ok("ledger_page", json!({ "query": query, "offset": 0, "limit": 500 }));
+    let rows = refunds["rows"].as_array().unwrap();
+    assert!(!rows.is_empty() && (rows.len() as i64) < total);
+    assert!(rows.iter().all(|r| r["type"] == "REFUND"), "{rows:#?}");
+    let totals = h.ok("ledger_totals", json!({ "query": query }));
+    assert_eq!(totals["entries"], refunds["total"]);
+
+    // The unmatched refund's row carries its finding.
+    let (_, ids) = planted_demo().into_iter().find(|(k, _)| k == "unmatched_refund").unwrap();
+    let row = rows.iter().find(|r| r["txnId"] == ids[0].as_str()).expect("planted refund row");
+    assert_eq!(row["severity"], "warning");
+    assert_eq!(row["findingIds"].as_array().unwrap().len(), 1);
+
+    let detail = h.ok("entry_detail", json!({ "entryId": row["id"] }));
+    assert_eq!(detail["row"]["txnId"], row["txnId"]);
+    assert_eq!(detail["findings"][0]["kind"], "unmatched_refund");
+
+    let facets = h.ok("facets", json!({ "chainId": chain }));
+    assert!(facets["types"].as_array().unwrap().contains(&json!("REFUND")));
+    let series = h.ok("balance_series", json!({ "chainId": chain, "maxPoints": 100 }));
+    assert!(!series["points"].as_array().unwrap().is_empty());
+    assert!(!series["marks"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn explaining_a_finding_lowers_the_error_count() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let before = h.ok("list_chains", json!({}))[0]["errors"].as_i64().unwrap();
+    let findings = h.ok("findings", json!({ "chainId": chain }));
+    let error = findings.as_array().unwrap().iter().find(|f| f["severity"] == "error").unwrap().clone();
+
+    assert_eq!(h.ok("mark_explained", json!({ "findingId": error["id"], "note": "known" })), Value::Null);
+    let chains = h.ok("list_chains", json!({}));
+    assert_eq!(chains[0]["errors"], before - 1);
+    assert_eq!(chains[0]["explained"], 1);
+    let again = h.ok("findings", json!({ "chainId": chain }));
+    let same = again.as_array().unwrap().iter().find(|f| f["id"] == error["id"]).unwrap();
+    assert_eq!(same["explained"], true);
+    assert_eq!(same["note"], "known");
+
+    h.ok("unmark_explained", json!({ "findingId": error["id"] }));
+    assert_eq!(h.ok("list_chains", json!({}))[0]["errors"], before);
+
+    let missing = h.err("mark_explained", json!({ "findingId": "F-000000000000", "note": "x" }));
+    assert_eq!(missing["code"], "not_found");
+}
+
+#[test]
+fn export_writes_the_filtered_rows() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let mut query = Harness::query(chain);
+    query["types"] = json!(["DAILY_LOGIN"]);
+    let out = h.dir.join("logins.csv");
+    let n = h.ok(
+        "export_ledger",
+        json!({ "query": query, "format": "csv", "local": false,
+                                          "path": out.display().to_string() }),
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), "Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len() as i64, n.as_i64().unwrap());
+    assert!(!rows.is_empty() && rows.iter().all(|r| r.contains(",DAILY_LOGIN,")));
+
+    let json_out = h.dir.join("logins.json");
+    h.ok(
+        "export_ledger",
+        json!({ "query": query, "format": "json", "local": true,
+                                  "path": json_out.display().to_string() }),
+    );
+    let parsed: Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    assert_eq!(parsed["data"].as_array().unwrap().len() as i64, n.as_i64().unwrap());
+
+    let no_dir = h.err(
+        "export_ledger",
+        json!({ "query": query, "format": "csv", "local": false,
+                                                "path": h.dir.join("no/such/dir.csv").display().to_string() }),
+    );
+    assert_eq!(no_dir["code"], "io");
+}
+
+#[test]
+fn errors_reject_with_code_and_message() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let bad = h.err("set_stated_balance", json!({ "chainId": chain, "value": "twelve" }));
+    assert_eq!(bad["code"], "bad_input");
+    assert!(bad["message"].as_str().unwrap().contains("twelve"));
+    assert_eq!(bad.as_object().unwrap().len(), 2, "{bad}");
+
+    let set = h.ok("set_stated_balance", json!({ "chainId": chain, "value": "1,000.00" }));
+    assert_eq!(set["statedBalance"], "1000.00");
+    let findings = h.ok("findings", json!({ "chainId": chain }));
+    assert!(findings.as_array().unwrap().iter().any(|f| f["kind"] == "head_mismatch"));
+    let cleared = h.ok("set_stated_balance", json!({ "chainId": chain, "value": null }));
+    assert_eq!(cleared["statedBalance"], Value::Null);
+
+    assert_eq!(h.err("facets", json!({ "chainId": 999 }))["code"], "not_found");
+    assert_eq!(h.err("entry_detail", json!({ "entryId": 999999 }))["code"], "not_found");
+    let missing = h.err("import_files", json!({ "paths": [h.dir.join("nope.csv")], "onProgress": "__CHANNEL__:1" }));
+    assert_eq!(missing["code"], "io");
+    let garbage = h.dir.join("garbage.csv");
+    std::fs::write(&garbage, "hello\nworld\n").unwrap();
+    let bad_file = h.err("import_files", json!({ "paths": [garbage], "onProgress": "__CHANNEL__:1" }));
+    assert_eq!(bad_file["code"], "bad_input");
+    assert!(bad_file["message"].as_str().unwrap().contains("garbage.csv"));
+}
+
+#[test]
+fn saving_text_writes_the_file() {
+    let h = Harness::new();
+    let out = h.dir.join("report.md");
+    h.ok("save_text", json!({ "path": out.display().to_string(), "content": "# Report\n" }));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "# Report\n");
+    assert_eq!(h.err("save_text", json!({ "path": " ", "content": "" }))["code"], "bad_input");
+}
+
+#[test]
+fn a_cancelled_import_reports_progress_and_stores_nothing() {
+    let h = Harness::new();
+    let state = h.webview.state::<AppState>().inner().clone();
+    let demo = h.dir.join("demo.csv");
+    std::fs::write(&demo, crate::commands::DEMO_CSV).unwrap();
+
+    let events: Arc<Mutex<Vec<ImportProgressEvent>>> = Arc::default();
+    let seen = events.clone();
+    let channel = Channel::new(move |body: InvokeResponseBody| {
+        if let InvokeResponseBody::Json(text) = body {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            seen.lock().unwrap().push(ImportProgressEvent {
+                file: v["file"].as_str().unwrap().into(),
+                file_index: v["fileIndex"].as_i64().unwrap(),
+                files: v["files"].as_i64().unwrap(),
+                bytes_done: v["bytesDone"].as_i64().unwrap(),
+                bytes_total: v["bytesTotal"].as_i64().unwrap(),
+                stage: serde_json::from_value(v["stage"].clone()).unwrap(),
+            });
+        }
+        Ok(())
+    });
+    let slot = state.begin_import().unwrap();
+    assert!(state.begin_import().is_err(), "a second import must wait for the first");
+    h.ok("cancel_import", json!({}));
+    let err = crate::commands::run_import(&slot, std::slice::from_ref(&demo), channel).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Cancelled);
+    drop(slot);
+    let events = events.lock().unwrap();
+    assert!(!events.is_empty(), "progress reaches the channel before the cancel is seen");
+    assert_eq!(events[0].files, 1);
+    assert_eq!(h.ok("list_chains", json!({})), json!([]), "nothing stored");
+
+    // The next import starts afresh: the cancel does not stick.
+    h.open_demo();
+}
+
+/// Regenerates `ui/src/bindings/` with `RECKON_UPDATE_BINDINGS=1`; otherwise fails when the
+/// committed files differ from what the DTOs generate.
+#[test]
+fn export_bindings() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+    let fresh = tempfile::tempdir().unwrap();
+    crate::dto::export_bindings(fresh.path()).expect("ts-rs export");
+    let generated = read_dir_sorted(fresh.path());
+    if std::env::var("RECKON_UPDATE_BINDINGS").as_deref() == Ok("1") {
+        std::fs::create_dir_all(&committed).unwrap();
+        for (name, _) in read_dir_sorted(&committed) {
+            std::fs::remove_file(committed.join(name)).unwrap();
+        }
+        for (name, text) in &generated {
+            std::fs::write(committed.join(name), text).unwrap();
+        }
+        return;
+    }
+    let current = read_dir_sorted(&committed);
+    if current != generated {
+        let mut differing: Vec<&String> = generated
+            .iter()
+            .filter(|g| !current.contains(g))
+            .chain(current.iter().filter(|c| !generated.contains(c)))
+            .map(|(name, _)| name)
+            .collect();
+        differing.sort();
+        differing.dedup();
+        panic!(
+            "ui/src/bindings/ is out of date with src-tauri/src/dto.rs; these files differ, are \
+             missing or are extra: {differing:?}.\nRegenerate them with:\n    \
+             RECKON_UPDATE_BINDINGS=1 cargo test -p reckon-desktop --lib export_bindings"
+        );
+    }
+}
+
+fn read_dir_sorted(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "ts"))
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}

@@ -1,0 +1,573 @@
+//! End to end: the real `reckon-desktop` binary in a real WebKitGTK window, driven through
+//! `tauri-driver` (WebDriver) with fantoccini. Needs `tauri-driver` (`cargo install
+//! tauri-driver --version ^2 --locked`), `WebKitWebDriver` (Debian: webkit2gtk-driver) and,
+//! when `DISPLAY` is unset, `Xvfb` (Debian: xvfb), which the test starts itself.
+//!
+//! The app gets a fresh database through `RECKON_DB`; exports go to a temp dir through the
+//! UI's e2e hook (`localStorage['reckon.e2e'] = '1'` shows `data-testid="export-path"`).
+//! With `RECKON_SCREENSHOTS=1` the main screens are saved to `docs/screenshot-*.png`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// How long any one thing may take to appear. Generous: CI shares two cores with builds.
+const PATIENCE: Duration = Duration::from_secs(60);
+/// The whole scenario; it takes about 10 s here.
+const WHOLE_RUN: Duration = Duration::from_secs(300);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_ledger_end_to_end() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let display = Display::ensure(work.path());
+    let driver = Driver::start(work.path(), &display);
+    let ui = tokio::time::timeout(WHOLE_RUN, Ui::connect(&driver, &display))
+        .await
+        .expect("no WebDriver session within the time limit");
+    // A WebDriver command that never answers must fail the test, not hang CI.
+    let result = match tokio::time::timeout(WHOLE_RUN, scenario(&ui, work.path())).await {
+        Ok(result) => result,
+        Err(_) => Err(format!("the scenario did not finish within {WHOLE_RUN:?}")),
+    };
+    if result.is_err() {
+        // Keep what the window showed when it failed, next to the test's output.
+        let path = std::env::temp_dir().join("reckon-e2e-failure.png");
+        match ui.capture(&path).await {
+            Ok(()) => eprintln!("screenshot of the failure: {}", path.display()),
+            Err(e) => eprintln!("no screenshot of the failure: {e}"),
+        }
+        eprintln!("tauri-driver log: {}", work.path().join("tauri-driver.log").display());
+    }
+    ui.close().await;
+    drop(driver);
+    drop(display);
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+type Step = Result<(), String>;
+
+async fn scenario(ui: &Ui, work: &Path) -> Step {
+    let planted = planted_demo();
+
+    // 1. Open the demo ledger: it arrives with open errors.
+    ui.click("open-demo").await?;
+    ui.wait_for("chain-row").await?;
+    let errors_before = ui.number("error-count").await?;
+    if errors_before == 0 {
+        return Err("the demo ledger shows no errors, but it has planted faults".into());
+    }
+    ui.screenshot("ledgers").await?;
+
+    // 2. Every planted fault is listed with its kind and transaction IDs.
+    ui.click("nav-findings").await?;
+    ui.wait_for("finding-item").await?;
+    for (kind, txns) in &planted {
+        ui.finding_item(kind, txns).await?;
+    }
+    ui.screenshot("findings").await?;
+
+    // 3. Filter the ledger by type: the total narrows and every row shown has that type.
+    ui.click("nav-ledger").await?;
+    ui.wait_for("ledger-row").await?;
+    ui.screenshot("ledger").await?;
+    let all_rows = ui.number("totals-entries").await?;
+    ui.select("filter-type", FILTER_TYPE).await?;
+    ui.wait_until("the type filter to narrow the ledger", || async {
+        let n = ui.number("totals-entries").await?;
+        let types = ui.attrs("ledger-row", "data-type").await?;
+        Ok(n < all_rows && !types.is_empty() && types.iter().all(|t| t == FILTER_TYPE))
+    })
+    .await?;
+    let filtered = ui.number("totals-entries").await?;
+    let shown = ui.attrs("ledger-row", "data-txn-id").await?;
+    let refund = &planted.iter().find(|(k, _)| k == "unmatched_refund").ok_or("no planted refund")?.1[0];
+    if !shown.contains(refund) {
+        return Err(format!("the planted refund {refund} is not among the {FILTER_TYPE} rows {shown:?}"));
+    }
+
+    // 4. Export the filtered view as CSV; the file holds exactly those rows.
+    let csv_path = work.join("refunds.csv");
+    ui.fill("export-path", &csv_path.display().to_string()).await?;
+    ui.click("export-csv").await?;
+    let csv = wait_for_file(&csv_path).await?;
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap_or_default();
+    if header != "Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model" {
+        return Err(format!("unexpected CSV header: {header}"));
+    }
+    let data: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+    if data.len() as i64 != filtered {
+        return Err(format!("the export has {} rows, the filtered ledger {filtered}", data.len()));
+    }
+    if let Some(bad) = data.iter().find(|l| !l.contains(&format!(",{FILTER_TYPE},"))) {
+        return Err(format!("exported a row of another type: {bad}"));
+    }
+    if !data.iter().any(|l| l.starts_with(&format!("{refund},"))) {
+        return Err(format!("the export lacks the planted refund {refund}"));
+    }
+
+    // 5. Mark the misreported balance explained: the open error count drops by one.
+    ui.click("nav-findings").await?;
+    let (kind, txns) = planted.iter().find(|(k, _)| k == "misreported_balance").ok_or("no planted misreport")?;
+    let item = ui.finding_item(kind, txns).await?;
+    click_in(&item, "finding-explain").await?;
+    let note = ui.wait_for("finding-note").await?;
+    note.send_keys("Reverie support confirmed a display glitch (e2e)").await.map_err(|e| e.to_string())?;
+    ui.click("finding-explain-confirm").await?;
+    ui.wait_until("the findings screen to count one error fewer", || async {
+        Ok(ui.number("error-count").await? == errors_before - 1)
+    })
+    .await?;
+    ui.click("nav-ledgers").await?;
+    ui.wait_until("the ledgers screen to count one error fewer", || async {
+        Ok(ui.number("error-count").await? == errors_before - 1)
+    })
+    .await?;
+
+    // 6. A support report drafted from the open findings names their transactions.
+    ui.click("nav-chart").await?;
+    ui.wait_for("balance-chart").await?;
+    ui.screenshot("chart").await?;
+    ui.click("nav-report").await?;
+    ui.wait_for("report-finding").await?;
+    ui.click("report-generate").await?;
+    let still_open: Vec<&String> =
+        planted.iter().filter(|(k, _)| k != "misreported_balance").flat_map(|(_, t)| t).collect();
+    ui.wait_until("the report draft to name the planted transactions", || async {
+        let text = ui.value("report-draft").await?;
+        Ok(!text.is_empty() && still_open.iter().all(|t| text.contains(t.as_str())))
+    })
+    .await
+    .map_err(|e| e + &format!(" (expected {still_open:?})"))?;
+    ui.screenshot("report").await?;
+    Ok(())
+}
+
+/// The type the ledger is filtered by; the demo has a few refunds, one of them unmatched.
+const FILTER_TYPE: &str = "REFUND";
+
+/// `fixtures/planted.json`'s entry for the demo: (kind, the transaction IDs the finding names).
+fn planted_demo() -> Vec<(String, Vec<String>)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/planted.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let all: Value = serde_json::from_str(&text).expect("planted.json is JSON");
+    all["demo.csv"]
+        .as_object()
+        .expect("planted.json describes demo.csv")
+        .iter()
+        .map(|(kind, v)| {
+            let txns = v[0].as_array().expect("[txn_ids, delta]");
+            (kind.clone(), txns.iter().map(|t| t.as_str().unwrap().to_string()).collect())
+        })
+        .collect()
+}
+
+async fn click_in(parent: &Element, testid: &str) -> Step {
+    parent
+        .find(Locator::Css(&by_id(testid)))
+        .await
+        .map_err(|e| format!("no [data-testid={testid}] inside the item: {e}"))?
+        .click()
+        .await
+        .map_err(|e| format!("cannot click {testid}: {e}"))
+}
+
+async fn wait_for_file(path: &Path) -> Result<String, String> {
+    let start = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if !text.is_empty() {
+                return Ok(text);
+            }
+        }
+        if start.elapsed() > PATIENCE {
+            return Err(format!("{} was not written", path.display()));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The window, through WebDriver, addressed by `data-testid`.
+struct Ui {
+    client: Client,
+    display: String,
+}
+
+fn by_id(testid: &str) -> String {
+    format!("[data-testid='{testid}']")
+}
+
+impl Ui {
+    async fn connect(driver: &Driver, display: &Display) -> Ui {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({ "application": env!("CARGO_BIN_EXE_reckon-desktop") }));
+        let url = format!("http://127.0.0.1:{}", driver.port);
+        let start = Instant::now();
+        let client = loop {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if start.elapsed() < PATIENCE => {
+                    eprintln!("waiting for tauri-driver: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("could not start a WebDriver session through tauri-driver: {e}"),
+            }
+        };
+        let ui = Ui { client, display: display.name.clone() };
+        // The e2e hook: export paths come from a text field instead of a native dialog.
+        ui.wait_until("the page to load", || async {
+            let state = ui.execute("return document.readyState", vec![]).await?;
+            Ok(state == json!("complete"))
+        })
+        .await
+        .unwrap();
+        ui.execute("localStorage.setItem('reckon.e2e', '1'); location.reload();", vec![]).await.unwrap();
+        ui.wait_until("the page to reload with the e2e hook", || async {
+            let on = ui
+                .execute("return document.readyState === 'complete' && localStorage.getItem('reckon.e2e')", vec![])
+                .await?;
+            Ok(on == json!("1"))
+        })
+        .await
+        .unwrap();
+        ui
+    }
+
+    async fn close(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(20), self.client.close()).await;
+    }
+
+    async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value, String> {
+        self.client.execute(script, args).await.map_err(|e| format!("script failed: {e}"))
+    }
+
+    async fn wait_for(&self, testid: &str) -> Result<Element, String> {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&by_id(testid)))
+            .await
+            .map_err(|e| format!("[data-testid={testid}] did not appear: {e}"))
+    }
+
+    async fn wait_until<F, Fut>(&self, what: &str, mut check: F) -> Step
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<bool, String>>,
+    {
+        let start = Instant::now();
+        let mut last = String::new();
+        loop {
+            match check().await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => last = e,
+            }
+            if start.elapsed() > PATIENCE {
+                return Err(format!("timed out waiting for {what} (last error: {last})"));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn click(&self, testid: &str) -> Step {
+        let el = self.wait_for(testid).await?;
+        el.click().await.map_err(|e| format!("cannot click [data-testid={testid}]: {e}"))
+    }
+
+    async fn fill(&self, testid: &str, value: &str) -> Step {
+        let el = self.wait_for(testid).await?;
+        el.clear().await.map_err(|e| e.to_string())?;
+        el.send_keys(value).await.map_err(|e| format!("cannot type into {testid}: {e}"))
+    }
+
+    async fn text(&self, testid: &str) -> Result<String, String> {
+        let el = self.wait_for(testid).await?;
+        el.text().await.map_err(|e| e.to_string())
+    }
+
+    async fn value(&self, testid: &str) -> Result<String, String> {
+        let el = self.wait_for(testid).await?;
+        Ok(el.prop("value").await.map_err(|e| e.to_string())?.unwrap_or_default())
+    }
+
+    /// The first run of digits in an element's text ("12 errors" -> 12, "2,001" -> 2001).
+    async fn number(&self, testid: &str) -> Result<i64, String> {
+        let text = self.text(testid).await?;
+        let digits: String = text
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(|c| c.is_ascii_digit())
+            .collect();
+        digits.parse().map_err(|_| format!("[data-testid={testid}] shows no number: {text:?}"))
+    }
+
+    /// An attribute of every element with this test id (absent attributes are skipped).
+    async fn attrs(&self, testid: &str, attr: &str) -> Result<Vec<String>, String> {
+        let els = self.client.find_all(Locator::Css(&by_id(testid))).await.map_err(|e| e.to_string())?;
+        let mut out = Vec::with_capacity(els.len());
+        for el in els {
+            if let Some(v) = el.attr(attr).await.map_err(|e| e.to_string())? {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The findings list item of this kind that names all these transactions.
+    async fn finding_item(&self, kind: &str, txns: &[String]) -> Result<Element, String> {
+        let css = format!("[data-testid='finding-item'][data-kind='{kind}']");
+        let mut seen = Vec::new();
+        let start = Instant::now();
+        loop {
+            let items = self.client.find_all(Locator::Css(&css)).await.map_err(|e| e.to_string())?;
+            for item in items {
+                let text = item.text().await.map_err(|e| e.to_string())?;
+                if txns.iter().all(|t| text.contains(t.as_str())) {
+                    return Ok(item);
+                }
+                seen.push(text);
+            }
+            if start.elapsed() > PATIENCE {
+                return Err(format!("no {kind} finding names {txns:?}; {kind} items: {seen:?}"));
+            }
+            seen.clear();
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn select(&self, testid: &str, value: &str) -> Step {
+        let el = self.wait_for(testid).await?;
+        el.select_by_value(value).await.map_err(|e| format!("cannot pick {value} in {testid}: {e}"))
+    }
+
+    async fn screenshot(&self, name: &str) -> Step {
+        if std::env::var("RECKON_SCREENSHOTS").as_deref() != Ok("1") {
+            return Ok(());
+        }
+        // Let charts and fonts settle before the picture.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("docs").join(format!("screenshot-{name}.png"));
+        self.capture(&path).await
+    }
+
+    /// Saves the app window as a PNG. WebKitWebDriver's own screenshot command never answers
+    /// under Xvfb (WebKitGTK 2.50), so this grabs the window's rectangle from the X display
+    /// with `xwd` (Debian: x11-apps) instead.
+    async fn capture(&self, path: &Path) -> Step {
+        let (x, y, w, h) = self.client.get_window_rect().await.map_err(|e| format!("window rect: {e}"))?;
+        let out = Command::new("xwd")
+            .args(["-root", "-silent", "-display", &self.display])
+            .output()
+            .map_err(|e| format!("cannot run xwd (Debian: apt-get install x11-apps): {e}"))?;
+        if !out.status.success() {
+            return Err(format!("xwd failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let png = xwd_to_png(&out.stdout, (x as u32, y as u32, w as u32, h as u32))?;
+        std::fs::write(path, png).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// Crops a 24/32-bit-a-pixel TrueColor XWD dump (what `xwd` writes for Xvfb's default visual) to
+/// `(x, y, width, height)` and encodes it as PNG.
+fn xwd_to_png(xwd: &[u8], (x, y, w, h): (u32, u32, u32, u32)) -> Result<Vec<u8>, String> {
+    let field = |i: usize| -> Result<u32, String> {
+        xwd.get(i * 4..i * 4 + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| "truncated XWD header".to_string())
+    };
+    let (header_size, width, height) = (field(0)? as usize, field(4)?, field(5)?);
+    let (byte_order, bytes_per_line, ncolors) = (field(7)?, field(12)? as usize, field(19)? as usize);
+    let step = field(11)? as usize / 8;
+    if field(2)? != 2 || !(step == 3 || step == 4) || bytes_per_line < width as usize * step {
+        return Err(format!("unsupported XWD layout (format {}, {} bits a pixel)", field(2)?, step * 8));
+    }
+    let (masks, data) = ((field(14)?, field(15)?, field(16)?), header_size + ncolors * 12);
+    let (w, h) = (w.min(width.saturating_sub(x)), h.min(height.saturating_sub(y)));
+    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
+    for row in y..y + h {
+        for col in x..x + w {
+            let at = data + row as usize * bytes_per_line + col as usize * step;
+            let px = xwd.get(at..at + step).ok_or("truncated XWD pixels")?;
+            let v = if byte_order == 0 {
+                px.iter().rev().fold(0u32, |v, b| v << 8 | u32::from(*b))
+            } else {
+                px.iter().fold(0u32, |v, b| v << 8 | u32::from(*b))
+            };
+            for mask in [masks.0, masks.1, masks.2] {
+                rgb.push(((v & mask) >> mask.trailing_zeros()) as u8);
+            }
+        }
+    }
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(png)
+}
+
+/// An X display: the one in `DISPLAY`, or an Xvfb this test starts and stops.
+struct Display {
+    name: String,
+    xvfb: Option<Child>,
+}
+
+impl Display {
+    fn ensure(work: &Path) -> Display {
+        if let Ok(name) = std::env::var("DISPLAY") {
+            if !name.is_empty() {
+                return Display { name, xvfb: None };
+            }
+        }
+        let number = (90..200)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("no free X display number between :90 and :199");
+        let name = format!(":{number}");
+        let log = std::fs::File::create(work.join("xvfb.log")).expect("xvfb log");
+        let xvfb = Command::new("Xvfb")
+            .args([&name, "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("DISPLAY is unset and Xvfb could not be started (Debian: apt-get install xvfb)");
+        let socket = format!("/tmp/.X11-unix/X{number}");
+        let start = Instant::now();
+        while !Path::new(&socket).exists() {
+            assert!(start.elapsed() < Duration::from_secs(20), "Xvfb did not come up on {name}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Display { name, xvfb: Some(xvfb) }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.xvfb {
+            terminate(child, "Xvfb");
+        }
+    }
+}
+
+/// `tauri-driver`, which starts `WebKitWebDriver`, which starts the app.
+struct Driver {
+    child: Child,
+    port: u16,
+    db: PathBuf,
+}
+
+impl Driver {
+    fn start(work: &Path, display: &Display) -> Driver {
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(work.join("tauri-driver.log")).expect("driver log");
+        let child = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display.name)
+            .env("RECKON_DB", work.join("reckon.db"))
+            // The locale a stock Debian machine has. WebKitGTK reports it as navigator.language
+            // "C", which Intl rejects; the UI must start anyway (ui/src/lib/locale.ts).
+            .env("LANG", "C.UTF-8")
+            .env("LC_ALL", "C.UTF-8")
+            // WebKitGTK under Xvfb: no GPU, so no DMA-BUF renderer or compositing.
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .stdout(log.try_clone().expect("driver log"))
+            .stderr(log)
+            .spawn()
+            .expect("could not start tauri-driver");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < PATIENCE, "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port, db: work.join("reckon.db") }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM, never SIGKILL: tauri-driver stops WebKitWebDriver on SIGTERM only.
+        terminate(&mut self.child, "tauri-driver");
+        // Ending the WebDriver session does not quit a Tauri app; stop the one we started,
+        // recognised by the database path we gave it.
+        for pid in apps_using(&self.db) {
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+    }
+}
+
+/// Sends SIGTERM and waits for the process to go.
+fn terminate(child: &mut Child, what: &str) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("{what} (pid {}) did not stop within 10 s of SIGTERM", child.id());
+}
+
+/// Our app processes: the test binary's `reckon-desktop` with `RECKON_DB` set to `db`.
+fn apps_using(db: &Path) -> Vec<u32> {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_reckon-desktop"));
+    let needle = format!("RECKON_DB={}", db.display());
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    procs
+        .filter_map(|p| p.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|e| e == exe))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()))
+        })
+        .collect()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free local port")
+}
+
+/// `tauri-driver` on PATH, else where `cargo install` puts it.
+fn tauri_driver() -> PathBuf {
+    if let Ok(path) = std::env::var("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let on_path = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("tauri-driver")).find(|p| p.is_file()));
+    if let Some(p) = on_path {
+        return p;
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("neither CARGO_HOME nor HOME is set");
+    let p = home.join("bin").join("tauri-driver");
+    assert!(
+        p.is_file(),
+        "tauri-driver not found on PATH or in {}: cargo install tauri-driver --version ^2 --locked",
+        p.display()
+    );
+    p
+}
