@@ -171,6 +171,39 @@ pub struct ParsedEntry {
     pub hash: i64,
 }
 
+/// One entry's fields as a reader found them, trimmed, the type normalised.
+struct Fields<'a> {
+    txn_id: &'a str,
+    ts: i64,
+    kind: &'a str,
+    description: &'a str,
+    amount: i64,
+    balance_after: i64,
+    character: Option<&'a str>,
+    model: Option<&'a str>,
+    line: u64,
+    offset: u64,
+}
+
+impl ParsedEntry {
+    /// Interns the texts of `f` into `labels` and hashes its content.
+    fn new(f: Fields<'_>, labels: &mut Labels) -> ParsedEntry {
+        ParsedEntry {
+            hash: content_hash(f.ts, f.kind, f.description, f.amount, f.balance_after, f.character, f.model),
+            txn_id: f.txn_id.into(),
+            ts: f.ts,
+            kind: labels.intern(f.kind),
+            description: labels.intern(f.description),
+            amount: f.amount,
+            balance_after: f.balance_after,
+            character: f.character.map(|c| labels.intern(c)),
+            model: f.model.map(|m| labels.intern(m)),
+            line: f.line,
+            offset: f.offset,
+        }
+    }
+}
+
 /// A hash of everything but the source position: the same transaction exported twice hashes
 /// the same; a rewritten one does not.
 pub fn content_hash(

@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::{parse_time, Format, ImportError, Labels, ParsedEntry, ParsedFile, DATE_EXPECTED};
+use super::{parse_time, Fields, Format, ImportError, Labels, ParsedEntry, ParsedFile, DATE_EXPECTED};
 use crate::model::normalize_type;
 use crate::money;
 
@@ -229,7 +229,6 @@ fn read_range(
     // Rows are roughly 100 bytes; reserving avoids regrowing a million-entry vector.
     let mut entries = Vec::with_capacity(((end - start) / 90) as usize);
     let mut record = csv::ByteRecord::new();
-    let empty = labels.intern("");
     let mut since_check = 0u32;
     loop {
         match reader.read_byte_record(&mut record) {
@@ -281,34 +280,21 @@ fn read_range(
         let balance_text = field(5)?;
         let balance_after = money::parse_units(balance_text)
             .map_err(|e| row.bad(columns.index[5], "Balance after", balance_text, e.to_string()))?;
-        let optional = |text: &str, labels: &mut Labels| {
-            let t = text.trim();
-            (!t.is_empty()).then(|| labels.intern(t))
-        };
-        let character = optional(field(6)?, &mut labels);
-        let model = optional(field(7)?, &mut labels);
-        let hash = super::content_hash(
+        let optional =
+            |slot| -> Result<Option<&str>, ImportError> { Ok(Some(field(slot)?.trim()).filter(|t| !t.is_empty())) };
+        let fields = Fields {
+            txn_id,
             ts,
-            &kind_norm,
+            kind: &kind_norm,
             description,
             amount,
             balance_after,
-            character.map(|c| labels.text(c)),
-            model.map(|m| labels.text(m)),
-        );
-        entries.push(ParsedEntry {
-            hash,
-            txn_id: txn_id.into(),
-            ts,
-            kind: labels.intern(&kind_norm),
-            description: if description.is_empty() { empty } else { labels.intern(description) },
-            amount,
-            balance_after,
-            character,
-            model,
+            character: optional(6)?,
+            model: optional(7)?,
             line,
             offset,
-        });
+        };
+        entries.push(ParsedEntry::new(fields, &mut labels));
         since_check += 1;
         if since_check == 16_384 {
             since_check = 0;

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{parse_time, Format, ImportError, Labels, LineCursor, ParsedEntry, ParsedFile, DATE_EXPECTED};
+use super::{parse_time, Fields, Format, ImportError, Labels, LineCursor, ParsedEntry, ParsedFile, DATE_EXPECTED};
 use crate::model::normalize_type;
 use crate::money;
 
@@ -73,7 +73,6 @@ pub(super) fn read(
     })?;
     let mut cursor = LineCursor::new(&text);
     let mut labels = Labels::default();
-    let empty = labels.intern("");
     let mut entries = Vec::with_capacity(items.len());
     for (n, item) in items.iter().enumerate() {
         let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
@@ -94,34 +93,23 @@ pub(super) fn read(
         let description = at.string(entry.description, "description")?.unwrap_or_default();
         let amount = at.money(entry.amount, "amount")?;
         let balance_after = at.money(entry.balance_after, "balance_after")?;
-        let mut optional = |raw, name| -> Result<Option<u32>, ImportError> {
-            Ok(at.string(raw, name)?.filter(|s| !s.trim().is_empty()).map(|s| labels.intern(s.trim())))
+        let optional = |raw, name| -> Result<Option<String>, ImportError> {
+            Ok(at.string(raw, name)?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
         };
-        let character = optional(entry.character, "character")?;
-        let model = optional(entry.model, "model")?;
-        let description = description.trim();
-        let hash = super::content_hash(
+        let (character, model) = (optional(entry.character, "character")?, optional(entry.model, "model")?);
+        let fields = Fields {
+            txn_id: txn_id.trim(),
             ts,
-            &kind_norm,
-            description,
+            kind: &kind_norm,
+            description: description.trim(),
             amount,
             balance_after,
-            character.map(|c| labels.text(c)),
-            model.map(|m| labels.text(m)),
-        );
-        entries.push(ParsedEntry {
-            hash,
-            txn_id: txn_id.trim().into(),
-            ts,
-            kind: labels.intern(&kind_norm),
-            description: if description.is_empty() { empty } else { labels.intern(description) },
-            amount,
-            balance_after,
-            character,
-            model,
+            character: character.as_deref(),
+            model: model.as_deref(),
             line,
             offset: offset as u64,
-        });
+        };
+        entries.push(ParsedEntry::new(fields, &mut labels));
         if n % 16_384 == 16_383 && progress(offset as u64, bytes).is_break() {
             return Err(ImportError::Cancelled);
         }

@@ -28,6 +28,24 @@ pub(crate) type LabelTable = Vec<Arc<str>>;
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: [&str; 1] = [include_str!("migrations/0001_init.sql")];
 
+/// The columns `entry_from_row` reads, in its order.
+const ENTRY_COLUMNS: &str = "id, txn_id, ts, type_id, description_id, amount, balance_after, character_id, model_id";
+
+/// An `Entry` from a row of `ENTRY_COLUMNS`, labels resolved by `label`.
+fn entry_from_row(r: &rusqlite::Row<'_>, label: &impl Fn(i64) -> Arc<str>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        row_id: r.get(0)?,
+        txn_id: r.get(1)?,
+        ts: r.get(2)?,
+        kind: label(r.get(3)?),
+        description: label(r.get(4)?),
+        amount: money::from_units(r.get(5)?),
+        balance_after: money::from_units(r.get(6)?),
+        character: r.get::<_, Option<i64>>(7)?.map(label),
+        model: r.get::<_, Option<i64>>(8)?.map(label),
+    })
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -224,23 +242,8 @@ impl Store {
         let labels = self.labels()?;
         let empty: Arc<str> = Arc::from("");
         let label = |id: i64| labels.get(&id).cloned().unwrap_or_else(|| empty.clone());
-        let mut stmt = self.conn.prepare(
-            "SELECT id, txn_id, ts, type_id, description_id, amount, balance_after, character_id, model_id
-             FROM entry WHERE chain_id = ?1",
-        )?;
-        let rows = stmt.query_map([chain_id], |r| {
-            Ok(Entry {
-                row_id: r.get(0)?,
-                txn_id: r.get(1)?,
-                ts: r.get(2)?,
-                kind: label(r.get(3)?),
-                description: label(r.get(4)?),
-                amount: money::from_units(r.get(5)?),
-                balance_after: money::from_units(r.get(6)?),
-                character: r.get::<_, Option<i64>>(7)?.map(label),
-                model: r.get::<_, Option<i64>>(8)?.map(label),
-            })
-        })?;
+        let mut stmt = self.conn.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM entry WHERE chain_id = ?1"))?;
+        let rows = stmt.query_map([chain_id], |r| entry_from_row(r, &label))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -307,23 +310,8 @@ impl Store {
     /// One stored entry by row id, its labels resolved through `labels` (from `load_facts`).
     pub(crate) fn entry_by_row(&self, row_id: i64, labels: &[Arc<str>]) -> Result<Entry, StoreError> {
         let label = |id: i64| labels.get(id as usize).cloned().unwrap_or_else(|| Arc::from(""));
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, txn_id, ts, type_id, description_id, amount, balance_after, character_id, model_id
-             FROM entry WHERE id = ?1",
-        )?;
-        Ok(stmt.query_row([row_id], |r| {
-            Ok(Entry {
-                row_id: r.get(0)?,
-                txn_id: r.get(1)?,
-                ts: r.get(2)?,
-                kind: label(r.get(3)?),
-                description: label(r.get(4)?),
-                amount: money::from_units(r.get(5)?),
-                balance_after: money::from_units(r.get(6)?),
-                character: r.get::<_, Option<i64>>(7)?.map(label),
-                model: r.get::<_, Option<i64>>(8)?.map(label),
-            })
-        })?)
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM entry WHERE id = ?1"))?;
+        Ok(stmt.query_row([row_id], |r| entry_from_row(r, &label))?)
     }
 
     /// `(txn_id, row id)` of those of `txn_ids` stored in the chain.
