@@ -16,5 +16,9 @@ if [ -f ui/package.json ]; then
 fi
 echo "== cargo test (engine, CLI, desktop shell, end-to-end in a real window)"
 # The end-to-end test starts its own Xvfb when DISPLAY is unset, and tauri-driver from PATH
-# or ~/.cargo/bin.
-cargo test --workspace
+# or ~/.cargo/bin. (There are no doc tests; --all-targets leaves them out.)
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --all-targets 2>&1 | tee "$log"
+# One closing line over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
