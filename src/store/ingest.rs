@@ -431,6 +431,15 @@ fn store_files(
         tx.execute_batch("CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id)")?;
     }
     trace::phase("import: build indexes", t);
+    add_type_totals(
+        tx,
+        chain_id,
+        insert_order.iter().map(|&n| {
+            let NewRow { file: f, entry: e } = new_rows[n];
+            let entry = &files[f].entries[e];
+            (file_labels[f][entry.kind as usize], entry.amount)
+        }),
+    )?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
@@ -457,6 +466,29 @@ fn store_files(
         }
     }
     Ok(ImportSummary { chain_id, files: summaries })
+}
+
+/// Adds `(type_id, amount)` of new entries to `chain_type_total`.
+fn add_type_totals(tx: &Transaction, chain_id: i64, rows: impl Iterator<Item = (i64, i64)>) -> Result<(), StoreError> {
+    let mut totals: FxHashMap<i64, (i64, i64, i64)> = FxHashMap::default();
+    for (type_id, amount) in rows {
+        let t = totals.entry(type_id).or_default();
+        t.0 += 1;
+        if amount > 0 {
+            t.1 += amount;
+        } else {
+            t.2 += amount;
+        }
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO chain_type_total (chain_id, type_id, entries, credits_in, credits_out) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (chain_id, type_id) DO UPDATE SET entries = entries + excluded.entries,
+             credits_in = credits_in + excluded.credits_in, credits_out = credits_out + excluded.credits_out",
+    )?;
+    for (type_id, (n, credits_in, credits_out)) in totals {
+        upsert.execute(params![chain_id, type_id, n, credits_in, credits_out])?;
+    }
+    Ok(())
 }
 
 /// The chain's stored entries with their content hashes, recomputed from the stored fields.

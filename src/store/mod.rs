@@ -154,7 +154,7 @@ impl Store {
     pub fn chains(&self) -> Result<Vec<ChainInfo>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.account, c.currency, c.stated_balance, c.opening_balance,
-                    (SELECT count(*) FROM entry e WHERE e.chain_id = c.id),
+                    (SELECT coalesce(sum(entries), 0) FROM chain_type_total t WHERE t.chain_id = c.id),
                     (SELECT min(ts) FROM entry e WHERE e.chain_id = c.id),
                     (SELECT max(ts) FROM entry e WHERE e.chain_id = c.id),
                     (SELECT balance_after FROM entry e WHERE e.chain_id = c.id ORDER BY ts DESC, seq DESC LIMIT 1)

@@ -204,17 +204,62 @@ impl Store {
 
     /// One page of the filtered ledger, newest first.
     pub fn ledger_page(&self, filter: &LedgerFilter, offset: u64, limit: u64) -> Result<Vec<LedgerRow>, StoreError> {
+        // OFFSET walks the index up to the page. When the view's size is known without a scan
+        // and the page lies in its older half, walk from the oldest end instead: no page is
+        // further than half the view from an end.
+        let (order, offset, limit) = match self.aggregate_totals(filter)? {
+            Some(t) if offset >= t.entries => return Ok(Vec::new()),
+            Some(t) if offset > t.entries / 2 => {
+                let end = (offset + limit).min(t.entries);
+                ("ASC", t.entries - end, end - offset)
+            }
+            _ => ("DESC", offset, limit),
+        };
         let (clause, mut args) = self.where_clause(filter)?;
         args.push((limit as i64).into());
         args.push((offset as i64).into());
         let sql = format!(
             "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE e.id IN (
-                SELECT e.id FROM entry e {clause} ORDER BY e.ts DESC, e.seq DESC LIMIT ? OFFSET ?)
+                SELECT e.id FROM entry e {clause} ORDER BY e.ts {order}, e.seq {order} LIMIT ? OFFSET ?)
              ORDER BY e.ts DESC, e.seq DESC"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), ledger_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Totals from `chain_type_total`, when the filter is one chain and perhaps types: nothing
+    /// that needs the entries themselves.
+    fn aggregate_totals(&self, filter: &LedgerFilter) -> Result<Option<Totals>, StoreError> {
+        let Some(chain) = filter.chain_id else { return Ok(None) };
+        let searching = filter.search.as_deref().map(str::trim).is_some_and(|q| !q.is_empty());
+        if filter.from.is_some()
+            || filter.to.is_some()
+            || filter.character.is_some()
+            || filter.model.is_some()
+            || searching
+            || !filter.row_ids.is_empty()
+        {
+            return Ok(None);
+        }
+        let mut sql = "SELECT coalesce(sum(entries), 0), coalesce(sum(credits_in), 0), coalesce(sum(credits_out), 0)
+                       FROM chain_type_total WHERE chain_id = ?"
+            .to_string();
+        let mut args: Vec<Value> = vec![chain.into()];
+        if !filter.types.is_empty() {
+            sql.push_str(&format!(
+                " AND type_id IN (SELECT id FROM label WHERE text IN ({}))",
+                vec!["?"; filter.types.len()].join(",")
+            ));
+            args.extend(filter.types.iter().map(|t| Value::from(t.clone())));
+        }
+        Ok(Some(self.conn.prepare_cached(&sql)?.query_row(params_from_iter(args), |r| {
+            Ok(Totals {
+                entries: r.get::<_, i64>(0)? as u64,
+                credits_in: money::from_units(r.get(1)?),
+                credits_out: money::from_units(r.get(2)?),
+            })
+        })?))
     }
 
     /// Calls `each` for every row of the filtered ledger, newest first, without paging.
@@ -237,6 +282,9 @@ impl Store {
 
     /// Entries, credits in and credits out of the filtered ledger.
     pub fn ledger_totals(&self, filter: &LedgerFilter) -> Result<Totals, StoreError> {
+        if let Some(totals) = self.aggregate_totals(filter)? {
+            return Ok(totals);
+        }
         let (clause, args) = self.where_clause(filter)?;
         let sql = format!(
             "SELECT count(*), coalesce(sum(e.amount) FILTER (WHERE e.amount > 0), 0),

@@ -67,6 +67,18 @@ CREATE TABLE conflict (
     UNIQUE (chain_id, txn_id, content_hash)
 );
 
+-- Entries and credits per chain and type, added to by every import (entries are never deleted
+-- or changed), so the summary bar of an unfiltered or type-filtered view, and the position of a
+-- deep page, need no scan.
+CREATE TABLE chain_type_total (
+    chain_id    INTEGER NOT NULL REFERENCES chain (id),
+    type_id     INTEGER NOT NULL REFERENCES label (id),
+    entries     INTEGER NOT NULL,
+    credits_in  INTEGER NOT NULL,   -- micro-credits
+    credits_out INTEGER NOT NULL,   -- micro-credits, zero or negative
+    PRIMARY KEY (chain_id, type_id)
+) WITHOUT ROWID;
+
 -- "Mark as explained": keyed by the stable finding id, so it survives re-imports.
 CREATE TABLE finding_note (
     finding_id   TEXT PRIMARY KEY,
