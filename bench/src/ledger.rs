@@ -28,28 +28,8 @@ pub const DUPLICATE_WINDOW_SECS: i64 = 60;
 /// 2025-09-01T00:00:00Z: the ledger starts here and runs for months.
 pub const START_TS: i64 = 1_756_684_800;
 
-/// The reference table of the Reverie ledger page, in its order.
-pub const TYPES: [&str; 19] = [
-    "PURCHASE",
-    "SUBSCRIPTION_GRANT",
-    "DAILY_LOGIN",
-    "STREAK_BONUS",
-    "LUCKY_DRAW",
-    "REFERRAL",
-    "REFERRAL_COMMISSION",
-    "CHAT",
-    "IMAGE",
-    "VIDEO",
-    "TTS",
-    "ASR",
-    "PLUGIN_COMMISSION",
-    "CHARACTER_REVENUE",
-    "REDEEM",
-    "GIFT",
-    "REFUND",
-    "ADMIN_GRANT",
-    "BONUS",
-];
+/// The reference table of the Reverie ledger page, in its order: the engine's own list.
+pub const TYPES: [&str; 19] = reckon::model::REVERIE_TYPES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
