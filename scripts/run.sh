@@ -3,7 +3,7 @@
 # click away; without a display, the CLI reconciles the demo ledger in the terminal instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+RECKON_SKIP_TEST_TOOLS=1 bash scripts/setup.sh
 if [ -d src-tauri ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
   exec cargo run --release -p reckon-desktop
 fi

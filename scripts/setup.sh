@@ -37,7 +37,8 @@ if [ -f ui/package.json ]; then
   (cd ui && npm install --no-save --no-audit --no-fund --loglevel=error && npm run build --silent)
 fi
 
-if [ -d src-tauri ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+# Only the end-to-end test needs tauri-driver; scripts/run.sh skips it.
+if [ -z "${RECKON_SKIP_TEST_TOOLS:-}" ] && [ -d src-tauri ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver (WebDriver for the end-to-end tests)"
   cargo install tauri-driver --version '^2' --locked --quiet
 fi
