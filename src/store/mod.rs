@@ -46,6 +46,11 @@ fn entry_from_row(r: &rusqlite::Row<'_>, label: &impl Fn(i64) -> Arc<str>) -> ru
     })
 }
 
+/// The text of label `id` in a table from `Store::label_table`; empty for an unknown id.
+fn label_text(labels: &[Arc<str>], id: i64) -> Arc<str> {
+    usize::try_from(id).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_else(|| Arc::from(""))
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -231,19 +236,11 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// All labels by id, shared.
-    fn labels(&self) -> Result<HashMap<i64, Arc<str>>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id, text FROM label")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, Arc::from(r.get::<_, String>(1)?))))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// A chain's entries in no particular order; `reconcile::order::walk_order` orders them.
     /// (Reading in table order and sorting in memory is several times faster than an ORDER BY.)
     pub fn load_entries(&self, chain_id: i64) -> Result<Vec<Entry>, StoreError> {
-        let labels = self.labels()?;
-        let empty: Arc<str> = Arc::from("");
-        let label = |id: i64| labels.get(&id).cloned().unwrap_or_else(|| empty.clone());
+        let labels = self.label_table()?;
+        let label = |id: i64| label_text(&labels, id);
         let mut stmt = self.conn.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM entry WHERE chain_id = ?1"))?;
         let rows = stmt.query_map([chain_id], |r| entry_from_row(r, &label))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -311,7 +308,7 @@ impl Store {
 
     /// One stored entry by row id, its labels resolved through `labels` (from `load_facts`).
     pub(crate) fn entry_by_row(&self, row_id: i64, labels: &[Arc<str>]) -> Result<Entry, StoreError> {
-        let label = |id: i64| labels.get(id as usize).cloned().unwrap_or_else(|| Arc::from(""));
+        let label = |id: i64| label_text(labels, id);
         let mut stmt = self.conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM entry WHERE id = ?1"))?;
         Ok(stmt.query_row([row_id], |r| entry_from_row(r, &label))?)
     }
@@ -330,9 +327,8 @@ impl Store {
 
     /// Transaction IDs of a chain seen with more than one content.
     pub fn conflicts(&self, chain_id: i64) -> Result<Vec<Conflict>, StoreError> {
-        let labels = self.labels()?;
-        let empty: Arc<str> = Arc::from("");
-        let label = |id: i64| labels.get(&id).cloned().unwrap_or_else(|| empty.clone());
+        let labels = self.label_table()?;
+        let label = |id: i64| label_text(&labels, id);
         let mut stmt = self.conn.prepare(
             "SELECT e.id, e.txn_id, e.ts, e.type_id, e.description_id, e.amount, e.balance_after, e.character_id, e.model_id,
                     c.id, c.ts, c.type_id, c.description_id, c.amount, c.balance_after, c.character_id, c.model_id,

@@ -400,16 +400,4 @@ impl Store {
             };
         Ok(EntryDetail { row, raw, raw_note })
     }
-
-    /// Store rows of the given transaction IDs in a chain.
-    pub fn row_ids(&self, chain_id: i64, txn_ids: &[String]) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT id FROM entry WHERE chain_id = ?1 AND txn_id = ?2")?;
-        let mut ids = Vec::new();
-        for t in txn_ids {
-            if let Some(id) = stmt.query_row(rusqlite::params![chain_id, t], |r| r.get(0)).optional()? {
-                ids.push(id);
-            }
-        }
-        Ok(ids)
-    }
 }
