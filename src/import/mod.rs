@@ -238,8 +238,6 @@ pub struct ParsedFile {
     pub path: PathBuf,
     pub format: Format,
     pub bytes: u64,
-    /// xxh3 of the file's bytes, so a re-import of the very same file is recognisable.
-    pub file_hash: String,
     pub labels: Labels,
     pub entries: Vec<ParsedEntry>,
 }

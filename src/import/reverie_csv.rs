@@ -51,19 +51,15 @@ impl Columns {
     }
 }
 
-/// Counts bytes and hashes them as the CSV reader pulls them through.
+/// Counts bytes as the CSV reader pulls them through, for progress.
 struct Tap<'a, R> {
     inner: R,
-    read: u64,
-    hash: xxhash_rust::xxh3::Xxh3,
     shared: &'a AtomicU64,
 }
 
 impl<R: Read> Read for Tap<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        self.hash.update(&buf[..n]);
         self.shared.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
@@ -83,7 +79,6 @@ fn builder() -> csv::ReaderBuilder {
 struct Part {
     labels: Labels,
     entries: Vec<ParsedEntry>,
-    hash: u64,
 }
 
 pub(super) fn read(
@@ -147,11 +142,6 @@ fn read_with(
     if progress(bytes, bytes).is_break() {
         return Err(ImportError::Cancelled);
     }
-    let mut hash = xxhash_rust::xxh3::Xxh3::new();
-    hash.update(&header.as_slice().len().to_le_bytes());
-    for p in &parts {
-        hash.update(&p.hash.to_le_bytes());
-    }
     let mut first = parts.remove(0);
     for mut part in parts {
         let map: Vec<u32> = (0..part.labels.len() as u32).map(|id| first.labels.intern(part.labels.text(id))).collect();
@@ -167,7 +157,6 @@ fn read_with(
         path: path.to_path_buf(),
         format: Format::ReverieCsv,
         bytes,
-        file_hash: format!("{:016x}", hash.digest()),
         labels: first.labels,
         entries: first.entries,
     })
@@ -223,7 +212,7 @@ fn read_range(
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     file.seek(SeekFrom::Start(start)).map_err(io)?;
-    let tap = Tap { inner: file.take(end - start), read: 0, hash: xxhash_rust::xxh3::Xxh3::new(), shared: done };
+    let tap = Tap { inner: file.take(end - start), shared: done };
     let mut reader = builder().has_headers(false).from_reader(tap);
     let mut labels = Labels::default();
     // Rows are roughly 100 bytes; reserving avoids regrowing a million-entry vector.
@@ -303,8 +292,7 @@ fn read_range(
             }
         }
     }
-    let tap = reader.into_inner();
-    Ok(Part { labels, entries, hash: tap.hash.digest() })
+    Ok(Part { labels, entries })
 }
 
 struct Row<'a> {

@@ -45,7 +45,6 @@ pub(super) fn read(
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
     let raw = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
-    let file_hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&raw));
     let text = String::from_utf8(raw).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let (line, column) = LineCursor::new(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("")).locate(at);
@@ -117,7 +116,7 @@ pub(super) fn read(
     if progress(bytes, bytes).is_break() {
         return Err(ImportError::Cancelled);
     }
-    Ok(ParsedFile { path: path.to_path_buf(), format: Format::ReverieJson, bytes, file_hash, labels, entries })
+    Ok(ParsedFile { path: path.to_path_buf(), format: Format::ReverieJson, bytes, labels, entries })
 }
 
 /// Where in the file an entry sits, for error messages.

@@ -179,13 +179,13 @@ impl Store {
         let Some(chain_id) = chain_id else { return Ok(None) };
         let mut seen = Vec::with_capacity(paths.len());
         for print in prints {
-            let row: Option<(String, String, i64, i64, i64)> = self
+            let row: Option<(String, i64, i64, i64)> = self
                 .conn
                 .query_row(
-                    "SELECT format, file_hash, bytes, entries_new + entries_known, entries_conflicting
-                     FROM source_file WHERE chain_id = ?1 AND fingerprint = ?2 ORDER BY id DESC LIMIT 1",
+                    "SELECT format, bytes, entries_new + entries_known, entries_conflicting
+                     FROM source_file WHERE chain_id = ?1 AND file_hash = ?2 ORDER BY id DESC LIMIT 1",
                     params![chain_id, print],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()
                 .map_err(StoreError::from)?;
@@ -194,7 +194,7 @@ impl Store {
                 _ => return Ok(None),
             }
         }
-        let total: u64 = seen.iter().map(|r| r.2 as u64).sum();
+        let total: u64 = seen.iter().map(|r| r.1 as u64).sum();
         for (index, path) in paths.iter().enumerate() {
             for stage in [Stage::Reading, Stage::Storing, Stage::Done] {
                 let progress = Progress {
@@ -212,21 +212,20 @@ impl Store {
         }
         let tx = self.conn.transaction().map_err(StoreError::from)?;
         let mut files = Vec::with_capacity(paths.len());
-        for ((path, (format, file_hash, bytes, known, conflicting)), print) in paths.iter().zip(seen).zip(prints) {
+        for ((path, (format, bytes, known, conflicting)), print) in paths.iter().zip(seen).zip(prints) {
             tx.execute(
                 "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
-                                          entries_conflicting, chain_id, fingerprint)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)",
+                                          entries_conflicting, chain_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)",
                 params![
                     path.to_string_lossy(),
                     format,
-                    file_hash,
+                    print,
                     bytes,
                     options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     known,
                     conflicting,
                     chain_id,
-                    print,
                 ],
             )
             .map_err(StoreError::from)?;
@@ -352,19 +351,18 @@ fn store_files(
         }
         tx.execute(
             "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
-                                      entries_conflicting, chain_id, fingerprint)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                      entries_conflicting, chain_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 file.path.to_string_lossy(),
                 file.format.name(),
-                file.file_hash,
+                prints[f],
                 file.bytes as i64,
                 options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 summary.new as i64,
                 summary.known as i64,
                 summary.conflicting as i64,
                 chain_id,
-                prints[f],
             ],
         )?;
         source_ids.push(tx.last_insert_rowid());

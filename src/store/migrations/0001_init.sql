@@ -5,14 +5,13 @@ CREATE TABLE source_file (
     id           INTEGER PRIMARY KEY,
     path         TEXT NOT NULL,
     format       TEXT NOT NULL,
-    file_hash    TEXT NOT NULL,
+    file_hash    TEXT NOT NULL,       -- xxh3 of the whole file: a re-import of it is recognised
     bytes        INTEGER NOT NULL,
     imported_at  TEXT NOT NULL,
     entries_new  INTEGER NOT NULL,
     entries_known INTEGER NOT NULL,
     entries_conflicting INTEGER NOT NULL,
-    chain_id     INTEGER REFERENCES chain (id),
-    fingerprint  TEXT                 -- xxh3 of the whole file: a re-import of it is recognised
+    chain_id     INTEGER NOT NULL REFERENCES chain (id)
 );
 
 -- One ledger: an account's balance in one credit currency.
