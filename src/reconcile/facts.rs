@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::order::Balance;
 use crate::model::Entry;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, TxnIds};
 
 /// An amount the reconciler can count with: `i64` micro-credits from the store, or `Decimal`
 /// from callers holding `Entry` values. Every comparison gives the same answer in both.
@@ -146,23 +146,23 @@ impl Source for EntrySource<'_> {
     }
 }
 
-/// Facts read from the store; entries are fetched by row id when a finding names them.
+/// Facts read from the store; entries are fetched by id when a finding names them.
 pub(crate) struct StoreSource<'a> {
     store: &'a Store,
-    chain_id: i64,
     labels: Vec<Arc<str>>,
     row_ids: Vec<i64>,
+    txn_ids: TxnIds,
     /// The first store error met while fetching; `check` reports it after the walk.
     error: RefCell<Option<StoreError>>,
 }
 
 impl<'a> StoreSource<'a> {
-    pub fn new(store: &'a Store, chain_id: i64, labels: Vec<Arc<str>>, facts: &[Fact<i64>]) -> StoreSource<'a> {
+    pub fn new(store: &'a Store, labels: Vec<Arc<str>>, facts: &[Fact<i64>], txn_ids: TxnIds) -> StoreSource<'a> {
         StoreSource {
             store,
-            chain_id,
             labels,
             row_ids: facts.iter().map(|f| f.row_id).collect(),
+            txn_ids,
             error: RefCell::new(None),
         }
     }
@@ -204,25 +204,19 @@ impl Source for StoreSource<'_> {
         }
     }
     fn same_txn(&self, i: usize, j: usize) -> bool {
-        // `(chain_id, txn_id)` is unique in the store.
+        // A transaction ID is stored once per chain.
         i == j
     }
     fn find_txns(&self, ids: &[&str]) -> HashMap<String, usize> {
-        let rows = match self.store.rows_by_txn(self.chain_id, ids) {
-            Ok(rows) => rows,
-            Err(e) => {
-                self.fail(e);
-                return HashMap::default();
-            }
-        };
-        if rows.is_empty() {
-            return HashMap::default();
-        }
-        let by_row: HashMap<i64, String> = rows.into_iter().map(|(txn, row)| (row, txn)).collect();
+        let wanted: rustc_hash::FxHashSet<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
         let mut found = HashMap::default();
-        for (i, row) in self.row_ids.iter().enumerate() {
-            if let Some(txn) = by_row.get(row) {
-                found.insert(txn.clone(), i);
+        if wanted.is_empty() {
+            return found;
+        }
+        for i in 0..self.txn_ids.len() {
+            let id = self.txn_ids.get(i);
+            if wanted.contains(id) {
+                found.insert(String::from_utf8_lossy(id).into_owned(), i);
             }
         }
         found

@@ -157,14 +157,14 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
         let t = std::time::Instant::now();
         // The stored `seq` is the walk order (the import computes it over the whole chain), so
         // the facts come back in walk order without transaction IDs.
-        let (facts, labels) = store.load_facts(&chain)?;
+        let (facts, labels, txn_ids) = store.load_facts(&chain)?;
         let conflicts = store.conflicts(chain.id)?;
         crate::trace::phase("check: load chain", t);
         let anchors = Anchors {
             stated: options.stated.or(chain.stated_balance),
             opening: options.opening.or(chain.opening_balance),
         };
-        let src = facts::StoreSource::new(store, chain.id, labels, &facts);
+        let src = facts::StoreSource::new(store, labels, &facts, txn_ids);
         let findings = findings(&chain.key, &facts, &src, anchors, &conflicts, &options.rules);
         if let Some(e) = src.into_error() {
             return Err(e.into());

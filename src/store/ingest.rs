@@ -10,16 +10,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{Store, StoreError};
+use super::block::{Row, BLOCK};
+use super::{rows, Store, StoreError};
 use crate::import::{self, Format, ImportError, ParsedFile, Progress, ProgressSink, Stage};
 use crate::model::ChainKey;
 use crate::reconcile::order::walk_order;
 use crate::trace;
-
-/// Above this many new rows (and more new rows than stored ones) the secondary indexes are
-/// dropped and rebuilt once after the insert, which is several times faster than maintaining
-/// them row by row.
-const BULK_REBUILD_MIN: usize = 50_000;
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -66,35 +62,6 @@ impl ImportSummary {
     pub fn conflicting_entries(&self) -> u64 {
         self.files.iter().map(|f| f.conflicting).sum()
     }
-}
-
-/// The fields the walk order needs, for stored and new entries alike.
-#[derive(Debug, Clone)]
-struct Slot<'a> {
-    /// Index into `new_rows`, or the stored row id negated minus one.
-    origin: isize,
-    ts: i64,
-    before: i64,
-    after: i64,
-    txn_id: &'a str,
-    seq: i64,
-}
-
-/// An entry already in the chain.
-struct Stored {
-    id: i64,
-    txn_id: String,
-    ts: i64,
-    seq: i64,
-    amount: i64,
-    balance_after: i64,
-    hash: i64,
-}
-
-#[derive(Clone, Copy)]
-struct NewRow {
-    file: usize,
-    entry: usize,
 }
 
 impl Store {
@@ -150,6 +117,7 @@ impl Store {
             return Err(ImportError::Cancelled);
         }
         tx.commit().map_err(StoreError::from)?;
+        self.forget();
         trace::phase("import: commit", t);
         Ok(summary)
     }
@@ -279,76 +247,30 @@ fn store_files(
     let mut label_ids = load_label_ids(tx)?;
     let stored = load_stored(tx, chain_id, &label_ids)?;
     t = trace::phase("import: load stored", t);
-    let mut conflicts_known: FxHashSet<(String, i64)> = FxHashSet::default();
-    {
-        let mut stmt = tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
-        let mut rows = stmt.query([chain_id])?;
-        while let Some(r) = rows.next()? {
-            conflicts_known.insert((r.get(0)?, r.get(1)?));
-        }
-    }
 
-    // Content hash by transaction ID, over what is stored and what this import adds.
-    let incoming: usize = files.iter().map(|f| f.entries.len()).sum();
-    let mut known: FxHashMap<&str, i64> =
-        FxHashMap::with_capacity_and_hasher(stored.len() + incoming, Default::default());
-    let mut slots: Vec<Slot<'_>> = Vec::with_capacity(stored.len() + incoming);
-    for s in &stored {
-        known.insert(&s.txn_id, s.hash);
-        slots.push(Slot {
-            origin: -(s.id as isize) - 1,
-            ts: s.ts,
-            before: s.balance_after - s.amount,
-            after: s.balance_after,
-            txn_id: &s.txn_id,
-            seq: s.seq,
-        });
-    }
-
-    let mut summaries = Vec::with_capacity(files.len());
-    let mut new_rows: Vec<NewRow> = Vec::with_capacity(incoming);
-    let mut file_labels: Vec<Vec<i64>> = Vec::with_capacity(files.len());
-    let mut source_ids = Vec::with_capacity(files.len());
-    let mut conflict_rows: Vec<NewRow> = Vec::new();
-
-    for (f, file) in files.iter().enumerate() {
+    let mut file_labels: Vec<Vec<u32>> = Vec::with_capacity(files.len());
+    for file in files {
         let mut map = Vec::with_capacity(file.labels.len());
         for id in 0..file.labels.len() as u32 {
             map.push(label_id(tx, &mut label_ids, file.labels.text(id))?);
         }
         file_labels.push(map);
-        let mut summary = FileSummary {
+    }
+    let entries = Entries::new(&stored, files);
+    let (status, conflicts) = classify(tx, chain_id, &entries)?;
+    let mut summaries = Vec::with_capacity(files.len());
+    let mut source_ids = Vec::with_capacity(files.len());
+    for (f, file) in files.iter().enumerate() {
+        let range = entries.file_range(f);
+        let count = |want: Status| status[range.clone()].iter().filter(|&&s| s == want).count() as u64;
+        let summary = FileSummary {
             path: file.path.clone(),
             format: file.format,
             entries: file.entries.len() as u64,
-            new: 0,
-            known: 0,
-            conflicting: 0,
+            new: count(Status::New),
+            known: count(Status::Known),
+            conflicting: count(Status::Conflicting),
         };
-        for (e, entry) in file.entries.iter().enumerate() {
-            match known.get(&*entry.txn_id) {
-                Some(&hash) if hash == entry.hash => summary.known += 1,
-                Some(_) => {
-                    summary.conflicting += 1;
-                    if conflicts_known.insert((entry.txn_id.to_string(), entry.hash)) {
-                        conflict_rows.push(NewRow { file: f, entry: e });
-                    }
-                }
-                None => {
-                    known.insert(&entry.txn_id, entry.hash);
-                    slots.push(Slot {
-                        origin: new_rows.len() as isize,
-                        ts: entry.ts,
-                        before: entry.balance_after - entry.amount,
-                        after: entry.balance_after,
-                        txn_id: &entry.txn_id,
-                        seq: 0,
-                    });
-                    new_rows.push(NewRow { file: f, entry: e });
-                    summary.new += 1;
-                }
-            }
-        }
         tx.execute(
             "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
                                       entries_conflicting, chain_id)
@@ -368,165 +290,287 @@ fn store_files(
         source_ids.push(tx.last_insert_rowid());
         summaries.push(summary);
     }
-    drop(known);
     t = trace::phase("import: deduplicate", t);
 
-    // Walk order over old and new together; stored rows whose place changed get a new seq.
-    walk_order(&mut slots, |s| s.ts, |s| s.txn_id, |s| s.before, |s| s.after);
-    let mut new_seq = vec![0i64; new_rows.len()];
-    let mut insert_order = Vec::with_capacity(new_rows.len());
-    {
-        let mut update = tx.prepare_cached("UPDATE entry SET seq = ?1 WHERE id = ?2")?;
-        let mut seq = 0i64;
-        for (i, slot) in slots.iter().enumerate() {
-            seq = if i > 0 && slots[i - 1].ts == slot.ts { seq + 1 } else { 0 };
-            if slot.origin >= 0 {
-                new_seq[slot.origin as usize] = seq;
-                insert_order.push(slot.origin as usize);
-            } else if slot.seq != seq {
-                update.execute(params![seq, -(slot.origin + 1) as i64])?;
-            }
-        }
+    // Walk order over the stored entries (already in it) and the new ones together. Blocks
+    // before the first entry whose position changed stay as they are.
+    let mut slots: Vec<Slot<'_>> = Vec::with_capacity(stored.len() + status.len());
+    for (i, s) in stored.iter().enumerate() {
+        slots.push(Slot { index: i, ts: s.ts, before: s.after - s.amount, after: s.after, txn_id: &s.txn_id });
     }
-    drop(slots);
+    for (i, _) in status.iter().enumerate().filter(|(_, &s)| s == Status::New) {
+        let e = entries.parsed(stored.len() + i);
+        slots.push(Slot {
+            index: stored.len() + i,
+            ts: e.ts,
+            before: e.balance_after - e.amount,
+            after: e.balance_after,
+            txn_id: &e.txn_id,
+        });
+    }
+    let new_count = slots.len() - stored.len();
+    if new_count > 0 {
+        walk_order(&mut slots, |s| s.ts, |s| s.txn_id, |s| s.before, |s| s.after);
+    }
+    let unchanged = slots.iter().enumerate().take_while(|&(i, s)| s.index == i && i < stored.len()).count();
     t = trace::phase("import: walk order", t);
 
-    // New rows go in walk order, so the time index grows at its right edge and the type,
-    // character and model indexes at the right edge of each value's range: cheap to maintain.
-    // Transaction IDs arrive in no order, so that index is cheaper to rebuild once after a
-    // large insert than to maintain row by row.
-    let bulk = new_rows.len() >= BULK_REBUILD_MIN && new_rows.len() > stored.len();
-    if bulk {
-        tx.execute_batch("DROP INDEX entry_chain_txn")?;
+    if unchanged < slots.len() {
+        let from_block = (unchanged / BLOCK) as u64;
+        let rows = slots[from_block as usize * BLOCK..].iter().map(|slot| match slot.index.checked_sub(stored.len()) {
+            None => stored[slot.index].row(),
+            Some(i) => {
+                let f = entries.file_of(stored.len() + i);
+                let (map, e) = (&file_labels[f], entries.parsed(stored.len() + i));
+                Row {
+                    txn_id: &e.txn_id,
+                    ts: e.ts,
+                    kind: map[e.kind as usize],
+                    description: map[e.description as usize],
+                    amount: e.amount,
+                    after: e.balance_after,
+                    character: e.character.map(|c| map[c as usize]),
+                    model: e.model.map(|m| map[m as usize]),
+                    source: source_ids[f],
+                    line: e.line,
+                    offset: e.offset,
+                }
+            }
+        });
+        rows::write_blocks(tx, chain_id, from_block, rows)?;
     }
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO entry (chain_id, txn_id, ts, seq, type_id, description_id, amount, balance_after,
-                                character_id, model_id, source_id, source_line, source_offset)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
-        insert.raw_bind_parameter(1, chain_id)?;
-        for &n in &insert_order {
-            let NewRow { file: f, entry: e } = new_rows[n];
-            let (map, entry) = (&file_labels[f], &files[f].entries[e]);
-            insert.raw_bind_parameter(2, &*entry.txn_id)?;
-            insert.raw_bind_parameter(3, entry.ts)?;
-            insert.raw_bind_parameter(4, new_seq[n])?;
-            insert.raw_bind_parameter(5, map[entry.kind as usize])?;
-            insert.raw_bind_parameter(6, map[entry.description as usize])?;
-            insert.raw_bind_parameter(7, entry.amount)?;
-            insert.raw_bind_parameter(8, entry.balance_after)?;
-            insert.raw_bind_parameter(9, entry.character.map(|c| map[c as usize]))?;
-            insert.raw_bind_parameter(10, entry.model.map(|m| map[m as usize]))?;
-            insert.raw_bind_parameter(11, source_ids[f])?;
-            insert.raw_bind_parameter(12, entry.line as i64)?;
-            insert.raw_bind_parameter(13, entry.offset as i64)?;
-            insert.raw_execute()?;
-        }
-    }
-    t = trace::phase("import: insert rows", t);
-    if bulk {
-        tx.execute_batch("CREATE UNIQUE INDEX entry_chain_txn ON entry (chain_id, txn_id)")?;
-    }
-    trace::phase("import: build indexes", t);
-    add_type_totals(
-        tx,
-        chain_id,
-        insert_order.iter().map(|&n| {
-            let NewRow { file: f, entry: e } = new_rows[n];
-            let entry = &files[f].entries[e];
-            (file_labels[f][entry.kind as usize], entry.amount)
-        }),
+    t = trace::phase("import: write blocks", t);
+
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
+                               character_id, model_id, source_id, source_line, source_offset, content_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
-                                   character_id, model_id, source_id, source_line, source_offset, content_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
-        for &NewRow { file: f, entry: e } in &conflict_rows {
-            let (map, entry) = (&file_labels[f], &files[f].entries[e]);
-            insert.execute(params![
-                chain_id,
-                &*entry.txn_id,
-                entry.ts,
-                map[entry.kind as usize],
-                map[entry.description as usize],
-                entry.amount,
-                entry.balance_after,
-                entry.character.map(|c| map[c as usize]),
-                entry.model.map(|m| map[m as usize]),
-                source_ids[f],
-                entry.line as i64,
-                entry.offset as i64,
-                entry.hash,
-            ])?;
-        }
+    for g in conflicts {
+        let f = entries.file_of(g);
+        let (map, entry) = (&file_labels[f], entries.parsed(g));
+        insert.execute(params![
+            chain_id,
+            &*entry.txn_id,
+            entry.ts,
+            map[entry.kind as usize],
+            map[entry.description as usize],
+            entry.amount,
+            entry.balance_after,
+            entry.character.map(|c| map[c as usize]),
+            entry.model.map(|m| map[m as usize]),
+            source_ids[f],
+            entry.line as i64,
+            entry.offset as i64,
+            entry.hash,
+        ])?;
     }
+    trace::phase("import: conflicts", t);
     Ok(ImportSummary { chain_id, files: summaries })
 }
 
-/// Adds `(type_id, amount)` of new entries to `chain_type_total`.
-fn add_type_totals(tx: &Transaction, chain_id: i64, rows: impl Iterator<Item = (i64, i64)>) -> Result<(), StoreError> {
-    let mut totals: FxHashMap<i64, (i64, i64, i64)> = FxHashMap::default();
-    for (type_id, amount) in rows {
-        let t = totals.entry(type_id).or_default();
-        t.0 += 1;
-        if amount > 0 {
-            t.1 += amount;
-        } else {
-            t.2 += amount;
-        }
-    }
-    let mut upsert = tx.prepare_cached(
-        "INSERT INTO chain_type_total (chain_id, type_id, entries, credits_in, credits_out) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (chain_id, type_id) DO UPDATE SET entries = entries + excluded.entries,
-             credits_in = credits_in + excluded.credits_in, credits_out = credits_out + excluded.credits_out",
-    )?;
-    for (type_id, (n, credits_in, credits_out)) in totals {
-        upsert.execute(params![chain_id, type_id, n, credits_in, credits_out])?;
-    }
-    Ok(())
+/// What an incoming entry is to the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Its transaction ID is not stored (nor earlier in this import).
+    New,
+    /// Stored already, with the same content.
+    Known,
+    /// Stored already, with other content.
+    Conflicting,
 }
 
-/// The chain's stored entries with their content hashes, recomputed from the stored fields.
-fn load_stored(tx: &Transaction, chain_id: i64, label_ids: &FxHashMap<String, i64>) -> Result<Vec<Stored>, StoreError> {
-    let texts: FxHashMap<i64, &str> = label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
-    let text = |id: i64| texts.get(&id).copied().unwrap_or("");
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, txn_id, ts, seq, amount, balance_after, type_id, description_id, character_id, model_id
-         FROM entry WHERE chain_id = ?1",
-    )?;
-    let mut rows = stmt.query([chain_id])?;
-    let mut stored = Vec::new();
-    while let Some(r) = rows.next()? {
-        let (ts, amount, balance_after): (i64, i64, i64) = (r.get(2)?, r.get(4)?, r.get(5)?);
-        let hash = crate::import::content_hash(
-            ts,
-            text(r.get(6)?),
-            text(r.get(7)?),
-            amount,
-            balance_after,
-            r.get::<_, Option<i64>>(8)?.map(text),
-            r.get::<_, Option<i64>>(9)?.map(text),
-        );
-        stored.push(Stored { id: r.get(0)?, txn_id: r.get(1)?, ts, seq: r.get(3)?, amount, balance_after, hash });
+/// The stored entries and the incoming ones under one numbering: stored entries first, in
+/// walk order, then every file's entries in file order.
+struct Entries<'a> {
+    stored: &'a [Stored],
+    files: &'a [ParsedFile],
+    /// Number of the first entry of each file, and one past the last.
+    starts: Vec<usize>,
+}
+
+impl<'a> Entries<'a> {
+    fn new(stored: &'a [Stored], files: &'a [ParsedFile]) -> Entries<'a> {
+        let mut starts = vec![stored.len()];
+        for f in files {
+            starts.push(starts.last().copied().unwrap_or(0) + f.entries.len());
+        }
+        Entries { stored, files, starts }
     }
+
+    fn len(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    /// Incoming entries of file `f`, numbered from 0 at the first incoming entry.
+    fn file_range(&self, f: usize) -> std::ops::Range<usize> {
+        self.starts[f] - self.stored.len()..self.starts[f + 1] - self.stored.len()
+    }
+
+    /// The file an incoming entry comes from.
+    fn file_of(&self, n: usize) -> usize {
+        self.starts.partition_point(|&s| s <= n) - 1
+    }
+
+    /// An incoming entry.
+    fn parsed(&self, n: usize) -> &'a crate::import::ParsedEntry {
+        let f = self.file_of(n);
+        &self.files[f].entries[n - self.starts[f]]
+    }
+
+    fn txn_id(&self, n: usize) -> &'a str {
+        match self.stored.get(n) {
+            Some(s) => &s.txn_id,
+            None => &self.parsed(n).txn_id,
+        }
+    }
+
+    fn hash(&self, n: usize) -> i64 {
+        match self.stored.get(n) {
+            Some(s) => s.hash,
+            None => self.parsed(n).hash,
+        }
+    }
+}
+
+/// Sorts every entry's transaction ID hash once and classifies each incoming entry: the first
+/// entry with a transaction ID (stored ones come first) is the one kept. Returns the status of
+/// every incoming entry, and the numbers of the conflicting versions not yet in `conflict`,
+/// in import order.
+fn classify(tx: &Transaction, chain_id: i64, entries: &Entries<'_>) -> Result<(Vec<Status>, Vec<usize>), StoreError> {
+    let stored = entries.stored.len();
+    let mut conflicts_known: FxHashSet<(String, i64)> = FxHashSet::default();
+    {
+        let mut stmt = tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
+        let mut rows = stmt.query([chain_id])?;
+        while let Some(r) = rows.next()? {
+            conflicts_known.insert((r.get(0)?, r.get(1)?));
+        }
+    }
+    let mut keys: Vec<(u64, u32)> =
+        (0..entries.len()).map(|n| (xxhash_rust::xxh3::xxh3_64(entries.txn_id(n).as_bytes()), n as u32)).collect();
+    keys.sort_unstable();
+    let mut status = vec![Status::New; entries.len() - stored];
+    let mut conflicts = Vec::new();
+    for run in keys.chunk_by(|a, b| a.0 == b.0) {
+        // A run is one transaction ID seen several times, or (rarely) several IDs sharing a hash.
+        for (k, &(_, n)) in run.iter().enumerate().skip(1) {
+            let n = n as usize;
+            let txn = entries.txn_id(n);
+            let Some(&(_, first)) = run[..k].iter().find(|&&(_, m)| entries.txn_id(m as usize) == txn) else {
+                continue;
+            };
+            if n < stored {
+                continue;
+            }
+            let hash = entries.hash(n);
+            status[n - stored] = if entries.hash(first as usize) == hash {
+                Status::Known
+            } else {
+                if conflicts_known.insert((txn.to_string(), hash)) {
+                    conflicts.push(n);
+                }
+                Status::Conflicting
+            };
+        }
+    }
+    conflicts.sort_unstable();
+    Ok((status, conflicts))
+}
+
+/// The fields the walk order needs, for stored and new entries alike.
+#[derive(Debug, Clone)]
+struct Slot<'a> {
+    /// Number in `Entries`.
+    index: usize,
+    ts: i64,
+    before: i64,
+    after: i64,
+    txn_id: &'a str,
+}
+
+/// An entry already in the chain, with its content hash.
+struct Stored {
+    txn_id: Box<str>,
+    ts: i64,
+    kind: u32,
+    description: u32,
+    amount: i64,
+    after: i64,
+    character: Option<u32>,
+    model: Option<u32>,
+    source: i64,
+    line: u64,
+    offset: u64,
+    hash: i64,
+}
+
+impl Stored {
+    fn row(&self) -> Row<'_> {
+        Row {
+            txn_id: &self.txn_id,
+            ts: self.ts,
+            kind: self.kind,
+            description: self.description,
+            amount: self.amount,
+            after: self.after,
+            character: self.character,
+            model: self.model,
+            source: self.source,
+            line: self.line,
+            offset: self.offset,
+        }
+    }
+}
+
+/// The chain's stored entries in walk order, with their content hashes recomputed from the
+/// stored fields.
+fn load_stored(tx: &Transaction, chain_id: i64, label_ids: &FxHashMap<String, u32>) -> Result<Vec<Stored>, StoreError> {
+    let texts: FxHashMap<u32, &str> = label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
+    let text = |id: u32| texts.get(&id).copied().unwrap_or("");
+    let mut stored = Vec::new();
+    rows::scan_chain(tx, chain_id, 0, |_, r| {
+        let hash = crate::import::content_hash(
+            r.ts,
+            text(r.kind),
+            text(r.description),
+            r.amount,
+            r.after,
+            r.character.map(text),
+            r.model.map(text),
+        );
+        stored.push(Stored {
+            txn_id: r.txn_id.into(),
+            ts: r.ts,
+            kind: r.kind,
+            description: r.description,
+            amount: r.amount,
+            after: r.after,
+            character: r.character,
+            model: r.model,
+            source: r.source,
+            line: r.line,
+            offset: r.offset,
+            hash,
+        });
+        Ok(ControlFlow::Continue(()))
+    })?;
     Ok(stored)
 }
 
-fn load_label_ids(tx: &Transaction) -> Result<FxHashMap<String, i64>, StoreError> {
+fn load_label_ids(tx: &Transaction) -> Result<FxHashMap<String, u32>, StoreError> {
     let mut stmt = tx.prepare_cached("SELECT text, id FROM label")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn label_id(tx: &Transaction, ids: &mut FxHashMap<String, i64>, text: &str) -> Result<i64, StoreError> {
+fn label_id(tx: &Transaction, ids: &mut FxHashMap<String, u32>, text: &str) -> Result<u32, StoreError> {
     if let Some(&id) = ids.get(text) {
         return Ok(id);
     }
     tx.execute("INSERT INTO label (text) VALUES (?1)", [text])?;
-    let id = tx.last_insert_rowid();
+    let id = u32::try_from(tx.last_insert_rowid())
+        .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
     ids.insert(text.to_string(), id);
     Ok(id)
 }

@@ -4,10 +4,14 @@
 //! *Invariant:* `(chain_id, txn_id)` is unique in `entry`; a second version of a transaction
 //! goes to `conflict`, never over the first.
 
+mod block;
 mod ingest;
 mod query;
+mod rows;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,25 +29,111 @@ pub use query::{BalancePoint, EntryDetail, Facets, GroupBy, LedgerFilter, Ledger
 /// Label texts indexed by label id.
 pub(crate) type LabelTable = Vec<Arc<str>>;
 
+/// The Rust half of a migration.
+type MigrationStep = fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>;
+
+/// A schema step: SQL, then perhaps Rust for what SQL cannot do.
+struct Migration {
+    sql: &'static str,
+    then: Option<MigrationStep>,
+}
+
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 1] = [include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: [Migration; 2] = [
+    Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
+    Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
+];
 
-/// The columns `entry_from_row` reads, in its order.
-const ENTRY_COLUMNS: &str = "id, txn_id, ts, type_id, description_id, amount, balance_after, character_id, model_id";
+/// Version 2: moves version 1's one-row-per-entry table into blocks, chain by chain in walk
+/// order (`ts`, then `seq`), and drops it with its per-type totals.
+fn move_entries_to_blocks(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let chains: Vec<i64> =
+        tx.prepare("SELECT id FROM chain")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for chain_id in chains {
+        struct Old(String, i64, u32, u32, i64, i64, Option<u32>, Option<u32>, i64, u64, u64);
+        let mut stmt = tx.prepare(
+            "SELECT txn_id, ts, type_id, description_id, amount, balance_after, character_id, model_id, source_id,
+                    source_line, source_offset
+             FROM entry WHERE chain_id = ?1 ORDER BY ts, seq, id",
+        )?;
+        let old = stmt
+            .query_map([chain_id], |r| {
+                Ok(Old(
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get::<_, i64>(9)? as u64,
+                    r.get::<_, i64>(10)? as u64,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = old.iter().map(|o| block::Row {
+            txn_id: &o.0,
+            ts: o.1,
+            kind: o.2,
+            description: o.3,
+            amount: o.4,
+            after: o.5,
+            character: o.6,
+            model: o.7,
+            source: o.8,
+            line: o.9,
+            offset: o.10,
+        });
+        rows::write_blocks(tx, chain_id, 0, rows)?;
+    }
+    tx.execute_batch("DROP TABLE entry; DROP TABLE chain_type_total;")?;
+    Ok(())
+}
 
-/// An `Entry` from a row of `ENTRY_COLUMNS`, labels resolved by `label`.
-fn entry_from_row(r: &rusqlite::Row<'_>, label: &impl Fn(i64) -> Arc<str>) -> rusqlite::Result<Entry> {
-    Ok(Entry {
-        row_id: r.get(0)?,
-        txn_id: r.get(1)?,
-        ts: r.get(2)?,
-        kind: label(r.get(3)?),
-        description: label(r.get(4)?),
-        amount: money::from_units(r.get(5)?),
-        balance_after: money::from_units(r.get(6)?),
-        character: r.get::<_, Option<i64>>(7)?.map(label),
-        model: r.get::<_, Option<i64>>(8)?.map(label),
-    })
+/// A chain's transaction IDs in walk order, packed: a million take one allocation, not a million.
+#[derive(Debug, Default)]
+pub(crate) struct TxnIds {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl TxnIds {
+    fn with_capacity(n: usize) -> TxnIds {
+        TxnIds { bytes: Vec::with_capacity(n * 24), ends: Vec::with_capacity(n) }
+    }
+
+    fn push(&mut self, id: &[u8]) {
+        self.bytes.extend_from_slice(id);
+        self.ends.push(self.bytes.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The ID at position `i`, as stored (the store wrote it from a `str`).
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
+/// An `Entry` from a stored row at `position` of `chain_id`, labels resolved through `labels`.
+fn entry_from_row(chain_id: i64, position: u64, r: &block::Row<'_>, labels: &[Arc<str>]) -> Entry {
+    let label = |id: u32| label_text(labels, id.into());
+    Entry {
+        row_id: block::entry_id(chain_id, position),
+        txn_id: r.txn_id.to_string(),
+        ts: r.ts,
+        kind: label(r.kind),
+        description: label(r.description),
+        amount: money::from_units(r.amount),
+        balance_after: money::from_units(r.after),
+        character: r.character.map(label),
+        model: r.model.map(label),
+    }
 }
 
 /// The text of label `id` in a table from `Store::label_table`; empty for an unknown id.
@@ -107,6 +197,8 @@ pub struct Conflict {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// What queries keep between calls; emptied when the database changes.
+    cache: RefCell<query::Cache>,
 }
 
 impl Store {
@@ -132,7 +224,7 @@ impl Store {
         // way) but peaked 33 MiB higher.
         conn.pragma_update(None, "cache_size", -32_000)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Store { conn };
+        let mut store = Store { conn, cache: RefCell::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -143,9 +235,12 @@ impl Store {
         if version > known {
             return Err(StoreError::NewerSchema { found: version, known });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction()?;
-            tx.execute_batch(sql)?;
+            tx.execute_batch(step.sql)?;
+            if let Some(then) = step.then {
+                then(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
@@ -161,10 +256,10 @@ impl Store {
     pub fn chains(&self) -> Result<Vec<ChainInfo>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.account, c.currency, c.stated_balance, c.opening_balance,
-                    (SELECT coalesce(sum(entries), 0) FROM chain_type_total t WHERE t.chain_id = c.id),
-                    (SELECT min(ts) FROM entry e WHERE e.chain_id = c.id),
-                    (SELECT max(ts) FROM entry e WHERE e.chain_id = c.id),
-                    (SELECT balance_after FROM entry e WHERE e.chain_id = c.id ORDER BY ts DESC, seq DESC LIMIT 1)
+                    (SELECT coalesce(sum(entries), 0) FROM entry_block b WHERE b.chain_id = c.id),
+                    (SELECT first_ts FROM entry_block b WHERE b.chain_id = c.id ORDER BY id LIMIT 1),
+                    (SELECT last_ts FROM entry_block b WHERE b.chain_id = c.id ORDER BY id DESC LIMIT 1),
+                    (SELECT last_balance FROM entry_block b WHERE b.chain_id = c.id ORDER BY id DESC LIMIT 1)
              FROM chain c ORDER BY c.account, c.currency",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -236,14 +331,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// A chain's entries in no particular order; `reconcile::order::walk_order` orders them.
-    /// (Reading in table order and sorting in memory is several times faster than an ORDER BY.)
+    /// A chain's entries in walk order.
     pub fn load_entries(&self, chain_id: i64) -> Result<Vec<Entry>, StoreError> {
         let labels = self.label_table()?;
-        let label = |id: i64| label_text(&labels, id);
-        let mut stmt = self.conn.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM entry WHERE chain_id = ?1"))?;
-        let rows = stmt.query_map([chain_id], |r| entry_from_row(r, &label))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut entries = Vec::new();
+        rows::scan_chain(&self.conn, chain_id, 0, |position, r| {
+            entries.push(entry_from_row(chain_id, position, &r, &labels));
+            Ok(ControlFlow::Continue(()))
+        })?;
+        Ok(entries)
     }
 
     /// All labels as a table indexed by label id (ids without a label read as empty).
@@ -263,66 +359,38 @@ impl Store {
         Ok(table)
     }
 
-    /// A chain's entries as numbers in walk order (`ts`, then the stored `seq`), with the label
-    /// table their ids point into. No transaction IDs: `entry_by_row` fetches those on demand.
-    /// `chain` is the chain as listed by `chains`; when it holds most of the entries, reading
-    /// the table straight through beats a row lookup per index entry.
-    pub(crate) fn load_facts(&self, chain: &ChainInfo) -> Result<(Vec<Fact<i64>>, LabelTable), StoreError> {
+    /// A chain's entries as numbers in walk order, with the label table their ids point into
+    /// and their transaction IDs packed in one buffer. `entry_by_row` fetches a whole entry.
+    pub(crate) fn load_facts(&self, chain: &ChainInfo) -> Result<(Vec<Fact<i64>>, LabelTable, TxnIds), StoreError> {
         let mut labels = self.label_table()?;
-        let total: i64 = self.conn.query_row("SELECT coalesce(max(id), 0) FROM entry", [], |r| r.get(0))?;
-        let scan = chain.entries.saturating_mul(2) >= total as u64;
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT id, ts, seq, type_id, description_id, amount, balance_after, character_id, model_id
-             FROM entry {} WHERE chain_id = ?1",
-            if scan { "NOT INDEXED" } else { "" }
-        ))?;
-        let mut rows = stmt.query([chain.id])?;
-        let mut keyed: Vec<(i64, Fact<i64>)> = Vec::with_capacity(chain.entries as usize);
+        let mut facts: Vec<Fact<i64>> = Vec::with_capacity(chain.entries as usize);
+        let mut txns = TxnIds::with_capacity(chain.entries as usize);
         let mut max_label = 0u32;
-        let id = |v: i64| u32::try_from(v).map_err(|_| StoreError::BadValue(format!("label id {v}")));
-        while let Some(r) = rows.next()? {
-            let fact = Fact {
-                row_id: r.get(0)?,
-                ts: r.get(1)?,
-                kind: id(r.get(3)?)?,
-                description: id(r.get(4)?)?,
-                amount: r.get(5)?,
-                after: r.get(6)?,
-                character: r.get::<_, Option<i64>>(7)?.map(id).transpose()?,
-                model: r.get::<_, Option<i64>>(8)?.map(id).transpose()?,
-            };
-            max_label = max_label
-                .max(fact.kind)
-                .max(fact.description)
-                .max(fact.character.unwrap_or(0))
-                .max(fact.model.unwrap_or(0));
-            keyed.push((r.get(2)?, fact));
-        }
+        rows::scan_chain_parts(&self.conn, chain.id, 0, |position, txn, r| {
+            txns.push(txn);
+            max_label =
+                max_label.max(r.kind).max(r.description).max(r.character.unwrap_or(0)).max(r.model.unwrap_or(0));
+            facts.push(Fact {
+                row_id: block::entry_id(chain.id, position),
+                ts: r.ts,
+                kind: r.kind,
+                description: r.description,
+                amount: r.amount,
+                after: r.after,
+                character: r.character,
+                model: r.model,
+            });
+            Ok(ControlFlow::Continue(()))
+        })?;
         if labels.len() <= max_label as usize {
             labels.resize(max_label as usize + 1, Arc::from(""));
         }
-        // Table order is usually walk order already, which the sort detects.
-        keyed.sort_unstable_by_key(|(seq, f)| (f.ts, *seq, f.row_id));
-        Ok((keyed.into_iter().map(|(_, f)| f).collect(), labels))
+        Ok((facts, labels, txns))
     }
 
-    /// One stored entry by row id, its labels resolved through `labels` (from `load_facts`).
+    /// One stored entry by id, its labels resolved through `labels` (from `load_facts`).
     pub(crate) fn entry_by_row(&self, row_id: i64, labels: &[Arc<str>]) -> Result<Entry, StoreError> {
-        let label = |id: i64| label_text(labels, id);
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM entry WHERE id = ?1"))?;
-        Ok(stmt.query_row([row_id], |r| entry_from_row(r, &label))?)
-    }
-
-    /// `(txn_id, row id)` of those of `txn_ids` stored in the chain.
-    pub(crate) fn rows_by_txn(&self, chain_id: i64, txn_ids: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT id FROM entry WHERE chain_id = ?1 AND txn_id = ?2")?;
-        let mut found = Vec::new();
-        for &t in txn_ids {
-            if let Some(id) = stmt.query_row(params![chain_id, t], |r| r.get::<_, i64>(0)).optional()? {
-                found.push((t.to_string(), id));
-            }
-        }
-        Ok(found)
+        self.with_row(row_id, |chain_id, position, r| entry_from_row(chain_id, position, r, labels))
     }
 
     /// Transaction IDs of a chain seen with more than one content.
@@ -330,37 +398,45 @@ impl Store {
         let labels = self.label_table()?;
         let label = |id: i64| label_text(&labels, id);
         let mut stmt = self.conn.prepare(
-            "SELECT e.id, e.txn_id, e.ts, e.type_id, e.description_id, e.amount, e.balance_after, e.character_id, e.model_id,
-                    c.id, c.ts, c.type_id, c.description_id, c.amount, c.balance_after, c.character_id, c.model_id,
-                    s.path, c.source_line
-             FROM conflict c
-             JOIN entry e ON e.chain_id = c.chain_id AND e.txn_id = c.txn_id
-             JOIN source_file s ON s.id = c.source_id
+            "SELECT c.id, c.txn_id, c.ts, c.type_id, c.description_id, c.amount, c.balance_after, c.character_id,
+                    c.model_id, s.path, c.source_line
+             FROM conflict c JOIN source_file s ON s.id = c.source_id
              WHERE c.chain_id = ?1 ORDER BY c.txn_id, c.id",
         )?;
-        let rows = stmt.query_map([chain_id], |r| {
-            let entry = |base: usize, row_id: i64, txn: String| -> rusqlite::Result<Entry> {
-                Ok(Entry {
-                    row_id,
-                    txn_id: txn,
-                    ts: r.get(base)?,
-                    kind: label(r.get(base + 1)?),
-                    description: label(r.get(base + 2)?),
-                    amount: money::from_units(r.get(base + 3)?),
-                    balance_after: money::from_units(r.get(base + 4)?),
-                    character: r.get::<_, Option<i64>>(base + 5)?.map(label),
-                    model: r.get::<_, Option<i64>>(base + 6)?.map(label),
-                })
-            };
-            let txn: String = r.get(1)?;
-            Ok(Conflict {
-                stored: entry(2, r.get(0)?, txn.clone())?,
-                other: entry(10, r.get(9)?, txn)?,
-                other_source: r.get(17)?,
-                other_line: r.get::<_, i64>(18)? as u64,
-            })
+        let others = stmt
+            .query_map([chain_id], |r| {
+                let other = Entry {
+                    row_id: r.get(0)?,
+                    txn_id: r.get(1)?,
+                    ts: r.get(2)?,
+                    kind: label(r.get(3)?),
+                    description: label(r.get(4)?),
+                    amount: money::from_units(r.get(5)?),
+                    balance_after: money::from_units(r.get(6)?),
+                    character: r.get::<_, Option<i64>>(7)?.map(label),
+                    model: r.get::<_, Option<i64>>(8)?.map(label),
+                };
+                Ok((other, r.get::<_, String>(9)?, r.get::<_, i64>(10)? as u64))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        if others.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: rustc_hash::FxHashSet<&str> = others.iter().map(|o| o.0.txn_id.as_str()).collect();
+        let mut stored: HashMap<String, Entry> = HashMap::new();
+        rows::scan_chain(&self.conn, chain_id, 0, |position, r| {
+            if wanted.contains(r.txn_id) {
+                stored.insert(r.txn_id.to_string(), entry_from_row(chain_id, position, &r, &labels));
+            }
+            Ok(if stored.len() == wanted.len() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(others
+            .into_iter()
+            .filter_map(|(other, other_source, other_line)| {
+                let stored = stored.get(&other.txn_id)?.clone();
+                Some(Conflict { stored, other, other_source, other_line })
+            })
+            .collect())
     }
 
     /// The id of a chain, if it exists.

@@ -1,12 +1,23 @@
 //! Read side for screens and the CLI: a filter, and paged, indexed queries over it.
 //! A screen never loads a whole ledger; pages come newest first.
+//!
+//! A view is worked out per block: from `block_label_total` when that is exact (the block lies
+//! inside the date range and at most one of type, character and model is filtered), else by
+//! decoding the block. A page then decodes only the blocks it shows. The last view is kept,
+//! so scrolling a filtered view decodes nothing twice.
 
+use std::cell::RefMut;
+use std::collections::VecDeque;
+use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
 
-use rusqlite::types::Value;
-use rusqlite::{params_from_iter, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
+use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::block::{self, Row, BLOCK};
+use super::rows::{self, BlockInfo, Field};
 use super::{Store, StoreError};
 use crate::money;
 
@@ -105,161 +116,443 @@ pub struct EntryDetail {
     pub raw_note: Option<String>,
 }
 
-const ROW_COLUMNS: &str = "e.id, e.txn_id, e.ts, t.text, d.text, e.amount, e.balance_after, c.text, m.text,
-    e.chain_id, s.path, s.format, e.source_line, e.source_offset";
-const ROW_JOINS: &str = "FROM entry e
-    JOIN label t ON t.id = e.type_id
-    JOIN label d ON d.id = e.description_id
-    LEFT JOIN label c ON c.id = e.character_id
-    LEFT JOIN label m ON m.id = e.model_id
-    JOIN source_file s ON s.id = e.source_id";
+/// Path and format of each source file, by id.
+type Sources = FxHashMap<i64, (String, String)>;
 
-fn ledger_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerRow> {
-    Ok(LedgerRow {
-        id: r.get(0)?,
-        txn_id: r.get(1)?,
-        ts: r.get(2)?,
-        kind: r.get(3)?,
-        description: r.get(4)?,
-        amount: money::from_units(r.get(5)?),
-        balance_after: money::from_units(r.get(6)?),
-        character: r.get(7)?,
-        model: r.get(8)?,
-        chain_id: r.get(9)?,
-        source_path: r.get(10)?,
-        source_format: r.get(11)?,
-        source_line: r.get::<_, i64>(12)? as u64,
-        source_offset: r.get::<_, i64>(13)? as u64,
-    })
+/// Blocks of data kept decoded-ready between calls.
+const CACHED_BLOCKS: usize = 8;
+
+/// What queries keep between calls; emptied when the database changes.
+#[derive(Debug, Default)]
+pub(super) struct Cache {
+    /// `PRAGMA data_version` when this was filled: another connection's commit changes it.
+    data_version: Option<i64>,
+    labels: Option<Arc<Vec<Arc<str>>>>,
+    sources: Option<Arc<Sources>>,
+    view: Option<(LedgerFilter, Arc<View>)>,
+    blocks: VecDeque<(i64, Arc<Vec<u8>>)>,
 }
 
-/// Indexes built on first use: `(name, column)`.
-pub(super) const FILTER_INDEXES: [(&str, &str); 2] =
-    [("entry_chain_character", "character_id"), ("entry_chain_model", "model_id")];
+/// A filter resolved to label ids. `None` does not filter; an unknown name matches nothing.
+#[derive(Debug, Default)]
+struct Resolved {
+    types: Option<FxHashSet<u32>>,
+    /// Label id, 0 for "none", `u32::MAX` for a name no entry has.
+    character: Option<u32>,
+    model: Option<u32>,
+    from: i64,
+    to: i64,
+    search: Option<String>,
+    row_ids: Option<FxHashSet<i64>>,
+}
 
-impl Store {
-    /// Builds the index behind a character or model filter if this database does not have it yet.
-    fn ensure_filter_index(&self, column: &str) -> Result<(), StoreError> {
-        for (name, col) in FILTER_INDEXES {
-            if col == column {
-                self.conn.execute_batch(&format!(
-                    "CREATE INDEX IF NOT EXISTS {name} ON entry (chain_id, {col}, ts, seq, amount)"
-                ))?;
-            }
-        }
-        Ok(())
+impl Resolved {
+    fn matches(&self, chain_id: i64, position: u64, r: &Row<'_>) -> bool {
+        r.ts >= self.from
+            && r.ts < self.to
+            && self.types.as_ref().is_none_or(|t| t.contains(&r.kind))
+            && self.character.is_none_or(|c| c == r.character.unwrap_or(0))
+            && self.model.is_none_or(|m| m == r.model.unwrap_or(0))
+            && self.search.as_deref().is_none_or(|q| r.txn_id.starts_with(q))
+            && self.row_ids.as_ref().is_none_or(|ids| ids.contains(&block::entry_id(chain_id, position)))
     }
 
-    /// Turns a filter into a WHERE clause over `entry e`, resolving names to label ids.
-    fn where_clause(&self, filter: &LedgerFilter) -> Result<(String, Vec<Value>), StoreError> {
-        let mut clauses = Vec::new();
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(chain) = filter.chain_id {
-            clauses.push("e.chain_id = ?".to_string());
-            args.push(chain.into());
+    /// The label constraints as `(field, ids)`.
+    fn label_fields(&self) -> Vec<(Field, Vec<u32>)> {
+        let mut fields = Vec::new();
+        if let Some(t) = &self.types {
+            fields.push((Field::Type, t.iter().copied().collect()));
         }
-        let label = |text: &str| -> Result<i64, StoreError> {
-            Ok(self
-                .conn
-                .query_row("SELECT id FROM label WHERE text = ?1", [text], |r| r.get(0))
-                .optional()?
-                .unwrap_or(-1))
+        if let Some(c) = self.character {
+            fields.push((Field::Character, vec![c]));
+        }
+        if let Some(m) = self.model {
+            fields.push((Field::Model, vec![m]));
+        }
+        fields
+    }
+}
+
+/// A filtered view: per chain, the blocks holding matching entries and their totals.
+#[derive(Debug, Default)]
+pub(super) struct View {
+    chains: Vec<ChainView>,
+    totals: Totals,
+}
+
+#[derive(Debug)]
+struct ChainView {
+    chain_id: i64,
+    /// Oldest first; only blocks with at least one match.
+    blocks: Vec<(BlockInfo, Totals)>,
+}
+
+/// Entries, credits in and credits out, in micro-credits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Sums {
+    entries: u64,
+    credits_in: i64,
+    credits_out: i64,
+}
+
+impl Sums {
+    fn add(&mut self, amount: i64) {
+        self.entries += 1;
+        if amount > 0 {
+            self.credits_in += amount;
+        } else {
+            self.credits_out += amount;
+        }
+    }
+
+    fn totals(self) -> Totals {
+        Totals {
+            entries: self.entries,
+            credits_in: money::from_units(self.credits_in),
+            credits_out: money::from_units(self.credits_out),
+        }
+    }
+}
+
+impl Store {
+    /// The cache, emptied first if another connection changed the database since it was filled.
+    fn cache(&self) -> Result<RefMut<'_, Cache>, StoreError> {
+        let version: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let mut cache = self.cache.borrow_mut();
+        if cache.data_version != Some(version) {
+            *cache = Cache { data_version: Some(version), ..Cache::default() };
+        }
+        Ok(cache)
+    }
+
+    /// Empties the cache after this connection changed the entries.
+    pub(super) fn forget(&self) {
+        *self.cache.borrow_mut() = Cache::default();
+    }
+
+    fn labels(&self) -> Result<Arc<Vec<Arc<str>>>, StoreError> {
+        if let Some(l) = &self.cache()?.labels {
+            return Ok(l.clone());
+        }
+        let labels = Arc::new(self.label_table()?);
+        self.cache()?.labels = Some(labels.clone());
+        Ok(labels)
+    }
+
+    fn sources(&self) -> Result<Arc<Sources>, StoreError> {
+        if let Some(s) = &self.cache()?.sources {
+            return Ok(s.clone());
+        }
+        let mut stmt = self.conn.prepare("SELECT id, path, format FROM source_file")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        let sources = Arc::new(rows.collect::<Result<FxHashMap<_, _>, _>>()?);
+        self.cache()?.sources = Some(sources.clone());
+        Ok(sources)
+    }
+
+    /// One block's data, from the cache when it was read lately.
+    pub(super) fn block(&self, id: i64) -> Result<Arc<Vec<u8>>, StoreError> {
+        if let Some((_, data)) = self.cache()?.blocks.iter().find(|(b, _)| *b == id) {
+            return Ok(data.clone());
+        }
+        let data = Arc::new(rows::block_data(&self.conn, id)?);
+        let mut cache = self.cache()?;
+        if cache.blocks.len() == CACHED_BLOCKS {
+            cache.blocks.pop_front();
+        }
+        cache.blocks.push_back((id, data.clone()));
+        Ok(data)
+    }
+
+    fn label_id(&self, text: &str) -> Result<Option<u32>, StoreError> {
+        Ok(self.conn.query_row("SELECT id FROM label WHERE text = ?1", [text], |r| r.get(0)).optional()?)
+    }
+
+    fn resolve(&self, filter: &LedgerFilter) -> Result<Resolved, StoreError> {
+        let missing = u32::MAX;
+        let types = if filter.types.is_empty() {
+            None
+        } else {
+            let mut ids = FxHashSet::default();
+            for t in &filter.types {
+                ids.extend(self.label_id(t)?);
+            }
+            Some(ids)
         };
-        if !filter.types.is_empty() {
-            let ids = filter.types.iter().map(|t| label(t)).collect::<Result<Vec<_>, _>>()?;
-            clauses.push(format!("e.type_id IN ({})", vec!["?"; ids.len()].join(",")));
-            args.extend(ids.into_iter().map(Value::from));
+        let label = |text: &Option<String>| -> Result<Option<u32>, StoreError> {
+            text.as_deref().map(|t| Ok(self.label_id(t)?.unwrap_or(missing))).transpose()
+        };
+        Ok(Resolved {
+            types,
+            character: label(&filter.character)?,
+            model: label(&filter.model)?,
+            from: filter.from.unwrap_or(i64::MIN),
+            to: filter.to.unwrap_or(i64::MAX),
+            search: filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_string),
+            row_ids: (!filter.row_ids.is_empty()).then(|| filter.row_ids.iter().copied().collect()),
+        })
+    }
+
+    /// The chains a filter covers, by id.
+    fn view_chains(&self, filter: &LedgerFilter) -> Result<Vec<i64>, StoreError> {
+        if let Some(id) = filter.chain_id {
+            return Ok(vec![id]);
         }
-        if let Some(c) = &filter.character {
-            self.ensure_filter_index("character_id")?;
-            clauses.push("e.character_id = ?".into());
-            args.push(label(c)?.into());
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM chain ORDER BY id")?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// The filtered view, worked out or from the cache.
+    fn view(&self, filter: &LedgerFilter) -> Result<(Arc<View>, Resolved), StoreError> {
+        let resolved = self.resolve(filter)?;
+        if let Some((f, v)) = &self.cache()?.view {
+            if f == filter {
+                return Ok((v.clone(), resolved));
+            }
         }
-        if let Some(m) = &filter.model {
-            self.ensure_filter_index("model_id")?;
-            clauses.push("e.model_id = ?".into());
-            args.push(label(m)?.into());
+        let mut view = View::default();
+        let mut all = Sums::default();
+        for chain_id in self.view_chains(filter)? {
+            let chain = self.chain_view(chain_id, &resolved, &mut all)?;
+            view.chains.push(chain);
         }
-        if let Some(from) = filter.from {
-            clauses.push("e.ts >= ?".into());
-            args.push(from.into());
+        view.totals = all.totals();
+        let view = Arc::new(view);
+        self.cache()?.view = Some((filter.clone(), view.clone()));
+        Ok((view, resolved))
+    }
+
+    fn chain_view(&self, chain_id: i64, filter: &Resolved, all: &mut Sums) -> Result<ChainView, StoreError> {
+        let fields = filter.label_fields();
+        // Per block, per (field, label): entries, credits in, credits out.
+        let mut counts: FxHashMap<(i64, i64, u32), Sums> = FxHashMap::default();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT block_id, field, label_id, entries, credits_in, credits_out FROM block_label_total
+                 WHERE block_id >= ?1 AND block_id < ?2 AND (field = 0 OR field = ?3 OR field = ?4)",
+            )?;
+            let extra = |f: Field| if fields.iter().any(|(x, _)| *x == f) { f as i64 } else { 0 };
+            let mut rows = stmt.query(params![
+                block::block_id(chain_id, 0),
+                block::block_id(chain_id + 1, 0),
+                extra(Field::Character),
+                extra(Field::Model)
+            ])?;
+            while let Some(r) = rows.next()? {
+                let sums = Sums { entries: r.get::<_, i64>(3)? as u64, credits_in: r.get(4)?, credits_out: r.get(5)? };
+                counts.insert((r.get(0)?, r.get(1)?, r.get(2)?), sums);
+            }
         }
-        if let Some(to) = filter.to {
-            clauses.push("e.ts < ?".into());
-            args.push(to.into());
+        let field_sums = |block: i64, field: Field, ids: &[u32]| {
+            let mut s = Sums::default();
+            for id in ids {
+                if let Some(c) = counts.get(&(block, field as i64, *id)) {
+                    s.entries += c.entries;
+                    s.credits_in += c.credits_in;
+                    s.credits_out += c.credits_out;
+                }
+            }
+            s
+        };
+        let all_types: Vec<u32> = {
+            let mut t: Vec<u32> = counts
+                .keys()
+                .filter(|k| k.1 == Field::Type as i64)
+                .map(|k| k.2)
+                .collect::<FxHashSet<_>>()
+                .into_iter()
+                .collect();
+            t.sort_unstable();
+            t
+        };
+        let wanted_blocks: Option<FxHashSet<u64>> = filter.row_ids.as_ref().map(|ids| {
+            ids.iter()
+                .map(|&id| block::split_entry_id(id))
+                .filter(|&(c, _)| c == chain_id)
+                .map(|(_, p)| p / BLOCK as u64)
+                .collect()
+        });
+        let mut blocks = Vec::new();
+        for b in rows::chain_blocks(&self.conn, chain_id)? {
+            if b.last_ts < filter.from || b.first_ts >= filter.to {
+                continue;
+            }
+            if wanted_blocks.as_ref().is_some_and(|w| !w.contains(&(b.start / BLOCK as u64))) {
+                continue;
+            }
+            let label_sums: Vec<Sums> = fields.iter().map(|(f, ids)| field_sums(b.id, *f, ids)).collect();
+            if label_sums.iter().any(|s| s.entries == 0) {
+                continue;
+            }
+            let inside = b.first_ts >= filter.from && b.last_ts < filter.to;
+            let exact = inside && filter.search.is_none() && wanted_blocks.is_none() && fields.len() <= 1;
+            let sums = if exact {
+                label_sums.first().copied().unwrap_or_else(|| field_sums(b.id, Field::Type, &all_types))
+            } else {
+                let data = self.block(b.id)?;
+                let mut s = Sums::default();
+                block::for_each_row(&data, |i, r| {
+                    if filter.matches(chain_id, b.start + i as u64, &r) {
+                        s.add(r.amount);
+                    }
+                    Ok(())
+                })?;
+                s
+            };
+            if sums.entries > 0 {
+                all.entries += sums.entries;
+                all.credits_in += sums.credits_in;
+                all.credits_out += sums.credits_out;
+                blocks.push((b, sums.totals()));
+            }
         }
-        if let Some(q) = filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            // A range over the text keeps the (chain_id, txn_id) index usable for prefixes.
-            clauses.push("e.txn_id >= ? AND e.txn_id < ?".into());
-            args.push(q.to_string().into());
-            args.push(format!("{q}\u{10FFFF}").into());
+        Ok(ChainView { chain_id, blocks })
+    }
+
+    /// A stored row as the ledger table shows it.
+    fn ledger_row(
+        &self,
+        chain_id: i64,
+        position: u64,
+        r: &Row<'_>,
+        labels: &[Arc<str>],
+        sources: &Sources,
+    ) -> LedgerRow {
+        let text = |id: u32| labels.get(id as usize).map_or_else(String::new, |t| t.to_string());
+        let (path, format) = sources.get(&r.source).cloned().unwrap_or_default();
+        LedgerRow {
+            id: block::entry_id(chain_id, position),
+            txn_id: r.txn_id.to_string(),
+            ts: r.ts,
+            kind: text(r.kind),
+            description: text(r.description),
+            amount: money::from_units(r.amount),
+            balance_after: money::from_units(r.after),
+            character: r.character.map(text),
+            model: r.model.map(text),
+            chain_id,
+            source_path: path,
+            source_format: format,
+            source_line: r.line,
+            source_offset: r.offset,
         }
-        if !filter.row_ids.is_empty() {
-            clauses.push(format!("e.id IN ({})", vec!["?"; filter.row_ids.len()].join(",")));
-            args.extend(filter.row_ids.iter().map(|&id| Value::from(id)));
+    }
+
+    /// Calls `each` with the matching rows of one view block, newest first.
+    fn block_rows_newest_first(
+        &self,
+        chain_id: i64,
+        info: &BlockInfo,
+        filter: &Resolved,
+        mut each: impl FnMut(u64, Row<'_>) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, StoreError> {
+        let data = self.block(info.id)?;
+        let mut matching: Vec<(u64, Row<'_>)> = Vec::new();
+        block::for_each_row(&data, |i, r| {
+            let position = info.start + i as u64;
+            if filter.matches(chain_id, position, &r) {
+                matching.push((position, r));
+            }
+            Ok(())
+        })?;
+        for (position, r) in matching.into_iter().rev() {
+            if each(position, r).is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
         }
-        let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        Ok((sql, args))
+        Ok(ControlFlow::Continue(()))
     }
 
     /// One page of the filtered ledger, newest first.
     pub fn ledger_page(&self, filter: &LedgerFilter, offset: u64, limit: u64) -> Result<Vec<LedgerRow>, StoreError> {
-        // OFFSET walks the index up to the page. When the view's size is known without a scan
-        // and the page lies in its older half, walk from the oldest end instead: no page is
-        // further than half the view from an end.
-        let (order, offset, limit) = match self.aggregate_totals(filter)? {
-            Some(t) if offset >= t.entries => return Ok(Vec::new()),
-            Some(t) if offset > t.entries / 2 => {
-                let end = (offset + limit).min(t.entries);
-                ("ASC", t.entries - end, end - offset)
+        let (view, resolved) = self.view(filter)?;
+        if offset >= view.totals.entries || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let (labels, sources) = (self.labels()?, self.sources()?);
+        if view.chains.len() > 1 {
+            return self.merged_page(&view, &resolved, offset, limit);
+        }
+        let mut page = Vec::with_capacity(limit.min(10_000) as usize);
+        let mut skip = offset;
+        for chain in &view.chains {
+            for (info, totals) in chain.blocks.iter().rev() {
+                if skip >= totals.entries {
+                    skip -= totals.entries;
+                    continue;
+                }
+                let flow = self.block_rows_newest_first(chain.chain_id, info, &resolved, |position, r| {
+                    if skip > 0 {
+                        skip -= 1;
+                        return ControlFlow::Continue(());
+                    }
+                    page.push(self.ledger_row(chain.chain_id, position, &r, &labels, &sources));
+                    if page.len() as u64 == limit {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })?;
+                if flow.is_break() {
+                    return Ok(page);
+                }
             }
-            _ => ("DESC", offset, limit),
-        };
-        let (clause, mut args) = self.where_clause(filter)?;
-        args.push((limit as i64).into());
-        args.push((offset as i64).into());
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE e.id IN (
-                SELECT e.id FROM entry e {clause} ORDER BY e.ts {order}, e.seq {order} LIMIT ? OFFSET ?)
-             ORDER BY e.ts DESC, e.seq DESC"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), ledger_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        }
+        Ok(page)
     }
 
-    /// Totals from `chain_type_total`, when the filter is one chain and perhaps types: nothing
-    /// that needs the entries themselves.
-    fn aggregate_totals(&self, filter: &LedgerFilter) -> Result<Option<Totals>, StoreError> {
-        let Some(chain) = filter.chain_id else { return Ok(None) };
-        let searching = filter.search.as_deref().map(str::trim).is_some_and(|q| !q.is_empty());
-        if filter.from.is_some()
-            || filter.to.is_some()
-            || filter.character.is_some()
-            || filter.model.is_some()
-            || searching
-            || !filter.row_ids.is_empty()
-        {
-            return Ok(None);
+    /// A page of a view over several chains: their entries interleaved by time, newest first.
+    /// Works through every matching entry, which only views over all chains at once need.
+    fn merged_page(
+        &self,
+        view: &View,
+        filter: &Resolved,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<LedgerRow>, StoreError> {
+        let keys = self.merged_keys(view, filter)?;
+        let start = (offset as usize).min(keys.len());
+        let end = (start + limit as usize).min(keys.len());
+        keys[start..end].iter().map(|&(_, id)| self.row_by_id(id)).collect()
+    }
+
+    /// `(ts, entry id)` of every entry of a view, newest first.
+    fn merged_keys(&self, view: &View, filter: &Resolved) -> Result<Vec<(i64, i64)>, StoreError> {
+        let mut keys = Vec::with_capacity(view.totals.entries as usize);
+        for chain in &view.chains {
+            for (info, _) in &chain.blocks {
+                let all = self.block_rows_newest_first(chain.chain_id, info, filter, |position, r| {
+                    keys.push((r.ts, block::entry_id(chain.chain_id, position)));
+                    ControlFlow::Continue(())
+                })?;
+                debug_assert!(all.is_continue());
+            }
         }
-        let mut sql = "SELECT coalesce(sum(entries), 0), coalesce(sum(credits_in), 0), coalesce(sum(credits_out), 0)
-                       FROM chain_type_total WHERE chain_id = ?"
-            .to_string();
-        let mut args: Vec<Value> = vec![chain.into()];
-        if !filter.types.is_empty() {
-            sql.push_str(&format!(
-                " AND type_id IN (SELECT id FROM label WHERE text IN ({}))",
-                vec!["?"; filter.types.len()].join(",")
-            ));
-            args.extend(filter.types.iter().map(|t| Value::from(t.clone())));
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(keys)
+    }
+
+    /// One entry by id, as the ledger table shows it.
+    fn row_by_id(&self, id: i64) -> Result<LedgerRow, StoreError> {
+        let (labels, sources) = (self.labels()?, self.sources()?);
+        self.with_row(id, |chain_id, position, r| self.ledger_row(chain_id, position, r, &labels, &sources))
+    }
+
+    /// Calls `f` with the stored row of entry `id`.
+    pub(super) fn with_row<T>(&self, id: i64, f: impl FnOnce(i64, u64, &Row<'_>) -> T) -> Result<T, StoreError> {
+        let (chain_id, position) = block::split_entry_id(id);
+        let missing = || StoreError::NotFound(format!("entry {id}"));
+        let data = match self.block(block::block_id(chain_id, position / BLOCK as u64)) {
+            Err(StoreError::NotFound(_)) => return Err(missing()),
+            other => other?,
+        };
+        let mut d = block::Decoder::new(&data)?;
+        for _ in 0..position % BLOCK as u64 {
+            d.next_parts()?;
         }
-        Ok(Some(self.conn.prepare_cached(&sql)?.query_row(params_from_iter(args), |r| {
-            Ok(Totals {
-                entries: r.get::<_, i64>(0)? as u64,
-                credits_in: money::from_units(r.get(1)?),
-                credits_out: money::from_units(r.get(2)?),
-            })
-        })?))
+        let r = d.next_row()?.ok_or_else(missing)?;
+        Ok(f(chain_id, position, &r))
     }
 
     /// Calls `each` for every row of the filtered ledger, newest first, without paging.
@@ -268,87 +561,121 @@ impl Store {
         filter: &LedgerFilter,
         mut each: impl FnMut(LedgerRow) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
-        let (clause, args) = self.where_clause(filter)?;
-        let sql = format!("SELECT {ROW_COLUMNS} {ROW_JOINS} {clause} ORDER BY e.ts DESC, e.seq DESC");
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
+        let (view, resolved) = self.view(filter)?;
+        let (labels, sources) = (self.labels()?, self.sources()?);
         let mut n = 0;
-        while let Some(r) = rows.next()? {
-            each(ledger_row(r)?)?;
-            n += 1;
+        if view.chains.len() > 1 {
+            for (_, id) in self.merged_keys(&view, &resolved)? {
+                each(self.row_by_id(id)?)?;
+                n += 1;
+            }
+            return Ok(n);
         }
-        Ok(n)
+        let mut failed = None;
+        for chain in &view.chains {
+            for (info, _) in chain.blocks.iter().rev() {
+                let flow = self.block_rows_newest_first(chain.chain_id, info, &resolved, |position, r| {
+                    match each(self.ledger_row(chain.chain_id, position, &r, &labels, &sources)) {
+                        Ok(()) => {
+                            n += 1;
+                            ControlFlow::Continue(())
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            ControlFlow::Break(())
+                        }
+                    }
+                })?;
+                if flow.is_break() {
+                    break;
+                }
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(n),
+        }
     }
 
     /// Entries, credits in and credits out of the filtered ledger.
     pub fn ledger_totals(&self, filter: &LedgerFilter) -> Result<Totals, StoreError> {
-        if let Some(totals) = self.aggregate_totals(filter)? {
-            return Ok(totals);
-        }
-        let (clause, args) = self.where_clause(filter)?;
-        let sql = format!(
-            "SELECT count(*), coalesce(sum(e.amount) FILTER (WHERE e.amount > 0), 0),
-                    coalesce(sum(e.amount) FILTER (WHERE e.amount < 0), 0)
-             FROM entry e {clause}"
-        );
-        Ok(self.conn.query_row(&sql, params_from_iter(args), |r| {
-            Ok(Totals {
-                entries: r.get::<_, i64>(0)? as u64,
-                credits_in: money::from_units(r.get(1)?),
-                credits_out: money::from_units(r.get(2)?),
-            })
-        })?)
+        Ok(self.view(filter)?.0.totals)
     }
 
     /// Totals of the filtered ledger per type, character, model or day.
     pub fn summary(&self, filter: &LedgerFilter, by: GroupBy) -> Result<Vec<SummaryRow>, StoreError> {
-        let (clause, args) = self.where_clause(filter)?;
-        let key = match by {
-            GroupBy::Type => "(SELECT text FROM label WHERE id = e.type_id)",
-            GroupBy::Character => "(SELECT text FROM label WHERE id = e.character_id)",
-            GroupBy::Model => "(SELECT text FROM label WHERE id = e.model_id)",
-            GroupBy::Day => "strftime('%Y-%m-%d', e.ts / 1000000, 'unixepoch')",
-        };
-        let sql = format!(
-            "SELECT {key} AS k, count(*), coalesce(sum(CASE WHEN e.amount > 0 THEN e.amount END), 0),
-                    coalesce(sum(CASE WHEN e.amount < 0 THEN e.amount END), 0)
-             FROM entry e {clause} GROUP BY k ORDER BY k"
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), |r| {
-            Ok(SummaryRow {
-                key: r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "(none)".into()),
-                totals: Totals {
-                    entries: r.get::<_, i64>(1)? as u64,
-                    credits_in: money::from_units(r.get(2)?),
-                    credits_out: money::from_units(r.get(3)?),
-                },
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let (view, resolved) = self.view(filter)?;
+        let labels = self.labels()?;
+        let mut groups: FxHashMap<Option<String>, Sums> = FxHashMap::default();
+        let mut by_label: FxHashMap<Option<u32>, Sums> = FxHashMap::default();
+        for chain in &view.chains {
+            for (info, _) in &chain.blocks {
+                let data = self.block(info.id)?;
+                block::for_each_row(&data, |i, r| {
+                    if !resolved.matches(chain.chain_id, info.start + i as u64, &r) {
+                        return Ok(());
+                    }
+                    match by {
+                        GroupBy::Type => by_label.entry(Some(r.kind)).or_default().add(r.amount),
+                        GroupBy::Character => by_label.entry(r.character).or_default().add(r.amount),
+                        GroupBy::Model => by_label.entry(r.model).or_default().add(r.amount),
+                        GroupBy::Day => {
+                            let day =
+                                chrono::DateTime::from_timestamp_micros(r.ts).map(|t| t.format("%Y-%m-%d").to_string());
+                            groups.entry(day).or_default().add(r.amount)
+                        }
+                    }
+                    Ok(())
+                })?;
+            }
+        }
+        for (id, sums) in by_label {
+            let key = id.map(|id| labels.get(id as usize).map_or_else(String::new, |t| t.to_string()));
+            let group = groups.entry(key).or_default();
+            group.entries += sums.entries;
+            group.credits_in += sums.credits_in;
+            group.credits_out += sums.credits_out;
+        }
+        let mut rows: Vec<(Option<String>, Sums)> = groups.into_iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(rows
+            .into_iter()
+            .map(|(key, sums)| SummaryRow { key: key.unwrap_or_else(|| "(none)".into()), totals: sums.totals() })
+            .collect())
     }
 
     /// Types, characters and models that occur in a chain.
     pub fn facets(&self, chain_id: i64) -> Result<Facets, StoreError> {
-        let distinct = |column: &str| -> Result<Vec<String>, StoreError> {
-            let sql = format!(
-                "SELECT text FROM label WHERE id IN (SELECT DISTINCT {column} FROM entry WHERE chain_id = ?1) ORDER BY text"
-            );
-            let mut stmt = self.conn.prepare(&sql)?;
-            let rows = stmt.query_map([chain_id], |r| r.get(0))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        };
-        Ok(Facets { types: distinct("type_id")?, characters: distinct("character_id")?, models: distinct("model_id")? })
+        let labels = self.labels()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT field, label_id FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2",
+        )?;
+        let mut rows = stmt.query(params![block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)])?;
+        let mut facets = Facets::default();
+        while let Some(r) = rows.next()? {
+            let (field, id): (i64, u32) = (r.get(0)?, r.get(1)?);
+            if field != Field::Type as i64 && id == 0 {
+                continue;
+            }
+            let text = labels.get(id as usize).map_or_else(String::new, |t| t.to_string());
+            match field {
+                0 => facets.types.push(text),
+                1 => facets.characters.push(text),
+                _ => facets.models.push(text),
+            }
+        }
+        for list in [&mut facets.types, &mut facets.characters, &mut facets.models] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        Ok(facets)
     }
 
     /// The running balance of a chain, oldest first, thinned to about `max_points` while keeping
     /// each bucket's first, lowest, highest and last point so no spike disappears.
     pub fn balance_series(&self, chain_id: i64, max_points: usize) -> Result<Vec<BalancePoint>, StoreError> {
-        let count: i64 =
-            self.conn.query_row("SELECT count(*) FROM entry WHERE chain_id = ?1", [chain_id], |r| r.get(0))?;
+        let count: u64 = rows::chain_blocks(&self.conn, chain_id)?.iter().map(|b| b.entries).sum();
         let bucket = (count as usize).div_ceil(max_points.max(4) / 4).max(1);
-        let mut stmt = self.conn.prepare("SELECT ts, balance_after FROM entry WHERE chain_id = ?1 ORDER BY ts, seq")?;
-        let mut rows = stmt.query([chain_id])?;
         let mut points = Vec::new();
         let mut chunk: Vec<(i64, i64)> = Vec::with_capacity(bucket);
         let flush = |chunk: &mut Vec<(i64, i64)>, points: &mut Vec<BalancePoint>| {
@@ -365,24 +692,23 @@ impl Store {
             );
             chunk.clear();
         };
-        while let Some(r) = rows.next()? {
-            chunk.push((r.get(0)?, r.get(1)?));
+        rows::scan_chain(&self.conn, chain_id, 0, |_, r| {
+            chunk.push((r.ts, r.after));
             if chunk.len() == bucket {
                 flush(&mut chunk, &mut points);
             }
-        }
+            Ok(ControlFlow::Continue(()))
+        })?;
         flush(&mut chunk, &mut points);
         Ok(points)
     }
 
     /// One entry with its raw source text.
     pub fn entry_detail(&self, entry_id: i64) -> Result<EntryDetail, StoreError> {
-        let sql = format!("SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE e.id = ?1");
-        let row = self
-            .conn
-            .query_row(&sql, [entry_id], ledger_row)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("entry {entry_id}")))?;
+        let row = match self.row_by_id(entry_id) {
+            Err(StoreError::NotFound(_)) => return Err(StoreError::NotFound(format!("entry {entry_id}"))),
+            other => other?,
+        };
         let (raw, raw_note) =
             match crate::import::read_source(Path::new(&row.source_path), &row.source_format, row.source_offset) {
                 Some(text) if text.contains(row.txn_id.as_str()) => (Some(text), None),

@@ -1,0 +1,165 @@
+//! Reading and writing a chain's entries through `entry_block` (layout in `block.rs`).
+
+use std::ops::ControlFlow;
+
+use rusqlite::{params, Connection};
+use rustc_hash::FxHashMap;
+
+use super::block::{self, Encoder, Row, BLOCK};
+use super::StoreError;
+
+/// Which column of an entry a `block_label_total` row counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Field {
+    Type = 0,
+    Character = 1,
+    Model = 2,
+}
+
+/// A block without its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BlockInfo {
+    pub id: i64,
+    /// Position of the block's first entry in its chain.
+    pub start: u64,
+    pub entries: u64,
+    pub first_ts: i64,
+    pub last_ts: i64,
+}
+
+/// A chain's blocks, oldest first.
+pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<BlockInfo>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, entries, first_ts, last_ts FROM entry_block WHERE chain_id = ?1 ORDER BY id")?;
+    let mut rows = stmt.query([chain_id])?;
+    let mut blocks = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let (_, number) = block::split_entry_id(id);
+        blocks.push(BlockInfo {
+            id,
+            start: number * BLOCK as u64,
+            entries: r.get::<_, i64>(1)? as u64,
+            first_ts: r.get(2)?,
+            last_ts: r.get(3)?,
+        });
+    }
+    Ok(blocks)
+}
+
+/// The encoded data of one block.
+pub(crate) fn block_data(conn: &Connection, block_id: i64) -> Result<Vec<u8>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT data FROM entry_block WHERE id = ?1")?;
+    let mut rows = stmt.query([block_id])?;
+    match rows.next()? {
+        Some(r) => Ok(r.get(0)?),
+        None => Err(StoreError::NotFound(format!("entry block {block_id}"))),
+    }
+}
+
+/// Calls `each` with every entry of a chain from position `from` on, in walk order, with its
+/// position; stops early when `each` breaks.
+pub(crate) fn scan_chain(
+    conn: &Connection,
+    chain_id: i64,
+    from: u64,
+    mut each: impl FnMut(u64, Row<'_>) -> Result<ControlFlow<()>, StoreError>,
+) -> Result<(), StoreError> {
+    scan_chain_parts(conn, chain_id, from, |position, txn, row| {
+        let txn_id = std::str::from_utf8(txn)
+            .map_err(|_| StoreError::BadValue(format!("entry {position} of chain {chain_id} has a damaged ID")))?;
+        each(position, Row { txn_id, ..row })
+    })
+}
+
+/// `scan_chain` with each transaction ID as unchecked bytes and `row.txn_id` empty.
+pub(crate) fn scan_chain_parts(
+    conn: &Connection,
+    chain_id: i64,
+    from: u64,
+    mut each: impl FnMut(u64, &[u8], Row<'_>) -> Result<ControlFlow<()>, StoreError>,
+) -> Result<(), StoreError> {
+    let first = block::block_id(chain_id, from / BLOCK as u64);
+    let mut stmt = conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
+    let mut rows = stmt.query(params![first, block::block_id(chain_id + 1, 0)])?;
+    while let Some(r) = rows.next()? {
+        let (_, number) = block::split_entry_id(r.get(0)?);
+        let start = number * BLOCK as u64;
+        let data = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+        let mut d = block::Decoder::new(data)?;
+        let mut position = start;
+        while let Some((txn, row)) = d.next_parts()? {
+            if position >= from && each(position, txn, row)?.is_break() {
+                return Ok(());
+            }
+            position += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces a chain's blocks from block number `from_block` on with `rows`, which continue the
+/// chain from position `from_block * BLOCK`, and their label totals.
+pub(crate) fn write_blocks<'r>(
+    conn: &Connection,
+    chain_id: i64,
+    from_block: u64,
+    rows: impl Iterator<Item = Row<'r>>,
+) -> Result<(), StoreError> {
+    let (lo, hi) = (block::block_id(chain_id, from_block), block::block_id(chain_id + 1, 0));
+    conn.execute("DELETE FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2", params![lo, hi])?;
+    conn.execute("DELETE FROM entry_block WHERE id >= ?1 AND id < ?2", params![lo, hi])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut insert_total = conn.prepare_cached(
+        "INSERT INTO block_label_total (block_id, field, label_id, entries, credits_in, credits_out)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut encoder = Encoder::default();
+    let mut totals: FxHashMap<(Field, u32), [i64; 3]> = FxHashMap::default();
+    let mut number = from_block;
+    let (mut first_ts, mut last_ts, mut last_balance) = (0, 0, 0);
+    let mut flush = |encoder: &mut Encoder,
+                     totals: &mut FxHashMap<(Field, u32), [i64; 3]>,
+                     number: &mut u64,
+                     (first_ts, last_ts, last_balance): (i64, i64, i64)|
+     -> Result<(), StoreError> {
+        let id = block::block_id(chain_id, *number);
+        let entries = encoder.len() as i64;
+        insert.execute(params![id, chain_id, entries, first_ts, last_ts, last_balance, encoder.finish()])?;
+        let mut sorted: Vec<_> = totals.drain().collect();
+        sorted.sort_unstable_by_key(|&((field, label), _)| (field as i64, label));
+        for ((field, label), [n, credits_in, credits_out]) in sorted {
+            insert_total.execute(params![id, field as i64, label, n, credits_in, credits_out])?;
+        }
+        *number += 1;
+        Ok(())
+    };
+    for row in rows {
+        if encoder.len() == 0 {
+            first_ts = row.ts;
+        }
+        encoder.push(&row);
+        (last_ts, last_balance) = (row.ts, row.after);
+        let (credits_in, credits_out) = if row.amount > 0 { (row.amount, 0) } else { (0, row.amount) };
+        for key in [
+            (Field::Type, row.kind),
+            (Field::Character, row.character.unwrap_or(0)),
+            (Field::Model, row.model.unwrap_or(0)),
+        ] {
+            let t = totals.entry(key).or_default();
+            t[0] += 1;
+            t[1] += credits_in;
+            t[2] += credits_out;
+        }
+        if encoder.len() == BLOCK {
+            flush(&mut encoder, &mut totals, &mut number, (first_ts, last_ts, last_balance))?;
+        }
+    }
+    if encoder.len() > 0 {
+        flush(&mut encoder, &mut totals, &mut number, (first_ts, last_ts, last_balance))?;
+    }
+    Ok(())
+}
