@@ -451,3 +451,69 @@ impl Store {
             .optional()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version 1 database: one chain, entries whose id order is not their walk order.
+    fn version_one() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].sql).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO chain (id, account, currency, stated_balance) VALUES (1, 'default', 'credits', 7000000);
+             INSERT INTO label (id, text) VALUES (1, 'CHAT'), (2, 'PURCHASE'), (3, 'reply'), (4, 'Luna'), (5, 'pack');
+             INSERT INTO source_file (id, path, format, file_hash, bytes, imported_at, entries_new, entries_known,
+                                      entries_conflicting, chain_id)
+                 VALUES (1, 'old.csv', 'reverie-csv', 'x', 100, '2026-01-01T00:00:00Z', 3, 0, 0, 1);
+             INSERT INTO entry (id, chain_id, txn_id, ts, seq, type_id, description_id, amount, balance_after,
+                                character_id, model_id, source_id, source_line, source_offset)
+                 VALUES (1, 1, 'txn_c', 2000000, 1, 1, 3, -1000000, 9000000, 4, NULL, 1, 2, 60),
+                        (2, 1, 'txn_b', 2000000, 0, 1, 3, -2000000, 10000000, NULL, NULL, 1, 3, 120),
+                        (3, 1, 'txn_a', 1000000, 0, 2, 5, 12000000, 12000000, NULL, NULL, 1, 4, 180);
+             INSERT INTO chain_type_total VALUES (1, 1, 2, 0, -3000000), (1, 2, 1, 12000000, 0);
+             INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
+                                   source_id, source_line, source_offset, content_hash)
+                 VALUES (1, 'txn_b', 2000000, 1, 3, -2500000, 9500000, 1, 9, 500, 42);",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn version_one_entries_move_into_blocks_in_walk_order() {
+        let store = Store::init(version_one()).unwrap();
+        let version: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let tables: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('entry', 'chain_type_total')", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 0, "version 1's tables are dropped");
+
+        let entries = store.load_entries(1).unwrap();
+        let ids: Vec<&str> = entries.iter().map(|e| e.txn_id.as_str()).collect();
+        assert_eq!(ids, ["txn_a", "txn_b", "txn_c"], "ts, then seq");
+        assert_eq!(entries[2].character.as_deref(), Some("Luna"));
+        assert_eq!(entries[1].amount, Decimal::new(-2, 0));
+        assert_eq!(entries[0].row_id, 1 << 32);
+
+        let chain = store.chain(1).unwrap();
+        assert_eq!(chain.entries, 3);
+        assert_eq!(chain.ledger_balance, Some(Decimal::new(9, 0)));
+        assert_eq!(chain.stated_balance, Some(Decimal::new(7, 0)));
+        assert_eq!((chain.first_ts, chain.last_ts), (Some(1_000_000), Some(2_000_000)));
+
+        let chats = LedgerFilter { chain_id: Some(1), types: vec!["CHAT".into()], ..LedgerFilter::default() };
+        let totals = store.ledger_totals(&chats).unwrap();
+        assert_eq!((totals.entries, totals.credits_out), (2, Decimal::new(-3, 0)));
+        let page = store.ledger_page(&chats, 0, 10).unwrap();
+        assert_eq!(page.iter().map(|r| r.source_line).collect::<Vec<_>>(), [2, 3]);
+
+        let conflicts = store.conflicts(1).unwrap();
+        assert_eq!(conflicts.len(), 1);
+        assert_eq!(conflicts[0].stored.amount, Decimal::new(-2, 0));
+        assert_eq!(conflicts[0].other.amount, Decimal::new(-25, 1));
+    }
+}
