@@ -131,7 +131,7 @@ fn read_with(
             if progress(done.load(Ordering::Relaxed).min(bytes), bytes).is_break() {
                 cancel.store(true, Ordering::Relaxed);
             }
-            std::thread::sleep(std::time::Duration::from_millis(30));
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
         handles.into_iter().map(|h| h.join().expect("a reader thread panicked")).collect()
     });

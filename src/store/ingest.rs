@@ -74,14 +74,19 @@ impl Store {
         sink: &mut dyn ProgressSink,
     ) -> Result<ImportSummary, ImportError> {
         let mut t = std::time::Instant::now();
-        let prints = paths
-            .iter()
-            .map(|p| fingerprint(p).map_err(|source| ImportError::Io { path: p.clone(), source }))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(summary) = self.import_known(paths, &prints, options, sink)? {
-            trace::phase("import: known files", t);
-            return Ok(summary);
-        }
+        // A file can only be a known one if the chain has a file of its size; otherwise its
+        // fingerprint is worked out on another thread while it is parsed and stored.
+        let prints = if self.sizes_seen(paths, options)? {
+            let prints = fingerprints(paths)?;
+            if let Some(summary) = self.import_known(paths, &prints, options, sink)? {
+                trace::phase("import: known files", t);
+                return Ok(summary);
+            }
+            Prints::Ready(prints)
+        } else {
+            let paths = paths.to_vec();
+            Prints::Pending(std::thread::spawn(move || fingerprints(&paths)))
+        };
         t = trace::phase("import: fingerprint", t);
         let mut files = Vec::with_capacity(paths.len());
         for (index, path) in paths.iter().enumerate() {
@@ -111,7 +116,7 @@ impl Store {
         }
         t = trace::phase("import: read files", t);
         let tx = self.conn.transaction().map_err(StoreError::from)?;
-        let summary = store_files(&tx, &files, &prints, options)?;
+        let summary = store_files(&tx, &files, prints, options)?;
         t = trace::phase("import: store (total)", t);
         if sink.progress(&stage(Stage::Done)) == ControlFlow::Break(()) {
             return Err(ImportError::Cancelled);
@@ -123,7 +128,42 @@ impl Store {
     }
 }
 
+/// The files' fingerprints, worked out or on their way.
+enum Prints {
+    Ready(Vec<String>),
+    Pending(std::thread::JoinHandle<Result<Vec<String>, ImportError>>),
+}
+
+impl Prints {
+    fn get(self) -> Result<Vec<String>, ImportError> {
+        match self {
+            Prints::Ready(p) => Ok(p),
+            Prints::Pending(handle) => handle.join().expect("the fingerprint thread panicked"),
+        }
+    }
+}
+
+fn fingerprints(paths: &[PathBuf]) -> Result<Vec<String>, ImportError> {
+    paths.iter().map(|p| fingerprint(p).map_err(|source| ImportError::Io { path: p.clone(), source })).collect()
+}
+
 impl Store {
+    /// Whether the chain has, for every file, an imported file of the same size.
+    fn sizes_seen(&self, paths: &[PathBuf], options: &ImportOptions) -> Result<bool, ImportError> {
+        let Some(chain_id) = self.chain_id(&options.chain).map_err(ImportError::from)? else { return Ok(false) };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM source_file WHERE chain_id = ?1 AND bytes = ?2)")
+            .map_err(StoreError::from)?;
+        for path in paths {
+            let bytes = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.clone(), source })?.len();
+            if !stmt.query_row(params![chain_id, bytes as i64], |r| r.get::<_, bool>(0)).map_err(StoreError::from)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// When every file was imported into this chain before (same bytes, same format), nothing
     /// can be new: its entries all matched or conflicted with the first stored versions then,
     /// and stored entries never change, so they still do. Records the import and returns the
@@ -231,9 +271,9 @@ fn fingerprint(path: &Path) -> std::io::Result<String> {
 fn store_files(
     tx: &Transaction,
     files: &[ParsedFile],
-    prints: &[String],
+    prints: Prints,
     options: &ImportOptions,
-) -> Result<ImportSummary, StoreError> {
+) -> Result<ImportSummary, ImportError> {
     tx.execute(
         "INSERT INTO chain (account, currency) VALUES (?1, ?2) ON CONFLICT (account, currency) DO NOTHING",
         params![options.chain.account, options.chain.currency],
@@ -257,7 +297,22 @@ fn store_files(
         file_labels.push(map);
     }
     let entries = Entries::new(&stored, files);
-    let (status, conflicts) = classify(tx, chain_id, &entries)?;
+    let conflicts_known = load_conflict_keys(tx, chain_id)?;
+    // Deduplicate on one core while the other puts everything in walk order, betting that
+    // every incoming entry is new (true of any first import); if not, order again.
+    let ((status, conflicts), mut slots) = std::thread::scope(|scope| {
+        let classified = scope.spawn(|| classify(&entries, conflicts_known));
+        let all: Vec<usize> = (stored.len()..entries.len()).collect();
+        let slots = walk_slots(&entries, &all);
+        (classified.join().expect("the deduplicating thread panicked"), slots)
+    });
+    if status.iter().any(|&s| s != Status::New) {
+        let new: Vec<usize> =
+            status.iter().enumerate().filter(|(_, &s)| s == Status::New).map(|(i, _)| stored.len() + i).collect();
+        slots = walk_slots(&entries, &new);
+    }
+    t = trace::phase("import: deduplicate, order", t);
+    let prints = prints.get()?;
     let mut summaries = Vec::with_capacity(files.len());
     let mut source_ids = Vec::with_capacity(files.len());
     for (f, file) in files.iter().enumerate() {
@@ -290,30 +345,10 @@ fn store_files(
         source_ids.push(tx.last_insert_rowid());
         summaries.push(summary);
     }
-    t = trace::phase("import: deduplicate", t);
+    t = trace::phase("import: source files", t);
 
-    // Walk order over the stored entries (already in it) and the new ones together. Blocks
-    // before the first entry whose position changed stay as they are.
-    let mut slots: Vec<Slot<'_>> = Vec::with_capacity(stored.len() + status.len());
-    for (i, s) in stored.iter().enumerate() {
-        slots.push(Slot { index: i, ts: s.ts, before: s.after - s.amount, after: s.after, txn_id: &s.txn_id });
-    }
-    for (i, _) in status.iter().enumerate().filter(|(_, &s)| s == Status::New) {
-        let e = entries.parsed(stored.len() + i);
-        slots.push(Slot {
-            index: stored.len() + i,
-            ts: e.ts,
-            before: e.balance_after - e.amount,
-            after: e.balance_after,
-            txn_id: &e.txn_id,
-        });
-    }
-    let new_count = slots.len() - stored.len();
-    if new_count > 0 {
-        walk_order(&mut slots, |s| s.ts, |s| s.txn_id, |s| s.before, |s| s.after);
-    }
+    // Blocks before the first entry whose position changed stay as they are.
     let unchanged = slots.iter().enumerate().take_while(|&(i, s)| s.index == i && i < stored.len()).count();
-    t = trace::phase("import: walk order", t);
 
     if unchanged < slots.len() {
         let from_block = (unchanged / BLOCK) as u64;
@@ -433,20 +468,52 @@ impl<'a> Entries<'a> {
     }
 }
 
+/// Walk order over the stored entries (already in it) and the incoming entries `new`.
+fn walk_slots<'a>(entries: &Entries<'a>, new: &[usize]) -> Vec<Slot<'a>> {
+    let mut slots: Vec<Slot<'a>> = Vec::with_capacity(entries.stored.len() + new.len());
+    for (i, s) in entries.stored.iter().enumerate() {
+        slots.push(Slot { index: i, ts: s.ts, before: s.after - s.amount, after: s.after, txn_id: &s.txn_id });
+    }
+    // Exports come newest first; reversed, the sort below finds them nearly in order.
+    let newest_first = new.len() > 1 && entries.parsed(new[0]).ts > entries.parsed(new[new.len() - 1]).ts;
+    let mut push = |n: usize| {
+        let e = entries.parsed(n);
+        slots.push(Slot {
+            index: n,
+            ts: e.ts,
+            before: e.balance_after - e.amount,
+            after: e.balance_after,
+            txn_id: &e.txn_id,
+        });
+    };
+    if newest_first {
+        new.iter().rev().for_each(|&n| push(n));
+    } else {
+        new.iter().for_each(|&n| push(n));
+    }
+    if !new.is_empty() {
+        walk_order(&mut slots, |s| s.ts, |s| s.txn_id, |s| s.before, |s| s.after);
+    }
+    slots
+}
+
+/// `(txn_id, content hash)` of the conflicting versions already kept for a chain.
+fn load_conflict_keys(tx: &Transaction, chain_id: i64) -> Result<FxHashSet<(String, i64)>, StoreError> {
+    let mut keys = FxHashSet::default();
+    let mut stmt = tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
+    let mut rows = stmt.query([chain_id])?;
+    while let Some(r) = rows.next()? {
+        keys.insert((r.get(0)?, r.get(1)?));
+    }
+    Ok(keys)
+}
+
 /// Sorts every entry's transaction ID hash once and classifies each incoming entry: the first
 /// entry with a transaction ID (stored ones come first) is the one kept. Returns the status of
 /// every incoming entry, and the numbers of the conflicting versions not yet in `conflict`,
 /// in import order.
-fn classify(tx: &Transaction, chain_id: i64, entries: &Entries<'_>) -> Result<(Vec<Status>, Vec<usize>), StoreError> {
+fn classify(entries: &Entries<'_>, mut conflicts_known: FxHashSet<(String, i64)>) -> (Vec<Status>, Vec<usize>) {
     let stored = entries.stored.len();
-    let mut conflicts_known: FxHashSet<(String, i64)> = FxHashSet::default();
-    {
-        let mut stmt = tx.prepare_cached("SELECT txn_id, content_hash FROM conflict WHERE chain_id = ?1")?;
-        let mut rows = stmt.query([chain_id])?;
-        while let Some(r) = rows.next()? {
-            conflicts_known.insert((r.get(0)?, r.get(1)?));
-        }
-    }
     let mut keys: Vec<(u64, u32)> =
         (0..entries.len()).map(|n| (xxhash_rust::xxh3::xxh3_64(entries.txn_id(n).as_bytes()), n as u32)).collect();
     keys.sort_unstable();
@@ -475,7 +542,7 @@ fn classify(tx: &Transaction, chain_id: i64, entries: &Entries<'_>) -> Result<(V
         }
     }
     conflicts.sort_unstable();
-    Ok((status, conflicts))
+    (status, conflicts)
 }
 
 /// The fields the walk order needs, for stored and new entries alike.
@@ -573,4 +640,10 @@ fn label_id(tx: &Transaction, ids: &mut FxHashMap<String, u32>, text: &str) -> R
         .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
     ids.insert(text.to_string(), id);
     Ok(id)
+}
+
+impl From<rusqlite::Error> for ImportError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::from(e).into()
+    }
 }

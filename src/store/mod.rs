@@ -488,7 +488,9 @@ mod tests {
         assert_eq!(version, MIGRATIONS.len() as i64);
         let tables: i64 = store
             .conn
-            .query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('entry', 'chain_type_total')", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('entry', 'chain_type_total')", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(tables, 0, "version 1's tables are dropped");
 

@@ -98,13 +98,68 @@ pub(crate) fn scan_chain_parts(
     Ok(())
 }
 
+/// A block ready to insert.
+struct Encoded {
+    number: u64,
+    entries: i64,
+    first_ts: i64,
+    last_ts: i64,
+    last_balance: i64,
+    data: Vec<u8>,
+    /// `(field, label)` → entries, credits in, credits out, sorted.
+    totals: Vec<((Field, u32), [i64; 3])>,
+}
+
+/// Encodes `rows` into blocks numbered from `number`, handing each to `out`.
+fn encode_blocks<'r>(rows: impl Iterator<Item = Row<'r>>, mut number: u64, mut out: impl FnMut(Encoded) -> bool) {
+    let mut encoder = Encoder::default();
+    let mut totals: FxHashMap<(Field, u32), [i64; 3]> = FxHashMap::default();
+    let mut first_ts = 0;
+    let mut rows = rows.peekable();
+    while let Some(row) = rows.next() {
+        if encoder.len() == 0 {
+            first_ts = row.ts;
+        }
+        encoder.push(&row);
+        let (credits_in, credits_out) = if row.amount > 0 { (row.amount, 0) } else { (0, row.amount) };
+        for key in [
+            (Field::Type, row.kind),
+            (Field::Character, row.character.unwrap_or(0)),
+            (Field::Model, row.model.unwrap_or(0)),
+        ] {
+            let t = totals.entry(key).or_default();
+            t[0] += 1;
+            t[1] += credits_in;
+            t[2] += credits_out;
+        }
+        if encoder.len() == BLOCK || rows.peek().is_none() {
+            let mut sorted: Vec<_> = totals.drain().collect();
+            sorted.sort_unstable_by_key(|&((field, label), _)| (field as i64, label));
+            let block = Encoded {
+                number,
+                entries: encoder.len() as i64,
+                first_ts,
+                last_ts: row.ts,
+                last_balance: row.after,
+                data: encoder.finish(),
+                totals: sorted,
+            };
+            number += 1;
+            if !out(block) {
+                return;
+            }
+        }
+    }
+}
+
 /// Replaces a chain's blocks from block number `from_block` on with `rows`, which continue the
-/// chain from position `from_block * BLOCK`, and their label totals.
+/// chain from position `from_block * BLOCK`, and their label totals. Rows are encoded on a
+/// second thread while this one inserts.
 pub(crate) fn write_blocks<'r>(
     conn: &Connection,
     chain_id: i64,
     from_block: u64,
-    rows: impl Iterator<Item = Row<'r>>,
+    rows: impl Iterator<Item = Row<'r>> + Send,
 ) -> Result<(), StoreError> {
     let (lo, hi) = (block::block_id(chain_id, from_block), block::block_id(chain_id + 1, 0));
     conn.execute("DELETE FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2", params![lo, hi])?;
@@ -117,49 +172,17 @@ pub(crate) fn write_blocks<'r>(
         "INSERT INTO block_label_total (block_id, field, label_id, entries, credits_in, credits_out)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    let mut encoder = Encoder::default();
-    let mut totals: FxHashMap<(Field, u32), [i64; 3]> = FxHashMap::default();
-    let mut number = from_block;
-    let (mut first_ts, mut last_ts, mut last_balance) = (0, 0, 0);
-    let mut flush = |encoder: &mut Encoder,
-                     totals: &mut FxHashMap<(Field, u32), [i64; 3]>,
-                     number: &mut u64,
-                     (first_ts, last_ts, last_balance): (i64, i64, i64)|
-     -> Result<(), StoreError> {
-        let id = block::block_id(chain_id, *number);
-        let entries = encoder.len() as i64;
-        insert.execute(params![id, chain_id, entries, first_ts, last_ts, last_balance, encoder.finish()])?;
-        let mut sorted: Vec<_> = totals.drain().collect();
-        sorted.sort_unstable_by_key(|&((field, label), _)| (field as i64, label));
-        for ((field, label), [n, credits_in, credits_out]) in sorted {
-            insert_total.execute(params![id, field as i64, label, n, credits_in, credits_out])?;
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Encoded>(4);
+        // The encoder stops when this side hangs up (on an error below).
+        scope.spawn(move || encode_blocks(rows, from_block, |block| send.send(block).is_ok()));
+        for b in receive {
+            let id = block::block_id(chain_id, b.number);
+            insert.execute(params![id, chain_id, b.entries, b.first_ts, b.last_ts, b.last_balance, b.data])?;
+            for ((field, label), [n, credits_in, credits_out]) in b.totals {
+                insert_total.execute(params![id, field as i64, label, n, credits_in, credits_out])?;
+            }
         }
-        *number += 1;
         Ok(())
-    };
-    for row in rows {
-        if encoder.len() == 0 {
-            first_ts = row.ts;
-        }
-        encoder.push(&row);
-        (last_ts, last_balance) = (row.ts, row.after);
-        let (credits_in, credits_out) = if row.amount > 0 { (row.amount, 0) } else { (0, row.amount) };
-        for key in [
-            (Field::Type, row.kind),
-            (Field::Character, row.character.unwrap_or(0)),
-            (Field::Model, row.model.unwrap_or(0)),
-        ] {
-            let t = totals.entry(key).or_default();
-            t[0] += 1;
-            t[1] += credits_in;
-            t[2] += credits_out;
-        }
-        if encoder.len() == BLOCK {
-            flush(&mut encoder, &mut totals, &mut number, (first_ts, last_ts, last_balance))?;
-        }
-    }
-    if encoder.len() > 0 {
-        flush(&mut encoder, &mut totals, &mut number, (first_ts, last_ts, last_balance))?;
-    }
-    Ok(())
+    })
 }
