@@ -14,7 +14,7 @@ use crate::store::{Store, StoreError, TxnIds};
 
 /// An amount the reconciler can count with: `i64` micro-credits from the store, or `Decimal`
 /// from callers holding `Entry` values. Every comparison gives the same answer in both.
-pub(crate) trait Amount: Balance + std::fmt::Debug {
+pub(crate) trait Amount: Balance + std::fmt::Debug + Send + Sync {
     fn to_decimal(self) -> Decimal;
     fn is_negative(self) -> bool;
     fn negated(self) -> Self;

@@ -54,11 +54,17 @@ pub(super) fn unexplained<K: Amount>(
     config: &RuleConfig,
 ) -> Vec<Finding> {
     let labels = LabelKinds::new(src);
-    let mut findings = unknown_types(chain, facts, src, &labels);
-    let (unmatched, refunded) = refunds(chain, facts, src, &labels, config);
-    findings.extend(unmatched);
-    findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
-    findings.extend(unusual_amounts(chain, facts, src, &labels, &config.unusual));
+    // The unusual-amount statistics need no `Source` (which is not thread-safe): they run on
+    // the other core while the rules that fetch text run here.
+    let (mut findings, flagged) = std::thread::scope(|scope| {
+        let flagged = scope.spawn(|| unusual_candidates(facts, labels.refund.len(), &config.unusual));
+        let mut findings = unknown_types(chain, facts, src, &labels);
+        let (unmatched, refunded) = refunds(chain, facts, src, &labels, config);
+        findings.extend(unmatched);
+        findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
+        (findings, flagged.join().expect("the unusual-amount thread panicked"))
+    });
+    findings.extend(unusual_amounts(chain, facts, src, flagged));
     findings
 }
 
@@ -207,15 +213,30 @@ fn duplicate_charges<K: Amount>(
     refunded: &HashSet<usize>,
 ) -> Vec<Finding> {
     type Key<K> = (u32, K, u32, Option<u32>, Option<u32>);
+    let key = |f: &Fact<K>| -> Key<K> { (f.kind, f.amount, f.description, f.character, f.model) };
+    // The latest charge of each kind within the window before the current one: facts are in
+    // time order, so charges older than the window leave the map as the walk passes them,
+    // and the map stays as small as a window's worth of charges.
     let mut last_seen: HashMap<Key<K>, usize> = HashMap::default();
+    let mut in_window: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     let window = config.duplicate_window_secs * SECOND;
     let mut findings = Vec::new();
     for (i, f) in facts.iter().enumerate() {
         if !labels.is_charge(f) {
             continue;
         }
-        let key: Key<K> = (f.kind, f.amount, f.description, f.character, f.model);
-        if let Some(prev) = last_seen.insert(key, i) {
+        while let Some(&old) = in_window.front() {
+            if f.ts - facts[old].ts <= window {
+                break;
+            }
+            in_window.pop_front();
+            let k = key(&facts[old]);
+            if last_seen.get(&k) == Some(&old) {
+                last_seen.remove(&k);
+            }
+        }
+        in_window.push_back(i);
+        if let Some(prev) = last_seen.insert(key(f), i) {
             let settled = refunded.contains(&prev) || refunded.contains(&i);
             if f.ts - facts[prev].ts <= window && !src.same_txn(prev, i) && !settled {
                 let (p, e) = (src.entry(prev), src.entry(i));
@@ -242,14 +263,26 @@ fn duplicate_charges<K: Amount>(
     findings
 }
 
-/// The median of sorted values, as a `Decimal` (the mean of the middle two for an even count).
-fn median<K: Amount>(sorted: &[K]) -> Decimal {
-    let n = sorted.len();
-    if n % 2 == 1 {
-        sorted[n / 2].to_decimal()
-    } else {
-        (sorted[n / 2 - 1].to_decimal() + sorted[n / 2].to_decimal()) / Decimal::TWO
+/// The middle value of `values` (the middle two for an even count), in linear time; reorders
+/// `values`. Empty input has none.
+fn middle<K: Amount>(values: &mut [K]) -> Option<(K, K)> {
+    let n = values.len();
+    if n == 0 {
+        return None;
     }
+    let (below, &mut upper, _) = values.select_nth_unstable(n / 2);
+    let lower = if n % 2 == 1 { upper } else { below.iter().copied().max()? };
+    Some((lower, upper))
+}
+
+/// An entry `unusual_amounts` flags, before its text is fetched.
+#[derive(Debug)]
+struct Unusual {
+    index: usize,
+    kind: u32,
+    median: Decimal,
+    floor: Decimal,
+    history: usize,
 }
 
 /// `unusual_amount`: see `UnusualRule`.
@@ -257,65 +290,69 @@ fn unusual_amounts<K: Amount>(
     chain: &ChainKey,
     facts: &[Fact<K>],
     src: &dyn Source,
-    labels: &LabelKinds,
-    rule: &UnusualRule,
+    flagged: Vec<Unusual>,
 ) -> Vec<Finding> {
-    let mut by_type: Vec<Vec<usize>> = vec![Vec::new(); labels.refund.len()];
+    flagged
+        .into_iter()
+        .map(|u| {
+            let e = src.entry(u.index);
+            let kind = src.label(u.kind);
+            let m = facts[u.index].amount.magnitude().to_decimal();
+            Finding::new(
+                FindingKind::UnusualAmount,
+                chain,
+                &[&e],
+                Some(e.amount),
+                format!(
+                    "{} ({}) is a {} of {}, {}x the median {} amount of {} over {} entries (flagged from {}). Confirm it was intended.",
+                    e.txn_id, format_ts(e.ts), kind, format_signed(e.amount), (m / u.median).round_dp(1), kind, format(u.median), u.history, format(u.floor)
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The entries `unusual_amounts` reports, by type in label order, then in walk order. Needs
+/// no `Source`, so it runs beside the other rules.
+fn unusual_candidates<K: Amount>(facts: &[Fact<K>], type_count: usize, rule: &UnusualRule) -> Vec<Unusual> {
+    let mut by_type: Vec<Vec<usize>> = vec![Vec::new(); type_count];
     for (i, f) in facts.iter().enumerate() {
         by_type[f.kind as usize].push(i);
     }
-    let mut findings = Vec::new();
+    let mut flagged = Vec::new();
     for (kind, idx) in by_type.iter().enumerate() {
         if idx.is_empty() || idx.len() < rule.min_history {
             continue;
         }
-        let kind = src.label(kind as u32);
         let mut magnitudes: Vec<K> = idx.iter().map(|&i| facts[i].amount.magnitude()).collect();
-        magnitudes.sort_unstable();
-        let med = median(&magnitudes);
+        let Some((a, b)) = middle(&mut magnitudes) else { continue };
+        let med = (a.to_decimal() + b.to_decimal()) / Decimal::TWO;
         if med.is_zero() {
             continue;
         }
         // |m - median| doubled, so it stays in K: the median of the middle two is (a + b) / 2.
-        let n = magnitudes.len();
-        let (a, b) = if n % 2 == 1 {
-            (magnitudes[n / 2], magnitudes[n / 2])
-        } else {
-            (magnitudes[n / 2 - 1], magnitudes[n / 2])
-        };
-        let mut deviations: Vec<K> = magnitudes
-            .iter()
-            .map(|&m| {
-                let (twice, mid) = (m + m, a + b);
-                if twice >= mid {
-                    twice - mid
-                } else {
-                    mid - twice
-                }
-            })
-            .collect();
-        deviations.sort_unstable();
-        let mad = median(&deviations) / Decimal::TWO;
+        let mid = a + b;
+        let mut deviations: Vec<K> =
+            magnitudes.iter().map(|&m| if m + m >= mid { m + m - mid } else { mid - (m + m) }).collect();
+        let Some((c, d)) = middle(&mut deviations) else { continue };
+        let mad = (c.to_decimal() + d.to_decimal()) / Decimal::TWO / Decimal::TWO;
         let (at_least, above) = (med * rule.ratio, med + mad * rule.mad_multiple);
         let floor = at_least.max(above);
+        // With a non-negative multiple only magnitudes above the median can pass: compare in
+        // K first, in Decimal only then.
+        let above_median_only = rule.mad_multiple >= Decimal::ZERO;
         for &i in idx {
-            let m = facts[i].amount.magnitude().to_decimal();
+            let magnitude = facts[i].amount.magnitude();
+            if above_median_only && magnitude + magnitude <= mid {
+                continue;
+            }
+            let m = magnitude.to_decimal();
             if m >= at_least && m > above {
-                let e = src.entry(i);
-                findings.push(Finding::new(
-                    FindingKind::UnusualAmount,
-                    chain,
-                    &[&e],
-                    Some(e.amount),
-                    format!(
-                        "{} ({}) is a {} of {}, {}x the median {} amount of {} over {} entries (flagged from {}). Confirm it was intended.",
-                        e.txn_id, format_ts(e.ts), kind, format_signed(e.amount), (m / med).round_dp(1), kind, format(med), idx.len(), format(floor)
-                    ),
-                ));
+                flagged.push(Unusual { index: i, kind: kind as u32, median: med, floor, history: idx.len() });
             }
         }
     }
-    findings
+    flagged
 }
 
 /// `conflicting_duplicate`: one transaction ID, two contents.

@@ -178,6 +178,8 @@ impl Resolved {
 pub(super) struct View {
     chains: Vec<ChainView>,
     totals: Totals,
+    /// Over several chains: `(ts, entry id)` of every entry, newest first, once asked for.
+    merged: std::sync::OnceLock<Vec<(i64, i64)>>,
 }
 
 #[derive(Debug)]
@@ -514,11 +516,47 @@ impl Store {
         let keys = self.merged_keys(view, filter)?;
         let start = (offset as usize).min(keys.len());
         let end = (start + limit as usize).min(keys.len());
-        keys[start..end].iter().map(|&(_, id)| self.row_by_id(id)).collect()
+        let ids: Vec<i64> = keys[start..end].iter().map(|&(_, id)| id).collect();
+        self.rows_by_ids(&ids)
+    }
+
+    /// Entries by id, in the order given; each block is decoded once.
+    fn rows_by_ids(&self, ids: &[i64]) -> Result<Vec<LedgerRow>, StoreError> {
+        let (labels, sources) = (self.labels()?, self.sources()?);
+        let mut by_block: std::collections::BTreeMap<i64, Vec<(u64, usize)>> = Default::default();
+        for (k, &id) in ids.iter().enumerate() {
+            let (chain_id, position) = block::split_entry_id(id);
+            by_block
+                .entry(block::block_id(chain_id, position / BLOCK as u64))
+                .or_default()
+                .push((position % BLOCK as u64, k));
+        }
+        let mut out: Vec<Option<LedgerRow>> = vec![None; ids.len()];
+        for (block_id, mut wanted) in by_block {
+            wanted.sort_unstable();
+            let (chain_id, number) = block::split_entry_id(block_id);
+            let data = self.block(block_id)?;
+            let mut w = wanted.iter().peekable();
+            block::for_each_row(&data, |i, r| {
+                while let Some(&&(at, k)) = w.peek() {
+                    if at != i as u64 {
+                        break;
+                    }
+                    let position = number * BLOCK as u64 + at;
+                    out[k] = Some(self.ledger_row(chain_id, position, &r, &labels, &sources));
+                    w.next();
+                }
+                Ok(())
+            })?;
+        }
+        ids.iter().zip(out).map(|(id, row)| row.ok_or_else(|| StoreError::NotFound(format!("entry {id}")))).collect()
     }
 
     /// `(ts, entry id)` of every entry of a view, newest first.
-    fn merged_keys(&self, view: &View, filter: &Resolved) -> Result<Vec<(i64, i64)>, StoreError> {
+    fn merged_keys<'v>(&self, view: &'v View, filter: &Resolved) -> Result<&'v [(i64, i64)], StoreError> {
+        if let Some(keys) = view.merged.get() {
+            return Ok(keys);
+        }
         let mut keys = Vec::with_capacity(view.totals.entries as usize);
         for chain in &view.chains {
             for (info, _) in &chain.blocks {
@@ -530,7 +568,7 @@ impl Store {
             }
         }
         keys.sort_unstable_by(|a, b| b.cmp(a));
-        Ok(keys)
+        Ok(view.merged.get_or_init(|| keys))
     }
 
     /// One entry by id, as the ledger table shows it.
@@ -565,9 +603,12 @@ impl Store {
         let (labels, sources) = (self.labels()?, self.sources()?);
         let mut n = 0;
         if view.chains.len() > 1 {
-            for (_, id) in self.merged_keys(&view, &resolved)? {
-                each(self.row_by_id(id)?)?;
-                n += 1;
+            for chunk in self.merged_keys(&view, &resolved)?.chunks(BLOCK) {
+                let ids: Vec<i64> = chunk.iter().map(|&(_, id)| id).collect();
+                for row in self.rows_by_ids(&ids)? {
+                    each(row)?;
+                    n += 1;
+                }
             }
             return Ok(n);
         }
