@@ -515,7 +515,7 @@ impl Store {
     ) -> Result<Vec<LedgerRow>, StoreError> {
         let keys = self.merged_keys(view, filter)?;
         let start = (offset as usize).min(keys.len());
-        let end = (start + limit as usize).min(keys.len());
+        let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(keys.len());
         let ids: Vec<i64> = keys[start..end].iter().map(|&(_, id)| id).collect();
         self.rows_by_ids(&ids)
     }

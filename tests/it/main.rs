@@ -1,5 +1,6 @@
 //! Integration tests of the engine and the `reckon` CLI: one binary, one module per concern.
 
+mod blocks;
 mod cli;
 mod errors;
 mod findings;
