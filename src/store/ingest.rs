@@ -285,7 +285,7 @@ fn store_files(
     )?;
     let mut t = std::time::Instant::now();
     let mut label_ids = load_label_ids(tx)?;
-    let stored = load_stored(tx, chain_id, &label_ids)?;
+    let stored = load_stored(tx, chain_id)?;
     t = trace::phase("import: load stored", t);
 
     let mut file_labels: Vec<Vec<u32>> = Vec::with_capacity(files.len());
@@ -296,7 +296,7 @@ fn store_files(
         }
         file_labels.push(map);
     }
-    let entries = Entries::new(&stored, files);
+    let entries = Entries::new(&stored, files, &label_ids);
     let conflicts_known = load_conflict_keys(tx, chain_id)?;
     // Deduplicate on one core while the other puts everything in walk order, betting that
     // every incoming entry is new (true of any first import); if not, order again.
@@ -422,15 +422,18 @@ struct Entries<'a> {
     files: &'a [ParsedFile],
     /// Number of the first entry of each file, and one past the last.
     starts: Vec<usize>,
+    /// Label texts by id, for stored entries' content hashes.
+    texts: FxHashMap<u32, &'a str>,
 }
 
 impl<'a> Entries<'a> {
-    fn new(stored: &'a [Stored], files: &'a [ParsedFile]) -> Entries<'a> {
+    fn new(stored: &'a [Stored], files: &'a [ParsedFile], label_ids: &'a FxHashMap<String, u32>) -> Entries<'a> {
         let mut starts = vec![stored.len()];
         for f in files {
             starts.push(starts.last().copied().unwrap_or(0) + f.entries.len());
         }
-        Entries { stored, files, starts }
+        let texts = label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
+        Entries { stored, files, starts, texts }
     }
 
     fn len(&self) -> usize {
@@ -460,11 +463,20 @@ impl<'a> Entries<'a> {
         }
     }
 
+    /// The content hash; a stored entry's is worked out from its fields when first needed
+    /// (only entries whose transaction ID is imported again need one).
     fn hash(&self, n: usize) -> i64 {
-        match self.stored.get(n) {
-            Some(s) => s.hash,
-            None => self.parsed(n).hash,
-        }
+        let Some(s) = self.stored.get(n) else { return self.parsed(n).hash };
+        let text = |id: u32| self.texts.get(&id).copied().unwrap_or("");
+        crate::import::content_hash(
+            s.ts,
+            text(s.kind),
+            text(s.description),
+            s.amount,
+            s.after,
+            s.character.map(text),
+            s.model.map(text),
+        )
     }
 }
 
@@ -556,7 +568,7 @@ struct Slot<'a> {
     txn_id: &'a str,
 }
 
-/// An entry already in the chain, with its content hash.
+/// An entry already in the chain.
 struct Stored {
     txn_id: Box<str>,
     ts: i64,
@@ -569,7 +581,6 @@ struct Stored {
     source: i64,
     line: u64,
     offset: u64,
-    hash: i64,
 }
 
 impl Stored {
@@ -590,22 +601,10 @@ impl Stored {
     }
 }
 
-/// The chain's stored entries in walk order, with their content hashes recomputed from the
-/// stored fields.
-fn load_stored(tx: &Transaction, chain_id: i64, label_ids: &FxHashMap<String, u32>) -> Result<Vec<Stored>, StoreError> {
-    let texts: FxHashMap<u32, &str> = label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
-    let text = |id: u32| texts.get(&id).copied().unwrap_or("");
+/// The chain's stored entries in walk order.
+fn load_stored(tx: &Transaction, chain_id: i64) -> Result<Vec<Stored>, StoreError> {
     let mut stored = Vec::new();
     rows::scan_chain(tx, chain_id, 0, |_, r| {
-        let hash = crate::import::content_hash(
-            r.ts,
-            text(r.kind),
-            text(r.description),
-            r.amount,
-            r.after,
-            r.character.map(text),
-            r.model.map(text),
-        );
         stored.push(Stored {
             txn_id: r.txn_id.into(),
             ts: r.ts,
@@ -618,7 +617,6 @@ fn load_stored(tx: &Transaction, chain_id: i64, label_ids: &FxHashMap<String, u3
             source: r.source,
             line: r.line,
             offset: r.offset,
-            hash,
         });
         Ok(ControlFlow::Continue(()))
     })?;
