@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::block::{Row, BLOCK};
+use super::block::{self, Row, BLOCK};
 use super::{rows, Store, StoreError};
 use crate::import::{self, Format, ImportError, ParsedFile, Progress, ProgressSink, Stage};
 use crate::model::ChainKey;
@@ -285,7 +285,15 @@ fn store_files(
     )?;
     let mut t = std::time::Instant::now();
     let mut label_ids = load_label_ids(tx)?;
-    let stored = load_stored(tx, chain_id)?;
+    // The chain's stored entries in walk order, borrowing from its blocks' data.
+    let blocks = rows::chain_data(tx, chain_id)?;
+    let mut stored: Vec<Row<'_>> = Vec::new();
+    for data in &blocks {
+        block::for_each_row(data, |_, r| {
+            stored.push(r);
+            Ok(())
+        })?;
+    }
     t = trace::phase("import: load stored", t);
 
     let mut file_labels: Vec<Vec<u32>> = Vec::with_capacity(files.len());
@@ -353,7 +361,7 @@ fn store_files(
     if unchanged < slots.len() {
         let from_block = (unchanged / BLOCK) as u64;
         let rows = slots[from_block as usize * BLOCK..].iter().map(|slot| match slot.index.checked_sub(stored.len()) {
-            None => stored[slot.index].row(),
+            None => stored[slot.index],
             Some(i) => {
                 let f = entries.file_of(stored.len() + i);
                 let (map, e) = (&file_labels[f], entries.parsed(stored.len() + i));
@@ -418,7 +426,7 @@ enum Status {
 /// The stored entries and the incoming ones under one numbering: stored entries first, in
 /// walk order, then every file's entries in file order.
 struct Entries<'a> {
-    stored: &'a [Stored],
+    stored: &'a [Row<'a>],
     files: &'a [ParsedFile],
     /// Number of the first entry of each file, and one past the last.
     starts: Vec<usize>,
@@ -427,7 +435,7 @@ struct Entries<'a> {
 }
 
 impl<'a> Entries<'a> {
-    fn new(stored: &'a [Stored], files: &'a [ParsedFile], label_ids: &'a FxHashMap<String, u32>) -> Entries<'a> {
+    fn new(stored: &'a [Row<'a>], files: &'a [ParsedFile], label_ids: &'a FxHashMap<String, u32>) -> Entries<'a> {
         let mut starts = vec![stored.len()];
         for f in files {
             starts.push(starts.last().copied().unwrap_or(0) + f.entries.len());
@@ -458,7 +466,7 @@ impl<'a> Entries<'a> {
 
     fn txn_id(&self, n: usize) -> &'a str {
         match self.stored.get(n) {
-            Some(s) => &s.txn_id,
+            Some(s) => s.txn_id,
             None => &self.parsed(n).txn_id,
         }
     }
@@ -484,7 +492,7 @@ impl<'a> Entries<'a> {
 fn walk_slots<'a>(entries: &Entries<'a>, new: &[usize]) -> Vec<Slot<'a>> {
     let mut slots: Vec<Slot<'a>> = Vec::with_capacity(entries.stored.len() + new.len());
     for (i, s) in entries.stored.iter().enumerate() {
-        slots.push(Slot { index: i, ts: s.ts, before: s.after - s.amount, after: s.after, txn_id: &s.txn_id });
+        slots.push(Slot { index: i, ts: s.ts, before: s.after - s.amount, after: s.after, txn_id: s.txn_id });
     }
     // Exports come newest first; reversed, the sort below finds them nearly in order.
     let newest_first = new.len() > 1 && entries.parsed(new[0]).ts > entries.parsed(new[new.len() - 1]).ts;
@@ -566,61 +574,6 @@ struct Slot<'a> {
     before: i64,
     after: i64,
     txn_id: &'a str,
-}
-
-/// An entry already in the chain.
-struct Stored {
-    txn_id: Box<str>,
-    ts: i64,
-    kind: u32,
-    description: u32,
-    amount: i64,
-    after: i64,
-    character: Option<u32>,
-    model: Option<u32>,
-    source: i64,
-    line: u64,
-    offset: u64,
-}
-
-impl Stored {
-    fn row(&self) -> Row<'_> {
-        Row {
-            txn_id: &self.txn_id,
-            ts: self.ts,
-            kind: self.kind,
-            description: self.description,
-            amount: self.amount,
-            after: self.after,
-            character: self.character,
-            model: self.model,
-            source: self.source,
-            line: self.line,
-            offset: self.offset,
-        }
-    }
-}
-
-/// The chain's stored entries in walk order.
-fn load_stored(tx: &Transaction, chain_id: i64) -> Result<Vec<Stored>, StoreError> {
-    let mut stored = Vec::new();
-    rows::scan_chain(tx, chain_id, 0, |_, r| {
-        stored.push(Stored {
-            txn_id: r.txn_id.into(),
-            ts: r.ts,
-            kind: r.kind,
-            description: r.description,
-            amount: r.amount,
-            after: r.after,
-            character: r.character,
-            model: r.model,
-            source: r.source,
-            line: r.line,
-            offset: r.offset,
-        });
-        Ok(ControlFlow::Continue(()))
-    })?;
-    Ok(stored)
 }
 
 fn load_label_ids(tx: &Transaction) -> Result<FxHashMap<String, u32>, StoreError> {

@@ -47,6 +47,13 @@ pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<Block
     Ok(blocks)
 }
 
+/// The encoded data of a chain's blocks, oldest first.
+pub(crate) fn chain_data(conn: &Connection, chain_id: i64) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
+    let rows = stmt.query_map(params![block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The encoded data of one block.
 pub(crate) fn block_data(conn: &Connection, block_id: i64) -> Result<Vec<u8>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT data FROM entry_block WHERE id = ?1")?;
