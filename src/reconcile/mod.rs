@@ -155,8 +155,8 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     let mut report = CheckReport::default();
     for chain in chains {
         let t = std::time::Instant::now();
-        // The stored `seq` is the walk order (the import computes it over the whole chain), so
-        // the facts come back in walk order without transaction IDs.
+        // Chains are stored in walk order (the import computes it over the whole chain), so the
+        // facts come back in it, with the transaction IDs packed beside them.
         let (facts, labels, txn_ids) = store.load_facts(&chain)?;
         let conflicts = store.conflicts(chain.id)?;
         crate::trace::phase("check: load chain", t);

@@ -176,6 +176,8 @@ impl Resolved {
 /// A filtered view: per chain, the blocks holding matching entries and their totals.
 #[derive(Debug, Default)]
 pub(super) struct View {
+    /// The filter the view is of, with names resolved.
+    filter: Resolved,
     chains: Vec<ChainView>,
     totals: Totals,
     /// Over several chains: `(ts, entry id)` of every entry, newest first, once asked for.
@@ -306,13 +308,13 @@ impl Store {
     }
 
     /// The filtered view, worked out or from the cache.
-    fn view(&self, filter: &LedgerFilter) -> Result<(Arc<View>, Resolved), StoreError> {
-        let resolved = self.resolve(filter)?;
+    fn view(&self, filter: &LedgerFilter) -> Result<Arc<View>, StoreError> {
         if let Some((f, v)) = &self.cache()?.view {
             if f == filter {
-                return Ok((v.clone(), resolved));
+                return Ok(v.clone());
             }
         }
+        let resolved = self.resolve(filter)?;
         let mut view = View::default();
         let mut all = Sums::default();
         for chain_id in self.view_chains(filter)? {
@@ -320,9 +322,10 @@ impl Store {
             view.chains.push(chain);
         }
         view.totals = all.totals();
+        view.filter = resolved;
         let view = Arc::new(view);
         self.cache()?.view = Some((filter.clone(), view.clone()));
-        Ok((view, resolved))
+        Ok(view)
     }
 
     fn chain_view(&self, chain_id: i64, filter: &Resolved, all: &mut Sums) -> Result<ChainView, StoreError> {
@@ -468,13 +471,14 @@ impl Store {
 
     /// One page of the filtered ledger, newest first.
     pub fn ledger_page(&self, filter: &LedgerFilter, offset: u64, limit: u64) -> Result<Vec<LedgerRow>, StoreError> {
-        let (view, resolved) = self.view(filter)?;
+        let view = self.view(filter)?;
+        let resolved = &view.filter;
         if offset >= view.totals.entries || limit == 0 {
             return Ok(Vec::new());
         }
         let (labels, sources) = (self.labels()?, self.sources()?);
         if view.chains.len() > 1 {
-            return self.merged_page(&view, &resolved, offset, limit);
+            return self.merged_page(&view, offset, limit);
         }
         let mut page = Vec::with_capacity(limit.min(10_000) as usize);
         let mut skip = offset;
@@ -484,7 +488,7 @@ impl Store {
                     skip -= totals.entries;
                     continue;
                 }
-                let flow = self.block_rows_newest_first(chain.chain_id, info, &resolved, |position, r| {
+                let flow = self.block_rows_newest_first(chain.chain_id, info, resolved, |position, r| {
                     if skip > 0 {
                         skip -= 1;
                         return ControlFlow::Continue(());
@@ -506,14 +510,8 @@ impl Store {
 
     /// A page of a view over several chains: their entries interleaved by time, newest first.
     /// Works through every matching entry, which only views over all chains at once need.
-    fn merged_page(
-        &self,
-        view: &View,
-        filter: &Resolved,
-        offset: u64,
-        limit: u64,
-    ) -> Result<Vec<LedgerRow>, StoreError> {
-        let keys = self.merged_keys(view, filter)?;
+    fn merged_page(&self, view: &View, offset: u64, limit: u64) -> Result<Vec<LedgerRow>, StoreError> {
+        let keys = self.merged_keys(view)?;
         let start = (offset as usize).min(keys.len());
         let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(keys.len());
         let ids: Vec<i64> = keys[start..end].iter().map(|&(_, id)| id).collect();
@@ -553,14 +551,14 @@ impl Store {
     }
 
     /// `(ts, entry id)` of every entry of a view, newest first.
-    fn merged_keys<'v>(&self, view: &'v View, filter: &Resolved) -> Result<&'v [(i64, i64)], StoreError> {
+    fn merged_keys<'v>(&self, view: &'v View) -> Result<&'v [(i64, i64)], StoreError> {
         if let Some(keys) = view.merged.get() {
             return Ok(keys);
         }
         let mut keys = Vec::with_capacity(view.totals.entries as usize);
         for chain in &view.chains {
             for (info, _) in &chain.blocks {
-                let all = self.block_rows_newest_first(chain.chain_id, info, filter, |position, r| {
+                let all = self.block_rows_newest_first(chain.chain_id, info, &view.filter, |position, r| {
                     keys.push((r.ts, block::entry_id(chain.chain_id, position)));
                     ControlFlow::Continue(())
                 })?;
@@ -599,11 +597,12 @@ impl Store {
         filter: &LedgerFilter,
         mut each: impl FnMut(LedgerRow) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
-        let (view, resolved) = self.view(filter)?;
+        let view = self.view(filter)?;
+        let resolved = &view.filter;
         let (labels, sources) = (self.labels()?, self.sources()?);
         let mut n = 0;
         if view.chains.len() > 1 {
-            for chunk in self.merged_keys(&view, &resolved)?.chunks(BLOCK) {
+            for chunk in self.merged_keys(&view)?.chunks(BLOCK) {
                 let ids: Vec<i64> = chunk.iter().map(|&(_, id)| id).collect();
                 for row in self.rows_by_ids(&ids)? {
                     each(row)?;
@@ -615,7 +614,7 @@ impl Store {
         let mut failed = None;
         for chain in &view.chains {
             for (info, _) in chain.blocks.iter().rev() {
-                let flow = self.block_rows_newest_first(chain.chain_id, info, &resolved, |position, r| {
+                let flow = self.block_rows_newest_first(chain.chain_id, info, resolved, |position, r| {
                     match each(self.ledger_row(chain.chain_id, position, &r, &labels, &sources)) {
                         Ok(()) => {
                             n += 1;
@@ -640,12 +639,13 @@ impl Store {
 
     /// Entries, credits in and credits out of the filtered ledger.
     pub fn ledger_totals(&self, filter: &LedgerFilter) -> Result<Totals, StoreError> {
-        Ok(self.view(filter)?.0.totals)
+        Ok(self.view(filter)?.totals)
     }
 
     /// Totals of the filtered ledger per type, character, model or day.
     pub fn summary(&self, filter: &LedgerFilter, by: GroupBy) -> Result<Vec<SummaryRow>, StoreError> {
-        let (view, resolved) = self.view(filter)?;
+        let view = self.view(filter)?;
+        let resolved = &view.filter;
         let labels = self.labels()?;
         let mut groups: FxHashMap<Option<String>, Sums> = FxHashMap::default();
         let mut by_label: FxHashMap<Option<u32>, Sums> = FxHashMap::default();
