@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rust_decimal::Decimal;
 
 use crate::model::{ChainKey, Entry};
@@ -37,6 +37,28 @@ struct Migration {
     sql: &'static str,
     then: Option<MigrationStep>,
 }
+
+/// Puts the database in WAL mode. On a fresh file another connection opening at the same moment
+/// can make the switch fail "database is locked" without SQLite calling the busy handler (it
+/// will not wait while holding a lock another waiter needs), so the switch is retried here for
+/// as long as the busy timeout allows.
+fn use_wal(conn: &Connection) -> Result<(), StoreError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// How long a statement waits for another connection's lock before failing.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: [Migration; 2] = [
@@ -216,35 +238,47 @@ impl Store {
     }
 
     fn init(conn: Connection) -> Result<Store, StoreError> {
+        // First, so that every statement below waits out another connection (the app opens one
+        // for an import while the screens hold theirs) instead of failing "database is locked".
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL lets the app read while an import writes; FULL keeps every commit durable.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        use_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // 32 MB of page cache: a million-row import measured no faster with 64 MB (6.5 s either
         // way) but peaked 33 MiB higher.
         conn.pragma_update(None, "cache_size", -32_000)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let mut store = Store { conn, cache: RefCell::default() };
         store.migrate()?;
         Ok(store)
     }
 
+    /// Applies the migrations this database lacks. Each runs in an IMMEDIATE transaction that
+    /// reads `user_version` again once it holds the write lock, so two connections opening a
+    /// fresh database at once apply every migration exactly once between them. An up-to-date
+    /// database is recognised without the write lock, so opening never waits for an import.
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::NewerSchema { found: version, known });
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == known {
+            return Ok(());
         }
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
+        loop {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version > known {
+                return Err(StoreError::NewerSchema { found: version, known });
+            }
+            let Some(step) = MIGRATIONS.get(version as usize) else {
+                return Ok(());
+            };
             tx.execute_batch(step.sql)?;
             if let Some(then) = step.then {
                 then(&tx)?;
             }
-            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.pragma_update(None, "user_version", version + 1)?;
             tx.commit()?;
         }
-        Ok(())
     }
 
     /// The default database: `reckon.db` in the platform's data directory.

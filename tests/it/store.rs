@@ -272,3 +272,31 @@ fn pages_from_either_end_and_kept_totals_agree_with_a_scan() {
     let chain = store.chain(s.chain_id).unwrap();
     assert_eq!(chain.entries, 97 + 68);
 }
+
+/// The app opens its own connection for an import while the screens open theirs; on a fresh
+/// database both find it unmigrated. Every opener must succeed and the schema be made once.
+#[test]
+fn connections_opening_a_fresh_database_at_once_all_succeed() {
+    use std::sync::{Arc, Barrier};
+    const OPENERS: usize = 4;
+    for round in 0..25 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reckon.db");
+        let start = Arc::new(Barrier::new(OPENERS));
+        let openers: Vec<_> = (0..OPENERS)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Store::open(&path).map(|s| s.chains().map(|c| c.len()))
+                })
+            })
+            .collect();
+        for opener in openers {
+            match opener.join().unwrap() {
+                Ok(Ok(0)) => {}
+                other => panic!("round {round}: a concurrent open gave {other:?}"),
+            }
+        }
+    }
+}
