@@ -585,7 +585,7 @@ fn build_filter(store: &Store, args: &FilterArgs) -> Result<LedgerFilter> {
     let (from, to) = parse_range(&args.range)?;
     Ok(LedgerFilter {
         chain_id,
-        types: args.types.iter().map(|t| reckon::model::normalize_type(t)).collect(),
+        types: args.types.iter().map(|t| reckon::model::normalize_type(t).into_owned()).collect(),
         from,
         to,
         character: args.character.clone(),

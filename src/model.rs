@@ -1,6 +1,7 @@
 //! The domain nouns: a ledger entry, the chain it belongs to, and a finding about it.
 //! Everything here is plain data; the store, the reconciler and the reports share it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -33,14 +34,21 @@ pub const REVERIE_TYPES: [&str; 19] = [
 pub const REFUND: &str = "REFUND";
 
 /// Normalises a type as exports spell it (`Daily login`, `daily-login`) to the reference form.
-pub fn normalize_type(raw: &str) -> String {
-    raw.trim()
-        .chars()
-        .map(|c| match c {
-            ' ' | '-' => '_',
-            c => c.to_ascii_uppercase(),
-        })
-        .collect()
+pub fn normalize_type(raw: &str) -> Cow<'_, str> {
+    let trimmed = raw.trim();
+    // Exports nearly always write the type already normalised: borrow it then.
+    if trimmed.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+        return Cow::Borrowed(trimmed);
+    }
+    Cow::Owned(
+        trimmed
+            .chars()
+            .map(|c| match c {
+                ' ' | '-' => '_',
+                c => c.to_ascii_uppercase(),
+            })
+            .collect(),
+    )
 }
 
 /// Whether a normalised type is on the reference table.

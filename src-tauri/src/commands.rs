@@ -382,7 +382,7 @@ fn outcome_view(summary: &ImportSummary) -> ImportOutcomeView {
 fn ledger_filter(q: &LedgerQuery) -> Result<LedgerFilter> {
     Ok(LedgerFilter {
         chain_id: Some(q.chain_id),
-        types: q.types.iter().map(|t| model::normalize_type(t)).collect(),
+        types: q.types.iter().map(|t| model::normalize_type(t).into_owned()).collect(),
         from: q.from.as_deref().map(|t| time_arg("from", t)).transpose()?,
         to: q.to.as_deref().map(|t| time_arg("to", t)).transpose()?,
         character: q.character.clone().filter(|s| !s.is_empty()),

@@ -215,21 +215,37 @@ pub fn content_hash(
     character: Option<&str>,
     model: Option<&str>,
 ) -> i64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(&ts.to_le_bytes());
-    h.update(&amount.to_le_bytes());
-    h.update(&balance_after.to_le_bytes());
-    for part in [Some(kind), Some(description), character, model] {
+    // The bytes earlier versions fed a streaming hasher part by part (stored hashes must not
+    // change), gathered first and hashed in one call: faster for input this short.
+    let parts = [Some(kind), Some(description), character, model];
+    let size = 24 + parts.iter().map(|p| p.map_or(1, |t| 9 + t.len())).sum::<usize>();
+    let mut stack = [0u8; 256];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if size <= stack.len() {
+        &mut stack[..size]
+    } else {
+        heap.resize(size, 0);
+        &mut heap
+    };
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        buf[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    };
+    put(&ts.to_le_bytes());
+    put(&amount.to_le_bytes());
+    put(&balance_after.to_le_bytes());
+    for part in parts {
         match part {
             Some(text) => {
-                h.update(&[1]);
-                h.update(&(text.len() as u64).to_le_bytes());
-                h.update(text.as_bytes());
+                put(&[1]);
+                put(&(text.len() as u64).to_le_bytes());
+                put(text.as_bytes());
             }
-            None => h.update(&[0]),
+            None => put(&[0]),
         }
     }
-    h.digest() as i64
+    xxhash_rust::xxh3::xxh3_64(buf) as i64
 }
 
 /// A whole file, read and validated.
@@ -444,6 +460,51 @@ impl<'a> LineCursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stored databases hold hashes made part by part with a streaming hasher; the one-call
+    /// hash must give the same value, or every re-import would look like a conflict.
+    #[test]
+    fn content_hash_equals_the_streaming_hash_stored_by_earlier_versions() {
+        fn streaming(ts: i64, texts: [Option<&str>; 4], amount: i64, balance: i64) -> i64 {
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            h.update(&ts.to_le_bytes());
+            h.update(&amount.to_le_bytes());
+            h.update(&balance.to_le_bytes());
+            for part in texts {
+                match part {
+                    Some(text) => {
+                        h.update(&[1]);
+                        h.update(&(text.len() as u64).to_le_bytes());
+                        h.update(text.as_bytes());
+                    }
+                    None => h.update(&[0]),
+                }
+            }
+            h.digest() as i64
+        }
+        let long = "a description far longer than the stack buffer, ".repeat(8);
+        let cases: [[Option<&str>; 4]; 4] = [
+            [Some("CHAT"), Some("Chat reply"), Some("Mira"), Some("gpt-4o")],
+            [Some("PURCHASE"), Some(""), None, None],
+            [Some("IMAGE"), Some(&long), Some("Mira"), None],
+            [Some("REFUND"), Some("Refund für Bild · ✓"), None, Some("m")],
+        ];
+        for texts in cases {
+            let [kind, description, character, model] = texts;
+            let one = content_hash(
+                1_772_352_000_000_000,
+                kind.unwrap(),
+                description.unwrap(),
+                -350_000,
+                12_345_670_000,
+                character,
+                model,
+            );
+            assert_eq!(one, streaming(1_772_352_000_000_000, texts, -350_000, 12_345_670_000), "{texts:?}");
+        }
+        // And one value pinned (the old streaming code gave it), so changing both at once is caught.
+        assert_eq!(content_hash(0, "CHAT", "x", 1, 2, None, None), -5_658_081_438_122_745_318);
+    }
 
     #[test]
     fn times_in_every_accepted_shape() {

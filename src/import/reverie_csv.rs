@@ -239,7 +239,9 @@ fn read_range(
                 fix: "Quote any value that contains a comma (\"Hello, world\") or add the missing fields.".into(),
             });
         }
-        let row = Row { path, record: &record, line, offset };
+        // One UTF-8 check for the whole record instead of one per field.
+        let whole = std::str::from_utf8(record.as_slice()).ok();
+        let row = Row { path, record: &record, whole, line, offset };
         let field = |slot: usize| -> Result<&str, ImportError> {
             match columns.index[slot] {
                 Some(i) => row.text(i, NAMES[slot]),
@@ -298,12 +300,19 @@ fn read_range(
 struct Row<'a> {
     path: &'a Path,
     record: &'a csv::ByteRecord,
+    /// The record's fields end to end, when they are valid UTF-8 together.
+    whole: Option<&'a str>,
     line: u64,
     offset: u64,
 }
 
 impl Row<'_> {
     fn text(&self, index: usize, field: &'static str) -> Result<&str, ImportError> {
+        // `get` refuses a range off a character boundary (a character split across two
+        // fields), which then gets the per-field check and its error below.
+        if let Some(text) = self.whole.zip(self.record.range(index)).and_then(|(whole, range)| whole.get(range)) {
+            return Ok(text);
+        }
         let raw = self.record.get(index).unwrap_or(b"");
         std::str::from_utf8(raw).map_err(|_| {
             self.bad(Some(index), field, &String::from_utf8_lossy(raw), "UTF-8 text; save the export as UTF-8".into())
@@ -430,6 +439,36 @@ mod tests {
             read_line_at(&path, one.entries[1].offset).unwrap(),
             "txn_0001,2026-03-01T08:00:01Z,BONUS,plain,+1.00,2.00"
         );
+    }
+
+    /// A character whose bytes straddle a comma is valid UTF-8 once the fields are joined end
+    /// to end, but neither field is: that must be an error naming the field, not a panic.
+    #[test]
+    fn a_character_split_across_two_fields_is_not_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("split.csv");
+        let mut bytes = b"Transaction ID,Date,Type,Description,Amount,Balance after\n".to_vec();
+        bytes.extend_from_slice(b"txn_1,2026-03-01T08:00:00Z,BONUS,+1.00,1.00,caf\xC3\n".as_slice());
+        bytes.extend_from_slice(b"txn_2,2026-03-01T08:00:01Z,BONUS,caf\xC3,\xA9,2.00\n".as_slice());
+        std::fs::write(&path, &bytes).unwrap();
+        let err = read_with(&path, bytes.len() as u64, &mut |_, _| ControlFlow::Continue(()), u64::MAX).unwrap_err();
+        match err {
+            ImportError::BadValue { line, field, expected, .. } => {
+                assert_eq!((line, field), (2, "Balance after"));
+                assert!(expected.contains("UTF-8"), "{expected}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+        let mut bytes = b"Transaction ID,Date,Type,Description,Amount,Balance after\n".to_vec();
+        bytes.extend_from_slice(b"txn_2,2026-03-01T08:00:01Z,BONUS,caf\xC3,\xA9,2.00\n".as_slice());
+        std::fs::write(&path, &bytes).unwrap();
+        let err = read_with(&path, bytes.len() as u64, &mut |_, _| ControlFlow::Continue(()), u64::MAX).unwrap_err();
+        match err {
+            ImportError::BadValue { line, field, column, .. } => {
+                assert_eq!((line, field, column), (2, "Description", 34))
+            }
+            other => panic!("unexpected {other}"),
+        }
     }
 
     #[test]
