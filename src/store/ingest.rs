@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
@@ -115,7 +115,9 @@ impl Store {
             return Err(ImportError::Cancelled);
         }
         t = trace::phase("import: read files", t);
-        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        // IMMEDIATE: the write lock is taken before anything is read, so a note committed on
+        // another connection meanwhile is waited for instead of failing the import.
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let summary = store_files(&tx, &files, prints, options)?;
         t = trace::phase("import: store (total)", t);
         if sink.progress(&stage(Stage::Done)) == ControlFlow::Break(()) {
@@ -218,7 +220,7 @@ impl Store {
                 }
             }
         }
-        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let mut files = Vec::with_capacity(paths.len());
         for ((path, (format, bytes, known, conflicting)), print) in paths.iter().zip(seen).zip(prints) {
             tx.execute(

@@ -300,3 +300,47 @@ fn connections_opening_a_fresh_database_at_once_all_succeed() {
         }
     }
 }
+
+/// The app writes notes on the screens' connection while an import runs on its own. An import
+/// reads what is stored before it writes: begun as a reader, it would read the chain while a
+/// note's transaction is open and then, once the note commits, fail "database is locked" on
+/// its first write, busy timeout or not, because what it read is no longer the latest.
+#[test]
+fn an_import_waits_for_a_note_written_on_another_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reckon.db");
+    let clean = std::fs::read_to_string(fixture("clean.csv")).unwrap();
+    let (header, rows) = clean.split_once('\n').unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    // The oldest 50 entries first, then an export one entry longer: the second import reads the
+    // stored chain and then writes to it.
+    let export = |n: usize| {
+        let file = dir.path().join(format!("export-{n}.csv"));
+        std::fs::write(&file, format!("{header}\n{}\n", rows[rows.len() - n..].join("\n"))).unwrap();
+        file
+    };
+    let mut store = Store::open(&path).unwrap();
+    store.import(&[export(50)], &opts(), &mut NoProgress).unwrap();
+    let longer = export(51);
+
+    let (locked, wait_locked) = std::sync::mpsc::channel();
+    let screens = std::thread::spawn({
+        let path = path.clone();
+        move || {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "BEGIN IMMEDIATE;
+                 INSERT INTO finding_note (finding_id, note, explained_at) VALUES ('f1', 'checked', '2026-11-01');",
+            )
+            .unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            conn.execute_batch("COMMIT").unwrap();
+        }
+    });
+    wait_locked.recv().unwrap();
+    let summary = store.import(&[longer], &opts(), &mut NoProgress);
+    screens.join().unwrap();
+    assert_eq!(summary.expect("the import waits for the note, then stores").new_entries(), 1);
+    assert_eq!(store.notes().unwrap().len(), 1, "the note is kept");
+}
