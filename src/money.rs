@@ -31,6 +31,37 @@ pub enum AmountError {
 /// Parses a signed decimal as exports write it: optional `+`, `-` or U+2212 minus, optional
 /// thousands commas in groups of three, optional fraction. Returns micro-credits.
 pub fn parse_units(text: &str) -> Result<i64, AmountError> {
+    match parse_plain(text.as_bytes()) {
+        Some(units) => Ok(units),
+        None => parse_general(text),
+    }
+}
+
+/// The shape nearly every export writes, `[+-]digits[.digits]` with at most 12 whole digits and
+/// 6 decimals, in one pass over the bytes; `None` for anything else (separators, U+2212, errors),
+/// which `parse_general` then handles and explains.
+fn parse_plain(b: &[u8]) -> Option<i64> {
+    let b = b.trim_ascii();
+    let (negative, b) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let (whole, frac) = match b.iter().position(|&c| c == b'.') {
+        Some(dot) => (&b[..dot], &b[dot + 1..]),
+        None => (b, &b[b.len()..]),
+    };
+    if whole.len() > 12 || frac.len() > SCALE as usize || (whole.is_empty() && frac.is_empty()) {
+        return None;
+    }
+    let digits = |d: &[u8], start: i64| {
+        d.iter().try_fold(start, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+    };
+    let units = digits(frac, digits(whole, 0)?)? * 10_i64.pow(SCALE - frac.len() as u32);
+    Some(if negative { -units } else { units })
+}
+
+fn parse_general(text: &str) -> Result<i64, AmountError> {
     let s = text.trim();
     if s.is_empty() {
         return Err(AmountError::Empty);
@@ -145,6 +176,70 @@ pub fn format_units(units: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-pass path must agree with the general one on everything it accepts, and leave
+    /// everything else (and every error) to it.
+    #[test]
+    fn the_plain_path_agrees_with_the_general_one() {
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "+0",
+            "1",
+            "1.",
+            ".5",
+            "-.5",
+            "+.000001",
+            "12.345678",
+            "-0.35",
+            "+200",
+            " 7.25 ",
+            "\t-3\r",
+            "999999999999.999999",
+            "-999999999999.999999",
+            "1000000000000",
+            "9223372036854",
+            "1.2345678",
+            "",
+            "-",
+            "+",
+            ".",
+            "-.",
+            "1.2.3",
+            "1,000.00",
+            "\u{2212}0.35",
+            "12a",
+            "1e5",
+            "--1",
+            "+-1",
+            " ",
+            "0x10",
+            "\u{a0}5",
+            "5\u{a0}",
+            "１２",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every short string over a small alphabet.
+        let alphabet = ['0', '9', '.', '-', '+', ' ', ',', 'x'];
+        let mut frontier = vec![String::new()];
+        for _ in 0..4 {
+            frontier = frontier.iter().flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}"))).collect();
+            texts.extend(frontier.iter().cloned());
+        }
+        let mut plain = 0;
+        for t in &texts {
+            if let Some(units) = parse_plain(t.as_bytes()) {
+                plain += 1;
+                assert_eq!(Ok(units), parse_general(t), "{t:?}");
+            }
+            assert_eq!(parse_units(t), parse_general(t), "{t:?}");
+        }
+        assert!(plain > 250, "the plain path took only {plain} of {} texts", texts.len());
+        assert_eq!(parse_plain(b"-12.5"), Some(-12_500_000));
+        assert_eq!(parse_plain(b"1,000.00"), None);
+    }
 
     #[test]
     fn parses_what_exports_write() {
