@@ -9,14 +9,16 @@
 //! - a ledger page (200 rows at offsets 0, N/2, N-200, with and without a type filter) and the
 //!   filtered totals, through the engine's `Store` (feature `engine`) or else `reckon ledger`;
 //! - `hledger -f JOURNAL check` on the same ledger (once at 1M, medians below);
+//! - the same check the naive way in pandas and in DuckDB (`bench/py/*.py`, run by the Python
+//!   interpreter given in RECKON_BENCH_PYTHON_BIN), with the breaks each reports;
 //!
 //! and checks that the balance breaks reckon reports are exactly the planted ones.
 //! It prints figures; it never fails on a time.
 //!
 //! reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH]
-//!              [--seed S] [--messy] [--no-hledger]
+//!              [--seed S] [--messy] [--no-hledger] [--python PATH] [--no-python]
 //! Environment: RECKON_BENCH_SIZES, RECKON_BENCH_RUNS, RECKON_BENCH_DATA, RECKON_BENCH_MESSY=1,
-//! RECKON_BENCH_HLEDGER=0.
+//! RECKON_BENCH_HLEDGER=0, RECKON_BENCH_PYTHON=0, RECKON_BENCH_PYTHON_BIN.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -38,6 +40,23 @@ struct Options {
     seed: u64,
     messy: bool,
     hledger: bool,
+    /// The interpreter that runs the pandas and DuckDB scripts; `None` skips them.
+    python: Option<PathBuf>,
+}
+
+/// The naive running-balance checks of other tools, each a script in `bench/py/`.
+const OTHER_TOOLS: [(&str, &str); 2] = [("pandas", "pandas_check.py"), ("DuckDB", "duckdb_check.py")];
+
+/// One other tool's figures for one size.
+#[derive(Debug, Default)]
+struct Other {
+    tool: &'static str,
+    wall: Option<Duration>,
+    rss_kib: Option<u64>,
+    /// Rows it flagged as breaks, for each run (DuckDB's vary: ties order differently).
+    breaks: Vec<u64>,
+    /// Why it has no figures.
+    note: String,
 }
 
 /// Figures for one size; `None` where the step could not run.
@@ -60,7 +79,10 @@ struct Row {
     hledger_rss_kib: Option<u64>,
     hledger_note: String,
     breaks: String,
+    /// How many balance breaks the generator planted.
+    planted: usize,
     notes: Vec<String>,
+    others: Vec<Other>,
 }
 
 fn main() -> ExitCode {
@@ -111,6 +133,10 @@ fn options() -> Result<Options, String> {
         seed: 42,
         messy: env_or("RECKON_BENCH_MESSY").is_some_and(|v| v != "0"),
         hledger: env_or("RECKON_BENCH_HLEDGER").as_deref() != Some("0"),
+        python: match env_or("RECKON_BENCH_PYTHON").as_deref() {
+            Some("0") => None,
+            _ => Some(env_or("RECKON_BENCH_PYTHON_BIN").map_or_else(|| PathBuf::from("python3"), PathBuf::from)),
+        },
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -123,9 +149,11 @@ fn options() -> Result<Options, String> {
             "--seed" => o.seed = value("--seed")?.parse().map_err(|_| "--seed: expected an integer")?,
             "--messy" => o.messy = true,
             "--no-hledger" => o.hledger = false,
+            "--python" => o.python = Some(value("--python")?.into()),
+            "--no-python" => o.python = None,
             "-h" | "--help" => {
                 println!(
-                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--no-hledger]"
+                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--no-hledger] [--python PATH] [--no-python]"
                 );
                 std::process::exit(0);
             }
@@ -184,6 +212,7 @@ fn print_machine(o: &Options) {
     println!("  machine: {cpu}, {cores} cores");
     println!("  reckon:  {} ({})", o.reckon.display(), version(o.reckon.to_str().unwrap_or("reckon"), "--version"));
     println!("  hledger: {}", if o.hledger { version("hledger", "--version") } else { "skipped".into() });
+    println!("  python:  {}", python_versions(o));
     println!(
         "  ledgers: seed {}, {}, in {}; {} runs per figure (median); query layer: {}",
         o.seed,
@@ -310,6 +339,7 @@ fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
         row.csv_bytes as f64 / 1e6
     );
     row.breaks = compare_breaks(check_json.as_deref().unwrap_or(""), &files.faults, &mut row.notes);
+    row.planted = planted(&files.faults).map_or(0, |p| p.len());
     println!("  planted breaks: {}", row.breaks);
     for note in &row.notes {
         println!("    {note}");
@@ -389,9 +419,98 @@ fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
             row.hledger_note
         );
     }
+    // 6. pandas and DuckDB, the naive way, on the same CSV.
+    if let Some(python) = &o.python {
+        let runs = if n >= 1_000_000 { o.runs.min(3) } else { o.runs };
+        for (tool, script) in OTHER_TOOLS {
+            let other = other_tool(python, tool, script, &files.csv, runs, &scratch);
+            match (other.wall, other.rss_kib) {
+                (Some(wall), Some(rss)) => println!(
+                    "  {tool}: {} (RSS {}, {runs} run{}), breaks reported: {} (planted: {})",
+                    secs(wall),
+                    mib(rss),
+                    if runs == 1 { "" } else { "s" },
+                    breaks_text(&other.breaks),
+                    row.planted
+                ),
+                _ => println!("  {tool}: {}", other.note),
+            }
+            row.others.push(other);
+        }
+    }
     remove_db(&db);
     println!();
     Ok(row)
+}
+
+/// The interpreter's version and those of the two modules, or why they are missing.
+fn python_versions(o: &Options) -> String {
+    let Some(python) = &o.python else {
+        return "skipped (pandas, DuckDB)".into();
+    };
+    let probe = "import sys, pandas, duckdb; print(sys.version.split()[0], 'pandas', pandas.__version__, 'duckdb', duckdb.__version__)";
+    match Command::new(python).args(["-c", probe]).output() {
+        Ok(out) if out.status.success() => {
+            format!("{} ({})", python.display(), String::from_utf8_lossy(&out.stdout).trim())
+        }
+        Ok(out) => format!(
+            "{}: {}",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("the probe failed")
+        ),
+        Err(e) => format!("{}: {e}", python.display()),
+    }
+}
+
+/// Runs one tool's script `runs` times on `csv`.
+fn other_tool(python: &Path, tool: &'static str, script: &str, csv: &Path, runs: usize, scratch: &Path) -> Other {
+    let script = workspace_root().join("bench").join("py").join(script);
+    let mut other = Other { tool, ..Other::default() };
+    let (mut walls, mut rss) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let m = match measure::run(Command::new(python).arg(&script).arg(csv), scratch) {
+            Ok(m) => m,
+            Err(e) => {
+                other.note = format!("skipped: cannot run {}: {e}", python.display());
+                return other;
+            }
+        };
+        match (m.code, parse_other_output(&m.stdout)) {
+            (Some(0), Ok(breaks)) => {
+                walls.push(m.wall);
+                rss.push(m.max_rss_kib);
+                other.breaks.push(breaks);
+            }
+            (Some(0), Err(e)) => {
+                other.note = format!("could not read its output: {e}");
+                return other;
+            }
+            _ => {
+                let why = m.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+                other.note = format!("failed ({}): {why}", m.code.map_or("killed".into(), |c| format!("exit {c}")));
+                return other;
+            }
+        }
+    }
+    other.wall = Some(median(&walls));
+    other.rss_kib = Some(median(&rss));
+    other
+}
+
+/// The `breaks` of a script's one line of JSON, `{"rows": N, "breaks": M}`.
+fn parse_other_output(stdout: &str) -> Result<u64, String> {
+    let line = stdout.lines().rev().find(|l| !l.trim().is_empty()).ok_or("no output")?;
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("{e} in {line:?}"))?;
+    v["breaks"].as_u64().ok_or_else(|| format!("no \"breaks\" count in {line:?}"))
+}
+
+/// "250518", or "250401-250612" when runs disagree.
+fn breaks_text(breaks: &[u64]) -> String {
+    match (breaks.iter().min(), breaks.iter().max()) {
+        (Some(lo), Some(hi)) if lo == hi => lo.to_string(),
+        (Some(lo), Some(hi)) => format!("{lo}-{hi}"),
+        _ => "n/a".into(),
+    }
 }
 
 /// "N new" in the import summary, or `"new": N` in JSON.
@@ -667,6 +786,7 @@ fn print_table(o: &Options, rows: &[Row]) {
             println!("|{}|", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
         }
     }
+    print_others(o, rows);
     if let Some(r) = rows.iter().find(|r| r.size == 1_000_000) {
         let mark = |ok: Option<bool>| match ok {
             Some(true) => "met",
@@ -707,5 +827,82 @@ fn print_table(o: &Options, rows: &[Row]) {
             mark(r.totals.filter(|d| !d.is_zero()).map(|d| d.as_secs_f64() <= 0.100)),
             if r.totals == Some(Duration::ZERO) { "n/a".into() } else { opt(r.totals) }
         );
+    }
+}
+
+/// The second table: every tool's check of the same ledgers, with the breaks it reports.
+fn print_others(o: &Options, rows: &[Row]) {
+    if o.python.is_none() && !o.hledger {
+        return;
+    }
+    let mut lines: Vec<Vec<String>> = vec![["size", "tool", "wall", "peak RSS", "breaks reported", "time / reckon's"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()];
+    for r in rows {
+        let ratio = |d: Duration| match r.import_check {
+            Some(c) if !c.is_zero() => format!("{:.1}x", d.as_secs_f64() / c.as_secs_f64()),
+            _ => "n/a".into(),
+        };
+        let mut add = |tool: &str, wall: Option<Duration>, rss: Option<u64>, breaks: String| {
+            lines.push(vec![
+                r.size.to_string(),
+                tool.to_string(),
+                wall.map_or("n/a".into(), secs),
+                rss.map_or("n/a".into(), mib),
+                breaks,
+                wall.map_or("n/a".into(), ratio),
+            ]);
+        };
+        let reckon_breaks = if r.breaks.starts_with("exact") {
+            format!("{} (exactly the planted)", r.planted)
+        } else {
+            r.breaks.clone()
+        };
+        add("reckon import+check", r.import_check, r.peak_rss_kib, reckon_breaks);
+        if let Some(h) = r.hledger {
+            add("hledger check", Some(h), r.hledger_rss_kib, "1 (stops at the first)".into());
+        }
+        for other in &r.others {
+            let breaks = if other.breaks.is_empty() { other.note.clone() } else { breaks_text(&other.breaks) };
+            add(other.tool, other.wall, other.rss_kib, breaks);
+        }
+    }
+    if lines.len() == 1 {
+        return;
+    }
+    println!();
+    println!(
+        "Same ledgers, every tool (planted breaks: {}; pandas and DuckDB order by time alone, so shuffled same-second rows count as breaks)",
+        rows.first().map_or(0, |r| r.planted)
+    );
+    let widths: Vec<usize> = (0..6).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
+    for (i, l) in lines.iter().enumerate() {
+        let cells: Vec<String> = l.iter().zip(&widths).map(|(s, w)| format!("{s:>w$}", w = *w)).collect();
+        println!("| {} |", cells.join(" | "));
+        if i == 0 {
+            println!("|{}|", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scripts_output_gives_its_break_count() {
+        assert_eq!(parse_other_output("{\"rows\": 10000, \"breaks\": 1627}\n"), Ok(1627));
+        assert_eq!(parse_other_output("warming up\n{\"rows\": 3, \"breaks\": 0}\n\n"), Ok(0));
+        assert!(parse_other_output("").is_err());
+        assert!(parse_other_output("{\"rows\": 3}").unwrap_err().contains("breaks"));
+        assert!(parse_other_output("Traceback (most recent call last):").is_err());
+    }
+
+    #[test]
+    fn break_counts_show_their_spread() {
+        assert_eq!(breaks_text(&[5, 5, 5]), "5");
+        assert_eq!(breaks_text(&[7, 3, 5]), "3-7");
+        assert_eq!(breaks_text(&[]), "n/a");
     }
 }
