@@ -31,6 +31,12 @@ if [ "${RECKON_BENCH_PYTHON:-1}" != "0" ] && [ -z "${RECKON_BENCH_PYTHON_BIN:-}"
     venv="$CARGO_TARGET_DIR/bench-venv"
     if ! "$venv/bin/python" -c "import pandas, duckdb" >/dev/null 2>&1; then
         echo "bench.sh: installing pandas and DuckDB into $venv (pip)" >&2
+        # Debian's own python3 makes venvs only with python3-venv installed.
+        if ! python3 -m venv "$venv" >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+            SUDO=""
+            if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+            $SUDO apt-get install -y -qq python3-venv >/dev/null 2>&1 || true
+        fi
         if ! { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet "pandas>=2,<3" "duckdb>=1,<2"; }; then
             echo "bench.sh: could not install pandas and DuckDB; running without them (RECKON_BENCH_PYTHON=0)" >&2
             export RECKON_BENCH_PYTHON=0
