@@ -309,18 +309,29 @@ fn store_files(
     let entries = Entries::new(&stored, files, &label_ids);
     let conflicts_known = load_conflict_keys(tx, chain_id)?;
     // Deduplicate on one core while the other puts everything in walk order, betting that
-    // every incoming entry is new (true of any first import); if not, order again.
-    let ((status, conflicts), mut slots) = std::thread::scope(|scope| {
-        let classified = scope.spawn(|| classify(&entries, conflicts_known));
-        let all: Vec<usize> = (stored.len()..entries.len()).collect();
-        let slots = walk_slots(&entries, &all);
-        (classified.join().expect("the deduplicating thread panicked"), slots)
-    });
-    if status.iter().any(|&s| s != Status::New) {
-        let new: Vec<usize> =
-            status.iter().enumerate().filter(|(_, &s)| s == Status::New).map(|(i, _)| stored.len() + i).collect();
-        slots = walk_slots(&entries, &new);
-    }
+    // every incoming entry is new, when that is likely: a first import, or entries all older or
+    // all newer than the stored ones (a stored entry imported again has the same time). A lost
+    // bet only costs time, and a lot of it: each known entry would sit in a tie with its stored
+    // twin. So an export that overlaps what is stored is deduplicated first, then ordered.
+    let all: Vec<usize> = (stored.len()..entries.len()).collect();
+    let (status, conflicts, slots) = if likely_all_new(&entries) {
+        let ((status, conflicts), slots) = std::thread::scope(|scope| {
+            let classified = scope.spawn(|| classify(&entries, conflicts_known));
+            let slots = walk_slots(&entries, &all);
+            (classified.join().expect("the deduplicating thread panicked"), slots)
+        });
+        (status, conflicts, Some(slots))
+    } else {
+        let (status, conflicts) = classify(&entries, conflicts_known);
+        (status, conflicts, None)
+    };
+    let slots = match slots {
+        Some(slots) if status.iter().all(|&s| s == Status::New) => slots,
+        _ => {
+            let new: Vec<usize> = all.into_iter().filter(|&n| status[n - stored.len()] == Status::New).collect();
+            walk_slots(&entries, &new)
+        }
+    };
     t = trace::phase("import: deduplicate, order", t);
     let prints = prints.get()?;
     let mut summaries = Vec::with_capacity(files.len());
@@ -517,6 +528,21 @@ fn walk_slots<'a>(entries: &Entries<'a>, new: &[usize]) -> Vec<Slot<'a>> {
         walk_order(&mut slots, |s| s.ts, |s| s.txn_id, |s| s.before, |s| s.after);
     }
     slots
+}
+
+/// Whether every incoming entry is likely new: nothing is stored yet, or the incoming entries'
+/// times all fall before or after the stored ones.
+fn likely_all_new(entries: &Entries<'_>) -> bool {
+    let (Some(first), Some(last)) = (entries.stored.first(), entries.stored.last()) else {
+        return true;
+    };
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for n in entries.stored.len()..entries.len() {
+        let ts = entries.parsed(n).ts;
+        lo = lo.min(ts);
+        hi = hi.max(ts);
+    }
+    hi < first.ts || lo > last.ts
 }
 
 /// `(txn_id, content hash)` of the conflicting versions already kept for a chain.

@@ -72,6 +72,9 @@ struct Row {
     check_rss_kib: Option<u64>,
     reimport: Option<Duration>,
     reimport_new: Option<String>,
+    /// The newest entries alone, then the whole export, imported onto the rest already stored.
+    append_delta: Option<Duration>,
+    append_full: Option<Duration>,
     page: Option<Duration>,
     totals: Option<Duration>,
     query_note: String,
@@ -375,6 +378,12 @@ fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
     row.reimport_new = Some(new_counts.join("/"));
     println!("  re-import: {}, new entries: {}", secs(median(&t)), new_counts.join("/"));
 
+    // 3b. the next day's imports: the newest entries arrive onto a chain holding all the others,
+    // as an export of just those entries and as a whole export that repeats the stored ones.
+    if let Err(e) = appends(o, &files.csv, n, &scratch, &mut row) {
+        println!("  appends skipped: {e}");
+    }
+
     // 4. queries.
     match queries(o, &db, n, &scratch) {
         Ok((page, totals, note)) => {
@@ -511,6 +520,65 @@ fn breaks_text(breaks: &[u64]) -> String {
         (Some(lo), Some(hi)) => format!("{lo}-{hi}"),
         _ => "n/a".into(),
     }
+}
+
+/// How many of the newest entries the append figures add: 1,000, or a tenth of a small ledger.
+fn append_count(n: usize) -> usize {
+    (n / 10).clamp(1, 1_000)
+}
+
+/// Times importing the newest `append_count(n)` entries onto a database holding the rest, both
+/// as an export of those entries alone and as the whole export again.
+fn appends(o: &Options, csv: &Path, n: usize, scratch: &Path, row: &mut Row) -> Result<(), String> {
+    let k = append_count(n);
+    let text = fs::read_to_string(csv).map_err(|e| format!("{}: {e}", csv.display()))?;
+    let (header, body) = text.split_once('\n').ok_or("the ledger has no header")?;
+    // The export is newest first, one record per line (the generator writes no line breaks
+    // inside fields): the first `k` lines are the newest entries.
+    let split = body.match_indices('\n').nth(k - 1).map(|(i, _)| i + 1).ok_or("the ledger is too short")?;
+    let (newest, older) = body.split_at(split);
+    let older_path = scratch.join(format!("older-{n}.csv"));
+    let newest_path = scratch.join(format!("newest-{n}.csv"));
+    fs::write(&older_path, format!("{header}\n{older}")).map_err(|e| e.to_string())?;
+    fs::write(&newest_path, format!("{header}\n{newest}")).map_err(|e| e.to_string())?;
+    drop(text);
+    let db = scratch.join(format!("append-{n}.db"));
+    let time = |file: &Path| -> Result<Duration, String> {
+        let mut t = Vec::new();
+        for _ in 0..o.runs {
+            remove_db(&db);
+            let base =
+                measure::run(reckon(o, &db).arg("import").arg(&older_path), scratch).map_err(|e| e.to_string())?;
+            if base.code != Some(0) {
+                return Err(fail("reckon import (older entries)", &base));
+            }
+            let imp = measure::run(reckon(o, &db).arg("import").arg(file), scratch).map_err(|e| e.to_string())?;
+            if imp.code != Some(0) {
+                return Err(fail("reckon import (append)", &imp));
+            }
+            let added = count_new(&imp.stdout);
+            if added.as_deref() != Some(k.to_string().as_str()) {
+                return Err(format!("the append added {added:?} entries, expected {k}"));
+            }
+            t.push(imp.wall);
+        }
+        Ok(median(&t))
+    };
+    let delta = time(&newest_path);
+    let full = time(csv);
+    remove_db(&db);
+    for p in [&older_path, &newest_path] {
+        let _ = fs::remove_file(p);
+    }
+    row.append_delta = Some(delta?);
+    row.append_full = Some(full?);
+    println!(
+        "  append {k} newest onto {} stored: {} as an export of those alone, {} as the whole export again",
+        n - k,
+        secs(row.append_delta.unwrap_or_default()),
+        secs(row.append_full.unwrap_or_default())
+    );
+    Ok(())
 }
 
 /// "N new" in the import summary, or `"new": N` in JSON.
