@@ -524,9 +524,23 @@ fn walk_slots<'a>(entries: &Entries<'a>, new: &[usize]) -> Vec<Slot<'a>> {
     } else {
         new.iter().for_each(|&n| push(n));
     }
-    if !new.is_empty() {
-        walk_order(&mut slots, |s| s.ts, |s| s.txn_id, |s| s.before, |s| s.after);
+    if new.is_empty() {
+        return slots;
     }
+    // Stored entries are in walk order already. Those before the last same-time group that
+    // precedes every new entry keep their places whatever arrives, and that group's order
+    // depends only on the entry before it and on what follows: so only the rest is ordered
+    // again, after that entry (an anchor; it sorts first, being older than everything after).
+    let stored = entries.stored.len();
+    let oldest_new = slots[stored..].iter().map(|s| s.ts).min().unwrap_or(i64::MAX);
+    let before_new = slots[..stored].partition_point(|s| s.ts < oldest_new);
+    let from = match before_new.checked_sub(1) {
+        Some(last) => slots[..stored].partition_point(|s| s.ts < slots[last].ts),
+        None => 0,
+    };
+    let anchor = from.saturating_sub(1);
+    walk_order(&mut slots[anchor..], |s| s.ts, |s| s.txn_id, |s| s.before, |s| s.after);
+    debug_assert!(anchor == from || slots[anchor].index == anchor, "the anchor stays first");
     slots
 }
 

@@ -999,3 +999,117 @@ fn rewritten_entries_in_several_blocks_are_conflicts_and_the_first_versions_stay
         }
     }
 }
+
+/// Short ledgers crowded into a few seconds, with broken and misreported balances, so most
+/// same-time groups have no clean order and are ordered by fewest faults, which looks at the
+/// entries around the group. Imported whole, or older part then newer part, or newer part
+/// then older part, or the older part then the whole: every way must store the same order.
+#[test]
+fn crowded_ties_with_faults_order_the_same_however_they_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    let header = "Transaction ID,Date,Type,Description,Amount,Balance after";
+    let mut compared = 0;
+    for round in 0..60 {
+        let n = 6 + next(20) as usize;
+        // (second, txn id, amount, balance after) in true order.
+        let mut rows: Vec<(u64, String, i64, i64)> = Vec::new();
+        let (mut second, mut balance) = (0u64, 10_000i64);
+        for i in 0..n {
+            second += u64::from(next(3) == 0);
+            let amount = [-300, -125, 200, -50, 75][next(5) as usize];
+            balance += amount;
+            let reported = match next(7) {
+                0 => balance + 1_000, // misreported: this entry's balance alone is off
+                1 => {
+                    balance += 500; // a break: everything after is shifted
+                    balance
+                }
+                _ => balance,
+            };
+            rows.push((second, format!("txn_{round}_{i:02}"), amount, reported));
+        }
+        let line = |r: &(u64, String, i64, i64)| {
+            let cents = |c: i64| format!("{}{}.{:02}", if c < 0 { "-" } else { "" }, c.abs() / 100, c.abs() % 100);
+            format!("{},2026-03-01T08:00:{:02}Z,CHAT,reply,{},{}", r.1, r.0, cents(r.2), cents(r.3))
+        };
+        let write = |name: &str, part: &[(u64, String, i64, i64)]| {
+            let path = dir.path().join(format!("{round}-{name}.csv"));
+            // Newest first, as exports come, with same-second rows shuffled by the id order.
+            let mut lines: Vec<String> = part.iter().rev().map(line).collect();
+            lines.sort_by(|a, b| b[a.find(',').unwrap()..].cmp(&a[a.find(',').unwrap()..]).reverse());
+            std::fs::write(&path, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+            path
+        };
+        // Split between two seconds, so each part is a whole set of seconds.
+        let cut_second = next(second + 1);
+        let cut = rows.partition_point(|r| r.0 <= cut_second);
+        if cut == 0 || cut == rows.len() {
+            continue;
+        }
+        let (whole, older, newer) = (write("whole", &rows), write("older", &rows[..cut]), write("newer", &rows[cut..]));
+        let order = |files: &[&[PathBuf]]| -> Vec<String> {
+            let mut store = Store::open_in_memory().unwrap();
+            for f in files {
+                store.import(f, &opts(), &mut NoProgress).unwrap();
+            }
+            let chain = store.chains().unwrap()[0].id;
+            let filter = LedgerFilter { chain_id: Some(chain), ..LedgerFilter::default() };
+            store.ledger_page(&filter, 0, 1_000).unwrap().into_iter().map(|r| r.txn_id.to_string()).collect()
+        };
+        let expected = order(&[std::slice::from_ref(&whole)]);
+        assert_eq!(expected.len(), rows.len());
+        for (what, files) in [
+            ("older then newer", vec![vec![older.clone()], vec![newer.clone()]]),
+            ("newer then older", vec![vec![newer.clone()], vec![older.clone()]]),
+            ("older then whole", vec![vec![older.clone()], vec![whole.clone()]]),
+        ] {
+            let files: Vec<&[PathBuf]> = files.iter().map(Vec::as_slice).collect();
+            assert_eq!(order(&files), expected, "round {round}: {what}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 75, "only {compared} comparisons ran");
+}
+
+/// Two entries in one second, both starting from the same balance: one of them is wrong either
+/// way. Alone at the end of the ledger, the one that keeps its own link comes first (x then y);
+/// once a later entry arrives that continues from x, y then x breaks fewer links. An import of
+/// that later entry must order the stored pair again, exactly as one import of everything does.
+#[test]
+fn a_later_entry_reorders_the_same_second_pair_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "Transaction ID,Date,Type,Description,Amount,Balance after";
+    let e0 = "txn_0,2026-03-01T08:00:00Z,BONUS,start,+5.00,5.00";
+    let x = "txn_x,2026-03-01T08:00:01Z,BONUS,x,+1.00,6.00";
+    let y = "txn_y,2026-03-01T08:00:01Z,BONUS,y,+2.00,7.00";
+    let z = "txn_z,2026-03-01T08:00:02Z,BONUS,z,+3.00,9.00";
+    let write = |name: &str, lines: &[&str]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+        path
+    };
+    let older = write("older.csv", &[y, x, e0]);
+    let newer = write("newer.csv", &[z]);
+    let whole = write("whole.csv", &[z, y, x, e0]);
+    let order = |files: &[&PathBuf]| -> Vec<String> {
+        let mut store = Store::open_in_memory().unwrap();
+        for f in files {
+            store.import(&[f.to_path_buf()], &opts(), &mut NoProgress).unwrap();
+        }
+        let chain = store.chains().unwrap()[0].id;
+        let filter = LedgerFilter { chain_id: Some(chain), ..LedgerFilter::default() };
+        // Pages are newest first; reverse to walk order.
+        store.ledger_page(&filter, 0, 10).unwrap().into_iter().rev().map(|r| r.txn_id.to_string()).collect()
+    };
+    assert_eq!(order(&[&older]), ["txn_0", "txn_x", "txn_y"], "alone, x keeps its link");
+    assert_eq!(order(&[&whole]), ["txn_0", "txn_y", "txn_x", "txn_z"], "z continues from x");
+    assert_eq!(order(&[&older, &newer]), order(&[&whole]), "imported in two parts");
+    assert_eq!(order(&[&older, &whole]), order(&[&whole]), "the whole export after the older part");
+}
