@@ -1,4 +1,4 @@
-//! reckon-bench: Reckon against hledger on the same generated Reverie ledgers.
+//! reckon-bench: Reckon against hledger, pandas and DuckDB on the same generated Reverie ledgers.
 //!
 //! For each size (10k, 100k, 1M by default) it generates the ledger once (reused afterwards),
 //! then times, as medians of several runs of the release binaries:
@@ -492,11 +492,12 @@ fn other_tool(python: &Path, tool: &'static str, script: &str, csv: &Path, runs:
             }
             (Some(0), Err(e)) => {
                 other.note = format!("could not read its output: {e}");
+                other.breaks.clear();
                 return other;
             }
             _ => {
-                let why = m.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
-                other.note = format!("failed ({}): {why}", m.code.map_or("killed".into(), |c| format!("exit {c}")));
+                other.note = script_failure(m.code, &m.stderr);
+                other.breaks.clear();
                 return other;
             }
         }
@@ -511,6 +512,21 @@ fn parse_other_output(stdout: &str) -> Result<u64, String> {
     let line = stdout.lines().rev().find(|l| !l.trim().is_empty()).ok_or("no output")?;
     let v: Value = serde_json::from_str(line).map_err(|e| format!("{e} in {line:?}"))?;
     v["breaks"].as_u64().ok_or_else(|| format!("no \"breaks\" count in {line:?}"))
+}
+
+/// Why a script gave no figures. The scripts print one line on stderr and exit 69 (EX_UNAVAILABLE)
+/// when their module is missing, 65 (EX_DATAERR) when the CSV does not parse; an interpreter that
+/// cannot import the module some other way still says "No module named".
+fn script_failure(code: Option<i32>, stderr: &str) -> String {
+    let last = stderr.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no message");
+    let missing = stderr.lines().map(str::trim).find(|l| l.contains("No module named"));
+    match (code, missing) {
+        (Some(69), _) => format!("skipped: {last}"),
+        (_, Some(line)) => format!("skipped: {line}"),
+        (Some(65), None) => format!("could not parse the CSV: {last}"),
+        (Some(c), None) => format!("failed (exit {c}): {last}"),
+        (None, None) => format!("failed (killed by a signal): {last}"),
+    }
 }
 
 /// "250518", or "250401-250612" when runs disagree.
@@ -932,7 +948,12 @@ fn print_others(o: &Options, rows: &[Row]) {
             add("hledger check", Some(h), r.hledger_rss_kib, "1 (stops at the first)".into());
         }
         for other in &r.others {
-            let breaks = if other.breaks.is_empty() { other.note.clone() } else { breaks_text(&other.breaks) };
+            // The per-size section printed the whole reason; the table keeps its first words.
+            let breaks = match other.note.split_once(": ") {
+                _ if !other.breaks.is_empty() => breaks_text(&other.breaks),
+                Some((short, _)) => format!("{short} (see above)"),
+                None => other.note.clone(),
+            };
             add(other.tool, other.wall, other.rss_kib, breaks);
         }
     }
@@ -965,6 +986,22 @@ mod tests {
         assert!(parse_other_output("").is_err());
         assert!(parse_other_output("{\"rows\": 3}").unwrap_err().contains("breaks"));
         assert!(parse_other_output("Traceback (most recent call last):").is_err());
+    }
+
+    #[test]
+    fn a_failed_script_says_why_in_one_line() {
+        let missing = "duckdb_check: No module named 'duckdb'\n";
+        assert_eq!(script_failure(Some(69), missing), "skipped: duckdb_check: No module named 'duckdb'");
+        let traceback = "Traceback (most recent call last):\n  File \"x.py\", line 1\n    import pandas\n\
+                         ModuleNotFoundError: No module named 'pandas'\n";
+        assert_eq!(script_failure(Some(1), traceback), "skipped: ModuleNotFoundError: No module named 'pandas'");
+        let messy = "pandas_check: m.csv: column 'Amount' did not parse as numbers\n";
+        assert_eq!(
+            script_failure(Some(65), messy),
+            "could not parse the CSV: pandas_check: m.csv: column 'Amount' did not parse as numbers"
+        );
+        assert_eq!(script_failure(Some(2), "can't open file 'x.py'\n\n"), "failed (exit 2): can't open file 'x.py'");
+        assert_eq!(script_failure(None, ""), "failed (killed by a signal): no message");
     }
 
     #[test]
