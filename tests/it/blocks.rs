@@ -1054,24 +1054,14 @@ fn crowded_ties_with_faults_order_the_same_however_they_arrive() {
             continue;
         }
         let (whole, older, newer) = (write("whole", &rows), write("older", &rows[..cut]), write("newer", &rows[cut..]));
-        let order = |files: &[&[PathBuf]]| -> Vec<String> {
-            let mut store = Store::open_in_memory().unwrap();
-            for f in files {
-                store.import(f, &opts(), &mut NoProgress).unwrap();
-            }
-            let chain = store.chains().unwrap()[0].id;
-            let filter = LedgerFilter { chain_id: Some(chain), ..LedgerFilter::default() };
-            store.ledger_page(&filter, 0, 1_000).unwrap().into_iter().map(|r| r.txn_id.to_string()).collect()
-        };
-        let expected = order(&[std::slice::from_ref(&whole)]);
+        let expected = stored_order(&[&whole]);
         assert_eq!(expected.len(), rows.len());
-        for (what, files) in [
-            ("older then newer", vec![vec![older.clone()], vec![newer.clone()]]),
-            ("newer then older", vec![vec![newer.clone()], vec![older.clone()]]),
-            ("older then whole", vec![vec![older.clone()], vec![whole.clone()]]),
+        for (what, imports) in [
+            ("older then newer", [&older, &newer]),
+            ("newer then older", [&newer, &older]),
+            ("older then whole", [&older, &whole]),
         ] {
-            let files: Vec<&[PathBuf]> = files.iter().map(Vec::as_slice).collect();
-            assert_eq!(order(&files), expected, "round {round}: {what}");
+            assert_eq!(stored_order(&imports), expected, "round {round}: {what}");
             compared += 1;
         }
     }
@@ -1098,18 +1088,21 @@ fn a_later_entry_reorders_the_same_second_pair_before_it() {
     let older = write("older.csv", &[y, x, e0]);
     let newer = write("newer.csv", &[z]);
     let whole = write("whole.csv", &[z, y, x, e0]);
-    let order = |files: &[&PathBuf]| -> Vec<String> {
-        let mut store = Store::open_in_memory().unwrap();
-        for f in files {
-            store.import(&[f.to_path_buf()], &opts(), &mut NoProgress).unwrap();
-        }
-        let chain = store.chains().unwrap()[0].id;
-        let filter = LedgerFilter { chain_id: Some(chain), ..LedgerFilter::default() };
-        // Pages are newest first; reverse to walk order.
-        store.ledger_page(&filter, 0, 10).unwrap().into_iter().rev().map(|r| r.txn_id.to_string()).collect()
-    };
-    assert_eq!(order(&[&older]), ["txn_0", "txn_x", "txn_y"], "alone, x keeps its link");
-    assert_eq!(order(&[&whole]), ["txn_0", "txn_y", "txn_x", "txn_z"], "z continues from x");
-    assert_eq!(order(&[&older, &newer]), order(&[&whole]), "imported in two parts");
-    assert_eq!(order(&[&older, &whole]), order(&[&whole]), "the whole export after the older part");
+    assert_eq!(stored_order(&[&older]), ["txn_0", "txn_x", "txn_y"], "alone, x keeps its link");
+    assert_eq!(stored_order(&[&whole]), ["txn_0", "txn_y", "txn_x", "txn_z"], "z continues from x");
+    assert_eq!(stored_order(&[&older, &newer]), stored_order(&[&whole]), "imported in two parts");
+    assert_eq!(stored_order(&[&older, &whole]), stored_order(&[&whole]), "the whole export after the older part");
+}
+
+/// A fresh chain's transaction IDs in walk order (oldest first) after importing each file in
+/// turn, one import per file.
+fn stored_order(imports: &[&PathBuf]) -> Vec<String> {
+    let mut store = Store::open_in_memory().unwrap();
+    for file in imports {
+        store.import(&[file.to_path_buf()], &opts(), &mut NoProgress).unwrap();
+    }
+    let chain = store.chains().unwrap()[0].id;
+    let filter = LedgerFilter { chain_id: Some(chain), ..LedgerFilter::default() };
+    // Pages are newest first.
+    store.ledger_page(&filter, 0, 1_000).unwrap().into_iter().rev().map(|r| r.txn_id.to_string()).collect()
 }
