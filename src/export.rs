@@ -3,10 +3,11 @@
 //! into memory whole.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, SecondsFormat, Utc};
 
-use crate::model::rfc3339;
+use crate::model::{rfc3339, Dimension};
 use crate::money::{format, format_signed};
 use crate::store::{LedgerFilter, LedgerRow, Store, StoreError};
 
@@ -32,9 +33,12 @@ pub enum ExportError {
     /// Reading the rows failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Writing the file failed.
+    /// Writing the export failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
+    /// Writing the export's file failed.
+    #[error("cannot write the export to {path}: {error}")]
+    File { path: PathBuf, error: std::io::Error },
 }
 
 /// A stored time in the chosen zone, RFC 3339.
@@ -45,7 +49,9 @@ pub fn zoned_time(ts: i64, zone: Zone) -> String {
     }
 }
 
-/// Writes the filtered view, newest first, and returns how many rows were written.
+/// Writes the filtered view, newest first, and returns how many rows were written. Columns
+/// (CSV) and keys (JSON) beyond the fixed ones are the dimensions of the view's chain (of the
+/// first chain when the view spans several).
 pub fn write_ledger(
     store: &Store,
     filter: &LedgerFilter,
@@ -53,32 +59,17 @@ pub fn write_ledger(
     zone: Zone,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
+    let dims = view_dimensions(store, filter)?;
     match format_ {
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "Transaction ID",
-                "Date",
-                "Type",
-                "Description",
-                "Amount",
-                "Balance after",
-                "Character",
-                "Model",
-            ])
-            .map_err(csv_io)?;
+            let fixed = ["Transaction ID", "Date", "Type", "Description", "Amount", "Balance after"];
+            w.write_record(fixed.iter().copied().chain(dims.iter().map(|d| d.title.as_str()))).map_err(csv_io)?;
             let n = store.for_each_row(filter, |row| {
-                w.write_record([
-                    row.txn_id.as_str(),
-                    &zoned_time(row.ts, zone),
-                    &row.kind,
-                    &row.description,
-                    &format_signed(row.amount),
-                    &format(row.balance_after),
-                    row.character.as_deref().unwrap_or(""),
-                    row.model.as_deref().unwrap_or(""),
-                ])
-                .map_err(|e| StoreError::BadValue(e.to_string()))
+                let (time, amount, balance) = (zoned_time(row.ts, zone), format_signed(row.amount), format(row.balance_after));
+                let fixed = [row.txn_id.as_str(), &time, &row.kind, &row.description, &amount, &balance];
+                let labels = (0..dims.len()).map(|d| row.labels.get(d).and_then(|l| l.as_deref()).unwrap_or(""));
+                w.write_record(fixed.into_iter().chain(labels)).map_err(|e| StoreError::BadValue(e.to_string()))
             })?;
             w.flush()?;
             Ok(n)
@@ -90,7 +81,7 @@ pub fn write_ledger(
             let n = store.for_each_row(filter, |row| {
                 let sep = if first { "\n  " } else { ",\n  " };
                 first = false;
-                let line = serde_json::to_string(&json_entry(&row, zone)).expect("entries serialise");
+                let line = serde_json::to_string(&json_entry(&row, &dims, zone)).expect("entries serialise");
                 if let Err(e) = write!(out, "{sep}{line}") {
                     failure.get_or_insert(e);
                 }
@@ -105,19 +96,53 @@ pub fn write_ledger(
     }
 }
 
+/// Writes the filtered view to `path` atomically: into a new file beside it, renamed over it
+/// only once complete, so a failed export never leaves half a file and never touches any
+/// other file. Returns how many rows were written.
+pub fn export_to_file(
+    store: &Store,
+    filter: &LedgerFilter,
+    format_: ExportFormat,
+    zone: Zone,
+    path: &Path,
+) -> Result<u64, ExportError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let io = |error: std::io::Error| ExportError::File { path: path.to_path_buf(), error };
+    let temp = tempfile::Builder::new().prefix(".reckon-export-").tempfile_in(dir).map_err(io)?;
+    let mut out = std::io::BufWriter::new(temp);
+    let n = write_ledger(store, filter, format_, zone, &mut out)?;
+    let temp = out.into_inner().map_err(|e| io(e.into_error()))?;
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|e| io(e.error))?;
+    Ok(n)
+}
+
+/// The dimensions of the chain a view shows.
+fn view_dimensions(store: &Store, filter: &LedgerFilter) -> Result<Vec<Dimension>, StoreError> {
+    match filter.chain_id {
+        Some(id) => store.dimensions(id),
+        None => Ok(store.chains()?.into_iter().next().map(|c| c.dimensions).unwrap_or_default()),
+    }
+}
+
 fn csv_io(e: csv::Error) -> ExportError {
     ExportError::Io(std::io::Error::other(e.to_string()))
 }
 
-fn json_entry(row: &LedgerRow, zone: Zone) -> serde_json::Value {
-    serde_json::json!({
+fn json_entry(row: &LedgerRow, dims: &[Dimension], zone: Zone) -> serde_json::Value {
+    let mut entry = serde_json::json!({
         "id": row.txn_id,
         "created_at": zoned_time(row.ts, zone),
         "type": row.kind,
         "description": row.description,
         "amount": format(row.amount),
         "balance_after": format(row.balance_after),
-        "character": row.character,
-        "model": row.model,
-    })
+    });
+    for (d, dim) in dims.iter().enumerate() {
+        entry[&dim.key] = serde_json::json!(row.labels.get(d).cloned().flatten());
+    }
+    entry
 }

@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 
 use crate::model::{format_ts, Entry, FindingKind, REFUND};
 use crate::money::{format, format_signed};
-use crate::reconcile::{ChainStatus, CheckReport, CheckedFinding};
-use crate::store::{Store, StoreError};
+use crate::check::{CheckReport, CheckedFinding};
+use crate::store::{ChainInfo, Store, StoreError};
 
 /// Who the draft is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,24 +46,24 @@ pub enum ReportError {
     #[error("no ledger to report on; import one first")]
     NoChain,
     /// A requested finding does not exist.
-    #[error("no finding {0}; run `reckon check` to list finding IDs")]
+    #[error("no finding {0} in this check; list the findings to see their IDs")]
     NoFinding(String),
 }
 
 /// Drafts the report for `request` from a completed check.
 pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Result<String, ReportError> {
     let chain = match request.chain_id {
-        Some(id) => check.chains.iter().find(|c| c.chain_id == id),
+        Some(id) => check.chains.iter().find(|c| c.id == id),
         None => request
             .finding_ids
             .first()
             .and_then(|f| check.finding(f))
-            .and_then(|f| check.chains.iter().find(|c| c.chain_id == f.chain_id))
+            .and_then(|f| check.chains.iter().find(|c| c.id == f.chain_id))
             .or(check.chains.first()),
     }
     .ok_or(ReportError::NoChain)?;
     let findings: Vec<&CheckedFinding> = if request.finding_ids.is_empty() {
-        check.open().filter(|f| f.chain_id == chain.chain_id).collect()
+        check.open().filter(|f| f.chain_id == chain.id).collect()
     } else {
         request
             .finding_ids
@@ -71,8 +71,8 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
             .map(|id| check.finding(id).ok_or_else(|| ReportError::NoFinding(id.clone())))
             .collect::<Result<_, _>>()?
     };
-    let mut entries = store.load_entries(chain.chain_id)?;
-    crate::reconcile::order::walk_order(
+    let mut entries = store.load_entries(chain.id)?;
+    crate::order::walk_order(
         &mut entries,
         |e| e.ts,
         |e| &e.txn_id,
@@ -90,7 +90,7 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
 }
 
 struct Context<'a> {
-    chain: &'a ChainStatus,
+    chain: &'a ChainInfo,
     findings: &'a [&'a CheckedFinding],
     entries: &'a [Entry],
     in_period: &'a [&'a Entry],
@@ -244,7 +244,7 @@ impl Context<'_> {
         let mut received: BTreeMap<String, Group> = BTreeMap::new();
         for e in self.in_period {
             if e.amount < Decimal::ZERO {
-                let key = (e.kind.to_string(), e.character.as_deref().map(str::to_string));
+                let key = (e.kind.to_string(), e.label("character").map(str::to_string));
                 spent.entry(key).or_default().add(e);
             } else if e.amount > Decimal::ZERO {
                 received.entry(e.kind.to_string()).or_default().add(e);

@@ -1,49 +1,78 @@
-//! Reading ledger exports into memory, once, ready for the store. One module per source
-//! format; the format is detected from the content. Nothing here touches the database:
-//! a file is read and validated completely before anything is written.
+//! Reading ledger exports into memory, once, then handing them to the store. One module per
+//! source format, each listed once in [`READERS`]; the format is detected from the content.
+//! A file is read and validated completely before anything is written.
 //!
 //! *Invariant:* every entry carries the file, line and byte offset it came from.
 
+mod ingest;
+mod reverie;
 mod reverie_csv;
 mod reverie_json;
 
+pub use ingest::{entry_detail, import, EntryDetail, ImportOptions};
 pub use reverie_csv::read_line_at;
 
-use std::fmt;
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-/// A format Reckon reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Reverie's "Export -> CSV" of the ledger page.
-    ReverieCsv,
-    /// Reverie's Open API ledger JSON, saved to a file.
-    ReverieJson,
+use crate::model::{content_hash, Labels, ParsedEntry, ParsedFile, MAX_DIMS};
+use crate::store::StoreError;
+
+/// Every reader Reckon has. Adding a source is a module, its fixtures and a line here.
+/// Detection asks them in this order.
+pub static READERS: [&Reader; 2] = [&reverie_json::READER, &reverie_csv::READER];
+
+/// A vendor whose ledgers Reckon reads, whatever the file format: its type reference table and
+/// the label dimensions its entries carry beyond the type. A chain holds one source's entries.
+#[derive(Debug)]
+pub struct Source {
+    /// Stored with each chain (`reverie`).
+    pub name: &'static str,
+    /// For people (`Reverie`).
+    pub title: &'static str,
+    /// The types the vendor documents; any other is imported and is an `unknown_type`.
+    pub types: &'static [&'static str],
+    /// `(key, title)` of each dimension, in the order entries carry them; at most `MAX_DIMS`.
+    pub dimensions: &'static [(&'static str, &'static str)],
 }
 
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::ReverieCsv => "reverie-csv",
-            Format::ReverieJson => "reverie-json",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Format> {
-        match name {
-            "reverie-csv" | "csv" => Some(Format::ReverieCsv),
-            "reverie-json" | "json" => Some(Format::ReverieJson),
-            _ => None,
-        }
+impl Source {
+    /// The declared dimensions as the model holds them.
+    pub fn dimensions(&self) -> Vec<crate::model::Dimension> {
+        self.dimensions.iter().map(|(k, t)| crate::model::Dimension::new(k, t)).collect()
     }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// Reads one file format into entries.
+#[derive(Debug)]
+pub struct Reader {
+    /// What `--format` takes and `source_file.format` records (`reverie-csv`).
+    pub name: &'static str,
+    /// Other names `--format` accepts.
+    pub aliases: &'static [&'static str],
+    pub source: &'static Source,
+    /// Whether a file that begins with `head` (a byte-order mark already stripped) is this format.
+    pub detect: fn(head: &str) -> bool,
+    /// Reads and validates a whole file of `bytes` bytes, reporting `(done, total)` bytes.
+    pub read: fn(path: &Path, bytes: u64, progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>) -> Result<ParsedFile, ImportError>,
+    /// The raw text of the entry that starts at byte `offset` of `path` (its CSV line, its JSON object).
+    pub raw_text: fn(path: &Path, offset: u64) -> Option<String>,
+}
+
+/// The reader called `name` (or one of its aliases).
+pub fn reader(name: &str) -> Option<&'static Reader> {
+    READERS.iter().copied().find(|r| r.name == name || r.aliases.contains(&name))
+}
+
+/// The source called `name`.
+pub fn source(name: &str) -> Option<&'static Source> {
+    READERS.iter().map(|r| r.source).find(|s| s.name == name)
+}
+
+/// The names `--format` accepts, for messages.
+pub fn reader_names() -> String {
+    READERS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
 }
 
 /// Why a file could not be imported. Every variant names the file; value errors name the line,
@@ -53,12 +82,12 @@ pub enum ImportError {
     /// The file could not be opened or read.
     #[error("{path}: cannot read the file: {source}. Check the path and that Reckon may read it.")]
     Io { path: PathBuf, source: std::io::Error },
-    /// The content is neither a Reverie CSV nor a Reverie JSON export.
-    #[error("{path}:1:1: not a ledger export Reckon reads: {reason}. Export the ledger as CSV (Settings -> Billing -> Credit ledger -> Export) or save the Open API JSON, or name the format with --format.")]
+    /// The content is not a format Reckon reads.
+    #[error("{path}:1:1: not a ledger export Reckon reads: {reason}. Export the ledger as CSV (Settings -> Billing -> Credit ledger -> Export) or save the Open API JSON, or name the format.")]
     UnknownFormat { path: PathBuf, reason: String },
     /// A required column is absent from the CSV header.
-    #[error("{path}:{line}:1: the header has no {name:?} column (found: {found}). Add the column; the export's header is: Transaction ID, Date, Type, Description, Amount, Balance after, Character, Model.")]
-    MissingColumn { path: PathBuf, line: u64, name: &'static str, found: String },
+    #[error("{path}:{line}:1: the header has no {name:?} column (found: {found}). Add the column; the export's header is: {expected}.")]
+    MissingColumn { path: PathBuf, line: u64, name: &'static str, found: String, expected: &'static str },
     /// A value that cannot be read.
     #[error("{path}:{line}:{column}: {field} {value:?} cannot be read: expected {expected}. Correct that value in the file and import again; nothing from this import was stored.")]
     BadValue { path: PathBuf, line: u64, column: u64, field: &'static str, value: String, expected: String },
@@ -70,7 +99,7 @@ pub enum ImportError {
     Cancelled,
     /// The store refused the write.
     #[error("could not store the import: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
 }
 
 impl ImportError {
@@ -82,6 +111,7 @@ impl ImportError {
                 | ImportError::MissingColumn { .. }
                 | ImportError::BadValue { .. }
                 | ImportError::Malformed { .. }
+                | ImportError::Store(StoreError::OtherSource { .. })
         )
     }
 }
@@ -121,56 +151,6 @@ impl ProgressSink for NoProgress {
     }
 }
 
-/// Small strings that repeat (types, descriptions, characters, models), stored once.
-#[derive(Debug, Default)]
-pub struct Labels {
-    ids: rustc_hash::FxHashMap<Box<str>, u32>,
-    texts: Vec<Box<str>>,
-}
-
-impl Labels {
-    pub fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.ids.get(text) {
-            return id;
-        }
-        let id = self.texts.len() as u32;
-        self.texts.push(text.into());
-        self.ids.insert(text.into(), id);
-        id
-    }
-
-    pub fn text(&self, id: u32) -> &str {
-        &self.texts[id as usize]
-    }
-
-    pub fn len(&self) -> usize {
-        self.texts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
-    }
-}
-
-/// One entry as read from a file, before it has a row in the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedEntry {
-    pub txn_id: Box<str>,
-    /// Unix microseconds, UTC.
-    pub ts: i64,
-    pub kind: u32,
-    pub description: u32,
-    /// Micro-credits.
-    pub amount: i64,
-    pub balance_after: i64,
-    pub character: Option<u32>,
-    pub model: Option<u32>,
-    pub line: u64,
-    pub offset: u64,
-    /// `content_hash` of the entry's fields, computed while reading (on the reader threads).
-    pub hash: i64,
-}
-
 /// One entry's fields as a reader found them, trimmed, the type normalised.
 struct Fields<'a> {
     txn_id: &'a str,
@@ -179,89 +159,39 @@ struct Fields<'a> {
     description: &'a str,
     amount: i64,
     balance_after: i64,
-    character: Option<&'a str>,
-    model: Option<&'a str>,
+    /// Values of the source's dimensions, in declared order (exactly as many as it declares).
+    dims: &'a [Option<&'a str>],
     line: u64,
     offset: u64,
 }
 
-impl ParsedEntry {
-    /// Interns the texts of `f` into `labels` and hashes its content.
-    fn new(f: Fields<'_>, labels: &mut Labels) -> ParsedEntry {
+impl Fields<'_> {
+    /// Interns the texts into `labels` and hashes the content.
+    fn into_entry(self, labels: &mut Labels) -> ParsedEntry {
+        let mut dims = [0u32; MAX_DIMS];
+        for (slot, value) in dims.iter_mut().zip(self.dims) {
+            *slot = value.map_or(0, |v| labels.intern(v));
+        }
         ParsedEntry {
-            hash: content_hash(f.ts, f.kind, f.description, f.amount, f.balance_after, f.character, f.model),
-            txn_id: f.txn_id.into(),
-            ts: f.ts,
-            kind: labels.intern(f.kind),
-            description: labels.intern(f.description),
-            amount: f.amount,
-            balance_after: f.balance_after,
-            character: f.character.map(|c| labels.intern(c)),
-            model: f.model.map(|m| labels.intern(m)),
-            line: f.line,
-            offset: f.offset,
+            hash: content_hash(self.ts, self.kind, self.description, self.amount, self.balance_after, self.dims),
+            txn_id: self.txn_id.into(),
+            ts: self.ts,
+            kind: labels.intern(self.kind),
+            description: labels.intern(self.description),
+            amount: self.amount,
+            balance_after: self.balance_after,
+            dims,
+            chain: 0,
+            line: self.line,
+            offset: self.offset,
         }
     }
 }
 
-/// A hash of everything but the source position: the same transaction exported twice hashes
-/// the same; a rewritten one does not.
-pub fn content_hash(
-    ts: i64,
-    kind: &str,
-    description: &str,
-    amount: i64,
-    balance_after: i64,
-    character: Option<&str>,
-    model: Option<&str>,
-) -> i64 {
-    // The bytes earlier versions fed a streaming hasher part by part (stored hashes must not
-    // change), gathered first and hashed in one call: faster for input this short.
-    let parts = [Some(kind), Some(description), character, model];
-    let size = 24 + parts.iter().map(|p| p.map_or(1, |t| 9 + t.len())).sum::<usize>();
-    let mut stack = [0u8; 256];
-    let mut heap = Vec::new();
-    let buf: &mut [u8] = if size <= stack.len() {
-        &mut stack[..size]
-    } else {
-        heap.resize(size, 0);
-        &mut heap
-    };
-    let mut at = 0;
-    let mut put = |bytes: &[u8]| {
-        buf[at..at + bytes.len()].copy_from_slice(bytes);
-        at += bytes.len();
-    };
-    put(&ts.to_le_bytes());
-    put(&amount.to_le_bytes());
-    put(&balance_after.to_le_bytes());
-    for part in parts {
-        match part {
-            Some(text) => {
-                put(&[1]);
-                put(&(text.len() as u64).to_le_bytes());
-                put(text.as_bytes());
-            }
-            None => put(&[0]),
-        }
-    }
-    xxhash_rust::xxh3::xxh3_64(buf) as i64
-}
-
-/// A whole file, read and validated.
-#[derive(Debug)]
-pub struct ParsedFile {
-    pub path: PathBuf,
-    pub format: Format,
-    pub bytes: u64,
-    pub labels: Labels,
-    pub entries: Vec<ParsedEntry>,
-}
-
-/// Reads one file, detecting its format unless one is given.
+/// Reads one file with `reader`, or the reader its content calls for.
 pub fn read_file(
     path: &Path,
-    format: Option<Format>,
+    reader: Option<&'static Reader>,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
@@ -269,15 +199,12 @@ pub fn read_file(
     let bytes = file.metadata().map_err(io)?.len();
     let mut head = [0u8; 4096];
     let n = read_up_to(&mut file, &mut head).map_err(io)?;
-    let format = match format {
-        Some(f) => f,
+    let reader = match reader {
+        Some(r) => r,
         None => detect(path, &head[..n])?,
     };
     drop(file);
-    match format {
-        Format::ReverieCsv => reverie_csv::read(path, bytes, progress),
-        Format::ReverieJson => reverie_json::read(path, bytes, progress),
-    }
+    (reader.read)(path, bytes, progress)
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -291,58 +218,27 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> 
     Ok(filled)
 }
 
-/// Detects the format from the first bytes of a file.
-pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ImportError> {
+/// The reader for a file that begins with `head`.
+pub fn detect(path: &Path, head: &[u8]) -> Result<&'static Reader, ImportError> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        return Ok(Format::ReverieJson);
+    if let Some(reader) = READERS.iter().copied().find(|r| (r.detect)(trimmed)) {
+        return Ok(reader);
     }
-    let first_line = trimmed.lines().next().unwrap_or("").to_ascii_lowercase();
-    if first_line.contains("transaction id") || first_line.contains("transaction_id") {
-        return Ok(Format::ReverieCsv);
-    }
+    let first_line = trimmed.lines().next().unwrap_or("");
     let reason = if trimmed.is_empty() {
         "the file is empty".to_string()
     } else {
         let shown: String = first_line.chars().take(60).collect();
-        format!("its first line {shown:?} is neither a CSV header with a Transaction ID column nor JSON")
+        format!("its first line {shown:?} is not the start of a format Reckon reads ({})", reader_names())
     };
     Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason })
 }
 
-/// The raw text an entry was read from: its CSV line, or its JSON object.
+/// The raw text an entry was read from, by the reader that read it.
 pub fn read_source(path: &Path, format: &str, offset: u64) -> Option<String> {
-    match Format::from_name(format)? {
-        Format::ReverieCsv => read_line_at(path, offset),
-        Format::ReverieJson => {
-            use std::io::{Seek, SeekFrom};
-            let mut file = std::fs::File::open(path).ok()?;
-            file.seek(SeekFrom::Start(offset)).ok()?;
-            let mut text = String::new();
-            // An entry is a few hundred bytes; 64 KiB bounds a damaged file.
-            file.take(64 * 1024).read_to_string(&mut text).ok()?;
-            let (mut depth, mut in_string, mut escaped) = (0i32, false, false);
-            for (i, c) in text.char_indices() {
-                match (in_string, escaped, c) {
-                    (true, true, _) => escaped = false,
-                    (true, false, '\\') => escaped = true,
-                    (true, false, '"') => in_string = false,
-                    (false, _, '"') => in_string = true,
-                    (false, _, '{') => depth += 1,
-                    (false, _, '}') => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(text[..=i].to_string());
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            None
-        }
-    }
+    (reader(format)?.raw_text)(path, offset)
 }
 
 /// What the date fields accept, for error messages.
@@ -461,51 +357,6 @@ impl<'a> LineCursor<'a> {
 mod tests {
     use super::*;
 
-    /// Stored databases hold hashes made part by part with a streaming hasher; the one-call
-    /// hash must give the same value, or every re-import would look like a conflict.
-    #[test]
-    fn content_hash_equals_the_streaming_hash_stored_by_earlier_versions() {
-        fn streaming(ts: i64, texts: [Option<&str>; 4], amount: i64, balance: i64) -> i64 {
-            let mut h = xxhash_rust::xxh3::Xxh3::new();
-            h.update(&ts.to_le_bytes());
-            h.update(&amount.to_le_bytes());
-            h.update(&balance.to_le_bytes());
-            for part in texts {
-                match part {
-                    Some(text) => {
-                        h.update(&[1]);
-                        h.update(&(text.len() as u64).to_le_bytes());
-                        h.update(text.as_bytes());
-                    }
-                    None => h.update(&[0]),
-                }
-            }
-            h.digest() as i64
-        }
-        let long = "a description far longer than the stack buffer, ".repeat(8);
-        let cases: [[Option<&str>; 4]; 4] = [
-            [Some("CHAT"), Some("Chat reply"), Some("Mira"), Some("gpt-4o")],
-            [Some("PURCHASE"), Some(""), None, None],
-            [Some("IMAGE"), Some(&long), Some("Mira"), None],
-            [Some("REFUND"), Some("Refund für Bild · ✓"), None, Some("m")],
-        ];
-        for texts in cases {
-            let [kind, description, character, model] = texts;
-            let one = content_hash(
-                1_772_352_000_000_000,
-                kind.unwrap(),
-                description.unwrap(),
-                -350_000,
-                12_345_670_000,
-                character,
-                model,
-            );
-            assert_eq!(one, streaming(1_772_352_000_000_000, texts, -350_000, 12_345_670_000), "{texts:?}");
-        }
-        // And one value pinned (the old streaming code gave it), so changing both at once is caught.
-        assert_eq!(content_hash(0, "CHAT", "x", 1, 2, None, None), -5_658_081_438_122_745_318);
-    }
-
     #[test]
     fn times_in_every_accepted_shape() {
         let utc = parse_time("2026-03-01T08:00:00Z").unwrap();
@@ -529,9 +380,9 @@ mod tests {
     #[test]
     fn detects_formats_from_content() {
         let p = Path::new("x");
-        assert_eq!(detect(p, b"\xEF\xBB\xBFTransaction ID,Date\r\n").unwrap(), Format::ReverieCsv);
-        assert_eq!(detect(p, b"  \n{\"data\": []}").unwrap(), Format::ReverieJson);
-        assert_eq!(detect(p, b"[]").unwrap(), Format::ReverieJson);
+        assert_eq!(detect(p, b"\xEF\xBB\xBFTransaction ID,Date\r\n").unwrap().name, "reverie-csv");
+        assert_eq!(detect(p, b"  \n{\"data\": []}").unwrap().name, "reverie-json");
+        assert_eq!(detect(p, b"[]").unwrap().name, "reverie-json");
         assert!(matches!(detect(p, b"date,amount\n"), Err(ImportError::UnknownFormat { .. })));
         assert!(matches!(detect(p, b""), Err(ImportError::UnknownFormat { .. })));
     }

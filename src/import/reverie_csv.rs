@@ -7,9 +7,25 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::{parse_time, Fields, Format, ImportError, Labels, ParsedEntry, ParsedFile, DATE_EXPECTED};
-use crate::model::normalize_type;
+use super::{parse_time, Fields, ImportError, Reader, DATE_EXPECTED};
+use crate::model::{normalize_type, Labels, ParsedEntry, ParsedFile};
 use crate::money;
+
+/// Reverie's "Export -> CSV" of the ledger page.
+pub(super) static READER: Reader = Reader {
+    name: "reverie-csv",
+    aliases: &["csv"],
+    source: &super::reverie::SOURCE,
+    detect: |head| {
+        let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
+        first_line.contains("transaction id") || first_line.contains("transaction_id")
+    },
+    read,
+    raw_text: read_line_at,
+};
+
+/// The header as the export writes it, for messages.
+const HEADER: &str = "Transaction ID, Date, Type, Description, Amount, Balance after, Character, Model";
 
 /// Files smaller than this are read on one thread; the split costs more than it saves.
 const PARALLEL_MIN: u64 = 8 << 20;
@@ -44,6 +60,7 @@ impl Columns {
                         .map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim().to_string())
                         .collect::<Vec<_>>()
                         .join(", "),
+                    expected: HEADER,
                 });
             }
         }
@@ -144,18 +161,21 @@ fn read_with(
     }
     let mut first = parts.remove(0);
     for mut part in parts {
-        let map: Vec<u32> = (0..part.labels.len() as u32).map(|id| first.labels.intern(part.labels.text(id))).collect();
+        let map: Vec<u32> =
+            (0..=part.labels.len() as u32).map(|id| if id == 0 { 0 } else { first.labels.intern(part.labels.text(id)) }).collect();
         for e in &mut part.entries {
             e.kind = map[e.kind as usize];
             e.description = map[e.description as usize];
-            e.character = e.character.map(|c| map[c as usize]);
-            e.model = e.model.map(|m| map[m as usize]);
+            e.dims.iter_mut().for_each(|d| *d = map[*d as usize]);
         }
         first.entries.append(&mut part.entries);
     }
     Ok(ParsedFile {
         path: path.to_path_buf(),
-        format: Format::ReverieCsv,
+        format: READER.name,
+        source: READER.source.name,
+        dimensions: READER.source.dimensions(),
+        chains: vec![None],
         bytes,
         labels: first.labels,
         entries: first.entries,
@@ -273,19 +293,9 @@ fn read_range(
             .map_err(|e| row.bad(columns.index[5], "Balance after", balance_text, e.to_string()))?;
         let optional =
             |slot| -> Result<Option<&str>, ImportError> { Ok(Some(field(slot)?.trim()).filter(|t| !t.is_empty())) };
-        let fields = Fields {
-            txn_id,
-            ts,
-            kind: &kind_norm,
-            description,
-            amount,
-            balance_after,
-            character: optional(6)?,
-            model: optional(7)?,
-            line,
-            offset,
-        };
-        entries.push(ParsedEntry::new(fields, &mut labels));
+        let dims = [optional(6)?, optional(7)?];
+        let fields = Fields { txn_id, ts, kind: &kind_norm, description, amount, balance_after, dims: &dims, line, offset };
+        entries.push(fields.into_entry(&mut labels));
         since_check += 1;
         if since_check == 16_384 {
             since_check = 0;

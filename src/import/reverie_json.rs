@@ -8,9 +8,47 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{parse_time, Fields, Format, ImportError, Labels, LineCursor, ParsedEntry, ParsedFile, DATE_EXPECTED};
-use crate::model::normalize_type;
+use super::{parse_time, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED};
+use crate::model::{normalize_type, Labels, ParsedFile};
 use crate::money;
+
+/// Reverie's Open API ledger JSON, saved to a file.
+pub(super) static READER: Reader = Reader {
+    name: "reverie-json",
+    aliases: &["json"],
+    source: &super::reverie::SOURCE,
+    detect: |head| head.starts_with('{') || head.starts_with('['),
+    read,
+    raw_text,
+};
+
+/// The JSON object that starts at byte `offset` of `path`.
+fn raw_text(path: &Path, offset: u64) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut text = String::new();
+    // An entry is a few hundred bytes; 64 KiB bounds a damaged file.
+    file.take(64 * 1024).read_to_string(&mut text).ok()?;
+    let (mut depth, mut in_string, mut escaped) = (0i32, false, false);
+    for (i, c) in text.char_indices() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (false, _, '"') => in_string = true,
+            (false, _, '{') => depth += 1,
+            (false, _, '}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(text[..=i].to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
 
 /// `{"data": [...], "next_cursor": ...}`; other members are ignored.
 #[derive(Deserialize)]
@@ -96,6 +134,7 @@ pub(super) fn read(
             Ok(at.string(raw, name)?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
         };
         let (character, model) = (optional(entry.character, "character")?, optional(entry.model, "model")?);
+        let dims = [character.as_deref(), model.as_deref()];
         let fields = Fields {
             txn_id: txn_id.trim(),
             ts,
@@ -103,12 +142,11 @@ pub(super) fn read(
             description: description.trim(),
             amount,
             balance_after,
-            character: character.as_deref(),
-            model: model.as_deref(),
+            dims: &dims,
             line,
             offset: offset as u64,
         };
-        entries.push(ParsedEntry::new(fields, &mut labels));
+        entries.push(fields.into_entry(&mut labels));
         if n % 16_384 == 16_383 && progress(offset as u64, bytes).is_break() {
             return Err(ImportError::Cancelled);
         }
@@ -116,7 +154,16 @@ pub(super) fn read(
     if progress(bytes, bytes).is_break() {
         return Err(ImportError::Cancelled);
     }
-    Ok(ParsedFile { path: path.to_path_buf(), format: Format::ReverieJson, bytes, labels, entries })
+    Ok(ParsedFile {
+        path: path.to_path_buf(),
+        format: READER.name,
+        source: READER.source.name,
+        dimensions: READER.source.dimensions(),
+        bytes,
+        labels,
+        chains: vec![None],
+        entries,
+    })
 }
 
 /// Where in the file an entry sits, for error messages.

@@ -1,19 +1,17 @@
-//! Reconciliation: put each chain in walk order, walk its running balance back from the
-//! anchor, classify every place it stops adding up, and flag entries nobody can explain.
-//! Pure functions over entries; `check` is the one entry point that reads the store.
+//! Reconciliation: walk each chain's running balance back from the anchor, classify every
+//! place it stops adding up, and flag entries nobody can explain. Pure functions over facts
+//! in walk order; the caller loads them (`crate::check` from the store) and supplies a
+//! `Lookup` for the few whole entries a finding names.
 
-pub(crate) mod facts;
-pub mod order;
+mod facts;
 mod rules;
 mod walk;
 
-use std::collections::HashMap;
-
 use rust_decimal::Decimal;
 
-use crate::model::{ChainKey, Entry, Finding, Severity};
-use crate::store::{Conflict, Note, Store, StoreError};
+use crate::model::{ChainKey, Conflict, Entry, Fact, Finding};
 
+pub use facts::{Amount, Lookup};
 pub use rules::{RuleConfig, UnusualRule};
 
 /// The balances a walk is anchored to, beyond the entries themselves.
@@ -25,26 +23,36 @@ pub struct Anchors {
     pub opening: Option<Decimal>,
 }
 
+/// What the rules know of a chain's source: its name for messages and its type reference
+/// table (empty: types are not judged).
+#[derive(Debug, Clone, Copy)]
+pub struct Reference<'a> {
+    pub title: &'a str,
+    pub types: &'a [&'a str],
+}
+
 /// Reconciles one chain. `entries` are reordered into walk order, oldest first.
 pub fn reconcile_chain(
     chain: &ChainKey,
+    reference: &Reference<'_>,
     entries: &mut [Entry],
     anchors: Anchors,
     conflicts: &[Conflict],
     config: &RuleConfig,
 ) -> Vec<Finding> {
     let t = std::time::Instant::now();
-    order::walk_order(entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
+    crate::order::walk_order(entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
     crate::trace::phase("check: walk order", t);
     let (src, facts) = facts::EntrySource::new(entries);
-    findings(chain, &facts, &src, anchors, conflicts, config)
+    findings(chain, reference, &facts, &src, anchors, conflicts, config)
 }
 
-/// The walk and the rules over facts already in walk order.
-fn findings<K: facts::Amount>(
+/// The walk and the rules over facts already in walk order, sorted by time.
+pub fn findings<K: Amount>(
     chain: &ChainKey,
-    facts: &[facts::Fact<K>],
-    src: &dyn facts::Source,
+    reference: &Reference<'_>,
+    facts: &[Fact<K>],
+    src: &dyn Lookup,
     anchors: Anchors,
     conflicts: &[Conflict],
     config: &RuleConfig,
@@ -52,140 +60,11 @@ fn findings<K: facts::Amount>(
     let t = std::time::Instant::now();
     let mut findings = walk::walk(chain, facts, src, anchors);
     let t = crate::trace::phase("check: walk", t);
-    findings.extend(rules::unexplained(chain, facts, src, config));
+    findings.extend(rules::unexplained(chain, reference, facts, src, config));
     crate::trace::phase("check: rules", t);
     findings.extend(conflicts.iter().map(|c| rules::conflicting_duplicate(chain, c)));
     findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
     findings
-}
-
-/// What `check` walks and how.
-#[derive(Debug, Clone, Default)]
-pub struct CheckOptions {
-    /// Only this chain; every chain when `None`.
-    pub chain: Option<ChainKey>,
-    /// Overrides the stated balance stored for the chain.
-    pub stated: Option<Decimal>,
-    /// Overrides the opening balance stored for the chain.
-    pub opening: Option<Decimal>,
-    pub rules: RuleConfig,
-}
-
-/// The state of one chain after a walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainStatus {
-    pub chain_id: i64,
-    pub key: ChainKey,
-    pub entries: u64,
-    /// The newest entry's balance after.
-    pub ledger_balance: Option<Decimal>,
-    pub stated_balance: Option<Decimal>,
-    pub opening_balance: Option<Decimal>,
-    pub first_ts: Option<i64>,
-    pub last_ts: Option<i64>,
-}
-
-/// A finding with its chain and whether someone explained it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckedFinding {
-    pub chain_id: i64,
-    pub finding: Finding,
-    pub note: Option<Note>,
-}
-
-impl CheckedFinding {
-    pub fn is_open(&self) -> bool {
-        self.note.is_none()
-    }
-}
-
-/// Every chain walked, with every finding (explained ones carry their note).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckReport {
-    pub chains: Vec<ChainStatus>,
-    pub findings: Vec<CheckedFinding>,
-}
-
-impl CheckReport {
-    /// Findings nobody has explained yet.
-    pub fn open(&self) -> impl Iterator<Item = &CheckedFinding> {
-        self.findings.iter().filter(|f| f.is_open())
-    }
-
-    /// Open findings of severity error.
-    pub fn open_errors(&self) -> usize {
-        self.open().filter(|f| f.finding.severity() == Severity::Error).count()
-    }
-
-    pub fn finding(&self, id: &str) -> Option<&CheckedFinding> {
-        self.findings.iter().find(|f| f.finding.id == id)
-    }
-}
-
-/// Why `check` could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum CheckError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A balance was given for "the" chain while several exist.
-    #[error(
-        "the database holds {0} chains; name one with --account and --currency to give it a stated or opening balance"
-    )]
-    AmbiguousChain(usize),
-    /// The named chain does not exist.
-    #[error("no chain {0}/{1} in the database; import a ledger first or check the names")]
-    NoSuchChain(String, String),
-}
-
-/// Walks every chain in the store (or the one named) and collects findings.
-pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, CheckError> {
-    let mut chains = store.chains()?;
-    if let Some(key) = &options.chain {
-        chains.retain(|c| &c.key == key);
-        if chains.is_empty() {
-            return Err(CheckError::NoSuchChain(key.account.clone(), key.currency.clone()));
-        }
-    }
-    let overrides = options.stated.is_some() || options.opening.is_some();
-    if overrides && chains.len() > 1 {
-        return Err(CheckError::AmbiguousChain(chains.len()));
-    }
-    let notes: HashMap<String, Note> = store.notes()?;
-    let mut report = CheckReport::default();
-    for chain in chains {
-        let t = std::time::Instant::now();
-        // Chains are stored in walk order (the import computes it over the whole chain), so the
-        // facts come back in it, with the transaction IDs packed beside them.
-        let (facts, labels, txn_ids) = store.load_facts(&chain)?;
-        let conflicts = store.conflicts(chain.id)?;
-        crate::trace::phase("check: load chain", t);
-        let anchors = Anchors {
-            stated: options.stated.or(chain.stated_balance),
-            opening: options.opening.or(chain.opening_balance),
-        };
-        let src = facts::StoreSource::new(store, labels, &facts, txn_ids);
-        let findings = findings(&chain.key, &facts, &src, anchors, &conflicts, &options.rules);
-        if let Some(e) = src.into_error() {
-            return Err(e.into());
-        }
-        report.chains.push(ChainStatus {
-            chain_id: chain.id,
-            key: chain.key.clone(),
-            entries: facts.len() as u64,
-            ledger_balance: facts.last().map(|f| crate::money::from_units(f.after)),
-            stated_balance: anchors.stated,
-            opening_balance: anchors.opening,
-            first_ts: facts.first().map(|f| f.ts),
-            last_ts: facts.last().map(|f| f.ts),
-        });
-        report.findings.extend(findings.into_iter().map(|finding| CheckedFinding {
-            chain_id: chain.id,
-            note: notes.get(&finding.id).cloned(),
-            finding,
-        }));
-    }
-    Ok(report)
 }
 
 #[cfg(test)]
@@ -204,14 +83,14 @@ mod tests {
             description: Arc::from(txn),
             amount: Decimal::from(amount),
             balance_after: Decimal::from(after),
-            character: None,
-            model: None,
+            labels: Vec::new(),
         }
     }
 
     fn kinds(entries: &mut [Entry], anchors: Anchors) -> Vec<(FindingKind, Vec<String>, Option<Decimal>)> {
         let chain = ChainKey::new("a", "credits");
-        reconcile_chain(&chain, entries, anchors, &[], &RuleConfig::default())
+        let reference = Reference { title: "Reverie", types: &["CHAT"] };
+        reconcile_chain(&chain, &reference, entries, anchors, &[], &RuleConfig::default())
             .into_iter()
             .map(|f| (f.kind, f.transaction_ids, f.delta))
             .collect()

@@ -6,10 +6,10 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rust_decimal::Decimal;
 
-use super::facts::{Amount, Fact, Source};
-use crate::model::{format_ts, is_known_type, ChainKey, Finding, FindingKind, REFUND};
+use super::facts::{Amount, Lookup};
+use super::Reference;
+use crate::model::{format_ts, ChainKey, Conflict, Dims, Fact, Finding, FindingKind, REFUND};
 use crate::money::{format, format_signed};
-use crate::store::Conflict;
 
 const SECOND: i64 = 1_000_000;
 
@@ -49,16 +49,18 @@ impl Default for UnusualRule {
 
 pub(super) fn unexplained<K: Amount>(
     chain: &ChainKey,
+    reference: &Reference<'_>,
     facts: &[Fact<K>],
-    src: &dyn Source,
+    src: &dyn Lookup,
     config: &RuleConfig,
 ) -> Vec<Finding> {
-    let labels = LabelKinds::new(src);
-    // The unusual-amount statistics need no `Source` (which is not thread-safe): they run on
+    let labels = LabelKinds::new(src, reference);
+    // The unusual-amount statistics need no `Lookup` (which is not thread-safe): they run on
     // the other core while the rules that fetch text run here.
     let (mut findings, flagged) = std::thread::scope(|scope| {
         let flagged = scope.spawn(|| unusual_candidates(facts, labels.refund.len(), &config.unusual));
-        let mut findings = unknown_types(chain, facts, src, &labels);
+        let mut findings =
+            if reference.types.is_empty() { Vec::new() } else { unknown_types(chain, reference, facts, src, &labels) };
         let (unmatched, refunded) = refunds(chain, facts, src, &labels, config);
         findings.extend(unmatched);
         findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
@@ -75,10 +77,10 @@ struct LabelKinds {
 }
 
 impl LabelKinds {
-    fn new(src: &dyn Source) -> Self {
+    fn new(src: &dyn Lookup, reference: &Reference<'_>) -> Self {
         let n = src.label_count();
         LabelKinds {
-            known_type: (0..n as u32).map(|id| is_known_type(src.label(id))).collect(),
+            known_type: (0..n as u32).map(|id| reference.types.contains(&src.label(id))).collect(),
             refund: (0..n as u32).map(|id| src.label(id) == REFUND).collect(),
         }
     }
@@ -95,8 +97,9 @@ impl LabelKinds {
 /// `unknown_type`: a type that is not on the vendor's reference table.
 fn unknown_types<K: Amount>(
     chain: &ChainKey,
+    reference: &Reference<'_>,
     facts: &[Fact<K>],
-    src: &dyn Source,
+    src: &dyn Lookup,
     labels: &LabelKinds,
 ) -> Vec<Finding> {
     (0..facts.len())
@@ -109,8 +112,8 @@ fn unknown_types<K: Amount>(
                 &[&e],
                 None,
                 format!(
-                    "{} ({}, {}) has type {:?}, which is not on Reverie's transaction types reference. Ask the vendor what it is.",
-                    e.txn_id, format_ts(e.ts), format_signed(e.amount), &*e.kind
+                    "{} ({}, {}) has type {:?}, which is not on {}'s transaction types reference. Ask the vendor what it is.",
+                    e.txn_id, format_ts(e.ts), format_signed(e.amount), &*e.kind, reference.title
                 ),
             )
         })
@@ -123,7 +126,7 @@ fn unknown_types<K: Amount>(
 fn refunds<K: Amount>(
     chain: &ChainKey,
     facts: &[Fact<K>],
-    src: &dyn Source,
+    src: &dyn Lookup,
     labels: &LabelKinds,
     config: &RuleConfig,
 ) -> (Vec<Finding>, HashSet<usize>) {
@@ -207,13 +210,13 @@ fn refunds<K: Amount>(
 fn duplicate_charges<K: Amount>(
     chain: &ChainKey,
     facts: &[Fact<K>],
-    src: &dyn Source,
+    src: &dyn Lookup,
     labels: &LabelKinds,
     config: &RuleConfig,
     refunded: &HashSet<usize>,
 ) -> Vec<Finding> {
-    type Key<K> = (u32, K, u32, Option<u32>, Option<u32>);
-    let key = |f: &Fact<K>| -> Key<K> { (f.kind, f.amount, f.description, f.character, f.model) };
+    type Key<K> = (u32, K, u32, Dims);
+    let key = |f: &Fact<K>| -> Key<K> { (f.kind, f.amount, f.description, f.dims) };
     // The latest charge of each kind within the window before the current one: facts are in
     // time order, so charges older than the window leave the map as the walk passes them,
     // and the map stays as small as a window's worth of charges.
@@ -240,7 +243,7 @@ fn duplicate_charges<K: Amount>(
             let settled = refunded.contains(&prev) || refunded.contains(&i);
             if f.ts - facts[prev].ts <= window && !src.same_txn(prev, i) && !settled {
                 let (p, e) = (src.entry(prev), src.entry(i));
-                let whom = match (&e.character, &e.model) {
+                let whom = match (e.label("character"), e.label("model")) {
                     (Some(c), Some(m)) => format!(" with {c} on {m}"),
                     (Some(c), None) => format!(" with {c}"),
                     (None, Some(m)) => format!(" on {m}"),
@@ -289,7 +292,7 @@ struct Unusual {
 fn unusual_amounts<K: Amount>(
     chain: &ChainKey,
     facts: &[Fact<K>],
-    src: &dyn Source,
+    src: &dyn Lookup,
     flagged: Vec<Unusual>,
 ) -> Vec<Finding> {
     flagged
@@ -313,7 +316,7 @@ fn unusual_amounts<K: Amount>(
 }
 
 /// The entries `unusual_amounts` reports, by type in label order, then in walk order. Needs
-/// no `Source`, so it runs beside the other rules.
+/// no `Lookup`, so it runs beside the other rules.
 fn unusual_candidates<K: Amount>(facts: &[Fact<K>], type_count: usize, rule: &UnusualRule) -> Vec<Unusual> {
     let mut by_type: Vec<Vec<usize>> = vec![Vec::new(); type_count];
     for (i, f) in facts.iter().enumerate() {
@@ -370,15 +373,7 @@ pub(super) fn conflicting_duplicate(chain: &ChainKey, c: &Conflict) -> Finding {
         ),
     );
     // Two different rewrites of one ID are two findings.
-    let variant = crate::import::content_hash(
-        o.ts,
-        &o.kind,
-        &o.description,
-        crate::money::to_units(o.amount).unwrap_or_default(),
-        crate::money::to_units(o.balance_after).unwrap_or_default(),
-        o.character.as_deref(),
-        o.model.as_deref(),
-    );
+    let variant = c.other_hash;
     finding.id = crate::model::finding_id(
         FindingKind::ConflictingDuplicate,
         chain,

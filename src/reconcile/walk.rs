@@ -7,13 +7,13 @@ use rustc_hash::FxHashMap as HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::model::{format_ts, ChainKey, Entry, Finding, FindingKind};
+use crate::model::{format_ts, ChainKey, Entry, Fact, Finding, FindingKind};
 use crate::money::{format, format_signed};
 
-use super::facts::{Amount, Fact, Source};
+use super::facts::{Amount, Lookup};
 use super::Anchors;
 
-pub(super) fn walk<K: Amount>(chain: &ChainKey, facts: &[Fact<K>], src: &dyn Source, anchors: Anchors) -> Vec<Finding> {
+pub(super) fn walk<K: Amount>(chain: &ChainKey, facts: &[Fact<K>], src: &dyn Lookup, anchors: Anchors) -> Vec<Finding> {
     let mut findings = Vec::new();
     let n = facts.len();
     if n == 0 {

@@ -4,30 +4,35 @@
 //! everything else together. Packed, the same million entries are 245 rows, written in a few
 //! hundred milliseconds, and a whole chain decodes in tens of milliseconds.
 //!
-//! An entry's id is its chain's id times 2^32 plus its position in walk order; a block's id is
-//! the chain's id times 2^32 plus its number. Every block but a chain's last holds exactly
-//! `BLOCK` entries, so a position finds its block without a lookup.
+//! An entry's id is its chain's id times 2^32 plus its sequence number, given once when the
+//! entry is first stored and never changed (the first import numbers entries in walk order).
+//! A block's id is the chain's id times 2^32 plus its number; every block but a chain's last
+//! holds exactly `BLOCK` entries, so a position finds its block without a lookup, and each
+//! block row keeps the lowest and highest sequence number it holds, so an id finds its block.
 //!
-//! Encoding, version 1: a version byte, the entry count, then per entry, all as LEB128
-//! varints (signed ones zigzag): transaction ID length and bytes, time minus the previous
-//! entry's, type, description, amount, balance after minus the previous entry's, character
-//! and model (label id + 1, 0 for none), source file, line minus the previous entry's, byte
-//! offset minus the previous entry's. Within a block entries follow one another in walk order,
-//! so the deltas are small.
+//! Encoding, version 2: a version byte, the entry count, the number of dimensions `d`, then
+//! per entry, all as LEB128 varints (signed ones zigzag): transaction ID length and bytes,
+//! time minus the previous entry's, type, description, amount, balance after minus the
+//! previous entry's, `d` dimension label ids (0 for none), source file, line minus the
+//! previous entry's, byte offset minus the previous entry's, sequence number minus the
+//! previous entry's. Within a block entries follow one another in walk order, so the deltas
+//! are small. Version 1 (read only, by the migration to version 3 of the schema) had no `d`
+//! (always character and model, each label id + 1) and no sequence numbers.
 
 use super::StoreError;
+use crate::model::{Dims, MAX_DIMS};
 
 /// Entries per block.
 pub(crate) const BLOCK: usize = 4096;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
-/// Id of the entry at `position` of `chain_id`.
-pub(crate) fn entry_id(chain_id: i64, position: u64) -> i64 {
-    (chain_id << 32) | position as i64
+/// Id of the entry with sequence number `seq` in `chain_id`.
+pub(crate) fn entry_id(chain_id: i64, seq: u64) -> i64 {
+    (chain_id << 32) | seq as i64
 }
 
-/// `(chain_id, position)` of an entry id.
+/// `(chain_id, seq)` of an entry id, or `(chain_id, number)` of a block id.
 pub(crate) fn split_entry_id(id: i64) -> (i64, u64) {
     (id >> 32, (id & 0xFFFF_FFFF) as u64)
 }
@@ -46,18 +51,21 @@ pub(crate) struct Row<'a> {
     pub description: u32,
     pub amount: i64,
     pub after: i64,
-    pub character: Option<u32>,
-    pub model: Option<u32>,
+    /// The chain's dimensions, in declared order; 0 where the entry has none.
+    pub dims: Dims,
     pub source: i64,
     pub line: u64,
     pub offset: u64,
+    /// The entry's sequence number: its id within the chain, for the life of the database.
+    pub seq: u64,
 }
 
 /// Writes a block's bytes, one row at a time.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Encoder {
     rows: Vec<u8>,
     count: u64,
+    dims: usize,
     prev: Prev,
 }
 
@@ -67,9 +75,15 @@ struct Prev {
     after: i64,
     line: i64,
     offset: i64,
+    seq: i64,
 }
 
 impl Encoder {
+    /// An encoder for entries with `dims` dimensions (at most `MAX_DIMS`).
+    pub fn new(dims: usize) -> Encoder {
+        Encoder { rows: Vec::new(), count: 0, dims: dims.min(MAX_DIMS), prev: Prev::default() }
+    }
+
     pub fn push(&mut self, row: &Row<'_>) {
         let out = &mut self.rows;
         put(out, row.txn_id.len() as u64);
@@ -79,12 +93,15 @@ impl Encoder {
         put(out, row.description.into());
         put_signed(out, row.amount);
         put_signed(out, row.after.wrapping_sub(self.prev.after));
-        put(out, row.character.map_or(0, |c| u64::from(c) + 1));
-        put(out, row.model.map_or(0, |m| u64::from(m) + 1));
+        for &d in &row.dims[..self.dims] {
+            put(out, d.into());
+        }
         put_signed(out, row.source);
         put_signed(out, (row.line as i64).wrapping_sub(self.prev.line));
         put_signed(out, (row.offset as i64).wrapping_sub(self.prev.offset));
-        self.prev = Prev { ts: row.ts, after: row.after, line: row.line as i64, offset: row.offset as i64 };
+        put_signed(out, (row.seq as i64).wrapping_sub(self.prev.seq));
+        self.prev =
+            Prev { ts: row.ts, after: row.after, line: row.line as i64, offset: row.offset as i64, seq: row.seq as i64 };
         self.count += 1;
     }
 
@@ -97,8 +114,9 @@ impl Encoder {
         let mut out = Vec::with_capacity(self.rows.len() + 12);
         out.push(VERSION);
         put(&mut out, self.count);
+        put(&mut out, self.dims as u64);
         out.append(&mut self.rows);
-        *self = Encoder { rows: std::mem::take(&mut self.rows), ..Encoder::default() };
+        *self = Encoder { rows: std::mem::take(&mut self.rows), ..Encoder::new(self.dims) };
         out
     }
 }
@@ -109,19 +127,36 @@ pub(crate) struct Decoder<'a> {
     data: &'a [u8],
     at: usize,
     left: u64,
+    version: u8,
+    dims: usize,
+    /// Rows read so far: a version 1 block's sequence numbers are its positions.
+    read: u64,
     prev: Prev,
 }
 
 impl<'a> Decoder<'a> {
     pub fn new(data: &'a [u8]) -> Result<Decoder<'a>, StoreError> {
-        let mut d = Decoder { data, at: 1, left: 0, prev: Prev::default() };
-        match data.first() {
-            Some(&VERSION) => {}
+        let mut d = Decoder { data, at: 1, left: 0, version: 0, dims: 2, read: 0, prev: Prev::default() };
+        d.version = match data.first() {
+            Some(&v @ (1 | VERSION)) => v,
             Some(v) => return Err(StoreError::BadValue(format!("entry block has unknown encoding version {v}"))),
             None => return Err(corrupt()),
-        }
+        };
         d.left = d.get()?;
+        if d.version >= 2 {
+            d.dims = usize::try_from(d.get()?).ok().filter(|&n| n <= MAX_DIMS).ok_or_else(corrupt)?;
+        }
         Ok(d)
+    }
+
+    /// The encoding version (1 only in databases not yet migrated).
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// How many dimensions each row carries.
+    pub fn dims(&self) -> usize {
+        self.dims
     }
 
     #[inline]
@@ -159,13 +194,6 @@ impl<'a> Decoder<'a> {
         u32::try_from(self.get()?).map_err(|_| corrupt())
     }
 
-    fn get_optional_label(&mut self) -> Result<Option<u32>, StoreError> {
-        Ok(match self.get()? {
-            0 => None,
-            n => Some(u32::try_from(n - 1).map_err(|_| corrupt())?),
-        })
-    }
-
     /// The next row, or `None` after the last.
     pub fn next_row(&mut self) -> Result<Option<Row<'a>>, StoreError> {
         Ok(match self.next_parts()? {
@@ -189,12 +217,20 @@ impl<'a> Decoder<'a> {
         let description = self.get_label()?;
         let amount = self.get_signed()?;
         let after = self.prev.after.wrapping_add(self.get_signed()?);
-        let character = self.get_optional_label()?;
-        let model = self.get_optional_label()?;
+        let mut dims = [0u32; MAX_DIMS];
+        for d in dims.iter_mut().take(self.dims) {
+            *d = self.get_label()?;
+            if self.version == 1 {
+                // Version 1 wrote label id + 1, and 0 for none; ids start at 1.
+                *d = d.saturating_sub(1);
+            }
+        }
         let source = self.get_signed()?;
         let line = self.prev.line.wrapping_add(self.get_signed()?);
         let offset = self.prev.offset.wrapping_add(self.get_signed()?);
-        self.prev = Prev { ts, after, line, offset };
+        let seq = if self.version == 1 { self.read as i64 } else { self.prev.seq.wrapping_add(self.get_signed()?) };
+        self.prev = Prev { ts, after, line, offset, seq };
+        self.read += 1;
         Ok(Some((
             txn,
             Row {
@@ -204,11 +240,11 @@ impl<'a> Decoder<'a> {
                 description,
                 amount,
                 after,
-                character,
-                model,
+                dims,
                 source,
                 line: line as u64,
                 offset: offset as u64,
+                seq: seq as u64,
             },
         )))
     }
@@ -257,18 +293,18 @@ mod tests {
             description: u32::MAX - i as u32,
             amount: if i == 2 { i64::MAX } else { -(i as i64) * 340_000 },
             after: if i == 0 { i64::MIN } else { 168_835_270_000 - i as i64 },
-            character: (i % 2 == 0).then_some(i as u32),
-            model: (i == 2).then_some(u32::MAX - 1),
+            dims: [if i % 2 == 0 { i as u32 + 1 } else { 0 }, if i == 2 { u32::MAX - 1 } else { 0 }, 0, 0],
             source: i as i64 + 1,
             line: 1_000_000 - i,
             offset: if i == 1 { u64::MAX >> 1 } else { 115_000_000 - i * 100 },
+            seq: [7, 0, u64::from(u32::MAX)][i as usize % 3],
         }
     }
 
     #[test]
     fn rows_come_back_exactly_as_written() {
         let rows: Vec<Row<'static>> = (0..3).map(row).collect();
-        let mut enc = Encoder::default();
+        let mut enc = Encoder::new(2);
         rows.iter().for_each(|r| enc.push(r));
         assert_eq!(enc.len(), 3);
         let data = enc.finish();
@@ -289,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_damaged_block_is_an_error_not_a_panic() {
-        let mut enc = Encoder::default();
+        let mut enc = Encoder::new(2);
         (0..3).for_each(|i| enc.push(&row(i)));
         let data = enc.finish();
         for cut in 0..data.len() {
@@ -302,6 +338,22 @@ mod tests {
         let mut other = data.clone();
         other[0] = 9;
         assert!(Decoder::new(&other).unwrap_err().to_string().contains("version 9"));
+    }
+
+    #[test]
+    fn a_version_1_block_reads_with_positions_as_sequence_numbers() {
+        // Version 1: count 2; rows with character label+1 and model 0, no sequence numbers.
+        let mut data = vec![1u8, 2];
+        for (i, character) in [(0u8, 4u8), (1, 0)] {
+            data.extend_from_slice(&[1, b'a' + i, 2, 3, 5, 2, 2, character, 0, 2, 2, 2]);
+        }
+        let mut d = Decoder::new(&data).unwrap();
+        assert_eq!(d.version(), 1);
+        let first = d.next_row().unwrap().unwrap();
+        assert_eq!((first.txn_id, first.dims, first.seq), ("a", [3, 0, 0, 0], 0));
+        let second = d.next_row().unwrap().unwrap();
+        assert_eq!((second.txn_id, second.dims, second.seq), ("b", [0, 0, 0, 0], 1));
+        assert_eq!(d.next_row().unwrap(), None);
     }
 
     #[test]

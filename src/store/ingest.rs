@@ -1,44 +1,32 @@
 //! Writing parsed files into the store: deduplicate against what is known, keep conflicting
-//! versions apart, put every entry in walk order, all in one transaction.
+//! versions apart, put every entry in walk order, all in one transaction. The caller reads
+//! the files (the store knows no file format) and decides when to commit.
 //!
 //! *Invariant:* an import either stores everything it read or nothing.
+//!
+//! *Invariant:* an entry keeps the sequence number (its id) it was first stored with; new
+//! entries are numbered after the chain's highest, in walk order.
 
-use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
-use super::{rows, Store, StoreError};
-use crate::import::{self, Format, ImportError, ParsedFile, Progress, ProgressSink, Stage};
-use crate::model::ChainKey;
-use crate::reconcile::order::walk_order;
+use super::rows::{self, Schema};
+use super::query::Cache;
+use super::{Store, StoreError};
+use crate::model::{content_hash, ChainKey, Dimension, ParsedEntry, ParsedFile, MAX_DIMS};
+use crate::order::walk_order;
 use crate::trace;
-
-/// How to import.
-#[derive(Debug, Clone)]
-pub struct ImportOptions {
-    /// The chain the files belong to; Reverie exports carry no account of their own.
-    pub chain: ChainKey,
-    /// Forces a format instead of detecting it.
-    pub format: Option<Format>,
-    /// Recorded as the import time (the clock is a parameter).
-    pub now: DateTime<Utc>,
-}
-
-impl ImportOptions {
-    pub fn new(now: DateTime<Utc>) -> Self {
-        ImportOptions { chain: ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY), format: None, now }
-    }
-}
 
 /// What one file contributed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileSummary {
     pub path: PathBuf,
-    pub format: Format,
+    /// The reader's name (`reverie-csv`).
+    pub format: String,
     pub entries: u64,
     pub new: u64,
     pub known: u64,
@@ -46,9 +34,10 @@ pub struct FileSummary {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImportSummary {
-    pub chain_id: i64,
+    /// The chains written to, in the order first written.
+    pub chain_ids: Vec<i64>,
     pub files: Vec<FileSummary>,
 }
 
@@ -62,229 +51,209 @@ impl ImportSummary {
     pub fn conflicting_entries(&self) -> u64 {
         self.files.iter().map(|f| f.conflicting).sum()
     }
-}
 
-impl Store {
-    /// Reads every file, then stores them in one transaction. Progress goes to `sink`, which
-    /// may cancel; a failure or cancellation leaves the database exactly as it was.
-    pub fn import(
-        &mut self,
-        paths: &[PathBuf],
-        options: &ImportOptions,
-        sink: &mut dyn ProgressSink,
-    ) -> Result<ImportSummary, ImportError> {
-        let mut t = std::time::Instant::now();
-        // A file can only be a known one if the chain has a file of its size; otherwise its
-        // fingerprint is worked out on another thread while it is parsed and stored.
-        let prints = if self.sizes_seen(paths, options)? {
-            let prints = fingerprints(paths)?;
-            if let Some(summary) = self.import_known(paths, &prints, options, sink)? {
-                trace::phase("import: known files", t);
-                return Ok(summary);
+    /// Adds what another part of the same import did; a file split over several chains
+    /// counts once, with the counts of every part.
+    pub fn merge(&mut self, other: ImportSummary) {
+        for id in other.chain_ids {
+            if !self.chain_ids.contains(&id) {
+                self.chain_ids.push(id);
             }
-            Prints::Ready(prints)
-        } else {
-            let paths = paths.to_vec();
-            Prints::Pending(std::thread::spawn(move || fingerprints(&paths)))
-        };
-        t = trace::phase("import: fingerprint", t);
-        let mut files = Vec::with_capacity(paths.len());
-        for (index, path) in paths.iter().enumerate() {
-            let mut report = |done, total| {
-                sink.progress(&Progress {
-                    file: path,
-                    file_index: index,
-                    files: paths.len(),
-                    bytes_done: done,
-                    bytes_total: total,
-                    stage: Stage::Reading,
-                })
-            };
-            files.push(import::read_file(path, options.format, &mut report)?);
         }
-        let last = paths.last().map_or(Path::new(""), PathBuf::as_path);
-        let stage = |stage| Progress {
-            file: last,
-            file_index: paths.len().saturating_sub(1),
-            files: paths.len(),
-            bytes_done: files.iter().map(|f| f.bytes).sum(),
-            bytes_total: files.iter().map(|f| f.bytes).sum(),
-            stage,
-        };
-        if sink.progress(&stage(Stage::Storing)).is_break() {
-            return Err(ImportError::Cancelled);
-        }
-        t = trace::phase("import: read files", t);
-        // IMMEDIATE: the write lock is taken before anything is read, so a note committed on
-        // another connection meanwhile is waited for instead of failing the import.
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let summary = store_files(&tx, &files, prints, options)?;
-        t = trace::phase("import: store (total)", t);
-        if sink.progress(&stage(Stage::Done)) == ControlFlow::Break(()) {
-            return Err(ImportError::Cancelled);
-        }
-        tx.commit().map_err(StoreError::from)?;
-        self.forget();
-        trace::phase("import: commit", t);
-        Ok(summary)
-    }
-}
-
-/// The files' fingerprints, worked out or on their way.
-enum Prints {
-    Ready(Vec<String>),
-    Pending(std::thread::JoinHandle<Result<Vec<String>, ImportError>>),
-}
-
-impl Prints {
-    fn get(self) -> Result<Vec<String>, ImportError> {
-        match self {
-            Prints::Ready(p) => Ok(p),
-            Prints::Pending(handle) => handle.join().expect("the fingerprint thread panicked"),
+        for f in other.files {
+            match self.files.iter_mut().find(|s| s.path == f.path) {
+                Some(s) => {
+                    s.entries += f.entries;
+                    s.new += f.new;
+                    s.known += f.known;
+                    s.conflicting += f.conflicting;
+                }
+                None => self.files.push(f),
+            }
         }
     }
 }
 
-fn fingerprints(paths: &[PathBuf]) -> Result<Vec<String>, ImportError> {
-    paths.iter().map(|p| fingerprint(p).map_err(|source| ImportError::Io { path: p.clone(), source })).collect()
+/// A file imported into a chain before, found by its fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownFile {
+    pub format: String,
+    pub bytes: i64,
+    /// Entries stored or matched then.
+    pub known: i64,
+    pub conflicting: i64,
 }
 
 impl Store {
-    /// Whether the chain has, for every file, an imported file of the same size.
-    fn sizes_seen(&self, paths: &[PathBuf], options: &ImportOptions) -> Result<bool, ImportError> {
-        let Some(chain_id) = self.chain_id(&options.chain).map_err(ImportError::from)? else { return Ok(false) };
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM source_file WHERE chain_id = ?1 AND bytes = ?2)")
-            .map_err(StoreError::from)?;
-        for path in paths {
-            let bytes = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.clone(), source })?.len();
-            if !stmt.query_row(params![chain_id, bytes as i64], |r| r.get::<_, bool>(0)).map_err(StoreError::from)? {
+    /// Whether chain `key` has, for every size, an imported file of that size.
+    pub fn has_files_of_sizes(&self, key: &ChainKey, sizes: &[u64]) -> Result<bool, StoreError> {
+        let Some(chain_id) = self.chain_id(key)? else { return Ok(false) };
+        let mut stmt =
+            self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM source_file WHERE chain_id = ?1 AND bytes = ?2)")?;
+        for &bytes in sizes {
+            if !stmt.query_row(params![chain_id, bytes as i64], |r| r.get::<_, bool>(0))? {
                 return Ok(false);
             }
         }
         Ok(true)
     }
 
-    /// When every file was imported into this chain before (same bytes, same format), nothing
-    /// can be new: its entries all matched or conflicted with the first stored versions then,
-    /// and stored entries never change, so they still do. Records the import and returns the
-    /// counts without parsing; `None` sends the import down the full path.
-    fn import_known(
-        &mut self,
-        paths: &[PathBuf],
-        prints: &[String],
-        options: &ImportOptions,
-        sink: &mut dyn ProgressSink,
-    ) -> Result<Option<ImportSummary>, ImportError> {
-        let chain_id: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM chain WHERE account = ?1 AND currency = ?2",
-                params![options.chain.account, options.chain.currency],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(StoreError::from)?;
-        let Some(chain_id) = chain_id else { return Ok(None) };
-        let mut seen = Vec::with_capacity(paths.len());
+    /// The file last imported into chain `key` with each fingerprint, or `None` unless every
+    /// one was.
+    pub fn known_files(&self, key: &ChainKey, prints: &[String]) -> Result<Option<Vec<KnownFile>>, StoreError> {
+        let Some(chain_id) = self.chain_id(key)? else { return Ok(None) };
+        let mut seen = Vec::with_capacity(prints.len());
         for print in prints {
-            let row: Option<(String, i64, i64, i64)> = self
+            let row = self
                 .conn
                 .query_row(
                     "SELECT format, bytes, entries_new + entries_known, entries_conflicting
                      FROM source_file WHERE chain_id = ?1 AND file_hash = ?2 ORDER BY id DESC LIMIT 1",
                     params![chain_id, print],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok(KnownFile { format: r.get(0)?, bytes: r.get(1)?, known: r.get(2)?, conflicting: r.get(3)? }),
                 )
-                .optional()
-                .map_err(StoreError::from)?;
+                .optional()?;
             match row {
-                Some(row) if options.format.is_none_or(|f| f.name() == row.0) => seen.push(row),
-                _ => return Ok(None),
+                Some(row) => seen.push(row),
+                None => return Ok(None),
             }
         }
-        let total: u64 = seen.iter().map(|r| r.1 as u64).sum();
-        for (index, path) in paths.iter().enumerate() {
-            for stage in [Stage::Reading, Stage::Storing, Stage::Done] {
-                let progress = Progress {
-                    file: path,
-                    file_index: index,
-                    files: paths.len(),
-                    bytes_done: total,
-                    bytes_total: total,
-                    stage,
-                };
-                if (stage == Stage::Reading || index + 1 == paths.len()) && sink.progress(&progress).is_break() {
-                    return Err(ImportError::Cancelled);
-                }
-            }
-        }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let mut files = Vec::with_capacity(paths.len());
-        for ((path, (format, bytes, known, conflicting)), print) in paths.iter().zip(seen).zip(prints) {
-            tx.execute(
+        Ok(Some(seen))
+    }
+
+    /// Starts a write: the write lock is taken at once (IMMEDIATE), so a note committed on
+    /// another connection meanwhile is waited for instead of failing the import. Nothing is
+    /// kept unless `Ingest::commit` is called.
+    pub fn begin(&mut self) -> Result<Ingest<'_>, StoreError> {
+        let Store { conn, cache } = self;
+        Ok(Ingest { tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, cache })
+    }
+}
+
+/// An open write to the store.
+#[derive(Debug)]
+pub struct Ingest<'s> {
+    tx: Transaction<'s>,
+    cache: &'s std::cell::RefCell<Cache>,
+}
+
+impl Ingest<'_> {
+    /// Keeps everything written; the store's cache is emptied.
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit()?;
+        *self.cache.borrow_mut() = Cache::default();
+        Ok(())
+    }
+
+    /// Records files imported into chain `key` again, unchanged (`known_files` found them):
+    /// nothing in them can be new, since stored entries never change.
+    pub fn record_known_files(
+        &self,
+        key: &ChainKey,
+        files: &[(PathBuf, String, KnownFile)],
+        now: DateTime<Utc>,
+    ) -> Result<ImportSummary, StoreError> {
+        let chain_id = self.chain(key, None)?;
+        let mut summary = ImportSummary { chain_ids: vec![chain_id], files: Vec::with_capacity(files.len()) };
+        for (path, print, known) in files {
+            self.tx.execute(
                 "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
                                           entries_conflicting, chain_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)",
                 params![
                     path.to_string_lossy(),
-                    format,
+                    known.format,
                     print,
-                    bytes,
-                    options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    known,
-                    conflicting,
+                    known.bytes,
+                    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    known.known,
+                    known.conflicting,
                     chain_id,
                 ],
-            )
-            .map_err(StoreError::from)?;
-            let format = import::Format::from_name(&format)
-                .ok_or_else(|| StoreError::BadValue(format!("unknown stored format {format}")))?;
-            files.push(FileSummary {
+            )?;
+            summary.files.push(FileSummary {
                 path: path.clone(),
-                format,
-                entries: (known + conflicting) as u64,
+                format: known.format.clone(),
+                entries: (known.known + known.conflicting) as u64,
                 new: 0,
-                known: known as u64,
-                conflicting: conflicting as u64,
+                known: known.known as u64,
+                conflicting: known.conflicting as u64,
             });
         }
-        tx.commit().map_err(StoreError::from)?;
-        Ok(Some(ImportSummary { chain_id, files }))
+        Ok(summary)
     }
-}
 
-/// xxh3 of a file's bytes, read in large blocks.
-fn fingerprint(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hash = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match file.read(&mut buf)? {
-            0 => break,
-            n => hash.update(&buf[..n]),
+    /// The id of chain `key`, created if new. With a source, the chain must hold that source's
+    /// entries (a new chain takes it and its dimensions).
+    fn chain(&self, key: &ChainKey, source: Option<(&str, &[Dimension])>) -> Result<i64, StoreError> {
+        let found: Option<(i64, String)> = self
+            .tx
+            .query_row(
+                "SELECT id, source FROM chain WHERE account = ?1 AND currency = ?2",
+                params![key.account, key.currency],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match (found, source) {
+            (Some((_, held)), Some((name, _))) if held != name => Err(StoreError::OtherSource {
+                account: key.account.clone(),
+                currency: key.currency.clone(),
+                holds: held,
+                found: name.to_string(),
+            }),
+            (Some((id, _)), _) => Ok(id),
+            (None, source) => {
+                let (name, dims) = source.unwrap_or(("reverie", &[]));
+                if dims.len() > MAX_DIMS {
+                    return Err(StoreError::BadValue(format!("a source may declare at most {MAX_DIMS} dimensions")));
+                }
+                self.tx.execute(
+                    "INSERT INTO chain (account, currency, source) VALUES (?1, ?2, ?3)",
+                    params![key.account, key.currency, name],
+                )?;
+                let id = self.tx.last_insert_rowid();
+                for (d, dim) in dims.iter().enumerate() {
+                    self.tx.execute(
+                        "INSERT INTO chain_dimension (chain_id, field, key, title) VALUES (?1, ?2, ?3, ?4)",
+                        params![id, rows::dim_field(d), dim.key, dim.title],
+                    )?;
+                }
+                Ok(id)
+            }
         }
     }
-    Ok(format!("{:016x}", hash.digest()))
+
+    /// Stores `files` (each already read, all of one source and all for chain `key`) with their
+    /// fingerprints `prints`: deduplicated against the chain, conflicting versions kept apart,
+    /// every entry in walk order.
+    pub fn store_files(
+        &self,
+        key: &ChainKey,
+        files: &[ParsedFile],
+        prints: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<ImportSummary, StoreError> {
+        let Some(first) = files.first() else { return Ok(ImportSummary::default()) };
+        if let Some(other) = files.iter().find(|f| f.source != first.source || f.dimensions != first.dimensions) {
+            return Err(StoreError::BadValue(format!(
+                "{} and {} are exports of different sources; import them into different accounts",
+                first.path.display(),
+                other.path.display()
+            )));
+        }
+        let chain_id = self.chain(key, Some((first.source, &first.dimensions)))?;
+        store_files(&self.tx, chain_id, files, prints, now)
+    }
 }
 
 fn store_files(
     tx: &Transaction,
+    chain_id: i64,
     files: &[ParsedFile],
-    prints: Prints,
-    options: &ImportOptions,
-) -> Result<ImportSummary, ImportError> {
-    tx.execute(
-        "INSERT INTO chain (account, currency) VALUES (?1, ?2) ON CONFLICT (account, currency) DO NOTHING",
-        params![options.chain.account, options.chain.currency],
-    )?;
-    let chain_id: i64 = tx.query_row(
-        "SELECT id FROM chain WHERE account = ?1 AND currency = ?2",
-        params![options.chain.account, options.chain.currency],
-        |r| r.get(0),
-    )?;
+    prints: &[String],
+    now: DateTime<Utc>,
+) -> Result<ImportSummary, StoreError> {
+    let dims = files.first().map_or(0, |f| f.dimensions.len());
     let mut t = std::time::Instant::now();
     let mut label_ids = load_label_ids(tx)?;
     // The chain's stored entries in walk order, borrowing from its blocks' data.
@@ -298,15 +267,17 @@ fn store_files(
     }
     t = trace::phase("import: load stored", t);
 
+    // Each file's label ids (from 1; 0 is "none") to the store's.
     let mut file_labels: Vec<Vec<u32>> = Vec::with_capacity(files.len());
     for file in files {
-        let mut map = Vec::with_capacity(file.labels.len());
-        for id in 0..file.labels.len() as u32 {
+        let mut map = Vec::with_capacity(file.labels.len() + 1);
+        map.push(0);
+        for id in 1..=file.labels.len() as u32 {
             map.push(label_id(tx, &mut label_ids, file.labels.text(id))?);
         }
         file_labels.push(map);
     }
-    let entries = Entries::new(&stored, files, &label_ids);
+    let entries = Entries::new(&stored, files, &label_ids, dims);
     let conflicts_known = load_conflict_keys(tx, chain_id)?;
     // Deduplicate on one core while the other puts everything in walk order, betting that
     // every incoming entry is new, when that is likely: a first import, or entries all older or
@@ -333,7 +304,6 @@ fn store_files(
         }
     };
     t = trace::phase("import: deduplicate, order", t);
-    let prints = prints.get()?;
     let mut summaries = Vec::with_capacity(files.len());
     let mut source_ids = Vec::with_capacity(files.len());
     for (f, file) in files.iter().enumerate() {
@@ -341,7 +311,7 @@ fn store_files(
         let count = |want: Status| status[range.clone()].iter().filter(|&&s| s == want).count() as u64;
         let summary = FileSummary {
             path: file.path.clone(),
-            format: file.format,
+            format: file.format.to_string(),
             entries: file.entries.len() as u64,
             new: count(Status::New),
             known: count(Status::Known),
@@ -353,10 +323,10 @@ fn store_files(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 file.path.to_string_lossy(),
-                file.format.name(),
+                file.format,
                 prints[f],
                 file.bytes as i64,
-                options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 summary.new as i64,
                 summary.known as i64,
                 summary.conflicting as i64,
@@ -373,11 +343,14 @@ fn store_files(
 
     if unchanged < slots.len() {
         let from_block = (unchanged / BLOCK) as u64;
+        // New entries are numbered after every stored one, in walk order.
+        let mut next_seq = stored.iter().map(|r| r.seq + 1).max().unwrap_or(0);
         let rows = slots[from_block as usize * BLOCK..].iter().map(|slot| match slot.index.checked_sub(stored.len()) {
             None => stored[slot.index],
             Some(i) => {
                 let f = entries.file_of(stored.len() + i);
                 let (map, e) = (&file_labels[f], entries.parsed(stored.len() + i));
+                next_seq += 1;
                 Row {
                     txn_id: &e.txn_id,
                     ts: e.ts,
@@ -385,26 +358,28 @@ fn store_files(
                     description: map[e.description as usize],
                     amount: e.amount,
                     after: e.balance_after,
-                    character: e.character.map(|c| map[c as usize]),
-                    model: e.model.map(|m| map[m as usize]),
+                    dims: e.dims.map(|d| map[d as usize]),
                     source: source_ids[f],
                     line: e.line,
                     offset: e.offset,
+                    seq: next_seq - 1,
                 }
             }
         });
-        rows::write_blocks(tx, chain_id, from_block, rows)?;
+        rows::write_blocks(tx, chain_id, from_block, dims, Schema::Current, rows)?;
     }
     t = trace::phase("import: write blocks", t);
 
     let mut insert = tx.prepare_cached(
         "INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
-                               character_id, model_id, source_id, source_line, source_offset, content_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                               character_id, model_id, dim3_id, dim4_id, source_id, source_line, source_offset,
+                               content_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     for g in conflicts {
         let f = entries.file_of(g);
         let (map, entry) = (&file_labels[f], entries.parsed(g));
+        let dim = |d: usize| Some(map[entry.dims[d] as usize]).filter(|&id| id != 0);
         insert.execute(params![
             chain_id,
             &*entry.txn_id,
@@ -413,8 +388,10 @@ fn store_files(
             map[entry.description as usize],
             entry.amount,
             entry.balance_after,
-            entry.character.map(|c| map[c as usize]),
-            entry.model.map(|m| map[m as usize]),
+            dim(0),
+            dim(1),
+            dim(2),
+            dim(3),
             source_ids[f],
             entry.line as i64,
             entry.offset as i64,
@@ -422,7 +399,7 @@ fn store_files(
         ])?;
     }
     trace::phase("import: conflicts", t);
-    Ok(ImportSummary { chain_id, files: summaries })
+    Ok(ImportSummary { chain_ids: vec![chain_id], files: summaries })
 }
 
 /// What an incoming entry is to the chain.
@@ -441,6 +418,8 @@ enum Status {
 struct Entries<'a> {
     stored: &'a [Row<'a>],
     files: &'a [ParsedFile],
+    /// How many dimensions the chain's entries carry.
+    dims: usize,
     /// Number of the first entry of each file, and one past the last.
     starts: Vec<usize>,
     /// Label texts by id, for stored entries' content hashes.
@@ -448,13 +427,18 @@ struct Entries<'a> {
 }
 
 impl<'a> Entries<'a> {
-    fn new(stored: &'a [Row<'a>], files: &'a [ParsedFile], label_ids: &'a FxHashMap<String, u32>) -> Entries<'a> {
+    fn new(
+        stored: &'a [Row<'a>],
+        files: &'a [ParsedFile],
+        label_ids: &'a FxHashMap<String, u32>,
+        dims: usize,
+    ) -> Entries<'a> {
         let mut starts = vec![stored.len()];
         for f in files {
             starts.push(starts.last().copied().unwrap_or(0) + f.entries.len());
         }
         let texts = label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
-        Entries { stored, files, starts, texts }
+        Entries { stored, files, dims, starts, texts }
     }
 
     fn len(&self) -> usize {
@@ -472,7 +456,7 @@ impl<'a> Entries<'a> {
     }
 
     /// An incoming entry.
-    fn parsed(&self, n: usize) -> &'a crate::import::ParsedEntry {
+    fn parsed(&self, n: usize) -> &'a ParsedEntry {
         let f = self.file_of(n);
         &self.files[f].entries[n - self.starts[f]]
     }
@@ -489,15 +473,11 @@ impl<'a> Entries<'a> {
     fn hash(&self, n: usize) -> i64 {
         let Some(s) = self.stored.get(n) else { return self.parsed(n).hash };
         let text = |id: u32| self.texts.get(&id).copied().unwrap_or("");
-        crate::import::content_hash(
-            s.ts,
-            text(s.kind),
-            text(s.description),
-            s.amount,
-            s.after,
-            s.character.map(text),
-            s.model.map(text),
-        )
+        let mut dims = [None; MAX_DIMS];
+        for (d, &id) in dims.iter_mut().zip(&s.dims) {
+            *d = (id != 0).then(|| text(id));
+        }
+        content_hash(s.ts, text(s.kind), text(s.description), s.amount, s.after, &dims[..self.dims])
     }
 }
 
@@ -633,10 +613,4 @@ fn label_id(tx: &Transaction, ids: &mut FxHashMap<String, u32>, text: &str) -> R
         .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
     ids.insert(text.to_string(), id);
     Ok(id)
-}
-
-impl From<rusqlite::Error> for ImportError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::from(e).into()
-    }
 }

@@ -19,15 +19,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rust_decimal::Decimal;
 
-use crate::model::{ChainKey, Entry};
+use crate::model::{ChainKey, Conflict, Dimension, Entry, Fact, Note, MAX_DIMS};
 use crate::money;
-use crate::reconcile::facts::Fact;
 
-pub use ingest::{FileSummary, ImportOptions, ImportSummary};
-pub use query::{BalancePoint, EntryDetail, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
+pub use ingest::{FileSummary, ImportSummary, Ingest, KnownFile};
+pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
 
 /// Label texts indexed by label id.
-pub(crate) type LabelTable = Vec<Arc<str>>;
+pub type LabelTable = Vec<Arc<str>>;
 
 /// The Rust half of a migration.
 type MigrationStep = fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>;
@@ -61,10 +60,38 @@ fn use_wal(conn: &Connection) -> Result<(), StoreError> {
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 2] = [
+const MIGRATIONS: [Migration; 3] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
+    Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
 ];
+
+/// Version 3: every entry gets its sequence number (its position, which was its id until
+/// now, so ids held anywhere stay valid); version 1 blocks are re-encoded as version 2.
+fn number_entries(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let blocks: Vec<(i64, Vec<u8>)> = tx
+        .prepare("SELECT id, data FROM entry_block ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update = tx.prepare("UPDATE entry_block SET data = ?2, min_seq = ?3, max_seq = ?4 WHERE id = ?1")?;
+    for (id, data) in blocks {
+        let start = block::split_entry_id(id).1 * block::BLOCK as u64;
+        let mut d = block::Decoder::new(&data)?;
+        let old = d.version() == 1;
+        let mut encoder = block::Encoder::new(d.dims());
+        let (mut lo, mut hi) = (u64::MAX, 0);
+        while let Some(mut row) = d.next_row()? {
+            if old {
+                row.seq += start;
+            }
+            (lo, hi) = (lo.min(row.seq), hi.max(row.seq));
+            encoder.push(&row);
+        }
+        let data = if old { encoder.finish() } else { data };
+        update.execute(params![id, data, lo.min(hi) as i64, hi as i64])?;
+    }
+    Ok(())
+}
 
 /// Version 2: moves version 1's one-row-per-entry table into blocks, chain by chain in walk
 /// order (`ts`, then `seq`), and drops it with its per-type totals.
@@ -95,20 +122,20 @@ fn move_entries_to_blocks(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreErr
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let rows = old.iter().map(|o| block::Row {
+        let rows = old.iter().enumerate().map(|(seq, o)| block::Row {
             txn_id: &o.0,
             ts: o.1,
             kind: o.2,
             description: o.3,
             amount: o.4,
             after: o.5,
-            character: o.6,
-            model: o.7,
+            dims: [o.6.unwrap_or(0), o.7.unwrap_or(0), 0, 0],
             source: o.8,
             line: o.9,
             offset: o.10,
+            seq: seq as u64,
         });
-        rows::write_blocks(tx, chain_id, 0, rows)?;
+        rows::write_blocks(tx, chain_id, 0, 2, rows::Schema::Version2, rows)?;
     }
     tx.execute_batch("DROP TABLE entry; DROP TABLE chain_type_total;")?;
     Ok(())
@@ -116,7 +143,7 @@ fn move_entries_to_blocks(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreErr
 
 /// A chain's transaction IDs in walk order, packed: a million take one allocation, not a million.
 #[derive(Debug, Default)]
-pub(crate) struct TxnIds {
+pub struct TxnIds {
     bytes: Vec<u8>,
     ends: Vec<usize>,
 }
@@ -142,20 +169,25 @@ impl TxnIds {
     }
 }
 
-/// An `Entry` from a stored row at `position` of `chain_id`, labels resolved through `labels`.
-fn entry_from_row(chain_id: i64, position: u64, r: &block::Row<'_>, labels: &[Arc<str>]) -> Entry {
+/// An `Entry` from a stored row of `chain_id`, labels resolved through `labels`, its
+/// dimensions named by `dims` (the chain's, in order).
+fn entry_from_row(chain_id: i64, r: &block::Row<'_>, labels: &[Arc<str>], dims: &[Arc<str>]) -> Entry {
     let label = |id: u32| label_text(labels, id.into());
     Entry {
-        row_id: block::entry_id(chain_id, position),
+        row_id: block::entry_id(chain_id, r.seq),
         txn_id: r.txn_id.to_string(),
         ts: r.ts,
         kind: label(r.kind),
         description: label(r.description),
         amount: money::from_units(r.amount),
         balance_after: money::from_units(r.after),
-        character: r.character.map(label),
-        model: r.model.map(label),
+        labels: entry_labels(&r.dims, labels, dims),
     }
+}
+
+/// `(dimension key, value)` of each dimension an entry has a value in.
+fn entry_labels(ids: &[u32], labels: &[Arc<str>], dims: &[Arc<str>]) -> Vec<(Arc<str>, Arc<str>)> {
+    dims.iter().zip(ids).filter(|(_, &id)| id != 0).map(|(k, &id)| (k.clone(), label_text(labels, id.into()))).collect()
 }
 
 /// The text of label `id` in a table from `Store::label_table`; empty for an unknown id.
@@ -181,6 +213,9 @@ pub enum StoreError {
     /// A value the store cannot hold.
     #[error("{0}")]
     BadValue(String),
+    /// Entries of one source would go into a chain that holds another source's.
+    #[error("the ledger {account}/{currency} holds {holds} entries, not {found}; import these into another account")]
+    OtherSource { account: String, currency: String, holds: String, found: String },
 }
 
 /// A chain as listed on the Ledgers screen.
@@ -188,31 +223,19 @@ pub enum StoreError {
 pub struct ChainInfo {
     pub id: i64,
     pub key: ChainKey,
+    /// The source whose entries the chain holds (`reverie`).
+    pub source: String,
+    /// Its label dimensions beyond the type, in the order entries carry them.
+    pub dimensions: Vec<Dimension>,
     pub entries: u64,
     pub first_ts: Option<i64>,
     pub last_ts: Option<i64>,
     /// The newest entry's balance after, in walk order.
     pub ledger_balance: Option<Decimal>,
+    /// What the vendor's page states now (a check may use another for one run).
     pub stated_balance: Option<Decimal>,
+    /// The balance before the oldest entry.
     pub opening_balance: Option<Decimal>,
-}
-
-/// A note that marks a finding as explained.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    pub note: String,
-    pub explained_at: String,
-}
-
-/// A transaction ID stored once and seen again with other content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conflict {
-    /// The version in the ledger (the first one imported).
-    pub stored: Entry,
-    /// The other version and where it came from.
-    pub other: Entry,
-    pub other_source: String,
-    pub other_line: u64,
 }
 
 /// An open database.
@@ -281,15 +304,19 @@ impl Store {
         }
     }
 
-    /// The default database: `reckon.db` in the platform's data directory.
+    /// The database the CLI and the desktop app share unless told otherwise: `$RECKON_DB`, else
+    /// `reckon/reckon.db` in the platform's data directory (`~/.local/share` on Linux).
     pub fn default_path() -> PathBuf {
-        dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("reckon").join("reckon.db")
+        match std::env::var_os("RECKON_DB").filter(|p| !p.is_empty()) {
+            Some(path) => PathBuf::from(path),
+            None => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("reckon").join("reckon.db"),
+        }
     }
 
     /// Every chain, ordered by account and currency.
     pub fn chains(&self) -> Result<Vec<ChainInfo>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT c.id, c.account, c.currency, c.stated_balance, c.opening_balance,
+            "SELECT c.id, c.account, c.currency, c.stated_balance, c.opening_balance, c.source,
                     (SELECT coalesce(sum(entries), 0) FROM entry_block b WHERE b.chain_id = c.id),
                     (SELECT first_ts FROM entry_block b WHERE b.chain_id = c.id ORDER BY id LIMIT 1),
                     (SELECT last_ts FROM entry_block b WHERE b.chain_id = c.id ORDER BY id DESC LIMIT 1),
@@ -302,13 +329,32 @@ impl Store {
                 key: ChainKey::new(r.get::<_, String>(1)?, r.get::<_, String>(2)?),
                 stated_balance: r.get::<_, Option<i64>>(3)?.map(money::from_units),
                 opening_balance: r.get::<_, Option<i64>>(4)?.map(money::from_units),
-                entries: r.get::<_, i64>(5)? as u64,
-                first_ts: r.get(6)?,
-                last_ts: r.get(7)?,
-                ledger_balance: r.get::<_, Option<i64>>(8)?.map(money::from_units),
+                source: r.get(5)?,
+                dimensions: Vec::new(),
+                entries: r.get::<_, i64>(6)? as u64,
+                first_ts: r.get(7)?,
+                last_ts: r.get(8)?,
+                ledger_balance: r.get::<_, Option<i64>>(9)?.map(money::from_units),
             })
         })?;
+        let mut chains: Vec<ChainInfo> = rows.collect::<Result<_, _>>()?;
+        for chain in &mut chains {
+            chain.dimensions = self.dimensions(chain.id)?;
+        }
+        Ok(chains)
+    }
+
+    /// A chain's label dimensions beyond the type, in the order its entries carry them.
+    pub fn dimensions(&self, chain_id: i64) -> Result<Vec<Dimension>, StoreError> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT key, title FROM chain_dimension WHERE chain_id = ?1 ORDER BY field")?;
+        let rows = stmt.query_map([chain_id], |r| Ok(Dimension { key: r.get(0)?, title: r.get(1)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A chain's dimension keys, shared, for building entries.
+    fn dimension_keys(&self, chain_id: i64) -> Result<Vec<Arc<str>>, StoreError> {
+        Ok(self.dimensions(chain_id)?.into_iter().map(|d| Arc::from(d.key)).collect())
     }
 
     /// One chain by id.
@@ -368,9 +414,10 @@ impl Store {
     /// A chain's entries in walk order.
     pub fn load_entries(&self, chain_id: i64) -> Result<Vec<Entry>, StoreError> {
         let labels = self.label_table()?;
+        let dims = self.dimension_keys(chain_id)?;
         let mut entries = Vec::new();
-        rows::scan_chain(&self.conn, chain_id, 0, |position, r| {
-            entries.push(entry_from_row(chain_id, position, &r, &labels));
+        rows::scan_chain(&self.conn, chain_id, 0, |_, r| {
+            entries.push(entry_from_row(chain_id, &r, &labels, &dims));
             Ok(ControlFlow::Continue(()))
         })?;
         Ok(entries)
@@ -395,24 +442,22 @@ impl Store {
 
     /// A chain's entries as numbers in walk order, with the label table their ids point into
     /// and their transaction IDs packed in one buffer. `entry_by_row` fetches a whole entry.
-    pub(crate) fn load_facts(&self, chain: &ChainInfo) -> Result<(Vec<Fact<i64>>, LabelTable, TxnIds), StoreError> {
+    pub fn load_facts(&self, chain: &ChainInfo) -> Result<(Vec<Fact<i64>>, LabelTable, TxnIds), StoreError> {
         let mut labels = self.label_table()?;
         let mut facts: Vec<Fact<i64>> = Vec::with_capacity(chain.entries as usize);
         let mut txns = TxnIds::with_capacity(chain.entries as usize);
         let mut max_label = 0u32;
-        rows::scan_chain_parts(&self.conn, chain.id, 0, |position, txn, r| {
+        rows::scan_chain_parts(&self.conn, chain.id, 0, |_, txn, r| {
             txns.push(txn);
-            max_label =
-                max_label.max(r.kind).max(r.description).max(r.character.unwrap_or(0)).max(r.model.unwrap_or(0));
+            max_label = r.dims.iter().fold(max_label.max(r.kind).max(r.description), |m, &d| m.max(d));
             facts.push(Fact {
-                row_id: block::entry_id(chain.id, position),
+                row_id: block::entry_id(chain.id, r.seq),
                 ts: r.ts,
                 kind: r.kind,
                 description: r.description,
                 amount: r.amount,
                 after: r.after,
-                character: r.character,
-                model: r.model,
+                dims: r.dims,
             });
             Ok(ControlFlow::Continue(()))
         })?;
@@ -423,22 +468,28 @@ impl Store {
     }
 
     /// One stored entry by id, its labels resolved through `labels` (from `load_facts`).
-    pub(crate) fn entry_by_row(&self, row_id: i64, labels: &[Arc<str>]) -> Result<Entry, StoreError> {
-        self.with_row(row_id, |chain_id, position, r| entry_from_row(chain_id, position, r, labels))
+    pub fn entry_by_row(&self, row_id: i64, labels: &[Arc<str>]) -> Result<Entry, StoreError> {
+        let dims = self.dimension_keys(block::split_entry_id(row_id).0)?;
+        self.with_row(row_id, |chain_id, r| entry_from_row(chain_id, r, labels, &dims))
     }
 
     /// Transaction IDs of a chain seen with more than one content.
     pub fn conflicts(&self, chain_id: i64) -> Result<Vec<Conflict>, StoreError> {
         let labels = self.label_table()?;
+        let dims = self.dimension_keys(chain_id)?;
         let label = |id: i64| label_text(&labels, id);
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.txn_id, c.ts, c.type_id, c.description_id, c.amount, c.balance_after, c.character_id,
-                    c.model_id, s.path, c.source_line
+                    c.model_id, c.dim3_id, c.dim4_id, s.path, c.source_line, c.content_hash
              FROM conflict c JOIN source_file s ON s.id = c.source_id
              WHERE c.chain_id = ?1 ORDER BY c.txn_id, c.id",
         )?;
         let others = stmt
             .query_map([chain_id], |r| {
+                let mut ids = [0u32; MAX_DIMS];
+                for (d, id) in ids.iter_mut().enumerate() {
+                    *id = r.get::<_, Option<u32>>(7 + d)?.unwrap_or(0);
+                }
                 let other = Entry {
                     row_id: r.get(0)?,
                     txn_id: r.get(1)?,
@@ -447,10 +498,9 @@ impl Store {
                     description: label(r.get(4)?),
                     amount: money::from_units(r.get(5)?),
                     balance_after: money::from_units(r.get(6)?),
-                    character: r.get::<_, Option<i64>>(7)?.map(label),
-                    model: r.get::<_, Option<i64>>(8)?.map(label),
+                    labels: entry_labels(&ids, &labels, &dims),
                 };
-                Ok((other, r.get::<_, String>(9)?, r.get::<_, i64>(10)? as u64))
+                Ok((other, r.get::<_, String>(11)?, r.get::<_, i64>(12)? as u64, r.get::<_, i64>(13)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         if others.is_empty() {
@@ -458,17 +508,17 @@ impl Store {
         }
         let wanted: rustc_hash::FxHashSet<&str> = others.iter().map(|o| o.0.txn_id.as_str()).collect();
         let mut stored: HashMap<String, Entry> = HashMap::new();
-        rows::scan_chain(&self.conn, chain_id, 0, |position, r| {
+        rows::scan_chain(&self.conn, chain_id, 0, |_, r| {
             if wanted.contains(r.txn_id) {
-                stored.insert(r.txn_id.to_string(), entry_from_row(chain_id, position, &r, &labels));
+                stored.insert(r.txn_id.to_string(), entry_from_row(chain_id, &r, &labels, &dims));
             }
             Ok(if stored.len() == wanted.len() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
         })?;
         Ok(others
             .into_iter()
-            .filter_map(|(other, other_source, other_line)| {
+            .filter_map(|(other, other_source, other_line, other_hash)| {
                 let stored = stored.get(&other.txn_id)?.clone();
-                Some(Conflict { stored, other, other_source, other_line })
+                Some(Conflict { stored, other, other_source, other_line, other_hash })
             })
             .collect())
     }
@@ -531,7 +581,7 @@ mod tests {
         let entries = store.load_entries(1).unwrap();
         let ids: Vec<&str> = entries.iter().map(|e| e.txn_id.as_str()).collect();
         assert_eq!(ids, ["txn_a", "txn_b", "txn_c"], "ts, then seq");
-        assert_eq!(entries[2].character.as_deref(), Some("Luna"));
+        assert_eq!(entries[2].label("character"), Some("Luna"));
         assert_eq!(entries[1].amount, Decimal::new(-2, 0));
         assert_eq!(entries[0].row_id, 1 << 32);
 

@@ -9,7 +9,6 @@
 use std::cell::RefMut;
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
-use std::path::Path;
 use std::sync::Arc;
 
 use rusqlite::{params, OptionalExtension};
@@ -17,8 +16,9 @@ use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
-use super::rows::{self, BlockInfo, Field};
+use super::rows::{self, BlockInfo, Field, TYPE};
 use super::{Store, StoreError};
+use crate::model::{Dimension, MAX_DIMS};
 use crate::money;
 
 /// Which entries a view shows. Empty fields do not filter.
@@ -31,11 +31,12 @@ pub struct LedgerFilter {
     pub from: Option<i64>,
     /// Unix microseconds, exclusive.
     pub to: Option<i64>,
-    pub character: Option<String>,
-    pub model: Option<String>,
+    /// `(dimension key, value)`: entries with exactly that value (`("character", "Aria")`).
+    /// A chain without the dimension has no entry that matches.
+    pub labels: Vec<(String, String)>,
     /// A transaction ID or its beginning.
     pub search: Option<String>,
-    /// Exactly these store rows (a finding's entries).
+    /// Exactly these entries, by id (a finding's entries).
     pub row_ids: Vec<i64>,
 }
 
@@ -49,8 +50,8 @@ pub struct LedgerRow {
     pub description: String,
     pub amount: Decimal,
     pub balance_after: Decimal,
-    pub character: Option<String>,
-    pub model: Option<String>,
+    /// The entry's value in each of its chain's dimensions, in order.
+    pub labels: Vec<Option<String>>,
     pub chain_id: i64,
     pub source_path: String,
     pub source_format: String,
@@ -74,11 +75,11 @@ impl Totals {
 }
 
 /// What `summary` groups by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupBy {
     Type,
-    Character,
-    Model,
+    /// A dimension of the chain, by key (`character`).
+    Label(String),
     /// UTC calendar day.
     Day,
 }
@@ -86,17 +87,16 @@ pub enum GroupBy {
 /// One group of a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryRow {
-    /// The type, character, model or `YYYY-MM-DD`; `(none)` where an entry has none.
+    /// The type, the dimension's value or `YYYY-MM-DD`; `(none)` where an entry has none.
     pub key: String,
     pub totals: Totals,
 }
 
-/// The values the filters offer.
+/// The values the filters offer: the types, and each dimension's values, in the chain's order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Facets {
     pub types: Vec<String>,
-    pub characters: Vec<String>,
-    pub models: Vec<String>,
+    pub dimensions: Vec<(Dimension, Vec<String>)>,
 }
 
 /// One point of the running balance.
@@ -104,16 +104,6 @@ pub struct Facets {
 pub struct BalancePoint {
     pub ts: i64,
     pub balance: Decimal,
-}
-
-/// An entry with the text it was imported from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryDetail {
-    pub row: LedgerRow,
-    /// The raw source text, when the file is still where it was imported from and unchanged.
-    pub raw: Option<String>,
-    /// Why `raw` is missing.
-    pub raw_note: Option<String>,
 }
 
 /// Path and format of each source file, by id.
@@ -133,13 +123,14 @@ pub(super) struct Cache {
     blocks: VecDeque<(i64, Arc<Vec<u8>>)>,
 }
 
-/// A filter resolved to label ids. `None` does not filter; an unknown name matches nothing.
+/// A filter resolved to label ids for one chain. `None` does not filter; a name no entry
+/// has (or a dimension the chain lacks) matches nothing.
 #[derive(Debug, Default)]
 struct Resolved {
+    chain_id: i64,
     types: Option<FxHashSet<u32>>,
-    /// Label id, 0 for "none", `u32::MAX` for a name no entry has.
-    character: Option<u32>,
-    model: Option<u32>,
+    /// `(dimension index, label id)`: the entry's value must be that label (`u32::MAX`: none can).
+    dims: Vec<(usize, u32)>,
     from: i64,
     to: i64,
     search: Option<String>,
@@ -147,27 +138,23 @@ struct Resolved {
 }
 
 impl Resolved {
-    fn matches(&self, chain_id: i64, position: u64, r: &Row<'_>) -> bool {
+    fn matches(&self, r: &Row<'_>) -> bool {
         r.ts >= self.from
             && r.ts < self.to
             && self.types.as_ref().is_none_or(|t| t.contains(&r.kind))
-            && self.character.is_none_or(|c| c == r.character.unwrap_or(0))
-            && self.model.is_none_or(|m| m == r.model.unwrap_or(0))
+            && self.dims.iter().all(|&(d, id)| r.dims.get(d) == Some(&id))
             && self.search.as_deref().is_none_or(|q| r.txn_id.starts_with(q))
-            && self.row_ids.as_ref().is_none_or(|ids| ids.contains(&block::entry_id(chain_id, position)))
+            && self.row_ids.as_ref().is_none_or(|ids| ids.contains(&block::entry_id(self.chain_id, r.seq)))
     }
 
     /// The label constraints as `(field, ids)`.
     fn label_fields(&self) -> Vec<(Field, Vec<u32>)> {
         let mut fields = Vec::new();
         if let Some(t) = &self.types {
-            fields.push((Field::Type, t.iter().copied().collect()));
+            fields.push((TYPE, t.iter().copied().collect()));
         }
-        if let Some(c) = self.character {
-            fields.push((Field::Character, vec![c]));
-        }
-        if let Some(m) = self.model {
-            fields.push((Field::Model, vec![m]));
+        for &(d, id) in &self.dims {
+            fields.push((rows::dim_field(d), vec![id]));
         }
         fields
     }
@@ -176,17 +163,20 @@ impl Resolved {
 /// A filtered view: per chain, the blocks holding matching entries and their totals.
 #[derive(Debug, Default)]
 pub(super) struct View {
-    /// The filter the view is of, with names resolved.
-    filter: Resolved,
     chains: Vec<ChainView>,
     totals: Totals,
-    /// Over several chains: `(ts, entry id)` of every entry, newest first, once asked for.
-    merged: std::sync::OnceLock<Vec<(i64, i64)>>,
+    /// Over several chains: every matching entry, newest first, once asked for.
+    merged: std::sync::OnceLock<Vec<Located>>,
 }
+
+/// Where an entry of a merged view sits: `(ts, entry id, block id, index in the block)`.
+type Located = (i64, i64, i64, u32);
 
 #[derive(Debug)]
 struct ChainView {
     chain_id: i64,
+    /// The filter, with names resolved for this chain.
+    filter: Resolved,
     /// Oldest first; only blocks with at least one match.
     blocks: Vec<(BlockInfo, Totals)>,
 }
@@ -229,11 +219,6 @@ impl Store {
         Ok(cache)
     }
 
-    /// Empties the cache after this connection changed the entries.
-    pub(super) fn forget(&self) {
-        *self.cache.borrow_mut() = Cache::default();
-    }
-
     fn labels(&self) -> Result<Arc<Vec<Arc<str>>>, StoreError> {
         if let Some(l) = &self.cache()?.labels {
             return Ok(l.clone());
@@ -272,7 +257,7 @@ impl Store {
         Ok(self.conn.query_row("SELECT id FROM label WHERE text = ?1", [text], |r| r.get(0)).optional()?)
     }
 
-    fn resolve(&self, filter: &LedgerFilter) -> Result<Resolved, StoreError> {
+    fn resolve(&self, chain_id: i64, filter: &LedgerFilter) -> Result<Resolved, StoreError> {
         let missing = u32::MAX;
         let types = if filter.types.is_empty() {
             None
@@ -283,13 +268,19 @@ impl Store {
             }
             Some(ids)
         };
-        let label = |text: &Option<String>| -> Result<Option<u32>, StoreError> {
-            text.as_deref().map(|t| Ok(self.label_id(t)?.unwrap_or(missing))).transpose()
-        };
+        let dimensions = if filter.labels.is_empty() { Vec::new() } else { self.dimensions(chain_id)? };
+        let mut dims = Vec::with_capacity(filter.labels.len());
+        for (key, value) in &filter.labels {
+            match dimensions.iter().position(|d| &d.key == key).filter(|&d| d < MAX_DIMS) {
+                Some(d) => dims.push((d, self.label_id(value)?.unwrap_or(missing))),
+                // A dimension the chain does not have: nothing matches.
+                None => dims.push((0, missing)),
+            }
+        }
         Ok(Resolved {
+            chain_id,
             types,
-            character: label(&filter.character)?,
-            model: label(&filter.model)?,
+            dims,
             from: filter.from.unwrap_or(i64::MIN),
             to: filter.to.unwrap_or(i64::MAX),
             search: filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_string),
@@ -314,35 +305,37 @@ impl Store {
                 return Ok(v.clone());
             }
         }
-        let resolved = self.resolve(filter)?;
         let mut view = View::default();
         let mut all = Sums::default();
         for chain_id in self.view_chains(filter)? {
-            let chain = self.chain_view(chain_id, &resolved, &mut all)?;
+            let resolved = self.resolve(chain_id, filter)?;
+            let chain = self.chain_view(chain_id, resolved, &mut all)?;
             view.chains.push(chain);
         }
         view.totals = all.totals();
-        view.filter = resolved;
         let view = Arc::new(view);
         self.cache()?.view = Some((filter.clone(), view.clone()));
         Ok(view)
     }
 
-    fn chain_view(&self, chain_id: i64, filter: &Resolved, all: &mut Sums) -> Result<ChainView, StoreError> {
+    fn chain_view(&self, chain_id: i64, filter: Resolved, all: &mut Sums) -> Result<ChainView, StoreError> {
         let fields = filter.label_fields();
         // Per block, per (field, label): entries, credits in, credits out.
         let mut counts: FxHashMap<(i64, i64, u32), Sums> = FxHashMap::default();
         {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT block_id, field, label_id, entries, credits_in, credits_out FROM block_label_total
-                 WHERE block_id >= ?1 AND block_id < ?2 AND (field = 0 OR field = ?3 OR field = ?4)",
+                 WHERE block_id >= ?1 AND block_id < ?2
+                   AND (field = 0 OR field = ?3 OR field = ?4 OR field = ?5 OR field = ?6)",
             )?;
-            let extra = |f: Field| if fields.iter().any(|(x, _)| *x == f) { f as i64 } else { 0 };
+            let extra = |f: Field| if fields.iter().any(|(x, _)| *x == f) { i64::from(f) } else { 0 };
             let mut rows = stmt.query(params![
                 block::block_id(chain_id, 0),
                 block::block_id(chain_id + 1, 0),
-                extra(Field::Character),
-                extra(Field::Model)
+                extra(rows::dim_field(0)),
+                extra(rows::dim_field(1)),
+                extra(rows::dim_field(2)),
+                extra(rows::dim_field(3)),
             ])?;
             while let Some(r) = rows.next()? {
                 let sums = Sums { entries: r.get::<_, i64>(3)? as u64, credits_in: r.get(4)?, credits_out: r.get(5)? };
@@ -352,7 +345,7 @@ impl Store {
         let field_sums = |block: i64, field: Field, ids: &[u32]| {
             let mut s = Sums::default();
             for id in ids {
-                if let Some(c) = counts.get(&(block, field as i64, *id)) {
+                if let Some(c) = counts.get(&(block, i64::from(field), *id)) {
                     s.entries += c.entries;
                     s.credits_in += c.credits_in;
                     s.credits_out += c.credits_out;
@@ -363,7 +356,7 @@ impl Store {
         let all_types: Vec<u32> = {
             let mut t: Vec<u32> = counts
                 .keys()
-                .filter(|k| k.1 == Field::Type as i64)
+                .filter(|k| k.1 == i64::from(TYPE))
                 .map(|k| k.2)
                 .collect::<FxHashSet<_>>()
                 .into_iter()
@@ -371,19 +364,16 @@ impl Store {
             t.sort_unstable();
             t
         };
-        let wanted_blocks: Option<FxHashSet<u64>> = filter.row_ids.as_ref().map(|ids| {
-            ids.iter()
-                .map(|&id| block::split_entry_id(id))
-                .filter(|&(c, _)| c == chain_id)
-                .map(|(_, p)| p / BLOCK as u64)
-                .collect()
+        // The sequence numbers asked for, when the view is of given entries.
+        let wanted: Option<Vec<u64>> = filter.row_ids.as_ref().map(|ids| {
+            ids.iter().map(|&id| block::split_entry_id(id)).filter(|&(c, _)| c == chain_id).map(|(_, s)| s).collect()
         });
         let mut blocks = Vec::new();
         for b in rows::chain_blocks(&self.conn, chain_id)? {
             if b.last_ts < filter.from || b.first_ts >= filter.to {
                 continue;
             }
-            if wanted_blocks.as_ref().is_some_and(|w| !w.contains(&(b.start / BLOCK as u64))) {
+            if wanted.as_ref().is_some_and(|w| !w.iter().any(|s| (b.min_seq..=b.max_seq).contains(s))) {
                 continue;
             }
             let label_sums: Vec<Sums> = fields.iter().map(|(f, ids)| field_sums(b.id, *f, ids)).collect();
@@ -391,14 +381,14 @@ impl Store {
                 continue;
             }
             let inside = b.first_ts >= filter.from && b.last_ts < filter.to;
-            let exact = inside && filter.search.is_none() && wanted_blocks.is_none() && fields.len() <= 1;
+            let exact = inside && filter.search.is_none() && wanted.is_none() && fields.len() <= 1;
             let sums = if exact {
-                label_sums.first().copied().unwrap_or_else(|| field_sums(b.id, Field::Type, &all_types))
+                label_sums.first().copied().unwrap_or_else(|| field_sums(b.id, TYPE, &all_types))
             } else {
                 let data = self.block(b.id)?;
                 let mut s = Sums::default();
-                block::for_each_row(&data, |i, r| {
-                    if filter.matches(chain_id, b.start + i as u64, &r) {
+                block::for_each_row(&data, |_, r| {
+                    if filter.matches(&r) {
                         s.add(r.amount);
                     }
                     Ok(())
@@ -412,30 +402,22 @@ impl Store {
                 blocks.push((b, sums.totals()));
             }
         }
-        Ok(ChainView { chain_id, blocks })
+        Ok(ChainView { chain_id, filter, blocks })
     }
 
-    /// A stored row as the ledger table shows it.
-    fn ledger_row(
-        &self,
-        chain_id: i64,
-        position: u64,
-        r: &Row<'_>,
-        labels: &[Arc<str>],
-        sources: &Sources,
-    ) -> LedgerRow {
+    /// A stored row as the ledger table shows it, with its chain's `dims` dimensions.
+    fn ledger_row(chain_id: i64, dims: usize, r: &Row<'_>, labels: &[Arc<str>], sources: &Sources) -> LedgerRow {
         let text = |id: u32| labels.get(id as usize).map_or_else(String::new, |t| t.to_string());
         let (path, format) = sources.get(&r.source).cloned().unwrap_or_default();
         LedgerRow {
-            id: block::entry_id(chain_id, position),
+            id: block::entry_id(chain_id, r.seq),
             txn_id: r.txn_id.to_string(),
             ts: r.ts,
             kind: text(r.kind),
             description: text(r.description),
             amount: money::from_units(r.amount),
             balance_after: money::from_units(r.after),
-            character: r.character.map(text),
-            model: r.model.map(text),
+            labels: r.dims[..dims.min(MAX_DIMS)].iter().map(|&id| (id != 0).then(|| text(id))).collect(),
             chain_id,
             source_path: path,
             source_format: format,
@@ -445,24 +427,23 @@ impl Store {
     }
 
     /// Calls `each` with the matching rows of one view block, newest first.
+    /// `each` gets the row's index in the block.
     fn block_rows_newest_first(
         &self,
-        chain_id: i64,
         info: &BlockInfo,
         filter: &Resolved,
-        mut each: impl FnMut(u64, Row<'_>) -> ControlFlow<()>,
+        mut each: impl FnMut(u32, Row<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, StoreError> {
         let data = self.block(info.id)?;
-        let mut matching: Vec<(u64, Row<'_>)> = Vec::new();
+        let mut matching: Vec<(u32, Row<'_>)> = Vec::new();
         block::for_each_row(&data, |i, r| {
-            let position = info.start + i as u64;
-            if filter.matches(chain_id, position, &r) {
-                matching.push((position, r));
+            if filter.matches(&r) {
+                matching.push((i as u32, r));
             }
             Ok(())
         })?;
-        for (position, r) in matching.into_iter().rev() {
-            if each(position, r).is_break() {
+        for (i, r) in matching.into_iter().rev() {
+            if each(i, r).is_break() {
                 return Ok(ControlFlow::Break(()));
             }
         }
@@ -472,7 +453,6 @@ impl Store {
     /// One page of the filtered ledger, newest first.
     pub fn ledger_page(&self, filter: &LedgerFilter, offset: u64, limit: u64) -> Result<Vec<LedgerRow>, StoreError> {
         let view = self.view(filter)?;
-        let resolved = &view.filter;
         if offset >= view.totals.entries || limit == 0 {
             return Ok(Vec::new());
         }
@@ -483,17 +463,18 @@ impl Store {
         let mut page = Vec::with_capacity(limit.min(10_000) as usize);
         let mut skip = offset;
         for chain in &view.chains {
+            let dims = self.dimension_count(chain.chain_id)?;
             for (info, totals) in chain.blocks.iter().rev() {
                 if skip >= totals.entries {
                     skip -= totals.entries;
                     continue;
                 }
-                let flow = self.block_rows_newest_first(chain.chain_id, info, resolved, |position, r| {
+                let flow = self.block_rows_newest_first(info, &chain.filter, |_, r| {
                     if skip > 0 {
                         skip -= 1;
                         return ControlFlow::Continue(());
                     }
-                    page.push(self.ledger_row(chain.chain_id, position, &r, &labels, &sources));
+                    page.push(Self::ledger_row(chain.chain_id, dims, &r, &labels, &sources));
                     if page.len() as u64 == limit {
                         ControlFlow::Break(())
                     } else {
@@ -514,81 +495,95 @@ impl Store {
         let keys = self.merged_keys(view)?;
         let start = (offset as usize).min(keys.len());
         let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(keys.len());
-        let ids: Vec<i64> = keys[start..end].iter().map(|&(_, id)| id).collect();
-        self.rows_by_ids(&ids)
+        self.rows_at(&keys[start..end])
     }
 
-    /// Entries by id, in the order given; each block is decoded once.
-    fn rows_by_ids(&self, ids: &[i64]) -> Result<Vec<LedgerRow>, StoreError> {
+    /// Entries at the places given, in that order; each block is decoded once.
+    fn rows_at(&self, places: &[Located]) -> Result<Vec<LedgerRow>, StoreError> {
         let (labels, sources) = (self.labels()?, self.sources()?);
-        let mut by_block: std::collections::BTreeMap<i64, Vec<(u64, usize)>> = Default::default();
-        for (k, &id) in ids.iter().enumerate() {
-            let (chain_id, position) = block::split_entry_id(id);
-            by_block
-                .entry(block::block_id(chain_id, position / BLOCK as u64))
-                .or_default()
-                .push((position % BLOCK as u64, k));
+        let mut by_block: std::collections::BTreeMap<i64, Vec<(u32, usize)>> = Default::default();
+        for (k, &(_, _, block_id, index)) in places.iter().enumerate() {
+            by_block.entry(block_id).or_default().push((index, k));
         }
-        let mut out: Vec<Option<LedgerRow>> = vec![None; ids.len()];
+        let mut out: Vec<Option<LedgerRow>> = vec![None; places.len()];
         for (block_id, mut wanted) in by_block {
             wanted.sort_unstable();
-            let (chain_id, number) = block::split_entry_id(block_id);
+            let chain_id = block::split_entry_id(block_id).0;
+            let dims = self.dimension_count(chain_id)?;
             let data = self.block(block_id)?;
             let mut w = wanted.iter().peekable();
             block::for_each_row(&data, |i, r| {
                 while let Some(&&(at, k)) = w.peek() {
-                    if at != i as u64 {
+                    if at as usize != i {
                         break;
                     }
-                    let position = number * BLOCK as u64 + at;
-                    out[k] = Some(self.ledger_row(chain_id, position, &r, &labels, &sources));
+                    out[k] = Some(Self::ledger_row(chain_id, dims, &r, &labels, &sources));
                     w.next();
                 }
                 Ok(())
             })?;
         }
-        ids.iter().zip(out).map(|(id, row)| row.ok_or_else(|| StoreError::NotFound(format!("entry {id}")))).collect()
+        places
+            .iter()
+            .zip(out)
+            .map(|(p, row)| row.ok_or_else(|| StoreError::NotFound(format!("entry {}", p.1))))
+            .collect()
     }
 
-    /// `(ts, entry id)` of every entry of a view, newest first.
-    fn merged_keys<'v>(&self, view: &'v View) -> Result<&'v [(i64, i64)], StoreError> {
+    /// Every entry of a view, newest first.
+    fn merged_keys<'v>(&self, view: &'v View) -> Result<&'v [Located], StoreError> {
         if let Some(keys) = view.merged.get() {
             return Ok(keys);
         }
         let mut keys = Vec::with_capacity(view.totals.entries as usize);
         for chain in &view.chains {
             for (info, _) in &chain.blocks {
-                let all = self.block_rows_newest_first(chain.chain_id, info, &view.filter, |position, r| {
-                    keys.push((r.ts, block::entry_id(chain.chain_id, position)));
+                let all = self.block_rows_newest_first(info, &chain.filter, |i, r| {
+                    keys.push((r.ts, block::entry_id(chain.chain_id, r.seq), info.id, i));
                     ControlFlow::Continue(())
                 })?;
                 debug_assert!(all.is_continue());
             }
         }
-        keys.sort_unstable_by(|a, b| b.cmp(a));
+        keys.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
         Ok(view.merged.get_or_init(|| keys))
     }
 
-    /// One entry by id, as the ledger table shows it.
-    fn row_by_id(&self, id: i64) -> Result<LedgerRow, StoreError> {
-        let (labels, sources) = (self.labels()?, self.sources()?);
-        self.with_row(id, |chain_id, position, r| self.ledger_row(chain_id, position, r, &labels, &sources))
+    /// How many dimensions a chain's entries carry.
+    fn dimension_count(&self, chain_id: i64) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM chain_dimension WHERE chain_id = ?1")?
+            .query_row([chain_id], |r| r.get(0))?;
+        Ok(n as usize)
     }
 
-    /// Calls `f` with the stored row of entry `id`.
-    pub(super) fn with_row<T>(&self, id: i64, f: impl FnOnce(i64, u64, &Row<'_>) -> T) -> Result<T, StoreError> {
-        let (chain_id, position) = block::split_entry_id(id);
-        let missing = || StoreError::NotFound(format!("entry {id}"));
-        let data = match self.block(block::block_id(chain_id, position / BLOCK as u64)) {
-            Err(StoreError::NotFound(_)) => return Err(missing()),
-            other => other?,
-        };
-        let mut d = block::Decoder::new(&data)?;
-        for _ in 0..position % BLOCK as u64 {
-            d.next_parts()?;
+    /// One entry by id, as the ledger table shows it (without its raw source text, which
+    /// `import::entry_detail` adds).
+    pub fn entry_row(&self, id: i64) -> Result<LedgerRow, StoreError> {
+        let (labels, sources) = (self.labels()?, self.sources()?);
+        let dims = self.dimension_count(block::split_entry_id(id).0)?;
+        self.with_row(id, |chain_id, r| Self::ledger_row(chain_id, dims, r, &labels, &sources))
+    }
+
+    /// Calls `f` with the stored row of entry `id`: found in the block whose sequence numbers
+    /// span it (only entries imported out of order make more than one block a candidate).
+    pub(super) fn with_row<T>(&self, id: i64, f: impl FnOnce(i64, &Row<'_>) -> T) -> Result<T, StoreError> {
+        let (chain_id, seq) = block::split_entry_id(id);
+        if id < 0 {
+            return Err(StoreError::NotFound(format!("entry {id}")));
         }
-        let r = d.next_row()?.ok_or_else(missing)?;
-        Ok(f(chain_id, position, &r))
+        for (_, data) in rows::blocks_with_seq(&self.conn, chain_id, seq)? {
+            let mut d = block::Decoder::new(&data)?;
+            while let Some((txn, r)) = d.next_parts()? {
+                if r.seq == seq {
+                    let txn_id = std::str::from_utf8(txn)
+                        .map_err(|_| StoreError::BadValue(format!("entry {id} has a damaged transaction ID")))?;
+                    return Ok(f(chain_id, &Row { txn_id, ..r }));
+                }
+            }
+        }
+        Err(StoreError::NotFound(format!("entry {id}")))
     }
 
     /// Calls `each` for every row of the filtered ledger, newest first, without paging.
@@ -598,13 +593,11 @@ impl Store {
         mut each: impl FnMut(LedgerRow) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
         let view = self.view(filter)?;
-        let resolved = &view.filter;
         let (labels, sources) = (self.labels()?, self.sources()?);
         let mut n = 0;
         if view.chains.len() > 1 {
             for chunk in self.merged_keys(&view)?.chunks(BLOCK) {
-                let ids: Vec<i64> = chunk.iter().map(|&(_, id)| id).collect();
-                for row in self.rows_by_ids(&ids)? {
+                for row in self.rows_at(chunk)? {
                     each(row)?;
                     n += 1;
                 }
@@ -613,9 +606,10 @@ impl Store {
         }
         let mut failed = None;
         for chain in &view.chains {
+            let dims = self.dimension_count(chain.chain_id)?;
             for (info, _) in chain.blocks.iter().rev() {
-                let flow = self.block_rows_newest_first(chain.chain_id, info, resolved, |position, r| {
-                    match each(self.ledger_row(chain.chain_id, position, &r, &labels, &sources)) {
+                let flow = self.block_rows_newest_first(info, &chain.filter, |_, r| {
+                    match each(Self::ledger_row(chain.chain_id, dims, &r, &labels, &sources)) {
                         Ok(()) => {
                             n += 1;
                             ControlFlow::Continue(())
@@ -645,22 +639,29 @@ impl Store {
     /// Totals of the filtered ledger per type, character, model or day.
     pub fn summary(&self, filter: &LedgerFilter, by: GroupBy) -> Result<Vec<SummaryRow>, StoreError> {
         let view = self.view(filter)?;
-        let resolved = &view.filter;
         let labels = self.labels()?;
         let mut groups: FxHashMap<Option<String>, Sums> = FxHashMap::default();
         let mut by_label: FxHashMap<Option<u32>, Sums> = FxHashMap::default();
         for chain in &view.chains {
+            // The dimension grouped by, in this chain; a chain without it has no value in it.
+            let dim = match &by {
+                GroupBy::Label(key) => Some(self.dimensions(chain.chain_id)?.iter().position(|d| &d.key == key)),
+                _ => None,
+            };
             for (info, _) in &chain.blocks {
                 let data = self.block(info.id)?;
-                block::for_each_row(&data, |i, r| {
-                    if !resolved.matches(chain.chain_id, info.start + i as u64, &r) {
+                block::for_each_row(&data, |_, r| {
+                    if !chain.filter.matches(&r) {
                         return Ok(());
                     }
-                    match by {
-                        GroupBy::Type => by_label.entry(Some(r.kind)).or_default().add(r.amount),
-                        GroupBy::Character => by_label.entry(r.character).or_default().add(r.amount),
-                        GroupBy::Model => by_label.entry(r.model).or_default().add(r.amount),
-                        GroupBy::Day => {
+                    match (&by, dim) {
+                        (GroupBy::Type, _) => by_label.entry(Some(r.kind)).or_default().add(r.amount),
+                        (GroupBy::Label(_), Some(d)) => {
+                            let id = d.map_or(0, |d| r.dims[d]);
+                            by_label.entry(Some(id).filter(|&id| id != 0)).or_default().add(r.amount)
+                        }
+                        (GroupBy::Label(_), None) => by_label.entry(None).or_default().add(r.amount),
+                        (GroupBy::Day, _) => {
                             let day =
                                 chrono::DateTime::from_timestamp_micros(r.ts).map(|t| t.format("%Y-%m-%d").to_string());
                             groups.entry(day).or_default().add(r.amount)
@@ -685,31 +686,36 @@ impl Store {
             .collect())
     }
 
-    /// Types, characters and models that occur in a chain.
+    /// The types, and the values of each dimension, that occur in a chain.
     pub fn facets(&self, chain_id: i64) -> Result<Facets, StoreError> {
         let labels = self.labels()?;
+        let dimensions = self.dimensions(chain_id)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT field, label_id FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2",
         )?;
         let mut rows = stmt.query(params![block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)])?;
-        let mut facets = Facets::default();
+        let mut types = Vec::new();
+        let mut values: Vec<Vec<String>> = vec![Vec::new(); dimensions.len()];
         while let Some(r) = rows.next()? {
-            let (field, id): (i64, u32) = (r.get(0)?, r.get(1)?);
-            if field != Field::Type as i64 && id == 0 {
+            let (field, id): (Field, u32) = (r.get(0)?, r.get(1)?);
+            if field != TYPE && id == 0 {
                 continue;
             }
             let text = labels.get(id as usize).map_or_else(String::new, |t| t.to_string());
-            match field {
-                0 => facets.types.push(text),
-                1 => facets.characters.push(text),
-                _ => facets.models.push(text),
+            match (field as usize).checked_sub(1) {
+                None => types.push(text),
+                Some(d) => {
+                    if let Some(list) = values.get_mut(d) {
+                        list.push(text)
+                    }
+                }
             }
         }
-        for list in [&mut facets.types, &mut facets.characters, &mut facets.models] {
+        for list in std::iter::once(&mut types).chain(values.iter_mut()) {
             list.sort_unstable();
             list.dedup();
         }
-        Ok(facets)
+        Ok(Facets { types, dimensions: dimensions.into_iter().zip(values).collect() })
     }
 
     /// The running balance of a chain, oldest first, thinned to about `max_points` while keeping
@@ -742,29 +748,5 @@ impl Store {
         })?;
         flush(&mut chunk, &mut points);
         Ok(points)
-    }
-
-    /// One entry with its raw source text.
-    pub fn entry_detail(&self, entry_id: i64) -> Result<EntryDetail, StoreError> {
-        let row = match self.row_by_id(entry_id) {
-            Err(StoreError::NotFound(_)) => return Err(StoreError::NotFound(format!("entry {entry_id}"))),
-            other => other?,
-        };
-        let (raw, raw_note) =
-            match crate::import::read_source(Path::new(&row.source_path), &row.source_format, row.source_offset) {
-                Some(text) if text.contains(row.txn_id.as_str()) => (Some(text), None),
-                Some(_) => (
-                    None,
-                    Some(format!(
-                        "{} has changed since it was imported; the stored fields are shown instead",
-                        row.source_path
-                    )),
-                ),
-                None => (
-                    None,
-                    Some(format!("{} is no longer readable; the stored fields are shown instead", row.source_path)),
-                ),
-            };
-        Ok(EntryDetail { row, raw, raw_note })
     }
 }

@@ -8,12 +8,15 @@ use rustc_hash::FxHashMap;
 use super::block::{self, Encoder, Row, BLOCK};
 use super::StoreError;
 
-/// Which column of an entry a `block_label_total` row counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Field {
-    Type = 0,
-    Character = 1,
-    Model = 2,
+/// Which column of an entry a `block_label_total` row counts: 0 the type, `1 + d` dimension `d`.
+pub(crate) type Field = u8;
+
+/// The type's field.
+pub(crate) const TYPE: Field = 0;
+
+/// The field of dimension `d`.
+pub(crate) fn dim_field(d: usize) -> Field {
+    1 + d as Field
 }
 
 /// A block without its data.
@@ -25,12 +28,17 @@ pub(crate) struct BlockInfo {
     pub entries: u64,
     pub first_ts: i64,
     pub last_ts: i64,
+    /// Lowest and highest sequence number of the block's entries.
+    pub min_seq: u64,
+    pub max_seq: u64,
 }
 
 /// A chain's blocks, oldest first.
 pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<BlockInfo>, StoreError> {
     let mut stmt =
-        conn.prepare_cached("SELECT id, entries, first_ts, last_ts FROM entry_block WHERE chain_id = ?1 ORDER BY id")?;
+        conn.prepare_cached(
+            "SELECT id, entries, first_ts, last_ts, min_seq, max_seq FROM entry_block WHERE chain_id = ?1 ORDER BY id",
+        )?;
     let mut rows = stmt.query([chain_id])?;
     let mut blocks = Vec::new();
     while let Some(r) = rows.next()? {
@@ -42,6 +50,8 @@ pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<Block
             entries: r.get::<_, i64>(1)? as u64,
             first_ts: r.get(2)?,
             last_ts: r.get(3)?,
+            min_seq: r.get::<_, i64>(4)? as u64,
+            max_seq: r.get::<_, i64>(5)? as u64,
         });
     }
     Ok(blocks)
@@ -105,6 +115,15 @@ pub(crate) fn scan_chain_parts(
     Ok(())
 }
 
+/// The blocks of `chain_id` that may hold the entry with sequence number `seq`: `(id, data)`.
+pub(crate) fn blocks_with_seq(conn: &Connection, chain_id: i64, seq: u64) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, data FROM entry_block WHERE chain_id = ?1 AND min_seq <= ?2 AND max_seq >= ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![chain_id, seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// A block ready to insert.
 struct Encoded {
     number: u64,
@@ -112,28 +131,33 @@ struct Encoded {
     first_ts: i64,
     last_ts: i64,
     last_balance: i64,
+    min_seq: u64,
+    max_seq: u64,
     data: Vec<u8>,
     /// `(field, label)` → entries, credits in, credits out, sorted.
     totals: Vec<((Field, u32), [i64; 3])>,
 }
 
-/// Encodes `rows` into blocks numbered from `number`, handing each to `out`.
-fn encode_blocks<'r>(rows: impl Iterator<Item = Row<'r>>, mut number: u64, mut out: impl FnMut(Encoded) -> bool) {
-    let mut encoder = Encoder::default();
+/// Encodes `rows` with `dims` dimensions into blocks numbered from `number`, handing each to `out`.
+fn encode_blocks<'r>(
+    rows: impl Iterator<Item = Row<'r>>,
+    dims: usize,
+    mut number: u64,
+    mut out: impl FnMut(Encoded) -> bool,
+) {
+    let mut encoder = Encoder::new(dims);
     let mut totals: FxHashMap<(Field, u32), [i64; 3]> = FxHashMap::default();
-    let mut first_ts = 0;
+    let (mut first_ts, mut min_seq, mut max_seq) = (0, u64::MAX, 0);
     let mut rows = rows.peekable();
     while let Some(row) = rows.next() {
         if encoder.len() == 0 {
             first_ts = row.ts;
         }
         encoder.push(&row);
+        (min_seq, max_seq) = (min_seq.min(row.seq), max_seq.max(row.seq));
         let (credits_in, credits_out) = if row.amount > 0 { (row.amount, 0) } else { (0, row.amount) };
-        for key in [
-            (Field::Type, row.kind),
-            (Field::Character, row.character.unwrap_or(0)),
-            (Field::Model, row.model.unwrap_or(0)),
-        ] {
+        let keys = std::iter::once((TYPE, row.kind)).chain((0..dims).map(|d| (dim_field(d), row.dims[d])));
+        for key in keys {
             let t = totals.entry(key).or_default();
             t[0] += 1;
             t[1] += credits_in;
@@ -141,16 +165,19 @@ fn encode_blocks<'r>(rows: impl Iterator<Item = Row<'r>>, mut number: u64, mut o
         }
         if encoder.len() == BLOCK || rows.peek().is_none() {
             let mut sorted: Vec<_> = totals.drain().collect();
-            sorted.sort_unstable_by_key(|&((field, label), _)| (field as i64, label));
+            sorted.sort_unstable_by_key(|&(key, _)| key);
             let block = Encoded {
                 number,
                 entries: encoder.len() as i64,
                 first_ts,
                 last_ts: row.ts,
                 last_balance: row.after,
+                min_seq,
+                max_seq,
                 data: encoder.finish(),
                 totals: sorted,
             };
+            (min_seq, max_seq) = (u64::MAX, 0);
             number += 1;
             if !out(block) {
                 return;
@@ -159,22 +186,38 @@ fn encode_blocks<'r>(rows: impl Iterator<Item = Row<'r>>, mut number: u64, mut o
     }
 }
 
-/// Replaces a chain's blocks from block number `from_block` on with `rows`, which continue the
-/// chain from position `from_block * BLOCK`, and their label totals. Rows are encoded on a
-/// second thread while this one inserts.
+/// Which columns `entry_block` has: the migration to version 2 writes blocks before the
+/// columns that version 3 adds exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Schema {
+    Version2,
+    Current,
+}
+
+/// Replaces a chain's blocks from block number `from_block` on with `rows` (entries with
+/// `dims` dimensions), which continue the chain from position `from_block * BLOCK`, and their
+/// label totals. Rows are encoded on a second thread while this one inserts.
 pub(crate) fn write_blocks<'r>(
     conn: &Connection,
     chain_id: i64,
     from_block: u64,
+    dims: usize,
+    schema: Schema,
     rows: impl Iterator<Item = Row<'r>> + Send,
 ) -> Result<(), StoreError> {
     let (lo, hi) = (block::block_id(chain_id, from_block), block::block_id(chain_id + 1, 0));
     conn.execute("DELETE FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2", params![lo, hi])?;
     conn.execute("DELETE FROM entry_block WHERE id >= ?1 AND id < ?2", params![lo, hi])?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
+    let mut insert = conn.prepare_cached(match schema {
+        Schema::Current => {
+            "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data, min_seq, max_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        }
+        Schema::Version2 => {
+            "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        }
+    })?;
     let mut insert_total = conn.prepare_cached(
         "INSERT INTO block_label_total (block_id, field, label_id, entries, credits_in, credits_out)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -182,12 +225,19 @@ pub(crate) fn write_blocks<'r>(
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Encoded>(4);
         // The encoder stops when this side hangs up (on an error below).
-        scope.spawn(move || encode_blocks(rows, from_block, |block| send.send(block).is_ok()));
+        scope.spawn(move || encode_blocks(rows, dims, from_block, |block| send.send(block).is_ok()));
         for b in receive {
             let id = block::block_id(chain_id, b.number);
-            insert.execute(params![id, chain_id, b.entries, b.first_ts, b.last_ts, b.last_balance, b.data])?;
+            let head = params![id, chain_id, b.entries, b.first_ts, b.last_ts, b.last_balance, b.data];
+            match schema {
+                Schema::Current => {
+                    let seqs = params![b.min_seq as i64, b.max_seq as i64];
+                    insert.execute(rusqlite::params_from_iter(head.iter().chain(seqs.iter())))?
+                }
+                Schema::Version2 => insert.execute(head)?,
+            };
             for ((field, label), [n, credits_in, credits_out]) in b.totals {
-                insert_total.execute(params![id, field as i64, label, n, credits_in, credits_out])?;
+                insert_total.execute(params![id, field, label, n, credits_in, credits_out])?;
             }
         }
         Ok(())

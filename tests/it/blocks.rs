@@ -13,12 +13,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
-use reckon::import::NoProgress;
+use reckon::check::{check, CheckOptions};
+use reckon::import::{entry_detail, ImportOptions, NoProgress};
 use reckon::model::ChainKey;
-use reckon::reconcile::{check, CheckOptions};
-use reckon::store::{
-    GroupBy, ImportOptions, ImportSummary, LedgerFilter, LedgerRow, Store, StoreError, SummaryRow, Totals,
-};
+use reckon::store::{GroupBy, ImportSummary, LedgerFilter, LedgerRow, Store, StoreError, SummaryRow, Totals};
 use rust_decimal::Decimal;
 
 /// Entries per block (`store::block::BLOCK`).
@@ -222,20 +220,33 @@ fn write_csv(path: &Path, gens: &[Gen], range: Range<usize>, layout: Layout) -> 
     Written { path: path.to_path_buf(), range, at, lines }
 }
 
-/// The row the store should show for entry `i` at `position` of `chain_id`, first brought by `w`.
-fn row_of(gens: &[Gen], i: usize, chain_id: i64, position: usize, w: &Written) -> LedgerRow {
+/// A filter on one dimension's value.
+fn label(key: &str, value: &str) -> Vec<(String, String)> {
+    vec![(key.to_string(), value.to_string())]
+}
+
+/// A row's character and model (the Reverie dimensions, in order).
+fn character(r: &LedgerRow) -> Option<&String> {
+    r.labels[0].as_ref()
+}
+
+fn model(r: &LedgerRow) -> Option<&String> {
+    r.labels[1].as_ref()
+}
+
+/// The row the store should show for entry `i` numbered `seq` in `chain_id`, first brought by `w`.
+fn row_of(gens: &[Gen], i: usize, chain_id: i64, seq: usize, w: &Written) -> LedgerRow {
     let g = &gens[i];
     let (line, offset) = w.at[i - w.range.start];
     LedgerRow {
-        id: (chain_id << 32) | position as i64,
+        id: (chain_id << 32) | seq as i64,
         txn_id: g.txn_id.clone(),
         ts: g.secs * SECOND,
         kind: g.kind.to_string(),
         description: g.description.clone(),
         amount: Decimal::new(g.amount, 2),
         balance_after: Decimal::new(g.after, 2),
-        character: g.character.map(str::to_string),
-        model: g.model.map(str::to_string),
+        labels: vec![g.character.map(str::to_string), g.model.map(str::to_string)],
         chain_id,
         source_path: w.path.to_string_lossy().into_owned(),
         source_format: "reverie-csv".to_string(),
@@ -245,16 +256,17 @@ fn row_of(gens: &[Gen], i: usize, chain_id: i64, position: usize, w: &Written) -
 }
 
 /// The rows the store should hold in `chain_id`, in walk order, when entry `i` came first with
-/// `first[i]` and entries with `None` were never imported. (Every second's imported entries
-/// must be neighbours in `gens`, or their walk order is not `gens` order.)
-fn partial_model(gens: &[Gen], chain_id: i64, first: &[Option<&Written>]) -> Vec<LedgerRow> {
-    let kept: Vec<(usize, &Written)> = first.iter().enumerate().filter_map(|(i, w)| Some((i, (*w)?))).collect();
-    kept.iter().enumerate().map(|(position, &(i, w))| row_of(gens, i, chain_id, position, w)).collect()
+/// `first[i]`, numbered `seqs[i]`, and entries with `None` were never imported. (Every second's
+/// imported entries must be neighbours in `gens`, or their walk order is not `gens` order.)
+fn partial_model(gens: &[Gen], chain_id: i64, first: &[Option<&Written>], seqs: &[Option<usize>]) -> Vec<LedgerRow> {
+    (0..gens.len()).filter_map(|i| Some(row_of(gens, i, chain_id, seqs[i]?, first[i]?))).collect()
 }
 
-/// The rows the store should hold for all of `gens` in `chain_id`, every one from `w`.
+/// The rows the store should hold for all of `gens` in `chain_id`, every one from `w` in one
+/// import (numbered in walk order).
 fn model_rows(gens: &[Gen], chain_id: i64, w: &Written) -> Vec<LedgerRow> {
-    partial_model(gens, chain_id, &vec![Some(w); gens.len()])
+    let seqs: Vec<Option<usize>> = (0..gens.len()).map(Some).collect();
+    partial_model(gens, chain_id, &vec![Some(w); gens.len()], &seqs)
 }
 
 /// The filter, applied the obvious way.
@@ -264,8 +276,11 @@ fn matches(f: &LedgerFilter, r: &LedgerRow) -> bool {
         && (f.types.is_empty() || f.types.contains(&r.kind))
         && f.from.is_none_or(|from| r.ts >= from)
         && f.to.is_none_or(|to| r.ts < to)
-        && f.character.as_ref().is_none_or(|c| r.character.as_ref() == Some(c))
-        && f.model.as_ref().is_none_or(|m| r.model.as_ref() == Some(m))
+        && f.labels.iter().all(|(k, v)| match k.as_str() {
+            "character" => character(r) == Some(v),
+            "model" => model(r) == Some(v),
+            _ => false,
+        })
         && search.is_none_or(|s| r.txn_id.starts_with(s))
         && (f.row_ids.is_empty() || f.row_ids.contains(&r.id))
 }
@@ -295,10 +310,10 @@ fn day(ts: i64) -> String {
 fn model_summary(rows: &[LedgerRow], by: GroupBy) -> Vec<SummaryRow> {
     let mut groups: BTreeMap<Option<String>, Vec<&LedgerRow>> = BTreeMap::new();
     for r in rows {
-        let key = match by {
+        let key = match &by {
             GroupBy::Type => Some(r.kind.clone()),
-            GroupBy::Character => r.character.clone(),
-            GroupBy::Model => r.model.clone(),
+            GroupBy::Label(k) if k == "character" => character(r).cloned(),
+            GroupBy::Label(_) => model(r).cloned(),
             GroupBy::Day => Some(day(r.ts)),
         };
         groups.entry(key).or_default().push(r);
@@ -358,8 +373,8 @@ fn check_view(store: &Store, f: &LedgerFilter, expected: &[LedgerRow], what: &st
     }
     assert_eq!(store.ledger_page(f, 0, 0).unwrap(), vec![], "{what}: limit 0");
 
-    for by in [GroupBy::Type, GroupBy::Character, GroupBy::Model, GroupBy::Day] {
-        assert_eq!(store.summary(f, by).unwrap(), model_summary(expected, by), "{what}: summary by {by:?}");
+    for by in [GroupBy::Type, GroupBy::Label("character".into()), GroupBy::Label("model".into()), GroupBy::Day] {
+        assert_eq!(store.summary(f, by.clone()).unwrap(), model_summary(expected, by.clone()), "{what}: summary by {by:?}");
     }
 }
 
@@ -388,7 +403,7 @@ fn opts_for(chain: &ChainKey) -> ImportOptions {
 
 fn import(store: &mut Store, files: &[&Written], options: &ImportOptions) -> ImportSummary {
     let paths: Vec<PathBuf> = files.iter().map(|w| w.path.clone()).collect();
-    store.import(&paths, options, &mut NoProgress).unwrap()
+    reckon::import::import(store, &paths, options, &mut NoProgress).unwrap()
 }
 
 fn counts(s: &ImportSummary) -> (u64, u64, u64) {
@@ -411,8 +426,8 @@ fn imported(dir: &Path, gens: &[Gen]) -> (Store, i64, Written, Vec<LedgerRow>) {
     let mut store = Store::open(&dir.join("reckon.db")).unwrap();
     let s = import(&mut store, &[&whole], &opts());
     assert_eq!(counts(&s), (gens.len() as u64, 0, 0));
-    let rows = model_rows(gens, s.chain_id, &whole);
-    (store, s.chain_id, whole, rows)
+    let rows = model_rows(gens, s.chain_ids[0], &whole);
+    (store, s.chain_ids[0], whole, rows)
 }
 
 #[test]
@@ -441,8 +456,8 @@ fn every_view_of_a_three_block_chain_agrees_with_the_model() {
         rows.iter().filter_map(f).cloned().collect::<BTreeSet<_>>().into_iter().collect()
     };
     assert_eq!(facets.types, set(|r| Some(&r.kind)));
-    assert_eq!(facets.characters, set(|r| r.character.as_ref()));
-    assert_eq!(facets.models, set(|r| r.model.as_ref()));
+    assert_eq!(facets.dimensions[0].1, set(character));
+    assert_eq!(facets.dimensions[1].1, set(model));
 
     let all = LedgerFilter { chain_id: Some(chain_id), ..LedgerFilter::default() };
     let types = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -462,21 +477,20 @@ fn every_view_of_a_three_block_chain_agrees_with_the_model() {
         ("no chain", LedgerFilter::default()),
         ("CHAT", LedgerFilter { types: types(&["CHAT"]), ..all.clone() }),
         ("IMAGE or REFUND", LedgerFilter { types: types(&["IMAGE", "REFUND"]), ..all.clone() }),
-        ("a character", LedgerFilter { character: Some("Captain Nemo, the Navigator".into()), ..all.clone() }),
-        ("a quoted character", LedgerFilter { character: Some("Dr. \"Doc\" Brown".into()), ..all.clone() }),
-        ("a model", LedgerFilter { model: Some("GPT-5 mini".into()), ..all.clone() }),
-        ("the last label, a character", LedgerFilter { character: Some("Old Friend".into()), ..all.clone() }),
+        ("a character", LedgerFilter { labels: label("character", "Captain Nemo, the Navigator"), ..all.clone() }),
+        ("a quoted character", LedgerFilter { labels: label("character", "Dr. \"Doc\" Brown"), ..all.clone() }),
+        ("a model", LedgerFilter { labels: label("model", "GPT-5 mini"), ..all.clone() }),
+        ("the last label, a character", LedgerFilter { labels: label("character", "Old Friend"), ..all.clone() }),
         (
             "the last labels, model and type",
-            LedgerFilter { model: Some("Legacy 1".into()), types: types(&["CHAT"]), ..all.clone() },
+            LedgerFilter { labels: label("model", "Legacy 1"), types: types(&["CHAT"]), ..all.clone() },
         ),
-        ("CHAT by Aria", LedgerFilter { types: types(&["CHAT"]), character: Some("Aria".into()), ..all.clone() }),
+        ("CHAT by Aria", LedgerFilter { types: types(&["CHAT"]), labels: label("character", "Aria"), ..all.clone() }),
         (
             "CHAT by \u{c9}mile on DeepSeek",
             LedgerFilter {
                 types: types(&["CHAT"]),
-                character: Some("\u{c9}mile".into()),
-                model: Some("DeepSeek V3.2".into()),
+                labels: vec![("character".into(), "\u{c9}mile".into()), ("model".into(), "DeepSeek V3.2".into())],
                 ..all.clone()
             },
         ),
@@ -484,7 +498,7 @@ fn every_view_of_a_three_block_chain_agrees_with_the_model() {
         ("date range, CHAT", LedgerFilter { from: Some(from), to: Some(to), types: types(&["CHAT"]), ..all.clone() }),
         (
             "date range, a model",
-            LedgerFilter { from: Some(from), to: Some(to), model: Some("Flux 1.1".into()), ..all.clone() },
+            LedgerFilter { from: Some(from), to: Some(to), labels: label("model", "Flux 1.1"), ..all.clone() },
         ),
         (
             "date range in one block",
@@ -508,7 +522,7 @@ fn every_view_of_a_three_block_chain_agrees_with_the_model() {
             LedgerFilter {
                 from: Some(i64::MIN),
                 types: types(&["CHAT"]),
-                character: Some("Luna".into()),
+                labels: label("character", "Luna"),
                 ..all.clone()
             },
         ),
@@ -520,7 +534,7 @@ fn every_view_of_a_three_block_chain_agrees_with_the_model() {
         ("row ids, CHAT", LedgerFilter { row_ids: picked.clone(), types: types(&["CHAT"]), ..all.clone() }),
         ("unknown type", LedgerFilter { types: types(&["NOPE"]), ..all.clone() }),
         ("unknown and known type", LedgerFilter { types: types(&["NOPE", "TTS"]), ..all.clone() }),
-        ("unknown character", LedgerFilter { character: Some("Nobody".into()), ..all.clone() }),
+        ("unknown character", LedgerFilter { labels: label("character", "Nobody"), ..all.clone() }),
         ("empty range", LedgerFilter { from: Some(rows[5_000].ts), to: Some(rows[5_000].ts), ..all.clone() }),
     ];
     for (what, f) in &filters {
@@ -559,7 +573,7 @@ fn entry_detail_of_first_middle_and_last_entries_and_missing_ids() {
         let page = store.ledger_page(&all, n - 1 - position, 1).unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(page[0], rows[position as usize], "page row at position {position}");
-        let detail = store.entry_detail(id).unwrap();
+        let detail = entry_detail(&store, id).unwrap();
         assert_eq!(detail.row, page[0], "detail of position {position}");
         assert_eq!(detail.raw.as_deref(), Some(whole.lines[position as usize].as_str()), "raw of position {position}");
         assert_eq!(detail.raw_note, None);
@@ -574,25 +588,25 @@ fn entry_detail_of_first_middle_and_last_entries_and_missing_ids() {
         ("a negative id", -1),
     ];
     for (what, id) in missing {
-        match store.entry_detail(id) {
+        match entry_detail(&store, id) {
             Err(StoreError::NotFound(_)) => {}
             other => panic!("entry_detail of {what} ({id}): expected NotFound, got {other:?}"),
         }
     }
 }
 
-/// The fields an entry is made of, for comparing stores whose entries came from other files.
-fn content(r: &LedgerRow) -> (i64, String, i64, String, String, Decimal, Decimal, Option<String>, Option<String>) {
+/// The fields an entry is made of, for comparing stores whose entries came from other files
+/// (and in another order, so with other ids: an id is given when an entry first arrives).
+fn content(r: &LedgerRow) -> (String, i64, String, String, Decimal, Decimal, Option<String>, Option<String>) {
     (
-        r.id,
         r.txn_id.clone(),
         r.ts,
         r.kind.clone(),
         r.description.clone(),
         r.amount,
         r.balance_after,
-        r.character.clone(),
-        r.model.clone(),
+        character(r).cloned(),
+        model(r).cloned(),
     )
 }
 
@@ -607,10 +621,11 @@ fn all_rows(store: &Store, f: &LedgerFilter) -> Vec<LedgerRow> {
     rows
 }
 
-/// A finding's kind, transaction IDs, row ids and delta.
-type FindingKey = (String, Vec<String>, Vec<i64>, Option<Decimal>);
+/// A finding's kind, transaction IDs and delta.
+type FindingKey = (String, Vec<String>, Option<Decimal>);
 
-/// Findings reduced to what does not depend on which file an entry came from.
+/// Findings reduced to what does not depend on which file an entry came from, nor on the order
+/// entries arrived in (which gives their ids).
 fn findings(store: &Store) -> Vec<FindingKey> {
     let report = check(store, &CheckOptions::default()).unwrap();
     report
@@ -618,7 +633,7 @@ fn findings(store: &Store) -> Vec<FindingKey> {
         .into_iter()
         .map(|f| {
             let f = f.finding;
-            (f.kind.as_str().to_string(), f.transaction_ids, f.row_ids, f.delta)
+            (f.kind.as_str().to_string(), f.transaction_ids, f.delta)
         })
         .collect()
 }
@@ -634,6 +649,9 @@ fn import_steps<'w>(
     what: &str,
 ) -> (i64, Vec<LedgerRow>) {
     let mut first: Vec<Option<&'w Written>> = vec![None; gens.len()];
+    // Entry ids: each import numbers its new entries after the ones stored, in walk order.
+    let mut seqs: Vec<Option<usize>> = vec![None; gens.len()];
+    let mut next_seq = 0;
     let mut result = None;
     for (k, files) in steps.iter().enumerate() {
         let names: Vec<String> = files.iter().map(|w| w.path.file_name().unwrap().to_string_lossy().into()).collect();
@@ -646,6 +664,12 @@ fn import_steps<'w>(
             }
             expected.push((new, w.count() - new, 0));
         }
+        for i in 0..gens.len() {
+            if first[i].is_some() && seqs[i].is_none() {
+                seqs[i] = Some(next_seq);
+                next_seq += 1;
+            }
+        }
         if let Some(reader) = reader {
             // Fill the reader's caches with what is about to change.
             reader.ledger_totals(&LedgerFilter::default()).unwrap();
@@ -654,8 +678,8 @@ fn import_steps<'w>(
         let s = import(store, files, &opts());
         let got: Vec<_> = s.files.iter().map(|f| (f.new, f.known, f.conflicting)).collect();
         assert_eq!(got, expected, "{what}: (new, known, conflicting) per file");
-        let rows = partial_model(gens, s.chain_id, &first);
-        let chain = LedgerFilter { chain_id: Some(s.chain_id), ..LedgerFilter::default() };
+        let rows = partial_model(gens, s.chain_ids[0], &first, &seqs);
+        let chain = LedgerFilter { chain_id: Some(s.chain_ids[0]), ..LedgerFilter::default() };
         let expected = listing(&rows, &chain);
         assert_rows_eq(&all_rows(store, &chain), &expected, &what);
         assert_eq!(store.ledger_totals(&chain).unwrap(), totals(&expected), "{what}: totals");
@@ -667,17 +691,17 @@ fn import_steps<'w>(
             );
             assert_eq!(reader.ledger_totals(&LedgerFilter::default()).unwrap(), totals(&expected), "{what}: other");
         }
-        let info = store.chain(s.chain_id).unwrap();
+        let info = store.chain(s.chain_ids[0]).unwrap();
         assert_eq!(info.entries, rows.len() as u64, "{what}: chain entries");
         assert_eq!((info.first_ts, info.last_ts), (Some(rows[0].ts), rows.last().map(|r| r.ts)), "{what}: chain times");
         assert_eq!(info.ledger_balance, rows.last().map(|r| r.balance_after), "{what}: ledger balance");
         let last = rows.len() - 1;
-        assert_eq!(store.entry_detail(rows[last].id).unwrap().row, rows[last], "{what}: last entry");
-        match store.entry_detail((s.chain_id << 32) | rows.len() as i64) {
+        assert_eq!(entry_detail(&store, rows[last].id).unwrap().row, rows[last], "{what}: last entry");
+        match entry_detail(&store, (s.chain_ids[0] << 32) | rows.len() as i64) {
             Err(StoreError::NotFound(_)) => {}
             other => panic!("{what}: entry {} is past the end, got {other:?}", rows.len()),
         }
-        result = Some((s.chain_id, rows));
+        result = Some((s.chain_ids[0], rows));
     }
     result.unwrap()
 }
@@ -822,8 +846,8 @@ fn two_chains_interleave_newest_first_and_filter_apart() {
     let file_b = write_csv(&d.join("b.csv"), &gens_b, 0..gens_b.len(), Layout::Newest);
     let mut store = Store::open(&d.join("reckon.db")).unwrap();
     let key_b = ChainKey::new("someone-else", "credits");
-    let a = import(&mut store, &[&file_a], &opts()).chain_id;
-    let b = import(&mut store, &[&file_b], &opts_for(&key_b)).chain_id;
+    let a = import(&mut store, &[&file_a], &opts()).chain_ids[0];
+    let b = import(&mut store, &[&file_b], &opts_for(&key_b)).chain_ids[0];
     assert_ne!(a, b);
     assert_eq!(store.chain_id(&key_b).unwrap(), Some(b));
     let rows_a = model_rows(&gens_a, a, &file_a);
@@ -845,10 +869,10 @@ fn two_chains_interleave_newest_first_and_filter_apart() {
         };
         let facets = store.facets(chain).unwrap();
         assert_eq!(facets.types, set(|r| Some(&r.kind)), "chain {chain}");
-        assert_eq!(facets.characters, set(|r| r.character.as_ref()), "chain {chain}");
-        assert_eq!(facets.models, set(|r| r.model.as_ref()), "chain {chain}");
+        assert_eq!(facets.dimensions[0].1, set(character), "chain {chain}");
+        assert_eq!(facets.dimensions[1].1, set(model), "chain {chain}");
     }
-    assert!(!store.facets(b).unwrap().characters.contains(&"Aria".to_string()));
+    assert!(!store.facets(b).unwrap().dimensions[0].1.contains(&"Aria".to_string()));
 
     let types = |t: &str| vec![t.to_string()];
     let from = rows_a[1_000].ts;
@@ -856,7 +880,7 @@ fn two_chains_interleave_newest_first_and_filter_apart() {
     let both: Vec<(&str, LedgerFilter)> = vec![
         ("every chain", LedgerFilter::default()),
         ("every chain, CHAT", LedgerFilter { types: types("CHAT"), ..Default::default() }),
-        ("every chain, Luna", LedgerFilter { character: Some("Luna".into()), ..Default::default() }),
+        ("every chain, Luna", LedgerFilter { labels: label("character", "Luna"), ..Default::default() }),
         ("every chain, a date range", LedgerFilter { from: Some(from), to: Some(to), ..Default::default() }),
         (
             "every chain, row ids",
@@ -873,8 +897,8 @@ fn two_chains_interleave_newest_first_and_filter_apart() {
         assert_eq!(store.ledger_totals(f).unwrap(), totals(union.iter().copied()), "{what}: totals");
         union.sort_by_key(|r| r.id);
         let union: Vec<LedgerRow> = union.into_iter().cloned().collect();
-        for by in [GroupBy::Type, GroupBy::Character, GroupBy::Model, GroupBy::Day] {
-            assert_eq!(store.summary(f, by).unwrap(), model_summary(&union, by), "{what}: summary by {by:?}");
+        for by in [GroupBy::Type, GroupBy::Label("character".into()), GroupBy::Label("model".into()), GroupBy::Day] {
+            assert_eq!(store.summary(f, by.clone()).unwrap(), model_summary(&union, by.clone()), "{what}: summary by {by:?}");
         }
 
         let got = all_rows(&store, f);
@@ -926,7 +950,7 @@ fn a_page_to_the_end_over_every_chain() {
     let file_a = write_csv(&d.join("a.csv"), &gens_a, 0..gens_a.len(), Layout::Newest);
     let file_b = write_csv(&d.join("b.csv"), &gens_b, 0..gens_b.len(), Layout::Newest);
     let mut store = Store::open(&d.join("reckon.db")).unwrap();
-    let a = import(&mut store, &[&file_a], &opts()).chain_id;
+    let a = import(&mut store, &[&file_a], &opts()).chain_ids[0];
     import(&mut store, &[&file_b], &opts_for(&ChainKey::new("someone-else", "credits")));
 
     let one = LedgerFilter { chain_id: Some(a), ..LedgerFilter::default() };
@@ -986,8 +1010,8 @@ fn rewritten_entries_in_several_blocks_are_conflicts_and_the_first_versions_stay
                 "the stored version of entry {i}"
             );
             assert_eq!(
-                (e.character.as_deref(), e.model.as_deref()),
-                (stored.character.as_deref(), stored.model.as_deref())
+                (e.label("character"), e.label("model")),
+                (character(stored).map(String::as_str), model(stored).map(String::as_str))
             );
             assert_eq!(c.other.txn_id, stored.txn_id);
             assert_eq!(&*c.other.description, format!("{} (edited)", stored.description));
@@ -1099,7 +1123,7 @@ fn a_later_entry_reorders_the_same_second_pair_before_it() {
 fn stored_order(imports: &[&PathBuf]) -> Vec<String> {
     let mut store = Store::open_in_memory().unwrap();
     for file in imports {
-        store.import(&[file.to_path_buf()], &opts(), &mut NoProgress).unwrap();
+        reckon::import::import(&mut store, &[file.to_path_buf()], &opts(), &mut NoProgress).unwrap();
     }
     let chain = store.chains().unwrap()[0].id;
     let filter = LedgerFilter { chain_id: Some(chain), ..LedgerFilter::default() };

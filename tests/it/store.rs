@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
 use reckon::import::NoProgress;
-use reckon::reconcile::{check, CheckOptions};
-use reckon::store::{GroupBy, ImportOptions, LedgerFilter, Store};
+use reckon::check::{check, CheckOptions};
+use reckon::import::ImportOptions;
+use reckon::store::{GroupBy, LedgerFilter, Store};
 
 use crate::support::{faults, Db};
 
@@ -50,14 +51,14 @@ fn an_overlapping_export_with_a_rewritten_transaction_is_a_conflict() {
 fn overlapping_exports_merge_into_one_chain_in_walk_order() {
     let mut store = Store::open_in_memory().unwrap();
     // The shuffled export's same-second rows land among rows already stored from the clean one.
-    store.import(&[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
-    let s = store.import(&[fixture("shuffled.csv"), fixture("clean.json")], &opts(), &mut NoProgress).unwrap();
+    reckon::import::import(&mut store, &[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
+    let s = reckon::import::import(&mut store, &[fixture("shuffled.csv"), fixture("clean.json")], &opts(), &mut NoProgress).unwrap();
     assert_eq!(s.new_entries(), 0);
     assert_eq!(s.known_entries(), 97 * 2);
     let report = check(&store, &CheckOptions::default()).unwrap();
     assert_eq!(report.findings, vec![]);
     // Pages come newest first and each balance follows from the next older one.
-    let filter = LedgerFilter { chain_id: Some(s.chain_id), ..LedgerFilter::default() };
+    let filter = LedgerFilter { chain_id: Some(s.chain_ids[0]), ..LedgerFilter::default() };
     let rows = store.ledger_page(&filter, 0, 200).unwrap();
     assert_eq!(rows.len(), 97);
     for pair in rows.windows(2) {
@@ -74,12 +75,12 @@ fn overlapping_exports_merge_into_one_chain_in_walk_order() {
 #[test]
 fn notes_survive_reimports_and_leave_the_error_count() {
     let mut store = Store::open_in_memory().unwrap();
-    store.import(&[fixture("faulty.csv")], &opts(), &mut NoProgress).unwrap();
+    reckon::import::import(&mut store, &[fixture("faulty.csv")], &opts(), &mut NoProgress).unwrap();
     let report = check(&store, &CheckOptions::default()).unwrap();
     assert_eq!(report.open_errors(), 2);
     let brk = report.findings.iter().find(|f| f.finding.kind.as_str() == "balance_break").unwrap();
     store.set_note(&brk.finding.id, "Vendor confirmed a lost charge", Utc::now()).unwrap();
-    store.import(&[fixture("faulty.csv")], &opts(), &mut NoProgress).unwrap();
+    reckon::import::import(&mut store, &[fixture("faulty.csv")], &opts(), &mut NoProgress).unwrap();
     let report = check(&store, &CheckOptions::default()).unwrap();
     assert_eq!(report.open_errors(), 1);
     let again = report.finding(&brk.finding.id).unwrap();
@@ -91,8 +92,8 @@ fn notes_survive_reimports_and_leave_the_error_count() {
 #[test]
 fn filters_pages_totals_and_summaries_agree() {
     let mut store = Store::open_in_memory().unwrap();
-    let s = store.import(&[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
-    let all = LedgerFilter { chain_id: Some(s.chain_id), ..LedgerFilter::default() };
+    let s = reckon::import::import(&mut store, &[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
+    let all = LedgerFilter { chain_id: Some(s.chain_ids[0]), ..LedgerFilter::default() };
     let chats = LedgerFilter { types: vec!["CHAT".into()], ..all.clone() };
     let chat_rows = store.ledger_page(&chats, 0, 1000).unwrap();
     assert!(chat_rows.iter().all(|r| r.kind == "CHAT"));
@@ -121,23 +122,23 @@ fn filters_pages_totals_and_summaries_agree() {
         store.ledger_page(&LedgerFilter { from: Some(one.ts), to: Some(one.ts + 1), ..all.clone() }, 0, 50).unwrap();
     assert!(day.iter().all(|r| r.ts == one.ts) && !day.is_empty());
     // Facets list what occurs.
-    let facets = store.facets(s.chain_id).unwrap();
+    let facets = store.facets(s.chain_ids[0]).unwrap();
     assert!(facets.types.contains(&"CHAT".to_string()) && facets.types.contains(&"REFUND".to_string()));
-    assert!(facets.characters.contains(&"Captain Nemo, the Navigator".to_string()));
-    assert!(facets.models.contains(&"DeepSeek V3.2".to_string()));
+    assert!(facets.dimensions[0].1.contains(&"Captain Nemo, the Navigator".to_string()));
+    assert!(facets.dimensions[1].1.contains(&"DeepSeek V3.2".to_string()));
 }
 
 #[test]
 fn entry_detail_shows_the_raw_source_line() {
     let mut store = Store::open_in_memory().unwrap();
-    let s = store.import(&[fixture("messy.csv")], &opts(), &mut NoProgress).unwrap();
+    let s = reckon::import::import(&mut store, &[fixture("messy.csv")], &opts(), &mut NoProgress).unwrap();
     let filter = LedgerFilter {
-        chain_id: Some(s.chain_id),
-        character: Some("Captain Nemo, the Navigator".into()),
+        chain_id: Some(s.chain_ids[0]),
+        labels: vec![("character".into(), "Captain Nemo, the Navigator".into())],
         ..LedgerFilter::default()
     };
     let row = store.ledger_page(&filter, 0, 1).unwrap().remove(0);
-    let detail = store.entry_detail(row.id).unwrap();
+    let detail = reckon::import::entry_detail(&store, row.id).unwrap();
     let raw = detail.raw.expect("the fixture is still there");
     assert!(raw.starts_with(&row.txn_id) || raw.starts_with(&format!("\"{}\"", row.txn_id)), "{raw}");
     assert!(raw.contains("\"Captain Nemo, the Navigator\""));
@@ -149,10 +150,10 @@ fn entry_detail_shows_the_raw_source_line() {
 #[test]
 fn balance_series_keeps_extremes_when_thinned() {
     let mut store = Store::open_in_memory().unwrap();
-    let s = store.import(&[fixture("demo.csv")], &opts(), &mut NoProgress).unwrap();
-    let full = store.balance_series(s.chain_id, 100_000).unwrap();
+    let s = reckon::import::import(&mut store, &[fixture("demo.csv")], &opts(), &mut NoProgress).unwrap();
+    let full = store.balance_series(s.chain_ids[0], 100_000).unwrap();
     assert_eq!(full.len(), 644);
-    let thin = store.balance_series(s.chain_id, 40).unwrap();
+    let thin = store.balance_series(s.chain_ids[0], 40).unwrap();
     assert!(thin.len() <= 40 && thin.len() >= 10, "{}", thin.len());
     let max = full.iter().map(|p| p.balance).max().unwrap();
     let min = full.iter().map(|p| p.balance).min().unwrap();
@@ -173,14 +174,14 @@ fn cancelling_an_import_stores_nothing() {
         }
     }
     let mut store = Store::open_in_memory().unwrap();
-    let err = store.import(&[fixture("clean.csv")], &opts(), &mut Cancel).unwrap_err();
+    let err = reckon::import::import(&mut store, &[fixture("clean.csv")], &opts(), &mut Cancel).unwrap_err();
     assert!(matches!(err, reckon::import::ImportError::Cancelled));
     assert!(store.chains().unwrap().is_empty());
 }
 
 #[test]
 fn check_over_the_store_equals_reconciling_the_loaded_entries() {
-    use reckon::reconcile::{reconcile_chain, Anchors, RuleConfig};
+    use reckon::reconcile::{reconcile_chain, Reference, Anchors, RuleConfig};
     let stated = rust_decimal::Decimal::new(158_301, 2);
     let opening = rust_decimal::Decimal::new(-5, 1);
     let loose = RuleConfig {
@@ -195,7 +196,7 @@ fn check_over_the_store_equals_reconciling_the_loaded_entries() {
         let mut store = Store::open_in_memory().unwrap();
         let paths: Vec<PathBuf> = fixtures.iter().map(|f| fixture(f)).collect();
         for p in &paths {
-            store.import(std::slice::from_ref(p), &opts(), &mut NoProgress).unwrap();
+            reckon::import::import(&mut store, std::slice::from_ref(p), &opts(), &mut NoProgress).unwrap();
         }
         for (anchors, rules) in [
             (Anchors::default(), RuleConfig::default()),
@@ -211,7 +212,9 @@ fn check_over_the_store_equals_reconciling_the_loaded_entries() {
             let chain = store.chains().unwrap().remove(0);
             let mut entries = store.load_entries(chain.id).unwrap();
             let conflicts = store.conflicts(chain.id).unwrap();
-            let expected = reconcile_chain(&chain.key, &mut entries, anchors, &conflicts, &rules);
+            let source = reckon::import::source(&chain.source).unwrap();
+            let reference = Reference { title: source.title, types: source.types };
+            let expected = reconcile_chain(&chain.key, &reference, &mut entries, anchors, &conflicts, &rules);
             let got: Vec<_> = report.findings.into_iter().map(|f| f.finding).collect();
             assert!(!expected.is_empty() || fixtures[0] != "faulty.csv");
             assert_eq!(got, expected, "{fixtures:?}");
@@ -227,11 +230,11 @@ fn a_known_file_reimported_reports_the_same_counts_as_reading_it() {
     let faulty = [fixture("faulty.csv")];
     let rewritten = [fixture("faulty-rewritten.csv")];
     let both = [fixture("faulty.csv"), fixture("faulty-rewritten.csv")];
-    assert_eq!(counts(&store.import(&faulty, &opts(), &mut NoProgress).unwrap()), (68, 0, 0));
+    assert_eq!(counts(&reckon::import::import(&mut store, &faulty, &opts(), &mut NoProgress).unwrap()), (68, 0, 0));
     // Read in full (a new file), then known: the conflict is still counted, and stored once.
-    assert_eq!(counts(&store.import(&rewritten, &opts(), &mut NoProgress).unwrap()), (0, 19, 1));
-    assert_eq!(counts(&store.import(&rewritten, &opts(), &mut NoProgress).unwrap()), (0, 19, 1));
-    let again = store.import(&both, &opts(), &mut NoProgress).unwrap();
+    assert_eq!(counts(&reckon::import::import(&mut store, &rewritten, &opts(), &mut NoProgress).unwrap()), (0, 19, 1));
+    assert_eq!(counts(&reckon::import::import(&mut store, &rewritten, &opts(), &mut NoProgress).unwrap()), (0, 19, 1));
+    let again = reckon::import::import(&mut store, &both, &opts(), &mut NoProgress).unwrap();
     assert_eq!(
         again.files.iter().map(|f| (f.new, f.known, f.conflicting)).collect::<Vec<_>>(),
         [(0, 68, 0), (0, 19, 1)]
@@ -242,20 +245,20 @@ fn a_known_file_reimported_reports_the_same_counts_as_reading_it() {
     // The same bytes into another chain are new there.
     let mut other = opts();
     other.chain = reckon::model::ChainKey::new("someone-else", "credits");
-    assert_eq!(counts(&store.import(&faulty, &other, &mut NoProgress).unwrap()), (68, 0, 0));
-    assert_eq!(counts(&store.import(&faulty, &other, &mut NoProgress).unwrap()), (0, 68, 0));
+    assert_eq!(counts(&reckon::import::import(&mut store, &faulty, &other, &mut NoProgress).unwrap()), (68, 0, 0));
+    assert_eq!(counts(&reckon::import::import(&mut store, &faulty, &other, &mut NoProgress).unwrap()), (0, 68, 0));
     assert_eq!(store.chains().unwrap().iter().map(|c| c.entries).sum::<u64>(), 136);
 }
 
 #[test]
 fn pages_from_either_end_and_kept_totals_agree_with_a_scan() {
     let mut store = Store::open_in_memory().unwrap();
-    let s = store.import(&[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
-    store.import(&[fixture("faulty.csv")], &opts(), &mut NoProgress).unwrap();
+    let s = reckon::import::import(&mut store, &[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
+    reckon::import::import(&mut store, &[fixture("faulty.csv")], &opts(), &mut NoProgress).unwrap();
     for types in
         [vec![], vec!["CHAT".to_string()], vec!["IMAGE".to_string(), "REFUND".to_string()], vec!["NOPE".to_string()]]
     {
-        let kept = LedgerFilter { chain_id: Some(s.chain_id), types: types.clone(), ..LedgerFilter::default() };
+        let kept = LedgerFilter { chain_id: Some(s.chain_ids[0]), types: types.clone(), ..LedgerFilter::default() };
         // A time range that covers everything forces the scan.
         let scanned = LedgerFilter { from: Some(i64::MIN), ..kept.clone() };
         assert_eq!(store.ledger_totals(&kept).unwrap(), store.ledger_totals(&scanned).unwrap(), "{types:?}");
@@ -269,7 +272,7 @@ fn pages_from_either_end_and_kept_totals_agree_with_a_scan() {
             }
         }
     }
-    let chain = store.chain(s.chain_id).unwrap();
+    let chain = store.chain(s.chain_ids[0]).unwrap();
     assert_eq!(chain.entries, 97 + 68);
 }
 
@@ -320,7 +323,7 @@ fn an_import_waits_for_a_note_written_on_another_connection() {
         file
     };
     let mut store = Store::open(&path).unwrap();
-    store.import(&[export(50)], &opts(), &mut NoProgress).unwrap();
+    reckon::import::import(&mut store, &[export(50)], &opts(), &mut NoProgress).unwrap();
     let longer = export(51);
 
     let (locked, wait_locked) = std::sync::mpsc::channel();
@@ -339,8 +342,63 @@ fn an_import_waits_for_a_note_written_on_another_connection() {
         }
     });
     wait_locked.recv().unwrap();
-    let summary = store.import(&[longer], &opts(), &mut NoProgress);
+    let summary = reckon::import::import(&mut store, &[longer], &opts(), &mut NoProgress);
     screens.join().unwrap();
     assert_eq!(summary.expect("the import waits for the note, then stores").new_entries(), 1);
     assert_eq!(store.notes().unwrap().len(), 1, "the note is kept");
+}
+
+/// Entry ids are given once, when an entry is first stored: importing older entries after
+/// newer ones moves the newer ones in walk order but not their ids, so an id the app holds
+/// (detail panel, a finding's entries) keeps opening the same transaction.
+#[test]
+fn an_entry_keeps_its_id_when_older_entries_arrive_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("faulty.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    // Rows are newest first: the first half is the newer one.
+    let (newer, older) = rows.split_at(rows.len() / 2);
+    let write = |name: &str, part: &[&str]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", part.join("\n"))).unwrap();
+        path
+    };
+    let (newer, older) = (write("newer.csv", newer), write("older.csv", older));
+
+    let mut store = Store::open(&dir.path().join("ids.db")).unwrap();
+    let s = reckon::import::import(&mut store, &[newer], &opts(), &mut NoProgress).unwrap();
+    let chain = LedgerFilter { chain_id: Some(s.chain_ids[0]), ..LedgerFilter::default() };
+    let before = store.ledger_page(&chain, 0, 1_000).unwrap();
+    let held: Vec<(i64, String)> = before.iter().map(|r| (r.id, r.txn_id.clone())).collect();
+    assert!(held.len() > 10);
+
+    reckon::import::import(&mut store, &[older], &opts(), &mut NoProgress).unwrap();
+    for (id, txn) in &held {
+        let detail = reckon::import::entry_detail(&store, *id).unwrap();
+        assert_eq!(&detail.row.txn_id, txn, "entry {id} opens another transaction after the older import");
+    }
+    let after = store.ledger_page(&chain, 0, 1_000).unwrap();
+    assert_eq!(after.len(), rows.len());
+    let ids: std::collections::HashSet<i64> = after.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), after.len(), "every entry has its own id");
+    // The older entries were numbered after the newer ones.
+    let newest_of_older = after.iter().filter(|r| !held.iter().any(|(_, t)| t == &r.txn_id)).map(|r| r.id).min();
+    assert!(newest_of_older > held.iter().map(|h| h.0).max());
+
+    // A finding's entries are the ones it names, by id.
+    let report = check(&store, &CheckOptions::default()).unwrap();
+    assert!(!report.findings.is_empty());
+    for f in &report.findings {
+        for (id, txn) in f.finding.row_ids.iter().zip(&f.finding.transaction_ids) {
+            assert_eq!(&reckon::import::entry_detail(&store, *id).unwrap().row.txn_id, txn, "{}", f.finding.id);
+        }
+    }
+    // And the ids survive reopening the database.
+    drop(store);
+    let store = Store::open(&dir.path().join("ids.db")).unwrap();
+    for (id, txn) in &held {
+        assert_eq!(&reckon::import::entry_detail(&store, *id).unwrap().row.txn_id, txn);
+    }
 }

@@ -1,4 +1,5 @@
-//! Putting a chain in walk order: by time, and entries that share a timestamp by balance
+//! Putting a chain in walk order (pure: the store orders at import, the check and reports
+//! order entries held in memory): by time, and entries that share a timestamp by balance
 //! continuity (each entry's balance before equals the previous entry's balance after).
 //!
 //! Entries are edges from their balance before to their balance after; a same-time group that

@@ -1,0 +1,192 @@
+//! `check`: the orchestration above the store and the reconciler. It loads each chain's facts
+//! from the store, hands them to `reconcile` with the rules of the chain's source, and attaches
+//! the notes people left. The reconciler itself never sees the store.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use crate::model::{ChainKey, Entry, Fact, Finding, Note, Severity};
+use crate::reconcile::{self, Anchors, Lookup, Reference, RuleConfig};
+use crate::store::{ChainInfo, Store, StoreError, TxnIds};
+
+/// What `check` walks and how.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Only this chain; every chain when `None`.
+    pub chain: Option<ChainKey>,
+    /// Overrides the stated balance stored for the chain.
+    pub stated: Option<Decimal>,
+    /// Overrides the opening balance stored for the chain.
+    pub opening: Option<Decimal>,
+    pub rules: RuleConfig,
+}
+
+/// A finding with its chain and whether someone explained it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedFinding {
+    pub chain_id: i64,
+    pub finding: Finding,
+    pub note: Option<Note>,
+}
+
+impl CheckedFinding {
+    pub fn is_open(&self) -> bool {
+        self.note.is_none()
+    }
+}
+
+/// Every chain walked, with every finding (explained ones carry their note). A chain's stated
+/// and opening balances are the ones the walk used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    pub chains: Vec<ChainInfo>,
+    pub findings: Vec<CheckedFinding>,
+}
+
+impl CheckReport {
+    /// Findings nobody has explained yet.
+    pub fn open(&self) -> impl Iterator<Item = &CheckedFinding> {
+        self.findings.iter().filter(|f| f.is_open())
+    }
+
+    /// Open findings of severity error.
+    pub fn open_errors(&self) -> usize {
+        self.open().filter(|f| f.finding.severity() == Severity::Error).count()
+    }
+
+    pub fn finding(&self, id: &str) -> Option<&CheckedFinding> {
+        self.findings.iter().find(|f| f.finding.id == id)
+    }
+}
+
+/// Why `check` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A balance was given for "the" chain while several exist.
+    #[error("the database holds {0} ledgers; name the account and currency to give one a stated or opening balance")]
+    AmbiguousChain(usize),
+    /// The named chain does not exist.
+    #[error("no ledger {0}/{1} in the database; import a ledger first or check the names")]
+    NoSuchChain(String, String),
+}
+
+/// Walks every chain in the store (or the one named) and collects findings.
+pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, CheckError> {
+    let mut chains = store.chains()?;
+    if let Some(key) = &options.chain {
+        chains.retain(|c| &c.key == key);
+        if chains.is_empty() {
+            return Err(CheckError::NoSuchChain(key.account.clone(), key.currency.clone()));
+        }
+    }
+    let overrides = options.stated.is_some() || options.opening.is_some();
+    if overrides && chains.len() > 1 {
+        return Err(CheckError::AmbiguousChain(chains.len()));
+    }
+    let notes: HashMap<String, Note> = store.notes()?;
+    let mut report = CheckReport::default();
+    for mut chain in chains {
+        let t = std::time::Instant::now();
+        // Chains are stored in walk order (the import computes it over the whole chain), so the
+        // facts come back in it, with the transaction IDs packed beside them.
+        let (facts, labels, txn_ids) = store.load_facts(&chain)?;
+        let conflicts = store.conflicts(chain.id)?;
+        crate::trace::phase("check: load chain", t);
+        let anchors = Anchors {
+            stated: options.stated.or(chain.stated_balance),
+            opening: options.opening.or(chain.opening_balance),
+        };
+        let source = crate::import::source(&chain.source);
+        let reference =
+            Reference { title: source.map_or(chain.source.as_str(), |s| s.title), types: source.map_or(&[], |s| s.types) };
+        let lookup = StoreLookup::new(store, labels, &facts, txn_ids);
+        let findings =
+            reconcile::findings(&chain.key, &reference, &facts, &lookup, anchors, &conflicts, &options.rules);
+        if let Some(e) = lookup.into_error() {
+            return Err(e.into());
+        }
+        chain.stated_balance = anchors.stated;
+        chain.opening_balance = anchors.opening;
+        let chain_id = chain.id;
+        report.chains.push(chain);
+        report.findings.extend(findings.into_iter().map(|finding| CheckedFinding {
+            chain_id,
+            note: notes.get(&finding.id).cloned(),
+            finding,
+        }));
+    }
+    Ok(report)
+}
+
+/// Whole entries for the findings, fetched from the store by id when a finding names them.
+struct StoreLookup<'a> {
+    store: &'a Store,
+    labels: Vec<Arc<str>>,
+    row_ids: Vec<i64>,
+    txn_ids: TxnIds,
+    /// The first store error met while fetching; `check` reports it after the walk.
+    error: RefCell<Option<StoreError>>,
+}
+
+impl<'a> StoreLookup<'a> {
+    fn new(store: &'a Store, labels: Vec<Arc<str>>, facts: &[Fact<i64>], txn_ids: TxnIds) -> StoreLookup<'a> {
+        StoreLookup { store, labels, row_ids: facts.iter().map(|f| f.row_id).collect(), txn_ids, error: RefCell::new(None) }
+    }
+
+    /// The first error met while fetching entries, if any.
+    fn into_error(self) -> Option<StoreError> {
+        self.error.into_inner()
+    }
+}
+
+impl Lookup for StoreLookup<'_> {
+    fn label_count(&self) -> usize {
+        self.labels.len()
+    }
+    fn label(&self, id: u32) -> &str {
+        self.labels.get(id as usize).map_or("", |l| l)
+    }
+    fn entry(&self, i: usize) -> Entry {
+        match self.store.entry_by_row(self.row_ids[i], &self.labels) {
+            Ok(e) => e,
+            Err(e) => {
+                self.error.borrow_mut().get_or_insert(e);
+                Entry {
+                    row_id: self.row_ids[i],
+                    txn_id: String::new(),
+                    ts: 0,
+                    kind: Arc::from(""),
+                    description: Arc::from(""),
+                    amount: Decimal::ZERO,
+                    balance_after: Decimal::ZERO,
+                    labels: Vec::new(),
+                }
+            }
+        }
+    }
+    fn same_txn(&self, i: usize, j: usize) -> bool {
+        // A transaction ID is stored once per chain.
+        i == j
+    }
+    fn find_txns(&self, ids: &[&str]) -> FxHashMap<String, usize> {
+        let wanted: rustc_hash::FxHashSet<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
+        let mut found = FxHashMap::default();
+        if wanted.is_empty() {
+            return found;
+        }
+        for i in 0..self.txn_ids.len() {
+            let id = self.txn_ids.get(i);
+            if wanted.contains(id) {
+                found.insert(String::from_utf8_lossy(id).into_owned(), i);
+            }
+        }
+        found
+    }
+}

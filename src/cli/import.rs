@@ -1,0 +1,99 @@
+//! `reckon import`: files in, counts out, with a progress bar on a terminal.
+
+use std::io::IsTerminal;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use super::ChainArgs;
+use reckon::import::{self, ImportOptions, Progress, ProgressSink, Reader, Stage};
+use reckon::model::ChainKey;
+use reckon::store::Store;
+
+#[derive(clap::Args)]
+pub(super) struct Args {
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Force a format instead of detecting it (reverie-csv, reverie-json).
+    #[arg(long, value_parser = reader)]
+    format: Option<&'static Reader>,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+fn reader(name: &str) -> Result<&'static Reader, String> {
+    import::reader(name).ok_or_else(|| format!("expected one of {}", import::reader_names()))
+}
+
+pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
+    let mut options = ImportOptions::new(Utc::now());
+    options.chain = ChainKey::new(args.chain.account, args.chain.currency);
+    options.format = args.format;
+    let mut bar = Bar::new();
+    let summary = import::import(store, &args.files, &options, &mut bar);
+    bar.finish();
+    let summary = summary?;
+    for f in &summary.files {
+        println!(
+            "{}: {} entries ({}): {} new, {} already known, {} conflicting",
+            f.path.display(),
+            f.entries,
+            f.format,
+            f.new,
+            f.known,
+            f.conflicting
+        );
+    }
+    if summary.files.len() > 1 {
+        println!(
+            "total: {} new, {} already known, {} conflicting",
+            summary.new_entries(),
+            summary.known_entries(),
+            summary.conflicting_entries()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on standard error, drawn only when it is a terminal.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new() -> Bar {
+        if !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:30} [{bar:40}] {bytes}/{total_bytes} {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        Bar(Some(bar))
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl ProgressSink for Bar {
+    fn progress(&mut self, p: &Progress<'_>) -> ControlFlow<()> {
+        if let Some(b) = &self.0 {
+            b.set_length(p.bytes_total);
+            b.set_position(p.bytes_done);
+            let name = p.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            b.set_message(match p.stage {
+                Stage::Reading => format!("reading {name}"),
+                Stage::Storing => "storing".to_string(),
+                Stage::Done => "done".to_string(),
+            });
+        }
+        ControlFlow::Continue(())
+    }
+}

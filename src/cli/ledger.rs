@@ -1,0 +1,252 @@
+//! `reckon ledger`, `reckon summary` and `reckon chains`: the ledger as the vendor's page
+//! shows it, filtered and paged, exported, or totalled.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context, Result};
+use clap::ValueEnum;
+
+use super::{chain_key, OutputFormat, RangeArgs};
+use reckon::export::{self, ExportFormat, Zone};
+use reckon::model::{format_ts, normalize_type, rfc3339};
+use reckon::money::{self, format, format_signed};
+use reckon::store::{GroupBy, LedgerFilter, Store};
+
+#[derive(clap::Args)]
+pub(super) struct FilterArgs {
+    /// Only these types (repeatable).
+    #[arg(long = "type")]
+    types: Vec<String>,
+    #[command(flatten)]
+    range: RangeArgs,
+    /// Only entries with this character (Reverie; same as --label character=NAME).
+    #[arg(long)]
+    character: Option<String>,
+    /// Only entries with this model (Reverie; same as --label model=NAME).
+    #[arg(long)]
+    model: Option<String>,
+    /// Only entries with this value in a dimension of the source, as KEY=VALUE (repeatable).
+    #[arg(long = "label", value_parser = key_value)]
+    labels: Vec<(String, String)>,
+    /// A transaction ID or its beginning.
+    #[arg(long)]
+    search: Option<String>,
+    #[arg(long)]
+    account: Option<String>,
+    #[arg(long)]
+    currency: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub(super) struct LedgerArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[arg(long, default_value_t = 0)]
+    offset: u64,
+    #[arg(long, default_value_t = 50)]
+    limit: u64,
+    /// Write the whole filtered view (not a page) as csv or json.
+    #[arg(long, value_enum)]
+    export: Option<ExportArg>,
+    /// The export's file (default: standard output); written whole or not at all.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Show times in the local zone instead of UTC.
+    #[arg(long)]
+    local: bool,
+    /// Print the page as text or JSON.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+}
+
+#[derive(clap::Args)]
+pub(super) struct SummaryArgs {
+    /// type, day, or a dimension of the source (character, model, ...).
+    #[arg(long)]
+    by: String,
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportArg {
+    Csv,
+    Json,
+}
+
+fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err("expected KEY=VALUE, such as character=Aria".to_string()),
+    }
+}
+
+fn build_filter(store: &Store, args: &FilterArgs) -> Result<LedgerFilter> {
+    let chain_id = match chain_key(&args.account, &args.currency) {
+        Some(key) => Some(
+            store
+                .chain_id(&key)?
+                .ok_or_else(|| anyhow!("no chain {}/{} in the database", key.account, key.currency))?,
+        ),
+        None => None,
+    };
+    let mut labels = args.labels.clone();
+    labels.extend(args.character.iter().map(|c| ("character".to_string(), c.clone())));
+    labels.extend(args.model.iter().map(|m| ("model".to_string(), m.clone())));
+    Ok(LedgerFilter {
+        chain_id,
+        types: args.types.iter().map(|t| normalize_type(t).into_owned()).collect(),
+        from: args.range.from,
+        to: args.range.to,
+        labels,
+        search: args.search.clone(),
+        row_ids: Vec::new(),
+    })
+}
+
+pub(super) fn run_ledger(store: &Store, args: LedgerArgs) -> Result<ExitCode> {
+    let filter = build_filter(store, &args.filter)?;
+    let zone = if args.local { Zone::Local } else { Zone::Utc };
+    if let Some(kind) = args.export {
+        let kind = match kind {
+            ExportArg::Csv => ExportFormat::Csv,
+            ExportArg::Json => ExportFormat::Json,
+        };
+        match &args.out {
+            Some(p) => {
+                let n = export::export_to_file(store, &filter, kind, zone, p)?;
+                eprintln!("wrote {n} entries to {}", p.display());
+            }
+            None => {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                export::write_ledger(store, &filter, kind, zone, &mut out)?;
+                out.flush()?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_ledger(store, &filter, args.offset, args.limit, zone, args.format)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn run_summary(store: &Store, args: SummaryArgs) -> Result<ExitCode> {
+    let filter = build_filter(store, &args.filter)?;
+    let by = match args.by.trim() {
+        "type" => GroupBy::Type,
+        "day" => GroupBy::Day,
+        key => {
+            let known: Vec<String> =
+                store.chains()?.into_iter().flat_map(|c| c.dimensions).map(|d| d.key).collect();
+            if !known.iter().any(|k| k == key) {
+                anyhow::bail!("--by {key:?}: expected type, day or a dimension of the ledgers ({})", known.join(", "));
+            }
+            GroupBy::Label(key.to_string())
+        }
+    };
+    let rows = store.summary(&filter, by)?;
+    if args.format == OutputFormat::Json {
+        let json: Vec<_> = rows
+            .iter()
+            .map(|r| serde_json::json!({"key": r.key, "entries": r.totals.entries, "credits_in": format(r.totals.credits_in), "credits_out": format(r.totals.credits_out), "net": format(r.totals.net())}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("{:<28} {:>9} {:>16} {:>16} {:>16}", "group", "entries", "credits in", "credits out", "net");
+        for r in rows {
+            println!(
+                "{:<28} {:>9} {:>16} {:>16} {:>16}",
+                r.key,
+                r.totals.entries,
+                format(r.totals.credits_in),
+                format(r.totals.credits_out),
+                format_signed(r.totals.net())
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn run_chains(store: &Store) -> Result<ExitCode> {
+    for c in store.chains()? {
+        println!(
+            "{}/{}: {} entries, {} to {}, ledger balance {}, stated {}",
+            c.key.account,
+            c.key.currency,
+            c.entries,
+            c.first_ts.map(format_ts).unwrap_or_default(),
+            c.last_ts.map(format_ts).unwrap_or_default(),
+            c.ledger_balance.map(format).unwrap_or_else(|| "-".into()),
+            c.stated_balance.map(format).unwrap_or_else(|| "not given".into()),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_ledger(
+    store: &Store,
+    filter: &LedgerFilter,
+    offset: u64,
+    limit: u64,
+    zone: Zone,
+    format: OutputFormat,
+) -> Result<()> {
+    let rows = store.ledger_page(filter, offset, limit)?;
+    let totals = store.ledger_totals(filter)?;
+    let dims = match filter.chain_id {
+        Some(id) => store.dimensions(id)?,
+        None => store.chains()?.into_iter().next().map(|c| c.dimensions).unwrap_or_default(),
+    };
+    if format == OutputFormat::Json {
+        let json = serde_json::json!({
+            "total": totals.entries,
+            "credits_in": money::format(totals.credits_in),
+            "credits_out": money::format(totals.credits_out),
+            "rows": rows.iter().map(|r| {
+                let mut row = serde_json::json!({
+                    "id": r.txn_id, "created_at": export::zoned_time(r.ts, zone), "type": r.kind,
+                    "description": r.description, "amount": money::format(r.amount),
+                    "balance_after": money::format(r.balance_after),
+                    "source": format!("{}:{}", r.source_path, r.source_line),
+                });
+                for (d, dim) in dims.iter().enumerate() {
+                    row[&dim.key] = serde_json::json!(r.labels.get(d).cloned().flatten());
+                }
+                row
+            }).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    for r in &rows {
+        let time = match zone {
+            Zone::Utc => rfc3339(r.ts),
+            Zone::Local => export::zoned_time(r.ts, zone),
+        };
+        writeln!(
+            out,
+            "{:<26} {:<20} {:<14} {:>12} {:>14}  {:<32} {}",
+            r.txn_id,
+            time,
+            r.kind,
+            format_signed(r.amount),
+            money::format(r.balance_after),
+            r.description.chars().take(32).collect::<String>(),
+            r.labels.iter().flatten().map(String::as_str).collect::<Vec<_>>().join(" / ")
+        )?;
+    }
+    writeln!(
+        out,
+        "{} of {} entries (offset {offset}); credits in {}, credits out {}",
+        rows.len(),
+        totals.entries,
+        money::format(totals.credits_in),
+        money::format(totals.credits_out)
+    )
+    .context("cannot write to standard output")?;
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Subcommands of `reckon`, one module each: parse the arguments (values are parsed by clap,
+//! so a bad decimal or date is a usage error naming the flag), call the engine, print.
+
+mod check;
+mod import;
+mod ledger;
+mod notes;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
+
+use reckon::model::ChainKey;
+use reckon::store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "reckon",
+    version,
+    about = "Reconcile prepaid-credit ledgers: find where the running balance stops adding up."
+)]
+struct Cli {
+    /// The database (default: $RECKON_DB, else reckon/reckon.db in the platform's data
+    /// directory, the same one the desktop app opens).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import ledger exports (CSV or JSON, detected from the content), atomically.
+    Import(import::Args),
+    /// Walk every chain's running balance and print findings.
+    Check(check::Args),
+    /// Draft a Markdown report for the vendor's support or for a customer.
+    Report(report::Args),
+    /// List the ledger, filtered, newest first; or export the filtered view.
+    Ledger(ledger::LedgerArgs),
+    /// Totals per type, dimension (character, model, ...) or day over a filtered range.
+    Summary(ledger::SummaryArgs),
+    /// List the chains in the database.
+    Chains,
+    /// Mark a finding as explained, with a note; it leaves the error count and reports.
+    Explain(notes::ExplainArgs),
+    /// Reopen a finding marked as explained.
+    Reopen(notes::ReopenArgs),
+}
+
+/// Which chain, where a command takes one.
+#[derive(clap::Args)]
+struct ChainArgs {
+    /// The account the ledger belongs to.
+    #[arg(long, default_value = ChainKey::DEFAULT_ACCOUNT)]
+    account: String,
+    /// The credit currency.
+    #[arg(long, default_value = ChainKey::DEFAULT_CURRENCY)]
+    currency: String,
+}
+
+/// A day or time range.
+#[derive(clap::Args)]
+struct RangeArgs {
+    /// From this day or time (2026-03-01 or RFC 3339), inclusive.
+    #[arg(long, value_parser = day_start)]
+    from: Option<i64>,
+    /// To this day (inclusive) or time (exclusive).
+    #[arg(long, value_parser = day_end)]
+    to: Option<i64>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+}
+
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let db = cli.db.clone().unwrap_or_else(Store::default_path);
+    let mut store = Store::open(&db).with_context(|| format!("cannot open the database {}", db.display()))?;
+    match cli.command {
+        Command::Import(args) => import::run(&mut store, args),
+        Command::Check(args) => check::run(&mut store, args),
+        Command::Report(args) => report::run(&mut store, args),
+        Command::Ledger(args) => ledger::run_ledger(&store, args),
+        Command::Summary(args) => ledger::run_summary(&store, args),
+        Command::Chains => ledger::run_chains(&store),
+        Command::Explain(args) => notes::explain(&mut store, args),
+        Command::Reopen(args) => notes::reopen(&mut store, args),
+    }
+}
+
+/// A decimal as exports write them (`+1,000.00`, `-0.35`).
+fn decimal(text: &str) -> Result<Decimal, String> {
+    reckon::money::parse(text).map_err(|e| format!("expected {e}"))
+}
+
+/// A day (`2026-03-01`, its first moment, UTC) or an RFC 3339 time, in Unix microseconds.
+fn day_start(text: &str) -> Result<i64, String> {
+    day_or_time(text, false)
+}
+
+/// A day (the moment after it ends, UTC) or an RFC 3339 time, in Unix microseconds.
+fn day_end(text: &str) -> Result<i64, String> {
+    day_or_time(text, true)
+}
+
+fn day_or_time(text: &str, end_of_day: bool) -> Result<i64, String> {
+    if let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        let day = if end_of_day { day.succ_opt().unwrap_or(day) } else { day };
+        return Ok(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_micros());
+    }
+    reckon::import::parse_time(text)
+        .ok_or_else(|| "expected a day such as 2026-03-01 or a time such as 2026-03-01T08:00:00Z".to_string())
+}
+
+/// The chain named by optional account and currency flags, if either is given.
+fn chain_key(account: &Option<String>, currency: &Option<String>) -> Option<ChainKey> {
+    match (account, currency) {
+        (None, None) => None,
+        (a, c) => Some(ChainKey::new(
+            a.clone().unwrap_or_else(|| ChainKey::DEFAULT_ACCOUNT.into()),
+            c.clone().unwrap_or_else(|| ChainKey::DEFAULT_CURRENCY.into()),
+        )),
+    }
+}
+
+/// Writes to the file, or to standard output.
+fn write_out(path: Option<&PathBuf>, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    match path {
+        Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display())),
+        None => Ok(std::io::stdout().write_all(bytes)?),
+    }
+}

@@ -1,0 +1,214 @@
+//! An import, end to end: fingerprint the files, skip them if the chain has them already, else
+//! read every one with its reader, then hand the parsed entries to the store in one write.
+//! Also the one read that needs both layers: an entry with the raw text it was imported from.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::{read_file, read_source, ImportError, Progress, ProgressSink, Reader, Stage};
+use crate::model::{ChainKey, ParsedFile};
+use crate::store::{ImportSummary, LedgerRow, Store, StoreError};
+use crate::trace;
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The chain entries go to when their source names none (Reverie exports carry no account).
+    pub chain: ChainKey,
+    /// Forces a reader instead of detecting one.
+    pub format: Option<&'static Reader>,
+    /// Recorded as the import time (the clock is a parameter).
+    pub now: DateTime<Utc>,
+}
+
+impl ImportOptions {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        ImportOptions { chain: ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY), format: None, now }
+    }
+}
+
+/// Reads every file, then stores them in one transaction. Progress goes to `sink`, which
+/// may cancel; a failure or cancellation leaves the database exactly as it was.
+pub fn import(
+    store: &mut Store,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    sink: &mut dyn ProgressSink,
+) -> Result<ImportSummary, ImportError> {
+    let mut t = std::time::Instant::now();
+    let sizes = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).map_err(|source| ImportError::Io { path: p.clone(), source }))
+        .collect::<Result<Vec<u64>, _>>()?;
+    // A file can only be a known one if the chain has a file of its size; otherwise its
+    // fingerprint is worked out on another thread while it is parsed.
+    let prints = if store.has_files_of_sizes(&options.chain, &sizes)? {
+        let prints = fingerprints(paths)?;
+        if let Some(summary) = import_known(store, paths, &prints, options, sink)? {
+            trace::phase("import: known files", t);
+            return Ok(summary);
+        }
+        Prints::Ready(prints)
+    } else {
+        let paths = paths.to_vec();
+        Prints::Pending(std::thread::spawn(move || fingerprints(&paths)))
+    };
+    t = trace::phase("import: fingerprint", t);
+    let mut files = Vec::with_capacity(paths.len());
+    for (index, path) in paths.iter().enumerate() {
+        let mut report = |done, total| {
+            sink.progress(&Progress {
+                file: path,
+                file_index: index,
+                files: paths.len(),
+                bytes_done: done,
+                bytes_total: total,
+                stage: Stage::Reading,
+            })
+        };
+        files.push(read_file(path, options.format, &mut report)?);
+    }
+    let last = paths.last().map_or(Path::new(""), PathBuf::as_path);
+    let total: u64 = files.iter().map(|f| f.bytes).sum();
+    let stage = |stage| Progress {
+        file: last,
+        file_index: paths.len().saturating_sub(1),
+        files: paths.len(),
+        bytes_done: total,
+        bytes_total: total,
+        stage,
+    };
+    if sink.progress(&stage(Stage::Storing)).is_break() {
+        return Err(ImportError::Cancelled);
+    }
+    t = trace::phase("import: read files", t);
+    let prints = prints.get()?;
+    let ingest = store.begin()?;
+    let mut summary = ImportSummary::default();
+    for (key, group, group_prints) in by_chain(files, &prints, &options.chain) {
+        summary.merge(ingest.store_files(&key, &group, &group_prints, options.now)?);
+    }
+    t = trace::phase("import: store (total)", t);
+    if sink.progress(&stage(Stage::Done)) == ControlFlow::Break(()) {
+        return Err(ImportError::Cancelled);
+    }
+    ingest.commit()?;
+    trace::phase("import: commit", t);
+    Ok(summary)
+}
+
+/// The files' entries grouped by the chain they go to, each group with its files' prints.
+/// A Reverie import is one group of whole files, moved, not copied.
+fn by_chain(
+    files: Vec<ParsedFile>,
+    prints: &[String],
+    default: &ChainKey,
+) -> Vec<(ChainKey, Vec<ParsedFile>, Vec<String>)> {
+    let mut groups: Vec<(ChainKey, Vec<ParsedFile>, Vec<String>)> = Vec::new();
+    for (file, print) in files.into_iter().zip(prints) {
+        for (key, part) in file.split_by_chain() {
+            let key = key.unwrap_or_else(|| default.clone());
+            match groups.iter_mut().find(|g| g.0 == key) {
+                Some(g) => {
+                    g.1.push(part);
+                    g.2.push(print.clone());
+                }
+                None => groups.push((key, vec![part], vec![print.clone()])),
+            }
+        }
+    }
+    groups
+}
+
+/// When every file was imported into this chain before (same bytes, same format), nothing
+/// can be new: its entries all matched or conflicted with the first stored versions then,
+/// and stored entries never change, so they still do. Records the import and returns the
+/// counts without parsing; `None` sends the import down the full path.
+fn import_known(
+    store: &mut Store,
+    paths: &[PathBuf],
+    prints: &[String],
+    options: &ImportOptions,
+    sink: &mut dyn ProgressSink,
+) -> Result<Option<ImportSummary>, ImportError> {
+    let Some(known) = store.known_files(&options.chain, prints)? else { return Ok(None) };
+    if options.format.is_some_and(|f| known.iter().any(|k| k.format != f.name)) {
+        return Ok(None);
+    }
+    let total: u64 = known.iter().map(|k| k.bytes as u64).sum();
+    for (index, path) in paths.iter().enumerate() {
+        for stage in [Stage::Reading, Stage::Storing, Stage::Done] {
+            let progress =
+                Progress { file: path, file_index: index, files: paths.len(), bytes_done: total, bytes_total: total, stage };
+            if (stage == Stage::Reading || index + 1 == paths.len()) && sink.progress(&progress).is_break() {
+                return Err(ImportError::Cancelled);
+            }
+        }
+    }
+    let files: Vec<_> =
+        paths.iter().cloned().zip(prints.iter().cloned()).zip(known).map(|((p, print), k)| (p, print, k)).collect();
+    let ingest = store.begin()?;
+    let summary = ingest.record_known_files(&options.chain, &files, options.now)?;
+    ingest.commit()?;
+    Ok(Some(summary))
+}
+
+/// The files' fingerprints, worked out or on their way.
+enum Prints {
+    Ready(Vec<String>),
+    Pending(std::thread::JoinHandle<Result<Vec<String>, ImportError>>),
+}
+
+impl Prints {
+    fn get(self) -> Result<Vec<String>, ImportError> {
+        match self {
+            Prints::Ready(p) => Ok(p),
+            Prints::Pending(handle) => handle.join().expect("the fingerprint thread panicked"),
+        }
+    }
+}
+
+fn fingerprints(paths: &[PathBuf]) -> Result<Vec<String>, ImportError> {
+    paths.iter().map(|p| fingerprint(p).map_err(|source| ImportError::Io { path: p.clone(), source })).collect()
+}
+
+/// xxh3 of a file's bytes, read in large blocks.
+fn fingerprint(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf)? {
+            0 => break,
+            n => hash.update(&buf[..n]),
+        }
+    }
+    Ok(format!("{:016x}", hash.digest()))
+}
+
+/// An entry with the text it was imported from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryDetail {
+    pub row: LedgerRow,
+    /// The raw source text, when the file is still where it was imported from and unchanged.
+    pub raw: Option<String>,
+    /// Why `raw` is missing.
+    pub raw_note: Option<String>,
+}
+
+/// One stored entry with its raw source text, read again through the reader that read it.
+pub fn entry_detail(store: &Store, entry_id: i64) -> Result<EntryDetail, StoreError> {
+    let row = store.entry_row(entry_id)?;
+    let (raw, raw_note) = match read_source(Path::new(&row.source_path), &row.source_format, row.source_offset) {
+        Some(text) if text.contains(row.txn_id.as_str()) => (Some(text), None),
+        Some(_) => (
+            None,
+            Some(format!("{} has changed since it was imported; the stored fields are shown instead", row.source_path)),
+        ),
+        None => (None, Some(format!("{} is no longer readable; the stored fields are shown instead", row.source_path))),
+    };
+    Ok(EntryDetail { row, raw, raw_note })
+}
