@@ -29,7 +29,7 @@ pub const DUPLICATE_WINDOW_SECS: i64 = 60;
 pub const START_TS: i64 = 1_756_684_800;
 
 /// The reference table of the Reverie ledger page, in its order: the engine's own list.
-pub const TYPES: [&str; 19] = reckon::model::REVERIE_TYPES;
+pub const TYPES: [&str; 19] = reckon::import::REVERIE_TYPES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

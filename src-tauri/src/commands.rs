@@ -14,9 +14,10 @@ use reckon::export::{self, ExportError, Zone};
 use reckon::import::{ImportError, Progress, ProgressSink, Stage};
 use reckon::model::{self, Finding, Severity as EngineSeverity};
 use reckon::money;
-use reckon::reconcile::{CheckError, CheckReport, CheckedFinding};
+use reckon::check::{CheckError, CheckReport, CheckedFinding};
 use reckon::report::{self, ReportError, ReportRequest};
-use reckon::store::{self, ImportOptions, ImportSummary, LedgerFilter, LedgerRow, StoreError};
+use reckon::import::ImportOptions;
+use reckon::store::{self, ImportSummary, LedgerFilter, LedgerRow, StoreError};
 
 use crate::dto::*;
 use crate::state::{blocking, AppState, ImportSlot};
@@ -114,7 +115,12 @@ pub async fn facets(state: State<'_, AppState>, chain_id: i64) -> Result<Facets>
         .with_db(move |db| {
             db.store.chain(chain_id)?;
             let f = db.store.facets(chain_id)?;
-            Ok(Facets { types: f.types, characters: f.characters, models: f.models })
+            let dimensions = f
+                .dimensions
+                .into_iter()
+                .map(|(d, values)| FacetValues { dimension: Dimension { key: d.key, title: d.title }, values })
+                .collect();
+            Ok(Facets { types: f.types, dimensions })
         })
         .await
 }
@@ -168,7 +174,7 @@ pub async fn findings(state: State<'_, AppState>, chain_id: i64) -> Result<Vec<F
 pub async fn entry_detail(state: State<'_, AppState>, entry_id: i64) -> Result<EntryDetailView> {
     state
         .with_db(move |db| {
-            let detail = db.store.entry_detail(entry_id)?;
+            let detail = reckon::import::entry_detail(&db.store, entry_id)?;
             let report = db.report()?;
             let findings = chain_findings(&report, detail.row.chain_id);
             let row = row_view(&detail.row, &findings);
@@ -270,30 +276,29 @@ pub async fn export_ledger(
     let path = non_empty_path(&path)?;
     state
         .with_db(move |db| {
-            // Write beside the target and rename, so a failed export never leaves half a file.
-            let partial = path.with_extension("partial");
-            let file = std::fs::File::create(&partial).map_err(|e| io_error(&partial, e))?;
-            let mut out = std::io::BufWriter::new(file);
             let format = match format {
                 ExportFormat::Csv => export::ExportFormat::Csv,
                 ExportFormat::Json => export::ExportFormat::Json,
             };
             let zone = if local { Zone::Local } else { Zone::Utc };
-            let written = export::write_ledger(&db.store, &filter, format, zone, &mut out)
-                .and_then(|n| std::io::Write::flush(&mut out).map(|()| n).map_err(ExportError::from));
-            drop(out);
-            match written {
-                Ok(n) => {
-                    std::fs::rename(&partial, &path).map_err(|e| io_error(&path, e))?;
-                    Ok(n)
-                }
-                Err(e) => {
-                    let _ = std::fs::remove_file(&partial);
-                    Err(e.into())
-                }
-            }
+            // Written whole beside the target, then renamed over it (the engine's atomic export).
+            Ok(export::export_to_file(&db.store, &filter, format, zone, &path)?)
         })
         .await
+}
+
+/// The database the app has open (the CLI's default too, unless told otherwise).
+#[tauri::command]
+pub async fn database_path(state: State<'_, AppState>) -> Result<String> {
+    Ok(state.location().db.display().to_string())
+}
+
+/// "Open database...": switches to another database file (created if new); returns its path.
+#[tauri::command]
+pub async fn open_database(state: State<'_, AppState>, path: String) -> Result<String> {
+    let path = non_empty_path(&path)?;
+    let state = state.inner().clone();
+    blocking(move || Ok(state.switch_database(path)?.db.display().to_string())).await
 }
 
 #[tauri::command]
@@ -329,7 +334,7 @@ pub(crate) fn run_import(
 ) -> Result<ImportSummary> {
     let mut store = slot.open_store()?;
     let mut sink = ChannelSink { channel, cancel: slot.cancel_flag() };
-    Ok(store.import(paths, &ImportOptions::new(Utc::now()), &mut sink)?)
+    Ok(reckon::import::import(&mut store, paths, &ImportOptions::new(Utc::now()), &mut sink)?)
 }
 
 /// Forwards progress to the window and stops the import once `cancel_import` was called.
@@ -368,7 +373,7 @@ fn outcome_view(summary: &ImportSummary) -> ImportOutcomeView {
             .iter()
             .map(|f| ImportFileView {
                 path: f.path.display().to_string(),
-                format: f.format.name().to_string(),
+                format: f.format.clone(),
                 new: f.new as i64,
                 known: f.known as i64,
                 conflicting: f.conflicting as i64,
@@ -385,8 +390,12 @@ fn ledger_filter(q: &LedgerQuery) -> Result<LedgerFilter> {
         types: q.types.iter().map(|t| model::normalize_type(t).into_owned()).collect(),
         from: q.from.as_deref().map(|t| time_arg("from", t)).transpose()?,
         to: q.to.as_deref().map(|t| time_arg("to", t)).transpose()?,
-        character: q.character.clone().filter(|s| !s.is_empty()),
-        model: q.model.clone().filter(|s| !s.is_empty()),
+        labels: q
+            .labels
+            .iter()
+            .filter(|l| !l.value.is_empty())
+            .map(|l| (l.key.clone(), l.value.clone()))
+            .collect(),
         search: q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
         row_ids: Vec::new(),
     })
@@ -417,6 +426,8 @@ fn chain_view(chain: &store::ChainInfo, report: &CheckReport) -> ChainView {
         id: chain.id,
         account: chain.key.account.clone(),
         currency: chain.key.currency.clone(),
+        source: chain.source.clone(),
+        dimensions: chain.dimensions.iter().map(|d| Dimension { key: d.key.clone(), title: d.title.clone() }).collect(),
         entries: chain.entries as i64,
         ledger_balance: chain.ledger_balance.map(money::format),
         stated_balance: chain.stated_balance.map(money::format),
@@ -425,6 +436,21 @@ fn chain_view(chain: &store::ChainInfo, report: &CheckReport) -> ChainView {
         errors: open(EngineSeverity::Error),
         warnings: open(EngineSeverity::Warning),
         explained: mine.iter().filter(|f| !f.is_open()).count() as i64,
+    }
+}
+
+fn finding_kind(k: model::FindingKind) -> FindingKind {
+    use model::FindingKind as K;
+    match k {
+        K::BalanceBreak => FindingKind::BalanceBreak,
+        K::MisreportedBalance => FindingKind::MisreportedBalance,
+        K::HeadMismatch => FindingKind::HeadMismatch,
+        K::OpeningMismatch => FindingKind::OpeningMismatch,
+        K::ConflictingDuplicate => FindingKind::ConflictingDuplicate,
+        K::DuplicateCharge => FindingKind::DuplicateCharge,
+        K::UnmatchedRefund => FindingKind::UnmatchedRefund,
+        K::UnknownType => FindingKind::UnknownType,
+        K::UnusualAmount => FindingKind::UnusualAmount,
     }
 }
 
@@ -445,8 +471,7 @@ fn row_view(row: &LedgerRow, findings: &[&CheckedFinding]) -> LedgerRowView {
         description: row.description.clone(),
         amount: money::format(row.amount),
         balance_after: money::format(row.balance_after),
-        character: row.character.clone(),
-        model: row.model.clone(),
+        labels: row.labels.clone(),
         source_file: row.source_path.clone(),
         source_line: row.source_line as i64,
         finding_ids: naming.iter().map(|f| f.id.clone()).collect(),
@@ -459,7 +484,7 @@ fn finding_view(f: &CheckedFinding) -> FindingView {
     FindingView {
         id: f.finding.id.clone(),
         chain_id: f.chain_id,
-        kind: f.finding.kind.as_str().to_string(),
+        kind: finding_kind(f.finding.kind),
         severity: severity(f.finding.severity()),
         transaction_ids: f.finding.transaction_ids.clone(),
         entry_ids: f.finding.row_ids.clone(),
@@ -479,7 +504,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         let code = match &e {
             StoreError::NotFound(_) => ErrorCode::NotFound,
-            StoreError::BadValue(_) => ErrorCode::BadInput,
+            StoreError::BadValue(_) | StoreError::OtherSource { .. } => ErrorCode::BadInput,
             StoreError::CreateDir { .. } => ErrorCode::Io,
             _ => ErrorCode::Database,
         };
@@ -501,8 +526,8 @@ impl From<ImportError> for AppError {
         let code = match &e {
             ImportError::Cancelled => ErrorCode::Cancelled,
             ImportError::Io { .. } => ErrorCode::Io,
-            ImportError::Store(_) => ErrorCode::Database,
             e if e.is_bad_input() => ErrorCode::BadInput,
+            ImportError::Store(_) => ErrorCode::Database,
             _ => ErrorCode::Internal,
         };
         AppError::new(code, e.to_string())
@@ -524,6 +549,7 @@ impl From<ExportError> for AppError {
         match e {
             ExportError::Store(e) => e.into(),
             ExportError::Io(io) => AppError::io(format!("cannot write the export: {io}")),
+            e @ ExportError::File { .. } => AppError::io(e.to_string()),
         }
     }
 }

@@ -13,6 +13,10 @@ pub struct ChainView {
     pub id: i64,
     pub account: String,
     pub currency: String,
+    /// The source whose entries the chain holds (`reverie`).
+    pub source: String,
+    /// The label dimensions beyond the type, in the order rows carry them.
+    pub dimensions: Vec<Dimension>,
     pub entries: i64,
     pub ledger_balance: Option<String>,
     pub stated_balance: Option<String>,
@@ -21,6 +25,22 @@ pub struct ChainView {
     pub errors: i64,
     pub warnings: i64,
     pub explained: i64,
+}
+
+/// A label dimension a source declares (Reverie: character, model).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Dimension {
+    pub key: String,
+    pub title: String,
+}
+
+/// Entries whose value in dimension `key` is `value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelFilter {
+    pub key: String,
+    pub value: String,
 }
 
 /// Where an import is; sent over the `onProgress` channel.
@@ -69,8 +89,7 @@ pub struct LedgerQuery {
     pub types: Vec<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-    pub character: Option<String>,
-    pub model: Option<String>,
+    pub labels: Vec<LabelFilter>,
     pub search: Option<String>,
 }
 
@@ -92,8 +111,8 @@ pub struct LedgerRowView {
     pub description: String,
     pub amount: String,
     pub balance_after: String,
-    pub character: Option<String>,
-    pub model: Option<String>,
+    /// The row's value in each of its chain's dimensions, in order.
+    pub labels: Vec<Option<String>>,
     pub source_file: String,
     pub source_line: i64,
     pub finding_ids: Vec<String>,
@@ -118,13 +137,20 @@ pub struct TotalsView {
     pub net: String,
 }
 
+/// The values one dimension's filter offers.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FacetValues {
+    pub dimension: Dimension,
+    pub values: Vec<String>,
+}
+
 /// The values the filter controls offer.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Facets {
     pub types: Vec<String>,
-    pub characters: Vec<String>,
-    pub models: Vec<String>,
+    pub dimensions: Vec<FacetValues>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -157,7 +183,7 @@ pub struct BalanceSeries {
 pub struct FindingView {
     pub id: String,
     pub chain_id: i64,
-    pub kind: String,
+    pub kind: FindingKind,
     pub severity: Severity,
     pub transaction_ids: Vec<String>,
     pub entry_ids: Vec<i64>,
@@ -177,6 +203,21 @@ pub struct EntryDetailView {
     /// Why `raw_line` is missing, or a remark on it.
     pub raw_line_note: Option<String>,
     pub findings: Vec<FindingView>,
+}
+
+/// What kind of thing does not add up; names fixed by FORMATS.md section 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    BalanceBreak,
+    MisreportedBalance,
+    HeadMismatch,
+    OpeningMismatch,
+    ConflictingDuplicate,
+    DuplicateCharge,
+    UnmatchedRefund,
+    UnknownType,
+    UnusualAmount,
 }
 
 /// Who a report draft is written for.

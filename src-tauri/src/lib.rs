@@ -8,20 +8,16 @@ pub mod commands;
 pub mod dto;
 pub mod state;
 
-use tauri::{Manager, Runtime};
+use tauri::Runtime;
 
 /// The app's commands and state on any runtime: the real window uses Wry, the fast tests
 /// `tauri::test::MockRuntime`. Plugins with native UI (dialogs, clipboard) are added in [`run`].
-/// `location` is where the database lives; `None` resolves it at startup from `$RECKON_DB`
-/// or the platform app data dir.
+/// `location` is where the database lives; `None` resolves it at startup to the database the
+/// CLI uses too (`$RECKON_DB`, else `reckon/reckon.db` in the platform's data directory).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, location: Option<state::StoreLocation>) -> tauri::Builder<R> {
     let builder = match location {
         Some(location) => builder.manage(state::AppState::new(location)),
-        None => builder.setup(|app| {
-            let location = state::StoreLocation::resolve(app.path().app_data_dir()?);
-            app.manage(state::AppState::new(location));
-            Ok(())
-        }),
+        None => builder.manage(state::AppState::new(state::StoreLocation::resolve())),
     };
     builder.invoke_handler(tauri::generate_handler![
         commands::list_chains,
@@ -40,6 +36,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, location: Option<state::S
         commands::draft_report,
         commands::export_ledger,
         commands::save_text,
+        commands::database_path,
+        commands::open_database,
     ])
 }
 

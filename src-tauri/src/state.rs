@@ -6,13 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use reckon::reconcile::{self, CheckOptions, CheckReport};
+use reckon::check::{check, CheckOptions, CheckReport};
 use reckon::store::Store;
 
 use crate::dto::{AppError, ErrorCode};
-
-/// The environment variable that overrides the database path (tests use a temp dir).
-pub const DB_ENV: &str = "RECKON_DB";
 
 /// The database file, and the folder beside it where the shell may write its own files
 /// (the demo ledger).
@@ -23,12 +20,10 @@ pub struct StoreLocation {
 }
 
 impl StoreLocation {
-    /// `$RECKON_DB` if set, else `reckon.db` in the platform app data dir.
-    pub fn resolve(app_data_dir: PathBuf) -> StoreLocation {
-        match std::env::var_os(DB_ENV).filter(|v| !v.is_empty()) {
-            Some(db) => StoreLocation::beside(PathBuf::from(db)),
-            None => StoreLocation { db: app_data_dir.join("reckon.db"), data_dir: app_data_dir },
-        }
+    /// The database the CLI uses too: `$RECKON_DB`, else `reckon/reckon.db` in the platform's
+    /// data directory (`Store::default_path`), so a ledger imported in one is seen by the other.
+    pub fn resolve() -> StoreLocation {
+        StoreLocation::beside(Store::default_path())
     }
 
     /// A database at `db`, with the shell's files in the same folder.
@@ -47,7 +42,8 @@ pub struct AppState {
 
 #[derive(Debug)]
 struct Shared {
-    location: StoreLocation,
+    /// Changed by "Open database..."; the connection is reopened on next use.
+    location: Mutex<StoreLocation>,
     /// Opened on first use, so a bad path is reported to the UI as an error, not a crash.
     db: Mutex<Option<Db>>,
     /// Set by `cancel_import`, read by the running import's progress sink.
@@ -60,7 +56,7 @@ impl AppState {
     pub fn new(location: StoreLocation) -> AppState {
         AppState {
             shared: Arc::new(Shared {
-                location,
+                location: Mutex::new(location),
                 db: Mutex::new(None),
                 cancel: Arc::new(AtomicBool::new(false)),
                 importing: AtomicBool::new(false),
@@ -68,8 +64,22 @@ impl AppState {
         }
     }
 
-    pub fn location(&self) -> &StoreLocation {
-        &self.shared.location
+    pub fn location(&self) -> StoreLocation {
+        self.shared.location.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Switches to the database at `db` (created if new), once it opens: the screens' connection
+    /// is replaced, and the next import opens the new file. Refused while an import runs.
+    pub fn switch_database(&self, db: PathBuf) -> Result<StoreLocation, AppError> {
+        if self.shared.importing.load(Ordering::SeqCst) {
+            return Err(AppError::bad_input("an import is running; wait for it or cancel it before opening another database"));
+        }
+        let store = open(&db)?;
+        let location = StoreLocation::beside(db);
+        let mut guard = self.shared.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *self.shared.location.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = location.clone();
+        *guard = Some(Db { store, report: None });
+        Ok(location)
     }
 
     /// Runs `f` with the shared connection on a blocking thread.
@@ -89,7 +99,7 @@ impl AppState {
     fn lock(&self) -> Result<MutexGuard<'_, Option<Db>>, AppError> {
         let mut guard = self.shared.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if guard.is_none() {
-            *guard = Some(Db { store: open(&self.shared.location.db)?, report: None });
+            *guard = Some(Db { store: open(&self.location().db)?, report: None });
         }
         Ok(guard)
     }
@@ -123,7 +133,7 @@ impl Db {
         if let Some(report) = &self.report {
             return Ok(report.clone());
         }
-        let report = Arc::new(reconcile::check(&self.store, &CheckOptions::default())?);
+        let report = Arc::new(check(&self.store, &CheckOptions::default())?);
         self.report = Some(report.clone());
         Ok(report)
     }
@@ -147,7 +157,7 @@ impl ImportSlot {
 
     /// A connection of the import's own.
     pub fn open_store(&self) -> Result<Store, AppError> {
-        open(&self.state.shared.location.db)
+        open(&self.state.location().db)
     }
 }
 

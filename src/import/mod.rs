@@ -10,6 +10,7 @@ mod reverie_csv;
 mod reverie_json;
 
 pub use ingest::{entry_detail, import, EntryDetail, ImportOptions};
+pub use reverie::TYPES as REVERIE_TYPES;
 pub use reverie_csv::read_line_at;
 
 use std::io::Read;

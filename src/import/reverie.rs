@@ -8,7 +8,7 @@ pub(super) static SOURCE: Source =
     Source { name: "reverie", title: "Reverie", types: &TYPES, dimensions: &[("character", "Character"), ("model", "Model")] };
 
 /// Transaction types on Reverie's reference table. Anything else is imported and flagged.
-const TYPES: [&str; 19] = [
+pub const TYPES: [&str; 19] = [
     "PURCHASE",
     "SUBSCRIPTION_GRANT",
     "DAILY_LOGIN",
