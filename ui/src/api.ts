@@ -3,9 +3,11 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { toApiError } from "./lib/errors";
+import type { Audience } from "./bindings/Audience";
 import type { BalanceSeries } from "./bindings/BalanceSeries";
 import type { ChainView } from "./bindings/ChainView";
 import type { EntryDetailView } from "./bindings/EntryDetailView";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import type { Facets } from "./bindings/Facets";
 import type { FindingView } from "./bindings/FindingView";
 import type { ImportOutcomeView } from "./bindings/ImportOutcomeView";
@@ -14,8 +16,8 @@ import type { LedgerPage } from "./bindings/LedgerPage";
 import type { LedgerQuery } from "./bindings/LedgerQuery";
 import type { TotalsView } from "./bindings/TotalsView";
 
-export type Audience = "support" | "customer";
-export type ExportFormat = "csv" | "json";
+// The screens still import these from here; they move to the bindings in the next commit.
+export type { Audience, ExportFormat };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
