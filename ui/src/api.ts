@@ -16,9 +16,6 @@ import type { LedgerPage } from "./bindings/LedgerPage";
 import type { LedgerQuery } from "./bindings/LedgerQuery";
 import type { TotalsView } from "./bindings/TotalsView";
 
-// The screens still import these from here; they move to the bindings in the next commit.
-export type { Audience, ExportFormat };
-
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
