@@ -130,20 +130,28 @@ export function pageQuery(query: LedgerQuery, page: number) {
 
 type Invalidate = (queryKey: QueryKey) => Promise<void>;
 
-/** What a finding's state decides: counts, the findings list, chart marks, row severities, details. */
-async function findingsChanged(invalidate: Invalidate, chainId: number) {
-  await Promise.all([
-    invalidate(keys.chains),
-    invalidate(keys.findings(chainId)),
-    invalidate(keys.series(chainId)),
-    invalidate(keys.pages(chainId)),
-    invalidate(keys.entries(chainId)),
-  ]);
-}
+/** The keys each change invalidates (each a prefix: everything below it goes stale). */
+export const invalidatedBy = {
+  /** An import may add entries to any chain, or add chains. */
+  import: (): QueryKey[] => [keys.chains, ["chain"]],
+  /**
+   * A finding explained or reopened, or the stated balance set (a head mismatch may come or
+   * go): the chain list's counts, that chain's findings, chart marks, row severities (pages)
+   * and entry details. Facets and totals do not depend on findings.
+   */
+  findings: (chainId: number): QueryKey[] => [
+    keys.chains,
+    keys.findings(chainId),
+    keys.series(chainId),
+    keys.pages(chainId),
+    keys.entries(chainId),
+  ],
+};
 
-function useInvalidate(): Invalidate {
+function useInvalidate() {
   const qc = useQueryClient();
-  return (queryKey) => qc.invalidateQueries({ queryKey });
+  const one: Invalidate = (queryKey) => qc.invalidateQueries({ queryKey });
+  return (list: QueryKey[]) => Promise.all(list.map(one));
 }
 
 export type ImportSource = { demo: true } | { paths: string[] };
@@ -158,7 +166,7 @@ export function useImport(onProgress: (e: ImportProgressEvent) => void) {
   return useMutation({
     mutationFn: (source: ImportSource) =>
       "demo" in source ? api.openDemo(onProgress) : api.importFiles(source.paths, onProgress),
-    onSettled: () => Promise.all([invalidate(keys.chains), invalidate(["chain"])]),
+    onSettled: () => invalidate(invalidatedBy.import()),
   });
 }
 
@@ -166,7 +174,7 @@ export function useMarkExplained(chainId: number) {
   const invalidate = useInvalidate();
   return useMutation({
     mutationFn: ({ findingId, note }: { findingId: string; note: string }) => api.markExplained(findingId, note),
-    onSuccess: () => findingsChanged(invalidate, chainId),
+    onSuccess: () => invalidate(invalidatedBy.findings(chainId)),
   });
 }
 
@@ -174,7 +182,7 @@ export function useUnmarkExplained(chainId: number) {
   const invalidate = useInvalidate();
   return useMutation({
     mutationFn: (findingId: string) => api.unmarkExplained(findingId),
-    onSuccess: () => findingsChanged(invalidate, chainId),
+    onSuccess: () => invalidate(invalidatedBy.findings(chainId)),
   });
 }
 
@@ -189,7 +197,7 @@ export function useSetStatedBalance(chainId: number) {
     mutationFn: (value: string | null) => api.setStatedBalance(chainId, value),
     onSuccess: (updated) => {
       qc.setQueryData<ChainView[]>(keys.chains, (list) => list?.map((c) => (c.id === updated.id ? updated : c)));
-      return findingsChanged(invalidate, chainId);
+      return invalidate(invalidatedBy.findings(chainId));
     },
   });
 }
