@@ -13,6 +13,7 @@ cargo clippy -p reckon-bench --features engine --all-targets --quiet -- -D warni
 if [ -f ui/package.json ]; then
   echo "== ui: typecheck and unit tests (vitest)"
   (cd ui && npm run --silent typecheck && npm test --silent)
+  (cd ui && npm run --silent lint)
 fi
 echo "== cargo test (engine, CLI, desktop shell, end-to-end in a real window)"
 # The end-to-end test starts its own Xvfb when DISPLAY is unset, and tauri-driver from PATH

@@ -2,14 +2,17 @@
 //! and the jumps between screens (a finding or a chart mark opens the Ledger on its entries).
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { api } from "./api";
 import type { ChainView } from "./bindings/ChainView";
 import type { ImportOutcomeView } from "./bindings/ImportOutcomeView";
 import type { ImportProgressEvent } from "./bindings/ImportProgressEvent";
 import { ApiError, inTauri, toApiError } from "./lib/errors";
+import { dayOf } from "./lib/dates";
 import { EMPTY_FILTERS, type LedgerFilters } from "./lib/filters";
 import { pickImportFiles } from "./lib/dialogs";
+import { api } from "./api";
+import { entryDetailQuery, type ImportSource, keys, useChains, useImport } from "./queries";
 import { ErrorBlock } from "./components/common";
 import { LedgersScreen } from "./screens/Ledgers";
 import { LedgerScreen } from "./screens/Ledger";
@@ -42,61 +45,59 @@ const NAV: { id: Screen; label: string }[] = [
   { id: "report", label: "Report" },
 ];
 
+/** At most this many entries of a jump are looked up to narrow the ledger to them. */
+const FOCUS_MAX = 50;
+
 export function App() {
+  const qc = useQueryClient();
   const [screen, setScreen] = useState<Screen>("ledgers");
-  const [chains, setChains] = useState<ChainView[] | null>(null);
-  const [chainsError, setChainsError] = useState<ApiError | null>(null);
-  const [chainId, setChainId] = useState<number | null>(null);
+  const chainsQuery = useChains();
+  const [chainsErrorDismissed, setChainsErrorDismissed] = useState<unknown>(null);
+  const [pickedChainId, setChainId] = useState<number | null>(null);
   const [filters, setFilters] = useState<LedgerFilters>(EMPTY_FILTERS);
   const [utc, setUtc] = useState(true);
   const [focus, setFocus] = useState<Focus | null>(null);
-  const [tick, setTick] = useState(0); // bumped when data changed (import, explain, stated balance)
-  const [imp, setImp] = useState<ImportState>({ running: false, progress: null, outcome: null, error: null });
+  const [progress, setProgress] = useState<ImportProgressEvent | null>(null);
+  const [dropError, setDropError] = useState<ApiError | null>(null);
   const [dragging, setDragging] = useState(false);
   const focusSeq = useRef(0);
 
-  const refreshChains = useCallback(async () => {
-    try {
-      const list = await api.listChains();
-      setChains(list);
-      setChainsError(null);
-      setChainId((cur) => (cur !== null && list.some((c) => c.id === cur) ? cur : (list[0]?.id ?? null)));
-      return list;
-    } catch (e) {
-      setChainsError(toApiError(e));
-      setChains((c) => c ?? []);
-      return null;
-    }
-  }, []);
+  const chains: ChainView[] | null = chainsQuery.data ?? (chainsQuery.error ? [] : null);
+  const chainsError =
+    chainsQuery.error && chainsQuery.error !== chainsErrorDismissed ? toApiError(chainsQuery.error) : null;
+  // The chain in view: the one picked while it exists, else the first.
+  const chainId =
+    pickedChainId !== null && chains?.some((c) => c.id === pickedChainId) ? pickedChainId : (chains?.[0]?.id ?? null);
 
-  useEffect(() => {
-    void refreshChains();
-  }, [refreshChains]);
-
-  const dataChanged = useCallback(() => {
-    setTick((t) => t + 1);
-    void refreshChains();
-  }, [refreshChains]);
+  const importer = useImport(setProgress);
+  const importAsync = importer.mutateAsync;
+  const imp: ImportState = {
+    running: importer.isPending,
+    progress: importer.isPending ? progress : null,
+    outcome: importer.data ?? null,
+    error: dropError ?? (importer.error ? toApiError(importer.error) : null),
+  };
+  const dismissImport = () => {
+    importer.reset();
+    setDropError(null);
+  };
 
   const runImport = useCallback(
-    async (source: { demo: true } | { paths: string[] }) => {
+    async (source: ImportSource) => {
       setScreen("ledgers");
-      setImp({ running: true, progress: null, outcome: null, error: null });
-      const onProgress = (p: ImportProgressEvent) => setImp((s) => ({ ...s, progress: p }));
+      setProgress(null);
+      setDropError(null);
+      const before = new Set((qc.getQueryData<ChainView[]>(keys.chains) ?? []).map((c) => c.id));
       try {
-        const outcome = "demo" in source ? await api.openDemo(onProgress) : await api.importFiles(source.paths, onProgress);
-        setImp({ running: false, progress: null, outcome, error: null });
-      } catch (e) {
-        setImp({ running: false, progress: null, outcome: null, error: toApiError(e) });
+        await importAsync(source);
+      } catch {
+        // Shown from the mutation's error.
       }
-      setTick((t) => t + 1);
-      const before = new Set((chains ?? []).map((c) => c.id));
-      const list = await refreshChains();
-      // Show the chain an import just created.
-      const created = list?.find((c) => !before.has(c.id));
+      // The mutation has invalidated and refetched the chains: show the chain it created.
+      const created = qc.getQueryData<ChainView[]>(keys.chains)?.find((c) => !before.has(c.id));
       if (created) setChainId(created.id);
     },
-    [chains, refreshChains],
+    [qc, importAsync],
   );
 
   const importViaDialog = useCallback(async () => {
@@ -108,15 +109,18 @@ export function App() {
     try {
       await api.cancelImport();
     } catch (e) {
-      setImp((s) => ({ ...s, error: toApiError(e) }));
+      setDropError(toApiError(e));
     }
   }, []);
 
-  // Files dropped anywhere on the window are imported.
+  // Files dropped anywhere on the window are imported. The listener is set up once and reads
+  // the latest import function and running state through refs.
   const runImportRef = useRef(runImport);
-  runImportRef.current = runImport;
   const runningRef = useRef(false);
-  runningRef.current = imp.running;
+  useEffect(() => {
+    runImportRef.current = runImport;
+    runningRef.current = importer.isPending;
+  });
   useEffect(() => {
     if (!inTauri()) return;
     let unlisten: (() => void) | null = null;
@@ -131,12 +135,9 @@ export function App() {
           const paths = p.paths.filter((x) => /\.(csv|json)$/i.test(x));
           if (paths.length && !runningRef.current) void runImportRef.current({ paths });
           else if (p.paths.length && !paths.length)
-            setImp({
-              running: false,
-              progress: null,
-              outcome: null,
-              error: new ApiError("bad_input", `Only .csv and .json ledger exports can be imported:\n${p.paths.join("\n")}`),
-            });
+            setDropError(
+              new ApiError("bad_input", `Only .csv and .json ledger exports can be imported:\n${p.paths.join("\n")}`),
+            );
         }
       })
       .then((u) => {
@@ -150,13 +151,37 @@ export function App() {
     };
   }, []);
 
-  const jumpToEntries = useCallback((label: string, entryIds: number[], txnIds: string[]) => {
-    const unique = [...new Set(txnIds)];
-    setFilters({ ...EMPTY_FILTERS, search: unique.length === 1 ? unique[0] : "" });
-    focusSeq.current += 1;
-    setFocus({ seq: focusSeq.current, label, entryIds, txnIds: unique });
-    setScreen("ledger");
-  }, []);
+  const jumpToEntries = useCallback(
+    (label: string, entryIds: number[], txnIds: string[]) => {
+      const unique = [...new Set(txnIds)];
+      setFilters({ ...EMPTY_FILTERS, search: unique.length === 1 ? unique[0] : "" });
+      focusSeq.current += 1;
+      const seq = focusSeq.current;
+      setFocus({ seq, label, entryIds, txnIds: unique });
+      setScreen("ledger");
+      if (chainId === null || entryIds.length === 0) return;
+      // Narrow the ledger to the entries. One transaction: search its ID. Several: no single
+      // ID prefix finds them all, so narrow to the days they span. (A failed lookup shows on
+      // the Ledger, which asks for the same entries.)
+      Promise.all(entryIds.slice(0, FOCUS_MAX).map((id) => qc.fetchQuery(entryDetailQuery(chainId, id)))).then(
+        (details) => {
+          if (focusSeq.current !== seq) return;
+          const rows = details.map((d) => d.row);
+          const ids = new Set(rows.map((r) => r.txnId));
+          if (ids.size === 1) setFilters({ ...EMPTY_FILTERS, search: rows[0].txnId });
+          else if (rows.length > 1) {
+            const ts = rows.map((r) => r.ts).sort();
+            setFilters({
+              ...EMPTY_FILTERS,
+              range: { preset: "custom", fromDate: dayOf(ts[0], utc), toDate: dayOf(ts[ts.length - 1], utc) },
+            });
+          }
+        },
+        () => {},
+      );
+    },
+    [chainId, qc, utc],
+  );
 
   const chain = chains?.find((c) => c.id === chainId) ?? null;
 
@@ -170,14 +195,10 @@ export function App() {
         onImport={importViaDialog}
         onDemo={() => void runImport({ demo: true })}
         onCancel={cancelImport}
-        onDismissOutcome={() => setImp((s) => ({ ...s, outcome: null, error: null }))}
+        onDismissOutcome={dismissImport}
         onOpen={(id) => {
           setChainId(id);
           setScreen("ledger");
-        }}
-        onChainUpdated={(c) => {
-          setChains((list) => list?.map((x) => (x.id === c.id ? c : x)) ?? [c]);
-          setTick((t) => t + 1);
         }}
       />
     );
@@ -193,15 +214,14 @@ export function App() {
         setUtc={setUtc}
         focus={focus}
         clearFocus={() => setFocus(null)}
-        tick={tick}
       />
     );
   } else if (screen === "chart") {
-    body = <ChartScreen chain={chain} utc={utc} tick={tick} onJump={jumpToEntries} />;
+    body = <ChartScreen chain={chain} utc={utc} onJump={jumpToEntries} />;
   } else if (screen === "findings") {
-    body = <FindingsScreen chain={chain} tick={tick} onChanged={dataChanged} onJump={jumpToEntries} />;
+    body = <FindingsScreen chain={chain} onJump={jumpToEntries} />;
   } else {
-    body = <ReportScreen chain={chain} tick={tick} />;
+    body = <ReportScreen key={chain.id} chain={chain} />;
   }
 
   return (
@@ -246,7 +266,7 @@ export function App() {
         )}
       </nav>
       <main className="main">
-        {chainsError && <ErrorBlock error={chainsError} onDismiss={() => setChainsError(null)} />}
+        {chainsError && <ErrorBlock error={chainsError} onDismiss={() => setChainsErrorDismissed(chainsQuery.error)} />}
         {body}
       </main>
       {dragging && (

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { LedgerQuery } from "./bindings/LedgerQuery";
 
 const invoke = vi.fn();
 class FakeChannel<T> {
@@ -16,7 +17,14 @@ beforeEach(() => {
 describe("api", () => {
   it("calls commands with the contract's argument names", async () => {
     invoke.mockResolvedValue({ rows: [], total: 0 });
-    const q = { chainId: 1, types: ["CHAT"], from: null, to: null, character: null, model: null, search: "tx" };
+    const q: LedgerQuery = {
+      chainId: 1,
+      types: ["CHAT"],
+      from: null,
+      to: null,
+      labels: [{ key: "character", value: "Aria" }],
+      search: "tx",
+    };
     await api.ledgerPage(q, 200, 200);
     expect(invoke).toHaveBeenCalledWith("ledger_page", { query: q, offset: 200, limit: 200 });
 

@@ -3,9 +3,11 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { toApiError } from "./lib/errors";
+import type { Audience } from "./bindings/Audience";
 import type { BalanceSeries } from "./bindings/BalanceSeries";
 import type { ChainView } from "./bindings/ChainView";
 import type { EntryDetailView } from "./bindings/EntryDetailView";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import type { Facets } from "./bindings/Facets";
 import type { FindingView } from "./bindings/FindingView";
 import type { ImportOutcomeView } from "./bindings/ImportOutcomeView";
@@ -13,9 +15,6 @@ import type { ImportProgressEvent } from "./bindings/ImportProgressEvent";
 import type { LedgerPage } from "./bindings/LedgerPage";
 import type { LedgerQuery } from "./bindings/LedgerQuery";
 import type { TotalsView } from "./bindings/TotalsView";
-
-export type Audience = "support" | "customer";
-export type ExportFormat = "csv" | "json";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {

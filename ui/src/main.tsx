@@ -2,12 +2,18 @@
 import "./lib/locale";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { QueryClientProvider } from "@tanstack/react-query";
 import "uplot/dist/uPlot.min.css";
 import "./styles.css";
 import { App } from "./App";
+import { createQueryClient } from "./queries";
+
+const queryClient = createQueryClient();
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <App />
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
   </StrictMode>,
 );

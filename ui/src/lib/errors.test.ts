@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, nextStep, toApiError } from "./errors";
+import type { ErrorCode } from "../bindings/ErrorCode";
+import { ApiError, ERROR_CODES, nextStep, toApiError } from "./errors";
+
+/**
+ * Every code of the generated ErrorCode, checked by the compiler: `satisfies Record<ErrorCode, …>`
+ * fails `npm run typecheck` when a code is missing here or no longer exists.
+ */
+const EVERY_CODE = {
+  bad_input: true,
+  not_found: true,
+  cancelled: true,
+  io: true,
+  database: true,
+  internal: true,
+} as const satisfies Record<ErrorCode, true>;
+const CODES = Object.keys(EVERY_CODE) as ErrorCode[];
 
 describe("toApiError", () => {
   it("keeps an AppError's code and message verbatim", () => {
@@ -10,9 +25,10 @@ describe("toApiError", () => {
     expect(e.command).toBe("import_files");
   });
   it("maps every contract code", () => {
-    for (const code of ["bad_input", "not_found", "cancelled", "io", "database", "internal"] as const) {
+    for (const code of CODES) {
       expect(toApiError({ code, message: "m" }).code).toBe(code);
     }
+    expect([...ERROR_CODES].sort()).toEqual([...CODES].sort());
   });
   it("treats an unknown code, a bare string or an Error as internal", () => {
     expect(toApiError({ code: "weird", message: "x" }).code).toBe("internal");
@@ -29,5 +45,6 @@ describe("toApiError", () => {
   it("suggests a next step per code", () => {
     expect(nextStep("cancelled")).toMatch(/Nothing was changed/);
     expect(nextStep("io")).toMatch(/file/);
+    for (const code of CODES) expect(nextStep(code)).not.toBe("");
   });
 });

@@ -2,11 +2,26 @@
 //! `code` only and shows `message` verbatim; this module turns whatever a rejection carries into
 //! that shape and says what a person can do next for each code.
 
-import type { AppError } from "../bindings/AppError";
+import type { ErrorCode } from "../bindings/ErrorCode";
 
-export type ErrorCode = AppError["code"];
+export type { ErrorCode };
 
-const CODES: readonly ErrorCode[] = ["bad_input", "not_found", "cancelled", "io", "database", "internal"];
+/**
+ * The next step to suggest, per code. `satisfies Record<ErrorCode, …>` makes this exhaustive
+ * against the generated type: a code added on the Rust side fails the typecheck here until it
+ * has a next step, and a code removed there fails it too.
+ */
+export const NEXT_STEPS = {
+  bad_input: "Fix the input named above and try again.",
+  not_found: "It may have been removed; refresh the list of ledgers.",
+  cancelled: "Nothing was changed. Start again when ready.",
+  io: "Check that the file or folder exists and that Reckon may read or write it.",
+  database: "Reckon's database could not be used. Restart Reckon; if it persists, report it with the message above.",
+  internal: "This is a bug in Reckon. Please report it with the message above.",
+} as const satisfies Record<ErrorCode, string>;
+
+/** Every code the shell may reject with (from the generated ErrorCode, through NEXT_STEPS). */
+export const ERROR_CODES = Object.keys(NEXT_STEPS) as ErrorCode[];
 
 /** An AppError as a throwable, so `catch (e)` keeps the code. */
 export class ApiError extends Error {
@@ -21,7 +36,7 @@ export class ApiError extends Error {
 }
 
 function isCode(x: unknown): x is ErrorCode {
-  return typeof x === "string" && (CODES as readonly string[]).includes(x);
+  return typeof x === "string" && Object.prototype.hasOwnProperty.call(NEXT_STEPS, x);
 }
 
 /** Maps any rejection value to an ApiError. Unknown shapes become `internal` with their text. */
@@ -43,20 +58,7 @@ export function toApiError(raw: unknown, command?: string): ApiError {
 
 /** The next step to suggest for an error, by code. */
 export function nextStep(code: ErrorCode): string {
-  switch (code) {
-    case "bad_input":
-      return "Fix the input named above and try again.";
-    case "not_found":
-      return "It may have been removed; refresh the list of ledgers.";
-    case "cancelled":
-      return "Nothing was changed. Start again when ready.";
-    case "io":
-      return "Check that the file or folder exists and that Reckon may read or write it.";
-    case "database":
-      return "Reckon's database could not be used. Restart Reckon; if it persists, report it with the message above.";
-    case "internal":
-      return "This is a bug in Reckon. Please report it with the message above.";
-  }
+  return NEXT_STEPS[code];
 }
 
 /** True when running inside the Tauri shell (the IPC bridge is present). */

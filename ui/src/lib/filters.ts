@@ -7,8 +7,8 @@ export interface LedgerFilters {
   /** "" = all types. */
   type: string;
   range: RangeChoice;
-  character: string;
-  model: string;
+  /** The chosen value per label dimension key (e.g. "character"); "" or absent = any. */
+  labels: Record<string, string>;
   /** Transaction ID prefix. */
   search: string;
 }
@@ -16,30 +16,48 @@ export interface LedgerFilters {
 export const EMPTY_FILTERS: LedgerFilters = {
   type: "",
   range: { preset: "all" },
-  character: "",
-  model: "",
+  labels: {},
   search: "",
 };
 
-export function buildQuery(chainId: number, f: LedgerFilters, now: Date, utc: boolean): LedgerQuery {
+/**
+ * The query for a chain. `dimensions` are the chain's label dimension keys, in the chain's
+ * order: label filters follow that order, and a filter on a dimension the chain does not have
+ * (left over from another chain) is dropped. Without it, the chosen labels go in key order.
+ */
+export function buildQuery(
+  chainId: number,
+  f: LedgerFilters,
+  now: Date,
+  utc: boolean,
+  dimensions?: readonly string[],
+): LedgerQuery {
   const { from, to } = rangeBounds(f.range, now, utc);
   const search = f.search.trim();
+  const keys = dimensions ?? Object.keys(f.labels).sort();
   return {
     chainId,
     types: f.type ? [f.type] : [],
     from,
     to,
-    character: f.character || null,
-    model: f.model || null,
+    labels: keys.filter((key) => f.labels[key]).map((key) => ({ key, value: f.labels[key] })),
     search: search || null,
   };
 }
 
-/** A stable key for a query: equal queries give equal keys (used to key the page cache). */
+/** A stable key for a query: equal queries give equal keys (used in the query cache's keys). */
 export function queryKey(q: LedgerQuery): string {
-  return JSON.stringify([q.chainId, q.types, q.from, q.to, q.character, q.model, q.search]);
+  return JSON.stringify([q.chainId, q.types, q.from, q.to, q.labels.map((l) => [l.key, l.value]), q.search]);
+}
+
+/** The filters with one label dimension set ("" clears it). */
+export function withLabel(f: LedgerFilters, key: string, value: string): LedgerFilters {
+  const labels = { ...f.labels };
+  if (value) labels[key] = value;
+  else delete labels[key];
+  return { ...f, labels };
 }
 
 export function isFiltered(f: LedgerFilters): boolean {
-  return !!(f.type || f.character || f.model || f.search.trim() || f.range.preset !== "all");
+  return !!(f.type || Object.values(f.labels).some((v) => v) || f.search.trim() || f.range.preset !== "all");
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FindingView } from "../bindings/FindingView";
-import { buildQuery, EMPTY_FILTERS, isFiltered, queryKey } from "./filters";
+import { buildQuery, EMPTY_FILTERS, isFiltered, queryKey, withLabel } from "./filters";
 import { groupFindings, openFindingIds } from "./findings";
 import { describeProgress, importFraction } from "./progress";
 import { nearestMark, toPlotData } from "./series";
@@ -10,28 +10,62 @@ const NOW = new Date("2024-05-10T00:00:00Z");
 describe("buildQuery", () => {
   it("maps empty filters to an unfiltered query", () => {
     expect(buildQuery(7, EMPTY_FILTERS, NOW, true)).toEqual({
-      chainId: 7, types: [], from: null, to: null, character: null, model: null, search: null,
+      chainId: 7, types: [], from: null, to: null, labels: [], search: null,
     });
     expect(isFiltered(EMPTY_FILTERS)).toBe(false);
   });
   it("maps each filter", () => {
-    const f = { type: "CHAT", range: { preset: "7d" as const }, character: "Aria", model: "DeepSeek V3.2", search: "  tx_12 " };
-    expect(buildQuery(1, f, NOW, true)).toEqual({
-      chainId: 1, types: ["CHAT"], from: "2024-05-03T00:00:00Z", to: null, character: "Aria", model: "DeepSeek V3.2", search: "tx_12",
+    const f = {
+      type: "CHAT",
+      range: { preset: "7d" as const },
+      labels: { model: "DeepSeek V3.2", character: "Aria" },
+      search: "  tx_12 ",
+    };
+    expect(buildQuery(1, f, NOW, true, ["character", "model"])).toEqual({
+      chainId: 1,
+      types: ["CHAT"],
+      from: "2024-05-03T00:00:00Z",
+      to: null,
+      labels: [
+        { key: "character", value: "Aria" },
+        { key: "model", value: "DeepSeek V3.2" },
+      ],
+      search: "tx_12",
     });
     expect(isFiltered(f)).toBe(true);
+  });
+  it("keeps label filters to the chain's dimensions, in their order", () => {
+    const f = { ...EMPTY_FILTERS, labels: { model: "M", character: "Aria", user: "" } };
+    expect(buildQuery(1, f, NOW, true, ["model", "user"]).labels).toEqual([{ key: "model", value: "M" }]);
+    // Without the chain's dimensions, the chosen labels go in key order.
+    expect(buildQuery(1, f, NOW, true).labels).toEqual([
+      { key: "character", value: "Aria" },
+      { key: "model", value: "M" },
+    ]);
+  });
+  it("sets and clears one label dimension", () => {
+    const f = withLabel(EMPTY_FILTERS, "user", "alice");
+    expect(f.labels).toEqual({ user: "alice" });
+    expect(isFiltered(f)).toBe(true);
+    expect(withLabel(f, "user", "").labels).toEqual({});
+    expect(isFiltered(withLabel(f, "user", ""))).toBe(false);
+    expect(EMPTY_FILTERS.labels).toEqual({});
   });
   it("keys equal queries equally and different ones differently", () => {
     const a = buildQuery(1, EMPTY_FILTERS, NOW, true);
     expect(queryKey(a)).toBe(queryKey({ ...a }));
     expect(queryKey(a)).not.toBe(queryKey({ ...a, search: "x" }));
     expect(queryKey(a)).not.toBe(queryKey({ ...a, chainId: 2 }));
+    expect(queryKey(a)).not.toBe(queryKey({ ...a, labels: [{ key: "model", value: "x" }] }));
+    expect(queryKey({ ...a, labels: [{ key: "model", value: "x" }] })).not.toBe(
+      queryKey({ ...a, labels: [{ key: "user", value: "x" }] }),
+    );
   });
 });
 
 function finding(p: Partial<FindingView> & { id: string }): FindingView {
   return {
-    chainId: 1, kind: "balance_gap", severity: "error", transactionIds: [], entryIds: [], delta: null,
+    chainId: 1, kind: "balance_break", severity: "error", transactionIds: [], entryIds: [], delta: null,
     message: "", ts: null, explained: false, note: null, ...p,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PageCache, pagesForRange } from "./pageCache";
+import { findLoaded, pagesForRange, pagesWanted, rowAt } from "./pageCache";
 
 describe("pagesForRange", () => {
   it("covers the viewport's rows with whole pages", () => {
@@ -19,53 +19,34 @@ describe("pagesForRange", () => {
   });
 });
 
-describe("PageCache", () => {
-  const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
-
+describe("pagesWanted", () => {
   it("asks for page 0 first, since the total is unknown", () => {
-    const c = new PageCache<number>("q", 200);
-    expect(c.missing(0, 40)).toEqual([0]);
-    c.markPending(0);
-    expect(c.missing(0, 40)).toEqual([]);
+    expect(pagesWanted(null, 0, 40)).toEqual([0]);
+    expect(pagesWanted(null, 500, 540)).toEqual([0]);
   });
-
-  it("then asks only for pages neither cached nor in flight", () => {
-    const c = new PageCache<number>("q", 200);
-    c.put(0, rows(0, 200), 1000);
-    expect(c.missing(0, 40, 1)).toEqual([1]);
-    c.markPending(1);
-    expect(c.missing(350, 420, 1)).toEqual([2, 3]);
-    c.put(1, rows(200, 200), 1000);
-    expect(c.missing(350, 420, 1)).toEqual([2, 3]);
+  it("then asks for the pages under the viewport and one either side", () => {
+    expect(pagesWanted(1000, 0, 40, 200)).toEqual([0, 1]);
+    expect(pagesWanted(1000, 350, 420, 200)).toEqual([0, 1, 2, 3]);
+    expect(pagesWanted(0, 0, 40, 200)).toEqual([]);
   });
+});
 
-  it("lets a failed page be requested again", () => {
-    const c = new PageCache<number>("q", 200);
-    c.put(0, rows(0, 200), 1000);
-    c.markPending(1);
-    c.fail(1);
-    expect(c.missing(210, 220, 0)).toEqual([1]);
-  });
-
+describe("rowAt and findLoaded", () => {
+  const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+  const pages = new Map([
+    [2, rows(400, 50)],
+    [0, rows(0, 200)],
+  ]);
   it("returns rows by global index, undefined when not loaded", () => {
-    const c = new PageCache<number>("q", 200);
-    c.put(0, rows(0, 200), 450);
-    c.put(2, rows(400, 50), 450);
-    expect(c.row(0)).toBe(0);
-    expect(c.row(199)).toBe(199);
-    expect(c.row(200)).toBeUndefined();
-    expect(c.row(449)).toBe(449);
-    expect(c.offsetOf(2)).toBe(400);
+    expect(rowAt(pages, 0, 200)).toBe(0);
+    expect(rowAt(pages, 199, 200)).toBe(199);
+    expect(rowAt(pages, 200, 200)).toBeUndefined();
+    expect(rowAt(pages, 449, 200)).toBe(449);
+    expect(rowAt(pages, 450, 200)).toBeUndefined();
   });
-
-  it("evicts the least recently used page beyond its budget", () => {
-    const c = new PageCache<number>("q", 10, 2);
-    c.put(0, rows(0, 10), 100);
-    c.put(1, rows(10, 10), 100);
-    c.row(3); // touch page 0
-    c.put(2, rows(20, 10), 100);
-    expect(c.cachedPages).toEqual([0, 2]);
-    expect(c.row(15)).toBeUndefined();
-    expect(c.missing(10, 15, 0)).toEqual([1]);
+  it("finds the first loaded match by global index", () => {
+    expect(findLoaded(pages, (r) => r === 420 || r === 430, 200)).toBe(420);
+    expect(findLoaded(pages, (r) => r % 150 === 149, 200)).toBe(149);
+    expect(findLoaded(pages, (r) => r === 300, 200)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
-//! Which SQL pages a virtualized table needs, and a small cache of the pages it has.
-//! Rows are fetched through `ledger_page(query, offset, limit)` in fixed pages; the table asks
-//! for the pages under the viewport (plus a margin) and never for a whole ledger.
+//! Which SQL pages a virtualized table needs. Rows are fetched through
+//! `ledger_page(query, offset, limit)` in fixed pages; the table asks for the pages under the
+//! viewport (plus a margin) and never for a whole ledger. The pages themselves are kept in the
+//! query cache (see `usePagedRows` and `pageQuery` in queries.ts).
 
 export const PAGE_SIZE = 200;
 
@@ -22,69 +23,29 @@ export function pagesForRange(
 }
 
 /**
- * Pages of rows for one query. Keeps at most `maxPages` pages, evicting the least recently
- * used; remembers which pages are in flight so a page is requested once.
+ * The pages a table wants: before the first answer the total is unknown and only page 0 is
+ * asked for (it tells the total); then the pages under rows [first, last], one page either side.
  */
-export class PageCache<Row> {
-  private pages = new Map<number, Row[]>();
-  private pending = new Set<number>();
-  total: number | null = null;
+export function pagesWanted(total: number | null, first: number, last: number, pageSize = PAGE_SIZE): number[] {
+  if (total === null) return [0];
+  return pagesForRange(first, last, total, pageSize, 1);
+}
 
-  constructor(
-    readonly key: string,
-    readonly pageSize = PAGE_SIZE,
-    readonly maxPages = 50,
-  ) {}
+/** The row at a global index among loaded pages (page index -> rows), or undefined. */
+export function rowAt<Row>(pages: ReadonlyMap<number, readonly Row[]>, index: number, pageSize = PAGE_SIZE): Row | undefined {
+  const page = Math.floor(index / pageSize);
+  return pages.get(page)?.[index - page * pageSize];
+}
 
-  /** Pages in [first, last] (rows) that are neither cached nor in flight. */
-  missing(first: number, last: number, overscanPages = 1): number[] {
-    // Before the first answer the total is unknown: page 0 tells us.
-    if (this.total === null) return this.has(0) || this.pending.has(0) ? [] : [0];
-    return pagesForRange(first, last, this.total, this.pageSize, overscanPages).filter(
-      (p) => !this.pages.has(p) && !this.pending.has(p),
-    );
+/** The global index of the first loaded row that matches, or null. */
+export function findLoaded<Row>(
+  pages: ReadonlyMap<number, readonly Row[]>,
+  match: (r: Row) => boolean,
+  pageSize = PAGE_SIZE,
+): number | null {
+  for (const p of [...pages.keys()].sort((a, b) => a - b)) {
+    const i = pages.get(p)!.findIndex(match);
+    if (i >= 0) return p * pageSize + i;
   }
-
-  has(page: number): boolean {
-    return this.pages.has(page);
-  }
-
-  markPending(page: number): void {
-    this.pending.add(page);
-  }
-
-  /** A fetch failed: forget it was in flight so it can be retried. */
-  fail(page: number): void {
-    this.pending.delete(page);
-  }
-
-  put(page: number, rows: Row[], total: number): void {
-    this.pending.delete(page);
-    this.total = total;
-    this.pages.delete(page);
-    this.pages.set(page, rows);
-    while (this.pages.size > this.maxPages) {
-      const oldest = this.pages.keys().next().value as number;
-      this.pages.delete(oldest);
-    }
-  }
-
-  /** The row at a global index, or undefined if its page is not loaded. */
-  row(index: number): Row | undefined {
-    const page = Math.floor(index / this.pageSize);
-    const rows = this.pages.get(page);
-    if (!rows) return undefined;
-    // Touch for LRU.
-    this.pages.delete(page);
-    this.pages.set(page, rows);
-    return rows[index - page * this.pageSize];
-  }
-
-  offsetOf(page: number): number {
-    return page * this.pageSize;
-  }
-
-  get cachedPages(): number[] {
-    return [...this.pages.keys()].sort((a, b) => a - b);
-  }
+  return null;
 }

@@ -1,22 +1,20 @@
 //! The running balance as a uPlot line, with findings drawn as marks. Clicking a mark (on the
 //! plot or in the list below it) opens the Ledger on that finding's entries.
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef } from "react";
 import uPlot from "uplot";
-import { api } from "../api";
-import type { BalanceSeries } from "../bindings/BalanceSeries";
 import type { ChainView } from "../bindings/ChainView";
 import { ErrorBlock } from "../components/common";
 import { formatTs } from "../lib/dates";
-import { type ApiError, toApiError } from "../lib/errors";
+import { toApiError } from "../lib/errors";
 import { type Mark, nearestMark, toPlotData } from "../lib/series";
+import { useBalanceSeries } from "../queries";
 
 const MAX_POINTS = 2000;
 
 interface Props {
   chain: ChainView;
   utc: boolean;
-  tick: number;
   onJump: (label: string, entryIds: number[], txnIds: string[]) => void;
 }
 
@@ -25,26 +23,22 @@ function cssVar(name: string, fallback: string): string {
   return v || fallback;
 }
 
-export function ChartScreen({ chain, utc, tick, onJump }: Props) {
-  const [series, setSeries] = useState<BalanceSeries | null>(null);
-  const [err, setErr] = useState<ApiError | null>(null);
+function markLabel(m: Mark): string {
+  return `${m.kind} (${m.severity})`;
+}
+
+export function ChartScreen({ chain, utc, onJump }: Props) {
+  const seriesQuery = useBalanceSeries(chain.id, MAX_POINTS);
+  const series = seriesQuery.data ?? null;
+  const err = seriesQuery.error ? toApiError(seriesQuery.error) : null;
   const boxRef = useRef<HTMLDivElement>(null);
+  // The plot is built once per series; its click handler calls the latest onJump.
   const jumpRef = useRef(onJump);
-  jumpRef.current = onJump;
-
   useEffect(() => {
-    let live = true;
-    setSeries(null);
-    api.balanceSeries(chain.id, MAX_POINTS).then(
-      (s) => live && setSeries(s),
-      (e) => live && setErr(toApiError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [chain.id, tick]);
+    jumpRef.current = onJump;
+  });
 
-  const jump = (m: Mark) => jumpRef.current(`${m.kind} (${m.severity})`, m.entryIds, []);
+  const jump = (m: Mark) => onJump(markLabel(m), m.entryIds, []);
 
   useEffect(() => {
     const box = boxRef.current;
@@ -108,7 +102,7 @@ export function ChartScreen({ chain, utc, tick, onJump }: Props) {
       const rect = plot.over.getBoundingClientRect();
       const px = ev.clientX - rect.left;
       const m = nearestMark(marks, px, (s) => plot.valToPos(s, "x"), 6);
-      if (m) jump(m);
+      if (m) jumpRef.current(markLabel(m), m.entryIds, []);
     };
     plot.over.addEventListener("click", onClick);
     const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(300, box.clientWidth), height: 360 }));
@@ -118,7 +112,6 @@ export function ChartScreen({ chain, utc, tick, onJump }: Props) {
       plot.over.removeEventListener("click", onClick);
       plot.destroy();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [series, utc, chain.currency]);
 
   return (
@@ -128,7 +121,7 @@ export function ChartScreen({ chain, utc, tick, onJump }: Props) {
           Balance chart <span className="muted small">{chain.account} · {chain.currency}</span>
         </h1>
       </header>
-      {err && <ErrorBlock error={err} onDismiss={() => setErr(null)} />}
+      {err && <ErrorBlock error={err} onDismiss={() => void seriesQuery.refetch()} />}
       {!series && !err && <p className="muted">Loading…</p>}
       {series && series.points.length === 0 && <p className="empty">This ledger has no entries to plot.</p>}
       <div className="chart-box panel" ref={boxRef} data-testid="balance-chart" />

@@ -1,51 +1,40 @@
 //! Findings grouped by severity, errors first; each can be explained with a note (and reopened),
 //! or opened in the Ledger.
 
-import { useCallback, useEffect, useState } from "react";
-import { api } from "../api";
+import { useState } from "react";
 import type { ChainView } from "../bindings/ChainView";
 import type { FindingView } from "../bindings/FindingView";
 import { ErrorBlock, Money } from "../components/common";
 import { formatTs } from "../lib/dates";
 import { type ApiError, toApiError } from "../lib/errors";
 import { groupFindings } from "../lib/findings";
+import { useFindings, useMarkExplained, useUnmarkExplained } from "../queries";
 
 interface Props {
   chain: ChainView;
-  tick: number;
-  onChanged: () => void;
   onJump: (label: string, entryIds: number[], txnIds: string[]) => void;
 }
 
-export function FindingsScreen({ chain, tick, onChanged, onJump }: Props) {
-  const [all, setAll] = useState<FindingView[] | null>(null);
-  const [err, setErr] = useState<ApiError | null>(null);
+export function FindingsScreen({ chain, onJump }: Props) {
+  const findings = useFindings(chain.id);
+  const all = findings.data;
+  const markExplained = useMarkExplained(chain.id);
+  const unmarkExplained = useUnmarkExplained(chain.id);
+  const [actErr, setActErr] = useState<ApiError | null>(null);
+  const err = actErr ?? (findings.error ? toApiError(findings.error) : null);
 
-  const load = useCallback(async () => {
-    try {
-      setAll(await api.findings(chain.id));
-    } catch (e) {
-      setErr(toApiError(e));
-    }
-  }, [chain.id]);
-
-  useEffect(() => {
-    setAll(null);
-    void load();
-  }, [load, tick]);
-
-  const act = async (f: () => Promise<unknown>) => {
+  const act: Act = async (f) => {
     try {
       await f();
-      setErr(null);
-      await load();
-      onChanged();
+      setActErr(null);
       return true;
     } catch (e) {
-      setErr(toApiError(e));
+      setActErr(toApiError(e));
       return false;
     }
   };
+  const explain = (id: string, note: string) => act(() => markExplained.mutateAsync({ findingId: id, note }));
+  const reopen = (id: string) => act(() => unmarkExplained.mutateAsync(id));
 
   const g = all ? groupFindings(all) : null;
 
@@ -69,7 +58,15 @@ export function FindingsScreen({ chain, tick, onChanged, onJump }: Props) {
           </div>
         )}
       </header>
-      {err && <ErrorBlock error={err} onDismiss={() => setErr(null)} />}
+      {err && (
+        <ErrorBlock
+          error={err}
+          onDismiss={() => {
+            setActErr(null);
+            if (findings.error) void findings.refetch();
+          }}
+        />
+      )}
       {!g && !err && <p className="muted">Loading…</p>}
       {g && g.errors.length + g.warnings.length + g.explained.length === 0 && (
         <div className="empty">
@@ -81,21 +78,21 @@ export function FindingsScreen({ chain, tick, onChanged, onJump }: Props) {
       {g && g.errors.length > 0 && (
         <Group title="Errors">
           {g.errors.map((f) => (
-            <FindingItem key={f.id} f={f} onJump={onJump} act={act} />
+            <FindingItem key={f.id} f={f} onJump={onJump} explain={explain} />
           ))}
         </Group>
       )}
       {g && g.warnings.length > 0 && (
         <Group title="Warnings">
           {g.warnings.map((f) => (
-            <FindingItem key={f.id} f={f} onJump={onJump} act={act} />
+            <FindingItem key={f.id} f={f} onJump={onJump} explain={explain} />
           ))}
         </Group>
       )}
       {g && g.explained.length > 0 && (
         <Group title="Explained">
           {g.explained.map((f) => (
-            <ExplainedItem key={f.id} f={f} onJump={onJump} act={act} />
+            <ExplainedItem key={f.id} f={f} onJump={onJump} reopen={reopen} />
           ))}
         </Group>
       )}
@@ -132,13 +129,21 @@ function Facts({ f }: { f: FindingView }) {
   );
 }
 
-function FindingItem({ f, onJump, act }: { f: FindingView; onJump: Props["onJump"]; act: Act }) {
+function FindingItem({
+  f,
+  onJump,
+  explain,
+}: {
+  f: FindingView;
+  onJump: Props["onJump"];
+  explain: (id: string, note: string) => Promise<boolean>;
+}) {
   const [explaining, setExplaining] = useState(false);
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const confirm = async () => {
     setBusy(true);
-    const ok = await act(() => api.markExplained(f.id, note.trim()));
+    const ok = await explain(f.id, note.trim());
     setBusy(false);
     if (ok) setExplaining(false);
   };
@@ -189,7 +194,15 @@ function FindingItem({ f, onJump, act }: { f: FindingView; onJump: Props["onJump
   );
 }
 
-function ExplainedItem({ f, onJump, act }: { f: FindingView; onJump: Props["onJump"]; act: Act }) {
+function ExplainedItem({
+  f,
+  onJump,
+  reopen,
+}: {
+  f: FindingView;
+  onJump: Props["onJump"];
+  reopen: (id: string) => Promise<boolean>;
+}) {
   return (
     <li className="finding explained" data-testid="finding-item" data-kind={f.kind} data-finding-id={f.id} data-severity={f.severity} data-explained="true">
       <details>
@@ -201,7 +214,7 @@ function ExplainedItem({ f, onJump, act }: { f: FindingView; onJump: Props["onJu
         <Facts f={f} />
         <div className="actions">
           <button onClick={() => onJump(f.kind, f.entryIds, f.transactionIds)}>Show entries</button>
-          <button data-testid="finding-reopen" onClick={() => void act(() => api.unmarkExplained(f.id))}>
+          <button data-testid="finding-reopen" onClick={() => void reopen(f.id)}>
             Reopen
           </button>
         </div>

@@ -2,7 +2,6 @@
 //! cancel and the per-file outcome; the balance the vendor's page states, to catch a head mismatch.
 
 import { useState } from "react";
-import { api } from "../api";
 import type { ChainView } from "../bindings/ChainView";
 import type { ImportState } from "../App";
 import { ErrorBlock, Money } from "../components/common";
@@ -10,6 +9,7 @@ import { formatSpan } from "../lib/dates";
 import { type ApiError, toApiError } from "../lib/errors";
 import { formatMoney, moneyEquals, normalizeMoneyInput, subtractMoney } from "../lib/money";
 import { describeProgress, importFraction } from "../lib/progress";
+import { useSetStatedBalance } from "../queries";
 
 interface Props {
   chains: ChainView[] | null;
@@ -20,7 +20,6 @@ interface Props {
   onCancel: () => void;
   onDismissOutcome: () => void;
   onOpen: (id: number) => void;
-  onChainUpdated: (c: ChainView) => void;
 }
 
 export function LedgersScreen(p: Props) {
@@ -70,7 +69,7 @@ export function LedgersScreen(p: Props) {
           </thead>
           <tbody>
             {chains.map((c) => (
-              <ChainRow key={c.id} chain={c} selected={c.id === p.selectedId} onOpen={p.onOpen} onUpdated={p.onChainUpdated} />
+              <ChainRow key={c.id} chain={c} selected={c.id === p.selectedId} onOpen={p.onOpen} />
             ))}
           </tbody>
         </table>
@@ -146,15 +145,14 @@ function ChainRow({
   chain: c,
   selected,
   onOpen,
-  onUpdated,
 }: {
   chain: ChainView;
   selected: boolean;
   onOpen: (id: number) => void;
-  onUpdated: (c: ChainView) => void;
 }) {
   const [text, setText] = useState(c.statedBalance ?? "");
-  const [busy, setBusy] = useState(false);
+  const stated = useSetStatedBalance(c.id);
+  const busy = stated.isPending;
   const [err, setErr] = useState<ApiError | null>(null);
   const [inputErr, setInputErr] = useState<string | null>(null);
 
@@ -165,16 +163,12 @@ function ChainRow({
       return;
     }
     setInputErr(null);
-    setBusy(true);
     try {
-      const updated = await api.setStatedBalance(c.id, value);
+      const updated = await stated.mutateAsync(value);
       setErr(null);
       setText(updated.statedBalance ?? "");
-      onUpdated(updated);
     } catch (e) {
       setErr(toApiError(e));
-    } finally {
-      setBusy(false);
     }
   };
 

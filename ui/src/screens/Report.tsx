@@ -1,51 +1,42 @@
 //! Draft a support or customer report from chosen findings; edit it, copy it, save it as Markdown.
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
-import { api, type Audience } from "../api";
+import type { Audience } from "../bindings/Audience";
 import type { ChainView } from "../bindings/ChainView";
-import type { FindingView } from "../bindings/FindingView";
 import { E2ePathInput, ErrorBlock } from "../components/common";
 import { pickSavePath } from "../lib/dialogs";
 import { type ApiError, toApiError } from "../lib/errors";
 import { groupFindings, openFindingIds } from "../lib/findings";
+import { useDraftReport, useFindings, useSaveText } from "../queries";
 
-export function ReportScreen({ chain, tick }: { chain: ChainView; tick: number }) {
-  const [findings, setFindings] = useState<FindingView[] | null>(null);
-  const [chosen, setChosen] = useState<Set<string>>(new Set());
+/** Mount one per chain (key it by the chain's id). */
+export function ReportScreen({ chain }: { chain: ChainView }) {
+  const findingsQuery = useFindings(chain.id);
+  const findings = findingsQuery.data ?? null;
+  const drafter = useDraftReport(chain.id);
+  const saver = useSaveText();
+  // The findings picked; until the person picks, every open one. New findings (after an
+  // explain elsewhere) reset the pick to the open ones again.
+  const [picked, setPicked] = useState<{ of: typeof findings; ids: Set<string> } | null>(null);
+  const chosen = picked && picked.of === findings ? picked.ids : new Set(findings ? openFindingIds(findings) : []);
+  const setChosen = (f: (s: Set<string>) => Set<string>) => setPicked({ of: findings, ids: f(chosen) });
   const [audience, setAudience] = useState<Audience>("support");
   const [draft, setDraft] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [err, setErr] = useState<ApiError | null>(null);
+  const [actErr, setErr] = useState<ApiError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [e2ePath, setE2ePath] = useState("");
-
-  useEffect(() => {
-    let live = true;
-    api.findings(chain.id).then(
-      (fs) => {
-        if (!live) return;
-        setFindings(fs);
-        setChosen(new Set(openFindingIds(fs)));
-      },
-      (e) => live && setErr(toApiError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [chain.id, tick]);
+  const busy = drafter.isPending;
+  const err = actErr ?? (findingsQuery.error ? toApiError(findingsQuery.error) : null);
 
   const generate = async () => {
-    setBusy(true);
     try {
       const ordered = (findings ?? []).filter((f) => chosen.has(f.id)).map((f) => f.id);
-      setDraft(await api.draftReport(chain.id, ordered, audience));
+      setDraft(await drafter.mutateAsync({ findingIds: ordered, audience }));
       setErr(null);
       setNotice(null);
     } catch (e) {
       setErr(toApiError(e));
-    } finally {
-      setBusy(false);
     }
   };
 
@@ -63,7 +54,7 @@ export function ReportScreen({ chain, tick }: { chain: ChainView; tick: number }
     const path = await pickSavePath(name, { name: "Markdown", extensions: ["md"] }, e2ePath);
     if (!path) return;
     try {
-      await api.saveText(path, draft);
+      await saver.mutateAsync({ path, content: draft });
       setNotice(`Saved to ${path}`);
     } catch (e) {
       setErr(toApiError(e));
@@ -88,14 +79,22 @@ export function ReportScreen({ chain, tick }: { chain: ChainView; tick: number }
           Report <span className="muted small">{chain.account} · {chain.currency}</span>
         </h1>
       </header>
-      {err && <ErrorBlock error={err} onDismiss={() => setErr(null)} />}
+      {err && (
+        <ErrorBlock
+          error={err}
+          onDismiss={() => {
+            setErr(null);
+            if (findingsQuery.error) void findingsQuery.refetch();
+          }}
+        />
+      )}
       <div className="report-layout">
         <div className="panel report-pick">
           <div className="row-between">
             <h2>Findings to include</h2>
             <span className="small">
-              <button className="link" onClick={() => setChosen(new Set(list.map((f) => f.id)))}>All</button> ·{" "}
-              <button className="link" onClick={() => setChosen(new Set())}>None</button>
+              <button className="link" onClick={() => setChosen(() => new Set(list.map((f) => f.id)))}>All</button> ·{" "}
+              <button className="link" onClick={() => setChosen(() => new Set())}>None</button>
             </span>
           </div>
           {!findings && !err && <p className="muted">Loading…</p>}

@@ -1,0 +1,225 @@
+//! The UI's data layer: every read of the shell is a TanStack Query hook with a key from `keys`,
+//! and every command that changes stored data is a mutation that invalidates exactly the keys
+//! whose answers it can change. Screens never call `api` for reads themselves.
+//!
+//! Keys are hierarchical, so one prefix reaches everything below it:
+//!
+//!     ["chains"]                                         list_chains
+//!     ["chain", id, "facets"]                            facets
+//!     ["chain", id, "ledger", "totals", q]               ledger_totals
+//!     ["chain", id, "ledger", "page", q, page]           ledger_page (one SQL page of rows)
+//!     ["chain", id, "findings"]                          findings
+//!     ["chain", id, "series", maxPoints]                 balance_series
+//!     ["chain", id, "entry", entryId]                    entry_detail
+//!
+//! The shell's data changes only through this app's own commands, so answers never go stale
+//! by themselves (`staleTime: Infinity`); the mutations below are what marks them stale.
+
+import {
+  QueryClient,
+  type QueryKey,
+  useMutation,
+  useQueries,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
+import { api } from "./api";
+import type { Audience } from "./bindings/Audience";
+import type { ChainView } from "./bindings/ChainView";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { ImportProgressEvent } from "./bindings/ImportProgressEvent";
+import type { LedgerQuery } from "./bindings/LedgerQuery";
+import { queryKey } from "./lib/filters";
+import { PAGE_SIZE } from "./lib/pageCache";
+
+export const keys = {
+  chains: ["chains"] as const,
+  /** Everything stored about one chain. */
+  chain: (chainId: number) => ["chain", chainId] as const,
+  facets: (chainId: number) => ["chain", chainId, "facets"] as const,
+  /** Totals and pages of one chain, any query. */
+  ledger: (chainId: number) => ["chain", chainId, "ledger"] as const,
+  totals: (q: LedgerQuery) => ["chain", q.chainId, "ledger", "totals", queryKey(q)] as const,
+  /** Pages of one chain, any query. */
+  pages: (chainId: number) => ["chain", chainId, "ledger", "page"] as const,
+  page: (q: LedgerQuery, page: number) => ["chain", q.chainId, "ledger", "page", queryKey(q), page] as const,
+  findings: (chainId: number) => ["chain", chainId, "findings"] as const,
+  series: (chainId: number) => ["chain", chainId, "series"] as const,
+  seriesOf: (chainId: number, maxPoints: number) => ["chain", chainId, "series", maxPoints] as const,
+  entries: (chainId: number) => ["chain", chainId, "entry"] as const,
+  entry: (chainId: number, entryId: number) => ["chain", chainId, "entry", entryId] as const,
+};
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // Only our own mutations change the shell's data, and they invalidate what they change.
+        staleTime: Infinity,
+        refetchOnWindowFocus: false,
+        refetchOnReconnect: false,
+        // A failing command fails the same way again; the screens offer "Retry".
+        retry: false,
+      },
+      mutations: { retry: false },
+    },
+  });
+}
+
+// ---- reads ----
+
+export function useChains() {
+  return useQuery({ queryKey: keys.chains, queryFn: api.listChains });
+}
+
+export function useFacets(chainId: number) {
+  return useQuery({ queryKey: keys.facets(chainId), queryFn: () => api.facets(chainId) });
+}
+
+export function useLedgerTotals(query: LedgerQuery) {
+  return useQuery({ queryKey: keys.totals(query), queryFn: () => api.ledgerTotals(query) });
+}
+
+export function useFindings(chainId: number) {
+  return useQuery({ queryKey: keys.findings(chainId), queryFn: () => api.findings(chainId) });
+}
+
+export function useBalanceSeries(chainId: number, maxPoints: number) {
+  return useQuery({
+    queryKey: keys.seriesOf(chainId, maxPoints),
+    queryFn: () => api.balanceSeries(chainId, maxPoints),
+  });
+}
+
+export function entryDetailQuery(chainId: number, entryId: number) {
+  return { queryKey: keys.entry(chainId, entryId), queryFn: () => api.entryDetail(entryId) };
+}
+
+export function useEntryDetail(chainId: number, entryId: number) {
+  return useQuery(entryDetailQuery(chainId, entryId));
+}
+
+/** Several entries at once (the entries a finding or chart mark names). */
+export function useEntryDetails(chainId: number, entryIds: readonly number[]) {
+  return useQueries({
+    queries: entryIds.map((id) => entryDetailQuery(chainId, id)),
+    combine: (results) => ({
+      rows: results.every((r) => r.data) ? results.map((r) => r.data!.row) : [],
+      error: results.find((r) => r.error)?.error ?? null,
+      retry: () => results.forEach((r) => r.error && void r.refetch()),
+    }),
+  });
+}
+
+/**
+ * SQL pages of one query's rows (`ledger_page`, `PAGE_SIZE` rows each), one query per page.
+ * A page no table shows any more is dropped from memory after `PAGE_GC_MS`, which bounds what
+ * a long scroll through a big ledger keeps.
+ */
+export const PAGE_GC_MS = 30_000;
+
+export function pageQuery(query: LedgerQuery, page: number) {
+  return {
+    queryKey: keys.page(query, page),
+    queryFn: () => api.ledgerPage(query, page * PAGE_SIZE, PAGE_SIZE),
+    gcTime: PAGE_GC_MS,
+  };
+}
+
+// ---- changes ----
+
+type Invalidate = (queryKey: QueryKey) => Promise<void>;
+
+/** The keys each change invalidates (each a prefix: everything below it goes stale). */
+export const invalidatedBy = {
+  /** An import may add entries to any chain, or add chains. */
+  import: (): QueryKey[] => [keys.chains, ["chain"]],
+  /**
+   * A finding explained or reopened, or the stated balance set (a head mismatch may come or
+   * go): the chain list's counts, that chain's findings, chart marks, row severities (pages)
+   * and entry details. Facets and totals do not depend on findings.
+   */
+  findings: (chainId: number): QueryKey[] => [
+    keys.chains,
+    keys.findings(chainId),
+    keys.series(chainId),
+    keys.pages(chainId),
+    keys.entries(chainId),
+  ],
+};
+
+function useInvalidate() {
+  const qc = useQueryClient();
+  const one: Invalidate = (queryKey) => qc.invalidateQueries({ queryKey });
+  return (list: QueryKey[]) => Promise.all(list.map(one));
+}
+
+export type ImportSource = { demo: true } | { paths: string[] };
+
+/**
+ * Import files or open the demo. An import may add entries (and so facets, totals, pages,
+ * findings, marks) to any chain, or add chains: everything is invalidated, also when it fails
+ * or is cancelled part way.
+ */
+export function useImport(onProgress: (e: ImportProgressEvent) => void) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (source: ImportSource) =>
+      "demo" in source ? api.openDemo(onProgress) : api.importFiles(source.paths, onProgress),
+    onSettled: () => invalidate(invalidatedBy.import()),
+  });
+}
+
+export function useMarkExplained(chainId: number) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: ({ findingId, note }: { findingId: string; note: string }) => api.markExplained(findingId, note),
+    onSuccess: () => invalidate(invalidatedBy.findings(chainId)),
+  });
+}
+
+export function useUnmarkExplained(chainId: number) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (findingId: string) => api.unmarkExplained(findingId),
+    onSuccess: () => invalidate(invalidatedBy.findings(chainId)),
+  });
+}
+
+/**
+ * The balance the vendor's page states: the chain comes back updated, and a head mismatch
+ * finding may appear or go. Entries, facets and totals do not change.
+ */
+export function useSetStatedBalance(chainId: number) {
+  const qc = useQueryClient();
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (value: string | null) => api.setStatedBalance(chainId, value),
+    onSuccess: (updated) => {
+      qc.setQueryData<ChainView[]>(keys.chains, (list) => list?.map((c) => (c.id === updated.id ? updated : c)));
+      return invalidate(invalidatedBy.findings(chainId));
+    },
+  });
+}
+
+// ---- commands that change no stored data (nothing to invalidate) ----
+
+export function useDraftReport(chainId: number) {
+  return useMutation({
+    mutationFn: ({ findingIds, audience }: { findingIds: string[]; audience: Audience }) =>
+      api.draftReport(chainId, findingIds, audience),
+  });
+}
+
+export function useExportLedger() {
+  return useMutation({
+    mutationFn: (a: { query: LedgerQuery; format: ExportFormat; local: boolean; path: string }) =>
+      api.exportLedger(a.query, a.format, a.local, a.path),
+  });
+}
+
+export function useSaveText() {
+  return useMutation({
+    mutationFn: ({ path, content }: { path: string; content: string }) => api.saveText(path, content),
+  });
+}
