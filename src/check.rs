@@ -104,8 +104,10 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             opening: options.opening.or(chain.opening_balance),
         };
         let source = crate::import::source(&chain.source);
-        let reference =
-            Reference { title: source.map_or(chain.source.as_str(), |s| s.title), types: source.map_or(&[], |s| s.types) };
+        let reference = Reference {
+            title: source.map_or(chain.source.as_str(), |s| s.title),
+            types: source.map_or(&[], |s| s.types),
+        };
         let lookup = StoreLookup::new(store, labels, &facts, txn_ids);
         let findings =
             reconcile::findings(&chain.key, &reference, &facts, &lookup, anchors, &conflicts, &options.rules);
@@ -137,7 +139,13 @@ struct StoreLookup<'a> {
 
 impl<'a> StoreLookup<'a> {
     fn new(store: &'a Store, labels: Vec<Arc<str>>, facts: &[Fact<i64>], txn_ids: TxnIds) -> StoreLookup<'a> {
-        StoreLookup { store, labels, row_ids: facts.iter().map(|f| f.row_id).collect(), txn_ids, error: RefCell::new(None) }
+        StoreLookup {
+            store,
+            labels,
+            row_ids: facts.iter().map(|f| f.row_id).collect(),
+            txn_ids,
+            error: RefCell::new(None),
+        }
     }
 
     /// The first error met while fetching entries, if any.

@@ -66,7 +66,8 @@ pub fn write_ledger(
             let fixed = ["Transaction ID", "Date", "Type", "Description", "Amount", "Balance after"];
             w.write_record(fixed.iter().copied().chain(dims.iter().map(|d| d.title.as_str()))).map_err(csv_io)?;
             let n = store.for_each_row(filter, |row| {
-                let (time, amount, balance) = (zoned_time(row.ts, zone), format_signed(row.amount), format(row.balance_after));
+                let (time, amount, balance) =
+                    (zoned_time(row.ts, zone), format_signed(row.amount), format(row.balance_after));
                 let fixed = [row.txn_id.as_str(), &time, &row.kind, &row.description, &amount, &balance];
                 let labels = (0..dims.len()).map(|d| row.labels.get(d).and_then(|l| l.as_deref()).unwrap_or(""));
                 w.write_record(fixed.into_iter().chain(labels)).map_err(|e| StoreError::BadValue(e.to_string()))

@@ -8,9 +8,9 @@ use std::fmt::Write;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
+use crate::check::{CheckReport, CheckedFinding};
 use crate::model::{format_ts, Entry, FindingKind, REFUND};
 use crate::money::{format, format_signed};
-use crate::check::{CheckReport, CheckedFinding};
 use crate::store::{ChainInfo, Store, StoreError};
 
 /// Who the draft is for.
@@ -72,13 +72,7 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
             .collect::<Result<_, _>>()?
     };
     let mut entries = store.load_entries(chain.id)?;
-    crate::order::walk_order(
-        &mut entries,
-        |e| e.ts,
-        |e| &e.txn_id,
-        Entry::balance_before,
-        |e| e.balance_after,
-    );
+    crate::order::walk_order(&mut entries, |e| e.ts, |e| &e.txn_id, Entry::balance_before, |e| e.balance_after);
     let from = request.from.or(chain.first_ts).unwrap_or(0);
     let to = request.to.or(chain.last_ts.map(|t| t + 1)).unwrap_or(i64::MAX);
     let in_period: Vec<&Entry> = entries.iter().filter(|e| e.ts >= from && e.ts < to).collect();

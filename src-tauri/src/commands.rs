@@ -10,13 +10,13 @@ use chrono::Utc;
 use tauri::ipc::Channel;
 use tauri::State;
 
+use reckon::check::{CheckError, CheckReport, CheckedFinding};
 use reckon::export::{self, ExportError, Zone};
+use reckon::import::ImportOptions;
 use reckon::import::{ImportError, Progress, ProgressSink, Stage};
 use reckon::model::{self, Finding, Severity as EngineSeverity};
 use reckon::money;
-use reckon::check::{CheckError, CheckReport, CheckedFinding};
 use reckon::report::{self, ReportError, ReportRequest};
-use reckon::import::ImportOptions;
 use reckon::store::{self, ImportSummary, LedgerFilter, LedgerRow, StoreError};
 
 use crate::dto::*;
@@ -390,12 +390,7 @@ fn ledger_filter(q: &LedgerQuery) -> Result<LedgerFilter> {
         types: q.types.iter().map(|t| model::normalize_type(t).into_owned()).collect(),
         from: q.from.as_deref().map(|t| time_arg("from", t)).transpose()?,
         to: q.to.as_deref().map(|t| time_arg("to", t)).transpose()?,
-        labels: q
-            .labels
-            .iter()
-            .filter(|l| !l.value.is_empty())
-            .map(|l| (l.key.clone(), l.value.clone()))
-            .collect(),
+        labels: q.labels.iter().filter(|l| !l.value.is_empty()).map(|l| (l.key.clone(), l.value.clone())).collect(),
         search: q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
         row_ids: Vec::new(),
     })

@@ -72,7 +72,9 @@ impl AppState {
     /// is replaced, and the next import opens the new file. Refused while an import runs.
     pub fn switch_database(&self, db: PathBuf) -> Result<StoreLocation, AppError> {
         if self.shared.importing.load(Ordering::SeqCst) {
-            return Err(AppError::bad_input("an import is running; wait for it or cancel it before opening another database"));
+            return Err(AppError::bad_input(
+                "an import is running; wait for it or cancel it before opening another database",
+            ));
         }
         let store = open(&db)?;
         let location = StoreLocation::beside(db);

@@ -24,10 +24,14 @@ struct Harness {
 impl Harness {
     fn new() -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
+        let location = StoreLocation::beside(dir.path().join("reckon.db"));
+        Harness::with(dir, Some(location))
+    }
+
+    /// An app over `location`, or over the database it resolves at startup with `None`.
+    fn with(dir: tempfile::TempDir, location: Option<StoreLocation>) -> Harness {
         let path = dir.path().to_path_buf();
-        let app = crate::builder(mock_builder(), Some(StoreLocation::beside(path.join("reckon.db"))))
-            .build(mock_context(noop_assets()))
-            .expect("mock app");
+        let app = crate::builder(mock_builder(), location).build(mock_context(noop_assets())).expect("mock app");
         let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("mock window");
         Harness { _dir: dir, dir: path, _app: app, webview }
     }
@@ -71,8 +75,7 @@ impl Harness {
     }
 
     fn query(chain_id: i64) -> Value {
-        json!({ "chainId": chain_id, "types": [], "from": null, "to": null,
-                "character": null, "model": null, "search": null })
+        json!({ "chainId": chain_id, "types": [], "from": null, "to": null, "labels": [], "search": null })
     }
 }
 
@@ -350,4 +353,41 @@ fn read_dir_sorted(dir: &Path) -> Vec<(String, String)> {
         .unwrap_or_default();
     files.sort();
     files
+}
+
+/// One database for the CLI and the app. With no `$RECKON_DB` the app opens
+/// `reckon/reckon.db` in the platform's data directory, the file `reckon` writes without
+/// `--db` (`tests/it/cli.rs`: `the_cli_writes_the_shared_default_database`), so a ledger
+/// imported by one is seen by the other; "Open database..." then switches to another file.
+#[test]
+fn the_app_opens_the_database_the_cli_uses_and_can_open_another() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // No other test of this binary reads these variables (the others name their database).
+    std::env::remove_var("RECKON_DB");
+    std::env::set_var("XDG_DATA_HOME", dir.path());
+    let shared = dir.path().join("reckon").join("reckon.db");
+    assert_eq!(StoreLocation::resolve().db, shared);
+    assert_eq!(reckon::store::Store::default_path(), shared);
+
+    // What `reckon import fixtures/clean.csv` does without --db.
+    let mut store = reckon::store::Store::open(&shared).expect("shared database");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/clean.csv");
+    let options = reckon::import::ImportOptions::new(chrono::Utc::now());
+    reckon::import::import(&mut store, &[fixture], &options, &mut reckon::import::NoProgress).expect("import");
+    drop(store);
+
+    let other = dir.path().join("elsewhere").join("other.db");
+    let h = Harness::with(dir, None);
+    assert_eq!(h.ok("database_path", json!({})), json!(shared.display().to_string()));
+    let chains = h.ok("list_chains", json!({}));
+    assert_eq!(chains.as_array().map(Vec::len), Some(1), "{chains}");
+    assert_eq!(chains[0]["entries"], json!(97));
+
+    assert_eq!(
+        h.ok("open_database", json!({ "path": other.display().to_string() })),
+        json!(other.display().to_string())
+    );
+    assert_eq!(h.ok("list_chains", json!({})), json!([]), "the other database is empty");
+    assert_eq!(h.ok("database_path", json!({})), json!(other.display().to_string()));
+    assert_eq!(h.err("open_database", json!({ "path": "" }))["code"], json!("bad_input"));
 }

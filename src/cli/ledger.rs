@@ -139,8 +139,7 @@ pub(super) fn run_summary(store: &Store, args: SummaryArgs) -> Result<ExitCode> 
         "type" => GroupBy::Type,
         "day" => GroupBy::Day,
         key => {
-            let known: Vec<String> =
-                store.chains()?.into_iter().flat_map(|c| c.dimensions).map(|d| d.key).collect();
+            let known: Vec<String> = store.chains()?.into_iter().flat_map(|c| c.dimensions).map(|d| d.key).collect();
             if !known.iter().any(|k| k == key) {
                 anyhow::bail!("--by {key:?}: expected type, day or a dimension of the ledgers ({})", known.join(", "));
             }

@@ -140,8 +140,14 @@ fn import_known(
     let total: u64 = known.iter().map(|k| k.bytes as u64).sum();
     for (index, path) in paths.iter().enumerate() {
         for stage in [Stage::Reading, Stage::Storing, Stage::Done] {
-            let progress =
-                Progress { file: path, file_index: index, files: paths.len(), bytes_done: total, bytes_total: total, stage };
+            let progress = Progress {
+                file: path,
+                file_index: index,
+                files: paths.len(),
+                bytes_done: total,
+                bytes_total: total,
+                stage,
+            };
             if (stage == Stage::Reading || index + 1 == paths.len()) && sink.progress(&progress).is_break() {
                 return Err(ImportError::Cancelled);
             }

@@ -45,6 +45,13 @@ impl Source {
     }
 }
 
+/// A reader's read: a whole file of `bytes` bytes, reporting `(done, total)` bytes.
+pub type ReadFn = fn(
+    path: &Path,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError>;
+
 /// Reads one file format into entries.
 #[derive(Debug)]
 pub struct Reader {
@@ -56,7 +63,7 @@ pub struct Reader {
     /// Whether a file that begins with `head` (a byte-order mark already stripped) is this format.
     pub detect: fn(head: &str) -> bool,
     /// Reads and validates a whole file of `bytes` bytes, reporting `(done, total)` bytes.
-    pub read: fn(path: &Path, bytes: u64, progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>) -> Result<ParsedFile, ImportError>,
+    pub read: ReadFn,
     /// The raw text of the entry that starts at byte `offset` of `path` (its CSV line, its JSON object).
     pub raw_text: fn(path: &Path, offset: u64) -> Option<String>,
 }

@@ -4,8 +4,12 @@
 use super::Source;
 
 /// Reverie's ledger, read from the CSV export or the Open API JSON.
-pub(super) static SOURCE: Source =
-    Source { name: "reverie", title: "Reverie", types: &TYPES, dimensions: &[("character", "Character"), ("model", "Model")] };
+pub(super) static SOURCE: Source = Source {
+    name: "reverie",
+    title: "Reverie",
+    types: &TYPES,
+    dimensions: &[("character", "Character"), ("model", "Model")],
+};
 
 /// Transaction types on Reverie's reference table. Anything else is imported and flagged.
 pub const TYPES: [&str; 19] = [
@@ -29,4 +33,3 @@ pub const TYPES: [&str; 19] = [
     "ADMIN_GRANT",
     "BONUS",
 ];
-

@@ -161,8 +161,9 @@ fn read_with(
     }
     let mut first = parts.remove(0);
     for mut part in parts {
-        let map: Vec<u32> =
-            (0..=part.labels.len() as u32).map(|id| if id == 0 { 0 } else { first.labels.intern(part.labels.text(id)) }).collect();
+        let map: Vec<u32> = (0..=part.labels.len() as u32)
+            .map(|id| if id == 0 { 0 } else { first.labels.intern(part.labels.text(id)) })
+            .collect();
         for e in &mut part.entries {
             e.kind = map[e.kind as usize];
             e.description = map[e.description as usize];
@@ -294,7 +295,8 @@ fn read_range(
         let optional =
             |slot| -> Result<Option<&str>, ImportError> { Ok(Some(field(slot)?.trim()).filter(|t| !t.is_empty())) };
         let dims = [optional(6)?, optional(7)?];
-        let fields = Fields { txn_id, ts, kind: &kind_norm, description, amount, balance_after, dims: &dims, line, offset };
+        let fields =
+            Fields { txn_id, ts, kind: &kind_norm, description, amount, balance_after, dims: &dims, line, offset };
         entries.push(fields.into_entry(&mut labels));
         since_check += 1;
         if since_check == 16_384 {

@@ -105,7 +105,14 @@ impl ParsedFile {
 
 /// A hash of everything but the source position: the same transaction exported twice hashes
 /// the same; a rewritten one does not. `dims` holds exactly the source's declared dimensions.
-pub fn content_hash(ts: i64, kind: &str, description: &str, amount: i64, balance_after: i64, dims: &[Option<&str>]) -> i64 {
+pub fn content_hash(
+    ts: i64,
+    kind: &str,
+    description: &str,
+    amount: i64,
+    balance_after: i64,
+    dims: &[Option<&str>],
+) -> i64 {
     // The bytes earlier versions fed a streaming hasher part by part (stored hashes must not
     // change), gathered first and hashed in one call: faster for input this short.
     debug_assert!(dims.len() <= MAX_DIMS);
@@ -212,5 +219,4 @@ mod tests {
         // And one value pinned (the old streaming code gave it), so changing both at once is caught.
         assert_eq!(content_hash(0, "CHAT", "x", 1, 2, &[None, None]), -5_658_081_438_122_745_318);
     }
-
 }

@@ -100,8 +100,13 @@ impl Encoder {
         put_signed(out, (row.line as i64).wrapping_sub(self.prev.line));
         put_signed(out, (row.offset as i64).wrapping_sub(self.prev.offset));
         put_signed(out, (row.seq as i64).wrapping_sub(self.prev.seq));
-        self.prev =
-            Prev { ts: row.ts, after: row.after, line: row.line as i64, offset: row.offset as i64, seq: row.seq as i64 };
+        self.prev = Prev {
+            ts: row.ts,
+            after: row.after,
+            line: row.line as i64,
+            offset: row.offset as i64,
+            seq: row.seq as i64,
+        };
         self.count += 1;
     }
 

@@ -14,8 +14,8 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
-use super::rows::{self, Schema};
 use super::query::Cache;
+use super::rows::{self, Schema};
 use super::{Store, StoreError};
 use crate::model::{content_hash, ChainKey, Dimension, ParsedEntry, ParsedFile, MAX_DIMS};
 use crate::order::walk_order;

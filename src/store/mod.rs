@@ -162,6 +162,10 @@ impl TxnIds {
         self.ends.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
     /// The ID at position `i`, as stored (the store wrote it from a `str`).
     pub fn get(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };

@@ -545,7 +545,7 @@ impl Store {
                 debug_assert!(all.is_continue());
             }
         }
-        keys.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        keys.sort_unstable_by_key(|k| std::cmp::Reverse((k.0, k.1)));
         Ok(view.merged.get_or_init(|| keys))
     }
 

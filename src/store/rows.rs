@@ -35,10 +35,9 @@ pub(crate) struct BlockInfo {
 
 /// A chain's blocks, oldest first.
 pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<BlockInfo>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached(
-            "SELECT id, entries, first_ts, last_ts, min_seq, max_seq FROM entry_block WHERE chain_id = ?1 ORDER BY id",
-        )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, entries, first_ts, last_ts, min_seq, max_seq FROM entry_block WHERE chain_id = ?1 ORDER BY id",
+    )?;
     let mut rows = stmt.query([chain_id])?;
     let mut blocks = Vec::new();
     while let Some(r) = rows.next()? {

@@ -374,7 +374,11 @@ fn check_view(store: &Store, f: &LedgerFilter, expected: &[LedgerRow], what: &st
     assert_eq!(store.ledger_page(f, 0, 0).unwrap(), vec![], "{what}: limit 0");
 
     for by in [GroupBy::Type, GroupBy::Label("character".into()), GroupBy::Label("model".into()), GroupBy::Day] {
-        assert_eq!(store.summary(f, by.clone()).unwrap(), model_summary(expected, by.clone()), "{what}: summary by {by:?}");
+        assert_eq!(
+            store.summary(f, by.clone()).unwrap(),
+            model_summary(expected, by.clone()),
+            "{what}: summary by {by:?}"
+        );
     }
 }
 
@@ -696,8 +700,8 @@ fn import_steps<'w>(
         assert_eq!((info.first_ts, info.last_ts), (Some(rows[0].ts), rows.last().map(|r| r.ts)), "{what}: chain times");
         assert_eq!(info.ledger_balance, rows.last().map(|r| r.balance_after), "{what}: ledger balance");
         let last = rows.len() - 1;
-        assert_eq!(entry_detail(&store, rows[last].id).unwrap().row, rows[last], "{what}: last entry");
-        match entry_detail(&store, (s.chain_ids[0] << 32) | rows.len() as i64) {
+        assert_eq!(entry_detail(store, rows[last].id).unwrap().row, rows[last], "{what}: last entry");
+        match entry_detail(store, (s.chain_ids[0] << 32) | rows.len() as i64) {
             Err(StoreError::NotFound(_)) => {}
             other => panic!("{what}: entry {} is past the end, got {other:?}", rows.len()),
         }
@@ -898,7 +902,11 @@ fn two_chains_interleave_newest_first_and_filter_apart() {
         union.sort_by_key(|r| r.id);
         let union: Vec<LedgerRow> = union.into_iter().cloned().collect();
         for by in [GroupBy::Type, GroupBy::Label("character".into()), GroupBy::Label("model".into()), GroupBy::Day] {
-            assert_eq!(store.summary(f, by.clone()).unwrap(), model_summary(&union, by.clone()), "{what}: summary by {by:?}");
+            assert_eq!(
+                store.summary(f, by.clone()).unwrap(),
+                model_summary(&union, by.clone()),
+                "{what}: summary by {by:?}"
+            );
         }
 
         let got = all_rows(&store, f);

@@ -145,3 +145,28 @@ fn summary_by_day_and_character() {
     let by_char = db.ok(&["summary", "--by", "character"], 0);
     assert!(by_char.contains("Émile") && by_char.contains("(none)"), "{by_char}");
 }
+
+/// Without `--db` or `$RECKON_DB`, the CLI writes `reckon/reckon.db` in the platform's data
+/// directory: the database the desktop app opens by default (see the shell's test
+/// `the_app_opens_the_database_the_cli_uses_and_can_open_another`).
+#[test]
+fn the_cli_writes_the_shared_default_database() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_reckon"))
+            .args(args)
+            .env_remove("RECKON_DB")
+            .env("XDG_DATA_HOME", home.path())
+            .env("HOME", home.path())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let out = run(&["import", "fixtures/clean.csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shared = home.path().join("reckon").join("reckon.db");
+    let store = reckon::store::Store::open(&shared).expect("the CLI wrote the shared database");
+    assert_eq!(store.chains().unwrap().iter().map(|c| c.entries).collect::<Vec<_>>(), [97]);
+    let listed = run(&["chains"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("97 entries"));
+}

@@ -6,3 +6,4 @@ mod errors;
 mod findings;
 mod store;
 mod support;
+mod tidy;

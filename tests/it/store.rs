@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
-use reckon::import::NoProgress;
 use reckon::check::{check, CheckOptions};
 use reckon::import::ImportOptions;
+use reckon::import::NoProgress;
 use reckon::store::{GroupBy, LedgerFilter, Store};
 
 use crate::support::{faults, Db};
@@ -52,7 +52,9 @@ fn overlapping_exports_merge_into_one_chain_in_walk_order() {
     let mut store = Store::open_in_memory().unwrap();
     // The shuffled export's same-second rows land among rows already stored from the clean one.
     reckon::import::import(&mut store, &[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
-    let s = reckon::import::import(&mut store, &[fixture("shuffled.csv"), fixture("clean.json")], &opts(), &mut NoProgress).unwrap();
+    let s =
+        reckon::import::import(&mut store, &[fixture("shuffled.csv"), fixture("clean.json")], &opts(), &mut NoProgress)
+            .unwrap();
     assert_eq!(s.new_entries(), 0);
     assert_eq!(s.known_entries(), 97 * 2);
     let report = check(&store, &CheckOptions::default()).unwrap();
@@ -181,7 +183,7 @@ fn cancelling_an_import_stores_nothing() {
 
 #[test]
 fn check_over_the_store_equals_reconciling_the_loaded_entries() {
-    use reckon::reconcile::{reconcile_chain, Reference, Anchors, RuleConfig};
+    use reckon::reconcile::{reconcile_chain, Anchors, Reference, RuleConfig};
     let stated = rust_decimal::Decimal::new(158_301, 2);
     let opening = rust_decimal::Decimal::new(-5, 1);
     let loose = RuleConfig {

@@ -54,4 +54,6 @@ export const api = {
   exportLedger: (query: LedgerQuery, format: ExportFormat, local: boolean, path: string) =>
     call<number>("export_ledger", { query, format, local, path }),
   saveText: (path: string, content: string) => call<null>("save_text", { path, content }),
+  databasePath: () => call<string>("database_path"),
+  openDatabase: (path: string) => call<string>("open_database", { path }),
 };

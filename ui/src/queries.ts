@@ -170,6 +170,20 @@ export function useImport(onProgress: (e: ImportProgressEvent) => void) {
   });
 }
 
+/** The database file the app has open (shared with the CLI by default). */
+export function useDatabasePath() {
+  return useQuery({ queryKey: ["database"], queryFn: api.databasePath });
+}
+
+/** "Open database...": every query is of the old database, so all of them are dropped. */
+export function useOpenDatabase() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (path: string) => api.openDatabase(path),
+    onSuccess: () => qc.resetQueries(),
+  });
+}
+
 export function useMarkExplained(chainId: number) {
   const invalidate = useInvalidate();
   return useMutation({

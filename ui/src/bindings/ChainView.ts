@@ -4,4 +4,12 @@ import type { Dimension } from "./Dimension";
 /**
  * One ledger (an account's balance in one currency) with its health at a glance.
  */
-export type ChainView = { id: number, account: string, currency: string, source: string, dimensions: Array<Dimension>, entries: number, ledgerBalance: string | null, statedBalance: string | null, firstTs: string | null, lastTs: string | null, errors: number, warnings: number, explained: number, };
+export type ChainView = { id: number, account: string, currency: string, 
+/**
+ * The source whose entries the chain holds (`reverie`).
+ */
+source: string, 
+/**
+ * The label dimensions beyond the type, in the order rows carry them.
+ */
+dimensions: Array<Dimension>, entries: number, ledgerBalance: string | null, statedBalance: string | null, firstTs: string | null, lastTs: string | null, errors: number, warnings: number, explained: number, };

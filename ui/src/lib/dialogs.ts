@@ -31,3 +31,17 @@ export async function pickSavePath(
     return null;
   }
 }
+
+/** A database file to open, or to create by naming a new one. */
+export async function pickDatabase(): Promise<string | null> {
+  try {
+    const picked = await save({
+      title: "Open or create a Reckon database",
+      defaultPath: "reckon.db",
+      filters: [{ name: "Reckon database", extensions: ["db", "sqlite"] }],
+    });
+    return picked ?? null;
+  } catch {
+    return null;
+  }
+}

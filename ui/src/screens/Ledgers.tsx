@@ -9,7 +9,8 @@ import { formatSpan } from "../lib/dates";
 import { type ApiError, toApiError } from "../lib/errors";
 import { formatMoney, moneyEquals, normalizeMoneyInput, subtractMoney } from "../lib/money";
 import { describeProgress, importFraction } from "../lib/progress";
-import { useSetStatedBalance } from "../queries";
+import { pickDatabase } from "../lib/dialogs";
+import { useDatabasePath, useOpenDatabase, useSetStatedBalance } from "../queries";
 
 interface Props {
   chains: ChainView[] | null;
@@ -37,6 +38,7 @@ export function LedgersScreen(p: Props) {
           </button>
         </div>
       </header>
+      <DatabaseLine disabled={imp.running} />
 
       {imp.running && <ImportProgress imp={imp} onCancel={p.onCancel} />}
       {imp.error && <ErrorBlock error={imp.error} onDismiss={p.onDismissOutcome} />}
@@ -242,5 +244,24 @@ function ChainRow({
         </tr>
       )}
     </>
+  );
+}
+
+/** Which database is open (the CLI's too, by default) and "Open database…" to switch. */
+function DatabaseLine({ disabled }: { disabled: boolean }) {
+  const path = useDatabasePath();
+  const open = useOpenDatabase();
+  const choose = async () => {
+    const picked = await pickDatabase();
+    if (picked) open.mutate(picked);
+  };
+  return (
+    <div className="database-line muted small" data-testid="database-line">
+      Database: <code data-testid="database-path">{path.data ?? "…"}</code>{" "}
+      <button className="link" data-testid="open-database" onClick={choose} disabled={disabled || open.isPending}>
+        Open database…
+      </button>
+      {open.error && <ErrorBlock error={toApiError(open.error, "open_database")} onDismiss={() => open.reset()} />}
+    </div>
   );
 }

@@ -1,0 +1,88 @@
+//! The architecture, held by tests (in the spirit of rust-analyzer's tidy tests): data flows
+//! down, orchestration up. A layer that names one it must not know fails here, with the file
+//! and line, instead of in review.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir`, recursively.
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The places in `layer` (a folder or file under `src/`) that name one of the `forbidden`
+/// modules of the crate, as `path:line: text`. Comments are skipped.
+fn violations(layer: &str, forbidden: &[&str]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let target = root.join(layer);
+    let files = if target.is_dir() { sources(&target) } else { vec![target] };
+    assert!(!files.is_empty(), "no sources in src/{layer}");
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for module in forbidden {
+                let named =
+                    [format!("crate::{module}"), format!("reckon::{module}"), format!("super::super::{module}")];
+                if named.iter().any(|pattern| mentions(code, pattern)) {
+                    let shown = file.strip_prefix(&root).unwrap_or(&file).display().to_string();
+                    found.push(format!("src/{shown}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Whether `code` contains `pattern` as a whole path segment (`crate::import` but not
+/// `crate::imports`).
+fn mentions(code: &str, pattern: &str) -> bool {
+    code.match_indices(pattern).any(|(at, _)| {
+        let next = code[at + pattern.len()..].chars().next();
+        !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+fn assert_layer(layer: &str, forbidden: &[&str]) {
+    let found = violations(layer, forbidden);
+    assert!(found.is_empty(), "src/{layer} must not name {forbidden:?}; it does at:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_store_knows_neither_files_nor_rules() {
+    assert_layer("store", &["import", "reconcile", "check", "report", "export"]);
+}
+
+#[test]
+fn the_reconciler_receives_facts_not_a_store() {
+    assert_layer("reconcile", &["store", "import", "check", "report", "export"]);
+}
+
+#[test]
+fn the_model_and_the_ordering_depend_on_nothing_above_them() {
+    assert_layer("model", &["store", "import", "reconcile", "check", "report", "export", "order"]);
+    assert_layer("order.rs", &["model", "store", "import", "reconcile", "check", "report", "export"]);
+}
+
+#[test]
+fn readers_do_not_reach_into_the_rules() {
+    assert_layer("import", &["reconcile", "check", "report", "export"]);
+}
+
+#[test]
+fn the_tidy_check_sees_a_violation() {
+    // The check itself must be able to fail: a line naming a forbidden module is found.
+    assert!(mentions("use crate::import::read_file;", "crate::import"));
+    assert!(!mentions("use crate::imports::x;", "crate::import"));
+    assert!(!violations("store", &["model"]).is_empty(), "the store uses the model, and the check must see that");
+}
