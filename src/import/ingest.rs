@@ -83,15 +83,29 @@ pub fn import(
     if sink.progress(&stage(Stage::Storing)).is_break() {
         return Err(ImportError::Cancelled);
     }
-    t = trace::phase("import: read files", t);
+    trace::phase("import: read files", t);
     let prints = prints.get()?;
+    store_parsed(store, files, &prints, options, &mut || sink.progress(&stage(Stage::Done)))
+}
+
+/// Stores entries already read (files, or pages of an API answer) in one transaction, each
+/// with its fingerprint in `prints`; `before_commit` may still cancel. The same path for
+/// every source, so a sync stores exactly what an import of the same answer would.
+pub fn store_parsed(
+    store: &mut Store,
+    files: Vec<ParsedFile>,
+    prints: &[String],
+    options: &ImportOptions,
+    before_commit: &mut dyn FnMut() -> ControlFlow<()>,
+) -> Result<ImportSummary, ImportError> {
+    let t = std::time::Instant::now();
     let ingest = store.begin()?;
     let mut summary = ImportSummary::default();
-    for (key, group, group_prints) in by_chain(files, &prints, &options.chain) {
+    for (key, group, group_prints) in by_chain(files, prints, &options.chain) {
         summary.merge(ingest.store_files(&key, &group, &group_prints, options.now)?);
     }
-    t = trace::phase("import: store (total)", t);
-    if sink.progress(&stage(Stage::Done)) == ControlFlow::Break(()) {
+    let t = trace::phase("import: store (total)", t);
+    if before_commit().is_break() {
         return Err(ImportError::Cancelled);
     }
     ingest.commit()?;
@@ -178,6 +192,12 @@ impl Prints {
 
 fn fingerprints(paths: &[PathBuf]) -> Result<Vec<String>, ImportError> {
     paths.iter().map(|p| fingerprint(p).map_err(|source| ImportError::Io { path: p.clone(), source })).collect()
+}
+
+/// The fingerprint `source_file.file_hash` records for bytes held in memory (an API page),
+/// the same as a file of those bytes would get.
+pub fn fingerprint_bytes(bytes: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
 }
 
 /// xxh3 of a file's bytes, read in large blocks.

@@ -9,7 +9,7 @@ mod reverie;
 mod reverie_csv;
 mod reverie_json;
 
-pub use ingest::{entry_detail, import, EntryDetail, ImportOptions};
+pub use ingest::{entry_detail, fingerprint_bytes, import, store_parsed, EntryDetail, ImportOptions};
 pub use reverie::TYPES as REVERIE_TYPES;
 pub use reverie_csv::read_line_at;
 
@@ -64,6 +64,9 @@ pub struct Reader {
     pub detect: fn(head: &str) -> bool,
     /// Reads and validates a whole file of `bytes` bytes, reporting `(done, total)` bytes.
     pub read: ReadFn,
+    /// Parses bytes held in memory (an API answer), where the format allows; `origin` names
+    /// them in errors (the URL of the page).
+    pub parse: Option<fn(origin: &Path, bytes: Vec<u8>) -> Result<ParsedFile, ImportError>>,
     /// The raw text of the entry that starts at byte `offset` of `path` (its CSV line, its JSON object).
     pub raw_text: fn(path: &Path, offset: u64) -> Option<String>,
 }

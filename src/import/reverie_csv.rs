@@ -21,6 +21,7 @@ pub(super) static READER: Reader = Reader {
         first_line.contains("transaction id") || first_line.contains("transaction_id")
     },
     read,
+    parse: None,
     raw_text: read_line_at,
 };
 

@@ -19,6 +19,7 @@ pub(super) static READER: Reader = Reader {
     source: &super::reverie::SOURCE,
     detect: |head| head.starts_with('{') || head.starts_with('['),
     read,
+    parse: Some(parse),
     raw_text,
 };
 
@@ -83,6 +84,21 @@ pub(super) fn read(
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
     let raw = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    parse_with(path, raw, bytes, progress)
+}
+
+/// An Open API answer (or a saved file's bytes) held in memory; `origin` names it in errors.
+fn parse(origin: &Path, raw: Vec<u8>) -> Result<ParsedFile, ImportError> {
+    let bytes = raw.len() as u64;
+    parse_with(origin, raw, bytes, &mut |_, _| ControlFlow::Continue(()))
+}
+
+fn parse_with(
+    path: &Path,
+    raw: Vec<u8>,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError> {
     let text = String::from_utf8(raw).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let (line, column) = LineCursor::new(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("")).locate(at);
