@@ -218,6 +218,7 @@ pub enum FindingKind {
     UnmatchedRefund,
     UnknownType,
     UnusualAmount,
+    RefundMismatch,
 }
 
 /// Who a report draft is written for.

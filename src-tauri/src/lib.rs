@@ -32,6 +32,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, location: Option<state::S
         commands::entry_detail,
         commands::mark_explained,
         commands::unmark_explained,
+        commands::explain_findings,
+        commands::reopen_findings,
         commands::set_stated_balance,
         commands::draft_report,
         commands::export_ledger,

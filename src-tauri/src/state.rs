@@ -144,6 +144,18 @@ impl Db {
     pub fn changed(&mut self) {
         self.report = None;
     }
+
+    /// Notes were written (or, with `None`, removed) for `ids`: the kept walk stays valid, only
+    /// its notes change, so thousands explained at once do not cost a new walk.
+    pub fn noted(&mut self, ids: &[String], note: Option<reckon::model::Note>) {
+        let Some(report) = self.report.as_mut() else { return };
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        for f in &mut Arc::make_mut(report).findings {
+            if wanted.contains(f.finding.id.as_str()) {
+                f.note = note.clone();
+            }
+        }
+    }
 }
 
 /// The right to run the one import; see [`AppState::begin_import`].

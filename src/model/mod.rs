@@ -152,9 +152,29 @@ pub enum FindingKind {
     UnmatchedRefund,
     UnknownType,
     UnusualAmount,
+    RefundMismatch,
 }
 
 impl FindingKind {
+    /// The kind named `name` (`balance_break`), as `as_str` writes it.
+    pub fn from_name(name: &str) -> Option<FindingKind> {
+        use FindingKind::*;
+        [
+            BalanceBreak,
+            MisreportedBalance,
+            HeadMismatch,
+            OpeningMismatch,
+            ConflictingDuplicate,
+            DuplicateCharge,
+            UnmatchedRefund,
+            UnknownType,
+            UnusualAmount,
+            RefundMismatch,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::BalanceBreak => "balance_break",
@@ -166,6 +186,7 @@ impl FindingKind {
             FindingKind::UnmatchedRefund => "unmatched_refund",
             FindingKind::UnknownType => "unknown_type",
             FindingKind::UnusualAmount => "unusual_amount",
+            FindingKind::RefundMismatch => "refund_mismatch",
         }
     }
 
@@ -179,7 +200,8 @@ impl FindingKind {
             FindingKind::DuplicateCharge
             | FindingKind::UnmatchedRefund
             | FindingKind::UnknownType
-            | FindingKind::UnusualAmount => Severity::Warning,
+            | FindingKind::UnusualAmount
+            | FindingKind::RefundMismatch => Severity::Warning,
         }
     }
 
@@ -195,6 +217,7 @@ impl FindingKind {
             FindingKind::UnmatchedRefund => "Refund without a matching charge",
             FindingKind::UnknownType => "Unknown transaction type",
             FindingKind::UnusualAmount => "Unusual amount",
+            FindingKind::RefundMismatch => "Refund differs from the charge it names",
         }
     }
 }

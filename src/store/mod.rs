@@ -393,18 +393,45 @@ impl Store {
 
     /// Marks a finding as explained (or replaces its note).
     pub fn set_note(&mut self, finding_id: &str, note: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO finding_note (finding_id, note, explained_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (finding_id) DO UPDATE SET note = excluded.note, explained_at = excluded.explained_at",
-            params![finding_id, note, at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)],
-        )?;
-        Ok(())
+        self.set_notes(&[finding_id.to_string()], note, at).map(|_| ())
+    }
+
+    /// Marks every finding in `ids` as explained with one note, in one transaction (a kind's
+    /// thousands of warnings at once). Notes are keyed by finding ID, so they survive
+    /// re-imports like a single one. Returns how many were written.
+    pub fn set_notes(&mut self, ids: &[String], note: &str, at: DateTime<Utc>) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO finding_note (finding_id, note, explained_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (finding_id) DO UPDATE SET note = excluded.note, explained_at = excluded.explained_at",
+            )?;
+            let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            for id in ids {
+                stmt.execute(params![id, note, at])?;
+            }
+        }
+        tx.commit()?;
+        Ok(ids.len())
     }
 
     /// Reopens an explained finding.
     pub fn clear_note(&mut self, finding_id: &str) -> Result<(), StoreError> {
-        self.conn.execute("DELETE FROM finding_note WHERE finding_id = ?1", [finding_id])?;
-        Ok(())
+        self.clear_notes(&[finding_id.to_string()]).map(|_| ())
+    }
+
+    /// Reopens every finding in `ids`, in one transaction; returns how many had a note.
+    pub fn clear_notes(&mut self, ids: &[String]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut cleared = 0;
+        {
+            let mut stmt = tx.prepare_cached("DELETE FROM finding_note WHERE finding_id = ?1")?;
+            for id in ids {
+                cleared += stmt.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(cleared)
     }
 
     /// Every note, by finding id.
