@@ -104,11 +104,16 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             opening: options.opening.or(chain.opening_balance),
         };
         let source = crate::import::source(&chain.source);
+        let price_dim =
+            source.and_then(|s| s.price_dimension).and_then(|key| chain.dimensions.iter().position(|d| d.key == key));
+        let keys: Vec<&str> = chain.dimensions.iter().map(|d| d.key.as_str()).collect();
         let reference = Reference {
             title: source.map_or(chain.source.as_str(), |s| s.title),
             types: source.map_or(&[], |s| s.types),
+            dimensions: &keys,
+            price_dim,
         };
-        let lookup = StoreLookup::new(store, labels, &facts, txn_ids);
+        let lookup = StoreLookup::new(store, &chain, labels, &facts, txn_ids);
         let findings =
             reconcile::findings(&chain.key, &reference, &facts, &lookup, anchors, &conflicts, &options.rules);
         if let Some(e) = lookup.into_error() {
@@ -130,6 +135,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
 /// Whole entries for the findings, fetched from the store by id when a finding names them.
 struct StoreLookup<'a> {
     store: &'a Store,
+    chain_id: i64,
     labels: Vec<Arc<str>>,
     row_ids: Vec<i64>,
     txn_ids: TxnIds,
@@ -138,9 +144,16 @@ struct StoreLookup<'a> {
 }
 
 impl<'a> StoreLookup<'a> {
-    fn new(store: &'a Store, labels: Vec<Arc<str>>, facts: &[Fact<i64>], txn_ids: TxnIds) -> StoreLookup<'a> {
+    fn new(
+        store: &'a Store,
+        chain: &ChainInfo,
+        labels: Vec<Arc<str>>,
+        facts: &[Fact<i64>],
+        txn_ids: TxnIds,
+    ) -> StoreLookup<'a> {
         StoreLookup {
             store,
+            chain_id: chain.id,
             labels,
             row_ids: facts.iter().map(|f| f.row_id).collect(),
             txn_ids,
@@ -152,6 +165,21 @@ impl<'a> StoreLookup<'a> {
     fn into_error(self) -> Option<StoreError> {
         self.error.into_inner()
     }
+
+    /// A placeholder for an entry that could not be read, after recording why.
+    fn failed(&self, i: usize, e: StoreError) -> Entry {
+        self.error.borrow_mut().get_or_insert(e);
+        Entry {
+            row_id: self.row_ids[i],
+            txn_id: String::new(),
+            ts: 0,
+            kind: Arc::from(""),
+            description: Arc::from(""),
+            amount: Decimal::ZERO,
+            balance_after: Decimal::ZERO,
+            labels: Vec::new(),
+        }
+    }
 }
 
 impl Lookup for StoreLookup<'_> {
@@ -162,20 +190,19 @@ impl Lookup for StoreLookup<'_> {
         self.labels.get(id as usize).map_or("", |l| l)
     }
     fn entry(&self, i: usize) -> Entry {
-        match self.store.entry_by_row(self.row_ids[i], &self.labels) {
-            Ok(e) => e,
+        match self.entries(&[i]).pop() {
+            Some(e) => e,
+            None => self.failed(i, StoreError::NotFound(format!("entry at position {i}"))),
+        }
+    }
+    fn entries(&self, positions: &[usize]) -> Vec<Entry> {
+        // Facts are in stored walk order: a fact's index is its entry's position in the chain.
+        let wanted: Vec<u64> = positions.iter().map(|&i| i as u64).collect();
+        match self.store.entries_at(self.chain_id, &wanted, &self.labels) {
+            Ok(entries) => entries,
             Err(e) => {
-                self.error.borrow_mut().get_or_insert(e);
-                Entry {
-                    row_id: self.row_ids[i],
-                    txn_id: String::new(),
-                    ts: 0,
-                    kind: Arc::from(""),
-                    description: Arc::from(""),
-                    amount: Decimal::ZERO,
-                    balance_after: Decimal::ZERO,
-                    labels: Vec::new(),
-                }
+                let message = e.to_string();
+                positions.iter().map(|&i| self.failed(i, StoreError::BadValue(message.clone()))).collect()
             }
         }
     }

@@ -76,6 +76,7 @@ pub(super) fn run_check(store: &mut Store, anchors: &AnchorArgs, rules: &RuleArg
                 min_history: rules.unusual_min_history,
                 ratio: rules.unusual_ratio,
                 mad_multiple: rules.unusual_mad,
+                ..UnusualRule::default()
             },
             ..RuleConfig::default()
         },

@@ -36,6 +36,9 @@ pub struct Source {
     pub types: &'static [&'static str],
     /// `(key, title)` of each dimension, in the order entries carry them; at most `MAX_DIMS`.
     pub dimensions: &'static [(&'static str, &'static str)],
+    /// The dimension whose values set prices (Reverie: `model`): `unusual_amount` compares a
+    /// charge with charges of its type on the same value.
+    pub price_dimension: Option<&'static str>,
 }
 
 impl Source {

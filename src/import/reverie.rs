@@ -9,6 +9,7 @@ pub(super) static SOURCE: Source = Source {
     title: "Reverie",
     types: &TYPES,
     dimensions: &[("character", "Character"), ("model", "Model")],
+    price_dimension: Some("model"),
 };
 
 /// Transaction types on Reverie's reference table. Anything else is imported and flagged.

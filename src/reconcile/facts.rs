@@ -55,6 +55,11 @@ pub trait Lookup {
     fn label(&self, id: u32) -> &str;
     /// The full entry at position `i` of the facts.
     fn entry(&self, i: usize) -> Entry;
+    /// The full entries at these positions, in the order given: one call for a rule's many
+    /// findings (a store decodes each block once, not once per entry).
+    fn entries(&self, positions: &[usize]) -> Vec<Entry> {
+        positions.iter().map(|&i| self.entry(i)).collect()
+    }
     /// Whether positions `i` and `j` carry the same transaction ID.
     fn same_txn(&self, i: usize, j: usize) -> bool;
     /// Positions of the entries whose transaction ID is one of `ids`.
@@ -68,8 +73,9 @@ pub(crate) struct EntrySource<'a> {
 }
 
 impl<'a> EntrySource<'a> {
-    /// Interns the entries' labels; `entries` must already be in walk order.
-    pub fn new(entries: &'a [Entry]) -> (EntrySource<'a>, Vec<Fact<Decimal>>) {
+    /// Interns the entries' labels, their dimensions in the order of `keys`; `entries` must
+    /// already be in walk order.
+    pub fn new(entries: &'a [Entry], keys: &[&str]) -> (EntrySource<'a>, Vec<Fact<Decimal>>) {
         let mut ids: HashMap<String, u32> = HashMap::default();
         // Id 0 is "no value", as in the store.
         let mut labels: Vec<String> = vec![String::new()];
@@ -84,10 +90,11 @@ impl<'a> EntrySource<'a> {
         let facts = entries
             .iter()
             .map(|e| {
-                // Keyed by dimension too: an entry lists only the dimensions it has a value in.
                 let mut dims = [0; MAX_DIMS];
-                for (slot, (key, value)) in dims.iter_mut().zip(&e.labels) {
-                    *slot = intern(&format!("{key}\u{1f}{value}"));
+                for (slot, key) in dims.iter_mut().zip(keys) {
+                    if let Some(value) = e.label(key) {
+                        *slot = intern(value);
+                    }
                 }
                 Fact {
                     row_id: e.row_id,

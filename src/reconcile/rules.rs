@@ -29,21 +29,35 @@ impl Default for RuleConfig {
     }
 }
 
-/// `unusual_amount`: an entry is far outside its type's own history when its magnitude is at
-/// least `ratio` times the type's median magnitude **and** more than `mad_multiple` median
-/// absolute deviations above that median. Types with fewer than `min_history` entries are not
-/// judged. Both conditions together keep steady types (every DAILY_LOGIN is +10) from flagging
-/// small variations and volatile types (PURCHASE packs) from flagging ordinary large packs.
+/// `unusual_amount` judges **charges** only: credits (grants, rewards, prizes, refunds) are
+/// not judged by size (a rare big prize is what a prize table promises; a refund is judged
+/// against the charge it names, `refund_mismatch`). A charge is compared with the charges of
+/// its type on its price dimension (Reverie: the same model), or, when those are fewer than
+/// `min_history`, of its type, or else with every charge of the chain. It is unusual when its
+/// magnitude is at least `ratio` times the group's median, more than `mad_multiple` median
+/// absolute deviations above it, **and** at least `gap` times the group's regular high
+/// (the magnitude that all but the top 1% of the group stay under, or all but 3 entries for
+/// small groups), so a heavy but continuous tail (long replies) is not flagged; and its exact
+/// amount does not recur in the group (a price level that at least `recurring` entries, and
+/// one in a thousand, share is a regular price).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnusualRule {
     pub min_history: usize,
     pub ratio: Decimal,
     pub mad_multiple: Decimal,
+    pub gap: Decimal,
+    pub recurring: usize,
 }
 
 impl Default for UnusualRule {
     fn default() -> Self {
-        UnusualRule { min_history: 20, ratio: Decimal::from(10), mad_multiple: Decimal::from(6) }
+        UnusualRule {
+            min_history: 20,
+            ratio: Decimal::from(10),
+            mad_multiple: Decimal::from(6),
+            gap: Decimal::from(3),
+            recurring: 3,
+        }
     }
 }
 
@@ -58,11 +72,11 @@ pub(super) fn unexplained<K: Amount>(
     // The unusual-amount statistics need no `Lookup` (which is not thread-safe): they run on
     // the other core while the rules that fetch text run here.
     let (mut findings, flagged) = std::thread::scope(|scope| {
-        let flagged = scope.spawn(|| unusual_candidates(facts, labels.refund.len(), &config.unusual));
+        let flagged = scope.spawn(|| unusual_candidates(facts, &labels, reference.price_dim, &config.unusual));
         let mut findings =
             if reference.types.is_empty() { Vec::new() } else { unknown_types(chain, reference, facts, src, &labels) };
-        let (unmatched, refunded) = refunds(chain, facts, src, &labels, config);
-        findings.extend(unmatched);
+        let (refund_findings, refunded) = refunds(chain, facts, src, &labels, config);
+        findings.extend(refund_findings);
         findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
         (findings, flagged.join().expect("the unusual-amount thread panicked"))
     });
@@ -102,10 +116,12 @@ fn unknown_types<K: Amount>(
     src: &dyn Lookup,
     labels: &LabelKinds,
 ) -> Vec<Finding> {
-    (0..facts.len())
+    let unknown: Vec<usize> = (0..facts.len())
         .filter(|&i| !labels.known_type.get(facts[i].kind as usize).copied().unwrap_or(false))
-        .map(|i| {
-            let e = src.entry(i);
+        .collect();
+    src.entries(&unknown)
+        .into_iter()
+        .map(|e| {
             Finding::new(
                 FindingKind::UnknownType,
                 chain,
@@ -120,18 +136,21 @@ fn unknown_types<K: Amount>(
         .collect()
 }
 
-/// `unmatched_refund`: a REFUND pairs with an earlier charge of the same magnitude. First the
-/// charge its description names by ID; otherwise the nearest unpaired one within the window.
-/// Each charge pairs at most once. Returns the findings and the refunded charges' indices.
+/// `unmatched_refund` and `refund_mismatch`: a REFUND pairs with an earlier charge. First the
+/// charge its description names by ID, whatever its amount (a refund of another amount than
+/// the charge it names, a partial refund included, is a `refund_mismatch` for a person to
+/// confirm); otherwise the nearest unpaired charge of the same magnitude within the window.
+/// Each charge pairs at most once. Returns the findings and, for each refunded charge's
+/// index, the refund's.
 fn refunds<K: Amount>(
     chain: &ChainKey,
     facts: &[Fact<K>],
     src: &dyn Lookup,
     labels: &LabelKinds,
     config: &RuleConfig,
-) -> (Vec<Finding>, HashSet<usize>) {
+) -> (Vec<Finding>, HashMap<usize, usize>) {
     let refund_idx: Vec<usize> = (0..facts.len()).filter(|&i| labels.is_refund(&facts[i])).collect();
-    let mut paired: HashSet<usize> = HashSet::default();
+    let mut paired: HashMap<usize, usize> = HashMap::default();
     if refund_idx.is_empty() {
         return (Vec::new(), paired);
     }
@@ -141,7 +160,7 @@ fn refunds<K: Amount>(
     wanted.sort_unstable();
     wanted.dedup();
     let by_id = src.find_txns(&wanted);
-    // Only magnitudes some refund has can pair.
+    // Only magnitudes some refund has can pair by amount.
     let refund_amounts: HashSet<K> = refund_idx.iter().map(|&r| facts[r].amount).collect();
     let mut by_magnitude: HashMap<K, Vec<usize>> = HashMap::default();
     for (i, f) in facts.iter().enumerate() {
@@ -150,18 +169,20 @@ fn refunds<K: Amount>(
         }
     }
     let mut matched: HashSet<usize> = HashSet::default();
+    // (refund, charge) pairs whose amounts differ.
+    let mut mismatched: Vec<(usize, usize)> = Vec::new();
     // Pass 1: the charge named in the description.
     for &r in &refund_idx {
         let refund = &facts[r];
-        let named = tokens(r).filter_map(|token| by_id.get(token).copied()).find(|&c| {
-            labels.is_charge(&facts[c])
-                && facts[c].amount.negated() == refund.amount
-                && facts[c].ts <= refund.ts
-                && !paired.contains(&c)
-        });
+        let named = tokens(r)
+            .filter_map(|token| by_id.get(token).copied())
+            .find(|&c| labels.is_charge(&facts[c]) && facts[c].ts <= refund.ts && !paired.contains_key(&c));
         if let Some(c) = named {
-            paired.insert(c);
+            paired.insert(c, r);
             matched.insert(r);
+            if facts[c].amount.negated() != refund.amount {
+                mismatched.push((r, c));
+            }
         }
     }
     // Pass 2: the nearest earlier unpaired charge of the same magnitude within the window.
@@ -175,19 +196,19 @@ fn refunds<K: Amount>(
             cs.iter()
                 .rev()
                 .copied()
-                .filter(|&c| c < r && refund.ts - facts[c].ts <= window && !paired.contains(&c))
+                .filter(|&c| c < r && refund.ts - facts[c].ts <= window && !paired.contains_key(&c))
                 .max_by_key(|&c| facts[c].ts)
         });
         if let Some(c) = nearest {
-            paired.insert(c);
+            paired.insert(c, r);
             matched.insert(r);
         }
     }
-    let findings = refund_idx
-        .iter()
-        .filter(|r| !matched.contains(r))
-        .map(|&r| {
-            let e = src.entry(r);
+    let unmatched: Vec<usize> = refund_idx.iter().copied().filter(|r| !matched.contains(r)).collect();
+    let mut findings: Vec<Finding> = src
+        .entries(&unmatched)
+        .into_iter()
+        .map(|e| {
             Finding::new(
                 FindingKind::UnmatchedRefund,
                 chain,
@@ -201,19 +222,43 @@ fn refunds<K: Amount>(
             )
         })
         .collect();
+    for (r, c) in mismatched {
+        let (refund, charge) = (src.entry(r), src.entry(c));
+        let delta = refund.amount - charge.amount.abs();
+        let what = if delta < Decimal::ZERO { "a partial refund" } else { "more than was charged" };
+        findings.push(Finding::new(
+            FindingKind::RefundMismatch,
+            chain,
+            &[&refund, &charge],
+            Some(delta),
+            format!(
+                "{} refunds {} on {}, naming {} ({} charge of {} on {}): {} ({} {}). Confirm the refund's amount with the vendor.",
+                refund.txn_id, format_signed(refund.amount), format_ts(refund.ts), charge.txn_id, charge.kind,
+                format(charge.amount.abs()), format_ts(charge.ts), what, format_signed(delta),
+                if delta < Decimal::ZERO { "not refunded" } else { "beyond the charge" }
+            ),
+        ));
+    }
     (findings, paired)
 }
 
-/// `duplicate_charge`: two charges with different IDs and the same type, amount, description,
-/// character and model within the window. A pair where either charge was refunded is settled
-/// and not reported.
+/// Whether a refund's description says it reverses a duplicate charge.
+fn reverses_duplicate(description: &str) -> bool {
+    description.to_lowercase().contains("duplicate")
+}
+
+/// `duplicate_charge`: two charges with different IDs and the same type, amount, description
+/// and dimensions (character and model) within the window. A pair is settled, and not
+/// reported, when both charges were refunded, or one was by a refund that says it reverses a
+/// duplicate. When one was refunded for another reason (no reply generated), the other is
+/// still owed back: reported, citing that refund.
 fn duplicate_charges<K: Amount>(
     chain: &ChainKey,
     facts: &[Fact<K>],
     src: &dyn Lookup,
     labels: &LabelKinds,
     config: &RuleConfig,
-    refunded: &HashSet<usize>,
+    refunded: &HashMap<usize, usize>,
 ) -> Vec<Finding> {
     type Key<K> = (u32, K, u32, Dims);
     let key = |f: &Fact<K>| -> Key<K> { (f.kind, f.amount, f.description, f.dims) };
@@ -240,9 +285,24 @@ fn duplicate_charges<K: Amount>(
         }
         in_window.push_back(i);
         if let Some(prev) = last_seen.insert(key(f), i) {
-            let settled = refunded.contains(&prev) || refunded.contains(&i);
-            if f.ts - facts[prev].ts <= window && !src.same_txn(prev, i) && !settled {
+            let refund = match (refunded.get(&prev), refunded.get(&i)) {
+                (Some(_), Some(_)) => continue,
+                (Some(&r), None) | (None, Some(&r)) => Some(r),
+                (None, None) => None,
+            };
+            if let Some(r) = refund {
+                if reverses_duplicate(src.label(facts[r].description)) {
+                    continue;
+                }
+            }
+            if f.ts - facts[prev].ts <= window && !src.same_txn(prev, i) {
                 let (p, e) = (src.entry(prev), src.entry(i));
+                let refund_note = refund.map(|r| src.entry(r)).map_or_else(String::new, |r| {
+                    format!(
+                        " {} refunded one of them ({}, \"{}\") but does not say it reverses a duplicate, so the other is still owed back.",
+                        r.txn_id, format_signed(r.amount), r.description
+                    )
+                });
                 let whom = match (e.label("character"), e.label("model")) {
                     (Some(c), Some(m)) => format!(" with {c} on {m}"),
                     (Some(c), None) => format!(" with {c}"),
@@ -255,9 +315,9 @@ fn duplicate_charges<K: Amount>(
                     &[&p, &e],
                     Some(e.amount),
                     format!(
-                        "{} and {} are both {} charges of {} for \"{}\"{}, {} seconds apart ({}). If only one was delivered, ask for a refund of {}.",
+                        "{} and {} are both {} charges of {} for \"{}\"{}, {} seconds apart ({}). If only one was delivered, ask for a refund of {}.{}",
                         p.txn_id, e.txn_id, e.kind, format(e.amount.abs()), e.description, whom,
-                        (e.ts - p.ts) / SECOND, format_ts(e.ts), format(e.amount.abs())
+                        (e.ts - p.ts) / SECOND, format_ts(e.ts), format(e.amount.abs()), refund_note
                     ),
                 ));
             }
@@ -282,80 +342,140 @@ fn middle<K: Amount>(values: &mut [K]) -> Option<(K, K)> {
 #[derive(Debug)]
 struct Unusual {
     index: usize,
-    kind: u32,
+    /// What it was compared with.
+    group: Group,
     median: Decimal,
-    floor: Decimal,
+    /// The group's regular high (see `UnusualRule`).
+    high: Decimal,
     history: usize,
 }
 
-/// `unusual_amount`: see `UnusualRule`.
+/// The charges an entry is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Group {
+    /// Its type on its price dimension's value (label id; 0: none).
+    TypeAndPrice(u32, u32),
+    Type(u32),
+}
+
+/// `unusual_amount`: see `UnusualRule`. Entries are fetched in one batch.
 fn unusual_amounts<K: Amount>(
     chain: &ChainKey,
     facts: &[Fact<K>],
     src: &dyn Lookup,
     flagged: Vec<Unusual>,
 ) -> Vec<Finding> {
+    let entries = src.entries(&flagged.iter().map(|u| u.index).collect::<Vec<_>>());
     flagged
         .into_iter()
-        .map(|u| {
-            let e = src.entry(u.index);
-            let kind = src.label(u.kind);
+        .zip(entries)
+        .map(|(u, e)| {
             let m = facts[u.index].amount.magnitude().to_decimal();
+            let over = match u.group {
+                Group::TypeAndPrice(kind, price) if price != 0 => {
+                    format!("{} charges on {}", src.label(kind), src.label(price))
+                }
+                Group::TypeAndPrice(kind, _) | Group::Type(kind) => format!("{} charges", src.label(kind)),
+            };
             Finding::new(
                 FindingKind::UnusualAmount,
                 chain,
                 &[&e],
                 Some(e.amount),
                 format!(
-                    "{} ({}) is a {} of {}, {}x the median {} amount of {} over {} entries (flagged from {}). Confirm it was intended.",
-                    e.txn_id, format_ts(e.ts), kind, format_signed(e.amount), (m / u.median).round_dp(1), kind, format(u.median), u.history, format(u.floor)
+                    "{} ({}) is a {} charge of {}, {}x the median of {} over {} {} and {}x their regular high of {}. Confirm it was intended.",
+                    e.txn_id, format_ts(e.ts), e.kind, format_signed(e.amount), (m / u.median).round_dp(1),
+                    format(u.median), u.history, over, (m / u.high).round_dp(1), format(u.high)
                 ),
             )
         })
         .collect()
 }
 
-/// The entries `unusual_amounts` reports, by type in label order, then in walk order. Needs
-/// no `Lookup`, so it runs beside the other rules.
-fn unusual_candidates<K: Amount>(facts: &[Fact<K>], type_count: usize, rule: &UnusualRule) -> Vec<Unusual> {
-    let mut by_type: Vec<Vec<usize>> = vec![Vec::new(); type_count];
-    for (i, f) in facts.iter().enumerate() {
-        by_type[f.kind as usize].push(i);
+/// The charges `unusual_amounts` reports, in walk order. Needs no `Lookup`, so it runs beside
+/// the other rules; linear in the number of charges.
+fn unusual_candidates<K: Amount>(
+    facts: &[Fact<K>],
+    labels: &LabelKinds,
+    price_dim: Option<usize>,
+    rule: &UnusualRule,
+) -> Vec<Unusual> {
+    let charges: Vec<usize> = (0..facts.len()).filter(|&i| labels.is_charge(&facts[i])).collect();
+    let mut by_price: HashMap<(u32, u32), Vec<usize>> = HashMap::default();
+    for &i in &charges {
+        let price = price_dim.and_then(|d| facts[i].dims.get(d).copied()).unwrap_or(0);
+        by_price.entry((facts[i].kind, price)).or_default().push(i);
+    }
+    // Entries of groups too small to judge fall back to their type. A type with too few
+    // charges is not judged: few entries say nothing of a price (videos cost more than replies).
+    let mut by_type: HashMap<u32, Vec<usize>> = HashMap::default();
+    let mut groups: Vec<(Group, Vec<usize>, Vec<usize>)> = Vec::new();
+    for ((kind, price), idx) in by_price {
+        if idx.len() >= rule.min_history {
+            groups.push((Group::TypeAndPrice(kind, price), idx.clone(), idx));
+        } else {
+            by_type.entry(kind).or_default().extend(idx);
+        }
+    }
+    for (kind, small) in by_type {
+        let whole: Vec<usize> = charges.iter().copied().filter(|&i| facts[i].kind == kind).collect();
+        if whole.len() >= rule.min_history {
+            groups.push((Group::Type(kind), whole, small));
+        }
     }
     let mut flagged = Vec::new();
-    for (kind, idx) in by_type.iter().enumerate() {
-        if idx.is_empty() || idx.len() < rule.min_history {
-            continue;
-        }
-        let mut magnitudes: Vec<K> = idx.iter().map(|&i| facts[i].amount.magnitude()).collect();
-        let Some((a, b)) = middle(&mut magnitudes) else { continue };
-        let med = (a.to_decimal() + b.to_decimal()) / Decimal::TWO;
-        if med.is_zero() {
-            continue;
-        }
-        // |m - median| doubled, so it stays in K: the median of the middle two is (a + b) / 2.
-        let mid = a + b;
-        let mut deviations: Vec<K> =
-            magnitudes.iter().map(|&m| if m + m >= mid { m + m - mid } else { mid - (m + m) }).collect();
-        let Some((c, d)) = middle(&mut deviations) else { continue };
-        let mad = (c.to_decimal() + d.to_decimal()) / Decimal::TWO / Decimal::TWO;
-        let (at_least, above) = (med * rule.ratio, med + mad * rule.mad_multiple);
-        let floor = at_least.max(above);
-        // With a non-negative multiple only magnitudes above the median can pass: compare in
-        // K first, in Decimal only then.
-        let above_median_only = rule.mad_multiple >= Decimal::ZERO;
-        for &i in idx {
-            let magnitude = facts[i].amount.magnitude();
-            if above_median_only && magnitude + magnitude <= mid {
-                continue;
-            }
-            let m = magnitude.to_decimal();
-            if m >= at_least && m > above {
-                flagged.push(Unusual { index: i, kind: kind as u32, median: med, floor, history: idx.len() });
-            }
-        }
+    for (group, history, judged) in groups {
+        flag_unusual(facts, group, &history, &judged, rule, &mut flagged);
     }
+    flagged.sort_by_key(|u| u.index);
     flagged
+}
+
+/// Flags the entries of `judged` that are unusual among the magnitudes of `history`.
+fn flag_unusual<K: Amount>(
+    facts: &[Fact<K>],
+    group: Group,
+    history: &[usize],
+    judged: &[usize],
+    rule: &UnusualRule,
+    flagged: &mut Vec<Unusual>,
+) {
+    let n = history.len();
+    let mut magnitudes: Vec<K> = history.iter().map(|&i| facts[i].amount.magnitude()).collect();
+    let Some((a, b)) = middle(&mut magnitudes) else { return };
+    let med = (a.to_decimal() + b.to_decimal()) / Decimal::TWO;
+    if med.is_zero() {
+        return;
+    }
+    // The regular high: all but the top 1% (all but 3 in small groups) stay at or under it.
+    let outliers = (n / 100).max(3).min(n - 1);
+    let (_, &mut high, _) = magnitudes.select_nth_unstable(n - 1 - outliers);
+    let high = high.to_decimal();
+    // |m - median| doubled, so it stays in K: the median of the middle two is (a + b) / 2.
+    let mid = a + b;
+    let mut deviations: Vec<K> =
+        magnitudes.iter().map(|&m| if m + m >= mid { m + m - mid } else { mid - (m + m) }).collect();
+    let Some((c, d)) = middle(&mut deviations) else { return };
+    let mad = (c.to_decimal() + d.to_decimal()) / Decimal::TWO / Decimal::TWO;
+    let floor = (med * rule.ratio).max(high * rule.gap);
+    let above = med + mad * rule.mad_multiple;
+    let recurring = rule.recurring.max(n / 1000);
+    for &i in judged {
+        let magnitude = facts[i].amount.magnitude();
+        if magnitude + magnitude <= mid {
+            continue;
+        }
+        let m = magnitude.to_decimal();
+        if m < floor || m <= above {
+            continue;
+        }
+        // A price level this group keeps charging is a regular price, not an outlier.
+        let same = history.iter().filter(|&&j| facts[j].amount.magnitude() == magnitude).count();
+        if same >= recurring {
+            continue;
+        }
+        flagged.push(Unusual { index: i, group, median: med, high, history: n });
+    }
 }
 
 /// `conflicting_duplicate`: one transaction ID, two contents.

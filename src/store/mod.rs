@@ -498,6 +498,37 @@ impl Store {
         Ok((facts, labels, txns))
     }
 
+    /// The entries at these positions of a chain's walk order, in the order given, labels
+    /// resolved through `labels` (from `load_facts`); each block is decoded once.
+    pub fn entries_at(&self, chain_id: i64, positions: &[u64], labels: &[Arc<str>]) -> Result<Vec<Entry>, StoreError> {
+        let dims = self.dimension_keys(chain_id)?;
+        let mut by_block: std::collections::BTreeMap<u64, Vec<(u64, usize)>> = Default::default();
+        for (k, &p) in positions.iter().enumerate() {
+            by_block.entry(p / block::BLOCK as u64).or_default().push((p % block::BLOCK as u64, k));
+        }
+        let mut out: Vec<Option<Entry>> = vec![None; positions.len()];
+        for (number, mut wanted) in by_block {
+            wanted.sort_unstable();
+            let data = rows::block_data(&self.conn, block::block_id(chain_id, number))?;
+            let mut w = wanted.iter().peekable();
+            block::for_each_row(&data, |i, r| {
+                while let Some(&&(at, k)) = w.peek() {
+                    if at != i as u64 {
+                        break;
+                    }
+                    out[k] = Some(entry_from_row(chain_id, &r, labels, &dims));
+                    w.next();
+                }
+                Ok(())
+            })?;
+        }
+        positions
+            .iter()
+            .zip(out)
+            .map(|(p, e)| e.ok_or_else(|| StoreError::NotFound(format!("entry at position {p} of chain {chain_id}"))))
+            .collect()
+    }
+
     /// One stored entry by id, its labels resolved through `labels` (from `load_facts`).
     pub fn entry_by_row(&self, row_id: i64, labels: &[Arc<str>]) -> Result<Entry, StoreError> {
         let dims = self.dimension_keys(block::split_entry_id(row_id).0)?;

@@ -191,6 +191,8 @@ fn check_over_the_store_equals_reconciling_the_loaded_entries() {
             min_history: 2,
             ratio: rust_decimal::Decimal::new(15, 1),
             mad_multiple: rust_decimal::Decimal::ONE,
+            gap: rust_decimal::Decimal::ONE,
+            recurring: 2,
         },
         ..RuleConfig::default()
     };
@@ -215,7 +217,9 @@ fn check_over_the_store_equals_reconciling_the_loaded_entries() {
             let mut entries = store.load_entries(chain.id).unwrap();
             let conflicts = store.conflicts(chain.id).unwrap();
             let source = reckon::import::source(&chain.source).unwrap();
-            let reference = Reference { title: source.title, types: source.types };
+            let keys: Vec<&str> = chain.dimensions.iter().map(|d| d.key.as_str()).collect();
+            let reference =
+                Reference { title: source.title, types: source.types, dimensions: &keys, price_dim: Some(1) };
             let expected = reconcile_chain(&chain.key, &reference, &mut entries, anchors, &conflicts, &rules);
             let got: Vec<_> = report.findings.into_iter().map(|f| f.finding).collect();
             assert!(!expected.is_empty() || fixtures[0] != "faulty.csv");
