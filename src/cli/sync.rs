@@ -121,7 +121,8 @@ impl PageSink for StorePages<'_> {
         let parse = self.reader.parse.expect("reverie-json parses bytes held in memory");
         let print = fingerprint_bytes(&page.body);
         let parsed = parse(Path::new(&page.url), page.body)?;
-        let summary = store_parsed(self.store, vec![parsed], &[print], &self.options, &mut || ControlFlow::Continue(()))?;
+        let summary =
+            store_parsed(self.store, vec![parsed], &[print], &self.options, &mut || ControlFlow::Continue(()))?;
         self.new += summary.new_entries();
         self.known += summary.known_entries();
         self.conflicting += summary.conflicting_entries();
