@@ -6,6 +6,7 @@ mod import;
 mod ledger;
 mod notes;
 mod report;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,8 @@ enum Command {
     Explain(notes::ExplainArgs),
     /// Reopen a finding marked as explained.
     Reopen(notes::ReopenArgs),
+    /// Pull a ledger through a vendor's API into the store (key from $RECKON_API_KEY).
+    Sync(sync::Args),
 }
 
 /// Which chain, where a command takes one.
@@ -94,6 +97,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Chains => ledger::run_chains(&store),
         Command::Explain(args) => notes::explain(&mut store, args),
         Command::Reopen(args) => notes::reopen(&mut store, args),
+        Command::Sync(args) => sync::run(&mut store, args),
     }
 }
 

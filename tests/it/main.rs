@@ -6,4 +6,5 @@ mod errors;
 mod findings;
 mod store;
 mod support;
+mod sync;
 mod tidy;

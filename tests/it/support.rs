@@ -23,14 +23,14 @@ impl Db {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_reckon"))
-            .arg("--db")
-            .arg(&self.path)
-            .args(args)
-            .env("TZ", "UTC")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("reckon runs")
+        self.command(args).output().expect("reckon runs")
+    }
+
+    /// The command `run` runs, for callers that set more of its environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_reckon"));
+        command.arg("--db").arg(&self.path).args(args).env("TZ", "UTC").current_dir(env!("CARGO_MANIFEST_DIR"));
+        command
     }
 
     /// Runs and insists on an exit code, returning standard output.

@@ -80,6 +80,28 @@ fn readers_do_not_reach_into_the_rules() {
 }
 
 #[test]
+fn only_the_cli_reaches_the_network() {
+    // The `reckon` package depends on `reckon-sync` for its binary; the engine must not use it.
+    for layer in ["model", "order.rs", "import", "store", "reconcile", "check.rs", "report.rs", "export.rs"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(layer);
+        let files = if root.is_dir() { sources(&root) } else { vec![root] };
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                assert!(
+                    !["reckon_sync", "reqwest", "tokio"].iter().any(|c| mentions(code, c)),
+                    "{}:{}: the engine names the network: {}",
+                    file.display(),
+                    n + 1,
+                    line.trim()
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn the_tidy_check_sees_a_violation() {
     // The check itself must be able to fail: a line naming a forbidden module is found.
     assert!(mentions("use crate::import::read_file;", "crate::import"));

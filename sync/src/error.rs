@@ -1,0 +1,40 @@
+//! Why a sync stopped. Every message names the source and the URL (never the key) and says
+//! what to do.
+
+/// Why a sync could not fetch what it needed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The base URL is not a URL Reckon can call.
+    #[error(
+        "{url:?} is not a usable API base URL: {reason}. Give the API's address, such as https://api.example.com."
+    )]
+    BadUrl { url: String, reason: String },
+    /// An `http://` URL to a host other than this machine: the key would cross the network in
+    /// clear text.
+    #[error("refusing {url}: plain http would send the API key unencrypted. Use https:// (http is allowed only for 127.0.0.1, ::1 and localhost).")]
+    InsecureUrl { url: String },
+    /// 401 or 403: the API refused the key. Retrying cannot help.
+    #[error("{source_name}: the API key was rejected (HTTP {status}) at {url}. Check that $RECKON_API_KEY holds a current key for this account, or create a new one in the vendor's settings.")]
+    KeyRejected { source_name: &'static str, url: String, status: u16 },
+    /// 429 on every attempt.
+    #[error("{source_name}: still rate-limited (HTTP 429) at {url} after {attempts} attempts. Wait a few minutes and run the sync again; pages already fetched are stored.")]
+    RateLimited { source_name: &'static str, url: String, attempts: u32 },
+    /// A 5xx answer on every attempt.
+    #[error("{source_name}: the server failed (HTTP {status}) at {url} on each of {attempts} attempts. The vendor's API may be down; run the sync again later; pages already fetched are stored.")]
+    Unavailable { source_name: &'static str, url: String, status: u16, attempts: u32 },
+    /// No answer on every attempt: a timeout, a refused connection, a broken transfer.
+    #[error("{source_name}: no answer from {url} after {attempts} attempts ({detail}). Check the base URL and the network, then run the sync again; pages already fetched are stored.")]
+    Transport { source_name: &'static str, url: String, attempts: u32, detail: String },
+    /// An answer no retry can change (404, 400, ...).
+    #[error("{source_name}: HTTP {status} at {url}: {body}. Check the base URL (it should be the API's root, without /v1) and the options.")]
+    Status { source_name: &'static str, url: String, status: u16, body: String },
+    /// The answer is not the JSON the API documents.
+    #[error("{source_name}: the answer from {url} is not the documented JSON: {problem}. Nothing from this page was stored; report the page to the vendor if it persists.")]
+    BadAnswer { source_name: &'static str, url: String, problem: String },
+    /// The API handed back a cursor it had handed out before: paging on would loop forever.
+    #[error("{source_name}: the page at {url} names the next cursor {cursor:?}, which an earlier page already gave; stopping instead of looping. Pages before it are stored; report this to the vendor.")]
+    RepeatedCursor { source_name: &'static str, url: String, cursor: String },
+    /// The HTTP client could not be set up (TLS roots, for one).
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+}

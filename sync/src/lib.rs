@@ -1,0 +1,52 @@
+//! HTTP clients of vendors' ledger APIs. A client pages through an API and hands each page's
+//! raw bytes to a caller-supplied [`PageSink`] (ripgrep's `Sink` idea); what the bytes mean
+//! and where they are stored is the caller's business.
+//!
+//! *Boundary:* this crate never touches the store and does not depend on `reckon`; the engine
+//! never touches the network.
+
+mod endpoint;
+mod error;
+mod fetch;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod reverie;
+
+use std::ops::ControlFlow;
+
+pub use endpoint::BaseUrl;
+pub use error::SyncError;
+pub use fetch::{ApiKey, Config, Pause, Retry, TokioPause};
+
+/// One page of an API answer, as it came over the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The URL the page was fetched from (without the key, which travels in a header).
+    pub url: String,
+    /// The answer's bytes, untouched.
+    pub body: Vec<u8>,
+    /// The cursor of the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// 0 for the first page of this run.
+    pub index: usize,
+    /// How many entries the page holds.
+    pub entries: usize,
+}
+
+/// Receives pages as they arrive and may stop the sync by returning `Break`. Its error type
+/// takes the client's errors too, so a fetch returns one error type the caller chose.
+pub trait PageSink {
+    type Error: From<SyncError>;
+    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, Self::Error>;
+}
+
+/// What a ledger fetch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fetched {
+    /// Pages handed to the sink.
+    pub pages: usize,
+    /// Entries on those pages.
+    pub entries: usize,
+    /// Whether the sink stopped the fetch before the last page.
+    pub stopped: bool,
+}

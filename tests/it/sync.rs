@@ -1,0 +1,112 @@
+//! `reckon sync reverie` end to end: the real binary against the mock Reverie Open API on
+//! loopback. A sync must store exactly what an import of the same ledger stores.
+
+use std::process::Output;
+
+use reckon_sync::mock::{MockServer, Reply, Reverie};
+
+use crate::support::Db;
+
+const KEY: &str = "sk_test_e2e_4242";
+/// The ledger of `fixtures/clean.json` ends at 1595.01; the API states 5.00 more.
+const STATED: &str = "1600.01";
+
+fn server(change: impl FnOnce(&mut Reverie)) -> MockServer {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap();
+    let mut api = Reverie::from_ledger(&bytes, KEY).unwrap();
+    api.balance = STATED.into();
+    change(&mut api);
+    MockServer::start(api).unwrap()
+}
+
+fn sync(db: &Db, server: &MockServer, key: Option<&str>) -> Output {
+    let url = server.base_url();
+    let mut command = db.command(&["sync", "reverie", "--base-url", &url, "--page-size", "40"]);
+    match key {
+        Some(k) => command.env("RECKON_API_KEY", k),
+        None => command.env_remove("RECKON_API_KEY"),
+    };
+    command.output().expect("reckon runs")
+}
+
+fn text(out: &Output) -> String {
+    format!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn sync_stores_what_an_import_stores_and_states_the_balance() {
+    let api = server(|_| {});
+    let synced = Db::new();
+    let out = sync(&synced, &api, Some(KEY));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("3 pages, 97 entries: 97 new, 0 already known, 0 conflicting"), "{}", text(&out));
+    assert!(stdout.contains("stated balance: 1600.01"), "{}", text(&out));
+
+    let imported = Db::new();
+    imported.import("fixtures/clean.json");
+    let (from_sync, sync_code) = synced.check_json(&[]);
+    let (from_import, import_code) = imported.check_json(&["--stated-balance", STATED]);
+    assert_eq!(from_sync, from_import, "a sync and an import of the same ledger check the same");
+    assert_eq!(sync_code, import_code);
+    assert_eq!(from_sync["chains"][0]["stated_balance"], STATED);
+    let heads: Vec<_> =
+        from_sync["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == "head_mismatch").collect();
+    assert_eq!(heads.len(), 1, "{from_sync:#}");
+    assert_eq!(heads[0]["delta"], "5.00");
+
+    let again = sync(&synced, &api, Some(KEY));
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("97 entries: 0 new, 97 already known, 0 conflicting"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(synced.check_json(&[]).0, from_sync, "a second sync changes nothing");
+}
+
+#[test]
+fn sync_cut_short_keeps_the_pages_it_stored() {
+    let api = server(|api| {
+        let first = serde_json::json!({"data": &api.entries[..40], "next_cursor": "c40"}).to_string();
+        api.script.extend([Reply::Body(first), Reply::Status(401)]);
+    });
+    let db = Db::new();
+    let out = sync(&db, &api, Some(KEY));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("API key was rejected"), "{}", text(&out));
+    assert_eq!(db.check_json(&[]).0["chains"][0]["entries"], 40);
+
+    let out = sync(&db, &api, Some(KEY));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("97 entries: 57 new, 40 already known"), "{}", text(&out));
+}
+
+#[test]
+fn sync_without_a_key_or_with_a_rejected_one_cannot_run() {
+    let api = server(|_| {});
+    let db = Db::new();
+    let out = sync(&db, &api, None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("set $RECKON_API_KEY"), "{}", text(&out));
+    assert!(api.requests().is_empty(), "nothing is fetched without a key");
+
+    let out = sync(&db, &api, Some("sk_wrong_1234"));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("API key was rejected (HTTP 401)") && all.contains("/v1/ledger?limit=40"), "{all}");
+    assert!(!all.contains("sk_wrong_1234"), "the key is never printed: {all}");
+    assert_eq!(api.requests().len(), 1);
+}
+
+#[test]
+fn sync_refuses_plain_http_to_another_host() {
+    let db = Db::new();
+    let out = db
+        .command(&["sync", "reverie", "--base-url", "http://api.reverie.example"])
+        .env("RECKON_API_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Use https://"), "{}", text(&out));
+}
