@@ -73,7 +73,8 @@ fn number_entries(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
         .prepare("SELECT id, data FROM entry_block ORDER BY id")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let mut update = tx.prepare("UPDATE entry_block SET data = ?2, min_seq = ?3, max_seq = ?4 WHERE id = ?1")?;
+    let mut update = tx.prepare("UPDATE entry_block SET data = ?2 WHERE id = ?1")?;
+    let mut seqs = tx.prepare("INSERT INTO block_seq (block_id, min_seq, max_seq) VALUES (?1, ?2, ?3)")?;
     for (id, data) in blocks {
         let start = block::split_entry_id(id).1 * block::BLOCK as u64;
         let mut d = block::Decoder::new(&data)?;
@@ -87,8 +88,10 @@ fn number_entries(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
             (lo, hi) = (lo.min(row.seq), hi.max(row.seq));
             encoder.push(&row);
         }
-        let data = if old { encoder.finish() } else { data };
-        update.execute(params![id, data, lo.min(hi) as i64, hi as i64])?;
+        if old {
+            update.execute(params![id, encoder.finish()])?;
+        }
+        seqs.execute(params![id, lo.min(hi) as i64, hi as i64])?;
     }
     Ok(())
 }
@@ -509,7 +512,7 @@ impl Store {
         let mut out: Vec<Option<Entry>> = vec![None; positions.len()];
         for (number, mut wanted) in by_block {
             wanted.sort_unstable();
-            let data = rows::block_data(&self.conn, block::block_id(chain_id, number))?;
+            let data = self.block(block::block_id(chain_id, number))?;
             let mut w = wanted.iter().peekable();
             block::for_each_row(&data, |i, r| {
                 while let Some(&&(at, k)) = w.peek() {

@@ -573,7 +573,8 @@ impl Store {
         if id < 0 {
             return Err(StoreError::NotFound(format!("entry {id}")));
         }
-        for (_, data) in rows::blocks_with_seq(&self.conn, chain_id, seq)? {
+        for block_id in rows::blocks_with_seq(&self.conn, chain_id, seq)? {
+            let data = self.block(block_id)?;
             let mut d = block::Decoder::new(&data)?;
             while let Some((txn, r)) = d.next_parts()? {
                 if r.seq == seq {

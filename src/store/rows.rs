@@ -36,7 +36,8 @@ pub(crate) struct BlockInfo {
 /// A chain's blocks, oldest first.
 pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<BlockInfo>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, entries, first_ts, last_ts, min_seq, max_seq FROM entry_block WHERE chain_id = ?1 ORDER BY id",
+        "SELECT b.id, b.entries, b.first_ts, b.last_ts, s.min_seq, s.max_seq
+         FROM entry_block b JOIN block_seq s ON s.block_id = b.id WHERE b.chain_id = ?1 ORDER BY b.id",
     )?;
     let mut rows = stmt.query([chain_id])?;
     let mut blocks = Vec::new();
@@ -114,12 +115,14 @@ pub(crate) fn scan_chain_parts(
     Ok(())
 }
 
-/// The blocks of `chain_id` that may hold the entry with sequence number `seq`: `(id, data)`.
-pub(crate) fn blocks_with_seq(conn: &Connection, chain_id: i64, seq: u64) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+/// The ids of the blocks of `chain_id` that may hold the entry with sequence number `seq`.
+pub(crate) fn blocks_with_seq(conn: &Connection, chain_id: i64, seq: u64) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, data FROM entry_block WHERE chain_id = ?1 AND min_seq <= ?2 AND max_seq >= ?2 ORDER BY id",
+        "SELECT block_id FROM block_seq WHERE block_id >= ?1 AND block_id < ?2 AND min_seq <= ?3 AND max_seq >= ?3
+         ORDER BY block_id",
     )?;
-    let rows = stmt.query_map(params![chain_id, seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (lo, hi) = (block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0));
+    let rows = stmt.query_map(params![lo, hi, seq as i64], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -206,17 +209,20 @@ pub(crate) fn write_blocks<'r>(
 ) -> Result<(), StoreError> {
     let (lo, hi) = (block::block_id(chain_id, from_block), block::block_id(chain_id + 1, 0));
     conn.execute("DELETE FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2", params![lo, hi])?;
+    if schema == Schema::Current {
+        conn.execute("DELETE FROM block_seq WHERE block_id >= ?1 AND block_id < ?2", params![lo, hi])?;
+    }
     conn.execute("DELETE FROM entry_block WHERE id >= ?1 AND id < ?2", params![lo, hi])?;
-    let mut insert = conn.prepare_cached(match schema {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut insert_seq = match schema {
         Schema::Current => {
-            "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data, min_seq, max_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            Some(conn.prepare_cached("INSERT INTO block_seq (block_id, min_seq, max_seq) VALUES (?1, ?2, ?3)")?)
         }
-        Schema::Version2 => {
-            "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        }
-    })?;
+        Schema::Version2 => None,
+    };
     let mut insert_total = conn.prepare_cached(
         "INSERT INTO block_label_total (block_id, field, label_id, entries, credits_in, credits_out)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -227,14 +233,10 @@ pub(crate) fn write_blocks<'r>(
         scope.spawn(move || encode_blocks(rows, dims, from_block, |block| send.send(block).is_ok()));
         for b in receive {
             let id = block::block_id(chain_id, b.number);
-            let head = params![id, chain_id, b.entries, b.first_ts, b.last_ts, b.last_balance, b.data];
-            match schema {
-                Schema::Current => {
-                    let seqs = params![b.min_seq as i64, b.max_seq as i64];
-                    insert.execute(rusqlite::params_from_iter(head.iter().chain(seqs.iter())))?
-                }
-                Schema::Version2 => insert.execute(head)?,
-            };
+            insert.execute(params![id, chain_id, b.entries, b.first_ts, b.last_ts, b.last_balance, b.data])?;
+            if let Some(insert_seq) = insert_seq.as_mut() {
+                insert_seq.execute(params![id, b.min_seq as i64, b.max_seq as i64])?;
+            }
             for ((field, label), [n, credits_in, credits_out]) in b.totals {
                 insert_total.execute(params![id, field, label, n, credits_in, credits_out])?;
             }

@@ -18,9 +18,14 @@ CREATE TABLE chain_dimension (
 INSERT INTO chain_dimension (chain_id, field, key, title) SELECT id, 1, 'character', 'Character' FROM chain;
 INSERT INTO chain_dimension (chain_id, field, key, title) SELECT id, 2, 'model', 'Model' FROM chain;
 
--- Lowest and highest sequence number (an entry's id within its chain) in each block.
-ALTER TABLE entry_block ADD COLUMN min_seq INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE entry_block ADD COLUMN max_seq INTEGER NOT NULL DEFAULT 0;
+-- Lowest and highest sequence number (an entry's id within its chain) in each block. A table
+-- of its own: columns added to `entry_block` would sit after its ~190 KB `data`, and reading
+-- them would walk every block's overflow pages.
+CREATE TABLE block_seq (
+    block_id INTEGER PRIMARY KEY REFERENCES entry_block (id),
+    min_seq  INTEGER NOT NULL,
+    max_seq  INTEGER NOT NULL
+);
 
 -- A conflicting version's third and fourth dimensions (`character_id` and `model_id` hold the
 -- first two).
