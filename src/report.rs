@@ -76,15 +76,24 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
     let from = request.from.or(chain.first_ts).unwrap_or(0);
     let to = request.to.or(chain.last_ts.map(|t| t + 1)).unwrap_or(i64::MAX);
     let in_period: Vec<&Entry> = entries.iter().filter(|e| e.ts >= from && e.ts < to).collect();
-    let ctx = Context { chain, findings: &findings, entries: &entries, in_period: &in_period, now: request.now };
+    let by_txn = entries.iter().enumerate().map(|(i, e)| (e.txn_id.as_str(), i)).collect();
+    let ctx =
+        Context { chain, by_txn, findings: &findings, entries: &entries, in_period: &in_period, now: request.now };
     Ok(match request.audience {
         Audience::Support => ctx.support(),
         Audience::Customer => ctx.customer(),
     })
 }
 
+/// A kind with more findings than this is summed up, not listed one by one.
+const DETAILED_PER_KIND: usize = 10;
+/// How many findings a summed-up kind shows before the appendix.
+const SUMMARY_EXAMPLES: usize = 5;
+
 struct Context<'a> {
     chain: &'a ChainInfo,
+    /// Index into `entries` by transaction ID.
+    by_txn: std::collections::HashMap<&'a str, usize>,
     findings: &'a [&'a CheckedFinding],
     entries: &'a [Entry],
     in_period: &'a [&'a Entry],
@@ -100,7 +109,7 @@ impl Context<'_> {
     }
 
     fn entry(&self, txn_id: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.txn_id == txn_id)
+        self.by_txn.get(txn_id).map(|&i| &self.entries[i])
     }
 
     fn support(&self) -> String {
@@ -134,34 +143,28 @@ impl Context<'_> {
             return md;
         }
         let _ = writeln!(md, "## Findings ({})\n", self.findings.len());
-        for (n, f) in self.findings.iter().enumerate() {
-            let fi = &f.finding;
-            let _ = writeln!(md, "### {}. {} ({}, {})\n", n + 1, fi.kind.title(), fi.severity().as_str(), fi.id);
-            let _ = writeln!(md, "{}\n", fi.message);
-            let rows: Vec<&Entry> = fi.transaction_ids.iter().filter_map(|t| self.entry(t)).collect();
-            if !rows.is_empty() {
-                let _ = writeln!(
-                    md,
-                    "| Transaction ID | Time (UTC) | Type | Description | Amount | Balance before | Balance after |"
-                );
-                let _ = writeln!(md, "|---|---|---|---|---:|---:|---:|");
-                for e in rows {
-                    let _ = writeln!(
-                        md,
-                        "| {} | {} | {} | {} | {} | {} | {} |",
-                        e.txn_id,
-                        format_ts(e.ts),
-                        e.kind,
-                        cell(&e.description),
-                        format_signed(e.amount),
-                        format(e.balance_before()),
-                        format(e.balance_after)
-                    );
-                }
-                md.push('\n');
+        // Kinds in the order their first finding comes; a kind with many findings is summed up
+        // (count, total, the first few) and listed whole in the appendix.
+        let mut kinds: Vec<FindingKind> = Vec::new();
+        for f in self.findings {
+            if !kinds.contains(&f.finding.kind) {
+                kinds.push(f.finding.kind);
             }
-            if let Some(d) = fi.delta {
-                let _ = writeln!(md, "Amount in question: **{}**\n", format_signed(d));
+        }
+        let mut n = 0;
+        let mut appendix: Vec<FindingKind> = Vec::new();
+        for kind in kinds {
+            let of_kind: Vec<&CheckedFinding> =
+                self.findings.iter().copied().filter(|f| f.finding.kind == kind).collect();
+            if of_kind.len() > DETAILED_PER_KIND {
+                n += 1;
+                self.summary_section(&mut md, n, kind, &of_kind);
+                appendix.push(kind);
+                continue;
+            }
+            for f in of_kind {
+                n += 1;
+                self.finding_section(&mut md, n, f);
             }
         }
         md.push_str("## What I am asking\n\n");
@@ -169,7 +172,70 @@ impl Context<'_> {
             let _ = writeln!(md, "- {ask}");
         }
         md.push_str("\nPlease reply citing the transaction IDs above. Thank you.\n");
+        for kind in appendix {
+            let _ = writeln!(md, "\n## Appendix: every {} finding\n", kind.title().to_lowercase());
+            let _ = writeln!(md, "| Finding | Transaction IDs | Amount in question |");
+            let _ = writeln!(md, "|---|---|---:|");
+            for f in self.findings.iter().filter(|f| f.finding.kind == kind) {
+                let fi = &f.finding;
+                let delta = fi.delta.map(format_signed).unwrap_or_default();
+                let _ = writeln!(md, "| {} | {} | {} |", fi.id, cell(&fi.transaction_ids.join(", ")), delta);
+            }
+        }
         md
+    }
+
+    /// One finding in full: its message, its entries and the amount in question.
+    fn finding_section(&self, md: &mut String, n: usize, f: &CheckedFinding) {
+        let fi = &f.finding;
+        let _ = writeln!(md, "### {}. {} ({}, {})\n", n, fi.kind.title(), fi.severity().as_str(), fi.id);
+        let _ = writeln!(md, "{}\n", fi.message);
+        let rows: Vec<&Entry> = fi.transaction_ids.iter().filter_map(|t| self.entry(t)).collect();
+        if !rows.is_empty() {
+            let _ = writeln!(
+                md,
+                "| Transaction ID | Time (UTC) | Type | Description | Amount | Balance before | Balance after |"
+            );
+            let _ = writeln!(md, "|---|---|---|---|---:|---:|---:|");
+            for e in rows {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    e.txn_id,
+                    format_ts(e.ts),
+                    e.kind,
+                    cell(&e.description),
+                    format_signed(e.amount),
+                    format(e.balance_before()),
+                    format(e.balance_after)
+                );
+            }
+            md.push('\n');
+        }
+        if let Some(d) = fi.delta {
+            let _ = writeln!(md, "Amount in question: **{}**\n", format_signed(d));
+        }
+    }
+
+    /// Many findings of one kind, summed up: how many, the total in question, the first few.
+    fn summary_section(&self, md: &mut String, n: usize, kind: FindingKind, findings: &[&CheckedFinding]) {
+        let severity = findings[0].finding.severity().as_str();
+        let _ = writeln!(md, "### {}. {}: {} findings ({})\n", n, kind.title(), findings.len(), severity);
+        let total: Decimal = findings.iter().filter_map(|f| f.finding.delta).sum();
+        let with_delta = findings.iter().filter(|f| f.finding.delta.is_some()).count();
+        if with_delta > 0 {
+            let _ = writeln!(md, "Amount in question, all {} together: **{}**\n", with_delta, format_signed(total));
+        }
+        let _ = writeln!(md, "The first {}:\n", SUMMARY_EXAMPLES);
+        for f in findings.iter().take(SUMMARY_EXAMPLES) {
+            let _ =
+                writeln!(md, "- {} ({}): {}", f.finding.id, f.finding.transaction_ids.join(", "), f.finding.message);
+        }
+        let _ = writeln!(
+            md,
+            "\nThe other {} are listed in the appendix, by finding and transaction ID.\n",
+            findings.len().saturating_sub(SUMMARY_EXAMPLES)
+        );
     }
 
     /// What the entries add up to from the oldest entry's opening balance.
@@ -189,6 +255,9 @@ impl Context<'_> {
         };
         let with = |kind, text: &str| -> Option<String> {
             let list = ids(kind);
+            if list.len() > SUMMARY_EXAMPLES * 2 {
+                return Some(format!("{text} ({} transactions; see the appendix).", list.len()));
+            }
             (!list.is_empty()).then(|| format!("{text} ({}).", list.join(", ")))
         };
         asks.extend(with(FindingKind::BalanceBreak, "For each balance break, the ledger entries missing between these transactions, or a correction of the balance"));
@@ -212,6 +281,10 @@ impl Context<'_> {
         asks.extend(with(FindingKind::UnmatchedRefund, "Which charge these refunds reverse"));
         asks.extend(with(FindingKind::UnknownType, "What these transaction types mean"));
         asks.extend(with(FindingKind::UnusualAmount, "Confirm these unusually large amounts were intended"));
+        asks.extend(with(
+            FindingKind::RefundMismatch,
+            "Confirm the amounts of these refunds against the charges they name",
+        ));
         asks
     }
 

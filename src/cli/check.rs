@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::{chain_key, decimal, OutputFormat};
 use reckon::check::{check, CheckOptions, CheckReport};
+use reckon::model::{FindingKind, Severity};
 use reckon::money::{self, format_signed};
 use reckon::reconcile::{RuleConfig, UnusualRule};
 use reckon::store::Store;
@@ -23,6 +24,12 @@ pub(super) struct Args {
     /// Also list findings marked as explained.
     #[arg(long)]
     include_explained: bool,
+    /// Only findings of these kinds (repeatable): balance_break, unusual_amount, ...
+    #[arg(long = "kind", value_parser = kind)]
+    kinds: Vec<FindingKind>,
+    /// Only findings of this severity.
+    #[arg(long, value_enum)]
+    severity: Option<SeverityArg>,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -59,8 +66,32 @@ pub(super) struct RuleArgs {
     unusual_min_history: usize,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum SeverityArg {
+    Error,
+    Warning,
+}
+
+/// A finding kind by its name in FORMATS.md.
+pub(super) fn kind(name: &str) -> Result<FindingKind, String> {
+    FindingKind::from_name(name.trim()).ok_or_else(|| {
+        "expected a finding kind such as balance_break, duplicate_charge, unmatched_refund, unknown_type, \
+         unusual_amount or refund_mismatch"
+            .to_string()
+    })
+}
+
 pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
-    let report = run_check(store, &args.anchors, &args.rules)?;
+    let mut report = run_check(store, &args.anchors, &args.rules)?;
+    // Kind and severity narrow what is shown and what the exit status is about.
+    let severity = args.severity.map(|s| match s {
+        SeverityArg::Error => Severity::Error,
+        SeverityArg::Warning => Severity::Warning,
+    });
+    report.findings.retain(|f| {
+        (args.kinds.is_empty() || args.kinds.contains(&f.finding.kind))
+            && severity.is_none_or(|s| f.finding.severity() == s)
+    });
     print_check(&report, args.format, args.include_explained)?;
     Ok(if report.open_errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -170,3 +170,79 @@ fn the_cli_writes_the_shared_default_database() {
     let listed = run(&["chains"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("97 entries"));
 }
+
+/// A ledger of `n` tips (a type not on Reverie's reference table) after a purchase, newest
+/// first, balances adding up: `n` unknown_type warnings.
+fn tips(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    let mut rows = vec![("txn_buy".to_string(), 0usize, "PURCHASE", 100_000i64)];
+    rows.extend((1..=n).map(|i| (format!("txn_tip{i:04}"), i, "TIP", -100)));
+    let mut balance = 0;
+    let mut lines: Vec<String> = rows
+        .iter()
+        .map(|(id, minute, kind, cents)| {
+            balance += cents;
+            format!(
+                "{id},2026-03-01T{:02}:{:02}:00Z,{kind},Tip,{}{}.{:02},{}.{:02},,",
+                minute / 60,
+                minute % 60,
+                if *cents < 0 { "-" } else { "+" },
+                cents.abs() / 100,
+                cents.abs() % 100,
+                balance / 100,
+                balance % 100
+            )
+        })
+        .collect();
+    lines.reverse();
+    let path = dir.join("tips.csv");
+    std::fs::write(
+        &path,
+        format!("Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model\n{}\n", lines.join("\n")),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn a_whole_kind_is_explained_and_reopened_in_bulk() {
+    let db = Db::new();
+    let file = tips(db.dir(), 240);
+    db.ok(&["import", file.to_str().unwrap()], 0);
+    let count = |extra: &[&str]| {
+        let (json, _) = db.check_json(extra);
+        json["findings"].as_array().unwrap().len()
+    };
+    assert_eq!(count(&["--kind", "unknown_type"]), 240);
+    assert_eq!(count(&["--kind", "balance_break"]), 0);
+    assert_eq!(count(&["--severity", "warning"]), 240);
+    db.ok(&["check", "--kind", "no_such_kind"], 2);
+
+    let out = db.ok(&["explain", "--kind", "unknown_type", "--note", "tips are a promo the vendor confirmed"], 0);
+    assert!(out.contains("240 open unknown_type findings marked as explained"), "{out}");
+    assert_eq!(count(&["--kind", "unknown_type"]), 0);
+    assert_eq!(count(&["--kind", "unknown_type", "--include-explained"]), 240);
+    // Kept across a re-import, like a single note.
+    db.ok(&["import", file.to_str().unwrap()], 0);
+    assert_eq!(count(&["--kind", "unknown_type"]), 0);
+
+    let out = db.ok(&["reopen", "--kind", "unknown_type"], 0);
+    assert!(out.contains("240 findings reopened"), "{out}");
+    assert_eq!(count(&["--kind", "unknown_type"]), 240);
+    db.ok(&["explain", "--kind", "unknown_type", "--note", " "], 2);
+    db.ok(&["explain", "--note", "x"], 2);
+}
+
+#[test]
+fn a_report_sums_up_a_kind_with_many_findings() {
+    let db = Db::new();
+    let file = tips(db.dir(), 120);
+    db.ok(&["import", file.to_str().unwrap()], 0);
+    let report = db.ok(&["report", "--now", NOW], 0);
+    assert!(report.contains("### 1. Unknown transaction type: 120 findings (warning)"), "{report}");
+    assert!(report.contains("The other 115 are listed in the appendix"), "{report}");
+    assert!(report.contains("## Appendix: every unknown transaction type finding"), "{report}");
+    // Every finding is in the appendix, once; the body shows five.
+    assert_eq!(report.matches("| txn_tip").count(), 120);
+    assert!(report.contains("What these transaction types mean (120 transactions; see the appendix)."), "{report}");
+    assert!(report.lines().count() < 200, "a summary, not 120 sections: {} lines", report.lines().count());
+}
