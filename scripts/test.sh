@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, engine + CLI tests, shell tests, UI unit tests and
-# the end-to-end tests in a real window (under Xvfb). Run scripts/setup.sh once first.
+# the end-to-end tests in a real window (under Xvfb). Installs what is missing first
+# (scripts/setup.sh only installs what it does not find), so it works on a fresh machine, before
+# or after scripts/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -360,7 +360,13 @@ impl Ui {
         // Let charts and fonts settle before the picture.
         tokio::time::sleep(Duration::from_millis(700)).await;
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("docs").join(format!("screenshot-{name}.png"));
-        self.capture(&path).await
+        // The test's own hooks (the typed destination path) are not part of the app people see.
+        let hide = "document.querySelectorAll('.e2e-path').forEach(e => { e.dataset.shown = e.style.display; e.style.display = 'none'; });";
+        let show = "document.querySelectorAll('.e2e-path').forEach(e => { e.style.display = e.dataset.shown || ''; });";
+        self.client.execute(hide, vec![]).await.map_err(|e| format!("cannot hide the test hooks: {e}"))?;
+        let captured = self.capture(&path).await;
+        self.client.execute(show, vec![]).await.map_err(|e| format!("cannot show the test hooks again: {e}"))?;
+        captured
     }
 
     /// Saves the app window as a PNG. WebKitWebDriver's own screenshot command never answers

@@ -89,3 +89,28 @@ fn error_positions_point_at_the_value() {
     let message = String::from_utf8(out.stderr).unwrap();
     assert!(message.contains(&format!("fixtures/bad/amount.csv:5:{column}: Amount \"-0.3S\"")), "{message}");
 }
+
+/// Every error chain prints each cause once (`reckon: x.csv: cannot read the file: No such
+/// file or directory (os error 2). ...`, not the OS error twice).
+#[test]
+fn causes_are_printed_once() {
+    let db = Db::new();
+    for args in [
+        &["--db", db.path.to_str().unwrap(), "import", "fixtures/does-not-exist.csv"][..],
+        &["--db", "/proc/reckon-cannot-create/x.db", "chains"][..],
+        &["--db", db.path.to_str().unwrap(), "report", "--finding", "F-000000000000"][..],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_reckon"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: one line: {err}");
+        for cause in ["No such file or directory", "database error", "no finding", "Permission denied", "os error"] {
+            assert!(err.matches(cause).count() <= 1, "{args:?}: {cause:?} printed twice: {err}");
+        }
+    }
+}
