@@ -1,6 +1,6 @@
-//! Writing a filtered ledger view for the books: the Reverie CSV shape (so an export imports
-//! back unchanged) or the Open API JSON shape. Rows stream from the store; nothing is paged
-//! into memory whole.
+//! Writing a filtered ledger view for the books: CSV for a spreadsheet (formula-looking text
+//! cells defused), the raw Reverie CSV shape or the Open API JSON shape (both import back
+//! unchanged). Rows stream from the store; nothing is paged into memory whole.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,12 @@ pub enum Zone {
 /// What an export file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
+    /// CSV for a spreadsheet: a text cell that a spreadsheet would run as a formula (`=…`,
+    /// `+…`, `-…`, `@…`) is written with a leading apostrophe (OWASP's CSV-injection guidance).
     Csv,
+    /// CSV exactly as the vendor exported it: imports back unchanged; not for spreadsheets.
+    CsvRaw,
+    /// The Open API JSON shape: imports back unchanged.
     Json,
 }
 
@@ -60,18 +65,40 @@ pub fn write_ledger(
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
     let dims = view_dimensions(store, filter)?;
+    let cell: fn(&str) -> std::borrow::Cow<'_, str> = match format_ {
+        ExportFormat::Csv => crate::escape::spreadsheet,
+        _ => raw,
+    };
     match format_ {
-        ExportFormat::Csv => {
+        ExportFormat::Csv | ExportFormat::CsvRaw => {
             let mut w = csv::Writer::from_writer(out);
             let fixed = ["Transaction ID", "Date", "Type", "Description", "Amount", "Balance after"];
             w.write_record(fixed.iter().copied().chain(dims.iter().map(|d| d.title.as_str()))).map_err(csv_io)?;
+            let mut failure: Option<std::io::Error> = None;
             let n = store.for_each_row(filter, |row| {
                 let (time, amount, balance) =
                     (zoned_time(row.ts, zone), format_signed(row.amount), format(row.balance_after));
-                let fixed = [row.txn_id.as_str(), &time, &row.kind, &row.description, &amount, &balance];
-                let labels = (0..dims.len()).map(|d| row.labels.get(d).and_then(|l| l.as_deref()).unwrap_or(""));
-                w.write_record(fixed.into_iter().chain(labels)).map_err(|e| StoreError::BadValue(e.to_string()))
-            })?;
+                let fixed = [
+                    cell(&row.txn_id),
+                    time.into(),
+                    cell(&row.kind),
+                    cell(&row.description),
+                    amount.into(),
+                    balance.into(),
+                ];
+                let labels = (0..dims.len()).map(|d| cell(row.labels.get(d).and_then(|l| l.as_deref()).unwrap_or("")));
+                w.write_record(fixed.into_iter().chain(labels).map(|c| c.into_owned())).map_err(|e| {
+                    let message = e.to_string();
+                    if let csv::ErrorKind::Io(io) = e.into_kind() {
+                        failure = Some(io);
+                    }
+                    StoreError::BadValue(message)
+                })
+            });
+            if let Some(io) = failure {
+                return Err(ExportError::Io(io));
+            }
+            let n = n?;
             w.flush()?;
             Ok(n)
         }
@@ -119,6 +146,11 @@ pub fn export_to_file(
     temp.as_file().sync_all().map_err(io)?;
     temp.persist(path).map_err(|e| io(e.error))?;
     Ok(n)
+}
+
+/// A cell as it is.
+fn raw(text: &str) -> std::borrow::Cow<'_, str> {
+    std::borrow::Cow::Borrowed(text)
 }
 
 /// The dimensions of the chain a view shows.

@@ -7,6 +7,7 @@
 //! `check` orchestrate the layers below them; `report` and `export` read the results.
 
 pub mod check;
+pub mod escape;
 pub mod export;
 pub mod import;
 pub mod model;

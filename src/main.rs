@@ -9,6 +9,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     match cli::run() {
         Ok(code) => code,
+        // The reader of standard output went away (`reckon chains | head`): nothing to say.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("reckon: {}", message(&e));
             ExitCode::from(2)
@@ -28,4 +30,9 @@ fn message(e: &anyhow::Error) -> String {
         }
     }
     text
+}
+
+/// Whether the error is standard output closed under us.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }

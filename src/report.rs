@@ -115,7 +115,12 @@ impl Context<'_> {
     fn support(&self) -> String {
         let c = self.chain;
         let mut md = String::new();
-        let _ = writeln!(md, "# Credit ledger discrepancy: account {} ({})\n", c.key.account, c.key.currency);
+        let _ = writeln!(
+            md,
+            "# Credit ledger discrepancy: account {} ({})\n",
+            md_text(&c.key.account),
+            md_text(&c.key.currency)
+        );
         let _ = writeln!(
             md,
             "_Drafted by Reckon on {}. Review before sending._\n",
@@ -123,8 +128,8 @@ impl Context<'_> {
         );
         let _ = writeln!(md, "Hello,\n\nI reconciled the credit ledger of my account and some entries do not add up. Details below, with transaction IDs.\n");
         let _ = writeln!(md, "| | |\n|---|---|");
-        let _ = writeln!(md, "| Account | {} |", c.key.account);
-        let _ = writeln!(md, "| Currency | {} |", c.key.currency);
+        let _ = writeln!(md, "| Account | {} |", md_text(&c.key.account));
+        let _ = writeln!(md, "| Currency | {} |", md_text(&c.key.currency));
         let _ = writeln!(md, "| Period | {} ({} entries) |", self.period(), self.in_period.len());
         let stated = c.stated_balance.map(format).unwrap_or_else(|| "not given".into());
         let _ = writeln!(md, "| Stated balance (your account page) | {stated} |");
@@ -169,7 +174,7 @@ impl Context<'_> {
         }
         md.push_str("## What I am asking\n\n");
         for ask in self.asks() {
-            let _ = writeln!(md, "- {ask}");
+            let _ = writeln!(md, "- {}", md_text(&ask));
         }
         md.push_str("\nPlease reply citing the transaction IDs above. Thank you.\n");
         for kind in appendix {
@@ -179,7 +184,7 @@ impl Context<'_> {
             for f in self.findings.iter().filter(|f| f.finding.kind == kind) {
                 let fi = &f.finding;
                 let delta = fi.delta.map(format_signed).unwrap_or_default();
-                let _ = writeln!(md, "| {} | {} | {} |", fi.id, cell(&fi.transaction_ids.join(", ")), delta);
+                let _ = writeln!(md, "| {} | {} | {} |", fi.id, md_text(&fi.transaction_ids.join(", ")), delta);
             }
         }
         md
@@ -189,7 +194,7 @@ impl Context<'_> {
     fn finding_section(&self, md: &mut String, n: usize, f: &CheckedFinding) {
         let fi = &f.finding;
         let _ = writeln!(md, "### {}. {} ({}, {})\n", n, fi.kind.title(), fi.severity().as_str(), fi.id);
-        let _ = writeln!(md, "{}\n", fi.message);
+        let _ = writeln!(md, "{}\n", md_text(&fi.message));
         let rows: Vec<&Entry> = fi.transaction_ids.iter().filter_map(|t| self.entry(t)).collect();
         if !rows.is_empty() {
             let _ = writeln!(
@@ -201,10 +206,10 @@ impl Context<'_> {
                 let _ = writeln!(
                     md,
                     "| {} | {} | {} | {} | {} | {} | {} |",
-                    e.txn_id,
+                    md_text(&e.txn_id),
                     format_ts(e.ts),
-                    e.kind,
-                    cell(&e.description),
+                    md_text(&e.kind),
+                    md_text(&e.description),
                     format_signed(e.amount),
                     format(e.balance_before()),
                     format(e.balance_after)
@@ -228,8 +233,13 @@ impl Context<'_> {
         }
         let _ = writeln!(md, "The first {}:\n", SUMMARY_EXAMPLES);
         for f in findings.iter().take(SUMMARY_EXAMPLES) {
-            let _ =
-                writeln!(md, "- {} ({}): {}", f.finding.id, f.finding.transaction_ids.join(", "), f.finding.message);
+            let _ = writeln!(
+                md,
+                "- {} ({}): {}",
+                f.finding.id,
+                md_text(&f.finding.transaction_ids.join(", ")),
+                md_text(&f.finding.message)
+            );
         }
         let _ = writeln!(
             md,
@@ -291,7 +301,7 @@ impl Context<'_> {
     fn customer(&self) -> String {
         let c = self.chain;
         let mut md = String::new();
-        let _ = writeln!(md, "# Why your {} balance changed\n", c.key.currency);
+        let _ = writeln!(md, "# Why your {} balance changed\n", md_text(&c.key.currency));
         let _ = writeln!(
             md,
             "_Drafted by Reckon on {}. Review before sending._\n",
@@ -322,15 +332,15 @@ impl Context<'_> {
             let mut groups: Vec<_> = spent.into_iter().collect();
             groups.sort_by(|a, b| a.1.total.cmp(&b.1.total).then(a.0.cmp(&b.0)));
             for ((kind, character), g) in groups {
-                let whom = character.map(|c| format!(" with {c}")).unwrap_or_default();
+                let whom = character.map(|c| format!(" with {}", md_text(&c))).unwrap_or_default();
                 let _ = writeln!(
                     md,
                     "- {} {}{} cost **{}** ({}).",
                     g.count,
-                    noun(&kind, g.count),
+                    md_text(&noun(&kind, g.count)),
                     whom,
                     format(g.total.abs()),
-                    g.ids()
+                    md_text(&g.ids())
                 );
             }
             md.push('\n');
@@ -340,8 +350,14 @@ impl Context<'_> {
             let mut groups: Vec<_> = received.into_iter().collect();
             groups.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(&b.0)));
             for (kind, g) in groups {
-                let _ =
-                    writeln!(md, "- {} {} added **{}** ({}).", g.count, noun(&kind, g.count), format(g.total), g.ids());
+                let _ = writeln!(
+                    md,
+                    "- {} {} added **{}** ({}).",
+                    g.count,
+                    md_text(&noun(&kind, g.count)),
+                    format(g.total),
+                    md_text(&g.ids())
+                );
             }
             md.push('\n');
         }
@@ -352,8 +368,8 @@ impl Context<'_> {
                     md,
                     "- {}: {} ({})",
                     f.finding.kind.title(),
-                    f.finding.message,
-                    f.finding.transaction_ids.join(", ")
+                    md_text(&f.finding.message),
+                    md_text(&f.finding.transaction_ids.join(", "))
                 );
             }
             md.push('\n');
@@ -418,6 +434,8 @@ fn noun(kind: &str, count: usize) -> String {
     (if count == 1 { one } else { many }).to_string()
 }
 
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
+/// Third-party text (IDs, types, descriptions, names, messages quoting them) made inert for
+/// Markdown, in prose and in tables alike.
+fn md_text(text: &str) -> String {
+    crate::escape::markdown(text)
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::{chain_key, decimal, OutputFormat};
 use reckon::check::{check, CheckOptions, CheckReport};
+use reckon::escape::terminal;
 use reckon::model::{FindingKind, Severity};
 use reckon::money::{self, format_signed};
 use reckon::reconcile::{RuleConfig, UnusualRule};
@@ -178,7 +179,7 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
                 })
                 .collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        out!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
     let mut out = std::io::stdout().lock();
@@ -186,8 +187,8 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
         writeln!(
             out,
             "{}/{}: {} entries, ledger ends at {}{}",
-            c.key.account,
-            c.key.currency,
+            terminal(&c.key.account),
+            terminal(&c.key.currency),
             c.entries,
             c.ledger_balance.map(money::format).unwrap_or_else(|| "-".into()),
             c.stated_balance.map(|s| format!(", stated {}", money::format(s))).unwrap_or_default()
@@ -201,13 +202,13 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
             fi.severity().as_str(),
             fi.kind.as_str(),
             fi.id,
-            fi.transaction_ids.join(", "),
+            terminal(&fi.transaction_ids.join(", ")),
             fi.delta.map(|d| format!("  delta {}", format_signed(d))).unwrap_or_default(),
             if f.is_open() { "" } else { "  (explained)" }
         )?;
-        writeln!(out, "  {}", fi.message)?;
+        writeln!(out, "  {}", terminal(&fi.message))?;
         if let Some(n) = &f.note {
-            writeln!(out, "  note: {}", n.note)?;
+            writeln!(out, "  note: {}", terminal(&n.note))?;
         }
     }
     let errors = report.open_errors();

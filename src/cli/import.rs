@@ -37,7 +37,7 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
     bar.finish();
     let summary = summary?;
     for f in &summary.files {
-        println!(
+        out!(
             "{}: {} entries ({}): {} new, {} already known, {} conflicting",
             f.path.display(),
             f.entries,
@@ -48,7 +48,7 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
         );
     }
     if summary.files.len() > 1 {
-        println!(
+        out!(
             "total: {} new, {} already known, {} conflicting",
             summary.new_entries(),
             summary.known_entries(),

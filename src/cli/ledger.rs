@@ -9,6 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::ValueEnum;
 
 use super::{chain_key, OutputFormat, RangeArgs};
+use reckon::escape::terminal;
 use reckon::export::{self, ExportFormat, Zone};
 use reckon::model::{format_ts, normalize_type, rfc3339};
 use reckon::money::{self, format, format_signed};
@@ -47,7 +48,9 @@ pub(super) struct LedgerArgs {
     offset: u64,
     #[arg(long, default_value_t = 50)]
     limit: u64,
-    /// Write the whole filtered view (not a page) as csv or json.
+    /// Write the whole filtered view (not a page): `csv` for a spreadsheet (a description or
+    /// name that starts like a formula gets a leading apostrophe), `csv-raw` exactly as the
+    /// vendor wrote it (re-imports unchanged; not for spreadsheets), or `json`.
     #[arg(long, value_enum)]
     export: Option<ExportArg>,
     /// The export's file (default: standard output); written whole or not at all.
@@ -75,6 +78,7 @@ pub(super) struct SummaryArgs {
 #[derive(Clone, Copy, ValueEnum)]
 enum ExportArg {
     Csv,
+    CsvRaw,
     Json,
 }
 
@@ -114,6 +118,7 @@ pub(super) fn run_ledger(store: &Store, args: LedgerArgs) -> Result<ExitCode> {
     if let Some(kind) = args.export {
         let kind = match kind {
             ExportArg::Csv => ExportFormat::Csv,
+            ExportArg::CsvRaw => ExportFormat::CsvRaw,
             ExportArg::Json => ExportFormat::Json,
         };
         match &args.out {
@@ -152,11 +157,11 @@ pub(super) fn run_summary(store: &Store, args: SummaryArgs) -> Result<ExitCode> 
             .iter()
             .map(|r| serde_json::json!({"key": r.key, "entries": r.totals.entries, "credits_in": format(r.totals.credits_in), "credits_out": format(r.totals.credits_out), "net": format(r.totals.net())}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        out!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        println!("{:<28} {:>9} {:>16} {:>16} {:>16}", "group", "entries", "credits in", "credits out", "net");
+        out!("{:<28} {:>9} {:>16} {:>16} {:>16}", "group", "entries", "credits in", "credits out", "net");
         for r in rows {
-            println!(
+            out!(
                 "{:<28} {:>9} {:>16} {:>16} {:>16}",
                 r.key,
                 r.totals.entries,
@@ -171,10 +176,10 @@ pub(super) fn run_summary(store: &Store, args: SummaryArgs) -> Result<ExitCode> 
 
 pub(super) fn run_chains(store: &Store) -> Result<ExitCode> {
     for c in store.chains()? {
-        println!(
+        out!(
             "{}/{}: {} entries, {} to {}, ledger balance {}, stated {}",
-            c.key.account,
-            c.key.currency,
+            terminal(&c.key.account),
+            terminal(&c.key.currency),
             c.entries,
             c.first_ts.map(format_ts).unwrap_or_default(),
             c.last_ts.map(format_ts).unwrap_or_default(),
@@ -217,7 +222,7 @@ fn print_ledger(
                 row
             }).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        out!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
     let mut out = std::io::stdout().lock();
@@ -229,13 +234,13 @@ fn print_ledger(
         writeln!(
             out,
             "{:<26} {:<20} {:<14} {:>12} {:>14}  {:<32} {}",
-            r.txn_id,
+            terminal(&r.txn_id),
             time,
-            r.kind,
+            terminal(&r.kind),
             format_signed(r.amount),
             money::format(r.balance_after),
-            r.description.chars().take(32).collect::<String>(),
-            r.labels.iter().flatten().map(String::as_str).collect::<Vec<_>>().join(" / ")
+            terminal(&r.description).chars().take(32).collect::<String>(),
+            terminal(&r.labels.iter().flatten().map(String::as_str).collect::<Vec<_>>().join(" / "))
         )?;
     }
     writeln!(

@@ -1,6 +1,15 @@
 //! Subcommands of `reckon`, one module each: parse the arguments (values are parsed by clap,
 //! so a bad decimal or date is a usage error naming the flag), call the engine, print.
 
+/// `println!` that returns an error instead of panicking when standard output is closed
+/// (`reckon chains | head`): the error ends the command quietly.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod check;
 mod import;
 mod ledger;

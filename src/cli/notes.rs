@@ -78,9 +78,9 @@ pub(super) fn explain(store: &mut Store, args: ExplainArgs) -> Result<ExitCode> 
     let ids = select(&report, &args.which, true)?;
     let n = store.set_notes(&ids, args.note.trim(), Utc::now())?;
     match (&args.which.kind, ids.as_slice()) {
-        (None, [one]) => println!("{one} marked as explained"),
-        (Some(kind), _) => println!("{n} open {} findings marked as explained", kind.as_str()),
-        _ => println!("{n} findings marked as explained"),
+        (None, [one]) => out!("{one} marked as explained"),
+        (Some(kind), _) => out!("{n} open {} findings marked as explained", kind.as_str()),
+        _ => out!("{n} findings marked as explained"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -93,8 +93,8 @@ pub(super) fn reopen(store: &mut Store, args: ReopenArgs) -> Result<ExitCode> {
     };
     let n = store.clear_notes(&ids)?;
     match (&args.which.kind, ids.as_slice()) {
-        (None, [one]) => println!("{one} reopened"),
-        _ => println!("{n} findings reopened"),
+        (None, [one]) => out!("{one} reopened"),
+        _ => out!("{n} findings reopened"),
     }
     Ok(ExitCode::SUCCESS)
 }

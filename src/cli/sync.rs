@@ -77,7 +77,7 @@ fn run_reverie(store: &mut Store, args: ReverieArgs) -> Result<ExitCode> {
     let mut sink = StorePages { store, reader, options, new: 0, known: 0, conflicting: 0 };
     let fetched = runtime.block_on(client.fetch_ledger(&mut sink))?;
     let (new, known, conflicting, options) = (sink.new, sink.known, sink.conflicting, sink.options);
-    println!(
+    out!(
         "{}: {} pages, {} entries: {new} new, {known} already known, {conflicting} conflicting",
         reverie::SOURCE_NAME,
         fetched.pages,
@@ -96,9 +96,9 @@ fn run_reverie(store: &mut Store, args: ReverieArgs) -> Result<ExitCode> {
         Some(chain_id) => {
             store.set_stated_balance(chain_id, Some(stated))?;
             let ChainKey { account, currency } = &options.chain;
-            println!("stated balance: {stated} (as of {}), saved for {account}/{currency}", balance.as_of);
+            out!("stated balance: {stated} (as of {}), saved for {account}/{currency}", balance.as_of);
         }
-        None => println!("stated balance: {stated} (as of {}); not saved: the ledger has no entries", balance.as_of),
+        None => out!("stated balance: {stated} (as of {}); not saved: the ledger has no entries", balance.as_of),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -185,25 +185,27 @@ struct ChainView {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Sums {
     entries: u64,
-    credits_in: i64,
-    credits_out: i64,
+    /// Micro-credits, summed in 128 bits: a million entries of the largest amount an import
+    /// takes add up far past what 64 bits hold.
+    credits_in: i128,
+    credits_out: i128,
 }
 
 impl Sums {
     fn add(&mut self, amount: i64) {
         self.entries += 1;
         if amount > 0 {
-            self.credits_in += amount;
+            self.credits_in += i128::from(amount);
         } else {
-            self.credits_out += amount;
+            self.credits_out += i128::from(amount);
         }
     }
 
     fn totals(self) -> Totals {
         Totals {
             entries: self.entries,
-            credits_in: money::from_units(self.credits_in),
-            credits_out: money::from_units(self.credits_out),
+            credits_in: Decimal::from_i128_with_scale(self.credits_in, money::SCALE),
+            credits_out: Decimal::from_i128_with_scale(self.credits_out, money::SCALE),
         }
     }
 }
@@ -338,7 +340,11 @@ impl Store {
                 extra(rows::dim_field(3)),
             ])?;
             while let Some(r) = rows.next()? {
-                let sums = Sums { entries: r.get::<_, i64>(3)? as u64, credits_in: r.get(4)?, credits_out: r.get(5)? };
+                let sums = Sums {
+                    entries: r.get::<_, i64>(3)? as u64,
+                    credits_in: r.get::<_, i64>(4)?.into(),
+                    credits_out: r.get::<_, i64>(5)?.into(),
+                };
                 counts.insert((r.get(0)?, r.get(1)?, r.get(2)?), sums);
             }
         }
@@ -749,5 +755,27 @@ impl Store {
         })?;
         flush(&mut chunk, &mut points);
         Ok(points)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Totals over large amounts are exact, never wrapped (four rows of ±9,000,000,000,000
+    /// once printed credits in as -446744073709.551616).
+    #[test]
+    fn totals_do_not_overflow() {
+        let big = 9_000_000_000_000 * 1_000_000_i64 / 1_000; // 9e9 credits in micro-credits
+        let mut s = Sums::default();
+        for _ in 0..4_000 {
+            s.add(big);
+            s.add(-big);
+        }
+        let t = s.totals();
+        assert_eq!(t.entries, 8_000);
+        assert_eq!(t.credits_in, Decimal::from(36_000_000_000_000_i64));
+        assert_eq!(t.credits_out, -Decimal::from(36_000_000_000_000_i64));
+        assert_eq!(t.net(), Decimal::ZERO);
     }
 }

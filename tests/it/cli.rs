@@ -93,7 +93,7 @@ fn exported_csv_imports_back_to_the_same_ledger() {
     let db = Db::new();
     db.import("fixtures/messy.csv");
     let out = db.dir().join("export.csv");
-    db.ok(&["ledger", "--export", "csv", "--out", out.to_str().unwrap()], 0);
+    db.ok(&["ledger", "--export", "csv-raw", "--out", out.to_str().unwrap()], 0);
     let fresh = Db::new();
     let imported = fresh.import(out.to_str().unwrap());
     assert!(imported.contains("72 new"), "{imported}");
@@ -182,8 +182,9 @@ fn tips(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
         .map(|(id, minute, kind, cents)| {
             balance += cents;
             format!(
-                "{id},2026-03-01T{:02}:{:02}:00Z,{kind},Tip,{}{}.{:02},{}.{:02},,",
-                minute / 60,
+                "{id},2026-03-{:02}T{:02}:{:02}:00Z,{kind},Tip,{}{}.{:02},{}.{:02},,",
+                1 + minute / 1440,
+                minute % 1440 / 60,
                 minute % 60,
                 if *cents < 0 { "-" } else { "+" },
                 cents.abs() / 100,
@@ -245,4 +246,142 @@ fn a_report_sums_up_a_kind_with_many_findings() {
     assert_eq!(report.matches("| txn_tip").count(), 120);
     assert!(report.contains("What these transaction types mean (120 transactions; see the appendix)."), "{report}");
     assert!(report.lines().count() < 200, "a summary, not 120 sections: {} lines", report.lines().count());
+}
+
+/// Third-party text that tries to act: formulas for a spreadsheet, markup, links, images and
+/// HTML for a Markdown report, escape sequences for a terminal.
+fn hostile_ledger(dir: &std::path::Path) -> std::path::PathBuf {
+    let rows = [
+        (
+            "txn_f1",
+            "2026-03-01T08:05:00Z",
+            "CHAT",
+            "=HYPERLINK(\"\"http://x\"\",\"\"y\"\")",
+            "-1.00",
+            "99.00",
+            "@SUM(1)",
+            "+cmd|' /C calc'!A0",
+        ),
+        ("txn_f2", "2026-03-01T08:04:00Z", "CHAT", "-2+3", "-1.00", "100.00", "<img src=x onerror=alert(1)>", "m"),
+        (
+            "txn_f3",
+            "2026-03-01T08:03:00Z",
+            "TIP",
+            "[Claim your refund here](https://evil.example/phish)",
+            "-1.00",
+            "101.00",
+            "a|b",
+            "m",
+        ),
+        (
+            "txn_f4",
+            "2026-03-01T08:02:00Z",
+            "TIP",
+            "![t](http://evil.example/p.png) line\n# Injected heading",
+            "-1.00",
+            "102.00",
+            "\u{1b}[2Jclear",
+            "m",
+        ),
+        ("txn_f0", "2026-03-01T08:00:00Z", "PURCHASE", "pack", "+103.00", "103.00", "", ""),
+    ];
+    let mut text = String::from("Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model\n");
+    for (id, ts, kind, description, amount, after, character, model) in rows {
+        text.push_str(&format!("{id},{ts},{kind},\"{description}\",{amount},{after},\"{character}\",\"{model}\"\n"));
+    }
+    let path = dir.join("hostile.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn spreadsheet_export_defuses_formulas_and_raw_export_keeps_them() {
+    let db = Db::new();
+    let file = hostile_ledger(db.dir());
+    db.ok(&["import", file.to_str().unwrap()], 0);
+    let sheet = db.ok(&["ledger", "--export", "csv"], 0);
+    let mut reader = csv::Reader::from_reader(sheet.as_bytes());
+    let mut cells = 0;
+    for record in reader.records() {
+        for (i, cell) in record.unwrap().iter().enumerate() {
+            // Dates and the numbers Reckon writes (columns 1, 4, 5) are not third-party text.
+            if [1, 4, 5].contains(&i) {
+                continue;
+            }
+            cells += 1;
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula reaches the spreadsheet: {cell:?}");
+        }
+    }
+    assert!(cells >= 20);
+    assert!(sheet.contains("'=HYPERLINK"), "{sheet}");
+    assert!(sheet.contains("'-2+3") && sheet.contains("'@SUM(1)") && sheet.contains("'+cmd|"), "{sheet}");
+    // The raw export is the vendor's text, and imports back to the same ledger.
+    let out = db.dir().join("raw.csv");
+    db.ok(&["ledger", "--export", "csv-raw", "--out", out.to_str().unwrap()], 0);
+    let raw = std::fs::read_to_string(&out).unwrap();
+    assert!(raw.contains(",-2+3,") || raw.contains("\"-2+3\""), "{raw}");
+    let fresh = Db::new();
+    fresh.import(out.to_str().unwrap());
+    assert_eq!(fresh.check_json(&[]).0["findings"], db.check_json(&[]).0["findings"]);
+}
+
+#[test]
+fn reports_render_third_party_text_inert() {
+    let db = Db::new();
+    let file = hostile_ledger(db.dir());
+    db.ok(&["import", file.to_str().unwrap()], 0);
+    for audience in ["support", "customer"] {
+        let md = db.ok(&["report", "--audience", audience, "--now", NOW], 0);
+        for line in md.lines() {
+            assert!(!line.starts_with("# Injected"), "{audience}: an injected heading: {line}");
+        }
+        let unescaped = md.replace("\\]", "").replace("\\[", "");
+        assert!(!unescaped.contains("](http") && !unescaped.contains("!["), "{audience}: a live link or image:\n{md}");
+        assert!(!md.contains("<img"), "{audience}: raw HTML:\n{md}");
+        assert!(!md.contains("http://") && !md.contains("https://"), "{audience}: a bare link:\n{md}");
+        assert!(!md.contains('\u{1b}'), "{audience}: an escape sequence");
+        // Tables keep their columns: every row of the findings tables has 7 cells.
+        for row in md.lines().filter(|l| l.starts_with("| txn_")) {
+            let cells = row.replace("\\|", "").matches('|').count();
+            assert_eq!(cells, 8, "{audience}: a row with its columns shifted: {row}");
+        }
+    }
+    // The terminal gets no escape sequence either.
+    let text = db.ok(&["check", "--include-explained"], 0);
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
+
+/// A reader that stops early (`reckon ledger ... | head`) ends the command quietly: no panic,
+/// no exit 101, nothing on standard error.
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    let db = Db::new();
+    let file = tips(db.dir(), 3_000);
+    db.ok(&["import", file.to_str().unwrap()], 0);
+    for args in [
+        &["ledger", "--format", "json", "--limit", "3000"][..],
+        &["ledger", "--limit", "3000"][..],
+        &["ledger", "--export", "csv"][..],
+        &["check", "--format", "json"][..],
+        &["check"][..],
+        &["summary", "--by", "day"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reckon"))
+            .arg("--db")
+            .arg(&db.path)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read a little, then hang up, as `head -c 100` does.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 100];
+        let _ = std::io::Read::read(&mut stdout, &mut first);
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(matches!(out.status.code(), Some(0) | Some(1)), "{args:?}: {:?} {err}", out.status);
+    }
 }
