@@ -12,12 +12,15 @@
 //! - the same check the naive way in pandas and in DuckDB (`bench/py/*.py`, run by the Python
 //!   interpreter given in RECKON_BENCH_PYTHON_BIN), with the breaks each reports;
 //!
-//! and checks that the balance breaks reckon reports are exactly the planted ones.
+//! and checks that the balance breaks reckon reports are exactly the planted ones, and counts
+//! every finding by severity and kind (errors should be the planted faults, warnings on a clean
+//! realistic ledger about none): a precision regression shows like a speed regression.
 //! It prints figures; it never fails on a time.
 //!
 //! reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH]
-//!              [--seed S] [--messy] [--no-hledger] [--python PATH] [--no-python]
+//!              [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python]
 //! Environment: RECKON_BENCH_SIZES, RECKON_BENCH_RUNS, RECKON_BENCH_DATA, RECKON_BENCH_MESSY=1,
+//! RECKON_BENCH_NOISY=1,
 //! RECKON_BENCH_HLEDGER=0, RECKON_BENCH_PYTHON=0, RECKON_BENCH_PYTHON_BIN.
 
 use std::collections::BTreeMap;
@@ -39,6 +42,8 @@ struct Options {
     reckon: PathBuf,
     seed: u64,
     messy: bool,
+    /// Ledgers with about 1% entries of a type not on the reference table (`TIP`).
+    noisy_types: bool,
     hledger: bool,
     /// The interpreter that runs the pandas and DuckDB scripts; `None` skips them.
     python: Option<PathBuf>,
@@ -84,6 +89,8 @@ struct Row {
     breaks: String,
     /// How many balance breaks the generator planted.
     planted: usize,
+    /// The findings of the first `reckon check --format json`, by severity then kind.
+    findings: Option<BTreeMap<(String, String), usize>>,
     notes: Vec<String>,
     others: Vec<Other>,
 }
@@ -135,6 +142,7 @@ fn options() -> Result<Options, String> {
             .unwrap_or_else(|| root.join("target/release/reckon")),
         seed: 42,
         messy: env_or("RECKON_BENCH_MESSY").is_some_and(|v| v != "0"),
+        noisy_types: env_or("RECKON_BENCH_NOISY").is_some_and(|v| v != "0"),
         hledger: env_or("RECKON_BENCH_HLEDGER").as_deref() != Some("0"),
         python: match env_or("RECKON_BENCH_PYTHON").as_deref() {
             Some("0") => None,
@@ -151,12 +159,13 @@ fn options() -> Result<Options, String> {
             "--reckon" => o.reckon = value("--reckon")?.into(),
             "--seed" => o.seed = value("--seed")?.parse().map_err(|_| "--seed: expected an integer")?,
             "--messy" => o.messy = true,
+            "--noisy-types" => o.noisy_types = true,
             "--no-hledger" => o.hledger = false,
             "--python" => o.python = Some(value("--python")?.into()),
             "--no-python" => o.python = None,
             "-h" | "--help" => {
                 println!(
-                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--no-hledger] [--python PATH] [--no-python]"
+                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python]"
                 );
                 std::process::exit(0);
             }
@@ -217,9 +226,10 @@ fn print_machine(o: &Options) {
     println!("  hledger: {}", if o.hledger { version("hledger", "--version") } else { "skipped".into() });
     println!("  python:  {}", python_versions(o));
     println!(
-        "  ledgers: seed {}, {}, in {}; {} runs per figure (median); query layer: {}",
+        "  ledgers: seed {}, {}{}, in {}; {} runs per figure (median); query layer: {}",
         o.seed,
         if o.messy { "messy CSV" } else { "clean CSV" },
+        if o.noisy_types { ", ~1% TIP entries (unknown type)" } else { "" },
         o.data.display(),
         o.runs,
         if cfg!(feature = "engine") {
@@ -239,7 +249,12 @@ struct Files {
 
 fn ensure_ledger(o: &Options, n: usize) -> Result<Files, String> {
     fs::create_dir_all(&o.data).map_err(|e| format!("{}: {e}", o.data.display()))?;
-    let stem = format!("reverie-{n}-s{}{}", o.seed, if o.messy { "-messy" } else { "" });
+    let stem = format!(
+        "reverie-{n}-s{}{}{}",
+        o.seed,
+        if o.messy { "-messy" } else { "" },
+        if o.noisy_types { "-noisy" } else { "" }
+    );
     let f = Files {
         csv: o.data.join(format!("{stem}.csv")),
         journal: o.data.join(format!("{stem}.journal")),
@@ -251,7 +266,8 @@ fn ensure_ledger(o: &Options, n: usize) -> Result<Files, String> {
     print!("  generating {n} entries ... ");
     let _ = std::io::stdout().flush();
     let t = std::time::Instant::now();
-    let l = ledger::generate(&Config { entries: n, seed: o.seed, faults: 3, messy: o.messy });
+    let l =
+        ledger::generate(&Config { entries: n, seed: o.seed, faults: 3, messy: o.messy, noisy_types: o.noisy_types });
     let write = |path: &Path, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<(), String> {
         let tmp = path.with_extension("tmp");
         let file = File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
@@ -344,6 +360,17 @@ fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
     row.breaks = compare_breaks(check_json.as_deref().unwrap_or(""), &files.faults, &mut row.notes);
     row.planted = planted(&files.faults).map_or(0, |p| p.len());
     println!("  planted breaks: {}", row.breaks);
+    row.findings = count_findings(check_json.as_deref().unwrap_or(""));
+    if let Some(counts) = &row.findings {
+        let (errors, warnings) = severity_totals(counts);
+        println!(
+            "  findings: {errors} error{} ({} planted faults), {warnings} warning{}{}",
+            if errors == 1 { "" } else { "s" },
+            row.planted,
+            if warnings == 1 { "" } else { "s" },
+            if counts.is_empty() { String::new() } else { format!(": {}", by_kind_text(counts, None)) }
+        );
+    }
     for note in &row.notes {
         println!("    {note}");
     }
@@ -870,6 +897,7 @@ fn print_table(o: &Options, rows: &[Row]) {
             println!("|{}|", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
         }
     }
+    print_findings(rows);
     print_others(o, rows);
     if let Some(r) = rows.iter().find(|r| r.size == 1_000_000) {
         let mark = |ok: Option<bool>| match ok {
@@ -911,6 +939,79 @@ fn print_table(o: &Options, rows: &[Row]) {
             mark(r.totals.filter(|d| !d.is_zero()).map(|d| d.as_secs_f64() <= 0.100)),
             if r.totals == Some(Duration::ZERO) { "n/a".into() } else { opt(r.totals) }
         );
+    }
+}
+
+/// The findings of `reckon check --format json` by (severity, kind); `None` if it is not JSON.
+fn count_findings(check_json: &str) -> Option<BTreeMap<(String, String), usize>> {
+    let v: Value = serde_json::from_str(check_json.trim()).ok()?;
+    let mut counts = BTreeMap::new();
+    for f in v["findings"].as_array()? {
+        let severity = f["severity"].as_str().unwrap_or("?").to_string();
+        let kind = f["kind"].as_str().unwrap_or("?").to_string();
+        *counts.entry((severity, kind)).or_default() += 1;
+    }
+    Some(counts)
+}
+
+/// (errors, warnings).
+fn severity_totals(counts: &BTreeMap<(String, String), usize>) -> (usize, usize) {
+    let sum = |sev: &str| counts.iter().filter(|((s, _), _)| s == sev).map(|(_, n)| n).sum();
+    (sum("error"), sum("warning"))
+}
+
+/// "3 balance_break, 30 unusual_amount", of one severity or (None) all, most frequent first;
+/// "-" when none.
+fn by_kind_text(counts: &BTreeMap<(String, String), usize>, severity: Option<&str>) -> String {
+    let mut kinds: Vec<(&String, usize)> =
+        counts.iter().filter(|((s, _), _)| severity.is_none_or(|want| s == want)).map(|((_, k), n)| (k, *n)).collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if kinds.is_empty() {
+        return "-".into();
+    }
+    kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The findings table: per size, what `reckon check` reported, beside what was planted.
+fn print_findings(rows: &[Row]) {
+    let mut lines: Vec<Vec<String>> =
+        vec![["size", "errors", "planted", "warnings", "errors by kind", "warnings by kind"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()];
+    for r in rows {
+        let Some(counts) = &r.findings else {
+            lines.push(vec![
+                r.size.to_string(),
+                "n/a".into(),
+                r.planted.to_string(),
+                "n/a".into(),
+                "n/a".into(),
+                "n/a".into(),
+            ]);
+            continue;
+        };
+        let (errors, warnings) = severity_totals(counts);
+        lines.push(vec![
+            r.size.to_string(),
+            if errors == r.planted { errors.to_string() } else { format!("{errors} (NOT the planted)") },
+            r.planted.to_string(),
+            warnings.to_string(),
+            by_kind_text(counts, Some("error")),
+            by_kind_text(counts, Some("warning")),
+        ]);
+    }
+    println!();
+    println!(
+        "Findings (reckon check --format json after the fresh import; errors should be the planted faults, warnings on a clean realistic ledger about 0)"
+    );
+    let widths: Vec<usize> = (0..6).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
+    for (i, l) in lines.iter().enumerate() {
+        let cells: Vec<String> = l.iter().zip(&widths).map(|(s, w)| format!("{s:>w$}", w = *w)).collect();
+        println!("| {} |", cells.join(" | "));
+        if i == 0 {
+            println!("|{}|", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
+        }
     }
 }
 
@@ -1002,6 +1103,21 @@ mod tests {
         );
         assert_eq!(script_failure(Some(2), "can't open file 'x.py'\n\n"), "failed (exit 2): can't open file 'x.py'");
         assert_eq!(script_failure(None, ""), "failed (killed by a signal): no message");
+    }
+
+    #[test]
+    fn findings_are_counted_by_severity_and_kind() {
+        let json = r#"{"chains": [], "findings": [
+            {"kind": "balance_break", "severity": "error"},
+            {"kind": "unusual_amount", "severity": "warning"},
+            {"kind": "unusual_amount", "severity": "warning"},
+            {"kind": "unknown_type", "severity": "warning"}]}"#;
+        let counts = count_findings(json).unwrap();
+        assert_eq!(severity_totals(&counts), (1, 3));
+        assert_eq!(by_kind_text(&counts, Some("warning")), "2 unusual_amount, 1 unknown_type");
+        assert_eq!(by_kind_text(&counts, Some("error")), "1 balance_break");
+        assert_eq!(by_kind_text(&count_findings(r#"{"findings": []}"#).unwrap(), None), "-");
+        assert!(count_findings("not json").is_none());
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! reckon-gen: writes a realistic Reverie credit ledger of N entries as the CSV export, and
 //! optionally the same ledger as an hledger journal with one balance assertion per entry.
 //!
-//! reckon-gen --entries N --seed S --out ledger.csv [--journal ledger.journal] [--messy] [--faults K]
+//! reckon-gen --entries N --seed S --out ledger.csv [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]
+//!
+//! `--faults 0` makes a clean ledger (no planted fault); `--noisy-types` gives about 1% of the
+//! entries the type `TIP`, not on Reverie's reference table (one `unknown_type` warning each).
 //!
 //! Next to the CSV it writes `ledger.csv.faults.json`, naming each planted balance break (the
 //! transaction IDs on both sides and the delta); the same is printed on stderr.
@@ -14,7 +17,7 @@ use std::process::ExitCode;
 use reckon_bench::ledger::{self, cents_string, Config, CsvStyle};
 
 const USAGE: &str =
-    "usage: reckon-gen --entries N --seed S --out ledger.csv [--journal ledger.journal] [--messy] [--faults K]";
+    "usage: reckon-gen --entries N --seed S --out ledger.csv [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
 
 fn main() -> ExitCode {
     match run() {
@@ -33,6 +36,7 @@ fn run() -> Result<(), String> {
     let mut journal: Option<PathBuf> = None;
     let mut messy = false;
     let mut faults: usize = 3;
+    let mut noisy_types = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -46,6 +50,7 @@ fn run() -> Result<(), String> {
             "--journal" => journal = Some(value("--journal")?.into()),
             "--faults" => faults = value("--faults")?.parse().map_err(|_| "--faults: expected a count")?,
             "--messy" => messy = true,
+            "--noisy-types" => noisy_types = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -59,7 +64,7 @@ fn run() -> Result<(), String> {
         return Err(format!("{entries} entries are too few to plant {faults} balance breaks"));
     }
 
-    let config = Config { entries, seed, faults, messy };
+    let config = Config { entries, seed, faults, messy, noisy_types };
     let ledger = ledger::generate(&config);
 
     let write = |path: &PathBuf, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<(), String> {
@@ -75,9 +80,10 @@ fn run() -> Result<(), String> {
     }
 
     eprintln!(
-        "reckon-gen: {} entries (seed {seed}{}) -> {}; final balance {}",
+        "reckon-gen: {} entries (seed {seed}{}{}) -> {}; final balance {}",
         ledger.entries.len(),
         if messy { ", messy" } else { "" },
+        if noisy_types { ", noisy types" } else { "" },
         out.display(),
         cents_string(ledger.entries.last().map_or(0, |e| e.balance_after))
     );

@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use super::*;
 
 fn gen(entries: usize, seed: u64, faults: usize, messy: bool) -> Ledger {
-    generate(&Config { entries, seed, faults, messy })
+    generate(&Config { entries, seed, faults, messy, noisy_types: false })
 }
 
 fn csv_of(l: &Ledger, messy: bool) -> Vec<u8> {
@@ -115,21 +115,44 @@ fn refunds_name_an_earlier_unrefunded_charge_of_the_same_magnitude() {
     let l = gen(30_000, 11, 3, false);
     let by_id: HashMap<&str, &Entry> = l.entries.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut refunded = HashSet::new();
-    let mut refunds = 0;
+    let mut of_kind: HashMap<Kind, usize> = HashMap::new();
     for e in l.entries.iter().filter(|e| e.kind == Kind::Refund) {
-        refunds += 1;
         let id = e.description.strip_prefix("Refund for ").unwrap().split(' ').next().unwrap();
         let charge = by_id[id];
-        assert!(matches!(charge.kind, Kind::Chat | Kind::Image));
+        assert!(matches!(charge.kind, Kind::Chat | Kind::Image | Kind::Video));
         assert!(charge.ts < e.ts && charge.ts >= e.ts - 2 * 86_400);
         assert_eq!(charge.amount, -e.amount);
+        assert_eq!((&charge.character, &charge.model), (&e.character, &e.model));
+        let reason = match charge.kind {
+            Kind::Chat => "(no reply generated)",
+            Kind::Image => "(Image generation failure)",
+            _ => "(video generation failed)",
+        };
+        assert!(e.description.ends_with(reason), "{}", e.description);
         assert!(refunded.insert(id), "{id} refunded twice");
+        *of_kind.entry(charge.kind).or_default() += 1;
     }
-    assert!(refunds > 100);
+    assert!(of_kind.values().sum::<usize>() > 100);
+    // Expensive generations are refunded too.
+    assert!(of_kind[&Kind::Video] > 3, "{of_kind:?}");
+    assert!(of_kind[&Kind::Image] > 20 && of_kind[&Kind::Chat] > 20, "{of_kind:?}");
+}
+
+fn in_table(table: &[(i64, u64)], v: i64) -> bool {
+    table.iter().any(|t| t.0 == v)
+}
+
+/// "Model reply (5412 tokens in, 318 out[, long context])": (input, output).
+fn tokens(description: &str) -> (i64, i64) {
+    let inner = description.split_once('(').unwrap().1;
+    let mut words = inner.split([' ', ',', ')']).filter(|w| !w.is_empty());
+    let input = words.next().unwrap().parse().unwrap();
+    let output = words.find_map(|w| w.parse().ok()).unwrap();
+    (input, output)
 }
 
 #[test]
-fn no_identical_entries_close_together_and_amounts_in_range() {
+fn no_identical_entries_close_together_and_amounts_from_each_types_table() {
     let l = gen(30_000, 5, 3, true);
     for (i, e) in l.entries.iter().enumerate() {
         for f in l.entries[..i].iter().rev().take_while(|f| f.ts > e.ts - DUPLICATE_WINDOW_SECS) {
@@ -144,17 +167,48 @@ fn no_identical_entries_close_together_and_amounts_in_range() {
                 f.id
             );
         }
-        let (lo, hi) = match e.kind {
-            Kind::Chat => (-140, -10),
-            Kind::Image => (-800, -200),
-            Kind::Video => (-18_000, -5_000),
-            Kind::Tts | Kind::Asr => (0, 0),
-            Kind::Gift => (-20_000, 20_000),
-            Kind::Refund => (50, 800),
-            Kind::Purchase => (50_000, 500_000),
-            _ => (1, 300_000),
+        let a = e.amount;
+        let model = e.model.as_deref().unwrap_or("");
+        let ok = match e.kind {
+            Kind::Chat => {
+                // The price of the tokens the description names, within the model's limits.
+                let m = CHAT_MODELS.iter().find(|m| m.name == model).unwrap();
+                let (input, output) = tokens(&e.description);
+                assert!(input <= m.max_context && output <= m.max_output, "{}", e.description);
+                let cost = ((input * m.input_per_m + output * m.output_per_m + 999_999) / 1_000_000).max(1);
+                a == -cost && a >= -1_500
+            }
+            Kind::Image => {
+                let (_, sizes) = IMAGE_MODELS.iter().find(|m| m.0 == model).unwrap();
+                sizes.iter().any(|(size, price)| a == -price && e.description.contains(size))
+            }
+            Kind::Video => {
+                let (_, durations) = VIDEO_MODELS.iter().find(|m| m.0 == model).unwrap();
+                durations.iter().any(|(secs, price)| a == -price && e.description.contains(&format!(", {secs} s")))
+            }
+            Kind::Tts if e.ts < PROMO_END => a == 0,
+            Kind::Asr if e.ts < PROMO_END => a == 0,
+            Kind::Tts => (-45..=-1).contains(&a),
+            Kind::Asr => (-12..=-1).contains(&a),
+            Kind::LuckyDraw => in_table(&LUCKY_DRAW_PRIZES, a),
+            Kind::Bonus => in_table(&BONUSES, a),
+            Kind::Redeem => in_table(&REDEEM_CODES, a),
+            Kind::Purchase => in_table(&PACKS, a),
+            Kind::DailyLogin => LOGIN_CALENDAR.contains(&a),
+            Kind::StreakBonus => [2_500, 5_000, 10_000].contains(&a),
+            Kind::SubscriptionGrant => PLANS.iter().any(|p| p.1 == a && e.description.starts_with(p.0)),
+            Kind::Referral => a == REFERRAL_REWARD,
+            Kind::ReferralCommission => {
+                PACKS.iter().any(|p| [100, 110, 120, 150].iter().any(|pct| a == p.0 * pct / 1_000))
+            }
+            Kind::PluginCommission => PLUGIN_TOOLS.iter().any(|t| a == t.2 && e.description.contains(t.0)),
+            Kind::CharacterRevenue => (1..=2_000).contains(&a),
+            Kind::Gift => (500..=50_000).contains(&a.abs()),
+            Kind::AdminGrant => (100..=50_000).contains(&a),
+            Kind::Refund => (1..=20_000).contains(&a),
+            Kind::Tip => false,
         };
-        assert!((lo..=hi).contains(&e.amount), "{} {} out of range", e.kind.name(), e.amount);
+        assert!(ok, "{} {} {:?} out of its table", e.kind.name(), a, e.description);
         if e.kind != Kind::Refund {
             assert_eq!(
                 matches!(e.kind, Kind::Chat | Kind::Image | Kind::Video | Kind::Tts | Kind::Asr),
@@ -162,6 +216,102 @@ fn no_identical_entries_close_together_and_amounts_in_range() {
             );
         }
     }
+}
+
+/// The middle magnitude of the entries that pass `keep`.
+fn median(l: &Ledger, keep: impl Fn(&Entry) -> bool) -> i64 {
+    let mut v: Vec<i64> = l.entries.iter().filter(|e| keep(e)).map(|e| e.amount.abs()).collect();
+    assert!(!v.is_empty());
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+#[test]
+fn distributions_have_their_rare_big_values() {
+    let l = gen(200_000, 8, 0, false);
+    let count = |kind: Kind, amount: i64| l.entries.iter().filter(|e| e.kind == kind && e.amount == amount).count();
+    // Prize tables: the smallest prize is the usual one, the big ones are rare but there.
+    let mode = |kind: Kind| {
+        let mut by: HashMap<i64, usize> = HashMap::new();
+        for e in l.entries.iter().filter(|e| e.kind == kind) {
+            *by.entry(e.amount).or_default() += 1;
+        }
+        by.into_iter().max_by_key(|&(amount, n)| (n, -amount)).unwrap().0
+    };
+    assert_eq!(mode(Kind::LuckyDraw), 100);
+    assert!(count(Kind::LuckyDraw, 5_000) > 0 && count(Kind::LuckyDraw, 5_000) < count(Kind::LuckyDraw, 2_500));
+    assert_eq!(mode(Kind::Bonus), 200);
+    assert!(count(Kind::Bonus, 2_500) + count(Kind::Bonus, 5_000) > 0);
+    assert!(count(Kind::StreakBonus, 2_500) > 0 && count(Kind::StreakBonus, 5_000) > 0);
+    assert!(count(Kind::Redeem, 10_000) > 0 && count(Kind::Redeem, 500) > count(Kind::Redeem, 10_000));
+    // Prices differ by model: a large model costs many times a mini one.
+    let by_model = |name: &'static str| median(&l, move |e| e.kind == Kind::Chat && e.model.as_deref() == Some(name));
+    assert!(by_model("Claude Sonnet 4.5") > 5 * by_model("Llama 4 Maverick"));
+    assert!(by_model("GPT-5 mini") <= 50);
+    // Long-context replies on a large model: rare, dear, bounded.
+    let long: Vec<i64> = l
+        .entries
+        .iter()
+        .filter(|e| e.model.as_deref() == Some("Claude Sonnet 4.5") && e.description.contains("long context"))
+        .map(|e| -e.amount)
+        .collect();
+    assert!(!long.is_empty() && long.iter().all(|&c| (480..=1_206).contains(&c)), "{long:?}");
+    // Videos cost far more than images.
+    assert!(median(&l, |e| e.kind == Kind::Video) >= 20 * median(&l, |e| e.kind == Kind::Image));
+    // Every login after the streak reached 7, 14 or 30 days is followed by its bonus.
+    for w in l.entries.windows(2) {
+        if w[1].kind == Kind::StreakBonus {
+            assert_eq!(w[0].kind, Kind::DailyLogin);
+            assert_eq!(w[0].ts.div_euclid(86_400), w[1].ts.div_euclid(86_400));
+        }
+    }
+}
+
+#[test]
+fn chats_and_tool_calls_come_in_bursts() {
+    let l = gen(20_000, 12, 3, false);
+    let same_second = |kind: Kind| {
+        l.entries
+            .windows(2)
+            .filter(|w| {
+                w[0].kind == kind
+                    && w[1].kind == kind
+                    && w[0].ts == w[1].ts
+                    && w[0].character == w[1].character
+                    && w[0].model == w[1].model
+            })
+            .count()
+    };
+    assert!(same_second(Kind::Chat) > 200, "{}", same_second(Kind::Chat));
+    assert!(same_second(Kind::PluginCommission) > 10, "{}", same_second(Kind::PluginCommission));
+    // A chat session's context grows from one reply to the next.
+    let growing = l
+        .entries
+        .windows(2)
+        .filter(|w| {
+            w[0].kind == Kind::Chat
+                && w[1].kind == Kind::Chat
+                && w[1].ts - w[0].ts <= 20
+                && !w[1].description.contains("long context")
+                && !w[0].description.contains("long context")
+                && w[0].model == w[1].model
+        })
+        .map(|w| (tokens(&w[0].description).0 < tokens(&w[1].description).0) as usize)
+        .collect::<Vec<_>>();
+    let grew = growing.iter().sum::<usize>() as f64 / growing.len() as f64;
+    assert!(grew > 0.6, "{grew}");
+}
+
+#[test]
+fn noisy_types_add_about_one_percent_tips_and_nothing_else_unknown() {
+    let l = generate(&Config { entries: 50_000, seed: 3, faults: 0, messy: false, noisy_types: true });
+    let tips = l.entries.iter().filter(|e| e.kind == Kind::Tip).count();
+    assert!((300..800).contains(&tips), "{tips} TIP entries");
+    let bytes = csv_of(&l, false);
+    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let unknown = r.records().filter(|rec| !TYPES.contains(&&rec.as_ref().unwrap()[2])).count();
+    assert_eq!(unknown, tips);
+    assert!(l.breaks.is_empty());
 }
 
 #[test]
