@@ -197,6 +197,226 @@ def faulty_ledger(seed, prefix, days, chats_per_day):
     return L, planted
 
 
+class Num:
+    """A JSON number written from its exact text (no float ever holds it)."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+def dump(value, indent=0):
+    """JSON text of `value` with Num kept exact, two-space indent like json.dump."""
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(value, Num):
+        return value.text
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{json.dumps(k)}: {dump(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(inner + dump(v, indent + 1) for v in value) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_text(name, text):
+    with open(os.path.join(ROOT, name), "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+
+
+def orb_num(cents):
+    """Orb writes numbers like 1000.0 and -12.5: whole credits and hundredths, exactly."""
+    sign = "-" if cents < 0 else ""
+    c = abs(cents)
+    frac = f"{c % 100:02d}".rstrip("0") or "0"
+    return Num(f"{sign}{c // 100}.{frac}")
+
+
+def orb_ledger():
+    """Orb's credit ledger for two customers, newest first, with one planted balance break.
+
+    acme-corp (external id) holds `credits` and `USD`; Hx9Qm2 (no external id) holds `credits`.
+    Covered: every entry type, a pending entry (its own chain), a void, a deduction spread over
+    two credit blocks at one timestamp, an expiration_change (no balance moves), a decrement
+    whose `amount` is positive while its balance goes down, and one whose `amount` disagrees
+    with its balances (shown in the description, the walk follows the balances).
+    """
+    seq = {}
+    entries = []
+    balances = {}
+    acme = {"id": "4qKx2mZp8vNw", "external_customer_id": "acme-corp"}
+    hx = {"id": "Hx9Qm2", "external_customer_id": None}
+
+    def add(cust, currency, t, kind, change, block, desc, status="committed", amount=None, extra=None, start=None):
+        key = (cust["id"], currency, status)
+        before = balances.get(key, 0) if start is None else start
+        after = before + change
+        balances[key] = after
+        seq[key] = seq.get(key, 0) + 1
+        e = {
+            "id": f"orb_{len(entries) + 1:04d}{cust['id'][:2].lower()}",
+            "ledger_sequence_number": seq[key],
+            "entry_type": kind,
+            "entry_status": status,
+            "customer": cust,
+            "starting_balance": orb_num(before),
+            "ending_balance": orb_num(after),
+            "amount": orb_num(change if amount is None else amount),
+            "currency": currency,
+            "created_at": t,
+            "description": desc,
+            "credit_block": {"id": block[0], "expiry_date": block[1]},
+            "metadata": {},
+        }
+        if extra:
+            e.update(extra)
+        entries.append(e)
+        return e
+
+    a1 = ("blk_A1annual", "2026-12-31T00:00:00+00:00")
+    a2 = ("blk_A2topup", "2026-06-30T00:00:00+00:00")
+    a3 = ("blk_A3pending", None)
+    u1 = ("blk_U1usd", "2026-03-31T00:00:00+00:00")
+    h1 = ("blk_H1grant", None)
+    h2 = ("blk_H2promo", "2026-04-30T00:00:00+00:00")
+    planted = {}
+    # acme-corp, credits
+    add(acme, "credits", "2026-03-01T09:00:00+00:00", "increment", 100000, a1, "Annual plan credits")
+    add(acme, "credits", "2026-03-02T10:15:00+00:00", "increment", 25000, a2, "Top-up pack")
+    add(acme, "credits", "2026-03-03T11:00:00+00:00", "decrement", -1250, a1, "Usage: API calls")
+    add(acme, "credits", "2026-03-03T17:40:00+00:00", "decrement", -3500, a1, "Usage: storage",
+        amount=3500)  # the sign of a decrement's amount is not documented: Orb may write it positive
+    # One deduction spread over two blocks: two entries at one timestamp.
+    add(acme, "credits", "2026-03-05T14:00:00+00:00", "decrement", -95250, a1, "Usage: batch job")
+    add(acme, "credits", "2026-03-05T14:00:00+00:00", "decrement", -4750, a2, "Usage: batch job")
+    add(acme, "credits", "2026-03-06T08:00:00+00:00", "expiration_change", 0, a2, "Expiry extended",
+        amount=0, extra={"new_block_expiry_date": "2026-09-30T00:00:00+00:00"})
+    add(acme, "credits", "2026-03-07T12:00:00+00:00", "decrement", -2500, a2, "Usage: support plan",
+        amount=-2000)  # amount disagrees with the balances by 5.0
+    add(acme, "credits", "2026-03-08T16:30:00+00:00", "void", -15000, a2, None,
+        extra={"void_amount": Num("150.0"), "void_reason": "refund"})
+    add(acme, "credits", "2026-03-09T09:00:00+00:00", "increment", 30000, a3, "Invoice pending payment",
+        status="pending", start=balances[(acme["id"], "credits", "committed")])
+    # acme-corp, USD
+    add(acme, "USD", "2026-03-01T09:00:05+00:00", "increment", 5000, u1, "Prepaid USD credit")
+    add(acme, "USD", "2026-03-04T10:00:00+00:00", "decrement", -1234, u1, "Usage: overage")
+    add(acme, "USD", "2026-03-04T10:00:00+00:00", "decrement", -66, u1, "Usage: overage tax")
+    add(acme, "USD", "2026-03-10T12:00:00+00:00", "amendment", 500, u1, "Correction by support")
+    add(acme, "USD", "2026-03-31T00:00:00+00:00", "credit_block_expiry", -4200, u1, None)
+    # Hx9Qm2, credits, with a lost entry.
+    add(hx, "credits", "2026-03-02T07:00:00+00:00", "increment", 500000, h1, "Signup grant")
+    add(hx, "credits", "2026-03-02T07:00:01+00:00", "increment", 20000, h2, "Promo credits")
+    add(hx, "credits", "2026-03-03T13:00:00+00:00", "decrement", -7525, h2, "Usage: inference")
+    before_gap = add(hx, "credits", "2026-03-04T13:00:00+00:00", "decrement", -1200, h2, "Usage: inference")
+    lost = add(hx, "credits", "2026-03-05T13:00:00+00:00", "decrement", -4200, h1, "Usage: fine-tuning")
+    after_gap = add(hx, "credits", "2026-03-06T13:00:00+00:00", "decrement", -990, h1, "Usage: inference")
+    add(hx, "credits", "2026-03-07T09:30:00+00:00", "void_initiated", -11275, h2, "Promo withdrawn",
+        extra={"void_amount": Num("112.75"), "void_reason": "defunct_subscription",
+               "new_block_expiry_date": "2026-03-07T09:30:00+00:00"})
+    entries.remove(lost)
+    planted["balance_break"] = ([before_gap["id"], after_gap["id"]], "-42.00")
+    newest = sorted(entries, key=lambda e: (e["created_at"], e["ledger_sequence_number"]), reverse=True)
+    return newest, planted
+
+
+def stripe_ledger():
+    """Stripe customer balance transactions, newest first, integer minor units, with one
+    planted balance break and one type Stripe does not document. cus_PqA1 pays in usd;
+    cus_JpZ7 in jpy (zero-decimal). A negative amount is a credit to the customer."""
+    entries = []
+    balances = {}
+    planted = {}
+
+    def add(cust, currency, t, kind, amount, desc=None, invoice=None, credit_note=None):
+        balances[cust] = balances.get(cust, 0) + amount
+        e = {
+            "id": f"cbtxn_1Q{len(entries) + 1:02d}{cust[-4:]}x",
+            "object": "customer_balance_transaction",
+            "amount": amount,
+            "checkout_session": None,
+            "created": t,
+            "credit_note": credit_note,
+            "currency": currency,
+            "customer": cust,
+            "description": desc,
+            "ending_balance": balances[cust],
+            "invoice": invoice,
+            "livemode": False,
+            "metadata": {},
+            "type": kind,
+        }
+        entries.append(e)
+        return e
+
+    t0 = 1772352000  # 2026-03-01T08:00:00Z
+    us, jp = "cus_PqA1", "cus_JpZ7"
+    add(us, "usd", t0, "adjustment", -5000, "Goodwill credit")
+    add(us, "usd", t0 + 86400, "applied_to_invoice", 1250, None, "in_1Qa1")
+    # Three entries in one second (an invoice finalised with a credit note and an overpayment).
+    add(us, "usd", t0 + 2 * 86400, "credit_note", -500, "Credit note CN-0001", "in_1Qa2", "cn_1Qc1")
+    add(us, "usd", t0 + 2 * 86400, "applied_to_invoice", 2000, None, "in_1Qa3")
+    add(us, "usd", t0 + 2 * 86400, "invoice_overpaid", -75, None, "in_1Qa3")
+    add(us, "usd", t0 + 3 * 86400, "unapplied_from_invoice", -1000, "Invoice voided", "in_1Qa3")
+    before_gap = add(us, "usd", t0 + 4 * 86400, "applied_to_invoice", 650, None, "in_1Qa4")
+    lost = add(us, "usd", t0 + 5 * 86400, "applied_to_invoice", 800, None, "in_1Qa5")
+    after_gap = add(us, "usd", t0 + 6 * 86400, "adjustment", -200, "Service credit")
+    odd = add(us, "usd", t0 + 7 * 86400, "loyalty_points_conversion", -300, "Points converted")
+    add(us, "usd", t0 + 8 * 86400, "invoice_too_small", 45, "Balance below minimum charge", "in_1Qa6")
+    entries.remove(lost)
+    planted["balance_break"] = ([before_gap["id"], after_gap["id"]], "-8.00")
+    planted["unknown_type"] = ([odd["id"]], None)
+    add(jp, "jpy", t0 + 3600, "initial", -10000, "Opening balance")
+    add(jp, "jpy", t0 + 86400 + 3600, "applied_to_invoice", 3500, None, "in_1Qj1")
+    add(jp, "jpy", t0 + 86400 + 3600, "invoice_too_large", -1200, None, "in_1Qj1")
+    add(jp, "jpy", t0 + 9 * 86400, "migration", -800, "Balance migrated from legacy billing")
+    # Newest first; the one same-second usd group in an order that does not chain.
+    rng = random.Random(11)
+    newest = sorted(entries, key=lambda e: (e["created"], e["id"]), reverse=True)
+    group = [e for e in newest if e["created"] == t0 + 2 * 86400]
+    order = [group[1], group[2], group[0]]
+    while [e["id"] for e in order] == [e["id"] for e in sorted(group, key=lambda e: e["id"], reverse=True)]:
+        rng.shuffle(order)
+    start = newest.index(group[0])
+    newest[start:start + 3] = order
+    return newest, planted
+
+
+def write_orb_and_stripe():
+    planted = {}
+    orb, planted["orb-ledger.json"] = orb_ledger()
+    meta = {"has_more": False, "next_cursor": None}
+    write_text("orb-ledger.json", dump({"data": orb, "pagination_metadata": meta}))
+    pages = []
+    for i in range(0, len(orb), 8):
+        more = i + 8 < len(orb)
+        pages.append({"data": orb[i:i + 8],
+                      "pagination_metadata": {"has_more": more, "next_cursor": orb[i + 7]["id"] if more else None}})
+    write_text("orb-ledger-pages.json", dump(pages))
+
+    stripe, planted["stripe-balance.json"] = stripe_ledger()
+    by_customer = {}
+    for e in stripe:
+        by_customer.setdefault(e["customer"], []).append(e)
+    # One page per customer is how the API answers (one customer per call); the committed
+    # fixture holds both customers' entries in one list, as a saved merge would.
+    write_text("stripe-balance.json", dump({"object": "list", "data": stripe, "has_more": False,
+                                            "url": "/v1/customers/cus_PqA1/balance_transactions"}))
+    pages = []
+    for cust, es in by_customer.items():
+        for i in range(0, len(es), 5):
+            pages.append({"object": "list", "data": es[i:i + 5], "has_more": i + 5 < len(es),
+                          "url": f"/v1/customers/{cust}/balance_transactions"})
+    write_text("stripe-balance-pages.json", dump(pages))
+
+    # A value Reckon cannot hold exactly (a float artefact, 17 decimals) is refused.
+    bad = [dict(e) for e in orb[:3]]
+    bad[1]["amount"] = Num("-0.30000000000000004")
+    write_text(os.path.join("bad", "precision-orb.json"), dump({"data": bad, "pagination_metadata": meta}))
+    return planted
+
+
 def main():
     os.makedirs(os.path.join(ROOT, "bad"), exist_ok=True)
     rng = random.Random(7)
@@ -261,7 +481,9 @@ def main():
         f.write(text.replace('"type": "DAILY_LOGIN"', '"type": DAILY_LOGIN', 1))
 
     with open(os.path.join(ROOT, "planted.json"), "w") as f:
-        json.dump({"faulty.csv": planted, "demo.csv": demo_planted}, f, indent=2, sort_keys=True)
+        all_planted = {"faulty.csv": planted, "demo.csv": demo_planted}
+        all_planted.update(write_orb_and_stripe())
+        json.dump(all_planted, f, indent=2, sort_keys=True)
         f.write("\n")
 
 

@@ -5,9 +5,12 @@
 //! *Invariant:* every entry carries the file, line and byte offset it came from.
 
 mod ingest;
+mod json;
+mod orb;
 mod reverie;
 mod reverie_csv;
 mod reverie_json;
+mod stripe;
 
 pub use ingest::{entry_detail, fingerprint_bytes, import, store_parsed, EntryDetail, ImportOptions};
 pub use reverie::TYPES as REVERIE_TYPES;
@@ -21,8 +24,9 @@ use crate::model::{content_hash, Labels, ParsedEntry, ParsedFile, MAX_DIMS};
 use crate::store::StoreError;
 
 /// Every reader Reckon has. Adding a source is a module, its fixtures and a line here.
-/// Detection asks them in this order.
-pub static READERS: [&Reader; 2] = [&reverie_json::READER, &reverie_csv::READER];
+/// Detection asks them in this order: the vendors' JSON readers look for their own members,
+/// so they come before Reverie's, which takes any JSON.
+pub static READERS: [&Reader; 4] = [&orb::READER, &stripe::READER, &reverie_json::READER, &reverie_csv::READER];
 
 /// A vendor whose ledgers Reckon reads, whatever the file format: its type reference table and
 /// the label dimensions its entries carry beyond the type. A chain holds one source's entries.

@@ -8,9 +8,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::json::{self, At};
 use super::{parse_time, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED};
 use crate::model::{normalize_type, Labels, ParsedFile};
-use crate::money;
 
 /// Reverie's Open API ledger JSON, saved to a file.
 pub(super) static READER: Reader = Reader {
@@ -20,36 +20,8 @@ pub(super) static READER: Reader = Reader {
     detect: |head| head.starts_with('{') || head.starts_with('['),
     read,
     parse: Some(parse),
-    raw_text,
+    raw_text: json::object_at,
 };
-
-/// The JSON object that starts at byte `offset` of `path`.
-fn raw_text(path: &Path, offset: u64) -> Option<String> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut file = std::fs::File::open(path).ok()?;
-    file.seek(SeekFrom::Start(offset)).ok()?;
-    let mut text = String::new();
-    // An entry is a few hundred bytes; 64 KiB bounds a damaged file.
-    file.take(64 * 1024).read_to_string(&mut text).ok()?;
-    let (mut depth, mut in_string, mut escaped) = (0i32, false, false);
-    for (i, c) in text.char_indices() {
-        match (in_string, escaped, c) {
-            (true, true, _) => escaped = false,
-            (true, false, '\\') => escaped = true,
-            (true, false, '"') => in_string = false,
-            (false, _, '"') => in_string = true,
-            (false, _, '{') => depth += 1,
-            (false, _, '}') => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(text[..=i].to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
 
 /// `{"data": [...], "next_cursor": ...}`; other members are ignored.
 #[derive(Deserialize)]
@@ -57,6 +29,10 @@ struct Envelope<'a> {
     #[serde(borrow)]
     data: Vec<&'a RawValue>,
 }
+
+/// An entry's members, for the fix of a malformed entry.
+const SHAPE: &str =
+    "{\"id\", \"created_at\", \"type\", \"description\", \"amount\", \"balance_after\", \"character\", \"model\"}";
 
 #[derive(Deserialize)]
 struct JsonEntry<'a> {
@@ -99,17 +75,7 @@ fn parse_with(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let text = String::from_utf8(raw).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let (line, column) = LineCursor::new(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("")).locate(at);
-        ImportError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            column,
-            problem: "the file is not UTF-8 text".into(),
-            fix: "Save the export as UTF-8.".into(),
-        }
-    })?;
+    let text = json::utf8(path, raw)?;
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
     let parsed = if body.trim_start().starts_with('[') {
@@ -130,7 +96,7 @@ fn parse_with(
     for (n, item) in items.iter().enumerate() {
         let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
         let (line, _) = cursor.locate(offset);
-        let at = At { path, text: &text, item: item.get(), offset };
+        let at = At { path, text: &text, item: item.get(), offset, shape: SHAPE };
         let entry: JsonEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
         let txn_id = at.string(entry.id, "id")?.ok_or_else(|| at.missing("id"))?;
         if txn_id.trim().is_empty() {
@@ -180,77 +146,4 @@ fn parse_with(
         chains: vec![None],
         entries,
     })
-}
-
-/// Where in the file an entry sits, for error messages.
-struct At<'a> {
-    path: &'a Path,
-    text: &'a str,
-    item: &'a str,
-    offset: usize,
-}
-
-impl At<'_> {
-    fn position_of(&self, raw: Option<&RawValue>) -> (u64, u64) {
-        let target = match raw {
-            Some(r) => r.get().as_ptr() as usize - self.text.as_ptr() as usize,
-            None => self.offset,
-        };
-        LineCursor::new(self.text).locate(target)
-    }
-
-    fn missing(&self, field: &'static str) -> ImportError {
-        let (line, column) = self.position_of(None);
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            field,
-            value: String::new(),
-            expected: format!("every entry to have \"{field}\""),
-        }
-    }
-
-    fn bad(&self, field: &'static str, raw: Option<&RawValue>, value: &str, expected: &str) -> ImportError {
-        let (line, column) = self.position_of(raw);
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            field,
-            value: value.to_string(),
-            expected: expected.to_string(),
-        }
-    }
-
-    fn malformed(&self, e: &serde_json::Error) -> ImportError {
-        let (line, column) = self.position_of(None);
-        ImportError::Malformed {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            problem: format!("entry is not an object of the Open API's shape: {e}"),
-            fix: format!("Each entry is {{\"id\", \"created_at\", \"type\", \"description\", \"amount\", \"balance_after\", \"character\", \"model\"}} (starting: {}).", self.item.chars().take(40).collect::<String>()),
-        }
-    }
-
-    /// A string field; `null` or absent is `None`.
-    fn string(&self, raw: Option<&RawValue>, field: &'static str) -> Result<Option<String>, ImportError> {
-        let Some(r) = raw else { return Ok(None) };
-        if r.get() == "null" {
-            return Ok(None);
-        }
-        serde_json::from_str::<String>(r.get()).map(Some).map_err(|_| self.bad(field, raw, r.get(), "a JSON string"))
-    }
-
-    /// A decimal given as a string, or as a JSON number read from its exact text (never a float).
-    fn money(&self, raw: Option<&RawValue>, field: &'static str) -> Result<i64, ImportError> {
-        let r = raw.ok_or_else(|| self.missing(field))?;
-        let text = if r.get().starts_with('"') {
-            serde_json::from_str::<String>(r.get()).map_err(|_| self.bad(field, raw, r.get(), "a decimal string"))?
-        } else {
-            r.get().to_string()
-        };
-        money::parse_units(&text).map_err(|e| self.bad(field, raw, &text, &e.to_string()))
-    }
 }

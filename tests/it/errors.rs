@@ -38,6 +38,11 @@ fn too_many_decimal_places() {
 }
 
 #[test]
+fn orb_number_beyond_six_decimals_is_refused_not_rounded() {
+    assert_rejected("precision-orb.json");
+}
+
+#[test]
 fn empty_transaction_id() {
     assert_rejected("empty-id.csv");
 }

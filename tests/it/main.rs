@@ -4,6 +4,7 @@ mod blocks;
 mod cli;
 mod errors;
 mod findings;
+mod sources;
 mod store;
 mod support;
 mod sync;

@@ -1,0 +1,278 @@
+//! Stripe: a customer's balance transactions as `GET /v1/customers/{id}/balance_transactions`
+//! answers them (`{"object": "list", "data": [...], "has_more": ...}`, newest first), saved to
+//! a file as one page, an array of pages or a bare array of entries. The source and its
+//! reader `stripe-json`.
+//!
+//! *Sign:* Stripe writes the customer's balance as what the customer owes, so a credit to the
+//! customer is a negative `amount` and a credit balance a negative `ending_balance`. Reckon
+//! shows them as the customer reads them: amount = `-amount`, balance after =
+//! `-ending_balance`, so a credit is `+` and the credit balance positive.
+//!
+//! Amounts are integers in the currency's smallest unit: two decimals but for Stripe's
+//! zero-decimal currencies (`jpy`, `krw`, ...) and three-decimal ones (`bhd`, `kwd`, ...).
+//! A chain is a `customer` in one `currency`, kept as Stripe writes it (`usd`).
+
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::json::{self, At};
+use super::{Fields, ImportError, LineCursor, Reader, Source};
+use crate::model::{normalize_type, ChainKey, Labels, ParsedFile};
+
+/// Stripe's customer balance.
+pub(super) static SOURCE: Source = Source {
+    name: "stripe",
+    title: "Stripe",
+    types: &TYPES,
+    dimensions: &[("invoice", "Invoice"), ("credit_note", "Credit note")],
+    price_dimension: None,
+};
+
+/// The customer balance transaction types Stripe documents (`type`, upper-cased). Stripe adds
+/// types; an unknown one is imported and is an `unknown_type`.
+pub const TYPES: [&str; 12] = [
+    "ADJUSTMENT",
+    "APPLIED_TO_INVOICE",
+    "CHECKOUT_SESSION_SUBSCRIPTION_PAYMENT",
+    "CHECKOUT_SESSION_SUBSCRIPTION_PAYMENT_CANCELED",
+    "CREDIT_NOTE",
+    "INITIAL",
+    "INVOICE_OVERPAID",
+    "INVOICE_TOO_LARGE",
+    "INVOICE_TOO_SMALL",
+    "MIGRATION",
+    "UNAPPLIED_FROM_INVOICE",
+    "UNSPENT_RECEIVER_CREDIT",
+];
+
+/// Stripe's customer balance transactions API answer, saved to a file.
+pub(super) static READER: Reader = Reader {
+    name: "stripe-json",
+    aliases: &["stripe"],
+    source: &SOURCE,
+    detect,
+    read,
+    parse: Some(parse),
+    raw_text: json::object_at,
+};
+
+const OBJECT: &str = "customer_balance_transaction";
+
+/// A JSON document holding customer balance transactions, or an empty page of them. Asked
+/// before Reverie's JSON reader, which takes any JSON.
+fn detect(head: &str) -> bool {
+    (head.starts_with('{') || head.starts_with('['))
+        && (json::has_member_value(head, "object", OBJECT)
+            || (json::has_member_value(head, "object", "list") && head.contains("/balance_transactions\"")))
+}
+
+const DOCUMENT: &str = "one page of Stripe's customer balance transactions ({\"object\": \"list\", \"data\": [...], \"has_more\": ...}), an array of such pages, or a bare array of entries";
+
+const SHAPE: &str = "{\"id\", \"object\": \"customer_balance_transaction\", \"amount\", \"ending_balance\", \"currency\", \"created\", \"customer\", \"type\", \"description\", \"invoice\", \"credit_note\"}";
+
+/// Currencies without minor units (Stripe's zero-decimal list).
+const ZERO_DECIMAL: [&str; 16] =
+    ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+/// Currencies with three decimal places.
+const THREE_DECIMAL: [&str; 5] = ["bhd", "jod", "kwd", "omr", "tnd"];
+
+/// Decimal places of `currency`'s smallest unit, as Stripe counts them.
+fn exponent(currency: &str) -> u32 {
+    let lower = currency.to_ascii_lowercase();
+    if ZERO_DECIMAL.contains(&lower.as_str()) {
+        0
+    } else if THREE_DECIMAL.contains(&lower.as_str()) {
+        3
+    } else {
+        2
+    }
+}
+
+#[derive(Deserialize)]
+struct StripeEntry<'a> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    object: Option<&'a RawValue>,
+    #[serde(borrow)]
+    amount: Option<&'a RawValue>,
+    #[serde(borrow)]
+    ending_balance: Option<&'a RawValue>,
+    #[serde(borrow)]
+    currency: Option<&'a RawValue>,
+    #[serde(borrow)]
+    created: Option<&'a RawValue>,
+    #[serde(borrow)]
+    customer: Option<&'a RawValue>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow)]
+    description: Option<&'a RawValue>,
+    #[serde(borrow)]
+    invoice: Option<&'a RawValue>,
+    #[serde(borrow)]
+    credit_note: Option<&'a RawValue>,
+}
+
+/// An expanded object (`expand[]=customer`): its `id`.
+#[derive(Deserialize)]
+struct Expanded<'a> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+}
+
+fn read(
+    path: &Path,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError> {
+    let raw = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    parse_with(path, raw, bytes, progress)
+}
+
+/// A page of the API's answer held in memory; `origin` names it in errors.
+fn parse(origin: &Path, raw: Vec<u8>) -> Result<ParsedFile, ImportError> {
+    let bytes = raw.len() as u64;
+    parse_with(origin, raw, bytes, &mut |_, _| ControlFlow::Continue(()))
+}
+
+fn parse_with(
+    path: &Path,
+    raw: Vec<u8>,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError> {
+    let text = json::utf8(path, raw)?;
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let items = json::page_entries(path, body, DOCUMENT)?;
+    let mut cursor = LineCursor::new(&text);
+    let mut labels = Labels::default();
+    let mut chains: Vec<ChainKey> = Vec::new();
+    let mut entries = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+        let (line, _) = cursor.locate(offset);
+        let at = At { path, text: &text, item: item.get(), offset, shape: SHAPE };
+        let entry: StripeEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
+        if let Some(object) = at.string(entry.object, "object")? {
+            if object != OBJECT {
+                return Err(at.bad(
+                    "object",
+                    entry.object,
+                    &object,
+                    "customer_balance_transaction: this reader reads a customer's balance transactions (/v1/customers/{id}/balance_transactions); save that list",
+                ));
+            }
+        }
+        let txn_id = at.required(entry.id, "id", "a transaction ID such as cbtxn_1Nq…")?;
+        let created = integer(&at, entry.created, "created", "Unix seconds, as Stripe writes them")?;
+        let ts = created
+            .checked_mul(1_000_000)
+            .ok_or_else(|| at.bad("created", entry.created, &created.to_string(), "Unix seconds"))?;
+        let kind = at.required(entry.kind, "type", "a transaction type such as applied_to_invoice")?;
+        let kind = normalize_type(&kind).into_owned();
+        let currency = at.required(entry.currency, "currency", "a three-letter ISO code such as usd")?;
+        let account = id_of(&at, entry.customer, "customer")?.ok_or_else(|| at.missing("customer"))?;
+        let scale = 10_i64.pow(crate::money::SCALE - exponent(&currency));
+        let minor = |raw: Option<&RawValue>, field: &'static str| -> Result<i64, ImportError> {
+            const EXPECTED: &str = "an integer in the currency's smallest unit (cents for usd), as Stripe writes it";
+            let value = integer(&at, raw, field, EXPECTED)?;
+            // Minus: Stripe counts what the customer owes, Reckon the customer's credit.
+            value
+                .checked_mul(scale)
+                .and_then(i64::checked_neg)
+                .ok_or_else(|| at.bad(field, raw, &value.to_string(), "an amount below 9,000,000,000,000"))
+        };
+        let amount = minor(entry.amount, "amount")?;
+        let balance_after = minor(entry.ending_balance, "ending_balance")?;
+        let description = at.string(entry.description, "description")?.unwrap_or_default();
+        let invoice = id_of(&at, entry.invoice, "invoice")?;
+        let credit_note = id_of(&at, entry.credit_note, "credit_note")?;
+        let key = ChainKey::new(account, currency);
+        let chain = match chains.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                chains.push(key);
+                chains.len() - 1
+            }
+        };
+        let dims = [invoice.as_deref(), credit_note.as_deref()];
+        let fields = Fields {
+            txn_id: &txn_id,
+            ts,
+            kind: &kind,
+            description: description.trim(),
+            amount,
+            balance_after,
+            dims: &dims,
+            line,
+            offset: offset as u64,
+        };
+        let mut parsed = fields.into_entry(&mut labels);
+        parsed.chain = chain as u32;
+        entries.push(parsed);
+        if n % 16_384 == 16_383 && progress(offset as u64, bytes).is_break() {
+            return Err(ImportError::Cancelled);
+        }
+    }
+    if progress(bytes, bytes).is_break() {
+        return Err(ImportError::Cancelled);
+    }
+    Ok(ParsedFile {
+        path: path.to_path_buf(),
+        format: READER.name,
+        source: SOURCE.name,
+        dimensions: SOURCE.dimensions(),
+        bytes,
+        labels,
+        chains: if chains.is_empty() { vec![None] } else { chains.into_iter().map(Some).collect() },
+        entries,
+    })
+}
+
+/// A JSON integer, from its text (no float).
+fn integer(at: &At<'_>, raw: Option<&RawValue>, field: &'static str, expected: &str) -> Result<i64, ImportError> {
+    let r = raw.filter(|r| r.get() != "null").ok_or_else(|| at.missing(field))?;
+    r.get().parse::<i64>().map_err(|_| at.bad(field, raw, r.get(), expected))
+}
+
+/// An ID given as a string, or as an expanded object with an `id`; `null` or absent is `None`.
+fn id_of(at: &At<'_>, raw: Option<&RawValue>, field: &'static str) -> Result<Option<String>, ImportError> {
+    let Some(r) = raw.filter(|r| r.get() != "null") else { return Ok(None) };
+    let id = if r.get().starts_with('{') {
+        let expanded: Expanded = serde_json::from_str(r.get())
+            .map_err(|_| at.bad(field, raw, r.get(), "an ID, or an expanded object with an \"id\""))?;
+        at.string(expanded.id, field)?
+    } else {
+        at.string(raw, field)?
+    };
+    Ok(id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exponents_follow_stripe() {
+        assert_eq!(exponent("usd"), 2);
+        assert_eq!(exponent("JPY"), 0);
+        assert_eq!(exponent("krw"), 0);
+        assert_eq!(exponent("kwd"), 3);
+        assert_eq!(exponent("eur"), 2);
+    }
+
+    #[test]
+    fn detection_needs_stripe_objects() {
+        assert!(detect(r#"{"object": "list", "data": [{"id": "cbtxn_1", "object": "customer_balance_transaction"}]"#));
+        assert!(detect(r#"[{"id": "cbtxn_1", "object":"customer_balance_transaction"}]"#));
+        assert!(detect(
+            r#"{"object": "list", "data": [], "has_more": false, "url": "/v1/customers/cus_1/balance_transactions"}"#
+        ));
+        assert!(!detect(r#"{"object": "list", "data": [], "url": "/v1/charges"}"#));
+        assert!(!detect(r#"{"data": [{"id": "txn_1", "balance_after": "1.00", "type": "CHAT"}]"#));
+    }
+}
