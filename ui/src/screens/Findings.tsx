@@ -269,6 +269,7 @@ export function FindingsScreen({ chain, onJump }: Props) {
                 onReopen={(f) => void reopenOne(f.id)}
                 onJump={jump}
                 busy={busy}
+                narrow={active !== null}
               />
             )}
             {active && (

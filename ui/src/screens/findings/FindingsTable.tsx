@@ -21,9 +21,11 @@ interface Props {
   onReopen: (f: FindingView) => void;
   onJump: (f: FindingView) => void;
   busy: boolean;
+  /** The detail pane is open beside the table: it shows the message, so the table drops it. */
+  narrow: boolean;
 }
 
-export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onExplain, onReopen, onJump, busy }: Props) {
+export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onExplain, onReopen, onJump, busy, narrow }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: shown.length,
@@ -34,14 +36,14 @@ export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onE
   });
 
   return (
-    <div className="table-wrap findings-table">
+    <div className={`table-wrap findings-table ${narrow ? "narrow" : ""}`}>
       <div className="frow fhead" role="row">
         <div />
         <div role="columnheader">Kind</div>
         <div role="columnheader">Transaction IDs</div>
         <div role="columnheader" className="num">Delta</div>
         <div role="columnheader">Time (UTC)</div>
-        <div role="columnheader">Message</div>
+        <div role="columnheader" className="fmsg">Message</div>
         <div />
       </div>
       <div
@@ -98,7 +100,7 @@ export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onE
                   {f.delta !== null ? <Money value={f.delta} plus testid="finding-delta" /> : <span className="muted">—</span>}
                 </div>
                 <div className="mono nowrap">{f.ts ? formatTs(f.ts, true) : "—"}</div>
-                <div className="ellip" title={f.message}>
+                <div className="ellip fmsg" title={f.message}>
                   {f.explained && <span className="muted">{f.note ? `“${f.note}” · ` : "explained · "}</span>}
                   {f.message}
                 </div>
