@@ -52,6 +52,9 @@ pub type ReadFn = fn(
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError>;
 
+/// A reader's parse of bytes held in memory; `origin` names them in errors.
+pub type ParseFn = fn(origin: &Path, bytes: Vec<u8>) -> Result<ParsedFile, ImportError>;
+
 /// Reads one file format into entries.
 #[derive(Debug)]
 pub struct Reader {
@@ -66,7 +69,7 @@ pub struct Reader {
     pub read: ReadFn,
     /// Parses bytes held in memory (an API answer), where the format allows; `origin` names
     /// them in errors (the URL of the page).
-    pub parse: Option<fn(origin: &Path, bytes: Vec<u8>) -> Result<ParsedFile, ImportError>>,
+    pub parse: Option<ParseFn>,
     /// The raw text of the entry that starts at byte `offset` of `path` (its CSV line, its JSON object).
     pub raw_text: fn(path: &Path, offset: u64) -> Option<String>,
 }
