@@ -14,6 +14,9 @@ use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 use crate::dto::{ErrorCode, ImportProgressEvent};
 use crate::state::{AppState, StoreLocation};
 
+#[path = "../tests/support/tip_ledger.rs"]
+mod tip_ledger;
+
 struct Harness {
     _dir: tempfile::TempDir,
     dir: PathBuf,
@@ -193,6 +196,72 @@ fn explaining_a_finding_lowers_the_error_count() {
 
     let missing = h.err("mark_explained", json!({ "findingId": "F-000000000000", "note": "x" }));
     assert_eq!(missing["code"], "not_found");
+}
+
+/// `(errors, warnings, explained)` of the first chain, as the Ledgers screen shows them.
+fn counts(h: &Harness) -> (i64, i64, i64) {
+    let c = &h.ok("list_chains", json!({}))[0];
+    (c["errors"].as_i64().unwrap(), c["warnings"].as_i64().unwrap(), c["explained"].as_i64().unwrap())
+}
+
+#[test]
+fn explaining_findings_in_bulk_and_reopening_them() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let (errors, warnings, explained) = counts(&h);
+    assert_eq!(explained, 0);
+    let findings = h.ok("findings", json!({ "chainId": chain }));
+    let findings = findings.as_array().unwrap();
+    let warning_ids: Vec<Value> =
+        findings.iter().filter(|f| f["severity"] == "warning").map(|f| f["id"].clone()).collect();
+    assert!(warning_ids.len() >= 3, "the demo has several warnings: {findings:#?}");
+
+    let n = h.ok("explain_findings", json!({ "findingIds": warning_ids, "note": "  all known (bulk)  " }));
+    assert_eq!(n, json!(warning_ids.len()));
+    assert_eq!(counts(&h), (errors, warnings - warning_ids.len() as i64, warning_ids.len() as i64));
+    let after = h.ok("findings", json!({ "chainId": chain }));
+    for f in after.as_array().unwrap() {
+        let bulk = warning_ids.contains(&f["id"]);
+        assert_eq!(f["explained"], bulk, "{f}");
+        assert_eq!(f["note"], if bulk { json!("all known (bulk)") } else { Value::Null }, "{f}");
+    }
+
+    // Reopening brings them back; reopening again finds no notes to remove.
+    assert_eq!(h.ok("reopen_findings", json!({ "findingIds": warning_ids })), json!(warning_ids.len()));
+    assert_eq!(counts(&h), (errors, warnings, 0));
+    assert_eq!(h.ok("reopen_findings", json!({ "findingIds": warning_ids })), json!(0));
+
+    // An unknown id among known ones marks none of them; an empty note is refused.
+    let mut with_unknown = warning_ids.clone();
+    with_unknown.push(json!("F-000000000000"));
+    let missing = h.err("explain_findings", json!({ "findingIds": with_unknown, "note": "x" }));
+    assert_eq!(missing["code"], "not_found");
+    assert!(missing["message"].as_str().unwrap().contains("F-000000000000"), "{missing}");
+    let empty = h.err("explain_findings", json!({ "findingIds": warning_ids, "note": "   " }));
+    assert_eq!(empty["code"], "bad_input");
+    assert_eq!(counts(&h), (errors, warnings, 0), "a refused bulk change changes nothing");
+}
+
+#[test]
+fn thousands_of_warnings_are_explained_in_one_call() {
+    let h = Harness::new();
+    let csv = h.dir.join("tips.csv");
+    std::fs::write(&csv, tip_ledger::tip_ledger_csv()).unwrap();
+    let outcome = h.ok("import_files", json!({ "paths": [csv], "onProgress": "__CHANNEL__:3" }));
+    assert_eq!(outcome["files"][0]["new"], json!(tip_ledger::ENTRIES));
+    let chain = h.ok("list_chains", json!({}))[0]["id"].as_i64().unwrap();
+    let findings = h.ok("findings", json!({ "chainId": chain }));
+    let findings = findings.as_array().unwrap();
+    assert!(findings.iter().all(|f| f["kind"] == "unknown_type"), "only the tips are flagged");
+    assert_eq!(findings.len(), tip_ledger::TIPS);
+    assert_eq!(counts(&h), (0, tip_ledger::TIPS as i64, 0));
+
+    let ids: Vec<&Value> = findings.iter().map(|f| &f["id"]).collect();
+    let n = h.ok("explain_findings", json!({ "findingIds": ids, "note": "TIP is Reverie's tipping feature" }));
+    assert_eq!(n, json!(tip_ledger::TIPS));
+    assert_eq!(counts(&h), (0, 0, tip_ledger::TIPS as i64));
+    assert_eq!(h.ok("reopen_findings", json!({ "findingIds": ids[..500] })), json!(500));
+    assert_eq!(counts(&h), (0, 500, tip_ledger::TIPS as i64 - 500));
 }
 
 #[test]

@@ -7,9 +7,12 @@
 //! UI's e2e hook (`localStorage['reckon.e2e'] = '1'` shows `data-testid="export-path"`).
 //! With `RECKON_SCREENSHOTS=1` the main screens are saved to `docs/screenshot-*.png`.
 
+use std::future::Future;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
@@ -17,42 +20,66 @@ use serde_json::{json, Value};
 
 /// How long any one thing may take to appear. Generous: CI shares two cores with builds.
 const PATIENCE: Duration = Duration::from_secs(60);
-/// The whole scenario; it takes about 10 s here.
+/// A whole scenario; the demo's takes about 10 s here.
 const WHOLE_RUN: Duration = Duration::from_secs(300);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_ledger_end_to_end() {
-    let work = tempfile::tempdir().expect("temp dir");
-    let display = Display::ensure(work.path());
-    let driver = Driver::start(work.path(), &display);
-    let ui = tokio::time::timeout(WHOLE_RUN, Ui::connect(&driver, &display))
-        .await
-        .expect("no WebDriver session within the time limit");
-    // A WebDriver command that never answers must fail the test, not hang CI.
-    let result = match tokio::time::timeout(WHOLE_RUN, scenario(&ui, work.path())).await {
-        Ok(result) => result,
-        Err(_) => Err(format!("the scenario did not finish within {WHOLE_RUN:?}")),
-    };
-    if result.is_err() {
-        // Keep what the window showed when it failed, next to the test's output.
-        let path = std::env::temp_dir().join("reckon-e2e-failure.png");
-        match ui.capture(&path).await {
-            Ok(()) => eprintln!("screenshot of the failure: {}", path.display()),
-            Err(e) => eprintln!("no screenshot of the failure: {e}"),
+#[path = "support/tip_ledger.rs"]
+mod tip_ledger;
+
+/// One window at a time: the two scenarios would fight over two cores and X display numbers.
+static ONE_WINDOW: Mutex<()> = Mutex::new(());
+
+#[test]
+fn demo_ledger_end_to_end() {
+    in_window(|ui, work| Box::pin(demo_scenario(ui, work)));
+}
+
+#[test]
+fn thousands_of_warnings_are_triaged_in_bulk() {
+    in_window(|ui, work| Box::pin(triage_scenario(ui, work)));
+}
+
+type Scenario = for<'a> fn(&'a Ui, &'a Path) -> Pin<Box<dyn Future<Output = Step> + 'a>>;
+
+/// Runs `scenario` against a fresh app (its own database and display), then stops everything.
+fn in_window(scenario: Scenario) {
+    // A failed scenario panics while holding the lock; the next one may still run.
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    runtime.block_on(async {
+        let work = tempfile::tempdir().expect("temp dir");
+        let display = Display::ensure(work.path());
+        let driver = Driver::start(work.path(), &display);
+        let ui = tokio::time::timeout(WHOLE_RUN, Ui::connect(&driver, &display))
+            .await
+            .expect("no WebDriver session within the time limit");
+        // A WebDriver command that never answers must fail the test, not hang CI.
+        let result = match tokio::time::timeout(WHOLE_RUN, scenario(&ui, work.path())).await {
+            Ok(result) => result,
+            Err(_) => Err(format!("the scenario did not finish within {WHOLE_RUN:?}")),
+        };
+        if result.is_err() {
+            // Keep what the window showed when it failed, next to the test's output.
+            let path = std::env::temp_dir().join("reckon-e2e-failure.png");
+            match ui.capture(&path).await {
+                Ok(()) => eprintln!("screenshot of the failure: {}", path.display()),
+                Err(e) => eprintln!("no screenshot of the failure: {e}"),
+            }
+            eprintln!("tauri-driver log: {}", work.path().join("tauri-driver.log").display());
         }
-        eprintln!("tauri-driver log: {}", work.path().join("tauri-driver.log").display());
-    }
-    ui.close().await;
-    drop(driver);
-    drop(display);
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+        ui.close().await;
+        drop(driver);
+        drop(display);
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    });
 }
 
 type Step = Result<(), String>;
 
-async fn scenario(ui: &Ui, work: &Path) -> Step {
+async fn demo_scenario(ui: &Ui, work: &Path) -> Step {
     let planted = planted_demo();
 
     // 1. Open the demo ledger: it arrives with open errors.
@@ -147,6 +174,98 @@ async fn scenario(ui: &Ui, work: &Path) -> Step {
     .map_err(|e| e + &format!(" (expected {still_open:?})"))?;
     ui.screenshot("report").await?;
     Ok(())
+}
+
+/// A ledger with thousands of warnings, triaged in the window: the kinds with their counts, a
+/// filter to one kind, one finding explained from a selection, the rest of the kind in one go
+/// with one note, then all of them reopened from "select all shown".
+async fn triage_scenario(ui: &Ui, work: &Path) -> Step {
+    let tips = tip_ledger::TIPS as i64;
+    let csv = work.join("tips.csv");
+    std::fs::write(&csv, tip_ledger::tip_ledger_csv()).map_err(|e| format!("{}: {e}", csv.display()))?;
+
+    // 1. Import it through the e2e path field (a native open dialog cannot be driven).
+    ui.fill("import-path", &csv.display().to_string()).await?;
+    ui.click("import").await?;
+    ui.wait_until("the import to list the ledger with its warnings", || async {
+        Ok(ui.number("warning-count").await? == tips && ui.number("chain-entries").await? == tip_ledger::ENTRIES as i64)
+    })
+    .await?;
+
+    // 2. Open Findings: the kind list counts them, and the table renders only what is in view.
+    let start = Instant::now();
+    ui.click("nav-findings").await?;
+    let kind = "[data-testid='findings-kind'][data-kind='unknown_type']";
+    let kind_open = format!("{kind} [data-testid='findings-kind-open']");
+    let kind_explained = format!("{kind} [data-testid='findings-kind-explained']");
+    ui.wait_for_css(&kind_open).await?;
+    ui.wait_for("finding-item").await?;
+    eprintln!("the Findings screen showed {tips} findings {} ms after the click", start.elapsed().as_millis());
+    if ui.number_css(&kind_open).await? != tips {
+        return Err(format!("unknown_type shows {} open, expected {tips}", ui.number_css(&kind_open).await?));
+    }
+    let rendered = ui.count("finding-item").await?;
+    if rendered == 0 || rendered > 200 {
+        return Err(format!("{rendered} finding rows are in the DOM for {tips} findings; the list is not virtualized"));
+    }
+    ui.select("findings-filter-severity", "error").await?;
+    ui.wait_for("findings-none-shown").await?;
+    ui.select("findings-filter-severity", "").await?;
+    ui.select("findings-sort", "amount").await?;
+    ui.wait_for("finding-item").await?;
+    ui.screenshot("findings-triage").await?;
+
+    // 3. Filter to the kind; explain one finding picked by its checkbox.
+    ui.click_css(kind).await?;
+    ui.wait_until("the table to show only unknown_type", || async {
+        let kinds = ui.attrs("finding-item", "data-kind").await?;
+        Ok(!kinds.is_empty() && kinds.iter().all(|k| k == "unknown_type"))
+    })
+    .await?;
+    ui.click_css("[data-testid='finding-item'] [data-testid='finding-select']").await?;
+    ui.click("findings-explain-selected").await?;
+    ui.fill("findings-bulk-note", "Checked this tip by hand (e2e)").await?;
+    ui.click("findings-bulk-confirm").await?;
+    ui.wait_until("one unknown_type finding to be explained", || async {
+        Ok(ui.number_css(&kind_open).await? == tips - 1 && ui.number_css(&kind_explained).await? == 1)
+    })
+    .await?;
+
+    // 4. Explain the rest of the kind with one note: its open count drops to 0.
+    let explain_kind = ui.text("findings-explain-kind").await?;
+    if !explain_kind.contains(&(tips - 1).to_string()) {
+        return Err(format!("the kind's bulk button does not name {} findings: {explain_kind:?}", tips - 1));
+    }
+    ui.click("findings-explain-kind").await?;
+    ui.fill("findings-bulk-note", "TIP is Reverie's new tipping feature (e2e)").await?;
+    ui.click("findings-bulk-confirm").await?;
+    ui.wait_until("every unknown_type finding to be explained", || async {
+        Ok(ui.number_css(&kind_open).await? == 0
+            && ui.number_css(&kind_explained).await? == tips
+            && ui.number("warning-count").await? == 0
+            && ui.number("explained-count").await? == tips)
+    })
+    .await?;
+    ui.wait_for("findings-none-shown").await?;
+    ui.click("nav-ledgers").await?;
+    ui.wait_until("the ledgers screen to count no open warnings", || async {
+        Ok(ui.number("warning-count").await? == 0)
+    })
+    .await?;
+
+    // 5. Reopen them all: show explained, select all shown, reopen.
+    ui.click("nav-findings").await?;
+    ui.click("findings-show-explained").await?;
+    ui.wait_for("finding-item").await?;
+    ui.click("findings-select-all").await?;
+    ui.click("findings-reopen-selected").await?;
+    ui.click("findings-bulk-confirm").await?;
+    ui.wait_until("every finding to be open again", || async {
+        Ok(ui.number_css(&kind_open).await? == tips
+            && ui.number_css(&kind_explained).await? == 0
+            && ui.number("warning-count").await? == tips)
+    })
+    .await
 }
 
 /// The type the ledger is filtered by; the demo has a few refunds, one of them unmatched.
@@ -253,12 +372,26 @@ impl Ui {
     }
 
     async fn wait_for(&self, testid: &str) -> Result<Element, String> {
+        self.wait_for_css(&by_id(testid)).await
+    }
+
+    async fn wait_for_css(&self, css: &str) -> Result<Element, String> {
         self.client
             .wait()
             .at_most(PATIENCE)
-            .for_element(Locator::Css(&by_id(testid)))
+            .for_element(Locator::Css(css))
             .await
-            .map_err(|e| format!("[data-testid={testid}] did not appear: {e}"))
+            .map_err(|e| format!("{css} did not appear: {e}"))
+    }
+
+    async fn click_css(&self, css: &str) -> Step {
+        let el = self.wait_for_css(css).await?;
+        el.click().await.map_err(|e| format!("cannot click {css}: {e}"))
+    }
+
+    /// How many elements with this test id are in the DOM.
+    async fn count(&self, testid: &str) -> Result<usize, String> {
+        Ok(self.client.find_all(Locator::Css(&by_id(testid))).await.map_err(|e| e.to_string())?.len())
     }
 
     async fn wait_until<F, Fut>(&self, what: &str, mut check: F) -> Step
@@ -304,14 +437,19 @@ impl Ui {
 
     /// The first run of digits in an element's text ("12 errors" -> 12, "2,001" -> 2001).
     async fn number(&self, testid: &str) -> Result<i64, String> {
-        let text = self.text(testid).await?;
+        self.number_css(&by_id(testid)).await
+    }
+
+    async fn number_css(&self, css: &str) -> Result<i64, String> {
+        let el = self.wait_for_css(css).await?;
+        let text = el.text().await.map_err(|e| e.to_string())?;
         let digits: String = text
             .chars()
             .skip_while(|c| !c.is_ascii_digit())
             .take_while(|c| c.is_ascii_digit() || *c == ',')
             .filter(|c| c.is_ascii_digit())
             .collect();
-        digits.parse().map_err(|_| format!("[data-testid={testid}] shows no number: {text:?}"))
+        digits.parse().map_err(|_| format!("{css} shows no number: {text:?}"))
     }
 
     /// An attribute of every element with this test id (absent attributes are skipped).

@@ -100,8 +100,8 @@ export function App() {
     [qc, importAsync],
   );
 
-  const importViaDialog = useCallback(async () => {
-    const paths = await pickImportFiles();
+  const importViaDialog = useCallback(async (e2ePath: string) => {
+    const paths = await pickImportFiles(e2ePath);
     if (paths && paths.length) await runImport({ paths });
   }, [runImport]);
 
@@ -219,7 +219,7 @@ export function App() {
   } else if (screen === "chart") {
     body = <ChartScreen chain={chain} utc={utc} onJump={jumpToEntries} />;
   } else if (screen === "findings") {
-    body = <FindingsScreen chain={chain} onJump={jumpToEntries} />;
+    body = <FindingsScreen key={chain.id} chain={chain} onJump={jumpToEntries} />;
   } else {
     body = <ReportScreen key={chain.id} chain={chain} />;
   }

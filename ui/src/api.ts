@@ -47,6 +47,8 @@ export const api = {
   entryDetail: (entryId: number) => call<EntryDetailView>("entry_detail", { entryId }),
   markExplained: (findingId: string, note: string) => call<null>("mark_explained", { findingId, note }),
   unmarkExplained: (findingId: string) => call<null>("unmark_explained", { findingId }),
+  explainFindings: (findingIds: string[], note: string) => call<number>("explain_findings", { findingIds, note }),
+  reopenFindings: (findingIds: string[]) => call<number>("reopen_findings", { findingIds }),
   setStatedBalance: (chainId: number, value: string | null) =>
     call<ChainView>("set_stated_balance", { chainId, value }),
   draftReport: (chainId: number, findingIds: string[], audience: Audience) =>

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 
-vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn(), Channel: class {} }));
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 
-const { QueryClient } = await import("@tanstack/react-query");
-const { invalidatedBy, keys } = await import("./queries");
+const { MutationObserver, QueryClient } = await import("@tanstack/react-query");
+const { explainFindingsMutation, invalidatedBy, keys, reopenFindingsMutation } = await import("./queries");
 const { buildQuery, EMPTY_FILTERS } = await import("./lib/filters");
 
 /** One cached answer under every kind of key, for chains 1 and 2. */
@@ -28,13 +29,17 @@ function seeded() {
   return { qc, all };
 }
 
-async function staleAfter(list: ReturnType<typeof invalidatedBy.import>) {
-  const { qc, all } = seeded();
-  await Promise.all(list.map((queryKey) => qc.invalidateQueries({ queryKey })));
+function stale(qc: InstanceType<typeof QueryClient>, all: ReturnType<typeof seeded>["all"]) {
   return Object.entries(all)
     .filter(([, k]) => qc.getQueryState(k)?.isInvalidated)
     .map(([name]) => name)
     .sort();
+}
+
+async function staleAfter(list: ReturnType<typeof invalidatedBy.import>) {
+  const { qc, all } = seeded();
+  await Promise.all(list.map((queryKey) => qc.invalidateQueries({ queryKey })));
+  return stale(qc, all);
 }
 
 describe("invalidation", () => {
@@ -51,5 +56,29 @@ describe("invalidation", () => {
     const q = buildQuery(1, EMPTY_FILTERS, new Date(), true);
     expect(keys.page(q, 0)).not.toEqual(keys.page({ ...q, types: ["REFUND"] }, 0));
     expect(keys.totals(q)).toEqual(keys.totals({ ...q }));
+  });
+  it("bulk explain and reopen invalidate exactly what explaining one finding does", async () => {
+    const expected = await staleAfter(invalidatedBy.findings(1));
+
+    invoke.mockReset().mockResolvedValue(3);
+    const a = seeded();
+    const explain = new MutationObserver(a.qc, explainFindingsMutation(a.qc, 1));
+    expect(await explain.mutate({ findingIds: ["F-1", "F-2", "F-3"], note: "support refunded" })).toBe(3);
+    expect(invoke).toHaveBeenCalledWith("explain_findings", { findingIds: ["F-1", "F-2", "F-3"], note: "support refunded" });
+    expect(stale(a.qc, a.all)).toEqual(expected);
+
+    invoke.mockReset().mockResolvedValue(2);
+    const b = seeded();
+    const reopen = new MutationObserver(b.qc, reopenFindingsMutation(b.qc, 1));
+    expect(await reopen.mutate(["F-1", "F-2"])).toBe(2);
+    expect(invoke).toHaveBeenCalledWith("reopen_findings", { findingIds: ["F-1", "F-2"] });
+    expect(stale(b.qc, b.all)).toEqual(expected);
+  });
+  it("a failed bulk explain invalidates nothing", async () => {
+    invoke.mockReset().mockRejectedValue({ code: "bad_input", message: "write a note" });
+    const { qc, all } = seeded();
+    const explain = new MutationObserver(qc, explainFindingsMutation(qc, 1));
+    await expect(explain.mutate({ findingIds: ["F-1"], note: "" })).rejects.toMatchObject({ code: "bad_input" });
+    expect(stale(qc, all)).toEqual([]);
   });
 });

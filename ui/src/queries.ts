@@ -148,10 +148,14 @@ export const invalidatedBy = {
   ],
 };
 
+function invalidateAll(qc: QueryClient, list: QueryKey[]) {
+  const one: Invalidate = (queryKey) => qc.invalidateQueries({ queryKey });
+  return Promise.all(list.map(one));
+}
+
 function useInvalidate() {
   const qc = useQueryClient();
-  const one: Invalidate = (queryKey) => qc.invalidateQueries({ queryKey });
-  return (list: QueryKey[]) => Promise.all(list.map(one));
+  return (list: QueryKey[]) => invalidateAll(qc, list);
 }
 
 export type ImportSource = { demo: true } | { paths: string[] };
@@ -198,6 +202,34 @@ export function useUnmarkExplained(chainId: number) {
     mutationFn: (findingId: string) => api.unmarkExplained(findingId),
     onSuccess: () => invalidate(invalidatedBy.findings(chainId)),
   });
+}
+
+/**
+ * Many findings explained with one note (a selection, or every open finding of a kind):
+ * resolves to how many were marked. Invalidates what explaining one does.
+ */
+export function explainFindingsMutation(qc: QueryClient, chainId: number) {
+  return {
+    mutationFn: ({ findingIds, note }: { findingIds: string[]; note: string }) =>
+      api.explainFindings(findingIds, note),
+    onSuccess: () => invalidateAll(qc, invalidatedBy.findings(chainId)),
+  };
+}
+
+/** Many explained findings reopened: resolves to how many had a note. */
+export function reopenFindingsMutation(qc: QueryClient, chainId: number) {
+  return {
+    mutationFn: (findingIds: string[]) => api.reopenFindings(findingIds),
+    onSuccess: () => invalidateAll(qc, invalidatedBy.findings(chainId)),
+  };
+}
+
+export function useExplainFindings(chainId: number) {
+  return useMutation(explainFindingsMutation(useQueryClient(), chainId));
+}
+
+export function useReopenFindings(chainId: number) {
+  return useMutation(reopenFindingsMutation(useQueryClient(), chainId));
 }
 
 /**

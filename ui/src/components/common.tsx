@@ -35,16 +35,27 @@ export function ErrorBlock({ error, onDismiss }: { error: ApiError; onDismiss?: 
 }
 
 /**
- * E2E only (see lib/e2e.ts): a destination path typed by a WebDriver test, used instead of the
- * native save dialog. Rendered only when localStorage 'reckon.e2e' is '1'.
+ * E2E only (see lib/e2e.ts): a path typed by a WebDriver test, used instead of a native dialog
+ * (the save dialog's destination, `export-path`; the file to import, `import-path`). Rendered
+ * only when localStorage 'reckon.e2e' is '1'.
  */
-export function E2ePathInput({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+export function E2ePathInput({
+  value,
+  onChange,
+  testid = "export-path",
+  placeholder = "E2E: destination path",
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  testid?: string;
+  placeholder?: string;
+}) {
   if (!e2eEnabled()) return null;
   return (
     <input
       className="e2e-path"
-      data-testid="export-path"
-      placeholder="E2E: destination path"
+      data-testid={testid}
+      placeholder={placeholder}
       value={value}
       onChange={(e) => onChange(e.target.value)}
     />

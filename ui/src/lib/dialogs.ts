@@ -4,7 +4,9 @@
 import { open, save } from "@tauri-apps/plugin-dialog";
 import { e2eEnabled } from "./e2e";
 
-export async function pickImportFiles(): Promise<string[] | null> {
+/** Files to import; under the e2e hook, the path typed into `import-path` if there is one. */
+export async function pickImportFiles(e2ePath = ""): Promise<string[] | null> {
+  if (e2eEnabled() && e2ePath.trim()) return [e2ePath.trim()];
   try {
     const picked = await open({
       multiple: true,

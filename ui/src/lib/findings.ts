@@ -1,7 +1,11 @@
-//! How the findings screen orders and counts findings: open errors, then open warnings, then
-//! the explained ones (collapsed).
+//! How the findings screen orders, counts, filters and selects findings: the kinds with their
+//! open and explained counts, the filtered and sorted list the virtualized table shows, and the
+//! shift-click range of a selection. Pure, so it is tested without a window.
 
+import type { FindingKind } from "../bindings/FindingKind";
 import type { FindingView } from "../bindings/FindingView";
+import type { Severity } from "../bindings/Severity";
+import { compareMagnitude } from "./money";
 
 export interface FindingGroups {
   errors: FindingView[];
@@ -17,6 +21,17 @@ function byTime(a: FindingView, b: FindingView): number {
   return a.ts < b.ts ? 1 : -1;
 }
 
+/** Largest |delta| first; findings without a delta go last, then newest first. */
+function byAmount(a: FindingView, b: FindingView): number {
+  if (a.delta !== null && b.delta !== null) {
+    const c = compareMagnitude(b.delta, a.delta);
+    if (c !== 0) return c;
+  } else if (a.delta !== b.delta) {
+    return a.delta === null ? 1 : -1;
+  }
+  return byTime(a, b);
+}
+
 export function groupFindings(all: FindingView[]): FindingGroups {
   const open = all.filter((f) => !f.explained);
   return {
@@ -29,4 +44,105 @@ export function groupFindings(all: FindingView[]): FindingGroups {
 /** Default report selection: every open finding. */
 export function openFindingIds(all: FindingView[]): string[] {
   return all.filter((f) => !f.explained).map((f) => f.id);
+}
+
+/** What a person reads for each kind (the kind's name stays visible beside it). */
+export const KIND_TITLES: Record<FindingKind, string> = {
+  balance_break: "Balance break",
+  misreported_balance: "Misreported balance",
+  head_mismatch: "Balance differs from the vendor's page",
+  opening_mismatch: "Opening balance mismatch",
+  conflicting_duplicate: "Conflicting duplicate",
+  duplicate_charge: "Duplicate charge",
+  unmatched_refund: "Refund with no charge",
+  refund_mismatch: "Refund differs from its charge",
+  unknown_type: "Unknown transaction type",
+  unusual_amount: "Unusual amount",
+};
+
+export interface KindSummary {
+  kind: FindingKind;
+  title: string;
+  /** The worst severity among the kind's findings. */
+  severity: Severity;
+  open: number;
+  explained: number;
+}
+
+/** One line per kind that has findings: errors first, then by open count, then by name. */
+export function kindSummaries(all: readonly FindingView[]): KindSummary[] {
+  const byKind = new Map<FindingKind, KindSummary>();
+  for (const f of all) {
+    let s = byKind.get(f.kind);
+    if (!s) {
+      s = { kind: f.kind, title: KIND_TITLES[f.kind] ?? f.kind, severity: f.severity, open: 0, explained: 0 };
+      byKind.set(f.kind, s);
+    }
+    if (f.severity === "error") s.severity = "error";
+    if (f.explained) s.explained += 1;
+    else s.open += 1;
+  }
+  const rank = (s: KindSummary) => (s.severity === "error" ? 0 : 1);
+  return [...byKind.values()].sort(
+    (a, b) => rank(a) - rank(b) || b.open - a.open || a.kind.localeCompare(b.kind),
+  );
+}
+
+export type FindingSort = "time" | "amount";
+
+export interface FindingFilter {
+  kind: FindingKind | null;
+  severity: Severity | null;
+  showExplained: boolean;
+  sort: FindingSort;
+}
+
+export const DEFAULT_FILTER: FindingFilter = { kind: null, severity: null, showExplained: false, sort: "time" };
+
+/** The findings the table shows, in the order it shows them. */
+export function visibleFindings(all: readonly FindingView[], f: FindingFilter): FindingView[] {
+  const shown = all.filter(
+    (x) =>
+      (f.kind === null || x.kind === f.kind) &&
+      (f.severity === null || x.severity === f.severity) &&
+      (f.showExplained || !x.explained),
+  );
+  return shown.sort(f.sort === "amount" ? byAmount : byTime);
+}
+
+/** The open findings of one kind, whatever else is filtered ("Explain all N of this kind"). */
+export function openOfKind(all: readonly FindingView[], kind: FindingKind): string[] {
+  return all.filter((f) => f.kind === kind && !f.explained).map((f) => f.id);
+}
+
+/**
+ * A checkbox click in the shown list: toggles `index`, or with shift held and an earlier click
+ * (`anchor`), sets the whole range between them to the state the clicked one takes.
+ */
+export function toggleSelection(
+  selected: ReadonlySet<string>,
+  shown: readonly FindingView[],
+  index: number,
+  anchor: number | null,
+  shift: boolean,
+): Set<string> {
+  const next = new Set(selected);
+  const on = !selected.has(shown[index].id);
+  const [lo, hi] = shift && anchor !== null && anchor < shown.length ? [Math.min(anchor, index), Math.max(anchor, index)] : [index, index];
+  for (let i = lo; i <= hi; i++) {
+    if (on) next.add(shown[i].id);
+    else next.delete(shown[i].id);
+  }
+  return next;
+}
+
+/** The selection split by what can be done to it: explain the open ones, reopen the others. */
+export function splitSelection(shown: readonly FindingView[], selected: ReadonlySet<string>) {
+  const open: string[] = [];
+  const explained: string[] = [];
+  for (const f of shown) {
+    if (!selected.has(f.id)) continue;
+    (f.explained ? explained : open).push(f.id);
+  }
+  return { open, explained };
 }

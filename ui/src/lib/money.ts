@@ -49,6 +49,16 @@ export function moneyEquals(a: string, b: string): boolean {
   return d !== null && signOf(d) === "zero";
 }
 
+/** Compares |a| with |b| exactly (negative, zero or positive); a non-decimal counts as 0. */
+export function compareMagnitude(a: string, b: string): number {
+  const x = parseDecimal(a) ?? { units: 0n, scale: 0 };
+  const y = parseDecimal(b) ?? { units: 0n, scale: 0 };
+  const scale = Math.max(x.scale, y.scale);
+  const abs = (v: bigint) => (v < 0n ? -v : v);
+  const d = abs(rescale(x, scale)) - abs(rescale(y, scale));
+  return d === 0n ? 0 : d > 0n ? 1 : -1;
+}
+
 /** Sign classification: credits (+) are shown green, debits plain. */
 export function signOf(amount: string): Sign {
   const d = parseDecimal(amount);

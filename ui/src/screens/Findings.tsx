@@ -1,18 +1,46 @@
-//! Findings grouped by severity, errors first; each can be explained with a note (and reopened),
-//! or opened in the Ledger.
+//! Findings a person can trust at any size: the kinds with their open and explained counts (a
+//! click filters to one), filters by severity and explained, sort by time or by |delta|, a
+//! virtualized table, and one note for many findings at once (a selection, or every open
+//! finding of a kind). Each finding still opens in full, can be explained or reopened alone,
+//! and jumps to its entries in the Ledger.
 
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { ChainView } from "../bindings/ChainView";
+import type { FindingKind } from "../bindings/FindingKind";
 import type { FindingView } from "../bindings/FindingView";
-import { ErrorBlock, Money } from "../components/common";
-import { formatTs } from "../lib/dates";
+import type { Severity } from "../bindings/Severity";
+import { ErrorBlock } from "../components/common";
 import { type ApiError, toApiError } from "../lib/errors";
-import { groupFindings } from "../lib/findings";
-import { useFindings, useMarkExplained, useUnmarkExplained } from "../queries";
+import {
+  DEFAULT_FILTER,
+  type FindingFilter,
+  type FindingSort,
+  type KindSummary,
+  kindSummaries,
+  openOfKind,
+  splitSelection,
+  toggleSelection,
+  visibleFindings,
+} from "../lib/findings";
+import { useExplainFindings, useFindings, useMarkExplained, useReopenFindings, useUnmarkExplained } from "../queries";
+import { FindingDetail } from "./findings/FindingDetail";
+import { FindingsTable } from "./findings/FindingsTable";
 
 interface Props {
   chain: ChainView;
   onJump: (label: string, entryIds: number[], txnIds: string[]) => void;
+}
+
+/** A bulk change waiting for its confirmation (and, to explain, its note). */
+interface Bulk {
+  mode: "explain" | "reopen";
+  ids: string[];
+  /** What the ids are, for the confirmation line: "selected findings", "unknown_type findings". */
+  what: string;
+}
+
+function plural(n: number, one: string, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function FindingsScreen({ chain, onJump }: Props) {
@@ -20,10 +48,42 @@ export function FindingsScreen({ chain, onJump }: Props) {
   const all = findings.data;
   const markExplained = useMarkExplained(chain.id);
   const unmarkExplained = useUnmarkExplained(chain.id);
+  const explainMany = useExplainFindings(chain.id);
+  const reopenMany = useReopenFindings(chain.id);
+
+  const [filter, setFilterState] = useState<FindingFilter>(DEFAULT_FILTER);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [anchor, setAnchor] = useState<number | null>(null);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const [explaining, setExplaining] = useState(false);
+  const [bulk, setBulk] = useState<Bulk | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [actErr, setActErr] = useState<ApiError | null>(null);
   const err = actErr ?? (findings.error ? toApiError(findings.error) : null);
 
-  const act: Act = async (f) => {
+  const kinds = useMemo(() => (all ? kindSummaries(all) : []), [all]);
+  const shown = useMemo(() => (all ? visibleFindings(all, filter) : []), [all, filter]);
+  const counts = useMemo(() => {
+    const c = { errors: 0, warnings: 0, explained: 0 };
+    for (const f of all ?? []) {
+      if (f.explained) c.explained += 1;
+      else if (f.severity === "error") c.errors += 1;
+      else c.warnings += 1;
+    }
+    return c;
+  }, [all]);
+  const sel = useMemo(() => splitSelection(shown, selected), [shown, selected]);
+  const active = activeId !== null ? (all?.find((f) => f.id === activeId) ?? null) : null;
+  const kindOpen = filter.kind !== null && all ? openOfKind(all, filter.kind) : [];
+
+  const setFilter = (change: Partial<FindingFilter>) => {
+    setFilterState((f) => ({ ...f, ...change }));
+    // Row indices move with the filter: a shift-click range starts afresh.
+    setAnchor(null);
+    setBulk(null);
+  };
+
+  const act = async (f: () => Promise<unknown>) => {
     try {
       await f();
       setActErr(null);
@@ -33,27 +93,53 @@ export function FindingsScreen({ chain, onJump }: Props) {
       return false;
     }
   };
-  const explain = (id: string, note: string) => act(() => markExplained.mutateAsync({ findingId: id, note }));
-  const reopen = (id: string) => act(() => unmarkExplained.mutateAsync(id));
+  const explainOne = (id: string, note: string) => act(() => markExplained.mutateAsync({ findingId: id, note }));
+  const reopenOne = (id: string) => act(() => unmarkExplained.mutateAsync(id));
 
-  const g = all ? groupFindings(all) : null;
+  const runBulk = async (b: Bulk, note: string) => {
+    let n = 0;
+    const ok = await act(async () => {
+      n = b.mode === "explain"
+        ? await explainMany.mutateAsync({ findingIds: b.ids, note })
+        : await reopenMany.mutateAsync(b.ids);
+    });
+    if (ok) {
+      setBulk(null);
+      setSelected(new Set());
+      setAnchor(null);
+      setNotice(b.mode === "explain" ? `Marked ${plural(n, "finding")} as explained.` : `Reopened ${plural(n, "finding")}.`);
+    }
+  };
+  const busy = explainMany.isPending || reopenMany.isPending || unmarkExplained.isPending;
+
+  const toggle = (index: number, shift: boolean) => {
+    setSelected((s) => toggleSelection(s, shown, index, anchor, shift));
+    setAnchor(index);
+  };
+  const allShownSelected = shown.length > 0 && sel.open.length + sel.explained.length === shown.length;
+  const selectAllShown = (on: boolean) => {
+    setSelected(on ? new Set(shown.map((f) => f.id)) : new Set());
+    setAnchor(null);
+  };
+
+  const jump = (f: FindingView) => onJump(f.kind, f.entryIds, f.transactionIds);
 
   return (
-    <section className="screen">
+    <section className="screen findings-screen">
       <header className="screen-head">
         <h1>
           Findings <span className="muted small">{chain.account} · {chain.currency}</span>
         </h1>
-        {g && (
+        {all && (
           <div className="counts">
             <span className="sev-error">
-              <b data-testid="error-count">{g.errors.length}</b> open error{g.errors.length === 1 ? "" : "s"}
+              <b data-testid="error-count">{counts.errors}</b> open error{counts.errors === 1 ? "" : "s"}
             </span>
             <span className="sev-warning">
-              <b data-testid="warning-count">{g.warnings.length}</b> open warning{g.warnings.length === 1 ? "" : "s"}
+              <b data-testid="warning-count">{counts.warnings}</b> open warning{counts.warnings === 1 ? "" : "s"}
             </span>
             <span className="muted">
-              <b data-testid="explained-count">{g.explained.length}</b> explained
+              <b data-testid="explained-count">{counts.explained}</b> explained
             </span>
           </div>
         )}
@@ -67,158 +153,238 @@ export function FindingsScreen({ chain, onJump }: Props) {
           }}
         />
       )}
-      {!g && !err && <p className="muted">Loading…</p>}
-      {g && g.errors.length + g.warnings.length + g.explained.length === 0 && (
+      {!all && !err && <p className="muted">Loading…</p>}
+      {all && all.length === 0 && (
         <div className="empty">
           <h2>No findings</h2>
           <p>Every balance in this ledger follows from the entries before it. If the vendor's page shows a different
             balance, enter it on the Ledgers screen.</p>
         </div>
       )}
-      {g && g.errors.length > 0 && (
-        <Group title="Errors">
-          {g.errors.map((f) => (
-            <FindingItem key={f.id} f={f} onJump={onJump} explain={explain} />
-          ))}
-        </Group>
-      )}
-      {g && g.warnings.length > 0 && (
-        <Group title="Warnings">
-          {g.warnings.map((f) => (
-            <FindingItem key={f.id} f={f} onJump={onJump} explain={explain} />
-          ))}
-        </Group>
-      )}
-      {g && g.explained.length > 0 && (
-        <Group title="Explained">
-          {g.explained.map((f) => (
-            <ExplainedItem key={f.id} f={f} onJump={onJump} reopen={reopen} />
-          ))}
-        </Group>
+      {all && all.length > 0 && (
+        <>
+          <KindList kinds={kinds} picked={filter.kind} onPick={(kind) => setFilter({ kind })} />
+          <div className="filters findings-filters">
+            <label>
+              Severity
+              <select
+                data-testid="findings-filter-severity"
+                value={filter.severity ?? ""}
+                onChange={(e) => setFilter({ severity: (e.target.value || null) as Severity | null })}
+              >
+                <option value="">Errors and warnings</option>
+                <option value="error">Errors</option>
+                <option value="warning">Warnings</option>
+              </select>
+            </label>
+            <label>
+              Sort
+              <select
+                data-testid="findings-sort"
+                value={filter.sort}
+                onChange={(e) => setFilter({ sort: e.target.value as FindingSort })}
+              >
+                <option value="time">Newest first</option>
+                <option value="amount">Largest delta first</option>
+              </select>
+            </label>
+            <label className="check">
+              <input
+                type="checkbox"
+                data-testid="findings-show-explained"
+                checked={filter.showExplained}
+                onChange={(e) => setFilter({ showExplained: e.target.checked })}
+              />
+              Show explained
+            </label>
+            <span className="grow" />
+            <label className="check">
+              <input
+                type="checkbox"
+                data-testid="findings-select-all"
+                checked={allShownSelected}
+                disabled={shown.length === 0}
+                onChange={(e) => selectAllShown(e.target.checked)}
+              />
+              Select all {shown.length} shown
+            </label>
+            <button
+              data-testid="findings-explain-selected"
+              disabled={sel.open.length === 0 || busy}
+              onClick={() => setBulk({ mode: "explain", ids: sel.open, what: "selected" })}
+            >
+              Mark {sel.open.length} as explained
+            </button>
+            <button
+              data-testid="findings-reopen-selected"
+              disabled={sel.explained.length === 0 || busy}
+              onClick={() => setBulk({ mode: "reopen", ids: sel.explained, what: "selected" })}
+            >
+              Reopen {sel.explained.length}
+            </button>
+            {filter.kind !== null && (
+              <button
+                className="primary"
+                data-testid="findings-explain-kind"
+                disabled={kindOpen.length === 0 || busy}
+                onClick={() => setBulk({ mode: "explain", ids: kindOpen, what: filter.kind! })}
+              >
+                Explain all {kindOpen.length} {filter.kind}
+              </button>
+            )}
+          </div>
+          {bulk && (
+            <BulkForm key={`${bulk.mode}:${bulk.what}:${bulk.ids.length}`} bulk={bulk} busy={busy} onConfirm={(note) => void runBulk(bulk, note)} onCancel={() => setBulk(null)} />
+          )}
+          {notice && !bulk && (
+            <div className="notice row-between" data-testid="findings-bulk-done" role="status">
+              {notice}
+              <button className="link" onClick={() => setNotice(null)}>
+                Dismiss
+              </button>
+            </div>
+          )}
+          <div className="ledger-body">
+            {shown.length === 0 ? (
+              <div className="table-wrap">
+                <div className="empty small" data-testid="findings-none-shown">
+                  No findings match these filters.
+                  {!filter.showExplained && counts.explained > 0 && " Explained ones are hidden: tick “Show explained”."}
+                </div>
+              </div>
+            ) : (
+              <FindingsTable
+                shown={shown}
+                selected={selected}
+                activeId={activeId}
+                onToggle={toggle}
+                onOpen={(f) => {
+                  if (f.id !== activeId) setExplaining(false);
+                  setActiveId(f.id);
+                }}
+                onExplain={(f) => {
+                  setActiveId(f.id);
+                  setExplaining(true);
+                }}
+                onReopen={(f) => void reopenOne(f.id)}
+                onJump={jump}
+                busy={busy}
+                narrow={active !== null}
+              />
+            )}
+            {active && (
+              <FindingDetail
+                key={active.id}
+                f={active}
+                explaining={explaining}
+                setExplaining={setExplaining}
+                explain={explainOne}
+                reopen={reopenOne}
+                onJump={jump}
+                onClose={() => {
+                  setActiveId(null);
+                  setExplaining(false);
+                }}
+              />
+            )}
+          </div>
+        </>
       )}
     </section>
   );
 }
 
-function Group({ title, children }: { title: string; children: React.ReactNode }) {
+/** The kinds with their counts; clicking one filters to it, clicking it again shows all. */
+function KindList({
+  kinds,
+  picked,
+  onPick,
+}: {
+  kinds: KindSummary[];
+  picked: FindingKind | null;
+  onPick: (kind: FindingKind | null) => void;
+}) {
   return (
-    <section className="group">
-      <h2>{title}</h2>
-      <ul className="findings">{children}</ul>
-    </section>
-  );
-}
-
-type Act = (f: () => Promise<unknown>) => Promise<boolean>;
-
-function Facts({ f }: { f: FindingView }) {
-  return (
-    <div className="facts">
-      {f.ts && <span className="mono small">{formatTs(f.ts, true)} UTC</span>}
-      {f.delta !== null && (
-        <span className="small">
-          Delta <Money value={f.delta} plus testid="finding-delta" />
-        </span>
-      )}
-      {f.transactionIds.length > 0 && (
-        <span className="mono small txn-ids" data-testid="finding-txns">
-          {f.transactionIds.join(", ")}
-        </span>
-      )}
+    <div className="kind-list" role="group" aria-label="Finding kinds">
+      <button
+        className={`kind-chip ${picked === null ? "on" : ""}`}
+        data-testid="findings-kind-all"
+        aria-pressed={picked === null}
+        onClick={() => onPick(null)}
+      >
+        All kinds
+      </button>
+      {kinds.map((k) => (
+        <button
+          key={k.kind}
+          className={`kind-chip ${picked === k.kind ? "on" : ""}`}
+          data-testid="findings-kind"
+          data-kind={k.kind}
+          data-severity={k.severity}
+          aria-pressed={picked === k.kind}
+          title={`${k.kind} (${k.severity})`}
+          onClick={() => onPick(picked === k.kind ? null : k.kind)}
+        >
+          <span className={`dot dot-${k.severity}`} />
+          <span className="kind-title">{k.title}</span>
+          <span className={`num-inline ${k.open ? `sev-${k.severity}` : "muted"}`}>
+            <b data-testid="findings-kind-open">{k.open}</b> open
+          </span>
+          <span className="num-inline muted">
+            <span data-testid="findings-kind-explained">{k.explained}</span> explained
+          </span>
+        </button>
+      ))}
     </div>
   );
 }
 
-function FindingItem({
-  f,
-  onJump,
-  explain,
+/** One note for many findings (or, to reopen, a confirmation: their notes are removed). */
+function BulkForm({
+  bulk,
+  busy,
+  onConfirm,
+  onCancel,
 }: {
-  f: FindingView;
-  onJump: Props["onJump"];
-  explain: (id: string, note: string) => Promise<boolean>;
+  bulk: Bulk;
+  busy: boolean;
+  onConfirm: (note: string) => void;
+  onCancel: () => void;
 }) {
-  const [explaining, setExplaining] = useState(false);
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const confirm = async () => {
-    setBusy(true);
-    const ok = await explain(f.id, note.trim());
-    setBusy(false);
-    if (ok) setExplaining(false);
-  };
+  const n = bulk.ids.length;
+  const what = bulk.what === "selected" ? plural(n, "selected finding") : plural(n, `${bulk.what} finding`);
+  const explain = bulk.mode === "explain";
   return (
-    <li className={`finding sev-border-${f.severity}`} data-testid="finding-item" data-kind={f.kind} data-finding-id={f.id} data-severity={f.severity}>
-      <div className="row-between">
-        <div>
-          <b className={`sev-${f.severity}`}>{f.severity === "error" ? "Error" : "Warning"}</b> · <span className="kind">{f.kind}</span>
-        </div>
-        <div className="actions">
-          <button data-testid="finding-show" onClick={() => onJump(f.kind, f.entryIds, f.transactionIds)} disabled={f.entryIds.length === 0 && f.transactionIds.length === 0}>
-            Show entries
-          </button>
-          {!explaining && (
-            <button data-testid="finding-explain" onClick={() => setExplaining(true)}>
-              Mark as explained
-            </button>
-          )}
-        </div>
-      </div>
-      <div className="message">{f.message}</div>
-      <Facts f={f} />
-      {explaining && (
-        <form
-          className="explain-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void confirm();
-          }}
-        >
-          <input
-            autoFocus
-            data-testid="finding-note"
-            placeholder="Why is this fine? e.g. support refunded it on 3 May"
-            value={note}
-            onChange={(e) => setNote(e.target.value)}
-            onKeyDown={(e) => e.key === "Escape" && setExplaining(false)}
-          />
-          <button type="submit" className="primary" data-testid="finding-explain-confirm" disabled={busy}>
-            Mark explained
-          </button>
-          <button type="button" onClick={() => setExplaining(false)}>
-            Cancel
-          </button>
-        </form>
+    <form
+      className="panel bulk-form"
+      data-testid="findings-bulk-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!explain || note.trim()) onConfirm(note.trim());
+      }}
+    >
+      <span>
+        {explain ? "Mark " : "Reopen "}
+        <b>{what}</b>
+        {explain ? " as explained, with one note:" : "? Their notes are removed."}
+      </span>
+      {explain && (
+        <input
+          autoFocus
+          data-testid="findings-bulk-note"
+          placeholder="Why are these fine? e.g. TIP is Reverie's new tipping feature"
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          onKeyDown={(e) => e.key === "Escape" && onCancel()}
+        />
       )}
-    </li>
-  );
-}
-
-function ExplainedItem({
-  f,
-  onJump,
-  reopen,
-}: {
-  f: FindingView;
-  onJump: Props["onJump"];
-  reopen: (id: string) => Promise<boolean>;
-}) {
-  return (
-    <li className="finding explained" data-testid="finding-item" data-kind={f.kind} data-finding-id={f.id} data-severity={f.severity} data-explained="true">
-      <details>
-        <summary>
-          <span className={`sev-${f.severity}`}>{f.severity}</span> · {f.kind}
-          <span className="muted"> — {f.note ? `“${f.note}”` : "explained (no note)"}</span>
-        </summary>
-        <div className="message">{f.message}</div>
-        <Facts f={f} />
-        <div className="actions">
-          <button onClick={() => onJump(f.kind, f.entryIds, f.transactionIds)}>Show entries</button>
-          <button data-testid="finding-reopen" onClick={() => void reopen(f.id)}>
-            Reopen
-          </button>
-        </div>
-      </details>
-    </li>
+      <button type="submit" className="primary" data-testid="findings-bulk-confirm" disabled={busy || (explain && !note.trim())}>
+        {explain ? `Mark ${n} explained` : `Reopen ${n}`}
+      </button>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </form>
   );
 }

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import type { ChainView } from "../bindings/ChainView";
 import type { ImportState } from "../App";
-import { ErrorBlock, Money } from "../components/common";
+import { E2ePathInput, ErrorBlock, Money } from "../components/common";
 import { formatSpan } from "../lib/dates";
 import { type ApiError, toApiError } from "../lib/errors";
 import { formatMoney, moneyEquals, normalizeMoneyInput, subtractMoney } from "../lib/money";
@@ -16,7 +16,8 @@ interface Props {
   chains: ChainView[] | null;
   selectedId: number | null;
   imp: ImportState;
-  onImport: () => void;
+  /** Import through the open dialog (or, under the e2e hook, the path typed in `import-path`). */
+  onImport: (e2ePath: string) => void;
   onDemo: () => void;
   onCancel: () => void;
   onDismissOutcome: () => void;
@@ -25,12 +26,14 @@ interface Props {
 
 export function LedgersScreen(p: Props) {
   const { chains, imp } = p;
+  const [e2ePath, setE2ePath] = useState("");
   return (
     <section className="screen">
       <header className="screen-head">
         <h1>Ledgers</h1>
         <div className="actions">
-          <button className="primary" data-testid="import" onClick={p.onImport} disabled={imp.running}>
+          <E2ePathInput value={e2ePath} onChange={setE2ePath} testid="import-path" placeholder="E2E: file to import" />
+          <button className="primary" data-testid="import" onClick={() => p.onImport(e2ePath)} disabled={imp.running}>
             Import…
           </button>
           <button data-testid="open-demo" onClick={p.onDemo} disabled={imp.running}>
