@@ -5,11 +5,13 @@
 //! *Invariant:* every entry carries the file, line and byte offset it came from.
 
 mod ingest;
+mod repair;
 mod reverie;
 mod reverie_csv;
 mod reverie_json;
 
 pub use ingest::{entry_detail, fingerprint_bytes, import, store_parsed, EntryDetail, ImportOptions};
+pub use repair::{repair_chain, NeededFile, Repair};
 pub use reverie::TYPES as REVERIE_TYPES;
 pub use reverie_csv::read_line_at;
 
