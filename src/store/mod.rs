@@ -90,23 +90,21 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
 
 fn read_identity(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let known = MIGRATIONS.len() as i64;
-    let id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let tables: i64 =
-        conn.query_row("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", [], |r| {
-            r.get(0)
-        })?;
+    // One statement, so one snapshot: another connection creating the schema meanwhile is
+    // seen wholly or not at all.
+    let (id, version, tables, reckon): (i32, i64, i64, i64) = conn.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id),
+                (SELECT user_version FROM pragma_user_version),
+                (SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'),
+                (SELECT count(*) FROM sqlite_schema
+                 WHERE type = 'table' AND name IN ('chain', 'source_file', 'label'))",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let ours = match id {
         APPLICATION_ID => true,
         0 if tables == 0 && version == 0 => true,
-        0 if UNMARKED_VERSIONS.contains(&version) => {
-            let reckon: i64 = conn.query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('chain', 'source_file', 'label')",
-                [],
-                |r| r.get(0),
-            )?;
-            reckon == 3
-        }
+        0 if UNMARKED_VERSIONS.contains(&version) => reckon == 3,
         _ => false,
     };
     if !ours {
@@ -836,5 +834,22 @@ mod tests {
         assert_eq!(conflicts.len(), 1);
         assert_eq!(conflicts[0].stored.amount, Decimal::new(-2, 0));
         assert_eq!(conflicts[0].other.amount, Decimal::new(-25, 1));
+    }
+
+    #[test]
+    fn an_immutable_open_reads_a_wal_database() {
+        // What `open_read_only` falls back to in a folder the user may not write (where
+        // SQLite cannot create the -shm file). Tests run as root, which no folder mode stops,
+        // so the fallback is opened directly here.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd ?#% name.db");
+        let mut store = Store::open(&path).unwrap();
+        store.set_note("F-1", "kept", Utc::now()).unwrap();
+        drop(store);
+        let conn = Store::read_only_connection(&path, true).unwrap();
+        let store = Store { conn, cache: RefCell::default() };
+        assert!(store.is_read_only());
+        assert_eq!(store.notes().unwrap()["F-1"].note, "kept");
+        assert!(!dir.path().join("odd ?#% name.db-shm").exists(), "an immutable open makes no -shm file");
     }
 }

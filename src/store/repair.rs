@@ -102,8 +102,11 @@ fn stored_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<StoredBlock>, S
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// `(field, label)` with entries, credits in and credits out, as `block_label_total` rows.
+type Totals = Vec<((Field, u32), [i64; 3])>;
+
 /// A block's label totals as `block_label_total` should hold them, sorted.
-fn label_totals(rows: &[Row<'_>], dims: usize) -> Vec<((Field, u32), [i64; 3])> {
+fn label_totals(rows: &[Row<'_>], dims: usize) -> Totals {
     let mut totals: FxHashMap<(Field, u32), [i64; 3]> = FxHashMap::default();
     for row in rows {
         let (credits_in, credits_out) = if row.amount > 0 { (row.amount, 0) } else { (0, row.amount) };
@@ -120,7 +123,7 @@ fn label_totals(rows: &[Row<'_>], dims: usize) -> Vec<((Field, u32), [i64; 3])> 
     sorted
 }
 
-fn stored_totals(conn: &Connection, block_id: i64) -> Result<Vec<((Field, u32), [i64; 3])>, StoreError> {
+fn stored_totals(conn: &Connection, block_id: i64) -> Result<Totals, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT field, label_id, entries, credits_in, credits_out FROM block_label_total
          WHERE block_id = ?1 ORDER BY field, label_id",
