@@ -252,13 +252,13 @@ fn a_repair_keeps_the_ids_of_entries_in_intact_blocks() {
     assert_eq!(before.len(), 10_000);
     flip_a_bit(&db.path, 1);
     let report = db.ok(&["doctor", "--repair"], 0);
-    assert!(report.contains("6 blocks") || report.contains("repaired (5904 entries kept, 4096 read again"), "{report}");
+    assert!(report.contains("repaired (5904 entries kept, 4096 read again"), "{report}");
     let after = ids(&db.path);
     assert_eq!(after.len(), before.len());
     let highest = before.iter().map(|e| e.1 & 0xFFFF_FFFF).max().unwrap();
-    for (b, a) in before.iter().zip(&after) {
+    for (position, (b, a)) in before.iter().zip(&after).enumerate() {
         assert_eq!(a.0, b.0, "walk order kept");
-        let in_damaged = (4096..8192).contains(&(before.iter().position(|x| x == b).unwrap()));
+        let in_damaged = (4096..8192).contains(&position);
         if in_damaged {
             assert!(a.1 & 0xFFFF_FFFF > highest, "a recovered entry is numbered after the highest");
         } else {
