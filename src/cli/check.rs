@@ -54,6 +54,19 @@ pub(super) struct AnchorArgs {
     currency: Option<String>,
 }
 
+impl Args {
+    pub(super) fn saves_balance(&self) -> bool {
+        self.anchors.save_balance
+    }
+}
+
+impl AnchorArgs {
+    /// Whether the balances are to be saved (the command then writes).
+    pub(super) fn saves_balance(&self) -> bool {
+        self.save_balance
+    }
+}
+
 #[derive(clap::Args)]
 pub(super) struct RuleArgs {
     /// unusual_amount: flag at this many times the type's median magnitude.

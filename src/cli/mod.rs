@@ -11,6 +11,7 @@ macro_rules! out {
 }
 
 mod check;
+mod doctor;
 mod import;
 mod ledger;
 mod notes;
@@ -63,6 +64,9 @@ enum Command {
     Reopen(notes::ReopenArgs),
     /// Pull a ledger through a vendor's API into the store (key from $RECKON_API_KEY).
     Sync(sync::Args),
+    /// Verify every block of every ledger; with --repair, rebuild a damaged ledger from its
+    /// imported files.
+    Doctor(doctor::Args),
 }
 
 /// Which chain, where a command takes one.
@@ -93,10 +97,32 @@ enum OutputFormat {
     Json,
 }
 
+impl Command {
+    /// Whether the command only reads the database: it is then opened read-only, and a
+    /// missing one is an error instead of a new empty database.
+    fn reads_only(&self) -> bool {
+        match self {
+            Command::Check(args) => !args.saves_balance(),
+            Command::Report(args) => !args.saves_balance(),
+            Command::Ledger(_) | Command::Summary(_) | Command::Chains => true,
+            Command::Doctor(args) => !args.repair,
+            Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => false,
+        }
+    }
+}
+
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let db = cli.db.clone().unwrap_or_else(Store::default_path);
-    let mut store = Store::open(&db).with_context(|| format!("cannot open the database {}", db.display()))?;
+    let mut store = if cli.command.reads_only() {
+        if !db.is_file() {
+            anyhow::bail!("no database at {}; import a ledger first or check --db", db.display());
+        }
+        Store::open_read_only(&db)
+    } else {
+        Store::open(&db)
+    }
+    .with_context(|| format!("cannot open the database {}", db.display()))?;
     match cli.command {
         Command::Import(args) => import::run(&mut store, args),
         Command::Check(args) => check::run(&mut store, args),
@@ -107,6 +133,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Explain(args) => notes::explain(&mut store, args),
         Command::Reopen(args) => notes::reopen(&mut store, args),
         Command::Sync(args) => sync::run(&mut store, args),
+        Command::Doctor(args) => doctor::run(&mut store, args),
     }
 }
 

@@ -39,6 +39,12 @@ enum AudienceArg {
     Customer,
 }
 
+impl Args {
+    pub(super) fn saves_balance(&self) -> bool {
+        self.anchors.saves_balance()
+    }
+}
+
 fn rfc3339(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))

@@ -167,6 +167,11 @@ fn import_known(
             }
         }
     }
+    // Recording a known file trusts that the chain holds its entries: a damaged chain is
+    // named instead (its repair reads the files again), so a re-import never hides damage.
+    if let Some(chain_id) = store.chain_id(&options.chain)? {
+        store.verify_checksums(chain_id)?;
+    }
     let files: Vec<_> =
         paths.iter().cloned().zip(prints.iter().cloned()).zip(known).map(|((p, print), k)| (p, print, k)).collect();
     let ingest = store.begin()?;
@@ -201,7 +206,7 @@ pub fn fingerprint_bytes(bytes: &[u8]) -> String {
 }
 
 /// xxh3 of a file's bytes, read in large blocks.
-fn fingerprint(path: &Path) -> std::io::Result<String> {
+pub(super) fn fingerprint(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let mut hash = xxhash_rust::xxh3::Xxh3::new();

@@ -7,12 +7,14 @@
 mod ingest;
 mod json;
 mod orb;
+mod repair;
 mod reverie;
 mod reverie_csv;
 mod reverie_json;
 mod stripe;
 
 pub use ingest::{entry_detail, fingerprint_bytes, import, store_parsed, EntryDetail, ImportOptions};
+pub use repair::{repair_chain, NeededFile, Repair};
 pub use reverie::TYPES as REVERIE_TYPES;
 pub use reverie_csv::read_line_at;
 

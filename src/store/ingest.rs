@@ -598,13 +598,13 @@ struct Slot<'a> {
     txn_id: &'a str,
 }
 
-fn load_label_ids(tx: &Transaction) -> Result<FxHashMap<String, u32>, StoreError> {
+pub(super) fn load_label_ids(tx: &Transaction) -> Result<FxHashMap<String, u32>, StoreError> {
     let mut stmt = tx.prepare_cached("SELECT text, id FROM label")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn label_id(tx: &Transaction, ids: &mut FxHashMap<String, u32>, text: &str) -> Result<u32, StoreError> {
+pub(super) fn label_id(tx: &Transaction, ids: &mut FxHashMap<String, u32>, text: &str) -> Result<u32, StoreError> {
     if let Some(&id) = ids.get(text) {
         return Ok(id);
     }

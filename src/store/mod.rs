@@ -7,6 +7,7 @@
 mod block;
 mod ingest;
 mod query;
+mod repair;
 mod rows;
 
 use std::cell::RefCell;
@@ -24,6 +25,7 @@ use crate::money;
 
 pub use ingest::{FileSummary, ImportSummary, Ingest, KnownFile};
 pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
+pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
 
 /// Label texts indexed by label id.
 pub type LabelTable = Vec<Arc<str>>;
@@ -60,11 +62,59 @@ fn use_wal(conn: &Connection) -> Result<(), StoreError> {
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 3] = [
+const MIGRATIONS: [Migration; 4] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
     Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
+    Migration { sql: include_str!("migrations/0004_application_id.sql"), then: None },
 ];
+
+/// `PRAGMA application_id` of a Reckon database: "RCKN" (set by migration 4).
+pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"RCKN");
+
+/// The schema versions before `application_id` was set: a file at one of them is Reckon's if
+/// it has Reckon's tables.
+const UNMARKED_VERSIONS: std::ops::RangeInclusive<i64> = 1..=3;
+
+/// Whether the database behind `conn` may be opened by this Reckon, read before anything is
+/// written to it (WAL included): refuses another application's file and a newer schema.
+/// Returns the schema version.
+fn check_identity(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    read_identity(conn, path).map_err(|e| match e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::NotADatabase => {
+            StoreError::NotReckon { path: path.to_path_buf() }
+        }
+        other => other,
+    })
+}
+
+fn read_identity(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    // One statement, so one snapshot: another connection creating the schema meanwhile is
+    // seen wholly or not at all.
+    let (id, version, tables, reckon): (i32, i64, i64, i64) = conn.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id),
+                (SELECT user_version FROM pragma_user_version),
+                (SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'),
+                (SELECT count(*) FROM sqlite_schema
+                 WHERE type = 'table' AND name IN ('chain', 'source_file', 'label'))",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let ours = match id {
+        APPLICATION_ID => true,
+        0 if tables == 0 && version == 0 => true,
+        0 if UNMARKED_VERSIONS.contains(&version) => reckon == 3,
+        _ => false,
+    };
+    if !ours {
+        return Err(StoreError::NotReckon { path: path.to_path_buf() });
+    }
+    if version > known {
+        return Err(StoreError::NewerSchema { found: version, known });
+    }
+    Ok(version)
+}
 
 /// Version 3: every entry gets its sequence number (its position, which was its id until
 /// now, so ids held anywhere stay valid); version 1 blocks are re-encoded as version 2.
@@ -77,7 +127,7 @@ fn number_entries(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
     let mut seqs = tx.prepare("INSERT INTO block_seq (block_id, min_seq, max_seq) VALUES (?1, ?2, ?3)")?;
     for (id, data) in blocks {
         let start = block::split_entry_id(id).1 * block::BLOCK as u64;
-        let mut d = block::Decoder::new(&data)?;
+        let mut d = block::Decoder::new(&data).map_err(|e| e.in_block(tx, id))?;
         let old = d.version() == 1;
         let mut encoder = block::Encoder::new(d.dims());
         let (mut lo, mut hi) = (u64::MAX, 0);
@@ -217,12 +267,71 @@ pub enum StoreError {
     /// No such chain, entry or finding.
     #[error("{0} not found")]
     NotFound(String),
+    /// The file is a SQLite database of another application (or not a database at all).
+    #[error("{path} is not a Reckon database; nothing was written to it. Choose another database file")]
+    NotReckon { path: PathBuf },
+    /// A read found no database at the path; nothing was created.
+    #[error("no database at {path}")]
+    NoDatabase { path: PathBuf },
+    /// A read-only open found a database an older Reckon wrote, which only a writer may migrate.
+    #[error("{path} was written by an older Reckon (schema version {found} of {known}); open it once with a command that writes (an import) to bring it up to date")]
+    NeedsMigration { path: PathBuf, found: i64, known: i64 },
+    /// An entry block fails its checksum or does not decode.
+    #[error("{}", damaged_text(.chain.as_deref(), *.block))]
+    Damaged {
+        /// The ledger (`account/currency`), when known.
+        chain: Option<String>,
+        /// The block's number in its chain, when known.
+        block: Option<u64>,
+    },
     /// A value the store cannot hold.
     #[error("{0}")]
     BadValue(String),
     /// Entries of one source would go into a chain that holds another source's.
     #[error("the ledger {account}/{currency} holds {holds} entries, not {found}; import these into another account")]
     OtherSource { account: String, currency: String, holds: String, found: String },
+}
+
+fn damaged_text(chain: Option<&str>, block: Option<u64>) -> String {
+    let ledger = chain.map_or_else(|| "a ledger".to_string(), |c| format!("the ledger {c}"));
+    let block = block.map_or_else(String::new, |b| format!(" (entry block {b})"));
+    format!(
+        "{ledger} is damaged in the database{block}; run `reckon doctor` to verify every ledger and repair it from \
+         its imported files"
+    )
+}
+
+/// `path` as a SQLite URI opened read-only and immutable (`%`, `?` and `#` escaped).
+fn immutable_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for c in absolute.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    uri
+}
+
+impl StoreError {
+    /// Names the ledger and block of a `Damaged` error from block `block_id` (other errors
+    /// pass through).
+    pub(crate) fn in_block(self, conn: &Connection, block_id: i64) -> StoreError {
+        match self {
+            StoreError::Damaged { chain: None, block: None } => {
+                let (chain_id, number) = block::split_entry_id(block_id);
+                let chain = conn
+                    .query_row("SELECT account || '/' || currency FROM chain WHERE id = ?1", [chain_id], |r| r.get(0))
+                    .ok();
+                StoreError::Damaged { chain, block: Some(number) }
+            }
+            other => other,
+        }
+    }
 }
 
 /// A chain as listed on the Ledgers screen.
@@ -255,16 +364,75 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Another application's SQLite file, or a newer Reckon's, is refused before anything is
+    /// written to it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir { path: dir.to_path_buf(), source })?;
         }
-        Store::init(Connection::open(path)?)
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        check_identity(&conn, path)?;
+        Store::init(conn)
+    }
+
+    /// Opens the database at `path` for reading only: nothing is created, migrated or written
+    /// (a missing file is `NoDatabase`, a database that needs migrating `NeedsMigration`).
+    ///
+    /// A WAL database needs its `-shm` file, which SQLite creates beside it; in a folder the
+    /// user may not write, that fails, and the file is then opened `immutable` (SQLite reads
+    /// it without locks or the shared memory, trusting that nobody writes it meanwhile, which
+    /// nobody without write access to the folder can do but an administrator). The last
+    /// writer's close has checkpointed the WAL into the file, so nothing is missed.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::NoDatabase { path: path.to_path_buf() });
+        }
+        let conn = match Store::read_only_connection(path, false) {
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::CannotOpen
+                        | rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::PermissionDenied
+                ) =>
+            {
+                Store::read_only_connection(path, true)?
+            }
+            other => other?,
+        };
+        Ok(Store { conn, cache: RefCell::default() })
+    }
+
+    /// A read-only connection to `path`, identity and schema checked; `immutable` opens it
+    /// without locks or shared memory (see `open_read_only`).
+    fn read_only_connection(path: &Path, immutable: bool) -> Result<Connection, StoreError> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if immutable {
+            Connection::open_with_flags(immutable_uri(path), flags)?
+        } else {
+            Connection::open_with_flags(path, flags)?
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version = check_identity(&conn, path)?;
+        let known = MIGRATIONS.len() as i64;
+        if version < known {
+            return Err(StoreError::NeedsMigration { path: path.to_path_buf(), found: version, known });
+        }
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", -32_000)?;
+        Ok(conn)
     }
 
     /// A database that lives only as long as the value (tests, previews).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         Store::init(Connection::open_in_memory()?)
+    }
+
+    /// Whether this connection can only read (`open_read_only`).
+    pub fn is_read_only(&self) -> bool {
+        self.conn.is_readonly(rusqlite::DatabaseName::Main).unwrap_or(false)
     }
 
     fn init(conn: Connection) -> Result<Store, StoreError> {
@@ -666,5 +834,22 @@ mod tests {
         assert_eq!(conflicts.len(), 1);
         assert_eq!(conflicts[0].stored.amount, Decimal::new(-2, 0));
         assert_eq!(conflicts[0].other.amount, Decimal::new(-25, 1));
+    }
+
+    #[test]
+    fn an_immutable_open_reads_a_wal_database() {
+        // What `open_read_only` falls back to in a folder the user may not write (where
+        // SQLite cannot create the -shm file). Tests run as root, which no folder mode stops,
+        // so the fallback is opened directly here.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd ?#% name.db");
+        let mut store = Store::open(&path).unwrap();
+        store.set_note("F-1", "kept", Utc::now()).unwrap();
+        drop(store);
+        let conn = Store::read_only_connection(&path, true).unwrap();
+        let store = Store { conn, cache: RefCell::default() };
+        assert!(store.is_read_only());
+        assert_eq!(store.notes().unwrap()["F-1"].note, "kept");
+        assert!(!dir.path().join("odd ?#% name.db-shm").exists(), "an immutable open makes no -shm file");
     }
 }

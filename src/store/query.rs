@@ -247,6 +247,8 @@ impl Store {
             return Ok(data.clone());
         }
         let data = Arc::new(rows::block_data(&self.conn, id)?);
+        // Checked here, once per read from the database, so a damaged block is named.
+        block::Decoder::new(&data).map_err(|e| e.in_block(&self.conn, id))?;
         let mut cache = self.cache()?;
         if cache.blocks.len() == CACHED_BLOCKS {
             cache.blocks.pop_front();

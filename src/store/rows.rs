@@ -57,11 +57,32 @@ pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<Block
     Ok(blocks)
 }
 
-/// The encoded data of a chain's blocks, oldest first.
+/// The encoded data of a chain's blocks, oldest first, each checked against its checksum.
 pub(crate) fn chain_data(conn: &Connection, chain_id: i64) -> Result<Vec<Vec<u8>>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
-    let rows = stmt.query_map(params![block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut stmt = conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
+    let rows = stmt.query_map(params![block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    let mut blocks = Vec::new();
+    for row in rows {
+        let (id, data) = row?;
+        block::Decoder::new(&data).map_err(|e| e.in_block(conn, id))?;
+        blocks.push(data);
+    }
+    Ok(blocks)
+}
+
+/// Checks the checksum of every block of a chain without decoding them; the first damaged
+/// block is a `Damaged` error naming it.
+pub(crate) fn verify_checksums(conn: &Connection, chain_id: i64) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
+    let mut rows = stmt.query(params![block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let data = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+        block::Decoder::new(data).map_err(|e| e.in_block(conn, id))?;
+    }
+    Ok(())
 }
 
 /// The encoded data of one block.
@@ -100,12 +121,13 @@ pub(crate) fn scan_chain_parts(
     let mut stmt = conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
     let mut rows = stmt.query(params![first, block::block_id(chain_id + 1, 0)])?;
     while let Some(r) = rows.next()? {
-        let (_, number) = block::split_entry_id(r.get(0)?);
+        let id: i64 = r.get(0)?;
+        let (_, number) = block::split_entry_id(id);
         let start = number * BLOCK as u64;
         let data = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-        let mut d = block::Decoder::new(data)?;
+        let mut d = block::Decoder::new(data).map_err(|e| e.in_block(conn, id))?;
         let mut position = start;
-        while let Some((txn, row)) = d.next_parts()? {
+        while let Some((txn, row)) = d.next_parts().map_err(|e| e.in_block(conn, id))? {
             if position >= from && each(position, txn, row)?.is_break() {
                 return Ok(());
             }

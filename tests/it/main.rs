@@ -2,6 +2,7 @@
 
 mod blocks;
 mod cli;
+mod damage;
 mod errors;
 mod findings;
 mod sources;

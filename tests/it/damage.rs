@@ -1,0 +1,322 @@
+//! Damaged and foreign databases: another application's file and a newer schema are refused
+//! unwritten, reads create nothing, a flipped bit is found and repaired from the files, and an
+//! import killed at any moment leaves the database before or after it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use reckon::store::{Store, StoreError, APPLICATION_ID};
+use rusqlite::Connection;
+
+use crate::support::Db;
+
+/// Writes a Reverie CSV export of `n` entries (newest first, as exports come), the oldest at
+/// `2026-01-01` plus `from` seconds, each one second after the last, balances continuous
+/// from `opening` micro-credits.
+fn write_ledger(path: &Path, n: u64, from: u64, opening: i64) {
+    use std::fmt::Write;
+    let mut rows = Vec::with_capacity(n as usize);
+    let mut balance = opening;
+    let base = 1_767_225_600u64; // 2026-01-01T00:00:00Z
+    for i in 0..n {
+        let amount = if i % 50 == 0 { 5_000_000 } else { -((i % 7 + 1) as i64) * 10_000 };
+        balance += amount;
+        let t = chrono::DateTime::from_timestamp((base + from + i) as i64, 0).unwrap();
+        let mut line = String::new();
+        let kind = if amount > 0 { "PURCHASE" } else { "CHAT" };
+        let money = |v: i64| {
+            format!("{}{}.{:02}", if v < 0 { "-" } else { "" }, v.abs() / 1_000_000, v.abs() % 1_000_000 / 10_000)
+        };
+        writeln!(
+            line,
+            "txn_{:010},{},{kind},reply {},{},{},Luna,GPT-5 mini",
+            from + i,
+            t.format("%Y-%m-%dT%H:%M:%SZ"),
+            i % 13,
+            money(amount),
+            money(balance)
+        )
+        .unwrap();
+        rows.push(line);
+    }
+    let mut text = String::from("Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model\n");
+    rows.iter().rev().for_each(|r| text.push_str(r));
+    std::fs::write(path, text).unwrap();
+}
+
+fn entries(path: &Path) -> u64 {
+    Store::open_read_only(path).unwrap().chains().unwrap().iter().map(|c| c.entries).sum()
+}
+
+/// Flips one bit in the middle of block `number` of chain 1, as a bad disk sector would.
+fn flip_a_bit(db: &Path, number: i64) {
+    let conn = Connection::open(db).unwrap();
+    let id = (1i64 << 32) | number;
+    let mut data: Vec<u8> = conn.query_row("SELECT data FROM entry_block WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    let at = data.len() / 2;
+    data[at] ^= 0x10;
+    conn.execute("UPDATE entry_block SET data = ?1 WHERE id = ?2", rusqlite::params![data, id]).unwrap();
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn another_applications_database_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("photos.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE album (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO album VALUES (1, 'x');",
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::NotReckon { .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("photos.db") && text.contains("not a Reckon database"), "{text}");
+    assert!(matches!(Store::open_read_only(&path), Err(StoreError::NotReckon { .. })));
+    // The CLI, reading and writing alike.
+    let out = Command::new(env!("CARGO_BIN_EXE_reckon"))
+        .arg("--db")
+        .arg(&path)
+        .args(["import", "fixtures/clean.csv"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a Reckon database"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file is byte for byte as it was");
+    assert!(!dir.path().join("photos.db-wal").exists(), "not switched to WAL");
+
+    // A file that is not SQLite at all.
+    let text_file = dir.path().join("notes.txt");
+    std::fs::write(
+        &text_file,
+        "just some notes, long enough to look like a header.......................................................",
+    )
+    .unwrap();
+    assert!(matches!(Store::open(&text_file), Err(StoreError::NotReckon { .. })));
+}
+
+#[test]
+fn a_newer_schema_is_refused_before_wal_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reckon.db");
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    assert_eq!(before[18..20], [1, 1], "a rollback-journal file before");
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { found: 99, .. }), "{err}");
+    assert!(matches!(Store::open_read_only(&path), Err(StoreError::NewerSchema { .. })));
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!(after[18..20], [1, 1], "not switched to WAL");
+    assert_eq!(after, before, "the file is byte for byte as it was");
+}
+
+#[test]
+fn an_old_reckon_database_without_application_id_opens_and_is_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reckon.db");
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "application_id", 0).unwrap();
+        conn.pragma_update(None, "user_version", 3).unwrap();
+    }
+    // A reader may not migrate it, and says how to.
+    let err = Store::open_read_only(&path).unwrap_err();
+    assert!(err.to_string().contains("open it once with a command that writes"), "{err}");
+    drop(Store::open(&path).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    let id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).unwrap();
+    assert_eq!(id, APPLICATION_ID);
+}
+
+#[test]
+fn a_read_of_a_missing_database_creates_nothing_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo").join("reckn.db");
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["report"],
+        &["ledger"],
+        &["summary", "--by", "type"],
+        &["chains"],
+        &["doctor"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_reckon"))
+            .arg("--db")
+            .arg(&path)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "reckon {args:?}: {}", stderr(&out));
+        let text = stderr(&out);
+        assert!(text.contains("no database at") && text.contains("import a ledger first or check --db"), "{text}");
+        assert!(!path.exists() && !path.parent().unwrap().exists(), "reckon {args:?} created the database");
+    }
+    assert!(matches!(Store::open_read_only(&path), Err(StoreError::NoDatabase { .. })));
+}
+
+#[test]
+fn a_database_in_a_read_only_folder_can_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = Db::new();
+    db.import("fixtures/faulty.csv");
+    let (expected, _) = db.check_json(&[]);
+    std::fs::set_permissions(db.dir(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Tests run as root here, and root ignores the folder's mode, so SQLite can still make
+    // its -shm file: this checks the read-only open and the CLI over it, and the immutable
+    // fallback a real read-only folder takes is checked by the unit test
+    // `store::tests::an_immutable_open_reads_a_wal_database`.
+    let mut store = Store::open_read_only(&db.path).unwrap();
+    assert!(store.is_read_only());
+    assert_eq!(store.chains().unwrap()[0].entries, 68);
+    assert!(store.set_note("F-000000000000", "x", chrono::Utc::now()).is_err(), "a read-only store refuses writes");
+    drop(store);
+    let (check, code) = db.check_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(check, expected);
+    std::fs::set_permissions(db.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_flipped_bit_is_named_and_the_reimport_no_longer_hides_it() {
+    // The audit's sequence: damage a block, re-import the ledger's file. Before checksums the
+    // check decoded wrong entries or said "re-import", and the re-import was skipped as known.
+    let db = Db::new();
+    let file = db.dir().join("ledger.csv");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/faulty.csv"), &file).unwrap();
+    let file_arg = file.to_str().unwrap();
+    db.import(file_arg);
+    let (before, _) = db.check_json(&[]);
+    let first_error = before["findings"].as_array().unwrap().iter().find(|f| f["severity"] == "error").unwrap();
+    db.ok(&["explain", first_error["id"].as_str().unwrap(), "--note", "known"], 0);
+    let (before, _) = db.check_json(&["--include-explained"]);
+    flip_a_bit(&db.path, 0);
+
+    let out = db.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    assert!(text.contains("default/credits is damaged") && text.contains("reckon doctor"), "{text}");
+    let out = db.run(&["import", file_arg]);
+    assert_eq!(out.status.code(), Some(2), "the known-file shortcut must not hide damage");
+    assert!(stderr(&out).contains("reckon doctor"), "{}", stderr(&out));
+    let report = db.ok(&["doctor"], 1);
+    assert!(report.contains("default/credits: DAMAGED") && report.contains("block 0"), "{report}");
+
+    // The file gone: doctor names it and changes nothing.
+    let moved = db.dir().join("elsewhere.csv");
+    std::fs::rename(&file, &moved).unwrap();
+    let bytes = std::fs::read(&db.path).unwrap();
+    let report = db.ok(&["doctor", "--repair"], 1);
+    assert!(report.contains(file_arg) && report.contains("missing") && report.contains("xxh3"), "{report}");
+    assert_eq!(std::fs::read(&db.path).unwrap(), bytes, "a repair that cannot run changes nothing");
+    // Changed: named too.
+    std::fs::write(&file, "Transaction ID,Date\n").unwrap();
+    let report = db.ok(&["doctor", "--repair"], 1);
+    assert!(report.contains("changed since"), "{report}");
+
+    std::fs::rename(&moved, &file).unwrap();
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("repaired (0 entries kept, 68 read again"), "{report}");
+    assert!(db.ok(&["doctor"], 0).contains("default/credits: OK (68 entries in 1 blocks)"));
+    let (after, _) = db.check_json(&["--include-explained"]);
+    assert_eq!(after["findings"], before["findings"], "the same findings, the note kept");
+    assert!(db.import(file_arg).contains("0 new, 68 already known"));
+}
+
+#[test]
+fn a_repair_keeps_the_ids_of_entries_in_intact_blocks() {
+    let db = Db::new();
+    let file = db.dir().join("big.csv");
+    write_ledger(&file, 10_000, 0, 1_000_000_000);
+    db.import(file.to_str().unwrap());
+    let ids = |path: &Path| -> Vec<(String, i64)> {
+        let store = Store::open_read_only(path).unwrap();
+        store.load_entries(1).unwrap().into_iter().map(|e| (e.txn_id, e.row_id)).collect()
+    };
+    let before = ids(&db.path);
+    assert_eq!(before.len(), 10_000);
+    flip_a_bit(&db.path, 1);
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("repaired (5904 entries kept, 4096 read again"), "{report}");
+    let after = ids(&db.path);
+    assert_eq!(after.len(), before.len());
+    let highest = before.iter().map(|e| e.1 & 0xFFFF_FFFF).max().unwrap();
+    for (position, (b, a)) in before.iter().zip(&after).enumerate() {
+        assert_eq!(a.0, b.0, "walk order kept");
+        let in_damaged = (4096..8192).contains(&position);
+        if in_damaged {
+            assert!(a.1 & 0xFFFF_FFFF > highest, "a recovered entry is numbered after the highest");
+        } else {
+            assert_eq!(a.1, b.1, "an intact block's entry keeps its id");
+        }
+    }
+    db.ok(&["doctor"], 0);
+}
+
+/// Entries the crash test imports: the count a debug build imports in about 1.5 s here.
+const CRASH_ENTRIES: u64 = 100_000;
+const KILLS: u32 = 20;
+
+#[test]
+fn an_import_killed_at_any_moment_leaves_the_database_before_or_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let (small, big) = (dir.path().join("small.csv"), dir.path().join("big.csv"));
+    write_ledger(&small, 500, 0, 1_000_000_000);
+    write_ledger(&big, CRASH_ENTRIES, 1_000, 2_000_000_000);
+    let run = |db: &PathBuf, file: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_reckon")).arg("--db").arg(db).arg("import").arg(file).output().unwrap()
+    };
+    let doctor_ok = |db: &PathBuf| {
+        let out = Command::new(env!("CARGO_BIN_EXE_reckon")).arg("--db").arg(db).arg("doctor").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    };
+    // One import to the end, timed: the kills spread over that time.
+    let reference = dir.path().join("reference.db");
+    assert!(run(&reference, &small).status.success());
+    let started = Instant::now();
+    assert!(run(&reference, &big).status.success());
+    let full = started.elapsed();
+    assert_eq!(entries(&reference), 500 + CRASH_ENTRIES);
+
+    let (mut before, mut after) = (0, 0);
+    for k in 0..KILLS {
+        let db = dir.path().join(format!("kill-{k}.db"));
+        assert!(run(&db, &small).status.success());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reckon"))
+            .arg("--db")
+            .arg(&db)
+            .arg("import")
+            .arg(&big)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // From the first moment to a little past the time a whole import took.
+        std::thread::sleep(full.mul_f64(k as f64 * 1.1 / KILLS as f64));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        match Store::open(&db).unwrap().chains().unwrap().iter().map(|c| c.entries).sum::<u64>() {
+            500 => before += 1,
+            n if n == 500 + CRASH_ENTRIES => after += 1,
+            n => panic!("kill {k}: the database holds {n} entries, neither 500 nor {}", 500 + CRASH_ENTRIES),
+        }
+        doctor_ok(&db);
+    }
+    eprintln!("{KILLS} kills over {full:?}: {before} before the import, {after} after");
+    assert_eq!(before + after, KILLS);
+    assert!(before > 0, "some kills land before the commit");
+}
