@@ -96,7 +96,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
         let t = std::time::Instant::now();
         // Chains are stored in walk order (the import computes it over the whole chain), so the
         // facts come back in it, with the transaction IDs packed beside them.
-        let (facts, labels, txn_ids) = store.load_facts(&chain)?;
+        let (facts, txn_ids) = store.load_facts(&chain)?;
         let conflicts = store.conflicts(chain.id)?;
         crate::trace::phase("check: load chain", t);
         let anchors = Anchors {
@@ -113,7 +113,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             dimensions: &keys,
             price_dim,
         };
-        let lookup = StoreLookup::new(store, &chain, labels, &facts, txn_ids);
+        let lookup = StoreLookup::new(store, &chain, &facts, txn_ids);
         let findings =
             reconcile::findings(&chain.key, &reference, &facts, &lookup, anchors, &conflicts, &options.rules);
         if let Some(e) = lookup.into_error() {
@@ -136,7 +136,6 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
 struct StoreLookup<'a> {
     store: &'a Store,
     chain_id: i64,
-    labels: Vec<Arc<str>>,
     row_ids: Vec<i64>,
     txn_ids: TxnIds,
     /// The first store error met while fetching; `check` reports it after the walk.
@@ -144,17 +143,10 @@ struct StoreLookup<'a> {
 }
 
 impl<'a> StoreLookup<'a> {
-    fn new(
-        store: &'a Store,
-        chain: &ChainInfo,
-        labels: Vec<Arc<str>>,
-        facts: &[Fact<i64>],
-        txn_ids: TxnIds,
-    ) -> StoreLookup<'a> {
+    fn new(store: &'a Store, chain: &ChainInfo, facts: &[Fact<i64>], txn_ids: TxnIds) -> StoreLookup<'a> {
         StoreLookup {
             store,
             chain_id: chain.id,
-            labels,
             row_ids: facts.iter().map(|f| f.row_id).collect(),
             txn_ids,
             error: RefCell::new(None),
@@ -183,11 +175,8 @@ impl<'a> StoreLookup<'a> {
 }
 
 impl Lookup for StoreLookup<'_> {
-    fn label_count(&self) -> usize {
-        self.labels.len()
-    }
-    fn label(&self, id: u32) -> &str {
-        self.labels.get(id as usize).map_or("", |l| l)
+    fn label(&self, id: u32) -> Arc<str> {
+        self.store.label(id)
     }
     fn entry(&self, i: usize) -> Entry {
         match self.entries(&[i]).pop() {
@@ -198,7 +187,7 @@ impl Lookup for StoreLookup<'_> {
     fn entries(&self, positions: &[usize]) -> Vec<Entry> {
         // Facts are in stored walk order: a fact's index is its entry's position in the chain.
         let wanted: Vec<u64> = positions.iter().map(|&i| i as u64).collect();
-        match self.store.entries_at(self.chain_id, &wanted, &self.labels) {
+        match self.store.entries_at(self.chain_id, &wanted) {
             Ok(entries) => entries,
             Err(e) => {
                 let message = e.to_string();

@@ -2,6 +2,8 @@
 //! ids only. Transaction IDs and text are fetched through a `Lookup` for the few entries a
 //! finding names, so a check over a million stored entries never builds a million strings.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -50,9 +52,8 @@ impl Amount for Decimal {
 /// What the facts leave out: label texts, transaction IDs and whole entries for messages.
 /// The caller that loaded the facts supplies it (from memory, or from the store).
 pub trait Lookup {
-    /// Number of label ids (ids are below this).
-    fn label_count(&self) -> usize;
-    fn label(&self, id: u32) -> &str;
+    /// The text of label `id` (empty for 0, no value).
+    fn label(&self, id: u32) -> Arc<str>;
     /// The full entry at position `i` of the facts.
     fn entry(&self, i: usize) -> Entry;
     /// The full entries at these positions, in the order given: one call for a rule's many
@@ -69,7 +70,7 @@ pub trait Lookup {
 /// Facts over entries held in memory (the public `reconcile_chain`).
 pub(crate) struct EntrySource<'a> {
     entries: &'a [Entry],
-    labels: Vec<String>,
+    labels: Vec<Arc<str>>,
 }
 
 impl<'a> EntrySource<'a> {
@@ -78,12 +79,12 @@ impl<'a> EntrySource<'a> {
     pub fn new(entries: &'a [Entry], keys: &[&str]) -> (EntrySource<'a>, Vec<Fact<Decimal>>) {
         let mut ids: HashMap<String, u32> = HashMap::default();
         // Id 0 is "no value", as in the store.
-        let mut labels: Vec<String> = vec![String::new()];
+        let mut labels: Vec<Arc<str>> = vec![Arc::from("")];
         let mut intern = |text: &str| -> u32 {
             if let Some(&id) = ids.get(text) {
                 return id;
             }
-            labels.push(text.to_string());
+            labels.push(Arc::from(text));
             ids.insert(text.to_string(), labels.len() as u32 - 1);
             labels.len() as u32 - 1
         };
@@ -112,11 +113,8 @@ impl<'a> EntrySource<'a> {
 }
 
 impl Lookup for EntrySource<'_> {
-    fn label_count(&self) -> usize {
-        self.labels.len()
-    }
-    fn label(&self, id: u32) -> &str {
-        &self.labels[id as usize]
+    fn label(&self, id: u32) -> Arc<str> {
+        self.labels.get(id as usize).cloned().unwrap_or_else(|| Arc::from(""))
     }
     fn entry(&self, i: usize) -> Entry {
         self.entries[i].clone()

@@ -68,7 +68,7 @@ pub(super) fn unexplained<K: Amount>(
     src: &dyn Lookup,
     config: &RuleConfig,
 ) -> Vec<Finding> {
-    let labels = LabelKinds::new(src, reference);
+    let labels = LabelKinds::new(facts, src, reference);
     // The unusual-amount statistics need no `Lookup` (which is not thread-safe): they run on
     // the other core while the rules that fetch text run here.
     let (mut findings, flagged) = std::thread::scope(|scope| {
@@ -84,23 +84,33 @@ pub(super) fn unexplained<K: Amount>(
     findings
 }
 
-/// What the rules need to know about each label id, worked out once per label.
+/// What the rules need to know about each type, worked out once per type the chain has (not
+/// per label: descriptions may be millions of labels).
 struct LabelKinds {
-    known_type: Vec<bool>,
-    refund: Vec<bool>,
+    known_type: HashSet<u32>,
+    refund: HashSet<u32>,
 }
 
 impl LabelKinds {
-    fn new(src: &dyn Lookup, reference: &Reference<'_>) -> Self {
-        let n = src.label_count();
-        LabelKinds {
-            known_type: (0..n as u32).map(|id| reference.types.contains(&src.label(id))).collect(),
-            refund: (0..n as u32).map(|id| src.label(id) == REFUND).collect(),
+    fn new<K>(facts: &[Fact<K>], src: &dyn Lookup, reference: &Reference<'_>) -> Self {
+        let mut kinds: Vec<u32> = facts.iter().map(|f| f.kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let (mut known_type, mut refund) = (HashSet::default(), HashSet::default());
+        for kind in kinds {
+            let text = src.label(kind);
+            if reference.types.contains(&&*text) {
+                known_type.insert(kind);
+            }
+            if &*text == REFUND {
+                refund.insert(kind);
+            }
         }
+        LabelKinds { known_type, refund }
     }
 
     fn is_refund<K>(&self, f: &Fact<K>) -> bool {
-        self.refund.get(f.kind as usize).copied().unwrap_or(false)
+        self.refund.contains(&f.kind)
     }
 
     fn is_charge<K: Amount>(&self, f: &Fact<K>) -> bool {
@@ -116,9 +126,7 @@ fn unknown_types<K: Amount>(
     src: &dyn Lookup,
     labels: &LabelKinds,
 ) -> Vec<Finding> {
-    let unknown: Vec<usize> = (0..facts.len())
-        .filter(|&i| !labels.known_type.get(facts[i].kind as usize).copied().unwrap_or(false))
-        .collect();
+    let unknown: Vec<usize> = (0..facts.len()).filter(|&i| !labels.known_type.contains(&facts[i].kind)).collect();
     src.entries(&unknown)
         .into_iter()
         .map(|e| {
@@ -154,8 +162,9 @@ fn refunds<K: Amount>(
     if refund_idx.is_empty() {
         return (Vec::new(), paired);
     }
-    let tokens =
-        |r: usize| src.label(facts[r].description).split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'));
+    let descriptions: HashMap<usize, std::sync::Arc<str>> =
+        refund_idx.iter().map(|&r| (r, src.label(facts[r].description))).collect();
+    let tokens = |r: usize| descriptions[&r].split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'));
     let mut wanted: Vec<&str> = refund_idx.iter().flat_map(|&r| tokens(r)).collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -291,7 +300,7 @@ fn duplicate_charges<K: Amount>(
                 (None, None) => None,
             };
             if let Some(r) = refund {
-                if reverses_duplicate(src.label(facts[r].description)) {
+                if reverses_duplicate(&src.label(facts[r].description)) {
                     continue;
                 }
             }

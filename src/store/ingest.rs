@@ -125,7 +125,7 @@ impl Store {
     /// another connection meanwhile is waited for instead of failing the import. Nothing is
     /// kept unless `Ingest::commit` is called.
     pub fn begin(&mut self) -> Result<Ingest<'_>, StoreError> {
-        let Store { conn, cache } = self;
+        let Store { conn, cache, .. } = self;
         Ok(Ingest { tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, cache })
     }
 }

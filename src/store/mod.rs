@@ -27,9 +27,6 @@ pub use ingest::{FileSummary, ImportSummary, Ingest, KnownFile};
 pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
 pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
 
-/// Label texts indexed by label id.
-pub type LabelTable = Vec<Arc<str>>;
-
 /// The Rust half of a migration.
 type MigrationStep = fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>;
 
@@ -226,10 +223,9 @@ impl TxnIds {
     }
 }
 
-/// An `Entry` from a stored row of `chain_id`, labels resolved through `labels`, its
-/// dimensions named by `dims` (the chain's, in order).
-fn entry_from_row(chain_id: i64, r: &block::Row<'_>, labels: &[Arc<str>], dims: &[Arc<str>]) -> Entry {
-    let label = |id: u32| label_text(labels, id.into());
+/// An `Entry` from a stored row of `chain_id`, label texts from `label`, its dimensions named
+/// by `dims` (the chain's, in order).
+fn entry_from_row(chain_id: i64, r: &block::Row<'_>, label: &dyn Fn(u32) -> Arc<str>, dims: &[Arc<str>]) -> Entry {
     Entry {
         row_id: block::entry_id(chain_id, r.seq),
         txn_id: r.txn_id.to_string(),
@@ -238,14 +234,23 @@ fn entry_from_row(chain_id: i64, r: &block::Row<'_>, labels: &[Arc<str>], dims: 
         description: label(r.description),
         amount: money::from_units(r.amount),
         balance_after: money::from_units(r.after),
-        labels: entry_labels(&r.dims, labels, dims),
+        labels: entry_labels(&r.dims, label, dims),
     }
 }
 
 /// `(dimension key, value)` of each dimension an entry has a value in.
-fn entry_labels(ids: &[u32], labels: &[Arc<str>], dims: &[Arc<str>]) -> Vec<(Arc<str>, Arc<str>)> {
-    dims.iter().zip(ids).filter(|(_, &id)| id != 0).map(|(k, &id)| (k.clone(), label_text(labels, id.into()))).collect()
+fn entry_labels(ids: &[u32], label: &dyn Fn(u32) -> Arc<str>, dims: &[Arc<str>]) -> Vec<(Arc<str>, Arc<str>)> {
+    dims.iter().zip(ids).filter(|(_, &id)| id != 0).map(|(k, &id)| (k.clone(), label(id))).collect()
 }
+
+/// Label texts by id, fetched on first use and kept: labels are never changed or removed, so a
+/// kept text stays true, and a chain of a million distinct descriptions is never loaded whole
+/// to show a page or a finding. Emptied when it grows past `KEPT_LABELS`.
+#[derive(Debug, Default)]
+struct LabelCache(RefCell<rustc_hash::FxHashMap<u32, Arc<str>>>);
+
+/// The most label texts a store keeps between calls.
+const KEPT_LABELS: usize = 200_000;
 
 /// The text of label `id` in a table from `Store::label_table`; empty for an unknown id.
 fn label_text(labels: &[Arc<str>], id: i64) -> Arc<str> {
@@ -358,6 +363,7 @@ pub struct ChainInfo {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    labels: LabelCache,
     /// What queries keep between calls; emptied when the database changes.
     cache: RefCell<query::Cache>,
 }
@@ -401,7 +407,7 @@ impl Store {
             }
             other => other?,
         };
-        Ok(Store { conn, cache: RefCell::default() })
+        Ok(Store { conn, labels: LabelCache::default(), cache: RefCell::default() })
     }
 
     /// A read-only connection to `path`, identity and schema checked; `immutable` opens it
@@ -446,7 +452,7 @@ impl Store {
         // 32 MB of page cache: a million-row import measured no faster with 64 MB (6.5 s either
         // way) but peaked 33 MiB higher.
         conn.pragma_update(None, "cache_size", -32_000)?;
-        let mut store = Store { conn, cache: RefCell::default() };
+        let mut store = Store { conn, labels: LabelCache::default(), cache: RefCell::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -613,13 +619,35 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// A chain's entries in walk order.
+    /// The text of label `id`; empty for 0 (no value) or an id the database does not hold.
+    pub fn label(&self, id: u32) -> Arc<str> {
+        if id == 0 {
+            return Arc::from("");
+        }
+        if let Some(text) = self.labels.0.borrow().get(&id) {
+            return text.clone();
+        }
+        let text: Arc<str> = self
+            .conn
+            .prepare_cached("SELECT text FROM label WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([id], |r| r.get::<_, String>(0)))
+            .map_or_else(|_| Arc::from(""), Arc::from);
+        let mut kept = self.labels.0.borrow_mut();
+        if kept.len() >= KEPT_LABELS {
+            kept.clear();
+        }
+        kept.insert(id, text.clone());
+        text
+    }
+
+    /// A chain's entries in walk order (the whole chain: its labels are read in one pass).
     pub fn load_entries(&self, chain_id: i64) -> Result<Vec<Entry>, StoreError> {
-        let labels = self.label_table()?;
+        let table = self.label_table()?;
+        let label = |id: u32| label_text(&table, id.into());
         let dims = self.dimension_keys(chain_id)?;
         let mut entries = Vec::new();
         rows::scan_chain(&self.conn, chain_id, 0, |_, r| {
-            entries.push(entry_from_row(chain_id, &r, &labels, &dims));
+            entries.push(entry_from_row(chain_id, &r, &label, &dims));
             Ok(ControlFlow::Continue(()))
         })?;
         Ok(entries)
@@ -642,16 +670,13 @@ impl Store {
         Ok(table)
     }
 
-    /// A chain's entries as numbers in walk order, with the label table their ids point into
-    /// and their transaction IDs packed in one buffer. `entry_by_row` fetches a whole entry.
-    pub fn load_facts(&self, chain: &ChainInfo) -> Result<(Vec<Fact<i64>>, LabelTable, TxnIds), StoreError> {
-        let mut labels = self.label_table()?;
+    /// A chain's entries as numbers in walk order, with their transaction IDs packed in one
+    /// buffer; label texts come from `label`, whole entries from `entries_at`.
+    pub fn load_facts(&self, chain: &ChainInfo) -> Result<(Vec<Fact<i64>>, TxnIds), StoreError> {
         let mut facts: Vec<Fact<i64>> = Vec::with_capacity(chain.entries as usize);
         let mut txns = TxnIds::with_capacity(chain.entries as usize);
-        let mut max_label = 0u32;
         rows::scan_chain_parts(&self.conn, chain.id, 0, |_, txn, r| {
             txns.push(txn);
-            max_label = r.dims.iter().fold(max_label.max(r.kind).max(r.description), |m, &d| m.max(d));
             facts.push(Fact {
                 row_id: block::entry_id(chain.id, r.seq),
                 ts: r.ts,
@@ -663,15 +688,13 @@ impl Store {
             });
             Ok(ControlFlow::Continue(()))
         })?;
-        if labels.len() <= max_label as usize {
-            labels.resize(max_label as usize + 1, Arc::from(""));
-        }
-        Ok((facts, labels, txns))
+        Ok((facts, txns))
     }
 
-    /// The entries at these positions of a chain's walk order, in the order given, labels
-    /// resolved through `labels` (from `load_facts`); each block is decoded once.
-    pub fn entries_at(&self, chain_id: i64, positions: &[u64], labels: &[Arc<str>]) -> Result<Vec<Entry>, StoreError> {
+    /// The entries at these positions of a chain's walk order, in the order given; each block is
+    /// decoded once.
+    pub fn entries_at(&self, chain_id: i64, positions: &[u64]) -> Result<Vec<Entry>, StoreError> {
+        let label = |id: u32| self.label(id);
         let dims = self.dimension_keys(chain_id)?;
         let mut by_block: std::collections::BTreeMap<u64, Vec<(u64, usize)>> = Default::default();
         for (k, &p) in positions.iter().enumerate() {
@@ -687,7 +710,7 @@ impl Store {
                     if at != i as u64 {
                         break;
                     }
-                    out[k] = Some(entry_from_row(chain_id, &r, labels, &dims));
+                    out[k] = Some(entry_from_row(chain_id, &r, &label, &dims));
                     w.next();
                 }
                 Ok(())
@@ -700,17 +723,16 @@ impl Store {
             .collect()
     }
 
-    /// One stored entry by id, its labels resolved through `labels` (from `load_facts`).
-    pub fn entry_by_row(&self, row_id: i64, labels: &[Arc<str>]) -> Result<Entry, StoreError> {
+    /// One stored entry by id.
+    pub fn entry_by_row(&self, row_id: i64) -> Result<Entry, StoreError> {
         let dims = self.dimension_keys(block::split_entry_id(row_id).0)?;
-        self.with_row(row_id, |chain_id, r| entry_from_row(chain_id, r, labels, &dims))
+        self.with_row(row_id, |chain_id, r| entry_from_row(chain_id, r, &|id| self.label(id), &dims))
     }
 
     /// Transaction IDs of a chain seen with more than one content.
     pub fn conflicts(&self, chain_id: i64) -> Result<Vec<Conflict>, StoreError> {
-        let labels = self.label_table()?;
         let dims = self.dimension_keys(chain_id)?;
-        let label = |id: i64| label_text(&labels, id);
+        let label = |id: i64| self.label(u32::try_from(id).unwrap_or(0));
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.txn_id, c.ts, c.type_id, c.description_id, c.amount, c.balance_after, c.character_id,
                     c.model_id, c.dim3_id, c.dim4_id, s.path, c.source_line, c.content_hash
@@ -731,7 +753,7 @@ impl Store {
                     description: label(r.get(4)?),
                     amount: money::from_units(r.get(5)?),
                     balance_after: money::from_units(r.get(6)?),
-                    labels: entry_labels(&ids, &labels, &dims),
+                    labels: entry_labels(&ids, &|id| self.label(id), &dims),
                 };
                 Ok((other, r.get::<_, String>(11)?, r.get::<_, i64>(12)? as u64, r.get::<_, i64>(13)?))
             })?
@@ -743,7 +765,7 @@ impl Store {
         let mut stored: HashMap<String, Entry> = HashMap::new();
         rows::scan_chain(&self.conn, chain_id, 0, |_, r| {
             if wanted.contains(r.txn_id) {
-                stored.insert(r.txn_id.to_string(), entry_from_row(chain_id, &r, &labels, &dims));
+                stored.insert(r.txn_id.to_string(), entry_from_row(chain_id, &r, &|id| self.label(id), &dims));
             }
             Ok(if stored.len() == wanted.len() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
         })?;
@@ -847,7 +869,7 @@ mod tests {
         store.set_note("F-1", "kept", Utc::now()).unwrap();
         drop(store);
         let conn = Store::read_only_connection(&path, true).unwrap();
-        let store = Store { conn, cache: RefCell::default() };
+        let store = Store { conn, labels: LabelCache::default(), cache: RefCell::default() };
         assert!(store.is_read_only());
         assert_eq!(store.notes().unwrap()["F-1"].note, "kept");
         assert!(!dir.path().join("odd ?#% name.db-shm").exists(), "an immutable open makes no -shm file");

@@ -117,7 +117,6 @@ const CACHED_BLOCKS: usize = 8;
 pub(super) struct Cache {
     /// `PRAGMA data_version` when this was filled: another connection's commit changes it.
     data_version: Option<i64>,
-    labels: Option<Arc<Vec<Arc<str>>>>,
     sources: Option<Arc<Sources>>,
     view: Option<(LedgerFilter, Arc<View>)>,
     blocks: VecDeque<(i64, Arc<Vec<u8>>)>,
@@ -219,15 +218,6 @@ impl Store {
             *cache = Cache { data_version: Some(version), ..Cache::default() };
         }
         Ok(cache)
-    }
-
-    fn labels(&self) -> Result<Arc<Vec<Arc<str>>>, StoreError> {
-        if let Some(l) = &self.cache()?.labels {
-            return Ok(l.clone());
-        }
-        let labels = Arc::new(self.label_table()?);
-        self.cache()?.labels = Some(labels.clone());
-        Ok(labels)
     }
 
     fn sources(&self) -> Result<Arc<Sources>, StoreError> {
@@ -414,8 +404,14 @@ impl Store {
     }
 
     /// A stored row as the ledger table shows it, with its chain's `dims` dimensions.
-    fn ledger_row(chain_id: i64, dims: usize, r: &Row<'_>, labels: &[Arc<str>], sources: &Sources) -> LedgerRow {
-        let text = |id: u32| labels.get(id as usize).map_or_else(String::new, |t| t.to_string());
+    fn ledger_row(
+        chain_id: i64,
+        dims: usize,
+        r: &Row<'_>,
+        label: &dyn Fn(u32) -> Arc<str>,
+        sources: &Sources,
+    ) -> LedgerRow {
+        let text = |id: u32| label(id).to_string();
         let (path, format) = sources.get(&r.source).cloned().unwrap_or_default();
         LedgerRow {
             id: block::entry_id(chain_id, r.seq),
@@ -464,7 +460,7 @@ impl Store {
         if offset >= view.totals.entries || limit == 0 {
             return Ok(Vec::new());
         }
-        let (labels, sources) = (self.labels()?, self.sources()?);
+        let (labels, sources) = (|id: u32| self.label(id), self.sources()?);
         if view.chains.len() > 1 {
             return self.merged_page(&view, offset, limit);
         }
@@ -508,7 +504,7 @@ impl Store {
 
     /// Entries at the places given, in that order; each block is decoded once.
     fn rows_at(&self, places: &[Located]) -> Result<Vec<LedgerRow>, StoreError> {
-        let (labels, sources) = (self.labels()?, self.sources()?);
+        let (labels, sources) = (|id: u32| self.label(id), self.sources()?);
         let mut by_block: std::collections::BTreeMap<i64, Vec<(u32, usize)>> = Default::default();
         for (k, &(_, _, block_id, index)) in places.iter().enumerate() {
             by_block.entry(block_id).or_default().push((index, k));
@@ -569,7 +565,7 @@ impl Store {
     /// One entry by id, as the ledger table shows it (without its raw source text, which
     /// `import::entry_detail` adds).
     pub fn entry_row(&self, id: i64) -> Result<LedgerRow, StoreError> {
-        let (labels, sources) = (self.labels()?, self.sources()?);
+        let (labels, sources) = (|id: u32| self.label(id), self.sources()?);
         let dims = self.dimension_count(block::split_entry_id(id).0)?;
         self.with_row(id, |chain_id, r| Self::ledger_row(chain_id, dims, r, &labels, &sources))
     }
@@ -602,7 +598,7 @@ impl Store {
         mut each: impl FnMut(LedgerRow) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
         let view = self.view(filter)?;
-        let (labels, sources) = (self.labels()?, self.sources()?);
+        let (labels, sources) = (|id: u32| self.label(id), self.sources()?);
         let mut n = 0;
         if view.chains.len() > 1 {
             for chunk in self.merged_keys(&view)?.chunks(BLOCK) {
@@ -648,7 +644,6 @@ impl Store {
     /// Totals of the filtered ledger per type, character, model or day.
     pub fn summary(&self, filter: &LedgerFilter, by: GroupBy) -> Result<Vec<SummaryRow>, StoreError> {
         let view = self.view(filter)?;
-        let labels = self.labels()?;
         let mut groups: FxHashMap<Option<String>, Sums> = FxHashMap::default();
         let mut by_label: FxHashMap<Option<u32>, Sums> = FxHashMap::default();
         for chain in &view.chains {
@@ -681,7 +676,7 @@ impl Store {
             }
         }
         for (id, sums) in by_label {
-            let key = id.map(|id| labels.get(id as usize).map_or_else(String::new, |t| t.to_string()));
+            let key = id.map(|id| self.label(id).to_string());
             let group = groups.entry(key).or_default();
             group.entries += sums.entries;
             group.credits_in += sums.credits_in;
@@ -697,7 +692,6 @@ impl Store {
 
     /// The types, and the values of each dimension, that occur in a chain.
     pub fn facets(&self, chain_id: i64) -> Result<Facets, StoreError> {
-        let labels = self.labels()?;
         let dimensions = self.dimensions(chain_id)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT field, label_id FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2",
@@ -710,7 +704,7 @@ impl Store {
             if field != TYPE && id == 0 {
                 continue;
             }
-            let text = labels.get(id as usize).map_or_else(String::new, |t| t.to_string());
+            let text = self.label(id).to_string();
             match (field as usize).checked_sub(1) {
                 None => types.push(text),
                 Some(d) => {

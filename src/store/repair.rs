@@ -254,7 +254,7 @@ impl Store {
     /// recovered count must equal what the unreadable blocks held, or nothing changes.
     pub fn repair_chain(&mut self, chain_id: i64, files: &[(i64, ParsedFile)]) -> Result<RepairSummary, StoreError> {
         let chain = self.chain(chain_id)?;
-        let Store { conn, cache } = self;
+        let Store { conn, cache, .. } = self;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let dims = chain.dimensions.len();
         let (health, blocks) = verify(&tx, chain)?;
