@@ -134,6 +134,10 @@ pub struct Entry {
     pub balance_after: i64,
     pub character: Option<String>,
     pub model: Option<String>,
+    /// A chat reply's (input, output) tokens, which set its price; the description names only
+    /// the output, as a ledger line does ("DeepSeek V3.2 reply, 412 tokens"), so descriptions
+    /// repeat as they do in a real export instead of being one of a kind each.
+    pub tokens: Option<(i64, i64)>,
 }
 
 /// A planted balance break: between `before` and `after` (chronological neighbours) the balance
@@ -405,6 +409,7 @@ struct Draft {
     character: Option<String>,
     model: Option<String>,
     refunds: Option<usize>,
+    tokens: Option<(i64, i64)>,
 }
 
 /// What the entries of one session share: the character, the chat model and its growing
@@ -668,6 +673,7 @@ pub fn generate(config: &Config) -> Ledger {
             balance_after: balance,
             character: draft.character,
             model: draft.model,
+            tokens: draft.tokens,
         });
     }
 
@@ -682,7 +688,15 @@ fn code(v: u64, len: usize) -> String {
 /// Contents of one entry of `kind` at `now`; `None` when that kind cannot happen now (a refund
 /// with nothing to refund).
 fn draft(kind: Kind, now: i64, rng: &mut Rng, st: &State, session: &mut Session) -> Option<Draft> {
-    let mut d = Draft { kind, description: String::new(), amount: 0, character: None, model: None, refunds: None };
+    let mut d = Draft {
+        kind,
+        description: String::new(),
+        amount: 0,
+        character: None,
+        model: None,
+        refunds: None,
+        tokens: None,
+    };
     let messy = st.messy;
     let name = |i: usize| if messy { CHARACTERS_MESSY[i].to_string() } else { CHARACTERS[i].to_string() };
     let session_character = Some(name(session.character));
@@ -733,11 +747,9 @@ fn draft(kind: Kind, now: i64, rng: &mut Rng, st: &State, session: &mut Session)
             let long = rng.chance(10);
             let (input, output, cost) = chat_reply(rng, model, &mut session.context, long);
             d.amount = -cost;
-            d.description = format!(
-                "{} reply ({input} tokens in, {output} out{})",
-                model.name,
-                if long { ", long context" } else { "" }
-            );
+            d.description =
+                format!("{} reply, {output} tokens{}", model.name, if long { " (long context)" } else { "" });
+            d.tokens = Some((input, output));
             d.model = Some(model.name.into());
             d.character = session_character;
         }

@@ -142,13 +142,9 @@ fn in_table(table: &[(i64, u64)], v: i64) -> bool {
     table.iter().any(|t| t.0 == v)
 }
 
-/// "Model reply (5412 tokens in, 318 out[, long context])": (input, output).
-fn tokens(description: &str) -> (i64, i64) {
-    let inner = description.split_once('(').unwrap().1;
-    let mut words = inner.split([' ', ',', ')']).filter(|w| !w.is_empty());
-    let input = words.next().unwrap().parse().unwrap();
-    let output = words.find_map(|w| w.parse().ok()).unwrap();
-    (input, output)
+/// "Model reply, 318 tokens[ (long context)]": the output tokens the description names.
+fn output_tokens(description: &str) -> i64 {
+    description.split(", ").nth(1).and_then(|w| w.split(' ').next()).and_then(|n| n.parse().ok()).unwrap()
 }
 
 #[test]
@@ -173,7 +169,8 @@ fn no_identical_entries_close_together_and_amounts_from_each_types_table() {
             Kind::Chat => {
                 // The price of the tokens the description names, within the model's limits.
                 let m = CHAT_MODELS.iter().find(|m| m.name == model).unwrap();
-                let (input, output) = tokens(&e.description);
+                let (input, output) = e.tokens.expect("a chat reply knows its tokens");
+                assert_eq!(output, output_tokens(&e.description), "{}", e.description);
                 assert!(input <= m.max_context && output <= m.max_output, "{}", e.description);
                 let cost = ((input * m.input_per_m + output * m.output_per_m + 999_999) / 1_000_000).max(1);
                 a == -cost && a >= -1_500
@@ -296,7 +293,7 @@ fn chats_and_tool_calls_come_in_bursts() {
                 && !w[0].description.contains("long context")
                 && w[0].model == w[1].model
         })
-        .map(|w| (tokens(&w[0].description).0 < tokens(&w[1].description).0) as usize)
+        .map(|w| (w[0].tokens.unwrap().0 < w[1].tokens.unwrap().0) as usize)
         .collect::<Vec<_>>();
     let grew = growing.iter().sum::<usize>() as f64 / growing.len() as f64;
     assert!(grew > 0.6, "{grew}");
