@@ -12,7 +12,9 @@ macro_rules! out {
 
 mod check;
 mod import;
+mod key;
 mod ledger;
+mod mock_server;
 mod notes;
 mod report;
 mod sync;
@@ -61,8 +63,14 @@ enum Command {
     Explain(notes::ExplainArgs),
     /// Reopen a finding marked as explained.
     Reopen(notes::ReopenArgs),
-    /// Pull a ledger through a vendor's API into the store (key from $RECKON_API_KEY).
+    /// Pull a ledger through a vendor's API into the store (key from the OS keyring, else
+    /// $RECKON_API_KEY).
     Sync(sync::Args),
+    /// Store or delete a source's API key in the OS keyring.
+    Key(key::Args),
+    /// Serve the Reverie, Orb and Stripe APIs on 127.0.0.1 from ledger files, to try a sync
+    /// offline.
+    MockServer(mock_server::Args),
 }
 
 /// Which chain, where a command takes one.
@@ -95,9 +103,15 @@ enum OutputFormat {
 
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    // These two never touch the database.
+    let command = match cli.command {
+        Command::Key(args) => return key::run(args),
+        Command::MockServer(args) => return mock_server::run(args),
+        command => command,
+    };
     let db = cli.db.clone().unwrap_or_else(Store::default_path);
     let mut store = Store::open(&db).with_context(|| format!("cannot open the database {}", db.display()))?;
-    match cli.command {
+    match command {
         Command::Import(args) => import::run(&mut store, args),
         Command::Check(args) => check::run(&mut store, args),
         Command::Report(args) => report::run(&mut store, args),
@@ -107,6 +121,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Explain(args) => notes::explain(&mut store, args),
         Command::Reopen(args) => notes::reopen(&mut store, args),
         Command::Sync(args) => sync::run(&mut store, args),
+        Command::Key(_) | Command::MockServer(_) => unreachable!("run above"),
     }
 }
 
