@@ -186,7 +186,7 @@ impl PageSink for Collect {
 
 impl Collect {
     pub fn entries(&self) -> Vec<Value> {
-        self.pages.iter().flat_map(|p| page_entries(p)).collect()
+        self.pages.iter().flat_map(page_entries).collect()
     }
 }
 
@@ -218,7 +218,7 @@ impl PageSink for Store {
         // Entries of a page are newest first; store them oldest first.
         for e in page_entries(&page).iter().rev() {
             let id = e["id"].as_str().unwrap().to_string();
-            let at = e["created"].as_i64().or_else(|| e["created_at"].as_str().map(|t| from_rfc3339(t)));
+            let at = e["created"].as_i64().or_else(|| e["created_at"].as_str().map(from_rfc3339));
             self.newest = self.newest.max(at);
             if self.set.insert(id.clone()) {
                 self.ids.push(id);
