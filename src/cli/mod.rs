@@ -13,7 +13,9 @@ macro_rules! out {
 mod check;
 mod doctor;
 mod import;
+mod key;
 mod ledger;
+mod mock_server;
 mod notes;
 mod report;
 mod sync;
@@ -62,11 +64,17 @@ enum Command {
     Explain(notes::ExplainArgs),
     /// Reopen a finding marked as explained.
     Reopen(notes::ReopenArgs),
-    /// Pull a ledger through a vendor's API into the store (key from $RECKON_API_KEY).
+    /// Pull a ledger through a vendor's API into the store (key from the OS keyring, else
+    /// $RECKON_API_KEY).
     Sync(sync::Args),
     /// Verify every block of every ledger; with --repair, rebuild a damaged ledger from its
     /// imported files.
     Doctor(doctor::Args),
+    /// Store or delete a source's API key in the OS keyring.
+    Key(key::Args),
+    /// Serve the Reverie, Orb and Stripe APIs on 127.0.0.1 from ledger files, to try a sync
+    /// offline.
+    MockServer(mock_server::Args),
 }
 
 /// Which chain, where a command takes one.
@@ -107,14 +115,21 @@ impl Command {
             Command::Ledger(_) | Command::Summary(_) | Command::Chains => true,
             Command::Doctor(args) => !args.repair,
             Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => false,
+            Command::Key(_) | Command::MockServer(_) => false,
         }
     }
 }
 
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    // These two never touch the database.
+    let command = match cli.command {
+        Command::Key(args) => return key::run(args),
+        Command::MockServer(args) => return mock_server::run(args),
+        command => command,
+    };
     let db = cli.db.clone().unwrap_or_else(Store::default_path);
-    let mut store = if cli.command.reads_only() {
+    let mut store = if command.reads_only() {
         if !db.is_file() {
             anyhow::bail!("no database at {}; import a ledger first or check --db", db.display());
         }
@@ -123,7 +138,7 @@ pub fn run() -> Result<ExitCode> {
         Store::open(&db)
     }
     .with_context(|| format!("cannot open the database {}", db.display()))?;
-    match cli.command {
+    match command {
         Command::Import(args) => import::run(&mut store, args),
         Command::Check(args) => check::run(&mut store, args),
         Command::Report(args) => report::run(&mut store, args),
@@ -134,6 +149,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Reopen(args) => notes::reopen(&mut store, args),
         Command::Sync(args) => sync::run(&mut store, args),
         Command::Doctor(args) => doctor::run(&mut store, args),
+        Command::Key(_) | Command::MockServer(_) => unreachable!("run above"),
     }
 }
 

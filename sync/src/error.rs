@@ -14,13 +14,13 @@ pub enum SyncError {
     #[error("refusing {url}: plain http would send the API key unencrypted. Use https:// (http is allowed only for 127.0.0.1, ::1 and localhost).")]
     InsecureUrl { url: String },
     /// 401 or 403: the API refused the key. Retrying cannot help.
-    #[error("{source_name}: the API key was rejected (HTTP {status}) at {url}. Check that $RECKON_API_KEY holds a current key for this account, or create a new one in the vendor's settings.")]
-    KeyRejected { source_name: &'static str, url: String, status: u16 },
+    #[error("{source_name}: the API key was rejected (HTTP {status}) at {url}. The key in use is the {key_name} key: store a current one with `reckon key set {key_name}` (or set $RECKON_API_KEY where there is no keyring), or create a new one in the vendor's settings.")]
+    KeyRejected { source_name: &'static str, key_name: &'static str, url: String, status: u16 },
     /// 429 on every attempt.
     #[error("{source_name}: still rate-limited (HTTP 429) at {url} after {attempts} attempts. Wait a few minutes and run the sync again; pages already fetched are stored.")]
     RateLimited { source_name: &'static str, url: String, attempts: u32 },
-    /// A 5xx answer on every attempt.
-    #[error("{source_name}: the server failed (HTTP {status}) at {url} on each of {attempts} attempts. The vendor's API may be down; run the sync again later; pages already fetched are stored.")]
+    /// 408, 409 or 5xx on every attempt (or the API said not to retry).
+    #[error("{source_name}: the server answered HTTP {status} at {url} on each of {attempts} attempts. The vendor's API may be down; run the sync again later; pages already fetched are stored.")]
     Unavailable { source_name: &'static str, url: String, status: u16, attempts: u32 },
     /// No answer on every attempt: a timeout, a refused connection, a broken transfer.
     #[error("{source_name}: no answer from {url} after {attempts} attempts ({detail}). Check the base URL and the network, then run the sync again; pages already fetched are stored.")]
@@ -32,8 +32,20 @@ pub enum SyncError {
     #[error("{source_name}: the answer from {url} is not the documented JSON: {problem}. Nothing from this page was stored; report the page to the vendor if it persists.")]
     BadAnswer { source_name: &'static str, url: String, problem: String },
     /// The API handed back a cursor it had handed out before: paging on would loop forever.
-    #[error("{source_name}: the page at {url} names the next cursor {cursor:?}, which an earlier page already gave; stopping instead of looping. Pages before it are stored; report this to the vendor.")]
+    #[error("{source_name}: the page at {url} names the next cursor {cursor:?}, which an earlier page already gave; stopping instead of looping. What was stored before is kept and the next run resumes from there; report this to the vendor.")]
     RepeatedCursor { source_name: &'static str, url: String, cursor: String },
+    /// An entry on a page lacks what paging relies on (its ID, its time).
+    #[error("{source_name}: page {page} ({url}), entry {entry}: {field} {problem}. What earlier runs and customers stored is kept and the next run resumes from there; report the page to the vendor if it persists.")]
+    BadEntry {
+        source_name: &'static str,
+        url: String,
+        /// 1 for the first page of this run.
+        page: usize,
+        /// The entry's ID, or its position on the page when it has none.
+        entry: String,
+        field: &'static str,
+        problem: String,
+    },
     /// The HTTP client could not be set up (TLS roots, for one).
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),

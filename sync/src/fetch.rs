@@ -1,5 +1,8 @@
-//! One GET, retried the way an API asks: 429 waits `Retry-After`, 5xx and failures to get an
-//! answer back off exponentially with jitter, 401/403 and other answers stop at once.
+//! One GET, retried the way an API asks: 429 waits `Retry-After` (or `retry-after-ms`); 408,
+//! 409, 5xx and failures to get an answer back off exponentially with jitter; a
+//! `Stripe-Should-Retry` / `x-should-retry` header overrides that either way; 401/403 and other
+//! answers stop at once. Retries are bounded in count and in total waiting. Every attempt first
+//! waits its turn at the client's rate limiter.
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -10,6 +13,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use url::Url;
 
+use crate::limit::{Limiter, RateLimit};
 use crate::{BaseUrl, SyncError};
 
 /// An API key. Never printed: `Debug` shows it redacted.
@@ -39,6 +43,9 @@ pub struct Retry {
     pub max_backoff: Duration,
     /// The longest `Retry-After` honoured; a longer one is cut to this.
     pub max_retry_after: Duration,
+    /// The most time one request may spend waiting between its attempts, all waits together;
+    /// a retry that would wait past it gives up instead.
+    pub max_waiting: Duration,
 }
 
 impl Default for Retry {
@@ -48,6 +55,7 @@ impl Default for Retry {
             base: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(60),
+            max_waiting: Duration::from_secs(180),
         }
     }
 }
@@ -81,6 +89,9 @@ pub struct Config {
     pub timeout: Duration,
     pub retry: Retry,
     pub pause: Arc<dyn Pause>,
+    /// Requests a second; `None`: the source's documented rate (Orb 100, Stripe 25; Reverie
+    /// documents none and is not limited).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Config {
@@ -94,6 +105,7 @@ impl Config {
             timeout: Duration::from_secs(30),
             retry: Retry::default(),
             pause: Arc::new(TokioPause),
+            rate_limit: None,
         }
     }
 }
@@ -104,17 +116,26 @@ pub(crate) struct Http {
     client: reqwest::Client,
     pub(crate) config: Config,
     source_name: &'static str,
+    /// What `reckon key set` calls the source's key (`orb`), for a rejected key.
+    key_name: &'static str,
+    limiter: Option<Limiter>,
 }
 
 impl Http {
-    pub(crate) fn new(config: Config, source_name: &'static str) -> Result<Http, SyncError> {
+    pub(crate) fn new(
+        config: Config,
+        source_name: &'static str,
+        key_name: &'static str,
+        default_rate: Option<RateLimit>,
+    ) -> Result<Http, SyncError> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .user_agent(concat!("reckon-sync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::Client(e.to_string()))?;
-        Ok(Http { client, config, source_name })
+        let limiter = config.rate_limit.or(default_rate).map(Limiter::new);
+        Ok(Http { client, config, source_name, key_name, limiter })
     }
 
     /// The body of a 2xx answer to `GET url`, retrying what may pass.
@@ -123,42 +144,52 @@ impl Http {
         let attempts = retry.attempts.max(1);
         let name = self.source_name;
         let mut attempt = 0;
+        let mut waited = Duration::ZERO;
+        let within = |waited: Duration, wait: Duration| waited + wait <= retry.max_waiting;
         loop {
             attempt += 1;
             let last = attempt >= attempts;
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire().await;
+            }
             let wait = match self.attempt(url).await {
                 Ok(body) => return Ok(body),
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::RateLimited(after)) => {
-                    if last {
-                        return Err(SyncError::RateLimited { source_name: name, url: url.to_string(), attempts });
+                    let wait = after.map_or_else(|| backoff(&retry, attempt), |a| a.min(retry.max_retry_after));
+                    if last || !within(waited, wait) {
+                        let url = url.to_string();
+                        return Err(SyncError::RateLimited { source_name: name, url, attempts: attempt });
                     }
-                    after.map_or_else(|| backoff(&retry, attempt), |a| a.min(retry.max_retry_after))
+                    wait
                 }
                 Err(Failure::Server(status)) => {
-                    if last {
+                    let wait = backoff(&retry, attempt);
+                    if last || !within(waited, wait) {
                         return Err(SyncError::Unavailable {
                             source_name: name,
                             url: url.to_string(),
                             status,
-                            attempts,
+                            attempts: attempt,
                         });
                     }
-                    backoff(&retry, attempt)
+                    wait
                 }
                 Err(Failure::NoAnswer(detail)) => {
-                    if last {
-                        return Err(SyncError::Transport { source_name: name, url: url.to_string(), attempts, detail });
+                    let wait = backoff(&retry, attempt);
+                    if last || !within(waited, wait) {
+                        let url = url.to_string();
+                        return Err(SyncError::Transport { source_name: name, url, attempts: attempt, detail });
                     }
-                    backoff(&retry, attempt)
+                    wait
                 }
             };
+            waited += wait;
             self.config.pause.pause(wait).await;
         }
     }
 
     async fn attempt(&self, url: &Url) -> Result<Vec<u8>, Failure> {
-        let name = self.source_name;
         let answer = self
             .client
             .get(url.clone())
@@ -168,36 +199,46 @@ impl Http {
             .await
             .map_err(|e| Failure::NoAnswer(describe(&e)))?;
         let status = answer.status();
+        let should_retry = should_retry(answer.headers());
+        if status.is_success() {
+            return answer.bytes().await.map(|b| b.to_vec()).map_err(|e| Failure::NoAnswer(describe(&e)));
+        }
+        let failure = self.classify(url, answer).await;
+        Err(match (failure, should_retry) {
+            (Failure::RateLimited(_) | Failure::Server(_), Some(false)) => Failure::Final(self.status_error(
+                url,
+                status.as_u16(),
+                "the API said not to retry (should-retry: false)",
+            )),
+            (Failure::Final(SyncError::Status { status, .. }), Some(true)) => Failure::Server(status),
+            (failure, _) => failure,
+        })
+    }
+
+    /// What an answer other than 2xx means for the retry loop.
+    async fn classify(&self, url: &Url, answer: reqwest::Response) -> Failure {
+        let status = answer.status();
         match status {
-            s if s.is_success() => {
-                answer.bytes().await.map(|b| b.to_vec()).map_err(|e| Failure::NoAnswer(describe(&e)))
-            }
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(Failure::Final(SyncError::KeyRejected {
-                source_name: name,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Final(SyncError::KeyRejected {
+                source_name: self.source_name,
+                key_name: self.key_name,
                 url: url.to_string(),
                 status: status.as_u16(),
-            })),
-            StatusCode::TOO_MANY_REQUESTS => {
-                let after = answer
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
-                Err(Failure::RateLimited(after))
-            }
-            s if s.is_server_error() => Err(Failure::Server(s.as_u16())),
+            }),
+            StatusCode::TOO_MANY_REQUESTS => Failure::RateLimited(retry_after(answer.headers())),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::CONFLICT => Failure::Server(status.as_u16()),
+            s if s.is_server_error() => Failure::Server(s.as_u16()),
             s => {
                 let body = answer.text().await.unwrap_or_default();
                 let body: String = body.chars().take(200).collect();
-                Err(Failure::Final(SyncError::Status {
-                    source_name: name,
-                    url: url.to_string(),
-                    status: s.as_u16(),
-                    body: if body.trim().is_empty() { "(empty answer)".into() } else { body },
-                }))
+                let body = if body.trim().is_empty() { "(empty answer)".to_string() } else { body };
+                Failure::Final(self.status_error(url, s.as_u16(), &body))
             }
         }
+    }
+
+    fn status_error(&self, url: &Url, status: u16, body: &str) -> SyncError {
+        SyncError::Status { source_name: self.source_name, url: url.to_string(), status, body: body.to_string() }
     }
 
     pub(crate) fn bad_answer(&self, url: &Url, problem: impl Into<String>) -> SyncError {
@@ -215,10 +256,33 @@ enum Failure {
     Final(SyncError),
     /// 429, with the `Retry-After` it gave in seconds, if any.
     RateLimited(Option<Duration>),
-    /// 5xx.
+    /// 408, 409, 5xx.
     Server(u16),
     /// Timeout, refused connection, broken transfer.
     NoAnswer(String),
+}
+
+/// `Stripe-Should-Retry` or `x-should-retry` (OpenAI, Orb and others), if the answer has one.
+fn should_retry(headers: &reqwest::header::HeaderMap) -> Option<bool> {
+    ["stripe-should-retry", "x-should-retry"].iter().find_map(|name| {
+        match headers.get(*name)?.to_str().ok()?.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    })
+}
+
+/// How long a 429 asks to wait: `retry-after-ms` (milliseconds, may be fractional) before
+/// `Retry-After` (whole seconds; an HTTP date is not read and falls back to backoff).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) =
+        text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()).filter(|ms| ms.is_finite() && *ms >= 0.0)
+    {
+        return Some(Duration::from_secs_f64(ms.min(86_400_000.0) / 1000.0));
+    }
+    text("retry-after").and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs)
 }
 
 /// The wait before retry number `attempt` (1-based): the base doubled each time, capped, then

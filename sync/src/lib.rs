@@ -2,21 +2,30 @@
 //! raw bytes to a caller-supplied [`PageSink`] (ripgrep's `Sink` idea); what the bytes mean
 //! and where they are stored is the caller's business.
 //!
+//! Reverie pages oldest first; Orb and Stripe newest first, which `newest` handles for both
+//! (incremental stops, resume after a kill, many customers at once).
+//!
 //! *Boundary:* this crate never touches the store and does not depend on `reckon`; the engine
 //! never touches the network.
 
 mod endpoint;
 mod error;
 mod fetch;
+mod limit;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod newest;
+pub mod orb;
 pub mod reverie;
+pub mod stripe;
 
 use std::ops::ControlFlow;
 
 pub use endpoint::BaseUrl;
 pub use error::SyncError;
 pub use fetch::{ApiKey, Config, Pause, Retry, TokioPause};
+pub use limit::RateLimit;
+pub use newest::Known;
 
 /// One page of an API answer, as it came over the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +40,8 @@ pub struct Page {
     pub index: usize,
     /// How many entries the page holds.
     pub entries: usize,
+    /// The customer whose ledger it is, for sources with many (Orb, Stripe).
+    pub customer: Option<String>,
 }
 
 /// Receives pages as they arrive and may stop the sync by returning `Break`. Its error type
@@ -49,4 +60,6 @@ pub struct Fetched {
     pub entries: usize,
     /// Whether the sink stopped the fetch before the last page.
     pub stopped: bool,
+    /// Customers whose ledgers were fetched (Orb, Stripe).
+    pub customers: usize,
 }

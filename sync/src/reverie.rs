@@ -12,6 +12,8 @@ use crate::{Config, Fetched, Page, PageSink, SyncError};
 
 /// Names the API in messages.
 pub const SOURCE_NAME: &str = "Reverie Open API";
+/// What `reckon key set` calls its key.
+pub const KEY_NAME: &str = "reverie";
 
 /// A client of one Reverie account's Open API.
 #[derive(Debug)]
@@ -46,7 +48,7 @@ struct BalanceAnswer {
 
 impl Client {
     pub fn new(config: Config) -> Result<Client, SyncError> {
-        Ok(Client { http: Http::new(config, SOURCE_NAME)? })
+        Ok(Client { http: Http::new(config, SOURCE_NAME, KEY_NAME, None)? })
     }
 
     /// Pages through the ledger, oldest first, handing each page to `sink` as it arrives,
@@ -93,6 +95,7 @@ impl Client {
                 next_cursor: next_cursor.clone(),
                 index: fetched.pages,
                 entries,
+                customer: None,
             })?;
             fetched.pages += 1;
             fetched.entries += entries;

@@ -110,3 +110,44 @@ fn sync_refuses_plain_http_to_another_host() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Use https://"), "{}", text(&out));
 }
+
+/// `reckon mock-server` as a newcomer starts it: a sync against it stores the ledger it serves;
+/// with `--bad-key` the sync stops at once naming the rejected key, never printing it.
+#[test]
+fn the_mock_server_command_serves_a_sync() {
+    use std::io::BufRead;
+    let start = |extra: &[&str]| {
+        let mut args = vec!["mock-server", "--port", "0", "--reverie", "fixtures/clean.json"];
+        args.extend_from_slice(extra);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reckon"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("reckon mock-server runs");
+        let mut first = String::new();
+        // Kept open while the server runs: it prints more lines, and a closed pipe ends it.
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap());
+        lines.read_line(&mut first).unwrap();
+        let url = first.trim().strip_prefix("Reverie: --base-url ").expect("the first line names the URL").to_string();
+        (child, url, lines)
+    };
+    let (mut child, url, _lines) = start(&[]);
+    let db = Db::new();
+    let out =
+        db.command(&["sync", "reverie", "--base-url", &url]).env("RECKON_API_KEY", "any_key_at_all").output().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("97 entries: 97 new"), "{}", text(&out));
+
+    let (mut child, url, _lines) = start(&["--bad-key"]);
+    let out =
+        db.command(&["sync", "reverie", "--base-url", &url]).env("RECKON_API_KEY", "sk_revoked_77").output().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("the API key was rejected (HTTP 401)") && all.contains("reckon key set reverie"), "{all}");
+    assert!(!all.contains("sk_revoked_77"), "{all}");
+}

@@ -1,0 +1,74 @@
+//! `reckon mock-server`: the `reckon-sync` mock of the Reverie, Orb and Stripe APIs on
+//! 127.0.0.1, serving ledger files in pages, so a sync can be tried offline.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use reckon_sync::mock::{Apis, Kind, MockServer, Reverie, Vendor};
+
+#[derive(clap::Args)]
+pub(super) struct Args {
+    /// The port on 127.0.0.1.
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// A Reverie ledger (Open API JSON) to serve at /v1/ledger, oldest first.
+    #[arg(long)]
+    reverie: Option<PathBuf>,
+    /// Orb ledger entries (JSON) to serve under /orb, newest first, per customer.
+    #[arg(long)]
+    orb: Option<PathBuf>,
+    /// Stripe customer balance transactions (JSON) to serve under /stripe, per customer.
+    #[arg(long)]
+    stripe: Option<PathBuf>,
+    /// Orb and Stripe fail every N-th request, 429 (Retry-After: 1) and 500 in turn.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    fail_every: Option<u32>,
+    /// Orb and Stripe wait this many milliseconds before each answer.
+    #[arg(long, default_value_t = 0)]
+    slow: u64,
+    /// Reject every key with 401 (otherwise any key is accepted).
+    #[arg(long)]
+    bad_key: bool,
+}
+
+pub(super) fn run(args: Args) -> Result<ExitCode> {
+    if args.reverie.is_none() && args.orb.is_none() && args.stripe.is_none() {
+        bail!("nothing to serve: give --reverie, --orb or --stripe with a ledger file, such as --reverie fixtures/clean.json");
+    }
+    let mut apis = Apis { any_key: true, bad_key: args.bad_key, ..Apis::default() };
+    if let Some(path) = &args.reverie {
+        apis.reverie =
+            Some(Reverie::from_ledger(&read(path)?, "").with_context(|| format!("{}: not JSON", path.display()))?);
+    }
+    for (path, kind) in [(&args.orb, Kind::Orb), (&args.stripe, Kind::Stripe)] {
+        let Some(path) = path else { continue };
+        let mut vendor =
+            Vendor::from_json(kind, &read(path)?, "").with_context(|| format!("{}: not JSON", path.display()))?;
+        vendor.fail_every = args.fail_every;
+        vendor.delay = Duration::from_millis(args.slow);
+        match kind {
+            Kind::Orb => apis.orb = Some(vendor),
+            Kind::Stripe => apis.stripe = Some(vendor),
+        }
+    }
+    let served = [
+        (apis.reverie.is_some(), "Reverie", ""),
+        (apis.orb.is_some(), "Orb", "/orb"),
+        (apis.stripe.is_some(), "Stripe", "/stripe"),
+    ];
+    let server =
+        MockServer::serve(apis, args.port).with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+    for (_, name, prefix) in served.iter().filter(|s| s.0) {
+        out!("{name}: --base-url {}{prefix}", server.base_url());
+    }
+    out!("{}; Ctrl-C stops the server", if args.bad_key { "every key is rejected" } else { "any key is accepted" });
+    loop {
+        std::thread::park();
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
