@@ -49,7 +49,54 @@ pub async fn import_files(
     if paths.is_empty() {
         return Err(AppError::bad_input("no files to import"));
     }
-    import(&state, paths.into_iter().map(PathBuf::from).collect(), on_progress).await
+    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    for path in &paths {
+        state.may_read(path)?;
+    }
+    import(&state, paths, on_progress).await
+}
+
+/// The native open dialog, opened by the shell: the files picked may then be imported.
+/// `None` when the user cancels.
+#[tauri::command]
+pub async fn pick_import_files<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<Vec<String>>> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = blocking(move || {
+        Ok(app
+            .dialog()
+            .file()
+            .set_title("Import ledger exports")
+            .add_filter("Ledger exports", &["csv", "json"])
+            .blocking_pick_files())
+    })
+    .await?;
+    let Some(picked) = picked else { return Ok(None) };
+    let paths: Vec<PathBuf> = picked.into_iter().filter_map(|p| p.into_path().ok()).collect();
+    state.grant_read(paths.iter().cloned());
+    Ok(Some(paths.iter().map(|p| p.display().to_string()).collect()))
+}
+
+/// The native save dialog, opened by the shell: the file picked may then be written once.
+#[tauri::command]
+pub async fn pick_save_path<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    default_name: String,
+    filter_name: String,
+    extensions: Vec<String>,
+) -> Result<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = blocking(move || {
+        let extensions: Vec<&str> = extensions.iter().map(String::as_str).collect();
+        Ok(app.dialog().file().set_file_name(&default_name).add_filter(&filter_name, &extensions).blocking_save_file())
+    })
+    .await?;
+    let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+    state.grant_write(path.clone());
+    Ok(Some(path.display().to_string()))
 }
 
 #[tauri::command]
@@ -309,6 +356,7 @@ pub async fn export_ledger(
 ) -> Result<u64> {
     let filter = ledger_filter(&query)?;
     let path = non_empty_path(&path)?;
+    state.may_write(&path)?;
     state
         .with_db(move |db| {
             let format = match format {
@@ -332,13 +380,15 @@ pub async fn database_path(state: State<'_, AppState>) -> Result<String> {
 #[tauri::command]
 pub async fn open_database(state: State<'_, AppState>, path: String) -> Result<String> {
     let path = non_empty_path(&path)?;
+    state.may_write(&path)?;
     let state = state.inner().clone();
     blocking(move || Ok(state.switch_database(path)?.db.display().to_string())).await
 }
 
 #[tauri::command]
-pub async fn save_text(path: String, content: String) -> Result<()> {
+pub async fn save_text(state: State<'_, AppState>, path: String, content: String) -> Result<()> {
     let path = non_empty_path(&path)?;
+    state.may_write(&path)?;
     blocking(move || std::fs::write(&path, content).map_err(|e| io_error(&path, e))).await
 }
 

@@ -40,12 +40,21 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, location: Option<state::S
         commands::save_text,
         commands::database_path,
         commands::open_database,
+        commands::pick_import_files,
+        commands::pick_save_path,
     ])
 }
 
 /// Starts the desktop app; returns when the last window closes.
 pub fn run() {
     builder(tauri::Builder::default(), None)
+        // A file dropped on the window is one the user chose: the webview may import it.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                use tauri::Manager;
+                window.state::<state::AppState>().grant_read(paths.iter().cloned());
+            }
+        })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .run(tauri::generate_context!())

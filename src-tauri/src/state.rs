@@ -40,6 +40,25 @@ pub struct AppState {
     shared: Arc<Shared>,
 }
 
+/// `RECKON_TRUST_PATHS=1`: the end-to-end test types paths instead of using native dialogs,
+/// which a WebDriver cannot operate; every path the webview names is then accepted.
+pub const TRUST_PATHS_ENV: &str = "RECKON_TRUST_PATHS";
+
+/// The files the user chose: only these may the webview have read or written. A path the
+/// webview makes up itself (a compromised page, an injected script) is refused.
+#[derive(Debug, Default)]
+struct Grants {
+    read: std::collections::HashSet<PathBuf>,
+    write: std::collections::HashSet<PathBuf>,
+}
+
+fn not_chosen(path: &Path) -> AppError {
+    AppError::bad_input(format!(
+        "{} was not chosen in a file dialog or dropped on the window; Reckon only reads and writes the files you pick",
+        path.display()
+    ))
+}
+
 #[derive(Debug)]
 struct Shared {
     /// Changed by "Open database..."; the connection is reopened on next use.
@@ -50,6 +69,8 @@ struct Shared {
     cancel: Arc<AtomicBool>,
     /// One import at a time.
     importing: AtomicBool,
+    granted: Mutex<Grants>,
+    trust_paths: bool,
 }
 
 impl AppState {
@@ -60,8 +81,40 @@ impl AppState {
                 db: Mutex::new(None),
                 cancel: Arc::new(AtomicBool::new(false)),
                 importing: AtomicBool::new(false),
+                granted: Mutex::new(Grants::default()),
+                trust_paths: std::env::var(TRUST_PATHS_ENV).as_deref() == Ok("1"),
             }),
         }
+    }
+
+    /// Lets the webview read these files: they came from the open dialog or a drop on the window.
+    pub fn grant_read(&self, paths: impl IntoIterator<Item = PathBuf>) {
+        self.grants().read.extend(paths);
+    }
+
+    /// Lets the webview write this file once: it came from the save dialog.
+    pub fn grant_write(&self, path: PathBuf) {
+        self.grants().write.insert(path);
+    }
+
+    /// Whether the webview may have this file read: the user picked or dropped it.
+    pub fn may_read(&self, path: &Path) -> Result<(), AppError> {
+        if self.shared.trust_paths || self.grants().read.contains(path) {
+            return Ok(());
+        }
+        Err(not_chosen(path))
+    }
+
+    /// Whether the webview may have this file written, once: the user picked it to save.
+    pub fn may_write(&self, path: &Path) -> Result<(), AppError> {
+        if self.shared.trust_paths || self.grants().write.remove(path) {
+            return Ok(());
+        }
+        Err(not_chosen(path))
+    }
+
+    fn grants(&self) -> MutexGuard<'_, Grants> {
+        self.shared.granted.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn location(&self) -> StoreLocation {

@@ -57,6 +57,16 @@ impl Harness {
         })
     }
 
+    /// What a pick in the native open dialog (or a drop) does: the webview may import these.
+    fn picked(&self, paths: &[&Path]) {
+        self.webview.state::<AppState>().grant_read(paths.iter().map(|p| p.to_path_buf()));
+    }
+
+    /// What a pick in the native save dialog does: the webview may write this file once.
+    fn picked_to_save(&self, path: &Path) {
+        self.webview.state::<AppState>().grant_write(path.to_path_buf());
+    }
+
     fn ok(&self, cmd: &str, args: Value) -> Value {
         self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
     }
@@ -247,6 +257,7 @@ fn thousands_of_warnings_are_explained_in_one_call() {
     let h = Harness::new();
     let csv = h.dir.join("tips.csv");
     std::fs::write(&csv, tip_ledger::tip_ledger_csv()).unwrap();
+    h.picked(&[&csv]);
     let outcome = h.ok("import_files", json!({ "paths": [csv], "onProgress": "__CHANNEL__:3" }));
     assert_eq!(outcome["files"][0]["new"], json!(tip_ledger::ENTRIES));
     let chain = h.ok("list_chains", json!({}))[0]["id"].as_i64().unwrap();
@@ -271,6 +282,7 @@ fn export_writes_the_filtered_rows() {
     let mut query = Harness::query(chain);
     query["types"] = json!(["DAILY_LOGIN"]);
     let out = h.dir.join("logins.csv");
+    h.picked_to_save(&out);
     let n = h.ok(
         "export_ledger",
         json!({ "query": query, "format": "csv", "local": false,
@@ -284,6 +296,7 @@ fn export_writes_the_filtered_rows() {
     assert!(!rows.is_empty() && rows.iter().all(|r| r.contains(",DAILY_LOGIN,")));
 
     let json_out = h.dir.join("logins.json");
+    h.picked_to_save(&json_out);
     h.ok(
         "export_ledger",
         json!({ "query": query, "format": "json", "local": true,
@@ -292,6 +305,7 @@ fn export_writes_the_filtered_rows() {
     let parsed: Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
     assert_eq!(parsed["data"].as_array().unwrap().len() as i64, n.as_i64().unwrap());
 
+    h.picked_to_save(&h.dir.join("no/such/dir.csv"));
     let no_dir = h.err(
         "export_ledger",
         json!({ "query": query, "format": "csv", "local": false,
@@ -318,10 +332,12 @@ fn errors_reject_with_code_and_message() {
 
     assert_eq!(h.err("facets", json!({ "chainId": 999 }))["code"], "not_found");
     assert_eq!(h.err("entry_detail", json!({ "entryId": 999999 }))["code"], "not_found");
+    h.picked(&[&h.dir.join("nope.csv")]);
     let missing = h.err("import_files", json!({ "paths": [h.dir.join("nope.csv")], "onProgress": "__CHANNEL__:1" }));
     assert_eq!(missing["code"], "io");
     let garbage = h.dir.join("garbage.csv");
     std::fs::write(&garbage, "hello\nworld\n").unwrap();
+    h.picked(&[&garbage]);
     let bad_file = h.err("import_files", json!({ "paths": [garbage], "onProgress": "__CHANNEL__:1" }));
     assert_eq!(bad_file["code"], "bad_input");
     assert!(bad_file["message"].as_str().unwrap().contains("garbage.csv"));
@@ -331,6 +347,7 @@ fn errors_reject_with_code_and_message() {
 fn saving_text_writes_the_file() {
     let h = Harness::new();
     let out = h.dir.join("report.md");
+    h.picked_to_save(&out);
     h.ok("save_text", json!({ "path": out.display().to_string(), "content": "# Report\n" }));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "# Report\n");
     assert_eq!(h.err("save_text", json!({ "path": " ", "content": "" }))["code"], "bad_input");
@@ -452,6 +469,7 @@ fn the_app_opens_the_database_the_cli_uses_and_can_open_another() {
     assert_eq!(chains.as_array().map(Vec::len), Some(1), "{chains}");
     assert_eq!(chains[0]["entries"], json!(97));
 
+    h.picked_to_save(&other);
     assert_eq!(
         h.ok("open_database", json!({ "path": other.display().to_string() })),
         json!(other.display().to_string())
@@ -459,4 +477,35 @@ fn the_app_opens_the_database_the_cli_uses_and_can_open_another() {
     assert_eq!(h.ok("list_chains", json!({})), json!([]), "the other database is empty");
     assert_eq!(h.ok("database_path", json!({})), json!(other.display().to_string()));
     assert_eq!(h.err("open_database", json!({ "path": "" }))["code"], json!("bad_input"));
+}
+
+/// The webview cannot make the shell read or write a file the user did not pick: a path it
+/// makes up is refused (an injected script cannot read ~/.ssh or overwrite a document), and a
+/// save pick allows one write.
+#[test]
+fn only_files_the_user_picked_are_read_or_written() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let secret = h.dir.join("not-picked.csv");
+    std::fs::write(&secret, "Transaction ID,Date,Type,Description,Amount,Balance after\n").unwrap();
+    let refused = h.err("import_files", json!({ "paths": [secret], "onProgress": "__CHANNEL__:1" }));
+    assert_eq!(refused["code"], "bad_input");
+    assert!(refused["message"].as_str().unwrap().contains("not chosen"), "{refused}");
+
+    let target = h.dir.join("document.csv");
+    std::fs::write(&target, "the user's own file").unwrap();
+    let args = json!({ "query": Harness::query(chain), "format": "csv", "local": false,
+                       "path": target.display().to_string() });
+    assert_eq!(h.err("export_ledger", args.clone())["code"], "bad_input");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "the user's own file", "left alone");
+    let text = json!({ "path": target.display().to_string(), "content": "x" });
+    assert_eq!(h.err("save_text", text.clone())["code"], "bad_input");
+    let db = json!({ "path": h.dir.join("other.db").display().to_string() });
+    assert_eq!(h.err("open_database", db)["code"], "bad_input");
+
+    // Picked in the save dialog: one write, then refused again.
+    h.picked_to_save(&target);
+    h.ok("export_ledger", args.clone());
+    assert!(std::fs::read_to_string(&target).unwrap().starts_with("Transaction ID"));
+    assert_eq!(h.err("export_ledger", args)["code"], "bad_input");
 }

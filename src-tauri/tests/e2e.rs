@@ -625,6 +625,9 @@ impl Driver {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display.name)
             .env("RECKON_DB", work.join("reckon.db"))
+            // Native dialogs cannot be driven through WebDriver: the test types paths, which the
+            // app accepts only in this mode (otherwise only files picked or dropped).
+            .env("RECKON_TRUST_PATHS", "1")
             // The locale a stock Debian machine has. WebKitGTK reports it as navigator.language
             // "C", which Intl rejects; the UI must start anyway (ui/src/lib/locale.ts).
             .env("LANG", "C.UTF-8")

@@ -1,21 +1,15 @@
-//! Native dialogs, with the e2e override. A dialog that is unavailable or dismissed gives null,
-//! and the caller then does nothing.
+//! Native dialogs, opened by the shell (which then lets the webview read or write only the
+//! files picked there), with the e2e override. A dialog that is unavailable or dismissed gives
+//! null, and the caller then does nothing.
 
-import { open, save } from "@tauri-apps/plugin-dialog";
+import { invoke } from "@tauri-apps/api/core";
 import { e2eEnabled } from "./e2e";
 
 /** Files to import; under the e2e hook, the path typed into `import-path` if there is one. */
 export async function pickImportFiles(e2ePath = ""): Promise<string[] | null> {
   if (e2eEnabled() && e2ePath.trim()) return [e2ePath.trim()];
   try {
-    const picked = await open({
-      multiple: true,
-      directory: false,
-      title: "Import ledger exports",
-      filters: [{ name: "Ledger exports", extensions: ["csv", "json"] }],
-    });
-    if (!picked) return null;
-    return Array.isArray(picked) ? picked : [picked];
+    return await invoke<string[] | null>("pick_import_files");
   } catch {
     return null;
   }
@@ -28,7 +22,11 @@ export async function pickSavePath(
 ): Promise<string | null> {
   if (e2eEnabled() && e2ePath.trim()) return e2ePath.trim();
   try {
-    return (await save({ defaultPath: defaultName, filters: [filter] })) ?? null;
+    return await invoke<string | null>("pick_save_path", {
+      defaultName,
+      filterName: filter.name,
+      extensions: filter.extensions,
+    });
   } catch {
     return null;
   }
@@ -36,14 +34,5 @@ export async function pickSavePath(
 
 /** A database file to open, or to create by naming a new one. */
 export async function pickDatabase(): Promise<string | null> {
-  try {
-    const picked = await save({
-      title: "Open or create a Reckon database",
-      defaultPath: "reckon.db",
-      filters: [{ name: "Reckon database", extensions: ["db", "sqlite"] }],
-    });
-    return picked ?? null;
-  } catch {
-    return null;
-  }
+  return pickSavePath("reckon.db", { name: "Reckon database", extensions: ["db", "sqlite"] }, "");
 }
