@@ -1,13 +1,21 @@
 //! Reverie's CSV export: header names matched case-insensitively in any order, RFC 4180
-//! quoting, BOM and CRLF tolerated, rows in any order. Large files are read as two halves on
-//! two threads, each streamed once; the split falls on a record boundary (an LF outside quotes).
+//! quoting, BOM and CRLF tolerated, CR-only line ends (Excel's "CSV (Macintosh)") read as LF,
+//! rows in any order. Large files are read as two halves on two threads, each streamed once;
+//! the split falls on a record boundary, found by [`RecordScan`] exactly as the csv crate parses.
+//! Reading is bounded: file, record and field sizes (`MAX_*` in `import`) and entries per file.
+//! A file must end with a line end after its last row: one that ends inside a row (or inside
+//! a quoted value) was cut off, and is refused rather than read with a cut value.
 
+use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::{parse_time, Fields, ImportError, Reader, DATE_EXPECTED};
+use super::{
+    parse_time, shown, Fields, ImportError, Reader, DATE_EXPECTED, MAX_ENTRIES, MAX_FIELD_BYTES, MAX_FILE_BYTES,
+    MAX_RECORD_BYTES,
+};
 use crate::model::{normalize_type, Labels, ParsedEntry, ParsedFile};
 use crate::money;
 
@@ -50,7 +58,17 @@ impl Columns {
         let mut index = [None; 8];
         for (slot, wanted) in NAMES.iter().enumerate() {
             let wanted = wanted.to_ascii_lowercase();
-            index[slot] = names.iter().position(|n| *n == wanted);
+            let mut found = names.iter().enumerate().filter(|(_, n)| **n == wanted).map(|(i, _)| i);
+            index[slot] = found.next();
+            if let (Some(first), Some(second)) = (index[slot], found.next()) {
+                return Err(ImportError::DuplicateColumn {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    name: NAMES[slot],
+                    first: first as u64 + 1,
+                    second: second as u64 + 1,
+                });
+            }
             if index[slot].is_none() && slot < REQUIRED {
                 return Err(ImportError::MissingColumn {
                     path: path.to_path_buf(),
@@ -58,7 +76,7 @@ impl Columns {
                     name: NAMES[slot],
                     found: header
                         .iter()
-                        .map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim().to_string())
+                        .map(|f| shown(String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim()))
                         .collect::<Vec<_>>()
                         .join(", "),
                     expected: HEADER,
@@ -69,17 +87,151 @@ impl Columns {
     }
 }
 
-/// Counts bytes as the CSV reader pulls them through, for progress.
+/// The bytes of one range of the file as the CSV reader pulls them through: counted for
+/// progress, bounded (a file past `MAX_FILE_BYTES`, a record past `MAX_RECORD_BYTES` stop the
+/// read with [`Overrun`]), lone CRs turned into LFs in a CR-only file (same offsets).
 struct Tap<'a, R> {
     inner: R,
     shared: &'a AtomicU64,
+    /// The file offset of the next byte.
+    pos: u64,
+    /// Where the record being read starts (the reading loop sets it before each record).
+    record_start: &'a Cell<u64>,
+    /// The file uses CR alone as its line end.
+    cr_lines: bool,
+    /// The last byte read, once any has been.
+    last: &'a Cell<Option<u8>>,
+}
+
+/// Which limit a [`Tap`] hit; carried through the csv crate as an `io::Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum Overrun {
+    #[error("the file goes past the size limit")]
+    File,
+    #[error("a record goes past the size limit")]
+    Record,
+}
+
+impl<'a, R: Read> Tap<'a, R> {
+    fn new(inner: R, at: u64, shared: &'a AtomicU64, state: &'a TapState, cr_lines: bool) -> Self {
+        state.record_start.set(at);
+        Tap { inner, shared, pos: at, record_start: &state.record_start, cr_lines, last: &state.last }
+    }
+}
+
+/// What a [`Tap`] shares with the loop that reads its records.
+#[derive(Default)]
+struct TapState {
+    record_start: Cell<u64>,
+    last: Cell<Option<u8>>,
 }
 
 impl<R: Read> Read for Tap<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Only a record still unfinished asks for more bytes, so everything read since its
+        // start belongs to it.
+        if self.pos - self.record_start.get() > MAX_RECORD_BYTES {
+            return Err(std::io::Error::other(Overrun::Record));
+        }
         let n = self.inner.read(buf)?;
+        if n == 0 {
+            return Ok(0);
+        }
+        if self.cr_lines {
+            buf[..n].iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+        }
+        self.pos += n as u64;
+        if self.pos > MAX_FILE_BYTES {
+            return Err(std::io::Error::other(Overrun::File));
+        }
+        self.last.set(Some(buf[n - 1]));
         self.shared.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+/// Whether a file uses CR alone as its line end: its first block has a CR and no LF.
+fn uses_cr_lines(path: &Path) -> std::io::Result<bool> {
+    let mut head = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)?.take(1 << 16).read_to_end(&mut head)?;
+    Ok(memchr::memchr(b'\n', &head).is_none() && memchr::memchr(b'\r', &head).is_some())
+}
+
+/// Finds record boundaries exactly where the csv crate (as `builder` configures it) ends
+/// records: an LF outside a quoted field, where a quote opens a quoted field only as a field's
+/// first byte, `""` inside one is a quote, and a quote anywhere else is text. Fed in pieces;
+/// it jumps between quotes and LFs with `memchr`, so it costs about what counting them does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RecordScan {
+    quoted: bool,
+    /// A quote ended the last piece inside a quoted field: the next byte decides.
+    pending_quote: bool,
+    /// The byte before the next piece (LF at a record's start).
+    prev: u8,
+}
+
+impl RecordScan {
+    /// A scan at the start of a record.
+    fn new() -> Self {
+        RecordScan { quoted: false, pending_quote: false, prev: b'\n' }
+    }
+
+    /// Whether the bytes fed so far end inside a quoted field.
+    fn in_quotes(&self) -> bool {
+        self.quoted && !self.pending_quote
+    }
+
+    /// Feeds the next `buf`; returns the index of the first LF in it that ends a record,
+    /// searching from `from`. The scan then stands just after that LF (feed `&buf[i + 1..]`
+    /// to go on); with `None` it has taken all of `buf`.
+    fn feed(&mut self, buf: &[u8], from: usize) -> Option<usize> {
+        let mut i = 0;
+        if self.pending_quote && !buf.is_empty() {
+            self.pending_quote = false;
+            if buf[0] == b'"' {
+                i = 1;
+            } else {
+                self.quoted = false;
+            }
+        }
+        while i < buf.len() {
+            if self.quoted {
+                match memchr::memchr(b'"', &buf[i..]) {
+                    None => return None,
+                    Some(j) if i + j + 1 == buf.len() => {
+                        self.pending_quote = true;
+                        return None;
+                    }
+                    Some(j) if buf[i + j + 1] == b'"' => i += j + 2,
+                    Some(j) => {
+                        self.quoted = false;
+                        i += j + 1;
+                    }
+                }
+                continue;
+            }
+            let quote = memchr::memchr(b'"', &buf[i..]).map(|j| i + j);
+            let end = quote.unwrap_or(buf.len());
+            let lo = i.max(from);
+            if lo < end {
+                if let Some(k) = memchr::memchr(b'\n', &buf[lo..end]) {
+                    self.prev = b'\n';
+                    return Some(lo + k);
+                }
+            }
+            match quote {
+                None => break,
+                Some(q) => {
+                    let prev = if q == 0 { self.prev } else { buf[q - 1] };
+                    self.quoted = prev == b',' || prev == b'\n';
+                    i = q + 1;
+                }
+            }
+        }
+        if let Some(&last) = buf.last() {
+            self.prev = last;
+        }
+        None
     }
 }
 
@@ -114,8 +266,17 @@ fn read_with(
     parallel_min: u64,
 ) -> Result<ParsedFile, ImportError> {
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    // A device or a pipe has no length worth trusting (`/dev/zero` says 0): it is read to its
+    // end, whatever its metadata says, and only the limits stop it.
+    let regular = file.metadata().map_err(io)?.is_file();
+    if regular && bytes > MAX_FILE_BYTES {
+        return Err(ImportError::limit(path, (1, 1), "the file", MAX_FILE_BYTES));
+    }
+    let cr_lines = regular && uses_cr_lines(path).map_err(io)?;
     // The header, and where the first record starts.
-    let mut reader = builder().has_headers(false).from_reader(std::fs::File::open(path).map_err(io)?);
+    let (header_done, header_state) = (AtomicU64::new(0), TapState::default());
+    let mut reader = builder().has_headers(false).from_reader(Tap::new(file, 0, &header_done, &header_state, cr_lines));
     let mut header = csv::ByteRecord::new();
     if !reader.read_byte_record(&mut header).map_err(|e| csv_error(path, e))? {
         return Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason: "the file is empty".into() });
@@ -124,11 +285,18 @@ fn read_with(
     let columns = Columns::from_header(path, &header)?;
     let width = header.len();
     drop(reader);
+    if regular && !ends_line(path, body_start).map_err(io)? {
+        return Err(cut_off(path, 1));
+    }
 
-    let split = if bytes >= parallel_min { find_split(path, body_start, bytes).map_err(io)? } else { None };
+    let split = if regular && !cr_lines && bytes >= parallel_min {
+        find_split(path, body_start, bytes).map_err(io)?
+    } else {
+        None
+    };
     let ranges = match split {
-        Some((at, lines_before)) => vec![(body_start, at, 2), (at, bytes, lines_before + 1)],
-        None => vec![(body_start, bytes, 2)],
+        Some((at, lines_before)) => vec![(body_start, Some(at), 2), (at, None, lines_before + 1)],
+        None => vec![(body_start, None, 2)],
     };
     let done = AtomicU64::new(body_start);
     let cancel = AtomicBool::new(false);
@@ -139,7 +307,8 @@ fn read_with(
             .map(|&(start, end, first_line)| {
                 let (columns, done, cancel, finished) = (&columns, &done, &cancel, &finished);
                 scope.spawn(move || {
-                    let part = read_range(path, start, end, first_line, columns, width, done, cancel);
+                    let range = Range { start, end, first_line, cr_lines };
+                    let part = read_range(path, range, columns, width, done, cancel);
                     finished.fetch_add(1, Ordering::Release);
                     part
                 })
@@ -157,6 +326,11 @@ fn read_with(
         return Err(ImportError::Cancelled);
     }
     let mut parts = results.into_iter().collect::<Result<Vec<Part>, ImportError>>()?;
+    if parts.iter().map(|p| p.entries.len()).sum::<usize>() > MAX_ENTRIES {
+        let line = parts.last().and_then(|p| p.entries.last()).map_or(1, |e| e.line);
+        return Err(too_many_entries(path, line));
+    }
+
     if progress(bytes, bytes).is_break() {
         return Err(ImportError::Cancelled);
     }
@@ -184,82 +358,92 @@ fn read_with(
     })
 }
 
-/// A record boundary near the middle: the first LF after it with an even number of quotes
-/// before it (so it is not inside a quoted field). Returns the byte after that LF and the
-/// number of lines before it.
+/// A record boundary near the middle: the first LF at or after it that ends a record (see
+/// [`RecordScan`]). Returns the byte after that LF and the number of lines before it.
 fn find_split(path: &Path, body_start: u64, bytes: u64) -> std::io::Result<Option<(u64, u64)>> {
     let mid = body_start + (bytes - body_start) / 2;
-    let mut reader = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
-    let (mut pos, mut quotes, mut lines) = (0u64, 0u64, 0u64);
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(body_start))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let (mut pos, mut lines, mut scan) = (body_start, 1u64, RecordScan::new());
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
             return Ok(None);
         }
         let len = buf.len();
-        if pos + len as u64 <= mid {
-            quotes += memchr::memchr_iter(b'"', buf).count() as u64;
-            lines += memchr::memchr_iter(b'\n', buf).count() as u64;
-        } else {
-            for (i, &b) in buf.iter().enumerate() {
-                match b {
-                    b'"' => quotes += 1,
-                    b'\n' => {
-                        lines += 1;
-                        if pos + i as u64 >= mid && quotes % 2 == 0 {
-                            let at = pos + i as u64 + 1;
-                            return Ok((at < bytes).then_some((at, lines)));
-                        }
-                    }
-                    _ => {}
-                }
-            }
+        let from = mid.saturating_sub(pos).min(len as u64) as usize;
+        if let Some(i) = scan.feed(buf, from) {
+            lines += memchr::memchr_iter(b'\n', &buf[..=i]).count() as u64;
+            let at = pos + i as u64 + 1;
+            return Ok((at < bytes).then_some((at, lines)));
         }
+        lines += memchr::memchr_iter(b'\n', buf).count() as u64;
         pos += len as u64;
         reader.consume(len);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One contiguous byte range of the file: `end` is `None` for "to the end of the file".
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    start: u64,
+    end: Option<u64>,
+    first_line: u64,
+    cr_lines: bool,
+}
+
 fn read_range(
     path: &Path,
-    start: u64,
-    end: u64,
-    first_line: u64,
+    range: Range,
     columns: &Columns,
     width: usize,
     done: &AtomicU64,
     cancel: &AtomicBool,
 ) -> Result<Part, ImportError> {
+    let Range { start, end, first_line, cr_lines } = range;
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     file.seek(SeekFrom::Start(start)).map_err(io)?;
-    let tap = Tap { inner: file.take(end - start), shared: done };
+    let state = TapState::default();
+    let tap = Tap::new(file.take(end.map_or(u64::MAX, |e| e - start)), start, done, &state, cr_lines);
     let mut reader = builder().has_headers(false).from_reader(tap);
     let mut labels = Labels::default();
     // Rows are roughly 100 bytes; reserving avoids regrowing a million-entry vector.
-    let mut entries = Vec::with_capacity(((end - start) / 90) as usize);
+    let expected_len = end.unwrap_or_else(|| std::fs::metadata(path).map_or(0, |m| m.len())).saturating_sub(start);
+    let mut entries = Vec::with_capacity((expected_len.min(MAX_FILE_BYTES) / 90) as usize);
     let mut record = csv::ByteRecord::new();
     let mut since_check = 0u32;
+    // Where the last record read starts, its line, and whether it was blank.
+    let mut last = (start, first_line, true);
     loop {
+        let next = reader.position().clone();
+        state.record_start.set(start + next.byte());
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error_at(path, e, start, first_line)),
+            Err(e) => return Err(csv_error_at(path, e, first_line + next.line() - 1, first_line)),
         }
         let pos = record.position().expect("records read from a reader have a position");
         let (line, offset) = (first_line + pos.line() - 1, start + pos.byte());
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            last = (offset, line, true);
             continue;
         }
+        last = (offset, line, false);
         if record.len() != width {
-            return Err(ImportError::Malformed {
-                path: path.to_path_buf(),
-                line,
-                column: 1,
-                problem: format!("this row has {} fields where the header has {width}", record.len()),
-                fix: "Quote any value that contains a comma (\"Hello, world\") or add the missing fields.".into(),
-            });
+            return Err(ImportError::malformed(
+                path,
+                (line, 1),
+                &format!("this row has {} fields where the header has {width}", record.len()),
+                "Quote any value that contains a comma (\"Hello, world\") or add the missing fields.".into(),
+            ));
+        }
+        if record.as_slice().len() > MAX_FIELD_BYTES {
+            if let Some(i) = (0..record.len()).find(|&i| record[i].len() > MAX_FIELD_BYTES) {
+                let column = field_column(path, offset, i);
+                return Err(ImportError::limit(path, (line, column), "a value", MAX_FIELD_BYTES as u64));
+            }
         }
         // One UTF-8 check for the whole record instead of one per field.
         let whole = std::str::from_utf8(record.as_slice()).ok();
@@ -299,6 +483,9 @@ fn read_range(
         let fields =
             Fields { txn_id, ts, kind: &kind_norm, description, amount, balance_after, dims: &dims, line, offset };
         entries.push(fields.into_entry(&mut labels));
+        if entries.len() > MAX_ENTRIES {
+            return Err(too_many_entries(path, line));
+        }
         since_check += 1;
         if since_check == 16_384 {
             since_check = 0;
@@ -307,7 +494,66 @@ fn read_range(
             }
         }
     }
+    // Only the range that runs to the end of the file can end without a line end.
+    let (offset, line, blank) = last;
+    if end.is_none() && !blank {
+        if record_left_open(path, offset, cr_lines).map_err(io)? {
+            return Err(ImportError::malformed(
+                path,
+                (line, 1),
+                "the file ends inside a quoted value that starts on this row",
+                "The file looks cut off, or a quote is missing: export it again, or close the quote.".into(),
+            ));
+        }
+        if state.last.get() != Some(b'\n') {
+            return Err(cut_off(path, line));
+        }
+    }
     Ok(Part { labels, entries })
+}
+
+/// Whether the byte before `offset` ends a line (CR-only files included).
+fn ends_line(path: &Path, offset: u64) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset.saturating_sub(1)))?;
+    let mut byte = [0u8; 1];
+    Ok(offset > 0 && file.read(&mut byte)? == 1 && matches!(byte[0], b'\n' | b'\r'))
+}
+
+/// Whether the record that starts at `offset` runs to the end of the file inside quotes.
+fn record_left_open(path: &Path, offset: u64, cr_lines: bool) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut tail = Vec::new();
+    file.take(MAX_RECORD_BYTES + 1).read_to_end(&mut tail)?;
+    if cr_lines {
+        tail.iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+    }
+    let (mut scan, mut rest) = (RecordScan::new(), &tail[..]);
+    while let Some(i) = scan.feed(rest, 0) {
+        rest = &rest[i + 1..];
+    }
+    Ok(scan.in_quotes())
+}
+
+/// The file ends on `line` without a line end: the last row is likely cut short.
+fn cut_off(path: &Path, line: u64) -> ImportError {
+    ImportError::malformed(
+        path,
+        (line, 1),
+        "the file ends inside this row, without a line end after it; it looks cut off",
+        "Export it again (a complete export ends every row with a line end).".into(),
+    )
+}
+
+fn too_many_entries(path: &Path, line: u64) -> ImportError {
+    ImportError::Limit {
+        path: path.to_path_buf(),
+        line,
+        column: 1,
+        what: "the file's list of entries",
+        limit: format!("{MAX_ENTRIES} entries"),
+    }
 }
 
 struct Row<'a> {
@@ -334,14 +580,7 @@ impl Row<'_> {
 
     fn bad(&self, index: Option<usize>, field: &'static str, value: &str, expected: String) -> ImportError {
         let column = index.map_or(1, |i| field_column(self.path, self.offset, i));
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            line: self.line,
-            column,
-            field,
-            value: value.to_string(),
-            expected,
-        }
+        ImportError::bad_value(self.path, (self.line, column), field, value, expected)
     }
 }
 
@@ -371,7 +610,11 @@ pub fn read_line_at(path: &Path, offset: u64) -> Option<String> {
     let mut file = std::fs::File::open(path).ok()?;
     file.seek(SeekFrom::Start(offset)).ok()?;
     let mut line = Vec::new();
-    BufReader::new(file).read_until(b'\n', &mut line).ok()?;
+    BufReader::new(file.take(MAX_RECORD_BYTES)).read_until(b'\n', &mut line).ok()?;
+    // A CR-only file's line ends at its CR.
+    if let Some(cr) = memchr::memchr(b'\r', &line) {
+        line.truncate(cr);
+    }
     let mut text = String::from_utf8_lossy(&line).into_owned();
     if offset == 0 {
         text = text.trim_start_matches('\u{feff}').to_string();
@@ -380,11 +623,19 @@ pub fn read_line_at(path: &Path, offset: u64) -> Option<String> {
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> ImportError {
-    csv_error_at(path, e, 0, 1)
+    csv_error_at(path, e, 1, 1)
 }
 
-/// A csv error of a reader that started at byte `start`, on line `first_line`.
-fn csv_error_at(path: &Path, e: csv::Error, _start: u64, first_line: u64) -> ImportError {
+/// A csv error of a reader that started on line `first_line`, met while reading the record
+/// that starts on line `record_line`.
+fn csv_error_at(path: &Path, e: csv::Error, record_line: u64, first_line: u64) -> ImportError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        match io.get_ref().and_then(|inner| inner.downcast_ref::<Overrun>()) {
+            Some(Overrun::Record) => return ImportError::limit(path, (record_line, 1), "a row", MAX_RECORD_BYTES),
+            Some(Overrun::File) => return ImportError::limit(path, (record_line, 1), "the file", MAX_FILE_BYTES),
+            None => {}
+        }
+    }
     let line_of = |pos: Option<&csv::Position>| pos.map_or(first_line, |p| first_line + p.line() - 1);
     let (line, problem, fix) = match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => (
@@ -400,7 +651,7 @@ fn csv_error_at(path: &Path, e: csv::Error, _start: u64, first_line: u64) -> Imp
         csv::ErrorKind::Io(io) => (first_line, format!("cannot read the file: {io}"), "Check the file.".to_string()),
         _ => (first_line, e.to_string(), "Check the file is an unmodified CSV export.".to_string()),
     };
-    ImportError::Malformed { path: path.to_path_buf(), line: line.max(1), column: 1, problem, fix }
+    ImportError::malformed(path, (line, 1), &problem, fix)
 }
 
 #[cfg(test)]

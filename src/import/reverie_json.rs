@@ -1,6 +1,8 @@
 //! Reverie's Open API ledger JSON saved to a file: `{"data": [entry, ...]}` or a bare array.
 //! Each entry is borrowed from the file text and converted in place, so positions in errors
-//! point into the file and no second copy of the ledger is built.
+//! point into the file and no second copy of the ledger is built. The file is read in bounded
+//! blocks (at most `MAX_FILE_BYTES`; a NUL byte, never valid JSON, stops it at once); depth
+//! is serde_json's limit (`MAX_JSON_DEPTH`); every entry must be an object.
 
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -8,7 +10,10 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{parse_time, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED};
+use super::{
+    parse_time, shown, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED, MAX_ENTRIES, MAX_FIELD_BYTES,
+    MAX_FILE_BYTES,
+};
 use crate::model::{normalize_type, Labels, ParsedFile};
 use crate::money;
 
@@ -83,8 +88,45 @@ pub(super) fn read(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let raw = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    let raw = read_bounded(path, bytes)?;
     parse_with(path, raw, bytes, progress)
+}
+
+/// The whole file, read in blocks so that an endless input (`/dev/zero`, a pipe) stops at the
+/// first NUL byte or at `MAX_FILE_BYTES`, whatever the file's metadata claims.
+fn read_bounded(path: &Path, bytes: u64) -> Result<Vec<u8>, ImportError> {
+    use std::io::Read;
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    if bytes > MAX_FILE_BYTES {
+        return Err(ImportError::limit(path, (1, 1), "the file", MAX_FILE_BYTES));
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut raw = Vec::with_capacity(bytes as usize);
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        let n = match file.read(&mut block) {
+            Ok(0) => return Ok(raw),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        if let Some(nul) = memchr::memchr(0, &block[..n]) {
+            raw.extend_from_slice(&block[..nul]);
+            let at = raw.len();
+            let (line, column) = LineCursor::new(&String::from_utf8_lossy(&raw)).locate_lossy(at);
+            return Err(ImportError::malformed(
+                path,
+                (line, column),
+                "the file holds a NUL byte, which JSON text never does",
+                "Save the Open API's answer as text (UTF-8), or check that this is the right file.".into(),
+            ));
+        }
+        raw.extend_from_slice(&block[..n]);
+        if raw.len() as u64 > MAX_FILE_BYTES {
+            let line = memchr::memchr_iter(b'\n', &raw).count() as u64 + 1;
+            return Err(ImportError::limit(path, (line, 1), "the file", MAX_FILE_BYTES));
+        }
+    }
 }
 
 /// An Open API answer (or a saved file's bytes) held in memory; `origin` names it in errors.
@@ -102,13 +144,7 @@ fn parse_with(
     let text = String::from_utf8(raw).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let (line, column) = LineCursor::new(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("")).locate(at);
-        ImportError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            column,
-            problem: "the file is not UTF-8 text".into(),
-            fix: "Save the export as UTF-8.".into(),
-        }
+        ImportError::malformed(path, (line, column), "the file is not UTF-8 text", "Save the export as UTF-8.".into())
     })?;
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
@@ -117,13 +153,23 @@ fn parse_with(
     } else {
         serde_json::from_str::<Envelope>(body).map(|e| e.data)
     };
-    let items = parsed.map_err(|e| ImportError::Malformed {
-        path: path.to_path_buf(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        problem: format!("not a ledger JSON document: {e}"),
-        fix: "Expected {\"data\": [entry, ...]} or a bare array of entries, as the Open API returns them.".into(),
+    let items = parsed.map_err(|e| {
+        ImportError::malformed(
+            path,
+            (e.line() as u64, e.column() as u64),
+            &format!("not a ledger JSON document: {e}"),
+            "Expected {\"data\": [entry, ...]} or a bare array of entries, as the Open API returns them.".into(),
+        )
     })?;
+    if items.len() > MAX_ENTRIES {
+        return Err(ImportError::Limit {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            what: "the file's list of entries",
+            limit: format!("{MAX_ENTRIES} entries"),
+        });
+    }
     let mut cursor = LineCursor::new(&text);
     let mut labels = Labels::default();
     let mut entries = Vec::with_capacity(items.len());
@@ -131,6 +177,10 @@ fn parse_with(
         let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
         let (line, _) = cursor.locate(offset);
         let at = At { path, text: &text, item: item.get(), offset };
+        // serde reads a struct from a positional array too; an entry is an object.
+        if !item.get().starts_with('{') {
+            return Err(at.not_an_object());
+        }
         let entry: JsonEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
         let txn_id = at.string(entry.id, "id")?.ok_or_else(|| at.missing("id"))?;
         if txn_id.trim().is_empty() {
@@ -200,38 +250,28 @@ impl At<'_> {
     }
 
     fn missing(&self, field: &'static str) -> ImportError {
-        let (line, column) = self.position_of(None);
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            field,
-            value: String::new(),
-            expected: format!("every entry to have \"{field}\""),
-        }
+        let expected = format!("every entry to have \"{field}\"");
+        ImportError::bad_value(self.path, self.position_of(None), field, "", expected)
     }
 
     fn bad(&self, field: &'static str, raw: Option<&RawValue>, value: &str, expected: &str) -> ImportError {
-        let (line, column) = self.position_of(raw);
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            field,
-            value: value.to_string(),
-            expected: expected.to_string(),
-        }
+        ImportError::bad_value(self.path, self.position_of(raw), field, value, expected.to_string())
     }
 
+    const SHAPE: &'static str = "Each entry is {\"id\", \"created_at\", \"type\", \"description\", \"amount\", \"balance_after\", \"character\", \"model\"}";
+
     fn malformed(&self, e: &serde_json::Error) -> ImportError {
-        let (line, column) = self.position_of(None);
-        ImportError::Malformed {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            problem: format!("entry is not an object of the Open API's shape: {e}"),
-            fix: format!("Each entry is {{\"id\", \"created_at\", \"type\", \"description\", \"amount\", \"balance_after\", \"character\", \"model\"}} (starting: {}).", self.item.chars().take(40).collect::<String>()),
-        }
+        let problem = format!("entry is not an object of the Open API's shape: {e}");
+        let fix = format!("{} (starting: {}).", Self::SHAPE, shown(&self.item.chars().take(40).collect::<String>()));
+        ImportError::malformed(self.path, self.position_of(None), &problem, fix)
+    }
+
+    fn not_an_object(&self) -> ImportError {
+        let problem = format!(
+            "an entry is not a JSON object (it starts {:?})",
+            shown(&self.item.chars().take(20).collect::<String>())
+        );
+        ImportError::malformed(self.path, self.position_of(None), &problem, format!("{}.", Self::SHAPE))
     }
 
     /// A string field; `null` or absent is `None`.
@@ -240,12 +280,18 @@ impl At<'_> {
         if r.get() == "null" {
             return Ok(None);
         }
+        if r.get().len() > MAX_FIELD_BYTES {
+            return Err(ImportError::limit(self.path, self.position_of(raw), "a value", MAX_FIELD_BYTES as u64));
+        }
         serde_json::from_str::<String>(r.get()).map(Some).map_err(|_| self.bad(field, raw, r.get(), "a JSON string"))
     }
 
     /// A decimal given as a string, or as a JSON number read from its exact text (never a float).
     fn money(&self, raw: Option<&RawValue>, field: &'static str) -> Result<i64, ImportError> {
         let r = raw.ok_or_else(|| self.missing(field))?;
+        if r.get().len() > MAX_FIELD_BYTES {
+            return Err(ImportError::limit(self.path, self.position_of(raw), "a value", MAX_FIELD_BYTES as u64));
+        }
         let text = if r.get().starts_with('"') {
             serde_json::from_str::<String>(r.get()).map_err(|_| self.bad(field, raw, r.get(), "a decimal string"))?
         } else {
