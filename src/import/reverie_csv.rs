@@ -753,4 +753,301 @@ mod tests {
             other => panic!("unexpected {other}"),
         }
     }
+
+    const HEAD: &str = "Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model\n";
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn read_at(path: &Path, parallel_min: u64) -> Result<ParsedFile, ImportError> {
+        let bytes = std::fs::metadata(path).unwrap().len();
+        read_with(path, bytes, &mut |_, _| ControlFlow::Continue(()), parallel_min)
+    }
+
+    /// What a read gave, comparable across reads: every entry's fields, or the error's text.
+    fn outcome(r: &Result<ParsedFile, ImportError>) -> Result<Vec<String>, String> {
+        match r {
+            Ok(f) => Ok(f
+                .entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {} {} {} {} {} {} {} {:?}",
+                        e.txn_id,
+                        e.ts,
+                        f.labels.text(e.kind),
+                        f.labels.text(e.description),
+                        e.amount,
+                        e.balance_after,
+                        e.line,
+                        e.offset,
+                        e.dims.map(|d| if d == 0 { "" } else { f.labels.text(d) })
+                    )
+                })
+                .collect()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// The audit's case: a literal quote inside an unquoted field (which the csv crate reads as
+    /// text) made the quote-counting split land inside a quoted multi-line value.
+    #[test]
+    fn a_literal_quote_in_an_unquoted_field_does_not_move_the_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from(HEAD);
+        for i in 0..100 {
+            let desc = match i {
+                10 => "a 12\" screen".to_string(),
+                60 => "\"line one\nline two\"".to_string(),
+                _ => "plain".to_string(),
+            };
+            text.push_str(&format!("txn_{i:03},2026-03-01T08:00:{:02}Z,BONUS,{desc},+1.00,{}.00,,\n", i % 60, i + 1));
+        }
+        let path = write(dir.path(), "quote.csv", text.as_bytes());
+        let one = read_at(&path, u64::MAX);
+        assert_eq!(
+            one.as_ref().map(|f| f.entries.len()).ok(),
+            Some(100),
+            "{:?}",
+            one.as_ref().err().map(|e| e.to_string())
+        );
+        assert_eq!(outcome(&one), outcome(&read_at(&path, 0)));
+    }
+
+    /// Excel's "CSV (Macintosh)" ends lines with CR alone: it used to import as 0 entries.
+    #[test]
+    fn cr_only_line_ends_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,BONUS,a,+1.00,1.00,,\ntxn_2,2026-03-01T08:00:01Z,CHAT,\"b\nc\",-0.50,0.50,,GPT-5 mini\n")
+            .replace('\n', "\r");
+        let path = write(dir.path(), "mac.csv", text.as_bytes());
+        let file = read_at(&path, u64::MAX).unwrap();
+        assert_eq!(file.entries.len(), 2);
+        assert_eq!((file.entries[1].line, file.labels.text(file.entries[1].description)), (3, "b\nc"));
+        assert_eq!(
+            read_line_at(&path, file.entries[0].offset).unwrap(),
+            "txn_1,2026-03-01T08:00:00Z,BONUS,a,+1.00,1.00,,"
+        );
+    }
+
+    /// A file cut inside its last field used to store the cut value ("GPT-5 mini" as "G").
+    #[test]
+    fn a_file_cut_inside_its_last_row_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,GPT-5 mini\n");
+        let cut = &whole[..whole.len() - "PT-5 mini\n".len()];
+        let path = write(dir.path(), "cut.csv", cut.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("cut.csv:2:1: the file ends inside this row"), "{err}");
+        // Cut inside a quoted value: the csv crate would close it at the end of the file.
+        let quoted = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,\"GPT-5\nmini\n");
+        let path = write(dir.path(), "open.csv", quoted.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("open.csv:2:1: the file ends inside a quoted value"), "{err}");
+        // Cut inside the header.
+        let path = write(dir.path(), "head.csv", &HEAD.as_bytes()[..HEAD.len() - 1]);
+        assert!(read_at(&path, u64::MAX).unwrap_err().to_string().contains("head.csv:1:1: the file ends"));
+        // A header alone is an empty export; trailing blank lines are fine.
+        let path = write(dir.path(), "empty.csv", HEAD.as_bytes());
+        assert_eq!(read_at(&path, u64::MAX).unwrap().entries.len(), 0);
+        let path = write(
+            dir.path(),
+            "blank.csv",
+            format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,\n\n  ").as_bytes(),
+        );
+        assert_eq!(read_at(&path, u64::MAX).unwrap().entries.len(), 1);
+    }
+
+    #[test]
+    fn a_column_named_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "Transaction ID,Date,Type,Description,Amount,Balance after,amount\ntxn_1,2026-03-01T08:00:00Z,BONUS,a,+1.00,1.00,+2.00\n";
+        let path = write(dir.path(), "dup.csv", text.as_bytes());
+        match read_at(&path, u64::MAX).unwrap_err() {
+            ImportError::DuplicateColumn { name, first, second, .. } => {
+                assert_eq!((name, first, second), ("Amount", 5, 7))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn a_huge_value_is_refused_and_quoted_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,BONUS,{},+1.00,1.00,,\n", "d".repeat(MAX_FIELD_BYTES + 1));
+        let path = write(dir.path(), "field.csv", text.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("field.csv:2:34: a value is longer than Reckon reads (64 KiB)"), "{err}");
+        let text = format!("{HEAD}txn_1,{},BONUS,a,+1.00,1.00,,\n", "9".repeat(60_000));
+        let path = write(dir.path(), "date.csv", text.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.len() < 600 && err.contains("(60000 bytes in all)"), "{} bytes: {}", err.len(), &err[..200]);
+        let text = format!("{HEAD}txn_1,\"{}\n", "x\n".repeat(MAX_RECORD_BYTES as usize));
+        let path = write(dir.path(), "record.csv", text.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("record.csv:2:1: a row is longer than Reckon reads (1 MiB)"), "{err}");
+    }
+
+    /// An endless input (`/dev/zero` claims 0 bytes) stops at the record limit, at once.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_endless_file_stops_at_a_limit() {
+        let started = std::time::Instant::now();
+        let err = read_with(Path::new("/dev/zero"), 0, &mut |_, _| ControlFlow::Continue(()), 0).unwrap_err();
+        assert!(matches!(err, ImportError::Limit { line: 1, .. }), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    /// Splits `bytes` with the csv crate as `builder` configures it: each record's fields.
+    fn records(bytes: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut reader = builder().has_headers(false).from_reader(bytes);
+        reader.byte_records().map(|r| r.unwrap().iter().map(<[u8]>::to_vec).collect()).collect()
+    }
+
+    /// Record-ending LFs by csv_core's states, one byte at a time: 0 a field's start, 1 an
+    /// unquoted field, 2 a quoted field, 3 a quote inside a quoted field.
+    fn boundaries(bytes: &[u8]) -> Vec<usize> {
+        let (mut state, mut out) = (0u8, Vec::new());
+        for (i, &b) in bytes.iter().enumerate() {
+            state = match (state, b) {
+                (2, b'"') => 3,
+                (2, _) => 2,
+                (0, b'"') | (3, b'"') => 2,
+                (_, b',') => 0,
+                (_, b'\n') => {
+                    out.push(i);
+                    0
+                }
+                _ => 1,
+            };
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Every boundary the scan finds is one the csv crate ends a record at: reading the
+        /// bytes before and after it apart gives the records of reading them together, and
+        /// the scan finds the boundary nearest to any starting point, fed in any pieces.
+        #[test]
+        fn the_record_scan_agrees_with_the_csv_crate(
+            bytes in proptest::collection::vec(proptest::sample::select(b"a,\"\n\r x".to_vec()), 0..200),
+            from in 0usize..200,
+            piece in 1usize..50,
+        ) {
+            let whole = records(&bytes);
+            let (mut scan, mut at, mut found) = (RecordScan::new(), 0usize, None);
+            while at < bytes.len() && found.is_none() {
+                let end = (at + piece).min(bytes.len());
+                if let Some(i) = scan.feed(&bytes[at..end], from.saturating_sub(at)) {
+                    found = Some(at + i);
+                }
+                at = end;
+            }
+            if let Some(i) = found {
+                proptest::prop_assert!(i >= from.min(bytes.len()) && bytes[i] == b'\n');
+                let mut apart = records(&bytes[..=i]);
+                apart.extend(records(&bytes[i + 1..]));
+                proptest::prop_assert_eq!(&apart, &whole);
+            }
+            // No boundary was missed: the first one at or after `from` by a byte-at-a-time
+            // model of csv_core's states.
+            proptest::prop_assert_eq!(found, boundaries(&bytes).into_iter().find(|&j| j >= from));
+        }
+
+        /// Read in two halves or in one pass, a file gives the same entries or the same error.
+        #[test]
+        fn two_halves_agree_with_one_pass(
+            rows in proptest::collection::vec((0usize..6, 0u32..3), 1..40),
+            tail in proptest::sample::select(vec!["\n", "", "\r\n", "\n\n"]),
+        ) {
+            let descs = ["plain", "a 12\" screen", "\"two\nlines, \"\"q\"\"\"", "x\"", "\"open", "\"\""];
+            let mut text = String::from(HEAD);
+            let mut balance = 0;
+            for (i, (d, kind)) in rows.iter().enumerate() {
+                balance += 1;
+                let sep = if *kind == 2 { "\r\n" } else { "\n" };
+                text.push_str(&format!("txn_{i},2026-03-01T08:00:{:02}Z,BONUS,{},+1.00,{balance}.00,,{sep}", i % 60, descs[*d]));
+            }
+            text.push_str(tail);
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(dir.path(), "p.csv", text.as_bytes());
+            proptest::prop_assert_eq!(outcome(&read_at(&path, u64::MAX)), outcome(&read_at(&path, 0)));
+        }
+
+        /// Arbitrary bytes and damaged exports never panic; every error names the file and a
+        /// line; what is accepted lies in the documented ranges.
+        #[test]
+        fn fuzz_csv_reader(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+            flips in proptest::collection::vec((0usize..10_000, proptest::num::u8::ANY), 0..4),
+            cut in proptest::option::of(0usize..10_000),
+            clean in proptest::bool::ANY,
+        ) {
+            let mut data = if clean {
+                std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.csv")).unwrap()
+            } else {
+                let mut b = HEAD.as_bytes().to_vec();
+                b.extend_from_slice(&bytes);
+                b
+            };
+            for (at, byte) in flips {
+                let n = data.len();
+                data[at % n] = byte;
+            }
+            if let Some(c) = cut {
+                data.truncate(c % (data.len() + 1));
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(dir.path(), "f.csv", &data);
+            for parallel_min in [u64::MAX, 0] {
+                check_outcome(&path, read_at(&path, parallel_min))?;
+            }
+        }
+    }
+
+    /// What every read must give: an error naming the file and a line, or entries in range.
+    fn check_outcome(
+        path: &Path,
+        r: Result<ParsedFile, ImportError>,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        check_outcome_from(path, r, 2)
+    }
+
+    pub(super) fn check_outcome_from(
+        path: &Path,
+        r: Result<ParsedFile, ImportError>,
+        first_line: u64,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        match r {
+            Err(e) => {
+                let text = e.to_string();
+                let prefix = format!("{}:", path.display());
+                proptest::prop_assert!(text.starts_with(&prefix), "{}", text);
+                let line: u64 = text[prefix.len()..].split(':').next().unwrap().parse().unwrap_or(0);
+                proptest::prop_assert!(line >= 1, "{}", text);
+                proptest::prop_assert!(text.len() < 2_000, "{}", text);
+            }
+            Ok(f) => {
+                for e in &f.entries {
+                    proptest::prop_assert!((super::super::MIN_TIME..=super::super::MAX_TIME).contains(&e.ts));
+                    let max = money::MAX_CREDITS * 1_000_000;
+                    proptest::prop_assert!(e.amount.abs() <= max && e.balance_after.abs() <= max);
+                    proptest::prop_assert!(e.line >= first_line && !e.txn_id.is_empty());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`tests::check_outcome`] for a JSON read, whose entries start on line 1.
+#[cfg(test)]
+pub(super) fn check_json_outcome(
+    path: &Path,
+    r: Result<ParsedFile, ImportError>,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    tests::check_outcome_from(path, r, 1)
 }

@@ -300,3 +300,88 @@ impl At<'_> {
         money::parse_units(&text).map_err(|e| self.bad(field, raw, &text, &e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<ParsedFile, ImportError> {
+        parse(Path::new("t.json"), text.as_bytes().to_vec())
+    }
+
+    const ENTRY: &str = r#"{"id": "txn_1", "created_at": "2026-03-01T08:00:00Z", "type": "BONUS", "description": "a", "amount": "1.00", "balance_after": "1.00", "character": null, "model": null}"#;
+
+    /// serde reads a struct from a positional array; an entry written that way was accepted.
+    #[test]
+    fn an_entry_that_is_not_an_object_is_refused() {
+        let text = format!(
+            "[\n{ENTRY},\n[\"txn_2\", \"2026-03-01T08:00:01Z\", \"BONUS\", \"b\", \"1.00\", \"2.00\", null, null]\n]"
+        );
+        let err = parse_text(&text).unwrap_err().to_string();
+        assert!(err.starts_with("t.json:3:1: an entry is not a JSON object"), "{err}");
+        assert_eq!(parse_text(&format!("[{ENTRY}]")).unwrap().entries.len(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_and_duplicate_keys_are_refused() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let err = parse_text(&deep).unwrap_err().to_string();
+        assert!(err.starts_with("t.json:1:"), "{err}");
+        let dup = ENTRY.replace(r#""amount": "1.00""#, r#""amount": "1.00", "amount": "2.00""#);
+        let err = parse_text(&format!("[{dup}]")).unwrap_err().to_string();
+        assert!(err.contains("duplicate field"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_value_is_refused() {
+        let big =
+            ENTRY.replace(r#""description": "a""#, &format!(r#""description": "{}""#, "d".repeat(MAX_FIELD_BYTES + 1)));
+        let err = parse_text(&format!("[{big}]")).unwrap_err().to_string();
+        assert!(err.contains("a value is longer than Reckon reads (64 KiB)") && err.len() < 400, "{err}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_endless_file_stops_at_once() {
+        let started = std::time::Instant::now();
+        let err = read(Path::new("/dev/zero"), 0, &mut |_, _| ControlFlow::Continue(())).unwrap_err().to_string();
+        assert!(err.starts_with("/dev/zero:1:1: the file holds a NUL byte"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bytes and damaged exports never panic; errors name the file and a line.
+        #[test]
+        fn fuzz_json_reader(
+            bytes in proptest::collection::vec(proptest::sample::select(b"[]{}\",:0123456789.-+eE truenlfasid\n\\".to_vec()), 0..300),
+            flips in proptest::collection::vec((0usize..30_000, proptest::num::u8::ANY), 0..4),
+            cut in proptest::option::of(0usize..30_000),
+            clean in proptest::bool::ANY,
+        ) {
+            let mut data = if clean {
+                std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap()
+            } else {
+                bytes
+            };
+            for (at, byte) in flips {
+                if !data.is_empty() {
+                    let n = data.len();
+                    data[at % n] = byte;
+                }
+            }
+            if let Some(c) = cut {
+                data.truncate(c % (data.len() + 1));
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f.json");
+            std::fs::write(&path, &data).unwrap();
+            let r = read(&path, data.len() as u64, &mut |_, _| ControlFlow::Continue(()));
+            if let Ok(f) = &r {
+                for e in &f.entries {
+                    proptest::prop_assert!(e.line >= 1);
+                }
+            }
+            super::super::reverie_csv::check_json_outcome(&path, r)?;
+        }
+    }
+}
