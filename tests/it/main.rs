@@ -4,6 +4,7 @@ mod blocks;
 mod cli;
 mod errors;
 mod findings;
+mod hostile;
 mod store;
 mod support;
 mod sync;
