@@ -103,7 +103,7 @@ pub const MAX_RECORD_BYTES: u64 = 1 << 20;
 pub const MAX_FIELD_BYTES: usize = 64 << 10;
 /// The most entries one file may hold (50 million; a 4 GiB CSV holds about 40 million).
 pub const MAX_ENTRIES: usize = 50_000_000;
-/// The deepest JSON nesting read (serde_json's own limit). The Open API's answer is 3 deep.
+/// The deepest nesting of JSON arrays and objects read. The Open API's answer is 3 deep.
 pub const MAX_JSON_DEPTH: usize = 128;
 /// How many characters of a value an error quotes; longer values are cut (see [`shown`]).
 pub const SHOWN_CHARS: usize = 60;
@@ -151,7 +151,7 @@ pub enum ImportError {
     #[error("{path}:{line}:{second}: the header names the {name:?} column twice (columns {first} and {second}). Keep one of them; an export has each column once.")]
     DuplicateColumn { path: PathBuf, line: u64, name: &'static str, first: u64, second: u64 },
     /// The input goes past one of the limits above (`MAX_*`): no real export comes near them.
-    #[error("{path}:{line}:{column}: {what} is longer than Reckon reads ({limit}). No ledger export comes near this: check that this is the right file and that it is not damaged. Nothing from this import was stored.")]
+    #[error("{path}:{line}:{column}: {what} than Reckon reads ({limit}). No ledger export comes near this: check that this is the right file and that it is not damaged. Nothing from this import was stored.")]
     Limit { path: PathBuf, line: u64, column: u64, what: &'static str, limit: String },
     /// The caller asked to stop.
     #[error("import cancelled; nothing from this import was stored")]
@@ -184,7 +184,7 @@ impl ImportError {
         }
     }
 
-    /// Past a limit: `what` (`"a record"`) is longer than `limit` bytes.
+    /// Past a limit: `what` (`"a row is longer"`) than `limit` bytes.
     pub(crate) fn limit(path: &Path, (line, column): (u64, u64), what: &'static str, limit: u64) -> ImportError {
         ImportError::Limit {
             path: path.to_path_buf(),

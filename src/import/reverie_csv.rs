@@ -271,7 +271,7 @@ fn read_with(
     // end, whatever its metadata says, and only the limits stop it.
     let regular = file.metadata().map_err(io)?.is_file();
     if regular && bytes > MAX_FILE_BYTES {
-        return Err(ImportError::limit(path, (1, 1), "the file", MAX_FILE_BYTES));
+        return Err(ImportError::limit(path, (1, 1), "the file is longer", MAX_FILE_BYTES));
     }
     let cr_lines = regular && uses_cr_lines(path).map_err(io)?;
     // The header, and where the first record starts.
@@ -432,6 +432,9 @@ fn read_range(
         }
         last = (offset, line, false);
         if record.len() != width {
+            if end.is_none() && record_left_open(path, offset, cr_lines).map_err(io)? {
+                return Err(left_open(path, line));
+            }
             return Err(ImportError::malformed(
                 path,
                 (line, 1),
@@ -442,7 +445,7 @@ fn read_range(
         if record.as_slice().len() > MAX_FIELD_BYTES {
             if let Some(i) = (0..record.len()).find(|&i| record[i].len() > MAX_FIELD_BYTES) {
                 let column = field_column(path, offset, i);
-                return Err(ImportError::limit(path, (line, column), "a value", MAX_FIELD_BYTES as u64));
+                return Err(ImportError::limit(path, (line, column), "a value is longer", MAX_FIELD_BYTES as u64));
             }
         }
         // One UTF-8 check for the whole record instead of one per field.
@@ -498,12 +501,7 @@ fn read_range(
     let (offset, line, blank) = last;
     if end.is_none() && !blank {
         if record_left_open(path, offset, cr_lines).map_err(io)? {
-            return Err(ImportError::malformed(
-                path,
-                (line, 1),
-                "the file ends inside a quoted value that starts on this row",
-                "The file looks cut off, or a quote is missing: export it again, or close the quote.".into(),
-            ));
+            return Err(left_open(path, line));
         }
         if state.last.get() != Some(b'\n') {
             return Err(cut_off(path, line));
@@ -520,7 +518,9 @@ fn ends_line(path: &Path, offset: u64) -> std::io::Result<bool> {
     Ok(offset > 0 && file.read(&mut byte)? == 1 && matches!(byte[0], b'\n' | b'\r'))
 }
 
-/// Whether the record that starts at `offset` runs to the end of the file inside quotes.
+/// Whether the record that starts at `offset` runs to the end of the file inside quotes (the
+/// csv crate ends such a field at the end of the file, as if it were closed). Error path and
+/// once per file only: it re-reads at most one record's bytes.
 fn record_left_open(path: &Path, offset: u64, cr_lines: bool) -> std::io::Result<bool> {
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(offset))?;
@@ -529,11 +529,17 @@ fn record_left_open(path: &Path, offset: u64, cr_lines: bool) -> std::io::Result
     if cr_lines {
         tail.iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
     }
-    let (mut scan, mut rest) = (RecordScan::new(), &tail[..]);
-    while let Some(i) = scan.feed(rest, 0) {
-        rest = &rest[i + 1..];
-    }
-    Ok(scan.in_quotes())
+    let mut scan = RecordScan::new();
+    Ok(tail.len() as u64 <= MAX_RECORD_BYTES && scan.feed(&tail, 0).is_none() && scan.in_quotes())
+}
+
+fn left_open(path: &Path, line: u64) -> ImportError {
+    ImportError::malformed(
+        path,
+        (line, 1),
+        "the file ends inside a quoted value that starts on this row",
+        "The file looks cut off, or a quote is missing: export it again, or close the quote.".into(),
+    )
 }
 
 /// The file ends on `line` without a line end: the last row is likely cut short.
@@ -551,7 +557,7 @@ fn too_many_entries(path: &Path, line: u64) -> ImportError {
         path: path.to_path_buf(),
         line,
         column: 1,
-        what: "the file's list of entries",
+        what: "the file holds more entries",
         limit: format!("{MAX_ENTRIES} entries"),
     }
 }
@@ -631,8 +637,12 @@ fn csv_error(path: &Path, e: csv::Error) -> ImportError {
 fn csv_error_at(path: &Path, e: csv::Error, record_line: u64, first_line: u64) -> ImportError {
     if let csv::ErrorKind::Io(io) = e.kind() {
         match io.get_ref().and_then(|inner| inner.downcast_ref::<Overrun>()) {
-            Some(Overrun::Record) => return ImportError::limit(path, (record_line, 1), "a row", MAX_RECORD_BYTES),
-            Some(Overrun::File) => return ImportError::limit(path, (record_line, 1), "the file", MAX_FILE_BYTES),
+            Some(Overrun::Record) => {
+                return ImportError::limit(path, (record_line, 1), "a row is longer", MAX_RECORD_BYTES)
+            }
+            Some(Overrun::File) => {
+                return ImportError::limit(path, (record_line, 1), "the file is longer", MAX_FILE_BYTES)
+            }
             None => {}
         }
     }
@@ -655,7 +665,7 @@ fn csv_error_at(path: &Path, e: csv::Error, record_line: u64, first_line: u64) -
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// A file whose middle falls inside a quoted description spanning two lines.
@@ -1016,7 +1026,8 @@ mod tests {
         check_outcome_from(path, r, 2)
     }
 
-    pub(super) fn check_outcome_from(
+    /// Also for the JSON reader, whose entries start on line 1.
+    pub(in crate::import) fn check_outcome_from(
         path: &Path,
         r: Result<ParsedFile, ImportError>,
         first_line: u64,
@@ -1041,13 +1052,4 @@ mod tests {
         }
         Ok(())
     }
-}
-
-/// [`tests::check_outcome`] for a JSON read, whose entries start on line 1.
-#[cfg(test)]
-pub(super) fn check_json_outcome(
-    path: &Path,
-    r: Result<ParsedFile, ImportError>,
-) -> Result<(), proptest::test_runner::TestCaseError> {
-    tests::check_outcome_from(path, r, 1)
 }

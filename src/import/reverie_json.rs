@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::{
     parse_time, shown, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED, MAX_ENTRIES, MAX_FIELD_BYTES,
-    MAX_FILE_BYTES,
+    MAX_FILE_BYTES, MAX_JSON_DEPTH,
 };
 use crate::model::{normalize_type, Labels, ParsedFile};
 use crate::money;
@@ -98,7 +98,7 @@ fn read_bounded(path: &Path, bytes: u64) -> Result<Vec<u8>, ImportError> {
     use std::io::Read;
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     if bytes > MAX_FILE_BYTES {
-        return Err(ImportError::limit(path, (1, 1), "the file", MAX_FILE_BYTES));
+        return Err(ImportError::limit(path, (1, 1), "the file is longer", MAX_FILE_BYTES));
     }
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut raw = Vec::with_capacity(bytes as usize);
@@ -124,7 +124,7 @@ fn read_bounded(path: &Path, bytes: u64) -> Result<Vec<u8>, ImportError> {
         raw.extend_from_slice(&block[..n]);
         if raw.len() as u64 > MAX_FILE_BYTES {
             let line = memchr::memchr_iter(b'\n', &raw).count() as u64 + 1;
-            return Err(ImportError::limit(path, (line, 1), "the file", MAX_FILE_BYTES));
+            return Err(ImportError::limit(path, (line, 1), "the file is longer", MAX_FILE_BYTES));
         }
     }
 }
@@ -147,6 +147,16 @@ fn parse_with(
         ImportError::malformed(path, (line, column), "the file is not UTF-8 text", "Save the export as UTF-8.".into())
     })?;
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if let Some(at) = too_deep(body.as_bytes()) {
+        let at = at + (text.len() - body.len());
+        return Err(ImportError::Limit {
+            path: path.to_path_buf(),
+            line: LineCursor::new(&text).locate(at).0,
+            column: LineCursor::new(&text).locate(at).1,
+            what: "arrays and objects nest deeper",
+            limit: format!("{MAX_JSON_DEPTH} levels"),
+        });
+    }
     // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
     let parsed = if body.trim_start().starts_with('[') {
         serde_json::from_str::<Vec<&RawValue>>(body)
@@ -166,7 +176,7 @@ fn parse_with(
             path: path.to_path_buf(),
             line: 1,
             column: 1,
-            what: "the file's list of entries",
+            what: "the file holds more entries",
             limit: format!("{MAX_ENTRIES} entries"),
         });
     }
@@ -232,6 +242,41 @@ fn parse_with(
     })
 }
 
+/// The offset of the first `[` or `{` nested deeper than `MAX_JSON_DEPTH`, if any. serde_json
+/// skips ignored members without a depth limit, so depth is bounded here, once, up front;
+/// strings are skipped with `memchr`. Broken JSON is left to the parser to explain.
+fn too_deep(text: &[u8]) -> Option<usize> {
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < text.len() {
+        match text[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', text.get(i..)?) {
+                        None => return None,
+                        Some(j) if text[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j + 1;
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Where in the file an entry sits, for error messages.
 struct At<'a> {
     path: &'a Path,
@@ -281,7 +326,12 @@ impl At<'_> {
             return Ok(None);
         }
         if r.get().len() > MAX_FIELD_BYTES {
-            return Err(ImportError::limit(self.path, self.position_of(raw), "a value", MAX_FIELD_BYTES as u64));
+            return Err(ImportError::limit(
+                self.path,
+                self.position_of(raw),
+                "a value is longer",
+                MAX_FIELD_BYTES as u64,
+            ));
         }
         serde_json::from_str::<String>(r.get()).map(Some).map_err(|_| self.bad(field, raw, r.get(), "a JSON string"))
     }
@@ -290,7 +340,12 @@ impl At<'_> {
     fn money(&self, raw: Option<&RawValue>, field: &'static str) -> Result<i64, ImportError> {
         let r = raw.ok_or_else(|| self.missing(field))?;
         if r.get().len() > MAX_FIELD_BYTES {
-            return Err(ImportError::limit(self.path, self.position_of(raw), "a value", MAX_FIELD_BYTES as u64));
+            return Err(ImportError::limit(
+                self.path,
+                self.position_of(raw),
+                "a value is longer",
+                MAX_FIELD_BYTES as u64,
+            ));
         }
         let text = if r.get().starts_with('"') {
             serde_json::from_str::<String>(r.get()).map_err(|_| self.bad(field, raw, r.get(), "a decimal string"))?
@@ -326,7 +381,17 @@ mod tests {
     fn deep_nesting_and_duplicate_keys_are_refused() {
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let err = parse_text(&deep).unwrap_err().to_string();
-        assert!(err.starts_with("t.json:1:"), "{err}");
+        assert!(
+            err.starts_with("t.json:1:129: arrays and objects nest deeper than Reckon reads (128 levels)"),
+            "{err}"
+        );
+        // An ignored member is skipped by serde_json without a depth limit: bounded here.
+        let hidden =
+            format!("{{\"x\": \"[{{\\\"\", \"meta\": {}1{}, \"data\": []}}", "{\"a\":".repeat(1000), "}".repeat(1000));
+        let err = parse_text(&hidden).unwrap_err().to_string();
+        assert!(err.contains("nest deeper"), "{err}");
+        let fine = format!("{{\"meta\": {}1{}, \"data\": []}}", "{\"a\":".repeat(120), "}".repeat(120));
+        assert_eq!(parse_text(&fine).unwrap().entries.len(), 0);
         let dup = ENTRY.replace(r#""amount": "1.00""#, r#""amount": "1.00", "amount": "2.00""#);
         let err = parse_text(&format!("[{dup}]")).unwrap_err().to_string();
         assert!(err.contains("duplicate field"), "{err}");
@@ -381,7 +446,7 @@ mod tests {
                     proptest::prop_assert!(e.line >= 1);
                 }
             }
-            super::super::reverie_csv::check_json_outcome(&path, r)?;
+            super::super::reverie_csv::tests::check_outcome_from(&path, r, 1)?;
         }
     }
 }
