@@ -281,7 +281,7 @@ fn read_with(
     if !reader.read_byte_record(&mut header).map_err(|e| csv_error(path, e))? {
         return Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason: "the file is empty".into() });
     }
-    let body_start = reader.position().byte();
+    let (body_start, body_line) = (reader.position().byte(), reader.position().line());
     let columns = Columns::from_header(path, &header)?;
     let width = header.len();
     drop(reader);
@@ -290,13 +290,13 @@ fn read_with(
     }
 
     let split = if regular && !cr_lines && bytes >= parallel_min {
-        find_split(path, body_start, bytes).map_err(io)?
+        find_split(path, body_start, body_line, bytes).map_err(io)?
     } else {
         None
     };
     let ranges = match split {
-        Some((at, lines_before)) => vec![(body_start, Some(at), 2), (at, None, lines_before + 1)],
-        None => vec![(body_start, None, 2)],
+        Some((at, line)) => vec![(body_start, Some(at), body_line), (at, None, line)],
+        None => vec![(body_start, None, body_line)],
     };
     let done = AtomicU64::new(body_start);
     let cancel = AtomicBool::new(false);
@@ -359,13 +359,13 @@ fn read_with(
 }
 
 /// A record boundary near the middle: the first LF at or after it that ends a record (see
-/// [`RecordScan`]). Returns the byte after that LF and the number of lines before it.
-fn find_split(path: &Path, body_start: u64, bytes: u64) -> std::io::Result<Option<(u64, u64)>> {
+/// [`RecordScan`]). Returns the byte after that LF and its line; `body_start` is on `body_line`.
+fn find_split(path: &Path, body_start: u64, body_line: u64, bytes: u64) -> std::io::Result<Option<(u64, u64)>> {
     let mid = body_start + (bytes - body_start) / 2;
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(body_start))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let (mut pos, mut lines, mut scan) = (body_start, 1u64, RecordScan::new());
+    let (mut pos, mut lines, mut scan) = (body_start, body_line - 1, RecordScan::new());
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
@@ -376,7 +376,7 @@ fn find_split(path: &Path, body_start: u64, bytes: u64) -> std::io::Result<Optio
         if let Some(i) = scan.feed(buf, from) {
             lines += memchr::memchr_iter(b'\n', &buf[..=i]).count() as u64;
             let at = pos + i as u64 + 1;
-            return Ok((at < bytes).then_some((at, lines)));
+            return Ok((at < bytes).then_some((at, lines + 1)));
         }
         lines += memchr::memchr_iter(b'\n', buf).count() as u64;
         pos += len as u64;
@@ -695,7 +695,7 @@ pub(super) mod tests {
         let one = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), u64::MAX).unwrap();
         let two = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), 0).unwrap();
         assert_eq!(one.entries.len(), 200);
-        assert!(find_split(&path, 60, bytes).unwrap().is_some(), "the file is split");
+        assert!(find_split(&path, 60, 2, bytes).unwrap().is_some(), "the file is split");
         let text = |f: &ParsedFile, e: &ParsedEntry| {
             (f.labels.text(e.kind).to_string(), f.labels.text(e.description).to_string())
         };

@@ -147,15 +147,13 @@ fn parse_with(
         ImportError::malformed(path, (line, column), "the file is not UTF-8 text", "Save the export as UTF-8.".into())
     })?;
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    if let Some(at) = too_deep(body.as_bytes()) {
-        let at = at + (text.len() - body.len());
-        return Err(ImportError::Limit {
-            path: path.to_path_buf(),
-            line: LineCursor::new(&text).locate(at).0,
-            column: LineCursor::new(&text).locate(at).1,
-            what: "arrays and objects nest deeper",
-            limit: format!("{MAX_JSON_DEPTH} levels"),
-        });
+    if let Some((at, overrun)) = check_shape(body.as_bytes()) {
+        let (line, column) = LineCursor::new(&text).locate(at + (text.len() - body.len()));
+        let (what, limit) = match overrun {
+            Overrun::Depth => ("arrays and objects nest deeper", format!("{MAX_JSON_DEPTH} levels")),
+            Overrun::Entries => ("the file holds more entries", format!("{MAX_ENTRIES} entries")),
+        };
+        return Err(ImportError::Limit { path: path.to_path_buf(), line, column, what, limit });
     }
     // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
     let parsed = if body.trim_start().starts_with('[') {
@@ -242,11 +240,20 @@ fn parse_with(
     })
 }
 
-/// The offset of the first `[` or `{` nested deeper than `MAX_JSON_DEPTH`, if any. serde_json
-/// skips ignored members without a depth limit, so depth is bounded here, once, up front;
-/// strings are skipped with `memchr`. Broken JSON is left to the parser to explain.
-fn too_deep(text: &[u8]) -> Option<usize> {
-    let (mut depth, mut i) = (0usize, 0usize);
+/// Which bound [`check_shape`] found broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overrun {
+    Depth,
+    Entries,
+}
+
+/// The offset of the first `[` or `{` nested deeper than `MAX_JSON_DEPTH`, or of the comma
+/// that makes more than `MAX_ENTRIES` values at the entries' depth (1 or 2), if any. serde_json
+/// skips ignored members without a depth limit and would hold every entry's place before its
+/// count could be checked, so both are bounded here, once, up front; strings are skipped with
+/// `memchr`. Broken JSON is left to the parser to explain.
+fn check_shape(text: &[u8]) -> Option<(usize, Overrun)> {
+    let (mut depth, mut i, mut commas) = (0usize, 0usize, 0usize);
     while i < text.len() {
         match text[i] {
             b'"' => {
@@ -266,10 +273,16 @@ fn too_deep(text: &[u8]) -> Option<usize> {
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_JSON_DEPTH {
-                    return Some(i);
+                    return Some((i, Overrun::Depth));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth <= 2 => {
+                commas += 1;
+                if commas > MAX_ENTRIES + 16 {
+                    return Some((i, Overrun::Entries));
+                }
+            }
             _ => {}
         }
         i += 1;
