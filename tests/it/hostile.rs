@@ -101,3 +101,33 @@ fn every_hostile_file_is_refused_or_read_exactly() {
     });
     assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
+
+/// The first and last instants Reckon reads, exported in UTC and in the zones furthest from it
+/// (UTC+14, UTC-12 here; -14:00 in the file itself), read back as the same entries: no export
+/// writes a time its own import refuses (years 0000 and 9999 used to go out as `+10000-...`).
+#[test]
+fn the_edge_times_round_trip_through_exports() {
+    let db = Db::new();
+    let csv = db.dir().join("edges.csv");
+    std::fs::write(
+        &csv,
+        "Transaction ID,Date,Type,Description,Amount,Balance after\n\
+         txn_first,1900-01-01T00:00:00-14:00,PURCHASE,First,\"+1,000,000,000\",1000000000.00\n\
+         txn_last,2999-12-31T23:59:59.999999+14:00,CHAT,Last,-1000000000,0\n",
+    )
+    .unwrap();
+    let out = db.ok(&["import", csv.to_str().unwrap()], 0);
+    assert!(out.contains(": 2 entries (reverie-csv): 2 new"), "{out}");
+    for (tz, format) in [("UTC", "csv"), ("Etc/GMT-14", "csv"), ("Etc/GMT+12", "csv"), ("Etc/GMT-14", "json")] {
+        let file = db.dir().join(format!("out-{}.{format}", tz.replace('/', "-")));
+        let mut export = db.command(&["ledger", "--export", format, "--local", "--out", file.to_str().unwrap()]);
+        let status = export.env("TZ", tz).status().unwrap();
+        assert!(status.success(), "{tz} {format}");
+        let other = Db::new();
+        let out = other.ok(&["import", file.to_str().unwrap()], 0);
+        assert!(out.contains(": 2 entries ("), "{tz} {format}: {out}");
+        // Importing it where the originals are: the same two entries, known.
+        let again = db.ok(&["import", file.to_str().unwrap()], 0);
+        assert!(again.contains("0 new, 2 already known, 0 conflicting"), "{tz} {format}: {again}");
+    }
+}
