@@ -324,8 +324,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<&'static Reader, ImportError> 
     let reason = if trimmed.is_empty() {
         "the file is empty".to_string()
     } else {
-        let shown: String = first_line.chars().take(60).collect();
-        format!("its first line {shown:?} is not the start of a format Reckon reads ({})", reader_names())
+        format!("its first line {:?} is not the start of a format Reckon reads ({})", shown(first_line), reader_names())
     };
     Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason })
 }
