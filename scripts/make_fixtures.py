@@ -480,6 +480,22 @@ def main():
     with open(os.path.join(ROOT, "bad", "syntax.json"), "w", encoding="utf-8") as f:
         f.write(text.replace('"type": "DAILY_LOGIN"', '"type": DAILY_LOGIN', 1))
 
+    # Bad inputs past the readers' hardening: small, one defect each.
+    def small(name, text):
+        with open(os.path.join(ROOT, "bad", name), "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+    head = "\n".join(lines[:3]) + "\n"
+    small("duplicate-column.csv", lines[0] + ",amount\n" + "".join(l + ",-1.00\n" for l in lines[1:4]))
+    # Cut inside the last field: "GPT-5 mini" became "G".
+    small("cut-off.csv", head + lines[3][: lines[3].rindex("GPT-5 mini") + 1])
+    small("open-quote.csv", head + 'txn_c0ffee0001,2026-03-10T09:00:00Z,CHAT,"Reply that never ends,-1.00,1594.00,,GPT-5 mini\n')
+    small("huge-value.csv", head + "txn_c0ffee0002,2026-03-10T09:00:00Z,CHAT," + "x" * 70000 + ",-1.00,1594.00,,GPT-5 mini\n")
+    small("amount-too-large.csv", head + 'txn_c0ffee0003,2026-03-10T09:00:00Z,ADMIN_GRANT,Grant,"+1,000,000,001.00",1000001594.00,,\n')
+    small("date-range.csv", head + "txn_c0ffee0004,9999-12-31T23:59:59-23:59,CHAT,Reply,-1.00,1594.00,,GPT-5 mini\n")
+    small("not-an-object.json", '{"data": [\n["txn_c0ffee0005", "2026-03-10T09:00:00Z", "CHAT", "Reply", "-1.00", "1594.00", null, "GPT-5 mini"]\n]}\n')
+    small("too-deep.json", '{"next_cursor": null,\n "meta": ' + "[" * 200 + "]" * 200 + ',\n "data": []}\n')
+
     with open(os.path.join(ROOT, "planted.json"), "w") as f:
         all_planted = {"faulty.csv": planted, "demo.csv": demo_planted}
         all_planted.update(write_orb_and_stripe())

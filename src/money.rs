@@ -8,6 +8,10 @@ use rust_decimal::Decimal;
 pub const SCALE: u32 = 6;
 const UNIT: i64 = 1_000_000;
 
+/// The largest magnitude, in whole credits, of an amount or balance Reckon reads (10^9).
+pub const MAX_CREDITS: i64 = 1_000_000_000;
+const MAX_UNITS: i64 = MAX_CREDITS * UNIT;
+
 /// Why a text is not an amount. The message completes "expected ...".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
@@ -23,18 +27,23 @@ pub enum AmountError {
     /// More decimal places than the store keeps.
     #[error("at most {SCALE} decimal places")]
     TooPrecise,
-    /// Beyond what 64-bit micro-credits hold (about 9.2 trillion).
-    #[error("an amount below 9,000,000,000,000")]
+    /// Beyond [`MAX_CREDITS`] either way: no real ledger entry or balance comes near it, and
+    /// the limit keeps a block's totals (4096 entries) far inside `i64` micro-credits.
+    #[error("an amount of at most 1,000,000,000 credits either way")]
     TooLarge,
 }
 
 /// Parses a signed decimal as exports write it: optional `+`, `-` or U+2212 minus, optional
 /// thousands commas in groups of three, optional fraction. Returns micro-credits.
 pub fn parse_units(text: &str) -> Result<i64, AmountError> {
-    match parse_plain(text.as_bytes()) {
-        Some(units) => Ok(units),
-        None => parse_general(text),
+    let units = match parse_plain(text.as_bytes()) {
+        Some(units) => units,
+        None => parse_general(text)?,
+    };
+    if units.abs() > MAX_UNITS {
+        return Err(AmountError::TooLarge);
     }
+    Ok(units)
 }
 
 /// The shape nearly every export writes, `[+-]digits[.digits]` with at most 12 whole digits and
@@ -234,7 +243,9 @@ mod tests {
                 plain += 1;
                 assert_eq!(Ok(units), parse_general(t), "{t:?}");
             }
-            assert_eq!(parse_units(t), parse_general(t), "{t:?}");
+            let general =
+                parse_general(t).and_then(|u| if u.abs() > MAX_UNITS { Err(AmountError::TooLarge) } else { Ok(u) });
+            assert_eq!(parse_units(t), general, "{t:?}");
         }
         assert!(plain > 250, "the plain path took only {plain} of {} texts", texts.len());
         assert_eq!(parse_plain(b"-12.5"), Some(-12_500_000));
@@ -263,6 +274,15 @@ mod tests {
         assert_eq!(parse_units("0.0000001"), Err(AmountError::TooPrecise));
         assert_eq!(parse_units("99999999999999999"), Err(AmountError::TooLarge));
         assert_eq!(parse_units("1.2.3"), Err(AmountError::Invalid('.')));
+    }
+
+    #[test]
+    fn amounts_stop_at_a_billion_credits() {
+        assert_eq!(parse_units("1,000,000,000"), Ok(MAX_UNITS));
+        assert_eq!(parse_units("-1000000000.000000"), Ok(-MAX_UNITS));
+        assert_eq!(parse_units("1000000000.000001"), Err(AmountError::TooLarge));
+        assert_eq!(parse_units("-999999999999"), Err(AmountError::TooLarge));
+        assert_eq!(parse_units("+1,000,000,001"), Err(AmountError::TooLarge));
     }
 
     #[test]

@@ -7,8 +7,107 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{ImportError, LineCursor};
+use super::{shown, ImportError, LineCursor, MAX_ENTRIES, MAX_FIELD_BYTES, MAX_FILE_BYTES, MAX_JSON_DEPTH};
 use crate::money;
+
+/// A whole JSON file, read in blocks so that an endless input (`/dev/zero`, a pipe) stops at
+/// the first NUL byte or at `MAX_FILE_BYTES`, whatever the file's metadata claims.
+pub(super) fn read_bounded(path: &Path, bytes: u64) -> Result<Vec<u8>, ImportError> {
+    use std::io::Read;
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    if bytes > MAX_FILE_BYTES {
+        return Err(ImportError::limit(path, (1, 1), "the file is longer", MAX_FILE_BYTES));
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut raw = Vec::with_capacity(bytes as usize);
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        let n = match file.read(&mut block) {
+            Ok(0) => return Ok(raw),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        if let Some(nul) = memchr::memchr(0, &block[..n]) {
+            raw.extend_from_slice(&block[..nul]);
+            let at = raw.len();
+            let (line, column) = LineCursor::new(&String::from_utf8_lossy(&raw)).locate_lossy(at);
+            return Err(ImportError::malformed(
+                path,
+                (line, column),
+                "the file holds a NUL byte, which JSON text never does",
+                "Save the API's answer as text (UTF-8), or check that this is the right file.".into(),
+            ));
+        }
+        raw.extend_from_slice(&block[..n]);
+        if raw.len() as u64 > MAX_FILE_BYTES {
+            let line = memchr::memchr_iter(b'\n', &raw).count() as u64 + 1;
+            return Err(ImportError::limit(path, (line, 1), "the file is longer", MAX_FILE_BYTES));
+        }
+    }
+}
+
+/// Refuses a document nested deeper than `MAX_JSON_DEPTH` or holding more than `MAX_ENTRIES`
+/// values at the entries' depth, before serde_json reads it (it skips ignored members without a
+/// depth limit, and would hold every entry's place before its count could be checked).
+/// `body` is `text` without its byte-order mark.
+pub(super) fn check_bounds(path: &Path, text: &str, body: &str) -> Result<(), ImportError> {
+    let Some((at, overrun)) = check_shape(body.as_bytes()) else { return Ok(()) };
+    let (line, column) = LineCursor::new(text).locate(at + (text.len() - body.len()));
+    let (what, limit) = match overrun {
+        Overrun::Depth => ("arrays and objects nest deeper", format!("{MAX_JSON_DEPTH} levels")),
+        Overrun::Entries => ("the file holds more entries", format!("{MAX_ENTRIES} entries")),
+    };
+    Err(ImportError::Limit { path: path.to_path_buf(), line, column, what, limit })
+}
+
+/// Which bound [`check_shape`] found broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overrun {
+    Depth,
+    Entries,
+}
+
+/// The offset of the first `[` or `{` nested deeper than `MAX_JSON_DEPTH`, or of the comma
+/// that makes more than `MAX_ENTRIES` values at the entries' depth (1 to 3: a page, an array of
+/// pages), if any. Strings are skipped with `memchr`; broken JSON is left to the parser.
+fn check_shape(text: &[u8]) -> Option<(usize, Overrun)> {
+    let (mut depth, mut i, mut commas) = (0usize, 0usize, 0usize);
+    while i < text.len() {
+        match text[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', text.get(i..)?) {
+                        None => return None,
+                        Some(j) if text[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j + 1;
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Some((i, Overrun::Depth));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth <= 3 => {
+                commas += 1;
+                if commas > MAX_ENTRIES + 16 {
+                    return Some((i, Overrun::Entries));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
 
 /// The JSON object that starts at byte `offset` of `path`.
 pub(super) fn object_at(path: &Path, offset: u64) -> Option<String> {
@@ -43,13 +142,7 @@ pub(super) fn utf8(path: &Path, raw: Vec<u8>) -> Result<String, ImportError> {
     String::from_utf8(raw).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let (line, column) = LineCursor::new(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or("")).locate(at);
-        ImportError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            column,
-            problem: "the file is not UTF-8 text".into(),
-            fix: "Save the export as UTF-8.".into(),
-        }
+        ImportError::malformed(path, (line, column), "the file is not UTF-8 text", "Save the export as UTF-8.".into())
     })
 }
 
@@ -109,6 +202,15 @@ pub(super) fn page_entries<'a>(path: &Path, body: &'a str, shape: &str) -> Resul
             None => entries.push(item),
         }
     }
+    if entries.len() > MAX_ENTRIES {
+        return Err(ImportError::Limit {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            what: "the file holds more entries",
+            limit: format!("{MAX_ENTRIES} entries"),
+        });
+    }
     Ok(entries)
 }
 
@@ -134,42 +236,37 @@ impl At<'_> {
     }
 
     pub fn missing(&self, field: &'static str) -> ImportError {
-        let (line, column) = self.position_of(None);
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            field,
-            value: String::new(),
-            expected: format!("every entry to have \"{field}\""),
-        }
+        let expected = format!("every entry to have \"{field}\"");
+        ImportError::bad_value(self.path, self.position_of(None), field, "", expected)
     }
 
     pub fn bad(&self, field: &'static str, raw: Option<&RawValue>, value: &str, expected: &str) -> ImportError {
-        let (line, column) = self.position_of(raw);
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            field,
-            value: value.to_string(),
-            expected: expected.to_string(),
-        }
+        ImportError::bad_value(self.path, self.position_of(raw), field, value, expected.to_string())
     }
 
     pub fn malformed(&self, e: &serde_json::Error) -> ImportError {
-        let (line, column) = self.position_of(None);
-        ImportError::Malformed {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            problem: format!("entry is not an object of the Open API's shape: {e}"),
-            fix: format!(
-                "Each entry is {} (starting: {}).",
-                self.shape,
-                self.item.chars().take(40).collect::<String>()
-            ),
-        }
+        let problem = format!("entry is not an object of the API's shape: {e}");
+        let fix = format!(
+            "Each entry is {} (starting: {}).",
+            self.shape,
+            shown(&self.item.chars().take(40).collect::<String>())
+        );
+        ImportError::malformed(self.path, self.position_of(None), &problem, fix)
+    }
+
+    /// An entry written as something else than an object (serde reads a struct from a
+    /// positional array too, so this is checked first).
+    pub fn not_an_object(&self) -> ImportError {
+        let problem = format!(
+            "an entry is not a JSON object (it starts {:?})",
+            shown(&self.item.chars().take(20).collect::<String>())
+        );
+        ImportError::malformed(self.path, self.position_of(None), &problem, format!("Each entry is {}.", self.shape))
+    }
+
+    /// A value over `MAX_FIELD_BYTES`.
+    fn too_long(&self, raw: Option<&RawValue>) -> ImportError {
+        ImportError::limit(self.path, self.position_of(raw), "a value is longer", MAX_FIELD_BYTES as u64)
     }
 
     /// A string field; `null` or absent is `None`.
@@ -177,6 +274,9 @@ impl At<'_> {
         let Some(r) = raw else { return Ok(None) };
         if r.get() == "null" {
             return Ok(None);
+        }
+        if r.get().len() > MAX_FIELD_BYTES {
+            return Err(self.too_long(raw));
         }
         serde_json::from_str::<String>(r.get()).map(Some).map_err(|_| self.bad(field, raw, r.get(), "a JSON string"))
     }
@@ -194,6 +294,9 @@ impl At<'_> {
     /// A decimal given as a string, or as a JSON number read from its exact text (never a float).
     pub fn money(&self, raw: Option<&RawValue>, field: &'static str) -> Result<i64, ImportError> {
         let r = raw.ok_or_else(|| self.missing(field))?;
+        if r.get().len() > MAX_FIELD_BYTES {
+            return Err(self.too_long(raw));
+        }
         let text = if r.get().starts_with('"') {
             serde_json::from_str::<String>(r.get()).map_err(|_| self.bad(field, raw, r.get(), "a decimal string"))?
         } else {

@@ -98,6 +98,42 @@ pub fn reader_names() -> String {
     READERS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
 }
 
+/// The most bytes a file may hold (4 GiB). A 1M-entry CSV export is about 100 MB; a file, a
+/// device or a stream that goes on past this is refused as soon as the limit is read, so an
+/// endless input never grows memory.
+pub const MAX_FILE_BYTES: u64 = 4 << 30;
+/// The most bytes one CSV record (a row, with any line breaks inside quotes) may span (1 MiB).
+/// Real rows are about 100 bytes; a longer one is a runaway quote or not a ledger.
+pub const MAX_RECORD_BYTES: u64 = 1 << 20;
+/// The most bytes one value (a CSV field, a JSON string) may hold (64 KiB).
+pub const MAX_FIELD_BYTES: usize = 64 << 10;
+/// The most entries one file may hold (50 million; a 4 GiB CSV holds about 40 million).
+pub const MAX_ENTRIES: usize = 50_000_000;
+/// The deepest nesting of JSON arrays and objects read. The Open API's answer is 3 deep.
+pub const MAX_JSON_DEPTH: usize = 128;
+/// How many characters of a value an error quotes; longer values are cut (see [`shown`]).
+pub const SHOWN_CHARS: usize = 60;
+
+/// A value as errors quote it: whole when short, else its first [`SHOWN_CHARS`] characters,
+/// `…` and how long it was, so a 10 MB field never becomes a 10 MB message.
+pub fn shown(value: &str) -> String {
+    let mut chars = value.char_indices();
+    match chars.nth(SHOWN_CHARS) {
+        None => value.to_string(),
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &value[..cut], value.len()),
+    }
+}
+
+/// A human size of a limit (`1 MiB`, `64 KiB`).
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
 /// Why a file could not be imported. Every variant names the file; value errors name the line,
 /// column and field, what was found, what would be accepted and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +153,12 @@ pub enum ImportError {
     /// The file's structure is broken (a row with the wrong number of fields, malformed JSON).
     #[error("{path}:{line}:{column}: {problem}. {fix} Nothing from this import was stored.")]
     Malformed { path: PathBuf, line: u64, column: u64, problem: String, fix: String },
+    /// Two header columns are the same column (names compare case-insensitively).
+    #[error("{path}:{line}:{second}: the header names the {name:?} column twice (columns {first} and {second}). Keep one of them; an export has each column once.")]
+    DuplicateColumn { path: PathBuf, line: u64, name: &'static str, first: u64, second: u64 },
+    /// The input goes past one of the limits above (`MAX_*`): no real export comes near them.
+    #[error("{path}:{line}:{column}: {what} than Reckon reads ({limit}). No ledger export comes near this: check that this is the right file and that it is not damaged. Nothing from this import was stored.")]
+    Limit { path: PathBuf, line: u64, column: u64, what: &'static str, limit: String },
     /// The caller asked to stop.
     #[error("import cancelled; nothing from this import was stored")]
     Cancelled,
@@ -126,6 +168,39 @@ pub enum ImportError {
 }
 
 impl ImportError {
+    /// A value that cannot be read; `value` is quoted cut to a readable length.
+    pub(crate) fn bad_value(
+        path: &Path,
+        (line, column): (u64, u64),
+        field: &'static str,
+        value: &str,
+        expected: String,
+    ) -> ImportError {
+        ImportError::BadValue { path: path.to_path_buf(), line, column, field, value: shown(value), expected }
+    }
+
+    /// A broken structure; any value `problem` quotes is already cut with [`shown`].
+    pub(crate) fn malformed(path: &Path, (line, column): (u64, u64), problem: &str, fix: String) -> ImportError {
+        ImportError::Malformed {
+            path: path.to_path_buf(),
+            line: line.max(1),
+            column: column.max(1),
+            problem: problem.to_string(),
+            fix,
+        }
+    }
+
+    /// Past a limit: `what` (`"a row is longer"`) than `limit` bytes.
+    pub(crate) fn limit(path: &Path, (line, column): (u64, u64), what: &'static str, limit: u64) -> ImportError {
+        ImportError::Limit {
+            path: path.to_path_buf(),
+            line: line.max(1),
+            column: column.max(1),
+            what,
+            limit: size(limit),
+        }
+    }
+
     /// Whether the fault is in the input (as opposed to the machine or the caller).
     pub fn is_bad_input(&self) -> bool {
         matches!(
@@ -134,6 +209,8 @@ impl ImportError {
                 | ImportError::MissingColumn { .. }
                 | ImportError::BadValue { .. }
                 | ImportError::Malformed { .. }
+                | ImportError::DuplicateColumn { .. }
+                | ImportError::Limit { .. }
                 | ImportError::Store(StoreError::OtherSource { .. })
         )
     }
@@ -253,8 +330,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<&'static Reader, ImportError> 
     let reason = if trimmed.is_empty() {
         "the file is empty".to_string()
     } else {
-        let shown: String = first_line.chars().take(60).collect();
-        format!("its first line {shown:?} is not the start of a format Reckon reads ({})", reader_names())
+        format!("its first line {:?} is not the start of a format Reckon reads ({})", shown(first_line), reader_names())
     };
     Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason })
 }
@@ -265,26 +341,44 @@ pub fn read_source(path: &Path, format: &str, offset: u64) -> Option<String> {
 }
 
 /// What the date fields accept, for error messages.
-const DATE_EXPECTED: &str =
-    "an ISO 8601 time such as 2026-03-01T08:00:00Z, 2026-03-01T03:00:00-05:00 or 2026-03-01 08:00:00 (read as UTC)";
+const DATE_EXPECTED: &str = "an ISO 8601 time such as 2026-03-01T08:00:00Z, 2026-03-01T03:00:00-05:00 or 2026-03-01 08:00:00 (read as UTC), in the years 1900 to 2999 in every time zone, with an offset of at most 14:00";
 
-/// Parses a timestamp as exports write it into Unix microseconds, UTC.
+/// The earliest instant read: 1900-01-01T00:00:00 at UTC-14:00 (1900-01-01T14:00:00Z), so every
+/// time zone's rendering of an accepted time (Reckon's exports write UTC or local time) falls
+/// in the years 1900 to 2999 and reads back. Unix microseconds.
+pub const MIN_TIME: i64 = -2_208_988_800_000_000 + 14 * 3_600_000_000;
+/// The latest instant read: 2999-12-31T23:59:59.999999 at UTC+14:00 (2999-12-31T09:59:59.999999Z).
+/// Unix microseconds.
+pub const MAX_TIME: i64 = 32_503_680_000_000_000 - 1 - 14 * 3_600_000_000;
+/// The largest offset from UTC read (±14:00, the real world's range), in seconds.
+pub const MAX_OFFSET_SECONDS: i32 = 14 * 3600;
+
+/// Parses a timestamp as exports write it into Unix microseconds, UTC. `None` for anything
+/// else, including times outside [`MIN_TIME`]`..=`[`MAX_TIME`] and offsets beyond ±14:00.
 pub fn parse_time(text: &str) -> Option<i64> {
+    parse_time_any(text).filter(|ts| (MIN_TIME..=MAX_TIME).contains(ts))
+}
+
+fn parse_time_any(text: &str) -> Option<i64> {
     let s = text.trim();
     if let Some(ts) = parse_time_fast(s.as_bytes()) {
         return Some(ts);
     }
+    let within = |t: &chrono::DateTime<chrono::FixedOffset>| {
+        t.offset().local_minus_utc().abs() <= MAX_OFFSET_SECONDS && t.timestamp_subsec_nanos() < 1_000_000_000
+    };
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp_micros());
+        return within(&t).then(|| t.timestamp_micros());
     }
     // RFC 3339 with a space instead of the T, and an offset.
     if let Ok(t) = chrono::DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z") {
-        return Some(t.timestamp_micros());
+        return within(&t).then(|| t.timestamp_micros());
     }
     let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
         .ok()?;
-    Some(naive.and_utc().timestamp_micros())
+    let t = naive.and_utc();
+    (t.timestamp_subsec_nanos() < 1_000_000_000).then(|| t.timestamp_micros())
 }
 
 /// The common shapes (`2026-03-01T08:00:00Z`, `…T03:00:00-05:00`, `2026-03-01 08:00:00`)
@@ -325,10 +419,10 @@ fn parse_time_fast(b: &[u8]) -> Option<i64> {
             }
             let (h, m) =
                 (i64::from(h1 - b'0') * 10 + i64::from(h2 - b'0'), i64::from(m1 - b'0') * 10 + i64::from(m2 - b'0'));
-            if h > 23 || m > 59 {
+            let secs = h * 3600 + m * 60;
+            if m > 59 || secs > i64::from(MAX_OFFSET_SECONDS) {
                 return None;
             }
-            let secs = h * 3600 + m * 60;
             if *sign == b'+' {
                 secs
             } else {
@@ -374,6 +468,15 @@ impl<'a> LineCursor<'a> {
         let column = self.text[self.line_start..target].chars().count() as u64 + 1;
         (self.line, column)
     }
+
+    /// `locate` for a target that may fall off a character boundary (lossy text).
+    fn locate_lossy(&mut self, target: usize) -> (u64, u64) {
+        let mut target = target.min(self.text.len());
+        while !self.text.is_char_boundary(target) {
+            target -= 1;
+        }
+        self.locate(target)
+    }
 }
 
 #[cfg(test)]
@@ -394,10 +497,60 @@ mod tests {
             Some(chrono::DateTime::parse_from_rfc3339("2024-02-29T23:59:59+14:00").unwrap().timestamp_micros())
         );
         assert_eq!(parse_time("1969-12-31T23:59:59Z"), Some(-1_000_000));
+        assert_eq!(parse_time("2026-03-01T08:00:00+14:00"), Some(utc - 14 * 3_600_000_000));
         assert_eq!(parse_time("2025-02-29T08:00:00Z"), None);
         assert_eq!(parse_time("2026-03-01T24:00:00Z"), None);
         assert_eq!(parse_time("2026-03-01 08:00:00Z"), Some(utc));
         assert_eq!(parse_time("2026-02-30T08:00:00Z"), None);
+    }
+
+    /// Years 0000 and 9999 and offsets such as -23:59 used to be read, then exported as text
+    /// that Reckon's own import refused (`+10000-01-01T...`).
+    #[test]
+    fn times_outside_the_documented_range_are_refused() {
+        for text in [
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "9999-12-31T23:59:59-23:59",
+            "2026-03-01T08:00:00-23:59",
+            "2026-03-01T08:00:00+14:01",
+            "2026-03-01 08:00:00-15:00",
+            "1899-12-31T23:59:59Z",
+            "1900-01-01T00:00:00Z",
+            "3000-01-01T00:00:00Z",
+            "2999-12-31T23:59:59Z",
+            "1900-01-01T00:00:00+14:00",
+            "2999-12-31T23:59:59-14:00",
+            "2026-03-01T23:59:60Z",
+        ] {
+            assert_eq!(parse_time(text), None, "{text}");
+        }
+        assert_eq!(parse_time("2999-12-31T23:59:59+14:00"), Some(MAX_TIME - 999_999));
+        assert_eq!(parse_time("1900-01-01T00:00:00-14:00"), Some(MIN_TIME));
+        assert!(parse_time("1970-01-01T00:00:00Z").is_some());
+    }
+
+    /// Every accepted instant renders, in UTC and at ±14:00, as RFC 3339 that reads back.
+    #[test]
+    fn accepted_times_round_trip_in_every_zone() {
+        for ts in [MIN_TIME, MAX_TIME, 0, MIN_TIME + 1, MAX_TIME - 1] {
+            let utc = chrono::DateTime::from_timestamp_micros(ts).unwrap();
+            for offset in [-MAX_OFFSET_SECONDS, 0, MAX_OFFSET_SECONDS] {
+                let zone = chrono::FixedOffset::east_opt(offset).unwrap();
+                let text = utc.with_timezone(&zone).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+                assert_eq!(parse_time(&text), Some(ts), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        assert_eq!(shown("short"), "short");
+        let long = "x".repeat(10 << 20);
+        let cut = shown(&long);
+        assert!(cut.len() < 100, "{cut}");
+        assert!(cut.starts_with(&"x".repeat(SHOWN_CHARS)) && cut.contains("10485760 bytes"), "{cut}");
+        assert_eq!(shown(&"é".repeat(61)).chars().filter(|c| *c == 'é').count(), 60);
     }
 
     #[test]

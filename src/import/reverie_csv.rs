@@ -1,13 +1,21 @@
 //! Reverie's CSV export: header names matched case-insensitively in any order, RFC 4180
-//! quoting, BOM and CRLF tolerated, rows in any order. Large files are read as two halves on
-//! two threads, each streamed once; the split falls on a record boundary (an LF outside quotes).
+//! quoting, BOM and CRLF tolerated, CR-only line ends (Excel's "CSV (Macintosh)") read as LF,
+//! rows in any order. Large files are read as two halves on two threads, each streamed once;
+//! the split falls on a record boundary, found by [`RecordScan`] exactly as the csv crate parses.
+//! Reading is bounded: file, record and field sizes (`MAX_*` in `import`) and entries per file.
+//! A file must end with a line end after its last row: one that ends inside a row (or inside
+//! a quoted value) was cut off, and is refused rather than read with a cut value.
 
+use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::{parse_time, Fields, ImportError, Reader, DATE_EXPECTED};
+use super::{
+    parse_time, shown, Fields, ImportError, Reader, DATE_EXPECTED, MAX_ENTRIES, MAX_FIELD_BYTES, MAX_FILE_BYTES,
+    MAX_RECORD_BYTES,
+};
 use crate::model::{normalize_type, Labels, ParsedEntry, ParsedFile};
 use crate::money;
 
@@ -50,7 +58,17 @@ impl Columns {
         let mut index = [None; 8];
         for (slot, wanted) in NAMES.iter().enumerate() {
             let wanted = wanted.to_ascii_lowercase();
-            index[slot] = names.iter().position(|n| *n == wanted);
+            let mut found = names.iter().enumerate().filter(|(_, n)| **n == wanted).map(|(i, _)| i);
+            index[slot] = found.next();
+            if let (Some(first), Some(second)) = (index[slot], found.next()) {
+                return Err(ImportError::DuplicateColumn {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    name: NAMES[slot],
+                    first: first as u64 + 1,
+                    second: second as u64 + 1,
+                });
+            }
             if index[slot].is_none() && slot < REQUIRED {
                 return Err(ImportError::MissingColumn {
                     path: path.to_path_buf(),
@@ -58,7 +76,7 @@ impl Columns {
                     name: NAMES[slot],
                     found: header
                         .iter()
-                        .map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim().to_string())
+                        .map(|f| shown(String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim()))
                         .collect::<Vec<_>>()
                         .join(", "),
                     expected: HEADER,
@@ -69,17 +87,151 @@ impl Columns {
     }
 }
 
-/// Counts bytes as the CSV reader pulls them through, for progress.
+/// The bytes of one range of the file as the CSV reader pulls them through: counted for
+/// progress, bounded (a file past `MAX_FILE_BYTES`, a record past `MAX_RECORD_BYTES` stop the
+/// read with [`Overrun`]), lone CRs turned into LFs in a CR-only file (same offsets).
 struct Tap<'a, R> {
     inner: R,
     shared: &'a AtomicU64,
+    /// The file offset of the next byte.
+    pos: u64,
+    /// Where the record being read starts (the reading loop sets it before each record).
+    record_start: &'a Cell<u64>,
+    /// The file uses CR alone as its line end.
+    cr_lines: bool,
+    /// The last byte read, once any has been.
+    last: &'a Cell<Option<u8>>,
+}
+
+/// Which limit a [`Tap`] hit; carried through the csv crate as an `io::Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum Overrun {
+    #[error("the file goes past the size limit")]
+    File,
+    #[error("a record goes past the size limit")]
+    Record,
+}
+
+impl<'a, R: Read> Tap<'a, R> {
+    fn new(inner: R, at: u64, shared: &'a AtomicU64, state: &'a TapState, cr_lines: bool) -> Self {
+        state.record_start.set(at);
+        Tap { inner, shared, pos: at, record_start: &state.record_start, cr_lines, last: &state.last }
+    }
+}
+
+/// What a [`Tap`] shares with the loop that reads its records.
+#[derive(Default)]
+struct TapState {
+    record_start: Cell<u64>,
+    last: Cell<Option<u8>>,
 }
 
 impl<R: Read> Read for Tap<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Only a record still unfinished asks for more bytes, so everything read since its
+        // start belongs to it.
+        if self.pos - self.record_start.get() > MAX_RECORD_BYTES {
+            return Err(std::io::Error::other(Overrun::Record));
+        }
         let n = self.inner.read(buf)?;
+        if n == 0 {
+            return Ok(0);
+        }
+        if self.cr_lines {
+            buf[..n].iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+        }
+        self.pos += n as u64;
+        if self.pos > MAX_FILE_BYTES {
+            return Err(std::io::Error::other(Overrun::File));
+        }
+        self.last.set(Some(buf[n - 1]));
         self.shared.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+/// Whether a file uses CR alone as its line end: its first block has a CR and no LF.
+fn uses_cr_lines(path: &Path) -> std::io::Result<bool> {
+    let mut head = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)?.take(1 << 16).read_to_end(&mut head)?;
+    Ok(memchr::memchr(b'\n', &head).is_none() && memchr::memchr(b'\r', &head).is_some())
+}
+
+/// Finds record boundaries exactly where the csv crate (as `builder` configures it) ends
+/// records: an LF outside a quoted field, where a quote opens a quoted field only as a field's
+/// first byte, `""` inside one is a quote, and a quote anywhere else is text. Fed in pieces;
+/// it jumps between quotes and LFs with `memchr`, so it costs about what counting them does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RecordScan {
+    quoted: bool,
+    /// A quote ended the last piece inside a quoted field: the next byte decides.
+    pending_quote: bool,
+    /// The byte before the next piece (LF at a record's start).
+    prev: u8,
+}
+
+impl RecordScan {
+    /// A scan at the start of a record.
+    fn new() -> Self {
+        RecordScan { quoted: false, pending_quote: false, prev: b'\n' }
+    }
+
+    /// Whether the bytes fed so far end inside a quoted field.
+    fn in_quotes(&self) -> bool {
+        self.quoted && !self.pending_quote
+    }
+
+    /// Feeds the next `buf`; returns the index of the first LF in it that ends a record,
+    /// searching from `from`. The scan then stands just after that LF (feed `&buf[i + 1..]`
+    /// to go on); with `None` it has taken all of `buf`.
+    fn feed(&mut self, buf: &[u8], from: usize) -> Option<usize> {
+        let mut i = 0;
+        if self.pending_quote && !buf.is_empty() {
+            self.pending_quote = false;
+            if buf[0] == b'"' {
+                i = 1;
+            } else {
+                self.quoted = false;
+            }
+        }
+        while i < buf.len() {
+            if self.quoted {
+                match memchr::memchr(b'"', &buf[i..]) {
+                    None => return None,
+                    Some(j) if i + j + 1 == buf.len() => {
+                        self.pending_quote = true;
+                        return None;
+                    }
+                    Some(j) if buf[i + j + 1] == b'"' => i += j + 2,
+                    Some(j) => {
+                        self.quoted = false;
+                        i += j + 1;
+                    }
+                }
+                continue;
+            }
+            let quote = memchr::memchr(b'"', &buf[i..]).map(|j| i + j);
+            let end = quote.unwrap_or(buf.len());
+            let lo = i.max(from);
+            if lo < end {
+                if let Some(k) = memchr::memchr(b'\n', &buf[lo..end]) {
+                    self.prev = b'\n';
+                    return Some(lo + k);
+                }
+            }
+            match quote {
+                None => break,
+                Some(q) => {
+                    let prev = if q == 0 { self.prev } else { buf[q - 1] };
+                    self.quoted = prev == b',' || prev == b'\n';
+                    i = q + 1;
+                }
+            }
+        }
+        if let Some(&last) = buf.last() {
+            self.prev = last;
+        }
+        None
     }
 }
 
@@ -114,21 +266,37 @@ fn read_with(
     parallel_min: u64,
 ) -> Result<ParsedFile, ImportError> {
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    // A device or a pipe has no length worth trusting (`/dev/zero` says 0): it is read to its
+    // end, whatever its metadata says, and only the limits stop it.
+    let regular = file.metadata().map_err(io)?.is_file();
+    if regular && bytes > MAX_FILE_BYTES {
+        return Err(ImportError::limit(path, (1, 1), "the file is longer", MAX_FILE_BYTES));
+    }
+    let cr_lines = regular && uses_cr_lines(path).map_err(io)?;
     // The header, and where the first record starts.
-    let mut reader = builder().has_headers(false).from_reader(std::fs::File::open(path).map_err(io)?);
+    let (header_done, header_state) = (AtomicU64::new(0), TapState::default());
+    let mut reader = builder().has_headers(false).from_reader(Tap::new(file, 0, &header_done, &header_state, cr_lines));
     let mut header = csv::ByteRecord::new();
     if !reader.read_byte_record(&mut header).map_err(|e| csv_error(path, e))? {
         return Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason: "the file is empty".into() });
     }
-    let body_start = reader.position().byte();
+    let (body_start, body_line) = (reader.position().byte(), reader.position().line());
     let columns = Columns::from_header(path, &header)?;
     let width = header.len();
     drop(reader);
+    if regular && !ends_line(path, body_start).map_err(io)? {
+        return Err(cut_off(path, 1));
+    }
 
-    let split = if bytes >= parallel_min { find_split(path, body_start, bytes).map_err(io)? } else { None };
+    let split = if regular && !cr_lines && bytes >= parallel_min {
+        find_split(path, body_start, body_line, bytes).map_err(io)?
+    } else {
+        None
+    };
     let ranges = match split {
-        Some((at, lines_before)) => vec![(body_start, at, 2), (at, bytes, lines_before + 1)],
-        None => vec![(body_start, bytes, 2)],
+        Some((at, line)) => vec![(body_start, Some(at), body_line), (at, None, line)],
+        None => vec![(body_start, None, body_line)],
     };
     let done = AtomicU64::new(body_start);
     let cancel = AtomicBool::new(false);
@@ -139,7 +307,8 @@ fn read_with(
             .map(|&(start, end, first_line)| {
                 let (columns, done, cancel, finished) = (&columns, &done, &cancel, &finished);
                 scope.spawn(move || {
-                    let part = read_range(path, start, end, first_line, columns, width, done, cancel);
+                    let range = Range { start, end, first_line, cr_lines };
+                    let part = read_range(path, range, columns, width, done, cancel);
                     finished.fetch_add(1, Ordering::Release);
                     part
                 })
@@ -157,6 +326,11 @@ fn read_with(
         return Err(ImportError::Cancelled);
     }
     let mut parts = results.into_iter().collect::<Result<Vec<Part>, ImportError>>()?;
+    if parts.iter().map(|p| p.entries.len()).sum::<usize>() > MAX_ENTRIES {
+        let line = parts.last().and_then(|p| p.entries.last()).map_or(1, |e| e.line);
+        return Err(too_many_entries(path, line));
+    }
+
     if progress(bytes, bytes).is_break() {
         return Err(ImportError::Cancelled);
     }
@@ -184,82 +358,95 @@ fn read_with(
     })
 }
 
-/// A record boundary near the middle: the first LF after it with an even number of quotes
-/// before it (so it is not inside a quoted field). Returns the byte after that LF and the
-/// number of lines before it.
-fn find_split(path: &Path, body_start: u64, bytes: u64) -> std::io::Result<Option<(u64, u64)>> {
+/// A record boundary near the middle: the first LF at or after it that ends a record (see
+/// [`RecordScan`]). Returns the byte after that LF and its line; `body_start` is on `body_line`.
+fn find_split(path: &Path, body_start: u64, body_line: u64, bytes: u64) -> std::io::Result<Option<(u64, u64)>> {
     let mid = body_start + (bytes - body_start) / 2;
-    let mut reader = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
-    let (mut pos, mut quotes, mut lines) = (0u64, 0u64, 0u64);
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(body_start))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let (mut pos, mut lines, mut scan) = (body_start, body_line - 1, RecordScan::new());
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
             return Ok(None);
         }
         let len = buf.len();
-        if pos + len as u64 <= mid {
-            quotes += memchr::memchr_iter(b'"', buf).count() as u64;
-            lines += memchr::memchr_iter(b'\n', buf).count() as u64;
-        } else {
-            for (i, &b) in buf.iter().enumerate() {
-                match b {
-                    b'"' => quotes += 1,
-                    b'\n' => {
-                        lines += 1;
-                        if pos + i as u64 >= mid && quotes % 2 == 0 {
-                            let at = pos + i as u64 + 1;
-                            return Ok((at < bytes).then_some((at, lines)));
-                        }
-                    }
-                    _ => {}
-                }
-            }
+        let from = mid.saturating_sub(pos).min(len as u64) as usize;
+        if let Some(i) = scan.feed(buf, from) {
+            lines += memchr::memchr_iter(b'\n', &buf[..=i]).count() as u64;
+            let at = pos + i as u64 + 1;
+            return Ok((at < bytes).then_some((at, lines + 1)));
         }
+        lines += memchr::memchr_iter(b'\n', buf).count() as u64;
         pos += len as u64;
         reader.consume(len);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One contiguous byte range of the file: `end` is `None` for "to the end of the file".
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    start: u64,
+    end: Option<u64>,
+    first_line: u64,
+    cr_lines: bool,
+}
+
 fn read_range(
     path: &Path,
-    start: u64,
-    end: u64,
-    first_line: u64,
+    range: Range,
     columns: &Columns,
     width: usize,
     done: &AtomicU64,
     cancel: &AtomicBool,
 ) -> Result<Part, ImportError> {
+    let Range { start, end, first_line, cr_lines } = range;
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     file.seek(SeekFrom::Start(start)).map_err(io)?;
-    let tap = Tap { inner: file.take(end - start), shared: done };
+    let state = TapState::default();
+    let tap = Tap::new(file.take(end.map_or(u64::MAX, |e| e - start)), start, done, &state, cr_lines);
     let mut reader = builder().has_headers(false).from_reader(tap);
     let mut labels = Labels::default();
     // Rows are roughly 100 bytes; reserving avoids regrowing a million-entry vector.
-    let mut entries = Vec::with_capacity(((end - start) / 90) as usize);
+    let expected_len = end.unwrap_or_else(|| std::fs::metadata(path).map_or(0, |m| m.len())).saturating_sub(start);
+    let mut entries = Vec::with_capacity((expected_len.min(MAX_FILE_BYTES) / 90) as usize);
     let mut record = csv::ByteRecord::new();
     let mut since_check = 0u32;
+    // Where the last record read starts, its line, and whether it was blank.
+    let mut last = (start, first_line, true);
     loop {
+        let next = reader.position().clone();
+        state.record_start.set(start + next.byte());
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error_at(path, e, start, first_line)),
+            Err(e) => return Err(csv_error_at(path, e, first_line + next.line() - 1, first_line)),
         }
         let pos = record.position().expect("records read from a reader have a position");
         let (line, offset) = (first_line + pos.line() - 1, start + pos.byte());
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            last = (offset, line, true);
             continue;
         }
+        last = (offset, line, false);
         if record.len() != width {
-            return Err(ImportError::Malformed {
-                path: path.to_path_buf(),
-                line,
-                column: 1,
-                problem: format!("this row has {} fields where the header has {width}", record.len()),
-                fix: "Quote any value that contains a comma (\"Hello, world\") or add the missing fields.".into(),
-            });
+            if end.is_none() && record_left_open(path, offset, cr_lines).map_err(io)? {
+                return Err(left_open(path, line));
+            }
+            return Err(ImportError::malformed(
+                path,
+                (line, 1),
+                &format!("this row has {} fields where the header has {width}", record.len()),
+                "Quote any value that contains a comma (\"Hello, world\") or add the missing fields.".into(),
+            ));
+        }
+        if record.as_slice().len() > MAX_FIELD_BYTES {
+            if let Some(i) = (0..record.len()).find(|&i| record[i].len() > MAX_FIELD_BYTES) {
+                let column = field_column(path, offset, i);
+                return Err(ImportError::limit(path, (line, column), "a value is longer", MAX_FIELD_BYTES as u64));
+            }
         }
         // One UTF-8 check for the whole record instead of one per field.
         let whole = std::str::from_utf8(record.as_slice()).ok();
@@ -299,6 +486,9 @@ fn read_range(
         let fields =
             Fields { txn_id, ts, kind: &kind_norm, description, amount, balance_after, dims: &dims, line, offset };
         entries.push(fields.into_entry(&mut labels));
+        if entries.len() > MAX_ENTRIES {
+            return Err(too_many_entries(path, line));
+        }
         since_check += 1;
         if since_check == 16_384 {
             since_check = 0;
@@ -307,7 +497,69 @@ fn read_range(
             }
         }
     }
+    // Only the range that runs to the end of the file can end without a line end.
+    let (offset, line, blank) = last;
+    if end.is_none() && !blank {
+        if record_left_open(path, offset, cr_lines).map_err(io)? {
+            return Err(left_open(path, line));
+        }
+        if state.last.get() != Some(b'\n') {
+            return Err(cut_off(path, line));
+        }
+    }
     Ok(Part { labels, entries })
+}
+
+/// Whether the byte before `offset` ends a line (CR-only files included).
+fn ends_line(path: &Path, offset: u64) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset.saturating_sub(1)))?;
+    let mut byte = [0u8; 1];
+    Ok(offset > 0 && file.read(&mut byte)? == 1 && matches!(byte[0], b'\n' | b'\r'))
+}
+
+/// Whether the record that starts at `offset` runs to the end of the file inside quotes (the
+/// csv crate ends such a field at the end of the file, as if it were closed). Error path and
+/// once per file only: it re-reads at most one record's bytes.
+fn record_left_open(path: &Path, offset: u64, cr_lines: bool) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut tail = Vec::new();
+    file.take(MAX_RECORD_BYTES + 1).read_to_end(&mut tail)?;
+    if cr_lines {
+        tail.iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+    }
+    let mut scan = RecordScan::new();
+    Ok(tail.len() as u64 <= MAX_RECORD_BYTES && scan.feed(&tail, 0).is_none() && scan.in_quotes())
+}
+
+fn left_open(path: &Path, line: u64) -> ImportError {
+    ImportError::malformed(
+        path,
+        (line, 1),
+        "the file ends inside a quoted value that starts on this row",
+        "The file looks cut off, or a quote is missing: export it again, or close the quote.".into(),
+    )
+}
+
+/// The file ends on `line` without a line end: the last row is likely cut short.
+fn cut_off(path: &Path, line: u64) -> ImportError {
+    ImportError::malformed(
+        path,
+        (line, 1),
+        "the file ends inside this row, without a line end after it; it looks cut off",
+        "Export it again (a complete export ends every row with a line end).".into(),
+    )
+}
+
+fn too_many_entries(path: &Path, line: u64) -> ImportError {
+    ImportError::Limit {
+        path: path.to_path_buf(),
+        line,
+        column: 1,
+        what: "the file holds more entries",
+        limit: format!("{MAX_ENTRIES} entries"),
+    }
 }
 
 struct Row<'a> {
@@ -334,14 +586,7 @@ impl Row<'_> {
 
     fn bad(&self, index: Option<usize>, field: &'static str, value: &str, expected: String) -> ImportError {
         let column = index.map_or(1, |i| field_column(self.path, self.offset, i));
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            line: self.line,
-            column,
-            field,
-            value: value.to_string(),
-            expected,
-        }
+        ImportError::bad_value(self.path, (self.line, column), field, value, expected)
     }
 }
 
@@ -371,7 +616,11 @@ pub fn read_line_at(path: &Path, offset: u64) -> Option<String> {
     let mut file = std::fs::File::open(path).ok()?;
     file.seek(SeekFrom::Start(offset)).ok()?;
     let mut line = Vec::new();
-    BufReader::new(file).read_until(b'\n', &mut line).ok()?;
+    BufReader::new(file.take(MAX_RECORD_BYTES)).read_until(b'\n', &mut line).ok()?;
+    // A CR-only file's line ends at its CR.
+    if let Some(cr) = memchr::memchr(b'\r', &line) {
+        line.truncate(cr);
+    }
     let mut text = String::from_utf8_lossy(&line).into_owned();
     if offset == 0 {
         text = text.trim_start_matches('\u{feff}').to_string();
@@ -380,11 +629,23 @@ pub fn read_line_at(path: &Path, offset: u64) -> Option<String> {
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> ImportError {
-    csv_error_at(path, e, 0, 1)
+    csv_error_at(path, e, 1, 1)
 }
 
-/// A csv error of a reader that started at byte `start`, on line `first_line`.
-fn csv_error_at(path: &Path, e: csv::Error, _start: u64, first_line: u64) -> ImportError {
+/// A csv error of a reader that started on line `first_line`, met while reading the record
+/// that starts on line `record_line`.
+fn csv_error_at(path: &Path, e: csv::Error, record_line: u64, first_line: u64) -> ImportError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        match io.get_ref().and_then(|inner| inner.downcast_ref::<Overrun>()) {
+            Some(Overrun::Record) => {
+                return ImportError::limit(path, (record_line, 1), "a row is longer", MAX_RECORD_BYTES)
+            }
+            Some(Overrun::File) => {
+                return ImportError::limit(path, (record_line, 1), "the file is longer", MAX_FILE_BYTES)
+            }
+            None => {}
+        }
+    }
     let line_of = |pos: Option<&csv::Position>| pos.map_or(first_line, |p| first_line + p.line() - 1);
     let (line, problem, fix) = match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => (
@@ -400,11 +661,11 @@ fn csv_error_at(path: &Path, e: csv::Error, _start: u64, first_line: u64) -> Imp
         csv::ErrorKind::Io(io) => (first_line, format!("cannot read the file: {io}"), "Check the file.".to_string()),
         _ => (first_line, e.to_string(), "Check the file is an unmodified CSV export.".to_string()),
     };
-    ImportError::Malformed { path: path.to_path_buf(), line: line.max(1), column: 1, problem, fix }
+    ImportError::malformed(path, (line, 1), &problem, fix)
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// A file whose middle falls inside a quoted description spanning two lines.
@@ -434,7 +695,7 @@ mod tests {
         let one = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), u64::MAX).unwrap();
         let two = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), 0).unwrap();
         assert_eq!(one.entries.len(), 200);
-        assert!(find_split(&path, 60, bytes).unwrap().is_some(), "the file is split");
+        assert!(find_split(&path, 60, 2, bytes).unwrap().is_some(), "the file is split");
         let text = |f: &ParsedFile, e: &ParsedEntry| {
             (f.labels.text(e.kind).to_string(), f.labels.text(e.description).to_string())
         };
@@ -501,5 +762,296 @@ mod tests {
             }
             other => panic!("unexpected {other}"),
         }
+    }
+
+    const HEAD: &str = "Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model\n";
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn read_at(path: &Path, parallel_min: u64) -> Result<ParsedFile, ImportError> {
+        let bytes = std::fs::metadata(path).unwrap().len();
+        read_with(path, bytes, &mut |_, _| ControlFlow::Continue(()), parallel_min)
+    }
+
+    /// What a read gave, comparable across reads: every entry's fields, or the error's text.
+    fn outcome(r: &Result<ParsedFile, ImportError>) -> Result<Vec<String>, String> {
+        match r {
+            Ok(f) => Ok(f
+                .entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {} {} {} {} {} {} {} {:?}",
+                        e.txn_id,
+                        e.ts,
+                        f.labels.text(e.kind),
+                        f.labels.text(e.description),
+                        e.amount,
+                        e.balance_after,
+                        e.line,
+                        e.offset,
+                        e.dims.map(|d| if d == 0 { "" } else { f.labels.text(d) })
+                    )
+                })
+                .collect()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// The audit's case: a literal quote inside an unquoted field (which the csv crate reads as
+    /// text) made the quote-counting split land inside a quoted multi-line value.
+    #[test]
+    fn a_literal_quote_in_an_unquoted_field_does_not_move_the_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from(HEAD);
+        for i in 0..100 {
+            let desc = match i {
+                10 => "a 12\" screen".to_string(),
+                60 => "\"line one\nline two\"".to_string(),
+                _ => "plain".to_string(),
+            };
+            text.push_str(&format!("txn_{i:03},2026-03-01T08:00:{:02}Z,BONUS,{desc},+1.00,{}.00,,\n", i % 60, i + 1));
+        }
+        let path = write(dir.path(), "quote.csv", text.as_bytes());
+        let one = read_at(&path, u64::MAX);
+        assert_eq!(
+            one.as_ref().map(|f| f.entries.len()).ok(),
+            Some(100),
+            "{:?}",
+            one.as_ref().err().map(|e| e.to_string())
+        );
+        assert_eq!(outcome(&one), outcome(&read_at(&path, 0)));
+    }
+
+    /// Excel's "CSV (Macintosh)" ends lines with CR alone: it used to import as 0 entries.
+    #[test]
+    fn cr_only_line_ends_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,BONUS,a,+1.00,1.00,,\ntxn_2,2026-03-01T08:00:01Z,CHAT,\"b\nc\",-0.50,0.50,,GPT-5 mini\n")
+            .replace('\n', "\r");
+        let path = write(dir.path(), "mac.csv", text.as_bytes());
+        let file = read_at(&path, u64::MAX).unwrap();
+        assert_eq!(file.entries.len(), 2);
+        assert_eq!((file.entries[1].line, file.labels.text(file.entries[1].description)), (3, "b\nc"));
+        assert_eq!(
+            read_line_at(&path, file.entries[0].offset).unwrap(),
+            "txn_1,2026-03-01T08:00:00Z,BONUS,a,+1.00,1.00,,"
+        );
+    }
+
+    /// A file cut inside its last field used to store the cut value ("GPT-5 mini" as "G").
+    #[test]
+    fn a_file_cut_inside_its_last_row_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,GPT-5 mini\n");
+        let cut = &whole[..whole.len() - "PT-5 mini\n".len()];
+        let path = write(dir.path(), "cut.csv", cut.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("cut.csv:2:1: the file ends inside this row"), "{err}");
+        // Cut inside a quoted value: the csv crate would close it at the end of the file.
+        let quoted = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,\"GPT-5\nmini\n");
+        let path = write(dir.path(), "open.csv", quoted.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("open.csv:2:1: the file ends inside a quoted value"), "{err}");
+        // Cut inside the header.
+        let path = write(dir.path(), "head.csv", &HEAD.as_bytes()[..HEAD.len() - 1]);
+        assert!(read_at(&path, u64::MAX).unwrap_err().to_string().contains("head.csv:1:1: the file ends"));
+        // A header alone is an empty export; trailing blank lines are fine.
+        let path = write(dir.path(), "empty.csv", HEAD.as_bytes());
+        assert_eq!(read_at(&path, u64::MAX).unwrap().entries.len(), 0);
+        let path = write(
+            dir.path(),
+            "blank.csv",
+            format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,\n\n  ").as_bytes(),
+        );
+        assert_eq!(read_at(&path, u64::MAX).unwrap().entries.len(), 1);
+    }
+
+    #[test]
+    fn a_column_named_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "Transaction ID,Date,Type,Description,Amount,Balance after,amount\ntxn_1,2026-03-01T08:00:00Z,BONUS,a,+1.00,1.00,+2.00\n";
+        let path = write(dir.path(), "dup.csv", text.as_bytes());
+        match read_at(&path, u64::MAX).unwrap_err() {
+            ImportError::DuplicateColumn { name, first, second, .. } => {
+                assert_eq!((name, first, second), ("Amount", 5, 7))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn a_huge_value_is_refused_and_quoted_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,BONUS,{},+1.00,1.00,,\n", "d".repeat(MAX_FIELD_BYTES + 1));
+        let path = write(dir.path(), "field.csv", text.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("field.csv:2:34: a value is longer than Reckon reads (64 KiB)"), "{err}");
+        let text = format!("{HEAD}txn_1,{},BONUS,a,+1.00,1.00,,\n", "9".repeat(60_000));
+        let path = write(dir.path(), "date.csv", text.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.len() < 600 && err.contains("(60000 bytes in all)"), "{} bytes: {}", err.len(), &err[..200]);
+        let text = format!("{HEAD}txn_1,\"{}\n", "x\n".repeat(MAX_RECORD_BYTES as usize));
+        let path = write(dir.path(), "record.csv", text.as_bytes());
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("record.csv:2:1: a row is longer than Reckon reads (1 MiB)"), "{err}");
+    }
+
+    /// An endless input (`/dev/zero` claims 0 bytes) stops at the record limit, at once.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_endless_file_stops_at_a_limit() {
+        let started = std::time::Instant::now();
+        let err = read_with(Path::new("/dev/zero"), 0, &mut |_, _| ControlFlow::Continue(()), 0).unwrap_err();
+        assert!(matches!(err, ImportError::Limit { line: 1, .. }), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    /// Splits `bytes` with the csv crate as `builder` configures it: each record's fields.
+    fn records(bytes: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut reader = builder().has_headers(false).from_reader(bytes);
+        reader.byte_records().map(|r| r.unwrap().iter().map(<[u8]>::to_vec).collect()).collect()
+    }
+
+    /// Record-ending LFs by csv_core's states, one byte at a time: 0 a field's start, 1 an
+    /// unquoted field, 2 a quoted field, 3 a quote inside a quoted field.
+    fn boundaries(bytes: &[u8]) -> Vec<usize> {
+        let (mut state, mut out) = (0u8, Vec::new());
+        for (i, &b) in bytes.iter().enumerate() {
+            state = match (state, b) {
+                (2, b'"') => 3,
+                (2, _) => 2,
+                (0, b'"') | (3, b'"') => 2,
+                (_, b',') => 0,
+                (_, b'\n') => {
+                    out.push(i);
+                    0
+                }
+                _ => 1,
+            };
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Every boundary the scan finds is one the csv crate ends a record at: reading the
+        /// bytes before and after it apart gives the records of reading them together, and
+        /// the scan finds the boundary nearest to any starting point, fed in any pieces.
+        #[test]
+        fn fuzz_record_scan_agrees_with_the_csv_crate(
+            bytes in proptest::collection::vec(proptest::sample::select(b"a,\"\n\r x".to_vec()), 0..200),
+            from in 0usize..200,
+            piece in 1usize..50,
+        ) {
+            let whole = records(&bytes);
+            let (mut scan, mut at, mut found) = (RecordScan::new(), 0usize, None);
+            while at < bytes.len() && found.is_none() {
+                let end = (at + piece).min(bytes.len());
+                if let Some(i) = scan.feed(&bytes[at..end], from.saturating_sub(at)) {
+                    found = Some(at + i);
+                }
+                at = end;
+            }
+            if let Some(i) = found {
+                proptest::prop_assert!(i >= from.min(bytes.len()) && bytes[i] == b'\n');
+                let mut apart = records(&bytes[..=i]);
+                apart.extend(records(&bytes[i + 1..]));
+                proptest::prop_assert_eq!(&apart, &whole);
+            }
+            // No boundary was missed: the first one at or after `from` by a byte-at-a-time
+            // model of csv_core's states.
+            proptest::prop_assert_eq!(found, boundaries(&bytes).into_iter().find(|&j| j >= from));
+        }
+
+        /// Read in two halves or in one pass, a file gives the same entries or the same error.
+        #[test]
+        fn fuzz_two_halves_agree_with_one_pass(
+            rows in proptest::collection::vec((0usize..6, 0u32..3), 1..40),
+            tail in proptest::sample::select(vec!["\n", "", "\r\n", "\n\n"]),
+        ) {
+            let descs = ["plain", "a 12\" screen", "\"two\nlines, \"\"q\"\"\"", "x\"", "\"open", "\"\""];
+            let mut text = String::from(HEAD);
+            let mut balance = 0;
+            for (i, (d, kind)) in rows.iter().enumerate() {
+                balance += 1;
+                let sep = if *kind == 2 { "\r\n" } else { "\n" };
+                text.push_str(&format!("txn_{i},2026-03-01T08:00:{:02}Z,BONUS,{},+1.00,{balance}.00,,{sep}", i % 60, descs[*d]));
+            }
+            text.push_str(tail);
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(dir.path(), "p.csv", text.as_bytes());
+            proptest::prop_assert_eq!(outcome(&read_at(&path, u64::MAX)), outcome(&read_at(&path, 0)));
+        }
+
+        /// Arbitrary bytes and damaged exports never panic; every error names the file and a
+        /// line; what is accepted lies in the documented ranges; two halves read as one pass.
+        #[test]
+        fn fuzz_csv_reader(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+            flips in proptest::collection::vec((0usize..10_000, proptest::num::u8::ANY), 0..4),
+            cut in proptest::option::of(0usize..10_000),
+            clean in proptest::bool::ANY,
+        ) {
+            let mut data = if clean {
+                std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.csv")).unwrap()
+            } else {
+                let mut b = HEAD.as_bytes().to_vec();
+                b.extend_from_slice(&bytes);
+                b
+            };
+            for (at, byte) in flips {
+                let n = data.len();
+                data[at % n] = byte;
+            }
+            if let Some(c) = cut {
+                data.truncate(c % (data.len() + 1));
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(dir.path(), "f.csv", &data);
+            // Split anywhere it can be, a read gives what one pass gives.
+            let one = read_at(&path, u64::MAX);
+            let two = read_at(&path, 0);
+            proptest::prop_assert_eq!(outcome(&one), outcome(&two));
+            check_outcome(&path, one)?;
+        }
+    }
+
+    /// What every read must give: an error naming the file and a line, or entries in range.
+    fn check_outcome(
+        path: &Path,
+        r: Result<ParsedFile, ImportError>,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        check_outcome_from(path, r, 2)
+    }
+
+    /// Also for the JSON reader, whose entries start on line 1.
+    pub(in crate::import) fn check_outcome_from(
+        path: &Path,
+        r: Result<ParsedFile, ImportError>,
+        first_line: u64,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        match r {
+            Err(e) => {
+                let text = e.to_string();
+                let prefix = format!("{}:", path.display());
+                proptest::prop_assert!(text.starts_with(&prefix), "{}", text);
+                let line: u64 = text[prefix.len()..].split(':').next().unwrap().parse().unwrap_or(0);
+                proptest::prop_assert!(line >= 1, "{}", text);
+                proptest::prop_assert!(text.len() < 2_000, "{}", text);
+            }
+            Ok(f) => {
+                for e in &f.entries {
+                    proptest::prop_assert!((super::super::MIN_TIME..=super::super::MAX_TIME).contains(&e.ts));
+                    let max = money::MAX_CREDITS * 1_000_000;
+                    proptest::prop_assert!(e.amount.abs() <= max && e.balance_after.abs() <= max);
+                    proptest::prop_assert!(e.line >= first_line && !e.txn_id.is_empty());
+                }
+            }
+        }
+        Ok(())
     }
 }

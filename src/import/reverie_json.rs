@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::json::{self, At};
-use super::{parse_time, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED};
+use super::{parse_time, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED, MAX_ENTRIES};
 use crate::model::{normalize_type, Labels, ParsedFile};
 
 /// Reverie's Open API ledger JSON, saved to a file.
@@ -59,7 +59,7 @@ pub(super) fn read(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let raw = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    let raw = json::read_bounded(path, bytes)?;
     parse_with(path, raw, bytes, progress)
 }
 
@@ -77,19 +77,30 @@ fn parse_with(
 ) -> Result<ParsedFile, ImportError> {
     let text = json::utf8(path, raw)?;
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    json::check_bounds(path, &text, body)?;
     // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
     let parsed = if body.trim_start().starts_with('[') {
         serde_json::from_str::<Vec<&RawValue>>(body)
     } else {
         serde_json::from_str::<Envelope>(body).map(|e| e.data)
     };
-    let items = parsed.map_err(|e| ImportError::Malformed {
-        path: path.to_path_buf(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        problem: format!("not a ledger JSON document: {e}"),
-        fix: "Expected {\"data\": [entry, ...]} or a bare array of entries, as the Open API returns them.".into(),
+    let items = parsed.map_err(|e| {
+        ImportError::malformed(
+            path,
+            (e.line() as u64, e.column() as u64),
+            &format!("not a ledger JSON document: {e}"),
+            "Expected {\"data\": [entry, ...]} or a bare array of entries, as the Open API returns them.".into(),
+        )
     })?;
+    if items.len() > MAX_ENTRIES {
+        return Err(ImportError::Limit {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            what: "the file holds more entries",
+            limit: format!("{MAX_ENTRIES} entries"),
+        });
+    }
     let mut cursor = LineCursor::new(&text);
     let mut labels = Labels::default();
     let mut entries = Vec::with_capacity(items.len());
@@ -97,6 +108,10 @@ fn parse_with(
         let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
         let (line, _) = cursor.locate(offset);
         let at = At { path, text: &text, item: item.get(), offset, shape: SHAPE };
+        // serde reads a struct from a positional array too; an entry is an object.
+        if !item.get().starts_with('{') {
+            return Err(at.not_an_object());
+        }
         let entry: JsonEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
         let txn_id = at.string(entry.id, "id")?.ok_or_else(|| at.missing("id"))?;
         if txn_id.trim().is_empty() {
@@ -146,4 +161,100 @@ fn parse_with(
         chains: vec![None],
         entries,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::MAX_FIELD_BYTES;
+
+    fn parse_text(text: &str) -> Result<ParsedFile, ImportError> {
+        parse(Path::new("t.json"), text.as_bytes().to_vec())
+    }
+
+    const ENTRY: &str = r#"{"id": "txn_1", "created_at": "2026-03-01T08:00:00Z", "type": "BONUS", "description": "a", "amount": "1.00", "balance_after": "1.00", "character": null, "model": null}"#;
+
+    /// serde reads a struct from a positional array; an entry written that way was accepted.
+    #[test]
+    fn an_entry_that_is_not_an_object_is_refused() {
+        let text = format!(
+            "[\n{ENTRY},\n[\"txn_2\", \"2026-03-01T08:00:01Z\", \"BONUS\", \"b\", \"1.00\", \"2.00\", null, null]\n]"
+        );
+        let err = parse_text(&text).unwrap_err().to_string();
+        assert!(err.starts_with("t.json:3:1: an entry is not a JSON object"), "{err}");
+        assert_eq!(parse_text(&format!("[{ENTRY}]")).unwrap().entries.len(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_and_duplicate_keys_are_refused() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let err = parse_text(&deep).unwrap_err().to_string();
+        assert!(
+            err.starts_with("t.json:1:129: arrays and objects nest deeper than Reckon reads (128 levels)"),
+            "{err}"
+        );
+        // An ignored member is skipped by serde_json without a depth limit: bounded here.
+        let hidden =
+            format!("{{\"x\": \"[{{\\\"\", \"meta\": {}1{}, \"data\": []}}", "{\"a\":".repeat(1000), "}".repeat(1000));
+        let err = parse_text(&hidden).unwrap_err().to_string();
+        assert!(err.contains("nest deeper"), "{err}");
+        let fine = format!("{{\"meta\": {}1{}, \"data\": []}}", "{\"a\":".repeat(120), "}".repeat(120));
+        assert_eq!(parse_text(&fine).unwrap().entries.len(), 0);
+        let dup = ENTRY.replace(r#""amount": "1.00""#, r#""amount": "1.00", "amount": "2.00""#);
+        let err = parse_text(&format!("[{dup}]")).unwrap_err().to_string();
+        assert!(err.contains("duplicate field"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_value_is_refused() {
+        let big =
+            ENTRY.replace(r#""description": "a""#, &format!(r#""description": "{}""#, "d".repeat(MAX_FIELD_BYTES + 1)));
+        let err = parse_text(&format!("[{big}]")).unwrap_err().to_string();
+        assert!(err.contains("a value is longer than Reckon reads (64 KiB)") && err.len() < 400, "{err}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_endless_file_stops_at_once() {
+        let started = std::time::Instant::now();
+        let err = read(Path::new("/dev/zero"), 0, &mut |_, _| ControlFlow::Continue(())).unwrap_err().to_string();
+        assert!(err.starts_with("/dev/zero:1:1: the file holds a NUL byte"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bytes and damaged exports never panic; errors name the file and a line.
+        #[test]
+        fn fuzz_json_reader(
+            bytes in proptest::collection::vec(proptest::sample::select(b"[]{}\",:0123456789.-+eE truenlfasid\n\\".to_vec()), 0..300),
+            flips in proptest::collection::vec((0usize..30_000, proptest::num::u8::ANY), 0..4),
+            cut in proptest::option::of(0usize..30_000),
+            clean in proptest::bool::ANY,
+        ) {
+            let mut data = if clean {
+                std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap()
+            } else {
+                bytes
+            };
+            for (at, byte) in flips {
+                if !data.is_empty() {
+                    let n = data.len();
+                    data[at % n] = byte;
+                }
+            }
+            if let Some(c) = cut {
+                data.truncate(c % (data.len() + 1));
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f.json");
+            std::fs::write(&path, &data).unwrap();
+            let r = read(&path, data.len() as u64, &mut |_, _| ControlFlow::Continue(()));
+            if let Ok(f) = &r {
+                for e in &f.entries {
+                    proptest::prop_assert!(e.line >= 1);
+                }
+            }
+            super::super::reverie_csv::tests::check_outcome_from(&path, r, 1)?;
+        }
+    }
 }

@@ -129,7 +129,7 @@ fn read(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let raw = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    let raw = json::read_bounded(path, bytes)?;
     parse_with(path, raw, bytes, progress)
 }
 
@@ -147,6 +147,7 @@ fn parse_with(
 ) -> Result<ParsedFile, ImportError> {
     let text = json::utf8(path, raw)?;
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    json::check_bounds(path, &text, body)?;
     let items = json::page_entries(path, body, DOCUMENT)?;
     let mut cursor = LineCursor::new(&text);
     let mut labels = Labels::default();
@@ -156,6 +157,10 @@ fn parse_with(
         let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
         let (line, _) = cursor.locate(offset);
         let at = At { path, text: &text, item: item.get(), offset, shape: SHAPE };
+        // serde reads a struct from a positional array too; an entry is an object.
+        if !item.get().starts_with('{') {
+            return Err(at.not_an_object());
+        }
         let entry: StripeEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
         if let Some(object) = at.string(entry.object, "object")? {
             if object != OBJECT {

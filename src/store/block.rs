@@ -450,4 +450,32 @@ mod tests {
         assert!(id > 0 && id < (1i64 << 53), "ids stay exact as JavaScript numbers");
         assert_eq!(block_id(7, 3), entry_id(7, 3));
     }
+
+    proptest::proptest! {
+        /// Arbitrary bytes, and damaged real blocks, decode to rows or an error, never a panic.
+        #[test]
+        fn fuzz_block_decoder(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            flips in proptest::collection::vec((0usize..1000, proptest::num::u8::ANY), 0..4),
+            real in proptest::bool::ANY,
+        ) {
+            let mut data = if real {
+                let mut enc = Encoder::new(2);
+                (0..3).for_each(|i| enc.push(&row(i)));
+                enc.finish()
+            } else {
+                bytes
+            };
+            for (at, byte) in flips {
+                if !data.is_empty() {
+                    let n = data.len();
+                    data[at % n] = byte;
+                }
+            }
+            let _ = Decoder::new(&data).and_then(|mut d| {
+                while d.next_row()?.is_some() {}
+                Ok(())
+            });
+        }
+    }
 }

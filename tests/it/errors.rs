@@ -73,6 +73,74 @@ fn broken_json() {
 }
 
 #[test]
+fn column_named_twice() {
+    assert_rejected("duplicate-column.csv");
+}
+
+/// The audit's case: the last row's model "GPT-5 mini" cut to "G" was stored as "G".
+#[test]
+fn file_cut_inside_its_last_row() {
+    assert_rejected("cut-off.csv");
+}
+
+#[test]
+fn quote_never_closed() {
+    assert_rejected("open-quote.csv");
+}
+
+#[test]
+fn value_over_the_size_limit() {
+    assert_rejected("huge-value.csv");
+}
+
+#[test]
+fn amount_over_a_billion_credits() {
+    assert_rejected("amount-too-large.csv");
+}
+
+#[test]
+fn date_outside_the_documented_range() {
+    assert_rejected("date-range.csv");
+}
+
+#[test]
+fn json_entry_that_is_not_an_object() {
+    assert_rejected("not-an-object.json");
+}
+
+#[test]
+fn json_nested_too_deep() {
+    assert_rejected("too-deep.json");
+}
+
+/// `/dev/zero` (whose metadata says 0 bytes) used to grow to gigabytes: now each reader stops
+/// at a limit within moments, and the message stays one short line.
+#[test]
+#[cfg(target_os = "linux")]
+fn an_endless_input_stops_at_a_limit() {
+    for format in ["reverie-csv", "reverie-json"] {
+        let db = Db::new();
+        let started = std::time::Instant::now();
+        let out = db.run(&["import", "--format", format, "/dev/zero"]);
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let message = String::from_utf8(out.stderr).unwrap();
+        assert!(message.starts_with("reckon: /dev/zero:1:1: ") && message.len() < 400, "{format}: {message}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{format}: {:?}", started.elapsed());
+    }
+}
+
+/// A CR-only export (Excel's "CSV (Macintosh)") used to import as 0 entries with exit 0.
+#[test]
+fn cr_only_line_ends_are_read() {
+    let db = Db::new();
+    let text = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/clean.csv")).unwrap();
+    let path = db.dir().join("mac.csv");
+    std::fs::write(&path, text.iter().map(|&b| if b == b'\n' { b'\r' } else { b }).collect::<Vec<u8>>()).unwrap();
+    let out = db.ok(&["import", path.to_str().unwrap()], 0);
+    assert!(out.contains(": 97 entries (reverie-csv): 97 new"), "{out}");
+}
+
+#[test]
 fn a_bad_file_among_good_ones_stores_none_of_them() {
     let db = Db::new();
     let out = db.run(&["import", "fixtures/clean.csv", "fixtures/bad/date.csv"]);

@@ -5,6 +5,7 @@ mod cli;
 mod damage;
 mod errors;
 mod findings;
+mod hostile;
 mod sources;
 mod store;
 mod support;

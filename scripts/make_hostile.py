@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""Writes fixtures/hostile/: damaged and odd variants of fixtures/clean.csv and clean.json, and
+expected.json, what Reckon must do with each: {"refused": true, "line": N} (exit 2, the message
+names the file and line N; "line": null when only "some line" is promised) or {"entries": N}
+(exit 0, N entries read).
+
+Every expectation comes from the documented rules (FORMATS.md section 1, the limits in
+src/import/mod.rs) and from where the damage was put, never from running Reckon:
+- a file cut anywhere but just after a line end is refused on the line it was cut in;
+- a byte that is not UTF-8 in a CSV row or in JSON text is refused on its line;
+- an amount, date or shape is judged by a small model of the documented grammar below.
+
+Run: python3 scripts/make_hostile.py  (deterministic; rewrites the directory).
+"""
+
+import json
+import os
+import random
+import re
+import shutil
+from datetime import datetime, timedelta, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "fixtures", "hostile")
+# The first rows and entries of the clean fixtures keep the corpus small (under 2 MB); the test
+# imports each file into a database that already holds all of fixtures/clean.csv.
+HEADER, *ROWS = open(os.path.join(ROOT, "fixtures", "clean.csv"), "rb").read().decode().split("\n")[:25]
+CLEAN_CSV = ("\n".join([HEADER] + ROWS) + "\n").encode()
+ROWS_N = len(ROWS)
+CLEAN_JSON = (json.dumps({"data": json.load(open(os.path.join(ROOT, "fixtures", "clean.json")))["data"][:12]}, indent=2, ensure_ascii=False) + "\n").encode()
+FIELD_LIMIT = 64 << 10
+MAX_CREDITS = 10**9
+
+shutil.rmtree(OUT, ignore_errors=True)
+os.makedirs(OUT)
+expected = {}
+rng = random.Random(20260301)
+
+
+def put(name, data, expect):
+    assert name not in expected, name
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)
+    expected[name] = expect
+
+
+def refused(line):
+    return {"refused": True, "line": line}
+
+
+def entries(n):
+    return {"entries": n}
+
+
+def line_of(data, offset):
+    """1-based line of byte `offset`."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+# --- The documented grammar, as a model -----------------------------------------------------
+
+AMOUNT = re.compile(r"^[+\-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d*))?$", re.ASCII)
+
+
+def amount_ok(text):
+    s = text.strip()
+    m = AMOUNT.match(s)
+    if not m or not re.search(r"[0-9]", s):
+        return False
+    if m.group(1) is not None and len(m.group(1)) > 6:
+        return False
+    value = abs(float(re.sub(r"[^\d.]", "", s) or "0"))
+    return value <= MAX_CREDITS
+
+
+DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$", re.ASCII)
+EARLIEST = datetime(1900, 1, 1, 14, tzinfo=timezone.utc)
+LATEST = datetime(2999, 12, 31, 10, tzinfo=timezone.utc)
+
+
+def date_ok(text):
+    m = DATE.match(text.strip())
+    if not m:
+        return False
+    y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
+    try:
+        t = datetime(y, mo, d, h, mi, s, tzinfo=timezone.utc)
+    except ValueError:
+        return False
+    zone = m.group(8)
+    if zone and zone != "Z":
+        oh, om = int(zone[1:3]), int(zone[4:6])
+        if om > 59 or oh * 60 + om > 14 * 60:
+            return False
+        t -= (1 if zone[0] == "+" else -1) * timedelta(hours=oh, minutes=om)
+    return EARLIEST <= t < LATEST
+
+
+def csv_with(row_index, column, value, quote=False):
+    """clean.csv with one field of one row (0-based, no quotes in that row) replaced."""
+    rows = list(ROWS)
+    fields = rows[row_index].split(",")
+    fields[column] = f'"{value}"' if quote else value
+    rows[row_index] = ",".join(fields)
+    return "\n".join([HEADER] + rows) + "\n"
+
+
+# Rows without quotes, whose fields split on commas; P(k) is the k-th, round and round.
+PLAIN = [i for i, r in enumerate(ROWS) if '"' not in r]
+
+
+def P(k):
+    return PLAIN[k % len(PLAIN)]
+
+# --- CSV truncations ------------------------------------------------------------------------
+
+offsets = sorted(set([0, 5, len(HEADER), len(HEADER) + 1] + rng.sample(range(1, len(CLEAN_CSV)), 45)))
+for off in offsets:
+    cut = CLEAN_CSV[:off]
+    if off > len(HEADER) and cut.endswith(b"\n"):
+        expect = entries(cut.count(b"\n") - 1)
+    else:
+        # Cut inside a row (or the header, or nothing left): refused on that line.
+        expect = refused(line_of(CLEAN_CSV, off))
+    put(f"csv-cut-{off:05}.csv", cut, expect)
+
+# --- CSV byte flips -------------------------------------------------------------------------
+
+body = len(HEADER) + 1
+for off in sorted(rng.sample(range(body, len(CLEAN_CSV)), 45)):
+    data = bytearray(CLEAN_CSV)
+    data[off] = 0xFF
+    # Not UTF-8 in a row, whatever it hits (a comma, a quote, the line end): refused there.
+    put(f"csv-flip-ff-{off:05}.csv", bytes(data), refused(line_of(CLEAN_CSV, off)))
+
+for n, i in enumerate(rng.sample(PLAIN, 12)):
+    fields = ROWS[i].split(",")
+    digits = [k for k, c in enumerate(fields[4]) if c.isdigit()]
+    k = rng.choice(digits)
+    new = fields[4][:k] + str((int(fields[4][k]) + 1 + rng.randrange(8)) % 10) + fields[4][k + 1 :]
+    # Another digit is another amount, still an amount.
+    put(f"csv-flip-digit-{n:02}.csv", csv_with(i, 4, new), entries(ROWS_N))
+
+for n, i in enumerate(rng.sample(PLAIN, 8)):
+    fields = ROWS[i].split(",")
+    k = rng.randrange(len(fields[1]))
+    new = fields[1][:k] + "Q" + fields[1][k + 1 :]
+    put(f"csv-flip-date-{n:02}.csv", csv_with(i, 1, new), refused(i + 2))
+
+for n, i in enumerate(rng.sample(PLAIN, 6)):
+    fields = ROWS[i].split(",")
+    new = fields[0][:-1] + "Z"
+    # Another transaction ID is another (new) entry.
+    put(f"csv-flip-id-{n:02}.csv", csv_with(i, 0, new), entries(ROWS_N))
+
+for n, i in enumerate(rng.sample(PLAIN, 6)):
+    row = ROWS[i]
+    commas = [k for k, c in enumerate(row) if c == ","]
+    k = rng.choice(commas)
+    rows = list(ROWS)
+    rows[i] = row[:k] + ";" + row[k + 1 :]
+    # One field fewer than the header.
+    put(f"csv-flip-comma-{n:02}.csv", "\n".join([HEADER] + rows) + "\n", refused(i + 2))
+
+# --- NUL bytes ------------------------------------------------------------------------------
+
+i = P(3)
+put("csv-nul-description.csv", csv_with(i, 3, "plain\0text"), entries(ROWS_N))
+put("csv-nul-amount.csv", csv_with(i, 4, "-1\0.20"), refused(i + 2))
+put("csv-nul-date.csv", csv_with(i, 1, "2026-03-10T10:51:45\0Z"), refused(i + 2))
+put("csv-nul-row.csv", HEADER + "\n" + "\0" * 200 + "\n" + "\n".join(ROWS) + "\n", refused(2))
+put("csv-nul-only.csv", b"\0" * 4096, refused(1))
+
+# --- Column games ---------------------------------------------------------------------------
+
+names = HEADER.split(",")
+parsed_rows = [list(r) for r in __import__("csv").reader(ROWS)]
+
+
+def write_rows(header, rows):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+for c, name in enumerate(names):
+    header = names[:c] + names[c + 1 :]
+    rows = [r[:c] + r[c + 1 :] for r in parsed_rows]
+    required = c < 6
+    put(f"col-missing-{c}.csv", write_rows(header, rows), refused(1) if required else entries(ROWS_N))
+for n, (c, dup) in enumerate([(4, "Amount"), (4, "amount"), (4, " AMOUNT "), (0, "transaction_id"), (7, "MODEL"), (1, "date")]):
+    header = names + [dup]
+    rows = [r + [r[c]] for r in parsed_rows]
+    put(f"col-duplicate-{n}-{dup.strip().lower()}.csv", write_rows(header, rows), refused(1))
+for n in range(6):
+    order = list(range(8))
+    rng.shuffle(order)
+    put(f"col-reordered-{n}.csv", write_rows([names[k] for k in order], [[r[k] for k in order] for r in parsed_rows]), entries(ROWS_N))
+put("col-extra.csv", write_rows(names + ["Note"], [r + ["x"] for r in parsed_rows]), entries(ROWS_N))
+put("col-renamed-case.csv", write_rows([n.upper().replace(" ", "_") for n in names], parsed_rows), entries(ROWS_N))
+put("col-empty-header.csv", ",,,,,,,\n" + "\n".join(ROWS) + "\n", refused(1))
+put("col-header-only.csv", HEADER + "\n", entries(0))
+put("col-header-only-no-newline.csv", HEADER, refused(1))
+put("col-row-extra-field.csv", csv_with(P(5), 7, ROWS[P(5)].split(",")[7] + ",extra"), refused(P(5) + 2))
+put("col-row-short.csv", "\n".join([HEADER] + ROWS[:10] + [",".join(ROWS[10].split(",")[:5])] + ROWS[11:]) + "\n", refused(12))
+put("col-trailing-comma-rows.csv", "\n".join([HEADER] + [r + "," for r in ROWS]) + "\n", refused(2))
+put("col-trailing-comma-header.csv", "\n".join([HEADER + ","] + ROWS) + "\n", refused(2))
+put("col-empty-id.csv", csv_with(P(2), 0, ""), refused(P(2) + 2))
+put("col-empty-type.csv", csv_with(P(2), 2, " "), refused(P(2) + 2))
+put("col-odd-type.csv", csv_with(P(2), 2, "mystery-kind"), entries(ROWS_N))
+
+# --- Encodings ------------------------------------------------------------------------------
+
+text = CLEAN_CSV.decode()
+put("enc-utf8-bom.csv", b"\xef\xbb\xbf" + CLEAN_CSV, entries(ROWS_N))
+put("enc-utf16le-bom.csv", b"\xff\xfe" + text.encode("utf-16-le"), refused(1))
+put("enc-utf16be-bom.csv", b"\xfe\xff" + text.encode("utf-16-be"), refused(1))
+put("enc-utf16le-nobom.csv", text.encode("utf-16-le"), refused(1))
+i = P(4)
+latin = "\n".join([HEADER] + ROWS[:i]).encode() + b"\n" + csv_with(i, 3, "caf\xe9").split("\n")[i + 1].encode("latin-1")
+put("enc-latin1-description.csv", latin + b"\n" + ("\n".join(ROWS[i + 1 :]) + "\n").encode(), refused(i + 2))
+put("enc-latin1-header.csv", ("Transaction ID,Date,Type,D\xe9scription,Amount,Balance after,Character,Model\n" + "\n".join(ROWS) + "\n").encode("latin-1"), refused(1))
+for n, bad in enumerate([b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf8\x88\x80\x80\x80"]):
+    i = P(6 + n)
+    pre = ("\n".join([HEADER] + ROWS[:i]) + "\n").encode()
+    row = ROWS[i].split(",")
+    row_bytes = ",".join(row[:3]).encode() + b"," + row[3].encode() + bad + b"," + ",".join(row[4:]).encode()
+    put(f"enc-invalid-utf8-{n}.csv", pre + row_bytes + b"\n" + ("\n".join(ROWS[i + 1 :]) + "\n").encode(), refused(i + 2))
+put("enc-utf8-text.csv", csv_with(P(1), 3, "r\u00e9sum\u00e9 \u2014 \u65e5\u672c \U0001f600"), entries(ROWS_N))
+
+# --- Huge fields ----------------------------------------------------------------------------
+
+put("huge-description.csv", csv_with(P(0), 3, "d" * (FIELD_LIMIT + 1)), refused(P(0) + 2))
+put("huge-quoted-lines.csv", csv_with(P(8), 3, "x\n" * (FIELD_LIMIT // 2 + 1), quote=True), refused(P(8) + 2))
+put("huge-header-name.csv", HEADER.replace("Description", "D" * (FIELD_LIMIT + 1)) + "\n" + "\n".join(ROWS) + "\n", refused(1))
+put("big-but-allowed-description.csv", csv_with(P(9), 3, "d" * 60000), entries(ROWS_N))
+
+# --- Odd numbers ----------------------------------------------------------------------------
+
+odd_amounts = ["1e5", "0x10", "NaN", "Infinity", "1,2,3", "--5", "+-1", "0.1234567", "1 000", "1.", ".5", ".", "",
+               "1,000.00", "\u22120.35", "1000000000", "1000000000.000001", "-1000000001", "1,000,000,000",
+               "999999999999", "00012.50", "-0", "+0.000001", "1,00", "12,345.6", " 7.25 ", "\u00bd", "\uff11",
+               "1.2.3", "(5.00)", "5-", "$5.00", "5 credits", "1_000"]
+for n, a in enumerate(odd_amounts):
+    i = P(10 + n % 20)
+    put(f"num-amount-{n:02}.csv", csv_with(i, 4, a, quote="," in a), entries(ROWS_N) if amount_ok(a) else refused(i + 2))
+for n, a in enumerate(["1e3", "1,0000.00", "-1000000000", "2,000,000,000", "0.0000001"]):
+    i = P(30 + n)
+    put(f"num-balance-{n:02}.csv", csv_with(i, 5, a, quote="," in a), entries(ROWS_N) if amount_ok(a) else refused(i + 2))
+
+# --- Odd dates ------------------------------------------------------------------------------
+
+odd_dates = ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-03-01T08:00:00-23:59", "2026-03-01T08:00:00+14:00",
+             "2026-03-01T08:00:00+14:01", "2026-03-01T08:00:00-14:00", "2026-02-30T08:00:00Z", "2024-02-29T08:00:00Z",
+             "2026-03-01T24:00:00Z", "2026-03-01", "2026-03-01T08:00Z", "2026-03-01T08:00:00.123456Z",
+             "1900-01-01T00:00:00Z", "1900-01-02T00:00:00Z", "1970-01-01T00:00:00Z", "2999-12-30T00:00:00Z",
+             "3000-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "2026-03-01 08:00:00", "2026-03-01 08:00:00+01:00",
+             "01/03/2026 08:00", "2026-13-01T08:00:00Z", "2026-03-01T08:60:00Z", "2026-03-01T08:00:00+05",
+             "20260301T080000Z", "2026-03-01T08:00:00 Z", "-2026-03-01T08:00:00Z", "2026-03-01T08:00:00+00:60"]
+for n, d in enumerate(odd_dates):
+    i = P(35 + n % 20)
+    put(f"date-{n:02}.csv", csv_with(i, 1, d), entries(ROWS_N) if date_ok(d) else refused(i + 2))
+
+# --- Line ends and blank lines ----------------------------------------------------------------
+
+put("eol-cr-only.csv", CLEAN_CSV.replace(b"\n", b"\r"), entries(ROWS_N))
+put("eol-crlf.csv", CLEAN_CSV.replace(b"\n", b"\r\n"), entries(ROWS_N))
+mixed = "".join(r + ("\r\n" if k % 2 else "\n") for k, r in enumerate([HEADER] + ROWS))
+put("eol-mixed.csv", mixed, entries(ROWS_N))
+rows = list(ROWS)
+rows[20] = rows[20] + "\r" + rows.pop(21)
+# A lone CR in an LF file is text: two rows run together on one line.
+put("eol-lone-cr.csv", "\n".join([HEADER] + rows) + "\n", refused(22))
+put("eol-blank-lines.csv", HEADER + "\n\n" + "\n\n".join(ROWS) + "\n\n\n", entries(ROWS_N))
+put("eol-whitespace-lines.csv", HEADER + "\n   \n" + "\n \t \n".join(ROWS) + "\n", entries(ROWS_N))
+put("eol-no-final-newline.csv", CLEAN_CSV[:-1], refused(ROWS_N + 1))
+put("eol-open-quote-at-end.csv", CLEAN_CSV + b'txn_zz,2026-03-10T10:51:45Z,CHAT,"never closed,-1.00,1.00,,\n', refused(ROWS_N + 2))
+
+# --- JSON -----------------------------------------------------------------------------------
+
+doc = json.loads(CLEAN_JSON)
+ENTRIES = doc["data"]
+JN = len(ENTRIES)
+
+
+def jlines(items, head='{"data": [', tail="]}"):
+    """One entry per line: entry k sits on line k + 2."""
+    return head + "\n" + ",\n".join(items) + "\n" + tail + "\n"
+
+
+J = [json.dumps(e) for e in ENTRIES]
+
+for off in sorted(set([0, 1, 2, len(CLEAN_JSON) - 1] + rng.sample(range(3, len(CLEAN_JSON) - 2), 32))):
+    cut = CLEAN_JSON[:off]
+    # A prefix of the document is never a whole one: the parser stops at its end.
+    expect = entries(JN) if cut.rstrip() == CLEAN_JSON.rstrip() else refused(cut.count(b"\n") + 1)
+    put(f"json-cut-{off:05}.json", cut, expect)
+for off in sorted(rng.sample(range(0, len(CLEAN_JSON)), 25)):
+    data = bytearray(CLEAN_JSON)
+    data[off] = 0xFF
+    put(f"json-flip-ff-{off:05}.json", bytes(data), refused(line_of(CLEAN_JSON, off)))
+for off in sorted(rng.sample(range(1, len(CLEAN_JSON)), 15)):
+    data = bytearray(CLEAN_JSON)
+    data[off] = 0x00
+    put(f"json-flip-nul-{off:05}.json", bytes(data), refused(line_of(CLEAN_JSON, off)))
+
+put("json-bare-array.json", jlines(J, "[", "]"), entries(JN))
+put("json-empty-data.json", '{"data": []}\n', entries(0))
+put("json-empty-array.json", "[]\n", entries(0))
+put("json-bom.json", b"\xef\xbb\xbf" + CLEAN_JSON, entries(JN))
+put("json-data-object.json", '{"data": {}}\n', refused(1))
+put("json-data-null.json", '{"data": null}\n', refused(1))
+put("json-no-data.json", '{"items": []}\n', refused(1))
+put("json-top-number.json", "5\n", refused(1))
+put("json-top-string.json", '"data"\n', refused(1))
+put("json-deep-arrays.json", "[" * 10000 + "]" * 10000 + "\n", refused(1))
+put("json-deep-objects.json", '{"a":' * 10000 + "1" + "}" * 10000 + "\n", refused(1))
+put("json-deep-hidden.json", '{"meta": ' + '{"a": ' * 10000 + "1" + "}" * 10000 + ', "data": []}\n', refused(1))
+put("json-deep-129.json", '{"meta": ' + "[" * 128 + "]" * 128 + ', "data": []}\n', refused(1))
+put("json-deep-128.json", '{"meta": ' + "[" * 127 + "]" * 127 + ', "data": []}\n', entries(0))
+put("json-deep-in-entry.json", jlines(J[:3] + ['{"id": ' + "[" * 5000 + "]" * 5000 + "}"] + J[3:]), refused(5))
+put("json-extra-members.json", jlines(J, '{"next_cursor": null, "has_more": false, "data": [', '], "meta": {"x": [1, 2]}}'), entries(JN))
+def K(k):
+    return k % JN
+
+
+for k in [0, 7, JN - 1]:
+    e = ENTRIES[k]
+    positional = json.dumps([e[f] for f in ["id", "created_at", "type", "description", "amount", "balance_after", "character", "model"]])
+    put(f"json-positional-{k:02}.json", jlines(J[:k] + [positional] + J[k + 1 :]), refused(k + 2))
+for n, (k, item) in enumerate([(3, "null"), (4, "5"), (5, '"txn_x"'), (6, "[" + J[6] + "]"), (9, "true"), (2, "{}")]):
+    k = K(k)
+    put(f"json-entry-shape-{n}.json", jlines(J[:k] + [item] + J[k + 1 :]), refused(k + 2))
+
+
+def with_field(k, key, raw):
+    e = dict(ENTRIES[k])
+    parts = []
+    for f, v in e.items():
+        parts.append(f"{json.dumps(f)}: {raw if f == key else json.dumps(v)}")
+    if key not in e:
+        parts.append(f"{json.dumps(key)}: {raw}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def without(k, key):
+    e = dict(ENTRIES[k])
+    del e[key]
+    return json.dumps(e)
+
+
+json_cases = [
+    ("amount", '"1.5"', True), ("amount", "1.5", True), ("amount", "1e5", False), ("amount", "-0.35", True),
+    ("amount", '"1,000.00"', True), ("amount", '"NaN"', False), ("amount", "null", False), ("amount", "true", False),
+    ("amount", '"1000000001"', False), ("amount", "[1]", False), ("amount", '"0x10"', False),
+    ("id", "123", False), ("id", '""', False), ("id", "null", False), ("created_at", "1700000000", False),
+    ("created_at", '"9999-12-31T23:59:59Z"', False), ("created_at", '"2026-03-01T08:00:00-23:59"', False),
+    ("created_at", '"2026-03-01T08:00:00+14:00"', True), ("type", '""', False), ("type", "7", False),
+    ("character", "5", False), ("character", '"Nemo"', True), ("model", "{}", False), ("description", "null", True),
+    ("description", '"' + "d" * (FIELD_LIMIT + 1) + '"', False), ("balance_after", '"--5"', False),
+    ("balance_after", '"1 000"', False), ("extra_field", '{"nested": [1, 2, {"deep": true}]}', True),
+]
+for n, (key, raw, ok) in enumerate(json_cases):
+    k = K(10 + n)
+    put(f"json-field-{n:02}-{key}.json", jlines(J[:k] + [with_field(k, key, raw)] + J[k + 1 :]), entries(JN) if ok else refused(k + 2))
+for n, key in enumerate(["id", "created_at", "type", "amount", "balance_after", "description", "character", "model"]):
+    k = K(40 + n)
+    ok = key in ("description", "character", "model")
+    put(f"json-missing-{key}.json", jlines(J[:k] + [without(k, key)] + J[k + 1 :]), entries(JN) if ok else refused(k + 2))
+dup = J[5][:-1] + ', "amount": "2.00"}'
+put("json-duplicate-key.json", jlines(J[:5] + [dup] + J[6:]), refused(7))
+put("json-duplicate-data.json", '{"data": [],\n"data": []}\n', refused(None))
+put("json-trailing-comma.json", jlines(J[:5]).replace("\n]}", ",\n]}"), refused(7))
+put("json-nan-literal.json", jlines(J[:8] + [with_field(8, "amount", "NaN")] + J[9:]), refused(10))
+put("json-comment.json", "// saved from the API\n" + jlines(J), refused(1))
+put("json-two-documents.json", jlines(J[:2]) + jlines(J[2:4]), refused(5))
+put("json-single-quotes.json", "{'data': []}\n", refused(1))
+
+with open(os.path.join(OUT, "expected.json"), "w") as f:
+    json.dump(dict(sorted(expected.items())), f, indent=1, sort_keys=True)
+    f.write("\n")
+acc = sum(1 for e in expected.values() if "entries" in e)
+print(f"{len(expected)} files: {len(expected) - acc} refused, {acc} accepted")

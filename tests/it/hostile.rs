@@ -1,0 +1,133 @@
+//! The hostile corpus (`fixtures/hostile/`, written by `scripts/make_hostile.py` with the
+//! expected outcome of each file in `expected.json`): every file goes through the `reckon`
+//! binary into a database that already holds fixtures/clean.csv. A refused file exits 2 with a
+//! message naming the file and its line, and leaves the database byte-identical; an accepted
+//! one exits 0 having read exactly the expected number of entries.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::Db;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The database files (the main file and any SQLite sidecars) in `dir`, with their bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("reckon.db"))
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs one file; `None` when it did what `expect` says, else what went wrong.
+fn run_one(base: &Path, name: &str, expect: &Value) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, bytes) in snapshot(base) {
+        std::fs::write(dir.path().join(path.file_name().unwrap()), bytes).unwrap();
+    }
+    let before = snapshot(dir.path());
+    let file = format!("fixtures/hostile/{name}");
+    let out = Command::new(env!("CARGO_BIN_EXE_reckon"))
+        .arg("--db")
+        .arg(dir.path().join("reckon.db"))
+        .args(["import", &file])
+        .env("TZ", "UTC")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let code = out.status.code();
+    if expect["refused"] == Value::Bool(true) {
+        if code != Some(2) {
+            return Some(format!("{name}: expected refused, got {code:?}: {stdout}{stderr}"));
+        }
+        let named = match expect["line"].as_u64() {
+            Some(line) => stderr.contains(&format!("{file}:{line}:")),
+            None => stderr
+                .split_once(&format!("{file}:"))
+                .and_then(|(_, rest)| rest.split(':').next()?.parse::<u64>().ok())
+                .is_some_and(|line| line >= 1),
+        };
+        if !named {
+            return Some(format!("{name}: expected line {}, got: {stderr}", expect["line"]));
+        }
+        if stderr.len() > 1_000 {
+            return Some(format!("{name}: a {} byte message", stderr.len()));
+        }
+        if snapshot(dir.path()) != before {
+            return Some(format!("{name}: refused, but the database changed"));
+        }
+    } else {
+        let n = expect["entries"].as_u64().unwrap();
+        if code != Some(0) || !stdout.contains(&format!(": {n} entries (")) {
+            return Some(format!("{name}: expected {n} entries, got {code:?}: {stdout}{stderr}"));
+        }
+    }
+    None
+}
+
+#[test]
+fn every_hostile_file_is_refused_or_read_exactly() {
+    let expected: serde_json::Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(root().join("fixtures/hostile/expected.json")).unwrap()).unwrap();
+    let on_disk = std::fs::read_dir(root().join("fixtures/hostile")).unwrap().count() - 1;
+    assert_eq!(on_disk, expected.len(), "every file has an expectation (run scripts/make_hostile.py)");
+    assert!(expected.len() >= 300, "{} files", expected.len());
+    let db = Db::new();
+    db.import("fixtures/clean.csv");
+    let cases: Vec<(&String, &Value)> = expected.iter().collect();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (cases, base) = (&cases, db.dir());
+                scope.spawn(move || {
+                    cases.iter().skip(w).step_by(workers).filter_map(|(n, e)| run_one(base, n, e)).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+/// The first and last instants Reckon reads, exported in UTC and in the zones furthest from it
+/// (UTC+14, UTC-12 here; -14:00 in the file itself), read back as the same entries: no export
+/// writes a time its own import refuses (years 0000 and 9999 used to go out as `+10000-...`).
+#[test]
+fn the_edge_times_round_trip_through_exports() {
+    let db = Db::new();
+    let csv = db.dir().join("edges.csv");
+    std::fs::write(
+        &csv,
+        "Transaction ID,Date,Type,Description,Amount,Balance after\n\
+         txn_first,1900-01-01T00:00:00-14:00,PURCHASE,First,\"+1,000,000,000\",1000000000.00\n\
+         txn_last,2999-12-31T23:59:59.999999+14:00,CHAT,Last,-1000000000,0\n",
+    )
+    .unwrap();
+    let out = db.ok(&["import", csv.to_str().unwrap()], 0);
+    assert!(out.contains(": 2 entries (reverie-csv): 2 new"), "{out}");
+    for (tz, format) in [("UTC", "csv"), ("Etc/GMT-14", "csv"), ("Etc/GMT+12", "csv"), ("Etc/GMT-14", "json")] {
+        let file = db.dir().join(format!("out-{}.{format}", tz.replace('/', "-")));
+        let mut export = db.command(&["ledger", "--export", format, "--local", "--out", file.to_str().unwrap()]);
+        let status = export.env("TZ", tz).status().unwrap();
+        assert!(status.success(), "{tz} {format}");
+        let other = Db::new();
+        let out = other.ok(&["import", file.to_str().unwrap()], 0);
+        assert!(out.contains(": 2 entries ("), "{tz} {format}: {out}");
+        // Importing it where the originals are: the same two entries, known.
+        let again = db.ok(&["import", file.to_str().unwrap()], 0);
+        assert!(again.contains("0 new, 2 already known, 0 conflicting"), "{tz} {format}: {again}");
+    }
+}
