@@ -137,15 +137,22 @@ struct StoreLookup<'a> {
     store: &'a Store,
     chain_id: i64,
     row_ids: Vec<i64>,
+    /// What the walk read: a flagged entry is built from it and its labels, without reading
+    /// its block again.
+    facts: &'a [Fact<i64>],
+    /// The chain's dimension keys, in order.
+    dims: Vec<Arc<str>>,
     txn_ids: TxnIds,
     /// The first store error met while fetching; `check` reports it after the walk.
     error: RefCell<Option<StoreError>>,
 }
 
 impl<'a> StoreLookup<'a> {
-    fn new(store: &'a Store, chain: &ChainInfo, facts: &[Fact<i64>], txn_ids: TxnIds) -> StoreLookup<'a> {
+    fn new(store: &'a Store, chain: &ChainInfo, facts: &'a [Fact<i64>], txn_ids: TxnIds) -> StoreLookup<'a> {
         StoreLookup {
             store,
+            facts,
+            dims: chain.dimensions.iter().map(|d| Arc::from(d.key.as_str())).collect(),
             chain_id: chain.id,
             row_ids: facts.iter().map(|f| f.row_id).collect(),
             txn_ids,
@@ -178,6 +185,15 @@ impl Lookup for StoreLookup<'_> {
     fn label(&self, id: u32) -> Arc<str> {
         self.store.label(id)
     }
+    fn labels(&self, ids: &[u32]) -> Vec<Arc<str>> {
+        match self.store.labels(ids) {
+            Ok(texts) => texts,
+            Err(e) => {
+                self.error.borrow_mut().get_or_insert(e);
+                ids.iter().map(|_| Arc::from("")).collect()
+            }
+        }
+    }
     fn entry(&self, i: usize) -> Entry {
         match self.entries(&[i]).pop() {
             Some(e) => e,
@@ -185,15 +201,41 @@ impl Lookup for StoreLookup<'_> {
         }
     }
     fn entries(&self, positions: &[usize]) -> Vec<Entry> {
-        // Facts are in stored walk order: a fact's index is its entry's position in the chain.
-        let wanted: Vec<u64> = positions.iter().map(|&i| i as u64).collect();
-        match self.store.entries_at(self.chain_id, &wanted) {
-            Ok(entries) => entries,
-            Err(e) => {
-                let message = e.to_string();
-                positions.iter().map(|&i| self.failed(i, StoreError::BadValue(message.clone()))).collect()
-            }
+        // Every field is in the facts and the packed IDs; only label texts are fetched, in one
+        // batch for all the entries.
+        let ids: Vec<u32> = positions
+            .iter()
+            .filter_map(|&i| self.facts.get(i))
+            .flat_map(|f| [f.kind, f.description].into_iter().chain(f.dims))
+            .collect();
+        if let Err(e) = self.store.labels(&ids) {
+            let message = e.to_string();
+            return positions.iter().map(|&i| self.failed(i, StoreError::BadValue(message.clone()))).collect();
         }
+        positions
+            .iter()
+            .map(|&i| match self.facts.get(i) {
+                Some(f) => Entry {
+                    row_id: f.row_id,
+                    txn_id: String::from_utf8_lossy(self.txn_ids.get(i)).into_owned(),
+                    ts: f.ts,
+                    kind: self.store.label(f.kind),
+                    description: self.store.label(f.description),
+                    amount: crate::money::from_units(f.amount),
+                    balance_after: crate::money::from_units(f.after),
+                    labels: self
+                        .dims
+                        .iter()
+                        .zip(f.dims)
+                        .filter(|(_, id)| *id != 0)
+                        .map(|(k, id)| (k.clone(), self.store.label(id)))
+                        .collect(),
+                },
+                None => {
+                    self.failed(i, StoreError::NotFound(format!("entry at position {i} of chain {}", self.chain_id)))
+                }
+            })
+            .collect()
     }
     fn same_txn(&self, i: usize, j: usize) -> bool {
         // A transaction ID is stored once per chain.

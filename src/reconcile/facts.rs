@@ -54,6 +54,10 @@ impl Amount for Decimal {
 pub trait Lookup {
     /// The text of label `id` (empty for 0, no value).
     fn label(&self, id: u32) -> Arc<str>;
+    /// The texts of these labels, in order: one call for many (a store fetches them in batches).
+    fn labels(&self, ids: &[u32]) -> Vec<Arc<str>> {
+        ids.iter().map(|&id| self.label(id)).collect()
+    }
     /// The full entry at position `i` of the facts.
     fn entry(&self, i: usize) -> Entry;
     /// The full entries at these positions, in the order given: one call for a rule's many

@@ -68,16 +68,26 @@ pub(super) fn unexplained<K: Amount>(
     src: &dyn Lookup,
     config: &RuleConfig,
 ) -> Vec<Finding> {
+    let t = std::time::Instant::now();
     let labels = LabelKinds::new(facts, src, reference);
+    let t = crate::trace::phase("rules: types", t);
     // The unusual-amount statistics need no `Lookup` (which is not thread-safe): they run on
     // the other core while the rules that fetch text run here.
     let (mut findings, flagged) = std::thread::scope(|scope| {
-        let flagged = scope.spawn(|| unusual_candidates(facts, &labels, reference.price_dim, &config.unusual));
+        let flagged = scope.spawn(|| {
+            let t = std::time::Instant::now();
+            let flagged = unusual_candidates(facts, &labels, reference.price_dim, &config.unusual);
+            crate::trace::phase("rules: unusual amounts (other core)", t);
+            flagged
+        });
         let mut findings =
             if reference.types.is_empty() { Vec::new() } else { unknown_types(chain, reference, facts, src, &labels) };
+        let t = crate::trace::phase("rules: unknown types", t);
         let (refund_findings, refunded) = refunds(chain, facts, src, &labels, config);
         findings.extend(refund_findings);
+        let t = crate::trace::phase("rules: refunds", t);
         findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
+        crate::trace::phase("rules: duplicates", t);
         (findings, flagged.join().expect("the unusual-amount thread panicked"))
     });
     findings.extend(unusual_amounts(chain, facts, src, flagged));
@@ -162,8 +172,8 @@ fn refunds<K: Amount>(
     if refund_idx.is_empty() {
         return (Vec::new(), paired);
     }
-    let descriptions: HashMap<usize, std::sync::Arc<str>> =
-        refund_idx.iter().map(|&r| (r, src.label(facts[r].description))).collect();
+    let texts = src.labels(&refund_idx.iter().map(|&r| facts[r].description).collect::<Vec<_>>());
+    let descriptions: HashMap<usize, std::sync::Arc<str>> = refund_idx.iter().copied().zip(texts).collect();
     let tokens = |r: usize| descriptions[&r].split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'));
     let mut wanted: Vec<&str> = refund_idx.iter().flat_map(|&r| tokens(r)).collect();
     wanted.sort_unstable();

@@ -694,7 +694,10 @@ impl Store {
     /// The entries at these positions of a chain's walk order, in the order given; each block is
     /// decoded once.
     pub fn entries_at(&self, chain_id: i64, positions: &[u64]) -> Result<Vec<Entry>, StoreError> {
-        let label = |id: u32| self.label(id);
+        // Texts are filled in after every block is read, with one query per few hundred labels
+        // instead of one per entry (a finding's descriptions are often each one of a kind).
+        let unnamed = |_: u32| -> Arc<str> { Arc::from("") };
+        let mut ids: Vec<(usize, u32, u32, crate::model::Dims)> = Vec::with_capacity(positions.len());
         let dims = self.dimension_keys(chain_id)?;
         let mut by_block: std::collections::BTreeMap<u64, Vec<(u64, usize)>> = Default::default();
         for (k, &p) in positions.iter().enumerate() {
@@ -710,17 +713,57 @@ impl Store {
                     if at != i as u64 {
                         break;
                     }
-                    out[k] = Some(entry_from_row(chain_id, &r, &label, &dims));
+                    out[k] = Some(entry_from_row(chain_id, &r, &unnamed, &dims));
+                    ids.push((k, r.kind, r.description, r.dims));
                     w.next();
                 }
                 Ok(())
             })?;
+        }
+        let wanted: Vec<u32> =
+            ids.iter().flat_map(|&(_, kind, description, d)| [kind, description].into_iter().chain(d)).collect();
+        self.fetch_labels(&wanted)?;
+        for (k, kind, description, d) in ids {
+            if let Some(e) = out[k].as_mut() {
+                e.kind = self.label(kind);
+                e.description = self.label(description);
+                e.labels = entry_labels(&d, &|id| self.label(id), &dims);
+            }
         }
         positions
             .iter()
             .zip(out)
             .map(|(p, e)| e.ok_or_else(|| StoreError::NotFound(format!("entry at position {p} of chain {chain_id}"))))
             .collect()
+    }
+
+    /// The texts of these labels, fetched in batches and kept (see `label`).
+    pub fn labels(&self, ids: &[u32]) -> Result<Vec<Arc<str>>, StoreError> {
+        self.fetch_labels(ids)?;
+        Ok(ids.iter().map(|&id| self.label(id)).collect())
+    }
+
+    /// Fetches the texts of the labels not kept yet, a few hundred per query.
+    fn fetch_labels(&self, ids: &[u32]) -> Result<(), StoreError> {
+        let mut missing: Vec<u32> = {
+            let kept = self.labels.0.borrow();
+            ids.iter().copied().filter(|id| *id != 0 && !kept.contains_key(id)).collect()
+        };
+        missing.sort_unstable();
+        missing.dedup();
+        if self.labels.0.borrow().len() + missing.len() > KEPT_LABELS {
+            self.labels.0.borrow_mut().clear();
+        }
+        for chunk in missing.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self.conn.prepare(&format!("SELECT id, text FROM label WHERE id IN ({marks})"))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
+            let mut kept = self.labels.0.borrow_mut();
+            while let Some(r) = rows.next()? {
+                kept.insert(r.get(0)?, Arc::from(r.get::<_, String>(1)?));
+            }
+        }
+        Ok(())
     }
 
     /// One stored entry by id.
