@@ -40,6 +40,10 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, location: Option<state::S
         commands::save_text,
         commands::database_path,
         commands::open_database,
+        commands::list_connections,
+        commands::connect_account,
+        commands::sync_now,
+        commands::cancel_sync,
     ])
 }
 

@@ -249,3 +249,39 @@ fn vendor_sync_with_a_rejected_key_cannot_run_and_names_the_key() {
         assert!(!all.contains("sk_revoked_9876"), "the key is never printed: {all}");
     }
 }
+
+/// The engine's pull, as the app calls it: a sink that cancels after the first page keeps that
+/// page (and says it was cancelled); the next pull resumes after it, losing and duplicating
+/// nothing, and each chain records where it was last synced from.
+#[test]
+fn a_cancelled_pull_keeps_its_pages_and_the_next_resumes() {
+    use reckon::pull::{self, Api, ApiKey, BaseUrl, PullProgress, PullRequest, PullSink, Quiet};
+    use reckon::store::Store;
+    use std::ops::ControlFlow;
+
+    struct StopAfterFirst;
+    impl PullSink for StopAfterFirst {
+        fn progress(&mut self, _: &PullProgress) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+    }
+    let api = server(|_| {});
+    let db = Db::new();
+    let mut store = Store::open(&db.path).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-11T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    let mut request = PullRequest::new(Api::Reverie, BaseUrl::parse(&api.base_url()).unwrap(), ApiKey::new(KEY), now);
+    request.page_size = Some(40);
+    let first = pull::pull_blocking(&mut store, &request, &mut StopAfterFirst).unwrap();
+    assert!(first.cancelled);
+    assert_eq!((first.progress.pages, first.progress.new), (1, 40));
+    assert_eq!(first.stated, None, "a cancelled pull does not ask for the balance");
+
+    let second = pull::pull_blocking(&mut store, &request, &mut Quiet).unwrap();
+    assert!(!second.cancelled);
+    assert_eq!(second.progress.new, 57);
+    let chains = store.chains().unwrap();
+    assert_eq!(chains[0].entries, 97);
+    let last = chains[0].last_sync.as_ref().expect("recorded");
+    assert_eq!((last.source.as_str(), last.at), ("reverie", now.timestamp_micros()));
+    assert_eq!(last.base_url.trim_end_matches('/'), api.base_url());
+}
