@@ -16,11 +16,12 @@ use reckon::import::ImportOptions;
 use reckon::import::{ImportError, Progress, ProgressSink, Stage};
 use reckon::model::{self, Finding, Severity as EngineSeverity};
 use reckon::money;
+use reckon::pull::{self, Api, ApiKey, BaseUrl, Customers, PullError, PullProgress, PullRequest, PullSink, SyncError};
 use reckon::report::{self, ReportError, ReportRequest};
 use reckon::store::{self, ImportSummary, LedgerFilter, LedgerRow, StoreError};
 
 use crate::dto::*;
-use crate::state::{blocking, AppState, ImportSlot};
+use crate::state::{blocking, AppState, ImportSlot, SyncSlot};
 
 /// The demo ledger, with planted faults, bundled so "Open demo" works offline.
 pub const DEMO_CSV: &str = include_str!("../../fixtures/demo.csv");
@@ -392,6 +393,164 @@ pub async fn save_text(state: State<'_, AppState>, path: String, content: String
     blocking(move || std::fs::write(&path, content).map_err(|e| io_error(&path, e))).await
 }
 
+// --- sync --------------------------------------------------------------------------------
+
+/// The kept connections (never with keys).
+#[tauri::command]
+pub async fn list_connections(state: State<'_, AppState>) -> Result<Vec<ConnectionView>> {
+    state.with_db(|db| Ok(db.store.connections()?.iter().map(connection_view).collect())).await
+}
+
+/// "Connect account…": stores the key in the OS keyring (as `reckon key set` does), or, where
+/// none runs, in this session's memory, and keeps the connection (without the key).
+#[tauri::command]
+pub async fn connect_account(state: State<'_, AppState>, request: ConnectRequest) -> Result<ConnectOutcome> {
+    let api = api_of(request.source);
+    let base = BaseUrl::parse(request.base_url.trim()).map_err(|e| AppError::bad_input(e.to_string()))?;
+    let key = request.key.trim().to_string();
+    if key.is_empty() {
+        return Err(AppError::bad_input(format!("give the {} API key", api.name())));
+    }
+    let customer = match (api.has_customers(), request.all_customers, request.customer.as_deref().map(str::trim)) {
+        (false, _, _) | (true, true, _) => None,
+        (true, false, Some(c)) if !c.is_empty() => Some(c.to_string()),
+        (true, false, _) => return Err(AppError::bad_input("give a customer ID, or choose all customers")),
+    };
+    let stored = blocking(move || Ok(pull::key::store_key(api.name(), &key).map_err(|e| (e, key)))).await?;
+    let (key_storage, message) = match stored {
+        Ok(()) => {
+            (KeyStorage::Keyring, format!("The {} key is in the OS keyring (shared with the reckon CLI).", api.name()))
+        }
+        Err((e, key)) => {
+            state.keep_session_key(api.name(), ApiKey::new(key));
+            (
+                KeyStorage::Session,
+                format!(
+                    "{e}: the {} key is kept in memory for this session only; connect again after restarting Reckon.",
+                    api.name()
+                ),
+            )
+        }
+    };
+    let url = base.to_string();
+    let connection = state
+        .with_db(move |db| Ok(connection_view(&db.store.add_connection(api.name(), &url, customer.as_deref())?)))
+        .await?;
+    Ok(ConnectOutcome { connection, key_storage, message })
+}
+
+/// "Sync now": pulls what is new for a connection, on a connection to the database of its own,
+/// with progress after each stored page; `cancel_sync` stops it, keeping what was stored.
+#[tauri::command]
+pub async fn sync_now(
+    state: State<'_, AppState>,
+    connection_id: i64,
+    on_progress: Channel<SyncProgressEvent>,
+) -> Result<SyncOutcomeView> {
+    let connection = state.with_db(move |db| Ok(db.store.connection(connection_id)?)).await?;
+    let api = Api::from_name(&connection.source)
+        .ok_or_else(|| AppError::bad_input(format!("unknown source {:?}", connection.source)))?;
+    let key = match state.session_key(api.name()) {
+        Some(key) => key,
+        None => blocking(move || Ok(pull::key::find_key(api.name()).key)).await?.ok_or_else(|| {
+            AppError::bad_input(format!(
+                "no {} API key is known in this session: Connect account… again with the key",
+                api.name()
+            ))
+        })?,
+    };
+    let base = BaseUrl::parse(&connection.base_url).map_err(|e| AppError::bad_input(e.to_string()))?;
+    let slot = state.begin_sync()?;
+    let mut request = PullRequest::new(api, base, key, Utc::now());
+    request.customers = connection.customer.clone().map_or(Customers::All, Customers::One);
+    request.cancel = Some(slot.cancel_flag());
+    let outcome = blocking(move || run_sync(&slot, &request, on_progress)).await;
+    // The sync wrote through its own connection: forget the findings walked before it.
+    state
+        .with_db(|db| {
+            db.changed();
+            Ok(())
+        })
+        .await?;
+    let summary = outcome?;
+    let p = &summary.progress;
+    Ok(SyncOutcomeView {
+        connection_id,
+        customers: summary.customers as i64,
+        pages: p.pages as i64,
+        entries: p.entries as i64,
+        new: p.new as i64,
+        known: p.known as i64,
+        conflicting: p.conflicting as i64,
+        elapsed_ms: p.elapsed.as_millis() as i64,
+        stated_balance: summary.stated.as_ref().map(|s| money::format(s.balance)),
+        cancelled: summary.cancelled,
+    })
+}
+
+#[tauri::command]
+pub fn cancel_sync(state: State<'_, AppState>) {
+    state.cancel_sync();
+}
+
+/// Runs the engine's pull on the calling (blocking) thread with a store of its own; the fetch
+/// runs on Tauri's async runtime (its reactor and timers), entered from this thread.
+pub(crate) fn run_sync(
+    slot: &SyncSlot,
+    request: &PullRequest,
+    channel: Channel<SyncProgressEvent>,
+) -> Result<pull::PullSummary> {
+    let mut store = slot.open_store()?;
+    let mut sink = SyncChannel { channel };
+    Ok(tauri::async_runtime::block_on(pull::pull(&mut store, request, &mut sink))?)
+}
+
+/// Forwards each stored page's progress to the window; cancel goes through the request's flag.
+struct SyncChannel {
+    channel: Channel<SyncProgressEvent>,
+}
+
+impl PullSink for SyncChannel {
+    fn progress(&mut self, p: &PullProgress) -> ControlFlow<()> {
+        // A closed window is no reason to stop a sync; ignore send errors.
+        let _ = self.channel.send(SyncProgressEvent {
+            pages: p.pages as i64,
+            entries: p.entries as i64,
+            new: p.new as i64,
+            known: p.known as i64,
+            elapsed_ms: p.elapsed.as_millis() as i64,
+            entries_per_second: p.entries_per_second(),
+            customer: p.page.customer.clone(),
+        });
+        ControlFlow::Continue(())
+    }
+}
+
+fn api_of(source: SyncSource) -> Api {
+    match source {
+        SyncSource::Reverie => Api::Reverie,
+        SyncSource::Orb => Api::Orb,
+        SyncSource::Stripe => Api::Stripe,
+    }
+}
+
+fn sync_source(name: &str) -> SyncSource {
+    match Api::from_name(name) {
+        Some(Api::Orb) => SyncSource::Orb,
+        Some(Api::Stripe) => SyncSource::Stripe,
+        _ => SyncSource::Reverie,
+    }
+}
+
+fn connection_view(c: &store::SyncConnection) -> ConnectionView {
+    ConnectionView {
+        id: c.id,
+        source: sync_source(&c.source),
+        base_url: c.base_url.clone(),
+        customer: c.customer.clone(),
+    }
+}
+
 // --- import ------------------------------------------------------------------------------
 
 async fn import(
@@ -516,6 +675,12 @@ fn chain_view(chain: &store::ChainInfo, report: &CheckReport) -> ChainView {
         errors: open(EngineSeverity::Error),
         warnings: open(EngineSeverity::Warning),
         explained: mine.iter().filter(|f| !f.is_open()).count() as i64,
+        last_sync: chain.last_sync.as_ref().map(|s| LastSyncView {
+            at: model::rfc3339(s.at),
+            source: sync_source(&s.source),
+            base_url: s.base_url.clone(),
+            customer: s.customer.clone(),
+        }),
     }
 }
 
@@ -631,6 +796,24 @@ impl From<ExportError> for AppError {
             ExportError::Store(e) => e.into(),
             ExportError::Io(io) => AppError::io(format!("cannot write the export: {io}")),
             e @ ExportError::File { .. } => AppError::io(e.to_string()),
+        }
+    }
+}
+
+impl From<PullError> for AppError {
+    fn from(e: PullError) -> Self {
+        match e {
+            PullError::Store(e) => e.into(),
+            PullError::Import(e) => e.into(),
+            PullError::Sync(e @ SyncError::KeyRejected { .. }) => {
+                AppError::bad_input(format!("{e} In the app: Connect account… again with the current key."))
+            }
+            PullError::Sync(e @ (SyncError::BadUrl { .. } | SyncError::InsecureUrl { .. })) => {
+                AppError::bad_input(e.to_string())
+            }
+            PullError::Sync(e) => AppError::new(ErrorCode::Network, e.to_string()),
+            e @ PullError::BadBalance { .. } => AppError::new(ErrorCode::Network, e.to_string()),
+            e => AppError::internal(e.to_string()),
         }
     }
 }

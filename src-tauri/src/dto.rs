@@ -25,6 +25,118 @@ pub struct ChainView {
     pub errors: i64,
     pub warnings: i64,
     pub explained: i64,
+    /// The last sync through a vendor's API that reached this chain; `None` if never synced.
+    pub last_sync: Option<LastSyncView>,
+}
+
+/// When and from where a chain was last synced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LastSyncView {
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub source: SyncSource,
+    pub base_url: String,
+    /// The customer asked for; `None` for every customer (or Reverie, which has none).
+    pub customer: Option<String>,
+}
+
+/// The vendors' APIs the app syncs from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncSource {
+    Reverie,
+    Orb,
+    Stripe,
+}
+
+/// "Connect account…": where the API is, its key, and whose ledgers (Orb, Stripe).
+#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectRequest {
+    pub source: SyncSource,
+    pub base_url: String,
+    /// Goes to the OS keyring (or, where none runs, this session's memory); never stored in
+    /// the database, logged, or sent back.
+    pub key: String,
+    /// Orb and Stripe: one customer's ledger; `None` with `allCustomers`.
+    pub customer: Option<String>,
+    pub all_customers: bool,
+}
+
+/// Debug never shows the key.
+impl std::fmt::Debug for ConnectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectRequest")
+            .field("source", &self.source)
+            .field("base_url", &self.base_url)
+            .field("key", &"<redacted>")
+            .field("customer", &self.customer)
+            .field("all_customers", &self.all_customers)
+            .finish()
+    }
+}
+
+/// Where a connection's key is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStorage {
+    /// The OS keyring, shared with the `reckon` CLI.
+    Keyring,
+    /// No keyring runs here: kept in the app's memory until it quits.
+    Session,
+}
+
+/// A kept connection (never with its key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionView {
+    pub id: i64,
+    pub source: SyncSource,
+    pub base_url: String,
+    /// `None`: every customer (or Reverie, which has none).
+    pub customer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectOutcome {
+    pub connection: ConnectionView,
+    pub key_storage: KeyStorage,
+    /// What happened to the key, to show as it is ("No OS keyring is running here; ...").
+    pub message: String,
+}
+
+/// Where a sync is, after each stored page; sent over the `onProgress` channel.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgressEvent {
+    pub pages: i64,
+    pub entries: i64,
+    pub new: i64,
+    pub known: i64,
+    pub elapsed_ms: i64,
+    pub entries_per_second: f64,
+    /// The customer of the page just stored (Orb, Stripe).
+    pub customer: Option<String>,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncOutcomeView {
+    pub connection_id: i64,
+    pub customers: i64,
+    pub pages: i64,
+    pub entries: i64,
+    pub new: i64,
+    pub known: i64,
+    pub conflicting: i64,
+    pub elapsed_ms: i64,
+    /// Reverie: the balance `/v1/balance` states, now the chain's stated balance.
+    pub stated_balance: Option<String>,
+    /// Cancelled before the end: what was stored stays; the next sync resumes from there.
+    pub cancelled: bool,
 }
 
 /// A label dimension a source declares (Reverie: character, model).
@@ -245,6 +357,8 @@ pub enum ErrorCode {
     Cancelled,
     Io,
     Database,
+    /// A vendor's API could not be reached or answered what it should not (a sync).
+    Network,
     Internal,
 }
 
@@ -294,5 +408,9 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     Audience::export_all(&cfg)?;
     ExportFormat::export_all(&cfg)?;
     AppError::export_all(&cfg)?;
+    ConnectRequest::export_all(&cfg)?;
+    ConnectOutcome::export_all(&cfg)?;
+    SyncProgressEvent::export_all(&cfg)?;
+    SyncOutcomeView::export_all(&cfg)?;
     Ok(())
 }

@@ -1,12 +1,15 @@
 //! Where the database lives and how commands reach it. Reads share one connection behind a
 //! mutex; an import opens its own (the store runs SQLite in WAL mode, so screens keep reading
-//! while an import writes). All database work runs on blocking threads, never on the window's.
+//! while an import writes); so does a sync. All database work runs on blocking threads, never on
+//! the window's.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use reckon::check::{check, CheckOptions, CheckReport};
+use reckon::pull::ApiKey;
 use reckon::store::Store;
 
 use crate::dto::{AppError, ErrorCode};
@@ -71,6 +74,13 @@ struct Shared {
     importing: AtomicBool,
     granted: Mutex<Grants>,
     trust_paths: bool,
+    /// Set by `cancel_sync`, read by the running sync.
+    sync_cancel: Arc<AtomicBool>,
+    /// One sync at a time.
+    syncing: AtomicBool,
+    /// API keys given to "Connect account…" where no OS keyring runs, by source (`reverie`):
+    /// kept for this session only, never written anywhere.
+    session_keys: Mutex<HashMap<String, ApiKey>>,
 }
 
 impl AppState {
@@ -83,6 +93,9 @@ impl AppState {
                 importing: AtomicBool::new(false),
                 granted: Mutex::new(Grants::default()),
                 trust_paths: std::env::var(TRUST_PATHS_ENV).as_deref() == Ok("1"),
+                sync_cancel: Arc::new(AtomicBool::new(false)),
+                syncing: AtomicBool::new(false),
+                session_keys: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -124,9 +137,9 @@ impl AppState {
     /// Switches to the database at `db` (created if new), once it opens: the screens' connection
     /// is replaced, and the next import opens the new file. Refused while an import runs.
     pub fn switch_database(&self, db: PathBuf) -> Result<StoreLocation, AppError> {
-        if self.shared.importing.load(Ordering::SeqCst) {
+        if self.shared.importing.load(Ordering::SeqCst) || self.shared.syncing.load(Ordering::SeqCst) {
             return Err(AppError::bad_input(
-                "an import is running; wait for it or cancel it before opening another database",
+                "an import or a sync is running; wait for it or cancel it before opening another database",
             ));
         }
         let store = open(&db)?;
@@ -171,6 +184,53 @@ impl AppState {
 
     pub fn cancel_import(&self) {
         self.shared.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Claims the sync slot (one sync at a time, beside at most one import) and clears any
+    /// earlier cancellation.
+    pub fn begin_sync(&self) -> Result<SyncSlot, AppError> {
+        if self.shared.syncing.swap(true, Ordering::SeqCst) {
+            return Err(AppError::bad_input("a sync is already running; wait for it or cancel it"));
+        }
+        self.shared.sync_cancel.store(false, Ordering::SeqCst);
+        Ok(SyncSlot { state: self.clone() })
+    }
+
+    pub fn cancel_sync(&self) {
+        self.shared.sync_cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Keeps `key` for `source` until the app quits (where no keyring runs).
+    pub fn keep_session_key(&self, source: &str, key: ApiKey) {
+        self.shared.session_keys.lock().unwrap_or_else(|p| p.into_inner()).insert(source.to_string(), key);
+    }
+
+    /// The key this session was given for `source`, if any.
+    pub fn session_key(&self, source: &str) -> Option<ApiKey> {
+        self.shared.session_keys.lock().unwrap_or_else(|p| p.into_inner()).get(source).cloned()
+    }
+}
+
+/// The right to run the one sync; see [`AppState::begin_sync`].
+#[derive(Debug)]
+pub struct SyncSlot {
+    state: AppState,
+}
+
+impl SyncSlot {
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.state.shared.sync_cancel.clone()
+    }
+
+    /// A connection of the sync's own.
+    pub fn open_store(&self) -> Result<Store, AppError> {
+        open(&self.state.location().db)
+    }
+}
+
+impl Drop for SyncSlot {
+    fn drop(&mut self) {
+        self.state.shared.syncing.store(false, Ordering::SeqCst);
     }
 }
 

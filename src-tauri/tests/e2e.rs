@@ -35,6 +35,11 @@ fn demo_ledger_end_to_end() {
 }
 
 #[test]
+fn connect_sync_and_sync_again_against_the_mock() {
+    in_window(|ui, work| Box::pin(sync_scenario(ui, work)));
+}
+
+#[test]
 fn thousands_of_warnings_are_triaged_in_bulk() {
     in_window(|ui, work| Box::pin(triage_scenario(ui, work)));
 }
@@ -179,6 +184,67 @@ async fn demo_scenario(ui: &Ui, work: &Path) -> Step {
 /// A ledger with thousands of warnings, triaged in the window: the kinds with their counts, a
 /// filter to one kind, one finding explained from a selection, the rest of the kind in one go
 /// with one note, then all of them reopened from "select all shown".
+/// Connect a Reverie account served by the mock (in this process), sync it, see the ledger and
+/// the head mismatch `/v1/balance` causes, sync again and see nothing new. The key goes in
+/// through the Connect dialog only; with no keyring here the app keeps it for the session.
+async fn sync_scenario(ui: &Ui, _work: &Path) -> Step {
+    use reckon_sync::mock::{MockServer, Reverie};
+    const KEY: &str = "sk_e2e_window_5150";
+    let fixture = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/clean.json"))
+        .map_err(|e| e.to_string())?;
+    let mut api = Reverie::from_ledger(&fixture, KEY).map_err(|e| e.to_string())?;
+    let newest = api.entries.last().and_then(|e| e["id"].as_str()).ok_or("no entries")?.to_string();
+    // The ledger ends at 1595.01; the API states 5.00 more: one head_mismatch.
+    api.balance = "1600.01".into();
+    let server = MockServer::start(api).map_err(|e| e.to_string())?;
+    let url = server.base_url();
+
+    ui.click("connect-account").await?;
+    ui.select("connect-source", "reverie").await?;
+    ui.fill("connect-base-url", &url).await?;
+    ui.fill("connect-key", KEY).await?;
+    ui.click("connect-save").await?;
+    let message = ui.text("connect-message").await?;
+    if !message.contains("this session only") && !message.contains("keyring") {
+        return Err(format!("the Connect dialog says nothing of where the key went: {message:?}"));
+    }
+    if message.contains(KEY) {
+        return Err("the key is shown back".into());
+    }
+
+    ui.click("sync-now").await?;
+    ui.wait_until("the first sync to finish", || async { Ok(ui.text("sync-outcome").await?.contains("97 new")) })
+        .await?;
+    ui.wait_until("the synced ledger to be listed", || async { Ok(ui.number("chain-entries").await? == 97) }).await?;
+    if ui.number("error-count").await? < 1 {
+        return Err("the synced ledger shows no error, but the API states 5.00 more than it ends at".into());
+    }
+    let last = ui.text("chain-last-sync").await?;
+    if !last.contains(&url) {
+        return Err(format!("the chain does not say where it was synced from: {last:?}"));
+    }
+
+    ui.click_css("[data-testid='chain-row'] button.link").await?;
+    ui.click("nav-findings").await?;
+    ui.finding_item("head_mismatch", &[newest]).await?;
+
+    ui.click("nav-ledgers").await?;
+    ui.click("sync-now").await?;
+    ui.wait_until("the second sync to find nothing new", || async {
+        let text = ui.text("sync-outcome").await?;
+        Ok(text.contains(": 0 new,") && !text.contains("cancelled"))
+    })
+    .await?;
+    if ui.number("chain-entries").await? != 97 {
+        return Err("a second sync changed the ledger".into());
+    }
+    let ledger: Vec<_> = server.requests().into_iter().filter(|r| r.path == "/v1/ledger").collect();
+    match ledger.last().and_then(|r| r.param("since").map(str::to_string)) {
+        Some(_) if ledger.len() >= 2 => Ok(()),
+        other => Err(format!("the second sync did not ask only for what is new (since {other:?})")),
+    }
+}
+
 async fn triage_scenario(ui: &Ui, work: &Path) -> Step {
     let tips = tip_ledger::TIPS as i64;
     let csv = work.join("tips.csv");
@@ -628,6 +694,10 @@ impl Driver {
             // Native dialogs cannot be driven through WebDriver: the test types paths, which the
             // app accepts only in this mode (otherwise only files picked or dropped).
             .env("RECKON_TRUST_PATHS", "1")
+            // Keys go in through the Connect dialog only, and never into a real keyring: with
+            // no session bus the app keeps them in memory for the session.
+            .env_remove("RECKON_API_KEY")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/reckon-e2e-bus")
             // The locale a stock Debian machine has. WebKitGTK reports it as navigator.language
             // "C", which Intl rejects; the UI must start anyway (ui/src/lib/locale.ts).
             .env("LANG", "C.UTF-8")

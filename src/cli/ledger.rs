@@ -186,6 +186,15 @@ pub(super) fn run_chains(store: &Store) -> Result<ExitCode> {
             c.ledger_balance.map(format).unwrap_or_else(|| "-".into()),
             c.stated_balance.map(format).unwrap_or_else(|| "not given".into()),
         );
+        if let Some(sync) = &c.last_sync {
+            let whose = sync.customer.as_deref().map(|c| format!(", customer {}", terminal(c))).unwrap_or_default();
+            out!(
+                "  last synced {} from {} at {}{whose}",
+                format_ts(sync.at),
+                terminal(&sync.source),
+                terminal(&sync.base_url)
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,28 +1,18 @@
-//! `reckon sync`: pull a ledger through a vendor's API into the store. The fetching is the
-//! `reckon-sync` crate's; each page it hands over is parsed by the same reader and stored
-//! through the same ingest as a file import, one transaction per page, so a sync cut short
-//! keeps the pages it stored and a second run adds only what is new.
-//!
-//! Orb and Stripe page newest first: the client hands a customer's new pages over oldest
-//! first once it reaches the IDs already stored (see `reckon_sync::newest`), so storing page
-//! by page stays safe against a kill. Their pages are read by the `orb-json` and `stripe-json`
-//! readers, looked up by name at run time.
+//! `reckon sync`: pull a ledger through a vendor's API into the store. The pull itself is the
+//! engine's (`reckon::pull`, shared with the desktop app); this module parses the arguments,
+//! finds the key, prints each stored page and the outcome.
 
-use std::collections::HashSet;
 use std::ops::ControlFlow;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::Result;
 use chrono::Utc;
 
 use super::key::api_key;
 use super::ChainArgs;
-use reckon::import::{self, fingerprint_bytes, store_parsed, ImportOptions, Reader};
 use reckon::model::ChainKey;
+use reckon::pull::{self, Api, BaseUrl, Customers, PullProgress, PullRequest, PullSink};
 use reckon::store::Store;
-use reckon_sync::reverie::{self, Client};
-use reckon_sync::{orb, stripe, BaseUrl, Config, Fetched, Page, PageSink, RateLimit};
 
 #[derive(clap::Args)]
 pub(super) struct Args {
@@ -70,7 +60,8 @@ struct ReverieArgs {
     base_url: BaseUrl,
     #[command(flatten)]
     chain: ChainArgs,
-    /// Fetch only entries from this time on (RFC 3339, such as 2026-03-01T00:00:00Z).
+    /// Fetch only entries from this time on (RFC 3339, such as 2026-03-01T00:00:00Z); by
+    /// default, from the chain's newest stored entry on (everything on a first sync).
     #[arg(long, value_parser = rfc3339)]
     since: Option<String>,
     /// Entries per page asked of the API.
@@ -85,158 +76,72 @@ fn rfc3339(text: &str) -> Result<String, String> {
 }
 
 pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
-    match args.source {
-        Source::Reverie(args) => run_reverie(store, args),
-        Source::Orb(args) => run_vendor(store, args, Vendor::Orb),
-        Source::Stripe(args) => run_vendor(store, args, Vendor::Stripe),
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Vendor {
-    Orb,
-    Stripe,
-}
-
-fn run_vendor(store: &mut Store, args: VendorArgs, vendor: Vendor) -> Result<ExitCode> {
-    let (reader_name, key_name, source_name) = match vendor {
-        Vendor::Orb => ("orb-json", orb::KEY_NAME, orb::SOURCE_NAME),
-        Vendor::Stripe => ("stripe-json", stripe::KEY_NAME, stripe::SOURCE_NAME),
+    let request = match args.source {
+        Source::Reverie(args) => {
+            let mut request = PullRequest::new(Api::Reverie, args.base_url, api_key(Api::Reverie)?, Utc::now());
+            request.chain = ChainKey::new(args.chain.account, args.chain.currency);
+            request.since = args.since;
+            request.page_size = Some(usize::from(args.page_size));
+            request
+        }
+        Source::Orb(args) => vendor(Api::Orb, args)?,
+        Source::Stripe(args) => vendor(Api::Stripe, args)?,
     };
-    let reader = import::reader(reader_name)
-        .filter(|r| r.parse.is_some())
-        .ok_or_else(|| anyhow!("this build of reckon has no {reader_name} reader to read {source_name} pages with, so nothing can be stored (nothing was fetched); the readers known are: {}", import::reader_names()))?;
-    let key = api_key(key_name)?;
-    let known = known_ids(store, reader.source.name)?;
-    let mut config = Config::new(args.base_url, key);
-    config.page_size = 100;
-    config.rate_limit = args.rate.map(|per_second| RateLimit { per_second });
-    let mut options = ImportOptions::new(Utc::now());
-    options.chain = ChainKey::new(args.account, ChainKey::DEFAULT_CURRENCY);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the runtime for network requests")?;
-    let mut sink = StorePages { store, reader, options, new: 0, known: 0, conflicting: 0 };
-    let concurrency = usize::from(args.concurrency);
-    let fetched: Fetched = runtime.block_on(async {
-        match vendor {
-            Vendor::Orb => {
-                let client = orb::Client::new(config, orb::Options::default())?;
-                let customers = match args.customer {
-                    Some(c) => vec![c],
-                    None => client.customers().await?,
-                };
-                client.fetch_ledgers(&customers, &known, concurrency, &mut sink).await
-            }
-            Vendor::Stripe => {
-                let client = stripe::Client::new(config)?;
-                let customers = match args.customer {
-                    Some(c) => vec![c],
-                    None => client.customers().await?,
-                };
-                client.fetch_ledgers(&customers, &known, concurrency, &mut sink).await
-            }
-        }
-    })?;
+    let summary = pull::pull_blocking(store, &request, &mut PrintPages)?;
+    let p = &summary.progress;
+    let customers =
+        if request.api.has_customers() { format!("{} customers, ", summary.customers) } else { String::new() };
     out!(
-        "{source_name}: {} customers, {} pages, {} entries: {} new, {} already known, {} conflicting",
-        fetched.customers,
-        fetched.pages,
-        fetched.entries,
-        sink.new,
-        sink.known,
-        sink.conflicting
+        "{}: {customers}{} pages, {} entries: {} new, {} already known, {} conflicting ({:.0} entries/s)",
+        request.api.title(),
+        p.pages,
+        p.entries,
+        p.new,
+        p.known,
+        p.conflicting,
+        p.entries_per_second()
     );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Every transaction ID stored in the chains of `source`: where an incremental sync stops.
-/// Orb and Stripe IDs are unique across an account, so one set serves every customer.
-fn known_ids(store: &Store, source: &str) -> Result<HashSet<String>> {
-    let mut ids = HashSet::new();
-    for chain in store.chains()?.iter().filter(|c| c.source == source) {
-        let (_, txns) = store.load_facts(chain)?;
-        ids.extend((0..txns.len()).map(|i| String::from_utf8_lossy(txns.get(i)).into_owned()));
+    if summary.cancelled {
+        out!("stopped before the end; what was stored stays, and the next sync resumes from there");
     }
-    Ok(ids)
-}
-
-fn run_reverie(store: &mut Store, args: ReverieArgs) -> Result<ExitCode> {
-    let key = api_key(reverie::KEY_NAME)?;
-    let mut config = Config::new(args.base_url, key);
-    config.page_size = usize::from(args.page_size);
-    config.since = args.since;
-    let client = Client::new(config)?;
-    let mut options = ImportOptions::new(Utc::now());
-    options.chain = ChainKey::new(args.chain.account, args.chain.currency);
-    let reader = import::reader("reverie-json").expect("the reverie-json reader exists");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the runtime for network requests")?;
-    let mut sink = StorePages { store, reader, options, new: 0, known: 0, conflicting: 0 };
-    let fetched = runtime.block_on(client.fetch_ledger(&mut sink))?;
-    let (new, known, conflicting, options) = (sink.new, sink.known, sink.conflicting, sink.options);
-    out!(
-        "{}: {} pages, {} entries: {new} new, {known} already known, {conflicting} conflicting",
-        reverie::SOURCE_NAME,
-        fetched.pages,
-        fetched.entries
-    );
-    let balance = runtime.block_on(client.fetch_balance())?;
-    let stated = reckon::money::parse(&balance.balance).map_err(|e| {
-        anyhow!(
-            "{}: the balance {:?} from {} cannot be read: expected {e}; the ledger was stored, the stated balance was not",
-            reverie::SOURCE_NAME,
-            balance.balance,
-            balance.url
-        )
-    })?;
-    match store.chain_id(&options.chain)? {
-        Some(chain_id) => {
-            store.set_stated_balance(chain_id, Some(stated))?;
-            let ChainKey { account, currency } = &options.chain;
-            out!("stated balance: {stated} (as of {}), saved for {account}/{currency}", balance.as_of);
+    if let Some(stated) = &summary.stated {
+        let ChainKey { account, currency } = &request.chain;
+        if stated.saved {
+            out!("stated balance: {} (as of {}), saved for {account}/{currency}", stated.balance, stated.as_of);
+        } else {
+            out!("stated balance: {} (as of {}); not saved: the ledger has no entries", stated.balance, stated.as_of);
         }
-        None => out!("stated balance: {stated} (as of {}); not saved: the ledger has no entries", balance.as_of),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parses each page with the reader a saved answer would get and stores it in its own
-/// transaction.
-struct StorePages<'a> {
-    store: &'a mut Store,
-    reader: &'static Reader,
-    options: ImportOptions,
-    new: u64,
-    known: u64,
-    conflicting: u64,
+fn vendor(api: Api, args: VendorArgs) -> Result<PullRequest> {
+    let mut request = PullRequest::new(api, args.base_url, api_key(api)?, Utc::now());
+    request.customers = match args.customer {
+        Some(c) => Customers::One(c),
+        None => Customers::All,
+    };
+    request.chain = ChainKey::new(args.account, ChainKey::DEFAULT_CURRENCY);
+    request.concurrency = usize::from(args.concurrency);
+    request.rate = args.rate;
+    Ok(request)
 }
 
-impl PageSink for StorePages<'_> {
-    type Error = anyhow::Error;
+/// One line on standard error per stored page.
+struct PrintPages;
 
-    fn page(&mut self, page: Page) -> Result<ControlFlow<()>> {
-        let parse =
-            self.reader.parse.ok_or_else(|| anyhow!("the {} reader cannot read an API answer", self.reader.name))?;
-        let print = fingerprint_bytes(&page.body);
-        let parsed = parse(Path::new(&page.url), page.body)?;
-        let summary =
-            store_parsed(self.store, vec![parsed], &[print], &self.options, &mut || ControlFlow::Continue(()))?;
-        self.new += summary.new_entries();
-        self.known += summary.known_entries();
-        self.conflicting += summary.conflicting_entries();
+impl PullSink for PrintPages {
+    fn progress(&mut self, p: &PullProgress) -> ControlFlow<()> {
+        let page = &p.page;
         let whose = page.customer.as_deref().map(|c| format!("{c}, ")).unwrap_or_default();
         eprintln!(
             "{whose}page {}: {} entries: {} new, {} already known, {} conflicting",
             page.index + 1,
             page.entries,
-            summary.new_entries(),
-            summary.known_entries(),
-            summary.conflicting_entries()
+            page.new,
+            page.known,
+            page.conflicting
         );
-        Ok(ControlFlow::Continue(()))
+        ControlFlow::Continue(())
     }
 }

@@ -59,11 +59,12 @@ fn use_wal(conn: &Connection) -> Result<(), StoreError> {
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 4] = [
+const MIGRATIONS: [Migration; 5] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
     Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
     Migration { sql: include_str!("migrations/0004_application_id.sql"), then: None },
+    Migration { sql: include_str!("migrations/0005_sync.sql"), then: None },
 ];
 
 /// `PRAGMA application_id` of a Reckon database: "RCKN" (set by migration 4).
@@ -357,6 +358,31 @@ pub struct ChainInfo {
     pub stated_balance: Option<Decimal>,
     /// The balance before the oldest entry.
     pub opening_balance: Option<Decimal>,
+    /// The last sync through a vendor's API that reached the chain, if any.
+    pub last_sync: Option<LastSync>,
+}
+
+/// When and from where a chain was last synced (never with the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastSync {
+    /// Unix microseconds.
+    pub at: i64,
+    /// The API (`reverie`, `orb`, `stripe`).
+    pub source: String,
+    pub base_url: String,
+    /// The customer asked for; `None` for every customer or a source without customers.
+    pub customer: Option<String>,
+}
+
+/// An API account the app syncs: where, and which customers. Never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConnection {
+    pub id: i64,
+    /// The API (`reverie`, `orb`, `stripe`).
+    pub source: String,
+    pub base_url: String,
+    /// `None`: every customer (or a source without customers).
+    pub customer: Option<String>,
 }
 
 /// An open database.
@@ -501,8 +527,9 @@ impl Store {
                     (SELECT coalesce(sum(entries), 0) FROM entry_block b WHERE b.chain_id = c.id),
                     (SELECT first_ts FROM entry_block b WHERE b.chain_id = c.id ORDER BY id LIMIT 1),
                     (SELECT last_ts FROM entry_block b WHERE b.chain_id = c.id ORDER BY id DESC LIMIT 1),
-                    (SELECT last_balance FROM entry_block b WHERE b.chain_id = c.id ORDER BY id DESC LIMIT 1)
-             FROM chain c ORDER BY c.account, c.currency",
+                    (SELECT last_balance FROM entry_block b WHERE b.chain_id = c.id ORDER BY id DESC LIMIT 1),
+                    s.at, s.source, s.base_url, s.customer
+             FROM chain c LEFT JOIN chain_sync s ON s.chain_id = c.id ORDER BY c.account, c.currency",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(ChainInfo {
@@ -516,6 +543,15 @@ impl Store {
                 first_ts: r.get(7)?,
                 last_ts: r.get(8)?,
                 ledger_balance: r.get::<_, Option<i64>>(9)?.map(money::from_units),
+                last_sync: match r.get::<_, Option<i64>>(10)? {
+                    Some(at) => Some(LastSync {
+                        at,
+                        source: r.get(11)?,
+                        base_url: r.get(12)?,
+                        customer: r.get::<_, String>(13).map(|c| Some(c).filter(|c| !c.is_empty()))?,
+                    }),
+                    None => None,
+                },
             })
         })?;
         let mut chains: Vec<ChainInfo> = rows.collect::<Result<_, _>>()?;
@@ -541,6 +577,65 @@ impl Store {
     /// One chain by id.
     pub fn chain(&self, id: i64) -> Result<ChainInfo, StoreError> {
         self.chains()?.into_iter().find(|c| c.id == id).ok_or_else(|| StoreError::NotFound(format!("chain {id}")))
+    }
+
+    /// Records that a sync reached these chains (replacing what each had recorded).
+    pub fn record_sync(&mut self, chain_ids: &[i64], sync: &LastSync) -> Result<(), StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut put = tx.prepare(
+                "INSERT INTO chain_sync (chain_id, at, source, base_url, customer) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (chain_id) DO UPDATE SET at = ?2, source = ?3, base_url = ?4, customer = ?5",
+            )?;
+            for id in chain_ids {
+                put.execute(params![id, sync.at, sync.source, sync.base_url, sync.customer.as_deref().unwrap_or("")])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Keeps a connection (the same source, URL and customer are one connection); returns it.
+    pub fn add_connection(
+        &mut self,
+        source: &str,
+        base_url: &str,
+        customer: Option<&str>,
+    ) -> Result<SyncConnection, StoreError> {
+        let customer = customer.unwrap_or("");
+        self.conn.execute(
+            "INSERT INTO sync_connection (source, base_url, customer) VALUES (?1, ?2, ?3)
+             ON CONFLICT (source, base_url, customer) DO NOTHING",
+            params![source, base_url, customer],
+        )?;
+        let id = self.conn.query_row(
+            "SELECT id FROM sync_connection WHERE source = ?1 AND base_url = ?2 AND customer = ?3",
+            params![source, base_url, customer],
+            |r| r.get(0),
+        )?;
+        self.connection(id)
+    }
+
+    /// Every kept connection, oldest first.
+    pub fn connections(&self) -> Result<Vec<SyncConnection>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, source, base_url, customer FROM sync_connection ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SyncConnection {
+                id: r.get(0)?,
+                source: r.get(1)?,
+                base_url: r.get(2)?,
+                customer: Some(r.get::<_, String>(3)?).filter(|c| !c.is_empty()),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One connection by id.
+    pub fn connection(&self, id: i64) -> Result<SyncConnection, StoreError> {
+        self.connections()?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("connection {id}")))
     }
 
     /// Sets (or with `None` clears) the balance the vendor's page states now.

@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use reckon_sync::mock::{MockServer, Reply, Reverie};
+use reckon_sync::mock::{Apis, Kind, MockServer, Reply, Reverie, Vendor};
 
 use crate::support::Db;
 
@@ -57,12 +57,25 @@ fn sync_stores_what_an_import_stores_and_states_the_balance() {
 
     let again = sync(&synced, &api, Some(KEY));
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
-    assert!(
-        String::from_utf8_lossy(&again.stdout).contains("97 entries: 0 new, 97 already known, 0 conflicting"),
-        "{}",
-        text(&again)
-    );
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(stdout.contains("1 pages, 1 entries: 0 new, 1 already known, 0 conflicting"), "{}", text(&again));
     assert_eq!(synced.check_json(&[]).0, from_sync, "a second sync changes nothing");
+    // The second sync asked only for what is newer than the newest stored entry.
+    let ledger: Vec<_> = api.requests().into_iter().filter(|r| r.path == "/v1/ledger").collect();
+    assert_eq!(ledger[0].param("since"), None, "the first sync fetches to the end");
+    let newest = newest_in_fixture();
+    assert_eq!(ledger.last().unwrap().param("since"), Some(newest.as_str()));
+
+    let chains = synced.ok(&["chains"], 0);
+    let url = api.base_url();
+    assert!(chains.contains("last synced ") && chains.contains(&format!("from reverie at {url}")), "{chains}");
+}
+
+/// The newest entry's time in `fixtures/clean.json`, as `since` is written.
+fn newest_in_fixture() -> String {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    doc["data"].as_array().unwrap().iter().map(|e| e["created_at"].as_str().unwrap().to_string()).max().unwrap()
 }
 
 #[test]
@@ -79,7 +92,9 @@ fn sync_cut_short_keeps_the_pages_it_stored() {
 
     let out = sync(&db, &api, Some(KEY));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("97 entries: 57 new, 40 already known"), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" 57 new, ") && stdout.contains(" 0 conflicting"), "{}", text(&out));
+    assert_eq!(db.check_json(&[]).0["chains"][0]["entries"], 97, "resumed: nothing lost, nothing twice");
 }
 
 #[test]
@@ -150,4 +165,123 @@ fn the_mock_server_command_serves_a_sync() {
     let all = text(&out);
     assert!(all.contains("the API key was rejected (HTTP 401)") && all.contains("reckon key set reverie"), "{all}");
     assert!(!all.contains("sk_revoked_77"), "{all}");
+}
+
+fn vendor_server(kind: Kind, fixture: &str, bad_key: bool) -> MockServer {
+    let bytes = std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let vendor = Vendor::from_json(kind, &bytes, KEY).unwrap();
+    let mut apis = Apis { bad_key, ..Apis::default() };
+    match kind {
+        Kind::Orb => apis.orb = Some(vendor),
+        Kind::Stripe => apis.stripe = Some(vendor),
+    }
+    MockServer::serve(apis, 0).unwrap()
+}
+
+fn sync_vendor(db: &Db, server: &MockServer, kind: Kind, key: &str) -> Output {
+    let source = if kind == Kind::Orb { "orb" } else { "stripe" };
+    let url = server.vendor_url(kind);
+    db.command(&["sync", source, "--base-url", &url, "--all-customers"])
+        .env("RECKON_API_KEY", key)
+        .output()
+        .expect("reckon runs")
+}
+
+/// Orb and Stripe over the mock: a sync of every customer checks exactly as an import of the
+/// same file, a second sync adds nothing, and the chains say where they were synced from.
+fn vendor_sync_matches_import(kind: Kind, fixture: &str) {
+    let api = vendor_server(kind, fixture, false);
+    let synced = Db::new();
+    let out = sync_vendor(&synced, &api, kind, KEY);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let entries = {
+        let bytes = std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        doc["data"].as_array().map_or_else(|| doc.as_array().unwrap().len(), Vec::len)
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("{entries} entries: {entries} new, 0 already known")), "{}", text(&out));
+
+    let imported = Db::new();
+    imported.import(&format!("fixtures/{fixture}"));
+    let (from_sync, sync_code) = synced.check_json(&[]);
+    let (from_import, import_code) = imported.check_json(&[]);
+    assert_eq!(from_sync, from_import, "a sync and an import of the same answers check the same");
+    assert_eq!(sync_code, import_code);
+
+    let again = sync_vendor(&synced, &api, kind, KEY);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(String::from_utf8_lossy(&again.stdout).contains(": 0 new, "), "{}", text(&again));
+    assert_eq!(synced.check_json(&[]).0, from_sync, "a second sync changes nothing");
+
+    let chains = synced.ok(&["chains"], 0);
+    let url = api.vendor_url(kind);
+    let lines = chains.lines().filter(|l| l.trim_start().starts_with("last synced")).count();
+    assert_eq!(lines, from_sync["chains"].as_array().unwrap().len(), "every chain says when it was synced: {chains}");
+    assert!(chains.contains(&format!(" at {url}")), "{chains}");
+}
+
+#[test]
+fn orb_sync_of_every_customer_checks_as_an_import_and_then_adds_nothing() {
+    vendor_sync_matches_import(Kind::Orb, "orb-ledger.json");
+}
+
+#[test]
+fn stripe_sync_of_every_customer_checks_as_an_import_and_then_adds_nothing() {
+    vendor_sync_matches_import(Kind::Stripe, "stripe-balance.json");
+}
+
+#[test]
+fn vendor_sync_with_a_rejected_key_cannot_run_and_names_the_key() {
+    for (kind, fixture, source) in
+        [(Kind::Orb, "orb-ledger.json", "orb"), (Kind::Stripe, "stripe-balance.json", "stripe")]
+    {
+        let api = vendor_server(kind, fixture, true);
+        let db = Db::new();
+        let out = sync_vendor(&db, &api, kind, "sk_revoked_9876");
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let all = text(&out);
+        assert!(all.contains("API key was rejected (HTTP 401)"), "{all}");
+        assert!(
+            all.contains(&format!("the {source} key")) && all.contains(&format!("reckon key set {source}")),
+            "{all}"
+        );
+        assert!(!all.contains("sk_revoked_9876"), "the key is never printed: {all}");
+    }
+}
+
+/// The engine's pull, as the app calls it: a sink that cancels after the first page keeps that
+/// page (and says it was cancelled); the next pull resumes after it, losing and duplicating
+/// nothing, and each chain records where it was last synced from.
+#[test]
+fn a_cancelled_pull_keeps_its_pages_and_the_next_resumes() {
+    use reckon::pull::{self, Api, ApiKey, BaseUrl, PullProgress, PullRequest, PullSink, Quiet};
+    use reckon::store::Store;
+    use std::ops::ControlFlow;
+
+    struct StopAfterFirst;
+    impl PullSink for StopAfterFirst {
+        fn progress(&mut self, _: &PullProgress) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+    }
+    let api = server(|_| {});
+    let db = Db::new();
+    let mut store = Store::open(&db.path).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-11T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    let mut request = PullRequest::new(Api::Reverie, BaseUrl::parse(&api.base_url()).unwrap(), ApiKey::new(KEY), now);
+    request.page_size = Some(40);
+    let first = pull::pull_blocking(&mut store, &request, &mut StopAfterFirst).unwrap();
+    assert!(first.cancelled);
+    assert_eq!((first.progress.pages, first.progress.new), (1, 40));
+    assert_eq!(first.stated, None, "a cancelled pull does not ask for the balance");
+
+    let second = pull::pull_blocking(&mut store, &request, &mut Quiet).unwrap();
+    assert!(!second.cancelled);
+    assert_eq!(second.progress.new, 57);
+    let chains = store.chains().unwrap();
+    assert_eq!(chains[0].entries, 97);
+    let last = chains[0].last_sync.as_ref().expect("recorded");
+    assert_eq!((last.source.as_str(), last.at), ("reverie", now.timestamp_micros()));
+    assert_eq!(last.base_url.trim_end_matches('/'), api.base_url());
 }

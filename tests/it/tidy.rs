@@ -80,8 +80,9 @@ fn readers_do_not_reach_into_the_rules() {
 }
 
 #[test]
-fn only_the_cli_reaches_the_network() {
-    // The `reckon` package depends on `reckon-sync` for its binary; the engine must not use it.
+fn only_the_pull_and_the_cli_reach_the_network() {
+    // `src/pull/` (the engine's sync orchestration) and `src/cli/` may use `reckon-sync`,
+    // reqwest and tokio; every layer below them must not.
     for layer in ["model", "order.rs", "import", "store", "reconcile", "check.rs", "report.rs", "export.rs"] {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(layer);
         let files = if root.is_dir() { sources(&root) } else { vec![root] };
@@ -99,6 +100,23 @@ fn only_the_cli_reaches_the_network() {
             }
         }
     }
+}
+
+#[test]
+fn nothing_below_the_pull_names_it() {
+    for layer in ["model", "order.rs", "import", "store", "reconcile", "check.rs", "report.rs", "export.rs"] {
+        assert_layer(layer, &["pull"]);
+    }
+}
+
+#[test]
+fn the_pull_reaches_the_network_and_the_cli_does_not_bypass_it() {
+    // The pull is where the network is allowed; the check above must not be vacuous.
+    let pull = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pull/mod.rs")).unwrap();
+    assert!(mentions(&pull, "reckon_sync"), "src/pull/mod.rs fetches through reckon_sync");
+    // The CLI's sync runs the engine's pull rather than a fetch of its own.
+    let cli = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli/sync.rs")).unwrap();
+    assert!(!mentions(&cli, "reckon_sync") && mentions(&cli, "reckon::pull"), "src/cli/sync.rs calls reckon::pull");
 }
 
 #[test]

@@ -15,6 +15,11 @@ import type { ImportProgressEvent } from "./bindings/ImportProgressEvent";
 import type { LedgerPage } from "./bindings/LedgerPage";
 import type { LedgerQuery } from "./bindings/LedgerQuery";
 import type { TotalsView } from "./bindings/TotalsView";
+import type { ConnectOutcome } from "./bindings/ConnectOutcome";
+import type { ConnectRequest } from "./bindings/ConnectRequest";
+import type { ConnectionView } from "./bindings/ConnectionView";
+import type { SyncOutcomeView } from "./bindings/SyncOutcomeView";
+import type { SyncProgressEvent } from "./bindings/SyncProgressEvent";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -58,4 +63,12 @@ export const api = {
   saveText: (path: string, content: string) => call<null>("save_text", { path, content }),
   databasePath: () => call<string>("database_path"),
   openDatabase: (path: string) => call<string>("open_database", { path }),
+  listConnections: () => call<ConnectionView[]>("list_connections"),
+  connectAccount: (request: ConnectRequest) => call<ConnectOutcome>("connect_account", { request }),
+  syncNow: (connectionId: number, onProgress: (e: SyncProgressEvent) => void) => {
+    const ch = new Channel<SyncProgressEvent>();
+    ch.onmessage = onProgress;
+    return call<SyncOutcomeView>("sync_now", { connectionId, onProgress: ch });
+  },
+  cancelSync: () => call<null>("cancel_sync"),
 };

@@ -11,6 +11,7 @@
 //!     ["chain", id, "findings"]                          findings
 //!     ["chain", id, "series", maxPoints]                 balance_series
 //!     ["chain", id, "entry", entryId]                    entry_detail
+//!     ["connections"]                                    list_connections
 //!
 //! The shell's data changes only through this app's own commands, so answers never go stale
 //! by themselves (`staleTime: Infinity`); the mutations below are what marks them stale.
@@ -28,6 +29,8 @@ import type { Audience } from "./bindings/Audience";
 import type { ChainView } from "./bindings/ChainView";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ImportProgressEvent } from "./bindings/ImportProgressEvent";
+import type { ConnectRequest } from "./bindings/ConnectRequest";
+import type { SyncProgressEvent } from "./bindings/SyncProgressEvent";
 import type { LedgerQuery } from "./bindings/LedgerQuery";
 import { queryKey } from "./lib/filters";
 import { PAGE_SIZE } from "./lib/pageCache";
@@ -48,6 +51,7 @@ export const keys = {
   seriesOf: (chainId: number, maxPoints: number) => ["chain", chainId, "series", maxPoints] as const,
   entries: (chainId: number) => ["chain", chainId, "entry"] as const,
   entry: (chainId: number, entryId: number) => ["chain", chainId, "entry", entryId] as const,
+  connections: ["connections"] as const,
 };
 
 export function createQueryClient(): QueryClient {
@@ -134,6 +138,10 @@ type Invalidate = (queryKey: QueryKey) => Promise<void>;
 export const invalidatedBy = {
   /** An import may add entries to any chain, or add chains. */
   import: (): QueryKey[] => [keys.chains, ["chain"]],
+  /** A sync is an import through an API: it may add entries and chains, and set a stated balance. */
+  sync: (): QueryKey[] => [keys.chains, ["chain"]],
+  /** "Connect account…" keeps a connection; no ledger changes. */
+  connect: (): QueryKey[] => [keys.connections],
   /**
    * A finding explained or reopened, or the stated balance set (a head mismatch may come or
    * go): the chain list's counts, that chain's findings, chart marks, row severities (pages)
@@ -171,6 +179,29 @@ export function useImport(onProgress: (e: ImportProgressEvent) => void) {
     mutationFn: (source: ImportSource) =>
       "demo" in source ? api.openDemo(onProgress) : api.importFiles(source.paths, onProgress),
     onSettled: () => invalidate(invalidatedBy.import()),
+  });
+}
+
+/** The API accounts the app syncs (never with keys). */
+export function useConnections() {
+  return useQuery({ queryKey: keys.connections, queryFn: api.listConnections });
+}
+
+/** "Connect account…": the key goes to the OS keyring (or this session's memory). */
+export function useConnectAccount() {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (request: ConnectRequest) => api.connectAccount(request),
+    onSuccess: () => invalidate(invalidatedBy.connect()),
+  });
+}
+
+/** "Sync now": like an import, everything is invalidated, also when it fails or is cancelled. */
+export function useSyncNow(onProgress: (e: SyncProgressEvent) => void) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (connectionId: number) => api.syncNow(connectionId, onProgress),
+    onSettled: () => invalidate(invalidatedBy.sync()),
   });
 }
 

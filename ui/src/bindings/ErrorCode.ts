@@ -3,4 +3,4 @@
 /**
  * Every command rejects with this; the UI branches on `code` and shows `message` verbatim.
  */
-export type ErrorCode = "bad_input" | "not_found" | "cancelled" | "io" | "database" | "internal";
+export type ErrorCode = "bad_input" | "not_found" | "cancelled" | "io" | "database" | "network" | "internal";

@@ -12,6 +12,7 @@ const EVERY_CODE = {
   cancelled: true,
   io: true,
   database: true,
+  network: true,
   internal: true,
 } as const satisfies Record<ErrorCode, true>;
 const CODES = Object.keys(EVERY_CODE) as ErrorCode[];

@@ -16,6 +16,8 @@ export const NEXT_STEPS = {
   not_found: "It may have been removed; refresh the list of ledgers.",
   cancelled: "Nothing was changed. Start again when ready.",
   io: "Check that the file or folder exists and that Reckon may read or write it.",
+  network:
+    "The vendor's API could not be reached or answered unexpectedly. Check the base URL and the network, then sync again; what was stored stays.",
   database: "Reckon's database could not be used. Restart Reckon; if it persists, report it with the message above.",
   internal: "This is a bug in Reckon. Please report it with the message above.",
 } as const satisfies Record<ErrorCode, string>;

@@ -11,6 +11,7 @@ import { formatMoney, moneyEquals, normalizeMoneyInput, subtractMoney } from "..
 import { describeProgress, importFraction } from "../lib/progress";
 import { pickDatabase } from "../lib/dialogs";
 import { useDatabasePath, useOpenDatabase, useSetStatedBalance } from "../queries";
+import { Connections } from "./Connections";
 
 interface Props {
   chains: ChainView[] | null;
@@ -42,6 +43,7 @@ export function LedgersScreen(p: Props) {
         </div>
       </header>
       <DatabaseLine disabled={imp.running} />
+      <Connections disabled={imp.running} />
 
       {imp.running && <ImportProgress imp={imp} onCancel={p.onCancel} />}
       {imp.error && <ErrorBlock error={imp.error} onDismiss={p.onDismissOutcome} />}
@@ -195,7 +197,15 @@ function ChainRow({
           <Money value={c.ledgerBalance} testid="chain-balance" />
         </td>
         <td className="num" data-testid="chain-entries">{c.entries}</td>
-        <td className="nowrap">{formatSpan(c.firstTs, c.lastTs)}</td>
+        <td className="nowrap">
+          {formatSpan(c.firstTs, c.lastTs)}
+          {c.lastSync && (
+            <div className="muted small" data-testid="chain-last-sync">
+              Synced {c.lastSync.at.replace("T", " ").replace("Z", " UTC")} from {c.lastSync.baseUrl}
+              {c.lastSync.customer ? ` (${c.lastSync.customer})` : ""}
+            </div>
+          )}
+        </td>
         <td className={`num ${c.errors ? "sev-error" : "muted"}`} data-testid="error-count">
           {c.errors}
         </td>

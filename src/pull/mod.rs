@@ -1,0 +1,487 @@
+//! A pull: a vendor's ledger fetched through its API (crate `reckon-sync`) and stored page by
+//! page exactly as an import of the same answer would be (`import::store_parsed`), so the CLI
+//! (`reckon sync`) and the desktop app (Sync now) share one path.
+//!
+//! How the store and the async fetch meet: `pull` is an `async fn` that borrows the caller's
+//! `Store` but never holds it across an `.await`. The client hands each page to a synchronous
+//! sink, which parses and stores it in its own transaction before the client asks for the next
+//! one; the future therefore runs on one thread (the CLI's current-thread runtime, or the app's
+//! runtime entered from a blocking thread with a connection of its own), and what is stored is
+//! always a prefix the next run resumes from. Cancelling (the sink's `Break`, or the flag,
+//! polled while a request is in flight) drops the fetch between two stores.
+//!
+//! Incremental: Reverie is asked `since` the chain's newest stored entry (that second's entries
+//! come again and dedupe as known); Orb and Stripe page newest first and stop at the first
+//! stored ID, also asked from each customer's newest stored time.
+
+pub mod key;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::import::{self, fingerprint_bytes, store_parsed, ImportError, ImportOptions, Reader};
+use crate::model::ChainKey;
+use crate::store::{ImportSummary, LastSync, Store, StoreError};
+use reckon_sync::{orb, reverie, stripe, Config, Fetched, Known, Page, PageSink, RateLimit};
+pub use reckon_sync::{ApiKey, BaseUrl, SyncError};
+
+/// The APIs Reckon pulls from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Api {
+    Reverie,
+    Orb,
+    Stripe,
+}
+
+impl Api {
+    pub const ALL: [Api; 3] = [Api::Reverie, Api::Orb, Api::Stripe];
+
+    /// Its short name (`reverie`): the keyring user, and what a chain's last sync records.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Reverie => reverie::KEY_NAME,
+            Api::Orb => orb::KEY_NAME,
+            Api::Stripe => stripe::KEY_NAME,
+        }
+    }
+
+    /// Its name in messages (`Orb API`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Api::Reverie => reverie::SOURCE_NAME,
+            Api::Orb => orb::SOURCE_NAME,
+            Api::Stripe => stripe::SOURCE_NAME,
+        }
+    }
+
+    /// The API named `name` (`reverie`, `orb`, `stripe`).
+    pub fn from_name(name: &str) -> Option<Api> {
+        Api::ALL.into_iter().find(|a| a.name() == name.trim().to_ascii_lowercase())
+    }
+
+    /// Whether its ledgers are per customer (Orb, Stripe).
+    pub fn has_customers(self) -> bool {
+        self != Api::Reverie
+    }
+
+    /// The largest page it serves: Reverie documents none (its API accepts up to 1000), Orb
+    /// and Stripe 100.
+    pub fn max_page(self) -> usize {
+        match self {
+            Api::Reverie => 1000,
+            Api::Orb => orb::MAX_PAGE,
+            Api::Stripe => stripe::MAX_PAGE,
+        }
+    }
+
+    fn reader_name(self) -> &'static str {
+        match self {
+            Api::Reverie => "reverie-json",
+            Api::Orb => "orb-json",
+            Api::Stripe => "stripe-json",
+        }
+    }
+}
+
+/// Whose ledgers, for APIs with customers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Customers {
+    One(String),
+    All,
+}
+
+/// What to pull and how.
+#[derive(Debug, Clone)]
+pub struct PullRequest {
+    pub api: Api,
+    pub base_url: BaseUrl,
+    pub key: ApiKey,
+    /// Orb and Stripe; Reverie has one ledger per key.
+    pub customers: Customers,
+    /// Where entries go when the API names no account (Reverie's ledger, Orb/Stripe entries
+    /// without a customer).
+    pub chain: ChainKey,
+    /// Entries per page; `None`: the largest the API serves.
+    pub page_size: Option<usize>,
+    /// Reverie: fetch from this time on (RFC 3339) instead of the chain's newest stored entry.
+    pub since: Option<String>,
+    /// Requests a second; `None`: the API's documented rate (Orb 100, Stripe 25, Reverie none).
+    pub rate: Option<u32>,
+    /// Orb and Stripe customers fetched at once (sharing the rate limit).
+    pub concurrency: usize,
+    /// Recorded as the import time and the chains' last sync (the clock is a parameter).
+    pub now: DateTime<Utc>,
+    /// Set from elsewhere to stop the pull, even while a request is in flight.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl PullRequest {
+    pub fn new(api: Api, base_url: BaseUrl, key: ApiKey, now: DateTime<Utc>) -> PullRequest {
+        PullRequest {
+            api,
+            base_url,
+            key,
+            customers: Customers::All,
+            chain: ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY),
+            page_size: None,
+            since: None,
+            rate: None,
+            concurrency: 4,
+            now,
+            cancel: None,
+        }
+    }
+}
+
+/// One stored page, as a progress event names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageDone {
+    /// The customer whose ledger it is (Orb, Stripe).
+    pub customer: Option<String>,
+    /// 0 for the first page of this run (of this customer).
+    pub index: usize,
+    pub entries: u64,
+    pub new: u64,
+    pub known: u64,
+    pub conflicting: u64,
+}
+
+/// Where a pull is, after each stored page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullProgress {
+    pub pages: u64,
+    pub entries: u64,
+    pub new: u64,
+    pub known: u64,
+    pub conflicting: u64,
+    /// Since the pull started (a stopwatch, not the clock: it dates nothing).
+    pub elapsed: Duration,
+    /// The page just stored.
+    pub page: PageDone,
+}
+
+impl PullProgress {
+    /// Entries fetched and stored a second so far.
+    pub fn entries_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.entries as f64 / secs
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Receives progress after each stored page and may stop the pull by returning `Break`
+/// (the pages stored stay; the next run resumes after them). In the spirit of `ProgressSink`.
+pub trait PullSink {
+    fn progress(&mut self, progress: &PullProgress) -> ControlFlow<()>;
+}
+
+/// Ignores progress and never stops.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl PullSink for Quiet {
+    fn progress(&mut self, _: &PullProgress) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// The balance Reverie's `/v1/balance` stated, now the chain's stated balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stated {
+    pub balance: Decimal,
+    /// As the API wrote it.
+    pub as_of: String,
+    /// Whether it was saved (not when the ledger has no entries to hang it on).
+    pub saved: bool,
+}
+
+/// What a pull did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PullSummary {
+    /// Orb and Stripe: customers whose ledgers were fetched.
+    pub customers: usize,
+    pub progress: PullProgress,
+    /// The chains the pull reached (each recorded as last synced now).
+    pub chain_ids: Vec<i64>,
+    /// Reverie: the balance the API states now.
+    pub stated: Option<Stated>,
+    /// Whether the pull was cancelled; what it stored stays.
+    pub cancelled: bool,
+    /// Reverie: the `since` the API was asked with.
+    pub since: Option<String>,
+}
+
+/// Why a pull stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    /// The API could not be reached, refused the key, or answered what is not its format.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// A page could not be read as the API's format, or not stored.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// This build has no reader for the API's pages.
+    #[error("this build of reckon has no {reader} reader to read {api} pages with, so nothing can be stored (nothing was fetched); the readers known are: {known}")]
+    NoReader { reader: &'static str, api: &'static str, known: String },
+    /// `/v1/balance` answered a balance that is not a decimal.
+    #[error("{api}: the balance {balance:?} from {url} cannot be read: expected {problem}; the ledger was stored, the stated balance was not")]
+    BadBalance { api: &'static str, balance: String, url: String, problem: String },
+    /// The tokio runtime could not start.
+    #[error("cannot start the runtime for network requests: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Runs `pull` on a current-thread runtime of its own, on the calling thread (the CLI's way).
+pub fn pull_blocking(
+    store: &mut Store,
+    request: &PullRequest,
+    sink: &mut dyn PullSink,
+) -> Result<PullSummary, PullError> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(PullError::Runtime)?;
+    runtime.block_on(pull(store, request, sink))
+}
+
+/// Pulls what is new into `store`: see the module's documentation.
+pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullSink) -> Result<PullSummary, PullError> {
+    let api = request.api;
+    let reader = import::reader(api.reader_name()).filter(|r| r.parse.is_some()).ok_or_else(|| {
+        PullError::NoReader { reader: api.reader_name(), api: api.title(), known: import::reader_names() }
+    })?;
+    let mut config = Config::new(request.base_url.clone(), request.key.clone());
+    config.page_size = request.page_size.unwrap_or(api.max_page()).clamp(1, api.max_page());
+    config.rate_limit = request.rate.map(|per_second| RateLimit { per_second });
+    let mut options = ImportOptions::new(request.now);
+    options.chain = request.chain.clone();
+    let mut summary = PullSummary::default();
+    let cancel = request.cancel.clone().unwrap_or_default();
+    let known = match api {
+        Api::Reverie => {
+            config.since = match &request.since {
+                Some(since) => Some(since.clone()),
+                None => newest_second(store, &request.chain)?,
+            };
+            summary.since = config.since.clone();
+            None
+        }
+        Api::Orb | Api::Stripe => Some(Stored::load(store, reader.source.name)?),
+    };
+    let mut pages = StorePages {
+        store: &mut *store,
+        reader,
+        options,
+        progress: PullProgress::default(),
+        chain_ids: Vec::new(),
+        sink,
+        started: Instant::now(),
+        cancel: cancel.clone(),
+    };
+    let customers = match &request.customers {
+        Customers::One(c) => Some(vec![c.clone()]),
+        Customers::All => None,
+    };
+    let concurrency = request.concurrency.max(1);
+    let fetch = async {
+        match api {
+            Api::Reverie => {
+                let client = reverie::Client::new(config)?;
+                let fetched = client.fetch_ledger(&mut pages).await?;
+                let balance = if fetched.stopped { None } else { Some(client.fetch_balance().await?) };
+                Ok::<_, PullError>((fetched, balance))
+            }
+            Api::Orb => {
+                let client = orb::Client::new(config, orb::Options::default())?;
+                let customers = match customers {
+                    Some(c) => c,
+                    None => client.customers().await?,
+                };
+                let known = known.as_ref().expect("loaded for Orb");
+                Ok((client.fetch_ledgers(&customers, known, concurrency, &mut pages).await?, None))
+            }
+            Api::Stripe => {
+                let client = stripe::Client::new(config)?;
+                let customers = match customers {
+                    Some(c) => c,
+                    None => client.customers().await?,
+                };
+                let known = known.as_ref().expect("loaded for Stripe");
+                Ok((client.fetch_ledgers(&customers, known, concurrency, &mut pages).await?, None))
+            }
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = fetch => Some(outcome),
+        () = cancelled(&cancel) => None,
+    };
+    summary.progress = pages.progress.clone();
+    summary.progress.elapsed = pages.started.elapsed();
+    summary.chain_ids = std::mem::take(&mut pages.chain_ids);
+    drop(pages);
+    let (fetched, balance) = match outcome {
+        Some(outcome) => {
+            let result = outcome;
+            // What was stored before an error is kept; say when it was synced from anyway.
+            if result.is_err() {
+                record(store, request, &summary.chain_ids)?;
+            }
+            result?
+        }
+        None => (Fetched { stopped: true, ..Fetched::default() }, None),
+    };
+    summary.customers = fetched.customers;
+    summary.cancelled = fetched.stopped;
+    if let Some(balance) = balance {
+        let stated = crate::money::parse(&balance.balance).map_err(|e| PullError::BadBalance {
+            api: api.title(),
+            balance: balance.balance.clone(),
+            url: balance.url.clone(),
+            problem: e.to_string(),
+        })?;
+        let chain_id = store.chain_id(&request.chain)?;
+        if let Some(id) = chain_id {
+            store.set_stated_balance(id, Some(stated))?;
+            if !summary.chain_ids.contains(&id) {
+                summary.chain_ids.push(id);
+            }
+        }
+        summary.stated = Some(Stated { balance: stated, as_of: balance.as_of, saved: chain_id.is_some() });
+    }
+    record(store, request, &summary.chain_ids)?;
+    Ok(summary)
+}
+
+/// Resolves once `cancel` is set (polled: it is set from another thread).
+async fn cancelled(cancel: &AtomicBool) {
+    while !cancel.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Records the chains' last sync: when, from which API, URL and customer (never the key).
+fn record(store: &mut Store, request: &PullRequest, chain_ids: &[i64]) -> Result<(), StoreError> {
+    if chain_ids.is_empty() {
+        return Ok(());
+    }
+    let customer = match &request.customers {
+        Customers::One(c) if request.api.has_customers() => Some(c.clone()),
+        _ => None,
+    };
+    store.record_sync(
+        chain_ids,
+        &LastSync {
+            at: request.now.timestamp_micros(),
+            source: request.api.name().to_string(),
+            base_url: request.base_url.to_string(),
+            customer,
+        },
+    )
+}
+
+/// The second of the chain's newest stored entry, RFC 3339 UTC: a later Reverie sync asks
+/// `since` then, so only what is new comes (with that second's entries again, known).
+fn newest_second(store: &Store, chain: &ChainKey) -> Result<Option<String>, StoreError> {
+    let Some(id) = store.chain_id(chain)? else { return Ok(None) };
+    Ok(store.chain(id)?.last_ts.and_then(|ts| {
+        DateTime::from_timestamp(ts.div_euclid(1_000_000), 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    }))
+}
+
+/// What the store holds of a newest-first source: every transaction ID (Orb and Stripe IDs
+/// are unique across an account) and each account's newest entry time.
+struct Stored {
+    ids: HashSet<String>,
+    newest: HashMap<String, i64>,
+}
+
+impl Stored {
+    fn load(store: &Store, source: &str) -> Result<Stored, StoreError> {
+        let mut stored = Stored { ids: HashSet::new(), newest: HashMap::new() };
+        for chain in store.chains()?.iter().filter(|c| c.source == source) {
+            let (_, txns) = store.load_facts(chain)?;
+            stored.ids.extend((0..txns.len()).map(|i| String::from_utf8_lossy(txns.get(i)).into_owned()));
+            if let Some(ts) = chain.last_ts {
+                let secs = ts.div_euclid(1_000_000);
+                let newest = stored.newest.entry(chain.key.account.clone()).or_insert(secs);
+                *newest = (*newest).max(secs);
+            }
+        }
+        Ok(stored)
+    }
+}
+
+impl Known for Stored {
+    fn is_known(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+
+    fn since(&self, customer: &str) -> Option<i64> {
+        self.newest.get(customer).copied()
+    }
+}
+
+/// Parses each page with the reader a saved answer would get and stores it in its own
+/// transaction, then reports progress.
+struct StorePages<'a> {
+    store: &'a mut Store,
+    reader: &'static Reader,
+    options: ImportOptions,
+    progress: PullProgress,
+    chain_ids: Vec<i64>,
+    sink: &'a mut dyn PullSink,
+    started: Instant,
+    cancel: Arc<AtomicBool>,
+}
+
+impl PageSink for StorePages<'_> {
+    type Error = PullError;
+
+    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, PullError> {
+        let parse = self.reader.parse.expect("checked before fetching");
+        let print = fingerprint_bytes(&page.body);
+        let parsed = parse(Path::new(&page.url), page.body)?;
+        // An empty page (nothing since, a customer without entries) names no chain: storing it
+        // would make an empty one of the default account.
+        let stored = if parsed.entries.is_empty() {
+            ImportSummary::default()
+        } else {
+            store_parsed(self.store, vec![parsed], &[print], &self.options, &mut || ControlFlow::Continue(()))?
+        };
+        for id in &stored.chain_ids {
+            if !self.chain_ids.contains(id) {
+                self.chain_ids.push(*id);
+            }
+        }
+        let done = PageDone {
+            customer: page.customer,
+            index: page.index,
+            entries: page.entries as u64,
+            new: stored.new_entries(),
+            known: stored.known_entries(),
+            conflicting: stored.conflicting_entries(),
+        };
+        let p = &mut self.progress;
+        p.pages += 1;
+        p.entries += done.entries;
+        p.new += done.new;
+        p.known += done.known;
+        p.conflicting += done.conflicting;
+        p.elapsed = self.started.elapsed();
+        p.page = done;
+        let flow = self.sink.progress(p);
+        if flow.is_break() || self.cancel.load(Ordering::SeqCst) {
+            return Ok(ControlFlow::Break(()));
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}

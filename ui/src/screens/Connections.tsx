@@ -1,0 +1,210 @@
+//! API accounts on the Ledgers screen: "Connect account…" (source, base URL, key, customer or
+//! all customers) and, per connection, "Sync now" with a progress line (pages, entries, rate),
+//! Cancel and the outcome. The key goes to the shell once and is never shown again.
+
+import { useState } from "react";
+import type { ConnectionView } from "../bindings/ConnectionView";
+import type { SyncOutcomeView } from "../bindings/SyncOutcomeView";
+import type { SyncProgressEvent } from "../bindings/SyncProgressEvent";
+import type { SyncSource } from "../bindings/SyncSource";
+import { api } from "../api";
+import { ErrorBlock } from "../components/common";
+import { toApiError } from "../lib/errors";
+import { useConnectAccount, useConnections, useSyncNow } from "../queries";
+
+const SOURCES: { value: SyncSource; title: string }[] = [
+  { value: "reverie", title: "Reverie" },
+  { value: "orb", title: "Orb" },
+  { value: "stripe", title: "Stripe" },
+];
+
+export function describeSyncProgress(e: SyncProgressEvent): string {
+  const rate = Math.round(e.entriesPerSecond);
+  return `${e.pages} pages, ${e.entries} entries (${e.new} new, ${e.known} already known), ${rate} entries/s`;
+}
+
+export function describeSyncOutcome(o: SyncOutcomeView): string {
+  const customers = o.customers > 0 ? `${o.customers} customers, ` : "";
+  const head = o.cancelled ? "Sync cancelled; what was stored stays and the next sync resumes" : "Synced";
+  const stated = o.statedBalance !== null ? `; the API states ${o.statedBalance}` : "";
+  return `${head}: ${customers}${o.pages} pages, ${o.entries} entries: ${o.new} new, ${o.known} already known, ${o.conflicting} conflicting${stated}.`;
+}
+
+export function Connections({ disabled }: { disabled: boolean }) {
+  const connections = useConnections();
+  const [open, setOpen] = useState(false);
+  const [progress, setProgress] = useState<SyncProgressEvent | null>(null);
+  const [running, setRunning] = useState<number | null>(null);
+  const [outcome, setOutcome] = useState<SyncOutcomeView | null>(null);
+  const sync = useSyncNow(setProgress);
+
+  const start = (c: ConnectionView) => {
+    setProgress(null);
+    setOutcome(null);
+    setRunning(c.id);
+    sync.reset();
+    sync.mutate(c.id, {
+      onSuccess: (o) => setOutcome(o),
+      onSettled: () => setRunning(null),
+    });
+  };
+
+  return (
+    <div className="panel connections" data-testid="connections">
+      <div className="row-between">
+        <strong>API accounts</strong>
+        <button data-testid="connect-account" onClick={() => setOpen(true)} disabled={disabled || running !== null}>
+          Connect account…
+        </button>
+      </div>
+      {open && <ConnectDialog onClose={() => setOpen(false)} />}
+      {connections.error && <ErrorBlock error={toApiError(connections.error, "list_connections")} />}
+      {(connections.data ?? []).length > 0 && (
+        <table className="grid compact">
+          <tbody>
+            {(connections.data ?? []).map((c) => (
+              <tr key={c.id} data-testid="connection" data-connection-id={c.id}>
+                <td>{SOURCES.find((s) => s.value === c.source)?.title ?? c.source}</td>
+                <td className="mono">{c.baseUrl}</td>
+                <td>{c.source === "reverie" ? "" : (c.customer ?? "all customers")}</td>
+                <td>
+                  <button
+                    className="primary"
+                    data-testid="sync-now"
+                    onClick={() => start(c)}
+                    disabled={disabled || running !== null}
+                  >
+                    Sync now
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {running !== null && (
+        <div className="row-between" role="status">
+          <span data-testid="sync-progress">{progress ? describeSyncProgress(progress) : "Connecting…"}</span>
+          <button data-testid="sync-cancel" onClick={() => void api.cancelSync()}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {outcome && (
+        <div className="small" data-testid="sync-outcome">
+          {describeSyncOutcome(outcome)}
+        </div>
+      )}
+      {sync.error && <ErrorBlock error={toApiError(sync.error, "sync_now")} onDismiss={() => sync.reset()} />}
+    </div>
+  );
+}
+
+function ConnectDialog({ onClose }: { onClose: () => void }) {
+  const [source, setSource] = useState<SyncSource>("reverie");
+  const [baseUrl, setBaseUrl] = useState("");
+  const [key, setKey] = useState("");
+  const [customer, setCustomer] = useState("");
+  const [allCustomers, setAllCustomers] = useState(true);
+  const connect = useConnectAccount();
+  const [message, setMessage] = useState<string | null>(null);
+  const perCustomer = source !== "reverie";
+
+  const save = () => {
+    connect.mutate(
+      {
+        source,
+        baseUrl: baseUrl.trim(),
+        key,
+        customer: perCustomer && !allCustomers ? customer.trim() : null,
+        allCustomers: perCustomer && allCustomers,
+      },
+      {
+        onSuccess: (o) => {
+          setKey("");
+          setMessage(o.message);
+        },
+      },
+    );
+  };
+
+  return (
+    <div className="panel dialog" role="dialog" aria-label="Connect account" data-testid="connect-dialog">
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save();
+        }}
+      >
+        <label>
+          Source{" "}
+          <select data-testid="connect-source" value={source} onChange={(e) => setSource(e.target.value as SyncSource)}>
+            {SOURCES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Base URL{" "}
+          <input
+            data-testid="connect-base-url"
+            placeholder="https://api.example.com"
+            value={baseUrl}
+            onChange={(e) => setBaseUrl(e.target.value)}
+          />
+        </label>
+        <label>
+          API key{" "}
+          <input
+            data-testid="connect-key"
+            type="password"
+            autoComplete="off"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+          />
+        </label>
+        {perCustomer && (
+          <>
+            <label>
+              <input
+                type="checkbox"
+                data-testid="connect-all-customers"
+                checked={allCustomers}
+                onChange={(e) => setAllCustomers(e.target.checked)}
+              />{" "}
+              All customers
+            </label>
+            <label>
+              Customer{" "}
+              <input
+                data-testid="connect-customer"
+                disabled={allCustomers}
+                value={customer}
+                onChange={(e) => setCustomer(e.target.value)}
+              />
+            </label>
+          </>
+        )}
+        <div className="actions">
+          <button type="submit" className="primary" data-testid="connect-save" disabled={connect.isPending}>
+            Connect
+          </button>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </form>
+      {message && (
+        <p className="small" data-testid="connect-message">
+          {message}
+        </p>
+      )}
+      {connect.error && (
+        <ErrorBlock error={toApiError(connect.error, "connect_account")} onDismiss={() => connect.reset()} />
+      )}
+    </div>
+  );
+}
