@@ -28,7 +28,8 @@ run "reverie second sync" "$WORK/r.db" reverie --base-url "$BASE" --page-size 10
 run "stripe first sync (25 req/s)" "$WORK/s.db" stripe --base-url "$BASE/stripe" --all-customers
 run "orb first sync (100 req/s)" "$WORK/o.db" orb --base-url "$BASE/orb" --all-customers
 # Reverie killed half-way (SIGKILL at half the first sync's time), then resumed.
-T=$( { /usr/bin/time -f %e "$BIN" --db "$WORK/k0.db" sync reverie --base-url "$BASE" --page-size 1000 >/dev/null 2>/dev/null; } 2>&1 )
+TIMEFORMAT=%R
+T=$( { time "$BIN" --db "$WORK/k0.db" sync reverie --base-url "$BASE" --page-size 1000 >/dev/null 2>&1; } 2>&1 )
 "$BIN" --db "$WORK/k.db" sync reverie --base-url "$BASE" --page-size 1000 >/dev/null 2>&1 &
 PID=$!
 sleep "$(echo "$T / 2" | bc -l)"

@@ -422,7 +422,7 @@ fn vendor_answer(vendor: &Vendor, path: &str, request: &Request) -> Answer {
                     Kind::Stripe => json!({"id": id, "object": "customer"}),
                 })
                 .collect();
-            return page_of(vendor, &list, request, path, false);
+            return page_of(vendor, &list.iter().collect::<Vec<_>>(), request, path, false);
         }
         (Kind::Orb, ["v1", "customers", id, "credits", "ledger"]) => Some(*id),
         (Kind::Orb, ["v1", "customers", "external_customer_id", ext, "credits", "ledger"]) => ext.strip_prefix("ext_"),
@@ -431,7 +431,9 @@ fn vendor_answer(vendor: &Vendor, path: &str, request: &Request) -> Answer {
     };
     match customer.and_then(|c| vendor.customers.iter().find(|(id, _)| id == c)) {
         Some((_, entries)) => {
-            let entries: Vec<Value> = entries.iter().filter(|e| since_ok(vendor.kind, e, request)).cloned().collect();
+            // By reference: cloning a long ledger on every request made the mock, not the
+            // client, the bottleneck of the sync figures.
+            let entries: Vec<&Value> = entries.iter().filter(|e| since_ok(vendor.kind, e, request)).collect();
             page_of(vendor, &entries, request, path, vendor.repeat_cursor)
         }
         None => http(404, json!({"error": "no such customer"}).to_string()),
@@ -454,7 +456,7 @@ fn since_ok(kind: Kind, entry: &Value, request: &Request) -> bool {
 
 /// One page of `items` in the vendor's envelope: `limit` (default 20 for Orb, 10 for Stripe,
 /// at most 100) after the cursor.
-fn page_of(vendor: &Vendor, items: &[Value], request: &Request, path: &str, repeat: bool) -> Answer {
+fn page_of(vendor: &Vendor, items: &[&Value], request: &Request, path: &str, repeat: bool) -> Answer {
     let default = if vendor.kind == Kind::Orb { 20 } else { 10 };
     let limit = request.param("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(default);
     if !(1..=100).contains(&limit) {
