@@ -2,13 +2,87 @@
 //! (one page, an array of pages, or a bare array of entries), errors that point at the value
 //! in the file, detection by member name, and an entry's raw object for the detail panel.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{shown, ImportError, LineCursor, MAX_ENTRIES, MAX_FIELD_BYTES, MAX_FILE_BYTES, MAX_JSON_DEPTH};
+use crate::model::ParsedFile;
 use crate::money;
+
+/// A JSON reader's parse of a whole document: `raw`, from a file of `bytes` bytes or an API
+/// answer, reporting `(done, total)` bytes.
+pub(super) type ParseWith = fn(
+    path: &Path,
+    raw: Vec<u8>,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError>;
+
+/// A JSON reader's `read`: the file read bounded, then parsed.
+pub(super) fn read(
+    path: &Path,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+    parse_with: ParseWith,
+) -> Result<ParsedFile, ImportError> {
+    let raw = read_bounded(path, bytes)?;
+    parse_with(path, raw, bytes, progress)
+}
+
+/// A JSON reader's `parse`: an API answer held in memory; `origin` names it in errors.
+pub(super) fn parse(origin: &Path, raw: Vec<u8>, parse_with: ParseWith) -> Result<ParsedFile, ImportError> {
+    let bytes = raw.len() as u64;
+    parse_with(origin, raw, bytes, &mut |_, _| ControlFlow::Continue(()))
+}
+
+/// The document's text: UTF-8, within `MAX_JSON_DEPTH` and `MAX_ENTRIES` (see `check_bounds`).
+/// [`body`] is the text without its byte-order mark.
+pub(super) fn document(path: &Path, raw: Vec<u8>) -> Result<String, ImportError> {
+    let text = utf8(path, raw)?;
+    check_bounds(path, &text, body(&text))?;
+    Ok(text)
+}
+
+/// A document's text without its byte-order mark.
+pub(super) fn body(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Refuses a document of more than `MAX_ENTRIES` entries.
+pub(super) fn entry_count(path: &Path, entries: usize) -> Result<(), ImportError> {
+    if entries > MAX_ENTRIES {
+        return Err(ImportError::Limit {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            what: "the file holds more entries",
+            limit: format!("{MAX_ENTRIES} entries"),
+        });
+    }
+    Ok(())
+}
+
+/// Entry `item` of `text`: its line (the `cursor` moves forward only, so entries come in file
+/// order) and where it sits, once it is known to be an object (serde reads a struct from a
+/// positional array too; an entry is an object).
+pub(super) fn entry<'a>(
+    path: &'a Path,
+    text: &'a str,
+    cursor: &mut LineCursor<'_>,
+    item: &'a RawValue,
+    shape: &'static str,
+) -> Result<(u64, At<'a>), ImportError> {
+    let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+    let (line, _) = cursor.locate(offset);
+    let at = At { path, text, item: item.get(), offset, shape };
+    if !item.get().starts_with('{') {
+        return Err(at.not_an_object());
+    }
+    Ok((line, at))
+}
 
 /// A whole JSON file, read in blocks so that an endless input (`/dev/zero`, a pipe) stops at
 /// the first NUL byte or at `MAX_FILE_BYTES`, whatever the file's metadata claims.
@@ -202,15 +276,7 @@ pub(super) fn page_entries<'a>(path: &Path, body: &'a str, shape: &str) -> Resul
             None => entries.push(item),
         }
     }
-    if entries.len() > MAX_ENTRIES {
-        return Err(ImportError::Limit {
-            path: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            what: "the file holds more entries",
-            limit: format!("{MAX_ENTRIES} entries"),
-        });
-    }
+    entry_count(path, entries.len())?;
     Ok(entries)
 }
 
@@ -226,7 +292,12 @@ pub(super) struct At<'a> {
     pub shape: &'static str,
 }
 
-impl At<'_> {
+impl<'a> At<'a> {
+    /// The entry read as `T`, or an error naming its line and the entry's shape.
+    pub fn parse<T: Deserialize<'a>>(&self) -> Result<T, ImportError> {
+        serde_json::from_str(self.item).map_err(|e| self.malformed(&e))
+    }
+
     pub fn position_of(&self, raw: Option<&RawValue>) -> (u64, u64) {
         let target = match raw {
             Some(r) => r.get().as_ptr() as usize - self.text.as_ptr() as usize,

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{self, At};
-use super::{parse_time, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED, MAX_ENTRIES};
+use super::json;
+use super::{parse_time, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED};
 use crate::model::{normalize_type, Labels, ParsedFile};
 
 /// Reverie's Open API ledger JSON, saved to a file.
@@ -18,8 +18,8 @@ pub(super) static READER: Reader = Reader {
     aliases: &["json"],
     source: &super::reverie::SOURCE,
     detect: |head| head.starts_with('{') || head.starts_with('['),
-    read,
-    parse: Some(parse),
+    read: |path, bytes, progress| json::read(path, bytes, progress, parse_with),
+    parse: Some(|origin, raw| json::parse(origin, raw, parse_with)),
     raw_text: json::object_at,
 };
 
@@ -54,30 +54,14 @@ struct JsonEntry<'a> {
     model: Option<&'a RawValue>,
 }
 
-pub(super) fn read(
-    path: &Path,
-    bytes: u64,
-    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
-) -> Result<ParsedFile, ImportError> {
-    let raw = json::read_bounded(path, bytes)?;
-    parse_with(path, raw, bytes, progress)
-}
-
-/// An Open API answer (or a saved file's bytes) held in memory; `origin` names it in errors.
-fn parse(origin: &Path, raw: Vec<u8>) -> Result<ParsedFile, ImportError> {
-    let bytes = raw.len() as u64;
-    parse_with(origin, raw, bytes, &mut |_, _| ControlFlow::Continue(()))
-}
-
 fn parse_with(
     path: &Path,
     raw: Vec<u8>,
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let text = json::utf8(path, raw)?;
-    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    json::check_bounds(path, &text, body)?;
+    let text = json::document(path, raw)?;
+    let body = json::body(&text);
     // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
     let parsed = if body.trim_start().starts_with('[') {
         serde_json::from_str::<Vec<&RawValue>>(body)
@@ -92,27 +76,13 @@ fn parse_with(
             "Expected {\"data\": [entry, ...]} or a bare array of entries, as the Open API returns them.".into(),
         )
     })?;
-    if items.len() > MAX_ENTRIES {
-        return Err(ImportError::Limit {
-            path: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            what: "the file holds more entries",
-            limit: format!("{MAX_ENTRIES} entries"),
-        });
-    }
+    json::entry_count(path, items.len())?;
     let mut cursor = LineCursor::new(&text);
     let mut labels = Labels::default();
     let mut entries = Vec::with_capacity(items.len());
     for (n, item) in items.iter().enumerate() {
-        let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-        let (line, _) = cursor.locate(offset);
-        let at = At { path, text: &text, item: item.get(), offset, shape: SHAPE };
-        // serde reads a struct from a positional array too; an entry is an object.
-        if !item.get().starts_with('{') {
-            return Err(at.not_an_object());
-        }
-        let entry: JsonEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
+        let (line, at) = json::entry(path, &text, &mut cursor, item, SHAPE)?;
+        let entry: JsonEntry = at.parse()?;
         let txn_id = at.string(entry.id, "id")?.ok_or_else(|| at.missing("id"))?;
         if txn_id.trim().is_empty() {
             return Err(at.bad("id", entry.id, &txn_id, "a transaction ID such as txn_01HV3K…"));
@@ -141,10 +111,10 @@ fn parse_with(
             balance_after,
             dims: &dims,
             line,
-            offset: offset as u64,
+            offset: at.offset as u64,
         };
         entries.push(fields.into_entry(&mut labels));
-        if n % 16_384 == 16_383 && progress(offset as u64, bytes).is_break() {
+        if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {
             return Err(ImportError::Cancelled);
         }
     }
@@ -169,7 +139,7 @@ mod tests {
     use crate::import::MAX_FIELD_BYTES;
 
     fn parse_text(text: &str) -> Result<ParsedFile, ImportError> {
-        parse(Path::new("t.json"), text.as_bytes().to_vec())
+        json::parse(Path::new("t.json"), text.as_bytes().to_vec(), parse_with)
     }
 
     const ENTRY: &str = r#"{"id": "txn_1", "created_at": "2026-03-01T08:00:00Z", "type": "BONUS", "description": "a", "amount": "1.00", "balance_after": "1.00", "character": null, "model": null}"#;
@@ -217,7 +187,8 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn an_endless_file_stops_at_once() {
         let started = std::time::Instant::now();
-        let err = read(Path::new("/dev/zero"), 0, &mut |_, _| ControlFlow::Continue(())).unwrap_err().to_string();
+        let err =
+            (READER.read)(Path::new("/dev/zero"), 0, &mut |_, _| ControlFlow::Continue(())).unwrap_err().to_string();
         assert!(err.starts_with("/dev/zero:1:1: the file holds a NUL byte"), "{err}");
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
@@ -248,7 +219,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("f.json");
             std::fs::write(&path, &data).unwrap();
-            let r = read(&path, data.len() as u64, &mut |_, _| ControlFlow::Continue(()));
+            let r = (READER.read)(&path, data.len() as u64, &mut |_, _| ControlFlow::Continue(()));
             if let Ok(f) = &r {
                 for e in &f.entries {
                     proptest::prop_assert!(e.line >= 1);

@@ -54,8 +54,8 @@ pub(super) static READER: Reader = Reader {
     aliases: &["stripe"],
     source: &SOURCE,
     detect,
-    read,
-    parse: Some(parse),
+    read: |path, bytes, progress| json::read(path, bytes, progress, parse_with),
+    parse: Some(|origin, raw| json::parse(origin, raw, parse_with)),
     raw_text: json::object_at,
 };
 
@@ -124,44 +124,22 @@ struct Expanded<'a> {
     id: Option<&'a RawValue>,
 }
 
-fn read(
-    path: &Path,
-    bytes: u64,
-    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
-) -> Result<ParsedFile, ImportError> {
-    let raw = json::read_bounded(path, bytes)?;
-    parse_with(path, raw, bytes, progress)
-}
-
-/// A page of the API's answer held in memory; `origin` names it in errors.
-fn parse(origin: &Path, raw: Vec<u8>) -> Result<ParsedFile, ImportError> {
-    let bytes = raw.len() as u64;
-    parse_with(origin, raw, bytes, &mut |_, _| ControlFlow::Continue(()))
-}
-
 fn parse_with(
     path: &Path,
     raw: Vec<u8>,
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let text = json::utf8(path, raw)?;
-    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    json::check_bounds(path, &text, body)?;
+    let text = json::document(path, raw)?;
+    let body = json::body(&text);
     let items = json::page_entries(path, body, DOCUMENT)?;
     let mut cursor = LineCursor::new(&text);
     let mut labels = Labels::default();
     let mut chains: Vec<ChainKey> = Vec::new();
     let mut entries = Vec::with_capacity(items.len());
     for (n, item) in items.iter().enumerate() {
-        let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-        let (line, _) = cursor.locate(offset);
-        let at = At { path, text: &text, item: item.get(), offset, shape: SHAPE };
-        // serde reads a struct from a positional array too; an entry is an object.
-        if !item.get().starts_with('{') {
-            return Err(at.not_an_object());
-        }
-        let entry: StripeEntry = serde_json::from_str(item.get()).map_err(|e| at.malformed(&e))?;
+        let (line, at) = json::entry(path, &text, &mut cursor, item, SHAPE)?;
+        let entry: StripeEntry = at.parse()?;
         if let Some(object) = at.string(entry.object, "object")? {
             if object != OBJECT {
                 return Err(at.bad(
@@ -214,12 +192,12 @@ fn parse_with(
             balance_after,
             dims: &dims,
             line,
-            offset: offset as u64,
+            offset: at.offset as u64,
         };
         let mut parsed = fields.into_entry(&mut labels);
         parsed.chain = chain as u32;
         entries.push(parsed);
-        if n % 16_384 == 16_383 && progress(offset as u64, bytes).is_break() {
+        if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {
             return Err(ImportError::Cancelled);
         }
     }
