@@ -136,7 +136,6 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
 struct StoreLookup<'a> {
     store: &'a Store,
     chain_id: i64,
-    row_ids: Vec<i64>,
     /// What the walk read: a flagged entry is built from it and its labels, without reading
     /// its block again.
     facts: &'a [Fact<i64>],
@@ -154,7 +153,6 @@ impl<'a> StoreLookup<'a> {
             facts,
             dims: chain.dimensions.iter().map(|d| Arc::from(d.key.as_str())).collect(),
             chain_id: chain.id,
-            row_ids: facts.iter().map(|f| f.row_id).collect(),
             txn_ids,
             error: RefCell::new(None),
         }
@@ -169,7 +167,7 @@ impl<'a> StoreLookup<'a> {
     fn failed(&self, i: usize, e: StoreError) -> Entry {
         self.error.borrow_mut().get_or_insert(e);
         Entry {
-            row_id: self.row_ids[i],
+            row_id: self.facts.get(i).map_or(0, |f| f.row_id),
             txn_id: String::new(),
             ts: 0,
             kind: Arc::from(""),

@@ -428,10 +428,10 @@ fn unusual_candidates<K: Amount>(
     // Entries of groups too small to judge fall back to their type. A type with too few
     // charges is not judged: few entries say nothing of a price (videos cost more than replies).
     let mut by_type: HashMap<u32, Vec<usize>> = HashMap::default();
-    let mut groups: Vec<(Group, Vec<usize>, Vec<usize>)> = Vec::new();
+    let mut flagged = Vec::new();
     for ((kind, price), idx) in by_price {
         if idx.len() >= rule.min_history {
-            groups.push((Group::TypeAndPrice(kind, price), idx.clone(), idx));
+            flag_unusual(facts, Group::TypeAndPrice(kind, price), &idx, &idx, rule, &mut flagged);
         } else {
             by_type.entry(kind).or_default().extend(idx);
         }
@@ -439,12 +439,8 @@ fn unusual_candidates<K: Amount>(
     for (kind, small) in by_type {
         let whole: Vec<usize> = charges.iter().copied().filter(|&i| facts[i].kind == kind).collect();
         if whole.len() >= rule.min_history {
-            groups.push((Group::Type(kind), whole, small));
+            flag_unusual(facts, Group::Type(kind), &whole, &small, rule, &mut flagged);
         }
-    }
-    let mut flagged = Vec::new();
-    for (group, history, judged) in groups {
-        flag_unusual(facts, group, &history, &judged, rule, &mut flagged);
     }
     flagged.sort_by_key(|u| u.index);
     flagged
