@@ -442,31 +442,52 @@ fn parse_time_fast(b: &[u8]) -> Option<i64> {
     Some(((days * 86_400 + hour * 3600 + minute * 60 + second) - offset) * 1_000_000)
 }
 
-/// Tracks line and column of byte offsets that only move forward through a text.
+/// Tracks line and column of byte offsets that only move forward through a text. Each byte is
+/// scanned once however the text is split into lines, so placing every entry of a one-line
+/// document (a minified API answer) costs as much as placing them in a pretty-printed one.
 struct LineCursor<'a> {
     text: &'a str,
     offset: usize,
     line: u64,
-    line_start: usize,
+    /// Characters from the current line's start to `offset`.
+    column: u64,
+}
+
+thread_local! {
+    /// Bytes this thread's line cursors have scanned: the complexity guard of the JSON readers
+    /// reads it (see [`position_bytes_scanned`]).
+    static SCANNED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Bytes scanned on this thread so far to place entries and errors at a line and column. A test
+/// reads it before and after a parse: placing the entries of a file twice as long must scan at
+/// most about twice as many bytes, whatever the file's line structure.
+#[doc(hidden)]
+pub fn position_bytes_scanned() -> u64 {
+    SCANNED.with(std::cell::Cell::get)
 }
 
 impl<'a> LineCursor<'a> {
     fn new(text: &'a str) -> Self {
-        LineCursor { text, offset: 0, line: 1, line_start: 0 }
+        LineCursor { text, offset: 0, line: 1, column: 0 }
     }
 
     /// 1-based line and character column of `target`, which must not precede earlier targets.
     fn locate(&mut self, target: usize) -> (u64, u64) {
-        let bytes = self.text.as_bytes();
-        for (i, &b) in bytes[self.offset..target].iter().enumerate() {
-            if b == b'\n' {
-                self.line += 1;
-                self.line_start = self.offset + i + 1;
+        let span = &self.text.as_bytes()[self.offset..target];
+        let rest = match memchr::memrchr(b'\n', span) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', span).count() as u64;
+                self.column = 0;
+                &span[last + 1..]
             }
-        }
+            None => span,
+        };
+        // A character starts at every byte that is not a UTF-8 continuation byte.
+        self.column += rest.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64;
+        SCANNED.with(|s| s.set(s.get() + (span.len() + rest.len()) as u64));
         self.offset = target;
-        let column = self.text[self.line_start..target].chars().count() as u64 + 1;
-        (self.line, column)
+        (self.line, self.column + 1)
     }
 
     /// `locate` for a target that may fall off a character boundary (lossy text).
@@ -570,5 +591,10 @@ mod tests {
         assert_eq!(c.locate(1), (1, 2));
         assert_eq!(c.locate(text.find('x').unwrap()), (2, 4));
         assert_eq!(c.locate(text.len() - 1), (3, 1));
+        let one_line = "é{\"a\": 1}, {\"b\": \"ü\"}";
+        let mut c = LineCursor::new(one_line);
+        assert_eq!(c.locate(one_line.find('{').unwrap()), (1, 2));
+        assert_eq!(c.locate(one_line.rfind('{').unwrap()), (1, 12));
+        assert_eq!(c.locate(one_line.len()), (1, 22));
     }
 }

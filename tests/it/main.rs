@@ -6,6 +6,7 @@ mod damage;
 mod errors;
 mod findings;
 mod hostile;
+mod one_line;
 mod sources;
 mod store;
 mod support;
