@@ -1,5 +1,5 @@
 //! Where an API lives: a base URL checked once, so no request can go out in clear text to
-//! another machine.
+//! another machine, and no credential rides in the URL (where it would be stored and printed).
 
 use std::net::IpAddr;
 
@@ -8,7 +8,8 @@ use url::{Host, Url};
 use crate::SyncError;
 
 /// An API's base URL: `https://`, or `http://` to a loopback host (127.0.0.1, ::1, localhost)
-/// only, so a key never crosses a network unencrypted.
+/// only, so a key never crosses a network unencrypted; without user name, password, query or
+/// fragment, so a credential put there is never stored with a chain's last sync or printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(Url);
 
@@ -31,14 +32,24 @@ impl BaseUrl {
         if url.host().is_none() {
             return Err(SyncError::BadUrl { url: text.to_string(), reason: "it names no host".into() });
         }
+        let what = if !url.username().is_empty() || url.password().is_some() {
+            Some("a user name or password")
+        } else if url.query().is_some() {
+            Some("a query string (such as ?api_key=)")
+        } else if url.fragment().is_some() {
+            Some("a fragment (#...)")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(SyncError::CredentialsInUrl { url: without_credentials(&url), what });
+        }
         Ok(BaseUrl(url))
     }
 
-    /// `{base}/{segments...}`, whatever path the base has, without its query.
+    /// `{base}/{segments...}`, whatever path the base has.
     pub(crate) fn join(&self, segments: &[&str]) -> Url {
         let mut url = self.0.clone();
-        url.set_query(None);
-        url.set_fragment(None);
         url.path_segments_mut().expect("an http(s) URL has a path").pop_if_empty().extend(segments);
         url
     }
@@ -48,6 +59,16 @@ impl std::fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
     }
+}
+
+/// `url` as an error may show it: scheme, host, port and path only.
+fn without_credentials(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -75,8 +96,26 @@ mod tests {
     }
 
     #[test]
+    fn credentials_query_and_fragment_are_refused_and_never_shown() {
+        for (text, secret) in [
+            ("https://user:hunter2pass@api.example.com", "hunter2pass"),
+            ("https://sk_live_abcdef@api.example.com", "sk_live_abcdef"),
+            ("http://127.0.0.1:9/?api_key=sk_live_abcdef", "sk_live_abcdef"),
+            ("https://api.example.com/v?token=sk_live_abcdef&x=1", "sk_live_abcdef"),
+            ("https://api.example.com/#sk_live_abcdef", "sk_live_abcdef"),
+            ("https://api.example.com/?", "api.example.com/?"),
+        ] {
+            let e = BaseUrl::parse(text).unwrap_err();
+            assert!(matches!(e, SyncError::CredentialsInUrl { .. }), "{text}: {e}");
+            let message = e.to_string();
+            assert!(!message.contains(secret), "{message}");
+            assert!(message.contains("keyring") && message.contains("$RECKON_API_KEY"), "{message}");
+        }
+    }
+
+    #[test]
     fn joins_below_the_base_path() {
-        let base = BaseUrl::parse("https://api.example.com/reverie/?x=1").unwrap();
+        let base = BaseUrl::parse("https://api.example.com/reverie/").unwrap();
         assert_eq!(base.join(&["v1", "ledger"]).as_str(), "https://api.example.com/reverie/v1/ledger");
         let base = BaseUrl::parse("https://api.example.com").unwrap();
         assert_eq!(base.join(&["v1", "balance"]).as_str(), "https://api.example.com/v1/balance");

@@ -13,6 +13,10 @@ pub enum SyncError {
     /// clear text.
     #[error("refusing {url}: plain http would send the API key unencrypted. Use https:// (http is allowed only for 127.0.0.1, ::1 and localhost).")]
     InsecureUrl { url: String },
+    /// The base URL carries a user name, password, query or fragment: credentials there would
+    /// be stored with the chain's last sync and printed; the key has its own place.
+    #[error("refusing the base URL {url}: it carries {what}, which Reckon would store and print with the chain's last sync. Give the base URL without credentials, query or fragment (such as https://api.example.com), and put the API key in the keyring (`reckon key set SOURCE`) or $RECKON_API_KEY.")]
+    CredentialsInUrl { url: String, what: &'static str },
     /// 401 or 403: the API refused the key. Retrying cannot help.
     #[error("{source_name}: the API key was rejected (HTTP {status}) at {url}. The key in use is the {key_name} key: store a current one with `reckon key set {key_name}` (or set $RECKON_API_KEY where there is no keyring), or create a new one in the vendor's settings.")]
     KeyRejected { source_name: &'static str, key_name: &'static str, url: String, status: u16 },
@@ -28,6 +32,23 @@ pub enum SyncError {
     /// An answer no retry can change (404, 400, ...).
     #[error("{source_name}: HTTP {status} at {url}: {body}. Check the base URL (it should be the API's root, without /v1) and the options.")]
     Status { source_name: &'static str, url: String, status: u16, body: String },
+    /// A 3xx answer. Reckon follows no redirect (neither do the vendors' SDKs): one to another
+    /// origin would store another server's answer as the ledger.
+    #[error("{source_name}: {url} answered HTTP {status}, redirecting to {location}; Reckon follows no redirect, so nothing from it was stored. If that address is the API's, give it as the base URL; pages already fetched are stored.")]
+    Redirect { source_name: &'static str, url: String, status: u16, location: String },
+    /// A page's body went past the cap (read chunk by chunk, stopped there).
+    #[error("{source_name}: the answer from {url} is larger than the {limit} a page may hold; stopped reading it, nothing from this page was stored. No ledger page comes near this: check the base URL; pages already fetched are stored.")]
+    PageTooLarge { source_name: &'static str, url: String, limit: String },
+    /// More entries in one sync than a file may hold.
+    #[error("{source_name}: the sync went past {limit} entries (at {url}), more than Reckon reads in one sync or file; stopping. Pages already fetched are stored; report this to the vendor if the account is not that large.")]
+    TooManyEntries { source_name: &'static str, url: String, limit: usize },
+    /// A run of pages that brought no entry not seen before in this sync: a server handing out
+    /// fresh cursors forever.
+    #[error("{source_name}: {pages} pages in a row brought no new entry (the last at {url}); stopping instead of paging on forever. Pages already fetched are stored; report this to the vendor if it persists.")]
+    IdlePages { source_name: &'static str, url: String, pages: usize },
+    /// The whole sync took longer than its deadline.
+    #[error("{source_name}: the sync did not finish within its deadline of {deadline} (stopped at {url}). Pages already fetched are stored and the next sync resumes from there; give a longer deadline if the ledger is that large or the API that slow.")]
+    Deadline { source_name: &'static str, url: String, deadline: String },
     /// The answer is not the JSON the API documents.
     #[error("{source_name}: the answer from {url} is not the documented JSON: {problem}. Nothing from this page was stored; report the page to the vendor if it persists.")]
     BadAnswer { source_name: &'static str, url: String, problem: String },

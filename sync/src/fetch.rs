@@ -3,14 +3,20 @@
 //! `Stripe-Should-Retry` / `x-should-retry` header overrides that either way; 401/403 and other
 //! answers stop at once. Retries are bounded in count and in total waiting. Every attempt first
 //! waits its turn at the client's rate limiter.
+//!
+//! A hostile or broken server is held to [`Bounds`]: no redirect is followed, a body is read
+//! chunk by chunk and refused past its cap, and every request ends by the sync's deadline.
+//! What the server sends back is scrubbed of the key before anyone sees it.
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use tokio::time::Instant;
 use url::Url;
 
 use crate::limit::{Limiter, RateLimit};
@@ -23,6 +29,42 @@ pub struct ApiKey(String);
 impl ApiKey {
     pub fn new(key: impl Into<String>) -> ApiKey {
         ApiKey(key.into())
+    }
+}
+
+impl ApiKey {
+    /// Keys shorter than this are not looked for in text: a short string would turn up in
+    /// ordinary words, and no vendor issues keys that short.
+    const MIN_REDACTED: usize = 8;
+    const REDACTED: &'static [u8] = b"[redacted]";
+
+    /// `bytes` with every occurrence of the key replaced by `[redacted]`; untouched (one
+    /// vectorised search) when the key is not there, as on every honest page.
+    pub(crate) fn redact(&self, bytes: Vec<u8>) -> Vec<u8> {
+        let key = self.0.as_bytes();
+        if key.len() < Self::MIN_REDACTED || memchr::memmem::find(&bytes, key).is_none() {
+            return bytes;
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut rest = 0;
+        for at in memchr::memmem::find_iter(&bytes, key) {
+            if at >= rest {
+                out.extend_from_slice(&bytes[rest..at]);
+                out.extend_from_slice(Self::REDACTED);
+                rest = at + key.len();
+            }
+        }
+        out.extend_from_slice(&bytes[rest..]);
+        out
+    }
+
+    /// `text` with the key replaced by `[redacted]`.
+    pub(crate) fn redact_text(&self, text: &str) -> String {
+        let key = &self.0;
+        if key.len() < Self::MIN_REDACTED {
+            return text.to_string();
+        }
+        text.replace(key.as_str(), "[redacted]")
     }
 }
 
@@ -60,6 +102,65 @@ impl Default for Retry {
     }
 }
 
+/// How far a sync may go, whatever the server says: a hostile or broken API ends with an error
+/// naming the bound, and the pages already handed to the sink stay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// The most bytes one answer's body may hold (after any decoding), read chunk by chunk and
+    /// refused as soon as it goes past.
+    pub page_bytes: usize,
+    /// The most entries one sync may bring, all customers together (a file's limit).
+    pub entries: usize,
+    /// Pages in a row that bring no entry (or customer) not seen before in this sync, after
+    /// which paging stops: a server handing out fresh cursors forever.
+    pub idle_pages: usize,
+    /// The whole sync, every request, wait and retry of it, from the client's creation.
+    pub deadline: Duration,
+}
+
+impl Bounds {
+    /// 64 MiB a page: a page of 1000 entries is about 1 MB.
+    pub const PAGE_BYTES: usize = 64 << 20;
+    /// 50 million entries, as a file.
+    pub const ENTRIES: usize = 50_000_000;
+    pub const IDLE_PAGES: usize = 20;
+    /// Six hours.
+    pub const DEADLINE: Duration = Duration::from_secs(6 * 3600);
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            page_bytes: Bounds::PAGE_BYTES,
+            entries: Bounds::ENTRIES,
+            idle_pages: Bounds::IDLE_PAGES,
+            deadline: Bounds::DEADLINE,
+        }
+    }
+}
+
+/// A size in words (`64 MiB`).
+pub(crate) fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// A duration in words (`6 h`, `30 min`, `1.5 s`).
+fn duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if d.subsec_nanos() == 0 && secs >= 3600 && secs % 3600 == 0 {
+        format!("{} h", secs / 3600)
+    } else if d.subsec_nanos() == 0 && secs >= 60 && secs % 60 == 0 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{:?}", d)
+    }
+}
+
 /// Waits between attempts. Tests substitute one that records the waits and returns at once.
 pub trait Pause: Send + Sync + std::fmt::Debug {
     fn pause(&self, wait: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
@@ -92,6 +193,7 @@ pub struct Config {
     /// Requests a second; `None`: the source's documented rate (Orb 100, Stripe 25; Reverie
     /// documents none and is not limited).
     pub rate_limit: Option<RateLimit>,
+    pub bounds: Bounds,
 }
 
 impl Config {
@@ -106,6 +208,7 @@ impl Config {
             retry: Retry::default(),
             pause: Arc::new(TokioPause),
             rate_limit: None,
+            bounds: Bounds::default(),
         }
     }
 }
@@ -119,6 +222,10 @@ pub(crate) struct Http {
     /// What `reckon key set` calls the source's key (`orb`), for a rejected key.
     key_name: &'static str,
     limiter: Option<Limiter>,
+    /// When the sync must be over (`bounds.deadline` from the client's creation).
+    deadline: Instant,
+    /// Entries counted so far, every customer together.
+    entries: AtomicUsize,
 }
 
 impl Http {
@@ -132,14 +239,46 @@ impl Http {
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .user_agent(concat!("reckon-sync/", env!("CARGO_PKG_VERSION")))
+            // A redirect is an error naming both URLs (see `attempt`): following one to another
+            // origin would store that server's answer as the ledger.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| SyncError::Client(e.to_string()))?;
         let limiter = config.rate_limit.or(default_rate).map(Limiter::new);
-        Ok(Http { client, config, source_name, key_name, limiter })
+        let deadline = Instant::now() + config.bounds.deadline.min(Duration::from_secs(100 * 365 * 86_400));
+        Ok(Http { client, config, source_name, key_name, limiter, deadline, entries: AtomicUsize::new(0) })
     }
 
-    /// The body of a 2xx answer to `GET url`, retrying what may pass.
+    /// The body of a 2xx answer to `GET url`, retrying what may pass, by the sync's deadline.
+    /// The key is redacted from the body.
     pub(crate) async fn get(&self, url: &Url) -> Result<Vec<u8>, SyncError> {
+        match tokio::time::timeout_at(self.deadline, self.get_retrying(url)).await {
+            Ok(body) => Ok(self.config.key.redact(body?)),
+            Err(_) => Err(SyncError::Deadline {
+                source_name: self.source_name,
+                url: self.shown(url),
+                deadline: duration(self.config.bounds.deadline),
+            }),
+        }
+    }
+
+    /// A URL as messages and pages name it: without the key, should a server have put it in a
+    /// cursor.
+    pub(crate) fn shown(&self, url: &Url) -> String {
+        self.config.key.redact_text(url.as_str())
+    }
+
+    /// Counts a page's entries against the sync's bound.
+    pub(crate) fn count_entries(&self, url: &Url, entries: usize) -> Result<(), SyncError> {
+        let limit = self.config.bounds.entries;
+        let total = self.entries.fetch_add(entries, Ordering::Relaxed).saturating_add(entries);
+        if total > limit {
+            return Err(SyncError::TooManyEntries { source_name: self.source_name, url: self.shown(url), limit });
+        }
+        Ok(())
+    }
+
+    async fn get_retrying(&self, url: &Url) -> Result<Vec<u8>, SyncError> {
         let retry = self.config.retry;
         let attempts = retry.attempts.max(1);
         let name = self.source_name;
@@ -158,7 +297,7 @@ impl Http {
                 Err(Failure::RateLimited(after)) => {
                     let wait = after.map_or_else(|| backoff(&retry, attempt), |a| a.min(retry.max_retry_after));
                     if last || !within(waited, wait) {
-                        let url = url.to_string();
+                        let url = self.shown(url);
                         return Err(SyncError::RateLimited { source_name: name, url, attempts: attempt });
                     }
                     wait
@@ -168,7 +307,7 @@ impl Http {
                     if last || !within(waited, wait) {
                         return Err(SyncError::Unavailable {
                             source_name: name,
-                            url: url.to_string(),
+                            url: self.shown(url),
                             status,
                             attempts: attempt,
                         });
@@ -178,7 +317,7 @@ impl Http {
                 Err(Failure::NoAnswer(detail)) => {
                     let wait = backoff(&retry, attempt);
                     if last || !within(waited, wait) {
-                        let url = url.to_string();
+                        let url = self.shown(url);
                         return Err(SyncError::Transport { source_name: name, url, attempts: attempt, detail });
                     }
                     wait
@@ -201,7 +340,30 @@ impl Http {
         let status = answer.status();
         let should_retry = should_retry(answer.headers());
         if status.is_success() {
-            return answer.bytes().await.map(|b| b.to_vec()).map_err(|e| Failure::NoAnswer(describe(&e)));
+            let cap = self.config.bounds.page_bytes;
+            return match read_body(answer, cap).await.map_err(|e| Failure::NoAnswer(describe(&e)))? {
+                Body::Whole(body) => Ok(body),
+                Body::Cut(_) => Err(Failure::Final(SyncError::PageTooLarge {
+                    source_name: self.source_name,
+                    url: self.shown(url),
+                    limit: size(cap),
+                })),
+            };
+        }
+        if status.is_redirection() {
+            let location = answer.headers().get(reqwest::header::LOCATION).map_or_else(
+                || "(no Location given)".to_string(),
+                |l| {
+                    let text = String::from_utf8_lossy(l.as_bytes());
+                    url.join(&text).map_or_else(|_| text.into_owned(), String::from)
+                },
+            );
+            return Err(Failure::Final(SyncError::Redirect {
+                source_name: self.source_name,
+                url: self.shown(url),
+                status: status.as_u16(),
+                location: self.config.key.redact_text(&location),
+            }));
         }
         let failure = self.classify(url, answer).await;
         Err(match (failure, should_retry) {
@@ -222,15 +384,19 @@ impl Http {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Final(SyncError::KeyRejected {
                 source_name: self.source_name,
                 key_name: self.key_name,
-                url: url.to_string(),
+                url: self.shown(url),
                 status: status.as_u16(),
             }),
             StatusCode::TOO_MANY_REQUESTS => Failure::RateLimited(retry_after(answer.headers())),
             StatusCode::REQUEST_TIMEOUT | StatusCode::CONFLICT => Failure::Server(status.as_u16()),
             s if s.is_server_error() => Failure::Server(s.as_u16()),
             s => {
-                let body = answer.text().await.unwrap_or_default();
-                let body: String = body.chars().take(200).collect();
+                // Only the start is shown: read no more than that, whatever the server sends.
+                let body = match read_body(answer, ERROR_BODY_BYTES).await {
+                    Ok(Body::Whole(b) | Body::Cut(b)) => self.config.key.redact(b),
+                    Err(_) => Vec::new(),
+                };
+                let body: String = String::from_utf8_lossy(&body).chars().take(200).collect();
                 let body = if body.trim().is_empty() { "(empty answer)".to_string() } else { body };
                 Failure::Final(self.status_error(url, s.as_u16(), &body))
             }
@@ -238,15 +404,71 @@ impl Http {
     }
 
     fn status_error(&self, url: &Url, status: u16, body: &str) -> SyncError {
-        SyncError::Status { source_name: self.source_name, url: url.to_string(), status, body: body.to_string() }
+        SyncError::Status { source_name: self.source_name, url: self.shown(url), status, body: body.to_string() }
     }
 
     pub(crate) fn bad_answer(&self, url: &Url, problem: impl Into<String>) -> SyncError {
-        SyncError::BadAnswer { source_name: self.source_name, url: url.to_string(), problem: problem.into() }
+        SyncError::BadAnswer {
+            source_name: self.source_name,
+            url: self.shown(url),
+            problem: self.config.key.redact_text(&problem.into()),
+        }
+    }
+
+    /// The error ending a run of pages that brought nothing new.
+    pub(crate) fn idle(&self, url: &Url, pages: usize) -> SyncError {
+        SyncError::IdlePages { source_name: self.source_name, url: self.shown(url), pages }
     }
 
     pub(crate) fn source_name(&self) -> &'static str {
         self.source_name
+    }
+}
+
+/// How much of an error answer's body is read: its first 200 characters are shown.
+const ERROR_BODY_BYTES: usize = 4 << 10;
+
+/// A body read up to a cap.
+enum Body {
+    Whole(Vec<u8>),
+    /// Went past the cap: the bytes up to it.
+    Cut(Vec<u8>),
+}
+
+/// Reads a body chunk by chunk (decoded, if the client decodes), stopping as soon as it holds
+/// more than `cap` bytes: an endless or huge answer never grows memory past the cap.
+async fn read_body(mut answer: reqwest::Response, cap: usize) -> Result<Body, reqwest::Error> {
+    let declared = answer.content_length().and_then(|n| usize::try_from(n).ok());
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(cap));
+    while let Some(chunk) = answer.chunk().await? {
+        if chunk.len() > cap - body.len() {
+            body.extend_from_slice(&chunk[..cap - body.len()]);
+            return Ok(Body::Cut(body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Body::Whole(body))
+}
+
+/// Tracks a run of pages that bring nothing new: each entry's (or customer's) ID is hashed
+/// into a set, and a page with no unseen ID extends the run.
+#[derive(Default)]
+pub(crate) struct Idle {
+    seen: std::collections::HashSet<u64>,
+    hasher: std::collections::hash_map::RandomState,
+    run: usize,
+}
+
+impl Idle {
+    /// Notes a page's IDs (`None`: an entry without one, which counts as new); the length of
+    /// the run of pages without a new one, this page included.
+    pub(crate) fn page<'a>(&mut self, ids: impl IntoIterator<Item = Option<&'a [u8]>>) -> usize {
+        let mut new = false;
+        for id in ids {
+            new |= id.is_none_or(|id| self.seen.insert(self.hasher.hash_one(id)));
+        }
+        self.run = if new { 0 } else { self.run + 1 };
+        self.run
     }
 }
 

@@ -23,7 +23,7 @@ use std::ops::ControlFlow;
 
 pub use endpoint::BaseUrl;
 pub use error::SyncError;
-pub use fetch::{ApiKey, Config, Pause, Retry, TokioPause};
+pub use fetch::{ApiKey, Bounds, Config, Pause, Retry, TokioPause};
 pub use limit::RateLimit;
 pub use newest::Known;
 

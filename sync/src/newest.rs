@@ -27,7 +27,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use url::Url;
 
-use crate::fetch::Http;
+use crate::fetch::{Http, Idle};
 use crate::{Fetched, Page, PageSink, SyncError};
 
 /// What the caller already has: where an incremental fetch may stop.
@@ -84,15 +84,22 @@ pub(crate) async fn ledger(api: &impl Api, customer: &str, known: &dyn Known) ->
     let since = known.since(customer);
     let mut pages = Vec::new();
     let mut seen = HashSet::new();
+    let mut idle = Idle::default();
     let mut cursor: Option<String> = None;
     loop {
         let url = api.ledger_url(customer, cursor.as_deref(), since);
         let body = http.get(&url).await?;
         let page = api.envelope(&body).map_err(|problem| http.bad_answer(&url, problem))?;
-        let reached = check_entries(api, &url, pages.len() + 1, &page.data)?.iter().any(|id| known.is_known(id));
+        let ids = check_entries(api, &url, pages.len() + 1, &page.data)?;
+        let reached = ids.iter().any(|id| known.is_known(id));
         repeated(http, &url, &mut seen, page.next.as_deref())?;
+        http.count_entries(&url, ids.len())?;
+        let run = idle.page(ids.iter().map(|id| Some(id.as_bytes())));
+        if page.next.is_some() && !reached && run >= http.config.bounds.idle_pages.max(1) {
+            return Err(http.idle(&url, run));
+        }
         pages.push(Page {
-            url: url.to_string(),
+            url: http.shown(&url),
             body,
             next_cursor: page.next.clone(),
             index: 0,
@@ -116,11 +123,13 @@ pub(crate) async fn customers(api: &impl Api) -> Result<Vec<String>, SyncError> 
     let http = api.http();
     let mut ids = Vec::new();
     let mut seen = HashSet::new();
+    let mut idle = Idle::default();
     let mut cursor: Option<String> = None;
     loop {
         let url = api.customers_url(cursor.as_deref());
         let body = http.get(&url).await?;
         let page = api.envelope(&body).map_err(|problem| http.bad_answer(&url, problem))?;
+        let first = ids.len();
         for (at, item) in page.data.iter().enumerate() {
             let id = api
                 .customer_id(item)
@@ -128,6 +137,10 @@ pub(crate) async fn customers(api: &impl Api) -> Result<Vec<String>, SyncError> 
             ids.push(id);
         }
         repeated(http, &url, &mut seen, page.next.as_deref())?;
+        let run = idle.page(ids[first..].iter().map(|id| Some(id.as_bytes())));
+        if page.next.is_some() && run >= http.config.bounds.idle_pages.max(1) {
+            return Err(http.idle(&url, run));
+        }
         match page.next {
             Some(next) => cursor = Some(next),
             None => return Ok(ids),
@@ -191,7 +204,7 @@ fn check_entries(api: &impl Api, url: &Url, page: usize, data: &[Value]) -> Resu
     let (time_field, is_time) = api.time_field();
     let bad = |entry: String, field, problem: &str| SyncError::BadEntry {
         source_name: api.http().source_name(),
-        url: url.to_string(),
+        url: api.http().shown(url),
         page,
         entry,
         field,
@@ -223,8 +236,8 @@ fn repeated(http: &Http, url: &Url, seen: &mut HashSet<String>, next: Option<&st
     match next {
         Some(next) if !seen.insert(next.to_string()) => Err(SyncError::RepeatedCursor {
             source_name: http.source_name(),
-            url: url.to_string(),
-            cursor: next.to_string(),
+            url: http.shown(url),
+            cursor: http.config.key.redact_text(next),
         }),
         _ => Ok(()),
     }

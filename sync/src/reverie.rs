@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use serde::de::IgnoredAny;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::fetch::Http;
+use crate::fetch::{Http, Idle};
 use crate::{Config, Fetched, Page, PageSink, SyncError};
 
 /// Names the API in messages.
@@ -31,13 +31,70 @@ pub struct Balance {
     pub url: String,
 }
 
-/// The envelope of a ledger page; the entries are the caller's to read.
+/// The envelope of a ledger page; the entries are the caller's to read, but for their IDs
+/// (whether a page brought anything new).
 #[derive(Deserialize)]
 struct LedgerPage {
-    data: Vec<IgnoredAny>,
+    data: Vec<EntryId>,
     /// Absent reads as null: the last page.
     #[serde(default)]
     next_cursor: Option<String>,
+}
+
+/// An entry's `id` as its JSON text, if it is an object with one; anything else is the reader's
+/// to refuse, with a line and column.
+struct EntryId(Option<String>);
+
+impl<'de> Deserialize<'de> for EntryId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<EntryId, D::Error> {
+        deserializer.deserialize_any(EntryIdVisitor)
+    }
+}
+
+struct EntryIdVisitor;
+
+impl<'de> Visitor<'de> for EntryIdVisitor {
+    type Value = EntryId;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a ledger entry")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntryId, A::Error> {
+        let mut id = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "id" {
+                id = Some(map.next_value::<serde_json::Value>()?.to_string());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(EntryId(id))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EntryId, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(EntryId(None))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<EntryId, E> {
+        Ok(EntryId(None))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<EntryId, E> {
+        Ok(EntryId(None))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<EntryId, E> {
+        Ok(EntryId(None))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<EntryId, E> {
+        Ok(EntryId(None))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<EntryId, E> {
+        Ok(EntryId(None))
+    }
+    fn visit_unit<E>(self) -> Result<EntryId, E> {
+        Ok(EntryId(None))
+    }
 }
 
 #[derive(Deserialize)]
@@ -57,6 +114,7 @@ impl Client {
         let config = &self.http.config;
         let mut fetched = Fetched::default();
         let mut seen = HashSet::new();
+        let mut idle = Idle::default();
         let mut cursor: Option<String> = None;
         loop {
             let mut url = config.base.join(&["v1", "ledger"]);
@@ -81,16 +139,21 @@ impl Client {
                 if !seen.insert(next.clone()) {
                     return Err(SyncError::RepeatedCursor {
                         source_name: self.http.source_name(),
-                        url: url.to_string(),
-                        cursor: next.clone(),
+                        url: self.http.shown(&url),
+                        cursor: config.key.redact_text(next),
                     }
                     .into());
                 }
             }
             let entries = page.data.len();
+            self.http.count_entries(&url, entries)?;
+            let run = idle.page(page.data.iter().map(|e| e.0.as_deref().map(str::as_bytes)));
+            if page.next_cursor.is_some() && run >= config.bounds.idle_pages.max(1) {
+                return Err(self.http.idle(&url, run).into());
+            }
             let next_cursor = page.next_cursor;
             let flow = sink.page(Page {
-                url: url.to_string(),
+                url: self.http.shown(&url),
                 body,
                 next_cursor: next_cursor.clone(),
                 index: fetched.pages,
@@ -120,6 +183,6 @@ impl Client {
                 format!("{e}; expected {{\"balance\": \"decimal string\", \"as_of\": \"RFC 3339 time\"}}"),
             )
         })?;
-        Ok(Balance { balance: answer.balance, as_of: answer.as_of, url: url.to_string() })
+        Ok(Balance { balance: answer.balance, as_of: answer.as_of, url: self.http.shown(&url) })
     }
 }
