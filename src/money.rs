@@ -10,7 +10,8 @@ const UNIT: i64 = 1_000_000;
 
 /// The largest magnitude, in whole credits, of an amount or balance Reckon reads (10^9).
 pub const MAX_CREDITS: i64 = 1_000_000_000;
-const MAX_UNITS: i64 = MAX_CREDITS * UNIT;
+/// [`MAX_CREDITS`] in micro-credits.
+pub const MAX_UNITS: i64 = MAX_CREDITS * UNIT;
 
 /// Why a text is not an amount. The message completes "expected ...".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -265,14 +265,47 @@ struct Fields<'a> {
     offset: u64,
 }
 
+/// A value of an entry outside the range every source is held to, whatever its reader read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutOfRange {
+    Amount,
+    BalanceAfter,
+    Time,
+}
+
+impl OutOfRange {
+    /// What is accepted, completing "expected ...".
+    fn expected(self) -> &'static str {
+        match self {
+            OutOfRange::Amount | OutOfRange::BalanceAfter => {
+                "an amount of at most 1,000,000,000 credits either way (the limit every source is held to)"
+            }
+            OutOfRange::Time => "a time in the years 1900 to 2999 (UTC), the range every source is held to",
+        }
+    }
+}
+
 impl Fields<'_> {
-    /// Interns the texts into `labels` and hashes the content.
-    fn into_entry(self, labels: &mut Labels) -> ParsedEntry {
+    /// Interns the texts into `labels` and hashes the content. The one range check every
+    /// reader goes through (file or API): amounts and balances within
+    /// [`money::MAX_CREDITS`](crate::money::MAX_CREDITS), times within
+    /// [`MIN_TIME`]`..=`[`MAX_TIME`], so no block total can overflow and no date is absurd.
+    fn into_entry(self, labels: &mut Labels) -> Result<ParsedEntry, OutOfRange> {
+        let in_range = |units: i64| units.unsigned_abs() <= crate::money::MAX_UNITS.unsigned_abs();
+        if !in_range(self.amount) {
+            return Err(OutOfRange::Amount);
+        }
+        if !in_range(self.balance_after) {
+            return Err(OutOfRange::BalanceAfter);
+        }
+        if !(MIN_TIME..=MAX_TIME).contains(&self.ts) {
+            return Err(OutOfRange::Time);
+        }
         let mut dims = [0u32; MAX_DIMS];
         for (slot, value) in dims.iter_mut().zip(self.dims) {
             *slot = value.map_or(0, |v| labels.intern(v));
         }
-        ParsedEntry {
+        Ok(ParsedEntry {
             hash: content_hash(self.ts, self.kind, self.description, self.amount, self.balance_after, self.dims),
             txn_id: self.txn_id.into(),
             ts: self.ts,
@@ -284,7 +317,7 @@ impl Fields<'_> {
             chain: 0,
             line: self.line,
             offset: self.offset,
-        }
+        })
     }
 }
 

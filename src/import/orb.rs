@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::json::{self, At};
-use super::{parse_time, Fields, ImportError, LineCursor, Reader, Source, DATE_EXPECTED};
+use super::{parse_time, Fields, ImportError, LineCursor, OutOfRange, Reader, Source, DATE_EXPECTED};
 use crate::model::{normalize_type, ChainKey, Labels, ParsedFile};
 use crate::money::{self, AmountError};
 
@@ -139,7 +139,7 @@ fn parse_with(
                 "ending_balance",
                 entry.ending_balance,
                 entry.ending_balance.map_or("", |r| r.get()),
-                "an amount below 9,000,000,000,000",
+                OutOfRange::Amount.expected(),
             )
         })?;
         let mut description = at.string(entry.description, "description")?.unwrap_or_default().trim().to_string();
@@ -168,7 +168,16 @@ fn parse_with(
             line,
             offset: at.offset as u64,
         };
-        let mut parsed = fields.into_entry(&mut labels);
+        let mut parsed = fields.into_entry(&mut labels).map_err(|range| {
+            let (field, raw, value) = match range {
+                OutOfRange::Amount => {
+                    ("ending_balance - starting_balance", entry.ending_balance, money::format_units(change))
+                }
+                OutOfRange::BalanceAfter => ("ending_balance", entry.ending_balance, money::format_units(ending)),
+                OutOfRange::Time => ("created_at", entry.created_at, created.clone()),
+            };
+            at.bad(field, raw, &value, range.expected())
+        })?;
         parsed.chain = chain as u32;
         entries.push(parsed);
         if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {

@@ -13,8 +13,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{
-    parse_time, shown, Fields, ImportError, Reader, DATE_EXPECTED, MAX_ENTRIES, MAX_FIELD_BYTES, MAX_FILE_BYTES,
-    MAX_RECORD_BYTES,
+    parse_time, shown, Fields, ImportError, OutOfRange, Reader, DATE_EXPECTED, MAX_ENTRIES, MAX_FIELD_BYTES,
+    MAX_FILE_BYTES, MAX_RECORD_BYTES,
 };
 use crate::model::{normalize_type, Labels, ParsedEntry, ParsedFile};
 use crate::money;
@@ -485,7 +485,14 @@ fn read_range(
         let dims = [optional(6)?, optional(7)?];
         let fields =
             Fields { txn_id, ts, kind: &kind_norm, description, amount, balance_after, dims: &dims, line, offset };
-        entries.push(fields.into_entry(&mut labels));
+        entries.push(fields.into_entry(&mut labels).map_err(|range| {
+            let (slot, text) = match range {
+                OutOfRange::Amount => (4, amount_text),
+                OutOfRange::BalanceAfter => (5, balance_text),
+                OutOfRange::Time => (1, date),
+            };
+            row.bad(columns.index[slot], NAMES[slot], text, range.expected().into())
+        })?);
         if entries.len() > MAX_ENTRIES {
             return Err(too_many_entries(path, line));
         }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::json;
-use super::{parse_time, Fields, ImportError, LineCursor, Reader, DATE_EXPECTED};
+use super::{parse_time, Fields, ImportError, LineCursor, OutOfRange, Reader, DATE_EXPECTED};
 use crate::model::{normalize_type, Labels, ParsedFile};
 
 /// Reverie's Open API ledger JSON, saved to a file.
@@ -113,7 +113,14 @@ fn parse_with(
             line,
             offset: at.offset as u64,
         };
-        entries.push(fields.into_entry(&mut labels));
+        entries.push(fields.into_entry(&mut labels).map_err(|range| {
+            let (field, raw) = match range {
+                OutOfRange::Amount => ("amount", entry.amount),
+                OutOfRange::BalanceAfter => ("balance_after", entry.balance_after),
+                OutOfRange::Time => ("created_at", entry.created_at),
+            };
+            at.bad(field, raw, raw.map_or("", |r| r.get()), range.expected())
+        })?);
         if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {
             return Err(ImportError::Cancelled);
         }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::json::{self, At};
-use super::{Fields, ImportError, LineCursor, Reader, Source};
+use super::{Fields, ImportError, LineCursor, OutOfRange, Reader, Source};
 use crate::model::{normalize_type, ChainKey, Labels, ParsedFile};
 
 /// Stripe's customer balance.
@@ -154,7 +154,7 @@ fn parse_with(
         let created = integer(&at, entry.created, "created", "Unix seconds, as Stripe writes them")?;
         let ts = created
             .checked_mul(1_000_000)
-            .ok_or_else(|| at.bad("created", entry.created, &created.to_string(), "Unix seconds"))?;
+            .ok_or_else(|| at.bad("created", entry.created, &created.to_string(), OutOfRange::Time.expected()))?;
         let kind = at.required(entry.kind, "type", "a transaction type such as applied_to_invoice")?;
         let kind = normalize_type(&kind).into_owned();
         let currency = at.required(entry.currency, "currency", "a three-letter ISO code such as usd")?;
@@ -167,7 +167,7 @@ fn parse_with(
             value
                 .checked_mul(scale)
                 .and_then(i64::checked_neg)
-                .ok_or_else(|| at.bad(field, raw, &value.to_string(), "an amount below 9,000,000,000,000"))
+                .ok_or_else(|| at.bad(field, raw, &value.to_string(), OutOfRange::Amount.expected()))
         };
         let amount = minor(entry.amount, "amount")?;
         let balance_after = minor(entry.ending_balance, "ending_balance")?;
@@ -194,7 +194,14 @@ fn parse_with(
             line,
             offset: at.offset as u64,
         };
-        let mut parsed = fields.into_entry(&mut labels);
+        let mut parsed = fields.into_entry(&mut labels).map_err(|range| {
+            let (field, raw) = match range {
+                OutOfRange::Amount => ("amount", entry.amount),
+                OutOfRange::BalanceAfter => ("ending_balance", entry.ending_balance),
+                OutOfRange::Time => ("created", entry.created),
+            };
+            at.bad(field, raw, raw.map_or("", |r| r.get()), range.expected())
+        })?;
         parsed.chain = chain as u32;
         entries.push(parsed);
         if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {

@@ -241,3 +241,48 @@ fn reimporting_pages_of_an_imported_page_adds_nothing() {
         assert_eq!(shown(&rows(&db)), before);
     }
 }
+
+/// What `reckon sync` hands a page to: the format's `parse`, named by the page's URL.
+fn parse_page(format: &str, page: &Value) -> Result<reckon::model::ParsedFile, reckon::import::ImportError> {
+    let parse = reckon::import::reader(format).unwrap().parse.unwrap();
+    parse(Path::new("https://api.example.com/v1/page"), page.to_string().into_bytes())
+}
+
+/// The range every reader keeps holds for the API's numbers too: an Orb balance written with
+/// an exponent, Stripe's integer amounts and Unix seconds (once stored as year 287,000).
+#[test]
+fn api_amounts_and_times_out_of_range_are_refused_naming_the_limit() {
+    let orb = |starting: &str, ending: &str| {
+        let entry = format!(
+            r#"{{"id": "orb_1", "entry_type": "increment", "entry_status": "committed",
+                "customer": {{"id": "c1"}}, "starting_balance": {starting}, "ending_balance": {ending},
+                "amount": 1, "currency": "USD", "created_at": "2026-03-01T00:00:00Z", "description": null}}"#
+        );
+        serde_json::from_str::<Value>(&format!(
+            r#"{{"data": [{entry}], "pagination_metadata": {{"has_more": false}}}}"#
+        ))
+        .unwrap()
+    };
+    let stripe = |amount: i64, ending: i64, created: i64| {
+        serde_json::json!({"object": "list", "has_more": false, "data": [{
+            "id": "cbtxn_1", "object": "customer_balance_transaction", "amount": amount, "created": created,
+            "currency": "usd", "customer": "cus_1", "description": null, "ending_balance": ending, "type": "adjustment"}]})
+    };
+    assert!(parse_page("orb-json", &orb("0", "1e9")).is_ok());
+    assert!(parse_page("stripe-json", &stripe(-100, -100, 1_772_323_200)).is_ok());
+    let amount = "at most 1,000,000,000 credits";
+    let time = "1900 to 2999";
+    for (format, page, field, limit) in [
+        ("orb-json", orb("0", "3e12"), "ending_balance", amount),
+        ("orb-json", orb("-9e8", "9e8"), "ending_balance - starting_balance", amount),
+        ("stripe-json", stripe(-300_000_000_000, -100, 1_772_323_200), "amount", amount),
+        ("stripe-json", stripe(-100, 9_000_000_000_000_000, 1_772_323_200), "ending_balance", amount),
+        ("stripe-json", stripe(-100, -100, 32_503_680_000), "created", time),
+        ("stripe-json", stripe(-100, -100, 9_000_000_000_000), "created", time),
+        ("stripe-json", stripe(-100, -100, -2_208_988_801), "created", time),
+    ] {
+        let e = parse_page(format, &page).map(|_| ()).unwrap_err().to_string();
+        assert!(e.starts_with("https://api.example.com/v1/page:1:"), "{e}");
+        assert!(e.contains(&format!("{field} ")) && e.contains(limit), "{format} {field}: {e}");
+    }
+}
