@@ -2,6 +2,21 @@
 //! and types come from a vendor's export: a report that support sends to a customer, a CSV a
 //! finance team opens in a spreadsheet, and a terminal must show them as text, never act on
 //! them. One function per destination; every writer of such text goes through one of them.
+//!
+//! Besides control characters, the bidirectional controls (U+202A-U+202E, U+2066-U+2069,
+//! U+200E, U+200F, U+061C) are dropped everywhere: a right-to-left override makes text read
+//! other than it is ("Trojan Source"), in a terminal as in a report.
+
+/// Whether `c` is a bidirectional formatting control.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Whether `c` may act on what shows it rather than be shown: a control character (escape
+/// sequences, carriage returns, C1 controls) or a bidirectional control.
+fn is_active(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
 
 /// Text for Markdown prose or a table cell: every character that would make markup is escaped
 /// (`*`, `` ` ``, brackets, pipes, `<` and `&` as HTML entities, `_` unless inside a word, and
@@ -31,7 +46,7 @@ pub fn markdown(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if is_active(c) => {}
             c => out.push(c),
         }
     }
@@ -52,15 +67,16 @@ pub fn spreadsheet(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Text for a terminal: control characters (escape sequences, carriage returns) are dropped,
-/// so a description cannot move the cursor, recolour or rewrite the lines around it.
+/// Text for a terminal: control characters (escape sequences, carriage returns) and
+/// bidirectional controls are dropped, so a description cannot move the cursor, recolour,
+/// rewrite the lines around it or reverse how they read.
 pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_active) {
         return text.into();
     }
     text.chars()
         .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
-        .filter(|c| !c.is_control())
+        .filter(|&c| !is_active(c))
         .collect::<String>()
         .into()
 }
@@ -121,5 +137,13 @@ mod tests {
         assert_eq!(terminal("ok\u{1b}[2J\u{1b}]0;pwned\u{7}\rdone"), "ok[2J]0;pwneddone");
         assert_eq!(terminal("two\nlines"), "two lines");
         assert_eq!(terminal("plain"), "plain");
+        assert_eq!(terminal("ok\u{9b}31m"), "ok31m");
+    }
+
+    #[test]
+    fn bidirectional_controls_are_dropped_everywhere() {
+        let text = "invoice\u{202E}fdp.exe\u{2066}x\u{2069}\u{200F}";
+        assert_eq!(terminal(text), "invoicefdp.exex");
+        assert_eq!(markdown(text), "invoicefdp.exex");
     }
 }

@@ -30,7 +30,7 @@ use crate::import::{self, fingerprint_bytes, store_parsed, ImportError, ImportOp
 use crate::model::ChainKey;
 use crate::store::{ImportSummary, LastSync, Store, StoreError};
 use reckon_sync::{orb, reverie, stripe, Config, Fetched, Known, Page, PageSink, RateLimit};
-pub use reckon_sync::{ApiKey, BaseUrl, SyncError};
+pub use reckon_sync::{ApiKey, BaseUrl, Bounds, SyncError};
 
 /// The APIs Reckon pulls from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,6 +120,9 @@ pub struct PullRequest {
     pub now: DateTime<Utc>,
     /// Set from elsewhere to stop the pull, even while a request is in flight.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// How far a pull may go whatever the server says (page size, entries, a run of pages
+    /// with nothing new, a deadline for the whole pull); entries default to a file's limit.
+    pub bounds: Bounds,
 }
 
 impl PullRequest {
@@ -136,6 +139,7 @@ impl PullRequest {
             concurrency: 4,
             now,
             cancel: None,
+            bounds: Bounds { entries: import::MAX_ENTRIES, ..Bounds::default() },
         }
     }
 }
@@ -262,6 +266,7 @@ pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullS
     let mut config = Config::new(request.base_url.clone(), request.key.clone());
     config.page_size = request.page_size.unwrap_or(api.max_page()).clamp(1, api.max_page());
     config.rate_limit = request.rate.map(|per_second| RateLimit { per_second });
+    config.bounds = request.bounds;
     let mut options = ImportOptions::new(request.now);
     options.chain = request.chain.clone();
     let mut summary = PullSummary::default();

@@ -126,6 +126,66 @@ fn sync_refuses_plain_http_to_another_host() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Use https://"), "{}", text(&out));
 }
 
+/// What a hostile server says reaches the terminal inert and without the key: escapes and a
+/// right-to-left override in `/v1/balance`'s `as_of`, an error body that echoes the key.
+#[test]
+fn hostile_text_reaches_the_terminal_inert_and_without_the_key() {
+    let active = |out: &Output| text(out).contains(['\u{1b}', '\u{9b}', '\u{202e}', '\r']);
+    let api = server(|api| api.as_of = "2026-03-10T09:00:00Z\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}\r".into());
+    let db = Db::new();
+    let out = sync(&db, &api, Some(KEY));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(as of 2026-03-10T09:00:00Z]0;pwned[2J)"), "{}", text(&out));
+    assert!(!active(&out), "{:?}", text(&out));
+
+    let api = server(|api| {
+        let body = format!("{{\"error\": \"no such key {KEY}\u{1b}[31m\u{202e}\"}}");
+        api.script.push_back(Reply::Raw { status: 400, headers: Vec::new(), body });
+    });
+    let out = sync(&Db::new(), &api, Some(KEY));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("HTTP 400") && all.contains("no such key [redacted]"), "{all}");
+    assert!(!all.contains(KEY) && !active(&out), "{all:?}");
+}
+
+/// A user name, password or query in the base URL would be stored with the chain's last sync
+/// and printed by `reckon chains`: refused, pointing to the keyring, never echoed.
+#[test]
+fn credentials_in_the_base_url_are_refused() {
+    let db = Db::new();
+    for url in ["http://reckon:hunter2secret@127.0.0.1:9", "http://127.0.0.1:9/?api_key=hunter2secret"] {
+        let out = db.command(&["sync", "reverie", "--base-url", url]).env("RECKON_API_KEY", KEY).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let all = text(&out);
+        assert!(all.contains("keyring") && all.contains("$RECKON_API_KEY"), "{all}");
+        assert!(!all.contains("hunter2secret"), "{all}");
+    }
+}
+
+/// `--deadline` bounds the whole sync: a server that stops answering after a page ends it
+/// with an error naming the deadline, and the page stored before stays.
+#[test]
+fn a_sync_past_its_deadline_stops_and_keeps_what_it_stored() {
+    let api = server(|api| {
+        let first = serde_json::json!({"data": &api.entries[..40], "next_cursor": "c40"}).to_string();
+        api.script.extend([Reply::Body(first), Reply::Stall(std::time::Duration::from_secs(60))]);
+    });
+    let db = Db::new();
+    let url = api.base_url();
+    let out = db
+        .command(&["sync", "reverie", "--base-url", &url, "--page-size", "40", "--deadline", "2s"])
+        .env("RECKON_API_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deadline of 2s"), "{}", text(&out));
+    assert_eq!(db.check_json(&[]).0["chains"][0]["entries"], 40);
+    let out = db.command(&["sync", "reverie", "--base-url", &url, "--deadline", "soon"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("such as 90s, 30m, 6h"), "{}", text(&out));
+}
+
 /// `reckon mock-server` as a newcomer starts it: a sync against it stores the ledger it serves;
 /// with `--bad-key` the sync stops at once naming the rejected key, never printing it.
 #[test]
