@@ -10,6 +10,15 @@ macro_rules! out {
     }};
 }
 
+/// `eprintln!` that never panics: a line for a standard error closed under us (`reckon sync
+/// 2>&1 | head -1`) is lost, and the command goes on.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod check;
 mod doctor;
 mod import;
@@ -129,6 +138,14 @@ pub fn run() -> Result<ExitCode> {
         command => command,
     };
     let db = cli.db.clone().unwrap_or_else(Store::default_path);
+    if let Command::Doctor(_) = &command {
+        // Doctor never creates a database (not even to repair), and checks the file below the
+        // ledgers before anything opens it.
+        if !db.is_file() {
+            anyhow::bail!("no database at {}; import a ledger first or check --db", db.display());
+        }
+        doctor::check_file(&db)?;
+    }
     let mut store = if command.reads_only() {
         if !db.is_file() {
             anyhow::bail!("no database at {}; import a ledger first or check --db", db.display());

@@ -38,6 +38,17 @@ pub fn import(
     sink: &mut dyn ProgressSink,
 ) -> Result<ImportSummary, ImportError> {
     let mut t = std::time::Instant::now();
+    // Recorded absolute, so a repair run from another folder finds the files; the summary and
+    // messages keep each path as given.
+    let stored: Vec<PathBuf> = paths.iter().map(|p| absolute_path(p)).collect();
+    let as_given = |mut summary: ImportSummary| {
+        for f in &mut summary.files {
+            if let Some(i) = stored.iter().position(|s| *s == f.path) {
+                f.path = paths[i].clone();
+            }
+        }
+        summary
+    };
     let sizes = paths
         .iter()
         .map(|p| std::fs::metadata(p).map(|m| m.len()).map_err(|source| ImportError::Io { path: p.clone(), source }))
@@ -46,9 +57,9 @@ pub fn import(
     // fingerprint is worked out on another thread while it is parsed.
     let prints = if store.has_files_of_sizes(&options.chain, &sizes)? {
         let prints = fingerprints(paths)?;
-        if let Some(summary) = import_known(store, paths, &prints, options, sink)? {
+        if let Some(summary) = import_known(store, paths, &stored, &prints, options, sink)? {
             trace::phase("import: known files", t);
-            return Ok(summary);
+            return Ok(as_given(summary));
         }
         Prints::Ready(prints)
     } else {
@@ -68,7 +79,9 @@ pub fn import(
                 stage: Stage::Reading,
             })
         };
-        files.push(read_file(path, options.format, &mut report)?);
+        let mut file = read_file(path, options.format, &mut report)?;
+        file.path = stored[index].clone();
+        files.push(file);
     }
     let last = paths.last().map_or(Path::new(""), PathBuf::as_path);
     let total: u64 = files.iter().map(|f| f.bytes).sum();
@@ -85,7 +98,13 @@ pub fn import(
     }
     trace::phase("import: read files", t);
     let prints = prints.get()?;
-    store_parsed(store, files, &prints, options, &mut || sink.progress(&stage(Stage::Done)))
+    store_parsed(store, files, &prints, options, &mut || sink.progress(&stage(Stage::Done))).map(as_given)
+}
+
+/// The absolute form of a path to record: symbolic links and `..` resolved where the file
+/// exists, else joined to the working folder.
+fn absolute_path(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Stores entries already read (files, or pages of an API answer) in one transaction, each
@@ -143,6 +162,7 @@ fn by_chain(
 fn import_known(
     store: &mut Store,
     paths: &[PathBuf],
+    stored: &[PathBuf],
     prints: &[String],
     options: &ImportOptions,
     sink: &mut dyn ProgressSink,
@@ -173,7 +193,7 @@ fn import_known(
         store.verify_checksums(chain_id)?;
     }
     let files: Vec<_> =
-        paths.iter().cloned().zip(prints.iter().cloned()).zip(known).map(|((p, print), k)| (p, print, k)).collect();
+        stored.iter().cloned().zip(prints.iter().cloned()).zip(known).map(|((p, print), k)| (p, print, k)).collect();
     let ingest = store.begin()?;
     let summary = ingest.record_known_files(&options.chain, &files, options.now)?;
     ingest.commit()?;

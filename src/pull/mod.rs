@@ -273,9 +273,14 @@ pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullS
     let cancel = request.cancel.clone().unwrap_or_default();
     let known = match api {
         Api::Reverie => {
+            // A chain a repair left waiting for a refill is fetched whole, whatever `since` says.
+            let refill = match store.chain_id(&request.chain)? {
+                Some(id) => store.awaiting_sync(id)?,
+                None => false,
+            };
             config.since = match &request.since {
-                Some(since) => Some(since.clone()),
-                None => newest_second(store, &request.chain)?,
+                Some(since) if !refill => Some(since.clone()),
+                _ => newest_second(store, &request.chain)?,
             };
             summary.since = config.since.clone();
             None
@@ -363,6 +368,11 @@ pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullS
         summary.stated = Some(Stated { balance: stated, as_of: balance.as_of, saved: chain_id.is_some() });
     }
     record(store, request, &summary.chain_ids)?;
+    if !summary.cancelled {
+        // Each chain reached was fetched whole if it waited for a refill (see `newest_second`
+        // and `Stored::load`): it may be read again.
+        store.clear_awaiting_sync(&summary.chain_ids)?;
+    }
     Ok(summary)
 }
 
@@ -394,16 +404,22 @@ fn record(store: &mut Store, request: &PullRequest, chain_ids: &[i64]) -> Result
 }
 
 /// The second of the chain's newest stored entry, RFC 3339 UTC: a later Reverie sync asks
-/// `since` then, so only what is new comes (with that second's entries again, known).
+/// `since` then, so only what is new comes (with that second's entries again, known). None
+/// for a chain a repair left waiting for a refill: its whole ledger comes again.
 fn newest_second(store: &Store, chain: &ChainKey) -> Result<Option<String>, StoreError> {
     let Some(id) = store.chain_id(chain)? else { return Ok(None) };
+    if store.awaiting_sync(id)? {
+        return Ok(None);
+    }
     Ok(store.chain(id)?.last_ts.and_then(|ts| {
         DateTime::from_timestamp(ts.div_euclid(1_000_000), 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
     }))
 }
 
 /// What the store holds of a newest-first source: every transaction ID (Orb and Stripe IDs
-/// are unique across an account) and each account's newest entry time.
+/// are unique across an account) and each account's newest entry time. An account with a
+/// chain a repair left waiting for a refill is left out whole, so its ledger is fetched from
+/// the start.
 struct Stored {
     ids: HashSet<String>,
     newest: HashMap<String, i64>,
@@ -412,7 +428,14 @@ struct Stored {
 impl Stored {
     fn load(store: &Store, source: &str) -> Result<Stored, StoreError> {
         let mut stored = Stored { ids: HashSet::new(), newest: HashMap::new() };
-        for chain in store.chains()?.iter().filter(|c| c.source == source) {
+        let chains: Vec<_> = store.chains()?.into_iter().filter(|c| c.source == source).collect();
+        let mut refill = HashSet::new();
+        for chain in &chains {
+            if store.awaiting_sync(chain.id)? {
+                refill.insert(chain.key.account.clone());
+            }
+        }
+        for chain in chains.iter().filter(|c| !refill.contains(&c.key.account)) {
             let (_, txns) = store.load_facts(chain)?;
             stored.ids.extend((0..txns.len()).map(|i| String::from_utf8_lossy(txns.get(i)).into_owned()));
             if let Some(ts) = chain.last_ts {

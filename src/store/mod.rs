@@ -59,12 +59,13 @@ fn use_wal(conn: &Connection) -> Result<(), StoreError> {
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 5] = [
+const MIGRATIONS: [Migration; 6] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
     Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
     Migration { sql: include_str!("migrations/0004_application_id.sql"), then: None },
     Migration { sql: include_str!("migrations/0005_sync.sql"), then: None },
+    Migration { sql: include_str!("migrations/0006_chain_counts.sql"), then: Some(count_chains_and_labels) },
 ];
 
 /// `PRAGMA application_id` of a Reckon database: "RCKN" (set by migration 4).
@@ -108,10 +109,60 @@ fn read_identity(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     if !ours {
         return Err(StoreError::NotReckon { path: path.to_path_buf() });
     }
+    if version < 0 {
+        // No Reckon writes one: the header is damaged, and migrating "from" it would loop.
+        return Err(StoreError::Malformed {
+            path: path.to_path_buf(),
+            detail: format!("its schema version reads {version}, which no Reckon writes: its header is damaged"),
+            sources: salvage(conn),
+        });
+    }
     if version > known {
         return Err(StoreError::NewerSchema { found: version, known });
     }
     Ok(version)
+}
+
+/// What a damaged file still says about its ledgers' sources: each query that fails on the
+/// damage is skipped.
+fn salvage(conn: &Connection) -> Salvage {
+    let mut found = Salvage::default();
+    if let Ok(mut stmt) = conn.prepare("SELECT path FROM source_file GROUP BY path ORDER BY min(id)") {
+        if let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0)) {
+            // A sync records each page by its URL: its base URL is listed below instead.
+            found.files = rows
+                .map_while(Result::ok)
+                .filter(|p| !p.starts_with("http://") && !p.starts_with("https://"))
+                .collect();
+        }
+    }
+    if let Ok(mut stmt) = conn.prepare("SELECT DISTINCT source, base_url, customer FROM chain_sync ORDER BY 1, 2, 3") {
+        if let Ok(rows) = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))) {
+            found.syncs = rows.map_while(Result::ok).collect();
+        }
+    }
+    found
+}
+
+/// Whether SQLite said the file is damaged (as opposed to busy, full or missing).
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseCorrupt)
+}
+
+/// Version 6: each chain records the blocks and entries it holds now, and `label_check` the
+/// label table as it is now (a file damaged before this version is taken as it is: only
+/// `doctor`'s block checks can find that).
+fn count_chains_and_labels(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE chain SET
+            entry_count = (SELECT coalesce(sum(entries), 0) FROM entry_block b
+                           WHERE b.id >= chain.id * 4294967296 AND b.id < (chain.id + 1) * 4294967296),
+            block_count = (SELECT count(*) FROM entry_block b
+                           WHERE b.id >= chain.id * 4294967296 AND b.id < (chain.id + 1) * 4294967296)",
+        [],
+    )?;
+    ingest::record_label_sum(tx, ingest::label_sum(tx)?)?;
+    Ok(())
 }
 
 /// Version 3: every entry gets its sequence number (its position, which was its id until
@@ -262,7 +313,7 @@ fn label_text(labels: &[Arc<str>], id: i64) -> Arc<str> {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite reported an error.
-    #[error("database error: {0}")]
+    #[error("database error: {}{}", .0, if is_corrupt(.0) { CORRUPT_HINT } else { "" })]
     Sqlite(#[from] rusqlite::Error),
     /// The database directory could not be created.
     #[error("cannot create the database folder {path}: {source}")]
@@ -290,12 +341,78 @@ pub enum StoreError {
         /// The block's number in its chain, when known.
         block: Option<u64>,
     },
+    /// The label table (types, descriptions, dimension values) no longer matches its checksum:
+    /// a label was changed, removed or added behind the store's back.
+    #[error(
+        "the label table is damaged in the database (the types, descriptions and labels of entries would read \
+         wrong); run `reckon doctor` to verify it and restore it from the imported files"
+    )]
+    LabelsDamaged,
+    /// A repair dropped entries of this chain that only a sync can bring back; it is refused
+    /// until a sync has fetched its whole ledger again.
+    #[error(
+        "the ledger {chain} lost entries to damage in the database and waits for a sync to fetch them again; \
+         sync it (or run `reckon doctor --repair`) before reading it"
+    )]
+    AwaitingSync { chain: String },
+    /// The file is empty: no database, and no ledgers, at all.
+    #[error(
+        "{path} is an empty file (0 bytes), not a Reckon database: it holds no ledgers. If it held some, it was \
+         wiped: restore it from a backup, or import the ledgers into a new database"
+    )]
+    Empty { path: PathBuf },
+    /// SQLite cannot read the file as a database (damaged pages, a cut-off file, a damaged
+    /// header). `sources` lists what the file still says the ledgers came from.
+    #[error("{}", malformed_text(path, detail, sources))]
+    Malformed {
+        path: PathBuf,
+        /// What SQLite (or the header) said.
+        detail: String,
+        sources: Salvage,
+    },
     /// A value the store cannot hold.
     #[error("{0}")]
     BadValue(String),
     /// Entries of one source would go into a chain that holds another source's.
     #[error("the ledger {account}/{currency} holds {holds} entries, not {found}; import these into another account")]
     OtherSource { account: String, currency: String, holds: String, found: String },
+}
+
+/// What a SQLite-level damage message adds: what happened, and where to go next.
+const CORRUPT_HINT: &str = "; the database file itself is damaged (below the ledgers Reckon checks): run `reckon \
+                            doctor` for what can still be read from it, and restore it from a backup or rebuild it \
+                            from its sources";
+
+/// What a damaged database file still says about where its ledgers came from, read as far
+/// as the damage allows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Salvage {
+    /// Imported files, as recorded (oldest first, each once).
+    pub files: Vec<String>,
+    /// Syncs: `(api, base URL, customer or "")`.
+    pub syncs: Vec<(String, String, String)>,
+}
+
+fn malformed_text(path: &Path, detail: &str, sources: &Salvage) -> String {
+    let mut text = format!(
+        "{} is damaged below the ledgers ({detail}): SQLite cannot read it as a whole, so Reckon cannot verify or \
+         repair it, and nothing was written to it. Restore it from a backup, or move it aside and rebuild the \
+         ledgers in a new database from their sources",
+        path.display()
+    );
+    if sources.files.is_empty() && sources.syncs.is_empty() {
+        text.push_str(" (none could be read from the damaged file)");
+        return text;
+    }
+    text.push_str(", which the damaged file still names:");
+    for f in &sources.files {
+        text.push_str(&format!("\n  import {f}"));
+    }
+    for (api, url, customer) in &sources.syncs {
+        let whose = if customer.is_empty() { String::new() } else { format!(" (customer {customer})") };
+        text.push_str(&format!("\n  sync {api} from {url}{whose}"));
+    }
+    text
 }
 
 fn damaged_text(chain: Option<&str>, block: Option<u64>) -> String {
@@ -420,6 +537,10 @@ impl Store {
         if !path.is_file() {
             return Err(StoreError::NoDatabase { path: path.to_path_buf() });
         }
+        if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            // Not "an older schema": nothing at all, which a read must not take for an empty ledger.
+            return Err(StoreError::Empty { path: path.to_path_buf() });
+        }
         let conn = match Store::read_only_connection(path, false) {
             Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
                 if matches!(
@@ -455,6 +576,45 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "cache_size", -32_000)?;
         Ok(conn)
+    }
+
+    /// Checks the database file below the ledgers, before `reckon doctor` opens it: an empty
+    /// file is `Empty` (a wiped database is no healthy empty one), and a file SQLite cannot
+    /// read whole (`PRAGMA quick_check`: damaged pages, cut off, a damaged header) is
+    /// `Malformed`, listing the sources it still names. Reads only; nothing is created.
+    pub fn check_file(path: &Path) -> Result<(), StoreError> {
+        use rusqlite::OpenFlags;
+        let meta = std::fs::metadata(path).map_err(|_| StoreError::NoDatabase { path: path.to_path_buf() })?;
+        if meta.len() == 0 {
+            return Err(StoreError::Empty { path: path.to_path_buf() });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let malformed = |detail: String, conn: &Connection| StoreError::Malformed {
+            path: path.to_path_buf(),
+            detail,
+            sources: salvage(conn),
+        };
+        match check_identity(&conn, path) {
+            Err(StoreError::Sqlite(e)) if is_corrupt(&e) => return Err(malformed(e.to_string(), &conn)),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let problems: Result<Vec<String>, rusqlite::Error> = conn
+            .prepare("PRAGMA quick_check(20)")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get::<_, String>(0))?.collect());
+        match problems {
+            Ok(lines) if lines == ["ok"] => Ok(()),
+            Ok(lines) => Err(malformed(format!("SQLite's check: {}", lines.join("; ")), &conn)),
+            Err(e)
+                if is_corrupt(&e)
+                    || matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase) =>
+            {
+                Err(malformed(e.to_string(), &conn))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A database that lives only as long as the value (tests, previews).
@@ -498,6 +658,15 @@ impl Store {
             let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
             if version > known {
                 return Err(StoreError::NewerSchema { found: version, known });
+            }
+            if version < 0 {
+                return Err(StoreError::Malformed {
+                    path: PathBuf::new(),
+                    detail: format!(
+                        "its schema version reads {version}, which no Reckon writes: its header is damaged"
+                    ),
+                    sources: salvage(&tx),
+                });
             }
             let Some(step) = MIGRATIONS.get(version as usize) else {
                 return Ok(());

@@ -35,6 +35,7 @@ pub(crate) struct BlockInfo {
 
 /// A chain's blocks, oldest first.
 pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<BlockInfo>, StoreError> {
+    check_shape(conn, chain_id, Awaiting::Refuse)?;
     let mut stmt = conn.prepare_cached(
         "SELECT b.id, b.entries, b.first_ts, b.last_ts, s.min_seq, s.max_seq
          FROM entry_block b JOIN block_seq s ON s.block_id = b.id WHERE b.chain_id = ?1 ORDER BY b.id",
@@ -57,8 +58,46 @@ pub(crate) fn chain_blocks(conn: &Connection, chain_id: i64) -> Result<Vec<Block
     Ok(blocks)
 }
 
-/// The encoded data of a chain's blocks, oldest first, each checked against its checksum.
+/// What a read of a chain may find besides its blocks matching what the chain row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Awaiting {
+    /// A chain waiting for a sync to refill what a repair dropped is refused (its walk would
+    /// show breaks that are only the missing entries).
+    Refuse,
+    /// Allowed: the write that refills it.
+    Allow,
+}
+
+/// Checks that a chain's blocks are the ones its row records: as many, numbered 0.., holding
+/// as many entries. A block deleted or added behind the store's back is `Damaged` (a read
+/// would otherwise show a shorter ledger as whole). A chain that does not exist passes.
+pub(crate) fn check_shape(conn: &Connection, chain_id: i64, awaiting: Awaiting) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.account || '/' || c.currency, c.entry_count, c.block_count, c.resync,
+                (SELECT count(*) FROM entry_block WHERE id >= ?2 AND id < ?3),
+                (SELECT coalesce(sum(entries), 0) FROM entry_block WHERE id >= ?2 AND id < ?3),
+                (SELECT max(id) FROM entry_block WHERE id >= ?2 AND id < ?3)
+         FROM chain c WHERE c.id = ?1",
+    )?;
+    let mut rows = stmt.query(params![chain_id, block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)])?;
+    let Some(r) = rows.next()? else { return Ok(()) };
+    let name: String = r.get(0)?;
+    let (entries, blocks, resync): (i64, i64, bool) = (r.get(1)?, r.get(2)?, r.get(3)?);
+    let (found_blocks, found_entries, last): (i64, i64, Option<i64>) = (r.get(4)?, r.get(5)?, r.get(6)?);
+    let last_number = last.map_or(-1, |id| block::split_entry_id(id).1 as i64);
+    if found_blocks != blocks || found_entries != entries || last_number != blocks - 1 {
+        return Err(StoreError::Damaged { chain: Some(name), block: None });
+    }
+    if resync && awaiting == Awaiting::Refuse {
+        return Err(StoreError::AwaitingSync { chain: name });
+    }
+    Ok(())
+}
+
+/// The encoded data of a chain's blocks, oldest first, each checked against its checksum
+/// (and the chain's shape, a chain waiting for a refill allowed: this is the write path).
 pub(crate) fn chain_data(conn: &Connection, chain_id: i64) -> Result<Vec<Vec<u8>>, StoreError> {
+    check_shape(conn, chain_id, Awaiting::Allow)?;
     let mut stmt = conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
     let rows = stmt.query_map(params![block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
@@ -75,6 +114,7 @@ pub(crate) fn chain_data(conn: &Connection, chain_id: i64) -> Result<Vec<Vec<u8>
 /// Checks the checksum of every block of a chain without decoding them; the first damaged
 /// block is a `Damaged` error naming it.
 pub(crate) fn verify_checksums(conn: &Connection, chain_id: i64) -> Result<(), StoreError> {
+    check_shape(conn, chain_id, Awaiting::Refuse)?;
     let mut stmt = conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
     let mut rows = stmt.query(params![block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0)])?;
     while let Some(r) = rows.next()? {
@@ -117,6 +157,7 @@ pub(crate) fn scan_chain_parts(
     from: u64,
     mut each: impl FnMut(u64, &[u8], Row<'_>) -> Result<ControlFlow<()>, StoreError>,
 ) -> Result<(), StoreError> {
+    check_shape(conn, chain_id, Awaiting::Refuse)?;
     let first = block::block_id(chain_id, from / BLOCK as u64);
     let mut stmt = conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
     let mut rows = stmt.query(params![first, block::block_id(chain_id + 1, 0)])?;
@@ -220,7 +261,9 @@ pub(crate) enum Schema {
 
 /// Replaces a chain's blocks from block number `from_block` on with `rows` (entries with
 /// `dims` dimensions), which continue the chain from position `from_block * BLOCK`, and their
-/// label totals. Rows are encoded on a second thread while this one inserts.
+/// label totals. Rows are encoded on a second thread while this one inserts. With the current
+/// schema the chain's row records the blocks and entries it now holds, in the same
+/// transaction, so a block that goes missing later is noticed.
 pub(crate) fn write_blocks<'r>(
     conn: &Connection,
     chain_id: i64,
@@ -249,11 +292,14 @@ pub(crate) fn write_blocks<'r>(
         "INSERT INTO block_label_total (block_id, field, label_id, entries, credits_in, credits_out)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
+    let (mut blocks, mut entries) = (from_block as i64, (from_block as usize * BLOCK) as i64);
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Encoded>(4);
         // The encoder stops when this side hangs up (on an error below).
         scope.spawn(move || encode_blocks(rows, dims, from_block, |block| send.send(block).is_ok()));
         for b in receive {
+            blocks += 1;
+            entries += b.entries;
             let id = block::block_id(chain_id, b.number);
             insert.execute(params![id, chain_id, b.entries, b.first_ts, b.last_ts, b.last_balance, b.data])?;
             if let Some(insert_seq) = insert_seq.as_mut() {
@@ -263,6 +309,13 @@ pub(crate) fn write_blocks<'r>(
                 insert_total.execute(params![id, field, label, n, credits_in, credits_out])?;
             }
         }
-        Ok(())
-    })
+        Ok::<_, StoreError>(())
+    })?;
+    if schema == Schema::Current {
+        conn.execute(
+            "UPDATE chain SET entry_count = ?2, block_count = ?3 WHERE id = ?1",
+            params![chain_id, entries, blocks],
+        )?;
+    }
+    Ok(())
 }

@@ -131,8 +131,13 @@ fn an_old_reckon_database_without_application_id_opens_and_is_marked() {
     {
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "application_id", 0).unwrap();
-        // What versions 4 and 5 added goes too, so the file is what a version 3 Reckon wrote.
-        conn.execute_batch("DROP TABLE chain_sync; DROP TABLE sync_connection;").unwrap();
+        // What versions 4 to 6 added goes too, so the file is what a version 3 Reckon wrote.
+        conn.execute_batch(
+            "DROP TABLE chain_sync; DROP TABLE sync_connection; DROP TABLE label_check;
+             ALTER TABLE chain DROP COLUMN entry_count; ALTER TABLE chain DROP COLUMN block_count;
+             ALTER TABLE chain DROP COLUMN resync;",
+        )
+        .unwrap();
         conn.pragma_update(None, "user_version", 3).unwrap();
     }
     // A reader may not migrate it, and says how to.
@@ -321,4 +326,286 @@ fn an_import_killed_at_any_moment_leaves_the_database_before_or_after() {
     eprintln!("{KILLS} kills over {full:?}: {before} before the import, {after} after");
     assert_eq!(before + after, KILLS);
     assert!(before > 0, "some kills land before the commit");
+}
+
+/// Copies `fixtures/faulty.csv` into the database's folder and imports it from there.
+fn imported_copy(db: &Db) -> PathBuf {
+    let file = db.dir().join("ledger.csv");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/faulty.csv"), &file).unwrap();
+    db.import(file.to_str().unwrap());
+    file
+}
+
+/// Runs SQL on the database as the `sqlite3` shell would (foreign keys not enforced).
+fn sql(db: &Path, statements: &str) {
+    let conn = Connection::open(db).unwrap();
+    conn.pragma_update(None, "foreign_keys", false).unwrap();
+    conn.execute_batch(statements).unwrap();
+}
+
+#[test]
+fn deleted_blocks_are_damage_not_an_empty_ledger() {
+    // The review's sequence: every block deleted. Doctor said "OK (0 entries in 0 blocks)",
+    // check "0 errors", and a re-import was skipped as already known.
+    let db = Db::new();
+    let file = imported_copy(&db);
+    let (before, code) = db.check_json(&["--include-explained"]);
+    assert_eq!(code, 1);
+    sql(&db.path, "DELETE FROM entry_block;");
+
+    let report = db.ok(&["doctor"], 1);
+    assert!(
+        report.contains("default/credits: DAMAGED (1 of 1 blocks)") && report.contains("block 0: is missing"),
+        "{report}"
+    );
+    assert!(!report.contains("OK"), "{report}");
+    for args in [&["check"][..], &["ledger"], &["summary", "--by", "type"]] {
+        let out = db.run(args);
+        assert_eq!(out.status.code(), Some(2), "reckon {args:?}: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(stderr(&out).contains("default/credits is damaged"), "{}", stderr(&out));
+    }
+    let out = db.run(&["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a known file is not skipped over a damaged chain");
+    assert!(stderr(&out).contains("reckon doctor"), "{}", stderr(&out));
+
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("repaired (0 entries kept, 68 read again"), "{report}");
+    assert!(db.ok(&["doctor"], 0).contains("default/credits: OK (68 entries in 1 blocks)"));
+    assert_eq!(db.check_json(&["--include-explained"]).0, before);
+}
+
+#[test]
+fn a_missing_middle_block_is_repaired_from_the_file_and_check_blames_nobody() {
+    let db = Db::new();
+    let file = db.dir().join("big.csv");
+    write_ledger(&file, 10_000, 0, 1_000_000_000);
+    db.import(file.to_str().unwrap());
+    let (before, _) = db.check_json(&[]);
+    let ids = |path: &Path| -> Vec<(String, i64)> {
+        let store = Store::open_read_only(path).unwrap();
+        store.load_entries(1).unwrap().into_iter().map(|e| (e.txn_id, e.row_id)).collect()
+    };
+    let ids_before = ids(&db.path);
+    sql(&db.path, &format!("DELETE FROM entry_block WHERE id = {};", (1i64 << 32) | 1));
+
+    let report = db.ok(&["doctor"], 1);
+    assert!(report.contains("DAMAGED (1 of 3 blocks)") && report.contains("block 1: is missing"), "{report}");
+    // No balance break that is not there, blamed on the vendor: the read is refused.
+    let out = db.run(&["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("default/credits is damaged"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no findings printed");
+
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("repaired (5904 entries kept, 4096 read again"), "{report}");
+    assert!(db.ok(&["doctor"], 0).contains("OK (10000 entries in 3 blocks)"));
+    assert_eq!(db.check_json(&[]).0["findings"], before["findings"]);
+    let after = ids(&db.path);
+    for (position, (b, a)) in ids_before.iter().zip(&after).enumerate() {
+        assert_eq!(a.0, b.0, "walk order kept");
+        if !(4096..8192).contains(&position) {
+            assert_eq!(a.1, b.1, "an intact block's entry keeps its id");
+        }
+    }
+}
+
+#[test]
+fn a_renamed_or_deleted_label_is_found_and_restored_from_the_files() {
+    let db = Db::new();
+    let file = imported_copy(&db);
+    let (before, _) = db.check_json(&["--include-explained"]);
+    let chats = before["findings"].as_array().unwrap().len();
+    // A type renamed (every CHAT entry would read as another type) and a description deleted.
+    sql(
+        &db.path,
+        "UPDATE label SET text = 'GIFT' WHERE text = 'CHAT';
+         DELETE FROM label WHERE id = (SELECT max(id) FROM label);",
+    );
+    let report = db.ok(&["doctor"], 1);
+    assert!(report.contains("labels: DAMAGED"), "{report}");
+    // An import on top would intern CHAT again under a second id: refused.
+    let out = db.run(&["import", "fixtures/clean.csv", "--account", "other"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("label table is damaged"), "{}", stderr(&out));
+
+    // The file gone: named, nothing changed.
+    let moved = db.dir().join("moved.csv");
+    std::fs::rename(&file, &moved).unwrap();
+    let report = db.ok(&["doctor", "--repair"], 1);
+    assert!(report.contains("labels: not repaired") && report.contains("ledger.csv (missing"), "{report}");
+    std::fs::rename(&moved, &file).unwrap();
+
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("labels: repaired (2 restored from the imported files"), "{report}");
+    assert!(db.ok(&["doctor"], 0).contains("default/credits: OK (68 entries in 1 blocks)"));
+    let (after, _) = db.check_json(&["--include-explained"]);
+    assert_eq!(after, before, "every entry reads its type and description again ({chats} findings)");
+}
+
+#[test]
+fn a_relative_import_is_repaired_from_another_folder() {
+    let db = Db::new();
+    let file = db.dir().join("ledger.csv");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/faulty.csv"), &file).unwrap();
+    // Imported as `ledger.csv` from the database's folder; repaired from the crate's folder.
+    let out = db.command(&["import", "ledger.csv"]).current_dir(db.dir()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ledger.csv: 68 entries"), "the path as given");
+    flip_a_bit(&db.path, 0);
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("repaired (0 entries kept, 68 read again"), "{report}");
+
+    // A row an older Reckon stored relative: the absolute path recorded for the same file
+    // (a later re-import) is preferred.
+    let out = db.command(&["import", "ledger.csv"]).current_dir(db.dir()).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 new, 68 already known"));
+    sql(&db.path, "UPDATE source_file SET path = 'ledger.csv' WHERE id = 1;");
+    flip_a_bit(&db.path, 0);
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("repaired (0 entries kept, 68 read again"), "{report}");
+}
+
+/// A database of one imported ledger, closed (its WAL checkpointed into the file).
+fn closed_database() -> (Db, PathBuf) {
+    let db = Db::new();
+    let file = db.dir().join("big.csv");
+    write_ledger(&file, 10_000, 0, 1_000_000_000);
+    db.import(file.to_str().unwrap());
+    assert!(
+        !db.dir().join("reckon.db-wal").exists()
+            || std::fs::metadata(db.dir().join("reckon.db-wal")).unwrap().len() == 0
+    );
+    (db, file)
+}
+
+/// Doctor and a repair over SQLite-level damage: exit 2, what happened and what to do, the
+/// sources the file still names, and the file left as it was.
+fn assert_refused_with_advice(db: &Db, expect: &[&str]) {
+    let bytes = std::fs::read(&db.path).unwrap();
+    for args in [&["doctor"][..], &["doctor", "--repair"]] {
+        let out = db.run(args);
+        let (text, stdout) = (stderr(&out), String::from_utf8_lossy(&out.stdout).into_owned());
+        assert_eq!(out.status.code(), Some(2), "reckon {args:?}\nstdout: {stdout}\nstderr: {text}");
+        assert!(!stdout.contains("OK"), "a damaged file is never OK: {stdout}");
+        assert!(!text.contains("panicked") && !text.contains("older Reckon"), "{text}");
+        for e in expect {
+            assert!(text.contains(e), "reckon {args:?}: expected {e:?} in: {text}");
+        }
+        assert_eq!(std::fs::read(&db.path).unwrap(), bytes, "reckon {args:?} left the file as it was");
+    }
+}
+
+#[test]
+fn sqlite_level_damage_gets_advice_and_is_never_ok() {
+    // Cut off.
+    let (db, file) = closed_database();
+    let len = std::fs::metadata(&db.path).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&db.path).unwrap().set_len(len / 2).unwrap();
+    let _ = std::fs::remove_file(db.dir().join("reckon.db-shm"));
+    assert_refused_with_advice(&db, &["damaged below the ledgers", "Restore it from a backup"]);
+    let out = db.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("reckon doctor"), "check names the way on: {}", stderr(&out));
+
+    // A page flipped: the root pages of the label and source tables, one at a time.
+    for table in ["label", "chain"] {
+        let (db, file) = closed_database();
+        let (page_size, root): (i64, i64) = {
+            let conn = Connection::open(&db.path).unwrap();
+            let size = conn.pragma_query_value(None, "page_size", |r| r.get(0)).unwrap();
+            let root =
+                conn.query_row("SELECT rootpage FROM sqlite_schema WHERE name = ?1", [table], |r| r.get(0)).unwrap();
+            (size, root)
+        };
+        let mut bytes = std::fs::read(&db.path).unwrap();
+        let at = ((root - 1) * page_size) as usize + if root == 1 { 100 } else { 0 };
+        bytes[at] ^= 0xFF; // the b-tree page type
+        std::fs::write(&db.path, bytes).unwrap();
+        let listed = file.to_str().unwrap().to_string();
+        let expect: Vec<&str> = if table == "label" {
+            vec!["damaged below the ledgers", "Restore it from a backup", &listed]
+        } else {
+            vec!["damaged below the ledgers", "Restore it from a backup"]
+        };
+        assert_refused_with_advice(&db, &expect);
+    }
+    let _ = file;
+
+    // Wiped to nothing: not "an older schema", and never repaired into an empty database.
+    let (db, _) = closed_database();
+    std::fs::write(&db.path, b"").unwrap();
+    let _ = std::fs::remove_file(db.dir().join("reckon.db-shm"));
+    assert_refused_with_advice(&db, &["empty file (0 bytes)", "restore it from a backup"]);
+    assert_eq!(std::fs::metadata(&db.path).unwrap().len(), 0);
+    let out = db.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("empty file"), "{}", stderr(&out));
+
+    // A header whose schema version no Reckon writes: said once, no advice to loop on.
+    let (db, _) = closed_database();
+    sql(&db.path, "PRAGMA user_version = -1;");
+    assert_refused_with_advice(&db, &["schema version reads -1", "Restore it from a backup"]);
+    for args in [&["check"][..], &["import", "fixtures/clean.csv"]] {
+        let out = db.run(args);
+        assert_eq!(out.status.code(), Some(2));
+        let text = stderr(&out);
+        assert!(text.contains("schema version reads -1") && !text.contains("open it once"), "{text}");
+    }
+}
+
+#[test]
+fn a_damaged_synced_ledger_is_synced_again() {
+    use reckon_sync::mock::{MockServer, Reverie};
+    const KEY: &str = "sk_test_doctor_4242";
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap();
+    let api = MockServer::start(Reverie::from_ledger(&bytes, KEY).unwrap()).unwrap();
+    let url = api.base_url();
+    let db = Db::new();
+    let sync = |key: Option<&str>| {
+        let mut command = db.command(&["sync", "reverie", "--base-url", &url, "--page-size", "40"]);
+        match key {
+            Some(k) => command.env("RECKON_API_KEY", k),
+            None => command.env_remove("RECKON_API_KEY"),
+        };
+        command.output().unwrap()
+    };
+    let doctor = |key: Option<&str>, code: i32| {
+        let mut command = db.command(&["doctor", "--repair"]);
+        match key {
+            Some(k) => command.env("RECKON_API_KEY", k),
+            None => command.env_remove("RECKON_API_KEY"),
+        };
+        let out = command.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(code), "stdout: {stdout}\nstderr: {}", stderr(&out));
+        stdout
+    };
+    assert_eq!(sync(Some(KEY)).status.code(), Some(0));
+    let (before, _) = db.check_json(&[]);
+    assert_eq!(before["chains"][0]["entries"], 97);
+
+    // Without a key: the damaged block goes, and doctor says which sync brings it back.
+    flip_a_bit(&db.path, 0);
+    let out = sync(Some(KEY));
+    assert_eq!(out.status.code(), Some(2), "a sync does not build on a damaged ledger");
+    let report = doctor(None, 1);
+    assert!(report.contains("97 came from its API"), "{report}");
+    assert!(report.contains(&format!("run `reckon sync reverie --base-url {url}")), "{report}");
+    assert!(db.ok(&["doctor"], 1).contains("default/credits: WAITING FOR A SYNC"));
+    let out = db.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2), "a ledger missing entries is not checked");
+    assert!(stderr(&out).contains("waits for a sync"), "{}", stderr(&out));
+    // The sync it names refills the whole ledger.
+    let out = sync(Some(KEY));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("97 new"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(db.ok(&["doctor"], 0).contains("default/credits: OK (97 entries in 1 blocks)"));
+    assert_eq!(db.check_json(&[]).0["findings"], before["findings"]);
+
+    // With the key at hand, the repair syncs itself.
+    flip_a_bit(&db.path, 0);
+    let report = doctor(Some(KEY), 0);
+    assert!(report.contains(&format!("repaired by a sync of its whole ledger from {url}")), "{report}");
+    assert!(db.ok(&["doctor"], 0).contains("default/credits: OK (97 entries in 1 blocks)"));
+    assert_eq!(db.check_json(&[]).0["findings"], before["findings"]);
 }
