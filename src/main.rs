@@ -12,7 +12,9 @@ fn main() -> ExitCode {
         // The reader of standard output went away (`reckon chains | head`): nothing to say.
         Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("reckon: {}", message(&e));
+            // Not `eprintln!`: a standard error closed under us must not turn exit 2 into a panic.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "reckon: {}", message(&e));
             ExitCode::from(2)
         }
     }

@@ -65,7 +65,7 @@ pub(super) fn api_key(api: Api) -> Result<ApiKey> {
     let source = api.name();
     let found = key::find_key(source);
     if let Some(e) = &found.no_keyring {
-        NO_KEYRING.call_once(|| eprintln!("reckon: {e}; taking the key from ${KEY_VAR}"));
+        NO_KEYRING.call_once(|| note!("reckon: {e}; taking the key from ${KEY_VAR}"));
     }
     found.key.ok_or_else(|| {
         anyhow!(

@@ -124,7 +124,7 @@ pub(super) fn run_ledger(store: &Store, args: LedgerArgs) -> Result<ExitCode> {
         match &args.out {
             Some(p) => {
                 let n = export::export_to_file(store, &filter, kind, zone, p)?;
-                eprintln!("wrote {n} entries to {}", p.display());
+                note!("wrote {n} entries to {}", p.display());
             }
             None => {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -385,3 +385,21 @@ fn a_closed_pipe_ends_output_quietly() {
         assert!(matches!(out.status.code(), Some(0) | Some(1)), "{args:?}: {:?} {err}", out.status);
     }
 }
+
+/// `reckon doctor | true`: standard output a pipe nobody reads from any more. Every command
+/// that prints ends without a panic (exit 101); the pipe is closed before the command starts,
+/// so each of its writes fails.
+#[test]
+fn a_pipe_closed_before_the_first_line_ends_output_quietly() {
+    let db = Db::new();
+    db.import("fixtures/faulty.csv");
+    for args in [&["doctor"][..], &["chains"], &["check"], &["ledger"], &["summary", "--by", "type"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = db.command(args).stdout(writer).stderr(std::process::Stdio::piped()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+        assert!(matches!(out.status.code(), Some(0) | Some(1)), "{args:?}: {:?} {err}", out.status);
+    }
+}
