@@ -23,7 +23,26 @@ echo "== cargo test (engine, CLI, desktop shell, end-to-end in a real window)"
 # The end-to-end test starts its own Xvfb when DISPLAY is unset, and tauri-driver from PATH
 # or ~/.cargo/bin. (There are no doc tests; --all-targets leaves them out.)
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-cargo test --workspace --all-targets 2>&1 | tee "$log"
+# Every test process runs under a home of its own: HOME and the XDG directories point into a
+# scratch directory (tests that start the app or the CLI give each process a narrower one),
+# while cargo and rustup keep using the real toolchain. Afterwards, anything of Reckon's that
+# appeared under the real home fails the run.
+real_home="$HOME"
+export CARGO_HOME="${CARGO_HOME:-$real_home/.cargo}"
+export RUSTUP_HOME="${RUSTUP_HOME:-$real_home/.rustup}"
+test_home="$(mktemp -d)"
+stamp="$test_home/.started"
+touch "$stamp"
+trap 'rm -rf "$log" "$test_home"' EXIT
+HOME="$test_home" XDG_DATA_HOME="$test_home/.local/share" XDG_CONFIG_HOME="$test_home/.config" \
+  XDG_CACHE_HOME="$test_home/.cache" XDG_STATE_HOME="$test_home/.local/state" \
+  cargo test --workspace --all-targets 2>&1 | tee "$log"
+leaked="$(find "$real_home" -maxdepth 4 -newer "$stamp" \( -iname '*reckon*' -o -path '*app.reckon.desktop*' \) \
+  -not -path "$CARGO_HOME/*" -not -path "$RUSTUP_HOME/*" -print 2>/dev/null || true)"
+if [ -n "$leaked" ]; then
+  echo "the test suite wrote under the real home ($real_home):" >&2
+  echo "$leaked" >&2
+  exit 1
+fi
 # One closing line over every test binary.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

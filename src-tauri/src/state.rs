@@ -44,8 +44,15 @@ pub struct AppState {
 }
 
 /// `RECKON_TRUST_PATHS=1`: the end-to-end test types paths instead of using native dialogs,
-/// which a WebDriver cannot operate; every path the webview names is then accepted.
+/// which a WebDriver cannot operate; every path the webview names is then accepted. Honoured
+/// by debug builds only (what `cargo test` runs): a release build, the app people install,
+/// keeps its path checks whatever its environment says.
 pub const TRUST_PATHS_ENV: &str = "RECKON_TRUST_PATHS";
+
+/// Whether the path checks are off: `RECKON_TRUST_PATHS` is `1` and this is not a release build.
+fn trusts_paths(value: Option<&str>, release: bool) -> bool {
+    !release && value == Some("1")
+}
 
 /// The files the user chose: only these may the webview have read or written. A path the
 /// webview makes up itself (a compromised page, an injected script) is refused.
@@ -92,7 +99,10 @@ impl AppState {
                 cancel: Arc::new(AtomicBool::new(false)),
                 importing: AtomicBool::new(false),
                 granted: Mutex::new(Grants::default()),
-                trust_paths: std::env::var(TRUST_PATHS_ENV).as_deref() == Ok("1"),
+                trust_paths: trusts_paths(
+                    std::env::var(TRUST_PATHS_ENV).ok().as_deref(),
+                    !cfg!(debug_assertions),
+                ),
                 sync_cancel: Arc::new(AtomicBool::new(false)),
                 syncing: AtomicBool::new(false),
                 session_keys: Mutex::new(HashMap::new()),
@@ -308,4 +318,18 @@ where
     tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| AppError::internal(format!("a background task failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trusts_paths;
+
+    #[test]
+    fn a_release_build_never_trusts_paths_the_webview_names() {
+        assert!(!trusts_paths(Some("1"), true));
+        assert!(!trusts_paths(None, true));
+        assert!(trusts_paths(Some("1"), false));
+        assert!(!trusts_paths(Some("yes"), false));
+        assert!(!trusts_paths(None, false));
+    }
 }

@@ -4,7 +4,7 @@
 //! when `DISPLAY` is unset, `Xvfb` (Debian: xvfb), which the test starts itself.
 //!
 //! The app gets a fresh database through `RECKON_DB`; exports go to a temp dir through the
-//! UI's e2e hook (`localStorage['reckon.e2e'] = '1'` shows `data-testid="export-path"`).
+//! UI's e2e hook (`sessionStorage['reckon.e2e'] = '1'` shows `data-testid="export-path"`).
 //! With `RECKON_SCREENSHOTS=1` the main screens are saved to `docs/screenshot-*.png`.
 
 use std::future::Future;
@@ -417,10 +417,10 @@ impl Ui {
         })
         .await
         .unwrap();
-        ui.execute("localStorage.setItem('reckon.e2e', '1'); location.reload();", vec![]).await.unwrap();
+        ui.execute("sessionStorage.setItem('reckon.e2e', '1'); location.reload();", vec![]).await.unwrap();
         ui.wait_until("the page to reload with the e2e hook", || async {
             let on = ui
-                .execute("return document.readyState === 'complete' && localStorage.getItem('reckon.e2e')", vec![])
+                .execute("return document.readyState === 'complete' && sessionStorage.getItem('reckon.e2e')", vec![])
                 .await?;
             Ok(on == json!("1"))
         })
@@ -687,7 +687,11 @@ impl Driver {
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(work.join("tauri-driver.log")).expect("driver log");
+        let home = Home::new(work);
         let child = Command::new(tauri_driver())
+            // The app, WebKit and the driver write only under the test's own home: WebKit keeps
+            // local storage in $XDG_DATA_HOME/app.reckon.desktop, which must never be the user's.
+            .envs(home.vars())
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display.name)
             .env("RECKON_DB", work.join("reckon.db"))
@@ -728,6 +732,37 @@ impl Drop for Driver {
         for pid in apps_using(&self.db) {
             let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
         }
+    }
+}
+
+/// A home of the test's own under its work directory: `HOME` and every `XDG_*` directory.
+struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    fn new(work: &Path) -> Home {
+        let root = work.join("home");
+        for dir in ["", ".local/share", ".config", ".cache", ".local/state", "runtime"] {
+            std::fs::create_dir_all(root.join(dir)).expect("test home");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(root.join("runtime"), std::fs::Permissions::from_mode(0o700)).expect("runtime dir");
+        }
+        Home { root }
+    }
+
+    fn vars(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("HOME", self.root.clone()),
+            ("XDG_DATA_HOME", self.root.join(".local/share")),
+            ("XDG_CONFIG_HOME", self.root.join(".config")),
+            ("XDG_CACHE_HOME", self.root.join(".cache")),
+            ("XDG_STATE_HOME", self.root.join(".local/state")),
+            ("XDG_RUNTIME_DIR", self.root.join("runtime")),
+        ]
     }
 }
 

@@ -30,6 +30,7 @@ impl Db {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_reckon"));
         command.arg("--db").arg(&self.path).args(args).env("TZ", "UTC").current_dir(env!("CARGO_MANIFEST_DIR"));
+        isolate_home(&mut command, self.dir());
         command
     }
 
@@ -58,6 +59,23 @@ impl Db {
         let code = out.status.code().expect("exit code");
         assert!(code == 0 || code == 1, "check failed: {}", String::from_utf8_lossy(&out.stderr));
         (serde_json::from_slice(&out.stdout).expect("check prints JSON"), code)
+    }
+}
+
+/// Points `command`'s `HOME` and `XDG_*` directories into `dir`, so that nothing a test runs
+/// reads or writes the real user's home (a keyring, a default database, a config).
+pub fn isolate_home(command: &mut Command, dir: &Path) {
+    let home = dir.join("home");
+    for (var, sub) in [
+        ("HOME", ""),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ] {
+        let path = home.join(sub);
+        std::fs::create_dir_all(&path).expect("test home");
+        command.env(var, path);
     }
 }
 

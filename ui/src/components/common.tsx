@@ -37,7 +37,7 @@ export function ErrorBlock({ error, onDismiss }: { error: ApiError; onDismiss?: 
 /**
  * E2E only (see lib/e2e.ts): a path typed by a WebDriver test, used instead of a native dialog
  * (the save dialog's destination, `export-path`; the file to import, `import-path`). Rendered
- * only when localStorage 'reckon.e2e' is '1'.
+ * only when sessionStorage 'reckon.e2e' is '1'.
  */
 export function E2ePathInput({
   value,
