@@ -661,7 +661,7 @@ impl Store {
             }
             if version < 0 {
                 return Err(StoreError::Malformed {
-                    path: PathBuf::new(),
+                    path: PathBuf::from(tx.path().unwrap_or_default()),
                     detail: format!(
                         "its schema version reads {version}, which no Reckon writes: its header is damaged"
                     ),
