@@ -194,7 +194,7 @@ impl PullSink for PrintPages {
     fn progress(&mut self, p: &PullProgress) -> ControlFlow<()> {
         let page = &p.page;
         let whose = page.customer.as_deref().map(|c| format!("{}, ", terminal(c))).unwrap_or_default();
-        eprintln!(
+        note!(
             "{whose}page {}: {} entries: {} new, {} already known, {} conflicting",
             page.index + 1,
             page.entries,
