@@ -487,8 +487,10 @@ def main():
 
     head = "\n".join(lines[:3]) + "\n"
     small("duplicate-column.csv", lines[0] + ",amount\n" + "".join(l + ",-1.00\n" for l in lines[1:4]))
-    # Cut inside the last field: "GPT-5 mini" became "G".
-    small("cut-off.csv", head + lines[3][: lines[3].rindex("GPT-5 mini") + 1])
+    # Cut short of the last row's columns, inside its balance ("1596.81" as "1596.8"). A cut
+    # inside the last, unquoted value leaves a whole row, which is read: a complete last row
+    # may go without a line end.
+    small("cut-off.csv", head + lines[3][: lines[3].rindex(",\"Captain") - 1])
     small("open-quote.csv", head + 'txn_c0ffee0001,2026-03-10T09:00:00Z,CHAT,"Reply that never ends,-1.00,1594.00,,GPT-5 mini\n')
     small("huge-value.csv", head + "txn_c0ffee0002,2026-03-10T09:00:00Z,CHAT," + "x" * 70000 + ",-1.00,1594.00,,GPT-5 mini\n")
     small("amount-too-large.csv", head + 'txn_c0ffee0003,2026-03-10T09:00:00Z,ADMIN_GRANT,Grant,"+1,000,000,001.00",1000001594.00,,\n')

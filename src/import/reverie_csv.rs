@@ -1,10 +1,11 @@
 //! Reverie's CSV export: header names matched case-insensitively in any order, RFC 4180
-//! quoting, BOM and CRLF tolerated, CR-only line ends (Excel's "CSV (Macintosh)") read as LF,
-//! rows in any order. Large files are read as two halves on two threads, each streamed once;
-//! the split falls on a record boundary, found by [`RecordScan`] exactly as the csv crate parses.
-//! Reading is bounded: file, record and field sizes (`MAX_*` in `import`) and entries per file.
-//! A file must end with a line end after its last row: one that ends inside a row (or inside
-//! a quoted value) was cut off, and is refused rather than read with a cut value.
+//! quoting, BOM tolerated, rows in any order. CR, LF and CRLF each end a record, mixed in one
+//! file as RFC 4180 readers allow (a lone CR is read as LF, see [`LoneCr`]). Large files are read
+//! as two halves on two threads, each streamed once; the split falls on a record boundary, found
+//! by [`RecordScan`] exactly as the csv crate parses. Reading is bounded: file, record and field
+//! sizes (`MAX_*` in `import`) and entries per file. The last row may go without a line end
+//! (spreadsheets leave it off); a file that ends inside a quoted value, or inside a row short of
+//! the header's columns, was cut off and is refused rather than read with a cut value.
 
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -46,6 +47,8 @@ const REQUIRED: usize = 6;
 
 struct Columns {
     index: [Option<usize>; 8],
+    /// `,`, or TAB in a tab-separated file (Excel's "Unicode text").
+    delimiter: u8,
 }
 
 fn header_key(name: &str) -> String {
@@ -53,7 +56,7 @@ fn header_key(name: &str) -> String {
 }
 
 impl Columns {
-    fn from_header(path: &Path, header: &csv::ByteRecord) -> Result<Columns, ImportError> {
+    fn from_header(path: &Path, header: &csv::ByteRecord, delimiter: u8) -> Result<Columns, ImportError> {
         let names: Vec<String> = header.iter().map(|f| header_key(&String::from_utf8_lossy(f))).collect();
         let mut index = [None; 8];
         for (slot, wanted) in NAMES.iter().enumerate() {
@@ -83,24 +86,84 @@ impl Columns {
                 });
             }
         }
-        Ok(Columns { index })
+        Ok(Columns { index, delimiter })
     }
 }
 
-/// The bytes of one range of the file as the CSV reader pulls them through: counted for
-/// progress, bounded (a file past `MAX_FILE_BYTES`, a record past `MAX_RECORD_BYTES` stop the
-/// read with [`Overrun`]), lone CRs turned into LFs in a CR-only file (same offsets).
-struct Tap<'a, R> {
+/// A byte stream with every lone CR (one not followed by LF) turned into LF, byte for byte, so
+/// offsets stay those of the file. The csv crate, ending records at LF only (see [`builder`]),
+/// then ends one at CR, LF or CRLF, and counts a CR-only line end (Excel's "CSV (Macintosh)",
+/// or one stray CR in an LF file) as a line; [`RecordScan`] reads the same bytes.
+struct LoneCr<R> {
     inner: R,
+    /// A byte read ahead to judge the CR before it.
+    pending: Option<u8>,
+}
+
+impl<R: Read> LoneCr<R> {
+    fn new(inner: R) -> Self {
+        LoneCr { inner, pending: None }
+    }
+}
+
+impl<R: Read> Read for LoneCr<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        if let Some(b) = self.pending.take() {
+            buf[0] = b;
+            n = 1;
+        }
+        if n < buf.len() {
+            match self.inner.read(&mut buf[n..]) {
+                Ok(k) => n += k,
+                Err(e) => {
+                    // Kept for a retry (`Interrupted`).
+                    self.pending = (n == 1).then_some(buf[0]);
+                    return Err(e);
+                }
+            }
+        }
+        if n == 0 {
+            return Ok(0);
+        }
+        let mut at = 0;
+        while let Some(i) = memchr::memchr(b'\r', &buf[at..n - 1]).map(|i| at + i) {
+            if buf[i + 1] != b'\n' {
+                buf[i] = b'\n';
+            }
+            at = i + 1;
+        }
+        if buf[n - 1] == b'\r' {
+            let mut next = [0u8; 1];
+            let k = loop {
+                match self.inner.read(&mut next) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    other => break other?,
+                }
+            };
+            if k == 0 || next[0] != b'\n' {
+                buf[n - 1] = b'\n';
+            }
+            if k == 1 {
+                self.pending = Some(next[0]);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The bytes of one range of the file as the CSV reader pulls them through (lone CRs already
+/// LFs): counted for progress, bounded (a file past `MAX_FILE_BYTES`, a record past
+/// `MAX_RECORD_BYTES` stop the read with [`Overrun`]), the last byte and the end noted.
+struct Tap<'a, R> {
+    inner: LoneCr<R>,
     shared: &'a AtomicU64,
     /// The file offset of the next byte.
     pos: u64,
-    /// Where the record being read starts (the reading loop sets it before each record).
-    record_start: &'a Cell<u64>,
-    /// The file uses CR alone as its line end.
-    cr_lines: bool,
-    /// The last byte read, once any has been.
-    last: &'a Cell<Option<u8>>,
+    state: &'a TapState,
 }
 
 /// Which limit a [`Tap`] hit; carried through the csv crate as an `io::Error`.
@@ -113,53 +176,60 @@ enum Overrun {
 }
 
 impl<'a, R: Read> Tap<'a, R> {
-    fn new(inner: R, at: u64, shared: &'a AtomicU64, state: &'a TapState, cr_lines: bool) -> Self {
+    fn new(inner: R, at: u64, shared: &'a AtomicU64, state: &'a TapState) -> Self {
         state.record_start.set(at);
-        Tap { inner, shared, pos: at, record_start: &state.record_start, cr_lines, last: &state.last }
+        state.pos.set(at);
+        Tap { inner: LoneCr::new(inner), shared, pos: at, state }
     }
 }
 
 /// What a [`Tap`] shares with the loop that reads its records.
 #[derive(Default)]
 struct TapState {
+    /// Where the record being read starts (the reading loop sets it before each record).
     record_start: Cell<u64>,
+    /// The last byte read, once any has been.
     last: Cell<Option<u8>>,
+    /// The file offset after the last byte read.
+    pos: Cell<u64>,
+    /// The input has ended.
+    eof: Cell<bool>,
+}
+
+impl TapState {
+    /// Whether the record that ended at file offset `after` was the input's last and had no
+    /// line end after it: the csv crate ended it at the end of the input.
+    fn ended_unterminated(&self, after: u64) -> bool {
+        self.eof.get() && after == self.pos.get() && self.last.get() != Some(b'\n')
+    }
 }
 
 impl<R: Read> Read for Tap<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         // Only a record still unfinished asks for more bytes, so everything read since its
         // start belongs to it.
-        if self.pos - self.record_start.get() > MAX_RECORD_BYTES {
+        if self.pos - self.state.record_start.get() > MAX_RECORD_BYTES {
             return Err(std::io::Error::other(Overrun::Record));
         }
         let n = self.inner.read(buf)?;
         if n == 0 {
+            self.state.eof.set(true);
             return Ok(0);
-        }
-        if self.cr_lines {
-            buf[..n].iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
         }
         self.pos += n as u64;
         if self.pos > MAX_FILE_BYTES {
             return Err(std::io::Error::other(Overrun::File));
         }
-        self.last.set(Some(buf[n - 1]));
+        self.state.pos.set(self.pos);
+        self.state.last.set(Some(buf[n - 1]));
         self.shared.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
-/// Whether a file uses CR alone as its line end: its first block has a CR and no LF.
-fn uses_cr_lines(path: &Path) -> std::io::Result<bool> {
-    let mut head = Vec::with_capacity(1 << 16);
-    std::fs::File::open(path)?.take(1 << 16).read_to_end(&mut head)?;
-    Ok(memchr::memchr(b'\n', &head).is_none() && memchr::memchr(b'\r', &head).is_some())
-}
-
 /// Finds record boundaries exactly where the csv crate (as `builder` configures it) ends
 /// records: an LF outside a quoted field, where a quote opens a quoted field only as a field's
-/// first byte, `""` inside one is a quote, and a quote anywhere else is text. Fed in pieces;
+/// first byte (after the delimiter or a line end), `""` inside one is a quote, and a quote anywhere else is text. Fed in pieces;
 /// it jumps between quotes and LFs with `memchr`, so it costs about what counting them does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct RecordScan {
@@ -168,12 +238,13 @@ struct RecordScan {
     pending_quote: bool,
     /// The byte before the next piece (LF at a record's start).
     prev: u8,
+    delimiter: u8,
 }
 
 impl RecordScan {
-    /// A scan at the start of a record.
-    fn new() -> Self {
-        RecordScan { quoted: false, pending_quote: false, prev: b'\n' }
+    /// A scan at the start of a record of fields separated by `delimiter`.
+    fn new(delimiter: u8) -> Self {
+        RecordScan { quoted: false, pending_quote: false, prev: b'\n', delimiter }
     }
 
     /// Whether the bytes fed so far end inside a quoted field.
@@ -223,7 +294,7 @@ impl RecordScan {
                 None => break,
                 Some(q) => {
                     let prev = if q == 0 { self.prev } else { buf[q - 1] };
-                    self.quoted = prev == b',' || prev == b'\n';
+                    self.quoted = prev == self.delimiter || prev == b'\n';
                     i = q + 1;
                 }
             }
@@ -235,9 +306,10 @@ impl RecordScan {
     }
 }
 
-fn builder() -> csv::ReaderBuilder {
+fn builder(delimiter: u8) -> csv::ReaderBuilder {
     let mut b = csv::ReaderBuilder::new();
     b.flexible(true)
+        .delimiter(delimiter)
         .buffer_capacity(1 << 16)
         // Ending records at LF only keeps record positions on the first byte of their line for
         // CRLF files too; the CR that stays on the last field is trimmed like all whitespace.
@@ -273,24 +345,36 @@ fn read_with(
     if regular && bytes > MAX_FILE_BYTES {
         return Err(ImportError::limit(path, (1, 1), "the file is longer", MAX_FILE_BYTES));
     }
-    let cr_lines = regular && uses_cr_lines(path).map_err(io)?;
-    // The header, and where the first record starts.
-    let (header_done, header_state) = (AtomicU64::new(0), TapState::default());
-    let mut reader = builder().has_headers(false).from_reader(Tap::new(file, 0, &header_done, &header_state, cr_lines));
-    let mut header = csv::ByteRecord::new();
-    if !reader.read_byte_record(&mut header).map_err(|e| csv_error(path, e))? {
-        return Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason: "the file is empty".into() });
+    // The header, and where the first record starts. A header of one field with TABs in it is
+    // tab-separated (Excel's "Unicode text", once decoded from UTF-16): read again so.
+    let read_header = |file: std::fs::File, delimiter: u8| -> Result<_, ImportError> {
+        let (header_done, header_state) = (AtomicU64::new(0), TapState::default());
+        let mut reader =
+            builder(delimiter).has_headers(false).from_reader(Tap::new(file, 0, &header_done, &header_state));
+        let mut header = csv::ByteRecord::new();
+        if !reader.read_byte_record(&mut header).map_err(|e| csv_error(path, e))? {
+            return Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason: "the file is empty".into() });
+        }
+        let (body_start, body_line) = (reader.position().byte(), reader.position().line());
+        Ok((header, body_start, body_line, header_state.ended_unterminated(body_start)))
+    };
+    let mut delimiter = b',';
+    let mut header = read_header(file, delimiter)?;
+    if header.0.len() == 1 && header.0[0].contains(&b'\t') {
+        delimiter = b'\t';
+        header = read_header(std::fs::File::open(path).map_err(io)?, delimiter)?;
     }
-    let (body_start, body_line) = (reader.position().byte(), reader.position().line());
-    let columns = Columns::from_header(path, &header)?;
+    let (header, body_start, body_line, unterminated) = header;
+    // A header alone, without a line end, is an empty export; one whose quote runs to the end
+    // of the file is not a header.
+    if regular && unterminated && record_left_open(path, 0, delimiter).map_err(io)? {
+        return Err(left_open(path, 1));
+    }
+    let columns = Columns::from_header(path, &header, delimiter)?;
     let width = header.len();
-    drop(reader);
-    if regular && !ends_line(path, body_start).map_err(io)? {
-        return Err(cut_off(path, 1));
-    }
 
-    let split = if regular && !cr_lines && bytes >= parallel_min {
-        find_split(path, body_start, body_line, bytes).map_err(io)?
+    let split = if regular && bytes >= parallel_min {
+        find_split(path, body_start, body_line, bytes, delimiter).map_err(io)?
     } else {
         None
     };
@@ -307,7 +391,7 @@ fn read_with(
             .map(|&(start, end, first_line)| {
                 let (columns, done, cancel, finished) = (&columns, &done, &cancel, &finished);
                 scope.spawn(move || {
-                    let range = Range { start, end, first_line, cr_lines };
+                    let range = Range { start, end, first_line };
                     let part = read_range(path, range, columns, width, done, cancel);
                     finished.fetch_add(1, Ordering::Release);
                     part
@@ -360,12 +444,18 @@ fn read_with(
 
 /// A record boundary near the middle: the first LF at or after it that ends a record (see
 /// [`RecordScan`]). Returns the byte after that LF and its line; `body_start` is on `body_line`.
-fn find_split(path: &Path, body_start: u64, body_line: u64, bytes: u64) -> std::io::Result<Option<(u64, u64)>> {
+fn find_split(
+    path: &Path,
+    body_start: u64,
+    body_line: u64,
+    bytes: u64,
+    delimiter: u8,
+) -> std::io::Result<Option<(u64, u64)>> {
     let mid = body_start + (bytes - body_start) / 2;
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(body_start))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let (mut pos, mut lines, mut scan) = (body_start, body_line - 1, RecordScan::new());
+    let mut reader = BufReader::with_capacity(1 << 20, LoneCr::new(file));
+    let (mut pos, mut lines, mut scan) = (body_start, body_line - 1, RecordScan::new(delimiter));
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
@@ -390,7 +480,6 @@ struct Range {
     start: u64,
     end: Option<u64>,
     first_line: u64,
-    cr_lines: bool,
 }
 
 fn read_range(
@@ -401,13 +490,13 @@ fn read_range(
     done: &AtomicU64,
     cancel: &AtomicBool,
 ) -> Result<Part, ImportError> {
-    let Range { start, end, first_line, cr_lines } = range;
+    let Range { start, end, first_line } = range;
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     file.seek(SeekFrom::Start(start)).map_err(io)?;
     let state = TapState::default();
-    let tap = Tap::new(file.take(end.map_or(u64::MAX, |e| e - start)), start, done, &state, cr_lines);
-    let mut reader = builder().has_headers(false).from_reader(tap);
+    let tap = Tap::new(file.take(end.map_or(u64::MAX, |e| e - start)), start, done, &state);
+    let mut reader = builder(columns.delimiter).has_headers(false).from_reader(tap);
     let mut labels = Labels::default();
     // Rows are roughly 100 bytes; reserving avoids regrowing a million-entry vector.
     let expected_len = end.unwrap_or_else(|| std::fs::metadata(path).map_or(0, |m| m.len())).saturating_sub(start);
@@ -432,8 +521,12 @@ fn read_range(
         }
         last = (offset, line, false);
         if record.len() != width {
-            if end.is_none() && record_left_open(path, offset, cr_lines).map_err(io)? {
+            if end.is_none() && record_left_open(path, offset, columns.delimiter).map_err(io)? {
                 return Err(left_open(path, line));
+            }
+            // The last row, short of its columns and without a line end: cut off.
+            if record.len() < width && state.ended_unterminated(start + reader.position().byte()) {
+                return Err(cut_off(path, line, record.len(), width));
             }
             return Err(ImportError::malformed(
                 path,
@@ -444,13 +537,13 @@ fn read_range(
         }
         if record.as_slice().len() > MAX_FIELD_BYTES {
             if let Some(i) = (0..record.len()).find(|&i| record[i].len() > MAX_FIELD_BYTES) {
-                let column = field_column(path, offset, i);
+                let column = field_column(path, offset, i, columns.delimiter);
                 return Err(ImportError::limit(path, (line, column), "a value is longer", MAX_FIELD_BYTES as u64));
             }
         }
         // One UTF-8 check for the whole record instead of one per field.
         let whole = std::str::from_utf8(record.as_slice()).ok();
-        let row = Row { path, record: &record, whole, line, offset };
+        let row = Row { path, record: &record, whole, line, offset, delimiter: columns.delimiter };
         let field = |slot: usize| -> Result<&str, ImportError> {
             match columns.index[slot] {
                 Some(i) => row.text(i, NAMES[slot]),
@@ -504,39 +597,25 @@ fn read_range(
             }
         }
     }
-    // Only the range that runs to the end of the file can end without a line end.
+    // Only the range that runs to the end of the file can end inside a quoted value (which
+    // the csv crate closes at the end of the file). A complete last row may go without a line
+    // end; one short of its columns was refused above.
     let (offset, line, blank) = last;
-    if end.is_none() && !blank {
-        if record_left_open(path, offset, cr_lines).map_err(io)? {
-            return Err(left_open(path, line));
-        }
-        if state.last.get() != Some(b'\n') {
-            return Err(cut_off(path, line));
-        }
+    if end.is_none() && !blank && record_left_open(path, offset, columns.delimiter).map_err(io)? {
+        return Err(left_open(path, line));
     }
     Ok(Part { labels, entries })
-}
-
-/// Whether the byte before `offset` ends a line (CR-only files included).
-fn ends_line(path: &Path, offset: u64) -> std::io::Result<bool> {
-    let mut file = std::fs::File::open(path)?;
-    file.seek(SeekFrom::Start(offset.saturating_sub(1)))?;
-    let mut byte = [0u8; 1];
-    Ok(offset > 0 && file.read(&mut byte)? == 1 && matches!(byte[0], b'\n' | b'\r'))
 }
 
 /// Whether the record that starts at `offset` runs to the end of the file inside quotes (the
 /// csv crate ends such a field at the end of the file, as if it were closed). Error path and
 /// once per file only: it re-reads at most one record's bytes.
-fn record_left_open(path: &Path, offset: u64, cr_lines: bool) -> std::io::Result<bool> {
+fn record_left_open(path: &Path, offset: u64, delimiter: u8) -> std::io::Result<bool> {
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(offset))?;
     let mut tail = Vec::new();
-    file.take(MAX_RECORD_BYTES + 1).read_to_end(&mut tail)?;
-    if cr_lines {
-        tail.iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
-    }
-    let mut scan = RecordScan::new();
+    LoneCr::new(file.take(MAX_RECORD_BYTES + 1)).read_to_end(&mut tail)?;
+    let mut scan = RecordScan::new(delimiter);
     Ok(tail.len() as u64 <= MAX_RECORD_BYTES && scan.feed(&tail, 0).is_none() && scan.in_quotes())
 }
 
@@ -549,13 +628,15 @@ fn left_open(path: &Path, line: u64) -> ImportError {
     )
 }
 
-/// The file ends on `line` without a line end: the last row is likely cut short.
-fn cut_off(path: &Path, line: u64) -> ImportError {
+/// The file ends on `line`, inside a row of `fields` fields where the header has `width`.
+fn cut_off(path: &Path, line: u64, fields: usize, width: usize) -> ImportError {
     ImportError::malformed(
         path,
         (line, 1),
-        "the file ends inside this row, without a line end after it; it looks cut off",
-        "Export it again (a complete export ends every row with a line end).".into(),
+        &format!(
+            "the file ends inside this row ({fields} fields where the header has {width}), without a line end after it; it looks cut off"
+        ),
+        "Export it again, or complete the row.".into(),
     )
 }
 
@@ -576,6 +657,7 @@ struct Row<'a> {
     whole: Option<&'a str>,
     line: u64,
     offset: u64,
+    delimiter: u8,
 }
 
 impl Row<'_> {
@@ -592,14 +674,14 @@ impl Row<'_> {
     }
 
     fn bad(&self, index: Option<usize>, field: &'static str, value: &str, expected: String) -> ImportError {
-        let column = index.map_or(1, |i| field_column(self.path, self.offset, i));
+        let column = index.map_or(1, |i| field_column(self.path, self.offset, i, self.delimiter));
         ImportError::bad_value(self.path, (self.line, column), field, value, expected)
     }
 }
 
 /// The 1-based character column where field `index` starts on the row at byte `offset`.
 /// Only called on the error path, so it re-reads that one line from the file.
-fn field_column(path: &Path, offset: u64, index: usize) -> u64 {
+fn field_column(path: &Path, offset: u64, index: usize, delimiter: u8) -> u64 {
     let Some(line) = read_line_at(path, offset) else {
         return 1;
     };
@@ -611,7 +693,7 @@ fn field_column(path: &Path, offset: u64, index: usize) -> u64 {
         }
         match c {
             '"' => in_quotes = !in_quotes,
-            ',' if !in_quotes => field += 1,
+            c if c == char::from(delimiter) && !in_quotes => field += 1,
             _ => {}
         }
     }
@@ -702,7 +784,7 @@ pub(super) mod tests {
         let one = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), u64::MAX).unwrap();
         let two = read_with(&path, bytes, &mut |_, _| ControlFlow::Continue(()), 0).unwrap();
         assert_eq!(one.entries.len(), 200);
-        assert!(find_split(&path, 60, 2, bytes).unwrap().is_some(), "the file is split");
+        assert!(find_split(&path, 60, 2, bytes, b',').unwrap().is_some(), "the file is split");
         let text = |f: &ParsedFile, e: &ParsedEntry| {
             (f.labels.text(e.kind).to_string(), f.labels.text(e.description).to_string())
         };
@@ -850,32 +932,96 @@ pub(super) mod tests {
         );
     }
 
-    /// A file cut inside its last field used to store the cut value ("GPT-5 mini" as "G").
+    /// A complete last row without a line end (spreadsheets leave it off) used to be refused as
+    /// cut off, in every variant: LF, CRLF, a one-row file, a closed quoted last field.
+    #[test]
+    fn a_complete_last_row_without_a_line_end_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let row1 = "txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,GPT-5 mini";
+        let row2 = "txn_2,2026-03-01T08:00:01Z,CHAT,\"b, c\",-0.50,0.50,Nemo,\"GPT-5 mini\"";
+        for (name, text, n) in [
+            ("lf.csv", format!("{HEAD}{row1}\n{row2}"), 2),
+            ("crlf.csv", format!("{HEAD}{row1}\n{row2}").replace('\n', "\r\n"), 2),
+            ("one.csv", format!("{HEAD}{row1}"), 1),
+            ("quoted.csv", format!("{HEAD}{row2}"), 1),
+            ("cr.csv", format!("{HEAD}{row1}\n{row2}").replace('\n', "\r"), 2),
+        ] {
+            let path = write(dir.path(), name, text.as_bytes());
+            for parallel_min in [u64::MAX, 0] {
+                let file = read_at(&path, parallel_min).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(file.entries.len(), n, "{name}");
+                let last = file.entries.last().unwrap();
+                assert_eq!(file.labels.text(last.dims[1]), "GPT-5 mini", "{name}");
+            }
+        }
+        // A header alone is an empty export, with or without a line end; trailing blank lines
+        // are fine.
+        for (name, text) in [("empty.csv", HEAD), ("head.csv", HEAD.trim_end())] {
+            let path = write(dir.path(), name, text.as_bytes());
+            assert_eq!(read_at(&path, u64::MAX).unwrap().entries.len(), 0, "{name}");
+        }
+        let path = write(dir.path(), "blank.csv", format!("{HEAD}{row1}\n\n  ").as_bytes());
+        assert_eq!(read_at(&path, u64::MAX).unwrap().entries.len(), 1);
+    }
+
+    /// A file cut short of the last row's columns, or inside a quoted value, is refused.
     #[test]
     fn a_file_cut_inside_its_last_row_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let whole = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,GPT-5 mini\n");
-        let cut = &whole[..whole.len() - "PT-5 mini\n".len()];
+        let cut = &whole[..whole.find(",,GPT").unwrap()];
         let path = write(dir.path(), "cut.csv", cut.as_bytes());
+        for parallel_min in [u64::MAX, 0] {
+            let err = read_at(&path, parallel_min).unwrap_err().to_string();
+            assert!(
+                err.contains("cut.csv:2:1: the file ends inside this row (6 fields where the header has 8)"),
+                "{err}"
+            );
+        }
+        // The same short row with its line end is a short row.
+        let path = write(dir.path(), "short.csv", format!("{cut}\n").as_bytes());
         let err = read_at(&path, u64::MAX).unwrap_err().to_string();
-        assert!(err.contains("cut.csv:2:1: the file ends inside this row"), "{err}");
+        assert!(err.contains("short.csv:2:1: this row has 6 fields where the header has 8"), "{err}");
         // Cut inside a quoted value: the csv crate would close it at the end of the file.
         let quoted = format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,\"GPT-5\nmini\n");
         let path = write(dir.path(), "open.csv", quoted.as_bytes());
         let err = read_at(&path, u64::MAX).unwrap_err().to_string();
         assert!(err.contains("open.csv:2:1: the file ends inside a quoted value"), "{err}");
-        // Cut inside the header.
-        let path = write(dir.path(), "head.csv", &HEAD.as_bytes()[..HEAD.len() - 1]);
-        assert!(read_at(&path, u64::MAX).unwrap_err().to_string().contains("head.csv:1:1: the file ends"));
-        // A header alone is an empty export; trailing blank lines are fine.
-        let path = write(dir.path(), "empty.csv", HEAD.as_bytes());
-        assert_eq!(read_at(&path, u64::MAX).unwrap().entries.len(), 0);
-        let path = write(
-            dir.path(),
-            "blank.csv",
-            format!("{HEAD}txn_1,2026-03-01T08:00:00Z,CHAT,a,-1.00,1.00,,\n\n  ").as_bytes(),
+        // A header whose quote runs to the end of the file.
+        let path = write(dir.path(), "head.csv", b"Transaction ID,Date,Type,Description,Amount,Balance after,\"Model");
+        let err = read_at(&path, u64::MAX).unwrap_err().to_string();
+        assert!(err.contains("head.csv:1:1: the file ends inside a quoted value"), "{err}");
+    }
+
+    /// One stray CR in an LF file used to run two rows together ("15 fields where the header
+    /// has 8"): CR, LF and CRLF each end a record, as RFC 4180 readers read them.
+    #[test]
+    fn mixed_line_ends_each_end_a_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<String> = (0..40)
+            .map(|i| format!("txn_{i},2026-03-01T08:00:{:02}Z,BONUS,\"d\r\n{i}\",+1.00,{}.00,,", i % 60, i + 1))
+            .collect();
+        let mut text = String::from(HEAD);
+        for (i, row) in rows.iter().enumerate() {
+            text.push_str(row);
+            text.push_str(["\n", "\r", "\r\n"][i % 3]);
+        }
+        let path = write(dir.path(), "mixed.csv", text.as_bytes());
+        let one = read_at(&path, u64::MAX).unwrap();
+        assert_eq!(one.entries.len(), 40);
+        // Each row is a line of its own (the quoted CRLF inside counts as one).
+        assert_eq!(
+            one.entries.iter().map(|e| e.line).collect::<Vec<_>>(),
+            (0..40).map(|i| 2 + 2 * i).collect::<Vec<_>>()
         );
-        assert_eq!(read_at(&path, u64::MAX).unwrap().entries.len(), 1);
+        assert_eq!(one.labels.text(one.entries[1].description), "d\r\n1");
+        assert_eq!(read_line_at(&path, one.entries[1].offset).unwrap(), "txn_1,2026-03-01T08:00:01Z,BONUS,\"d");
+        assert_eq!(outcome(&Ok(one)), outcome(&read_at(&path, 0)));
+        // The hostile corpus's case: a lone CR between two rows of an LF file.
+        let text = format!("{HEAD}{}\r{}\n{}\n", rows[0], rows[1], rows[2]).replace("\r\n", "  ");
+        let path = write(dir.path(), "lone.csv", text.as_bytes());
+        let file = read_at(&path, u64::MAX).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(file.entries.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 3, 4]);
     }
 
     #[test]
@@ -920,7 +1066,7 @@ pub(super) mod tests {
 
     /// Splits `bytes` with the csv crate as `builder` configures it: each record's fields.
     fn records(bytes: &[u8]) -> Vec<Vec<Vec<u8>>> {
-        let mut reader = builder().has_headers(false).from_reader(bytes);
+        let mut reader = builder(b',').has_headers(false).from_reader(bytes);
         reader.byte_records().map(|r| r.unwrap().iter().map(<[u8]>::to_vec).collect()).collect()
     }
 
@@ -955,7 +1101,7 @@ pub(super) mod tests {
             piece in 1usize..50,
         ) {
             let whole = records(&bytes);
-            let (mut scan, mut at, mut found) = (RecordScan::new(), 0usize, None);
+            let (mut scan, mut at, mut found) = (RecordScan::new(b','), 0usize, None);
             while at < bytes.len() && found.is_none() {
                 let end = (at + piece).min(bytes.len());
                 if let Some(i) = scan.feed(&bytes[at..end], from.saturating_sub(at)) {
