@@ -6,7 +6,9 @@ names the file and line N; "line": null when only "some line" is promised) or {"
 
 Every expectation comes from the documented rules (FORMATS.md section 1, the limits in
 src/import/mod.rs) and from where the damage was put, never from running Reckon:
-- a file cut anywhere but just after a line end is refused on the line it was cut in;
+- a file cut inside a quoted value, or inside a row short of the header's columns, is refused
+  on the line it was cut in; a cut that leaves the last row whole (its last, unquoted value
+  shorter) reads that row, since a complete last row may go without a line end;
 - a byte that is not UTF-8 in a CSV row or in JSON text is refused on its line;
 - an amount, date or shape is judged by a small model of the documented grammar below.
 
@@ -75,14 +77,18 @@ def amount_ok(text):
     return value <= MAX_CREDITS
 
 
-DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$", re.ASCII)
-EARLIEST = datetime(1900, 1, 1, 14, tzinfo=timezone.utc)
-LATEST = datetime(2999, 12, 31, 10, tzinfo=timezone.utc)
+DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$", re.ASCII)
+# The years 1900 to 2999 of the instant in UTC, whatever the offset.
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 
 
 def date_ok(text):
     m = DATE.match(text.strip())
     if not m:
+        return False
+    # Microseconds are kept: digits past the sixth must be zeros.
+    if m.group(7) and m.group(7)[7:].strip("0"):
         return False
     y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
     try:
@@ -116,15 +122,34 @@ def P(k):
 
 # --- CSV truncations ------------------------------------------------------------------------
 
+names = HEADER.split(",")
+
 offsets = sorted(set([0, 5, len(HEADER), len(HEADER) + 1] + rng.sample(range(1, len(CLEAN_CSV)), 45)))
+def cut_expect(cut):
+    """What a prefix of CLEAN_CSV must give."""
+    import csv
+
+    if not cut.strip():
+        return refused(1)
+    text = cut.decode()
+    records = list(csv.reader(text.split("\n")[:1]))
+    header = records[0] if records else []
+    if not all(n in header for n in names[:6]):
+        # A header cut short of a required column.
+        return refused(1)
+    if text.endswith("\n") or "\n" not in text:
+        return entries(max(text.count("\n") - 1, 0))
+    last = text[text.rindex("\n") + 1 :]
+    fields = next(csv.reader([last]))
+    # A quote left open, or fewer fields than the header: cut off. Else a whole last row.
+    if last.count('"') % 2 or len(fields) < len(header):
+        return refused(line_of(cut, len(cut)))
+    return entries(text.count("\n"))
+
+
 for off in offsets:
     cut = CLEAN_CSV[:off]
-    if off > len(HEADER) and cut.endswith(b"\n"):
-        expect = entries(cut.count(b"\n") - 1)
-    else:
-        # Cut inside a row (or the header, or nothing left): refused on that line.
-        expect = refused(line_of(CLEAN_CSV, off))
-    put(f"csv-cut-{off:05}.csv", cut, expect)
+    put(f"csv-cut-{off:05}.csv", cut, cut_expect(cut))
 
 # --- CSV byte flips -------------------------------------------------------------------------
 
@@ -175,8 +200,16 @@ put("csv-nul-only.csv", b"\0" * 4096, refused(1))
 
 # --- Column games ---------------------------------------------------------------------------
 
-names = HEADER.split(",")
 parsed_rows = [list(r) for r in __import__("csv").reader(ROWS)]
+
+
+def write_rows_tab(rows):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    return buf.getvalue()
 
 
 def write_rows(header, rows):
@@ -207,7 +240,7 @@ put("col-extra.csv", write_rows(names + ["Note"], [r + ["x"] for r in parsed_row
 put("col-renamed-case.csv", write_rows([n.upper().replace(" ", "_") for n in names], parsed_rows), entries(ROWS_N))
 put("col-empty-header.csv", ",,,,,,,\n" + "\n".join(ROWS) + "\n", refused(1))
 put("col-header-only.csv", HEADER + "\n", entries(0))
-put("col-header-only-no-newline.csv", HEADER, refused(1))
+put("col-header-only-no-newline.csv", HEADER, entries(0))
 put("col-row-extra-field.csv", csv_with(P(5), 7, ROWS[P(5)].split(",")[7] + ",extra"), refused(P(5) + 2))
 put("col-row-short.csv", "\n".join([HEADER] + ROWS[:10] + [",".join(ROWS[10].split(",")[:5])] + ROWS[11:]) + "\n", refused(12))
 put("col-trailing-comma-rows.csv", "\n".join([HEADER] + [r + "," for r in ROWS]) + "\n", refused(2))
@@ -220,9 +253,18 @@ put("col-odd-type.csv", csv_with(P(2), 2, "mystery-kind"), entries(ROWS_N))
 
 text = CLEAN_CSV.decode()
 put("enc-utf8-bom.csv", b"\xef\xbb\xbf" + CLEAN_CSV, entries(ROWS_N))
-put("enc-utf16le-bom.csv", b"\xff\xfe" + text.encode("utf-16-le"), refused(1))
-put("enc-utf16be-bom.csv", b"\xfe\xff" + text.encode("utf-16-be"), refused(1))
+# UTF-16 with a byte-order mark is decoded; errors name lines of the decoded text (the same).
+put("enc-utf16le-bom.csv", b"\xff\xfe" + text.encode("utf-16-le"), entries(ROWS_N))
+put("enc-utf16be-bom.csv", b"\xfe\xff" + text.encode("utf-16-be"), entries(ROWS_N))
 put("enc-utf16le-nobom.csv", text.encode("utf-16-le"), refused(1))
+put("enc-utf32le-bom.csv", b"\xff\xfe\x00\x00" + text.encode("utf-32-le"), refused(1))
+put("enc-utf32be-bom.csv", b"\x00\x00\xfe\xff" + text.encode("utf-32-be"), refused(1))
+# Excel's "Unicode text": tab-separated UTF-16LE with CRLF line ends, quoted as CSV.
+put("enc-utf16le-excel-unicode-text.txt", b"\xff\xfe" + write_rows_tab([names] + parsed_rows).encode("utf-16-le"), entries(ROWS_N))
+i = P(11)
+bad_date = csv_with(i, 1, "2026-03-01T08:00:00Q")
+put("enc-utf16le-bad-date.csv", b"\xff\xfe" + bad_date.encode("utf-16-le"), refused(i + 2))
+put("enc-utf16le-odd-length.csv", b"\xff\xfe" + text.encode("utf-16-le") + b"x", refused(ROWS_N + 2))
 i = P(4)
 latin = "\n".join([HEADER] + ROWS[:i]).encode() + b"\n" + csv_with(i, 3, "caf\xe9").split("\n")[i + 1].encode("latin-1")
 put("enc-latin1-description.csv", latin + b"\n" + ("\n".join(ROWS[i + 1 :]) + "\n").encode(), refused(i + 2))
@@ -263,7 +305,11 @@ odd_dates = ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-03-01T08:00:0
              "1900-01-01T00:00:00Z", "1900-01-02T00:00:00Z", "1970-01-01T00:00:00Z", "2999-12-30T00:00:00Z",
              "3000-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "2026-03-01 08:00:00", "2026-03-01 08:00:00+01:00",
              "01/03/2026 08:00", "2026-13-01T08:00:00Z", "2026-03-01T08:60:00Z", "2026-03-01T08:00:00+05",
-             "20260301T080000Z", "2026-03-01T08:00:00 Z", "-2026-03-01T08:00:00Z", "2026-03-01T08:00:00+00:60"]
+             "20260301T080000Z", "2026-03-01T08:00:00 Z", "-2026-03-01T08:00:00Z", "2026-03-01T08:00:00+00:60",
+             # The range's edges, of the instant in UTC; microseconds kept, never digits dropped.
+             "1900-01-01T00:00:00Z", "2999-12-31T23:59:59Z", "2999-12-31T23:59:59.999999Z",
+             "2999-12-31T23:59:59-05:00", "1899-12-31T19:00:00-05:00", "1900-01-01T00:00:00+00:01",
+             "2026-03-01T08:00:00.123456000Z", "2026-03-01T08:00:00.1234567Z", "2026-03-01 08:00:00.000000001"]
 for n, d in enumerate(odd_dates):
     i = P(35 + n % 20)
     put(f"date-{n:02}.csv", csv_with(i, 1, d), entries(ROWS_N) if date_ok(d) else refused(i + 2))
@@ -276,11 +322,18 @@ mixed = "".join(r + ("\r\n" if k % 2 else "\n") for k, r in enumerate([HEADER] +
 put("eol-mixed.csv", mixed, entries(ROWS_N))
 rows = list(ROWS)
 rows[20] = rows[20] + "\r" + rows.pop(21)
-# A lone CR in an LF file is text: two rows run together on one line.
-put("eol-lone-cr.csv", "\n".join([HEADER] + rows) + "\n", refused(22))
+# A lone CR in an LF file ends a record, as CR, LF and CRLF do for RFC 4180 readers.
+put("eol-lone-cr.csv", "\n".join([HEADER] + rows) + "\n", entries(ROWS_N))
+put("eol-lone-cr-then-bad-date.csv", "\n".join([HEADER] + rows[:22] + [csv_with(23, 1, "x").split("\n")[24]] + rows[23:]) + "\n", refused(25))
 put("eol-blank-lines.csv", HEADER + "\n\n" + "\n\n".join(ROWS) + "\n\n\n", entries(ROWS_N))
 put("eol-whitespace-lines.csv", HEADER + "\n   \n" + "\n \t \n".join(ROWS) + "\n", entries(ROWS_N))
-put("eol-no-final-newline.csv", CLEAN_CSV[:-1], refused(ROWS_N + 1))
+# A complete last row without a line end is read (spreadsheets leave it off).
+put("eol-no-final-newline.csv", CLEAN_CSV[:-1], entries(ROWS_N))
+put("eol-no-final-newline-crlf.csv", CLEAN_CSV.replace(b"\n", b"\r\n")[:-2], entries(ROWS_N))
+put("eol-no-final-newline-cr.csv", CLEAN_CSV.replace(b"\n", b"\r")[:-1], entries(ROWS_N))
+put("eol-no-final-newline-one-row.csv", HEADER + "\n" + ROWS[P(12)], entries(1))
+put("eol-no-final-newline-quoted.csv", HEADER + "\n" + ROWS[P(12)][: ROWS[P(12)].rindex(",") + 1] + '"GPT-5, mini"', entries(1))
+put("eol-no-final-newline-short.csv", CLEAN_CSV[: CLEAN_CSV.rindex(b",", 0, len(CLEAN_CSV) - 1)], refused(ROWS_N + 1))
 put("eol-open-quote-at-end.csv", CLEAN_CSV + b'txn_zz,2026-03-10T10:51:45Z,CHAT,"never closed,-1.00,1.00,,\n', refused(ROWS_N + 2))
 
 # --- JSON -----------------------------------------------------------------------------------
@@ -366,6 +419,9 @@ json_cases = [
     ("character", "5", False), ("character", '"Nemo"', True), ("model", "{}", False), ("description", "null", True),
     ("description", '"' + "d" * (FIELD_LIMIT + 1) + '"', False), ("balance_after", '"--5"', False),
     ("balance_after", '"1 000"', False), ("extra_field", '{"nested": [1, 2, {"deep": true}]}', True),
+    ("created_at", '"1900-01-01T00:00:00Z"', True), ("created_at", '"2999-12-31T23:59:59Z"', True),
+    ("created_at", '"2999-12-31T23:59:59-05:00"', False), ("created_at", '"2026-03-01T08:00:00.1234567Z"', False),
+    ("created_at", '"2026-03-01T08:00:00.123456000Z"', True),
 ]
 for n, (key, raw, ok) in enumerate(json_cases):
     k = K(10 + n)

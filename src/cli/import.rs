@@ -15,6 +15,7 @@ use reckon::store::Store;
 
 #[derive(clap::Args)]
 pub(super) struct Args {
+    /// Files to import; `-` reads standard input.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Force a format instead of detecting it (reverie-csv, reverie-json).

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::{read_file, read_source, ImportError, Progress, ProgressSink, Reader, Stage};
+use super::{read_input, read_source, ImportError, Input, Progress, ProgressSink, Reader, Stage, STDIN};
 use crate::model::{ChainKey, ParsedFile};
 use crate::store::{ImportSummary, LedgerRow, Store, StoreError};
 use crate::trace;
@@ -33,18 +33,27 @@ impl ImportOptions {
 /// may cancel; a failure or cancellation leaves the database exactly as it was.
 pub fn import(
     store: &mut Store,
-    paths: &[PathBuf],
+    given: &[PathBuf],
     options: &ImportOptions,
     sink: &mut dyn ProgressSink,
 ) -> Result<ImportSummary, ImportError> {
     let mut t = std::time::Instant::now();
+    // Standard input and pipes are read once, into temporary files: `paths` from here on are
+    // where each input is read, `names` what it is called.
+    let inputs = given.iter().map(|p| Input::open(p, options.format)).collect::<Result<Vec<_>, _>>()?;
+    let paths: &[PathBuf] = &inputs.iter().map(|i| i.path.clone()).collect::<Vec<_>>();
+    let names: Vec<PathBuf> = inputs.iter().map(|i| i.name.clone()).collect();
     // Recorded absolute, so a repair run from another folder finds the files; the summary and
     // messages keep each path as given.
-    let stored: Vec<PathBuf> = paths.iter().map(|p| absolute_path(p)).collect();
+    let stored: Vec<PathBuf> = given
+        .iter()
+        .zip(&names)
+        .map(|(p, name)| if p == Path::new(STDIN) { name.clone() } else { absolute_path(p) })
+        .collect();
     let as_given = |mut summary: ImportSummary| {
         for f in &mut summary.files {
             if let Some(i) = stored.iter().position(|s| *s == f.path) {
-                f.path = paths[i].clone();
+                f.path = names[i].clone();
             }
         }
         summary
@@ -57,7 +66,7 @@ pub fn import(
     // fingerprint is worked out on another thread while it is parsed.
     let prints = if store.has_files_of_sizes(&options.chain, &sizes)? {
         let prints = fingerprints(paths)?;
-        if let Some(summary) = import_known(store, paths, &stored, &prints, options, sink)? {
+        if let Some(summary) = import_known(store, &names, &stored, &prints, options, sink)? {
             trace::phase("import: known files", t);
             return Ok(as_given(summary));
         }
@@ -68,10 +77,10 @@ pub fn import(
     };
     t = trace::phase("import: fingerprint", t);
     let mut files = Vec::with_capacity(paths.len());
-    for (index, path) in paths.iter().enumerate() {
+    for (index, input) in inputs.iter().enumerate() {
         let mut report = |done, total| {
             sink.progress(&Progress {
-                file: path,
+                file: &input.name,
                 file_index: index,
                 files: paths.len(),
                 bytes_done: done,
@@ -79,11 +88,11 @@ pub fn import(
                 stage: Stage::Reading,
             })
         };
-        let mut file = read_file(path, options.format, &mut report)?;
+        let mut file = read_input(input, options.format, &mut report)?;
         file.path = stored[index].clone();
         files.push(file);
     }
-    let last = paths.last().map_or(Path::new(""), PathBuf::as_path);
+    let last = names.last().map_or(Path::new(""), PathBuf::as_path);
     let total: u64 = files.iter().map(|f| f.bytes).sum();
     let stage = |stage| Progress {
         file: last,

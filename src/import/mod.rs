@@ -201,6 +201,22 @@ impl ImportError {
         }
     }
 
+    /// The same error naming `name` instead of the file it was read from (a spooled or decoded
+    /// copy of an input is read under a temporary name).
+    pub(crate) fn renamed(mut self, name: &Path) -> ImportError {
+        match &mut self {
+            ImportError::Io { path, .. }
+            | ImportError::UnknownFormat { path, .. }
+            | ImportError::MissingColumn { path, .. }
+            | ImportError::BadValue { path, .. }
+            | ImportError::Malformed { path, .. }
+            | ImportError::DuplicateColumn { path, .. }
+            | ImportError::Limit { path, .. } => *path = name.to_path_buf(),
+            ImportError::Cancelled | ImportError::Store(_) => {}
+        }
+        self
+    }
+
     /// Whether the fault is in the input (as opposed to the machine or the caller).
     pub fn is_bad_input(&self) -> bool {
         matches!(
@@ -321,8 +337,207 @@ impl Fields<'_> {
     }
 }
 
-/// Reads one file with `reader`, or the reader its content calls for.
+/// The path that names standard input (`reckon import -`).
+pub const STDIN: &str = "-";
+/// What messages call standard input.
+pub const STDIN_NAME: &str = "standard input";
+
+/// An input ready to be opened as often as an import needs (fingerprint, detection, reading,
+/// the CSV reader's second thread). A regular file or a device is read where it is; standard
+/// input ([`STDIN`]), a pipe or a FIFO (`<(cat f.csv)`, `/dev/stdin`, `mkfifo`) can be read only
+/// once, so it is read once, bounded by [`MAX_FILE_BYTES`], into a temporary file.
+#[derive(Debug)]
+pub(crate) struct Input {
+    /// What messages and the store call it: the path as given, or [`STDIN_NAME`].
+    pub name: PathBuf,
+    /// Where to read it.
+    pub path: PathBuf,
+    /// The temporary copy, removed when the input is dropped.
+    _spool: Option<tempfile::TempPath>,
+}
+
+impl Input {
+    /// `path` made readable again and again; `reader`, when forced, skips the check that the
+    /// first bytes are a format Reckon reads (made before a stream is copied whole).
+    pub(crate) fn open(path: &Path, reader: Option<&'static Reader>) -> Result<Input, ImportError> {
+        let at_most_once = |name: PathBuf, from: &mut dyn Read| -> Result<Input, ImportError> {
+            let spool = spool(&name, from, reader)?;
+            Ok(Input { name, path: spool.to_path_buf(), _spool: Some(spool) })
+        };
+        if path == Path::new(STDIN) {
+            return at_most_once(PathBuf::from(STDIN_NAME), &mut std::io::stdin().lock());
+        }
+        let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+        if read_only_once(&std::fs::metadata(path).map_err(io)?.file_type()) {
+            return at_most_once(path.to_path_buf(), &mut std::fs::File::open(path).map_err(io)?);
+        }
+        Ok(Input { name: path.to_path_buf(), path: path.to_path_buf(), _spool: None })
+    }
+}
+
+/// A pipe, a FIFO or a socket: whatever one open reads is gone for the next.
+fn read_only_once(kind: &std::fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        kind.is_fifo() || kind.is_socket()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = kind;
+        false
+    }
+}
+
+/// Copies `from` to a temporary file, at most [`MAX_FILE_BYTES`]. Unless `reader` is forced,
+/// its first block must be a format Reckon reads, so an endless stream of something else
+/// (`yes | reckon import -`) stops at once.
+fn spool(name: &Path, from: &mut dyn Read, reader: Option<&'static Reader>) -> Result<tempfile::TempPath, ImportError> {
+    let io = |source| ImportError::Io { path: name.to_path_buf(), source };
+    let mut out = tempfile::NamedTempFile::new().map_err(io)?;
+    let mut block = vec![0u8; 1 << 16];
+    let n = read_up_to(from, &mut block[..4096]).map_err(io)?;
+    if reader.is_none() && encoding(name, &block[..n])? == Encoding::Utf8 {
+        detect(name, &block[..n])?;
+    }
+    let (mut total, mut lines, mut n) = (0u64, 1u64, n);
+    while n > 0 {
+        total += n as u64;
+        if total > MAX_FILE_BYTES {
+            return Err(ImportError::limit(name, (lines, 1), "the file is longer", MAX_FILE_BYTES));
+        }
+        lines += memchr::memchr_iter(b'\n', &block[..n]).count() as u64;
+        std::io::Write::write_all(&mut out, &block[..n]).map_err(io)?;
+        n = loop {
+            match from.read(&mut block) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other.map_err(io)?,
+            }
+        };
+    }
+    Ok(out.into_temp_path())
+}
+
+/// How a file's text is encoded, by its byte-order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    /// UTF-8, with or without a byte-order mark (and anything that is not one of the others).
+    Utf8,
+    /// Excel's "Unicode text" and other UTF-16 with a byte-order mark: decoded to UTF-8.
+    Utf16 { big_endian: bool },
+}
+
+/// The encoding `head` announces. UTF-32, and UTF-16 without a byte-order mark (which only
+/// its NUL bytes betray), are named and refused: no export Reckon knows writes them.
+fn encoding(path: &Path, head: &[u8]) -> Result<Encoding, ImportError> {
+    let refuse = |what: &str| {
+        ImportError::UnknownFormat {
+        path: path.to_path_buf(),
+        reason: format!(
+            "the file is {what}, which Reckon does not read; save it as \"CSV UTF-8\" (Excel: File -> Save As -> CSV UTF-8), or as UTF-16 (\"Unicode text\")"
+        ),
+    }
+    };
+    match head {
+        [0xFF, 0xFE, 0, 0, ..] => Err(refuse("UTF-32 (little-endian, with a byte-order mark)")),
+        [0, 0, 0xFE, 0xFF, ..] => Err(refuse("UTF-32 (big-endian, with a byte-order mark)")),
+        [0xFF, 0xFE, ..] => Ok(Encoding::Utf16 { big_endian: false }),
+        [0xFE, 0xFF, ..] => Ok(Encoding::Utf16 { big_endian: true }),
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Err(refuse("UTF-16 (little-endian) without a byte-order mark")),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Err(refuse("UTF-16 (big-endian) without a byte-order mark")),
+        _ => Ok(Encoding::Utf8),
+    }
+}
+
+/// The rest of a UTF-16 `file` (its 2-byte byte-order mark next) decoded into a temporary UTF-8
+/// file. Lines and characters are the same in both, so errors in the decoded text name the
+/// line and column of the original. Bounded by the file's own size (at most 1.5 times it).
+fn decoded(path: &Path, file: std::fs::File, big_endian: bool) -> Result<tempfile::TempPath, ImportError> {
+    use std::io::{BufReader, BufWriter, Seek, SeekFrom, Write};
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let mut file = file;
+    file.seek(SeekFrom::Start(2)).map_err(io)?;
+    if file.metadata().map_err(io)?.len() > MAX_FILE_BYTES {
+        return Err(ImportError::limit(path, (1, 1), "the file is longer", MAX_FILE_BYTES));
+    }
+    let temp = tempfile::NamedTempFile::new().map_err(io)?;
+    let mut out = BufWriter::with_capacity(1 << 16, temp);
+    let mut input = BufReader::with_capacity(1 << 16, file);
+    let (mut line, mut column, mut odd) = (1u64, 1u64, false);
+    let mut units = std::iter::from_fn(|| {
+        let mut pair = [0u8; 2];
+        match read_up_to(&mut input, &mut pair) {
+            Ok(2) => Some(Ok(if big_endian { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) })),
+            Ok(1) => {
+                odd = true;
+                None
+            }
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        }
+    });
+    let mut error = None;
+    let chars = char::decode_utf16(std::iter::from_fn(|| match units.next()? {
+        Ok(unit) => Some(unit),
+        Err(e) => {
+            error = Some(e);
+            None
+        }
+    }));
+    let mut utf8 = [0u8; 4];
+    for c in chars {
+        let Ok(c) = c else {
+            return Err(ImportError::malformed(
+                path,
+                (line, column),
+                "the file is UTF-16 (it begins with a byte-order mark), but here holds half of a character (a lone surrogate)",
+                "Save it again from the program that made it, as \"CSV UTF-8\" or \"Unicode text\".".into(),
+            ));
+        };
+        out.write_all(c.encode_utf8(&mut utf8).as_bytes()).map_err(io)?;
+        if c == '\n' {
+            (line, column) = (line + 1, 1);
+        } else {
+            column += 1;
+        }
+    }
+    if let Some(e) = error {
+        return Err(io(e));
+    }
+    if odd {
+        return Err(ImportError::malformed(
+            path,
+            (line, column),
+            "the file is UTF-16 (it begins with a byte-order mark), but ends in the middle of a character",
+            "The file looks cut off: export it again.".into(),
+        ));
+    }
+    let temp = out.into_inner().map_err(|e| io(e.into_error()))?;
+    Ok(temp.into_temp_path())
+}
+
+/// Reads one file with `reader`, or the reader its content calls for. A file Reckon can read
+/// only once is copied first (see [`Input`]); one in UTF-16 is decoded first (see [`decoded`]).
 pub fn read_file(
+    path: &Path,
+    reader: Option<&'static Reader>,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError> {
+    let input = Input::open(path, reader)?;
+    read_input(&input, reader, progress)
+}
+
+/// Reads an [`Input`]: the file at its `path`, named by its `name`.
+pub(crate) fn read_input(
+    input: &Input,
+    reader: Option<&'static Reader>,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ParsedFile, ImportError> {
+    let read = read_at(&input.path, reader, progress).map_err(|e| e.renamed(&input.name))?;
+    Ok(ParsedFile { path: input.name.clone(), ..read })
+}
+
+fn read_at(
     path: &Path,
     reader: Option<&'static Reader>,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
@@ -332,6 +547,16 @@ pub fn read_file(
     let bytes = file.metadata().map_err(io)?.len();
     let mut head = [0u8; 4096];
     let n = read_up_to(&mut file, &mut head).map_err(io)?;
+    match encoding(path, &head[..n])? {
+        Encoding::Utf8 => {}
+        Encoding::Utf16 { big_endian } => {
+            let text = decoded(path, file, big_endian)?;
+            let text: &Path = &text;
+            let read = read_at(text, reader, progress).map_err(|e| e.renamed(path))?;
+            // The file as it is on disk, as its fingerprint is.
+            return Ok(ParsedFile { path: path.to_path_buf(), bytes, ..read });
+        }
+    }
     let reader = match reader {
         Some(r) => r,
         None => detect(path, &head[..n])?,
@@ -340,12 +565,14 @@ pub fn read_file(
     (reader.read)(path, bytes, progress)
 }
 
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_up_to(reader: &mut (impl Read + ?Sized), buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
-        match reader.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(filled)
@@ -374,22 +601,36 @@ pub fn read_source(path: &Path, format: &str, offset: u64) -> Option<String> {
 }
 
 /// What the date fields accept, for error messages.
-const DATE_EXPECTED: &str = "an ISO 8601 time such as 2026-03-01T08:00:00Z, 2026-03-01T03:00:00-05:00 or 2026-03-01 08:00:00 (read as UTC), in the years 1900 to 2999 in every time zone, with an offset of at most 14:00";
+const DATE_EXPECTED: &str = "an ISO 8601 time such as 2026-03-01T08:00:00Z, 2026-03-01T03:00:00-05:00 or 2026-03-01 08:00:00 (read as UTC), from 1900-01-01T00:00:00Z to 2999-12-31T23:59:59Z in UTC, with an offset of at most 14:00 and at most 6 digits after the second (Reckon keeps microseconds)";
 
-/// The earliest instant read: 1900-01-01T00:00:00 at UTC-14:00 (1900-01-01T14:00:00Z), so every
-/// time zone's rendering of an accepted time (Reckon's exports write UTC or local time) falls
-/// in the years 1900 to 2999 and reads back. Unix microseconds.
-pub const MIN_TIME: i64 = -2_208_988_800_000_000 + 14 * 3_600_000_000;
-/// The latest instant read: 2999-12-31T23:59:59.999999 at UTC+14:00 (2999-12-31T09:59:59.999999Z).
-/// Unix microseconds.
-pub const MAX_TIME: i64 = 32_503_680_000_000_000 - 1 - 14 * 3_600_000_000;
+/// The earliest instant read: 1900-01-01T00:00:00Z. The range is the years 1900 to 2999 of the
+/// instant in UTC, whatever offset the text carries (`1900-01-01T00:00:00+01:00` is 1899 in UTC
+/// and refused); any rendering of an accepted instant with an offset within ±14:00 still has
+/// a four-digit year (1899 to 3000) and reads back. Unix microseconds.
+pub const MIN_TIME: i64 = -2_208_988_800_000_000;
+/// The latest instant read: 2999-12-31T23:59:59.999999Z (`2999-12-31T23:59:59-05:00` is 3000
+/// in UTC and refused). Unix microseconds.
+pub const MAX_TIME: i64 = 32_503_680_000_000_000 - 1;
 /// The largest offset from UTC read (±14:00, the real world's range), in seconds.
 pub const MAX_OFFSET_SECONDS: i32 = 14 * 3600;
 
 /// Parses a timestamp as exports write it into Unix microseconds, UTC. `None` for anything
-/// else, including times outside [`MIN_TIME`]`..=`[`MAX_TIME`] and offsets beyond ±14:00.
+/// else, including instants outside [`MIN_TIME`]`..=`[`MAX_TIME`], offsets beyond ±14:00 and
+/// fractions of a second finer than a microsecond (up to nine digits are read when those past
+/// the sixth are zeros; others would be dropped silently, so the time is refused instead).
 pub fn parse_time(text: &str) -> Option<i64> {
+    if !keeps_fraction(text.trim()) {
+        return None;
+    }
     parse_time_any(text).filter(|ts| (MIN_TIME..=MAX_TIME).contains(ts))
+}
+
+/// Whether the fraction of a second in `text` (digits after its `.`, if any) is at most nine
+/// digits, none but zeros past the sixth: what microseconds hold exactly.
+fn keeps_fraction(text: &str) -> bool {
+    let Some(dot) = text.find('.') else { return true };
+    let digits = text[dot + 1..].bytes().take_while(u8::is_ascii_digit).count();
+    digits <= 9 && text[dot + 1..].bytes().take(digits).skip(6).all(|b| b == b'0')
 }
 
 fn parse_time_any(text: &str) -> Option<i64> {
@@ -570,18 +811,48 @@ mod tests {
             "2026-03-01T08:00:00+14:01",
             "2026-03-01 08:00:00-15:00",
             "1899-12-31T23:59:59Z",
-            "1900-01-01T00:00:00Z",
+            "1899-12-31T23:59:59.999999Z",
             "3000-01-01T00:00:00Z",
-            "2999-12-31T23:59:59Z",
+            "1900-01-01T00:00:00+00:01",
+            "2999-12-31T23:59:59-05:00",
             "1900-01-01T00:00:00+14:00",
             "2999-12-31T23:59:59-14:00",
             "2026-03-01T23:59:60Z",
         ] {
             assert_eq!(parse_time(text), None, "{text}");
         }
-        assert_eq!(parse_time("2999-12-31T23:59:59+14:00"), Some(MAX_TIME - 999_999));
-        assert_eq!(parse_time("1900-01-01T00:00:00-14:00"), Some(MIN_TIME));
         assert!(parse_time("1970-01-01T00:00:00Z").is_some());
+    }
+
+    /// The documented range's edges used to be refused: the range is the years 1900 to 2999
+    /// of the instant in UTC, whatever the offset.
+    #[test]
+    fn the_edges_of_the_range_are_read() {
+        assert_eq!(parse_time("1900-01-01T00:00:00Z"), Some(MIN_TIME));
+        assert_eq!(parse_time("1900-01-01 00:00:00"), Some(MIN_TIME));
+        assert_eq!(parse_time("1899-12-31T19:00:00-05:00"), Some(MIN_TIME));
+        assert_eq!(parse_time("2999-12-31T23:59:59Z"), Some(MAX_TIME - 999_999));
+        assert_eq!(parse_time("2999-12-31T23:59:59.999999Z"), Some(MAX_TIME));
+        assert_eq!(parse_time("3000-01-01T04:59:59.999999+05:00"), Some(MAX_TIME));
+        assert_eq!(parse_time("2999-12-31T23:59:59+14:00"), Some(MAX_TIME - 999_999 - 14 * 3_600_000_000));
+    }
+
+    /// Digits past a microsecond used to be dropped silently (`.1234567` read as `.123456`).
+    #[test]
+    fn fractions_finer_than_a_microsecond_are_refused_unless_zeros() {
+        let second = parse_time("2026-03-01T08:00:00Z").unwrap();
+        assert_eq!(parse_time("2026-03-01T08:00:00.123456Z"), Some(second + 123_456));
+        assert_eq!(parse_time("2026-03-01T08:00:00.123456000Z"), Some(second + 123_456));
+        assert_eq!(parse_time("2026-03-01 08:00:00.5000"), Some(second + 500_000));
+        for text in [
+            "2026-03-01T08:00:00.1234567Z",
+            "2026-03-01T08:00:00.000000001Z",
+            "2026-03-01T08:00:00.1234560000Z",
+            "2026-03-01 08:00:00.9999999",
+            "2026-03-01T03:00:00.0000005-05:00",
+        ] {
+            assert_eq!(parse_time(text), None, "{text}");
+        }
     }
 
     /// Every accepted instant renders, in UTC and at ±14:00, as RFC 3339 that reads back.

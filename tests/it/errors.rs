@@ -140,6 +140,121 @@ fn cr_only_line_ends_are_read() {
     assert!(out.contains(": 97 entries (reverie-csv): 97 new"), "{out}");
 }
 
+fn clean_head(rows: usize) -> String {
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/clean.csv")).unwrap();
+    text.lines().take(rows + 1).map(|l| format!("{l}\n")).collect()
+}
+
+/// `reckon import -` reads standard input, and names it so; `/dev/stdin` when it is a pipe was
+/// opened two or three times ("no Transaction ID column": the header was read by the first).
+#[test]
+fn standard_input_and_pipes_are_read_once() {
+    use std::io::Write;
+    let csv = clean_head(5);
+    for arg in ["-", "/dev/stdin"] {
+        let db = Db::new();
+        let mut child = db
+            .command(&["import", arg])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(csv.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{arg}: {stdout}{stderr}");
+        let name = if arg == "-" { "standard input" } else { arg };
+        assert!(stdout.contains(&format!("{name}: 5 entries (reverie-csv): 5 new")), "{arg}: {stdout}");
+    }
+    // A bad value on standard input is named there, at its line.
+    let db = Db::new();
+    let mut child = db
+        .command(&["import", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bad = csv.replacen("2026-", "2026/", 3);
+    child.stdin.take().unwrap().write_all(bad.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("reckon: standard input:2:16: Date") && !err.contains("/tmp"), "{err}");
+}
+
+/// A FIFO fed by a writer used to hang: detection, fingerprint and reader each opened it, and
+/// the writer was gone after the first.
+#[test]
+#[cfg(unix)]
+fn a_named_pipe_is_read_once() {
+    let db = Db::new();
+    let fifo = db.dir().join("ledger.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let csv = clean_head(7);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, csv))
+    };
+    let out = db.command(&["import", fifo.to_str().unwrap()]).output().unwrap();
+    if !out.status.success() && !writer.is_finished() {
+        // Reckon never opened the FIFO: open its reading end so the writer's open returns.
+        let _ = std::fs::read(&fifo);
+    }
+    writer.join().unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("ledger.csv: 7 entries (reverie-csv): 7 new"), "{stdout}");
+}
+
+/// Excel's "Unicode text" (tab-separated UTF-16LE) and UTF-16BE with a byte-order mark are
+/// decoded; they used to be refused ("first line is not the start of a format"). Errors name
+/// lines and columns of the text, the same in both encodings. UTF-32 is named with the fix.
+#[test]
+fn utf16_files_are_decoded_and_utf32_named() {
+    let db = Db::new();
+    let csv = clean_head(6);
+    let utf16 = |text: &str, big: bool| -> Vec<u8> {
+        let mut out = if big { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+        for unit in text.encode_utf16() {
+            out.extend_from_slice(&if big { unit.to_be_bytes() } else { unit.to_le_bytes() });
+        }
+        out
+    };
+    // Tab-separated, as Excel saves "Unicode text": no value of these rows holds a comma
+    // within quotes, so commas can become tabs.
+    let rows: String =
+        csv.lines().filter(|l| !l.contains('"')).map(|l| format!("{}\r\n", l.replace(',', "\t"))).collect();
+    let n = rows.lines().count() - 1;
+    let tsv = db.dir().join("unicode.txt");
+    std::fs::write(&tsv, utf16(&rows, false)).unwrap();
+    let be = db.dir().join("be.csv");
+    std::fs::write(&be, utf16(&csv, true)).unwrap();
+    let out = db.ok(&["import", tsv.to_str().unwrap(), be.to_str().unwrap()], 0);
+    assert!(out.contains(&format!("unicode.txt: {n} entries (reverie-csv)")), "{out}");
+    assert!(out.contains("be.csv: 6 entries (reverie-csv)"), "{out}");
+    // A bad value is named at its line and character column, a character beyond U+FFFF (two
+    // UTF-16 units, four UTF-8 bytes) counted once.
+    let bad = db.dir().join("bad.csv");
+    let line = csv.lines().nth(4).unwrap();
+    let text = csv.replace(line, &line.replacen(",", ",é\u{1F600}", 1).replacen("Z,", "Q,", 1));
+    std::fs::write(&bad, utf16(&text, false)).unwrap();
+    let out = db.run(&["import", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let column = text.lines().nth(4).unwrap().split(',').next().unwrap().chars().count() + 2;
+    assert!(err.contains(&format!("bad.csv:5:{column}: Date")), "{column}: {err}");
+    let utf32 = db.dir().join("u32.csv");
+    let mut bytes = vec![0xFF, 0xFE, 0, 0];
+    csv.chars().for_each(|c| bytes.extend_from_slice(&(c as u32).to_le_bytes()));
+    std::fs::write(&utf32, bytes).unwrap();
+    let out = db.run(&["import", utf32.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("u32.csv:1:1: ") && err.contains("UTF-32") && err.contains("CSV UTF-8"), "{err}");
+}
+
 #[test]
 fn a_bad_file_among_good_ones_stores_none_of_them() {
     let db = Db::new();

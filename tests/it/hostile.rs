@@ -102,9 +102,10 @@ fn every_hostile_file_is_refused_or_read_exactly() {
     assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
-/// The first and last instants Reckon reads, exported in UTC and in the zones furthest from it
-/// (UTC+14, UTC-12 here; -14:00 in the file itself), read back as the same entries: no export
-/// writes a time its own import refuses (years 0000 and 9999 used to go out as `+10000-...`).
+/// The first and last instants Reckon reads (1900-01-01T00:00:00Z and 2999-12-31T23:59:59.999999Z,
+/// written with offsets in the file), exported in UTC and in the zones furthest from it (UTC+14,
+/// UTC-12), read back as the same entries: no export writes a time its own import refuses
+/// (years 0000 and 9999 used to go out as `+10000-...`; the edges themselves used to be refused).
 #[test]
 fn the_edge_times_round_trip_through_exports() {
     let db = Db::new();
@@ -112,8 +113,8 @@ fn the_edge_times_round_trip_through_exports() {
     std::fs::write(
         &csv,
         "Transaction ID,Date,Type,Description,Amount,Balance after\n\
-         txn_first,1900-01-01T00:00:00-14:00,PURCHASE,First,\"+1,000,000,000\",1000000000.00\n\
-         txn_last,2999-12-31T23:59:59.999999+14:00,CHAT,Last,-1000000000,0\n",
+         txn_first,1899-12-31T10:00:00-14:00,PURCHASE,First,\"+1,000,000,000\",1000000000.00\n\
+         txn_last,3000-01-01T13:59:59.999999000+14:00,CHAT,Last,-1000000000,0\n",
     )
     .unwrap();
     let out = db.ok(&["import", csv.to_str().unwrap()], 0);
@@ -129,5 +130,51 @@ fn the_edge_times_round_trip_through_exports() {
         // Importing it where the originals are: the same two entries, known.
         let again = db.ok(&["import", file.to_str().unwrap()], 0);
         assert!(again.contains("0 new, 2 already known, 0 conflicting"), "{tz} {format}: {again}");
+    }
+    let out = db.ok(&["ledger", "--format", "json"], 0);
+    assert!(out.contains("1900-01-01T00:00:00") && out.contains("2999-12-31T23:59:59.999999"), "{out}");
+}
+
+/// The range's edges in UTC, read by the CSV and the JSON readers alike (`parse_time` is
+/// shared); `2999-12-31T23:59:59-05:00` is 3000 in UTC, and a seventh digit of a second that is
+/// not zero would be dropped: both refused, naming the value and the rule.
+#[test]
+fn the_edges_of_the_range_in_csv_and_json() {
+    let db = Db::new();
+    let csv = db.dir().join("edges.csv");
+    std::fs::write(
+        &csv,
+        "Transaction ID,Date,Type,Description,Amount,Balance after\n\
+         txn_first,1900-01-01T00:00:00Z,PURCHASE,First,+10,10\n\
+         txn_last,2999-12-31T23:59:59Z,CHAT,Last,-1,9\n",
+    )
+    .unwrap();
+    let json = db.dir().join("edges.json");
+    std::fs::write(
+        &json,
+        r#"{"data": [
+{"id": "txn_a", "created_at": "1900-01-01T00:00:00Z", "type": "PURCHASE", "description": "a", "amount": "10", "balance_after": "10"},
+{"id": "txn_b", "created_at": "2999-12-31T23:59:59Z", "type": "CHAT", "description": "b", "amount": "-1", "balance_after": "9"}
+]}"#,
+    )
+    .unwrap();
+    for file in [&csv, &json] {
+        let out = Db::new().ok(&["import", file.to_str().unwrap()], 0);
+        assert!(out.contains(": 2 entries ("), "{out}");
+    }
+    for (value, json_value) in [
+        ("2999-12-31T23:59:59-05:00", "2999-12-31T23:59:59-05:00"),
+        ("1900-01-01T00:00:00+00:01", "1900-01-01T00:00:00+00:01"),
+        ("2026-03-01T08:00:00.1234567Z", "2026-03-01T08:00:00.1234567Z"),
+    ] {
+        for (file, from, to) in [(&csv, "2999-12-31T23:59:59Z", value), (&json, "2999-12-31T23:59:59Z", json_value)] {
+            let bad = db.dir().join(format!("bad.{}", file.extension().unwrap().to_str().unwrap()));
+            std::fs::write(&bad, std::fs::read_to_string(file).unwrap().replace(from, to)).unwrap();
+            let out = Db::new().run(&["import", bad.to_str().unwrap()]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{value}: {err}");
+            assert!(err.contains(":3:") && err.contains(&format!("{to:?}")), "{value}: {err}");
+            assert!(err.contains("Reckon keeps microseconds") && err.contains("2999-12-31T23:59:59Z in UTC"), "{err}");
+        }
     }
 }
