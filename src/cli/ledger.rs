@@ -94,7 +94,7 @@ fn build_filter(store: &Store, args: &FilterArgs) -> Result<LedgerFilter> {
         Some(key) => Some(
             store
                 .chain_id(&key)?
-                .ok_or_else(|| anyhow!("no chain {}/{} in the database", key.account, key.currency))?,
+                .ok_or_else(|| anyhow!("no ledger {}/{} in the database; import a ledger first or check the names", key.account, key.currency))?,
         ),
         None => None,
     };
