@@ -91,11 +91,13 @@ fn key_value(text: &str) -> Result<(String, String), String> {
 
 fn build_filter(store: &Store, args: &FilterArgs) -> Result<LedgerFilter> {
     let chain_id = match chain_key(&args.account, &args.currency) {
-        Some(key) => Some(
-            store
-                .chain_id(&key)?
-                .ok_or_else(|| anyhow!("no ledger {}/{} in the database; import a ledger first or check the names", key.account, key.currency))?,
-        ),
+        Some(key) => Some(store.chain_id(&key)?.ok_or_else(|| {
+            anyhow!(
+                "no ledger {}/{} in the database; import a ledger first or check the names",
+                key.account,
+                key.currency
+            )
+        })?),
         None => None,
     };
     let mut labels = args.labels.clone();
