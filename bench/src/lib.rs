@@ -5,12 +5,15 @@
 //!   breaks) written as the Reverie CSV export ([`ledger::write_csv`]), as an hledger journal with
 //!   one balance assertion per entry ([`ledger::write_journal`]) and as a sidecar that names the
 //!   planted faults ([`ledger::write_faults_json`]).
+//! - [`json`]: the same ledger as the JSON answers of Reverie's Open API, Orb's credit ledger and
+//!   Stripe's customer balance transactions, pretty-printed or on one line ([`json::write_json`]).
 //! - [`measure`]: runs a child process and reports its wall time and peak RSS.
 //!
 //! Money is integer cents throughout: no float ever touches an amount.
 
 #![deny(unsafe_code)]
 
+pub mod json;
 pub mod ledger;
 pub mod measure;
 pub mod rng;

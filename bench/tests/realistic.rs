@@ -16,6 +16,7 @@ use reckon::check::{check, CheckOptions, CheckReport};
 use reckon::import::{import, ImportOptions, NoProgress};
 use reckon::model::Severity;
 use reckon::store::Store;
+use reckon_bench::json::{write_json, Layout, Shape};
 use reckon_bench::ledger::{generate, write_csv, Config, CsvStyle, Ledger};
 
 /// Generates, writes the CSV export, imports it into a fresh database and checks it.
@@ -93,4 +94,31 @@ fn noisy_types_give_one_unknown_type_per_tip() {
     assert!(tips > 10, "{tips} TIP entries");
     assert_eq!(by_kind.get(&("warning", "unknown_type")).copied().unwrap_or(0), tips);
     errors_are_the_planted_faults(&ledger, &report);
+}
+
+/// The JSON shapes of `reckon-gen --format` are read by the reader they are named for, one
+/// line or pretty, every entry new, and find exactly the planted faults as the CSV does.
+#[test]
+fn every_json_shape_imports_with_its_reader_and_finds_the_planted_faults() {
+    let config = Config { entries: 3_000, seed: 42, faults: 3, messy: true, ..Config::default() };
+    let ledger = generate(&config);
+    let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    for shape in Shape::ALL {
+        for layout in Layout::ALL {
+            let label = format!("{} {}", shape.name(), layout.name());
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("ledger.json");
+            let mut w = BufWriter::new(File::create(&path).unwrap());
+            write_json(&ledger, shape, layout, &mut w).unwrap();
+            drop(w);
+            let mut store = Store::open(&dir.path().join("reckon.db")).unwrap();
+            let summary = import(&mut store, &[path], &ImportOptions::new(now), &mut NoProgress)
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_eq!(summary.files[0].format, shape.name(), "{label}: read by another reader");
+            assert_eq!(summary.new_entries(), 3_000, "{label}");
+            let report = check(&store, &CheckOptions::default()).unwrap();
+            counts(&label, &report);
+            errors_are_the_planted_faults(&ledger, &report);
+        }
+    }
 }

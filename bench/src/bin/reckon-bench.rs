@@ -15,13 +15,20 @@
 //! and checks that the balance breaks reckon reports are exactly the planted ones, and counts
 //! every finding by severity and kind (errors should be the planted faults, warnings on a clean
 //! realistic ledger about none): a precision regression shows like a speed regression.
+//!
+//! Then, per size, the JSON readers (`reverie-json`, `orb-json`, `stripe-json`): the same
+//! ledger written by `reckon-gen --format` on one line and pretty-printed, each imported into a
+//! fresh database, runs interleaved with the CSV's; one line against pretty, and Reverie's
+//! one line against its CSV (`RECKON_BENCH_JSON=0` or `--no-json` skips it, `=only` or
+//! `--json-only` runs only it).
 //! It prints figures; it never fails on a time.
 //!
 //! reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH]
 //!              [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python]
+//!              [--no-json | --json-only]
 //! Environment: RECKON_BENCH_SIZES, RECKON_BENCH_RUNS, RECKON_BENCH_DATA, RECKON_BENCH_MESSY=1,
 //! RECKON_BENCH_NOISY=1,
-//! RECKON_BENCH_HLEDGER=0, RECKON_BENCH_PYTHON=0, RECKON_BENCH_PYTHON_BIN.
+//! RECKON_BENCH_HLEDGER=0, RECKON_BENCH_PYTHON=0, RECKON_BENCH_PYTHON_BIN, RECKON_BENCH_JSON=0|only.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -30,6 +37,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
+use reckon_bench::json::{Layout, Shape};
 use reckon_bench::ledger;
 use reckon_bench::measure::{self, median, Measured};
 use serde_json::Value;
@@ -47,6 +55,46 @@ struct Options {
     hledger: bool,
     /// The interpreter that runs the pandas and DuckDB scripts; `None` skips them.
     python: Option<PathBuf>,
+    /// Which of the CSV figures and the JSON readers' figures to run.
+    sections: Sections,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sections {
+    /// The CSV figures, then the JSON readers'.
+    All,
+    CsvOnly,
+    JsonOnly,
+}
+
+impl Sections {
+    fn csv(self) -> bool {
+        self != Sections::JsonOnly
+    }
+
+    fn json(self) -> bool {
+        self != Sections::CsvOnly
+    }
+}
+
+/// One JSON reader's figures for one size: its one-line and pretty files, and the CSV of the
+/// same ledger, each imported into a fresh database (medians).
+#[derive(Debug)]
+struct JsonRow {
+    shape: Shape,
+    size: usize,
+    one_line: Option<Duration>,
+    pretty: Option<Duration>,
+    /// The CSV's import, timed in the same rounds (Reverie's row only).
+    csv: Option<Duration>,
+    one_line_bytes: u64,
+    pretty_bytes: u64,
+    /// Peak RSS of the one-line and the pretty import (worst run).
+    one_line_rss_kib: Option<u64>,
+    pretty_rss_kib: Option<u64>,
+    /// "exact" when each layout's balance breaks are the planted ones.
+    breaks: String,
+    notes: Vec<String>,
 }
 
 /// The naive running-balance checks of other tools, each a script in `bench/py/`.
@@ -112,16 +160,30 @@ fn main() -> ExitCode {
     }
     print_machine(&opts);
     let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
     for &n in &opts.sizes {
-        match bench_size(&opts, n) {
-            Ok(row) => rows.push(row),
-            Err(e) => {
-                println!("  {n}: could not run: {e}");
-                rows.push(Row { size: n, notes: vec![e], ..Row::default() });
+        if opts.sections.csv() {
+            match bench_size(&opts, n) {
+                Ok(row) => rows.push(row),
+                Err(e) => {
+                    println!("  {n}: could not run: {e}");
+                    rows.push(Row { size: n, notes: vec![e], ..Row::default() });
+                }
+            }
+        }
+        if opts.sections.json() {
+            match bench_json(&opts, n) {
+                Ok(r) => json_rows.extend(r),
+                Err(e) => println!("  {n}, JSON readers: could not run: {e}"),
             }
         }
     }
-    print_table(&opts, &rows);
+    if opts.sections.csv() {
+        print_table(&opts, &rows);
+    }
+    if opts.sections.json() {
+        print_json_table(&opts, &json_rows);
+    }
     ExitCode::SUCCESS
 }
 
@@ -148,6 +210,11 @@ fn options() -> Result<Options, String> {
             Some("0") => None,
             _ => Some(env_or("RECKON_BENCH_PYTHON_BIN").map_or_else(|| PathBuf::from("python3"), PathBuf::from)),
         },
+        sections: match env_or("RECKON_BENCH_JSON").as_deref() {
+            Some("0") => Sections::CsvOnly,
+            Some("only") => Sections::JsonOnly,
+            _ => Sections::All,
+        },
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -163,9 +230,11 @@ fn options() -> Result<Options, String> {
             "--no-hledger" => o.hledger = false,
             "--python" => o.python = Some(value("--python")?.into()),
             "--no-python" => o.python = None,
+            "--no-json" => o.sections = Sections::CsvOnly,
+            "--json-only" => o.sections = Sections::JsonOnly,
             "-h" | "--help" => {
                 println!(
-                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python]"
+                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python] [--no-json | --json-only]"
                 );
                 std::process::exit(0);
             }
@@ -223,8 +292,10 @@ fn print_machine(o: &Options) {
     println!("Reckon benchmark");
     println!("  machine: {cpu}, {cores} cores");
     println!("  reckon:  {} ({})", o.reckon.display(), version(o.reckon.to_str().unwrap_or("reckon"), "--version"));
-    println!("  hledger: {}", if o.hledger { version("hledger", "--version") } else { "skipped".into() });
-    println!("  python:  {}", python_versions(o));
+    if o.sections.csv() {
+        println!("  hledger: {}", if o.hledger { version("hledger", "--version") } else { "skipped".into() });
+        println!("  python:  {}", python_versions(o));
+    }
     println!(
         "  ledgers: seed {}, {}{}, in {}; {} runs per figure (median); query layer: {}",
         o.seed,
@@ -247,14 +318,19 @@ struct Files {
     faults: PathBuf,
 }
 
-fn ensure_ledger(o: &Options, n: usize) -> Result<Files, String> {
-    fs::create_dir_all(&o.data).map_err(|e| format!("{}: {e}", o.data.display()))?;
-    let stem = format!(
+/// The name every file of the size-`n` ledger starts with.
+fn ledger_stem(o: &Options, n: usize) -> String {
+    format!(
         "reverie-{n}-s{}{}{}",
         o.seed,
         if o.messy { "-messy" } else { "" },
         if o.noisy_types { "-noisy" } else { "" }
-    );
+    )
+}
+
+fn ensure_ledger(o: &Options, n: usize) -> Result<Files, String> {
+    fs::create_dir_all(&o.data).map_err(|e| format!("{}: {e}", o.data.display()))?;
+    let stem = ledger_stem(o, n);
     let f = Files {
         csv: o.data.join(format!("{stem}.csv")),
         journal: o.data.join(format!("{stem}.journal")),
@@ -266,28 +342,62 @@ fn ensure_ledger(o: &Options, n: usize) -> Result<Files, String> {
     print!("  generating {n} entries ... ");
     let _ = std::io::stdout().flush();
     let t = std::time::Instant::now();
-    // Generated by `reckon-gen` in a process of its own: a million entries held here would
-    // stay in this process's resident set, and Linux carries a parent's peak RSS into the
-    // children forked after it (`ru_maxrss`), so every later figure would show it.
+    let mut cmd = gen_command(o, n)?;
+    cmd.arg("--out").arg(&f.csv).arg("--journal").arg(&f.journal);
+    run_gen(&mut cmd)?;
+    println!("{:.1} s", t.elapsed().as_secs_f64());
+    Ok(f)
+}
+
+/// `reckon-gen` for the size-`n` ledger of these options; the caller adds the output.
+/// Generated in a process of its own: a million entries held here would stay in this process's
+/// resident set, and Linux carries a parent's peak RSS into the children forked after it
+/// (`ru_maxrss`), so every later figure would show it.
+fn gen_command(o: &Options, n: usize) -> Result<Command, String> {
     let gen = std::env::current_exe().map_err(|e| e.to_string())?.with_file_name("reckon-gen");
     let mut cmd = Command::new(&gen);
-    cmd.args(["--entries", &n.to_string(), "--seed", &o.seed.to_string(), "--faults", "3"])
-        .arg("--out")
-        .arg(&f.csv)
-        .arg("--journal")
-        .arg(&f.journal);
+    cmd.args(["--entries", &n.to_string(), "--seed", &o.seed.to_string(), "--faults", "3"]);
     if o.messy {
         cmd.arg("--messy");
     }
     if o.noisy_types {
         cmd.arg("--noisy-types");
     }
-    let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", gen.display()))?;
+    Ok(cmd)
+}
+
+fn run_gen(cmd: &mut Command) -> Result<(), String> {
+    let gen = cmd.get_program().to_string_lossy().into_owned();
+    let out = cmd.output().map_err(|e| format!("cannot run {gen}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("{} failed: {}", gen.display(), String::from_utf8_lossy(&out.stderr)));
+        return Err(format!("{gen} failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
+    Ok(())
+}
+
+/// The size-`n` ledger as `shape`'s JSON in `layout`, generated once and reused.
+fn ensure_json(o: &Options, n: usize, shape: Shape, layout: Layout) -> Result<PathBuf, String> {
+    let path = o.data.join(format!("{}.{}.{}.json", ledger_stem(o, n), shape.name(), layout.name()));
+    if path.exists() {
+        return Ok(path);
+    }
+    print!("  generating {n} entries as {} ({}) ... ", shape.name(), layout.name());
+    let _ = std::io::stdout().flush();
+    let t = std::time::Instant::now();
+    let mut cmd = gen_command(o, n)?;
+    cmd.args(["--format", shape.name()]);
+    if layout == Layout::OneLine {
+        cmd.arg("--one-line");
+    }
+    // Written under another name and renamed once complete, so an interrupted run leaves no
+    // truncated file to be reused.
+    let partial = path.with_extension("json.partial");
+    cmd.arg("--out").arg(&partial);
+    run_gen(&mut cmd)?;
+    fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let _ = fs::rename(format!("{}.faults.json", partial.display()), format!("{}.faults.json", path.display()));
     println!("{:.1} s", t.elapsed().as_secs_f64());
-    Ok(f)
+    Ok(path)
 }
 
 fn remove_db(db: &Path) {
@@ -485,6 +595,184 @@ fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
     remove_db(&db);
     println!();
     Ok(row)
+}
+
+/// The JSON readers at size `n`: for each, the one-line and the pretty file of the same ledger
+/// imported into a fresh database, `runs` rounds, each round importing every file once (the
+/// CSV too) so that a slow moment of the machine falls on all of them alike.
+fn bench_json(o: &Options, n: usize) -> Result<Vec<JsonRow>, String> {
+    println!("== {n} entries, JSON readers");
+    let files = ensure_ledger(o, n)?;
+    let mut jobs: Vec<(Option<(Shape, Layout)>, PathBuf)> = vec![(None, files.csv.clone())];
+    for shape in Shape::ALL {
+        for layout in Layout::ALL {
+            jobs.push((Some((shape, layout)), ensure_json(o, n, shape, layout)?));
+        }
+    }
+    let scratch = o.data.join("run");
+    fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let db = scratch.join(format!("json-{n}.db"));
+    // Per job: wall times, peak RSS, and why it stopped (then it is not run again).
+    let mut walls: Vec<Vec<Duration>> = vec![Vec::new(); jobs.len()];
+    let mut rss: Vec<u64> = vec![0; jobs.len()];
+    let mut failed: Vec<Option<String>> = vec![None; jobs.len()];
+    let mut breaks: Vec<String> = vec![String::new(); jobs.len()];
+    for round in 0..o.runs {
+        for (k, (_, path)) in jobs.iter().enumerate() {
+            if failed[k].is_some() {
+                continue;
+            }
+            remove_db(&db);
+            let imp = measure::run(reckon(o, &db).arg("import").arg(path), &scratch).map_err(|e| e.to_string())?;
+            let added = count_new(&imp.stdout);
+            if imp.code != Some(0) || added.as_deref() != Some(n.to_string().as_str()) {
+                let why = if imp.code == Some(0) {
+                    format!("imported {added:?} new entries, expected {n}")
+                } else {
+                    fail("reckon import", &imp)
+                };
+                println!("  {}: {why}", path.display());
+                failed[k] = Some(why);
+                continue;
+            }
+            walls[k].push(imp.wall);
+            rss[k] = rss[k].max(imp.max_rss_kib);
+            if round == 0 {
+                // Untimed: the findings must be those of the CSV, whatever the layout.
+                let chk = measure::run(reckon(o, &db).args(["check", "--format", "json"]), &scratch)
+                    .map_err(|e| e.to_string())?;
+                let mut notes = Vec::new();
+                breaks[k] = compare_breaks(&chk.stdout, &files.faults, &mut notes);
+            }
+        }
+    }
+    remove_db(&db);
+    let median_of = |k: usize| (!walls[k].is_empty()).then(|| median(&walls[k]));
+    let size = |k: usize| fs::metadata(&jobs[k].1).map_or(0, |m| m.len());
+    let mut rows = Vec::new();
+    for shape in Shape::ALL {
+        let at = |layout: Layout| jobs.iter().position(|(j, _)| *j == Some((shape, layout))).unwrap_or(0);
+        let (one, pretty) = (at(Layout::OneLine), at(Layout::Pretty));
+        let mut notes: Vec<String> = [one, pretty].iter().filter_map(|&k| failed[k].clone()).collect();
+        let verdict = |k: usize| breaks[k].split(':').next().unwrap_or("").to_string();
+        let all_exact = [one, pretty].iter().all(|&k| breaks[k].starts_with("exact"));
+        for &k in &[one, pretty] {
+            if !breaks[k].is_empty() && !breaks[k].starts_with("exact") {
+                notes.push(format!("{}: {}", jobs[k].1.display(), breaks[k]));
+            }
+        }
+        let row = JsonRow {
+            shape,
+            size: n,
+            one_line: median_of(one),
+            pretty: median_of(pretty),
+            csv: if shape == Shape::ReverieJson { median_of(0) } else { None },
+            one_line_bytes: size(one),
+            pretty_bytes: size(pretty),
+            one_line_rss_kib: median_of(one).map(|_| rss[one]),
+            pretty_rss_kib: median_of(pretty).map(|_| rss[pretty]),
+            breaks: if all_exact { "exact".into() } else { format!("{} / {}", verdict(one), verdict(pretty)) },
+            notes,
+        };
+        let opt = |d: Option<Duration>| d.map_or("n/a".into(), secs);
+        println!(
+            "  {}: one line {} ({:.1} MB, RSS {}), pretty {} ({:.1} MB, RSS {}){}; planted breaks: {}",
+            shape.name(),
+            opt(row.one_line),
+            row.one_line_bytes as f64 / 1e6,
+            row.one_line_rss_kib.map_or("n/a".into(), mib),
+            opt(row.pretty),
+            row.pretty_bytes as f64 / 1e6,
+            row.pretty_rss_kib.map_or("n/a".into(), mib),
+            row.csv.map_or(String::new(), |c| format!(", CSV {} ({:.1} MB)", secs(c), size(0) as f64 / 1e6)),
+            row.breaks
+        );
+        for note in &row.notes {
+            println!("    {note}");
+        }
+        rows.push(row);
+    }
+    println!();
+    Ok(rows)
+}
+
+/// What each JSON reader is held to: Reverie's one line within this many times its CSV, Orb's
+/// and Stripe's one line within this many times their pretty answer.
+fn json_target(shape: Shape) -> (&'static str, f64) {
+    match shape {
+        Shape::ReverieJson => ("one-line/CSV", 2.5),
+        Shape::OrbJson | Shape::StripeJson => ("one-line/pretty", 1.5),
+    }
+}
+
+/// `a / b` as `1.23x`, or `n/a`.
+fn ratio(a: Option<Duration>, b: Option<Duration>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if !b.is_zero() => Some(a.as_secs_f64() / b.as_secs_f64()),
+        _ => None,
+    }
+}
+
+/// The JSON readers' table: one line against pretty (and Reverie's one line against its CSV),
+/// each row's target marked met or MISSED.
+fn print_json_table(o: &Options, rows: &[JsonRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let header = [
+        "reader",
+        "entries",
+        "one-line s",
+        "pretty s",
+        "CSV s",
+        "one-line/pretty",
+        "one-line/CSV",
+        "one-line MB",
+        "pretty MB",
+        "target",
+        "planted breaks",
+    ];
+    let x = |r: Option<f64>| r.map_or("n/a".into(), |r| format!("{r:.2}x"));
+    let s3 = |d: Option<Duration>| d.map_or("n/a".into(), |d| format!("{:.2}", d.as_secs_f64()));
+    let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for r in rows {
+        let per_pretty = ratio(r.one_line, r.pretty);
+        let per_csv = ratio(r.one_line, r.csv);
+        let (what, limit) = json_target(r.shape);
+        let measured = if r.shape == Shape::ReverieJson { per_csv } else { per_pretty };
+        let target = match measured {
+            Some(v) if v <= limit => format!("{what} <= {limit}x: met"),
+            Some(v) => format!("{what} <= {limit}x: MISSED by {:.0}%", (v / limit - 1.0) * 100.0),
+            None => format!("{what} <= {limit}x: n/a"),
+        };
+        lines.push(vec![
+            r.shape.name().to_string(),
+            r.size.to_string(),
+            s3(r.one_line),
+            s3(r.pretty),
+            if r.shape == Shape::ReverieJson { s3(r.csv) } else { "-".into() },
+            x(per_pretty),
+            if r.shape == Shape::ReverieJson { x(per_csv) } else { "-".into() },
+            format!("{:.1}", r.one_line_bytes as f64 / 1e6),
+            format!("{:.1}", r.pretty_bytes as f64 / 1e6),
+            target,
+            r.breaks.clone(),
+        ]);
+    }
+    let widths: Vec<usize> =
+        (0..header.len()).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
+    println!();
+    println!(
+        "JSON readers, one line against pretty (`reckon import` into a fresh database, wall seconds, medians of {} runs; figures only, nothing fails on a time)",
+        o.runs
+    );
+    for (i, l) in lines.iter().enumerate() {
+        let cells: Vec<String> = l.iter().zip(&widths).map(|(s, w)| format!("{s:>w$}", w = *w)).collect();
+        println!("| {} |", cells.join(" | "));
+        if i == 0 {
+            println!("|{}|", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
+        }
+    }
 }
 
 /// The interpreter's version and those of the two modules, or why they are missing.

@@ -1,8 +1,13 @@
-//! reckon-gen: writes a realistic Reverie credit ledger of N entries as the CSV export, and
-//! optionally the same ledger as an hledger journal with one balance assertion per entry.
+//! reckon-gen: writes a realistic Reverie credit ledger of N entries as the CSV export (or as
+//! the JSON answer of one of Reckon's JSON readers), and optionally the same ledger as an
+//! hledger journal with one balance assertion per entry.
 //!
-//! reckon-gen --entries N --seed S --out ledger.csv [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]
+//! reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json] [--one-line]
+//!            [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]
 //!
+//! `--format` other than `csv` writes the same entries as that reader's JSON (see
+//! `reckon_bench::json`), pretty-printed, or with `--one-line` on one line with no line end at
+//! all. `--messy` changes the CSV's look; in JSON only its descriptions and names.
 //! `--faults 0` makes a clean ledger (no planted fault); `--noisy-types` gives about 1% of the
 //! entries the type `TIP`, not on Reverie's reference table (one `unknown_type` warning each).
 //!
@@ -14,10 +19,10 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use reckon_bench::json::{self, Layout, Shape};
 use reckon_bench::ledger::{self, cents_string, Config, CsvStyle};
 
-const USAGE: &str =
-    "usage: reckon-gen --entries N --seed S --out ledger.csv [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
+const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json] [--one-line] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
 
 fn main() -> ExitCode {
     match run() {
@@ -37,6 +42,9 @@ fn run() -> Result<(), String> {
     let mut messy = false;
     let mut faults: usize = 3;
     let mut noisy_types = false;
+    // None: the CSV export.
+    let mut shape: Option<Shape> = None;
+    let mut one_line = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -51,6 +59,16 @@ fn run() -> Result<(), String> {
             "--faults" => faults = value("--faults")?.parse().map_err(|_| "--faults: expected a count")?,
             "--messy" => messy = true,
             "--noisy-types" => noisy_types = true,
+            "--format" => {
+                let name = value("--format")?;
+                shape = match name.as_str() {
+                    "csv" => None,
+                    other => Some(Shape::from_name(other).ok_or_else(|| {
+                        format!("--format: {other:?} is not one of csv, reverie-json, orb-json, stripe-json")
+                    })?),
+                }
+            }
+            "--one-line" => one_line = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -63,6 +81,9 @@ fn run() -> Result<(), String> {
     if faults > 0 && entries < 8 * (faults + 1) {
         return Err(format!("{entries} entries are too few to plant {faults} balance breaks"));
     }
+    if one_line && shape.is_none() {
+        return Err("--one-line is for a JSON --format".into());
+    }
 
     let config = Config { entries, seed, faults, messy, noisy_types };
     let ledger = ledger::generate(&config);
@@ -72,7 +93,13 @@ fn run() -> Result<(), String> {
         let mut w = BufWriter::with_capacity(1 << 20, file);
         f(&mut w).and_then(|_| w.flush()).map_err(|e| format!("{}: {e}", path.display()))
     };
-    write(&out, &|w| ledger::write_csv(&ledger, CsvStyle { messy }, w))?;
+    match shape {
+        None => write(&out, &|w| ledger::write_csv(&ledger, CsvStyle { messy }, w))?,
+        Some(shape) => {
+            let layout = if one_line { Layout::OneLine } else { Layout::Pretty };
+            write(&out, &|w| json::write_json(&ledger, shape, layout, w))?
+        }
+    }
     let sidecar = PathBuf::from(format!("{}.faults.json", out.display()));
     write(&sidecar, &|w| ledger::write_faults_json(&ledger, w))?;
     if let Some(j) = &journal {
@@ -80,11 +107,15 @@ fn run() -> Result<(), String> {
     }
 
     eprintln!(
-        "reckon-gen: {} entries (seed {seed}{}{}) -> {}; final balance {}",
+        "reckon-gen: {} entries (seed {seed}{}{}) -> {} ({}); final balance {}",
         ledger.entries.len(),
         if messy { ", messy" } else { "" },
         if noisy_types { ", noisy types" } else { "" },
         out.display(),
+        match shape {
+            None => "csv".to_string(),
+            Some(s) => format!("{}, {}", s.name(), if one_line { "one line" } else { "pretty" }),
+        },
         cents_string(ledger.entries.last().map_or(0, |e| e.balance_after))
     );
     for b in &ledger.breaks {
