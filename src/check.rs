@@ -103,7 +103,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             stated: options.stated.or(chain.stated_balance),
             opening: options.opening.or(chain.opening_balance),
         };
-        let source = crate::import::source(&chain.source);
+        let source = crate::model::source::named(&chain.source);
         let price_dim =
             source.and_then(|s| s.price_dimension).and_then(|key| chain.dimensions.iter().position(|d| d.key == key));
         let keys: Vec<&str> = chain.dimensions.iter().map(|d| d.key.as_str()).collect();

@@ -8,15 +8,15 @@ mod ingest;
 mod json;
 mod orb;
 mod repair;
-mod reverie;
 mod reverie_csv;
 mod reverie_json;
 mod stripe;
 mod time;
 
+pub use crate::model::source::{named as source, REVERIE_TYPES};
+pub use crate::model::Source;
 pub use ingest::{entry_detail, fingerprint_bytes, import, store_parsed, EntryDetail, ImportOptions};
 pub use repair::{repair_chain, NeededFile, Repair};
-pub use reverie::TYPES as REVERIE_TYPES;
 pub use reverie_csv::read_line_at;
 use time::DATE_EXPECTED;
 pub use time::{parse_time, MAX_OFFSET_SECONDS, MAX_TIME, MIN_TIME};
@@ -32,30 +32,6 @@ use crate::store::StoreError;
 /// Detection asks them in this order: the vendors' JSON readers look for their own members,
 /// so they come before Reverie's, which takes any JSON.
 pub static READERS: [&Reader; 4] = [&orb::READER, &stripe::READER, &reverie_json::READER, &reverie_csv::READER];
-
-/// A vendor whose ledgers Reckon reads, whatever the file format: its type reference table and
-/// the label dimensions its entries carry beyond the type. A chain holds one source's entries.
-#[derive(Debug)]
-pub struct Source {
-    /// Stored with each chain (`reverie`).
-    pub name: &'static str,
-    /// For people (`Reverie`).
-    pub title: &'static str,
-    /// The types the vendor documents; any other is imported and is an `unknown_type`.
-    pub types: &'static [&'static str],
-    /// `(key, title)` of each dimension, in the order entries carry them; at most `MAX_DIMS`.
-    pub dimensions: &'static [(&'static str, &'static str)],
-    /// The dimension whose values set prices (Reverie: `model`): `unusual_amount` compares a
-    /// charge with charges of its type on the same value.
-    pub price_dimension: Option<&'static str>,
-}
-
-impl Source {
-    /// The declared dimensions as the model holds them.
-    pub fn dimensions(&self) -> Vec<crate::model::Dimension> {
-        self.dimensions.iter().map(|(k, t)| crate::model::Dimension::new(k, t)).collect()
-    }
-}
 
 /// A reader's read: a whole file of `bytes` bytes, reporting `(done, total)` bytes.
 pub type ReadFn = fn(
@@ -89,11 +65,6 @@ pub struct Reader {
 /// The reader called `name` (or one of its aliases).
 pub fn reader(name: &str) -> Option<&'static Reader> {
     READERS.iter().copied().find(|r| r.name == name || r.aliases.contains(&name))
-}
-
-/// The source called `name`.
-pub fn source(name: &str) -> Option<&'static Source> {
-    READERS.iter().map(|r| r.source).find(|s| s.name == name)
 }
 
 /// The names `--format` accepts, for messages.

@@ -1,6 +1,7 @@
 //! Orb: a customer's credit ledger as `GET /v1/customers/{id}/credits/ledger` answers it
 //! (`{"data": [...], "pagination_metadata": {...}}`, newest first), saved to a file as one
-//! page, an array of pages or a bare array of entries. The source and its reader `orb-json`.
+//! page, an array of pages or a bare array of entries. Its reader `orb-json`; the source is
+//! [`source::ORB`].
 //!
 //! A chain is a customer (`external_customer_id`, else `customer.id`) in one `currency`.
 //! An entry's change is `ending_balance - starting_balance` (the sign of `amount` is not
@@ -17,28 +18,15 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::json::{self, At};
-use super::{parse_time, Fields, ImportError, LineCursor, OutOfRange, Reader, Source, DATE_EXPECTED};
-use crate::model::{normalize_type, ChainKey, Labels, ParsedFile};
+use super::{parse_time, Fields, ImportError, LineCursor, OutOfRange, Reader, DATE_EXPECTED};
+use crate::model::{normalize_type, source, ChainKey, Labels, ParsedFile};
 use crate::money::{self, AmountError};
-
-/// Orb's customer credit ledger.
-pub(super) static SOURCE: Source = Source {
-    name: "orb",
-    title: "Orb",
-    types: &TYPES,
-    dimensions: &[("credit_block", "Credit block"), ("status", "Status")],
-    price_dimension: None,
-};
-
-/// Orb's ledger entry types (`entry_type`, upper-cased).
-pub const TYPES: [&str; 7] =
-    ["INCREMENT", "DECREMENT", "EXPIRATION_CHANGE", "CREDIT_BLOCK_EXPIRY", "VOID", "VOID_INITIATED", "AMENDMENT"];
 
 /// Orb's credit ledger API answer, saved to a file.
 pub(super) static READER: Reader = Reader {
     name: "orb-json",
     aliases: &["orb"],
-    source: &SOURCE,
+    source: &source::ORB,
     detect,
     read: |path, bytes, progress| json::read(path, bytes, progress, parse_with),
     parse: Some(|origin, raw| json::parse(origin, raw, parse_with)),
@@ -190,8 +178,8 @@ fn parse_with(
     Ok(ParsedFile {
         path: path.to_path_buf(),
         format: READER.name,
-        source: SOURCE.name,
-        dimensions: SOURCE.dimensions(),
+        source: source::ORB.name,
+        dimensions: source::ORB.dimensions(),
         bytes,
         labels,
         chains: if chains.is_empty() { vec![None] } else { chains.into_iter().map(Some).collect() },

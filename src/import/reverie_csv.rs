@@ -24,7 +24,7 @@ use crate::money;
 pub(super) static READER: Reader = Reader {
     name: "reverie-csv",
     aliases: &["csv"],
-    source: &super::reverie::SOURCE,
+    source: &crate::model::source::REVERIE,
     detect: |head| {
         let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
         first_line.contains("transaction id") || first_line.contains("transaction_id")

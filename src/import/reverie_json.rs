@@ -16,7 +16,7 @@ use crate::model::{normalize_type, Labels, ParsedFile};
 pub(super) static READER: Reader = Reader {
     name: "reverie-json",
     aliases: &["json"],
-    source: &super::reverie::SOURCE,
+    source: &crate::model::source::REVERIE,
     detect: |head| head.starts_with('{') || head.starts_with('['),
     read: |path, bytes, progress| json::read(path, bytes, progress, parse_with),
     parse: Some(|origin, raw| json::parse(origin, raw, parse_with)),

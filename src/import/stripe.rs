@@ -1,7 +1,7 @@
 //! Stripe: a customer's balance transactions as `GET /v1/customers/{id}/balance_transactions`
 //! answers them (`{"object": "list", "data": [...], "has_more": ...}`, newest first), saved to
-//! a file as one page, an array of pages or a bare array of entries. The source and its
-//! reader `stripe-json`.
+//! a file as one page, an array of pages or a bare array of entries. Its reader
+//! `stripe-json`; the source is [`source::STRIPE`].
 //!
 //! *Sign:* Stripe writes the customer's balance as what the customer owes, so a credit to the
 //! customer is a negative `amount` and a credit balance a negative `ending_balance`. Reckon
@@ -19,40 +19,14 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::json::{self, At};
-use super::{Fields, ImportError, LineCursor, OutOfRange, Reader, Source};
-use crate::model::{normalize_type, ChainKey, Labels, ParsedFile};
-
-/// Stripe's customer balance.
-pub(super) static SOURCE: Source = Source {
-    name: "stripe",
-    title: "Stripe",
-    types: &TYPES,
-    dimensions: &[("invoice", "Invoice"), ("credit_note", "Credit note")],
-    price_dimension: None,
-};
-
-/// The customer balance transaction types Stripe documents (`type`, upper-cased). Stripe adds
-/// types; an unknown one is imported and is an `unknown_type`.
-pub const TYPES: [&str; 12] = [
-    "ADJUSTMENT",
-    "APPLIED_TO_INVOICE",
-    "CHECKOUT_SESSION_SUBSCRIPTION_PAYMENT",
-    "CHECKOUT_SESSION_SUBSCRIPTION_PAYMENT_CANCELED",
-    "CREDIT_NOTE",
-    "INITIAL",
-    "INVOICE_OVERPAID",
-    "INVOICE_TOO_LARGE",
-    "INVOICE_TOO_SMALL",
-    "MIGRATION",
-    "UNAPPLIED_FROM_INVOICE",
-    "UNSPENT_RECEIVER_CREDIT",
-];
+use super::{Fields, ImportError, LineCursor, OutOfRange, Reader};
+use crate::model::{normalize_type, source, ChainKey, Labels, ParsedFile};
 
 /// Stripe's customer balance transactions API answer, saved to a file.
 pub(super) static READER: Reader = Reader {
     name: "stripe-json",
     aliases: &["stripe"],
-    source: &SOURCE,
+    source: &source::STRIPE,
     detect,
     read: |path, bytes, progress| json::read(path, bytes, progress, parse_with),
     parse: Some(|origin, raw| json::parse(origin, raw, parse_with)),
@@ -214,8 +188,8 @@ fn parse_with(
     Ok(ParsedFile {
         path: path.to_path_buf(),
         format: READER.name,
-        source: SOURCE.name,
-        dimensions: SOURCE.dimensions(),
+        source: source::STRIPE.name,
+        dimensions: source::STRIPE.dimensions(),
         bytes,
         labels,
         chains: if chains.is_empty() { vec![None] } else { chains.into_iter().map(Some).collect() },

@@ -3,6 +3,7 @@
 //! the store, the reconciler and the reports share; it depends on none of them.
 
 mod parsed;
+pub mod source;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 pub use parsed::{content_hash, Fact, Labels, ParsedEntry, ParsedFile};
+pub use source::Source;
 
 /// The most label dimensions beyond the type that a source may declare.
 pub const MAX_DIMS: usize = 4;

@@ -1,0 +1,109 @@
+//! The sources Reckon knows: each vendor's type reference table, the label dimensions its
+//! entries carry beyond the type, and the dimension that sets prices. Domain data: readers
+//! stamp it on what they read, `check` hands it to the rules; [`named`] finds one by name.
+
+use super::Dimension;
+
+/// A vendor whose ledgers Reckon reads, whatever the file format: its type reference table and
+/// the label dimensions its entries carry beyond the type. A chain holds one source's entries.
+#[derive(Debug)]
+pub struct Source {
+    /// Stored with each chain (`reverie`).
+    pub name: &'static str,
+    /// For people (`Reverie`).
+    pub title: &'static str,
+    /// The types the vendor documents; any other is imported and is an `unknown_type`.
+    pub types: &'static [&'static str],
+    /// `(key, title)` of each dimension, in the order entries carry them; at most `MAX_DIMS`.
+    pub dimensions: &'static [(&'static str, &'static str)],
+    /// The dimension whose values set prices (Reverie: `model`): `unusual_amount` compares a
+    /// charge with charges of its type on the same value.
+    pub price_dimension: Option<&'static str>,
+}
+
+impl Source {
+    /// The declared dimensions as the model holds them.
+    pub fn dimensions(&self) -> Vec<Dimension> {
+        self.dimensions.iter().map(|(k, t)| Dimension::new(k, t)).collect()
+    }
+}
+
+/// Every source, by name (see [`named`]). A new vendor is a static below and a line here.
+pub static SOURCES: [&Source; 3] = [&REVERIE, &ORB, &STRIPE];
+
+/// The source called `name`, as a chain stores it.
+pub fn named(name: &str) -> Option<&'static Source> {
+    SOURCES.iter().copied().find(|s| s.name == name)
+}
+
+/// Reverie, an AI chat app (product-docs/000): its ledger, read from the CSV export or the
+/// Open API JSON.
+pub static REVERIE: Source = Source {
+    name: "reverie",
+    title: "Reverie",
+    types: &REVERIE_TYPES,
+    dimensions: &[("character", "Character"), ("model", "Model")],
+    price_dimension: Some("model"),
+};
+
+/// Transaction types on Reverie's reference table. Anything else is imported and flagged.
+pub const REVERIE_TYPES: [&str; 19] = [
+    "PURCHASE",
+    "SUBSCRIPTION_GRANT",
+    "DAILY_LOGIN",
+    "STREAK_BONUS",
+    "LUCKY_DRAW",
+    "REFERRAL",
+    "REFERRAL_COMMISSION",
+    "CHAT",
+    "IMAGE",
+    "VIDEO",
+    "TTS",
+    "ASR",
+    "PLUGIN_COMMISSION",
+    "CHARACTER_REVENUE",
+    "REDEEM",
+    "GIFT",
+    "REFUND",
+    "ADMIN_GRANT",
+    "BONUS",
+];
+
+/// Orb's customer credit ledger.
+pub static ORB: Source = Source {
+    name: "orb",
+    title: "Orb",
+    types: &ORB_TYPES,
+    dimensions: &[("credit_block", "Credit block"), ("status", "Status")],
+    price_dimension: None,
+};
+
+/// Orb's ledger entry types (`entry_type`, upper-cased).
+pub const ORB_TYPES: [&str; 7] =
+    ["INCREMENT", "DECREMENT", "EXPIRATION_CHANGE", "CREDIT_BLOCK_EXPIRY", "VOID", "VOID_INITIATED", "AMENDMENT"];
+
+/// Stripe's customer balance.
+pub static STRIPE: Source = Source {
+    name: "stripe",
+    title: "Stripe",
+    types: &STRIPE_TYPES,
+    dimensions: &[("invoice", "Invoice"), ("credit_note", "Credit note")],
+    price_dimension: None,
+};
+
+/// The customer balance transaction types Stripe documents (`type`, upper-cased). Stripe adds
+/// types; an unknown one is imported and is an `unknown_type`.
+pub const STRIPE_TYPES: [&str; 12] = [
+    "ADJUSTMENT",
+    "APPLIED_TO_INVOICE",
+    "CHECKOUT_SESSION_SUBSCRIPTION_PAYMENT",
+    "CHECKOUT_SESSION_SUBSCRIPTION_PAYMENT_CANCELED",
+    "CREDIT_NOTE",
+    "INITIAL",
+    "INVOICE_OVERPAID",
+    "INVOICE_TOO_LARGE",
+    "INVOICE_TOO_SMALL",
+    "MIGRATION",
+    "UNAPPLIED_FROM_INVOICE",
+    "UNSPENT_RECEIVER_CREDIT",
+];
