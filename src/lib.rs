@@ -1,7 +1,7 @@
 //! Reckon's engine: import ledger exports, store them in SQLite, walk each chain's running
-//! balance and explain what does not add up, draft reports, pull ledgers through vendors' APIs.
+//! balance and explain what does not add up, draft reports, sync ledgers through vendors' APIs.
 //! No UI, no Tauri: the `reckon` CLI and the desktop shell are layers over this crate. Only
-//! `pull` reaches the network, through the `reckon-sync` crate; the layers below never do.
+//! `sync` reaches the network, through the `reckon-api` crate; the layers below never do.
 //!
 //! Data flows down, orchestration up: `model` (shared data) and `order` (pure) depend on
 //! nothing; `store` knows neither files nor rules; `reconcile` receives facts; `import` and
@@ -14,8 +14,8 @@ pub mod import;
 pub mod model;
 pub mod money;
 pub mod order;
-pub mod pull;
 pub mod reconcile;
 pub mod report;
 pub mod store;
+pub mod sync;
 pub mod trace;

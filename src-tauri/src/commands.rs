@@ -16,9 +16,9 @@ use reckon::import::ImportOptions;
 use reckon::import::{ImportError, Progress, ProgressSink, Stage};
 use reckon::model::{self, Finding, Severity as EngineSeverity};
 use reckon::money;
-use reckon::pull::{self, Api, ApiKey, BaseUrl, Customers, PullError, PullProgress, PullRequest, PullSink, SyncError};
 use reckon::report::{self, ReportError, ReportRequest};
 use reckon::store::{self, ImportSummary, LedgerFilter, LedgerRow, StoreError};
+use reckon::sync::{self, Api, ApiError, ApiKey, BaseUrl, Customers, SyncError, SyncProgress, SyncRequest, SyncSink};
 
 use crate::dto::*;
 use crate::state::{blocking, AppState, ImportSlot, SyncSlot};
@@ -416,7 +416,7 @@ pub async fn connect_account(state: State<'_, AppState>, request: ConnectRequest
         (true, false, Some(c)) if !c.is_empty() => Some(c.to_string()),
         (true, false, _) => return Err(AppError::bad_input("give a customer ID, or choose all customers")),
     };
-    let stored = blocking(move || Ok(pull::key::store_key(api.name(), &key).map_err(|e| (e, key)))).await?;
+    let stored = blocking(move || Ok(sync::key::store_key(api.name(), &key).map_err(|e| (e, key)))).await?;
     let (key_storage, message) = match stored {
         Ok(()) => {
             (KeyStorage::Keyring, format!("The {} key is in the OS keyring (shared with the reckon CLI).", api.name()))
@@ -452,7 +452,7 @@ pub async fn sync_now(
         .ok_or_else(|| AppError::bad_input(format!("unknown source {:?}", connection.source)))?;
     let key = match state.session_key(api.name()) {
         Some(key) => key,
-        None => blocking(move || Ok(pull::key::find_key(api.name()).key)).await?.ok_or_else(|| {
+        None => blocking(move || Ok(sync::key::find_key(api.name()).key)).await?.ok_or_else(|| {
             AppError::bad_input(format!(
                 "no {} API key is known in this session: Connect account… again with the key",
                 api.name()
@@ -461,7 +461,7 @@ pub async fn sync_now(
     };
     let base = BaseUrl::parse(&connection.base_url).map_err(|e| AppError::bad_input(e.to_string()))?;
     let slot = state.begin_sync()?;
-    let mut request = PullRequest::new(api, base, key, Utc::now());
+    let mut request = SyncRequest::new(api, base, key, Utc::now());
     request.customers = connection.customer.clone().map_or(Customers::All, Customers::One);
     request.cancel = Some(slot.cancel_flag());
     let outcome = blocking(move || run_sync(&slot, &request, on_progress)).await;
@@ -497,12 +497,12 @@ pub fn cancel_sync(state: State<'_, AppState>) {
 /// runs on Tauri's async runtime (its reactor and timers), entered from this thread.
 pub(crate) fn run_sync(
     slot: &SyncSlot,
-    request: &PullRequest,
+    request: &SyncRequest,
     channel: Channel<SyncProgressEvent>,
-) -> Result<pull::PullSummary> {
+) -> Result<sync::SyncSummary> {
     let mut store = slot.open_store()?;
     let mut sink = SyncChannel { channel };
-    Ok(tauri::async_runtime::block_on(pull::pull(&mut store, request, &mut sink))?)
+    Ok(tauri::async_runtime::block_on(sync::sync(&mut store, request, &mut sink))?)
 }
 
 /// Forwards each stored page's progress to the window; cancel goes through the request's flag.
@@ -510,8 +510,8 @@ struct SyncChannel {
     channel: Channel<SyncProgressEvent>,
 }
 
-impl PullSink for SyncChannel {
-    fn progress(&mut self, p: &PullProgress) -> ControlFlow<()> {
+impl SyncSink for SyncChannel {
+    fn progress(&mut self, p: &SyncProgress) -> ControlFlow<()> {
         // A closed window is no reason to stop a sync; ignore send errors.
         let _ = self.channel.send(SyncProgressEvent {
             pages: p.pages as i64,
@@ -800,19 +800,19 @@ impl From<ExportError> for AppError {
     }
 }
 
-impl From<PullError> for AppError {
-    fn from(e: PullError) -> Self {
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
         match e {
-            PullError::Store(e) => e.into(),
-            PullError::Import(e) => e.into(),
-            PullError::Sync(e @ SyncError::KeyRejected { .. }) => {
+            SyncError::Store(e) => e.into(),
+            SyncError::Import(e) => e.into(),
+            SyncError::Api(e @ ApiError::KeyRejected { .. }) => {
                 AppError::bad_input(format!("{e} In the app: Connect account… again with the current key."))
             }
-            PullError::Sync(e @ (SyncError::BadUrl { .. } | SyncError::InsecureUrl { .. })) => {
+            SyncError::Api(e @ (ApiError::BadUrl { .. } | ApiError::InsecureUrl { .. })) => {
                 AppError::bad_input(e.to_string())
             }
-            PullError::Sync(e) => AppError::new(ErrorCode::Network, e.to_string()),
-            e @ PullError::BadBalance { .. } => AppError::new(ErrorCode::Network, e.to_string()),
+            SyncError::Api(e) => AppError::new(ErrorCode::Network, e.to_string()),
+            e @ SyncError::BadBalance { .. } => AppError::new(ErrorCode::Network, e.to_string()),
             e => AppError::internal(e.to_string()),
         }
     }

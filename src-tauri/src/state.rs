@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use reckon::check::{check, CheckOptions, CheckReport};
-use reckon::pull::ApiKey;
 use reckon::store::Store;
+use reckon::sync::ApiKey;
 
 use crate::dto::{AppError, ErrorCode};
 
@@ -99,10 +99,7 @@ impl AppState {
                 cancel: Arc::new(AtomicBool::new(false)),
                 importing: AtomicBool::new(false),
                 granted: Mutex::new(Grants::default()),
-                trust_paths: trusts_paths(
-                    std::env::var(TRUST_PATHS_ENV).ok().as_deref(),
-                    !cfg!(debug_assertions),
-                ),
+                trust_paths: trusts_paths(std::env::var(TRUST_PATHS_ENV).ok().as_deref(), !cfg!(debug_assertions)),
                 sync_cancel: Arc::new(AtomicBool::new(false)),
                 syncing: AtomicBool::new(false),
                 session_keys: Mutex::new(HashMap::new()),

@@ -188,7 +188,7 @@ async fn demo_scenario(ui: &Ui, work: &Path) -> Step {
 /// the head mismatch `/v1/balance` causes, sync again and see nothing new. The key goes in
 /// through the Connect dialog only; with no keyring here the app keeps it for the session.
 async fn sync_scenario(ui: &Ui, _work: &Path) -> Step {
-    use reckon_sync::mock::{MockServer, Reverie};
+    use reckon_api::mock::{MockServer, Reverie};
     const KEY: &str = "sk_e2e_window_5150";
     let fixture = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/clean.json"))
         .map_err(|e| e.to_string())?;

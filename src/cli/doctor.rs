@@ -12,8 +12,8 @@ use chrono::Utc;
 use super::key::api_key;
 use reckon::import::{repair_chain, NeededFile, Repair};
 use reckon::model::ChainKey;
-use reckon::pull::{self, Api, BaseUrl, Customers, PullRequest, Quiet};
 use reckon::store::{LastSync, RepairSummary, Store};
+use reckon::sync::{self, Api, BaseUrl, Customers, Quiet, SyncRequest};
 
 #[derive(clap::Args)]
 pub(super) struct Args {
@@ -140,7 +140,7 @@ fn resync(
     };
     let command = sync_command(api, from, key);
     let request = BaseUrl::parse(&from.base_url).map_err(anyhow::Error::from).and_then(|base_url| {
-        let mut request = PullRequest::new(api, base_url, api_key(api)?, Utc::now());
+        let mut request = SyncRequest::new(api, base_url, api_key(api)?, Utc::now());
         request.chain = key.clone();
         request.customers = match &from.customer {
             Some(c) => Customers::One(c.clone()),
@@ -151,7 +151,7 @@ fn resync(
         }
         Ok(request)
     });
-    let outcome = request.and_then(|request| Ok(pull::pull_blocking(store, &request, &mut Quiet)?));
+    let outcome = request.and_then(|request| Ok(sync::sync_blocking(store, &request, &mut Quiet)?));
     match outcome {
         Ok(summary) if !store.awaiting_sync(chain_id)? => {
             out!(

@@ -1,5 +1,5 @@
 //! `reckon key set|delete SOURCE`, and where a sync's API key comes from: the OS keyring, or,
-//! where there is none (CI, a bare server), `$RECKON_API_KEY` (`reckon::pull::key`, which the
+//! where there is none (CI, a bare server), `$RECKON_API_KEY` (`reckon::sync::key`, which the
 //! app's Connect dialog uses too). A key is never printed, logged or stored anywhere else.
 
 use std::io::{BufRead, IsTerminal};
@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::sync::Once;
 
 use anyhow::{anyhow, bail, Result};
-use reckon::pull::key::{self, KeyError, KEY_VAR, SERVICE};
-use reckon::pull::{Api, ApiKey};
+use reckon::sync::key::{self, KeyError, KEY_VAR, SERVICE};
+use reckon::sync::{Api, ApiKey};
 
 #[derive(clap::Args)]
 pub(super) struct Args {

@@ -1,4 +1,4 @@
-//! `reckon mock-server`: the `reckon-sync` mock of the Reverie, Orb and Stripe APIs on
+//! `reckon mock-server`: the `reckon-api` mock of the Reverie, Orb and Stripe APIs on
 //! 127.0.0.1, serving ledger files in pages, so a sync can be tried offline.
 
 use std::path::{Path, PathBuf};
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use reckon_sync::mock::{Apis, Kind, MockServer, Reverie, Vendor};
+use reckon_api::mock::{Apis, Kind, MockServer, Reverie, Vendor};
 
 #[derive(clap::Args)]
 pub(super) struct Args {

@@ -1,5 +1,5 @@
-//! `reckon sync`: pull a ledger through a vendor's API into the store. The pull itself is the
-//! engine's (`reckon::pull`, shared with the desktop app); this module parses the arguments,
+//! `reckon sync`: a ledger fetched through a vendor's API into the store. The sync itself is the
+//! engine's (`reckon::sync`, shared with the desktop app); this module parses the arguments,
 //! finds the key, prints each stored page and the outcome.
 
 use std::ops::ControlFlow;
@@ -13,8 +13,8 @@ use super::key::api_key;
 use super::ChainArgs;
 use reckon::escape::terminal;
 use reckon::model::ChainKey;
-use reckon::pull::{self, Api, BaseUrl, Customers, PullProgress, PullRequest, PullSink};
 use reckon::store::Store;
+use reckon::sync::{self, Api, BaseUrl, Customers, SyncProgress, SyncRequest, SyncSink};
 
 #[derive(clap::Args)]
 pub(super) struct Args {
@@ -126,7 +126,7 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
     let request = match args.source {
         Source::Reverie(args) => {
             let mut request =
-                PullRequest::new(Api::Reverie, base_url(&args.base_url)?, api_key(Api::Reverie)?, Utc::now());
+                SyncRequest::new(Api::Reverie, base_url(&args.base_url)?, api_key(Api::Reverie)?, Utc::now());
             request.chain = ChainKey::new(args.chain.account, args.chain.currency);
             request.since = args.since;
             request.page_size = Some(usize::from(args.page_size));
@@ -137,7 +137,7 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
         Source::Stripe(args) => vendor(Api::Stripe, args)?,
     };
     // A server's words (an error body, a time it states) reach the terminal made inert.
-    let summary = pull::pull_blocking(store, &request, &mut PrintPages)
+    let summary = sync::sync_blocking(store, &request, &mut PrintPages)
         .map_err(|e| anyhow::anyhow!("{}", terminal(&e.to_string())))?;
     let p = &summary.progress;
     let customers =
@@ -168,8 +168,8 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn vendor(api: Api, args: VendorArgs) -> Result<PullRequest> {
-    let mut request = PullRequest::new(api, base_url(&args.base_url)?, api_key(api)?, Utc::now());
+fn vendor(api: Api, args: VendorArgs) -> Result<SyncRequest> {
+    let mut request = SyncRequest::new(api, base_url(&args.base_url)?, api_key(api)?, Utc::now());
     request.customers = match args.customer {
         Some(c) => Customers::One(c),
         None => Customers::All,
@@ -190,8 +190,8 @@ fn base_url(text: &str) -> Result<BaseUrl> {
 /// One line on standard error per stored page.
 struct PrintPages;
 
-impl PullSink for PrintPages {
-    fn progress(&mut self, p: &PullProgress) -> ControlFlow<()> {
+impl SyncSink for PrintPages {
+    fn progress(&mut self, p: &SyncProgress) -> ControlFlow<()> {
         let page = &p.page;
         let whose = page.customer.as_deref().map(|c| format!("{}, ", terminal(c))).unwrap_or_default();
         note!(

@@ -555,7 +555,7 @@ fn sqlite_level_damage_gets_advice_and_is_never_ok() {
 
 #[test]
 fn a_damaged_synced_ledger_is_synced_again() {
-    use reckon_sync::mock::{MockServer, Reverie};
+    use reckon_api::mock::{MockServer, Reverie};
     const KEY: &str = "sk_test_doctor_4242";
     let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap();
     let api = MockServer::start(Reverie::from_ledger(&bytes, KEY).unwrap()).unwrap();

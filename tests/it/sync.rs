@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use reckon_sync::mock::{Apis, Kind, MockServer, Reply, Reverie, Vendor};
+use reckon_api::mock::{Apis, Kind, MockServer, Reply, Reverie, Vendor};
 
 use crate::support::Db;
 
@@ -315,13 +315,13 @@ fn vendor_sync_with_a_rejected_key_cannot_run_and_names_the_key() {
 /// nothing, and each chain records where it was last synced from.
 #[test]
 fn a_cancelled_pull_keeps_its_pages_and_the_next_resumes() {
-    use reckon::pull::{self, Api, ApiKey, BaseUrl, PullProgress, PullRequest, PullSink, Quiet};
     use reckon::store::Store;
+    use reckon::sync::{self, Api, ApiKey, BaseUrl, Quiet, SyncProgress, SyncRequest, SyncSink};
     use std::ops::ControlFlow;
 
     struct StopAfterFirst;
-    impl PullSink for StopAfterFirst {
-        fn progress(&mut self, _: &PullProgress) -> ControlFlow<()> {
+    impl SyncSink for StopAfterFirst {
+        fn progress(&mut self, _: &SyncProgress) -> ControlFlow<()> {
             ControlFlow::Break(())
         }
     }
@@ -329,14 +329,14 @@ fn a_cancelled_pull_keeps_its_pages_and_the_next_resumes() {
     let db = Db::new();
     let mut store = Store::open(&db.path).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339("2026-03-11T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
-    let mut request = PullRequest::new(Api::Reverie, BaseUrl::parse(&api.base_url()).unwrap(), ApiKey::new(KEY), now);
+    let mut request = SyncRequest::new(Api::Reverie, BaseUrl::parse(&api.base_url()).unwrap(), ApiKey::new(KEY), now);
     request.page_size = Some(40);
-    let first = pull::pull_blocking(&mut store, &request, &mut StopAfterFirst).unwrap();
+    let first = sync::sync_blocking(&mut store, &request, &mut StopAfterFirst).unwrap();
     assert!(first.cancelled);
     assert_eq!((first.progress.pages, first.progress.new), (1, 40));
     assert_eq!(first.stated, None, "a cancelled pull does not ask for the balance");
 
-    let second = pull::pull_blocking(&mut store, &request, &mut Quiet).unwrap();
+    let second = sync::sync_blocking(&mut store, &request, &mut Quiet).unwrap();
     assert!(!second.cancelled);
     assert_eq!(second.progress.new, 57);
     let chains = store.chains().unwrap();

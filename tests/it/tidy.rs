@@ -80,8 +80,8 @@ fn readers_do_not_reach_into_the_rules() {
 }
 
 #[test]
-fn only_the_pull_and_the_cli_reach_the_network() {
-    // `src/pull/` (the engine's sync orchestration) and `src/cli/` may use `reckon-sync`,
+fn only_the_sync_and_the_cli_reach_the_network() {
+    // `src/sync/` (the engine's sync orchestration) and `src/cli/` may use `reckon-api`,
     // reqwest and tokio; every layer below them must not.
     for layer in ["model", "order.rs", "import", "store", "reconcile", "check.rs", "report.rs", "export.rs"] {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(layer);
@@ -91,7 +91,7 @@ fn only_the_pull_and_the_cli_reach_the_network() {
             for (n, line) in text.lines().enumerate() {
                 let code = line.split("//").next().unwrap_or("");
                 assert!(
-                    !["reckon_sync", "reqwest", "tokio"].iter().any(|c| mentions(code, c)),
+                    !["reckon_api", "reqwest", "tokio"].iter().any(|c| mentions(code, c)),
                     "{}:{}: the engine names the network: {}",
                     file.display(),
                     n + 1,
@@ -103,20 +103,20 @@ fn only_the_pull_and_the_cli_reach_the_network() {
 }
 
 #[test]
-fn nothing_below_the_pull_names_it() {
+fn nothing_below_the_sync_names_it() {
     for layer in ["model", "order.rs", "import", "store", "reconcile", "check.rs", "report.rs", "export.rs"] {
-        assert_layer(layer, &["pull"]);
+        assert_layer(layer, &["sync"]);
     }
 }
 
 #[test]
-fn the_pull_reaches_the_network_and_the_cli_does_not_bypass_it() {
-    // The pull is where the network is allowed; the check above must not be vacuous.
-    let pull = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pull/mod.rs")).unwrap();
-    assert!(mentions(&pull, "reckon_sync"), "src/pull/mod.rs fetches through reckon_sync");
-    // The CLI's sync runs the engine's pull rather than a fetch of its own.
+fn the_sync_reaches_the_network_and_the_cli_does_not_bypass_it() {
+    // The engine's sync is where the network is allowed; the check above must not be vacuous.
+    let sync = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sync/mod.rs")).unwrap();
+    assert!(mentions(&sync, "reckon_api"), "src/sync/mod.rs fetches through reckon_api");
+    // The CLI's sync runs the engine's sync rather than a fetch of its own.
     let cli = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli/sync.rs")).unwrap();
-    assert!(!mentions(&cli, "reckon_sync") && mentions(&cli, "reckon::pull"), "src/cli/sync.rs calls reckon::pull");
+    assert!(!mentions(&cli, "reckon_api") && mentions(&cli, "reckon::sync"), "src/cli/sync.rs calls reckon::sync");
 }
 
 #[test]

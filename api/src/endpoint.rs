@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use url::{Host, Url};
 
-use crate::SyncError;
+use crate::ApiError;
 
 /// An API's base URL: `https://`, or `http://` to a loopback host (127.0.0.1, ::1, localhost)
 /// only, so a key never crosses a network unencrypted; without user name, password, query or
@@ -15,22 +15,22 @@ pub struct BaseUrl(Url);
 
 impl BaseUrl {
     /// Checks `text` as a base URL.
-    pub fn parse(text: &str) -> Result<BaseUrl, SyncError> {
+    pub fn parse(text: &str) -> Result<BaseUrl, ApiError> {
         let url =
-            Url::parse(text.trim()).map_err(|e| SyncError::BadUrl { url: text.to_string(), reason: e.to_string() })?;
+            Url::parse(text.trim()).map_err(|e| ApiError::BadUrl { url: text.to_string(), reason: e.to_string() })?;
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
-            "http" => return Err(SyncError::InsecureUrl { url: text.to_string() }),
+            "http" => return Err(ApiError::InsecureUrl { url: text.to_string() }),
             other => {
-                return Err(SyncError::BadUrl {
+                return Err(ApiError::BadUrl {
                     url: text.to_string(),
                     reason: format!("the scheme {other:?} is not https"),
                 })
             }
         }
         if url.host().is_none() {
-            return Err(SyncError::BadUrl { url: text.to_string(), reason: "it names no host".into() });
+            return Err(ApiError::BadUrl { url: text.to_string(), reason: "it names no host".into() });
         }
         let what = if !url.username().is_empty() || url.password().is_some() {
             Some("a user name or password")
@@ -42,7 +42,7 @@ impl BaseUrl {
             None
         };
         if let Some(what) = what {
-            return Err(SyncError::CredentialsInUrl { url: without_credentials(&url), what });
+            return Err(ApiError::CredentialsInUrl { url: without_credentials(&url), what });
         }
         Ok(BaseUrl(url))
     }
@@ -89,10 +89,10 @@ mod tests {
         for ok in ["https://api.example.com", "http://127.0.0.1:8080", "http://[::1]:9/x", "http://localhost"] {
             assert!(BaseUrl::parse(ok).is_ok(), "{ok}");
         }
-        assert!(matches!(BaseUrl::parse("http://api.example.com"), Err(SyncError::InsecureUrl { .. })));
-        assert!(matches!(BaseUrl::parse("http://10.0.0.1"), Err(SyncError::InsecureUrl { .. })));
-        assert!(matches!(BaseUrl::parse("ftp://127.0.0.1"), Err(SyncError::BadUrl { .. })));
-        assert!(matches!(BaseUrl::parse("api.example.com"), Err(SyncError::BadUrl { .. })));
+        assert!(matches!(BaseUrl::parse("http://api.example.com"), Err(ApiError::InsecureUrl { .. })));
+        assert!(matches!(BaseUrl::parse("http://10.0.0.1"), Err(ApiError::InsecureUrl { .. })));
+        assert!(matches!(BaseUrl::parse("ftp://127.0.0.1"), Err(ApiError::BadUrl { .. })));
+        assert!(matches!(BaseUrl::parse("api.example.com"), Err(ApiError::BadUrl { .. })));
     }
 
     #[test]
@@ -106,7 +106,7 @@ mod tests {
             ("https://api.example.com/?", "api.example.com/?"),
         ] {
             let e = BaseUrl::parse(text).unwrap_err();
-            assert!(matches!(e, SyncError::CredentialsInUrl { .. }), "{text}: {e}");
+            assert!(matches!(e, ApiError::CredentialsInUrl { .. }), "{text}: {e}");
             let message = e.to_string();
             assert!(!message.contains(secret), "{message}");
             assert!(message.contains("keyring") && message.contains("$RECKON_API_KEY"), "{message}");

@@ -3,7 +3,7 @@
 
 /// Why a sync could not fetch what it needed.
 #[derive(Debug, thiserror::Error)]
-pub enum SyncError {
+pub enum ApiError {
     /// The base URL is not a URL Reckon can call.
     #[error(
         "{url:?} is not a usable API base URL: {reason}. Give the API's address, such as https://api.example.com."

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use reckon_sync::mock::{Kind, Vendor};
-use reckon_sync::orb;
+use reckon_api::mock::{Kind, Vendor};
+use reckon_api::orb;
 use serde_json::json;
 
 #[tokio::test]

@@ -9,8 +9,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reckon_sync::mock::{Apis, Kind, MockServer, Vendor};
-use reckon_sync::{orb, stripe, ApiKey, BaseUrl, Config, Fetched, Known, Page, PageSink, Pause, Retry, SyncError};
+use reckon_api::mock::{Apis, Kind, MockServer, Vendor};
+use reckon_api::{orb, stripe, ApiError, ApiKey, BaseUrl, Config, Fetched, Known, Page, PageSink, Pause, Retry};
 use serde_json::{json, Value};
 
 pub const KEY: &str = "sk_test_0123456789";
@@ -118,7 +118,7 @@ impl Harness {
         });
     }
 
-    pub fn ledger_requests(&self) -> Vec<reckon_sync::mock::Request> {
+    pub fn ledger_requests(&self) -> Vec<reckon_api::mock::Request> {
         self.server
             .requests()
             .into_iter()
@@ -177,8 +177,8 @@ pub struct Collect {
 }
 
 impl PageSink for Collect {
-    type Error = SyncError;
-    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, SyncError> {
+    type Error = ApiError;
+    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, ApiError> {
         self.pages.push(page);
         Ok(ControlFlow::Continue(()))
     }
@@ -210,8 +210,8 @@ pub struct Store {
 }
 
 impl PageSink for Store {
-    type Error = SyncError;
-    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, SyncError> {
+    type Error = ApiError;
+    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, ApiError> {
         if self.commit_pages == Some(self.committed) {
             return Ok(ControlFlow::Break(()));
         }
@@ -291,7 +291,7 @@ pub async fn a_rejected_key_stops_at_once(kind: Kind, key_name: &str, source_nam
     h.config.key = ApiKey::new("sk_wrong_key_987");
     let mut sink = Collect::default();
     let err = h.fetch("cus_a", &(), &mut sink).await.unwrap_err();
-    assert!(matches!(err, SyncError::KeyRejected { status: 401, .. }), "{err:?}");
+    assert!(matches!(err, ApiError::KeyRejected { status: 401, .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains(source_name) && message.contains(&format!("reckon key set {key_name}")), "{message}");
     assert!(!message.contains("sk_wrong_key_987") && !format!("{err:?}").contains("sk_wrong_key_987"));
@@ -304,8 +304,8 @@ pub async fn rate_limits_wait_then_succeed(kind: Kind) {
     let h = Harness::one(kind, 30);
     h.update(|v| {
         v.script.extend([
-            reckon_sync::mock::Reply::RateLimited(Some("2".into())),
-            reckon_sync::mock::Reply::Raw {
+            reckon_api::mock::Reply::RateLimited(Some("2".into())),
+            reckon_api::mock::Reply::Raw {
                 status: 429,
                 headers: vec![("retry-after-ms".into(), "1500".into()), ("Retry-After".into(), "9".into())],
                 body: "{}".into(),
@@ -320,7 +320,7 @@ pub async fn rate_limits_wait_then_succeed(kind: Kind) {
 
 /// 500, 409 and 408 back off with jitter, then succeed; a `should-retry: false` stops at once.
 pub async fn server_errors_back_off_then_succeed(kind: Kind, no_retry_header: &str) {
-    use reckon_sync::mock::Reply;
+    use reckon_api::mock::Reply;
     let h = Harness::one(kind, 30);
     h.update(|v| v.script.extend([Reply::Status(500), Reply::Status(409), Reply::Status(408)]));
     let mut sink = Collect::default();
@@ -339,23 +339,23 @@ pub async fn server_errors_back_off_then_succeed(kind: Kind, no_retry_header: &s
         })
     });
     let err = h.fetch("cus_a", &(), &mut Collect::default()).await.unwrap_err();
-    assert!(matches!(err, SyncError::Status { status: 503, .. }), "{err:?}");
+    assert!(matches!(err, ApiError::Status { status: 503, .. }), "{err:?}");
     assert!(err.to_string().contains("not to retry"), "{err}");
     assert_eq!(h.ledger_requests().len(), 1);
 }
 
 pub async fn retries_are_bounded_in_total_time(kind: Kind) {
     let mut h = Harness::one(kind, 30);
-    h.update(|v| v.script.extend(std::iter::repeat_n(reckon_sync::mock::Reply::RateLimited(Some("40".into())), 5)));
+    h.update(|v| v.script.extend(std::iter::repeat_n(reckon_api::mock::Reply::RateLimited(Some("40".into())), 5)));
     h.config.retry.max_waiting = Duration::from_secs(100);
     let err = h.fetch("cus_a", &(), &mut Collect::default()).await.unwrap_err();
-    assert!(matches!(err, SyncError::RateLimited { attempts: 3, .. }), "{err:?}");
+    assert!(matches!(err, ApiError::RateLimited { attempts: 3, .. }), "{err:?}");
     assert_eq!(h.waits(), vec![Duration::from_secs(40), Duration::from_secs(40)], "a third 40 s wait would pass 100 s");
 }
 
 pub async fn a_timeout_is_retried(kind: Kind) {
     let mut h = Harness::one(kind, 30);
-    h.update(|v| v.script.push_back(reckon_sync::mock::Reply::Stall(Duration::from_millis(600))));
+    h.update(|v| v.script.push_back(reckon_api::mock::Reply::Stall(Duration::from_millis(600))));
     h.config.timeout = Duration::from_millis(150);
     assert_eq!(h.fetch("cus_a", &(), &mut Collect::default()).await.unwrap().entries, 30);
     assert_eq!(h.waits().len(), 1);
@@ -374,11 +374,11 @@ pub async fn a_malformed_page_is_an_error_naming_it(kind: Kind) {
     };
     h.update(|v| {
         v.script
-            .extend([reckon_sync::mock::Reply::Body(first), reckon_sync::mock::Reply::Body("{\"data\": [oops".into())])
+            .extend([reckon_api::mock::Reply::Body(first), reckon_api::mock::Reply::Body("{\"data\": [oops".into())])
     });
     let mut sink = Collect::default();
     let err = h.fetch("cus_a", &(), &mut sink).await.unwrap_err();
-    assert!(matches!(err, SyncError::BadAnswer { .. }), "{err:?}");
+    assert!(matches!(err, ApiError::BadAnswer { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("not the documented JSON") && message.contains("limit=100&"), "{message}");
     assert!(sink.pages.is_empty());
@@ -394,7 +394,7 @@ pub async fn an_entry_without_its_time_is_an_error_naming_it(kind: Kind, field: 
     });
     let mut sink = Collect::default();
     let err = h.fetch("cus_a", &(), &mut sink).await.unwrap_err();
-    let SyncError::BadEntry { page, entry, field: f, .. } = &err else { panic!("{err:?}") };
+    let ApiError::BadEntry { page, entry, field: f, .. } = &err else { panic!("{err:?}") };
     assert_eq!((*page, entry.as_str(), *f), (2, ids(&[h_entry(kind, 30)])[0].as_str(), field));
     let message = err.to_string();
     assert!(
@@ -413,7 +413,7 @@ pub async fn a_repeating_cursor_is_an_error(kind: Kind) {
     h.update(|v| v.repeat_cursor = true);
     let mut sink = Collect::default();
     let err = h.fetch("cus_a", &(), &mut sink).await.unwrap_err();
-    assert!(matches!(&err, SyncError::RepeatedCursor { .. }), "{err:?}");
+    assert!(matches!(&err, ApiError::RepeatedCursor { .. }), "{err:?}");
     assert!(sink.pages.is_empty());
     assert_eq!(h.ledger_requests().len(), 2, "the second page names the first page's cursor again");
 }
@@ -476,7 +476,7 @@ pub async fn killed_half_way_then_resumed(kind: Kind) {
 
     // Cut off mid-fetch (the key revoked on the second page): nothing of this run is stored.
     let first = first_page(&h);
-    h.update(|v| v.script.extend([reckon_sync::mock::Reply::Body(first), reckon_sync::mock::Reply::Status(401)]));
+    h.update(|v| v.script.extend([reckon_api::mock::Reply::Body(first), reckon_api::mock::Reply::Status(401)]));
     let mut cut = killed.reopen();
     assert!(h.fetch("cus_a", &killed, &mut cut).await.is_err());
     assert_eq!(cut.ids.len(), 300);

@@ -10,9 +10,9 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::{entry, Collect, Harness, KEY, START};
-use reckon_sync::mock::{Kind, MockServer, Reply, Reverie, Vendor};
-use reckon_sync::reverie::Client;
-use reckon_sync::{ApiKey, BaseUrl, Config, Retry, SyncError};
+use reckon_api::mock::{Kind, MockServer, Reply, Reverie, Vendor};
+use reckon_api::reverie::Client;
+use reckon_api::{ApiError, ApiKey, BaseUrl, Config, Retry};
 use serde_json::json;
 
 fn reverie(entries: usize) -> Reverie {
@@ -34,7 +34,7 @@ fn config(base: &str) -> Config {
     config
 }
 
-async fn fetch(config: &Config) -> (Collect, Result<reckon_sync::Fetched, SyncError>) {
+async fn fetch(config: &Config) -> (Collect, Result<reckon_api::Fetched, ApiError>) {
     let mut sink = Collect::default();
     let result = Client::new(config.clone()).unwrap().fetch_ledger(&mut sink).await;
     (sink, result)
@@ -54,7 +54,7 @@ async fn a_redirect_to_another_origin_is_refused_naming_both_urls() {
     let server = MockServer::start(api).unwrap();
     let (sink, result) = fetch(&config(&server.base_url())).await;
     let e = result.unwrap_err();
-    assert!(matches!(e, SyncError::Redirect { status: 302, .. }), "{e}");
+    assert!(matches!(e, ApiError::Redirect { status: 302, .. }), "{e}");
     let message = e.to_string();
     assert!(message.contains(&server.base_url()) && message.contains(&target), "{message}");
     assert!(sink.pages.is_empty());
@@ -94,7 +94,7 @@ async fn a_page_past_the_cap_is_refused_naming_the_cap() {
     config.bounds.page_bytes = 1 << 10;
     let (sink, result) = fetch(&config).await;
     let e = result.unwrap_err();
-    assert!(matches!(e, SyncError::PageTooLarge { .. }), "{e}");
+    assert!(matches!(e, ApiError::PageTooLarge { .. }), "{e}");
     assert!(e.to_string().contains("1 KiB"), "{e}");
     assert!(sink.pages.is_empty());
 }
@@ -129,7 +129,7 @@ async fn an_endless_body_is_cut_at_the_cap() {
     config.retry.attempts = 1;
     let (_, result) = fetch(&config).await;
     let e = result.unwrap_err();
-    assert!(matches!(e, SyncError::PageTooLarge { .. }), "{e}");
+    assert!(matches!(e, ApiError::PageTooLarge { .. }), "{e}");
     assert!(e.to_string().contains("1 MiB"), "{e}");
 }
 
@@ -142,7 +142,7 @@ async fn fresh_cursors_with_nothing_new_end_after_a_run_of_pages() {
     let server = MockServer::start(api).unwrap();
     let (sink, result) = fetch(&config(&server.base_url())).await;
     let e = result.unwrap_err();
-    assert!(matches!(e, SyncError::IdlePages { pages: 20, .. }), "{e}");
+    assert!(matches!(e, ApiError::IdlePages { pages: 20, .. }), "{e}");
     // The pages before the run's end were handed over (and stay stored).
     assert_eq!(sink.pages.len(), 19);
 
@@ -154,7 +154,7 @@ async fn fresh_cursors_with_nothing_new_end_after_a_run_of_pages() {
     }
     let server = MockServer::start(api).unwrap();
     let (sink, result) = fetch(&config(&server.base_url())).await;
-    assert!(matches!(result, Err(SyncError::IdlePages { pages: 20, .. })), "{result:?}");
+    assert!(matches!(result, Err(ApiError::IdlePages { pages: 20, .. })), "{result:?}");
     assert_eq!(sink.pages.len(), 20);
 }
 
@@ -169,7 +169,7 @@ async fn newest_first_apis_stop_on_fresh_empty_pages_too() {
     });
     let mut sink = Collect::default();
     let result = h.fetch("cus_a", &(), &mut sink).await;
-    assert!(matches!(result, Err(SyncError::IdlePages { pages: 20, .. })), "{result:?}");
+    assert!(matches!(result, Err(ApiError::IdlePages { pages: 20, .. })), "{result:?}");
     assert_eq!(h.ledger_requests().len(), 20);
 
     // The customer list, likewise.
@@ -182,7 +182,7 @@ async fn newest_first_apis_stop_on_fresh_empty_pages_too() {
     });
     let mut sink = Collect::default();
     let result = h.fetch_all(&(), 2, &mut sink).await;
-    assert!(matches!(result, Err(SyncError::IdlePages { pages: 20, .. })), "{result:?}");
+    assert!(matches!(result, Err(ApiError::IdlePages { pages: 20, .. })), "{result:?}");
 }
 
 #[tokio::test]
@@ -198,7 +198,7 @@ async fn a_sync_past_its_entry_bound_stops() {
     let mut sink = Collect::default();
     let result = h.fetch("cus_a", &(), &mut sink).await;
     let e = result.unwrap_err();
-    assert!(matches!(e, SyncError::TooManyEntries { limit: 50, .. }), "{e}");
+    assert!(matches!(e, ApiError::TooManyEntries { limit: 50, .. }), "{e}");
     assert_eq!(h.ledger_requests().len(), 51);
 
     // Reverie counts its pages' entries the same way; those handed over stay.
@@ -206,7 +206,7 @@ async fn a_sync_past_its_entry_bound_stops() {
     let mut config = config(&server.base_url());
     config.bounds.entries = 45;
     let (sink, result) = fetch(&config).await;
-    assert!(matches!(result, Err(SyncError::TooManyEntries { limit: 45, .. })), "{result:?}");
+    assert!(matches!(result, Err(ApiError::TooManyEntries { limit: 45, .. })), "{result:?}");
     assert_eq!(sink.pages.len(), 4);
 }
 
@@ -223,7 +223,7 @@ async fn a_sync_past_its_deadline_stops_and_keeps_its_pages() {
     config.bounds.deadline = Duration::from_secs(2);
     let (sink, result) = fetch(&config).await;
     let e = result.unwrap_err();
-    assert!(matches!(e, SyncError::Deadline { .. }), "{e}");
+    assert!(matches!(e, ApiError::Deadline { .. }), "{e}");
     assert!(e.to_string().contains("2s"), "{e}");
     assert_eq!(sink.pages.len(), 1);
 }

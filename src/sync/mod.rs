@@ -1,8 +1,8 @@
-//! A pull: a vendor's ledger fetched through its API (crate `reckon-sync`) and stored page by
+//! A sync: a vendor's ledger fetched through its API (crate `reckon-api`) and stored page by
 //! page exactly as an import of the same answer would be (`import::store_parsed`), so the CLI
 //! (`reckon sync`) and the desktop app (Sync now) share one path.
 //!
-//! How the store and the async fetch meet: `pull` is an `async fn` that borrows the caller's
+//! How the store and the async fetch meet: `sync` is an `async fn` that borrows the caller's
 //! `Store` but never holds it across an `.await`. The client hands each page to a synchronous
 //! sink, which parses and stores it in its own transaction before the client asks for the next
 //! one; the future therefore runs on one thread (the CLI's current-thread runtime, or the app's
@@ -29,10 +29,10 @@ use rust_decimal::Decimal;
 use crate::import::{self, fingerprint_bytes, store_parsed, ImportError, ImportOptions, Reader};
 use crate::model::ChainKey;
 use crate::store::{ImportSummary, LastSync, Store, StoreError};
-use reckon_sync::{orb, reverie, stripe, Config, Fetched, Known, Page, PageSink, RateLimit};
-pub use reckon_sync::{ApiKey, BaseUrl, Bounds, SyncError};
+use reckon_api::{orb, reverie, stripe, Config, Fetched, Known, Page, PageSink, RateLimit};
+pub use reckon_api::{ApiError, ApiKey, BaseUrl, Bounds};
 
-/// The APIs Reckon pulls from.
+/// The APIs Reckon syncs from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Api {
     Reverie,
@@ -97,9 +97,9 @@ pub enum Customers {
     All,
 }
 
-/// What to pull and how.
+/// What to sync and how.
 #[derive(Debug, Clone)]
-pub struct PullRequest {
+pub struct SyncRequest {
     pub api: Api,
     pub base_url: BaseUrl,
     pub key: ApiKey,
@@ -118,16 +118,16 @@ pub struct PullRequest {
     pub concurrency: usize,
     /// Recorded as the import time and the chains' last sync (the clock is a parameter).
     pub now: DateTime<Utc>,
-    /// Set from elsewhere to stop the pull, even while a request is in flight.
+    /// Set from elsewhere to stop the sync, even while a request is in flight.
     pub cancel: Option<Arc<AtomicBool>>,
-    /// How far a pull may go whatever the server says (page size, entries, a run of pages
-    /// with nothing new, a deadline for the whole pull); entries default to a file's limit.
+    /// How far a sync may go whatever the server says (page size, entries, a run of pages
+    /// with nothing new, a deadline for the whole sync); entries default to a file's limit.
     pub bounds: Bounds,
 }
 
-impl PullRequest {
-    pub fn new(api: Api, base_url: BaseUrl, key: ApiKey, now: DateTime<Utc>) -> PullRequest {
-        PullRequest {
+impl SyncRequest {
+    pub fn new(api: Api, base_url: BaseUrl, key: ApiKey, now: DateTime<Utc>) -> SyncRequest {
+        SyncRequest {
             api,
             base_url,
             key,
@@ -157,21 +157,21 @@ pub struct PageDone {
     pub conflicting: u64,
 }
 
-/// Where a pull is, after each stored page.
+/// Where a sync is, after each stored page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PullProgress {
+pub struct SyncProgress {
     pub pages: u64,
     pub entries: u64,
     pub new: u64,
     pub known: u64,
     pub conflicting: u64,
-    /// Since the pull started (a stopwatch, not the clock: it dates nothing).
+    /// Since the sync started (a stopwatch, not the clock: it dates nothing).
     pub elapsed: Duration,
     /// The page just stored.
     pub page: PageDone,
 }
 
-impl PullProgress {
+impl SyncProgress {
     /// Entries fetched and stored a second so far.
     pub fn entries_per_second(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
@@ -183,18 +183,18 @@ impl PullProgress {
     }
 }
 
-/// Receives progress after each stored page and may stop the pull by returning `Break`
+/// Receives progress after each stored page and may stop the sync by returning `Break`
 /// (the pages stored stay; the next run resumes after them). In the spirit of `ProgressSink`.
-pub trait PullSink {
-    fn progress(&mut self, progress: &PullProgress) -> ControlFlow<()>;
+pub trait SyncSink {
+    fn progress(&mut self, progress: &SyncProgress) -> ControlFlow<()>;
 }
 
 /// Ignores progress and never stops.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Quiet;
 
-impl PullSink for Quiet {
-    fn progress(&mut self, _: &PullProgress) -> ControlFlow<()> {
+impl SyncSink for Quiet {
+    fn progress(&mut self, _: &SyncProgress) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
 }
@@ -209,28 +209,28 @@ pub struct Stated {
     pub saved: bool,
 }
 
-/// What a pull did.
+/// What a sync did.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PullSummary {
+pub struct SyncSummary {
     /// Orb and Stripe: customers whose ledgers were fetched.
     pub customers: usize,
-    pub progress: PullProgress,
-    /// The chains the pull reached (each recorded as last synced now).
+    pub progress: SyncProgress,
+    /// The chains the sync reached (each recorded as last synced now).
     pub chain_ids: Vec<i64>,
     /// Reverie: the balance the API states now.
     pub stated: Option<Stated>,
-    /// Whether the pull was cancelled; what it stored stays.
+    /// Whether the sync was cancelled; what it stored stays.
     pub cancelled: bool,
     /// Reverie: the `since` the API was asked with.
     pub since: Option<String>,
 }
 
-/// Why a pull stopped.
+/// Why a sync stopped.
 #[derive(Debug, thiserror::Error)]
-pub enum PullError {
+pub enum SyncError {
     /// The API could not be reached, refused the key, or answered what is not its format.
     #[error(transparent)]
-    Sync(#[from] SyncError),
+    Api(#[from] ApiError),
     /// A page could not be read as the API's format, or not stored.
     #[error(transparent)]
     Import(#[from] ImportError),
@@ -247,21 +247,21 @@ pub enum PullError {
     Runtime(std::io::Error),
 }
 
-/// Runs `pull` on a current-thread runtime of its own, on the calling thread (the CLI's way).
-pub fn pull_blocking(
+/// Runs `sync` on a current-thread runtime of its own, on the calling thread (the CLI's way).
+pub fn sync_blocking(
     store: &mut Store,
-    request: &PullRequest,
-    sink: &mut dyn PullSink,
-) -> Result<PullSummary, PullError> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(PullError::Runtime)?;
-    runtime.block_on(pull(store, request, sink))
+    request: &SyncRequest,
+    sink: &mut dyn SyncSink,
+) -> Result<SyncSummary, SyncError> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(SyncError::Runtime)?;
+    runtime.block_on(sync(store, request, sink))
 }
 
-/// Pulls what is new into `store`: see the module's documentation.
-pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullSink) -> Result<PullSummary, PullError> {
+/// Syncs what is new into `store`: see the module's documentation.
+pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncSink) -> Result<SyncSummary, SyncError> {
     let api = request.api;
     let reader = import::reader(api.reader_name()).filter(|r| r.parse.is_some()).ok_or_else(|| {
-        PullError::NoReader { reader: api.reader_name(), api: api.title(), known: import::reader_names() }
+        SyncError::NoReader { reader: api.reader_name(), api: api.title(), known: import::reader_names() }
     })?;
     let mut config = Config::new(request.base_url.clone(), request.key.clone());
     config.page_size = request.page_size.unwrap_or(api.max_page()).clamp(1, api.max_page());
@@ -269,7 +269,7 @@ pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullS
     config.bounds = request.bounds;
     let mut options = ImportOptions::new(request.now);
     options.chain = request.chain.clone();
-    let mut summary = PullSummary::default();
+    let mut summary = SyncSummary::default();
     let cancel = request.cancel.clone().unwrap_or_default();
     let known = match api {
         Api::Reverie => {
@@ -291,7 +291,7 @@ pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullS
         store: &mut *store,
         reader,
         options,
-        progress: PullProgress::default(),
+        progress: SyncProgress::default(),
         chain_ids: Vec::new(),
         sink,
         started: Instant::now(),
@@ -308,7 +308,7 @@ pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullS
                 let client = reverie::Client::new(config)?;
                 let fetched = client.fetch_ledger(&mut pages).await?;
                 let balance = if fetched.stopped { None } else { Some(client.fetch_balance().await?) };
-                Ok::<_, PullError>((fetched, balance))
+                Ok::<_, SyncError>((fetched, balance))
             }
             Api::Orb => {
                 let client = orb::Client::new(config, orb::Options::default())?;
@@ -352,7 +352,7 @@ pub async fn pull(store: &mut Store, request: &PullRequest, sink: &mut dyn PullS
     summary.customers = fetched.customers;
     summary.cancelled = fetched.stopped;
     if let Some(balance) = balance {
-        let stated = crate::money::parse(&balance.balance).map_err(|e| PullError::BadBalance {
+        let stated = crate::money::parse(&balance.balance).map_err(|e| SyncError::BadBalance {
             api: api.title(),
             balance: balance.balance.clone(),
             url: balance.url.clone(),
@@ -384,7 +384,7 @@ async fn cancelled(cancel: &AtomicBool) {
 }
 
 /// Records the chains' last sync: when, from which API, URL and customer (never the key).
-fn record(store: &mut Store, request: &PullRequest, chain_ids: &[i64]) -> Result<(), StoreError> {
+fn record(store: &mut Store, request: &SyncRequest, chain_ids: &[i64]) -> Result<(), StoreError> {
     if chain_ids.is_empty() {
         return Ok(());
     }
@@ -464,17 +464,17 @@ struct StorePages<'a> {
     store: &'a mut Store,
     reader: &'static Reader,
     options: ImportOptions,
-    progress: PullProgress,
+    progress: SyncProgress,
     chain_ids: Vec<i64>,
-    sink: &'a mut dyn PullSink,
+    sink: &'a mut dyn SyncSink,
     started: Instant,
     cancel: Arc<AtomicBool>,
 }
 
 impl PageSink for StorePages<'_> {
-    type Error = PullError;
+    type Error = SyncError;
 
-    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, PullError> {
+    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, SyncError> {
         let parse = self.reader.parse.expect("checked before fetching");
         let print = fingerprint_bytes(&page.body);
         let parsed = parse(Path::new(&page.url), page.body)?;

@@ -6,9 +6,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reckon_sync::mock::{MockServer, Reply, Reverie};
-use reckon_sync::reverie::Client;
-use reckon_sync::{ApiKey, BaseUrl, Config, Page, PageSink, Pause, Retry, SyncError};
+use reckon_api::mock::{MockServer, Reply, Reverie};
+use reckon_api::reverie::Client;
+use reckon_api::{ApiError, ApiKey, BaseUrl, Config, Page, PageSink, Pause, Retry};
 
 const KEY: &str = "sk_test_0123456789";
 
@@ -62,8 +62,8 @@ struct Collect {
 }
 
 impl PageSink for Collect {
-    type Error = SyncError;
-    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, SyncError> {
+    type Error = ApiError;
+    fn page(&mut self, page: Page) -> Result<ControlFlow<()>, ApiError> {
         self.pages.push(page);
         Ok(if self.stop_after == Some(self.pages.len()) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
     }
@@ -81,7 +81,7 @@ impl Collect {
     }
 }
 
-async fn fetch(s: &Setup) -> (Collect, Result<reckon_sync::Fetched, SyncError>) {
+async fn fetch(s: &Setup) -> (Collect, Result<reckon_api::Fetched, ApiError>) {
     let client = Client::new(s.config.clone()).unwrap();
     let mut sink = Collect::default();
     let result = client.fetch_ledger(&mut sink).await;
@@ -137,7 +137,7 @@ async fn a_rejected_key_stops_at_once() {
     s.config.key = ApiKey::new("sk_wrong_key_987");
     let (sink, result) = fetch(&s).await;
     let err = result.unwrap_err();
-    assert!(matches!(err, SyncError::KeyRejected { status: 401, .. }), "{err:?}");
+    assert!(matches!(err, ApiError::KeyRejected { status: 401, .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("API key was rejected") && message.contains("/v1/ledger?limit=40"), "{message}");
     assert!(message.contains("Reverie Open API"), "{message}");
@@ -183,7 +183,7 @@ async fn server_errors_give_up_after_the_attempts() {
     let s = setup(api, 500);
     let (_, result) = fetch(&s).await;
     let err = result.unwrap_err();
-    assert!(matches!(err, SyncError::Unavailable { status: 500, attempts: 5, .. }), "{err:?}");
+    assert!(matches!(err, ApiError::Unavailable { status: 500, attempts: 5, .. }), "{err:?}");
     assert_eq!(s.ledger_requests(), 5);
 }
 
@@ -207,7 +207,7 @@ async fn a_malformed_page_is_an_error_naming_it() {
     let s = setup(api, 40);
     let (sink, result) = fetch(&s).await;
     let err = result.unwrap_err();
-    assert!(matches!(err, SyncError::BadAnswer { .. }), "{err:?}");
+    assert!(matches!(err, ApiError::BadAnswer { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("/v1/ledger?limit=40&cursor=c40"), "{message}");
     assert!(message.contains("not the documented JSON"), "{message}");
@@ -232,7 +232,7 @@ async fn a_repeating_cursor_is_an_error() {
     let s = setup(api, 40);
     let (sink, result) = fetch(&s).await;
     let err = result.unwrap_err();
-    assert!(matches!(&err, SyncError::RepeatedCursor { cursor, .. } if cursor == "c40"), "{err:?}");
+    assert!(matches!(&err, ApiError::RepeatedCursor { cursor, .. } if cursor == "c40"), "{err:?}");
     assert!(err.to_string().contains("cursor=c40"), "{err}");
     assert_eq!(sink.pages.len(), 1);
     assert_eq!(s.ledger_requests(), 2);
@@ -251,7 +251,7 @@ async fn the_sink_can_stop_the_fetch() {
 #[test]
 fn plain_http_to_another_host_is_refused() {
     let err = BaseUrl::parse("http://api.reverie.example").unwrap_err();
-    assert!(matches!(err, SyncError::InsecureUrl { .. }), "{err:?}");
+    assert!(matches!(err, ApiError::InsecureUrl { .. }), "{err:?}");
     assert!(err.to_string().contains("use https://") || err.to_string().contains("Use https://"), "{err}");
     assert!(BaseUrl::parse("http://127.0.0.1:9").is_ok());
     assert!(BaseUrl::parse("https://api.reverie.example").is_ok());

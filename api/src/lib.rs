@@ -22,7 +22,7 @@ pub mod stripe;
 use std::ops::ControlFlow;
 
 pub use endpoint::BaseUrl;
-pub use error::SyncError;
+pub use error::ApiError;
 pub use fetch::{ApiKey, Bounds, Config, Pause, Retry, TokioPause};
 pub use limit::RateLimit;
 pub use newest::Known;
@@ -47,7 +47,7 @@ pub struct Page {
 /// Receives pages as they arrive and may stop the sync by returning `Break`. Its error type
 /// takes the client's errors too, so a fetch returns one error type the caller chose.
 pub trait PageSink {
-    type Error: From<SyncError>;
+    type Error: From<ApiError>;
     fn page(&mut self, page: Page) -> Result<ControlFlow<()>, Self::Error>;
 }
 

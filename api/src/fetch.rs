@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::limit::{Limiter, RateLimit};
-use crate::{BaseUrl, SyncError};
+use crate::{ApiError, BaseUrl};
 
 /// An API key. Never printed: `Debug` shows it redacted.
 #[derive(Clone, PartialEq, Eq)]
@@ -234,16 +234,16 @@ impl Http {
         source_name: &'static str,
         key_name: &'static str,
         default_rate: Option<RateLimit>,
-    ) -> Result<Http, SyncError> {
+    ) -> Result<Http, ApiError> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
-            .user_agent(concat!("reckon-sync/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("reckon-api/", env!("CARGO_PKG_VERSION")))
             // A redirect is an error naming both URLs (see `attempt`): following one to another
             // origin would store that server's answer as the ledger.
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| SyncError::Client(e.to_string()))?;
+            .map_err(|e| ApiError::Client(e.to_string()))?;
         let limiter = config.rate_limit.or(default_rate).map(Limiter::new);
         let deadline = Instant::now() + config.bounds.deadline.min(Duration::from_secs(100 * 365 * 86_400));
         Ok(Http { client, config, source_name, key_name, limiter, deadline, entries: AtomicUsize::new(0) })
@@ -251,10 +251,10 @@ impl Http {
 
     /// The body of a 2xx answer to `GET url`, retrying what may pass, by the sync's deadline.
     /// The key is redacted from the body.
-    pub(crate) async fn get(&self, url: &Url) -> Result<Vec<u8>, SyncError> {
+    pub(crate) async fn get(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
         match tokio::time::timeout_at(self.deadline, self.get_retrying(url)).await {
             Ok(body) => Ok(self.config.key.redact(body?)),
-            Err(_) => Err(SyncError::Deadline {
+            Err(_) => Err(ApiError::Deadline {
                 source_name: self.source_name,
                 url: self.shown(url),
                 deadline: duration(self.config.bounds.deadline),
@@ -269,16 +269,16 @@ impl Http {
     }
 
     /// Counts a page's entries against the sync's bound.
-    pub(crate) fn count_entries(&self, url: &Url, entries: usize) -> Result<(), SyncError> {
+    pub(crate) fn count_entries(&self, url: &Url, entries: usize) -> Result<(), ApiError> {
         let limit = self.config.bounds.entries;
         let total = self.entries.fetch_add(entries, Ordering::Relaxed).saturating_add(entries);
         if total > limit {
-            return Err(SyncError::TooManyEntries { source_name: self.source_name, url: self.shown(url), limit });
+            return Err(ApiError::TooManyEntries { source_name: self.source_name, url: self.shown(url), limit });
         }
         Ok(())
     }
 
-    async fn get_retrying(&self, url: &Url) -> Result<Vec<u8>, SyncError> {
+    async fn get_retrying(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
         let retry = self.config.retry;
         let attempts = retry.attempts.max(1);
         let name = self.source_name;
@@ -298,14 +298,14 @@ impl Http {
                     let wait = after.map_or_else(|| backoff(&retry, attempt), |a| a.min(retry.max_retry_after));
                     if last || !within(waited, wait) {
                         let url = self.shown(url);
-                        return Err(SyncError::RateLimited { source_name: name, url, attempts: attempt });
+                        return Err(ApiError::RateLimited { source_name: name, url, attempts: attempt });
                     }
                     wait
                 }
                 Err(Failure::Server(status)) => {
                     let wait = backoff(&retry, attempt);
                     if last || !within(waited, wait) {
-                        return Err(SyncError::Unavailable {
+                        return Err(ApiError::Unavailable {
                             source_name: name,
                             url: self.shown(url),
                             status,
@@ -318,7 +318,7 @@ impl Http {
                     let wait = backoff(&retry, attempt);
                     if last || !within(waited, wait) {
                         let url = self.shown(url);
-                        return Err(SyncError::Transport { source_name: name, url, attempts: attempt, detail });
+                        return Err(ApiError::Transport { source_name: name, url, attempts: attempt, detail });
                     }
                     wait
                 }
@@ -343,7 +343,7 @@ impl Http {
             let cap = self.config.bounds.page_bytes;
             return match read_body(answer, cap).await.map_err(|e| Failure::NoAnswer(describe(&e)))? {
                 Body::Whole(body) => Ok(body),
-                Body::Cut(_) => Err(Failure::Final(SyncError::PageTooLarge {
+                Body::Cut(_) => Err(Failure::Final(ApiError::PageTooLarge {
                     source_name: self.source_name,
                     url: self.shown(url),
                     limit: size(cap),
@@ -358,7 +358,7 @@ impl Http {
                     url.join(&text).map_or_else(|_| text.into_owned(), String::from)
                 },
             );
-            return Err(Failure::Final(SyncError::Redirect {
+            return Err(Failure::Final(ApiError::Redirect {
                 source_name: self.source_name,
                 url: self.shown(url),
                 status: status.as_u16(),
@@ -372,7 +372,7 @@ impl Http {
                 status.as_u16(),
                 "the API said not to retry (should-retry: false)",
             )),
-            (Failure::Final(SyncError::Status { status, .. }), Some(true)) => Failure::Server(status),
+            (Failure::Final(ApiError::Status { status, .. }), Some(true)) => Failure::Server(status),
             (failure, _) => failure,
         })
     }
@@ -381,7 +381,7 @@ impl Http {
     async fn classify(&self, url: &Url, answer: reqwest::Response) -> Failure {
         let status = answer.status();
         match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Final(SyncError::KeyRejected {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Final(ApiError::KeyRejected {
                 source_name: self.source_name,
                 key_name: self.key_name,
                 url: self.shown(url),
@@ -403,12 +403,12 @@ impl Http {
         }
     }
 
-    fn status_error(&self, url: &Url, status: u16, body: &str) -> SyncError {
-        SyncError::Status { source_name: self.source_name, url: self.shown(url), status, body: body.to_string() }
+    fn status_error(&self, url: &Url, status: u16, body: &str) -> ApiError {
+        ApiError::Status { source_name: self.source_name, url: self.shown(url), status, body: body.to_string() }
     }
 
-    pub(crate) fn bad_answer(&self, url: &Url, problem: impl Into<String>) -> SyncError {
-        SyncError::BadAnswer {
+    pub(crate) fn bad_answer(&self, url: &Url, problem: impl Into<String>) -> ApiError {
+        ApiError::BadAnswer {
             source_name: self.source_name,
             url: self.shown(url),
             problem: self.config.key.redact_text(&problem.into()),
@@ -416,8 +416,8 @@ impl Http {
     }
 
     /// The error ending a run of pages that brought nothing new.
-    pub(crate) fn idle(&self, url: &Url, pages: usize) -> SyncError {
-        SyncError::IdlePages { source_name: self.source_name, url: self.shown(url), pages }
+    pub(crate) fn idle(&self, url: &Url, pages: usize) -> ApiError {
+        ApiError::IdlePages { source_name: self.source_name, url: self.shown(url), pages }
     }
 
     pub(crate) fn source_name(&self) -> &'static str {
@@ -475,7 +475,7 @@ impl Idle {
 /// What went wrong with one attempt.
 enum Failure {
     /// No retry can help.
-    Final(SyncError),
+    Final(ApiError),
     /// 429, with the `Retry-After` it gave in seconds, if any.
     RateLimited(Option<Duration>),
     /// 408, 409, 5xx.

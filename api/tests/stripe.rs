@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use reckon_sync::mock::{Kind, Vendor};
-use reckon_sync::stripe;
+use reckon_api::mock::{Kind, Vendor};
+use reckon_api::stripe;
 use serde_json::json;
 
 #[tokio::test]
@@ -103,7 +103,7 @@ async fn same_second_entries_in_minor_units_all_arrive() {
 async fn has_more_without_an_id_to_page_after_is_an_error() {
     let h = Harness::one(Kind::Stripe, 5);
     h.update(|v| {
-        v.script.push_back(reckon_sync::mock::Reply::Body(
+        v.script.push_back(reckon_api::mock::Reply::Body(
             json!({"object": "list", "data": [], "has_more": true}).to_string(),
         ))
     });

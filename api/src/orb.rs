@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::fetch::Http;
 use crate::newest::{self, Api, Envelope, Known};
-use crate::{Config, Fetched, PageSink, RateLimit, SyncError};
+use crate::{ApiError, Config, Fetched, PageSink, RateLimit};
 
 /// Names the API in messages.
 pub const SOURCE_NAME: &str = "Orb API";
@@ -51,7 +51,7 @@ struct Pagination {
 
 impl Client {
     /// Pages of `config.page_size`, at most 100; rate 100 a second unless `config` says.
-    pub fn new(config: Config, options: Options) -> Result<Client, SyncError> {
+    pub fn new(config: Config, options: Options) -> Result<Client, ApiError> {
         Ok(Client { http: Http::new(config, SOURCE_NAME, KEY_NAME, Some(RateLimit::ORB))?, options })
     }
 
@@ -78,7 +78,7 @@ impl Client {
     }
 
     /// Every customer's Orb ID.
-    pub async fn customers(&self) -> Result<Vec<String>, SyncError> {
+    pub async fn customers(&self) -> Result<Vec<String>, ApiError> {
         newest::customers(self).await
     }
 

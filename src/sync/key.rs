@@ -3,7 +3,7 @@
 //! (CI, a bare server), `$RECKON_API_KEY`. The CLI's `reckon key` and the app's Connect dialog
 //! both go through here. A key is never printed, logged, or stored anywhere else.
 
-use reckon_sync::ApiKey;
+use reckon_api::ApiKey;
 
 /// The keyring service every Reckon key is stored under.
 pub const SERVICE: &str = "reckon";

@@ -8,7 +8,7 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::fetch::{Http, Idle};
-use crate::{Config, Fetched, Page, PageSink, SyncError};
+use crate::{ApiError, Config, Fetched, Page, PageSink};
 
 /// Names the API in messages.
 pub const SOURCE_NAME: &str = "Reverie Open API";
@@ -104,7 +104,7 @@ struct BalanceAnswer {
 }
 
 impl Client {
-    pub fn new(config: Config) -> Result<Client, SyncError> {
+    pub fn new(config: Config) -> Result<Client, ApiError> {
         Ok(Client { http: Http::new(config, SOURCE_NAME, KEY_NAME, None)? })
     }
 
@@ -137,7 +137,7 @@ impl Client {
             })?;
             if let Some(next) = &page.next_cursor {
                 if !seen.insert(next.clone()) {
-                    return Err(SyncError::RepeatedCursor {
+                    return Err(ApiError::RepeatedCursor {
                         source_name: self.http.source_name(),
                         url: self.http.shown(&url),
                         cursor: config.key.redact_text(next),
@@ -174,7 +174,7 @@ impl Client {
     }
 
     /// The balance the account page states now.
-    pub async fn fetch_balance(&self) -> Result<Balance, SyncError> {
+    pub async fn fetch_balance(&self) -> Result<Balance, ApiError> {
         let url = self.http.config.base.join(&["v1", "balance"]);
         let body = self.http.get(&url).await?;
         let answer: BalanceAnswer = serde_json::from_slice(&body).map_err(|e| {

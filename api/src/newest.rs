@@ -28,7 +28,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::fetch::{Http, Idle};
-use crate::{Fetched, Page, PageSink, SyncError};
+use crate::{ApiError, Fetched, Page, PageSink};
 
 /// What the caller already has: where an incremental fetch may stop.
 pub trait Known {
@@ -79,7 +79,7 @@ pub(crate) trait Api {
 
 /// Pages through one customer's ledger, newest first, until a page reaches known ground or
 /// the end; returns the pages oldest first, indexed from 0.
-pub(crate) async fn ledger(api: &impl Api, customer: &str, known: &dyn Known) -> Result<Vec<Page>, SyncError> {
+pub(crate) async fn ledger(api: &impl Api, customer: &str, known: &dyn Known) -> Result<Vec<Page>, ApiError> {
     let http = api.http();
     let since = known.since(customer);
     let mut pages = Vec::new();
@@ -119,7 +119,7 @@ pub(crate) async fn ledger(api: &impl Api, customer: &str, known: &dyn Known) ->
 }
 
 /// Every customer's ID, following the list's cursors to the end.
-pub(crate) async fn customers(api: &impl Api) -> Result<Vec<String>, SyncError> {
+pub(crate) async fn customers(api: &impl Api) -> Result<Vec<String>, ApiError> {
     let http = api.http();
     let mut ids = Vec::new();
     let mut seen = HashSet::new();
@@ -200,9 +200,9 @@ fn hand_over<S: PageSink>(pages: Vec<Page>, sink: &mut S, fetched: &mut Fetched)
 }
 
 /// The IDs of a page's entries, each checked for what paging relies on.
-fn check_entries(api: &impl Api, url: &Url, page: usize, data: &[Value]) -> Result<Vec<String>, SyncError> {
+fn check_entries(api: &impl Api, url: &Url, page: usize, data: &[Value]) -> Result<Vec<String>, ApiError> {
     let (time_field, is_time) = api.time_field();
-    let bad = |entry: String, field, problem: &str| SyncError::BadEntry {
+    let bad = |entry: String, field, problem: &str| ApiError::BadEntry {
         source_name: api.http().source_name(),
         url: api.http().shown(url),
         page,
@@ -232,9 +232,9 @@ fn check_entries(api: &impl Api, url: &Url, page: usize, data: &[Value]) -> Resu
     Ok(ids)
 }
 
-fn repeated(http: &Http, url: &Url, seen: &mut HashSet<String>, next: Option<&str>) -> Result<(), SyncError> {
+fn repeated(http: &Http, url: &Url, seen: &mut HashSet<String>, next: Option<&str>) -> Result<(), ApiError> {
     match next {
-        Some(next) if !seen.insert(next.to_string()) => Err(SyncError::RepeatedCursor {
+        Some(next) if !seen.insert(next.to_string()) => Err(ApiError::RepeatedCursor {
             source_name: http.source_name(),
             url: http.shown(url),
             cursor: http.config.key.redact_text(next),
