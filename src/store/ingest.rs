@@ -14,6 +14,7 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
+use super::labels::{label_id, load_label_ids};
 use super::query::Cache;
 use super::rows::{self, Schema};
 use super::{Store, StoreError};
@@ -597,96 +598,4 @@ struct Slot<'a> {
     before: i64,
     after: i64,
     txn_id: &'a str,
-}
-
-/// The label table's ids by text, with the checksum `label_check` must record for it once
-/// the labels this write adds are in (`record`).
-pub(super) struct LabelIds {
-    pub ids: FxHashMap<String, u32>,
-    sum: LabelSum,
-}
-
-impl LabelIds {
-    /// Records the label table's checksum with the labels added since it was loaded.
-    pub fn record(&self, tx: &Transaction) -> Result<(), StoreError> {
-        record_label_sum(tx, self.sum)
-    }
-}
-
-/// How many labels there are and the wrapping sum of `xxh3(id, text)` over them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct LabelSum {
-    pub labels: i64,
-    pub hash: i64,
-}
-
-impl LabelSum {
-    fn add(&mut self, id: i64, text: &str) {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&id.to_le_bytes());
-        h.update(text.as_bytes());
-        self.labels += 1;
-        self.hash = self.hash.wrapping_add(h.digest() as i64);
-    }
-}
-
-/// The checksum of the label table as it is.
-pub(crate) fn label_sum(conn: &rusqlite::Connection) -> Result<LabelSum, StoreError> {
-    let mut sum = LabelSum::default();
-    let mut stmt = conn.prepare_cached("SELECT id, text FROM label")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        sum.add(r.get(0)?, r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
-    }
-    Ok(sum)
-}
-
-/// The checksum `label_check` records.
-pub(crate) fn recorded_label_sum(conn: &rusqlite::Connection) -> Result<LabelSum, StoreError> {
-    Ok(conn
-        .query_row("SELECT labels, hash FROM label_check WHERE id = 1", [], |r| {
-            Ok(LabelSum { labels: r.get(0)?, hash: r.get(1)? })
-        })
-        .optional()?
-        .unwrap_or_default())
-}
-
-pub(crate) fn record_label_sum(conn: &rusqlite::Connection, sum: LabelSum) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO label_check (id, labels, hash) VALUES (1, ?1, ?2)
-         ON CONFLICT (id) DO UPDATE SET labels = ?1, hash = ?2",
-        params![sum.labels, sum.hash],
-    )?;
-    Ok(())
-}
-
-/// Every label by text, checked against `label_check`: a write never builds on a label table
-/// that was changed behind the store's back (a renamed label would have new entries take a
-/// second id for its old text).
-pub(super) fn load_label_ids(tx: &Transaction) -> Result<LabelIds, StoreError> {
-    let mut ids = FxHashMap::default();
-    let mut sum = LabelSum::default();
-    let mut stmt = tx.prepare_cached("SELECT text, id FROM label")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (text, id): (String, u32) = (r.get(0)?, r.get(1)?);
-        sum.add(id.into(), &text);
-        ids.insert(text, id);
-    }
-    if sum != recorded_label_sum(tx)? {
-        return Err(StoreError::LabelsDamaged);
-    }
-    Ok(LabelIds { ids, sum })
-}
-
-pub(super) fn label_id(tx: &Transaction, labels: &mut LabelIds, text: &str) -> Result<u32, StoreError> {
-    if let Some(&id) = labels.ids.get(text) {
-        return Ok(id);
-    }
-    tx.execute("INSERT INTO label (text) VALUES (?1)", [text])?;
-    let id = u32::try_from(tx.last_insert_rowid())
-        .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
-    labels.sum.add(id.into(), text);
-    labels.ids.insert(text.to_string(), id);
-    Ok(id)
 }

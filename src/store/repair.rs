@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
-use super::ingest::{label_id, label_sum, load_label_ids, record_label_sum, recorded_label_sum};
+use super::labels::{label_id, label_sum, load_label_ids, record_label_sum, recorded_label_sum};
 use super::query::Cache;
 use super::rows::{self, dim_field, Field, Schema, TYPE};
 use super::{ChainInfo, Store, StoreError};
@@ -620,7 +620,7 @@ impl Store {
         record_label_sum(&tx, label_sum(&tx)?)?;
         tx.commit()?;
         *cache.borrow_mut() = Cache::default();
-        labels.0.borrow_mut().clear();
+        labels.clear();
         let restored = changes.len() as u64;
         Ok(RepairSummary { kept: expected.len() as u64 - restored, recovered: restored, dropped: 0 })
     }

@@ -1,0 +1,131 @@
+//! Chains (ledgers): listing them with their counts, times, balances and last sync, their
+//! label dimensions, and the anchors a person sets (stated and opening balance).
+
+use std::sync::Arc;
+
+use rusqlite::{params, OptionalExtension};
+use rust_decimal::Decimal;
+
+use super::{LastSync, Store, StoreError};
+use crate::model::{ChainKey, Dimension};
+use crate::money;
+
+/// A chain as listed on the Ledgers screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainInfo {
+    pub id: i64,
+    pub key: ChainKey,
+    /// The source whose entries the chain holds (`reverie`).
+    pub source: String,
+    /// Its label dimensions beyond the type, in the order entries carry them.
+    pub dimensions: Vec<Dimension>,
+    pub entries: u64,
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+    /// The newest entry's balance after, in walk order.
+    pub ledger_balance: Option<Decimal>,
+    /// What the vendor's page states now (a check may use another for one run).
+    pub stated_balance: Option<Decimal>,
+    /// The balance before the oldest entry.
+    pub opening_balance: Option<Decimal>,
+    /// The last sync through a vendor's API that reached the chain, if any.
+    pub last_sync: Option<LastSync>,
+}
+
+impl Store {
+    /// Every chain, ordered by account and currency.
+    pub fn chains(&self) -> Result<Vec<ChainInfo>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.id, c.account, c.currency, c.stated_balance, c.opening_balance, c.source,
+                    (SELECT coalesce(sum(entries), 0) FROM entry_block b WHERE b.chain_id = c.id),
+                    (SELECT first_ts FROM entry_block b WHERE b.chain_id = c.id ORDER BY id LIMIT 1),
+                    (SELECT last_ts FROM entry_block b WHERE b.chain_id = c.id ORDER BY id DESC LIMIT 1),
+                    (SELECT last_balance FROM entry_block b WHERE b.chain_id = c.id ORDER BY id DESC LIMIT 1),
+                    s.at, s.source, s.base_url, s.customer
+             FROM chain c LEFT JOIN chain_sync s ON s.chain_id = c.id ORDER BY c.account, c.currency",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ChainInfo {
+                id: r.get(0)?,
+                key: ChainKey::new(r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+                stated_balance: r.get::<_, Option<i64>>(3)?.map(money::from_units),
+                opening_balance: r.get::<_, Option<i64>>(4)?.map(money::from_units),
+                source: r.get(5)?,
+                dimensions: Vec::new(),
+                entries: r.get::<_, i64>(6)? as u64,
+                first_ts: r.get(7)?,
+                last_ts: r.get(8)?,
+                ledger_balance: r.get::<_, Option<i64>>(9)?.map(money::from_units),
+                last_sync: match r.get::<_, Option<i64>>(10)? {
+                    Some(at) => Some(LastSync {
+                        at,
+                        source: r.get(11)?,
+                        base_url: r.get(12)?,
+                        customer: r.get::<_, String>(13).map(|c| Some(c).filter(|c| !c.is_empty()))?,
+                    }),
+                    None => None,
+                },
+            })
+        })?;
+        let mut chains: Vec<ChainInfo> = rows.collect::<Result<_, _>>()?;
+        for chain in &mut chains {
+            chain.dimensions = self.dimensions(chain.id)?;
+        }
+        Ok(chains)
+    }
+
+    /// A chain's label dimensions beyond the type, in the order its entries carry them.
+    pub fn dimensions(&self, chain_id: i64) -> Result<Vec<Dimension>, StoreError> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT key, title FROM chain_dimension WHERE chain_id = ?1 ORDER BY field")?;
+        let rows = stmt.query_map([chain_id], |r| Ok(Dimension { key: r.get(0)?, title: r.get(1)? }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A chain's dimension keys, shared, for building entries.
+    pub(super) fn dimension_keys(&self, chain_id: i64) -> Result<Vec<Arc<str>>, StoreError> {
+        Ok(self.dimensions(chain_id)?.into_iter().map(|d| Arc::from(d.key)).collect())
+    }
+
+    /// One chain by id.
+    pub fn chain(&self, id: i64) -> Result<ChainInfo, StoreError> {
+        self.chains()?.into_iter().find(|c| c.id == id).ok_or_else(|| StoreError::NotFound(format!("chain {id}")))
+    }
+
+    /// Sets (or with `None` clears) the balance the vendor's page states now.
+    pub fn set_stated_balance(&mut self, chain_id: i64, value: Option<Decimal>) -> Result<(), StoreError> {
+        self.set_anchor(chain_id, "stated_balance", value)
+    }
+
+    /// Sets (or clears) the balance before the chain's oldest entry.
+    pub fn set_opening_balance(&mut self, chain_id: i64, value: Option<Decimal>) -> Result<(), StoreError> {
+        self.set_anchor(chain_id, "opening_balance", value)
+    }
+
+    fn set_anchor(&mut self, chain_id: i64, column: &str, value: Option<Decimal>) -> Result<(), StoreError> {
+        let units = value
+            .map(|v| {
+                money::to_units(v)
+                    .ok_or_else(|| StoreError::BadValue(format!("{v} has more than {} decimal places", money::SCALE)))
+            })
+            .transpose()?;
+        let changed =
+            self.conn.execute(&format!("UPDATE chain SET {column} = ?1 WHERE id = ?2"), params![units, chain_id])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("chain {chain_id}")));
+        }
+        Ok(())
+    }
+
+    /// The id of a chain, if it exists.
+    pub fn chain_id(&self, key: &ChainKey) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM chain WHERE account = ?1 AND currency = ?2",
+                params![key.account, key.currency],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}

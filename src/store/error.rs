@@ -1,0 +1,145 @@
+//! Why the store could not do something (`StoreError`), and the remedy each shell words in its
+//! own terms (`Remedy`): the engine names no command of the CLI or screen of the app.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use super::block;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {}{}", .0, if is_corrupt(.0) { CORRUPT_HINT } else { "" })]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database directory could not be created.
+    #[error("cannot create the database folder {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    /// The database was written by a newer Reckon.
+    #[error("the database has schema version {found}, newer than this Reckon knows ({known}); upgrade Reckon")]
+    NewerSchema { found: i64, known: i64 },
+    /// No such chain, entry or finding.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The file is a SQLite database of another application (or not a database at all).
+    #[error("{path} is not a Reckon database; nothing was written to it. Choose another database file")]
+    NotReckon { path: PathBuf },
+    /// A read found no database at the path; nothing was created.
+    #[error("no database at {path}")]
+    NoDatabase { path: PathBuf },
+    /// A read-only open found a database an older Reckon wrote, which only a writer may migrate.
+    #[error("{path} was written by an older Reckon (schema version {found} of {known}); open it once with a command that writes (an import) to bring it up to date")]
+    NeedsMigration { path: PathBuf, found: i64, known: i64 },
+    /// An entry block fails its checksum or does not decode.
+    #[error("{}", damaged_text(.chain.as_deref(), *.block))]
+    Damaged {
+        /// The ledger (`account/currency`), when known.
+        chain: Option<String>,
+        /// The block's number in its chain, when known.
+        block: Option<u64>,
+    },
+    /// The label table (types, descriptions, dimension values) no longer matches its checksum:
+    /// a label was changed, removed or added behind the store's back.
+    #[error(
+        "the label table is damaged in the database (the types, descriptions and labels of entries would read \
+         wrong); run `reckon doctor` to verify it and restore it from the imported files"
+    )]
+    LabelsDamaged,
+    /// A repair dropped entries of this chain that only a sync can bring back; it is refused
+    /// until a sync has fetched its whole ledger again.
+    #[error(
+        "the ledger {chain} lost entries to damage in the database and waits for a sync to fetch them again; \
+         sync it (or run `reckon doctor --repair`) before reading it"
+    )]
+    AwaitingSync { chain: String },
+    /// The file is empty: no database, and no ledgers, at all.
+    #[error(
+        "{path} is an empty file (0 bytes), not a Reckon database: it holds no ledgers. If it held some, it was \
+         wiped: restore it from a backup, or import the ledgers into a new database"
+    )]
+    Empty { path: PathBuf },
+    /// SQLite cannot read the file as a database (damaged pages, a cut-off file, a damaged
+    /// header). `sources` lists what the file still says the ledgers came from.
+    #[error("{}", malformed_text(path, detail, sources))]
+    Malformed {
+        path: PathBuf,
+        /// What SQLite (or the header) said.
+        detail: String,
+        sources: Salvage,
+    },
+    /// A value the store cannot hold.
+    #[error("{0}")]
+    BadValue(String),
+    /// Entries of one source would go into a chain that holds another source's.
+    #[error("the ledger {account}/{currency} holds {holds} entries, not {found}; import these into another account")]
+    OtherSource { account: String, currency: String, holds: String, found: String },
+}
+
+/// What a SQLite-level damage message adds: what happened, and where to go next.
+const CORRUPT_HINT: &str = "; the database file itself is damaged (below the ledgers Reckon checks): run `reckon \
+                            doctor` for what can still be read from it, and restore it from a backup or rebuild it \
+                            from its sources";
+
+/// What a damaged database file still says about where its ledgers came from, read as far
+/// as the damage allows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Salvage {
+    /// Imported files, as recorded (oldest first, each once).
+    pub files: Vec<String>,
+    /// Syncs: `(api, base URL, customer or "")`.
+    pub syncs: Vec<(String, String, String)>,
+}
+
+fn malformed_text(path: &Path, detail: &str, sources: &Salvage) -> String {
+    let mut text = format!(
+        "{} is damaged below the ledgers ({detail}): SQLite cannot read it as a whole, so Reckon cannot verify or \
+         repair it, and nothing was written to it. Restore it from a backup, or move it aside and rebuild the \
+         ledgers in a new database from their sources",
+        path.display()
+    );
+    if sources.files.is_empty() && sources.syncs.is_empty() {
+        text.push_str(" (none could be read from the damaged file)");
+        return text;
+    }
+    text.push_str(", which the damaged file still names:");
+    for f in &sources.files {
+        text.push_str(&format!("\n  import {f}"));
+    }
+    for (api, url, customer) in &sources.syncs {
+        let whose = if customer.is_empty() { String::new() } else { format!(" (customer {customer})") };
+        text.push_str(&format!("\n  sync {api} from {url}{whose}"));
+    }
+    text
+}
+
+fn damaged_text(chain: Option<&str>, block: Option<u64>) -> String {
+    let ledger = chain.map_or_else(|| "a ledger".to_string(), |c| format!("the ledger {c}"));
+    let block = block.map_or_else(String::new, |b| format!(" (entry block {b})"));
+    format!(
+        "{ledger} is damaged in the database{block}; run `reckon doctor` to verify every ledger and repair it from \
+         its imported files"
+    )
+}
+
+/// Whether SQLite said the file is damaged (as opposed to busy, full or missing).
+pub(super) fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseCorrupt)
+}
+
+impl StoreError {
+    /// Names the ledger and block of a `Damaged` error from block `block_id` (other errors
+    /// pass through).
+    pub(crate) fn in_block(self, conn: &Connection, block_id: i64) -> StoreError {
+        match self {
+            StoreError::Damaged { chain: None, block: None } => {
+                let (chain_id, number) = block::split_entry_id(block_id);
+                let chain = conn
+                    .query_row("SELECT account || '/' || currency FROM chain WHERE id = ?1", [chain_id], |r| r.get(0))
+                    .ok();
+                StoreError::Damaged { chain, block: Some(number) }
+            }
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Labels (types, descriptions, dimension values: interned text): the texts a store keeps
+//! between calls, and the checksum of the label table (`label_check`) that every write checks
+//! before it builds on the table and records after it adds to it.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use rustc_hash::FxHashMap;
+
+use super::{Store, StoreError};
+
+/// Label texts by id, fetched on first use and kept: labels are never changed or removed, so a
+/// kept text stays true, and a chain of a million distinct descriptions is never loaded whole
+/// to show a page or a finding. Emptied when it grows past `KEPT_LABELS`.
+#[derive(Debug, Default)]
+pub(super) struct LabelCache(RefCell<rustc_hash::FxHashMap<u32, Arc<str>>>);
+
+impl LabelCache {
+    /// Forgets every kept text (after a repair rewrote the label table).
+    pub(super) fn clear(&self) {
+        self.0.borrow_mut().clear();
+    }
+}
+
+/// The most label texts a store keeps between calls.
+const KEPT_LABELS: usize = 200_000;
+
+/// The text of label `id` in a table from `Store::label_table`; empty for an unknown id.
+pub(super) fn label_text(labels: &[Arc<str>], id: i64) -> Arc<str> {
+    usize::try_from(id).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_else(|| Arc::from(""))
+}
+
+impl Store {
+    /// The text of label `id`; empty for 0 (no value) or an id the database does not hold.
+    pub fn label(&self, id: u32) -> Arc<str> {
+        if id == 0 {
+            return Arc::from("");
+        }
+        if let Some(text) = self.labels.0.borrow().get(&id) {
+            return text.clone();
+        }
+        let text: Arc<str> = self
+            .conn
+            .prepare_cached("SELECT text FROM label WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([id], |r| r.get::<_, String>(0)))
+            .map_or_else(|_| Arc::from(""), Arc::from);
+        let mut kept = self.labels.0.borrow_mut();
+        if kept.len() >= KEPT_LABELS {
+            kept.clear();
+        }
+        kept.insert(id, text.clone());
+        text
+    }
+
+    /// All labels as a table indexed by label id (ids without a label read as empty).
+    pub(super) fn label_table(&self) -> Result<Vec<Arc<str>>, StoreError> {
+        let empty: Arc<str> = Arc::from("");
+        let mut table: Vec<Arc<str>> = Vec::new();
+        let mut stmt = self.conn.prepare("SELECT id, text FROM label")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id =
+                usize::try_from(r.get::<_, i64>(0)?).map_err(|_| StoreError::BadValue("negative label id".into()))?;
+            if table.len() <= id {
+                table.resize(id + 1, empty.clone());
+            }
+            table[id] = Arc::from(r.get::<_, String>(1)?);
+        }
+        Ok(table)
+    }
+
+    /// The texts of these labels, fetched in batches and kept (see `label`).
+    pub fn labels(&self, ids: &[u32]) -> Result<Vec<Arc<str>>, StoreError> {
+        self.fetch_labels(ids)?;
+        Ok(ids.iter().map(|&id| self.label(id)).collect())
+    }
+
+    /// Fetches the texts of the labels not kept yet, a few hundred per query.
+    pub(super) fn fetch_labels(&self, ids: &[u32]) -> Result<(), StoreError> {
+        let mut missing: Vec<u32> = {
+            let kept = self.labels.0.borrow();
+            ids.iter().copied().filter(|id| *id != 0 && !kept.contains_key(id)).collect()
+        };
+        missing.sort_unstable();
+        missing.dedup();
+        if self.labels.0.borrow().len() + missing.len() > KEPT_LABELS {
+            self.labels.0.borrow_mut().clear();
+        }
+        for chunk in missing.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self.conn.prepare(&format!("SELECT id, text FROM label WHERE id IN ({marks})"))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
+            let mut kept = self.labels.0.borrow_mut();
+            while let Some(r) = rows.next()? {
+                kept.insert(r.get(0)?, Arc::from(r.get::<_, String>(1)?));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The label table's ids by text, with the checksum `label_check` must record for it once
+/// the labels this write adds are in (`record`).
+pub(super) struct LabelIds {
+    pub ids: FxHashMap<String, u32>,
+    sum: LabelSum,
+}
+
+impl LabelIds {
+    /// Records the label table's checksum with the labels added since it was loaded.
+    pub fn record(&self, tx: &Transaction) -> Result<(), StoreError> {
+        record_label_sum(tx, self.sum)
+    }
+}
+
+/// How many labels there are and the wrapping sum of `xxh3(id, text)` over them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LabelSum {
+    pub labels: i64,
+    pub hash: i64,
+}
+
+impl LabelSum {
+    fn add(&mut self, id: i64, text: &str) {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&id.to_le_bytes());
+        h.update(text.as_bytes());
+        self.labels += 1;
+        self.hash = self.hash.wrapping_add(h.digest() as i64);
+    }
+}
+
+/// The checksum of the label table as it is.
+pub(crate) fn label_sum(conn: &rusqlite::Connection) -> Result<LabelSum, StoreError> {
+    let mut sum = LabelSum::default();
+    let mut stmt = conn.prepare_cached("SELECT id, text FROM label")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        sum.add(r.get(0)?, r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
+    }
+    Ok(sum)
+}
+
+/// The checksum `label_check` records.
+pub(crate) fn recorded_label_sum(conn: &rusqlite::Connection) -> Result<LabelSum, StoreError> {
+    Ok(conn
+        .query_row("SELECT labels, hash FROM label_check WHERE id = 1", [], |r| {
+            Ok(LabelSum { labels: r.get(0)?, hash: r.get(1)? })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+pub(crate) fn record_label_sum(conn: &rusqlite::Connection, sum: LabelSum) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO label_check (id, labels, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET labels = ?1, hash = ?2",
+        params![sum.labels, sum.hash],
+    )?;
+    Ok(())
+}
+
+/// Every label by text, checked against `label_check`: a write never builds on a label table
+/// that was changed behind the store's back (a renamed label would have new entries take a
+/// second id for its old text).
+pub(super) fn load_label_ids(tx: &Transaction) -> Result<LabelIds, StoreError> {
+    let mut ids = FxHashMap::default();
+    let mut sum = LabelSum::default();
+    let mut stmt = tx.prepare_cached("SELECT text, id FROM label")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (text, id): (String, u32) = (r.get(0)?, r.get(1)?);
+        sum.add(id.into(), &text);
+        ids.insert(text, id);
+    }
+    if sum != recorded_label_sum(tx)? {
+        return Err(StoreError::LabelsDamaged);
+    }
+    Ok(LabelIds { ids, sum })
+}
+
+pub(super) fn label_id(tx: &Transaction, labels: &mut LabelIds, text: &str) -> Result<u32, StoreError> {
+    if let Some(&id) = labels.ids.get(text) {
+        return Ok(id);
+    }
+    tx.execute("INSERT INTO label (text) VALUES (?1)", [text])?;
+    let id = u32::try_from(tx.last_insert_rowid())
+        .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
+    labels.sum.add(id.into(), text);
+    labels.ids.insert(text.to_string(), id);
+    Ok(id)
+}
