@@ -14,7 +14,7 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
-use super::labels::{label_id, load_label_ids};
+use super::labels::{label_id, load_label_ids, LabelIds};
 use super::query::Cache;
 use super::rows::{self, Schema};
 use super::{Store, StoreError};
@@ -247,6 +247,10 @@ impl Ingest<'_> {
     }
 }
 
+/// `Ingest::store_files` for chain `chain_id`, in its phases: the stored entries loaded, the
+/// files' labels mapped to the store's, the incoming entries deduplicated and put in walk
+/// order, the files recorded, the blocks from the first moved entry on written again, and the
+/// new conflicting versions kept. Each phase is timed under `RECKON_TRACE`.
 fn store_files(
     tx: &Transaction,
     chain_id: i64,
@@ -255,57 +259,103 @@ fn store_files(
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, StoreError> {
     let dims = files.first().map_or(0, |f| f.dimensions.len());
-    let mut t = std::time::Instant::now();
+    let t = std::time::Instant::now();
     let mut label_ids = load_label_ids(tx)?;
-    // The chain's stored entries in walk order, borrowing from its blocks' data.
     let blocks = rows::chain_data(tx, chain_id)?;
+    let stored = stored_rows(&blocks)?;
+    let t = trace::phase("import: load stored", t);
+
+    let file_labels = map_labels(tx, &mut label_ids, files)?;
+    let entries = Entries::new(&stored, files, &label_ids.ids, dims);
+    let (status, conflicts, slots) = dedupe_and_order(&entries, load_conflict_keys(tx, chain_id)?);
+    let t = trace::phase("import: deduplicate, order", t);
+
+    let (summaries, source_ids) = record_files(tx, chain_id, files, prints, now, &entries, &status)?;
+    let t = trace::phase("import: source files", t);
+
+    let incoming = Incoming { entries: &entries, file_labels: &file_labels, source_ids: &source_ids };
+    write_blocks(tx, chain_id, dims, &incoming, &slots)?;
+    let t = trace::phase("import: write blocks", t);
+
+    write_conflicts(tx, chain_id, &incoming, &conflicts)?;
+    trace::phase("import: conflicts", t);
+    Ok(ImportSummary { chain_ids: vec![chain_id], files: summaries })
+}
+
+/// The chain's stored entries in walk order, borrowing from its blocks' data.
+fn stored_rows(blocks: &[Vec<u8>]) -> Result<Vec<Row<'_>>, StoreError> {
     let mut stored: Vec<Row<'_>> = Vec::new();
-    for data in &blocks {
+    for data in blocks {
         block::for_each_row(data, |_, r| {
             stored.push(r);
             Ok(())
         })?;
     }
-    t = trace::phase("import: load stored", t);
+    Ok(stored)
+}
 
-    // Each file's label ids (from 1; 0 is "none") to the store's.
+/// Each file's label ids (from 1; 0 is "none") to the store's, adding the labels the store
+/// lacks and recording the label table's new checksum.
+fn map_labels(tx: &Transaction, label_ids: &mut LabelIds, files: &[ParsedFile]) -> Result<Vec<Vec<u32>>, StoreError> {
     let mut file_labels: Vec<Vec<u32>> = Vec::with_capacity(files.len());
     for file in files {
         let mut map = Vec::with_capacity(file.labels.len() + 1);
         map.push(0);
         for id in 1..=file.labels.len() as u32 {
-            map.push(label_id(tx, &mut label_ids, file.labels.text(id))?);
+            map.push(label_id(tx, label_ids, file.labels.text(id))?);
         }
         file_labels.push(map);
     }
     label_ids.record(tx)?;
-    let entries = Entries::new(&stored, files, &label_ids.ids, dims);
-    let conflicts_known = load_conflict_keys(tx, chain_id)?;
-    // Deduplicate on one core while the other puts everything in walk order, betting that
-    // every incoming entry is new, when that is likely: a first import, or entries all older or
-    // all newer than the stored ones (a stored entry imported again has the same time). A lost
-    // bet only costs time, and a lot of it: each known entry would sit in a tie with its stored
-    // twin. So an export that overlaps what is stored is deduplicated first, then ordered.
-    let all: Vec<usize> = (stored.len()..entries.len()).collect();
-    let (status, conflicts, slots) = if likely_all_new(&entries) {
+    Ok(file_labels)
+}
+
+/// The status of every incoming entry, the conflicting versions not kept yet (see `classify`)
+/// and the walk order of the stored entries with the new ones.
+///
+/// Deduplicates on one core while the other puts everything in walk order, betting that
+/// every incoming entry is new, when that is likely: a first import, or entries all older or
+/// all newer than the stored ones (a stored entry imported again has the same time). A lost
+/// bet only costs time, and a lot of it: each known entry would sit in a tie with its stored
+/// twin. So an export that overlaps what is stored is deduplicated first, then ordered.
+fn dedupe_and_order<'a>(
+    entries: &Entries<'a>,
+    conflicts_known: FxHashSet<(String, i64)>,
+) -> (Vec<Status>, Vec<usize>, Vec<Slot<'a>>) {
+    let stored = entries.stored.len();
+    let all: Vec<usize> = (stored..entries.len()).collect();
+    let (status, conflicts, slots) = if likely_all_new(entries) {
         let ((status, conflicts), slots) = std::thread::scope(|scope| {
-            let classified = scope.spawn(|| classify(&entries, conflicts_known));
-            let slots = walk_slots(&entries, &all);
+            let classified = scope.spawn(|| classify(entries, conflicts_known));
+            let slots = walk_slots(entries, &all);
             (classified.join().expect("the deduplicating thread panicked"), slots)
         });
         (status, conflicts, Some(slots))
     } else {
-        let (status, conflicts) = classify(&entries, conflicts_known);
+        let (status, conflicts) = classify(entries, conflicts_known);
         (status, conflicts, None)
     };
     let slots = match slots {
         Some(slots) if status.iter().all(|&s| s == Status::New) => slots,
         _ => {
-            let new: Vec<usize> = all.into_iter().filter(|&n| status[n - stored.len()] == Status::New).collect();
-            walk_slots(&entries, &new)
+            let new: Vec<usize> = all.into_iter().filter(|&n| status[n - stored] == Status::New).collect();
+            walk_slots(entries, &new)
         }
     };
-    t = trace::phase("import: deduplicate, order", t);
+    (status, conflicts, slots)
+}
+
+/// Records each file in `source_file` with what it contributed; returns the summaries and the
+/// files' ids, in file order.
+fn record_files(
+    tx: &Transaction,
+    chain_id: i64,
+    files: &[ParsedFile],
+    prints: &[String],
+    now: DateTime<Utc>,
+    entries: &Entries<'_>,
+    status: &[Status],
+) -> Result<(Vec<FileSummary>, Vec<i64>), StoreError> {
     let mut summaries = Vec::with_capacity(files.len());
     let mut source_ids = Vec::with_capacity(files.len());
     for (f, file) in files.iter().enumerate() {
@@ -338,49 +388,75 @@ fn store_files(
         source_ids.push(tx.last_insert_rowid());
         summaries.push(summary);
     }
-    t = trace::phase("import: source files", t);
+    Ok((summaries, source_ids))
+}
 
-    // Blocks before the first entry whose position changed stay as they are.
+/// What an incoming entry needs to be written: its file's label map and stored file id.
+struct Incoming<'e, 'a> {
+    entries: &'e Entries<'a>,
+    /// Each file's label ids to the store's (`map_labels`).
+    file_labels: &'e [Vec<u32>],
+    /// Each file's id in `source_file` (`record_files`).
+    source_ids: &'e [i64],
+}
+
+/// Writes the chain's blocks again from the first whose entries moved (blocks before it stay
+/// as they are); new entries are numbered after every stored one, in walk order.
+fn write_blocks(
+    tx: &Transaction,
+    chain_id: i64,
+    dims: usize,
+    incoming: &Incoming<'_, '_>,
+    slots: &[Slot<'_>],
+) -> Result<(), StoreError> {
+    let Incoming { entries, file_labels, source_ids } = incoming;
+    let stored = entries.stored;
     let unchanged = slots.iter().enumerate().take_while(|&(i, s)| s.index == i && i < stored.len()).count();
-
-    if unchanged < slots.len() {
-        let from_block = (unchanged / BLOCK) as u64;
-        // New entries are numbered after every stored one, in walk order.
-        let mut next_seq = stored.iter().map(|r| r.seq + 1).max().unwrap_or(0);
-        let rows = slots[from_block as usize * BLOCK..].iter().map(|slot| match slot.index.checked_sub(stored.len()) {
-            None => stored[slot.index],
-            Some(i) => {
-                let f = entries.file_of(stored.len() + i);
-                let (map, e) = (&file_labels[f], entries.parsed(stored.len() + i));
-                next_seq += 1;
-                Row {
-                    txn_id: &e.txn_id,
-                    ts: e.ts,
-                    kind: map[e.kind as usize],
-                    description: map[e.description as usize],
-                    amount: e.amount,
-                    after: e.balance_after,
-                    dims: e.dims.map(|d| map[d as usize]),
-                    source: source_ids[f],
-                    line: e.line,
-                    offset: e.offset,
-                    seq: next_seq - 1,
-                }
-            }
-        });
-        rows::write_blocks(tx, chain_id, from_block, dims, Schema::Current, rows)?;
+    if unchanged == slots.len() {
+        return Ok(());
     }
-    t = trace::phase("import: write blocks", t);
+    let from_block = (unchanged / BLOCK) as u64;
+    let mut next_seq = stored.iter().map(|r| r.seq + 1).max().unwrap_or(0);
+    let rows = slots[from_block as usize * BLOCK..].iter().map(|slot| match slot.index.checked_sub(stored.len()) {
+        None => stored[slot.index],
+        Some(i) => {
+            let f = entries.file_of(stored.len() + i);
+            let (map, e) = (&file_labels[f], entries.parsed(stored.len() + i));
+            next_seq += 1;
+            Row {
+                txn_id: &e.txn_id,
+                ts: e.ts,
+                kind: map[e.kind as usize],
+                description: map[e.description as usize],
+                amount: e.amount,
+                after: e.balance_after,
+                dims: e.dims.map(|d| map[d as usize]),
+                source: source_ids[f],
+                line: e.line,
+                offset: e.offset,
+                seq: next_seq - 1,
+            }
+        }
+    });
+    rows::write_blocks(tx, chain_id, from_block, dims, Schema::Current, rows)
+}
 
+/// Keeps the conflicting versions `classify` found new, in import order.
+fn write_conflicts(
+    tx: &Transaction,
+    chain_id: i64,
+    incoming: &Incoming<'_, '_>,
+    conflicts: &[usize],
+) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
                                character_id, model_id, dim3_id, dim4_id, source_id, source_line, source_offset,
                                content_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
-    for g in conflicts {
-        let f = entries.file_of(g);
-        let (map, entry) = (&file_labels[f], entries.parsed(g));
+    for &g in conflicts {
+        let f = incoming.entries.file_of(g);
+        let (map, entry) = (&incoming.file_labels[f], incoming.entries.parsed(g));
         let dim = |d: usize| Some(map[entry.dims[d] as usize]).filter(|&id| id != 0);
         insert.execute(params![
             chain_id,
@@ -394,14 +470,13 @@ fn store_files(
             dim(1),
             dim(2),
             dim(3),
-            source_ids[f],
+            incoming.source_ids[f],
             entry.line as i64,
             entry.offset as i64,
             entry.hash,
         ])?;
     }
-    trace::phase("import: conflicts", t);
-    Ok(ImportSummary { chain_ids: vec![chain_id], files: summaries })
+    Ok(())
 }
 
 /// What an incoming entry is to the chain.
