@@ -450,7 +450,7 @@ fn write_conflicts(
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
-                               character_id, model_id, dim3_id, dim4_id, source_id, source_line, source_offset,
+                               dim1_id, dim2_id, dim3_id, dim4_id, source_id, source_line, source_offset,
                                content_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;

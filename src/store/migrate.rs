@@ -19,13 +19,14 @@ struct Migration {
 }
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 6] = [
+const MIGRATIONS: [Migration; 7] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
     Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
     Migration { sql: include_str!("migrations/0004_application_id.sql"), then: None },
     Migration { sql: include_str!("migrations/0005_sync.sql"), then: None },
     Migration { sql: include_str!("migrations/0006_chain_counts.sql"), then: Some(count_chains_and_labels) },
+    Migration { sql: include_str!("migrations/0007_conflict_dims.sql"), then: None },
 ];
 
 /// The schema version this Reckon writes: how many migrations it knows.
@@ -233,5 +234,54 @@ mod tests {
         assert_eq!(conflicts.len(), 1);
         assert_eq!(conflicts[0].stored.amount, Decimal::new(-2, 0));
         assert_eq!(conflicts[0].other.amount, Decimal::new(-25, 1));
+    }
+
+    /// The columns of `table`, in order.
+    fn columns(conn: &Connection, table: &str) -> Vec<String> {
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid").unwrap();
+        stmt.query_map([table], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn version_six_conflicts_keep_their_dimensions_under_the_new_column_names() {
+        // Version 1 brought up to version 6 step by step, as a Reckon of that version left it,
+        // then a conflicting version written the way version 6 wrote one.
+        let mut conn = version_one();
+        let tx = conn.transaction().unwrap();
+        for step in &MIGRATIONS[1..6] {
+            tx.execute_batch(step.sql).unwrap();
+            if let Some(then) = step.then {
+                then(&tx).unwrap();
+            }
+        }
+        tx.pragma_update(None, "user_version", 6).unwrap();
+        tx.execute_batch(
+            "INSERT INTO label (id, text) VALUES (6, 'Nova'), (7, 'large');
+             INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
+                                   character_id, model_id, dim3_id, source_id, source_line, source_offset,
+                                   content_hash)
+                 VALUES (1, 'txn_c', 2000000, 1, 3, -1500000, 8500000, 6, 7, NULL, 1, 11, 600, 43);",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        assert!(columns(&conn, "conflict").contains(&"character_id".to_string()));
+
+        let store = Store::init(conn).unwrap();
+        let version: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, 7);
+        let names = columns(&store.conn, "conflict");
+        for name in ["dim1_id", "dim2_id", "dim3_id", "dim4_id"] {
+            assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n == "character_id" || n == "model_id"), "{names:?}");
+
+        let conflicts = store.conflicts(1).unwrap();
+        let ids: Vec<&str> = conflicts.iter().map(|c| c.other.txn_id.as_str()).collect();
+        assert_eq!(ids, ["txn_b", "txn_c"], "both conflicting versions are kept");
+        let other = &conflicts[1].other;
+        assert_eq!((other.label("character"), other.label("model")), (Some("Nova"), Some("large")));
+        assert_eq!(other.amount, Decimal::new(-15, 1));
+        assert_eq!(conflicts[1].stored.label("character"), Some("Luna"));
+        assert_eq!((conflicts[1].other_line, conflicts[1].other_hash), (11, 43));
     }
 }

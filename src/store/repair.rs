@@ -579,8 +579,8 @@ impl Store {
         }
         {
             let mut stmt = tx.prepare(
-                "SELECT source_id, source_offset, type_id, description_id, coalesce(character_id, 0),
-                        coalesce(model_id, 0), coalesce(dim3_id, 0), coalesce(dim4_id, 0)
+                "SELECT source_id, source_offset, type_id, description_id, coalesce(dim1_id, 0),
+                        coalesce(dim2_id, 0), coalesce(dim3_id, 0), coalesce(dim4_id, 0)
                  FROM conflict",
             )?;
             let mut rows = stmt.query([])?;
