@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{shown, ImportError, LineCursor, MAX_ENTRIES, MAX_FIELD_BYTES, MAX_FILE_BYTES, MAX_JSON_DEPTH};
-use crate::model::ParsedFile;
+use super::{shown, ImportError, Reader, MAX_ENTRIES, MAX_FIELD_BYTES, MAX_FILE_BYTES, MAX_JSON_DEPTH};
+use crate::model::{ChainKey, Labels, ParsedEntry, ParsedFile};
 use crate::money;
 
 /// A JSON reader's parse of a whole document: `raw`, from a file of `bytes` bytes or an API
@@ -52,7 +52,7 @@ pub(super) fn body(text: &str) -> &str {
 }
 
 /// Refuses a document of more than `MAX_ENTRIES` entries.
-pub(super) fn entry_count(path: &Path, entries: usize) -> Result<(), ImportError> {
+fn entry_count(path: &Path, entries: usize) -> Result<(), ImportError> {
     if entries > MAX_ENTRIES {
         return Err(ImportError::Limit {
             path: path.to_path_buf(),
@@ -65,23 +65,93 @@ pub(super) fn entry_count(path: &Path, entries: usize) -> Result<(), ImportError
     Ok(())
 }
 
+/// How a document holds its entries; the text completes the fix of a syntax error
+/// ("Expected ...").
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Document {
+    /// One page (`{"data": [...], ...}`), an array of pages or a bare array of entries: the
+    /// vendors' saved API answers (see [`page_entries`]).
+    Pages(&'static str),
+    /// `{"data": [...]}` or a bare array of entries: Reverie's Open API.
+    Data(&'static str),
+}
+
+/// The loop every JSON reader shares: `raw` checked as a [`document`], its entries found as
+/// `doc` says, each placed (line, offset; an object, else refused) and handed to `entry`, which
+/// reads it into a [`ParsedEntry`] with its labels in `labels`, and the chain it belongs to when
+/// the file holds several (`None`: the file's one chain). Progress every 16,384 entries, where
+/// the caller may cancel; the wrap-up into a [`ParsedFile`] of `reader`'s format and source.
+/// `shape` lists an entry's members, for the fix of a malformed entry.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn read_entries(
+    path: &Path,
+    raw: Vec<u8>,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+    reader: &'static Reader,
+    doc: Document,
+    shape: &'static str,
+    mut entry: impl FnMut(&At<'_>, &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError>,
+) -> Result<ParsedFile, ImportError> {
+    let text = document(path, raw)?;
+    let body = body(&text);
+    let items = match doc {
+        Document::Pages(expected) => page_entries(path, body, expected)?,
+        Document::Data(expected) => data_entries(path, body, expected)?,
+    };
+    let mut cursor = LineCursor::new(&text);
+    let mut labels = Labels::default();
+    let mut chains: Vec<ChainKey> = Vec::new();
+    let mut entries = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let at = place(path, &text, &mut cursor, item, shape)?;
+        let (key, mut parsed) = entry(&at, &mut labels)?;
+        if let Some(key) = key {
+            parsed.chain = match chains.iter().position(|k| *k == key) {
+                Some(i) => i,
+                None => {
+                    chains.push(key);
+                    chains.len() - 1
+                }
+            } as u32;
+        }
+        entries.push(parsed);
+        if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {
+            return Err(ImportError::Cancelled);
+        }
+    }
+    if progress(bytes, bytes).is_break() {
+        return Err(ImportError::Cancelled);
+    }
+    Ok(ParsedFile {
+        path: path.to_path_buf(),
+        format: reader.name,
+        source: reader.source.name,
+        dimensions: reader.source.dimensions(),
+        bytes,
+        labels,
+        chains: if chains.is_empty() { vec![None] } else { chains.into_iter().map(Some).collect() },
+        entries,
+    })
+}
+
 /// Entry `item` of `text`: its line (the `cursor` moves forward only, so entries come in file
 /// order) and where it sits, once it is known to be an object (serde reads a struct from a
 /// positional array too; an entry is an object).
-pub(super) fn entry<'a>(
+fn place<'a>(
     path: &'a Path,
     text: &'a str,
     cursor: &mut LineCursor<'_>,
     item: &'a RawValue,
     shape: &'static str,
-) -> Result<(u64, At<'a>), ImportError> {
+) -> Result<At<'a>, ImportError> {
     let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
     let (line, _) = cursor.locate(offset);
-    let at = At { path, text, item: item.get(), offset, shape };
+    let at = At { path, text, item: item.get(), line, offset, shape };
     if !item.get().starts_with('{') {
         return Err(at.not_an_object());
     }
-    Ok((line, at))
+    Ok(at)
 }
 
 /// A whole JSON file, read in blocks so that an endless input (`/dev/zero`, a pipe) stops at
@@ -280,12 +350,42 @@ pub(super) fn page_entries<'a>(path: &Path, body: &'a str, shape: &str) -> Resul
     Ok(entries)
 }
 
+/// `{"data": [...], "next_cursor": ...}`; other members are ignored.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    data: Vec<&'a RawValue>,
+}
+
+/// The entries of `{"data": [...]}` or of a bare array, borrowed from `body`; `expected`
+/// completes the fix of a syntax error ("Expected ...").
+fn data_entries<'a>(path: &Path, body: &'a str, expected: &str) -> Result<Vec<&'a RawValue>, ImportError> {
+    // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
+    let parsed = if body.trim_start().starts_with('[') {
+        serde_json::from_str::<Vec<&RawValue>>(body)
+    } else {
+        serde_json::from_str::<Envelope>(body).map(|e| e.data)
+    };
+    let items = parsed.map_err(|e| {
+        ImportError::malformed(
+            path,
+            (e.line() as u64, e.column() as u64),
+            &format!("not a ledger JSON document: {e}"),
+            format!("Expected {expected}."),
+        )
+    })?;
+    entry_count(path, items.len())?;
+    Ok(items)
+}
+
 /// Where in the file an entry sits, for error messages.
 pub(super) struct At<'a> {
     pub path: &'a Path,
     pub text: &'a str,
     /// The entry's JSON text.
     pub item: &'a str,
+    /// The entry's line in `text`.
+    pub line: u64,
     /// Byte offset of the entry in `text`.
     pub offset: usize,
     /// The members an entry has, for the fix of a malformed entry (`{"id", "amount", ...}`).
@@ -377,6 +477,64 @@ impl<'a> At<'a> {
     }
 }
 
+/// Tracks line and column of byte offsets that only move forward through a text. Each byte is
+/// scanned once however the text is split into lines, so placing every entry of a one-line
+/// document (a minified API answer) costs as much as placing them in a pretty-printed one.
+pub(super) struct LineCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    line: u64,
+    /// Characters from the current line's start to `offset`.
+    column: u64,
+}
+
+thread_local! {
+    /// Bytes this thread's line cursors have scanned: the complexity guard of the JSON readers
+    /// reads it (see [`position_bytes_scanned`]).
+    static SCANNED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Bytes scanned on this thread so far to place entries and errors at a line and column. A test
+/// reads it before and after a parse: placing the entries of a file twice as long must scan at
+/// most about twice as many bytes, whatever the file's line structure.
+#[doc(hidden)]
+pub fn position_bytes_scanned() -> u64 {
+    SCANNED.with(std::cell::Cell::get)
+}
+
+impl<'a> LineCursor<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        LineCursor { text, offset: 0, line: 1, column: 0 }
+    }
+
+    /// 1-based line and character column of `target`, which must not precede earlier targets.
+    pub(super) fn locate(&mut self, target: usize) -> (u64, u64) {
+        let span = &self.text.as_bytes()[self.offset..target];
+        let rest = match memchr::memrchr(b'\n', span) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', span).count() as u64;
+                self.column = 0;
+                &span[last + 1..]
+            }
+            None => span,
+        };
+        // A character starts at every byte that is not a UTF-8 continuation byte.
+        self.column += rest.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64;
+        SCANNED.with(|s| s.set(s.get() + (span.len() + rest.len()) as u64));
+        self.offset = target;
+        (self.line, self.column + 1)
+    }
+
+    /// `locate` for a target that may fall off a character boundary (lossy text).
+    pub(super) fn locate_lossy(&mut self, target: usize) -> (u64, u64) {
+        let mut target = target.min(self.text.len());
+        while !self.text.is_char_boundary(target) {
+            target -= 1;
+        }
+        self.locate(target)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,5 +558,19 @@ mod tests {
         assert_eq!(one, pages);
         assert_eq!(one, bare);
         assert!(page_entries(p, r#"{"items": []}"#, "").is_err());
+    }
+
+    #[test]
+    fn line_cursor_counts_characters() {
+        let text = "ab\ncé,x\ny";
+        let mut c = LineCursor::new(text);
+        assert_eq!(c.locate(1), (1, 2));
+        assert_eq!(c.locate(text.find('x').unwrap()), (2, 4));
+        assert_eq!(c.locate(text.len() - 1), (3, 1));
+        let one_line = "é{\"a\": 1}, {\"b\": \"ü\"}";
+        let mut c = LineCursor::new(one_line);
+        assert_eq!(c.locate(one_line.find('{').unwrap()), (1, 2));
+        assert_eq!(c.locate(one_line.rfind('{').unwrap()), (1, 12));
+        assert_eq!(c.locate(one_line.len()), (1, 22));
     }
 }

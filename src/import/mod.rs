@@ -4,6 +4,7 @@
 //!
 //! *Invariant:* every entry carries the file, line and byte offset it came from.
 
+mod csv;
 mod ingest;
 mod json;
 mod orb;
@@ -13,11 +14,12 @@ mod reverie_json;
 mod stripe;
 mod time;
 
+pub use self::csv::read_line_at;
 pub use crate::model::source::{named as source, REVERIE_TYPES};
 pub use crate::model::Source;
 pub use ingest::{entry_detail, fingerprint_bytes, import, store_parsed, EntryDetail, ImportOptions};
+pub use json::position_bytes_scanned;
 pub use repair::{repair_chain, NeededFile, Repair};
-pub use reverie_csv::read_line_at;
 use time::DATE_EXPECTED;
 pub use time::{parse_time, MAX_OFFSET_SECONDS, MAX_TIME, MIN_TIME};
 
@@ -574,64 +576,6 @@ pub fn read_source(path: &Path, format: &str, offset: u64) -> Option<String> {
     (reader(format)?.raw_text)(path, offset)
 }
 
-/// Tracks line and column of byte offsets that only move forward through a text. Each byte is
-/// scanned once however the text is split into lines, so placing every entry of a one-line
-/// document (a minified API answer) costs as much as placing them in a pretty-printed one.
-struct LineCursor<'a> {
-    text: &'a str,
-    offset: usize,
-    line: u64,
-    /// Characters from the current line's start to `offset`.
-    column: u64,
-}
-
-thread_local! {
-    /// Bytes this thread's line cursors have scanned: the complexity guard of the JSON readers
-    /// reads it (see [`position_bytes_scanned`]).
-    static SCANNED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-/// Bytes scanned on this thread so far to place entries and errors at a line and column. A test
-/// reads it before and after a parse: placing the entries of a file twice as long must scan at
-/// most about twice as many bytes, whatever the file's line structure.
-#[doc(hidden)]
-pub fn position_bytes_scanned() -> u64 {
-    SCANNED.with(std::cell::Cell::get)
-}
-
-impl<'a> LineCursor<'a> {
-    fn new(text: &'a str) -> Self {
-        LineCursor { text, offset: 0, line: 1, column: 0 }
-    }
-
-    /// 1-based line and character column of `target`, which must not precede earlier targets.
-    fn locate(&mut self, target: usize) -> (u64, u64) {
-        let span = &self.text.as_bytes()[self.offset..target];
-        let rest = match memchr::memrchr(b'\n', span) {
-            Some(last) => {
-                self.line += memchr::memchr_iter(b'\n', span).count() as u64;
-                self.column = 0;
-                &span[last + 1..]
-            }
-            None => span,
-        };
-        // A character starts at every byte that is not a UTF-8 continuation byte.
-        self.column += rest.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64;
-        SCANNED.with(|s| s.set(s.get() + (span.len() + rest.len()) as u64));
-        self.offset = target;
-        (self.line, self.column + 1)
-    }
-
-    /// `locate` for a target that may fall off a character boundary (lossy text).
-    fn locate_lossy(&mut self, target: usize) -> (u64, u64) {
-        let mut target = target.min(self.text.len());
-        while !self.text.is_char_boundary(target) {
-            target -= 1;
-        }
-        self.locate(target)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,19 +598,5 @@ mod tests {
         assert_eq!(detect(p, b"[]").unwrap().name, "reverie-json");
         assert!(matches!(detect(p, b"date,amount\n"), Err(ImportError::UnknownFormat { .. })));
         assert!(matches!(detect(p, b""), Err(ImportError::UnknownFormat { .. })));
-    }
-
-    #[test]
-    fn line_cursor_counts_characters() {
-        let text = "ab\ncé,x\ny";
-        let mut c = LineCursor::new(text);
-        assert_eq!(c.locate(1), (1, 2));
-        assert_eq!(c.locate(text.find('x').unwrap()), (2, 4));
-        assert_eq!(c.locate(text.len() - 1), (3, 1));
-        let one_line = "é{\"a\": 1}, {\"b\": \"ü\"}";
-        let mut c = LineCursor::new(one_line);
-        assert_eq!(c.locate(one_line.find('{').unwrap()), (1, 2));
-        assert_eq!(c.locate(one_line.rfind('{').unwrap()), (1, 12));
-        assert_eq!(c.locate(one_line.len()), (1, 22));
     }
 }

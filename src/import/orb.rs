@@ -17,9 +17,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{self, At};
-use super::{parse_time, Fields, ImportError, LineCursor, OutOfRange, Reader, DATE_EXPECTED};
-use crate::model::{normalize_type, source, ChainKey, Labels, ParsedFile};
+use super::json::{self, At, Document};
+use super::{parse_time, Fields, ImportError, OutOfRange, Reader, DATE_EXPECTED};
+use crate::model::{normalize_type, source, ChainKey, Labels, ParsedEntry, ParsedFile};
 use crate::money::{self, AmountError};
 
 /// Orb's credit ledger API answer, saved to a file.
@@ -88,103 +88,74 @@ fn parse_with(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let text = json::document(path, raw)?;
-    let body = json::body(&text);
-    let items = json::page_entries(path, body, DOCUMENT)?;
-    let mut cursor = LineCursor::new(&text);
-    let mut labels = Labels::default();
-    let mut chains: Vec<ChainKey> = Vec::new();
-    let mut entries = Vec::with_capacity(items.len());
-    for (n, item) in items.iter().enumerate() {
-        let (line, at) = json::entry(path, &text, &mut cursor, item, SHAPE)?;
-        let entry: OrbEntry = at.parse()?;
-        let txn_id = at.required(entry.id, "id", "a ledger entry ID")?;
-        let created = at.string(entry.created_at, "created_at")?.ok_or_else(|| at.missing("created_at"))?;
-        let ts = parse_time(&created).ok_or_else(|| at.bad("created_at", entry.created_at, &created, DATE_EXPECTED))?;
-        let kind = at.required(entry.entry_type, "entry_type", "an entry type such as increment or decrement")?;
-        let kind = normalize_type(&kind).into_owned();
-        let status = at.required(entry.entry_status, "entry_status", "committed or pending")?;
-        let pending = match status.as_str() {
-            "committed" => false,
-            "pending" => true,
-            _ => return Err(at.bad("entry_status", entry.entry_status, &status, "committed or pending")),
-        };
-        let currency = at.required(entry.currency, "currency", "a currency such as credits or USD")?;
-        let account = customer(&at, entry.customer)?;
-        let block = match entry.credit_block {
-            Some(raw) if raw.get() != "null" => {
-                let nested: Nested = serde_json::from_str(raw.get())
-                    .map_err(|_| at.bad("credit_block", Some(raw), raw.get(), "an object {\"id\", \"expiry_date\"}"))?;
-                at.string(nested.id, "credit_block.id")?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-            }
-            _ => None,
-        };
-        let amount = exact(&at, entry.amount, "amount")?;
-        let starting = exact(&at, entry.starting_balance, "starting_balance")?;
-        let ending = exact(&at, entry.ending_balance, "ending_balance")?;
-        let change = ending.checked_sub(starting).ok_or_else(|| {
-            at.bad(
-                "ending_balance",
-                entry.ending_balance,
-                entry.ending_balance.map_or("", |r| r.get()),
-                OutOfRange::Amount.expected(),
-            )
-        })?;
-        let mut description = at.string(entry.description, "description")?.unwrap_or_default().trim().to_string();
-        if amount.unsigned_abs() != change.unsigned_abs() {
-            // The balances carry the walk; the disagreement stays in sight of whoever reads it.
-            let note = format!("(amount field says {})", money::format_units(amount));
-            description = if description.is_empty() { note } else { format!("{description} {note}") };
+    json::read_entries(path, raw, bytes, progress, &READER, Document::Pages(DOCUMENT), SHAPE, read_entry)
+}
+
+/// One ledger entry: its chain (the customer in the currency, pending apart) and the entry.
+fn read_entry(at: &At<'_>, labels: &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError> {
+    let entry: OrbEntry = at.parse()?;
+    let txn_id = at.required(entry.id, "id", "a ledger entry ID")?;
+    let created = at.string(entry.created_at, "created_at")?.ok_or_else(|| at.missing("created_at"))?;
+    let ts = parse_time(&created).ok_or_else(|| at.bad("created_at", entry.created_at, &created, DATE_EXPECTED))?;
+    let kind = at.required(entry.entry_type, "entry_type", "an entry type such as increment or decrement")?;
+    let kind = normalize_type(&kind).into_owned();
+    let status = at.required(entry.entry_status, "entry_status", "committed or pending")?;
+    let pending = match status.as_str() {
+        "committed" => false,
+        "pending" => true,
+        _ => return Err(at.bad("entry_status", entry.entry_status, &status, "committed or pending")),
+    };
+    let currency = at.required(entry.currency, "currency", "a currency such as credits or USD")?;
+    let account = customer(at, entry.customer)?;
+    let block = match entry.credit_block {
+        Some(raw) if raw.get() != "null" => {
+            let nested: Nested = serde_json::from_str(raw.get())
+                .map_err(|_| at.bad("credit_block", Some(raw), raw.get(), "an object {\"id\", \"expiry_date\"}"))?;
+            at.string(nested.id, "credit_block.id")?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
         }
-        let key = ChainKey::new(account, if pending { format!("{currency}{PENDING_SUFFIX}") } else { currency });
-        let chain = match chains.iter().position(|k| *k == key) {
-            Some(i) => i,
-            None => {
-                chains.push(key);
-                chains.len() - 1
+        _ => None,
+    };
+    let amount = exact(at, entry.amount, "amount")?;
+    let starting = exact(at, entry.starting_balance, "starting_balance")?;
+    let ending = exact(at, entry.ending_balance, "ending_balance")?;
+    let change = ending.checked_sub(starting).ok_or_else(|| {
+        at.bad(
+            "ending_balance",
+            entry.ending_balance,
+            entry.ending_balance.map_or("", |r| r.get()),
+            OutOfRange::Amount.expected(),
+        )
+    })?;
+    let mut description = at.string(entry.description, "description")?.unwrap_or_default().trim().to_string();
+    if amount.unsigned_abs() != change.unsigned_abs() {
+        // The balances carry the walk; the disagreement stays in sight of whoever reads it.
+        let note = format!("(amount field says {})", money::format_units(amount));
+        description = if description.is_empty() { note } else { format!("{description} {note}") };
+    }
+    let key = ChainKey::new(account, if pending { format!("{currency}{PENDING_SUFFIX}") } else { currency });
+    let dims = [block.as_deref(), Some(status.as_str())];
+    let fields = Fields {
+        txn_id: &txn_id,
+        ts,
+        kind: &kind,
+        description: &description,
+        amount: change,
+        balance_after: ending,
+        dims: &dims,
+        line: at.line,
+        offset: at.offset as u64,
+    };
+    let parsed = fields.into_entry(labels).map_err(|range| {
+        let (field, raw, value) = match range {
+            OutOfRange::Amount => {
+                ("ending_balance - starting_balance", entry.ending_balance, money::format_units(change))
             }
+            OutOfRange::BalanceAfter => ("ending_balance", entry.ending_balance, money::format_units(ending)),
+            OutOfRange::Time => ("created_at", entry.created_at, created.clone()),
         };
-        let dims = [block.as_deref(), Some(status.as_str())];
-        let fields = Fields {
-            txn_id: &txn_id,
-            ts,
-            kind: &kind,
-            description: &description,
-            amount: change,
-            balance_after: ending,
-            dims: &dims,
-            line,
-            offset: at.offset as u64,
-        };
-        let mut parsed = fields.into_entry(&mut labels).map_err(|range| {
-            let (field, raw, value) = match range {
-                OutOfRange::Amount => {
-                    ("ending_balance - starting_balance", entry.ending_balance, money::format_units(change))
-                }
-                OutOfRange::BalanceAfter => ("ending_balance", entry.ending_balance, money::format_units(ending)),
-                OutOfRange::Time => ("created_at", entry.created_at, created.clone()),
-            };
-            at.bad(field, raw, &value, range.expected())
-        })?;
-        parsed.chain = chain as u32;
-        entries.push(parsed);
-        if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {
-            return Err(ImportError::Cancelled);
-        }
-    }
-    if progress(bytes, bytes).is_break() {
-        return Err(ImportError::Cancelled);
-    }
-    Ok(ParsedFile {
-        path: path.to_path_buf(),
-        format: READER.name,
-        source: source::ORB.name,
-        dimensions: source::ORB.dimensions(),
-        bytes,
-        labels,
-        chains: if chains.is_empty() { vec![None] } else { chains.into_iter().map(Some).collect() },
-        entries,
-    })
+        at.bad(field, raw, &value, range.expected())
+    })?;
+    Ok((Some(key), parsed))
 }
 
 /// The account: the customer's `external_customer_id` where Orb has one, else its Orb `id`.

@@ -8,9 +8,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json;
-use super::{parse_time, Fields, ImportError, LineCursor, OutOfRange, Reader, DATE_EXPECTED};
-use crate::model::{normalize_type, Labels, ParsedFile};
+use super::json::{self, At, Document};
+use super::{parse_time, Fields, ImportError, OutOfRange, Reader, DATE_EXPECTED};
+use crate::model::{normalize_type, Labels, ParsedEntry, ParsedFile};
 
 /// Reverie's Open API ledger JSON, saved to a file.
 pub(super) static READER: Reader = Reader {
@@ -22,13 +22,6 @@ pub(super) static READER: Reader = Reader {
     parse: Some(|origin, raw| json::parse(origin, raw, parse_with)),
     raw_text: json::object_at,
 };
-
-/// `{"data": [...], "next_cursor": ...}`; other members are ignored.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow)]
-    data: Vec<&'a RawValue>,
-}
 
 /// An entry's members, for the fix of a malformed entry.
 const SHAPE: &str =
@@ -54,89 +47,60 @@ struct JsonEntry<'a> {
     model: Option<&'a RawValue>,
 }
 
+/// The document, for the fix of a syntax error.
+const DOCUMENT: &str = "{\"data\": [entry, ...]} or a bare array of entries, as the Open API returns them";
+
 fn parse_with(
     path: &Path,
     raw: Vec<u8>,
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let text = json::document(path, raw)?;
-    let body = json::body(&text);
-    // Untagged enums buffer their input and cannot borrow, so the shape is chosen up front.
-    let parsed = if body.trim_start().starts_with('[') {
-        serde_json::from_str::<Vec<&RawValue>>(body)
-    } else {
-        serde_json::from_str::<Envelope>(body).map(|e| e.data)
+    json::read_entries(path, raw, bytes, progress, &READER, Document::Data(DOCUMENT), SHAPE, |at, labels| {
+        Ok((None, read_entry(at, labels)?))
+    })
+}
+
+/// One entry of the Open API's ledger.
+fn read_entry(at: &At<'_>, labels: &mut Labels) -> Result<ParsedEntry, ImportError> {
+    let entry: JsonEntry = at.parse()?;
+    let txn_id = at.string(entry.id, "id")?.ok_or_else(|| at.missing("id"))?;
+    if txn_id.trim().is_empty() {
+        return Err(at.bad("id", entry.id, &txn_id, "a transaction ID such as txn_01HV3K…"));
+    }
+    let created = at.string(entry.created_at, "created_at")?.ok_or_else(|| at.missing("created_at"))?;
+    let ts = parse_time(&created).ok_or_else(|| at.bad("created_at", entry.created_at, &created, DATE_EXPECTED))?;
+    let kind = at.string(entry.kind, "type")?.ok_or_else(|| at.missing("type"))?;
+    let kind_norm = normalize_type(&kind);
+    if kind_norm.is_empty() {
+        return Err(at.bad("type", entry.kind, &kind, "a transaction type such as CHAT or PURCHASE"));
+    }
+    let description = at.string(entry.description, "description")?.unwrap_or_default();
+    let amount = at.money(entry.amount, "amount")?;
+    let balance_after = at.money(entry.balance_after, "balance_after")?;
+    let optional = |raw, name| -> Result<Option<String>, ImportError> {
+        Ok(at.string(raw, name)?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
     };
-    let items = parsed.map_err(|e| {
-        ImportError::malformed(
-            path,
-            (e.line() as u64, e.column() as u64),
-            &format!("not a ledger JSON document: {e}"),
-            "Expected {\"data\": [entry, ...]} or a bare array of entries, as the Open API returns them.".into(),
-        )
-    })?;
-    json::entry_count(path, items.len())?;
-    let mut cursor = LineCursor::new(&text);
-    let mut labels = Labels::default();
-    let mut entries = Vec::with_capacity(items.len());
-    for (n, item) in items.iter().enumerate() {
-        let (line, at) = json::entry(path, &text, &mut cursor, item, SHAPE)?;
-        let entry: JsonEntry = at.parse()?;
-        let txn_id = at.string(entry.id, "id")?.ok_or_else(|| at.missing("id"))?;
-        if txn_id.trim().is_empty() {
-            return Err(at.bad("id", entry.id, &txn_id, "a transaction ID such as txn_01HV3K…"));
-        }
-        let created = at.string(entry.created_at, "created_at")?.ok_or_else(|| at.missing("created_at"))?;
-        let ts = parse_time(&created).ok_or_else(|| at.bad("created_at", entry.created_at, &created, DATE_EXPECTED))?;
-        let kind = at.string(entry.kind, "type")?.ok_or_else(|| at.missing("type"))?;
-        let kind_norm = normalize_type(&kind);
-        if kind_norm.is_empty() {
-            return Err(at.bad("type", entry.kind, &kind, "a transaction type such as CHAT or PURCHASE"));
-        }
-        let description = at.string(entry.description, "description")?.unwrap_or_default();
-        let amount = at.money(entry.amount, "amount")?;
-        let balance_after = at.money(entry.balance_after, "balance_after")?;
-        let optional = |raw, name| -> Result<Option<String>, ImportError> {
-            Ok(at.string(raw, name)?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+    let (character, model) = (optional(entry.character, "character")?, optional(entry.model, "model")?);
+    let dims = [character.as_deref(), model.as_deref()];
+    let fields = Fields {
+        txn_id: txn_id.trim(),
+        ts,
+        kind: &kind_norm,
+        description: description.trim(),
+        amount,
+        balance_after,
+        dims: &dims,
+        line: at.line,
+        offset: at.offset as u64,
+    };
+    fields.into_entry(labels).map_err(|range| {
+        let (field, raw) = match range {
+            OutOfRange::Amount => ("amount", entry.amount),
+            OutOfRange::BalanceAfter => ("balance_after", entry.balance_after),
+            OutOfRange::Time => ("created_at", entry.created_at),
         };
-        let (character, model) = (optional(entry.character, "character")?, optional(entry.model, "model")?);
-        let dims = [character.as_deref(), model.as_deref()];
-        let fields = Fields {
-            txn_id: txn_id.trim(),
-            ts,
-            kind: &kind_norm,
-            description: description.trim(),
-            amount,
-            balance_after,
-            dims: &dims,
-            line,
-            offset: at.offset as u64,
-        };
-        entries.push(fields.into_entry(&mut labels).map_err(|range| {
-            let (field, raw) = match range {
-                OutOfRange::Amount => ("amount", entry.amount),
-                OutOfRange::BalanceAfter => ("balance_after", entry.balance_after),
-                OutOfRange::Time => ("created_at", entry.created_at),
-            };
-            at.bad(field, raw, raw.map_or("", |r| r.get()), range.expected())
-        })?);
-        if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {
-            return Err(ImportError::Cancelled);
-        }
-    }
-    if progress(bytes, bytes).is_break() {
-        return Err(ImportError::Cancelled);
-    }
-    Ok(ParsedFile {
-        path: path.to_path_buf(),
-        format: READER.name,
-        source: READER.source.name,
-        dimensions: READER.source.dimensions(),
-        bytes,
-        labels,
-        chains: vec![None],
-        entries,
+        at.bad(field, raw, raw.map_or("", |r| r.get()), range.expected())
     })
 }
 
@@ -232,7 +196,7 @@ mod tests {
                     proptest::prop_assert!(e.line >= 1);
                 }
             }
-            super::super::reverie_csv::tests::check_outcome_from(&path, r, 1)?;
+            super::super::csv::tests::check_outcome_from(&path, r, 1)?;
         }
     }
 }

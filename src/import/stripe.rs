@@ -18,9 +18,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{self, At};
-use super::{Fields, ImportError, LineCursor, OutOfRange, Reader};
-use crate::model::{normalize_type, source, ChainKey, Labels, ParsedFile};
+use super::json::{self, At, Document};
+use super::{Fields, ImportError, OutOfRange, Reader};
+use crate::model::{normalize_type, source, ChainKey, Labels, ParsedEntry, ParsedFile};
 
 /// Stripe's customer balance transactions API answer, saved to a file.
 pub(super) static READER: Reader = Reader {
@@ -104,97 +104,68 @@ fn parse_with(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    let text = json::document(path, raw)?;
-    let body = json::body(&text);
-    let items = json::page_entries(path, body, DOCUMENT)?;
-    let mut cursor = LineCursor::new(&text);
-    let mut labels = Labels::default();
-    let mut chains: Vec<ChainKey> = Vec::new();
-    let mut entries = Vec::with_capacity(items.len());
-    for (n, item) in items.iter().enumerate() {
-        let (line, at) = json::entry(path, &text, &mut cursor, item, SHAPE)?;
-        let entry: StripeEntry = at.parse()?;
-        if let Some(object) = at.string(entry.object, "object")? {
-            if object != OBJECT {
-                return Err(at.bad(
-                    "object",
-                    entry.object,
-                    &object,
-                    "customer_balance_transaction: this reader reads a customer's balance transactions (/v1/customers/{id}/balance_transactions); save that list",
-                ));
-            }
-        }
-        let txn_id = at.required(entry.id, "id", "a transaction ID such as cbtxn_1Nq…")?;
-        let created = integer(&at, entry.created, "created", "Unix seconds, as Stripe writes them")?;
-        let ts = created
-            .checked_mul(1_000_000)
-            .ok_or_else(|| at.bad("created", entry.created, &created.to_string(), OutOfRange::Time.expected()))?;
-        let kind = at.required(entry.kind, "type", "a transaction type such as applied_to_invoice")?;
-        let kind = normalize_type(&kind).into_owned();
-        let currency = at.required(entry.currency, "currency", "a three-letter ISO code such as usd")?;
-        let account = id_of(&at, entry.customer, "customer")?.ok_or_else(|| at.missing("customer"))?;
-        let scale = 10_i64.pow(crate::money::SCALE - exponent(&currency));
-        let minor = |raw: Option<&RawValue>, field: &'static str| -> Result<i64, ImportError> {
-            const EXPECTED: &str = "an integer in the currency's smallest unit (cents for usd), as Stripe writes it";
-            let value = integer(&at, raw, field, EXPECTED)?;
-            // Minus: Stripe counts what the customer owes, Reckon the customer's credit.
-            value
-                .checked_mul(scale)
-                .and_then(i64::checked_neg)
-                .ok_or_else(|| at.bad(field, raw, &value.to_string(), OutOfRange::Amount.expected()))
-        };
-        let amount = minor(entry.amount, "amount")?;
-        let balance_after = minor(entry.ending_balance, "ending_balance")?;
-        let description = at.string(entry.description, "description")?.unwrap_or_default();
-        let invoice = id_of(&at, entry.invoice, "invoice")?;
-        let credit_note = id_of(&at, entry.credit_note, "credit_note")?;
-        let key = ChainKey::new(account, currency);
-        let chain = match chains.iter().position(|k| *k == key) {
-            Some(i) => i,
-            None => {
-                chains.push(key);
-                chains.len() - 1
-            }
-        };
-        let dims = [invoice.as_deref(), credit_note.as_deref()];
-        let fields = Fields {
-            txn_id: &txn_id,
-            ts,
-            kind: &kind,
-            description: description.trim(),
-            amount,
-            balance_after,
-            dims: &dims,
-            line,
-            offset: at.offset as u64,
-        };
-        let mut parsed = fields.into_entry(&mut labels).map_err(|range| {
-            let (field, raw) = match range {
-                OutOfRange::Amount => ("amount", entry.amount),
-                OutOfRange::BalanceAfter => ("ending_balance", entry.ending_balance),
-                OutOfRange::Time => ("created", entry.created),
-            };
-            at.bad(field, raw, raw.map_or("", |r| r.get()), range.expected())
-        })?;
-        parsed.chain = chain as u32;
-        entries.push(parsed);
-        if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {
-            return Err(ImportError::Cancelled);
+    json::read_entries(path, raw, bytes, progress, &READER, Document::Pages(DOCUMENT), SHAPE, read_entry)
+}
+
+/// One balance transaction: its chain (the customer in the currency) and the entry.
+fn read_entry(at: &At<'_>, labels: &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError> {
+    let entry: StripeEntry = at.parse()?;
+    if let Some(object) = at.string(entry.object, "object")? {
+        if object != OBJECT {
+            return Err(at.bad(
+                "object",
+                entry.object,
+                &object,
+                "customer_balance_transaction: this reader reads a customer's balance transactions (/v1/customers/{id}/balance_transactions); save that list",
+            ));
         }
     }
-    if progress(bytes, bytes).is_break() {
-        return Err(ImportError::Cancelled);
-    }
-    Ok(ParsedFile {
-        path: path.to_path_buf(),
-        format: READER.name,
-        source: source::STRIPE.name,
-        dimensions: source::STRIPE.dimensions(),
-        bytes,
-        labels,
-        chains: if chains.is_empty() { vec![None] } else { chains.into_iter().map(Some).collect() },
-        entries,
-    })
+    let txn_id = at.required(entry.id, "id", "a transaction ID such as cbtxn_1Nq…")?;
+    let created = integer(at, entry.created, "created", "Unix seconds, as Stripe writes them")?;
+    let ts = created
+        .checked_mul(1_000_000)
+        .ok_or_else(|| at.bad("created", entry.created, &created.to_string(), OutOfRange::Time.expected()))?;
+    let kind = at.required(entry.kind, "type", "a transaction type such as applied_to_invoice")?;
+    let kind = normalize_type(&kind).into_owned();
+    let currency = at.required(entry.currency, "currency", "a three-letter ISO code such as usd")?;
+    let account = id_of(at, entry.customer, "customer")?.ok_or_else(|| at.missing("customer"))?;
+    let scale = 10_i64.pow(crate::money::SCALE - exponent(&currency));
+    let minor = |raw: Option<&RawValue>, field: &'static str| -> Result<i64, ImportError> {
+        const EXPECTED: &str = "an integer in the currency's smallest unit (cents for usd), as Stripe writes it";
+        let value = integer(at, raw, field, EXPECTED)?;
+        // Minus: Stripe counts what the customer owes, Reckon the customer's credit.
+        value
+            .checked_mul(scale)
+            .and_then(i64::checked_neg)
+            .ok_or_else(|| at.bad(field, raw, &value.to_string(), OutOfRange::Amount.expected()))
+    };
+    let amount = minor(entry.amount, "amount")?;
+    let balance_after = minor(entry.ending_balance, "ending_balance")?;
+    let description = at.string(entry.description, "description")?.unwrap_or_default();
+    let invoice = id_of(at, entry.invoice, "invoice")?;
+    let credit_note = id_of(at, entry.credit_note, "credit_note")?;
+    let key = ChainKey::new(account, currency);
+    let dims = [invoice.as_deref(), credit_note.as_deref()];
+    let fields = Fields {
+        txn_id: &txn_id,
+        ts,
+        kind: &kind,
+        description: description.trim(),
+        amount,
+        balance_after,
+        dims: &dims,
+        line: at.line,
+        offset: at.offset as u64,
+    };
+    let parsed = fields.into_entry(labels).map_err(|range| {
+        let (field, raw) = match range {
+            OutOfRange::Amount => ("amount", entry.amount),
+            OutOfRange::BalanceAfter => ("ending_balance", entry.ending_balance),
+            OutOfRange::Time => ("created", entry.created),
+        };
+        at.bad(field, raw, raw.map_or("", |r| r.get()), range.expected())
+    })?;
+    Ok((Some(key), parsed))
 }
 
 /// A JSON integer, from its text (no float).

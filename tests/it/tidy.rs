@@ -126,3 +126,38 @@ fn the_tidy_check_sees_a_violation() {
     assert!(!mentions("use crate::imports::x;", "crate::import"));
     assert!(!violations("store", &["model"]).is_empty(), "the store uses the model, and the check must see that");
 }
+
+#[test]
+fn the_check_finds_sources_in_the_model_not_the_readers() {
+    assert_layer("check.rs", &["import"]);
+}
+
+#[test]
+fn only_the_csv_and_json_engines_scan_records() {
+    // A reader (a module with a `static READER`) declares its columns or its entry's members
+    // and maps one record to an entry; reading, splitting and placing records is the
+    // engines' (`import/csv.rs`, `import/json.rs`).
+    let scanning = ["memchr", "RecordScan", "LoneCr", "LineCursor", "csv::Reader", "csv::ByteRecord", "from_str::<Vec"];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/import");
+    let mut readers = 0;
+    for file in sources(&root) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if !text.contains("static READER: Reader") {
+            continue;
+        }
+        readers += 1;
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        assert!(name != "csv.rs" && name != "json.rs", "src/import/{name} is an engine, not a reader");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let found: Vec<_> = scanning.iter().filter(|s| code.contains(*s)).collect();
+            assert!(
+                found.is_empty(),
+                "src/import/{name}:{}: a reader scans records ({found:?}): {}",
+                n + 1,
+                line.trim()
+            );
+        }
+    }
+    assert!(readers >= 4, "the check must see the readers; it saw {readers}");
+}
