@@ -67,7 +67,8 @@ impl CheckReport {
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     /// The store failed.
-    #[error(transparent)]
+    // Not `transparent`: the store error stays in the chain, so a shell finds its remedy.
+    #[error("{0}")]
     Store(#[from] StoreError),
     /// A balance was given for "the" chain while several exist.
     #[error("the database holds {0} ledgers; name the account and currency to give one a stated or opening balance")]

@@ -36,7 +36,8 @@ pub enum ExportFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// Reading the rows failed.
-    #[error(transparent)]
+    // Not `transparent`: the store error stays in the chain, so a shell finds its remedy.
+    #[error("{0}")]
     Store(#[from] StoreError),
     /// Writing the export failed.
     #[error("cannot write the export: {0}")]

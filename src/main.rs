@@ -21,7 +21,8 @@ fn main() -> ExitCode {
 }
 
 /// The error and its causes, each cause once: Reckon's messages already quote the cause they
-/// wrap, so a cause whose text the message holds is not repeated.
+/// wrap, so a cause whose text the message holds is not repeated. A store error's remedy
+/// follows its text, in the CLI's words.
 fn message(e: &anyhow::Error) -> String {
     let mut text = e.to_string();
     for cause in e.chain().skip(1) {
@@ -31,7 +32,7 @@ fn message(e: &anyhow::Error) -> String {
             text.push_str(&cause);
         }
     }
-    text
+    cli::remedy::add(text, e.as_ref())
 }
 
 /// Whether the error is standard output closed under us.

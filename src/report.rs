@@ -40,7 +40,8 @@ pub struct ReportRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The store failed.
-    #[error(transparent)]
+    // Not `transparent`: the store error stays in the chain, so a shell finds its remedy.
+    #[error("{0}")]
     Store(#[from] StoreError),
     /// There is nothing to report on.
     #[error("no ledger to report on; import one first")]

@@ -26,6 +26,7 @@ mod key;
 mod ledger;
 mod mock_server;
 mod notes;
+pub mod remedy;
 mod report;
 mod sync;
 

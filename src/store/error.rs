@@ -43,15 +43,12 @@ pub enum StoreError {
     /// a label was changed, removed or added behind the store's back.
     #[error(
         "the label table is damaged in the database (the types, descriptions and labels of entries would read \
-         wrong); run `reckon doctor` to verify it and restore it from the imported files"
+         wrong)"
     )]
     LabelsDamaged,
     /// A repair dropped entries of this chain that only a sync can bring back; it is refused
     /// until a sync has fetched its whole ledger again.
-    #[error(
-        "the ledger {chain} lost entries to damage in the database and waits for a sync to fetch them again; \
-         sync it (or run `reckon doctor --repair`) before reading it"
-    )]
+    #[error("the ledger {chain} lost entries to damage in the database and waits for a sync to fetch them again")]
     AwaitingSync { chain: String },
     /// The file is empty: no database, and no ledgers, at all.
     #[error(
@@ -76,10 +73,8 @@ pub enum StoreError {
     OtherSource { account: String, currency: String, holds: String, found: String },
 }
 
-/// What a SQLite-level damage message adds: what happened, and where to go next.
-const CORRUPT_HINT: &str = "; the database file itself is damaged (below the ledgers Reckon checks): run `reckon \
-                            doctor` for what can still be read from it, and restore it from a backup or rebuild it \
-                            from its sources";
+/// What a SQLite-level damage message adds: what happened (what to do is the shell's `Remedy`).
+const CORRUPT_HINT: &str = "; the database file itself is damaged (below the ledgers Reckon checks)";
 
 /// What a damaged database file still says about where its ledgers came from, read as far
 /// as the damage allows.
@@ -116,10 +111,7 @@ fn malformed_text(path: &Path, detail: &str, sources: &Salvage) -> String {
 fn damaged_text(chain: Option<&str>, block: Option<u64>) -> String {
     let ledger = chain.map_or_else(|| "a ledger".to_string(), |c| format!("the ledger {c}"));
     let block = block.map_or_else(String::new, |b| format!(" (entry block {b})"));
-    format!(
-        "{ledger} is damaged in the database{block}; run `reckon doctor` to verify every ledger and repair it from \
-         its imported files"
-    )
+    format!("{ledger} is damaged in the database{block}")
 }
 
 /// Whether SQLite said the file is damaged (as opposed to busy, full or missing).
@@ -127,7 +119,46 @@ pub(super) fn is_corrupt(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseCorrupt)
 }
 
+/// What a person can do about a store error. The engine names it; each shell words it (the CLI
+/// names its own commands, the app its own way), after the error's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Verify every ledger and repair a damaged one from its imported files (`Damaged`).
+    RepairLedger,
+    /// Verify the label table and restore it from the imported files (`LabelsDamaged`).
+    RestoreLabels,
+    /// Sync the ledger again, or have a repair sync it, before reading it (`AwaitingSync`).
+    Resync,
+    /// Read what the damaged file still holds, then restore it from a backup or rebuild it
+    /// from its sources (SQLite says the file is damaged).
+    SalvageFile,
+}
+
 impl StoreError {
+    /// What a person can do about this error, when there is more to do than its text says.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            StoreError::Damaged { .. } => Some(Remedy::RepairLedger),
+            StoreError::LabelsDamaged => Some(Remedy::RestoreLabels),
+            StoreError::AwaitingSync { .. } => Some(Remedy::Resync),
+            StoreError::Sqlite(e) if is_corrupt(e) => Some(Remedy::SalvageFile),
+            _ => None,
+        }
+    }
+
+    /// The first store error among `error` and its sources (a shell words its remedy after
+    /// that error's text).
+    pub fn find_in<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e StoreError> {
+        let mut cause = Some(error);
+        while let Some(e) = cause {
+            if let Some(store) = e.downcast_ref::<StoreError>() {
+                return Some(store);
+            }
+            cause = e.source();
+        }
+        None
+    }
+
     /// Names the ledger and block of a `Damaged` error from block `block_id` (other errors
     /// pass through).
     pub(crate) fn in_block(self, conn: &Connection, block_id: i64) -> StoreError {
@@ -141,5 +172,26 @@ impl StoreError {
             }
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_names_the_remedy_and_no_command() {
+        let cases = [
+            (StoreError::Damaged { chain: Some("a/credits".into()), block: Some(2) }, Some(Remedy::RepairLedger)),
+            (StoreError::LabelsDamaged, Some(Remedy::RestoreLabels)),
+            (StoreError::AwaitingSync { chain: "a/credits".into() }, Some(Remedy::Resync)),
+            (StoreError::NotFound("chain 9".into()), None),
+        ];
+        for (error, remedy) in cases {
+            assert_eq!(error.remedy(), remedy, "{error}");
+            assert!(!error.to_string().contains("reckon "), "{error}");
+        }
+        let wrapped: Box<dyn std::error::Error> = Box::new(StoreError::LabelsDamaged);
+        assert!(matches!(StoreError::find_in(wrapped.as_ref()), Some(StoreError::LabelsDamaged)));
     }
 }

@@ -32,7 +32,7 @@ use rusqlite::Connection;
 
 pub use chains::ChainInfo;
 pub use decode::TxnIds;
-pub use error::{Salvage, StoreError};
+pub use error::{Remedy, Salvage, StoreError};
 pub use ingest::{FileSummary, ImportSummary, Ingest, KnownFile};
 pub use open::APPLICATION_ID;
 pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};

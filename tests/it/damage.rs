@@ -221,6 +221,12 @@ fn a_flipped_bit_is_named_and_the_reimport_no_longer_hides_it() {
     assert_eq!(out.status.code(), Some(2));
     let text = stderr(&out);
     assert!(text.contains("default/credits is damaged") && text.contains("reckon doctor"), "{text}");
+    // The store names the remedy; the CLI words it, after the store's text.
+    assert_eq!(
+        text,
+        "reckon: the ledger default/credits is damaged in the database (entry block 0); run `reckon doctor` to \
+         verify every ledger and repair it from its imported files\n"
+    );
     let out = db.run(&["import", file_arg]);
     assert_eq!(out.status.code(), Some(2), "the known-file shortcut must not hide damage");
     assert!(stderr(&out).contains("reckon doctor"), "{}", stderr(&out));
@@ -430,6 +436,12 @@ fn a_renamed_or_deleted_label_is_found_and_restored_from_the_files() {
     let out = db.run(&["import", "fixtures/clean.csv", "--account", "other"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("label table is damaged"), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "reckon: could not store the import: the label table is damaged in the database (the types, descriptions \
+         and labels of entries would read wrong); run `reckon doctor` to verify it and restore it from the imported \
+         files\n"
+    );
 
     // The file gone: named, nothing changed.
     let moved = db.dir().join("moved.csv");
