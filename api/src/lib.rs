@@ -19,13 +19,16 @@ pub mod orb;
 pub mod reverie;
 pub mod stripe;
 
+use std::future::Future;
 use std::ops::ControlFlow;
+use std::pin::Pin;
 
 pub use endpoint::BaseUrl;
 pub use error::ApiError;
 pub use fetch::{ApiKey, Bounds, Config, Pause, Retry, TokioPause};
 pub use limit::RateLimit;
 pub use newest::Known;
+pub use reverie::Balance;
 
 /// One page of an API answer, as it came over the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,3 +66,40 @@ pub struct Fetched {
     /// Customers whose ledgers were fetched (Orb, Stripe).
     pub customers: usize,
 }
+
+/// What one sync asks of a vendor's client, the same for every vendor.
+pub struct Job<'a> {
+    pub config: Config,
+    /// Vendors with customers: whose ledgers; `None`: every customer of the account. Vendors
+    /// with one ledger per key ignore it.
+    pub customers: Option<Vec<String>>,
+    /// What the caller has stored already: newest-first vendors stop there.
+    pub known: &'a dyn Known,
+    /// Customers fetched at once, sharing the rate limit.
+    pub concurrency: usize,
+}
+
+impl std::fmt::Debug for Job<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("config", &self.config)
+            .field("customers", &self.customers)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a vendor's fetch did: its pages, and the balance the API states now if it states one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ledger {
+    pub fetched: Fetched,
+    pub balance: Option<Balance>,
+}
+
+/// A fetch under way, borrowing its job and its sink.
+pub type Fetching<'a, E> = Pin<Box<dyn Future<Output = Result<Ledger, E>> + 'a>>;
+
+/// A vendor's client, as a table holds it: runs one [`Job`], handing each page to the sink.
+/// Each vendor's module has one (`reverie::fetch`, `orb::fetch`, `stripe::fetch`), generic over
+/// the sink's error type; the caller picks it once (`orb::fetch::<MyError>`).
+pub type Fetch<E> = for<'a> fn(Job<'a>, &'a mut dyn PageSink<Error = E>) -> Fetching<'a, E>;

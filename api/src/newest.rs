@@ -149,7 +149,7 @@ pub(crate) async fn customers(api: &impl Api) -> Result<Vec<String>, ApiError> {
 }
 
 /// One customer's new pages, handed to `sink` oldest first.
-pub(crate) async fn fetch_one<S: PageSink>(
+pub(crate) async fn fetch_one<S: PageSink + ?Sized>(
     api: &impl Api,
     customer: &str,
     known: &dyn Known,
@@ -165,7 +165,7 @@ pub(crate) async fn fetch_one<S: PageSink>(
 /// Several customers, at most `concurrency` fetching at once; each customer's pages go to
 /// `sink` (oldest first) as soon as that customer is complete. The first error stops the run:
 /// customers handed over before it stay stored.
-pub(crate) async fn fetch_many<S: PageSink>(
+pub(crate) async fn fetch_many<S: PageSink + ?Sized>(
     api: &impl Api,
     customers: &[String],
     known: &dyn Known,
@@ -183,7 +183,11 @@ pub(crate) async fn fetch_many<S: PageSink>(
     Ok(fetched)
 }
 
-fn hand_over<S: PageSink>(pages: Vec<Page>, sink: &mut S, fetched: &mut Fetched) -> Result<ControlFlow<()>, S::Error> {
+fn hand_over<S: PageSink + ?Sized>(
+    pages: Vec<Page>,
+    sink: &mut S,
+    fetched: &mut Fetched,
+) -> Result<ControlFlow<()>, S::Error> {
     fetched.customers += 1;
     let last = pages.len();
     for page in pages {

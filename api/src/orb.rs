@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::fetch::Http;
 use crate::newest::{self, Api, Envelope, Known};
-use crate::{ApiError, Config, Fetched, PageSink, RateLimit};
+use crate::{ApiError, Config, Fetched, Fetching, Job, Ledger, PageSink, RateLimit};
 
 /// Names the API in messages.
 pub const SOURCE_NAME: &str = "Orb API";
@@ -49,6 +49,20 @@ struct Pagination {
     next_cursor: Option<String>,
 }
 
+/// Orb's [`crate::Fetch`]: the ledgers of `job.customers` (every customer when `None`),
+/// `job.concurrency` at a time, each stopping at what `job.known` holds.
+pub fn fetch<'a, E: From<ApiError> + 'static>(job: Job<'a>, sink: &'a mut dyn PageSink<Error = E>) -> Fetching<'a, E> {
+    Box::pin(async move {
+        let client = Client::new(job.config, Options::default())?;
+        let customers = match job.customers {
+            Some(c) => c,
+            None => client.customers().await?,
+        };
+        let fetched = client.fetch_ledgers(&customers, job.known, job.concurrency, sink).await?;
+        Ok(Ledger { fetched, balance: None })
+    })
+}
+
 impl Client {
     /// Pages of `config.page_size`, at most 100; rate 100 a second unless `config` says.
     pub fn new(config: Config, options: Options) -> Result<Client, ApiError> {
@@ -57,7 +71,7 @@ impl Client {
 
     /// One customer's new pages (all of them the first time), handed to `sink` oldest page
     /// first once the fetch reaches known ground or the end (see `newest`).
-    pub async fn fetch_ledger<S: PageSink>(
+    pub async fn fetch_ledger<S: PageSink + ?Sized>(
         &self,
         customer: &str,
         known: &dyn Known,
@@ -67,7 +81,7 @@ impl Client {
     }
 
     /// Several customers' ledgers, `concurrency` at a time, sharing the rate limiter.
-    pub async fn fetch_ledgers<S: PageSink>(
+    pub async fn fetch_ledgers<S: PageSink + ?Sized>(
         &self,
         customers: &[String],
         known: &dyn Known,

@@ -8,7 +8,7 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::fetch::{Http, Idle};
-use crate::{ApiError, Config, Fetched, Page, PageSink};
+use crate::{ApiError, Config, Fetched, Fetching, Job, Ledger, Page, PageSink};
 
 /// Names the API in messages.
 pub const SOURCE_NAME: &str = "Reverie Open API";
@@ -103,6 +103,17 @@ struct BalanceAnswer {
     as_of: String,
 }
 
+/// Reverie's [`crate::Fetch`]: the ledger from `job.config.since` on, then, unless the sink
+/// stopped it, the balance the API states now. Reverie has one ledger per key: no customers.
+pub fn fetch<'a, E: From<ApiError> + 'static>(job: Job<'a>, sink: &'a mut dyn PageSink<Error = E>) -> Fetching<'a, E> {
+    Box::pin(async move {
+        let client = Client::new(job.config)?;
+        let fetched = client.fetch_ledger(sink).await?;
+        let balance = if fetched.stopped { None } else { Some(client.fetch_balance().await?) };
+        Ok(Ledger { fetched, balance })
+    })
+}
+
 impl Client {
     pub fn new(config: Config) -> Result<Client, ApiError> {
         Ok(Client { http: Http::new(config, SOURCE_NAME, KEY_NAME, None)? })
@@ -110,7 +121,7 @@ impl Client {
 
     /// Pages through the ledger, oldest first, handing each page to `sink` as it arrives,
     /// until the API says there is no next page or the sink says stop.
-    pub async fn fetch_ledger<S: PageSink>(&self, sink: &mut S) -> Result<Fetched, S::Error> {
+    pub async fn fetch_ledger<S: PageSink + ?Sized>(&self, sink: &mut S) -> Result<Fetched, S::Error> {
         let config = &self.http.config;
         let mut fetched = Fetched::default();
         let mut seen = HashSet::new();

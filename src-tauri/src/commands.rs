@@ -18,7 +18,9 @@ use reckon::model::{self, Finding, Severity as EngineSeverity};
 use reckon::money;
 use reckon::report::{self, ReportError, ReportRequest};
 use reckon::store::{self, ImportSummary, LedgerFilter, LedgerRow, StoreError};
-use reckon::sync::{self, Api, ApiError, ApiKey, BaseUrl, Customers, SyncError, SyncProgress, SyncRequest, SyncSink};
+use reckon::sync::{
+    self, ApiError, ApiKey, BaseUrl, Customers, SyncError, SyncProgress, SyncRequest, SyncSink, Vendor,
+};
 
 use crate::dto::*;
 use crate::state::{blocking, AppState, ImportSlot, SyncSlot};
@@ -395,6 +397,12 @@ pub async fn save_text(state: State<'_, AppState>, path: String, content: String
 
 // --- sync --------------------------------------------------------------------------------
 
+/// The vendors the app syncs from, in the engine's table order.
+#[tauri::command]
+pub fn list_vendors() -> Vec<VendorView> {
+    sync::VENDORS.iter().map(|v| vendor_view(v)).collect()
+}
+
 /// The kept connections (never with keys).
 #[tauri::command]
 pub async fn list_connections(state: State<'_, AppState>) -> Result<Vec<ConnectionView>> {
@@ -405,36 +413,37 @@ pub async fn list_connections(state: State<'_, AppState>) -> Result<Vec<Connecti
 /// none runs, in this session's memory, and keeps the connection (without the key).
 #[tauri::command]
 pub async fn connect_account(state: State<'_, AppState>, request: ConnectRequest) -> Result<ConnectOutcome> {
-    let api = api_of(request.source);
+    let vendor = vendor_of(&request.source)?;
     let base = BaseUrl::parse(request.base_url.trim()).map_err(|e| AppError::bad_input(e.to_string()))?;
     let key = request.key.trim().to_string();
     if key.is_empty() {
-        return Err(AppError::bad_input(format!("give the {} API key", api.name())));
+        return Err(AppError::bad_input(format!("give the {} API key", vendor.key_name)));
     }
-    let customer = match (api.has_customers(), request.all_customers, request.customer.as_deref().map(str::trim)) {
+    let customer = match (vendor.per_customer, request.all_customers, request.customer.as_deref().map(str::trim)) {
         (false, _, _) | (true, true, _) => None,
         (true, false, Some(c)) if !c.is_empty() => Some(c.to_string()),
         (true, false, _) => return Err(AppError::bad_input("give a customer ID, or choose all customers")),
     };
-    let stored = blocking(move || Ok(sync::key::store_key(api.name(), &key).map_err(|e| (e, key)))).await?;
+    let stored = blocking(move || Ok(sync::key::store_key(vendor.key_name, &key).map_err(|e| (e, key)))).await?;
     let (key_storage, message) = match stored {
-        Ok(()) => {
-            (KeyStorage::Keyring, format!("The {} key is in the OS keyring (shared with the reckon CLI).", api.name()))
-        }
+        Ok(()) => (
+            KeyStorage::Keyring,
+            format!("The {} key is in the OS keyring (shared with the reckon CLI).", vendor.key_name),
+        ),
         Err((e, key)) => {
-            state.keep_session_key(api.name(), ApiKey::new(key));
+            state.keep_session_key(vendor.key_name, ApiKey::new(key));
             (
                 KeyStorage::Session,
                 format!(
                     "{e}: the {} key is kept in memory for this session only; connect again after restarting Reckon.",
-                    api.name()
+                    vendor.key_name
                 ),
             )
         }
     };
     let url = base.to_string();
     let connection = state
-        .with_db(move |db| Ok(connection_view(&db.store.add_connection(api.name(), &url, customer.as_deref())?)))
+        .with_db(move |db| Ok(connection_view(&db.store.add_connection(vendor.name, &url, customer.as_deref())?)))
         .await?;
     Ok(ConnectOutcome { connection, key_storage, message })
 }
@@ -448,20 +457,19 @@ pub async fn sync_now(
     on_progress: Channel<SyncProgressEvent>,
 ) -> Result<SyncOutcomeView> {
     let connection = state.with_db(move |db| Ok(db.store.connection(connection_id)?)).await?;
-    let api = Api::from_name(&connection.source)
-        .ok_or_else(|| AppError::bad_input(format!("unknown source {:?}", connection.source)))?;
-    let key = match state.session_key(api.name()) {
+    let vendor = vendor_of(&connection.source)?;
+    let key = match state.session_key(vendor.key_name) {
         Some(key) => key,
-        None => blocking(move || Ok(sync::key::find_key(api.name()).key)).await?.ok_or_else(|| {
+        None => blocking(move || Ok(sync::key::find_key(vendor.key_name).key)).await?.ok_or_else(|| {
             AppError::bad_input(format!(
                 "no {} API key is known in this session: Connect account… again with the key",
-                api.name()
+                vendor.key_name
             ))
         })?,
     };
     let base = BaseUrl::parse(&connection.base_url).map_err(|e| AppError::bad_input(e.to_string()))?;
     let slot = state.begin_sync()?;
-    let mut request = SyncRequest::new(api, base, key, Utc::now());
+    let mut request = SyncRequest::new(vendor, base, key, Utc::now());
     request.customers = connection.customer.clone().map_or(Customers::All, Customers::One);
     request.cancel = Some(slot.cancel_flag());
     let outcome = blocking(move || run_sync(&slot, &request, on_progress)).await;
@@ -526,29 +534,22 @@ impl SyncSink for SyncChannel {
     }
 }
 
-fn api_of(source: SyncSource) -> Api {
-    match source {
-        SyncSource::Reverie => Api::Reverie,
-        SyncSource::Orb => Api::Orb,
-        SyncSource::Stripe => Api::Stripe,
-    }
+/// The vendor a connection or a request names, from the engine's table.
+fn vendor_of(name: &str) -> Result<&'static Vendor> {
+    sync::vendor(name).ok_or_else(|| AppError::bad_input(format!("unknown source {name:?}")))
 }
 
-fn sync_source(name: &str) -> SyncSource {
-    match Api::from_name(name) {
-        Some(Api::Orb) => SyncSource::Orb,
-        Some(Api::Stripe) => SyncSource::Stripe,
-        _ => SyncSource::Reverie,
+fn vendor_view(v: &Vendor) -> VendorView {
+    VendorView {
+        name: v.name.to_string(),
+        title: v.title.to_string(),
+        key_name: v.key_name.to_string(),
+        per_customer: v.per_customer,
     }
 }
 
 fn connection_view(c: &store::SyncConnection) -> ConnectionView {
-    ConnectionView {
-        id: c.id,
-        source: sync_source(&c.source),
-        base_url: c.base_url.clone(),
-        customer: c.customer.clone(),
-    }
+    ConnectionView { id: c.id, source: c.source.clone(), base_url: c.base_url.clone(), customer: c.customer.clone() }
 }
 
 // --- import ------------------------------------------------------------------------------
@@ -677,7 +678,7 @@ fn chain_view(chain: &store::ChainInfo, report: &CheckReport) -> ChainView {
         explained: mine.iter().filter(|f| !f.is_open()).count() as i64,
         last_sync: chain.last_sync.as_ref().map(|s| LastSyncView {
             at: model::rfc3339(s.at),
-            source: sync_source(&s.source),
+            source: s.source.clone(),
             base_url: s.base_url.clone(),
             customer: s.customer.clone(),
         }),
@@ -754,8 +755,28 @@ impl From<StoreError> for AppError {
             StoreError::CreateDir { .. } => ErrorCode::Io,
             _ => ErrorCode::Database,
         };
-        AppError::new(code, e.to_string())
+        AppError::new(code, with_remedy(e.to_string(), &e))
     }
+}
+
+/// `message` with the app's words for the remedy the store error in `e` names, if any.
+fn with_remedy(mut message: String, e: &(dyn std::error::Error + 'static)) -> String {
+    message.push_str(match StoreError::find_in(e).and_then(StoreError::remedy) {
+        Some(store::Remedy::RepairLedger) => {
+            "; the app cannot repair it yet: run `reckon doctor --repair` on this database to rebuild it from its \
+             imported files"
+        }
+        Some(store::Remedy::RestoreLabels) => {
+            "; the app cannot repair it yet: run `reckon doctor --repair` on this database to restore it from the \
+             imported files"
+        }
+        Some(store::Remedy::Resync) => "; sync it again (Sync now) before reading it",
+        Some(store::Remedy::SalvageFile) => {
+            ": restore it from a backup, or open a new database and import or sync its ledgers again"
+        }
+        None => "",
+    });
+    message
 }
 
 impl From<CheckError> for AppError {
@@ -776,7 +797,7 @@ impl From<ImportError> for AppError {
             ImportError::Store(_) => ErrorCode::Database,
             _ => ErrorCode::Internal,
         };
-        AppError::new(code, e.to_string())
+        AppError::new(code, with_remedy(e.to_string(), &e))
     }
 }
 

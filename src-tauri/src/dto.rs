@@ -35,31 +35,38 @@ pub struct ChainView {
 pub struct LastSyncView {
     /// RFC 3339 UTC.
     pub at: String,
-    pub source: SyncSource,
+    /// The vendor's name (`VendorView::name`).
+    pub source: String,
     pub base_url: String,
     /// The customer asked for; `None` for every customer (or Reverie, which has none).
     pub customer: Option<String>,
 }
 
-/// The vendors' APIs the app syncs from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-pub enum SyncSource {
-    Reverie,
-    Orb,
-    Stripe,
+/// A vendor the app syncs from, as the engine's vendor table states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VendorView {
+    /// What connections and last syncs name it by (`reverie`).
+    pub name: String,
+    /// Its name for people (`Reverie`).
+    pub title: String,
+    /// The keyring user its key is stored under.
+    pub key_name: String,
+    /// Whether its ledgers are per customer (one customer, or all of them).
+    pub per_customer: bool,
 }
 
-/// "Connect account…": where the API is, its key, and whose ledgers (Orb, Stripe).
+/// "Connect account…": where the API is, its key, and whose ledgers (vendors with customers).
 #[derive(Clone, PartialEq, Eq, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectRequest {
-    pub source: SyncSource,
+    /// The vendor's name (`VendorView::name`).
+    pub source: String,
     pub base_url: String,
     /// Goes to the OS keyring (or, where none runs, this session's memory); never stored in
     /// the database, logged, or sent back.
     pub key: String,
-    /// Orb and Stripe: one customer's ledger; `None` with `allCustomers`.
+    /// Vendors with customers: one customer's ledger; `None` with `allCustomers`.
     pub customer: Option<String>,
     pub all_customers: bool,
 }
@@ -92,7 +99,8 @@ pub enum KeyStorage {
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionView {
     pub id: i64,
-    pub source: SyncSource,
+    /// The vendor's name (`VendorView::name`).
+    pub source: String,
     pub base_url: String,
     /// `None`: every customer (or Reverie, which has none).
     pub customer: Option<String>,
@@ -408,6 +416,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     Audience::export_all(&cfg)?;
     ExportFormat::export_all(&cfg)?;
     AppError::export_all(&cfg)?;
+    VendorView::export_all(&cfg)?;
     ConnectRequest::export_all(&cfg)?;
     ConnectOutcome::export_all(&cfg)?;
     SyncProgressEvent::export_all(&cfg)?;

@@ -42,6 +42,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, location: Option<state::S
         commands::open_database,
         commands::pick_import_files,
         commands::pick_save_path,
+        commands::list_vendors,
         commands::list_connections,
         commands::connect_account,
         commands::sync_now,

@@ -13,7 +13,7 @@ use super::key::api_key;
 use reckon::import::{repair_chain, NeededFile, Repair};
 use reckon::model::ChainKey;
 use reckon::store::{LastSync, RepairSummary, Store};
-use reckon::sync::{self, Api, BaseUrl, Customers, Quiet, SyncRequest};
+use reckon::sync::{self, BaseUrl, Customers, Quiet, SyncRequest, Vendor};
 
 #[derive(clap::Args)]
 pub(super) struct Args {
@@ -134,19 +134,19 @@ fn resync(
             dropped.dropped
         );
     }
-    let Some((api, from)) = from.and_then(|f| Api::from_name(&f.source).map(|api| (api, f))) else {
+    let Some((vendor, from)) = from.and_then(|f| sync::vendor(&f.source).map(|v| (v, f))) else {
         out!("{name}: sync it again (its whole ledger is fetched) to bring back the entries lost");
         return Ok(false);
     };
-    let command = sync_command(api, from, key);
+    let command = sync_command(vendor, from, key);
     let request = BaseUrl::parse(&from.base_url).map_err(anyhow::Error::from).and_then(|base_url| {
-        let mut request = SyncRequest::new(api, base_url, api_key(api)?, Utc::now());
+        let mut request = SyncRequest::new(vendor, base_url, api_key(vendor)?, Utc::now());
         request.chain = key.clone();
         request.customers = match &from.customer {
             Some(c) => Customers::One(c.clone()),
             None => Customers::All,
         };
-        if api.has_customers() {
+        if vendor.per_customer {
             request.chain = ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY);
         }
         Ok(request)
@@ -176,9 +176,9 @@ fn resync(
 }
 
 /// The `reckon sync` command that refills a chain last synced `from`.
-fn sync_command(api: Api, from: &LastSync, key: &ChainKey) -> String {
-    let mut command = format!("reckon sync {} --base-url {}", api.name(), from.base_url);
-    if api.has_customers() {
+fn sync_command(vendor: &Vendor, from: &LastSync, key: &ChainKey) -> String {
+    let mut command = format!("reckon sync {} --base-url {}", vendor.name, from.base_url);
+    if vendor.per_customer {
         match &from.customer {
             Some(c) => command.push_str(&format!(" --customer {c}")),
             None => command.push_str(" --all-customers"),

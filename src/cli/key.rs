@@ -1,4 +1,4 @@
-//! `reckon key set|delete SOURCE`, and where a sync's API key comes from: the OS keyring, or,
+//! `reckon key set|delete VENDOR`, and where a sync's API key comes from: the OS keyring, or,
 //! where there is none (CI, a bare server), `$RECKON_API_KEY` (`reckon::sync::key`, which the
 //! app's Connect dialog uses too). A key is never printed, logged or stored anywhere else.
 
@@ -8,7 +8,7 @@ use std::sync::Once;
 
 use anyhow::{anyhow, bail, Result};
 use reckon::sync::key::{self, KeyError, KEY_VAR, SERVICE};
-use reckon::sync::{Api, ApiKey};
+use reckon::sync::{ApiKey, Vendor, VENDORS};
 
 #[derive(clap::Args)]
 pub(super) struct Args {
@@ -18,51 +18,46 @@ pub(super) struct Args {
 
 #[derive(clap::Subcommand)]
 enum Action {
-    /// Store a source's API key in the OS keyring, read from standard input (never echoed).
-    Set { source: Source },
-    /// Remove a source's API key from the OS keyring.
-    Delete { source: Source },
+    /// Store a vendor's API key in the OS keyring, read from standard input (never echoed).
+    Set {
+        #[arg(value_parser = key_name())]
+        source: &'static str,
+    },
+    /// Remove a vendor's API key from the OS keyring.
+    Delete {
+        #[arg(value_parser = key_name())]
+        source: &'static str,
+    },
 }
 
-/// The sources whose keys Reckon keeps.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Source {
-    Reverie,
-    Orb,
-    Stripe,
-}
-
-impl Source {
-    fn name(self) -> &'static str {
-        match self {
-            Source::Reverie => Api::Reverie.name(),
-            Source::Orb => Api::Orb.name(),
-            Source::Stripe => Api::Stripe.name(),
-        }
-    }
+/// The key names in the vendor table.
+fn key_name() -> impl clap::builder::TypedValueParser<Value = &'static str> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(VENDORS.iter().map(|v| v.key_name))
+        .map(|name| VENDORS.iter().map(|v| v.key_name).find(|k| *k == name).expect("a name from the table"))
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode> {
     match args.action {
         Action::Set { source } => {
-            let key = read_key(source.name())?;
-            key::store_key(source.name(), &key).map_err(|e| no_keyring(&e, "the key was not stored"))?;
-            out!("stored the {} key in the OS keyring (service {SERVICE:?}, user {:?})", source.name(), source.name());
+            let key = read_key(source)?;
+            key::store_key(source, &key).map_err(|e| no_keyring(&e, "the key was not stored"))?;
+            out!("stored the {source} key in the OS keyring (service {SERVICE:?}, user {source:?})");
         }
-        Action::Delete { source } => match key::delete_key(source.name()) {
-            Ok(true) => out!("deleted the {} key from the OS keyring", source.name()),
-            Ok(false) => out!("the OS keyring holds no {} key; nothing to delete", source.name()),
+        Action::Delete { source } => match key::delete_key(source) {
+            Ok(true) => out!("deleted the {source} key from the OS keyring"),
+            Ok(false) => out!("the OS keyring holds no {source} key; nothing to delete"),
             Err(e) => return Err(no_keyring(&e, "nothing was deleted")),
         },
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The key a sync of `api` uses: the keyring's, else `$RECKON_API_KEY`. When there is no
+/// The key a sync of `vendor` uses: the keyring's, else `$RECKON_API_KEY`. When there is no
 /// keyring, says so once on standard error.
-pub(super) fn api_key(api: Api) -> Result<ApiKey> {
+pub(super) fn api_key(vendor: &Vendor) -> Result<ApiKey> {
     static NO_KEYRING: Once = Once::new();
-    let source = api.name();
+    let source = vendor.key_name;
     let found = key::find_key(source);
     if let Some(e) = &found.no_keyring {
         NO_KEYRING.call_once(|| note!("reckon: {e}; taking the key from ${KEY_VAR}"));

@@ -6,81 +6,64 @@ use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use chrono::Utc;
 
 use super::key::api_key;
-use super::ChainArgs;
 use reckon::escape::terminal;
 use reckon::model::ChainKey;
 use reckon::store::Store;
-use reckon::sync::{self, Api, BaseUrl, Customers, SyncProgress, SyncRequest, SyncSink};
+use reckon::sync::{self, BaseUrl, Customers, SyncProgress, SyncRequest, SyncSink, Vendor, VENDORS};
 
 #[derive(clap::Args)]
 pub(super) struct Args {
-    #[command(subcommand)]
-    source: Source,
-}
-
-#[derive(clap::Subcommand)]
-enum Source {
-    /// Reverie's Open API (/v1/ledger, /v1/balance).
-    Reverie(ReverieArgs),
-    /// Orb's credits ledger (/v1/customers/{id}/credits/ledger), per customer and currency.
-    Orb(VendorArgs),
-    /// Stripe's customer balance transactions (/v1/customers/{id}/balance_transactions).
-    Stripe(VendorArgs),
-}
-
-#[derive(clap::Args)]
-struct VendorArgs {
-    /// The API's root, such as https://api.withorb.com or https://api.stripe.com (http only to
-    /// 127.0.0.1, ::1, localhost).
+    /// Whose API: one of the vendors Reckon knows.
+    #[arg(value_parser = vendor_name())]
+    vendor: &'static Vendor,
+    /// The API's root, such as https://api.reverie.example, https://api.withorb.com or
+    /// https://api.stripe.com (http only to 127.0.0.1, ::1, localhost).
     #[arg(long)]
     base_url: String,
-    /// The customer whose ledger to pull (Orb: its Orb ID; Stripe: cus_...).
-    #[arg(long, required_unless_present = "all_customers", conflicts_with = "all_customers")]
+    /// Vendors with customers: the customer whose ledger to sync (Orb: its Orb ID; Stripe:
+    /// cus_...).
+    #[arg(long, conflicts_with = "all_customers")]
     customer: Option<String>,
-    /// Every customer of the account, each into its own chains.
+    /// Vendors with customers: every customer of the account, each into its own chains.
     #[arg(long)]
     all_customers: bool,
-    /// The account of entries the reader does not assign to a customer (default: "default").
+    /// The account the ledger belongs to; with customers, the account of entries the reader
+    /// does not assign to one.
     #[arg(long, default_value = ChainKey::DEFAULT_ACCOUNT)]
     account: String,
+    /// Vendors with one ledger per key: the credit currency (default: "credits").
+    #[arg(long)]
+    currency: Option<String>,
+    /// Vendors with one ledger per key: fetch only entries from this time on (RFC 3339, such
+    /// as 2026-03-01T00:00:00Z); by default, from the chain's newest stored entry on
+    /// (everything on a first sync).
+    #[arg(long, value_parser = rfc3339)]
+    since: Option<String>,
+    /// Entries per page asked of the API, at most the vendor's largest page.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    page_size: u16,
     /// Customers fetched at once with --all-customers, sharing the rate limit.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
     concurrency: u16,
-    /// Requests a second (default: the vendor's documented rate, Orb 100, Stripe 25).
+    /// Requests a second (default: the vendor's documented rate, such as Orb's 100 or
+    /// Stripe's 25).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     rate: Option<u32>,
-    #[command(flatten)]
-    deadline: DeadlineArg,
-}
-
-#[derive(clap::Args)]
-struct DeadlineArg {
     /// The longest the whole sync may take, such as 30m, 2h or 90s (default 6h); past it the
     /// sync stops with an error and what was stored stays.
     #[arg(long, default_value = "6h", value_parser = duration)]
     deadline: Duration,
 }
 
-#[derive(clap::Args)]
-struct ReverieArgs {
-    /// The API's root, such as https://api.reverie.example (http only to 127.0.0.1, ::1, localhost).
-    #[arg(long)]
-    base_url: String,
-    #[command(flatten)]
-    chain: ChainArgs,
-    /// Fetch only entries from this time on (RFC 3339, such as 2026-03-01T00:00:00Z); by
-    /// default, from the chain's newest stored entry on (everything on a first sync).
-    #[arg(long, value_parser = rfc3339)]
-    since: Option<String>,
-    /// Entries per page asked of the API.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=1000))]
-    page_size: u16,
-    #[command(flatten)]
-    deadline: DeadlineArg,
+/// The names in the vendor table, each with its API's name as help.
+fn vendor_name() -> impl clap::builder::TypedValueParser<Value = &'static Vendor> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(VENDORS.iter().map(|v| PossibleValue::new(v.name).help(v.api)))
+        .map(|name| sync::vendor(&name).expect("a name from the table"))
 }
 
 /// `90s`, `30m`, `6h`, `1d`, or a sum of them (`1h30m`).
@@ -123,28 +106,16 @@ fn rfc3339(text: &str) -> Result<String, String> {
 }
 
 pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
-    let request = match args.source {
-        Source::Reverie(args) => {
-            let mut request =
-                SyncRequest::new(Api::Reverie, base_url(&args.base_url)?, api_key(Api::Reverie)?, Utc::now());
-            request.chain = ChainKey::new(args.chain.account, args.chain.currency);
-            request.since = args.since;
-            request.page_size = Some(usize::from(args.page_size));
-            request.bounds.deadline = args.deadline.deadline;
-            request
-        }
-        Source::Orb(args) => vendor(Api::Orb, args)?,
-        Source::Stripe(args) => vendor(Api::Stripe, args)?,
-    };
+    let request = request(args)?;
     // A server's words (an error body, a time it states) reach the terminal made inert.
     let summary = sync::sync_blocking(store, &request, &mut PrintPages)
         .map_err(|e| anyhow::anyhow!("{}", terminal(&e.to_string())))?;
     let p = &summary.progress;
     let customers =
-        if request.api.has_customers() { format!("{} customers, ", summary.customers) } else { String::new() };
+        if request.vendor.per_customer { format!("{} customers, ", summary.customers) } else { String::new() };
     out!(
         "{}: {customers}{} pages, {} entries: {} new, {} already known, {} conflicting ({:.0} entries/s)",
-        request.api.title(),
+        request.vendor.api,
         p.pages,
         p.entries,
         p.new,
@@ -168,16 +139,35 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn vendor(api: Api, args: VendorArgs) -> Result<SyncRequest> {
-    let mut request = SyncRequest::new(api, base_url(&args.base_url)?, api_key(api)?, Utc::now());
+/// The request the arguments make, refusing what does not apply to the vendor (the table says
+/// whether its ledgers are per customer).
+fn request(args: Args) -> Result<SyncRequest> {
+    let vendor = args.vendor;
+    let (name, per_customer) = (vendor.name, vendor.per_customer);
+    if per_customer {
+        if args.customer.is_none() && !args.all_customers {
+            bail!("{name} keeps a ledger per customer: give --customer ID or --all-customers");
+        }
+        for (given, flag) in [(args.currency.is_some(), "--currency"), (args.since.is_some(), "--since")] {
+            if given {
+                bail!("{flag} does not apply to {name}, which keeps a ledger per customer and currency");
+            }
+        }
+    } else if args.customer.is_some() || args.all_customers {
+        bail!("{name} has one ledger per key, without customers: leave out --customer and --all-customers");
+    }
+    let mut request = SyncRequest::new(vendor, base_url(&args.base_url)?, api_key(vendor)?, Utc::now());
     request.customers = match args.customer {
         Some(c) => Customers::One(c),
         None => Customers::All,
     };
-    request.chain = ChainKey::new(args.account, ChainKey::DEFAULT_CURRENCY);
+    let currency = args.currency.unwrap_or_else(|| ChainKey::DEFAULT_CURRENCY.to_string());
+    request.chain = ChainKey::new(args.account, currency);
+    request.since = args.since;
+    request.page_size = Some(usize::from(args.page_size));
     request.concurrency = usize::from(args.concurrency);
     request.rate = args.rate;
-    request.bounds.deadline = args.deadline.deadline;
+    request.bounds.deadline = args.deadline;
     Ok(request)
 }
 

@@ -10,11 +10,16 @@
 //! always a prefix the next run resumes from. Cancelling (the sink's `Break`, or the flag,
 //! polled while a request is in flight) drops the fetch between two stores.
 //!
-//! Incremental: Reverie is asked `since` the chain's newest stored entry (that second's entries
-//! come again and dedupe as known); Orb and Stripe page newest first and stop at the first
+//! Which vendors there are, and how each is named, paged, read and fetched: the table in
+//! `vendor.rs`. Incremental: a vendor with one ledger per key (Reverie) is asked `since` the
+//! chain's newest stored entry (that second's entries come again and dedupe as known); vendors
+//! with customers (Orb, Stripe) page newest first and stop at the first
 //! stored ID, also asked from each customer's newest stored time.
 
 pub mod key;
+mod vendor;
+
+pub use vendor::{vendor, vendor_names, Vendor, VENDORS};
 
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -29,66 +34,8 @@ use rust_decimal::Decimal;
 use crate::import::{self, fingerprint_bytes, store_parsed, ImportError, ImportOptions, Reader};
 use crate::model::ChainKey;
 use crate::store::{ImportSummary, LastSync, Store, StoreError};
-use reckon_api::{orb, reverie, stripe, Config, Fetched, Known, Page, PageSink, RateLimit};
 pub use reckon_api::{ApiError, ApiKey, BaseUrl, Bounds};
-
-/// The APIs Reckon syncs from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Api {
-    Reverie,
-    Orb,
-    Stripe,
-}
-
-impl Api {
-    pub const ALL: [Api; 3] = [Api::Reverie, Api::Orb, Api::Stripe];
-
-    /// Its short name (`reverie`): the keyring user, and what a chain's last sync records.
-    pub fn name(self) -> &'static str {
-        match self {
-            Api::Reverie => reverie::KEY_NAME,
-            Api::Orb => orb::KEY_NAME,
-            Api::Stripe => stripe::KEY_NAME,
-        }
-    }
-
-    /// Its name in messages (`Orb API`).
-    pub fn title(self) -> &'static str {
-        match self {
-            Api::Reverie => reverie::SOURCE_NAME,
-            Api::Orb => orb::SOURCE_NAME,
-            Api::Stripe => stripe::SOURCE_NAME,
-        }
-    }
-
-    /// The API named `name` (`reverie`, `orb`, `stripe`).
-    pub fn from_name(name: &str) -> Option<Api> {
-        Api::ALL.into_iter().find(|a| a.name() == name.trim().to_ascii_lowercase())
-    }
-
-    /// Whether its ledgers are per customer (Orb, Stripe).
-    pub fn has_customers(self) -> bool {
-        self != Api::Reverie
-    }
-
-    /// The largest page it serves: Reverie documents none (its API accepts up to 1000), Orb
-    /// and Stripe 100.
-    pub fn max_page(self) -> usize {
-        match self {
-            Api::Reverie => 1000,
-            Api::Orb => orb::MAX_PAGE,
-            Api::Stripe => stripe::MAX_PAGE,
-        }
-    }
-
-    fn reader_name(self) -> &'static str {
-        match self {
-            Api::Reverie => "reverie-json",
-            Api::Orb => "orb-json",
-            Api::Stripe => "stripe-json",
-        }
-    }
-}
+use reckon_api::{Config, Fetched, Job, Known, Ledger, Page, PageSink, RateLimit};
 
 /// Whose ledgers, for APIs with customers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,21 +47,21 @@ pub enum Customers {
 /// What to sync and how.
 #[derive(Debug, Clone)]
 pub struct SyncRequest {
-    pub api: Api,
+    pub vendor: &'static Vendor,
     pub base_url: BaseUrl,
     pub key: ApiKey,
-    /// Orb and Stripe; Reverie has one ledger per key.
+    /// Vendors with customers; the others have one ledger per key.
     pub customers: Customers,
     /// Where entries go when the API names no account (Reverie's ledger, Orb/Stripe entries
     /// without a customer).
     pub chain: ChainKey,
     /// Entries per page; `None`: the largest the API serves.
     pub page_size: Option<usize>,
-    /// Reverie: fetch from this time on (RFC 3339) instead of the chain's newest stored entry.
+    /// One ledger per key (Reverie): fetch from this time on (RFC 3339) instead of the chain's newest stored entry.
     pub since: Option<String>,
-    /// Requests a second; `None`: the API's documented rate (Orb 100, Stripe 25, Reverie none).
+    /// Requests a second; `None`: the vendor's documented rate (`Vendor::rate`).
     pub rate: Option<u32>,
-    /// Orb and Stripe customers fetched at once (sharing the rate limit).
+    /// Customers fetched at once (sharing the rate limit).
     pub concurrency: usize,
     /// Recorded as the import time and the chains' last sync (the clock is a parameter).
     pub now: DateTime<Utc>,
@@ -126,9 +73,9 @@ pub struct SyncRequest {
 }
 
 impl SyncRequest {
-    pub fn new(api: Api, base_url: BaseUrl, key: ApiKey, now: DateTime<Utc>) -> SyncRequest {
+    pub fn new(vendor: &'static Vendor, base_url: BaseUrl, key: ApiKey, now: DateTime<Utc>) -> SyncRequest {
         SyncRequest {
-            api,
+            vendor,
             base_url,
             key,
             customers: Customers::All,
@@ -259,33 +206,36 @@ pub fn sync_blocking(
 
 /// Syncs what is new into `store`: see the module's documentation.
 pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncSink) -> Result<SyncSummary, SyncError> {
-    let api = request.api;
-    let reader = import::reader(api.reader_name()).filter(|r| r.parse.is_some()).ok_or_else(|| {
-        SyncError::NoReader { reader: api.reader_name(), api: api.title(), known: import::reader_names() }
+    let vendor = request.vendor;
+    let reader = import::reader(vendor.reader).filter(|r| r.parse.is_some()).ok_or_else(|| SyncError::NoReader {
+        reader: vendor.reader,
+        api: vendor.api,
+        known: import::reader_names(),
     })?;
     let mut config = Config::new(request.base_url.clone(), request.key.clone());
-    config.page_size = request.page_size.unwrap_or(api.max_page()).clamp(1, api.max_page());
-    config.rate_limit = request.rate.map(|per_second| RateLimit { per_second });
+    config.page_size = request.page_size.unwrap_or(vendor.max_page).clamp(1, vendor.max_page);
+    config.rate_limit = request.rate.map(|per_second| RateLimit { per_second }).or(vendor.rate);
     config.bounds = request.bounds;
     let mut options = ImportOptions::new(request.now);
     options.chain = request.chain.clone();
     let mut summary = SyncSummary::default();
     let cancel = request.cancel.clone().unwrap_or_default();
-    let known = match api {
-        Api::Reverie => {
-            // A chain a repair left waiting for a refill is fetched whole, whatever `since` says.
-            let refill = match store.chain_id(&request.chain)? {
-                Some(id) => store.awaiting_sync(id)?,
-                None => false,
-            };
-            config.since = match &request.since {
-                Some(since) if !refill => Some(since.clone()),
-                _ => newest_second(store, &request.chain)?,
-            };
-            summary.since = config.since.clone();
-            None
-        }
-        Api::Orb | Api::Stripe => Some(Stored::load(store, reader.source.name)?),
+    let stored;
+    let known: &dyn Known = if vendor.per_customer {
+        stored = Stored::load(store, reader.source.name)?;
+        &stored
+    } else {
+        // A chain a repair left waiting for a refill is fetched whole, whatever `since` says.
+        let refill = match store.chain_id(&request.chain)? {
+            Some(id) => store.awaiting_sync(id)?,
+            None => false,
+        };
+        config.since = match &request.since {
+            Some(since) if !refill => Some(since.clone()),
+            _ => newest_second(store, &request.chain)?,
+        };
+        summary.since = config.since.clone();
+        &()
     };
     let mut pages = StorePages {
         store: &mut *store,
@@ -301,35 +251,8 @@ pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncS
         Customers::One(c) => Some(vec![c.clone()]),
         Customers::All => None,
     };
-    let concurrency = request.concurrency.max(1);
-    let fetch = async {
-        match api {
-            Api::Reverie => {
-                let client = reverie::Client::new(config)?;
-                let fetched = client.fetch_ledger(&mut pages).await?;
-                let balance = if fetched.stopped { None } else { Some(client.fetch_balance().await?) };
-                Ok::<_, SyncError>((fetched, balance))
-            }
-            Api::Orb => {
-                let client = orb::Client::new(config, orb::Options::default())?;
-                let customers = match customers {
-                    Some(c) => c,
-                    None => client.customers().await?,
-                };
-                let known = known.as_ref().expect("loaded for Orb");
-                Ok((client.fetch_ledgers(&customers, known, concurrency, &mut pages).await?, None))
-            }
-            Api::Stripe => {
-                let client = stripe::Client::new(config)?;
-                let customers = match customers {
-                    Some(c) => c,
-                    None => client.customers().await?,
-                };
-                let known = known.as_ref().expect("loaded for Stripe");
-                Ok((client.fetch_ledgers(&customers, known, concurrency, &mut pages).await?, None))
-            }
-        }
-    };
+    let job = Job { config, customers, known, concurrency: request.concurrency.max(1) };
+    let fetch = (vendor.fetch)(job, &mut pages);
     let outcome = tokio::select! {
         outcome = fetch => Some(outcome),
         () = cancelled(&cancel) => None,
@@ -338,7 +261,7 @@ pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncS
     summary.progress.elapsed = pages.started.elapsed();
     summary.chain_ids = std::mem::take(&mut pages.chain_ids);
     drop(pages);
-    let (fetched, balance) = match outcome {
+    let Ledger { fetched, balance } = match outcome {
         Some(outcome) => {
             let result = outcome;
             // What was stored before an error is kept; say when it was synced from anyway.
@@ -347,13 +270,13 @@ pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncS
             }
             result?
         }
-        None => (Fetched { stopped: true, ..Fetched::default() }, None),
+        None => Ledger { fetched: Fetched { stopped: true, ..Fetched::default() }, balance: None },
     };
     summary.customers = fetched.customers;
     summary.cancelled = fetched.stopped;
     if let Some(balance) = balance {
         let stated = crate::money::parse(&balance.balance).map_err(|e| SyncError::BadBalance {
-            api: api.title(),
+            api: vendor.api,
             balance: balance.balance.clone(),
             url: balance.url.clone(),
             problem: e.to_string(),
@@ -389,14 +312,14 @@ fn record(store: &mut Store, request: &SyncRequest, chain_ids: &[i64]) -> Result
         return Ok(());
     }
     let customer = match &request.customers {
-        Customers::One(c) if request.api.has_customers() => Some(c.clone()),
+        Customers::One(c) if request.vendor.per_customer => Some(c.clone()),
         _ => None,
     };
     store.record_sync(
         chain_ids,
         &LastSync {
             at: request.now.timestamp_micros(),
-            source: request.api.name().to_string(),
+            source: request.vendor.name.to_string(),
             base_url: request.base_url.to_string(),
             customer,
         },

@@ -316,7 +316,7 @@ fn vendor_sync_with_a_rejected_key_cannot_run_and_names_the_key() {
 #[test]
 fn a_cancelled_pull_keeps_its_pages_and_the_next_resumes() {
     use reckon::store::Store;
-    use reckon::sync::{self, Api, ApiKey, BaseUrl, Quiet, SyncProgress, SyncRequest, SyncSink};
+    use reckon::sync::{self, ApiKey, BaseUrl, Quiet, SyncProgress, SyncRequest, SyncSink};
     use std::ops::ControlFlow;
 
     struct StopAfterFirst;
@@ -329,7 +329,12 @@ fn a_cancelled_pull_keeps_its_pages_and_the_next_resumes() {
     let db = Db::new();
     let mut store = Store::open(&db.path).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339("2026-03-11T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
-    let mut request = SyncRequest::new(Api::Reverie, BaseUrl::parse(&api.base_url()).unwrap(), ApiKey::new(KEY), now);
+    let mut request = SyncRequest::new(
+        sync::vendor("reverie").unwrap(),
+        BaseUrl::parse(&api.base_url()).unwrap(),
+        ApiKey::new(KEY),
+        now,
+    );
     request.page_size = Some(40);
     let first = sync::sync_blocking(&mut store, &request, &mut StopAfterFirst).unwrap();
     assert!(first.cancelled);

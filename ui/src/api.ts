@@ -20,6 +20,7 @@ import type { ConnectRequest } from "./bindings/ConnectRequest";
 import type { ConnectionView } from "./bindings/ConnectionView";
 import type { SyncOutcomeView } from "./bindings/SyncOutcomeView";
 import type { SyncProgressEvent } from "./bindings/SyncProgressEvent";
+import type { VendorView } from "./bindings/VendorView";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -63,6 +64,7 @@ export const api = {
   saveText: (path: string, content: string) => call<null>("save_text", { path, content }),
   databasePath: () => call<string>("database_path"),
   openDatabase: (path: string) => call<string>("open_database", { path }),
+  listVendors: () => call<VendorView[]>("list_vendors"),
   listConnections: () => call<ConnectionView[]>("list_connections"),
   connectAccount: (request: ConnectRequest) => call<ConnectOutcome>("connect_account", { request }),
   syncNow: (connectionId: number, onProgress: (e: SyncProgressEvent) => void) => {

@@ -12,6 +12,7 @@
 //!     ["chain", id, "series", maxPoints]                 balance_series
 //!     ["chain", id, "entry", entryId]                    entry_detail
 //!     ["connections"]                                    list_connections
+//!     ["vendors"]                                        list_vendors (fixed for a build)
 //!
 //! The shell's data changes only through this app's own commands, so answers never go stale
 //! by themselves (`staleTime: Infinity`); the mutations below are what marks them stale.
@@ -52,6 +53,7 @@ export const keys = {
   entries: (chainId: number) => ["chain", chainId, "entry"] as const,
   entry: (chainId: number, entryId: number) => ["chain", chainId, "entry", entryId] as const,
   connections: ["connections"] as const,
+  vendors: ["vendors"] as const,
 };
 
 export function createQueryClient(): QueryClient {
@@ -183,6 +185,11 @@ export function useImport(onProgress: (e: ImportProgressEvent) => void) {
 }
 
 /** The API accounts the app syncs (never with keys). */
+/** The vendors the app syncs from (the engine's table); no mutation changes them. */
+export function useVendors() {
+  return useQuery({ queryKey: keys.vendors, queryFn: api.listVendors });
+}
+
 export function useConnections() {
   return useQuery({ queryKey: keys.connections, queryFn: api.listConnections });
 }

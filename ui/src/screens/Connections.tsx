@@ -6,17 +6,11 @@ import { useState } from "react";
 import type { ConnectionView } from "../bindings/ConnectionView";
 import type { SyncOutcomeView } from "../bindings/SyncOutcomeView";
 import type { SyncProgressEvent } from "../bindings/SyncProgressEvent";
-import type { SyncSource } from "../bindings/SyncSource";
+import type { VendorView } from "../bindings/VendorView";
 import { api } from "../api";
 import { ErrorBlock } from "../components/common";
 import { toApiError } from "../lib/errors";
-import { useConnectAccount, useConnections, useSyncNow } from "../queries";
-
-const SOURCES: { value: SyncSource; title: string }[] = [
-  { value: "reverie", title: "Reverie" },
-  { value: "orb", title: "Orb" },
-  { value: "stripe", title: "Stripe" },
-];
+import { useConnectAccount, useConnections, useSyncNow, useVendors } from "../queries";
 
 export function describeSyncProgress(e: SyncProgressEvent): string {
   const rate = Math.round(e.entriesPerSecond);
@@ -32,6 +26,8 @@ export function describeSyncOutcome(o: SyncOutcomeView): string {
 
 export function Connections({ disabled }: { disabled: boolean }) {
   const connections = useConnections();
+  const vendors = useVendors();
+  const vendorOf = (name: string) => vendors.data?.find((v) => v.name === name);
   const [open, setOpen] = useState(false);
   const [progress, setProgress] = useState<SyncProgressEvent | null>(null);
   const [running, setRunning] = useState<number | null>(null);
@@ -57,16 +53,17 @@ export function Connections({ disabled }: { disabled: boolean }) {
           Connect account…
         </button>
       </div>
-      {open && <ConnectDialog onClose={() => setOpen(false)} />}
+      {open && <ConnectDialog vendors={vendors.data ?? []} onClose={() => setOpen(false)} />}
+      {vendors.error && <ErrorBlock error={toApiError(vendors.error, "list_vendors")} />}
       {connections.error && <ErrorBlock error={toApiError(connections.error, "list_connections")} />}
       {(connections.data ?? []).length > 0 && (
         <table className="grid compact">
           <tbody>
             {(connections.data ?? []).map((c) => (
               <tr key={c.id} data-testid="connection" data-connection-id={c.id}>
-                <td>{SOURCES.find((s) => s.value === c.source)?.title ?? c.source}</td>
+                <td>{vendorOf(c.source)?.title ?? c.source}</td>
                 <td className="mono">{c.baseUrl}</td>
-                <td>{c.source === "reverie" ? "" : (c.customer ?? "all customers")}</td>
+                <td>{vendorOf(c.source)?.perCustomer ? (c.customer ?? "all customers") : ""}</td>
                 <td>
                   <button
                     className="primary"
@@ -100,15 +97,17 @@ export function Connections({ disabled }: { disabled: boolean }) {
   );
 }
 
-function ConnectDialog({ onClose }: { onClose: () => void }) {
-  const [source, setSource] = useState<SyncSource>("reverie");
+function ConnectDialog({ vendors, onClose }: { vendors: VendorView[]; onClose: () => void }) {
+  // Until the user picks one, the first vendor of the table.
+  const [picked, setSource] = useState<string | null>(null);
+  const source = picked ?? vendors[0]?.name ?? "";
   const [baseUrl, setBaseUrl] = useState("");
   const [key, setKey] = useState("");
   const [customer, setCustomer] = useState("");
   const [allCustomers, setAllCustomers] = useState(true);
   const connect = useConnectAccount();
   const [message, setMessage] = useState<string | null>(null);
-  const perCustomer = source !== "reverie";
+  const perCustomer = vendors.find((v) => v.name === source)?.perCustomer ?? false;
 
   const save = () => {
     connect.mutate(
@@ -139,10 +138,10 @@ function ConnectDialog({ onClose }: { onClose: () => void }) {
       >
         <label>
           Source{" "}
-          <select data-testid="connect-source" value={source} onChange={(e) => setSource(e.target.value as SyncSource)}>
-            {SOURCES.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.title}
+          <select data-testid="connect-source" value={source} onChange={(e) => setSource(e.target.value)}>
+            {vendors.map((v) => (
+              <option key={v.name} value={v.name}>
+                {v.title}
               </option>
             ))}
           </select>
