@@ -161,3 +161,108 @@ fn only_the_csv_and_json_engines_scan_records() {
     }
     assert!(readers >= 4, "the check must see the readers; it saw {readers}");
 }
+
+/// Where vendors may be named: the table (`src/sync/vendor.rs`) and the mock server, which
+/// serves the API crate's test double of each (besides the API crate's own modules and tests).
+const VENDOR_NAMERS: [&str; 3] = ["src/sync/vendor.rs", "src/cli/mock_server.rs", "src-tauri/src/tests.rs"];
+
+/// Every source file (`.rs`, `.ts`, `.tsx`; no `*.test.*`) under `dir`, relative to the
+/// repository.
+fn code_files(dir: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join(dir)];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if [".rs", ".ts", ".tsx"].iter().any(|e| name.ends_with(e)) && !name.contains(".test.") {
+                files.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Whether `code` holds `pattern` where a path segment starts (`orb::` but not `absorb::`).
+fn starts_segment(code: &str, pattern: &str) -> bool {
+    code.match_indices(pattern)
+        .any(|(at, _)| !code[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_'))
+}
+
+/// How `code` (one line, comments cut) names a vendor of the table, if it does: a string
+/// literal that is its name or title (`"orb"`, `'Stripe'`), or a path through its module or
+/// an enum variant of it (`orb::fetch`, `Api::Orb`, `Kind::Stripe`).
+fn names_a_vendor(code: &str) -> Option<String> {
+    let lower = code.to_lowercase();
+    for v in reckon::sync::VENDORS {
+        for word in [v.name, v.title] {
+            for quote in ['"', '\'', '`'] {
+                let literal = format!("{quote}{}{quote}", word.to_lowercase());
+                if lower.contains(&literal) {
+                    return Some(literal);
+                }
+            }
+        }
+        let (module, variant) = (format!("{}::", v.name), format!("::{}", v.title));
+        if starts_segment(code, &module) {
+            return Some(module);
+        }
+        if mentions(code, &variant) {
+            return Some(variant);
+        }
+    }
+    None
+}
+
+/// The lines of `files` that name a vendor, as `path:line: text`.
+fn vendor_violations(files: &[String]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let code = code.split("/*").next().unwrap_or("");
+            if code.trim_start().starts_with('*') {
+                continue; // inside a /** */ block
+            }
+            if let Some(how) = names_a_vendor(code) {
+                found.push(format!("{file}:{}: {how} in {}", n + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn vendors_are_named_only_in_their_table() {
+    // The CLI, the engine's sync, the shell and the screens go through `sync::VENDORS`: adding a
+    // vendor is its API module, its reader and one table line, not an arm in every match.
+    let mut files = Vec::new();
+    for dir in ["src/cli", "src/sync", "src-tauri/src", "ui/src/screens"] {
+        files.extend(code_files(dir).into_iter().filter(|f| !VENDOR_NAMERS.contains(&f.as_str())));
+    }
+    assert!(files.iter().any(|f| f.ends_with("Connections.tsx")), "the screens are scanned: {files:?}");
+    let found = vendor_violations(&files);
+    assert!(
+        found.is_empty(),
+        "a vendor is named outside src/sync/vendor.rs; read it from the table instead:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_vendor_check_sees_a_vendor_named() {
+    assert!(names_a_vendor(r#"Api::from_name("orb")"#).is_some());
+    assert!(names_a_vendor("match api { Api::Stripe => 1 }").is_some());
+    assert!(names_a_vendor("let c = reverie::Client::new(config);").is_some());
+    assert!(names_a_vendor(r#"source === 'reverie'"#).is_some());
+    assert!(names_a_vendor("let absorb::x = Kind::Orbit; // orb").is_none());
+    assert!(names_a_vendor(r#""reverie-json""#).is_none());
+    // The table itself names every vendor, and the check must see that.
+    assert!(!vendor_violations(&["src/sync/vendor.rs".to_string()]).is_empty());
+}
