@@ -109,7 +109,9 @@ mod tests {
             assert!(matches!(e, ApiError::CredentialsInUrl { .. }), "{text}: {e}");
             let message = e.to_string();
             assert!(!message.contains(secret), "{message}");
-            assert!(message.contains("keyring") && message.contains("$RECKON_API_KEY"), "{message}");
+            // Where keys go is the shell's to word (the CLI: the keyring or $RECKON_API_KEY).
+            assert_eq!(e.remedy(), Some(crate::Remedy::KeyOutOfUrl), "{message}");
+            assert!(message.contains("keep the API key where keys are kept"), "{message}");
         }
     }
 

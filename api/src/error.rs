@@ -15,10 +15,10 @@ pub enum ApiError {
     InsecureUrl { url: String },
     /// The base URL carries a user name, password, query or fragment: credentials there would
     /// be stored with the chain's last sync and printed; the key has its own place.
-    #[error("refusing the base URL {url}: it carries {what}, which Reckon would store and print with the chain's last sync. Give the base URL without credentials, query or fragment (such as https://api.example.com), and put the API key in the keyring (`reckon key set SOURCE`) or $RECKON_API_KEY.")]
+    #[error("refusing the base URL {url}: it carries {what}, which Reckon would store and print with the chain's last sync. Give the base URL without credentials, query or fragment (such as https://api.example.com), and keep the API key where keys are kept")]
     CredentialsInUrl { url: String, what: &'static str },
     /// 401 or 403: the API refused the key. Retrying cannot help.
-    #[error("{source_name}: the API key was rejected (HTTP {status}) at {url}. The key in use is the {key_name} key: store a current one with `reckon key set {key_name}` (or set $RECKON_API_KEY where there is no keyring), or create a new one in the vendor's settings.")]
+    #[error("{source_name}: the API key was rejected (HTTP {status}) at {url}. The key in use is the {key_name} key: create a new one in the vendor's settings if it was revoked, and store it")]
     KeyRejected { source_name: &'static str, key_name: &'static str, url: String, status: u16 },
     /// 429 on every attempt.
     #[error("{source_name}: still rate-limited (HTTP 429) at {url} after {attempts} attempts. Wait a few minutes and run the sync again; pages already fetched are stored.")]
@@ -70,4 +70,26 @@ pub enum ApiError {
     /// The HTTP client could not be set up (TLS roots, for one).
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+}
+
+/// What a person can do about an [`ApiError`] that only the shell in front of them can word:
+/// the crate names no command or screen, each shell adds its own (the CLI `reckon key set`, the
+/// app its Connect dialog). The error's text ends where the remedy goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Store a current key under this name (the vendor's key name: `orb`).
+    StoreKey(&'static str),
+    /// Keep the key where keys are kept (the keyring or `$RECKON_API_KEY`), not in the URL.
+    KeyOutOfUrl,
+}
+
+impl ApiError {
+    /// The remedy a shell words after the message, if the error has one.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            ApiError::KeyRejected { key_name, .. } => Some(Remedy::StoreKey(key_name)),
+            ApiError::CredentialsInUrl { .. } => Some(Remedy::KeyOutOfUrl),
+            _ => None,
+        }
+    }
 }

@@ -24,7 +24,7 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 
 pub use endpoint::BaseUrl;
-pub use error::ApiError;
+pub use error::{ApiError, Remedy};
 pub use fetch::{ApiKey, Bounds, Config, Pause, Retry, TokioPause};
 pub use limit::RateLimit;
 pub use newest::Known;
@@ -103,3 +103,36 @@ pub type Fetching<'a, E> = Pin<Box<dyn Future<Output = Result<Ledger, E>> + 'a>>
 /// Each vendor's module has one (`reverie::fetch`, `orb::fetch`, `stripe::fetch`), generic over
 /// the sink's error type; the caller picks it once (`orb::fetch::<MyError>`).
 pub type Fetch<E> = for<'a> fn(Job<'a>, &'a mut dyn PageSink<Error = E>) -> Fetching<'a, E>;
+
+/// Expands its items in builds that have the mock APIs (feature `mock`: tests, and the demo's
+/// `--features mock-server`), and to nothing in others, so a command line can offer its mock
+/// server only where the mock is built, without a feature of its own that tests must remember.
+#[cfg(feature = "mock")]
+#[macro_export]
+macro_rules! with_mock {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// See the `mock` build of this macro: here, without the mock, it expands to nothing.
+#[cfg(not(feature = "mock"))]
+#[macro_export]
+macro_rules! with_mock {
+    ($($item:tt)*) => {};
+}
+
+/// The other side of [`with_mock!`]: its items only in builds without the mock.
+#[cfg(feature = "mock")]
+#[macro_export]
+macro_rules! without_mock {
+    ($($item:tt)*) => {};
+}
+
+/// See the `mock` build of this macro: here, without the mock, it expands its items.
+#[cfg(not(feature = "mock"))]
+#[macro_export]
+macro_rules! without_mock {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Whether this build has the mock APIs.
+pub const HAS_MOCK: bool = cfg!(feature = "mock");

@@ -2,7 +2,8 @@
 # Sync figures (bench/README.md, "Sync"): entries a second synced from the local mock at N
 # entries (Reverie pages of 1000, the largest the mock serves; Orb and Stripe pages of 100 at
 # their documented rates), requests a second against the limit, and a resumed sync after a
-# kill half-way. Uses the release binary: cargo build --release -p reckon.
+# kill half-way. Uses the release binary with the mock server:
+# cargo build --release -p reckon --features mock-server.
 set -euo pipefail
 N=${N:-100000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

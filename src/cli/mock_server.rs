@@ -1,14 +1,15 @@
 //! `reckon mock-server`: the `reckon-api` mock of the Reverie, Orb and Stripe APIs on
-//! 127.0.0.1, serving ledger files in pages, so a sync can be tried offline.
+//! 127.0.0.1, serving ledger files in pages, so a sync can be tried offline. Only builds with
+//! the mock serve (test builds, and `cargo build --features mock-server` for the demo); a
+//! release CLI built by default has neither the mock's code nor the command in its help.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use reckon_api::mock::{Apis, Kind, MockServer, Reverie, Vendor};
+use anyhow::Result;
 
 #[derive(clap::Args)]
+#[allow(dead_code, reason = "its fields are read only in builds with the mock")]
 pub(super) struct Args {
     /// The port on 127.0.0.1.
     #[arg(long, default_value_t = 8787)]
@@ -34,41 +35,62 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: Args) -> Result<ExitCode> {
-    if args.reverie.is_none() && args.orb.is_none() && args.stripe.is_none() {
-        bail!("nothing to serve: give --reverie, --orb or --stripe with a ledger file, such as --reverie fixtures/clean.json");
-    }
-    let mut apis = Apis { any_key: true, bad_key: args.bad_key, ..Apis::default() };
-    if let Some(path) = &args.reverie {
-        apis.reverie =
-            Some(Reverie::from_ledger(&read(path)?, "").with_context(|| format!("{}: not JSON", path.display()))?);
-    }
-    for (path, kind) in [(&args.orb, Kind::Orb), (&args.stripe, Kind::Stripe)] {
-        let Some(path) = path else { continue };
-        let mut vendor =
-            Vendor::from_json(kind, &read(path)?, "").with_context(|| format!("{}: not JSON", path.display()))?;
-        vendor.fail_every = args.fail_every;
-        vendor.delay = Duration::from_millis(args.slow);
-        match kind {
-            Kind::Orb => apis.orb = Some(vendor),
-            Kind::Stripe => apis.stripe = Some(vendor),
+    serve(args)
+}
+
+reckon_api::with_mock! {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use anyhow::{bail, Context};
+    use reckon_api::mock::{Apis, Kind, MockServer, Reverie, Vendor};
+
+    fn serve(args: Args) -> Result<ExitCode> {
+        if args.reverie.is_none() && args.orb.is_none() && args.stripe.is_none() {
+            bail!("nothing to serve: give --reverie, --orb or --stripe with a ledger file, such as --reverie fixtures/clean.json");
+        }
+        let mut apis = Apis { any_key: true, bad_key: args.bad_key, ..Apis::default() };
+        if let Some(path) = &args.reverie {
+            apis.reverie =
+                Some(Reverie::from_ledger(&read(path)?, "").with_context(|| format!("{}: not JSON", path.display()))?);
+        }
+        for (path, kind) in [(&args.orb, Kind::Orb), (&args.stripe, Kind::Stripe)] {
+            let Some(path) = path else { continue };
+            let mut vendor =
+                Vendor::from_json(kind, &read(path)?, "").with_context(|| format!("{}: not JSON", path.display()))?;
+            vendor.fail_every = args.fail_every;
+            vendor.delay = Duration::from_millis(args.slow);
+            match kind {
+                Kind::Orb => apis.orb = Some(vendor),
+                Kind::Stripe => apis.stripe = Some(vendor),
+            }
+        }
+        let served = [
+            (apis.reverie.is_some(), "Reverie", ""),
+            (apis.orb.is_some(), "Orb", "/orb"),
+            (apis.stripe.is_some(), "Stripe", "/stripe"),
+        ];
+        let server =
+            MockServer::serve(apis, args.port).with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+        for (_, name, prefix) in served.iter().filter(|s| s.0) {
+            out!("{name}: --base-url {}{prefix}", server.base_url());
+        }
+        out!("{}; Ctrl-C stops the server", if args.bad_key { "every key is rejected" } else { "any key is accepted" });
+        loop {
+            std::thread::park();
         }
     }
-    let served = [
-        (apis.reverie.is_some(), "Reverie", ""),
-        (apis.orb.is_some(), "Orb", "/orb"),
-        (apis.stripe.is_some(), "Stripe", "/stripe"),
-    ];
-    let server =
-        MockServer::serve(apis, args.port).with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
-    for (_, name, prefix) in served.iter().filter(|s| s.0) {
-        out!("{name}: --base-url {}{prefix}", server.base_url());
-    }
-    out!("{}; Ctrl-C stops the server", if args.bad_key { "every key is rejected" } else { "any key is accepted" });
-    loop {
-        std::thread::park();
+
+    fn read(path: &Path) -> Result<Vec<u8>> {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+reckon_api::without_mock! {
+    fn serve(_: Args) -> Result<ExitCode> {
+        anyhow::bail!(
+            "this build of reckon has no mock server (it is for tests and the demo); build one with \
+             `cargo build --release -p reckon --features mock-server`"
+        )
+    }
 }

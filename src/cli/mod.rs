@@ -83,7 +83,8 @@ enum Command {
     /// Store or delete a source's API key in the OS keyring.
     Key(key::Args),
     /// Serve the Reverie, Orb and Stripe APIs on 127.0.0.1 from ledger files, to try a sync
-    /// offline.
+    /// offline (test and demo builds).
+    #[command(hide = !reckon_api::HAS_MOCK)]
     MockServer(mock_server::Args),
 }
 

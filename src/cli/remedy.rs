@@ -4,6 +4,7 @@
 use std::error::Error;
 
 use reckon::store::{Remedy, StoreError};
+use reckon_api::{ApiError, Remedy as ApiRemedy};
 
 /// The CLI's words for a remedy, as they follow the error's text.
 fn words(remedy: Remedy) -> &'static str {
@@ -18,13 +19,41 @@ fn words(remedy: Remedy) -> &'static str {
     }
 }
 
-/// `message` (what `error` says, with its causes) with the remedy of the store error among them
-/// right after that error's text, or at the end if the message does not quote it.
+/// The CLI's words for what to do about an API error, as they follow its text.
+fn api_words(remedy: ApiRemedy) -> String {
+    match remedy {
+        ApiRemedy::StoreKey(key) => {
+            format!(" with `reckon key set {key}` (or set $RECKON_API_KEY where there is no keyring).")
+        }
+        ApiRemedy::KeyOutOfUrl => ": the keyring (`reckon key set SOURCE`) or $RECKON_API_KEY.".to_string(),
+    }
+}
+
+/// The first cause in `error`'s chain (itself included) that is a `T`.
+fn find_in<'e, T: Error + 'static>(error: &'e (dyn Error + 'static)) -> Option<&'e T> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cause = e.source();
+    }
+    None
+}
+
+/// `message` (what `error` says, with its causes) with the remedy of the store or API error
+/// among them right after that error's text, or at the end if the message does not quote it.
 pub fn add(mut message: String, error: &(dyn Error + 'static)) -> String {
-    let Some(store) = StoreError::find_in(error) else { return message };
-    let Some(remedy) = store.remedy() else { return message };
-    let text = store.to_string();
+    let (text, words) = if let Some(store) = StoreError::find_in(error) {
+        let Some(remedy) = store.remedy() else { return message };
+        (store.to_string(), words(remedy).to_string())
+    } else if let Some(api) = find_in::<ApiError>(error) {
+        let Some(remedy) = api.remedy() else { return message };
+        (api.to_string(), api_words(remedy))
+    } else {
+        return message;
+    };
     let at = message.find(&text).map_or(message.len(), |at| at + text.len());
-    message.insert_str(at, words(remedy));
+    message.insert_str(at, &words);
     message
 }

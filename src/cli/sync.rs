@@ -109,7 +109,7 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
     let request = request(args)?;
     // A server's words (an error body, a time it states) reach the terminal made inert.
     let summary = sync::sync_blocking(store, &request, &mut PrintPages)
-        .map_err(|e| anyhow::anyhow!("{}", terminal(&e.to_string())))?;
+        .map_err(|e| anyhow::anyhow!("{}", terminal(&super::remedy::add(e.to_string(), &e))))?;
     let p = &summary.progress;
     let customers =
         if request.vendor.per_customer { format!("{} customers, ", summary.customers) } else { String::new() };

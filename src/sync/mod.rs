@@ -176,12 +176,12 @@ pub struct SyncSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The API could not be reached, refused the key, or answered what is not its format.
-    #[error(transparent)]
+    #[error("{0}")]
     Api(#[from] ApiError),
     /// A page could not be read as the API's format, or not stored.
     #[error(transparent)]
     Import(#[from] ImportError),
-    #[error(transparent)]
+    #[error("{0}")]
     Store(#[from] StoreError),
     /// This build has no reader for the API's pages.
     #[error("this build of reckon has no {reader} reader to read {api} pages with, so nothing can be stored (nothing was fetched); the readers known are: {known}")]

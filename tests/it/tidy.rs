@@ -266,3 +266,39 @@ fn the_vendor_check_sees_a_vendor_named() {
     // The table itself names every vendor, and the check must see that.
     assert!(!vendor_violations(&["src/sync/vendor.rs".to_string()]).is_empty());
 }
+
+/// The packages `package` is built with (normal and build dependencies, as `cargo build -p
+/// package` resolves its features), by name.
+fn dependencies_of(package: &str) -> Vec<String> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "--locked", "-p", package, "-e", "normal,build", "--prefix", "none", "-f", "{p}"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(out.status.success(), "cargo tree -p {package}: {}", String::from_utf8_lossy(&out.stderr));
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next().map(str::to_string))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The command line's crates stay with the command line: the engine as the app links it, and
+/// the app itself, build without them (and without the mock APIs).
+#[test]
+fn the_desktop_app_links_no_command_line_crates() {
+    // (anyhow is the CLI's too, but Tauri's build brings it to the app anyway.)
+    const CLI_ONLY: [&str; 3] = ["clap", "indicatif", "rpassword"];
+    let app = dependencies_of("reckon-desktop");
+    assert!(app.iter().any(|p| p == "reckon"), "the app depends on the engine: {app:?}");
+    let linked: Vec<&String> = app.iter().filter(|p| CLI_ONLY.contains(&p.as_str())).collect();
+    assert!(
+        linked.is_empty(),
+        "the desktop app is built with {linked:?}; depend on reckon with default-features = false"
+    );
+    // The check can fail: the command line itself is built with them.
+    let cli = dependencies_of("reckon");
+    assert!(CLI_ONLY.iter().all(|c| cli.iter().any(|p| p == c)), "{cli:?}");
+}

@@ -293,7 +293,10 @@ pub async fn a_rejected_key_stops_at_once(kind: Kind, key_name: &str, source_nam
     let err = h.fetch("cus_a", &(), &mut sink).await.unwrap_err();
     assert!(matches!(err, ApiError::KeyRejected { status: 401, .. }), "{err:?}");
     let message = err.to_string();
-    assert!(message.contains(source_name) && message.contains(&format!("reckon key set {key_name}")), "{message}");
+    assert!(message.contains(source_name) && message.contains(&format!("the {key_name} key")), "{message}");
+    // The crate names no command: each shell words the remedy (the CLI: `reckon key set`).
+    assert!(matches!(err.remedy(), Some(reckon_api::Remedy::StoreKey(k)) if k == key_name), "{message}");
+    assert!(!message.contains("reckon "), "{message}");
     assert!(!message.contains("sk_wrong_key_987") && !format!("{err:?}").contains("sk_wrong_key_987"));
     assert_eq!(h.ledger_requests().len(), 1, "no retry after 401");
     assert!(sink.pages.is_empty() && h.waits().is_empty());
