@@ -7,6 +7,7 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    cli::trace::install_if_asked();
     match cli::run() {
         Ok(code) => code,
         // The reader of standard output went away (`reckon chains | head`): nothing to say.

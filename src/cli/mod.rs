@@ -29,6 +29,7 @@ mod notes;
 pub mod remedy;
 mod report;
 mod sync;
+pub mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

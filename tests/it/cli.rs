@@ -403,3 +403,18 @@ fn a_pipe_closed_before_the_first_line_ends_output_quietly() {
         assert!(matches!(out.status.code(), Some(0) | Some(1)), "{args:?}: {:?} {err}", out.status);
     }
 }
+
+/// `RECKON_TRACE=1`: the engine's phase events reach standard error as `trace:` lines through
+/// the CLI's subscriber; without it, none (the engine prints nothing itself).
+#[test]
+fn phase_timings_are_printed_only_when_asked() {
+    let db = crate::support::Db::new();
+    let traced = db.command(&["import", "fixtures/clean.csv"]).env("RECKON_TRACE", "1").output().unwrap();
+    assert!(traced.status.success());
+    let stderr = String::from_utf8_lossy(&traced.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("trace: ")).collect();
+    assert!(lines.len() >= 3, "{stderr}");
+    assert!(lines.iter().all(|l| l.ends_with(" ms")), "{stderr}");
+    let quiet = db.command(&["check"]).env_remove("RECKON_TRACE").output().unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("trace:"));
+}
