@@ -64,6 +64,26 @@ pub(crate) struct Row<'a> {
     pub seq: u64,
 }
 
+impl<'a> Row<'a> {
+    /// A parsed entry as a block row: its file's label ids mapped to the store's through
+    /// `labels` (indexed by the file's id), stored from source file `source` as number `seq`.
+    pub(crate) fn parsed(e: &'a crate::model::ParsedEntry, labels: &[u32], source: i64, seq: u64) -> Row<'a> {
+        Row {
+            txn_id: &e.txn_id,
+            ts: e.ts,
+            kind: labels[e.kind as usize],
+            description: labels[e.description as usize],
+            amount: e.amount,
+            after: e.balance_after,
+            dims: e.dims.map(|d| labels[d as usize]),
+            source,
+            line: e.line,
+            offset: e.offset,
+            seq,
+        }
+    }
+}
+
 /// Writes a block's bytes, one row at a time.
 #[derive(Debug)]
 pub(crate) struct Encoder {

@@ -423,19 +423,7 @@ fn write_blocks(
             let f = entries.file_of(stored.len() + i);
             let (map, e) = (&file_labels[f], entries.parsed(stored.len() + i));
             next_seq += 1;
-            Row {
-                txn_id: &e.txn_id,
-                ts: e.ts,
-                kind: map[e.kind as usize],
-                description: map[e.description as usize],
-                amount: e.amount,
-                after: e.balance_after,
-                dims: e.dims.map(|d| map[d as usize]),
-                source: source_ids[f],
-                line: e.line,
-                offset: e.offset,
-                seq: next_seq - 1,
-            }
+            Row::parsed(e, map, source_ids[f], next_seq - 1)
         }
     });
     rows::write_blocks(tx, chain_id, from_block, dims, Schema::Current, rows)

@@ -63,6 +63,18 @@ pub struct StoredSource {
     pub file_hash: String,
 }
 
+impl StoredSource {
+    /// A `source_file` row selected as `id, path, format, file_hash, ...`.
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSource> {
+        Ok(StoredSource {
+            id: r.get(0)?,
+            path: PathBuf::from(r.get::<_, String>(1)?),
+            format: r.get(2)?,
+            file_hash: r.get(3)?,
+        })
+    }
+}
+
 /// What a repair did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepairSummary {
@@ -351,17 +363,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, path, format, file_hash, entries_new FROM source_file WHERE chain_id = ?1 ORDER BY id",
         )?;
-        let rows = stmt.query_map([chain_id], |r| {
-            Ok((
-                StoredSource {
-                    id: r.get(0)?,
-                    path: PathBuf::from(r.get::<_, String>(1)?),
-                    format: r.get(2)?,
-                    file_hash: r.get(3)?,
-                },
-                r.get::<_, i64>(4)?,
-            ))
-        })?;
+        let rows = stmt.query_map([chain_id], |r| Ok((StoredSource::from_row(r)?, r.get::<_, i64>(4)?)))?;
         let mut needed = Vec::new();
         for row in rows {
             let (mut source, new) = row?;
@@ -464,19 +466,7 @@ impl Store {
                 if !held.insert(&e.txn_id) {
                     continue;
                 }
-                rows.push(Row {
-                    txn_id: &e.txn_id,
-                    ts: e.ts,
-                    kind: map[e.kind as usize],
-                    description: map[e.description as usize],
-                    amount: e.amount,
-                    after: e.balance_after,
-                    dims: e.dims.map(|d| map[d as usize]),
-                    source: *source,
-                    line: e.line,
-                    offset: e.offset,
-                    seq: next_seq,
-                });
+                rows.push(Row::parsed(e, &map, *source, next_seq));
                 next_seq += 1;
                 recovered += 1;
             }
@@ -529,17 +519,7 @@ impl Store {
         }
         let mut stmt =
             self.conn.prepare("SELECT id, path, format, file_hash, chain_id FROM source_file ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                StoredSource {
-                    id: r.get(0)?,
-                    path: PathBuf::from(r.get::<_, String>(1)?),
-                    format: r.get(2)?,
-                    file_hash: r.get(3)?,
-                },
-                r.get::<_, i64>(4)?,
-            ))
-        })?;
+        let rows = stmt.query_map([], |r| Ok((StoredSource::from_row(r)?, r.get::<_, i64>(4)?)))?;
         let mut sources = Vec::new();
         for row in rows {
             let (mut source, chain_id) = row?;
