@@ -1,11 +1,14 @@
 //! Reckon's desktop shell: a Tauri 2 window over the `reckon` engine.
-//! `commands` holds the IPC commands (thin: DTO in, engine call, DTO out), `dto` the types
-//! the UI sees, `state` where the database lives and how commands reach it.
+//! `commands` holds the IPC commands, one module per screen (thin: DTO in, engine call, DTO
+//! out) and the table that lists them; `dto` the types the UI sees and the conversions into
+//! them; `job` the long jobs (import, sync); `state` where the database lives and how
+//! commands reach it.
 //!
 //! *Boundary:* nothing here decides what counts as a finding; that is the engine's job.
 
 pub mod commands;
 pub mod dto;
+pub mod job;
 pub mod state;
 
 use tauri::Runtime;
@@ -19,35 +22,14 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, location: Option<state::S
         Some(location) => builder.manage(state::AppState::new(location)),
         None => builder.manage(state::AppState::new(state::StoreLocation::resolve())),
     };
-    builder.invoke_handler(tauri::generate_handler![
-        commands::list_chains,
-        commands::import_files,
-        commands::open_demo,
-        commands::cancel_import,
-        commands::ledger_page,
-        commands::ledger_totals,
-        commands::facets,
-        commands::balance_series,
-        commands::findings,
-        commands::entry_detail,
-        commands::mark_explained,
-        commands::unmark_explained,
-        commands::explain_findings,
-        commands::reopen_findings,
-        commands::set_stated_balance,
-        commands::draft_report,
-        commands::export_ledger,
-        commands::save_text,
-        commands::database_path,
-        commands::open_database,
-        commands::pick_import_files,
-        commands::pick_save_path,
-        commands::list_vendors,
-        commands::list_connections,
-        commands::connect_account,
-        commands::sync_now,
-        commands::cancel_sync,
-    ])
+    builder.invoke_handler(commands::handler())
+}
+
+/// Writes `ui/src/bindings/`'s files into `dir`: the DTOs (ts-rs) and the commands' typed
+/// wrappers (`commands.ts`, from the command table).
+pub fn export_bindings(dir: &std::path::Path) -> std::io::Result<()> {
+    dto::export_bindings(dir).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join("commands.ts"), commands::typescript())
 }
 
 /// Starts the desktop app; returns when the last window closes.

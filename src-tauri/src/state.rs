@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use reckon::check::{check, CheckOptions, CheckReport};
@@ -13,6 +12,7 @@ use reckon::store::Store;
 use reckon::sync::ApiKey;
 
 use crate::dto::{AppError, ErrorCode};
+use crate::job::{Job, JobRun};
 
 /// The database file, and the folder beside it where the shell may write its own files
 /// (the demo ledger).
@@ -75,16 +75,12 @@ struct Shared {
     location: Mutex<StoreLocation>,
     /// Opened on first use, so a bad path is reported to the UI as an error, not a crash.
     db: Mutex<Option<Db>>,
-    /// Set by `cancel_import`, read by the running import's progress sink.
-    cancel: Arc<AtomicBool>,
-    /// One import at a time.
-    importing: AtomicBool,
+    /// One import at a time; `cancel_import` stops it.
+    import: Arc<Job>,
     granted: Mutex<Grants>,
     trust_paths: bool,
-    /// Set by `cancel_sync`, read by the running sync.
-    sync_cancel: Arc<AtomicBool>,
-    /// One sync at a time.
-    syncing: AtomicBool,
+    /// One sync at a time (beside at most one import); `cancel_sync` stops it.
+    sync: Arc<Job>,
     /// API keys given to "Connect account…" where no OS keyring runs, by source (`reverie`):
     /// kept for this session only, never written anywhere.
     session_keys: Mutex<HashMap<String, ApiKey>>,
@@ -96,12 +92,10 @@ impl AppState {
             shared: Arc::new(Shared {
                 location: Mutex::new(location),
                 db: Mutex::new(None),
-                cancel: Arc::new(AtomicBool::new(false)),
-                importing: AtomicBool::new(false),
+                import: Job::new("an import is already running; wait for it or cancel it"),
                 granted: Mutex::new(Grants::default()),
                 trust_paths: trusts_paths(std::env::var(TRUST_PATHS_ENV).ok().as_deref(), !cfg!(debug_assertions)),
-                sync_cancel: Arc::new(AtomicBool::new(false)),
-                syncing: AtomicBool::new(false),
+                sync: Job::new("a sync is already running; wait for it or cancel it"),
                 session_keys: Mutex::new(HashMap::new()),
             }),
         }
@@ -144,7 +138,7 @@ impl AppState {
     /// Switches to the database at `db` (created if new), once it opens: the screens' connection
     /// is replaced, and the next import opens the new file. Refused while an import runs.
     pub fn switch_database(&self, db: PathBuf) -> Result<StoreLocation, AppError> {
-        if self.shared.importing.load(Ordering::SeqCst) || self.shared.syncing.load(Ordering::SeqCst) {
+        if self.shared.import.is_running() || self.shared.sync.is_running() {
             return Err(AppError::bad_input(
                 "an import or a sync is running; wait for it or cancel it before opening another database",
             ));
@@ -179,32 +173,29 @@ impl AppState {
         Ok(guard)
     }
 
-    /// Claims the import slot and clears any earlier cancellation. The returned guard gives the
-    /// slot back when dropped, and hands out the flag the import's progress sink polls.
-    pub fn begin_import(&self) -> Result<ImportSlot, AppError> {
-        if self.shared.importing.swap(true, Ordering::SeqCst) {
-            return Err(AppError::bad_input("an import is already running; wait for it or cancel it"));
-        }
-        self.shared.cancel.store(false, Ordering::SeqCst);
-        Ok(ImportSlot { state: self.clone() })
+    /// Claims the import (one at a time) and clears any earlier cancellation.
+    pub fn begin_import(&self) -> Result<JobRun, AppError> {
+        self.shared.import.begin()
     }
 
     pub fn cancel_import(&self) {
-        self.shared.cancel.store(true, Ordering::SeqCst);
+        self.shared.import.cancel();
     }
 
-    /// Claims the sync slot (one sync at a time, beside at most one import) and clears any
-    /// earlier cancellation.
-    pub fn begin_sync(&self) -> Result<SyncSlot, AppError> {
-        if self.shared.syncing.swap(true, Ordering::SeqCst) {
-            return Err(AppError::bad_input("a sync is already running; wait for it or cancel it"));
-        }
-        self.shared.sync_cancel.store(false, Ordering::SeqCst);
-        Ok(SyncSlot { state: self.clone() })
+    /// Claims the sync (one at a time, beside at most one import) and clears any earlier
+    /// cancellation.
+    pub fn begin_sync(&self) -> Result<JobRun, AppError> {
+        self.shared.sync.begin()
     }
 
     pub fn cancel_sync(&self) {
-        self.shared.sync_cancel.store(true, Ordering::SeqCst);
+        self.shared.sync.cancel();
+    }
+
+    /// A connection of its own, for a long job: the store runs in WAL mode, so the screens'
+    /// connection keeps reading while the job writes.
+    pub fn open_store(&self) -> Result<Store, AppError> {
+        open(&self.location().db)
     }
 
     /// Keeps `key` for `source` until the app quits (where no keyring runs).
@@ -215,29 +206,6 @@ impl AppState {
     /// The key this session was given for `source`, if any.
     pub fn session_key(&self, source: &str) -> Option<ApiKey> {
         self.shared.session_keys.lock().unwrap_or_else(|p| p.into_inner()).get(source).cloned()
-    }
-}
-
-/// The right to run the one sync; see [`AppState::begin_sync`].
-#[derive(Debug)]
-pub struct SyncSlot {
-    state: AppState,
-}
-
-impl SyncSlot {
-    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
-        self.state.shared.sync_cancel.clone()
-    }
-
-    /// A connection of the sync's own.
-    pub fn open_store(&self) -> Result<Store, AppError> {
-        open(&self.state.location().db)
-    }
-}
-
-impl Drop for SyncSlot {
-    fn drop(&mut self) {
-        self.state.shared.syncing.store(false, Ordering::SeqCst);
     }
 }
 
@@ -275,29 +243,6 @@ impl Db {
                 f.note = note.clone();
             }
         }
-    }
-}
-
-/// The right to run the one import; see [`AppState::begin_import`].
-#[derive(Debug)]
-pub struct ImportSlot {
-    state: AppState,
-}
-
-impl ImportSlot {
-    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
-        self.state.shared.cancel.clone()
-    }
-
-    /// A connection of the import's own.
-    pub fn open_store(&self) -> Result<Store, AppError> {
-        open(&self.state.location().db)
-    }
-}
-
-impl Drop for ImportSlot {
-    fn drop(&mut self) {
-        self.state.shared.importing.store(false, Ordering::SeqCst);
     }
 }
 

@@ -379,7 +379,7 @@ fn a_cancelled_import_reports_progress_and_stores_nothing() {
     let slot = state.begin_import().unwrap();
     assert!(state.begin_import().is_err(), "a second import must wait for the first");
     h.ok("cancel_import", json!({}));
-    let err = crate::commands::run_import(&slot, std::slice::from_ref(&demo), channel).unwrap_err();
+    let err = crate::commands::run_import(&state, &slot, std::slice::from_ref(&demo), channel).unwrap_err();
     assert_eq!(err.code, ErrorCode::Cancelled);
     drop(slot);
     let events = events.lock().unwrap();
@@ -397,7 +397,7 @@ fn a_cancelled_import_reports_progress_and_stores_nothing() {
 fn export_bindings() {
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
     let fresh = tempfile::tempdir().unwrap();
-    crate::dto::export_bindings(fresh.path()).expect("ts-rs export");
+    crate::export_bindings(fresh.path()).expect("ts-rs export");
     let generated = read_dir_sorted(fresh.path());
     if std::env::var("RECKON_UPDATE_BINDINGS").as_deref() == Ok("1") {
         std::fs::create_dir_all(&committed).unwrap();
@@ -420,7 +420,7 @@ fn export_bindings() {
         differing.sort();
         differing.dedup();
         panic!(
-            "ui/src/bindings/ is out of date with src-tauri/src/dto.rs; these files differ, are \
+            "ui/src/bindings/ is out of date with src-tauri/src/dto/ or the command table; these files differ, are \
              missing or are extra: {differing:?}.\nRegenerate them with:\n    \
              RECKON_UPDATE_BINDINGS=1 cargo test -p reckon-desktop --lib export_bindings"
         );

@@ -1,15 +1,15 @@
 //! Native dialogs, opened by the shell (which then lets the webview read or write only the
-//! files picked there), with the e2e override. A dialog that is unavailable or dismissed gives
-//! null, and the caller then does nothing.
+//! files picked there), with the e2e override. They go through `api` like every other command;
+//! a dialog that is unavailable or dismissed gives null, and the caller then does nothing.
 
-import { invoke } from "@tauri-apps/api/core";
+import { api } from "../api";
 import { e2eEnabled } from "./e2e";
 
 /** Files to import; under the e2e hook, the path typed into `import-path` if there is one. */
 export async function pickImportFiles(e2ePath = ""): Promise<string[] | null> {
   if (e2eEnabled() && e2ePath.trim()) return [e2ePath.trim()];
   try {
-    return await invoke<string[] | null>("pick_import_files");
+    return await api.pickImportFiles();
   } catch {
     return null;
   }
@@ -22,11 +22,7 @@ export async function pickSavePath(
 ): Promise<string | null> {
   if (e2eEnabled() && e2ePath.trim()) return e2ePath.trim();
   try {
-    return await invoke<string | null>("pick_save_path", {
-      defaultName,
-      filterName: filter.name,
-      extensions: filter.extensions,
-    });
+    return await api.pickSavePath(defaultName, filter.name, filter.extensions);
   } catch {
     return null;
   }

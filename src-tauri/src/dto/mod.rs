@@ -1,7 +1,12 @@
 //! The types the UI sends and receives, exactly as `docs/desktop-contract.md` spells them.
 //! They live at the IPC boundary (camelCase, money as decimal strings, times as RFC 3339 UTC)
-//! and are exported to `ui/src/bindings/` by ts-rs; conversions from engine types are in
-//! `commands.rs`, so the engine's own types never carry `Serialize` for the UI's sake.
+//! and are exported to `ui/src/bindings/` by ts-rs; conversions from engine types (and engine
+//! errors into [`AppError`]) are in `convert.rs`, so the engine's own types never carry
+//! `Serialize` for the UI's sake.
+
+mod convert;
+
+pub use convert::*;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -399,10 +404,15 @@ impl AppError {
     }
 }
 
+/// How ts-rs writes the bindings: `i64` ids and counts are plain `number`s in the UI (they
+/// stay far below 2^53).
+pub fn bindings_config() -> ts_rs::Config {
+    ts_rs::Config::new().with_large_int("number")
+}
+
 /// Writes every exported type's declaration into `dir` (one `.ts` file per type).
-/// `i64` ids and counts are plain `number`s in the UI: they stay far below 2^53.
 pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
-    let cfg = ts_rs::Config::new().with_out_dir(dir).with_large_int("number");
+    let cfg = bindings_config().with_out_dir(dir);
     ChainView::export_all(&cfg)?;
     ImportProgressEvent::export_all(&cfg)?;
     ImportOutcomeView::export_all(&cfg)?;
