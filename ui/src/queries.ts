@@ -25,7 +25,9 @@ import {
   useQuery,
   useQueryClient,
 } from "@tanstack/react-query";
+import { useCallback, useState } from "react";
 import { api } from "./api";
+import { toApiError } from "./lib/errors";
 import type { Audience } from "./bindings/Audience";
 import type { ChainView } from "./bindings/ChainView";
 import type { ExportFormat } from "./bindings/ExportFormat";
@@ -171,17 +173,49 @@ function useInvalidate() {
 export type ImportSource = { demo: true } | { paths: string[] };
 
 /**
- * Import files or open the demo. An import may add entries (and so facets, totals, pages,
- * findings, marks) to any chain, or add chains: everything is invalidated, also when it fails
- * or is cancelled part way.
+ * A long job of the shell (an import, a sync): one at a time, progress events over a channel,
+ * cancelled by its own command. `start` runs it; while it runs, `progress` is its latest event.
+ * Everything `invalidates` names goes stale when it ends, also when it fails or is cancelled
+ * part way (a cancelled sync keeps what it stored).
  */
-export function useImport(onProgress: (e: ImportProgressEvent) => void) {
+export function useJob<A, E, R>(
+  run: (arg: A, onProgress: (e: E) => void) => Promise<R>,
+  invalidates: () => QueryKey[],
+) {
   const invalidate = useInvalidate();
-  return useMutation({
-    mutationFn: (source: ImportSource) =>
-      "demo" in source ? api.openDemo(onProgress) : api.importFiles(source.paths, onProgress),
-    onSettled: () => invalidate(invalidatedBy.import()),
+  const [progress, setProgress] = useState<E | null>(null);
+  const mutation = useMutation({
+    mutationFn: (arg: A) => run(arg, setProgress),
+    onSettled: () => invalidate(invalidates()),
   });
+  const { mutateAsync, reset } = mutation;
+  const start = useCallback(
+    (arg: A) => {
+      setProgress(null);
+      reset();
+      return mutateAsync(arg);
+    },
+    [mutateAsync, reset],
+  );
+  return {
+    running: mutation.isPending,
+    progress: mutation.isPending ? progress : null,
+    outcome: mutation.data ?? null,
+    error: mutation.error ? toApiError(mutation.error) : null,
+    start,
+    reset,
+  };
+}
+
+export type Job<A, E, R> = ReturnType<typeof useJob<A, E, R>>;
+
+/** Import files or open the demo. An import may add entries or chains anywhere. */
+export function useImport() {
+  return useJob(
+    (source: ImportSource, onProgress: (e: ImportProgressEvent) => void) =>
+      "demo" in source ? api.openDemo(onProgress) : api.importFiles(source.paths, onProgress),
+    invalidatedBy.import,
+  );
 }
 
 /** The API accounts the app syncs (never with keys). */
@@ -203,13 +237,12 @@ export function useConnectAccount() {
   });
 }
 
-/** "Sync now": like an import, everything is invalidated, also when it fails or is cancelled. */
-export function useSyncNow(onProgress: (e: SyncProgressEvent) => void) {
-  const invalidate = useInvalidate();
-  return useMutation({
-    mutationFn: (connectionId: number) => api.syncNow(connectionId, onProgress),
-    onSettled: () => invalidate(invalidatedBy.sync()),
-  });
+/** "Sync now" of a connection: a job like an import. */
+export function useSyncNow() {
+  return useJob(
+    (connectionId: number, onProgress: (e: SyncProgressEvent) => void) => api.syncNow(connectionId, onProgress),
+    invalidatedBy.sync,
+  );
 }
 
 /** The database file the app has open (shared with the CLI by default). */

@@ -29,27 +29,19 @@ export function Connections({ disabled }: { disabled: boolean }) {
   const vendors = useVendors();
   const vendorOf = (name: string) => vendors.data?.find((v) => v.name === name);
   const [open, setOpen] = useState(false);
-  const [progress, setProgress] = useState<SyncProgressEvent | null>(null);
-  const [running, setRunning] = useState<number | null>(null);
-  const [outcome, setOutcome] = useState<SyncOutcomeView | null>(null);
-  const sync = useSyncNow(setProgress);
+  const sync = useSyncNow();
+  const running = sync.running;
 
   const start = (c: ConnectionView) => {
-    setProgress(null);
-    setOutcome(null);
-    setRunning(c.id);
-    sync.reset();
-    sync.mutate(c.id, {
-      onSuccess: (o) => setOutcome(o),
-      onSettled: () => setRunning(null),
-    });
+    // Failures show from the job's error.
+    sync.start(c.id).catch(() => {});
   };
 
   return (
     <div className="panel connections" data-testid="connections">
       <div className="row-between">
         <strong>API accounts</strong>
-        <button data-testid="connect-account" onClick={() => setOpen(true)} disabled={disabled || running !== null}>
+        <button data-testid="connect-account" onClick={() => setOpen(true)} disabled={disabled || running}>
           Connect account…
         </button>
       </div>
@@ -69,7 +61,7 @@ export function Connections({ disabled }: { disabled: boolean }) {
                     className="primary"
                     data-testid="sync-now"
                     onClick={() => start(c)}
-                    disabled={disabled || running !== null}
+                    disabled={disabled || running}
                   >
                     Sync now
                   </button>
@@ -79,20 +71,20 @@ export function Connections({ disabled }: { disabled: boolean }) {
           </tbody>
         </table>
       )}
-      {running !== null && (
+      {running && (
         <div className="row-between" role="status">
-          <span data-testid="sync-progress">{progress ? describeSyncProgress(progress) : "Connecting…"}</span>
+          <span data-testid="sync-progress">{sync.progress ? describeSyncProgress(sync.progress) : "Connecting…"}</span>
           <button data-testid="sync-cancel" onClick={() => void api.cancelSync()}>
             Cancel
           </button>
         </div>
       )}
-      {outcome && (
+      {sync.outcome && (
         <div className="small" data-testid="sync-outcome">
-          {describeSyncOutcome(outcome)}
+          {describeSyncOutcome(sync.outcome)}
         </div>
       )}
-      {sync.error && <ErrorBlock error={toApiError(sync.error, "sync_now")} onDismiss={() => sync.reset()} />}
+      {sync.error && <ErrorBlock error={sync.error} onDismiss={() => sync.reset()} />}
     </div>
   );
 }

@@ -10,59 +10,39 @@ import type { FindingKind } from "../bindings/FindingKind";
 import type { FindingView } from "../bindings/FindingView";
 import type { Severity } from "../bindings/Severity";
 import { ErrorBlock } from "../components/common";
-import { type ApiError, toApiError } from "../lib/errors";
-import {
-  DEFAULT_FILTER,
-  type FindingFilter,
-  type FindingSort,
-  type KindSummary,
-  kindSummaries,
-  openOfKind,
-  splitSelection,
-  toggleSelection,
-  visibleFindings,
-} from "../lib/findings";
-import { useExplainFindings, useFindings, useMarkExplained, useReopenFindings, useUnmarkExplained } from "../queries";
+import { toApiError } from "../lib/errors";
+import { type FindingFilter, type FindingSort, type KindSummary, kindSummaries, openOfKind, visibleFindings } from "../lib/findings";
+import { useFindings } from "../queries";
 import { FindingDetail } from "./findings/FindingDetail";
 import { FindingsTable } from "./findings/FindingsTable";
+import {
+  type Bulk,
+  plural,
+  useActiveFinding,
+  useFindingsChanges,
+  useFindingsFilter,
+  useFindingsSelection,
+} from "./findings/hooks";
 
 interface Props {
   chain: ChainView;
   onJump: (label: string, entryIds: number[], txnIds: string[]) => void;
 }
 
-/** A bulk change waiting for its confirmation (and, to explain, its note). */
-interface Bulk {
-  mode: "explain" | "reopen";
-  ids: string[];
-  /** What the ids are, for the confirmation line: "selected findings", "unknown_type findings". */
-  what: string;
-}
-
-function plural(n: number, one: string, many = `${one}s`) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 export function FindingsScreen({ chain, onJump }: Props) {
   const findings = useFindings(chain.id);
   const all = findings.data;
-  const markExplained = useMarkExplained(chain.id);
-  const unmarkExplained = useUnmarkExplained(chain.id);
-  const explainMany = useExplainFindings(chain.id);
-  const reopenMany = useReopenFindings(chain.id);
-
-  const [filter, setFilterState] = useState<FindingFilter>(DEFAULT_FILTER);
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const [anchor, setAnchor] = useState<number | null>(null);
-  const [activeId, setActiveId] = useState<string | null>(null);
-  const [explaining, setExplaining] = useState(false);
-  const [bulk, setBulk] = useState<Bulk | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [actErr, setActErr] = useState<ApiError | null>(null);
-  const err = actErr ?? (findings.error ? toApiError(findings.error) : null);
+  const { filter, change } = useFindingsFilter();
+  const shown = useMemo(() => (all ? visibleFindings(all, filter) : []), [all, filter]);
+  const selection = useFindingsSelection(shown);
+  const { selected, sel, allShownSelected, toggle, selectAllShown } = selection;
+  const panel = useActiveFinding(all);
+  const { active, activeId, explaining, setExplaining } = panel;
+  const changes = useFindingsChanges(chain.id, selection.clear);
+  const { bulk, setBulk, runBulk, notice, busy, explainOne, reopenOne } = changes;
+  const err = changes.error ?? (findings.error ? toApiError(findings.error) : null);
 
   const kinds = useMemo(() => (all ? kindSummaries(all) : []), [all]);
-  const shown = useMemo(() => (all ? visibleFindings(all, filter) : []), [all, filter]);
   const counts = useMemo(() => {
     const c = { errors: 0, warnings: 0, explained: 0 };
     for (const f of all ?? []) {
@@ -72,54 +52,13 @@ export function FindingsScreen({ chain, onJump }: Props) {
     }
     return c;
   }, [all]);
-  const sel = useMemo(() => splitSelection(shown, selected), [shown, selected]);
-  const active = activeId !== null ? (all?.find((f) => f.id === activeId) ?? null) : null;
   const kindOpen = filter.kind !== null && all ? openOfKind(all, filter.kind) : [];
 
-  const setFilter = (change: Partial<FindingFilter>) => {
-    setFilterState((f) => ({ ...f, ...change }));
+  const setFilter = (c: Partial<FindingFilter>) => {
+    change(c);
     // Row indices move with the filter: a shift-click range starts afresh.
-    setAnchor(null);
+    selection.forgetAnchor();
     setBulk(null);
-  };
-
-  const act = async (f: () => Promise<unknown>) => {
-    try {
-      await f();
-      setActErr(null);
-      return true;
-    } catch (e) {
-      setActErr(toApiError(e));
-      return false;
-    }
-  };
-  const explainOne = (id: string, note: string) => act(() => markExplained.mutateAsync({ findingId: id, note }));
-  const reopenOne = (id: string) => act(() => unmarkExplained.mutateAsync(id));
-
-  const runBulk = async (b: Bulk, note: string) => {
-    let n = 0;
-    const ok = await act(async () => {
-      n = b.mode === "explain"
-        ? await explainMany.mutateAsync({ findingIds: b.ids, note })
-        : await reopenMany.mutateAsync(b.ids);
-    });
-    if (ok) {
-      setBulk(null);
-      setSelected(new Set());
-      setAnchor(null);
-      setNotice(b.mode === "explain" ? `Marked ${plural(n, "finding")} as explained.` : `Reopened ${plural(n, "finding")}.`);
-    }
-  };
-  const busy = explainMany.isPending || reopenMany.isPending || unmarkExplained.isPending;
-
-  const toggle = (index: number, shift: boolean) => {
-    setSelected((s) => toggleSelection(s, shown, index, anchor, shift));
-    setAnchor(index);
-  };
-  const allShownSelected = shown.length > 0 && sel.open.length + sel.explained.length === shown.length;
-  const selectAllShown = (on: boolean) => {
-    setSelected(on ? new Set(shown.map((f) => f.id)) : new Set());
-    setAnchor(null);
   };
 
   const jump = (f: FindingView) => onJump(f.kind, f.entryIds, f.transactionIds);
@@ -148,7 +87,7 @@ export function FindingsScreen({ chain, onJump }: Props) {
         <ErrorBlock
           error={err}
           onDismiss={() => {
-            setActErr(null);
+            changes.dismissError();
             if (findings.error) void findings.refetch();
           }}
         />
@@ -239,7 +178,7 @@ export function FindingsScreen({ chain, onJump }: Props) {
           {notice && !bulk && (
             <div className="notice row-between" data-testid="findings-bulk-done" role="status">
               {notice}
-              <button className="link" onClick={() => setNotice(null)}>
+              <button className="link" onClick={changes.dismissNotice}>
                 Dismiss
               </button>
             </div>
@@ -258,14 +197,8 @@ export function FindingsScreen({ chain, onJump }: Props) {
                 selected={selected}
                 activeId={activeId}
                 onToggle={toggle}
-                onOpen={(f) => {
-                  if (f.id !== activeId) setExplaining(false);
-                  setActiveId(f.id);
-                }}
-                onExplain={(f) => {
-                  setActiveId(f.id);
-                  setExplaining(true);
-                }}
+                onOpen={panel.open}
+                onExplain={panel.explain}
                 onReopen={(f) => void reopenOne(f.id)}
                 onJump={jump}
                 busy={busy}
@@ -281,10 +214,7 @@ export function FindingsScreen({ chain, onJump }: Props) {
                 explain={explainOne}
                 reopen={reopenOne}
                 onJump={jump}
-                onClose={() => {
-                  setActiveId(null);
-                  setExplaining(false);
-                }}
+                onClose={panel.close}
               />
             )}
           </div>

@@ -4,7 +4,7 @@
 import { useMemo, useRef, useState } from "react";
 import type { ChainView } from "../bindings/ChainView";
 import type { ExportFormat } from "../bindings/ExportFormat";
-import type { Focus } from "../App";
+import type { Focus } from "../hooks/useLedgerFocus";
 import { E2ePathInput, ErrorBlock, Money } from "../components/common";
 import { formatTs } from "../lib/dates";
 import { pickSavePath } from "../lib/dialogs";

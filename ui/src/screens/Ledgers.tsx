@@ -3,7 +3,7 @@
 
 import { useState } from "react";
 import type { ChainView } from "../bindings/ChainView";
-import type { ImportState } from "../App";
+import type { ImportState } from "../hooks/useImportFlow";
 import { E2ePathInput, ErrorBlock, Money } from "../components/common";
 import { formatSpan } from "../lib/dates";
 import { type ApiError, toApiError } from "../lib/errors";
