@@ -749,7 +749,8 @@ impl Home {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(root.join("runtime"), std::fs::Permissions::from_mode(0o700)).expect("runtime dir");
+            std::fs::set_permissions(root.join("runtime"), std::fs::Permissions::from_mode(0o700))
+                .expect("runtime dir");
         }
         Home { root }
     }

@@ -4,7 +4,7 @@
 use std::error::Error;
 
 use reckon::store::{Remedy, StoreError};
-use reckon_api::{ApiError, Remedy as ApiRemedy};
+use reckon::sync::{ApiError, ApiRemedy};
 
 /// The CLI's words for a remedy, as they follow the error's text.
 fn words(remedy: Remedy) -> &'static str {

@@ -34,7 +34,7 @@ use rust_decimal::Decimal;
 use crate::import::{self, fingerprint_bytes, store_parsed, ImportError, ImportOptions, Reader};
 use crate::model::ChainKey;
 use crate::store::{ImportSummary, LastSync, Store, StoreError};
-pub use reckon_api::{ApiError, ApiKey, BaseUrl, Bounds};
+pub use reckon_api::{ApiError, ApiKey, BaseUrl, Bounds, Remedy as ApiRemedy};
 use reckon_api::{Config, Fetched, Job, Known, Ledger, Page, PageSink, RateLimit};
 
 /// Whose ledgers, for APIs with customers.

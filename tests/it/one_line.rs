@@ -53,7 +53,10 @@ fn answer(name: &str, n: usize, one_line: bool) -> String {
     let (head, tail) = match name {
         "reverie-json" => ("{\"data\": [", "], \"next_cursor\": null}"),
         "orb-json" => ("{\"data\": [", "], \"pagination_metadata\": {\"has_more\": false, \"next_cursor\": null}}"),
-        _ => ("{\"object\": \"list\", \"data\": [", "], \"has_more\": false, \"url\": \"/v1/customers/cus_1/balance_transactions\"}"),
+        _ => (
+            "{\"object\": \"list\", \"data\": [",
+            "], \"has_more\": false, \"url\": \"/v1/customers/cus_1/balance_transactions\"}",
+        ),
     };
     let nl = if one_line { "" } else { "\n  " };
     format!("{head}{nl}{}{}{tail}", entries.join(sep), if one_line { "" } else { "\n" })

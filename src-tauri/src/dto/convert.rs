@@ -361,8 +361,13 @@ impl From<SyncError> for AppError {
         match e {
             SyncError::Store(e) => e.into(),
             SyncError::Import(e) => e.into(),
-            SyncError::Api(e @ ApiError::KeyRejected { .. }) => {
-                AppError::bad_input(format!("{e} In the app: Connect account… again with the current key."))
+            // The app's words for what the API crate leaves to each shell.
+            SyncError::Api(e) if e.remedy().is_some() => {
+                let words = match e.remedy() {
+                    Some(sync::ApiRemedy::StoreKey(_)) => " through Connect account… (Connections).",
+                    _ => ": the Connect account… dialog keeps it (Connections).",
+                };
+                AppError::bad_input(format!("{e}{words}"))
             }
             SyncError::Api(e @ (ApiError::BadUrl { .. } | ApiError::InsecureUrl { .. })) => {
                 AppError::bad_input(e.to_string())
