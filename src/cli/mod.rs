@@ -19,6 +19,7 @@ macro_rules! note {
     }};
 }
 
+mod anchor;
 mod check;
 mod doctor;
 mod import;
@@ -61,6 +62,8 @@ struct Cli {
 enum Command {
     /// Import ledger exports (CSV or JSON, detected from the content), atomically.
     Import(import::Args),
+    /// Record, list or remove balances stated at a point in time (anchors).
+    Anchor(anchor::Args),
     /// Walk every chain's running balance and print findings.
     Check(check::Args),
     /// Draft a Markdown report for the vendor's support or for a customer.
@@ -125,6 +128,7 @@ impl Command {
             Command::Check(args) => !args.saves_balance(),
             Command::Report(args) => !args.saves_balance(),
             Command::Ledger(_) | Command::Summary(_) | Command::Chains => true,
+            Command::Anchor(args) => args.reads_only(),
             Command::Doctor(args) => !args.repair,
             Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => false,
             Command::Key(_) | Command::MockServer(_) => false,
@@ -160,6 +164,7 @@ pub fn run() -> Result<ExitCode> {
     .with_context(|| format!("cannot open the database {}", db.display()))?;
     match command {
         Command::Import(args) => import::run(&mut store, args),
+        Command::Anchor(args) => anchor::run(&mut store, args),
         Command::Check(args) => check::run(&mut store, args),
         Command::Report(args) => report::run(&mut store, args),
         Command::Ledger(args) => ledger::run_ledger(&store, args),

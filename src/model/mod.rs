@@ -2,6 +2,7 @@
 //! the facts the walk reads, and a finding. Everything here is plain data that the readers,
 //! the store, the reconciler and the reports share; it depends on none of them.
 
+mod anchor;
 mod parsed;
 pub mod source;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+pub use anchor::{Anchor, AnchorKind, Candidate, Reading};
 pub use parsed::{content_hash, Fact, Labels, ParsedEntry, ParsedFile};
 pub use source::Source;
 
@@ -155,6 +157,7 @@ pub enum FindingKind {
     UnknownType,
     UnusualAmount,
     RefundMismatch,
+    AnchorMismatch,
 }
 
 impl FindingKind {
@@ -172,6 +175,7 @@ impl FindingKind {
             UnknownType,
             UnusualAmount,
             RefundMismatch,
+            AnchorMismatch,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -189,6 +193,7 @@ impl FindingKind {
             FindingKind::UnknownType => "unknown_type",
             FindingKind::UnusualAmount => "unusual_amount",
             FindingKind::RefundMismatch => "refund_mismatch",
+            FindingKind::AnchorMismatch => "anchor_mismatch",
         }
     }
 
@@ -198,7 +203,8 @@ impl FindingKind {
             | FindingKind::MisreportedBalance
             | FindingKind::HeadMismatch
             | FindingKind::OpeningMismatch
-            | FindingKind::ConflictingDuplicate => Severity::Error,
+            | FindingKind::ConflictingDuplicate
+            | FindingKind::AnchorMismatch => Severity::Error,
             FindingKind::DuplicateCharge
             | FindingKind::UnmatchedRefund
             | FindingKind::UnknownType
@@ -220,6 +226,7 @@ impl FindingKind {
             FindingKind::UnknownType => "Unknown transaction type",
             FindingKind::UnusualAmount => "Unusual amount",
             FindingKind::RefundMismatch => "Refund differs from the charge it names",
+            FindingKind::AnchorMismatch => "Stated balance differs from the balance rebuilt",
         }
     }
 }
@@ -239,6 +246,8 @@ pub struct Finding {
     pub message: String,
     /// Time of the entry the finding is about (the later one for a pair), for charts and sorting.
     pub ts: Option<i64>,
+    /// Entries whose amounts would close the gap (`anchor_mismatch`); empty for other kinds.
+    pub candidates: Vec<Candidate>,
 }
 
 impl Finding {
@@ -264,6 +273,7 @@ impl Finding {
             delta,
             message,
             ts: entries.iter().map(|e| e.ts).max(),
+            candidates: Vec::new(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Chains (ledgers): listing them with their counts, times, balances and last sync, their
-//! label dimensions, and the anchors a person sets (stated and opening balance).
+//! label dimensions, and the anchors a person sets: the stated and opening balance, and
+//! balances stated or set at a point in time (`anchor`).
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 
 use super::{LastSync, Store, StoreError};
-use crate::model::{ChainKey, Dimension};
+use crate::model::{Anchor, AnchorKind, ChainKey, Dimension};
 use crate::money;
 
 /// A chain as listed on the Ledgers screen.
@@ -128,4 +129,77 @@ impl Store {
             )
             .optional()?)
     }
+
+    /// Keeps a balance stated (or set) at a point in time for a chain, added at `created`
+    /// (Unix microseconds: the clock is the caller's). Returns the anchor's id.
+    pub fn add_anchor(
+        &mut self,
+        chain_id: i64,
+        ts: i64,
+        balance: Decimal,
+        kind: AnchorKind,
+        note: &str,
+        created: i64,
+    ) -> Result<i64, StoreError> {
+        let units = money::to_units(balance)
+            .ok_or_else(|| StoreError::BadValue(format!("{balance} has more than {} decimal places", money::SCALE)))?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let exists: Option<i64> =
+            tx.query_row("SELECT id FROM chain WHERE id = ?1", [chain_id], |r| r.get(0)).optional()?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("chain {chain_id}")));
+        }
+        tx.execute(
+            "INSERT INTO anchor (chain_id, ts, balance, kind, note, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![chain_id, ts, units, kind.as_str(), note, created],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// A chain's anchors in walk order: by time, then in the order they were added.
+    pub fn anchors(&self, chain_id: i64) -> Result<Vec<Anchor>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, ts, balance, kind, note, created FROM anchor WHERE chain_id = ?1 ORDER BY ts, id",
+        )?;
+        let rows = stmt.query_map([chain_id], anchor_row)?;
+        rows.collect::<Result<Result<Vec<_>, _>, _>>()?
+    }
+
+    /// Removes the anchor with this id, returning it with its chain's id.
+    pub fn remove_anchor(&mut self, id: i64) -> Result<(i64, Anchor), StoreError> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let found = tx
+            .query_row("SELECT id, ts, balance, kind, note, created, chain_id FROM anchor WHERE id = ?1", [id], |r| {
+                Ok((r.get::<_, i64>(6)?, anchor_row(r)?))
+            })
+            .optional()?;
+        let Some((chain_id, anchor)) = found else {
+            return Err(StoreError::NotFound(format!("anchor {id}")));
+        };
+        let anchor = anchor?;
+        tx.execute("DELETE FROM anchor WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok((chain_id, anchor))
+    }
+}
+
+/// An `anchor` row (id, ts, balance, kind, note, created); a kind no Reckon writes is an error.
+fn anchor_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Anchor, StoreError>> {
+    let kind: String = r.get(3)?;
+    let Some(kind) = AnchorKind::from_name(&kind) else {
+        return Ok(Err(StoreError::BadValue(format!(
+            "anchor {} has kind {kind:?}, which no Reckon writes",
+            r.get::<_, i64>(0)?
+        ))));
+    };
+    Ok(Ok(Anchor {
+        id: r.get(0)?,
+        ts: r.get(1)?,
+        balance: money::from_units(r.get(2)?),
+        kind,
+        note: r.get(4)?,
+        created: r.get(5)?,
+    }))
 }

@@ -19,7 +19,7 @@ struct Migration {
 }
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 7] = [
+const MIGRATIONS: [Migration; 8] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
     Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
@@ -27,6 +27,7 @@ const MIGRATIONS: [Migration; 7] = [
     Migration { sql: include_str!("migrations/0005_sync.sql"), then: None },
     Migration { sql: include_str!("migrations/0006_chain_counts.sql"), then: Some(count_chains_and_labels) },
     Migration { sql: include_str!("migrations/0007_conflict_dims.sql"), then: None },
+    Migration { sql: include_str!("migrations/0008_anchors.sql"), then: None },
 ];
 
 /// The schema version this Reckon writes: how many migrations it knows.
@@ -268,7 +269,7 @@ mod tests {
 
         let store = Store::init(conn).unwrap();
         let version: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, 7);
+        assert_eq!(version, SCHEMA_VERSION);
         let names = columns(&store.conn, "conflict");
         for name in ["dim1_id", "dim2_id", "dim3_id", "dim4_id"] {
             assert!(names.iter().any(|n| n == name), "{name} in {names:?}");

@@ -134,7 +134,7 @@ fn an_old_reckon_database_without_application_id_opens_and_is_marked() {
         // What versions 4 to 7 added or renamed goes too, so the file is what a version 3
         // Reckon wrote.
         conn.execute_batch(
-            "DROP TABLE chain_sync; DROP TABLE sync_connection; DROP TABLE label_check;
+            "DROP TABLE anchor; DROP TABLE chain_sync; DROP TABLE sync_connection; DROP TABLE label_check;
              ALTER TABLE chain DROP COLUMN entry_count; ALTER TABLE chain DROP COLUMN block_count;
              ALTER TABLE chain DROP COLUMN resync;
              ALTER TABLE conflict RENAME COLUMN dim1_id TO character_id;

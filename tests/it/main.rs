@@ -1,5 +1,6 @@
 //! Integration tests of the engine and the `reckon` CLI: one binary, one module per concern.
 
+mod anchors;
 mod blocks;
 mod cli;
 mod damage;

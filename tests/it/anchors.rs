@@ -1,0 +1,82 @@
+//! Anchors: balances stated at a point in time, added, listed and removed through the CLI, and
+//! the anchored walk `check` runs over them (FORMATS.md sections 2 and 3, issue 17).
+
+use serde_json::Value;
+
+use crate::support::Db;
+
+/// `anchor list --format json`, parsed: its `anchors` array.
+fn anchors(db: &Db, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["anchor", "list", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out: Value = serde_json::from_str(&db.ok(&args, 0)).expect("anchor list prints JSON");
+    out["anchors"].as_array().expect("anchors array").clone()
+}
+
+#[test]
+fn anchors_are_added_listed_and_removed() {
+    let db = Db::new();
+    db.import("fixtures/clean.csv");
+    let added = db.ok(&["anchor", "add", "--at", "2026-03-03 12:00:00", "--balance", "1,240", "--note", "page"], 0);
+    assert!(added.contains("anchor 1 added to default/credits"), "{added}");
+    db.ok(&["anchor", "add", "--at", "2026-03-04T01:00:00+01:00", "--balance", "5000.5", "--reset"], 0);
+    db.ok(&["anchor", "add", "--at", "2026-03-01T00:00:00Z", "--balance", "-0.000001", "--opening"], 0);
+
+    let listed = anchors(&db, &[]);
+    let rows: Vec<(i64, &str, &str, &str, &str)> = listed
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_i64().unwrap(),
+                a["at"].as_str().unwrap(),
+                a["balance"].as_str().unwrap(),
+                a["kind"].as_str().unwrap(),
+                a["note"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (3, "2026-03-01T00:00:00Z", "-0.000001", "opening", ""),
+            (1, "2026-03-03T12:00:00Z", "1240.00", "stated", "page"),
+            (2, "2026-03-04T00:00:00Z", "5000.50", "reset", ""),
+        ],
+        "in time order, exact, the offset read as UTC"
+    );
+    assert!(listed.iter().all(|a| a["account"] == "default" && a["currency"] == "credits"));
+    let text = db.ok(&["anchor", "list"], 0);
+    assert!(text.contains("2026-03-03 12:00:00 UTC") && text.contains("1240.00") && text.contains("page"), "{text}");
+
+    let removed = db.ok(&["anchor", "remove", "1"], 0);
+    assert!(removed.contains("anchor 1 removed from default/credits"), "{removed}");
+    let ids: Vec<i64> = anchors(&db, &[]).iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [3, 2]);
+    let out = db.run(&["anchor", "remove", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`reckon anchor list` shows the anchors"));
+}
+
+#[test]
+fn an_anchor_needs_a_ledger_it_can_name() {
+    let db = Db::new();
+    db.ok(&["import", "--account", "alice", "fixtures/clean.csv"], 0);
+    db.ok(&["import", "--account", "bob", "fixtures/clean.csv"], 0);
+    // Two ledgers, neither default/credits: which one is ambiguous.
+    let out = db.run(&["anchor", "add", "--at", "2026-03-03 12:00:00", "--balance", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 ledgers (alice/credits, bob/credits)") && err.contains("--account"), "{err}");
+    db.ok(&["anchor", "add", "--account", "bob", "--at", "2026-03-03 12:00:00", "--balance", "1"], 0);
+    assert_eq!(anchors(&db, &["--account", "alice"]).len(), 0);
+    assert_eq!(anchors(&db, &["--account", "bob"]).len(), 1);
+    db.ok(&["anchor", "add", "--account", "carol", "--at", "2026-03-03 12:00:00", "--balance", "1"], 2);
+    // Bad values are usage errors naming the flag, and write nothing.
+    db.ok(&["anchor", "add", "--account", "bob", "--at", "3 March", "--balance", "1"], 2);
+    db.ok(&["anchor", "add", "--account", "bob", "--at", "2026-03-03 12:00:00", "--balance", "1.5e3"], 2);
+    db.ok(
+        &["anchor", "add", "--account", "bob", "--at", "2026-03-03 12:00:00", "--balance", "1", "--reset", "--opening"],
+        2,
+    );
+    assert_eq!(anchors(&db, &[]).len(), 1);
+}
