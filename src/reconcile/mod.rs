@@ -3,6 +3,7 @@
 //! in walk order; the caller loads them (`crate::check` from the store) and supplies a
 //! `Lookup` for the few whole entries a finding names.
 
+mod anchors;
 mod facts;
 mod rules;
 mod walk;
@@ -11,6 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::model::{ChainKey, Conflict, Entry, Fact, Finding};
 
+pub use anchors::{anchored, states_balance};
 pub use facts::{Amount, Lookup};
 pub use rules::{RuleConfig, UnusualRule};
 

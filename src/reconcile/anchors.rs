@@ -1,0 +1,433 @@
+//! The anchored walk: a chain checked against balances stated at points in time. From the
+//! opening balance, entries in walk order are summed up to each anchor (a reset sets the
+//! balance outright); where the rebuilt balance misses a stated one, that is one
+//! `anchor_mismatch`, with the entries since the previous anchor and those whose amounts would
+//! close the gap. Each interval is judged on its own (the walk goes on from the stated
+//! balance), so several anchors narrow a gap to the interval between two of them. An entry
+//! that states its balance (Reverie, Orb, Stripe) is judged by that figure instead.
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::model::{format_ts, Anchor, AnchorKind, Candidate, ChainKey, Entry, Fact, Finding, FindingKind, Reading};
+use crate::money::{format, format_signed, MAX_UNITS};
+
+use super::facts::{Amount, Lookup};
+
+/// How many entries a finding lists of each sort (the interval, each reading); it says how
+/// many more there are.
+pub const SHOWN: usize = 5;
+
+/// Whether an entry states its balance after. A source without one stores a marker far
+/// outside the range every reader accepts for a balance (`MAX_UNITS` either way).
+pub fn states_balance<K: Amount>(after: K) -> bool {
+    after.to_decimal().abs() <= crate::money::from_units(MAX_UNITS)
+}
+
+/// Checks a chain against its anchors. `facts` are in walk order (sorted by time); `opening`
+/// is the balance before the oldest entry (0 when nobody stated one); `anchors` in any order
+/// (they are walked by time, then as given). An entry at or before an anchor's time counts
+/// before it.
+pub fn anchored<K: Amount>(
+    chain: &ChainKey,
+    facts: &[Fact<K>],
+    src: &dyn Lookup,
+    opening: Decimal,
+    anchors: &[Anchor],
+) -> Vec<Finding> {
+    let mut order: Vec<&Anchor> = anchors.iter().collect();
+    order.sort_by_key(|a| a.ts); // stable: anchors of one time stay as given
+    let mut findings = Vec::new();
+    let mut balance = opening;
+    let mut from: Option<&Anchor> = None;
+    let mut start = 0;
+    for anchor in order {
+        let end = start + facts[start..].partition_point(|f| f.ts <= anchor.ts);
+        let rebuilt = facts[start..end].iter().fold(balance, |b, f| b + f.amount.to_decimal());
+        if anchor.kind.is_checked() {
+            let basis = basis(facts, end, rebuilt);
+            let gap = anchor.balance - basis.balance();
+            if !gap.is_zero() {
+                let gap_in = Interval { facts, start, end, from, opening };
+                findings.push(mismatch(chain, src, anchor, &gap_in, basis, gap));
+            }
+        }
+        balance = anchor.balance;
+        from = Some(anchor);
+        start = end;
+    }
+    findings
+}
+
+/// What an anchor is compared with.
+#[derive(Debug, Clone, Copy)]
+enum Basis {
+    /// The balance rebuilt from the previous anchor (or the opening balance).
+    Rebuilt(Decimal),
+    /// The balance after entry `i`, the newest at or before the anchor, as the entry states it.
+    StatedAfter(usize, Decimal),
+    /// The balance before the oldest entry, which states its balance, all entries being later.
+    StatedBefore(Decimal),
+}
+
+impl Basis {
+    fn balance(self) -> Decimal {
+        match self {
+            Basis::Rebuilt(b) | Basis::StatedAfter(_, b) | Basis::StatedBefore(b) => b,
+        }
+    }
+}
+
+/// The figure the anchor at facts' position `end` (entries before it count before the anchor)
+/// is judged by: what the newest entry at or before it states, else what the walk rebuilt.
+fn basis<K: Amount>(facts: &[Fact<K>], end: usize, rebuilt: Decimal) -> Basis {
+    match end.checked_sub(1) {
+        Some(i) if states_balance(facts[i].after) => Basis::StatedAfter(i, facts[i].after.to_decimal()),
+        None if facts.first().is_some_and(|f| states_balance(f.after)) => {
+            Basis::StatedBefore(facts[0].before().to_decimal())
+        }
+        _ => Basis::Rebuilt(rebuilt),
+    }
+}
+
+/// The entries between the previous anchor and this one: facts `start..end`.
+struct Interval<'a, K> {
+    facts: &'a [Fact<K>],
+    start: usize,
+    end: usize,
+    /// The anchor the walk went on from (none: the opening balance).
+    from: Option<&'a Anchor>,
+    opening: Decimal,
+}
+
+fn mismatch<K: Amount>(
+    chain: &ChainKey,
+    src: &dyn Lookup,
+    anchor: &Anchor,
+    interval: &Interval<'_, K>,
+    basis: Basis,
+    gap: Decimal,
+) -> Finding {
+    let (singles, pairs) = closing(interval, gap);
+    let mut positions: Vec<usize> = (interval.start..interval.end).take(SHOWN).collect();
+    for c in singles.iter().chain(&pairs) {
+        positions.extend(&c.positions);
+    }
+    let newest = interval.end.checked_sub(1);
+    positions.extend(newest);
+    let entries: HashMap<usize, Entry> = positions.iter().copied().zip(src.entries(&positions)).collect();
+
+    let stated = stated_phrase(anchor);
+    let mut text = match basis {
+        Basis::Rebuilt(rebuilt) => format!(
+            "{stated}, but the entries add up to {}, rebuilt from {}: {} is unexplained between the two.",
+            format(rebuilt),
+            from_phrase(interval.from, interval.opening),
+            format_signed(gap)
+        ),
+        Basis::StatedAfter(i, after) => format!(
+            "{stated}, but the ledger states {} after {} ({}), the newest entry at or before it: {} is unexplained.",
+            format(after),
+            entries[&i].txn_id,
+            format_ts(entries[&i].ts),
+            format_signed(gap)
+        ),
+        Basis::StatedBefore(before) => format!(
+            "{stated}, but the ledger's oldest entry, later, starts from {}: {} is unexplained before it.",
+            format(before),
+            format_signed(gap)
+        ),
+    };
+    let between = interval.end - interval.start;
+    let since = match interval.from {
+        Some(a) => format!("since the anchor of {}", format_ts(a.ts)),
+        None => "before it".to_string(),
+    };
+    match between {
+        0 => text.push_str(&format!(" No entry lies between the two anchors: entries {since} may be missing from the export, or a figure was misread.")),
+        n => {
+            let listed: Vec<String> = (interval.start..interval.end).take(SHOWN).map(|p| describe(&entries[&p])).collect();
+            text.push_str(&format!(
+                " {n} {} {since}: {}{}.",
+                if n == 1 { "entry lies" } else { "entries lie" },
+                listed.join(", "),
+                more(n, SHOWN)
+            ));
+        }
+    }
+    let mut candidates = Vec::new();
+    for reading in [Reading::Missing, Reading::NotApplied] {
+        let of: Vec<&Closing> = singles.iter().chain(&pairs).filter(|c| c.reading == reading).collect();
+        let Some(first) = of.first() else { continue };
+        let names: Vec<String> = of
+            .iter()
+            .map(|c| c.positions.iter().map(|p| describe(&entries[p])).collect::<Vec<_>>().join(" with "))
+            .collect();
+        let total = first.total;
+        let pair = first.positions.len() == 2;
+        text.push_str(&match (reading, pair) {
+            (Reading::Missing, false) => format!(
+                " One more entry like {}{} missing from the export would close the gap.",
+                names.join(" or "),
+                more(total, of.len())
+            ),
+            (Reading::Missing, true) => format!(
+                " Two more entries like {}{} missing from the export would close the gap.",
+                names.join(" or "),
+                more(total, of.len())
+            ),
+            (Reading::NotApplied, false) => format!(
+                " {}{} counted here but never applied by the vendor (or counted twice) would close the gap.",
+                names.join(" or "),
+                more(total, of.len())
+            ),
+            (Reading::NotApplied, true) => format!(
+                " {}{} counted here but never applied by the vendor would close the gap together.",
+                names.join(" or "),
+                more(total, of.len())
+            ),
+        });
+        candidates.extend(of.iter().map(|c| Candidate {
+            reading,
+            transaction_ids: c.positions.iter().map(|p| entries[p].txn_id.clone()).collect(),
+            amount: c.positions.iter().map(|p| entries[p].amount).sum(),
+        }));
+    }
+    if candidates.is_empty() && between > 0 {
+        text.push_str(
+            " No entry or pair of entries between the two amounts to the gap: several entries may be missing.",
+        );
+    }
+    text.push_str(" Compare the entries between the two anchors with the vendor's page; if the stated figure was misread, correct or remove the anchor.");
+    let named: Vec<&Entry> = newest.map(|i| &entries[&i]).into_iter().collect();
+    let mut finding = Finding::new(FindingKind::AnchorMismatch, chain, &named, Some(gap), text);
+    finding.ts = Some(anchor.ts);
+    finding.candidates = candidates;
+    finding
+}
+
+/// "The balance stated on 2026-03-05 12:00:00 UTC is 1240.00 (the billing page)".
+fn stated_phrase(anchor: &Anchor) -> String {
+    let note = if anchor.note.is_empty() { String::new() } else { format!(" ({})", anchor.note) };
+    format!("The balance stated on {} is {}{note}", format_ts(anchor.ts), format(anchor.balance))
+}
+
+/// "the balance of 1240.00 stated on 2026-03-03 12:00:00 UTC", or the opening balance.
+fn from_phrase(from: Option<&Anchor>, opening: Decimal) -> String {
+    match from {
+        Some(a) => match a.kind {
+            AnchorKind::Stated => format!("the balance of {} stated on {}", format(a.balance), format_ts(a.ts)),
+            AnchorKind::Reset => format!("the balance of {} reset on {}", format(a.balance), format_ts(a.ts)),
+            AnchorKind::Opening => format!("the opening balance of {} on {}", format(a.balance), format_ts(a.ts)),
+        },
+        None => format!("the opening balance of {}", format(opening)),
+    }
+}
+
+fn describe(e: &Entry) -> String {
+    format!("{} ({} {}, {})", e.txn_id, e.kind, format_signed(e.amount), format_ts(e.ts))
+}
+
+/// ", and 4 more" when `shown` of `total` are listed.
+fn more(total: usize, shown: usize) -> String {
+    if total > shown {
+        format!(", and {} more", total - shown)
+    } else {
+        String::new()
+    }
+}
+
+/// One entry, or two, whose amounts would close a gap read one way.
+#[derive(Debug)]
+struct Closing {
+    reading: Reading,
+    /// Positions in the facts.
+    positions: Vec<usize>,
+    /// How many of this reading and size (one or two entries) there are in all.
+    total: usize,
+}
+
+/// The entries of the interval whose amount closes `gap` (`Missing`: equal to it; `NotApplied`:
+/// equal to minus it), at most `SHOWN` of each; pairs that add up to it only when no single
+/// entry does. O(n) over the interval: pairs are found through a hash map of amounts.
+fn closing<K: Amount>(interval: &Interval<'_, K>, gap: Decimal) -> (Vec<Closing>, Vec<Closing>) {
+    let amounts: Vec<Decimal> =
+        interval.facts[interval.start..interval.end].iter().map(|f| f.amount.to_decimal()).collect();
+    let at = |k: usize| interval.start + k;
+    let mut singles = Vec::new();
+    for (reading, target) in [(Reading::Missing, gap), (Reading::NotApplied, -gap)] {
+        let matching: Vec<usize> = (0..amounts.len()).filter(|&k| amounts[k] == target).collect();
+        let total = matching.len();
+        singles.extend(matching.into_iter().take(SHOWN).map(|k| Closing { reading, positions: vec![at(k)], total }));
+    }
+    let mut pairs = Vec::new();
+    if !singles.is_empty() {
+        return (singles, pairs);
+    }
+    for (reading, target) in [(Reading::Missing, gap), (Reading::NotApplied, -gap)] {
+        // Amount -> (its first `SHOWN` positions, how many so far).
+        let mut seen: HashMap<Decimal, (Vec<usize>, usize)> = HashMap::default();
+        let mut found: Vec<Vec<usize>> = Vec::new();
+        let mut total = 0;
+        for (k, &a) in amounts.iter().enumerate() {
+            if let Some((firsts, count)) = seen.get(&(target - a)) {
+                total += count;
+                for &first in firsts.iter().take(SHOWN - found.len().min(SHOWN)) {
+                    found.push(vec![at(first), at(k)]);
+                }
+            }
+            let (firsts, count) = seen.entry(a).or_default();
+            if firsts.len() < SHOWN {
+                firsts.push(k);
+            }
+            *count += 1;
+        }
+        pairs.extend(found.into_iter().map(|positions| Closing { reading, positions, total }));
+    }
+    (singles, pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::reconcile::facts::EntrySource;
+
+    /// The marker a source without a running balance stores (far outside any real balance).
+    const UNSTATED: i64 = -(1 << 62);
+
+    /// An entry without a balance: `(id, hour, amount)`.
+    fn entry(id: &str, hour: i64, amount: i64) -> Entry {
+        Entry {
+            row_id: hour,
+            txn_id: id.into(),
+            ts: hour * 3_600_000_000,
+            kind: Arc::from(if amount < 0 { "CHAT" } else { "PURCHASE" }),
+            description: Arc::from(id),
+            amount: Decimal::from(amount),
+            balance_after: crate::money::from_units(UNSTATED),
+            labels: Vec::new(),
+        }
+    }
+
+    fn anchor(id: i64, hour: i64, balance: i64, kind: AnchorKind) -> Anchor {
+        Anchor { id, ts: hour * 3_600_000_000, balance: Decimal::from(balance), kind, note: String::new(), created: 0 }
+    }
+
+    fn walk(entries: &[Entry], opening: i64, anchors: &[Anchor]) -> Vec<Finding> {
+        let (src, facts) = EntrySource::new(entries, &[]);
+        anchored(&ChainKey::new("a", "credits"), &facts, &src, Decimal::from(opening), anchors)
+    }
+
+    fn ids(c: &[Candidate]) -> Vec<(Reading, Vec<&str>)> {
+        c.iter().map(|c| (c.reading, c.transaction_ids.iter().map(String::as_str).collect())).collect()
+    }
+
+    #[test]
+    fn a_lost_entry_is_placed_between_the_two_anchors_around_it() {
+        // 1000 bought, then charges; a second charge of 40 at hour 7 was lost from the export.
+        let entries = [
+            entry("p1", 1, 1000),
+            entry("c2", 2, -100),
+            entry("c3", 3, -25),
+            entry("c5", 5, -40),
+            entry("c6", 6, -40),
+            // entry("c7", 7, -40): lost
+            entry("c8", 8, -15),
+        ];
+        let anchors = [
+            anchor(1, 4, 875, AnchorKind::Stated),
+            anchor(2, 5, 835, AnchorKind::Stated),
+            anchor(3, 9, 740, AnchorKind::Stated),
+        ];
+        let found = walk(&entries, 0, &anchors);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let f = &found[0];
+        assert_eq!(f.kind, FindingKind::AnchorMismatch);
+        assert_eq!(f.transaction_ids, ["c8"], "the newest entry at or before the third anchor");
+        assert_eq!(f.delta, Some(Decimal::from(-40)), "740 stated, 780 rebuilt from 835");
+        assert_eq!(f.ts, Some(9 * 3_600_000_000));
+        assert_eq!(ids(&f.candidates), vec![(Reading::Missing, vec!["c6"])], "one like c6 (c5 is before the 2nd)");
+        assert_eq!(f.candidates[0].amount, Decimal::from(-40));
+        assert!(
+            f.message.contains("rebuilt from the balance of 835.00 stated on 1970-01-01 05:00:00 UTC"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("2 entries lie since the anchor of 1970-01-01 05:00:00 UTC: c6"), "{}", f.message);
+        assert!(f.message.contains("c8 (CHAT -15.00"), "{}", f.message);
+        // Without the middle anchors the same gap is one finding at the only anchor.
+        let wide = walk(&entries, 0, &anchors[2..]);
+        assert_eq!(wide.len(), 1);
+        assert_eq!(wide[0].delta, Some(Decimal::from(-40)));
+        assert_eq!(ids(&wide[0].candidates), vec![(Reading::Missing, vec!["c5"]), (Reading::Missing, vec!["c6"])]);
+    }
+
+    #[test]
+    fn an_entry_counted_twice_and_a_pair_are_named() {
+        let entries = [entry("p1", 1, 500), entry("c2", 2, -30), entry("c3", 3, -30), entry("c4", 4, -12)];
+        // The vendor charged c2 once though the export lists c3 too: 470 - 12 = 458 stated.
+        let found = walk(&entries, 0, &[anchor(1, 5, 458, AnchorKind::Stated)]);
+        assert_eq!(found[0].delta, Some(Decimal::from(30)));
+        assert_eq!(
+            ids(&found[0].candidates),
+            vec![(Reading::NotApplied, vec!["c2"]), (Reading::NotApplied, vec!["c3"])]
+        );
+        // A gap of -42 no single entry explains: c2 with c4 (or c3 with c4) does, two ways.
+        let found = walk(&entries, 0, &[anchor(1, 5, 386, AnchorKind::Stated)]);
+        assert_eq!(found[0].delta, Some(Decimal::from(-42)));
+        assert_eq!(
+            ids(&found[0].candidates),
+            vec![(Reading::Missing, vec!["c2", "c4"]), (Reading::Missing, vec!["c3", "c4"])]
+        );
+        assert!(found[0].message.contains("Two more entries like c2"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn a_reset_sets_the_balance_and_an_opening_balance_starts_it() {
+        let entries = [entry("p1", 1, 100), entry("c2", 2, -30), entry("g3", 4, 10), entry("c4", 5, -5)];
+        // Reset to 5000 at hour 3: 5000 + 10 - 5 = 5005 at hour 6.
+        let reset = [anchor(1, 3, 5000, AnchorKind::Reset), anchor(2, 6, 5005, AnchorKind::Stated)];
+        assert_eq!(walk(&entries, 0, &reset), vec![]);
+        // Without the reset the walk rebuilds 75 and the stated 5005 misses it.
+        let found = walk(&entries, 0, &reset[1..]);
+        assert_eq!(found[0].delta, Some(Decimal::from(4930)));
+        // An opening balance of 20 and a stated 95 after them all agree.
+        assert_eq!(walk(&entries, 20, &[anchor(1, 6, 95, AnchorKind::Stated)]), vec![]);
+        // A reset is never itself judged, and after a mismatch the walk goes on from the anchor.
+        let found = walk(&entries, 0, &[anchor(1, 2, 60, AnchorKind::Stated), anchor(2, 6, 65, AnchorKind::Stated)]);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            (found[0].transaction_ids.clone(), found[0].delta),
+            (vec!["c2".to_string()], Some(Decimal::from(-10)))
+        );
+    }
+
+    #[test]
+    fn an_anchor_before_every_entry_names_none() {
+        let entries = [entry("p1", 2, 100)];
+        let found = walk(&entries, 0, &[anchor(1, 1, 50, AnchorKind::Stated)]);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].transaction_ids.is_empty());
+        assert_eq!(found[0].delta, Some(Decimal::from(50)));
+        assert!(found[0].message.contains("No entry lies between"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn entries_that_state_their_balance_are_judged_by_it() {
+        // 100 -> 70 -> 60 stated by the entries themselves.
+        let mut entries = [entry("a", 1, 100), entry("b", 2, -30), entry("c", 3, -10)];
+        for (e, after) in entries.iter_mut().zip([100, 70, 60]) {
+            e.balance_after = Decimal::from(after);
+        }
+        assert_eq!(walk(&entries, 0, &[anchor(1, 2, 70, AnchorKind::Stated)]), vec![]);
+        let found = walk(&entries, 0, &[anchor(1, 2, 75, AnchorKind::Stated), anchor(2, 4, 60, AnchorKind::Stated)]);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].transaction_ids.clone(), found[0].delta), (vec!["b".to_string()], Some(Decimal::from(5))));
+        assert!(found[0].message.contains("the ledger states 70.00 after b"), "{}", found[0].message);
+        // Before every entry: the oldest entry's balance before.
+        let found = walk(&entries, 0, &[anchor(1, 0, 1, AnchorKind::Stated)]);
+        assert_eq!(found[0].delta, Some(Decimal::from(1)));
+    }
+}
