@@ -1,6 +1,7 @@
 //! `check`: the orchestration above the store and the reconciler. It loads each chain's facts
-//! from the store, hands them to `reconcile` with the rules of the chain's source, and attaches
-//! the notes people left. The reconciler itself never sees the store.
+//! from the store, hands them to `reconcile` with the rules of the chain's source and the
+//! anchors kept with it, and attaches the notes people left. The reconciler itself never sees
+//! the store.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
-use crate::model::{ChainKey, Entry, Fact, Finding, Note, Severity};
+use crate::model::{Anchor, AnchorKind, ChainKey, Entry, Fact, Finding, Note, Severity};
 use crate::reconcile::{self, Anchors, Lookup, Reference, RuleConfig};
 use crate::store::{ChainInfo, Store, StoreError, TxnIds};
 
@@ -104,6 +105,23 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             stated: options.stated.or(chain.stated_balance),
             opening: options.opening.or(chain.opening_balance),
         };
+        // Balances stated at points in time. Where the newest entry states no balance, the
+        // stated balance is one more of them, at that entry (never also a head_mismatch).
+        let mut points = store.anchors(chain.id)?;
+        let mut walk_anchors = anchors;
+        if let (Some(stated), Some(last)) = (anchors.stated, facts.last()) {
+            if !reconcile::states_balance(last.after) {
+                points.push(Anchor {
+                    id: 0,
+                    ts: last.ts,
+                    balance: stated,
+                    kind: AnchorKind::Stated,
+                    note: "the stated balance".into(),
+                    created: 0,
+                });
+                walk_anchors.stated = None;
+            }
+        }
         let source = crate::model::source::named(&chain.source);
         let price_dim =
             source.and_then(|s| s.price_dimension).and_then(|key| chain.dimensions.iter().position(|d| d.key == key));
@@ -115,8 +133,13 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             price_dim,
         };
         let lookup = StoreLookup::new(store, &chain, &facts, txn_ids);
-        let findings =
-            reconcile::findings(&chain.key, &reference, &facts, &lookup, anchors, &conflicts, &options.rules);
+        let mut findings =
+            reconcile::findings(&chain.key, &reference, &facts, &lookup, walk_anchors, &conflicts, &options.rules);
+        if !points.is_empty() {
+            let opening = anchors.opening.unwrap_or(Decimal::ZERO);
+            findings.extend(reconcile::anchored(&chain.key, &facts, &lookup, opening, &points));
+            findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+        }
         if let Some(e) = lookup.into_error() {
             return Err(e.into());
         }

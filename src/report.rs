@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
 use crate::check::{CheckReport, CheckedFinding};
-use crate::model::{format_ts, Entry, FindingKind, REFUND};
+use crate::model::{format_ts, Anchor, AnchorKind, Entry, FindingKind, REFUND};
 use crate::money::{format, format_signed};
 use crate::store::{ChainInfo, Store, StoreError};
 
@@ -78,8 +78,16 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
     let to = request.to.or(chain.last_ts.map(|t| t + 1)).unwrap_or(i64::MAX);
     let in_period: Vec<&Entry> = entries.iter().filter(|e| e.ts >= from && e.ts < to).collect();
     let by_txn = entries.iter().enumerate().map(|(i, e)| (e.txn_id.as_str(), i)).collect();
-    let ctx =
-        Context { chain, by_txn, findings: &findings, entries: &entries, in_period: &in_period, now: request.now };
+    let anchors = store.anchors(chain.id)?;
+    let ctx = Context {
+        chain,
+        by_txn,
+        findings: &findings,
+        entries: &entries,
+        in_period: &in_period,
+        anchors: &anchors,
+        now: request.now,
+    };
     Ok(match request.audience {
         Audience::Support => ctx.support(),
         Audience::Customer => ctx.customer(),
@@ -98,6 +106,9 @@ struct Context<'a> {
     findings: &'a [&'a CheckedFinding],
     entries: &'a [Entry],
     in_period: &'a [&'a Entry],
+    /// Balances stated (or set) at points in time, in time order: the walk was checked
+    /// against them.
+    anchors: &'a [Anchor],
     now: DateTime<Utc>,
 }
 
@@ -144,6 +155,7 @@ impl Context<'_> {
             let _ = writeln!(md, "| Stated minus ledger | {} |", format_signed(s - l));
         }
         md.push('\n');
+        self.anchors_cited(&mut md);
         if self.findings.is_empty() {
             md.push_str("Every entry in the period adds up; I have no discrepancy to report.\n");
             return md;
@@ -221,6 +233,46 @@ impl Context<'_> {
         if let Some(d) = fi.delta {
             let _ = writeln!(md, "Amount in question: **{}**\n", format_signed(d));
         }
+        if !fi.candidates.is_empty() {
+            md.push_str("Entries whose amounts would close the gap:\n\n");
+            for c in &fi.candidates {
+                let how = match c.reading {
+                    crate::model::Reading::Missing => "one more like it missing",
+                    crate::model::Reading::NotApplied => "counted but never applied",
+                };
+                let ids = md_text(&c.transaction_ids.join(" + "));
+                let _ = writeln!(md, "- {ids} ({}): {how}", format_signed(c.amount));
+            }
+            md.push('\n');
+        }
+    }
+
+    /// The balances stated along the way that the ledger was rebuilt from and checked against.
+    fn anchors_cited(&self, md: &mut String) {
+        if self.anchors.is_empty() {
+            return;
+        }
+        let cited: Vec<String> = self
+            .anchors
+            .iter()
+            .map(|a| {
+                let what = match a.kind {
+                    AnchorKind::Stated => "stated",
+                    AnchorKind::Reset => "reset",
+                    AnchorKind::Opening => "opening balance",
+                };
+                let note = if a.note.is_empty() { String::new() } else { format!(" ({})", md_text(&a.note)) };
+                format!("{} {what} on {}{note}", format(a.balance), format_ts(a.ts))
+            })
+            .collect();
+        // A ledger without a running balance is rebuilt between them; one with it is checked.
+        let rebuilt = self.entries.last().is_some_and(|e| !crate::reconcile::states_balance(e.balance_after));
+        let how = if rebuilt {
+            "The ledger states no running balance: it was rebuilt from the balances stated along the way, each stretch checked against the next"
+        } else {
+            "The ledger was checked against the balances stated along the way"
+        };
+        let _ = writeln!(md, "{how}: {}.\n", cited.join("; "));
     }
 
     /// Many findings of one kind, summed up: how many, the total in question, the first few.
@@ -295,6 +347,10 @@ impl Context<'_> {
         asks.extend(with(
             FindingKind::RefundMismatch,
             "Confirm the amounts of these refunds against the charges they name",
+        ));
+        asks.extend(with(
+            FindingKind::AnchorMismatch,
+            "The entries missing before each balance stated at a point in time that the ledger does not reach, or the correct balance then (the newest entry before each)",
         ));
         asks
     }

@@ -90,7 +90,7 @@ pub(super) enum SeverityArg {
 pub(super) fn kind(name: &str) -> Result<FindingKind, String> {
     FindingKind::from_name(name.trim()).ok_or_else(|| {
         "expected a finding kind such as balance_break, duplicate_charge, unmatched_refund, unknown_type, \
-         unusual_amount or refund_mismatch"
+         unusual_amount, refund_mismatch or anchor_mismatch"
             .to_string()
     })
 }
@@ -163,6 +163,17 @@ struct JsonFinding<'a> {
     transaction_ids: &'a [String],
     delta: Option<String>,
     message: &'a str,
+    /// Entries whose amounts would close an `anchor_mismatch`'s gap (absent for other kinds).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    candidates: Vec<JsonCandidate<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCandidate<'a> {
+    /// `missing` (one more like it would close the gap) or `not_applied` (counted, never applied).
+    reading: &'static str,
+    transaction_ids: &'a [String],
+    amount: String,
 }
 
 fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bool) -> Result<()> {
@@ -189,6 +200,16 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
                     transaction_ids: &f.finding.transaction_ids,
                     delta: f.finding.delta.map(money::format),
                     message: &f.finding.message,
+                    candidates: f
+                        .finding
+                        .candidates
+                        .iter()
+                        .map(|c| JsonCandidate {
+                            reading: c.reading.as_str(),
+                            transaction_ids: &c.transaction_ids,
+                            amount: money::format(c.amount),
+                        })
+                        .collect(),
                 })
                 .collect(),
         };
@@ -220,6 +241,15 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
             if f.is_open() { "" } else { "  (explained)" }
         )?;
         writeln!(out, "  {}", terminal(&fi.message))?;
+        for c in &fi.candidates {
+            writeln!(
+                out,
+                "  candidate ({}): {}  {}",
+                c.reading.as_str(),
+                terminal(&c.transaction_ids.join(" + ")),
+                format_signed(c.amount)
+            )?;
+        }
         if let Some(n) = &f.note {
             writeln!(out, "  note: {}", terminal(&n.note))?;
         }

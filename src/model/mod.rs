@@ -226,7 +226,7 @@ impl FindingKind {
             FindingKind::UnknownType => "Unknown transaction type",
             FindingKind::UnusualAmount => "Unusual amount",
             FindingKind::RefundMismatch => "Refund differs from the charge it names",
-            FindingKind::AnchorMismatch => "Stated balance differs from the balance rebuilt",
+            FindingKind::AnchorMismatch => "Balance stated at a point in time does not add up",
         }
     }
 }

@@ -80,3 +80,59 @@ fn an_anchor_needs_a_ledger_it_can_name() {
     );
     assert_eq!(anchors(&db, &[]).len(), 1);
 }
+
+/// The findings of `check --format json`: kind, transaction IDs, delta.
+fn found(check: &Value) -> Vec<(String, Vec<String>, Option<String>)> {
+    crate::support::faults(check)
+}
+
+#[test]
+fn a_ledger_that_states_its_balance_is_checked_against_each_anchor() {
+    let db = Db::new();
+    db.import("fixtures/clean.csv");
+    // What the ledger states after txn_cb3e2434e3 (11:18:21): it agrees, nothing to say.
+    db.ok(&["anchor", "add", "--at", "2026-03-02 12:00:00", "--balance", "1509.34"], 0);
+    let (check, code) = db.check_json(&[]);
+    assert_eq!((found(&check), code), (vec![], 0));
+    // The page said 12.50 less on 3 March at 12:30 than the ledger's 1503.96 after
+    // txn_cdc89da11b: one anchor_mismatch, no head_mismatch, the VIDEO charge of 12.50 between
+    // the two anchors named as what one more of would close the gap.
+    db.ok(&["anchor", "add", "--at", "2026-03-03T12:30:00Z", "--balance", "1491.46", "--note", "billing page"], 0);
+    let (check, code) = db.check_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&check),
+        vec![("anchor_mismatch".to_string(), vec!["txn_cdc89da11b".to_string()], Some("-12.50".to_string()))]
+    );
+    let finding = &check["findings"][0];
+    assert_eq!(finding["severity"], "error");
+    let candidates = finding["candidates"].as_array().expect("candidates");
+    assert_eq!(candidates.len(), 1, "{candidates:?}");
+    assert_eq!(candidates[0]["reading"], "missing");
+    assert_eq!(candidates[0]["transaction_ids"], serde_json::json!(["txn_c6677f6cbd"]));
+    assert_eq!(candidates[0]["amount"], "-12.50");
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("The balance stated on 2026-03-03 12:30:00 UTC is 1491.46 (billing page)"), "{message}");
+    assert!(message.contains("the ledger states 1503.96 after txn_cdc89da11b"), "{message}");
+    // Other findings carry no candidates member.
+    let db2 = Db::new();
+    db2.import("fixtures/faulty.csv");
+    let (faulty, _) = db2.check_json(&[]);
+    assert!(faulty["findings"].as_array().unwrap().iter().all(|f| f.get("candidates").is_none()));
+
+    let text = db.ok(&["check"], 1);
+    assert!(text.contains("anchor_mismatch") && text.contains("candidate (missing): txn_c6677f6cbd  -12.50"), "{text}");
+    // The report cites the anchors and the finding with its candidates.
+    let report = db.ok(&["report", "--now", "2026-03-10T09:00:00Z"], 0);
+    assert!(
+        report.contains(
+            "1509.34 stated on 2026-03-02 12:00:00 UTC; 1491.46 stated on 2026-03-03 12:30:00 UTC (billing page)"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("txn_c6677f6cbd (-12.50): one more like it missing"), "{report}");
+    // Removing the anchor removes the finding.
+    let id = anchors(&db, &[]).iter().find(|a| a["balance"] == "1491.46").unwrap()["id"].as_i64().unwrap();
+    db.ok(&["anchor", "remove", &id.to_string()], 0);
+    db.ok(&["check"], 0);
+}
