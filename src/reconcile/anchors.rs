@@ -405,6 +405,35 @@ mod tests {
     }
 
     #[test]
+    fn store_facts_without_a_balance_place_the_gap_the_same_way() {
+        // As `check` hands them over: micro-credits, the no-balance marker as balance after.
+        let entries = [entry("p1", 1, 300), entry("c2", 2, -20), entry("c3", 3, -7), entry("c5", 5, -7)];
+        let (src, _) = EntrySource::new(&entries, &[]);
+        let facts: Vec<Fact<i64>> = entries
+            .iter()
+            .map(|e| Fact {
+                row_id: e.row_id,
+                ts: e.ts,
+                amount: crate::money::to_units(e.amount).unwrap(),
+                after: UNSTATED,
+                kind: 0,
+                description: 0,
+                dims: [0; crate::model::MAX_DIMS],
+            })
+            .collect();
+        assert!(!states_balance(facts[0].after));
+        // 280 at hour 2 agrees; at hour 6 the page says 259: a third charge of 7 is missing.
+        let anchors = [anchor(1, 2, 280, AnchorKind::Stated), anchor(2, 6, 259, AnchorKind::Stated)];
+        let found = anchored(&ChainKey::new("a", "credits"), &facts, &src, Decimal::ZERO, &anchors);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            (found[0].transaction_ids.clone(), found[0].delta),
+            (vec!["c5".to_string()], Some(Decimal::from(-7)))
+        );
+        assert_eq!(ids(&found[0].candidates), vec![(Reading::Missing, vec!["c3"]), (Reading::Missing, vec!["c5"])]);
+    }
+
+    #[test]
     fn an_anchor_before_every_entry_names_none() {
         let entries = [entry("p1", 2, 100)];
         let found = walk(&entries, 0, &[anchor(1, 1, 50, AnchorKind::Stated)]);
