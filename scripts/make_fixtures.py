@@ -4,6 +4,7 @@
 Money is integer cents throughout; no float touches an amount. The expected findings of each
 fixture are written to fixtures/README.md by hand-checkable rules stated there.
 """
+import csv
 import json
 import os
 import random
@@ -417,6 +418,59 @@ def write_orb_and_stripe():
     return planted
 
 
+# The usage feed with refunds (docs/FORMATS.md section 4), oldest first: (Entry ID, time, kind,
+# description, credits in cents, reason, refund of). "LOST" is in neither file: the charge a
+# balance break hides.
+USAGE_FEED = [
+    ("use_0001", "2026-03-01T08:00:00Z", "charge", "Draft generation", 250, "", ""),
+    ("use_0002", "2026-03-01T09:15:00Z", "charge", "Video render, 10 s", 660, "", ""),
+    ("use_0003", "2026-03-02T10:00:00Z", "charge", 'Campaign batch "Spring"', 1200, "", ""),
+    ("use_0004", "2026-03-02T10:05:00Z", "charge", "Image set", 440, "", ""),
+    ("use_0005", "2026-03-03T11:00:00Z", "charge", "Draft generation", 300, "", ""),
+    ("use_0006", "2026-03-03T11:02:00Z", "refund", "Refund: draft generation", 300, "Generation failed", "use_0005"),
+    ("use_0007", "2026-03-04T12:00:00Z", "charge", "Caption", 120, "", ""),
+    ("use_0008", "2026-03-04T12:30:00Z", "refund", "Refund: campaign batch", 500, "Partial failure", "use_0003"),
+    ("use_0009", "2026-03-05T09:00:00Z", "charge", "Caption", 200, "", ""),
+    ("LOST", "2026-03-05T11:00:00Z", "charge", "Caption", 136, "", ""),
+    ("use_0010", "2026-03-05T14:00:00Z", "charge", "Caption", 80, "", ""),
+    ("use_0011", "2026-03-06T16:00:00Z", "refund", "Refund: draft generation", 300, "Duplicate charge", "use_0005"),
+    ("use_0012", "2026-03-07T10:00:00Z", "refund", "Refund: image set", 440, "Generation failed", ""),
+    ("use_0013", "2026-03-08T08:00:00Z", "charge", "Draft generation", 250, "", ""),
+    ("use_0014", "2026-03-09T09:15:00Z", "refund", "Refund: video render", 660, "Generation failed", ""),
+    ("use_0015", "2026-03-10T10:00:00Z", "charge", "Caption", 175, "", ""),
+]
+
+
+def write_usage_feed():
+    """usage-feed.csv (with Balance, from 100.00) and usage-feed-nobalance.csv (without), newest
+    first. Planted: use_0014 refunds 6.60 with no Refund of, 8 days after the only charge of
+    6.60 (unmatched); use_0008 refunds 5.00 of use_0003's 12.00; use_0005 refunded twice
+    (use_0006, use_0011); use_0012 pairs with use_0004 by amount, 5 days before (no finding);
+    with Balance, a lost charge of 1.36 between use_0009 and use_0010."""
+    balance = 10000
+    rows = []
+    for (eid, time, kind, description, cents, reason, refund_of) in USAGE_FEED:
+        balance += cents if kind == "refund" else -cents
+        if eid != "LOST":
+            rows.append([eid, time, kind, description, money(cents), reason, refund_of, money(balance)])
+    rows.reverse()
+    head = ["Entry ID", "Time", "Kind", "Description", "Credits", "Reason", "Refund of", "Balance"]
+    for name, width in (("usage-feed.csv", 8), ("usage-feed-nobalance.csv", 7)):
+        with open(os.path.join(ROOT, name), "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(head[:width])
+            w.writerows(r[:width] for r in rows)
+    refunds = {
+        "unmatched_refund": (["use_0014"], "6.60"),
+        "refund_mismatch": (["use_0008", "use_0003"], "-7.00"),
+        "double_refund": (["use_0005", "use_0006", "use_0011"], "3.00"),
+    }
+    return {
+        "usage-feed.csv": dict(refunds, balance_break=(["use_0009", "use_0010"], "-1.36")),
+        "usage-feed-nobalance.csv": refunds,
+    }
+
+
 def main():
     os.makedirs(os.path.join(ROOT, "bad"), exist_ok=True)
     rng = random.Random(7)
@@ -501,6 +555,7 @@ def main():
     with open(os.path.join(ROOT, "planted.json"), "w") as f:
         all_planted = {"faulty.csv": planted, "demo.csv": demo_planted}
         all_planted.update(write_orb_and_stripe())
+        all_planted.update(write_usage_feed())
         json.dump(all_planted, f, indent=2, sort_keys=True)
         f.write("\n")
 

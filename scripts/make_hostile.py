@@ -439,6 +439,61 @@ put("json-comment.json", "// saved from the API\n" + jlines(J), refused(1))
 put("json-two-documents.json", jlines(J[:2]) + jlines(J[2:4]), refused(5))
 put("json-single-quotes.json", "{'data': []}\n", refused(1))
 
+# --- The usage feed with refunds (FORMATS.md section 4) ------------------------------------
+# Variants of fixtures/usage-feed.csv; the test imports `feed-*` files into an account of their
+# own (the corpus database's default ledger holds Reverie's entries).
+import csv as _csv
+import io as _io
+
+FEED = list(_csv.reader(_io.StringIO(open(os.path.join(ROOT, "fixtures", "usage-feed.csv"), encoding="utf-8").read())))
+FEED_HEAD, FEED_ROWS = FEED[0], FEED[1:]
+FEED_N = len(FEED_ROWS)
+
+
+def feed(head, rows, end="\n"):
+    out = _io.StringIO()
+    _csv.writer(out, lineterminator=end).writerows([head] + rows)
+    return out.getvalue()
+
+
+def feed_with(k, column, value):
+    """The feed with data row `k` (line k + 2) holding `value` in `column`."""
+    rows = [list(r) for r in FEED_ROWS]
+    rows[k][FEED_HEAD.index(column)] = value
+    return feed(FEED_HEAD, rows)
+
+
+feed_cases = [
+    ("Kind", "chargeback", False), ("Kind", "", False), ("Kind", " Refund ", True), ("Kind", "CHARGE", True),
+    ("Credits", "-0.80", False), ("Credits", "\u22120.80", False), ("Credits", "0.8.0", False), ("Credits", "", False),
+    ("Credits", "1000000001", False), ("Credits", "0.0000001", False), ("Credits", "1,000.00", True), ("Credits", "0", True),
+    ("Time", "2026-03-05", False), ("Time", "2026-03-05 14:00:00", True), ("Time", "2026-03-05T14:00:00+05:30", True),
+    ("Entry ID", "", False), ("Entry ID", "  ", False), ("Balance", "74,14", False), ("Balance", "", True),
+    ("Balance", "-74.14", True), ("Refund of", "no_such_charge", True), ("Reason", "x" * (FIELD_LIMIT + 1), False),
+]
+for n, (column, value, ok) in enumerate(feed_cases):
+    name = column.lower().replace(" ", "_")
+    put(f"feed-field-{n:02}-{name}.csv", feed_with(5, column, value), entries(FEED_N) if ok else refused(7))
+# Shapes: no Balance or Refund of column, an empty one, another case and order, BOM and CRLF,
+# a required column missing, a cut file.
+put("feed-no-balance-column.csv", feed(FEED_HEAD[:-1], [r[:-1] for r in FEED_ROWS]), entries(FEED_N))
+put("feed-empty-balance-column.csv", feed(FEED_HEAD, [r[:-1] + [""] for r in FEED_ROWS]), entries(FEED_N))
+order = [7, 6, 5, 4, 3, 2, 1, 0]
+put("feed-reordered-case.csv", feed([FEED_HEAD[i].upper() for i in order], [[r[i] for i in order] for r in FEED_ROWS]), entries(FEED_N))
+put("feed-bom-crlf.csv", "\ufeff" + feed(FEED_HEAD, FEED_ROWS, "\r\n"), entries(FEED_N))
+put("feed-missing-refund-of.csv", feed(FEED_HEAD[:6] + ["Balance"], [r[:6] + [r[7]] for r in FEED_ROWS]), entries(FEED_N))
+put("feed-missing-credits.csv", feed(FEED_HEAD[:4] + FEED_HEAD[5:], [r[:4] + r[5:] for r in FEED_ROWS]), refused(1))
+put("feed-missing-time.csv", feed(FEED_HEAD[:1] + FEED_HEAD[2:], [r[:1] + r[2:] for r in FEED_ROWS]), refused(1))
+text = feed(FEED_HEAD, FEED_ROWS)
+cut = text.index('"Video render, 10 s"') + 8
+put("feed-cut-in-quote.csv", text[:cut], refused(line_of(text.encode(), cut)))
+row_short = text.index("use_0004,")
+put("feed-cut-short-row.csv", text[: row_short + len("use_0004,2026-03-02T10:05:00Z,charge")], refused(line_of(text.encode(), row_short)))
+rows = [list(r) for r in FEED_ROWS]
+rows[3] = rows[3] + ["extra"]
+put("feed-row-extra-field.csv", feed(FEED_HEAD, rows), refused(5))
+
+
 with open(os.path.join(OUT, "expected.json"), "w") as f:
     json.dump(dict(sorted(expected.items())), f, indent=1, sort_keys=True)
     f.write("\n")

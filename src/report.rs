@@ -352,6 +352,7 @@ impl Context<'_> {
             FindingKind::AnchorMismatch,
             "The entries missing before each balance stated at a point in time that the ledger does not reach, or the correct balance then (the newest entry before each)",
         ));
+        asks.extend(with(FindingKind::DoubleRefund, "Whether these charges were meant to be refunded more than once"));
         asks
     }
 

@@ -13,6 +13,7 @@ mod reverie_csv;
 mod reverie_json;
 mod stripe;
 mod time;
+mod usage_feed;
 
 pub use self::csv::read_line_at;
 pub use crate::model::source::{named as source, REVERIE_TYPES};
@@ -33,7 +34,8 @@ use crate::store::StoreError;
 /// Every reader Reckon has. Adding a source is a module, its fixtures and a line here.
 /// Detection asks them in this order: the vendors' JSON readers look for their own members,
 /// so they come before Reverie's, which takes any JSON.
-pub static READERS: [&Reader; 4] = [&orb::READER, &stripe::READER, &reverie_json::READER, &reverie_csv::READER];
+pub static READERS: [&Reader; 5] =
+    [&orb::READER, &stripe::READER, &reverie_json::READER, &reverie_csv::READER, &usage_feed::READER];
 
 /// A reader's read: a whole file of `bytes` bytes, reporting `(done, total)` bytes.
 pub type ReadFn = fn(

@@ -37,6 +37,13 @@ impl Dimension {
     }
 }
 
+/// The balance after of an entry whose source states none (a usage feed exported without its
+/// `Balance` column): outside the range every reader accepts for a balance, so no stated
+/// balance is ever taken for it, and far enough from `i64::MIN` that `after - amount` cannot
+/// overflow. The walk does not judge a link that touches such an entry; a chain of them is
+/// reconciled from anchors.
+pub const NO_BALANCE: i64 = -(1 << 62);
+
 /// The type a refund carries.
 pub const REFUND: &str = "REFUND";
 
@@ -158,6 +165,7 @@ pub enum FindingKind {
     UnusualAmount,
     RefundMismatch,
     AnchorMismatch,
+    DoubleRefund,
 }
 
 impl FindingKind {
@@ -176,6 +184,7 @@ impl FindingKind {
             UnusualAmount,
             RefundMismatch,
             AnchorMismatch,
+            DoubleRefund,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -194,6 +203,7 @@ impl FindingKind {
             FindingKind::UnusualAmount => "unusual_amount",
             FindingKind::RefundMismatch => "refund_mismatch",
             FindingKind::AnchorMismatch => "anchor_mismatch",
+            FindingKind::DoubleRefund => "double_refund",
         }
     }
 
@@ -209,7 +219,8 @@ impl FindingKind {
             | FindingKind::UnmatchedRefund
             | FindingKind::UnknownType
             | FindingKind::UnusualAmount
-            | FindingKind::RefundMismatch => Severity::Warning,
+            | FindingKind::RefundMismatch
+            | FindingKind::DoubleRefund => Severity::Warning,
         }
     }
 
@@ -227,6 +238,7 @@ impl FindingKind {
             FindingKind::UnusualAmount => "Unusual amount",
             FindingKind::RefundMismatch => "Refund differs from the charge it names",
             FindingKind::AnchorMismatch => "Balance stated at a point in time does not add up",
+            FindingKind::DoubleRefund => "Charge refunded more than once",
         }
     }
 }

@@ -29,7 +29,7 @@ impl Source {
 }
 
 /// Every source, by name (see [`named`]). A new vendor is a static below and a line here.
-pub static SOURCES: [&Source; 3] = [&REVERIE, &ORB, &STRIPE];
+pub static SOURCES: [&Source; 4] = [&REVERIE, &ORB, &STRIPE, &USAGE_FEED];
 
 /// The source called `name`, as a chain stores it.
 pub fn named(name: &str) -> Option<&'static Source> {
@@ -107,3 +107,14 @@ pub const STRIPE_TYPES: [&str; 12] = [
     "UNAPPLIED_FROM_INVOICE",
     "UNSPENT_RECEIVER_CREDIT",
 ];
+
+/// A usage feed with refunds (product-docs/002): charges and the refunds that reimburse them,
+/// each refund with its reason and, where the feed knows it, the charge it refunds. The
+/// refund rules pair a refund with the charge its `refund_of` names.
+pub static USAGE_FEED: Source = Source {
+    name: "usage-feed",
+    title: "Usage feed",
+    types: &["CHARGE", "REFUND"],
+    dimensions: &[("reason", "Reason"), ("refund_of", "Refund of")],
+    price_dimension: None,
+};

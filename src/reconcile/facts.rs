@@ -17,6 +17,8 @@ pub trait Amount: Balance + std::fmt::Debug + Send + Sync {
     fn is_negative(self) -> bool;
     fn negated(self) -> Self;
     fn magnitude(self) -> Self;
+    /// Whether this balance is [`NO_BALANCE`](crate::model::NO_BALANCE): the entry states none.
+    fn is_unstated(self) -> bool;
 }
 
 impl Amount for i64 {
@@ -32,6 +34,9 @@ impl Amount for i64 {
     fn magnitude(self) -> Self {
         self.abs()
     }
+    fn is_unstated(self) -> bool {
+        self == crate::model::NO_BALANCE
+    }
 }
 
 impl Amount for Decimal {
@@ -46,6 +51,9 @@ impl Amount for Decimal {
     }
     fn magnitude(self) -> Self {
         self.abs()
+    }
+    fn is_unstated(self) -> bool {
+        self == crate::money::from_units(crate::model::NO_BALANCE)
     }
 }
 

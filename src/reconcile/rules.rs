@@ -1,6 +1,7 @@
 //! Rules for entries nobody can explain, each documented where it is defined:
 //! `unknown_type`, `unmatched_refund`, `duplicate_charge`, `unusual_amount`, and the
-//! `conflicting_duplicate` the store keeps when an export rewrote history.
+//! `conflicting_duplicate` the store keeps when an export rewrote history. A source with a
+//! `refund_of` column has its refunds paired by `refunds.rs`.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -11,7 +12,7 @@ use super::Reference;
 use crate::model::{format_ts, ChainKey, Conflict, Dims, Fact, Finding, FindingKind, REFUND};
 use crate::money::{format, format_signed};
 
-const SECOND: i64 = 1_000_000;
+pub(super) const SECOND: i64 = 1_000_000;
 
 /// Thresholds of the rules. Defaults are what `reckon check` uses unless told otherwise.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +84,11 @@ pub(super) fn unexplained<K: Amount>(
         let mut findings =
             if reference.types.is_empty() { Vec::new() } else { unknown_types(chain, reference, facts, src, &labels) };
         let t = crate::trace::phase("rules: unknown types", t);
-        let (refund_findings, refunded) = refunds(chain, facts, src, &labels, config);
+        let named_by_column = reference.dimensions.iter().position(|&d| d == super::refunds::REFUND_OF);
+        let (refund_findings, refunded) = match named_by_column {
+            Some(dim) => super::refunds::named_by_column(chain, facts, src, &labels, config, dim),
+            None => refunds(chain, facts, src, &labels, config),
+        };
         findings.extend(refund_findings);
         let t = crate::trace::phase("rules: refunds", t);
         findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
@@ -96,7 +101,7 @@ pub(super) fn unexplained<K: Amount>(
 
 /// What the rules need to know about each type, worked out once per type the chain has (not
 /// per label: descriptions may be millions of labels).
-struct LabelKinds {
+pub(super) struct LabelKinds {
     known_type: HashSet<u32>,
     refund: HashSet<u32>,
 }
@@ -119,11 +124,11 @@ impl LabelKinds {
         LabelKinds { known_type, refund }
     }
 
-    fn is_refund<K>(&self, f: &Fact<K>) -> bool {
+    pub(super) fn is_refund<K>(&self, f: &Fact<K>) -> bool {
         self.refund.contains(&f.kind)
     }
 
-    fn is_charge<K: Amount>(&self, f: &Fact<K>) -> bool {
+    pub(super) fn is_charge<K: Amount>(&self, f: &Fact<K>) -> bool {
         f.amount.is_negative() && !self.is_refund(f)
     }
 }

@@ -19,8 +19,11 @@ pub(super) fn walk<K: Amount>(chain: &ChainKey, facts: &[Fact<K>], src: &dyn Loo
     if n == 0 {
         return findings;
     }
-    // broken(i): the balance after entry i-1 is not the balance entry i starts from.
-    let broken = |i: usize| facts[i - 1].after != facts[i].before();
+    // broken(i): the balance after entry i-1 is not the balance entry i starts from. A link
+    // to an entry that states no balance (a feed without its Balance column) is not judged.
+    let broken = |i: usize| {
+        facts[i - 1].after != facts[i].before() && !facts[i - 1].after.is_unstated() && !facts[i].after.is_unstated()
+    };
     // Entry i alone is off when its neighbours agree once its amount is applied.
     let lone_misreport = |i: usize| {
         i + 1 < n && broken(i) && broken(i + 1) && facts[i - 1].after + facts[i].amount == facts[i + 1].before()
@@ -29,7 +32,7 @@ pub(super) fn walk<K: Amount>(chain: &ChainKey, facts: &[Fact<K>], src: &dyn Loo
     let mut head_explained = false;
     let mut skip_link = 0; // a link already explained by a misreport at the oldest entry
 
-    if let Some(opening) = anchors.opening {
+    if let Some(opening) = anchors.opening.filter(|_| !facts[0].after.is_unstated()) {
         let first = &facts[0];
         if first.before().to_decimal() != opening {
             let off_alone = n > 1 && broken(1) && opening + first.amount.to_decimal() == facts[1].before().to_decimal();
@@ -100,7 +103,8 @@ pub(super) fn walk<K: Amount>(chain: &ChainKey, facts: &[Fact<K>], src: &dyn Loo
         i -= 1;
     }
 
-    if let (Some(stated), false) = (anchors.stated, head_explained) {
+    let head_stated = !facts[n - 1].after.is_unstated();
+    if let (Some(stated), false, true) = (anchors.stated, head_explained, head_stated) {
         if stated != facts[n - 1].after.to_decimal() {
             let last = src.entry(n - 1);
             let delta = stated - last.balance_after;

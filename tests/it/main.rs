@@ -13,3 +13,4 @@ mod store;
 mod support;
 mod sync;
 mod tidy;
+mod usage_feed;

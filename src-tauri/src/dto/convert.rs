@@ -99,6 +99,8 @@ impl From<model::FindingKind> for FindingKind {
             K::UnknownType => FindingKind::UnknownType,
             K::UnusualAmount => FindingKind::UnusualAmount,
             K::RefundMismatch => FindingKind::RefundMismatch,
+            K::AnchorMismatch => FindingKind::AnchorMismatch,
+            K::DoubleRefund => FindingKind::DoubleRefund,
         }
     }
 }

@@ -344,6 +344,8 @@ pub enum FindingKind {
     UnknownType,
     UnusualAmount,
     RefundMismatch,
+    AnchorMismatch,
+    DoubleRefund,
 }
 
 /// Who a report draft is written for.

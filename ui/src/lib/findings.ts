@@ -56,6 +56,8 @@ export const KIND_TITLES: Record<FindingKind, string> = {
   duplicate_charge: "Duplicate charge",
   unmatched_refund: "Refund with no charge",
   refund_mismatch: "Refund differs from its charge",
+  anchor_mismatch: "Stated balance differs from the rebuilt one",
+  double_refund: "Charge refunded more than once",
   unknown_type: "Unknown transaction type",
   unusual_amount: "Unusual amount",
 };
