@@ -79,6 +79,10 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
     let in_period: Vec<&Entry> = entries.iter().filter(|e| e.ts >= from && e.ts < to).collect();
     let by_txn = entries.iter().enumerate().map(|(i, e)| (e.txn_id.as_str(), i)).collect();
     let anchors = store.anchors(chain.id)?;
+    let rebuilt = entries
+        .last()
+        .filter(|e| !crate::reconcile::states_balance(e.balance_after))
+        .map(|_| rebuild(&entries, chain.opening_balance.unwrap_or(Decimal::ZERO), &anchors));
     let ctx = Context {
         chain,
         by_txn,
@@ -86,6 +90,7 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
         entries: &entries,
         in_period: &in_period,
         anchors: &anchors,
+        rebuilt,
         now: request.now,
     };
     Ok(match request.audience {
@@ -109,7 +114,28 @@ struct Context<'a> {
     /// Balances stated (or set) at points in time, in time order: the walk was checked
     /// against them.
     anchors: &'a [Anchor],
+    /// Where the entries state no balance: the balance after each, rebuilt from the opening
+    /// balance and the anchors.
+    rebuilt: Option<Vec<Decimal>>,
     now: DateTime<Utc>,
+}
+
+/// The balance after each entry of a ledger that states none: from `opening`, each anchor
+/// setting the balance once the entries at or before its time are counted (the anchored walk
+/// goes on from a stated balance too).
+fn rebuild(entries: &[Entry], opening: Decimal, anchors: &[Anchor]) -> Vec<Decimal> {
+    let mut balance = opening;
+    let mut next = anchors.iter().peekable();
+    entries
+        .iter()
+        .map(|e| {
+            while let Some(a) = next.next_if(|a| a.ts < e.ts) {
+                balance = a.balance;
+            }
+            balance += e.amount;
+            balance
+        })
+        .collect()
 }
 
 impl Context<'_> {
@@ -122,6 +148,18 @@ impl Context<'_> {
 
     fn entry(&self, txn_id: &str) -> Option<&Entry> {
         self.by_txn.get(txn_id).map(|&i| &self.entries[i])
+    }
+
+    /// The balance after an entry: as it states it, or as rebuilt from the anchors.
+    fn after(&self, e: &Entry) -> Decimal {
+        match (&self.rebuilt, self.by_txn.get(e.txn_id.as_str())) {
+            (Some(rebuilt), Some(&i)) => rebuilt[i],
+            _ => e.balance_after,
+        }
+    }
+
+    fn before(&self, e: &Entry) -> Decimal {
+        self.after(e) - e.amount
     }
 
     fn support(&self) -> String {
@@ -224,8 +262,8 @@ impl Context<'_> {
                     md_text(&e.kind),
                     md_text(&e.description),
                     format_signed(e.amount),
-                    format(e.balance_before()),
-                    format(e.balance_after)
+                    format(self.before(e)),
+                    format(self.after(e))
                 );
             }
             md.push('\n');
@@ -266,8 +304,7 @@ impl Context<'_> {
             })
             .collect();
         // A ledger without a running balance is rebuilt between them; one with it is checked.
-        let rebuilt = self.entries.last().is_some_and(|e| !crate::reconcile::states_balance(e.balance_after));
-        let how = if rebuilt {
+        let how = if self.rebuilt.is_some() {
             "The ledger states no running balance: it was rebuilt from the balances stated along the way, each stretch checked against the next"
         } else {
             "The ledger was checked against the balances stated along the way"
@@ -301,8 +338,12 @@ impl Context<'_> {
         );
     }
 
-    /// What the entries add up to from the oldest entry's opening balance.
+    /// What the entries add up to from the oldest entry's opening balance (or, where they
+    /// state none, from the opening balance and the anchors).
     fn computed_balance(&self) -> Option<Decimal> {
+        if let Some(rebuilt) = &self.rebuilt {
+            return rebuilt.last().copied();
+        }
         let first = self.entries.first()?;
         Some(self.entries.iter().fold(first.balance_before(), |b, e| b + e.amount))
     }
@@ -372,9 +413,10 @@ impl Context<'_> {
         let _ = writeln!(
             md,
             "Hello,\n\nI went through your credit ledger from {} to {}. Your balance went from **{}** to **{}** ({}). Here is where the credits went, with the transaction IDs so you can find each line under Settings → Billing → Credit ledger.\n",
-            format_ts(first.ts), format_ts(last.ts), format(first.balance_before()), format(last.balance_after),
-            format_signed(last.balance_after - first.balance_before())
+            format_ts(first.ts), format_ts(last.ts), format(self.before(first)), format(self.after(last)),
+            format_signed(self.after(last) - self.before(first))
         );
+        self.anchors_cited(&mut md);
         let mut spent: BTreeMap<(String, Option<String>), Group> = BTreeMap::new();
         let mut received: BTreeMap<String, Group> = BTreeMap::new();
         for e in self.in_period {

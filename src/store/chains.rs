@@ -8,7 +8,7 @@ use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 
 use super::{LastSync, Store, StoreError};
-use crate::model::{Anchor, AnchorKind, ChainKey, Dimension};
+use crate::model::{Anchor, AnchorKind, ChainKey, Dimension, NO_BALANCE};
 use crate::money;
 
 /// A chain as listed on the Ledgers screen.
@@ -23,7 +23,8 @@ pub struct ChainInfo {
     pub entries: u64,
     pub first_ts: Option<i64>,
     pub last_ts: Option<i64>,
-    /// The newest entry's balance after, in walk order.
+    /// The newest entry's balance after, in walk order; `None` when it states none (a feed
+    /// without its balance column: the balance is rebuilt from anchors).
     pub ledger_balance: Option<Decimal>,
     /// What the vendor's page states now (a check may use another for one run).
     pub stated_balance: Option<Decimal>,
@@ -56,7 +57,7 @@ impl Store {
                 entries: r.get::<_, i64>(6)? as u64,
                 first_ts: r.get(7)?,
                 last_ts: r.get(8)?,
-                ledger_balance: r.get::<_, Option<i64>>(9)?.map(money::from_units),
+                ledger_balance: r.get::<_, Option<i64>>(9)?.filter(|&u| u != NO_BALANCE).map(money::from_units),
                 last_sync: match r.get::<_, Option<i64>>(10)? {
                     Some(at) => Some(LastSync {
                         at,

@@ -131,8 +131,68 @@ fn a_ledger_that_states_its_balance_is_checked_against_each_anchor() {
         "{report}"
     );
     assert!(report.contains("txn_c6677f6cbd (-12.50): one more like it missing"), "{report}");
+    let customer = db.ok(&["report", "--audience", "customer", "--now", "2026-03-10T09:00:00Z"], 0);
+    assert!(customer.contains("checked against the balances stated along the way: 1509.34 stated on"), "{customer}");
     // Removing the anchor removes the finding.
     let id = anchors(&db, &[]).iter().find(|a| a["balance"] == "1491.46").unwrap()["id"].as_i64().unwrap();
     db.ok(&["anchor", "remove", &id.to_string()], 0);
     db.ok(&["check"], 0);
+}
+
+#[test]
+fn a_feed_without_balances_gets_its_gap_placed_between_the_right_two_anchors() {
+    // A usage feed without its Balance column; the 1.20 charge e06 of 5 March was lost from
+    // the export. The page stated 96.30, 93.00 and 88.10 along the way, from an opening 100.
+    let db = Db::new();
+    let feed = db.dir().join("feed.csv");
+    std::fs::write(
+        &feed,
+        "Entry ID,Time,Kind,Description,Credits,Reason,Refund of\n\
+         e01,2026-03-01T08:00:00Z,charge,Draft,2.50,,\n\
+         e02,2026-03-01T09:00:00Z,charge,Caption,1.20,,\n\
+         e03,2026-03-02T10:00:00Z,charge,Draft,2.50,,\n\
+         e04,2026-03-03T10:00:00Z,charge,Thumbnail,0.80,,\n\
+         e05,2026-03-04T10:00:00Z,charge,Caption,1.20,,\n\
+         e07,2026-03-06T10:00:00Z,charge,Draft,2.50,,\n",
+    )
+    .unwrap();
+    db.import(feed.to_str().unwrap());
+    db.ok(&["anchor", "add", "--at", "2026-03-01 00:00:00", "--balance", "100", "--opening"], 0);
+    db.ok(&["anchor", "add", "--at", "2026-03-02 00:00:00", "--balance", "96.30"], 0);
+    db.ok(&["anchor", "add", "--at", "2026-03-03 12:00:00", "--balance", "93.00"], 0);
+    db.ok(&["anchor", "add", "--at", "2026-03-07 00:00:00", "--balance", "88.10", "--note", "page"], 0);
+    let (check, code) = db.check_json(&[]);
+    assert_eq!(code, 1);
+    let mismatch = ("anchor_mismatch".to_string(), vec!["e07".to_string()], Some("-1.20".to_string()));
+    assert_eq!(found(&check), vec![mismatch.clone()], "one finding, at the third stated anchor");
+    let finding = &check["findings"][0];
+    assert_eq!(
+        finding["candidates"],
+        serde_json::json!([{ "reading": "missing", "transaction_ids": ["e05"], "amount": "-1.20" }]),
+        "e05, between the 2nd and 3rd anchors (not e02, before the 1st)"
+    );
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "the entries add up to 89.30, rebuilt from the balance of 93.00 stated on 2026-03-03 12:00:00 UTC"
+        ),
+        "{message}"
+    );
+    // The stated balance of the run is one more anchor, at the newest entry: the gap moves to
+    // it, still one anchor_mismatch and never a head_mismatch.
+    let (check, _) = db.check_json(&["--stated-balance", "88.10"]);
+    assert_eq!(found(&check), vec![mismatch.clone()]);
+    // A reset on 5 March sets the balance outright: the walk to the last anchor starts there.
+    db.ok(&["anchor", "add", "--at", "2026-03-05 00:00:00", "--balance", "90.60", "--reset"], 0);
+    let (check, code) = db.check_json(&[]);
+    assert_eq!((found(&check), code), (vec![], 0), "90.60 - 2.50 = 88.10");
+    let report = db.ok(&["report", "--now", "2026-03-10T09:00:00Z"], 0);
+    assert!(report.contains("The ledger states no running balance: it was rebuilt from the balances"), "{report}");
+    assert!(report.contains("90.60 reset on 2026-03-05 00:00:00 UTC"), "{report}");
+    // No garbage where the entries state no balance: none at the end, the rebuilt one instead.
+    assert_eq!(check["chains"][0]["ledger_balance"], Value::Null);
+    assert!(report.contains("| Balance the ledger ends at | - |"), "{report}");
+    assert!(report.contains("| Balance the entries add up to | 88.10 |"), "{report}");
+    let customer = db.ok(&["report", "--audience", "customer", "--now", "2026-03-10T09:00:00Z"], 0);
+    assert!(customer.contains("Your balance went from **100.00** to **88.10** (-11.90)"), "{customer}");
 }
