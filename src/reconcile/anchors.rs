@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{format_ts, Anchor, AnchorKind, Candidate, ChainKey, Entry, Fact, Finding, FindingKind, Reading};
-use crate::money::{format, format_signed, MAX_UNITS};
+use crate::money::{format, format_signed};
 
 use super::facts::{Amount, Lookup};
 
@@ -18,10 +18,10 @@ use super::facts::{Amount, Lookup};
 /// many more there are.
 pub const SHOWN: usize = 5;
 
-/// Whether an entry states its balance after. A source without one stores a marker far
-/// outside the range every reader accepts for a balance (`MAX_UNITS` either way).
+/// Whether an entry states its balance after: a source without one stores
+/// [`NO_BALANCE`](crate::model::NO_BALANCE) instead.
 pub fn states_balance<K: Amount>(after: K) -> bool {
-    after.to_decimal().abs() <= crate::money::from_units(MAX_UNITS)
+    !after.is_unstated()
 }
 
 /// Checks a chain against its anchors. `facts` are in walk order (sorted by time); `opening`
@@ -294,8 +294,8 @@ mod tests {
     use super::*;
     use crate::reconcile::facts::EntrySource;
 
-    /// The marker a source without a running balance stores (far outside any real balance).
-    const UNSTATED: i64 = -(1 << 62);
+    /// The marker a source without a running balance stores.
+    const UNSTATED: i64 = crate::model::NO_BALANCE;
 
     /// An entry without a balance: `(id, hour, amount)`.
     fn entry(id: &str, hour: i64, amount: i64) -> Entry {
