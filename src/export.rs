@@ -77,8 +77,11 @@ pub fn write_ledger(
             w.write_record(fixed.iter().copied().chain(dims.iter().map(|d| d.title.as_str()))).map_err(csv_io)?;
             let mut failure: Option<std::io::Error> = None;
             let n = store.for_each_row(filter, |row| {
-                let (time, amount, balance) =
-                    (zoned_time(row.ts, zone), format_signed(row.amount), format(row.balance_after));
+                let (time, amount, balance) = (
+                    zoned_time(row.ts, zone),
+                    format_signed(row.amount),
+                    row.balance_after.map(format).unwrap_or_default(),
+                );
                 let fixed = [
                     cell(&row.txn_id),
                     time.into(),
@@ -173,7 +176,7 @@ fn json_entry(row: &LedgerRow, dims: &[Dimension], zone: Zone) -> serde_json::Va
         "type": row.kind,
         "description": row.description,
         "amount": format(row.amount),
-        "balance_after": format(row.balance_after),
+        "balance_after": row.balance_after.map(format),
     });
     for (d, dim) in dims.iter().enumerate() {
         entry[&dim.key] = serde_json::json!(row.labels.get(d).cloned().flatten());

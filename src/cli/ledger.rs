@@ -224,7 +224,7 @@ fn print_ledger(
                 let mut row = serde_json::json!({
                     "id": r.txn_id, "created_at": export::zoned_time(r.ts, zone), "type": r.kind,
                     "description": r.description, "amount": money::format(r.amount),
-                    "balance_after": money::format(r.balance_after),
+                    "balance_after": r.balance_after.map(money::format),
                     "source": format!("{}:{}", r.source_path, r.source_line),
                 });
                 for (d, dim) in dims.iter().enumerate() {
@@ -249,7 +249,7 @@ fn print_ledger(
             time,
             terminal(&r.kind),
             format_signed(r.amount),
-            money::format(r.balance_after),
+            r.balance_after.map(money::format).unwrap_or_default(),
             terminal(&r.description).chars().take(32).collect::<String>(),
             terminal(&r.labels.iter().flatten().map(String::as_str).collect::<Vec<_>>().join(" / "))
         )?;

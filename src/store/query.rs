@@ -18,7 +18,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::block::{self, Row, BLOCK};
 use super::rows::{self, BlockInfo, Field, TYPE};
 use super::{Store, StoreError};
-use crate::model::{Dimension, MAX_DIMS};
+use crate::model::{Dimension, MAX_DIMS, NO_BALANCE};
 use crate::money;
 
 /// Which entries a view shows. Empty fields do not filter.
@@ -49,7 +49,9 @@ pub struct LedgerRow {
     pub kind: String,
     pub description: String,
     pub amount: Decimal,
-    pub balance_after: Decimal,
+    /// The balance the entry states after it; `None` where the source states none (a usage
+    /// feed without its Balance column).
+    pub balance_after: Option<Decimal>,
     /// The entry's value in each of its chain's dimensions, in order.
     pub labels: Vec<Option<String>>,
     pub chain_id: i64,
@@ -420,7 +422,7 @@ impl Store {
             kind: text(r.kind),
             description: text(r.description),
             amount: money::from_units(r.amount),
-            balance_after: money::from_units(r.after),
+            balance_after: (r.after != NO_BALANCE).then(|| money::from_units(r.after)),
             labels: r.dims[..dims.min(MAX_DIMS)].iter().map(|&id| (id != 0).then(|| text(id))).collect(),
             chain_id,
             source_path: path,
@@ -742,8 +744,12 @@ impl Store {
             );
             chunk.clear();
         };
+        // Where entries state no balance, the balance rebuilt from their amounts (from 0, or
+        // from the last balance an entry stated).
+        let mut running = 0_i64;
         rows::scan_chain(&self.conn, chain_id, 0, |_, r| {
-            chunk.push((r.ts, r.after));
+            running = if r.after == NO_BALANCE { running.saturating_add(r.amount) } else { r.after };
+            chunk.push((r.ts, running));
             if chunk.len() == bucket {
                 flush(&mut chunk, &mut points);
             }

@@ -245,7 +245,7 @@ fn row_of(gens: &[Gen], i: usize, chain_id: i64, seq: usize, w: &Written) -> Led
         kind: g.kind.to_string(),
         description: g.description.clone(),
         amount: Decimal::new(g.amount, 2),
-        balance_after: Decimal::new(g.after, 2),
+        balance_after: Some(Decimal::new(g.after, 2)),
         labels: vec![g.character.map(str::to_string), g.model.map(str::to_string)],
         chain_id,
         source_path: w.path.to_string_lossy().into_owned(),
@@ -448,11 +448,11 @@ fn every_view_of_a_three_block_chain_agrees_with_the_model() {
     let chain = store.chain(chain_id).unwrap();
     assert_eq!(chain.entries, n);
     assert_eq!((chain.first_ts, chain.last_ts), (Some(rows[0].ts), Some(last.ts)));
-    assert_eq!(chain.ledger_balance, Some(last.balance_after));
+    assert_eq!(chain.ledger_balance, last.balance_after);
     let series = store.balance_series(chain_id, 1_000_000).unwrap();
     assert_eq!(
         series.iter().map(|p| (p.ts, p.balance)).collect::<Vec<_>>(),
-        rows.iter().map(|r| (r.ts, r.balance_after)).collect::<Vec<_>>(),
+        rows.iter().map(|r| (r.ts, r.balance_after.unwrap())).collect::<Vec<_>>(),
         "the unthinned balance series is every entry in walk order"
     );
     let facets = store.facets(chain_id).unwrap();
@@ -608,7 +608,7 @@ fn content(r: &LedgerRow) -> (String, i64, String, String, Decimal, Decimal, Opt
         r.kind.clone(),
         r.description.clone(),
         r.amount,
-        r.balance_after,
+        r.balance_after.unwrap(),
         character(r).cloned(),
         model(r).cloned(),
     )
@@ -698,7 +698,7 @@ fn import_steps<'w>(
         let info = store.chain(s.chain_ids[0]).unwrap();
         assert_eq!(info.entries, rows.len() as u64, "{what}: chain entries");
         assert_eq!((info.first_ts, info.last_ts), (Some(rows[0].ts), rows.last().map(|r| r.ts)), "{what}: chain times");
-        assert_eq!(info.ledger_balance, rows.last().map(|r| r.balance_after), "{what}: ledger balance");
+        assert_eq!(info.ledger_balance, rows.last().and_then(|r| r.balance_after), "{what}: ledger balance");
         let last = rows.len() - 1;
         assert_eq!(entry_detail(store, rows[last].id).unwrap().row, rows[last], "{what}: last entry");
         match entry_detail(store, (s.chain_ids[0] << 32) | rows.len() as i64) {
@@ -1013,7 +1013,7 @@ fn rewritten_entries_in_several_blocks_are_conflicts_and_the_first_versions_stay
                     stored.ts,
                     stored.description.as_str(),
                     stored.amount,
-                    stored.balance_after
+                    stored.balance_after.unwrap()
                 ),
                 "the stored version of entry {i}"
             );

@@ -65,8 +65,8 @@ fn overlapping_exports_merge_into_one_chain_in_walk_order() {
     assert_eq!(rows.len(), 97);
     for pair in rows.windows(2) {
         assert_eq!(
-            pair[0].balance_after - pair[0].amount,
-            pair[1].balance_after,
+            pair[0].balance_after.unwrap() - pair[0].amount,
+            pair[1].balance_after.unwrap(),
             "{} follows {}",
             pair[0].txn_id,
             pair[1].txn_id

@@ -162,3 +162,25 @@ fn a_bad_row_is_refused_with_file_line_and_column_and_nothing_is_stored() {
         assert_eq!(check["chains"].as_array().map_or(0, Vec::len), 0, "nothing stored");
     }
 }
+
+/// A feed without balances shows none: no made-up figure in the ledger's rows (text, JSON,
+/// CSV export), and the balance chart is rebuilt from the amounts.
+#[test]
+fn rows_without_a_balance_show_none_and_the_chart_is_rebuilt() {
+    let db = Db::new();
+    db.import("fixtures/usage-feed-nobalance.csv");
+    let json: serde_json::Value = serde_json::from_str(&db.ok(&["ledger", "--format", "json"], 0)).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r["balance_after"].is_null()), "{json}");
+    let csv = db.ok(&["ledger", "--export", "csv"], 0);
+    assert!(!csv.contains("4611686018427"), "{csv}");
+    let text = db.ok(&["ledger"], 0);
+    assert!(!text.contains("4611686018427"), "{text}");
+
+    let store = reckon::store::Store::open(&db.path).unwrap();
+    let chain = store.chains().unwrap()[0].id;
+    let series = store.balance_series(chain, 1_000_000).unwrap();
+    let net: rust_decimal::Decimal =
+        rows.iter().map(|r| r["amount"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap()).sum();
+    assert_eq!(series.last().unwrap().balance, net, "the last point is the entries' sum from 0");
+}

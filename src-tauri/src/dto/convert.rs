@@ -124,7 +124,7 @@ pub fn row_view(row: &LedgerRow, findings: &[&CheckedFinding]) -> LedgerRowView 
         kind: row.kind.clone(),
         description: row.description.clone(),
         amount: money::format(row.amount),
-        balance_after: money::format(row.balance_after),
+        balance_after: row.balance_after.map(money::format),
         labels: row.labels.clone(),
         source_file: row.source_path.clone(),
         source_line: row.source_line as i64,

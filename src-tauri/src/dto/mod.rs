@@ -235,7 +235,8 @@ pub struct LedgerRowView {
     pub kind: String,
     pub description: String,
     pub amount: String,
-    pub balance_after: String,
+    /// `None` where the source states no balance after the entry (shown as a dash).
+    pub balance_after: Option<String>,
     /// The row's value in each of its chain's dimensions, in order.
     pub labels: Vec<Option<String>>,
     pub source_file: String,
