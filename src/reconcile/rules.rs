@@ -501,15 +501,23 @@ fn flag_unusual<K: Amount>(
 /// `conflicting_duplicate`: one transaction ID, two contents.
 pub(super) fn conflicting_duplicate(chain: &ChainKey, c: &Conflict) -> Finding {
     let (s, o) = (&c.stored, &c.other);
+    // A source without a running balance states none (the usage feed without its Balance).
+    let after = |d: Decimal| {
+        if super::states_balance(d) {
+            format!("balance after {}", format(d))
+        } else {
+            "no balance".into()
+        }
+    };
     let mut finding = Finding::new(
         FindingKind::ConflictingDuplicate,
         chain,
         &[s],
         None,
         format!(
-            "{} appears with two different contents: the ledger has {} {} \"{}\" at {} (balance after {}), but {}:{} says {} {} \"{}\" at {} (balance after {}). The export rewrote history; ask the vendor which is right.",
-            s.txn_id, s.kind, format_signed(s.amount), s.description, format_ts(s.ts), format(s.balance_after),
-            c.other_source, c.other_line, o.kind, format_signed(o.amount), o.description, format_ts(o.ts), format(o.balance_after)
+            "{} appears with two different contents: the ledger has {} {} \"{}\" at {} ({}), but {}:{} says {} {} \"{}\" at {} ({}). The export rewrote history; ask the vendor which is right.",
+            s.txn_id, s.kind, format_signed(s.amount), s.description, format_ts(s.ts), after(s.balance_after),
+            c.other_source, c.other_line, o.kind, format_signed(o.amount), o.description, format_ts(o.ts), after(o.balance_after)
         ),
     );
     // Two different rewrites of one ID are two findings.
