@@ -471,6 +471,38 @@ def write_usage_feed():
     }
 
 
+def write_grant_ledger():
+    """The grant / spend / pending grant ledger (FORMATS.md section 5), oldest first, two
+    currencies: gl_004 spends 1,000 with 880 available while 500 is pending (pending_overspend,
+    120.00 short), gl_007 settles gl_006's pending 300 for 250 (settled_amount_mismatch, -50.00),
+    gl_008 is still pending 32 days later at the newest entry (pending_unsettled, 200.00);
+    gl_005 settles gl_003 for its amount (no finding)."""
+    rows = [
+        'Entry ID,Time,Currency,Event,Kind,Amount,Balance change,Settles',
+        'gl_001,2026-01-01T09:00:00Z,credits,Prepaid purchase,grant,"+1,000","0 -> 1,000",',
+        'gl_002,2026-01-03T10:00:00Z,credits,API usage,spend,-120,"1,000 -> 880",',
+        'gl_003,2026-01-05T11:00:00Z,credits,Top-up awaiting payment,pending_grant,+500,,',
+        'gl_004,2026-01-06T12:00:00Z,credits,Batch job,spend,"-1,000",880 -> -120,',
+        'gl_005,2026-01-10T09:00:00Z,credits,Top-up paid,grant,+500,-120 -> 380,gl_003',
+        'gl_006,2026-01-12T09:00:00Z,credits,Plan renewal awaiting activation,pending_grant,+300,,',
+        'gl_007,2026-01-20T09:00:00Z,credits,Plan renewal activated,grant,+250,380 -> 630,gl_006',
+        'gl_008,2026-02-01T09:00:00Z,credits,Manual top-up awaiting payment,pending_grant,+200,,',
+        'gl_009,2026-02-05T15:30:00Z,credits,API usage,spend,-30,630 -> 600,',
+        'gl_010,2026-03-05T08:00:00Z,credits,API usage,spend,-100,600 -> 500,',
+        'gl_011,2026-01-02T09:00:00Z,USD,Promotional grant,grant,+50,0 -> 50,',
+        'gl_012,2026-01-04T09:00:00Z,USD,API usage,spend,-20,50 -> 30,',
+    ]
+    with open(os.path.join(ROOT, "grant-ledger.csv"), "w", encoding="utf-8", newline="") as f:
+        f.write("".join(r + "\n" for r in rows))
+    return {
+        "grant-ledger.csv": {
+            "pending_overspend": (["gl_004"], "120.00"),
+            "settled_amount_mismatch": (["gl_006", "gl_007"], "-50.00"),
+            "pending_unsettled": (["gl_008"], "200.00"),
+        }
+    }
+
+
 def main():
     os.makedirs(os.path.join(ROOT, "bad"), exist_ok=True)
     rng = random.Random(7)
@@ -556,6 +588,7 @@ def main():
         all_planted = {"faulty.csv": planted, "demo.csv": demo_planted}
         all_planted.update(write_orb_and_stripe())
         all_planted.update(write_usage_feed())
+        all_planted.update(write_grant_ledger())
         json.dump(all_planted, f, indent=2, sort_keys=True)
         f.write("\n")
 

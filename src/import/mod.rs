@@ -5,6 +5,7 @@
 //! *Invariant:* every entry carries the file, line and byte offset it came from.
 
 mod csv;
+mod grant_ledger;
 mod ingest;
 mod json;
 mod orb;
@@ -34,8 +35,14 @@ use crate::store::StoreError;
 /// Every reader Reckon has. Adding a source is a module, its fixtures and a line here.
 /// Detection asks them in this order: the vendors' JSON readers look for their own members,
 /// so they come before Reverie's, which takes any JSON.
-pub static READERS: [&Reader; 5] =
-    [&orb::READER, &stripe::READER, &reverie_json::READER, &reverie_csv::READER, &usage_feed::READER];
+pub static READERS: [&Reader; 6] = [
+    &orb::READER,
+    &stripe::READER,
+    &reverie_json::READER,
+    &reverie_csv::READER,
+    &usage_feed::READER,
+    &grant_ledger::READER,
+];
 
 /// A reader's read: a whole file of `bytes` bytes, reporting `(done, total)` bytes.
 pub type ReadFn = fn(

@@ -166,6 +166,9 @@ pub enum FindingKind {
     RefundMismatch,
     AnchorMismatch,
     DoubleRefund,
+    PendingUnsettled,
+    SettledAmountMismatch,
+    PendingOverspend,
 }
 
 impl FindingKind {
@@ -185,6 +188,9 @@ impl FindingKind {
             RefundMismatch,
             AnchorMismatch,
             DoubleRefund,
+            PendingUnsettled,
+            SettledAmountMismatch,
+            PendingOverspend,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -204,6 +210,9 @@ impl FindingKind {
             FindingKind::RefundMismatch => "refund_mismatch",
             FindingKind::AnchorMismatch => "anchor_mismatch",
             FindingKind::DoubleRefund => "double_refund",
+            FindingKind::PendingUnsettled => "pending_unsettled",
+            FindingKind::SettledAmountMismatch => "settled_amount_mismatch",
+            FindingKind::PendingOverspend => "pending_overspend",
         }
     }
 
@@ -214,13 +223,16 @@ impl FindingKind {
             | FindingKind::HeadMismatch
             | FindingKind::OpeningMismatch
             | FindingKind::ConflictingDuplicate
-            | FindingKind::AnchorMismatch => Severity::Error,
+            | FindingKind::AnchorMismatch
+            | FindingKind::PendingOverspend => Severity::Error,
             FindingKind::DuplicateCharge
             | FindingKind::UnmatchedRefund
             | FindingKind::UnknownType
             | FindingKind::UnusualAmount
             | FindingKind::RefundMismatch
-            | FindingKind::DoubleRefund => Severity::Warning,
+            | FindingKind::DoubleRefund
+            | FindingKind::PendingUnsettled
+            | FindingKind::SettledAmountMismatch => Severity::Warning,
         }
     }
 
@@ -239,6 +251,9 @@ impl FindingKind {
             FindingKind::RefundMismatch => "Refund differs from the charge it names",
             FindingKind::AnchorMismatch => "Balance stated at a point in time does not add up",
             FindingKind::DoubleRefund => "Charge refunded more than once",
+            FindingKind::PendingUnsettled => "Pending grant never settled",
+            FindingKind::SettledAmountMismatch => "Grant settles for another amount than was pending",
+            FindingKind::PendingOverspend => "Spend covered only by pending credits",
         }
     }
 }

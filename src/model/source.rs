@@ -29,7 +29,7 @@ impl Source {
 }
 
 /// Every source, by name (see [`named`]). A new vendor is a static below and a line here.
-pub static SOURCES: [&Source; 4] = [&REVERIE, &ORB, &STRIPE, &USAGE_FEED];
+pub static SOURCES: [&Source; 5] = [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER];
 
 /// The source called `name`, as a chain stores it.
 pub fn named(name: &str) -> Option<&'static Source> {
@@ -116,5 +116,16 @@ pub static USAGE_FEED: Source = Source {
     title: "Usage feed",
     types: &["CHARGE", "REFUND"],
     dimensions: &[("reason", "Reason"), ("refund_of", "Refund of")],
+    price_dimension: None,
+};
+
+/// The grant / spend / pending grant ledger (product-docs/003, FORMATS.md section 5): one
+/// chain per credit currency. A pending grant is stored with amount 0 and no stated balance,
+/// its amount in `pending`; a grant that settles one names it in `settles`.
+pub static GRANT_LEDGER: Source = Source {
+    name: "grant-ledger",
+    title: "Grant ledger",
+    types: &["GRANT", "SPEND", "PENDING_GRANT"],
+    dimensions: &[("settles", "Settles"), ("pending", "Pending"), ("currency", "Currency")],
     price_dimension: None,
 };

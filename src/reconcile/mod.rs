@@ -5,6 +5,7 @@
 
 mod anchors;
 mod facts;
+mod pending;
 mod refunds;
 mod rules;
 mod walk;

@@ -91,6 +91,11 @@ pub(super) fn unexplained<K: Amount>(
         };
         findings.extend(refund_findings);
         let t = crate::trace::phase("rules: refunds", t);
+        let dim = |key| reference.dimensions.iter().position(|&d| d == key);
+        if let (Some(pending), Some(settles)) = (dim(super::pending::PENDING), dim(super::pending::SETTLES)) {
+            findings.extend(super::pending::findings(chain, facts, src, pending, settles));
+        }
+        let t = crate::trace::phase("rules: pending grants", t);
         findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
         crate::trace::phase("rules: duplicates", t);
         (findings, flagged.join().expect("the unusual-amount thread panicked"))

@@ -6,6 +6,7 @@ mod cli;
 mod damage;
 mod errors;
 mod findings;
+mod grant_ledger;
 mod hostile;
 mod one_line;
 mod sources;

@@ -101,6 +101,9 @@ impl From<model::FindingKind> for FindingKind {
             K::RefundMismatch => FindingKind::RefundMismatch,
             K::AnchorMismatch => FindingKind::AnchorMismatch,
             K::DoubleRefund => FindingKind::DoubleRefund,
+            K::PendingUnsettled => FindingKind::PendingUnsettled,
+            K::SettledAmountMismatch => FindingKind::SettledAmountMismatch,
+            K::PendingOverspend => FindingKind::PendingOverspend,
         }
     }
 }

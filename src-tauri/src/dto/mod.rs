@@ -347,6 +347,9 @@ pub enum FindingKind {
     RefundMismatch,
     AnchorMismatch,
     DoubleRefund,
+    PendingUnsettled,
+    SettledAmountMismatch,
+    PendingOverspend,
 }
 
 /// Who a report draft is written for.

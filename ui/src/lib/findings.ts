@@ -58,6 +58,9 @@ export const KIND_TITLES: Record<FindingKind, string> = {
   refund_mismatch: "Refund differs from its charge",
   anchor_mismatch: "Stated balance differs from the rebuilt one",
   double_refund: "Charge refunded more than once",
+  pending_unsettled: "Pending grant never settled",
+  settled_amount_mismatch: "Settled for another amount than pending",
+  pending_overspend: "Spend covered only by pending credits",
   unknown_type: "Unknown transaction type",
   unusual_amount: "Unusual amount",
 };

@@ -1,0 +1,166 @@
+//! Pending grants of a source that keeps them apart from the available balance (the grant
+//! ledger, FORMATS.md section 5): `pending_unsettled`, `settled_amount_mismatch` and
+//! `pending_overspend`. A pending grant is an entry of amount 0 that states no balance, its
+//! amount in the `pending` dimension; a grant names the pending grant it settles in `settles`.
+//! The walk does not judge links to an entry that states no balance, so the link over a run
+//! of pending grants (the available balance before them against the one after) is judged here.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use rust_decimal::Decimal;
+
+use super::facts::{Amount, Lookup};
+use super::rules::SECOND;
+use crate::model::{format_ts, ChainKey, Fact, Finding, FindingKind};
+use crate::money::{format, format_signed};
+
+/// The dimension a source keeps a pending grant's amount in.
+pub(super) const PENDING: &str = "pending";
+/// The dimension a grant names the pending grant it settles in.
+pub(super) const SETTLES: &str = "settles";
+/// A pending grant still unsettled this long before the chain's newest entry never settled.
+const UNSETTLED_AFTER: i64 = 30 * 24 * 3600 * SECOND;
+
+/// The pending-grant findings of a chain whose source has a `pending` dimension (`pending`)
+/// and a `settles` one (`settles`), by index into the facts' dimensions.
+pub(super) fn findings<K: Amount>(
+    chain: &ChainKey,
+    facts: &[Fact<K>],
+    src: &dyn Lookup,
+    pending: usize,
+    settles: usize,
+) -> Vec<Finding> {
+    let mut findings = bridged_links(chain, facts, src);
+    // Pending grants: position -> amount.
+    let pending_at: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].dims[pending] != 0).collect();
+    if pending_at.is_empty() {
+        return findings;
+    }
+    let pending_labels: Vec<u32> = pending_at.iter().map(|&i| facts[i].dims[pending]).collect();
+    let amounts: HashMap<usize, Decimal> = pending_at
+        .iter()
+        .zip(src.labels(&pending_labels))
+        .filter_map(|(&i, text)| crate::money::parse(&text).ok().map(|a| (i, a)))
+        .collect();
+
+    // Settling grants: pending position -> the first grant (in walk order) that names it.
+    let settling: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].dims[settles] != 0).collect();
+    let settle_labels: Vec<u32> = settling.iter().map(|&i| facts[i].dims[settles]).collect();
+    let texts = src.labels(&settle_labels);
+    let wanted: Vec<&str> = texts.iter().map(|t| &**t).collect();
+    let by_id = src.find_txns(&wanted);
+    let mut settled_by: HashMap<usize, usize> = HashMap::default();
+    for (&g, text) in settling.iter().zip(&texts) {
+        if let Some(&p) = by_id.get(&**text).filter(|p| amounts.contains_key(p)) {
+            settled_by.entry(p).or_insert(g);
+        }
+    }
+
+    let newest = facts[facts.len() - 1].ts;
+    for &p in &pending_at {
+        let Some(&pending_amount) = amounts.get(&p) else { continue };
+        match settled_by.get(&p) {
+            None if newest - facts[p].ts >= UNSETTLED_AFTER => {
+                let e = src.entry(p);
+                findings.push(Finding::new(
+                    FindingKind::PendingUnsettled,
+                    chain,
+                    &[&e],
+                    Some(pending_amount),
+                    format!(
+                        "{} ({}, pending {}) has not settled: no grant names it in Settles, and the ledger runs to {}, 30 days or more after it. Ask the vendor whether the payment behind it arrived.",
+                        e.txn_id, format_ts(e.ts), format(pending_amount), format_ts(newest)
+                    ),
+                ));
+            }
+            None => {}
+            Some(&g) => {
+                let settled = facts[g].amount.to_decimal();
+                if settled != pending_amount {
+                    let entries = src.entries(&[p, g]);
+                    let delta = settled - pending_amount;
+                    findings.push(Finding::new(
+                        FindingKind::SettledAmountMismatch,
+                        chain,
+                        &[&entries[0], &entries[1]],
+                        Some(delta),
+                        format!(
+                            "{} ({}) settles {}, pending {} since {}, for {}: {} against what was pending. Confirm with the vendor which amount was paid.",
+                            entries[1].txn_id, format_ts(entries[1].ts), entries[0].txn_id, format(pending_amount),
+                            format_ts(entries[0].ts), format(settled), format_signed(delta)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    // Spends only the pending balance could cover, in walk order.
+    let mut unsettled = Decimal::ZERO;
+    let settles_at: HashMap<usize, usize> = settled_by.iter().map(|(&p, &g)| (g, p)).collect();
+    for (i, f) in facts.iter().enumerate() {
+        if let Some(a) = amounts.get(&i) {
+            unsettled += a;
+            continue;
+        }
+        if let Some(p) = settles_at.get(&i) {
+            unsettled -= amounts[p];
+            continue;
+        }
+        if unsettled <= Decimal::ZERO || !f.amount.is_negative() || f.after.is_unstated() {
+            continue;
+        }
+        let spend = f.amount.to_decimal().abs();
+        let available = f.before().to_decimal();
+        if available < spend && available + unsettled >= spend {
+            let e = src.entry(i);
+            let shortfall = spend - available;
+            findings.push(Finding::new(
+                FindingKind::PendingOverspend,
+                chain,
+                &[&e],
+                Some(shortfall),
+                format!(
+                    "{} ({}) spends {} with {} available: {} of it could only come from the {} still pending. Ask the vendor why pending credits were spent before they settled.",
+                    e.txn_id, format_ts(e.ts), format(spend), format(available), format(shortfall), format(unsettled)
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+/// `balance_break` over a run of entries that state no balance (pending grants): the balance
+/// after the entry before the run must be the balance the entry after it starts from.
+fn bridged_links<K: Amount>(chain: &ChainKey, facts: &[Fact<K>], src: &dyn Lookup) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut i = 1;
+    while i < facts.len() {
+        if !facts[i].after.is_unstated() || facts[i - 1].after.is_unstated() {
+            i += 1;
+            continue;
+        }
+        let before = i - 1;
+        let mut next = i;
+        while next < facts.len() && facts[next].after.is_unstated() {
+            next += 1;
+        }
+        if next < facts.len() && facts[before].after != facts[next].before() {
+            let entries = src.entries(&[before, next]);
+            let delta = entries[1].balance_before() - entries[0].balance_after;
+            findings.push(Finding::new(
+                FindingKind::BalanceBreak,
+                chain,
+                &[&entries[0], &entries[1]],
+                Some(delta),
+                format!(
+                    "{} ({}) starts from an available balance of {}, but {} ({}) left {}: {} is unexplained between them. An entry may be missing from the export.",
+                    entries[1].txn_id, format_ts(entries[1].ts), format(entries[1].balance_before()), entries[0].txn_id,
+                    format_ts(entries[0].ts), format(entries[0].balance_after), format_signed(delta)
+                ),
+            ));
+        }
+        i = next + 1;
+    }
+    findings
+}
