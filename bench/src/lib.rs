@@ -7,12 +7,15 @@
 //!   planted faults ([`ledger::write_faults_json`]).
 //! - [`json`]: the same ledger as the JSON answers of Reverie's Open API, Orb's credit ledger and
 //!   Stripe's customer balance transactions, pretty-printed or on one line ([`json::write_json`]).
+//! - [`feed`]: a usage feed with refunds (charges and refunds only, with or without its
+//!   `Balance` column), its planted faults and balances stated along it (anchors).
 //! - [`measure`]: runs a child process and reports its wall time and peak RSS.
 //!
 //! Money is integer cents throughout: no float ever touches an amount.
 
 #![deny(unsafe_code)]
 
+pub mod feed;
 pub mod json;
 pub mod ledger;
 pub mod measure;

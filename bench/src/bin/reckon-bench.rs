@@ -21,14 +21,22 @@
 //! fresh database, runs interleaved with the CSV's; one line against pretty, and Reverie's
 //! one line against its CSV (`RECKON_BENCH_JSON=0` or `--no-json` skips it, `=only` or
 //! `--json-only` runs only it).
+//! Then, per size, the new shapes (on by default; `RECKON_BENCH_SHAPES=0` or `--no-shapes` skips
+//! them, `=only` or `--shapes-only` runs only them): the usage feed with refunds of `n` rows, with
+//! and without its `Balance` column (`reckon-gen --format usage-feed[-nobalance]`), import+check
+//! on a fresh database against the Reverie CSV's of the same size in the same rounds (target:
+//! at most 2x); and the anchored walk: the feed without `Balance`, checked before and after
+//! 1,000 anchors (`reckon anchor add`, one process each), the walk's time from `RECKON_TRACE`
+//! (target: under 0.5 s).
 //! It prints figures; it never fails on a time.
 //!
 //! reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH]
 //!              [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python]
-//!              [--no-json | --json-only]
+//!              [--no-json | --json-only] [--no-shapes | --shapes-only]
 //! Environment: RECKON_BENCH_SIZES, RECKON_BENCH_RUNS, RECKON_BENCH_DATA, RECKON_BENCH_MESSY=1,
 //! RECKON_BENCH_NOISY=1,
-//! RECKON_BENCH_HLEDGER=0, RECKON_BENCH_PYTHON=0, RECKON_BENCH_PYTHON_BIN, RECKON_BENCH_JSON=0|only.
+//! RECKON_BENCH_HLEDGER=0, RECKON_BENCH_PYTHON=0, RECKON_BENCH_PYTHON_BIN, RECKON_BENCH_JSON=0|only,
+//! RECKON_BENCH_SHAPES=0|only.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -57,6 +65,8 @@ struct Options {
     python: Option<PathBuf>,
     /// Which of the CSV figures and the JSON readers' figures to run.
     sections: Sections,
+    /// The new shapes' figures (usage feed, anchored walk).
+    shapes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,15 +75,17 @@ enum Sections {
     All,
     CsvOnly,
     JsonOnly,
+    /// Neither (`RECKON_BENCH_SHAPES=only`): the new shapes alone.
+    Neither,
 }
 
 impl Sections {
     fn csv(self) -> bool {
-        self != Sections::JsonOnly
+        matches!(self, Sections::All | Sections::CsvOnly)
     }
 
     fn json(self) -> bool {
-        self != Sections::CsvOnly
+        matches!(self, Sections::All | Sections::JsonOnly)
     }
 }
 
@@ -161,6 +173,7 @@ fn main() -> ExitCode {
     print_machine(&opts);
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
+    let mut shape_rows = Vec::new();
     for &n in &opts.sizes {
         if opts.sections.csv() {
             match bench_size(&opts, n) {
@@ -177,12 +190,21 @@ fn main() -> ExitCode {
                 Err(e) => println!("  {n}, JSON readers: could not run: {e}"),
             }
         }
+        if opts.shapes {
+            match bench_shapes(&opts, n) {
+                Ok(r) => shape_rows.push(r),
+                Err(e) => println!("  {n}, new shapes: could not run: {e}"),
+            }
+        }
     }
     if opts.sections.csv() {
         print_table(&opts, &rows);
     }
     if opts.sections.json() {
         print_json_table(&opts, &json_rows);
+    }
+    if opts.shapes {
+        print_shapes_table(&opts, &shape_rows);
     }
     ExitCode::SUCCESS
 }
@@ -215,7 +237,11 @@ fn options() -> Result<Options, String> {
             Some("only") => Sections::JsonOnly,
             _ => Sections::All,
         },
+        shapes: env_or("RECKON_BENCH_SHAPES").as_deref() != Some("0"),
     };
+    if env_or("RECKON_BENCH_SHAPES").as_deref() == Some("only") {
+        o.sections = Sections::Neither;
+    }
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -232,9 +258,14 @@ fn options() -> Result<Options, String> {
             "--no-python" => o.python = None,
             "--no-json" => o.sections = Sections::CsvOnly,
             "--json-only" => o.sections = Sections::JsonOnly,
+            "--no-shapes" => o.shapes = false,
+            "--shapes-only" => {
+                o.shapes = true;
+                o.sections = Sections::Neither;
+            }
             "-h" | "--help" => {
                 println!(
-                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python] [--no-json | --json-only]"
+                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python] [--no-json | --json-only] [--no-shapes | --shapes-only]"
                 );
                 std::process::exit(0);
             }
@@ -1421,5 +1452,315 @@ mod tests {
         assert_eq!(breaks_text(&[5, 5, 5]), "5");
         assert_eq!(breaks_text(&[7, 3, 5]), "3-7");
         assert_eq!(breaks_text(&[]), "n/a");
+    }
+}
+
+/// How many anchors the anchored walk is measured with.
+const ANCHORS: usize = 1_000;
+/// Usage feed import+check within this many times the Reverie CSV's.
+const FEED_TARGET: f64 = 2.0;
+/// The anchored walk under this many seconds.
+const WALK_TARGET: f64 = 0.5;
+
+/// The new shapes' figures for one size.
+#[derive(Debug, Default)]
+struct ShapeRow {
+    size: usize,
+    /// import+check (medians): the Reverie CSV, the feed with Balance, the feed without.
+    csv: Option<Duration>,
+    feed: Option<Duration>,
+    feed_nobalance: Option<Duration>,
+    csv_bytes: u64,
+    feed_bytes: u64,
+    nobalance_bytes: u64,
+    /// Planted breaks found on the feed with Balance (`exact` ...).
+    feed_breaks: String,
+    /// The findings on the feed without Balance (no anchors), by kind.
+    nobalance_findings: String,
+    /// `reckon check` of the feed without Balance, without and with the anchors (medians), and
+    /// the walk's phase within it (`RECKON_TRACE`, medians).
+    check_plain: Option<Duration>,
+    check_anchored: Option<Duration>,
+    walk_plain: Option<Duration>,
+    walk_anchored: Option<Duration>,
+    /// Adding the anchors, one `reckon anchor add` each, in all.
+    anchors_added: usize,
+    anchor_add: Option<Duration>,
+    /// The findings of the anchored check, by kind (the anchors are the true balances: none).
+    anchored_findings: String,
+    notes: Vec<String>,
+}
+
+/// The size-`n` usage feed, with or without `Balance`, generated once and reused.
+fn ensure_feed(o: &Options, n: usize, with_balance: bool) -> Result<PathBuf, String> {
+    fs::create_dir_all(&o.data).map_err(|e| format!("{}: {e}", o.data.display()))?;
+    let format = if with_balance { "usage-feed" } else { "usage-feed-nobalance" };
+    let path = o.data.join(format!("{format}-{n}-s{}.csv", o.seed));
+    if path.exists() {
+        return Ok(path);
+    }
+    print!("  generating {n} rows as {format} ... ");
+    let _ = std::io::stdout().flush();
+    let t = std::time::Instant::now();
+    let gen = std::env::current_exe().map_err(|e| e.to_string())?.with_file_name("reckon-gen");
+    let partial = path.with_extension("csv.partial");
+    let mut cmd = Command::new(&gen);
+    cmd.args(["--entries", &n.to_string(), "--seed", &o.seed.to_string(), "--faults", "3"]);
+    cmd.args(["--format", format, "--anchors", &ANCHORS.to_string()]).arg("--out").arg(&partial);
+    run_gen(&mut cmd)?;
+    for suffix in [".faults.json", ".anchors.tsv"] {
+        let _ = fs::rename(format!("{}{suffix}", partial.display()), format!("{}{suffix}", path.display()));
+    }
+    fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{:.1} s", t.elapsed().as_secs_f64());
+    Ok(path)
+}
+
+/// `trace: check: walk   12.3 ms` of a `RECKON_TRACE=1` run's standard error.
+fn walk_phase(stderr: &str) -> Option<Duration> {
+    stderr.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("trace: check: walk ")?;
+        let ms: f64 = rest.trim().strip_suffix("ms")?.trim().parse().ok()?;
+        Some(Duration::from_secs_f64(ms / 1e3))
+    })
+}
+
+/// `reckon check --format json` with `RECKON_TRACE=1`: (wall, walk phase, findings by kind).
+fn traced_check(o: &Options, db: &Path, scratch: &Path) -> Result<(Duration, Option<Duration>, String), String> {
+    let m = measure::run(reckon(o, db).env("RECKON_TRACE", "1").args(["check", "--format", "json"]), scratch)
+        .map_err(|e| e.to_string())?;
+    // check exits 1 when it has findings of severity error.
+    if !matches!(m.code, Some(0) | Some(1)) {
+        return Err(fail("reckon check", &m));
+    }
+    let findings = count_findings(&m.stdout).map_or("check output is not JSON".into(), |c| by_kind_text(&c, None));
+    Ok((m.wall, walk_phase(&m.stderr), findings))
+}
+
+/// The usage feed (with and without `Balance`) against the Reverie CSV of the same size, and
+/// the anchored walk over the feed without `Balance`.
+fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
+    println!("== {n} entries, new shapes (usage feed, anchored walk)");
+    let files = ensure_ledger(o, n)?;
+    let feed = ensure_feed(o, n, true)?;
+    let nobalance = ensure_feed(o, n, false)?;
+    let faults = |p: &Path| PathBuf::from(format!("{}.faults.json", p.display()));
+    let jobs = [&files.csv, &feed, &nobalance];
+    let scratch = o.data.join("run");
+    fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let db = scratch.join(format!("shapes-{n}.db"));
+    let mut row = ShapeRow { size: n, ..ShapeRow::default() };
+    let mut walls: Vec<Vec<Duration>> = vec![Vec::new(); jobs.len()];
+    let mut failed = [false; 3];
+    for round in 0..o.runs {
+        for (k, path) in jobs.iter().enumerate() {
+            if failed[k] {
+                continue;
+            }
+            remove_db(&db);
+            let imp = measure::run(reckon(o, &db).arg("import").arg(path), &scratch).map_err(|e| e.to_string())?;
+            let added = count_new(&imp.stdout);
+            if imp.code != Some(0) || added.as_deref() != Some(n.to_string().as_str()) {
+                let why = if imp.code == Some(0) {
+                    format!("{}: imported {added:?} new entries, expected {n}", path.display())
+                } else {
+                    format!("{}: {}", path.display(), fail("reckon import", &imp))
+                };
+                println!("  {why}");
+                row.notes.push(why);
+                failed[k] = true;
+                continue;
+            }
+            let chk = measure::run(reckon(o, &db).args(["check", "--format", "json"]), &scratch)
+                .map_err(|e| e.to_string())?;
+            if !matches!(chk.code, Some(0) | Some(1)) {
+                row.notes.push(format!("{}: {}", path.display(), fail("reckon check", &chk)));
+                failed[k] = true;
+                continue;
+            }
+            walls[k].push(imp.wall + chk.wall);
+            if round == 0 {
+                match k {
+                    1 => row.feed_breaks = compare_breaks(&chk.stdout, &faults(path), &mut row.notes),
+                    2 => {
+                        row.nobalance_findings = count_findings(&chk.stdout)
+                            .map_or("check output is not JSON".into(), |c| by_kind_text(&c, None))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let median_of = |k: usize| (!walls[k].is_empty()).then(|| median(&walls[k]));
+    let size = |p: &Path| fs::metadata(p).map_or(0, |m| m.len());
+    (row.csv, row.feed, row.feed_nobalance) = (median_of(0), median_of(1), median_of(2));
+    (row.csv_bytes, row.feed_bytes, row.nobalance_bytes) = (size(&files.csv), size(&feed), size(&nobalance));
+
+    // The anchored walk: the feed without Balance as the last round left it... imported afresh.
+    if !failed[2] {
+        remove_db(&db);
+        let imp = measure::run(reckon(o, &db).arg("import").arg(&nobalance), &scratch).map_err(|e| e.to_string())?;
+        if imp.code != Some(0) {
+            return Err(fail("reckon import", &imp));
+        }
+        let checks = |row: &mut ShapeRow| -> Result<(Duration, Option<Duration>, String), String> {
+            let (mut wall, mut walk, mut findings) = (Vec::new(), Vec::new(), String::new());
+            for _ in 0..o.runs {
+                let (w, p, f) = traced_check(o, &db, &scratch)?;
+                wall.push(w);
+                walk.extend(p);
+                findings = f;
+            }
+            if walk.is_empty() {
+                row.notes.push("no `trace: check: walk` line in RECKON_TRACE's output".into());
+            }
+            Ok((median(&wall), (!walk.is_empty()).then(|| median(&walk)), findings))
+        };
+        let (wall, walk, _) = checks(&mut row)?;
+        (row.check_plain, row.walk_plain) = (Some(wall), walk);
+        let list = fs::read_to_string(format!("{}.anchors.tsv", nobalance.display())).map_err(|e| e.to_string())?;
+        let started = std::time::Instant::now();
+        for line in list.lines() {
+            let mut parts = line.split('\t');
+            let (Some(kind), Some(at), Some(balance)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let mut cmd = reckon(o, &db);
+            cmd.args(["anchor", "add", "--at", at, "--balance", balance, "--note", "reckon-bench"]);
+            if kind == "opening" {
+                cmd.arg("--opening");
+            }
+            let m = measure::run(&mut cmd, &scratch).map_err(|e| e.to_string())?;
+            if m.code != Some(0) {
+                return Err(fail("reckon anchor add", &m));
+            }
+            row.anchors_added += 1;
+        }
+        row.anchor_add = Some(started.elapsed());
+        let (wall, walk, findings) = checks(&mut row)?;
+        (row.check_anchored, row.walk_anchored, row.anchored_findings) = (Some(wall), walk, findings);
+    }
+    remove_db(&db);
+    let opt = |d: Option<Duration>| d.map_or("n/a".into(), secs);
+    println!(
+        "  import+check: Reverie CSV {} ({:.1} MB), usage feed {} ({:.1} MB, planted breaks: {}), without Balance {} ({:.1} MB, findings: {})",
+        opt(row.csv),
+        row.csv_bytes as f64 / 1e6,
+        opt(row.feed),
+        row.feed_bytes as f64 / 1e6,
+        row.feed_breaks,
+        opt(row.feed_nobalance),
+        row.nobalance_bytes as f64 / 1e6,
+        row.nobalance_findings
+    );
+    println!(
+        "  anchored walk: check {} (walk {}) without anchors, {} (walk {}) with {} (added in {}); findings with them: {}",
+        opt(row.check_plain),
+        opt(row.walk_plain),
+        opt(row.check_anchored),
+        opt(row.walk_anchored),
+        row.anchors_added,
+        opt(row.anchor_add),
+        row.anchored_findings
+    );
+    for note in &row.notes {
+        println!("    {note}");
+    }
+    println!();
+    Ok(row)
+}
+
+/// `value <= limit` as met or MISSED.
+fn verdict(what: &str, value: Option<f64>, limit: f64, unit: &str) -> String {
+    match value {
+        Some(v) if v <= limit => format!("{what} <= {limit}{unit}: met"),
+        Some(v) => format!("{what} <= {limit}{unit}: MISSED by {:.0}%", (v / limit - 1.0) * 100.0),
+        None => format!("{what} <= {limit}{unit}: n/a"),
+    }
+}
+
+/// The new shapes' table: each feed against the CSV, then the anchored walk, with the targets.
+fn print_shapes_table(o: &Options, rows: &[ShapeRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let s2 = |d: Option<Duration>| d.map_or("n/a".into(), |d| format!("{:.2}", d.as_secs_f64()));
+    let x = |r: Option<f64>| r.map_or("n/a".into(), |r| format!("{r:.2}x"));
+    let mut lines: Vec<Vec<String>> =
+        vec![["shape", "entries", "import+check s", "Reverie CSV s", "ratio", "MB", "target", "findings"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()];
+    for r in rows {
+        for (name, d, bytes, findings) in [
+            ("usage feed", r.feed, r.feed_bytes, &r.feed_breaks),
+            ("usage feed, no Balance", r.feed_nobalance, r.nobalance_bytes, &r.nobalance_findings),
+        ] {
+            let ratio = ratio(d, r.csv);
+            lines.push(vec![
+                name.to_string(),
+                r.size.to_string(),
+                s2(d),
+                s2(r.csv),
+                x(ratio),
+                format!("{:.1}", bytes as f64 / 1e6),
+                verdict("ratio", ratio, FEED_TARGET, "x"),
+                findings.clone(),
+            ]);
+        }
+    }
+    print_grid(
+        &format!(
+            "New shapes: import+check on a fresh database against the Reverie CSV of the same size, same rounds (wall seconds, medians of {} runs; figures only)",
+            o.runs
+        ),
+        &lines,
+    );
+    let mut lines: Vec<Vec<String>> = vec![[
+        "entries",
+        "anchors",
+        "check s",
+        "walk",
+        "check s, anchored",
+        "walk, anchored",
+        "anchors added in s",
+        "target",
+        "findings, anchored",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()];
+    let s3 = |d: Option<Duration>| d.map_or("n/a".into(), |d| format!("{:.3}", d.as_secs_f64()));
+    for r in rows {
+        lines.push(vec![
+            r.size.to_string(),
+            r.anchors_added.to_string(),
+            s3(r.check_plain),
+            r.walk_plain.map_or("n/a".into(), secs),
+            s3(r.check_anchored),
+            r.walk_anchored.map_or("n/a".into(), secs),
+            s2(r.anchor_add),
+            verdict("walk", r.walk_anchored.map(|d| d.as_secs_f64()), WALK_TARGET, " s"),
+            r.anchored_findings.clone(),
+        ]);
+    }
+    print_grid(
+        &format!(
+            "Anchored walk: the usage feed without Balance, `reckon check` before and after {ANCHORS} anchors (walk: RECKON_TRACE's `check: walk`; medians of {} runs)",
+            o.runs
+        ),
+        &lines,
+    );
+}
+
+fn print_grid(title: &str, lines: &[Vec<String>]) {
+    let cols = lines.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
+    println!();
+    println!("{title}");
+    for (i, l) in lines.iter().enumerate() {
+        let cells: Vec<String> = l.iter().zip(&widths).map(|(s, w)| format!("{s:>w$}", w = *w)).collect();
+        println!("| {} |", cells.join(" | "));
+        if i == 0 {
+            println!("|{}|", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
+        }
     }
 }

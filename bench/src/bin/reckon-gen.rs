@@ -2,7 +2,7 @@
 //! the JSON answer of one of Reckon's JSON readers), and optionally the same ledger as an
 //! hledger journal with one balance assertion per entry.
 //!
-//! reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json] [--one-line]
+//! reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance] [--one-line] [--anchors K]
 //!            [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]
 //!
 //! `--format` other than `csv` writes the same entries as that reader's JSON (see
@@ -10,6 +10,12 @@
 //! all. `--messy` changes the CSV's look; in JSON only its descriptions and names.
 //! `--faults 0` makes a clean ledger (no planted fault); `--noisy-types` gives about 1% of the
 //! entries the type `TIP`, not on Reverie's reference table (one `unknown_type` warning each).
+//!
+//! `usage-feed` and `usage-feed-nobalance` write a usage feed with refunds of exactly N rows,
+//! with and without its `Balance` column (see `reckon_bench::feed`: the feed has charges and
+//! refunds only, so it is a ledger of its own made from the generated ledger's charges and
+//! refunds); `--anchors K` also writes `FILE.anchors.tsv`, K balances stated along it (an
+//! opening one, then K-1 true ones), one `opening|stated<TAB>time<TAB>balance` a line.
 //!
 //! Next to the CSV it writes `ledger.csv.faults.json`, naming each planted balance break (the
 //! transaction IDs on both sides and the delta); the same is printed on stderr.
@@ -22,7 +28,7 @@ use std::process::ExitCode;
 use reckon_bench::json::{self, Layout, Shape};
 use reckon_bench::ledger::{self, cents_string, Config, CsvStyle};
 
-const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json] [--one-line] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
+const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance] [--one-line] [--anchors K] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
 
 fn main() -> ExitCode {
     match run() {
@@ -45,6 +51,9 @@ fn run() -> Result<(), String> {
     // None: the CSV export.
     let mut shape: Option<Shape> = None;
     let mut one_line = false;
+    // Some(with Balance): the usage feed.
+    let mut feed: Option<bool> = None;
+    let mut anchors: usize = 0;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -63,12 +72,17 @@ fn run() -> Result<(), String> {
                 let name = value("--format")?;
                 shape = match name.as_str() {
                     "csv" => None,
+                    "usage-feed" | "usage-feed-nobalance" => {
+                        feed = Some(name == "usage-feed");
+                        None
+                    }
                     other => Some(Shape::from_name(other).ok_or_else(|| {
-                        format!("--format: {other:?} is not one of csv, reverie-json, orb-json, stripe-json")
+                        format!("--format: {other:?} is not one of csv, reverie-json, orb-json, stripe-json, usage-feed, usage-feed-nobalance")
                     })?),
                 }
             }
             "--one-line" => one_line = true,
+            "--anchors" => anchors = value("--anchors")?.parse().map_err(|_| "--anchors: expected a count")?,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -85,14 +99,49 @@ fn run() -> Result<(), String> {
         return Err("--one-line is for a JSON --format".into());
     }
 
-    let config = Config { entries, seed, faults, messy, noisy_types };
-    let ledger = ledger::generate(&config);
+    if anchors > 0 && feed.is_none() {
+        return Err("--anchors is for --format usage-feed or usage-feed-nobalance".into());
+    }
 
     let write = |path: &PathBuf, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<(), String> {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         f(&mut w).and_then(|_| w.flush()).map_err(|e| format!("{}: {e}", path.display()))
     };
+    if let Some(with_balance) = feed {
+        let f = reckon_bench::feed::generate(entries, seed, if with_balance { faults } else { 0 });
+        write(&out, &|w| reckon_bench::feed::write_csv(&f, with_balance, w))?;
+        let sidecar = PathBuf::from(format!("{}.faults.json", out.display()));
+        write(&sidecar, &|w| reckon_bench::feed::write_faults_json(&f, with_balance, w))?;
+        if anchors > 0 {
+            let path = PathBuf::from(format!("{}.anchors.tsv", out.display()));
+            write(&path, &|w| reckon_bench::feed::write_anchors(&f.anchors(anchors), w))?;
+        }
+        eprintln!(
+            "reckon-gen: usage feed of {} rows ({} refunds, seed {seed}{}) -> {}; opening balance {}, final {}",
+            f.rows.len(),
+            f.rows.iter().filter(|r| r.refund).count(),
+            if with_balance { ", with Balance" } else { ", no Balance" },
+            out.display(),
+            cents_string(f.opening),
+            cents_string(f.rows.last().map_or(f.opening, |r| r.true_balance))
+        );
+        if with_balance {
+            for b in &f.breaks {
+                eprintln!(
+                    "reckon-gen: planted balance_break between {} and {}, delta {}",
+                    b.before,
+                    b.after,
+                    cents_string(b.delta)
+                );
+            }
+        }
+        return Ok(());
+    }
+
+    let config = Config { entries, seed, faults, messy, noisy_types };
+    let ledger = ledger::generate(&config);
+
     match shape {
         None => write(&out, &|w| ledger::write_csv(&ledger, CsvStyle { messy }, w))?,
         Some(shape) => {
