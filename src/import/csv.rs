@@ -761,6 +761,13 @@ fn csv_error_at(path: &Path, e: csv::Error, record_line: u64, first_line: u64) -
     ImportError::malformed(path, (line, 1), &problem, fix)
 }
 
+/// Whether the first line of `head` (a file's first bytes) names every one of `names`,
+/// compared case-insensitively: how a CSV source recognises its export by its header.
+pub(super) fn header_names(head: &str, names: &[&str]) -> bool {
+    let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
+    names.iter().all(|name| first_line.contains(name))
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;

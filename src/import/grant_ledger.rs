@@ -20,10 +20,7 @@ pub(super) static READER: Reader = Reader {
     name: "grant-ledger-csv",
     aliases: &[],
     source: &crate::model::source::GRANT_LEDGER,
-    detect: |head| {
-        let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
-        ["entry id", "kind", "amount", "balance change"].iter().all(|c| first_line.contains(c))
-    },
+    detect: |head| csv::header_names(head, &["entry id", "kind", "amount", "balance change"]),
     read,
     parse: None,
     raw_text: csv::read_line_at,

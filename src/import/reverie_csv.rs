@@ -11,10 +11,7 @@ pub(super) static READER: Reader = Reader {
     name: "reverie-csv",
     aliases: &["csv"],
     source: &crate::model::source::REVERIE,
-    detect: |head| {
-        let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
-        first_line.contains("transaction id") || first_line.contains("transaction_id")
-    },
+    detect: |head| csv::header_names(head, &["transaction id"]) || csv::header_names(head, &["transaction_id"]),
     read: |path, bytes, progress| csv::read(path, bytes, progress, &FORMAT),
     parse: None,
     raw_text: csv::read_line_at,

@@ -13,10 +13,7 @@ pub(super) static READER: Reader = Reader {
     name: "usage-feed-csv",
     aliases: &[],
     source: &crate::model::source::USAGE_FEED,
-    detect: |head| {
-        let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
-        first_line.contains("entry id") && first_line.contains("kind") && first_line.contains("credits")
-    },
+    detect: |head| csv::header_names(head, &["entry id", "kind", "credits"]),
     read: |path, bytes, progress| csv::read(path, bytes, progress, &FORMAT),
     parse: None,
     raw_text: csv::read_line_at,

@@ -99,6 +99,18 @@ pub fn faults(check: &Value) -> Vec<Fault> {
     list
 }
 
+/// A fault as the tests write it: kind, transaction IDs, delta.
+pub fn fault(kind: &str, ids: &[&str], delta: Option<&str>) -> Fault {
+    (kind.to_string(), ids.iter().map(|s| s.to_string()).collect(), delta.map(str::to_string))
+}
+
+/// Writes `text` beside `db`'s database as `name`; its path.
+pub fn file(db: &Db, name: &str, text: &str) -> PathBuf {
+    let path = db.dir().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// The faults `scripts/make_fixtures.py` planted in a fixture.
 pub fn planted(fixture: &str) -> Vec<Fault> {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/planted.json")).unwrap();

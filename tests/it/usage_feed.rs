@@ -2,22 +2,9 @@
 //! without a `Balance` column, refunds paired by `Refund of` or by amount within 7 days, a
 //! re-import that adds nothing, and a bad row refused with file:line:column.
 
-use std::path::PathBuf;
-
-use crate::support::{faults, planted, Db, Fault};
+use crate::support::{fault, faults, file, planted, Db, Fault};
 
 const HEAD: &str = "Entry ID,Time,Kind,Description,Credits,Reason,Refund of";
-
-/// Writes `text` beside the database as `name`; its path.
-fn file(db: &Db, name: &str, text: &str) -> PathBuf {
-    let path = db.dir().join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn fault(kind: &str, ids: &[&str], delta: Option<&str>) -> Fault {
-    (kind.to_string(), ids.iter().map(|s| s.to_string()).collect(), delta.map(str::to_string))
-}
 
 /// The findings of a feed of `rows` (after the header) in a database of its own.
 fn findings_of(rows: &str) -> Vec<Fault> {
