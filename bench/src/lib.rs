@@ -9,6 +9,9 @@
 //!   Stripe's customer balance transactions, pretty-printed or on one line ([`json::write_json`]).
 //! - [`feed`]: a usage feed with refunds (charges and refunds only, with or without its
 //!   `Balance` column), its planted faults and balances stated along it (anchors).
+//! - [`grants`]: a grant / spend / pending grant ledger (two credit currencies, pending grants
+//!   that settle later, planted breaks, unsettled and mis-settled pending grants, an overspend)
+//!   and the findings planted in it.
 //! - [`measure`]: runs a child process and reports its wall time and peak RSS.
 //!
 //! Money is integer cents throughout: no float ever touches an amount.
@@ -16,6 +19,7 @@
 #![deny(unsafe_code)]
 
 pub mod feed;
+pub mod grants;
 pub mod json;
 pub mod ledger;
 pub mod measure;

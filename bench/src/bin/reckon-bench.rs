@@ -25,7 +25,9 @@
 //! them, `=only` or `--shapes-only` runs only them): the usage feed with refunds of `n` rows, with
 //! and without its `Balance` column (`reckon-gen --format usage-feed[-nobalance]`), import+check
 //! on a fresh database against the Reverie CSV's of the same size in the same rounds (target:
-//! at most 2x); and the anchored walk: the feed without `Balance`, checked before and after
+//! at most 2x); the grant / spend / pending grant ledger of `n` rows (`reckon-gen --format
+//! grant-ledger`) the same way, its findings checked to be exactly the planted ones (kind,
+//! transaction IDs, delta); and the anchored walk: the feed without `Balance`, checked before and after
 //! 1,000 anchors (`reckon anchor add`, one process each), the walk's time from `RECKON_TRACE`
 //! (target: under 0.5 s).
 //! It prints figures; it never fails on a time.
@@ -1457,7 +1459,7 @@ mod tests {
 
 /// How many anchors the anchored walk is measured with.
 const ANCHORS: usize = 1_000;
-/// Usage feed import+check within this many times the Reverie CSV's.
+/// Each new shape's import+check within this many times the Reverie CSV's.
 const FEED_TARGET: f64 = 2.0;
 /// The anchored walk under this many seconds.
 const WALK_TARGET: f64 = 0.5;
@@ -1475,6 +1477,11 @@ struct ShapeRow {
     nobalance_bytes: u64,
     /// Planted breaks found on the feed with Balance (`exact` ...).
     feed_breaks: String,
+    /// import+check of the grant ledger (median), its size, and its findings against the
+    /// planted ones (`exact` ...).
+    grants: Option<Duration>,
+    grants_bytes: u64,
+    grants_findings: String,
     /// The findings on the feed without Balance (no anchors), by kind.
     nobalance_findings: String,
     /// `reckon check` of the feed without Balance, without and with the anchors (medians), and
@@ -1516,6 +1523,72 @@ fn ensure_feed(o: &Options, n: usize, with_balance: bool) -> Result<PathBuf, Str
     Ok(path)
 }
 
+/// The size-`n` grant ledger, generated once and reused.
+fn ensure_grants(o: &Options, n: usize) -> Result<PathBuf, String> {
+    fs::create_dir_all(&o.data).map_err(|e| format!("{}: {e}", o.data.display()))?;
+    let path = o.data.join(format!("grant-ledger-{n}-s{}.csv", o.seed));
+    if path.exists() {
+        return Ok(path);
+    }
+    print!("  generating {n} rows as grant-ledger ... ");
+    let _ = std::io::stdout().flush();
+    let t = std::time::Instant::now();
+    let gen = std::env::current_exe().map_err(|e| e.to_string())?.with_file_name("reckon-gen");
+    let partial = path.with_extension("csv.partial");
+    let mut cmd = Command::new(&gen);
+    cmd.args(["--entries", &n.to_string(), "--seed", &o.seed.to_string(), "--faults", "3"]);
+    cmd.args(["--format", "grant-ledger"]).arg("--out").arg(&partial);
+    run_gen(&mut cmd)?;
+    let _ = fs::rename(format!("{}.faults.json", partial.display()), format!("{}.faults.json", path.display()));
+    fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{:.1} s", t.elapsed().as_secs_f64());
+    Ok(path)
+}
+
+/// Are the findings of `reckon check --format json` exactly the planted ones of the sidecar's
+/// `findings` (kind, transaction IDs, delta), no more?
+fn compare_findings(check_json: &str, faults: &Path, notes: &mut Vec<String>) -> String {
+    let key = |f: &Value| -> Option<(String, Vec<String>, i64)> {
+        let ids =
+            f["transaction_ids"].as_array()?.iter().map(|x| x.as_str().map(String::from)).collect::<Option<_>>()?;
+        Some((f["kind"].as_str()?.to_string(), ids, cents(f["delta"].as_str()?)?))
+    };
+    let planted: Vec<_> = match fs::read(faults)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|e| e.to_string()))
+    {
+        Ok(v) => v["findings"].as_array().map(|a| a.iter().filter_map(key).collect()).unwrap_or_default(),
+        Err(e) => return format!("cannot read {}: {e}", faults.display()),
+    };
+    let reported: Vec<_> = match serde_json::from_str::<Value>(check_json.trim()) {
+        Ok(v) => {
+            v["findings"].as_array().map(|a| a.iter().map(|f| key(f).ok_or(f.clone())).collect()).unwrap_or_default()
+        }
+        Err(e) => return format!("check output is not JSON ({e})"),
+    };
+    let found: Vec<&(String, Vec<String>, i64)> = reported.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let matched = planted.iter().filter(|p| found.contains(p)).count();
+    for p in planted.iter().filter(|p| !found.contains(p)) {
+        notes.push(format!("planted {} on {:?} ({}) NOT reported", p.0, p.1, ledger::cents_string(p.2)));
+    }
+    let mut extra = 0;
+    for r in &reported {
+        match r {
+            Ok(f) if planted.contains(f) => {}
+            Ok(f) => {
+                extra += 1;
+                notes.push(format!("unplanted {} on {:?} ({})", f.0, f.1, ledger::cents_string(f.2)));
+            }
+            Err(f) => {
+                extra += 1;
+                notes.push(format!("unplanted {} on {} (no delta)", f["kind"], f["transaction_ids"]));
+            }
+        }
+    }
+    let verdict = if matched == planted.len() && extra == 0 { "exact" } else { "MISMATCH" };
+    format!("{verdict}: {matched}/{} planted found, {extra} unplanted", planted.len())
+}
+
 /// `trace: check: walk   12.3 ms` of a `RECKON_TRACE=1` run's standard error.
 fn walk_phase(stderr: &str) -> Option<Duration> {
     stderr.lines().find_map(|l| {
@@ -1540,18 +1613,19 @@ fn traced_check(o: &Options, db: &Path, scratch: &Path) -> Result<(Duration, Opt
 /// The usage feed (with and without `Balance`) against the Reverie CSV of the same size, and
 /// the anchored walk over the feed without `Balance`.
 fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
-    println!("== {n} entries, new shapes (usage feed, anchored walk)");
+    println!("== {n} entries, new shapes (usage feed, grant ledger, anchored walk)");
     let files = ensure_ledger(o, n)?;
     let feed = ensure_feed(o, n, true)?;
     let nobalance = ensure_feed(o, n, false)?;
+    let grants = ensure_grants(o, n)?;
     let faults = |p: &Path| PathBuf::from(format!("{}.faults.json", p.display()));
-    let jobs = [&files.csv, &feed, &nobalance];
+    let jobs = [&files.csv, &feed, &nobalance, &grants];
     let scratch = o.data.join("run");
     fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let db = scratch.join(format!("shapes-{n}.db"));
     let mut row = ShapeRow { size: n, ..ShapeRow::default() };
     let mut walls: Vec<Vec<Duration>> = vec![Vec::new(); jobs.len()];
-    let mut failed = [false; 3];
+    let mut failed = [false; 4];
     for round in 0..o.runs {
         for (k, path) in jobs.iter().enumerate() {
             if failed[k] {
@@ -1586,6 +1660,7 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
                         row.nobalance_findings = count_findings(&chk.stdout)
                             .map_or("check output is not JSON".into(), |c| by_kind_text(&c, None))
                     }
+                    3 => row.grants_findings = compare_findings(&chk.stdout, &faults(path), &mut row.notes),
                     _ => {}
                 }
             }
@@ -1595,6 +1670,7 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
     let size = |p: &Path| fs::metadata(p).map_or(0, |m| m.len());
     (row.csv, row.feed, row.feed_nobalance) = (median_of(0), median_of(1), median_of(2));
     (row.csv_bytes, row.feed_bytes, row.nobalance_bytes) = (size(&files.csv), size(&feed), size(&nobalance));
+    (row.grants, row.grants_bytes) = (median_of(3), size(&grants));
 
     // The anchored walk: the feed without Balance as the last round left it... imported afresh.
     if !failed[2] {
@@ -1652,6 +1728,12 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
         row.nobalance_findings
     );
     println!(
+        "  import+check: grant ledger {} ({:.1} MB, planted findings: {})",
+        opt(row.grants),
+        row.grants_bytes as f64 / 1e6,
+        row.grants_findings
+    );
+    println!(
         "  anchored walk: check {} (walk {}) without anchors, {} (walk {}) with {} (added in {}); findings with them: {}",
         opt(row.check_plain),
         opt(row.walk_plain),
@@ -1693,6 +1775,7 @@ fn print_shapes_table(o: &Options, rows: &[ShapeRow]) {
         for (name, d, bytes, findings) in [
             ("usage feed", r.feed, r.feed_bytes, &r.feed_breaks),
             ("usage feed, no Balance", r.feed_nobalance, r.nobalance_bytes, &r.nobalance_findings),
+            ("grant ledger", r.grants, r.grants_bytes, &r.grants_findings),
         ] {
             let ratio = ratio(d, r.csv);
             lines.push(vec![

@@ -2,7 +2,7 @@
 //! the JSON answer of one of Reckon's JSON readers), and optionally the same ledger as an
 //! hledger journal with one balance assertion per entry.
 //!
-//! reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance] [--one-line] [--anchors K]
+//! reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger] [--one-line] [--anchors K]
 //!            [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]
 //!
 //! `--format` other than `csv` writes the same entries as that reader's JSON (see
@@ -17,6 +17,11 @@
 //! refunds); `--anchors K` also writes `FILE.anchors.tsv`, K balances stated along it (an
 //! opening one, then K-1 true ones), one `opening|stated<TAB>time<TAB>balance` a line.
 //!
+//! `grant-ledger` writes a grant / spend / pending grant ledger of exactly N rows (see
+//! `reckon_bench::grants`) with `--faults K` rounds of planted findings: K balance breaks, K
+//! pending grants that never settle, K settled for another amount, and one spend only pending
+//! credits could cover; the sidecar's `findings` lists each (kind, transaction IDs, delta).
+//!
 //! Next to the CSV it writes `ledger.csv.faults.json`, naming each planted balance break (the
 //! transaction IDs on both sides and the delta); the same is printed on stderr.
 
@@ -28,7 +33,7 @@ use std::process::ExitCode;
 use reckon_bench::json::{self, Layout, Shape};
 use reckon_bench::ledger::{self, cents_string, Config, CsvStyle};
 
-const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance] [--one-line] [--anchors K] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
+const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger] [--one-line] [--anchors K] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
 
 fn main() -> ExitCode {
     match run() {
@@ -54,6 +59,7 @@ fn run() -> Result<(), String> {
     // Some(with Balance): the usage feed.
     let mut feed: Option<bool> = None;
     let mut anchors: usize = 0;
+    let mut grants = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -76,8 +82,12 @@ fn run() -> Result<(), String> {
                         feed = Some(name == "usage-feed");
                         None
                     }
+                    "grant-ledger" => {
+                        grants = true;
+                        None
+                    }
                     other => Some(Shape::from_name(other).ok_or_else(|| {
-                        format!("--format: {other:?} is not one of csv, reverie-json, orb-json, stripe-json, usage-feed, usage-feed-nobalance")
+                        format!("--format: {other:?} is not one of csv, reverie-json, orb-json, stripe-json, usage-feed, usage-feed-nobalance, grant-ledger")
                     })?),
                 }
             }
@@ -108,6 +118,22 @@ fn run() -> Result<(), String> {
         let mut w = BufWriter::with_capacity(1 << 20, file);
         f(&mut w).and_then(|_| w.flush()).map_err(|e| format!("{}: {e}", path.display()))
     };
+    if grants {
+        let g = reckon_bench::grants::generate(entries, seed, faults);
+        write(&out, &|w| reckon_bench::grants::write_csv(&g, w))?;
+        let sidecar = PathBuf::from(format!("{}.faults.json", out.display()));
+        write(&sidecar, &|w| reckon_bench::grants::write_faults_json(&g, w))?;
+        eprintln!(
+            "reckon-gen: grant ledger of {} rows ({} pending grants, seed {seed}) -> {}",
+            g.rows.len(),
+            g.rows.iter().filter(|r| r.kind == reckon_bench::grants::Kind::Pending).count(),
+            out.display()
+        );
+        for p in &g.planted {
+            eprintln!("reckon-gen: planted {} on {}, delta {}", p.kind, p.ids.join(", "), cents_string(p.delta));
+        }
+        return Ok(());
+    }
     if let Some(with_balance) = feed {
         let f = reckon_bench::feed::generate(entries, seed, if with_balance { faults } else { 0 });
         write(&out, &|w| reckon_bench::feed::write_csv(&f, with_balance, w))?;
