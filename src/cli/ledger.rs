@@ -66,13 +66,64 @@ pub(super) struct LedgerArgs {
 
 #[derive(clap::Args)]
 pub(super) struct SummaryArgs {
-    /// type, day, or a dimension of the source (character, model, ...).
+    /// type, day, transaction, or a dimension of the source (character, model, ...). For
+    /// workspace usage records, the page's views: conversation, api-key, import-type,
+    /// billing-type, user (each over its own tab's usage unless --type is given).
     #[arg(long)]
     by: String,
+    /// Only the last 7d, 30d or 3m (any Nd, Nw or Nm), counted back from the newest entry of
+    /// the ledgers shown (not the clock: an export is a snapshot).
+    #[arg(long, value_parser = span, conflicts_with = "from")]
+    last: Option<Span>,
+    /// Order of the groups: key (default), recent (newest entry first) or credits (most
+    /// credits used first).
+    #[arg(long, value_enum, default_value_t = SortArg::Key)]
+    sort: SortArg,
     #[command(flatten)]
     filter: FilterArgs,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SortArg {
+    Key,
+    Recent,
+    Credits,
+}
+
+/// A span counted back from the newest entry: days, weeks or calendar months.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Span {
+    Days(u32),
+    Months(u32),
+}
+
+fn span(text: &str) -> Result<Span, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let expected = || format!("{text:?}: expected a span such as 7d, 30d, 2w or 3m");
+    let (n, unit) = t.split_at(t.len().saturating_sub(1));
+    let n: u32 = n.parse().map_err(|_| expected())?;
+    match unit {
+        "d" if n > 0 => Ok(Span::Days(n)),
+        "w" if n > 0 => Ok(Span::Days(n * 7)),
+        "m" if n > 0 => Ok(Span::Months(n)),
+        _ => Err(expected()),
+    }
+}
+
+/// The workspace usage records' views (FORMATS.md section 3): the grouping and the types
+/// (tabs) each one totals.
+fn usage_view(name: &str) -> Option<(GroupBy, &'static [&'static str])> {
+    let usage: &'static [&'static str] = &["CONVERSATION", "MCP_CALL", "IMPORT_TASK"];
+    Some(match name {
+        "conversation" => (GroupBy::Transaction, &["CONVERSATION"]),
+        "api-key" | "api_key" => (GroupBy::Label("api_key".into()), &["MCP_CALL"]),
+        "import-type" => (GroupBy::Label("usage_type".into()), &["IMPORT_TASK"]),
+        "billing-type" => (GroupBy::Label("usage_type".into()), &["CONVERSATION"]),
+        "user" => (GroupBy::Label("user".into()), usage),
+        _ => return None,
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,35 +192,67 @@ pub(super) fn run_ledger(store: &Store, args: LedgerArgs) -> Result<ExitCode> {
 }
 
 pub(super) fn run_summary(store: &Store, args: SummaryArgs) -> Result<ExitCode> {
-    let filter = build_filter(store, &args.filter)?;
+    let mut filter = build_filter(store, &args.filter)?;
+    let chains = store.chains()?;
+    let shown = chains.iter().filter(|c| filter.chain_id.is_none_or(|id| id == c.id));
+    let workspace = shown.clone().any(|c| c.source == reckon::model::source::WORKSPACE.name);
+    if let Some(span) = args.last {
+        let newest = shown.filter_map(|c| c.last_ts).max().unwrap_or(0);
+        let end = chrono::DateTime::from_timestamp_micros(newest).unwrap_or_default();
+        let start = match span {
+            Span::Days(n) => end - chrono::Duration::days(i64::from(n)),
+            Span::Months(n) => end.checked_sub_months(chrono::Months::new(n)).unwrap_or(end),
+        };
+        filter.from = Some(start.timestamp_micros());
+    }
     let by = match args.by.trim() {
         "type" => GroupBy::Type,
         "day" => GroupBy::Day,
+        "transaction" => GroupBy::Transaction,
+        view if workspace && usage_view(view).is_some() => {
+            let (by, types) = usage_view(view).expect("checked above");
+            if filter.types.is_empty() {
+                filter.types = types.iter().map(|t| t.to_string()).collect();
+            }
+            by
+        }
         key => {
             let known: Vec<String> = store.chains()?.into_iter().flat_map(|c| c.dimensions).map(|d| d.key).collect();
             if !known.iter().any(|k| k == key) {
-                anyhow::bail!("--by {key:?}: expected type, day or a dimension of the ledgers ({})", known.join(", "));
+                anyhow::bail!(
+                    "--by {key:?}: expected type, day, transaction or a dimension of the ledgers ({}){}",
+                    known.join(", "),
+                    if workspace { "; or conversation, api-key, import-type, billing-type, user" } else { "" }
+                );
             }
             GroupBy::Label(key.to_string())
         }
     };
-    let rows = store.summary(&filter, by)?;
+    let mut rows = store.summary(&filter, by)?;
+    match args.sort {
+        SortArg::Key => {}
+        SortArg::Recent => rows.sort_by(|a, b| b.latest.cmp(&a.latest).then_with(|| a.key.cmp(&b.key))),
+        SortArg::Credits => {
+            rows.sort_by(|a, b| a.totals.credits_out.cmp(&b.totals.credits_out).then_with(|| a.key.cmp(&b.key)))
+        }
+    }
     if args.format == OutputFormat::Json {
         let json: Vec<_> = rows
             .iter()
-            .map(|r| serde_json::json!({"key": r.key, "entries": r.totals.entries, "credits_in": format(r.totals.credits_in), "credits_out": format(r.totals.credits_out), "net": format(r.totals.net())}))
+            .map(|r| serde_json::json!({"key": r.key, "entries": r.totals.entries, "credits_in": format(r.totals.credits_in), "credits_out": format(r.totals.credits_out), "net": format(r.totals.net()), "latest": rfc3339(r.latest)}))
             .collect();
         out!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        out!("{:<28} {:>9} {:>16} {:>16} {:>16}", "group", "entries", "credits in", "credits out", "net");
+        out!("{:<28} {:>9} {:>16} {:>16} {:>16}  {}", "group", "entries", "credits in", "credits out", "net", "latest");
         for r in rows {
             out!(
-                "{:<28} {:>9} {:>16} {:>16} {:>16}",
-                r.key,
+                "{:<28} {:>9} {:>16} {:>16} {:>16}  {}",
+                terminal(&r.key),
                 r.totals.entries,
                 format(r.totals.credits_in),
                 format(r.totals.credits_out),
-                format_signed(r.totals.net())
+                format_signed(r.totals.net()),
+                format_ts(r.latest)
             );
         }
     }

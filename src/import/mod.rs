@@ -15,6 +15,7 @@ mod reverie_json;
 mod stripe;
 mod time;
 mod usage_feed;
+mod workspace;
 
 pub use self::csv::read_line_at;
 pub use crate::model::source::{named as source, REVERIE_TYPES};
@@ -35,13 +36,17 @@ use crate::store::StoreError;
 /// Every reader Reckon has. Adding a source is a module, its fixtures and a line here.
 /// Detection asks them in this order: the vendors' JSON readers look for their own members,
 /// so they come before Reverie's, which takes any JSON.
-pub static READERS: [&Reader; 6] = [
+pub static READERS: [&Reader; 10] = [
     &orb::READER,
     &stripe::READER,
     &reverie_json::READER,
     &reverie_csv::READER,
     &usage_feed::READER,
     &grant_ledger::READER,
+    &workspace::CONVERSATIONS,
+    &workspace::MCP_CALLS,
+    &workspace::IMPORT_USAGE,
+    &workspace::ADJUSTMENTS,
 ];
 
 /// A reader's read: a whole file of `bytes` bytes, reporting `(done, total)` bytes.

@@ -29,7 +29,7 @@ impl Source {
 }
 
 /// Every source, by name (see [`named`]). A new vendor is a static below and a line here.
-pub static SOURCES: [&Source; 5] = [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER];
+pub static SOURCES: [&Source; 6] = [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER, &WORKSPACE];
 
 /// The source called `name`, as a chain stores it.
 pub fn named(name: &str) -> Option<&'static Source> {
@@ -129,3 +129,56 @@ pub static GRANT_LEDGER: Source = Source {
     dimensions: &[("settles", "Settles"), ("pending", "Pending"), ("currency", "Currency")],
     price_dimension: None,
 };
+
+/// A workspace's credit usage records (product-docs/001, FORMATS.md section 3): the page's four
+/// tabs in one chain. Usage rows take credits away, adjustments add or take them, a package
+/// reset sets the balance. `user` is the creator or caller (empty unless the exporter is an
+/// owner or admin), `usage_type` the billing or import type, `api_key` the key of an MCP-HTTP
+/// call, `messages` a conversation's message count.
+pub static WORKSPACE: Source = Source {
+    name: "workspace",
+    title: "Workspace usage records",
+    types: &WORKSPACE_TYPES,
+    dimensions: &[("user", "User"), ("usage_type", "Usage type"), ("api_key", "API key"), ("messages", "Messages")],
+    price_dimension: None,
+};
+
+/// The usage rows' types and the Credit Adjustments types the page lists.
+pub const WORKSPACE_TYPES: [&str; 12] = [
+    "CONVERSATION",
+    "MCP_CALL",
+    "IMPORT_TASK",
+    "FREE_WORKSPACE_GRANT",
+    "PACKAGE_RESET",
+    "SUBSCRIPTION_RENEWAL",
+    "SUBSCRIPTION_SWITCH_COMPENSATION",
+    "REFERRAL_SIGNUP_REWARD",
+    "REFERRAL_FIRST_PAID_PLAN_REWARD",
+    "CREDIT_PACKAGE_PURCHASE",
+    "ADMIN_ADJUSTMENT",
+    "CREDIT_EXPIRATION",
+];
+
+/// How a later export of a source revises what is stored, beyond "same ID, same content is
+/// known; other content is a conflict". Most sources revise nothing.
+#[derive(Debug)]
+pub struct Revisions {
+    /// Types whose rows are aggregates that grow (a conversation's credits so far): a later
+    /// figure for the same ID becomes a revision entry carrying the change, an older or equal
+    /// one changes nothing.
+    pub aggregate_types: &'static [&'static str],
+    /// A dimension a later export may fill in or replace without a conflict (the `User` only
+    /// owners and admins see); it is left out of an entry's identity.
+    pub mutable_dimension: Option<usize>,
+    /// Types that set the balance to their amount (a package reset): importing one records an
+    /// anchor of kind reset at its time.
+    pub reset_types: &'static [&'static str],
+}
+
+/// The revisions of source `name`, if it has any.
+pub fn revisions(name: &str) -> Option<&'static Revisions> {
+    (name == WORKSPACE.name).then_some(&WORKSPACE_REVISIONS)
+}
+
+static WORKSPACE_REVISIONS: Revisions =
+    Revisions { aggregate_types: &["CONVERSATION"], mutable_dimension: Some(0), reset_types: &["PACKAGE_RESET"] };

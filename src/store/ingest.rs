@@ -16,6 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::block::{self, Row, BLOCK};
 use super::labels::{label_id, load_label_ids, LabelIds};
 use super::query::Cache;
+use super::revise;
 use super::rows::{self, Schema};
 use super::{Store, StoreError};
 use crate::model::{content_hash, ChainKey, Dimension, ParsedEntry, ParsedFile, MAX_DIMS};
@@ -265,21 +266,108 @@ fn store_files(
     let stored = stored_rows(&blocks)?;
     let t = trace::phase("import: load stored", t);
 
+    // Sources whose later exports revise what is stored (aggregates that grow) have their
+    // rows rewritten against the stored ones first.
+    let revisions = files.first().and_then(|f| crate::model::source::revisions(f.source));
+    let revised = revisions.map(|r| {
+        let texts: FxHashMap<u32, &str> = label_ids.ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
+        revise::aggregates(&stored, &texts, files, r)
+    });
+    let (files, unchanged) = match &revised {
+        Some(r) => (&r.files[..], r.unchanged.clone()),
+        None => (files, vec![0; files.len()]),
+    };
+    let mutable = revisions.and_then(|r| r.mutable_dimension);
+
     let file_labels = map_labels(tx, &mut label_ids, files)?;
-    let entries = Entries::new(&stored, files, &label_ids.ids, dims);
-    let (status, conflicts, slots) = dedupe_and_order(&entries, load_conflict_keys(tx, chain_id)?);
+    let mut entries = Entries::new(&stored, files, &label_ids.ids, dims);
+    entries.mutable = mutable;
+    entries.left_out = unchanged;
+    let Classified { status, conflicts, slots, matched } =
+        dedupe_and_order(&entries, load_conflict_keys(tx, chain_id)?);
     let t = trace::phase("import: deduplicate, order", t);
 
     let (summaries, source_ids) = record_files(tx, chain_id, files, prints, now, &entries, &status)?;
     let t = trace::phase("import: source files", t);
 
     let incoming = Incoming { entries: &entries, file_labels: &file_labels, source_ids: &source_ids };
-    write_blocks(tx, chain_id, dims, &incoming, &slots)?;
+    let updates = match (revisions, mutable) {
+        (Some(r), Some(d)) => filled_in(&incoming, &matched, &status, r.aggregate_types, d),
+        _ => FxHashMap::default(),
+    };
+    write_blocks(tx, chain_id, dims, &incoming, &slots, &updates)?;
     let t = trace::phase("import: write blocks", t);
 
     write_conflicts(tx, chain_id, &incoming, &conflicts)?;
+    if let Some(r) = revisions.filter(|r| !r.reset_types.is_empty()) {
+        let resets = new_resets(&entries, &status, r.reset_types);
+        revise::record_resets(tx, chain_id, &resets, now.timestamp_micros())?;
+    }
     trace::phase("import: conflicts", t);
     Ok(ImportSummary { chain_ids: vec![chain_id], files: summaries })
+}
+
+/// The stored entries whose mutable dimension `d` a later export fills in or replaces: those
+/// a known incoming entry matches, and the earlier figures of an aggregate a new revision
+/// names a value for. Stored number to its new label id.
+fn filled_in(
+    incoming: &Incoming<'_, '_>,
+    matched: &[(usize, usize)],
+    status: &[Status],
+    aggregate_types: &[&str],
+    d: usize,
+) -> FxHashMap<usize, u32> {
+    let entries = incoming.entries;
+    let label_of = |n: usize| incoming.file_labels[entries.file_of(n)][entries.parsed(n).dims[d] as usize];
+    let mut updates = FxHashMap::default();
+    let mut fill = |first: usize, label: u32| {
+        if let Some(stored) = entries.stored.get(first) {
+            if label != 0 && stored.dims[d] != label {
+                updates.insert(first, label);
+            }
+        }
+    };
+    for &(n, first) in matched {
+        fill(first, label_of(n));
+    }
+    let stored = entries.stored.len();
+    let mut figures: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, r) in entries.stored.iter().enumerate() {
+        if aggregate_types.contains(&entries.texts.get(&r.kind).copied().unwrap_or("")) {
+            figures.entry(revise::split_revision(r.txn_id).0).or_default().push(i);
+        }
+    }
+    for (i, _) in status.iter().enumerate().filter(|&(_, &s)| s == Status::New) {
+        let base = revise::split_revision(entries.txn_id(stored + i)).0;
+        for &first in figures.get(base).into_iter().flatten() {
+            fill(first, label_of(stored + i));
+        }
+    }
+    updates
+}
+
+/// `(ts, amount, note)` of each new incoming entry of a reset type, for its anchor.
+fn new_resets(entries: &Entries<'_>, status: &[Status], types: &[&str]) -> Vec<(i64, i64, String)> {
+    let stored = entries.stored.len();
+    let mut resets = Vec::new();
+    for (i, _) in status.iter().enumerate().filter(|&(_, &s)| s == Status::New) {
+        let n = stored + i;
+        let file = &entries.files[entries.file_of(n)];
+        let e = entries.parsed(n);
+        let kind = file.labels.text(e.kind);
+        if types.contains(&kind) {
+            let mut words = kind.replace('_', " ").to_lowercase();
+            if let Some(first) = words.get(..1).map(str::to_uppercase) {
+                words.replace_range(..1, &first);
+            }
+            let name =
+                file.path.file_name().map_or_else(|| file.path.display().to_string(), |f| f.to_string_lossy().into());
+            let detail = file.labels.text(e.description);
+            let what = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
+            resets.push((e.ts, e.amount, format!("{words}{what}, {name} line {}", e.line)));
+        }
+    }
+    resets
 }
 
 /// The chain's stored entries in walk order, borrowing from its blocks' data.
@@ -318,22 +406,19 @@ fn map_labels(tx: &Transaction, label_ids: &mut LabelIds, files: &[ParsedFile]) 
 /// all newer than the stored ones (a stored entry imported again has the same time). A lost
 /// bet only costs time, and a lot of it: each known entry would sit in a tie with its stored
 /// twin. So an export that overlaps what is stored is deduplicated first, then ordered.
-fn dedupe_and_order<'a>(
-    entries: &Entries<'a>,
-    conflicts_known: FxHashSet<(String, i64)>,
-) -> (Vec<Status>, Vec<usize>, Vec<Slot<'a>>) {
+fn dedupe_and_order<'a>(entries: &Entries<'a>, conflicts_known: FxHashSet<(String, i64)>) -> Classified<'a> {
     let stored = entries.stored.len();
     let all: Vec<usize> = (stored..entries.len()).collect();
-    let (status, conflicts, slots) = if likely_all_new(entries) {
-        let ((status, conflicts), slots) = std::thread::scope(|scope| {
+    let (status, conflicts, slots, matched) = if likely_all_new(entries) {
+        let ((status, conflicts, matched), slots) = std::thread::scope(|scope| {
             let classified = scope.spawn(|| classify(entries, conflicts_known));
             let slots = walk_slots(entries, &all);
             (classified.join().expect("the deduplicating thread panicked"), slots)
         });
-        (status, conflicts, Some(slots))
+        (status, conflicts, Some(slots), matched)
     } else {
-        let (status, conflicts) = classify(entries, conflicts_known);
-        (status, conflicts, None)
+        let (status, conflicts, matched) = classify(entries, conflicts_known);
+        (status, conflicts, None, matched)
     };
     let slots = match slots {
         Some(slots) if status.iter().all(|&s| s == Status::New) => slots,
@@ -342,7 +427,19 @@ fn dedupe_and_order<'a>(
             walk_slots(entries, &new)
         }
     };
-    (status, conflicts, slots)
+    Classified { status, conflicts, slots, matched }
+}
+
+/// What [`dedupe_and_order`] found.
+struct Classified<'a> {
+    /// Of every incoming entry.
+    status: Vec<Status>,
+    /// The conflicting versions not kept yet.
+    conflicts: Vec<usize>,
+    /// The walk order of the stored entries with the new ones.
+    slots: Vec<Slot<'a>>,
+    /// `(incoming, the entry it is known as)` for every known incoming entry.
+    matched: Vec<(usize, usize)>,
 }
 
 /// Records each file in `source_file` with what it contributed; returns the summaries and the
@@ -364,9 +461,9 @@ fn record_files(
         let summary = FileSummary {
             path: file.path.clone(),
             format: file.format.to_string(),
-            entries: file.entries.len() as u64,
+            entries: file.entries.len() as u64 + entries.left_out[f],
             new: count(Status::New),
-            known: count(Status::Known),
+            known: count(Status::Known) + entries.left_out[f],
             conflicting: count(Status::Conflicting),
         };
         tx.execute(
@@ -408,17 +505,25 @@ fn write_blocks(
     dims: usize,
     incoming: &Incoming<'_, '_>,
     slots: &[Slot<'_>],
+    updates: &FxHashMap<usize, u32>,
 ) -> Result<(), StoreError> {
     let Incoming { entries, file_labels, source_ids } = incoming;
     let stored = entries.stored;
-    let unchanged = slots.iter().enumerate().take_while(|&(i, s)| s.index == i && i < stored.len()).count();
+    let unmoved = slots.iter().enumerate().take_while(|&(i, s)| s.index == i && i < stored.len()).count();
+    let unchanged = updates.keys().copied().fold(unmoved, usize::min);
     if unchanged == slots.len() {
         return Ok(());
     }
     let from_block = (unchanged / BLOCK) as u64;
     let mut next_seq = stored.iter().map(|r| r.seq + 1).max().unwrap_or(0);
     let rows = slots[from_block as usize * BLOCK..].iter().map(|slot| match slot.index.checked_sub(stored.len()) {
-        None => stored[slot.index],
+        None => {
+            let mut row = stored[slot.index];
+            if let (Some(&label), Some(d)) = (updates.get(&slot.index), entries.mutable) {
+                row.dims[d] = label;
+            }
+            row
+        }
         Some(i) => {
             let f = entries.file_of(stored.len() + i);
             let (map, e) = (&file_labels[f], entries.parsed(stored.len() + i));
@@ -489,6 +594,11 @@ struct Entries<'a> {
     starts: Vec<usize>,
     /// Label texts by id, for stored entries' content hashes.
     texts: FxHashMap<u32, &'a str>,
+    /// The dimension left out of entries' identity, which a later export may fill in.
+    mutable: Option<usize>,
+    /// Rows of each file left out before they got here, as changing nothing (an aggregate's
+    /// older figure): counted as known.
+    left_out: Vec<u64>,
 }
 
 impl<'a> Entries<'a> {
@@ -503,7 +613,8 @@ impl<'a> Entries<'a> {
             starts.push(starts.last().copied().unwrap_or(0) + f.entries.len());
         }
         let texts = label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
-        Entries { stored, files, dims, starts, texts }
+        let left_out = vec![0; files.len()];
+        Entries { stored, files, dims, starts, texts, mutable: None, left_out }
     }
 
     fn len(&self) -> usize {
@@ -539,8 +650,8 @@ impl<'a> Entries<'a> {
         let Some(s) = self.stored.get(n) else { return self.parsed(n).hash };
         let text = |id: u32| self.texts.get(&id).copied().unwrap_or("");
         let mut dims = [None; MAX_DIMS];
-        for (d, &id) in dims.iter_mut().zip(&s.dims) {
-            *d = (id != 0).then(|| text(id));
+        for (d, (value, &id)) in dims.iter_mut().zip(&s.dims).enumerate() {
+            *value = (id != 0 && Some(d) != self.mutable).then(|| text(id));
         }
         content_hash(s.ts, text(s.kind), text(s.description), s.amount, s.after, &dims[..self.dims])
     }
@@ -619,13 +730,17 @@ fn load_conflict_keys(tx: &Transaction, chain_id: i64) -> Result<FxHashSet<(Stri
 /// entry with a transaction ID (stored ones come first) is the one kept. Returns the status of
 /// every incoming entry, and the numbers of the conflicting versions not yet in `conflict`,
 /// in import order.
-fn classify(entries: &Entries<'_>, mut conflicts_known: FxHashSet<(String, i64)>) -> (Vec<Status>, Vec<usize>) {
+fn classify(
+    entries: &Entries<'_>,
+    mut conflicts_known: FxHashSet<(String, i64)>,
+) -> (Vec<Status>, Vec<usize>, Vec<(usize, usize)>) {
     let stored = entries.stored.len();
     let mut keys: Vec<(u64, u32)> =
         (0..entries.len()).map(|n| (xxhash_rust::xxh3::xxh3_64(entries.txn_id(n).as_bytes()), n as u32)).collect();
     keys.sort_unstable();
     let mut status = vec![Status::New; entries.len() - stored];
     let mut conflicts = Vec::new();
+    let mut matched = Vec::new();
     for run in keys.chunk_by(|a, b| a.0 == b.0) {
         // A run is one transaction ID seen several times, or (rarely) several IDs sharing a hash.
         for (k, &(_, n)) in run.iter().enumerate().skip(1) {
@@ -639,6 +754,7 @@ fn classify(entries: &Entries<'_>, mut conflicts_known: FxHashSet<(String, i64)>
             }
             let hash = entries.hash(n);
             status[n - stored] = if entries.hash(first as usize) == hash {
+                matched.push((n, first as usize));
                 Status::Known
             } else {
                 if conflicts_known.insert((txn.to_string(), hash)) {
@@ -649,7 +765,7 @@ fn classify(entries: &Entries<'_>, mut conflicts_known: FxHashSet<(String, i64)>
         }
     }
     conflicts.sort_unstable();
-    (status, conflicts)
+    (status, conflicts, matched)
 }
 
 /// The fields the walk order needs, for stored and new entries alike.

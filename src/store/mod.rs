@@ -23,6 +23,7 @@ mod notes;
 mod open;
 mod query;
 mod repair;
+mod revise;
 mod rows;
 mod sync_records;
 
@@ -36,6 +37,7 @@ pub use error::{Remedy, Salvage, StoreError};
 pub use ingest::{FileSummary, ImportSummary, Ingest, KnownFile};
 pub use open::APPLICATION_ID;
 pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
+pub use revise::{revision_id, split_revision};
 pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
 pub use sync_records::{LastSync, SyncConnection};
 

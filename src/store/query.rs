@@ -84,6 +84,9 @@ pub enum GroupBy {
     Label(String),
     /// UTC calendar day.
     Day,
+    /// Transaction ID, an aggregate's revisions (`ID@<time>`) counted with it: usage per
+    /// conversation.
+    Transaction,
 }
 
 /// One group of a summary.
@@ -92,6 +95,8 @@ pub struct SummaryRow {
     /// The type, the dimension's value or `YYYY-MM-DD`; `(none)` where an entry has none.
     pub key: String,
     pub totals: Totals,
+    /// The newest entry's time, Unix microseconds.
+    pub latest: i64,
 }
 
 /// The values the filters offer: the types, and each dimension's values, in the chain's order.
@@ -190,10 +195,13 @@ struct Sums {
     /// takes add up far past what 64 bits hold.
     credits_in: i128,
     credits_out: i128,
+    /// The newest entry's time (`None` before any).
+    latest: Option<i64>,
 }
 
 impl Sums {
-    fn add(&mut self, amount: i64) {
+    fn add(&mut self, amount: i64, ts: i64) {
+        self.latest = self.latest.max(Some(ts));
         self.entries += 1;
         if amount > 0 {
             self.credits_in += i128::from(amount);
@@ -338,6 +346,7 @@ impl Store {
                     entries: r.get::<_, i64>(3)? as u64,
                     credits_in: r.get::<_, i64>(4)?.into(),
                     credits_out: r.get::<_, i64>(5)?.into(),
+                    latest: None,
                 };
                 counts.insert((r.get(0)?, r.get(1)?, r.get(2)?), sums);
             }
@@ -389,7 +398,7 @@ impl Store {
                 let mut s = Sums::default();
                 block::for_each_row(&data, |_, r| {
                     if filter.matches(&r) {
-                        s.add(r.amount);
+                        s.add(r.amount, r.ts);
                     }
                     Ok(())
                 })?;
@@ -661,16 +670,20 @@ impl Store {
                         return Ok(());
                     }
                     match (&by, dim) {
-                        (GroupBy::Type, _) => by_label.entry(Some(r.kind)).or_default().add(r.amount),
+                        (GroupBy::Type, _) => by_label.entry(Some(r.kind)).or_default().add(r.amount, r.ts),
                         (GroupBy::Label(_), Some(d)) => {
                             let id = d.map_or(0, |d| r.dims[d]);
-                            by_label.entry(Some(id).filter(|&id| id != 0)).or_default().add(r.amount)
+                            by_label.entry(Some(id).filter(|&id| id != 0)).or_default().add(r.amount, r.ts)
                         }
-                        (GroupBy::Label(_), None) => by_label.entry(None).or_default().add(r.amount),
+                        (GroupBy::Label(_), None) => by_label.entry(None).or_default().add(r.amount, r.ts),
                         (GroupBy::Day, _) => {
                             let day =
                                 chrono::DateTime::from_timestamp_micros(r.ts).map(|t| t.format("%Y-%m-%d").to_string());
-                            groups.entry(day).or_default().add(r.amount)
+                            groups.entry(day).or_default().add(r.amount, r.ts)
+                        }
+                        (GroupBy::Transaction, _) => {
+                            let id = super::split_revision(r.txn_id).0.to_string();
+                            groups.entry(Some(id)).or_default().add(r.amount, r.ts)
                         }
                     }
                     Ok(())
@@ -683,12 +696,17 @@ impl Store {
             group.entries += sums.entries;
             group.credits_in += sums.credits_in;
             group.credits_out += sums.credits_out;
+            group.latest = group.latest.max(sums.latest);
         }
         let mut rows: Vec<(Option<String>, Sums)> = groups.into_iter().collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(rows
             .into_iter()
-            .map(|(key, sums)| SummaryRow { key: key.unwrap_or_else(|| "(none)".into()), totals: sums.totals() })
+            .map(|(key, sums)| SummaryRow {
+                key: key.unwrap_or_else(|| "(none)".into()),
+                latest: sums.latest.unwrap_or(0),
+                totals: sums.totals(),
+            })
             .collect())
     }
 
@@ -771,8 +789,8 @@ mod tests {
         let big = 9_000_000_000_000 * 1_000_000_i64 / 1_000; // 9e9 credits in micro-credits
         let mut s = Sums::default();
         for _ in 0..4_000 {
-            s.add(big);
-            s.add(-big);
+            s.add(big, 0);
+            s.add(-big, 0);
         }
         let t = s.totals();
         assert_eq!(t.entries, 8_000);

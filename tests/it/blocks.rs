@@ -315,12 +315,17 @@ fn model_summary(rows: &[LedgerRow], by: GroupBy) -> Vec<SummaryRow> {
             GroupBy::Label(k) if k == "character" => character(r).cloned(),
             GroupBy::Label(_) => model(r).cloned(),
             GroupBy::Day => Some(day(r.ts)),
+            GroupBy::Transaction => Some(r.txn_id.clone()),
         };
         groups.entry(key).or_default().push(r);
     }
     groups
         .into_iter()
-        .map(|(key, rows)| SummaryRow { key: key.unwrap_or_else(|| "(none)".into()), totals: totals(rows) })
+        .map(|(key, rows)| SummaryRow {
+            key: key.unwrap_or_else(|| "(none)".into()),
+            latest: rows.iter().map(|r| r.ts).max().unwrap_or(0),
+            totals: totals(rows),
+        })
         .collect()
 }
 

@@ -15,3 +15,4 @@ mod support;
 mod sync;
 mod tidy;
 mod usage_feed;
+mod workspace;
