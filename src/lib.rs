@@ -16,6 +16,8 @@ pub mod money;
 pub mod order;
 pub mod reconcile;
 pub mod report;
+pub mod series;
 pub mod store;
 pub mod sync;
 pub mod trace;
+pub mod usage;

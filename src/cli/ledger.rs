@@ -14,6 +14,7 @@ use reckon::export::{self, ExportFormat, Zone};
 use reckon::model::{format_ts, normalize_type, rfc3339};
 use reckon::money::{self, format, format_signed};
 use reckon::store::{GroupBy, LedgerFilter, Store};
+use reckon::usage::{self, Sort, Span};
 
 #[derive(clap::Args)]
 pub(super) struct FilterArgs {
@@ -73,7 +74,7 @@ pub(super) struct SummaryArgs {
     by: String,
     /// Only the last 7d, 30d or 3m (any Nd, Nw or Nm), counted back from the newest entry of
     /// the ledgers shown (not the clock: an export is a snapshot).
-    #[arg(long, value_parser = span, conflicts_with = "from")]
+    #[arg(long, value_parser = |t: &str| t.parse::<Span>(), conflicts_with = "from")]
     last: Option<Span>,
     /// Order of the groups: key (default), recent (newest entry first) or credits (most
     /// credits used first).
@@ -92,38 +93,14 @@ enum SortArg {
     Credits,
 }
 
-/// A span counted back from the newest entry: days, weeks or calendar months.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum Span {
-    Days(u32),
-    Months(u32),
-}
-
-fn span(text: &str) -> Result<Span, String> {
-    let t = text.trim().to_ascii_lowercase();
-    let expected = || format!("{text:?}: expected a span such as 7d, 30d, 2w or 3m");
-    let (n, unit) = t.split_at(t.len().saturating_sub(1));
-    let n: u32 = n.parse().map_err(|_| expected())?;
-    match unit {
-        "d" if n > 0 => Ok(Span::Days(n)),
-        "w" if n > 0 => Ok(Span::Days(n * 7)),
-        "m" if n > 0 => Ok(Span::Months(n)),
-        _ => Err(expected()),
+impl From<SortArg> for Sort {
+    fn from(s: SortArg) -> Sort {
+        match s {
+            SortArg::Key => Sort::Key,
+            SortArg::Recent => Sort::Recent,
+            SortArg::Credits => Sort::Credits,
+        }
     }
-}
-
-/// The workspace usage records' views (FORMATS.md section 3): the grouping and the types
-/// (tabs) each one totals.
-fn usage_view(name: &str) -> Option<(GroupBy, &'static [&'static str])> {
-    let usage: &'static [&'static str] = &["CONVERSATION", "MCP_CALL", "IMPORT_TASK"];
-    Some(match name {
-        "conversation" => (GroupBy::Transaction, &["CONVERSATION"]),
-        "api-key" | "api_key" => (GroupBy::Label("api_key".into()), &["MCP_CALL"]),
-        "import-type" => (GroupBy::Label("usage_type".into()), &["IMPORT_TASK"]),
-        "billing-type" => (GroupBy::Label("usage_type".into()), &["CONVERSATION"]),
-        "user" => (GroupBy::Label("user".into()), usage),
-        _ => return None,
-    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -197,24 +174,18 @@ pub(super) fn run_summary(store: &Store, args: SummaryArgs) -> Result<ExitCode> 
     let shown = chains.iter().filter(|c| filter.chain_id.is_none_or(|id| id == c.id));
     let workspace = shown.clone().any(|c| c.source == reckon::model::source::WORKSPACE.name);
     if let Some(span) = args.last {
-        let newest = shown.filter_map(|c| c.last_ts).max().unwrap_or(0);
-        let end = chrono::DateTime::from_timestamp_micros(newest).unwrap_or_default();
-        let start = match span {
-            Span::Days(n) => end - chrono::Duration::days(i64::from(n)),
-            Span::Months(n) => end.checked_sub_months(chrono::Months::new(n)).unwrap_or(end),
-        };
-        filter.from = Some(start.timestamp_micros());
+        filter.from = Some(span.start(shown.filter_map(|c| c.last_ts).max().unwrap_or(0)));
     }
     let by = match args.by.trim() {
         "type" => GroupBy::Type,
         "day" => GroupBy::Day,
         "transaction" => GroupBy::Transaction,
-        view if workspace && usage_view(view).is_some() => {
-            let (by, types) = usage_view(view).expect("checked above");
+        view if workspace && usage::view(view).is_some() => {
+            let view = usage::view(view).expect("checked above");
             if filter.types.is_empty() {
-                filter.types = types.iter().map(|t| t.to_string()).collect();
+                filter.types = view.types.iter().map(|t| t.to_string()).collect();
             }
-            by
+            view.group_by()
         }
         key => {
             let known: Vec<String> = store.chains()?.into_iter().flat_map(|c| c.dimensions).map(|d| d.key).collect();
@@ -229,13 +200,7 @@ pub(super) fn run_summary(store: &Store, args: SummaryArgs) -> Result<ExitCode> 
         }
     };
     let mut rows = store.summary(&filter, by)?;
-    match args.sort {
-        SortArg::Key => {}
-        SortArg::Recent => rows.sort_by(|a, b| b.latest.cmp(&a.latest).then_with(|| a.key.cmp(&b.key))),
-        SortArg::Credits => {
-            rows.sort_by(|a, b| a.totals.credits_out.cmp(&b.totals.credits_out).then_with(|| a.key.cmp(&b.key)))
-        }
-    }
+    Sort::from(args.sort).apply(&mut rows);
     if args.format == OutputFormat::Json {
         let json: Vec<_> = rows
             .iter()
