@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use crate::model::{Anchor, AnchorKind, ChainKey, Entry, Fact, Finding, Note, Severity};
-use crate::reconcile::{self, Anchors, Lookup, Reference, RuleConfig};
+use crate::reconcile::{self, Anchors, Lookup, PendingBalance, Reference, RuleConfig};
 use crate::store::{ChainInfo, Store, StoreError, TxnIds};
 
 /// What `check` walks and how.
@@ -46,6 +46,9 @@ impl CheckedFinding {
 pub struct CheckReport {
     pub chains: Vec<ChainInfo>,
     pub findings: Vec<CheckedFinding>,
+    /// By chain id, the pending balance of each chain that keeps pending grants apart from
+    /// the available balance and has any (the grant ledger); other chains are absent.
+    pub pending: std::collections::BTreeMap<i64, PendingBalance>,
 }
 
 impl CheckReport {
@@ -61,6 +64,12 @@ impl CheckReport {
 
     pub fn finding(&self, id: &str) -> Option<&CheckedFinding> {
         self.findings.iter().find(|f| f.finding.id == id)
+    }
+
+    /// A chain's pending balance at its end: granted, not yet settled, so not available
+    /// (`None` for a chain without pending grants).
+    pub fn pending_balance(&self, chain_id: i64) -> Option<Decimal> {
+        self.pending.get(&chain_id).map(|p| p.balance)
     }
 }
 
@@ -139,6 +148,9 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             let opening = anchors.opening.unwrap_or(Decimal::ZERO);
             findings.extend(reconcile::anchored(&chain.key, &facts, &lookup, opening, &points));
             findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+        }
+        if let Some(pending) = reconcile::pending_balance(&reference, &facts, &lookup) {
+            report.pending.insert(chain.id, pending);
         }
         if let Some(e) = lookup.into_error() {
             return Err(e.into());

@@ -17,6 +17,7 @@ pub mod order;
 pub mod reconcile;
 pub mod report;
 pub mod series;
+pub mod series;
 pub mod store;
 pub mod sync;
 pub mod trace;

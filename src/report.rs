@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use crate::check::{CheckReport, CheckedFinding};
 use crate::model::{format_ts, Anchor, AnchorKind, Entry, FindingKind, REFUND};
 use crate::money::{format, format_signed};
+use crate::reconcile::PendingBalance;
 use crate::store::{ChainInfo, Store, StoreError};
 
 /// Who the draft is for.
@@ -91,6 +92,7 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
         in_period: &in_period,
         anchors: &anchors,
         rebuilt,
+        pending: check.pending.get(&chain.id),
         now: request.now,
     };
     Ok(match request.audience {
@@ -117,6 +119,9 @@ struct Context<'a> {
     /// Where the entries state no balance: the balance after each, rebuilt from the opening
     /// balance and the anchors.
     rebuilt: Option<Vec<Decimal>>,
+    /// Where the ledger keeps pending grants apart (the grant ledger): what is granted but
+    /// not yet settled, so not available.
+    pending: Option<&'a PendingBalance>,
     now: DateTime<Utc>,
 }
 
@@ -162,6 +167,36 @@ impl Context<'_> {
         self.after(e) - e.amount
     }
 
+    /// A finding table's balance cell: a dash for an entry that states none and was not
+    /// rebuilt (a pending grant, which changes nothing available).
+    fn balance_cell(&self, e: &Entry, balance: Decimal) -> String {
+        if self.rebuilt.is_none() && !crate::reconcile::states_balance(e.balance_after) {
+            return "-".into();
+        }
+        format(balance)
+    }
+
+    /// A finding table's amount cell: a pending grant's amount is what is pending.
+    fn amount_cell(&self, e: &Entry) -> String {
+        match e.label(PENDING_LABEL) {
+            Some(pending) if self.pending.is_some() => format!("{} pending", pending_amount(pending)),
+            _ => format_signed(e.amount),
+        }
+    }
+
+    /// The pending grants not settled yet: `gl_008 (200.00 since 2026-02-01 09:00:00 UTC)`.
+    fn unsettled(&self, p: &PendingBalance) -> Vec<String> {
+        let by_row: std::collections::HashMap<i64, &Entry> = self.entries.iter().map(|e| (e.row_id, e)).collect();
+        p.unsettled
+            .iter()
+            .filter_map(|id| by_row.get(id))
+            .map(|e| {
+                let amount = e.label(PENDING_LABEL).map(pending_amount).unwrap_or_default();
+                format!("{}, {} pending since {}", md_text(&e.txn_id), amount, format_ts(e.ts))
+            })
+            .collect()
+    }
+
     fn support(&self) -> String {
         let c = self.chain;
         let mut md = String::new();
@@ -184,7 +219,18 @@ impl Context<'_> {
         let stated = c.stated_balance.map(format).unwrap_or_else(|| "not given".into());
         let _ = writeln!(md, "| Stated balance (your account page) | {stated} |");
         let ledger = c.ledger_balance.map(format).unwrap_or_else(|| "-".into());
-        let _ = writeln!(md, "| Balance the ledger ends at | {ledger} |");
+        match self.pending {
+            Some(p) => {
+                let _ = writeln!(md, "| Available balance the ledger ends at | {ledger} |");
+                let _ = writeln!(md, "| Pending (granted, not yet settled) | {} |", format(p.balance));
+                if let Some(l) = c.ledger_balance {
+                    let _ = writeln!(md, "| Available and pending together | {} |", format(l + p.balance));
+                }
+            }
+            None => {
+                let _ = writeln!(md, "| Balance the ledger ends at | {ledger} |");
+            }
+        }
         let computed = self.computed_balance();
         if let Some(computed) = computed {
             let _ = writeln!(md, "| Balance the entries add up to | {} |", format(computed));
@@ -193,6 +239,13 @@ impl Context<'_> {
             let _ = writeln!(md, "| Stated minus ledger | {} |", format_signed(s - l));
         }
         md.push('\n');
+        if let Some(p) = self.pending.filter(|p| !p.unsettled.is_empty()) {
+            let _ = writeln!(
+                md,
+                "Pending grants are kept apart from the available balance until they settle. Not settled yet: {}.\n",
+                self.unsettled(p).join("; ")
+            );
+        }
         self.anchors_cited(&mut md);
         if self.findings.is_empty() {
             md.push_str("Every entry in the period adds up; I have no discrepancy to report.\n");
@@ -261,9 +314,9 @@ impl Context<'_> {
                     format_ts(e.ts),
                     md_text(&e.kind),
                     md_text(&e.description),
-                    format_signed(e.amount),
-                    format(self.before(e)),
-                    format(self.after(e))
+                    self.amount_cell(e),
+                    self.balance_cell(e, self.before(e)),
+                    self.balance_cell(e, self.after(e))
                 );
             }
             md.push('\n');
@@ -394,6 +447,22 @@ impl Context<'_> {
             "The entries missing before each balance stated at a point in time that the ledger does not reach, or the correct balance then (the newest entry before each)",
         ));
         asks.extend(with(FindingKind::DoubleRefund, "Whether these charges were meant to be refunded more than once"));
+        asks.extend(with(
+            FindingKind::PendingUnsettled,
+            "Whether the payments behind these pending grants arrived, and when the credits will be available",
+        ));
+        asks.extend(with(
+            FindingKind::SettledAmountMismatch,
+            "Which amount was paid for these grants: they settled for another amount than was pending",
+        ));
+        asks.extend(with(
+            FindingKind::PendingOverspend,
+            "Why these spends were allowed on credits that were still pending, and how the shortfall is counted",
+        ));
+        asks.extend(with(
+            FindingKind::ExpiredGrantSpend,
+            "Why these debits drew on credit grants after the grants had expired, and whether the credits should be restored to the invoices",
+        ));
         asks
     }
 
@@ -416,6 +485,16 @@ impl Context<'_> {
             format_ts(first.ts), format_ts(last.ts), format(self.before(first)), format(self.after(last)),
             format_signed(self.after(last) - self.before(first))
         );
+        if let Some(p) = self.pending {
+            let available = self.after(last);
+            let _ = writeln!(
+                md,
+                "Of that, **{}** is available to spend now. Another **{}** is pending: granted, but not available until it settles{}.\n",
+                format(available),
+                format(p.balance),
+                if p.unsettled.is_empty() { String::new() } else { format!(" ({})", self.unsettled(p).join("; ")) }
+            );
+        }
         self.anchors_cited(&mut md);
         let mut spent: BTreeMap<(String, Option<String>), Group> = BTreeMap::new();
         let mut received: BTreeMap<String, Group> = BTreeMap::new();
@@ -464,11 +543,13 @@ impl Context<'_> {
         if !self.findings.is_empty() {
             md.push_str("## What we are looking into\n\n");
             for f in self.findings {
+                // In plain words where the kind has them; the message is written for the vendor.
+                let what = plain_words(f.finding.kind, f.finding.delta).unwrap_or_else(|| md_text(&f.finding.message));
                 let _ = writeln!(
                     md,
                     "- {}: {} ({})",
                     f.finding.kind.title(),
-                    md_text(&f.finding.message),
+                    what,
                     md_text(&f.finding.transaction_ids.join(", "))
                 );
             }
@@ -479,6 +560,46 @@ impl Context<'_> {
         );
         md
     }
+}
+
+/// The dimension a ledger that keeps pending grants apart holds a pending grant's amount in.
+const PENDING_LABEL: &str = "pending";
+
+/// A pending grant's amount as its label keeps it, written as money (the text made inert if
+/// it is not a number).
+fn pending_amount(label: &str) -> String {
+    crate::money::parse(label).map(format).unwrap_or_else(|_| md_text(label))
+}
+
+/// What a finding means, in words for the person whose balance it is (the customer draft),
+/// for the kinds whose title alone does not say it; `delta` is the finding's amount.
+fn plain_words(kind: FindingKind, delta: Option<Decimal>) -> Option<String> {
+    let amount = delta.map(|d| format(d.abs())).unwrap_or_default();
+    Some(match kind {
+        FindingKind::AnchorMismatch => format!(
+            "the balance you were shown at that time and what your entries add up to differ by {amount}; we are finding the entry behind it."
+        ),
+        FindingKind::RefundMismatch => {
+            format!("a refund is {amount} different from the charge it refunds; we are confirming the right amount.")
+        }
+        FindingKind::DoubleRefund => {
+            format!("a charge was refunded more than once ({amount} beyond the charge); we are checking whether that was meant.")
+        }
+        FindingKind::PendingUnsettled => format!(
+            "{amount} granted to you is still pending after 30 days, so it is not yet available; we are asking whether the payment arrived."
+        ),
+        FindingKind::SettledAmountMismatch => format!(
+            "a pending grant became available for {amount} {} than was pending; we are confirming which amount is right.",
+            if delta.is_some_and(|d| d < Decimal::ZERO) { "less" } else { "more" }
+        ),
+        FindingKind::PendingOverspend => format!(
+            "credits were spent before a pending grant became available, {amount} more than was available then; we are checking how it is counted."
+        ),
+        FindingKind::ExpiredGrantSpend => format!(
+            "{amount} of credits was applied from a grant after that grant had expired; we are checking whether it should have counted."
+        ),
+        _ => return None,
+    })
 }
 
 #[derive(Default)]

@@ -153,6 +153,10 @@ struct JsonChain<'a> {
     entries: u64,
     ledger_balance: Option<String>,
     stated_balance: Option<String>,
+    /// Granted but not yet settled, so not in the available `ledger_balance` (chains with
+    /// pending grants only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending_balance: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -189,6 +193,7 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
                     entries: c.entries,
                     ledger_balance: c.ledger_balance.map(money::format),
                     stated_balance: c.stated_balance.map(money::format),
+                    pending_balance: report.pending_balance(c.id).map(money::format),
                 })
                 .collect(),
             findings: shown
@@ -220,11 +225,15 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
     for c in &report.chains {
         writeln!(
             out,
-            "{}/{}: {} entries, ledger ends at {}{}",
+            "{}/{}: {} entries, ledger ends at {}{}{}",
             terminal(&c.key.account),
             terminal(&c.key.currency),
             c.entries,
             c.ledger_balance.map(money::format).unwrap_or_else(|| "-".into()),
+            report
+                .pending_balance(c.id)
+                .map(|p| format!(" available, {} pending", money::format(p)))
+                .unwrap_or_default(),
             c.stated_balance.map(|s| format!(", stated {}", money::format(s))).unwrap_or_default()
         )?;
     }

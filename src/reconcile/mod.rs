@@ -16,6 +16,7 @@ use crate::model::{ChainKey, Conflict, Entry, Fact, Finding};
 
 pub use anchors::{anchored, states_balance};
 pub use facts::{Amount, Lookup};
+pub use pending::{PendingBalance, PendingStep};
 pub use rules::{RuleConfig, UnusualRule};
 
 /// The balances a walk is anchored to, beyond the entries themselves.
@@ -74,6 +75,17 @@ pub fn findings<K: Amount>(
     findings.extend(conflicts.iter().map(|c| rules::conflicting_duplicate(chain, c)));
     findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
     findings
+}
+
+/// The pending balance of a chain whose source keeps pending grants apart from the available
+/// balance (the grant ledger): `None` for other sources, and for a chain with no pending grant.
+pub fn pending_balance<K: Amount>(
+    reference: &Reference<'_>,
+    facts: &[Fact<K>],
+    src: &dyn Lookup,
+) -> Option<PendingBalance> {
+    let dim = |key| reference.dimensions.iter().position(|&d| d == key);
+    pending::balance(facts, src, dim(pending::PENDING)?, dim(pending::SETTLES)?)
 }
 
 #[cfg(test)]

@@ -31,30 +31,9 @@ pub(super) fn findings<K: Amount>(
     settles: usize,
 ) -> Vec<Finding> {
     let mut findings = bridged_links(chain, facts, src);
-    // Pending grants: position -> amount.
-    let pending_at: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].dims[pending] != 0).collect();
-    if pending_at.is_empty() {
+    let Some(Grants { pending_at, amounts, settled_by }) = Grants::of(facts, src, pending, settles) else {
         return findings;
-    }
-    let pending_labels: Vec<u32> = pending_at.iter().map(|&i| facts[i].dims[pending]).collect();
-    let amounts: HashMap<usize, Decimal> = pending_at
-        .iter()
-        .zip(src.labels(&pending_labels))
-        .filter_map(|(&i, text)| crate::money::parse(&text).ok().map(|a| (i, a)))
-        .collect();
-
-    // Settling grants: pending position -> the first grant (in walk order) that names it.
-    let settling: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].dims[settles] != 0).collect();
-    let settle_labels: Vec<u32> = settling.iter().map(|&i| facts[i].dims[settles]).collect();
-    let texts = src.labels(&settle_labels);
-    let wanted: Vec<&str> = texts.iter().map(|t| &**t).collect();
-    let by_id = src.find_txns(&wanted);
-    let mut settled_by: HashMap<usize, usize> = HashMap::default();
-    for (&g, text) in settling.iter().zip(&texts) {
-        if let Some(&p) = by_id.get(&**text).filter(|p| amounts.contains_key(p)) {
-            settled_by.entry(p).or_insert(g);
-        }
-    }
+    };
 
     let newest = facts[facts.len() - 1].ts;
     for &p in &pending_at {
@@ -128,6 +107,110 @@ pub(super) fn findings<K: Amount>(
         }
     }
     findings
+}
+
+/// A chain's pending grants and the grants that settle them.
+struct Grants {
+    /// Positions of the pending grants, in walk order.
+    pending_at: Vec<usize>,
+    /// Pending position -> its amount (as its `pending` label reads).
+    amounts: HashMap<usize, Decimal>,
+    /// Pending position -> the first grant (in walk order) that names it in `settles`.
+    settled_by: HashMap<usize, usize>,
+}
+
+impl Grants {
+    /// `None` when the chain has no pending grant.
+    fn of<K: Amount>(facts: &[Fact<K>], src: &dyn Lookup, pending: usize, settles: usize) -> Option<Grants> {
+        let pending_at: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].dims[pending] != 0).collect();
+        if pending_at.is_empty() {
+            return None;
+        }
+        let pending_labels: Vec<u32> = pending_at.iter().map(|&i| facts[i].dims[pending]).collect();
+        let amounts: HashMap<usize, Decimal> = pending_at
+            .iter()
+            .zip(src.labels(&pending_labels))
+            .filter_map(|(&i, text)| crate::money::parse(&text).ok().map(|a| (i, a)))
+            .collect();
+        let settling: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].dims[settles] != 0).collect();
+        let settle_labels: Vec<u32> = settling.iter().map(|&i| facts[i].dims[settles]).collect();
+        let texts = src.labels(&settle_labels);
+        let wanted: Vec<&str> = texts.iter().map(|t| &**t).collect();
+        let by_id = src.find_txns(&wanted);
+        let mut settled_by: HashMap<usize, usize> = HashMap::default();
+        for (&g, text) in settling.iter().zip(&texts) {
+            if let Some(&p) = by_id.get(&**text).filter(|p| amounts.contains_key(p)) {
+                settled_by.entry(p).or_insert(g);
+            }
+        }
+        Some(Grants { pending_at, amounts, settled_by })
+    }
+}
+
+/// The pending balance of a chain that keeps pending grants apart from the available balance:
+/// what is granted but not yet settled, at the chain's end and after each entry that changes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingBalance {
+    /// Pending at the chain's end: the pending grants no grant has settled yet.
+    pub balance: Decimal,
+    /// After each entry that changes it (a pending grant adds its amount; the grant that
+    /// settles one takes that pending amount away, whatever it settles for), in walk order.
+    pub steps: Vec<PendingStep>,
+    /// The pending grants no grant settles (yet), by entry id, in walk order.
+    pub unsettled: Vec<i64>,
+}
+
+/// The pending balance after one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingStep {
+    /// The entry's position in walk order.
+    pub position: usize,
+    /// Its time, Unix microseconds.
+    pub ts: i64,
+    pub pending: Decimal,
+}
+
+impl PendingBalance {
+    /// Pending just after time `ts` (every entry at or before it counted); 0 before the first step.
+    pub fn at(&self, ts: i64) -> Decimal {
+        let n = self.steps.partition_point(|s| s.ts <= ts);
+        n.checked_sub(1).map_or(Decimal::ZERO, |i| self.steps[i].pending)
+    }
+}
+
+/// The pending balance of a chain whose source keeps pending grants in a `pending` dimension
+/// and names what a grant settles in a `settles` one (by index into the facts' dimensions);
+/// `None` when the chain has no pending grant.
+pub(super) fn balance<K: Amount>(
+    facts: &[Fact<K>],
+    src: &dyn Lookup,
+    pending: usize,
+    settles: usize,
+) -> Option<PendingBalance> {
+    let grants = Grants::of(facts, src, pending, settles)?;
+    let unsettled = grants
+        .pending_at
+        .iter()
+        .filter(|p| grants.amounts.contains_key(p) && !grants.settled_by.contains_key(p))
+        .map(|&p| facts[p].row_id)
+        .collect();
+    let settles_at: HashMap<usize, usize> = grants.settled_by.iter().map(|(&p, &g)| (g, p)).collect();
+    let mut changes: Vec<(usize, Decimal)> = grants
+        .amounts
+        .iter()
+        .map(|(&p, &a)| (p, a))
+        .chain(settles_at.iter().map(|(&g, p)| (g, -grants.amounts[p])))
+        .collect();
+    changes.sort_unstable_by_key(|&(i, _)| i);
+    let mut balance = Decimal::ZERO;
+    let steps = changes
+        .into_iter()
+        .map(|(position, change)| {
+            balance += change;
+            PendingStep { position, ts: facts[position].ts, pending: balance }
+        })
+        .collect();
+    Some(PendingBalance { balance, steps, unsettled })
 }
 
 /// `balance_break` over a run of entries that state no balance (pending grants): the balance

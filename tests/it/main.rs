@@ -9,6 +9,7 @@ mod findings;
 mod grant_ledger;
 mod hostile;
 mod one_line;
+mod pending;
 mod sources;
 mod store;
 mod support;

@@ -1,0 +1,66 @@
+//! Available and pending balances kept apart (the grant ledger): `check`'s text and JSON give
+//! the pending balance beside the available one, and both report drafts state both, name the
+//! pending grants not settled yet and word the pending findings for their reader.
+
+use crate::support::Db;
+
+#[test]
+fn check_and_reports_state_available_and_pending_apart() {
+    let db = Db::new();
+    db.import("fixtures/grant-ledger.csv");
+    let (check, _) = db.check_json(&[]);
+    let chains = check["chains"].as_array().unwrap();
+    let chain = |currency: &str| chains.iter().find(|c| c["currency"] == currency).unwrap().clone();
+    // gl_008's 200 is pending at the end (gl_003 and gl_006 settled, whatever for).
+    assert_eq!(chain("credits")["ledger_balance"], "500.00");
+    assert_eq!(chain("credits")["pending_balance"], "200.00");
+    // A ledger without pending grants carries no such field.
+    assert!(chain("USD").get("pending_balance").is_none(), "{check}");
+
+    let text = db.ok(&["check"], 1);
+    assert!(text.contains("default/credits: 10 entries, ledger ends at 500.00 available, 200.00 pending"), "{text}");
+
+    let support = db.ok(&["report", "--currency", "credits", "--now", "2026-04-01T00:00:00Z"], 0);
+    for line in [
+        "| Available balance the ledger ends at | 500.00 |",
+        "| Pending (granted, not yet settled) | 200.00 |",
+        "| Available and pending together | 700.00 |",
+        "Not settled yet: gl_008, 200.00 pending since 2026-02-01 09:00:00 UTC.",
+        // A pending grant's row shows what is pending and no balance of its own.
+        "| gl_006 | 2026-01-12 09:00:00 UTC | PENDING_GRANT | Plan renewal awaiting activation | 300.00 pending | - | - |",
+        "- Whether the payments behind these pending grants arrived, and when the credits will be available (gl_008).",
+        "- Which amount was paid for these grants: they settled for another amount than was pending (gl_006, gl_007).",
+        "- Why these spends were allowed on credits that were still pending, and how the shortfall is counted (gl_004).",
+    ] {
+        assert!(support.contains(line), "missing {line:?} in\n{support}");
+    }
+
+    let customer =
+        db.ok(&["report", "--currency", "credits", "--audience", "customer", "--now", "2026-04-01T00:00:00Z"], 0);
+    for line in [
+        "Of that, **500.00** is available to spend now. Another **200.00** is pending: granted, but not available until it settles (gl_008, 200.00 pending since 2026-02-01 09:00:00 UTC).",
+        "- Pending grant never settled: 200.00 granted to you is still pending after 30 days, so it is not yet available; we are asking whether the payment arrived. (gl_008)",
+        "- Grant settles for another amount than was pending: a pending grant became available for 50.00 less than was pending; we are confirming which amount is right. (gl_006, gl_007)",
+        "- Spend covered only by pending credits: credits were spent before a pending grant became available, 120.00 more than was available then; we are checking how it is counted. (gl_004)",
+    ] {
+        assert!(customer.contains(line), "missing {line:?} in\n{customer}");
+    }
+    // The customer draft words the findings for the customer, not the vendor's support.
+    assert!(!customer.contains("Ask the vendor"), "{customer}");
+}
+
+#[test]
+fn the_customer_draft_words_feed_and_anchor_findings_plainly() {
+    let db = Db::new();
+    db.import("fixtures/usage-feed-nobalance.csv");
+    db.ok(&["anchor", "add", "--at", "2026-02-28 23:59:59", "--balance", "100", "--opening"], 0);
+    db.ok(&["anchor", "add", "--at", "2026-03-05 23:59:59", "--balance", "74.30"], 0);
+    let customer = db.ok(&["report", "--audience", "customer", "--now", "2026-04-01T00:00:00Z"], 0);
+    for line in [
+        "- Balance stated at a point in time does not add up: the balance you were shown at that time and what your entries add up to differ by 1.20; we are finding the entry behind it. (use_0010)",
+        "- Refund differs from the charge it names: a refund is 7.00 different from the charge it refunds; we are confirming the right amount. (use_0008, use_0003)",
+        "- Charge refunded more than once: a charge was refunded more than once (3.00 beyond the charge); we are checking whether that was meant. (use_0005, use_0006, use_0011)",
+    ] {
+        assert!(customer.contains(line), "missing {line:?} in\n{customer}");
+    }
+}
