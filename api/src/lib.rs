@@ -14,6 +14,7 @@ mod fetch;
 mod limit;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod lago;
 pub mod newest;
 pub mod orb;
 pub mod reverie;
@@ -94,6 +95,25 @@ impl std::fmt::Debug for Job<'_> {
 pub struct Ledger {
     pub fetched: Fetched,
     pub balance: Option<Balance>,
+    /// Balances the API states for named ledgers (Lago's wallet `credits_balance`), which the
+    /// sync keeps as stated anchors of those ledgers.
+    pub anchors: Vec<StatedAnchor>,
+}
+
+/// A balance an API states for one ledger, read during a sync: the sync keeps it as a stated
+/// anchor of the ledger `account`/`currency` (as the vendor's reader files its entries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatedAnchor {
+    pub account: String,
+    pub currency: String,
+    /// The decimal string as the API wrote it.
+    pub balance: String,
+    /// When the balance held (RFC 3339), where the API says; `None`: when it was read, which
+    /// is the sync's clock (the balance is read before the ledger's pages, so an entry made
+    /// in between counts after it).
+    pub at: Option<String>,
+    /// Where it was read (without the key).
+    pub url: String,
 }
 
 /// A fetch under way, borrowing its job and its sink.

@@ -1,8 +1,9 @@
-//! Small Reverie, Orb and Stripe APIs on loopback, for tests and for trying a sync offline
+//! Small Reverie, Orb, Stripe and Lago APIs on loopback, for tests and for trying a sync offline
 //! (`reckon mock-server`): plain HTTP/1.1 over a std `TcpListener` on its own thread, a thread
 //! per connection. Reverie lives at `/v1/...` (oldest first, cursor `c{offset}`), Orb under
 //! `/orb/v1/...` (newest first, cursor `c{offset}`), Stripe under `/stripe/v1/...` (newest
-//! first, `starting_after`), each with scripted faults and a request log with arrival times.
+//! first, `starting_after`), Lago under `/lago/api/v1/...` (newest first, page numbers), each
+//! with scripted faults and a request log with arrival times.
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
@@ -157,12 +158,72 @@ impl Vendor {
     }
 }
 
+/// A Lago organization: wallets, each with its transactions served newest first, page by
+/// page number, under `/lago/api/v1/...`.
+#[derive(Debug, Clone)]
+pub struct Lago {
+    /// `(wallet object, its transactions newest first)`.
+    pub wallets: Vec<(Value, Vec<Value>)>,
+    /// The only key accepted; any other gets 401.
+    pub key: String,
+    /// Answers for the first requests to this API (any endpoint), in order.
+    pub script: VecDeque<Reply>,
+    /// Every n-th request fails, 429 (`Retry-After: 1`) and 500 in turn.
+    pub fail_every: Option<u32>,
+    served: u32,
+}
+
+impl Lago {
+    /// Where its API lives below the mock's base URL.
+    pub const PREFIX: &'static str = "/lago";
+
+    /// Serves the transactions of a saved answer (one page, an array of pages or a bare array
+    /// of transactions), grouped by `lago_wallet_id` and sorted newest first by `created_at`
+    /// (entries of one time in the order given), with the wallets of `wallets` (saved
+    /// `{"wallet": {...}}` documents; a wallet without one states a balance of 0).
+    pub fn from_json(transactions: &[u8], wallets: &[&[u8]], key: &str) -> serde_json::Result<Lago> {
+        let mut entries = Vec::new();
+        let doc: Value = serde_json::from_slice(transactions)?;
+        let pages = match doc {
+            Value::Array(items) => items,
+            page => vec![page],
+        };
+        for page in pages {
+            match page {
+                Value::Object(mut map) if map.contains_key("wallet_transactions") => {
+                    if let Some(Value::Array(items)) = map.remove("wallet_transactions") {
+                        entries.extend(items);
+                    }
+                }
+                item => entries.push(item),
+            }
+        }
+        let mut found: Vec<(Value, Vec<Value>)> = Vec::new();
+        for bytes in wallets {
+            let mut doc: Value = serde_json::from_slice(bytes)?;
+            found.push((doc["wallet"].take(), Vec::new()));
+        }
+        for entry in entries {
+            let wallet = entry["lago_wallet_id"].as_str().unwrap_or("wallet_mock").to_string();
+            match found.iter_mut().find(|(w, _)| w["lago_id"].as_str() == Some(&wallet)) {
+                Some((_, list)) => list.push(entry),
+                None => found.push((json!({"lago_id": wallet, "credits_balance": "0.0"}), vec![entry])),
+            }
+        }
+        for (_, list) in &mut found {
+            list.sort_by(|a, b| b["created_at"].as_str().cmp(&a["created_at"].as_str()));
+        }
+        Ok(Lago { wallets: found, key: key.into(), script: VecDeque::new(), fail_every: None, served: 0 })
+    }
+}
+
 /// Everything one mock serves.
 #[derive(Debug, Clone, Default)]
 pub struct Apis {
     pub reverie: Option<Reverie>,
     pub orb: Option<Vendor>,
     pub stripe: Option<Vendor>,
+    pub lago: Option<Lago>,
     /// Any non-empty Bearer key is accepted (for trying a sync offline).
     pub any_key: bool,
     /// Every key is rejected with 401.
@@ -234,6 +295,11 @@ impl MockServer {
     /// Every request so far, in order.
     pub fn requests(&self) -> Vec<Request> {
         self.state.lock().expect("mock state").requests.clone()
+    }
+
+    /// The base URL of its Lago API.
+    pub fn lago_url(&self) -> String {
+        format!("{}{}", self.base_url(), Lago::PREFIX)
     }
 
     /// The base URL of its Orb or Stripe API.
@@ -357,12 +423,18 @@ fn not_found() -> Answer {
 
 /// The answer, and how long to wait before giving it.
 fn route(apis: &mut Apis, request: &Request) -> (Answer, Duration) {
-    let Apis { reverie, orb, stripe, any_key, bad_key } = apis;
+    let Apis { reverie, orb, stripe, lago, any_key, bad_key, .. } = apis;
     let key_ok = |key: &str| {
         let given = request.authorization.as_deref().and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("");
         !*bad_key && (given == key || (*any_key && !given.trim().is_empty()))
     };
     let unauthorized = || http(401, json!({"error": "invalid API key"}).to_string());
+    if let (Some(lago), Some(path)) = (lago.as_mut(), request.path.strip_prefix(Lago::PREFIX)) {
+        if !key_ok(&lago.key) {
+            return (unauthorized(), Duration::ZERO);
+        }
+        return (lago_answer(lago, path, request), Duration::ZERO);
+    }
     for vendor in [orb, stripe].into_iter().flatten() {
         let Some(path) = request.path.strip_prefix(Vendor::prefix(vendor.kind)) else { continue };
         let delay = vendor.delay;
@@ -407,6 +479,49 @@ fn scripted(reply: Reply) -> Answer {
         Reply::Raw { status, headers, body } => Answer::Http { status, extra: headers, body },
         Reply::Stall(wait) => Answer::Stall(wait),
     }
+}
+
+/// Lago: a wallet, or a page of its transactions (`page` from 1, `per_page` default 20, at
+/// most 100), after any scripted or planted failure.
+fn lago_answer(lago: &mut Lago, path: &str, request: &Request) -> Answer {
+    lago.served += 1;
+    if let Some(reply) = lago.script.pop_front() {
+        return scripted(reply);
+    }
+    if let Some(n) = lago.fail_every.filter(|n| *n > 0 && lago.served % *n == 0) {
+        let reply = if (lago.served / n) % 2 == 1 { Reply::RateLimited(Some("1".into())) } else { Reply::Status(500) };
+        return scripted(reply);
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (id, transactions) = match segments.as_slice() {
+        ["api", "v1", "wallets", id] => (*id, false),
+        ["api", "v1", "wallets", id, "wallet_transactions"] => (*id, true),
+        _ => return not_found(),
+    };
+    let Some((wallet, entries)) = lago.wallets.iter().find(|(w, _)| w["lago_id"].as_str() == Some(id)) else {
+        return http(404, json!({"status": 404, "error": "Not Found", "code": "wallet_not_found"}).to_string());
+    };
+    if !transactions {
+        return http(200, json!({"wallet": wallet}).to_string());
+    }
+    let number = |name: &str, default: usize| request.param(name).map_or(Some(default), |v| v.parse::<usize>().ok());
+    let (Some(page), Some(per_page)) = (number("page", 1), number("per_page", 20)) else {
+        return http(400, json!({"error": "page and per_page are numbers"}).to_string());
+    };
+    if page == 0 || !(1..=100).contains(&per_page) {
+        return http(400, json!({"error": "page from 1, per_page from 1 to 100"}).to_string());
+    }
+    let total_pages = entries.len().div_ceil(per_page).max(1);
+    let start = ((page - 1) * per_page).min(entries.len());
+    let end = (start + per_page).min(entries.len());
+    let meta = json!({
+        "current_page": page,
+        "next_page": (page < total_pages).then_some(page + 1),
+        "prev_page": (page > 1).then(|| page - 1),
+        "total_pages": total_pages,
+        "total_count": entries.len(),
+    });
+    http(200, json!({"wallet_transactions": &entries[start..end], "meta": meta}).to_string())
 }
 
 /// Orb or Stripe: the customer list, or a customer's ledger page.

@@ -75,6 +75,10 @@ pub(crate) trait Api {
     fn time_field(&self) -> (&'static str, fn(&Value) -> bool);
     /// The ID of a customer-list item.
     fn customer_id(&self, item: &Value) -> Option<String>;
+    /// The field holding an entry's ID (Lago: `lago_id`), and as messages quote it.
+    fn id_field(&self) -> (&'static str, &'static str) {
+        ("id", "\"id\"")
+    }
 }
 
 /// Pages through one customer's ledger, newest first, until a page reaches known ground or
@@ -220,11 +224,12 @@ fn check_entries(api: &impl Api, url: &Url, page: usize, data: &[Value]) -> Resu
         if !item.is_object() {
             return Err(bad(position, "the entry", "is not a JSON object"));
         }
-        let id = match item.get("id") {
+        let (id_field, quoted) = api.id_field();
+        let id = match item.get(id_field) {
             Some(Value::String(id)) if !id.trim().is_empty() => id.clone(),
-            Some(Value::String(_)) => return Err(bad(position, "\"id\"", "is empty")),
-            Some(other) => return Err(bad(position, "\"id\"", &format!("is {other}, not a string"))),
-            None => return Err(bad(position, "\"id\"", "is missing")),
+            Some(Value::String(_)) => return Err(bad(position, quoted, "is empty")),
+            Some(other) => return Err(bad(position, quoted, &format!("is {other}, not a string"))),
+            None => return Err(bad(position, quoted, "is missing")),
         };
         match item.get(time_field) {
             Some(value) if is_time(value) => {}

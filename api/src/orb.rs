@@ -59,7 +59,7 @@ pub fn fetch<'a, E: From<ApiError> + 'static>(job: Job<'a>, sink: &'a mut dyn Pa
             None => client.customers().await?,
         };
         let fetched = client.fetch_ledgers(&customers, job.known, job.concurrency, sink).await?;
-        Ok(Ledger { fetched, balance: None })
+        Ok(Ledger { fetched, balance: None, anchors: Vec::new() })
     })
 }
 

@@ -110,7 +110,7 @@ pub fn fetch<'a, E: From<ApiError> + 'static>(job: Job<'a>, sink: &'a mut dyn Pa
         let client = Client::new(job.config)?;
         let fetched = client.fetch_ledger(sink).await?;
         let balance = if fetched.stopped { None } else { Some(client.fetch_balance().await?) };
-        Ok(Ledger { fetched, balance })
+        Ok(Ledger { fetched, balance, anchors: Vec::new() })
     })
 }
 

@@ -1,4 +1,4 @@
-//! `reckon mock-server`: the `reckon-api` mock of the Reverie, Orb and Stripe APIs on
+//! `reckon mock-server`: the `reckon-api` mock of the Reverie, Orb, Stripe and Lago APIs on
 //! 127.0.0.1, serving ledger files in pages, so a sync can be tried offline. Only builds with
 //! the mock serve (test builds, and `cargo build --features mock-server` for the demo); a
 //! release CLI built by default has neither the mock's code nor the command in its help.
@@ -23,7 +23,14 @@ pub(super) struct Args {
     /// Stripe customer balance transactions (JSON) to serve under /stripe, per customer.
     #[arg(long)]
     stripe: Option<PathBuf>,
-    /// Orb and Stripe fail every N-th request, 429 (Retry-After: 1) and 500 in turn.
+    /// Lago wallet transactions (a saved answer: a page, an array of pages or a bare array)
+    /// to serve under /lago, newest first, per wallet.
+    #[arg(long)]
+    lago: Option<PathBuf>,
+    /// Saved Lago wallets ({"wallet": {...}}) whose credits_balance /lago answers.
+    #[arg(long, requires = "lago")]
+    lago_wallet: Vec<PathBuf>,
+    /// Orb, Stripe and Lago fail every N-th request, 429 (Retry-After: 1) and 500 in turn.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     fail_every: Option<u32>,
     /// Orb and Stripe wait this many milliseconds before each answer.
@@ -46,8 +53,8 @@ reckon_api::with_mock! {
     use reckon_api::mock::{Apis, Kind, MockServer, Reverie, Vendor};
 
     fn serve(args: Args) -> Result<ExitCode> {
-        if args.reverie.is_none() && args.orb.is_none() && args.stripe.is_none() {
-            bail!("nothing to serve: give --reverie, --orb or --stripe with a ledger file, such as --reverie fixtures/clean.json");
+        if args.reverie.is_none() && args.orb.is_none() && args.stripe.is_none() && args.lago.is_none() {
+            bail!("nothing to serve: give --reverie, --orb, --stripe or --lago with a ledger file, such as --reverie fixtures/clean.json");
         }
         let mut apis = Apis { any_key: true, bad_key: args.bad_key, ..Apis::default() };
         if let Some(path) = &args.reverie {
@@ -65,10 +72,19 @@ reckon_api::with_mock! {
                 Kind::Stripe => apis.stripe = Some(vendor),
             }
         }
+        if let Some(path) = &args.lago {
+            let wallets = args.lago_wallet.iter().map(|p| read(p)).collect::<Result<Vec<_>>>()?;
+            let wallets: Vec<&[u8]> = wallets.iter().map(Vec::as_slice).collect();
+            let mut lago = reckon_api::mock::Lago::from_json(&read(path)?, &wallets, "")
+                .with_context(|| format!("{} or a wallet file: not JSON", path.display()))?;
+            lago.fail_every = args.fail_every;
+            apis.lago = Some(lago);
+        }
         let served = [
             (apis.reverie.is_some(), "Reverie", ""),
             (apis.orb.is_some(), "Orb", "/orb"),
             (apis.stripe.is_some(), "Stripe", "/stripe"),
+            (apis.lago.is_some(), "Lago", "/lago"),
         ];
         let server =
             MockServer::serve(apis, args.port).with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;

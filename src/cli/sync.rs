@@ -31,6 +31,10 @@ pub(super) struct Args {
     /// Vendors with customers: every customer of the account, each into its own chains.
     #[arg(long)]
     all_customers: bool,
+    /// Lago: the wallet whose transactions to sync (its lago_id); Lago's ledgers are wallets,
+    /// so this is the customer.
+    #[arg(long, conflicts_with_all = ["customer", "all_customers"])]
+    wallet: Option<String>,
     /// The account the ledger belongs to; with customers, the account of entries the reader
     /// does not assign to one.
     #[arg(long, default_value = ChainKey::DEFAULT_ACCOUNT)]
@@ -136,7 +140,25 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
             out!("stated balance: {} (as of {as_of}); not saved: the ledger has no entries", stated.balance);
         }
     }
+    print_anchors(&summary.anchors)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The balances the API stated for ledgers (Lago's wallets) and whether each became an anchor.
+fn print_anchors(anchors: &[sync::KeptAnchor]) -> Result<()> {
+    for a in anchors {
+        let (account, currency) = (terminal(&a.chain.account), terminal(&a.chain.currency));
+        let at = chrono::DateTime::from_timestamp_micros(a.ts).map_or_else(String::new, |t| t.to_rfc3339());
+        match (a.chain_id, a.added) {
+            (Some(_), true) => out!("stated balance of {account}/{currency}: {} at {at}, kept as an anchor", a.balance),
+            (Some(_), false) => out!(
+                "stated balance of {account}/{currency}: {} at {at}, as the newest anchor already says; nothing new, none added",
+                a.balance
+            ),
+            (None, _) => out!("stated balance of {account}/{currency}: {}; not kept: the ledger has no entries", a.balance),
+        }
+    }
+    Ok(())
 }
 
 /// The request the arguments make, refusing what does not apply to the vendor (the table says
@@ -144,9 +166,13 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
 fn request(args: Args) -> Result<SyncRequest> {
     let vendor = args.vendor;
     let (name, per_customer) = (vendor.name, vendor.per_customer);
+    let mut args = args;
+    if args.wallet.is_some() {
+        args.customer = args.wallet.take();
+    }
     if per_customer {
         if args.customer.is_none() && !args.all_customers {
-            bail!("{name} keeps a ledger per customer: give --customer ID or --all-customers");
+            bail!("{name} keeps a ledger per customer: give --customer ID or --all-customers (Lago: --wallet ID)");
         }
         for (given, flag) in [(args.currency.is_some(), "--currency"), (args.since.is_some(), "--since")] {
             if given {
@@ -154,7 +180,7 @@ fn request(args: Args) -> Result<SyncRequest> {
             }
         }
     } else if args.customer.is_some() || args.all_customers {
-        bail!("{name} has one ledger per key, without customers: leave out --customer and --all-customers");
+        bail!("{name} has one ledger per key, without customers: leave out --customer, --wallet and --all-customers");
     }
     let mut request = SyncRequest::new(vendor, base_url(&args.base_url)?, api_key(vendor)?, Utc::now());
     request.customers = match args.customer {

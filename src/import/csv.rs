@@ -462,6 +462,7 @@ fn read_with(
         bytes,
         labels: first.labels,
         entries: first.entries,
+        anchors: Vec::new(),
     })
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::{read_input, read_source, ImportError, Input, Progress, ProgressSink, Reader, Stage, STDIN};
-use crate::model::{ChainKey, ParsedFile};
+use crate::model::{AnchorKind, ChainKey, ParsedFile};
 use crate::store::{ImportSummary, LedgerRow, Store, StoreError};
 use crate::trace;
 
@@ -121,12 +121,13 @@ fn absolute_path(path: &Path) -> PathBuf {
 /// every source, so a sync stores exactly what an import of the same answer would.
 pub fn store_parsed(
     store: &mut Store,
-    files: Vec<ParsedFile>,
+    mut files: Vec<ParsedFile>,
     prints: &[String],
     options: &ImportOptions,
     before_commit: &mut dyn FnMut() -> ControlFlow<()>,
 ) -> Result<ImportSummary, ImportError> {
     let t = std::time::Instant::now();
+    let anchors = file_anchors(store, &mut files, &options.chain)?;
     let ingest = store.begin()?;
     let mut summary = ImportSummary::default();
     for (key, group, group_prints) in by_chain(files, prints, &options.chain) {
@@ -138,7 +139,71 @@ pub fn store_parsed(
     }
     ingest.commit()?;
     trace::phase("import: commit", t);
+    keep_anchors(store, &anchors, options.now)?;
     Ok(summary)
+}
+
+/// The balances the files state (a saved Lago wallet), each dated: at its own time, else at
+/// the newest entry its chain will hold once the files are stored. Taken out of the files
+/// (a file split by chain would copy them). A balance with no time and no entry to date it by
+/// is refused before anything is written.
+fn file_anchors(
+    store: &Store,
+    files: &mut [ParsedFile],
+    default: &ChainKey,
+) -> Result<Vec<(ChainKey, i64, i64, String)>, ImportError> {
+    let mut dated = Vec::new();
+    for i in 0..files.len() {
+        for anchor in std::mem::take(&mut files[i].anchors) {
+            let ts = match anchor.ts {
+                Some(ts) => ts,
+                None => {
+                    let incoming = files
+                        .iter()
+                        .flat_map(|f| {
+                            f.entries.iter().filter(|e| {
+                                f.chains.get(e.chain as usize).cloned().flatten().as_ref().unwrap_or(default)
+                                    == &anchor.chain
+                            })
+                        })
+                        .map(|e| e.ts)
+                        .max();
+                    let stored = match store.chain_id(&anchor.chain)? {
+                        Some(id) => store.chain(id)?.last_ts,
+                        None => None,
+                    };
+                    incoming.max(stored).ok_or_else(|| {
+                        ImportError::malformed(
+                            &files[i].path,
+                            (1, 1),
+                            &format!(
+                                "the balance of {:?} states no time of its own, and its ledger has no entry to date it by",
+                                anchor.chain.account
+                            ),
+                            "Import the ledger's transactions with it (or first), or add the balance with its time as an anchor.".into(),
+                        )
+                    })?
+                }
+            };
+            dated.push((anchor.chain, ts, anchor.balance, anchor.note));
+        }
+    }
+    Ok(dated)
+}
+
+/// Keeps each balance as a stated anchor of its chain, unless the chain has that anchor
+/// already (the same file imported again). After the entries' transaction: a kill in between
+/// leaves the entries without it, and importing the file again adds it.
+fn keep_anchors(store: &mut Store, anchors: &[(ChainKey, i64, i64, String)], now: DateTime<Utc>) -> Result<(), StoreError> {
+    for (chain, ts, units, note) in anchors {
+        let Some(id) = store.chain_id(chain)? else { continue };
+        let balance = crate::money::from_units(*units);
+        let known = store.anchors(id)?.iter().any(|a| a.ts == *ts && a.balance == balance && a.kind == AnchorKind::Stated);
+        if !known {
+            store.add_anchor(id, *ts, balance, AnchorKind::Stated, note, now.timestamp_micros())?;
+        }
+    }
+    Ok(())
 }
 
 /// The files' entries grouped by the chain they go to, each group with its files' prints.

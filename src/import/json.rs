@@ -74,6 +74,9 @@ pub(super) enum Document {
     Pages(&'static str),
     /// `{"data": [...]}` or a bare array of entries: Reverie's Open API.
     Data(&'static str),
+    /// As `Pages`, for an API whose pages hold their entries in another member (Lago:
+    /// `{"wallet_transactions": [...], "meta": {...}}`): the member, then the text.
+    PagesOf(&'static str, &'static str),
 }
 
 /// The loop every JSON reader shares: `raw` checked as a [`document`], its entries found as
@@ -98,6 +101,7 @@ pub(super) fn read_entries(
     let items = match doc {
         Document::Pages(expected) => page_entries(path, body, expected)?,
         Document::Data(expected) => data_entries(path, body, expected)?,
+        Document::PagesOf(member, expected) => member_entries(path, body, member, expected)?,
     };
     let mut cursor = LineCursor::new(&text);
     let mut labels = Labels::default();
@@ -132,6 +136,7 @@ pub(super) fn read_entries(
         labels,
         chains: if chains.is_empty() { vec![None] } else { chains.into_iter().map(Some).collect() },
         entries,
+        anchors: Vec::new(),
     })
 }
 
@@ -343,6 +348,62 @@ pub(super) fn page_entries<'a>(path: &Path, body: &'a str, shape: &str) -> Resul
         let is_object = item.get().starts_with('{');
         match is_object.then(|| serde_json::from_str::<Page>(item.get()).ok()).flatten().and_then(|p| p.data) {
             Some(data) => entries.extend(data),
+            None => entries.push(item),
+        }
+    }
+    entry_count(path, entries.len())?;
+    Ok(entries)
+}
+
+/// The entries of a saved API answer whose pages hold them in `member`, borrowed from `body`:
+/// one page (`{"<member>": [...], ...}`), an array of pages, or a bare array of entries (an
+/// array element with that member is a page). `shape` completes the fix of an error.
+pub(super) fn member_entries<'a>(
+    path: &Path,
+    body: &'a str,
+    member: &str,
+    shape: &str,
+) -> Result<Vec<&'a RawValue>, ImportError> {
+    type Object<'a> = std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue>;
+    let syntax = |e: serde_json::Error| ImportError::Malformed {
+        path: path.to_path_buf(),
+        line: e.line() as u64,
+        column: e.column() as u64,
+        problem: format!("not a ledger JSON document: {e}"),
+        fix: format!("Expected {shape}."),
+    };
+    // The member's array, or an error at the member's value (not at a place inside it, which
+    // serde would count from the value's own start).
+    let array = |raw: &'a RawValue| -> Result<Vec<&'a RawValue>, ImportError> {
+        serde_json::from_str::<Vec<&'a RawValue>>(raw.get()).map_err(|_| {
+            let at = raw.get().as_ptr() as usize - body.as_ptr() as usize;
+            ImportError::malformed(
+                path,
+                LineCursor::new(body).locate(at),
+                &format!("\"{member}\" is not an array of entries (it starts {:?})", shown(&raw.get().chars().take(20).collect::<String>())),
+                format!("Expected {shape}."),
+            )
+        })
+    };
+    if !body.trim_start().starts_with('[') {
+        let page: Object<'a> = serde_json::from_str(body).map_err(syntax)?;
+        let raw = page.get(member).copied().ok_or_else(|| ImportError::Malformed {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            problem: format!("the object has no \"{member}\" member"),
+            fix: format!("Expected {shape}."),
+        })?;
+        let entries = array(raw)?;
+        entry_count(path, entries.len())?;
+        return Ok(entries);
+    }
+    let items: Vec<&RawValue> = serde_json::from_str(body).map_err(syntax)?;
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items {
+        let page = item.get().starts_with('{').then(|| serde_json::from_str::<Object<'a>>(item.get()).ok()).flatten();
+        match page.and_then(|p| p.get(member).copied()) {
+            Some(raw) => entries.extend(array(raw)?),
             None => entries.push(item),
         }
     }

@@ -8,6 +8,7 @@ mod csv;
 mod grant_ledger;
 mod ingest;
 mod json;
+mod lago;
 mod orb;
 mod repair;
 mod reverie_csv;
@@ -22,6 +23,7 @@ pub use crate::model::source::{named as source, REVERIE_TYPES};
 pub use crate::model::Source;
 pub use ingest::{entry_detail, fingerprint_bytes, import, store_parsed, EntryDetail, ImportOptions};
 pub use json::position_bytes_scanned;
+pub use lago::PENDING_SUFFIX;
 pub use repair::{repair_chain, NeededFile, Repair};
 use time::DATE_EXPECTED;
 pub use time::{parse_time, MAX_OFFSET_SECONDS, MAX_TIME, MIN_TIME};
@@ -36,9 +38,10 @@ use crate::store::StoreError;
 /// Every reader Reckon has. Adding a source is a module, its fixtures and a line here.
 /// Detection asks them in this order: the vendors' JSON readers look for their own members,
 /// so they come before Reverie's, which takes any JSON.
-pub static READERS: [&Reader; 10] = [
+pub static READERS: [&Reader; 11] = [
     &orb::READER,
     &stripe::READER,
+    &lago::READER,
     &reverie_json::READER,
     &reverie_csv::READER,
     &usage_feed::READER,

@@ -75,6 +75,22 @@ pub struct ParsedFile {
     /// The chains entries go to; `None` is the chain the import was asked for.
     pub chains: Vec<Option<ChainKey>>,
     pub entries: Vec<ParsedEntry>,
+    /// Balances the file states for its chains (a saved Lago wallet's `credits_balance`),
+    /// kept as stated anchors when it is imported.
+    pub anchors: Vec<FileAnchor>,
+}
+
+/// A balance a file states for a chain at a point in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileAnchor {
+    pub chain: ChainKey,
+    /// Micro-credits.
+    pub balance: i64,
+    /// Unix microseconds; `None`: the time of the chain's newest entry once the import is
+    /// stored (the file says no time of its own).
+    pub ts: Option<i64>,
+    /// Where the figure came from, for the anchor's note.
+    pub note: String,
 }
 
 impl ParsedFile {

@@ -29,7 +29,7 @@ impl Source {
 }
 
 /// Every source, by name (see [`named`]). A new vendor is a static below and a line here.
-pub static SOURCES: [&Source; 6] = [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER, &WORKSPACE];
+pub static SOURCES: [&Source; 7] = [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER, &WORKSPACE, &LAGO];
 
 /// The source called `name`, as a chain stores it.
 pub fn named(name: &str) -> Option<&'static Source> {
@@ -127,6 +127,19 @@ pub static GRANT_LEDGER: Source = Source {
     title: "Grant ledger",
     types: &["GRANT", "SPEND", "PENDING_GRANT"],
     dimensions: &[("settles", "Settles"), ("pending", "Pending"), ("currency", "Currency")],
+    price_dimension: None,
+};
+
+/// Lago wallet transactions (FORMATS.md section 6): a chain per wallet, in credits. `status`
+/// is settled, pending or failed (only settled counts); `source` says how the transaction came
+/// (manual, interval, threshold); a pending transaction's credits are kept in `pending`, as
+/// the grant ledger keeps them, and the settled transaction names its pending version in
+/// `settles`.
+pub static LAGO: Source = Source {
+    name: "lago",
+    title: "Lago",
+    types: &["PURCHASED", "GRANTED", "VOIDED", "INVOICED"],
+    dimensions: &[("status", "Status"), ("source", "Source"), ("pending", "Pending"), ("settles", "Settles")],
     price_dimension: None,
 };
 

@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::import::{self, fingerprint_bytes, store_parsed, ImportError, ImportOptions, Reader};
-use crate::model::ChainKey;
+use crate::model::{AnchorKind, ChainKey};
 use crate::store::{ImportSummary, LastSync, Store, StoreError};
 pub use reckon_api::{ApiError, ApiKey, BaseUrl, Bounds, Remedy as ApiRemedy};
 use reckon_api::{Config, Fetched, Job, Known, Ledger, Page, PageSink, RateLimit};
@@ -170,6 +170,22 @@ pub struct SyncSummary {
     pub cancelled: bool,
     /// Reverie: the `since` the API was asked with.
     pub since: Option<String>,
+    /// Balances the API stated for named ledgers (Lago's wallets), each kept as an anchor.
+    pub anchors: Vec<KeptAnchor>,
+}
+
+/// A balance the API stated for one ledger during a sync, and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptAnchor {
+    pub chain: ChainKey,
+    pub balance: Decimal,
+    /// When it held, Unix microseconds (the sync's clock when the API gave no time).
+    pub ts: i64,
+    /// The chain it was kept with; `None` when the ledger has no entries to anchor.
+    pub chain_id: Option<i64>,
+    /// Whether a new anchor was added: not when the chain's newest anchor already states
+    /// this balance and the sync stored nothing new (a second run adds nothing).
+    pub added: bool,
 }
 
 /// Why a sync stopped.
@@ -261,7 +277,7 @@ pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncS
     summary.progress.elapsed = pages.started.elapsed();
     summary.chain_ids = std::mem::take(&mut pages.chain_ids);
     drop(pages);
-    let Ledger { fetched, balance } = match outcome {
+    let Ledger { fetched, balance, anchors } = match outcome {
         Some(outcome) => {
             let result = outcome;
             // What was stored before an error is kept; say when it was synced from anyway.
@@ -270,7 +286,7 @@ pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncS
             }
             result?
         }
-        None => Ledger { fetched: Fetched { stopped: true, ..Fetched::default() }, balance: None },
+        None => Ledger { fetched: Fetched { stopped: true, ..Fetched::default() }, ..Ledger::default() },
     };
     summary.customers = fetched.customers;
     summary.cancelled = fetched.stopped;
@@ -290,6 +306,13 @@ pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncS
         }
         summary.stated = Some(Stated { balance: stated, as_of: balance.as_of, saved: chain_id.is_some() });
     }
+    for anchor in &anchors {
+        let kept = keep_anchor(store, request, anchor, summary.progress.new)?;
+        if let Some(id) = kept.chain_id.filter(|id| !summary.chain_ids.contains(id)) {
+            summary.chain_ids.push(id);
+        }
+        summary.anchors.push(kept);
+    }
     record(store, request, &summary.chain_ids)?;
     if !summary.cancelled {
         // Each chain reached was fetched whole if it waited for a refill (see `newest_second`
@@ -297,6 +320,44 @@ pub async fn sync(store: &mut Store, request: &SyncRequest, sink: &mut dyn SyncS
         store.clear_awaiting_sync(&summary.chain_ids)?;
     }
     Ok(summary)
+}
+
+/// Keeps a balance the API stated for a ledger as a stated anchor of its chain, unless the
+/// chain's newest anchor states the same balance and the sync stored nothing new (`new`).
+fn keep_anchor(
+    store: &mut Store,
+    request: &SyncRequest,
+    anchor: &reckon_api::StatedAnchor,
+    new: u64,
+) -> Result<KeptAnchor, SyncError> {
+    let api = request.vendor.api;
+    let balance = crate::money::parse(&anchor.balance).map_err(|e| SyncError::BadBalance {
+        api,
+        balance: anchor.balance.clone(),
+        url: anchor.url.clone(),
+        problem: e.to_string(),
+    })?;
+    let ts = match &anchor.at {
+        Some(at) => DateTime::parse_from_rfc3339(at).map(|t| t.timestamp_micros()).map_err(|_| SyncError::BadBalance {
+            api,
+            balance: at.clone(),
+            url: anchor.url.clone(),
+            problem: "an RFC 3339 time for the balance".into(),
+        })?,
+        None => request.now.timestamp_micros(),
+    };
+    let chain = ChainKey::new(anchor.account.clone(), anchor.currency.clone());
+    let chain_id = store.chain_id(&chain)?;
+    let mut added = false;
+    if let Some(id) = chain_id {
+        let newest = store.anchors(id)?.into_iter().filter(|a| a.kind.is_checked()).max_by_key(|a| a.ts);
+        if new > 0 || newest.is_none_or(|a| a.balance != balance) {
+            let note = format!("{api}: balance read from {}", anchor.url);
+            store.add_anchor(id, ts, balance, AnchorKind::Stated, &note, request.now.timestamp_micros())?;
+            added = true;
+        }
+    }
+    Ok(KeptAnchor { chain, balance, ts, chain_id, added })
 }
 
 /// Resolves once `cancel` is set (polled: it is set from another thread).
@@ -360,7 +421,14 @@ impl Stored {
         }
         for chain in chains.iter().filter(|c| !refill.contains(&c.key.account)) {
             let (_, txns) = store.load_facts(chain)?;
-            stored.ids.extend((0..txns.len()).map(|i| String::from_utf8_lossy(txns.get(i)).into_owned()));
+            let ids: HashSet<String> = (0..txns.len()).map(|i| String::from_utf8_lossy(txns.get(i)).into_owned()).collect();
+            // A transaction stored while pending (Lago) settles or fails later under its own
+            // ID, wherever it sits in a newest-first list: while one waits, the ledger is
+            // fetched whole, since stopping at newer known entries would never reach it.
+            if ids.iter().filter_map(|id| id.strip_suffix(import::PENDING_SUFFIX)).any(|id| !ids.contains(id)) {
+                continue;
+            }
+            stored.ids.extend(ids);
             if let Some(ts) = chain.last_ts {
                 let secs = ts.div_euclid(1_000_000);
                 let newest = stored.newest.entry(chain.key.account.clone()).or_insert(secs);

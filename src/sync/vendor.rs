@@ -4,7 +4,7 @@
 //! UI read this table; nothing else names a vendor. Adding one: its module in `api/`, its
 //! reader in `import`, one line here.
 
-use reckon_api::{orb, reverie, stripe, Fetch, RateLimit};
+use reckon_api::{lago, orb, reverie, stripe, Fetch, RateLimit};
 
 use super::SyncError;
 
@@ -48,7 +48,7 @@ impl PartialEq for Vendor {
 impl Eq for Vendor {}
 
 /// Every vendor, in the order the CLI's help and the app list them.
-pub static VENDORS: [&Vendor; 3] = [&REVERIE, &ORB, &STRIPE];
+pub static VENDORS: [&Vendor; 4] = [&REVERIE, &ORB, &STRIPE, &LAGO];
 
 static REVERIE: Vendor = Vendor {
     name: "reverie",
@@ -85,6 +85,19 @@ static STRIPE: Vendor = Vendor {
     rate: Some(RateLimit::STRIPE),
     reader: "stripe-json",
     fetch: stripe::fetch::<SyncError>,
+};
+
+/// Lago's wallets: a wallet is the "customer" (`--wallet`), its balance an anchor.
+static LAGO: Vendor = Vendor {
+    name: "lago",
+    title: "Lago",
+    api: lago::SOURCE_NAME,
+    key_name: lago::KEY_NAME,
+    per_customer: true,
+    max_page: lago::MAX_PAGE,
+    rate: None,
+    reader: "lago-json",
+    fetch: lago::fetch::<SyncError>,
 };
 
 /// The vendor named `name` (`reverie`, `Orb `: trimmed, any case).
