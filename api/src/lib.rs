@@ -19,6 +19,7 @@ pub mod newest;
 pub mod orb;
 pub mod reverie;
 pub mod stripe;
+pub mod stripe_credits;
 
 use std::future::Future;
 use std::ops::ControlFlow;

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod credits;
+pub use credits::StripeCredits;
+
 /// What the mock serves.
 #[derive(Debug, Clone)]
 pub struct Reverie {
@@ -224,6 +227,8 @@ pub struct Apis {
     pub orb: Option<Vendor>,
     pub stripe: Option<Vendor>,
     pub lago: Option<Lago>,
+    /// Stripe billing credits, under the Stripe prefix.
+    pub stripe_credits: Option<StripeCredits>,
     /// Any non-empty Bearer key is accepted (for trying a sync offline).
     pub any_key: bool,
     /// Every key is rejected with 401.
@@ -423,6 +428,9 @@ fn not_found() -> Answer {
 
 /// The answer, and how long to wait before giving it.
 fn route(apis: &mut Apis, request: &Request) -> (Answer, Duration) {
+    if let Some(answer) = credits::route(apis, request) {
+        return (answer, Duration::ZERO);
+    }
     let Apis { reverie, orb, stripe, lago, any_key, bad_key, .. } = apis;
     let key_ok = |key: &str| {
         let given = request.authorization.as_deref().and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("");

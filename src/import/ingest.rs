@@ -126,6 +126,7 @@ pub fn store_parsed(
     options: &ImportOptions,
     before_commit: &mut dyn FnMut() -> ControlFlow<()>,
 ) -> Result<ImportSummary, ImportError> {
+    name_accounts(&mut files, &options.chain);
     let t = std::time::Instant::now();
     let anchors = file_anchors(store, &mut files, &options.chain)?;
     let ingest = store.begin()?;
@@ -204,6 +205,40 @@ fn keep_anchors(store: &mut Store, anchors: &[(ChainKey, i64, i64, String)], now
         }
     }
     Ok(())
+}
+
+/// Names the account of chains a file could not name (an empty account: Stripe's credit
+/// balance transactions do not say whose they are): the one account the import's other files
+/// of the same source name (its credit grants, its balance summary), else the import's.
+fn name_accounts(files: &mut [ParsedFile], default: &ChainKey) {
+    let unnamed = |key: &Option<ChainKey>| key.as_ref().is_some_and(|k| k.account.is_empty());
+    for i in 0..files.len() {
+        if !files[i].chains.iter().any(unnamed) {
+            continue;
+        }
+        let source = files[i].source;
+        let mut named: Vec<&str> = files
+            .iter()
+            .filter(|f| f.source == source)
+            .flat_map(|f| {
+                f.chains
+                    .iter()
+                    .flatten()
+                    .map(|k| k.account.as_str())
+                    .chain(f.anchors.iter().map(|a| a.chain.account.as_str()))
+            })
+            .filter(|a| !a.is_empty())
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        let account = match named[..] {
+            [one] => one.to_string(),
+            _ => default.account.clone(),
+        };
+        for key in files[i].chains.iter_mut().flatten().filter(|k| k.account.is_empty()) {
+            key.account.clone_from(&account);
+        }
+    }
 }
 
 /// The files' entries grouped by the chain they go to, each group with its files' prints.

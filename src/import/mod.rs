@@ -14,6 +14,7 @@ mod repair;
 mod reverie_csv;
 mod reverie_json;
 mod stripe;
+mod stripe_credits;
 mod time;
 mod usage_feed;
 mod workspace;
@@ -38,8 +39,9 @@ use crate::store::StoreError;
 /// Every reader Reckon has. Adding a source is a module, its fixtures and a line here.
 /// Detection asks them in this order: the vendors' JSON readers look for their own members,
 /// so they come before Reverie's, which takes any JSON.
-pub static READERS: [&Reader; 11] = [
+pub static READERS: [&Reader; 12] = [
     &orb::READER,
+    &stripe_credits::READER,
     &stripe::READER,
     &lago::READER,
     &reverie_json::READER,

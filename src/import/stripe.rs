@@ -54,7 +54,7 @@ const ZERO_DECIMAL: [&str; 16] =
 const THREE_DECIMAL: [&str; 5] = ["bhd", "jod", "kwd", "omr", "tnd"];
 
 /// Decimal places of `currency`'s smallest unit, as Stripe counts them.
-fn exponent(currency: &str) -> u32 {
+pub(super) fn exponent(currency: &str) -> u32 {
     let lower = currency.to_ascii_lowercase();
     if ZERO_DECIMAL.contains(&lower.as_str()) {
         0

@@ -169,6 +169,7 @@ pub enum FindingKind {
     PendingUnsettled,
     SettledAmountMismatch,
     PendingOverspend,
+    ExpiredGrantSpend,
 }
 
 impl FindingKind {
@@ -191,6 +192,7 @@ impl FindingKind {
             PendingUnsettled,
             SettledAmountMismatch,
             PendingOverspend,
+            ExpiredGrantSpend,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -213,6 +215,7 @@ impl FindingKind {
             FindingKind::PendingUnsettled => "pending_unsettled",
             FindingKind::SettledAmountMismatch => "settled_amount_mismatch",
             FindingKind::PendingOverspend => "pending_overspend",
+            FindingKind::ExpiredGrantSpend => "expired_grant_spend",
         }
     }
 
@@ -232,7 +235,8 @@ impl FindingKind {
             | FindingKind::RefundMismatch
             | FindingKind::DoubleRefund
             | FindingKind::PendingUnsettled
-            | FindingKind::SettledAmountMismatch => Severity::Warning,
+            | FindingKind::SettledAmountMismatch
+            | FindingKind::ExpiredGrantSpend => Severity::Warning,
         }
     }
 
@@ -254,6 +258,7 @@ impl FindingKind {
             FindingKind::PendingUnsettled => "Pending grant never settled",
             FindingKind::SettledAmountMismatch => "Grant settles for another amount than was pending",
             FindingKind::PendingOverspend => "Spend covered only by pending credits",
+            FindingKind::ExpiredGrantSpend => "Spend drawn on an expired credit grant",
         }
     }
 }

@@ -29,7 +29,8 @@ impl Source {
 }
 
 /// Every source, by name (see [`named`]). A new vendor is a static below and a line here.
-pub static SOURCES: [&Source; 7] = [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER, &WORKSPACE, &LAGO];
+pub static SOURCES: [&Source; 8] =
+    [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER, &WORKSPACE, &LAGO, &STRIPE_CREDITS];
 
 /// The source called `name`, as a chain stores it.
 pub fn named(name: &str) -> Option<&'static Source> {
@@ -195,3 +196,25 @@ pub fn revisions(name: &str) -> Option<&'static Revisions> {
 
 static WORKSPACE_REVISIONS: Revisions =
     Revisions { aggregate_types: &["CONVERSATION"], mutable_dimension: Some(0), reset_types: &["PACKAGE_RESET"] };
+
+/// Stripe billing credits (FORMATS.md section 6): a customer's credit balance transactions
+/// in one currency, with its credit grants as entries of amount 0 (type `CREDIT_GRANT`).
+/// `grant` is the grant a transaction draws on or funds (a grant's own ID on its entry);
+/// `category` (paid, promotional), `priority` and `expires_at` (RFC 3339 UTC) are a grant's.
+pub static STRIPE_CREDITS: Source = Source {
+    name: "stripe-credits",
+    title: "Stripe billing credits",
+    types: &STRIPE_CREDIT_TYPES,
+    dimensions: &[("grant", "Grant"), ("category", "Category"), ("priority", "Priority"), ("expires_at", "Expires at")],
+    price_dimension: None,
+};
+
+/// The credit and debit types Stripe documents, and a grant's own entry.
+pub const STRIPE_CREDIT_TYPES: [&str; 6] = [
+    "CREDITS_GRANTED",
+    "CREDITS_APPLICATION_INVOICE_VOIDED",
+    "CREDITS_APPLIED",
+    "CREDITS_EXPIRED",
+    "CREDITS_VOIDED",
+    "CREDIT_GRANT",
+];

@@ -4,6 +4,7 @@
 //! `Lookup` for the few whole entries a finding names.
 
 mod anchors;
+mod expired_grants;
 mod facts;
 mod pending;
 mod refunds;

@@ -96,6 +96,11 @@ pub(super) fn unexplained<K: Amount>(
             findings.extend(super::pending::findings(chain, facts, src, pending, settles));
         }
         let t = crate::trace::phase("rules: pending grants", t);
+        if let (Some(grant), Some(expires)) =
+            (dim(super::expired_grants::GRANT), dim(super::expired_grants::EXPIRES_AT))
+        {
+            findings.extend(super::expired_grants::findings(chain, facts, src, grant, expires));
+        }
         findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
         crate::trace::phase("rules: duplicates", t);
         (findings, flagged.join().expect("the unusual-amount thread panicked"))

@@ -4,7 +4,7 @@
 //! UI read this table; nothing else names a vendor. Adding one: its module in `api/`, its
 //! reader in `import`, one line here.
 
-use reckon_api::{lago, orb, reverie, stripe, Fetch, RateLimit};
+use reckon_api::{lago, orb, reverie, stripe, stripe_credits, Fetch, RateLimit};
 
 use super::SyncError;
 
@@ -48,7 +48,7 @@ impl PartialEq for Vendor {
 impl Eq for Vendor {}
 
 /// Every vendor, in the order the CLI's help and the app list them.
-pub static VENDORS: [&Vendor; 4] = [&REVERIE, &ORB, &STRIPE, &LAGO];
+pub static VENDORS: [&Vendor; 5] = [&REVERIE, &ORB, &STRIPE, &LAGO, &STRIPE_CREDITS];
 
 static REVERIE: Vendor = Vendor {
     name: "reverie",
@@ -98,6 +98,20 @@ static LAGO: Vendor = Vendor {
     rate: None,
     reader: "lago-json",
     fetch: lago::fetch::<SyncError>,
+};
+
+/// Stripe billing credits: the same Stripe key; the customer's credit balance transactions
+/// and grants, and its credit balance summary as an anchor.
+static STRIPE_CREDITS: Vendor = Vendor {
+    name: "stripe-credits",
+    title: "Stripe billing credits",
+    api: stripe_credits::SOURCE_NAME,
+    key_name: stripe_credits::KEY_NAME,
+    per_customer: true,
+    max_page: stripe_credits::MAX_PAGE,
+    rate: Some(RateLimit::STRIPE),
+    reader: "stripe-credits-json",
+    fetch: stripe_credits::fetch::<SyncError>,
 };
 
 /// The vendor named `name` (`reverie`, `Orb `: trimmed, any case).

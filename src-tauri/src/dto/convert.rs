@@ -105,6 +105,7 @@ impl From<model::FindingKind> for FindingKind {
             K::SettledAmountMismatch => FindingKind::SettledAmountMismatch,
             K::PendingOverspend => FindingKind::PendingOverspend,
         }
+            K::ExpiredGrantSpend => FindingKind::ExpiredGrantSpend,
     }
 }
 

@@ -401,6 +401,7 @@ impl AppError {
         Self::new(ErrorCode::NotFound, message)
     }
 
+    ExpiredGrantSpend,
     pub fn io(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Io, message)
     }

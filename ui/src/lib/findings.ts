@@ -61,6 +61,7 @@ export const KIND_TITLES: Record<FindingKind, string> = {
   pending_unsettled: "Pending grant never settled",
   settled_amount_mismatch: "Settled for another amount than pending",
   pending_overspend: "Spend covered only by pending credits",
+  expired_grant_spend: "Spend drawn on an expired grant",
   unknown_type: "Unknown transaction type",
   unusual_amount: "Unusual amount",
 };
