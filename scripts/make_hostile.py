@@ -493,6 +493,123 @@ rows = [list(r) for r in FEED_ROWS]
 rows[3] = rows[3] + ["extra"]
 put("feed-row-extra-field.csv", feed(FEED_HEAD, rows), refused(5))
 
+# More of the feed: a refund naming itself, line breaks inside quotes, no final line end,
+# UTF-16, a header alone, a column twice, a short row, edges of the range.
+put("feed-refund-of-self.csv", feed_with(4, "Refund of", FEED_ROWS[4][0]), refused(6))
+put("feed-refund-of-a-refund.csv", feed_with(4, "Refund of", FEED_ROWS[3][0]), entries(FEED_N))
+put("feed-quoted-newline.csv", feed_with(4, "Reason", "Generation\nfailed,\r\n\"twice\""), entries(FEED_N))
+# The row after a value with two line breaks in it sits two lines further down.
+lines_in = feed_with(4, "Reason", "Generation\nfailed\nagain")
+rows = list(_csv.reader(_io.StringIO(lines_in)))
+rows[6][2] = "chargeback"
+put("feed-quoted-newline-then-bad-kind.csv", feed(rows[0], rows[1:]), refused(9))
+put("feed-no-final-newline.csv", feed(FEED_HEAD, FEED_ROWS)[:-1], entries(FEED_N))
+put("feed-bom-crlf-no-final-newline.csv", "\ufeff" + feed(FEED_HEAD, FEED_ROWS, "\r\n")[:-2], entries(FEED_N))
+put("feed-utf16le-bom.csv", b"\xff\xfe" + feed(FEED_HEAD, FEED_ROWS).encode("utf-16-le"), entries(FEED_N))
+put("feed-utf16be-bom-crlf.csv", b"\xfe\xff" + feed(FEED_HEAD, FEED_ROWS, "\r\n").encode("utf-16-be"), entries(FEED_N))
+put("feed-utf16le-nobom.csv", feed(FEED_HEAD, FEED_ROWS).encode("utf-16-le"), refused(1))
+put("feed-header-only.csv", feed(FEED_HEAD, []), entries(0))
+put("feed-header-only-no-newline.csv", ",".join(FEED_HEAD), entries(0))
+put("feed-duplicate-credits.csv", feed(FEED_HEAD + ["Credits"], [r + [r[4]] for r in FEED_ROWS]), refused(1))
+put("feed-duplicate-kind-case.csv", feed(FEED_HEAD + ["KIND"], [r + [r[2]] for r in FEED_ROWS]), refused(1))
+rows = [list(r) for r in FEED_ROWS]
+rows[8] = rows[8][:5]
+put("feed-row-too-few-fields.csv", feed(FEED_HEAD, rows), refused(10))
+put("feed-credits-at-limit.csv", feed_with(5, "Credits", "1,000,000,000"), entries(FEED_N))
+put("feed-balance-beyond-limit.csv", feed_with(5, "Balance", "1,000,000,000.01"), refused(7))
+put("feed-latin1-reason.csv", feed_with(4, "Reason", "G\u00e9n\u00e9ration").encode("latin-1"), refused(6))
+
+# --- The grant / spend / pending grant ledger (FORMATS.md section 5) -------------------------
+# Variants of fixtures/grant-ledger.csv; the test imports `grant-*` files into an account of
+# their own. Row 1 (line 3) is a spend (-120, "1,000 -> 880"), row 2 (line 4) a pending grant,
+# row 4 (line 6) a grant that settles it.
+GL = list(_csv.reader(_io.StringIO(open(os.path.join(ROOT, "fixtures", "grant-ledger.csv"), encoding="utf-8").read())))
+GL_HEAD, GL_ROWS = GL[0], GL[1:]
+GL_N = len(GL_ROWS)
+assert GL_ROWS[1][4] == "spend" and GL_ROWS[2][4] == "pending_grant" and GL_ROWS[4][7] == GL_ROWS[2][0]
+
+
+def grant_with(k, changes):
+    """The ledger with data row `k` (line k + 2) changed: {column: value}."""
+    rows = [list(r) for r in GL_ROWS]
+    for column, value in changes.items():
+        rows[k][GL_HEAD.index(column)] = value
+    return feed(GL_HEAD, rows)
+
+
+SPEND, PENDING, SETTLE = 1, 2, 4
+grant_cases = [
+    # Kind
+    (SPEND, {"Kind": "bonus"}, False), (SPEND, {"Kind": ""}, False), (SPEND, {"Kind": " Spend "}, True),
+    (SPEND, {"Kind": "SPEND"}, True), (SPEND, {"Kind": "grant"}, False), (PENDING, {"Kind": "Pending grant"}, True),
+    # Amount: signed, within the range, six decimals at most
+    (SPEND, {"Amount": "+120"}, False), (SPEND, {"Amount": "120"}, False), (SPEND, {"Amount": "\u2212120"}, True),
+    (SPEND, {"Amount": "-120.00"}, True), (SPEND, {"Amount": ""}, False), (SPEND, {"Amount": "-120.0000001"}, False),
+    (SPEND, {"Amount": "-1,000,000,001", "Balance change": "1,000 -> -999,999,001"}, False),
+    (PENDING, {"Amount": "-500"}, False), (PENDING, {"Amount": "0"}, False),
+    # Balance change: before and after, differing by the Amount
+    (SPEND, {"Balance change": "1,000 -> 870"}, False), (SPEND, {"Balance change": "1,000 ->"}, False),
+    (SPEND, {"Balance change": "-> 880"}, False), (SPEND, {"Balance change": ""}, False),
+    (SPEND, {"Balance change": "1,000 \u2192 880"}, True), (SPEND, {"Balance change": "1000->880"}, True),
+    (SPEND, {"Balance change": "1,000 - 880"}, False), (SPEND, {"Balance change": "1,000 -> 880 -> 760"}, False),
+    (SPEND, {"Balance change": "1,500,000,000 -> 1,499,999,880"}, False), (SPEND, {"Balance change": "1,000.00 -> 880.00"}, True),
+    (SPEND, {"Balance change": "880 -> 1,000"}, False),
+    # A pending grant changes nothing available
+    (PENDING, {"Balance change": "880 -> 1,380"}, False), (PENDING, {"Balance change": "880 -> 880"}, True),
+    (PENDING, {"Balance change": "880 ->"}, False),
+    # Settles: only a grant settles, never itself; an ID the ledger does not hold (an earlier
+    # export's) or one that is not a pending grant is kept, and the grant counts as a grant
+    (SPEND, {"Settles": "gl_003"}, False), (PENDING, {"Settles": "gl_001"}, False),
+    (SETTLE, {"Settles": GL_ROWS[SETTLE][0]}, False), (SETTLE, {"Settles": "gl_999"}, True),
+    (SETTLE, {"Settles": GL_ROWS[SPEND][0]}, True), (SETTLE, {"Settles": ""}, True),
+    # Time, ID, currency, event
+    (SPEND, {"Time": "2026-01-03"}, False), (SPEND, {"Time": "yesterday"}, False), (SPEND, {"Time": "2026-01-03 10:00:00"}, True),
+    (SPEND, {"Time": "2026-01-03T10:00:00+05:30"}, True), (SPEND, {"Time": "9999-01-03T10:00:00Z"}, False),
+    (SPEND, {"Entry ID": ""}, False), (SPEND, {"Entry ID": "  "}, False), (SPEND, {"Currency": ""}, False),
+    (SPEND, {"Event": ""}, True), (SPEND, {"Event": "x" * (FIELD_LIMIT + 1)}, False),
+]
+for n, (k, changes, ok) in enumerate(grant_cases):
+    name = "-".join(c.lower().replace(" ", "_") for c in changes)
+    put(f"grant-field-{n:02}-{name}.csv", grant_with(k, changes), entries(GL_N) if ok else refused(k + 2))
+# Shapes: optional Settles left out, required columns missing, another case and order, BOM and
+# CRLF, no final line end, UTF-16, a header alone, a column twice, short and long rows, line
+# breaks inside quotes, cut files, Latin-1.
+gl_text = feed(GL_HEAD, GL_ROWS)
+put("grant-no-settles-column.csv", feed(GL_HEAD[:7], [r[:7] for r in GL_ROWS]), entries(GL_N))
+put("grant-missing-currency.csv", feed(GL_HEAD[:2] + GL_HEAD[3:], [r[:2] + r[3:] for r in GL_ROWS]), refused(1))
+put("grant-missing-event.csv", feed(GL_HEAD[:3] + GL_HEAD[4:], [r[:3] + r[4:] for r in GL_ROWS]), refused(1))
+put("grant-missing-balance-change.csv", feed(GL_HEAD[:6] + GL_HEAD[7:], [r[:6] + r[7:] for r in GL_ROWS]), refused(1))
+order = [7, 3, 0, 6, 1, 5, 2, 4]
+put("grant-reordered-case.csv", feed([GL_HEAD[i].upper() for i in order], [[r[i] for i in order] for r in GL_ROWS]), entries(GL_N))
+put("grant-bom-crlf.csv", "\ufeff" + feed(GL_HEAD, GL_ROWS, "\r\n"), entries(GL_N))
+put("grant-bom-crlf-no-final-newline.csv", "\ufeff" + feed(GL_HEAD, GL_ROWS, "\r\n")[:-2], entries(GL_N))
+put("grant-cr-only.csv", feed(GL_HEAD, GL_ROWS, "\r"), entries(GL_N))
+put("grant-no-final-newline.csv", gl_text[:-1], entries(GL_N))
+put("grant-utf16le-bom.csv", b"\xff\xfe" + gl_text.encode("utf-16-le"), entries(GL_N))
+put("grant-utf16be-bom.csv", b"\xfe\xff" + gl_text.encode("utf-16-be"), entries(GL_N))
+put("grant-utf16le-nobom.csv", gl_text.encode("utf-16-le"), refused(1))
+put("grant-utf16le-bad-amount.csv", b"\xff\xfe" + grant_with(SPEND, {"Amount": "-12O"}).encode("utf-16-le"), refused(3))
+put("grant-header-only.csv", feed(GL_HEAD, []), entries(0))
+put("grant-header-only-crlf-bom.csv", "\ufeff" + feed(GL_HEAD, [], "\r\n"), entries(0))
+put("grant-duplicate-amount.csv", feed(GL_HEAD + ["Amount"], [r + [r[5]] for r in GL_ROWS]), refused(1))
+put("grant-duplicate-settles-case.csv", feed(GL_HEAD + [" settles "], [r + [r[7]] for r in GL_ROWS]), refused(1))
+rows = [list(r) for r in GL_ROWS]
+rows[6] = rows[6][:4]
+put("grant-row-too-few-fields.csv", feed(GL_HEAD, rows), refused(8))
+rows = [list(r) for r in GL_ROWS]
+rows[6] = rows[6] + ["extra"]
+put("grant-row-extra-field.csv", feed(GL_HEAD, rows), refused(8))
+put("grant-quoted-newline.csv", grant_with(SPEND, {"Event": "API usage,\nbatch \"nightly\"\r\nrun"}), entries(GL_N))
+rows = list(_csv.reader(_io.StringIO(grant_with(SPEND, {"Event": "API usage\nnightly"}))))
+rows[4][6] = "-120 -> 380"
+put("grant-quoted-newline-then-bad-change.csv", feed(rows[0], rows[1:]), refused(6))
+cut = gl_text.index('"1,000 -> 880"') + 5
+put("grant-cut-in-quote.csv", gl_text[:cut], refused(line_of(gl_text.encode(), cut)))
+cut = gl_text.index("gl_010,") + len("gl_010,2026-03-05T08:00:00Z,credits")
+put("grant-cut-short-row.csv", gl_text[:cut], refused(line_of(gl_text.encode(), cut)))
+put("grant-latin1-event.csv", grant_with(SPEND, {"Event": "Cr\u00e9dit"}).encode("latin-1"), refused(3))
+put("grant-nul-amount.csv", grant_with(SPEND, {"Amount": "-1\u00002"}), refused(3))
+
 
 with open(os.path.join(OUT, "expected.json"), "w") as f:
     json.dump(dict(sorted(expected.items())), f, indent=1, sort_keys=True)

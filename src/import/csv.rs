@@ -763,9 +763,11 @@ fn csv_error_at(path: &Path, e: csv::Error, record_line: u64, first_line: u64) -
 }
 
 /// Whether the first line of `head` (a file's first bytes) names every one of `names`,
-/// compared case-insensitively: how a CSV source recognises its export by its header.
+/// compared case-insensitively: how a CSV source recognises its export by its header. A lone
+/// CR ends the line too (Excel's "CSV (Macintosh)"): else the header of a grant ledger saved so
+/// runs on into its rows, whose `credits` currency passed for the usage feed's `Credits`.
 pub(super) fn header_names(head: &str, names: &[&str]) -> bool {
-    let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
+    let first_line = head.split(['\n', '\r']).next().unwrap_or("").to_ascii_lowercase();
     names.iter().all(|name| first_line.contains(name))
 }
 

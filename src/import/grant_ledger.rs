@@ -14,17 +14,26 @@ use super::{parse_time, Fields, ImportError, OutOfRange, Reader, DATE_EXPECTED};
 use crate::model::{content_hash, ChainKey, Labels, ParsedEntry, ParsedFile, NO_BALANCE};
 use crate::money;
 
-/// The ledger's CSV export, detected by its `Entry ID`, `Kind`, `Amount` and `Balance change`
-/// columns (the usage feed of section 4 has the first two, but `Credits`).
+/// The ledger's CSV export, detected by its `Entry ID` and `Kind` columns with `Amount` or
+/// `Balance change` and no `Credits` (the usage feed of section 4 has the first two, and
+/// `Credits`): a header missing one of the ledger's columns is still this ledger's, and the
+/// message names the missing column.
 pub(super) static READER: Reader = Reader {
     name: "grant-ledger-csv",
     aliases: &[],
     source: &crate::model::source::GRANT_LEDGER,
-    detect: |head| csv::header_names(head, &["entry id", "kind", "amount", "balance change"]),
+    detect: looks_like,
     read,
     parse: None,
     raw_text: csv::read_line_at,
 };
+
+/// Whether `head`'s header is this ledger's rather than the usage feed's (see `READER`).
+pub(super) fn looks_like(head: &str) -> bool {
+    csv::header_names(head, &["entry id", "kind"])
+        && !csv::header_names(head, &["credits"])
+        && (csv::header_names(head, &["amount"]) || csv::header_names(head, &["balance change"]))
+}
 
 /// The export's columns; `read_entry` names them by their place here.
 pub(super) static FORMAT: Format = Format {
@@ -127,6 +136,13 @@ fn read_entry(row: &Record<'_>, labels: &mut Labels) -> Result<ParsedEntry, Impo
     if settles.is_some() && kind != GRANT {
         return Err(row.bad(SETTLES, settles_text, "empty: only a grant settles a pending grant".into()));
     }
+    if settles == Some(entry_id) {
+        return Err(row.bad(
+            SETTLES,
+            settles_text,
+            "the Entry ID of the pending grant this grant settles, not the grant's own".into(),
+        ));
+    }
     let pending_text = (kind == PENDING_GRANT).then(|| money::format_units(amount));
     let balance_after = match (kind, change) {
         (PENDING_GRANT, None) => None,
@@ -151,8 +167,10 @@ fn read_entry(row: &Record<'_>, labels: &mut Labels) -> Result<ParsedEntry, Impo
                     BALANCE_CHANGE,
                     change_text,
                     format!(
-                        "a balance before and after that differ by the Amount {} (the row's own figures disagree; correct the Amount or the Balance change)",
-                        money::format_units(amount)
+                        "a balance before and after that differ by the Amount {} ({} -> {}); the row's own figures disagree, so its Amount or its Balance change is wrong",
+                        money::format_signed(money::from_units(amount)),
+                        money::format_units(before),
+                        money::format_units(before + amount)
                     ),
                 ));
             }

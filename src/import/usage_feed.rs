@@ -7,13 +7,15 @@ use super::{parse_time, Fields, ImportError, OutOfRange, Reader, DATE_EXPECTED};
 use crate::model::{content_hash, Labels, ParsedEntry, NO_BALANCE, REFUND};
 use crate::money;
 
-/// The feed's CSV export, detected by its `Entry ID`, `Kind` and `Credits` columns (the grant
-/// ledger of section 5 has the first two, but `Amount`).
+/// The feed's CSV export, detected by its `Entry ID` and `Kind` columns when the header is not
+/// the grant ledger's (section 5 has the first two, and `Amount` or `Balance change` where the
+/// feed has `Credits`): a feed missing its `Credits` is still a feed, and the message names
+/// the missing column.
 pub(super) static READER: Reader = Reader {
     name: "usage-feed-csv",
     aliases: &[],
     source: &crate::model::source::USAGE_FEED,
-    detect: |head| csv::header_names(head, &["entry id", "kind", "credits"]),
+    detect: |head| csv::header_names(head, &["entry id", "kind"]) && !super::grant_ledger::looks_like(head),
     read: |path, bytes, progress| csv::read(path, bytes, progress, &FORMAT),
     parse: None,
     raw_text: csv::read_line_at,
@@ -83,6 +85,15 @@ fn read_entry(row: &Record<'_>, labels: &mut Labels) -> Result<ParsedEntry, Impo
     let optional =
         |slot| -> Result<Option<&str>, ImportError> { Ok(Some(row.text(slot)?.trim()).filter(|t| !t.is_empty())) };
     let dims = [optional(REASON)?, optional(REFUND_OF)?];
+    if dims[1] == Some(entry_id) {
+        let text = row.text(REFUND_OF)?;
+        let expected = if kind == REFUND {
+            "the Entry ID of the charge this refund reimburses, not the refund's own (or empty, to pair it by amount)"
+        } else {
+            "empty, or the charge a refund reimburses: an entry does not refund itself"
+        };
+        return Err(row.bad(REFUND_OF, text, expected.into()));
+    }
     let fields = Fields {
         txn_id: entry_id,
         ts,

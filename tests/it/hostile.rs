@@ -3,14 +3,17 @@
 //! binary into a database that already holds fixtures/clean.csv. A refused file exits 2 with a
 //! message naming the file and its line, and leaves the database byte-identical; an accepted
 //! one exits 0 having read exactly the expected number of entries. Usage feed files (`feed-*`)
-//! go to an account of their own.
+//! go to an account of their own; grant ledger files (`grant-*`), whose chains are named by
+//! their currencies in the default account, into a database holding clean.csv under another
+//! account. A refused feed or grant ledger must also name the column (`file:line:column:`) and
+//! say how to fix it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::Db;
+use crate::support::{self, fault, faults, isolate_home, Db};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -39,16 +42,17 @@ fn run_one(base: &Path, name: &str, expect: &Value) -> Option<String> {
     }
     let before = snapshot(dir.path());
     let file = format!("fixtures/hostile/{name}");
-    let out = Command::new(env!("CARGO_BIN_EXE_reckon"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reckon"));
+    command
         .arg("--db")
         .arg(dir.path().join("reckon.db"))
         .args(["import", &file])
         // The usage feed is another source than the Reverie ledger the database holds.
         .args(if name.starts_with("feed-") { &["--account", "feed"][..] } else { &[] })
         .env("TZ", "UTC")
-        .current_dir(root())
-        .output()
-        .unwrap();
+        .current_dir(root());
+    isolate_home(&mut command, dir.path());
+    let out = command.output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let code = out.status.code();
     if expect["refused"] == Value::Bool(true) {
@@ -65,6 +69,11 @@ fn run_one(base: &Path, name: &str, expect: &Value) -> Option<String> {
         if !named {
             return Some(format!("{name}: expected line {}, got: {stderr}", expect["line"]));
         }
+        if new_shape(name) {
+            if let Err(why) = names_column_and_fix(&stderr, &file) {
+                return Some(format!("{name}: {why}: {stderr}"));
+            }
+        }
         if stderr.len() > 1_000 {
             return Some(format!("{name}: a {} byte message", stderr.len()));
         }
@@ -80,6 +89,37 @@ fn run_one(base: &Path, name: &str, expect: &Value) -> Option<String> {
     None
 }
 
+/// A corpus file of the usage feed or the grant ledger.
+fn new_shape(name: &str) -> bool {
+    name.starts_with("feed-") || name.starts_with("grant-")
+}
+
+/// What every refusal of the new shapes' readers says: `reckon: FILE:LINE:COLUMN: ` and how to
+/// fix it (one of the remedies the readers give).
+fn names_column_and_fix(stderr: &str, file: &str) -> Result<(), String> {
+    let rest = stderr.strip_prefix(&format!("reckon: {file}:")).ok_or("not `reckon: FILE:`")?;
+    let mut parts = rest.splitn(3, ':');
+    let (line, column) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if line.parse::<u64>().map_or(true, |l| l < 1) || column.parse::<u64>().map_or(true, |c| c < 1) {
+        return Err("no line and column".into());
+    }
+    const FIXES: [&str; 9] = [
+        "Correct that value in the file and import again",
+        "Add the column",
+        "Keep one of them",
+        "xport it again",
+        "or add the missing fields",
+        "ave the export as UTF-8",
+        "save it as \"CSV UTF-8\"",
+        "check that this is the right file",
+        "close the quote",
+    ];
+    if !FIXES.iter().any(|f| stderr.contains(f)) {
+        return Err("no fix in the message".into());
+    }
+    Ok(())
+}
+
 #[test]
 fn every_hostile_file_is_refused_or_read_exactly() {
     let expected: serde_json::Map<String, Value> =
@@ -89,14 +129,22 @@ fn every_hostile_file_is_refused_or_read_exactly() {
     assert!(expected.len() >= 300, "{} files", expected.len());
     let db = Db::new();
     db.import("fixtures/clean.csv");
+    // The grant ledger's `credits` chain is default/credits: Reverie's goes elsewhere.
+    let aside = Db::new();
+    aside.ok(&["import", "--account", "reverie", "fixtures/clean.csv"], 0);
     let cases: Vec<(&String, &Value)> = expected.iter().collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
     let failures: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
-                let (cases, base) = (&cases, db.dir());
+                let (cases, base, aside) = (&cases, db.dir(), aside.dir());
                 scope.spawn(move || {
-                    cases.iter().skip(w).step_by(workers).filter_map(|(n, e)| run_one(base, n, e)).collect::<Vec<_>>()
+                    cases
+                        .iter()
+                        .skip(w)
+                        .step_by(workers)
+                        .filter_map(|(n, e)| run_one(if n.starts_with("grant-") { aside } else { base }, n, e))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
@@ -180,4 +228,94 @@ fn the_edges_of_the_range_in_csv_and_json() {
             assert!(err.contains("Reckon keeps microseconds") && err.contains("2999-12-31T23:59:59Z in UTC"), "{err}");
         }
     }
+}
+
+/// The database's chains and entries, as `reckon chains` and `reckon ledger` print them.
+fn contents(db: &Db) -> String {
+    let mut out = db.ok(&["chains"], 0);
+    for chain in ["reverie/credits", "feed/credits", "default/credits", "default/USD"] {
+        let (account, currency) = chain.split_once('/').unwrap();
+        let run =
+            db.run(&["ledger", "--account", account, "--currency", currency, "--limit", "1000", "--format", "json"]);
+        out.push_str(&String::from_utf8_lossy(&run.stdout));
+        out.push_str(&String::from_utf8_lossy(&run.stderr));
+    }
+    out
+}
+
+/// One message per kind of damage in the new shapes (tests/errors/<file>.txt): a Kind that is
+/// neither, negative Credits, a refund naming itself, an unreadable time, a Balance change whose
+/// sides do not differ by the Amount or has one side, a pending grant that changes the available
+/// balance, a grant settling itself, an amount beyond the range, a row short of fields, a column
+/// twice. Each names file:line:column and the fix, and `reckon chains` and every ledger read
+/// the same before and after (a database that already holds both sources and Reverie's).
+#[test]
+fn each_damaged_feed_or_grant_ledger_is_refused_with_its_place_and_fix() {
+    let db = Db::new();
+    db.ok(&["import", "--account", "reverie", "fixtures/clean.csv"], 0);
+    db.ok(&["import", "--account", "feed", "fixtures/usage-feed.csv"], 0);
+    db.import("fixtures/grant-ledger.csv");
+    let before = contents(&db);
+    assert!(before.contains("gl_011") && before.contains("use_0015") && before.contains("txn_"), "{before}");
+    for name in [
+        "feed-field-00-kind.csv",
+        "feed-field-04-credits.csv",
+        "feed-refund-of-self.csv",
+        "feed-field-12-time.csv",
+        "feed-balance-beyond-limit.csv",
+        "feed-row-too-few-fields.csv",
+        "feed-duplicate-credits.csv",
+        "feed-quoted-newline-then-bad-kind.csv",
+        "grant-field-00-kind.csv",
+        "grant-field-06-amount.csv",
+        "grant-field-12-amount-balance_change.csv",
+        "grant-field-15-balance_change.csv",
+        "grant-field-16-balance_change.csv",
+        "grant-field-26-balance_change.csv",
+        "grant-field-31-settles.csv",
+        "grant-field-36-time.csv",
+        "grant-row-too-few-fields.csv",
+        "grant-utf16le-nobom.csv",
+        "feed-missing-credits.csv",
+        "grant-missing-balance-change.csv",
+    ] {
+        let file = format!("fixtures/hostile/{name}");
+        let account: &[&str] = if name.starts_with("feed-") { &["--account", "feed"] } else { &[] };
+        let out = db.run(&[&["import"][..], account, &[file.as_str()]].concat());
+        let message = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {message}");
+        assert!(out.stdout.is_empty(), "{name}: nothing reported as imported");
+        names_column_and_fix(&message, &file).unwrap_or_else(|why| panic!("{name}: {why}: {message}"));
+        support::snapshot("errors", &format!("{name}.txt"), &message);
+        assert_eq!(contents(&db), before, "{name}: the database is unchanged");
+    }
+}
+
+/// Where FORMATS.md is silent, what a grant ledger's `Settles` may name: an entry the ledger
+/// does not hold (an earlier export's pending grant) or one that is not a pending grant is
+/// kept, and the grant counts as a grant; the pending grant it no longer settles is then
+/// unsettled. A pending grant whose `Balance change` says the balance did not move is read as
+/// one with none. A refund that names a refund is paired by amount like one naming nothing.
+#[test]
+fn settles_naming_no_pending_grant_is_kept_and_the_pending_one_is_unsettled() {
+    for name in ["grant-field-32-settles.csv", "grant-field-33-settles.csv", "grant-field-34-settles.csv"] {
+        let db = Db::new();
+        let out = db.ok(&["import", &format!("fixtures/hostile/{name}")], 0);
+        assert!(out.contains(": 12 entries (grant-ledger-csv): 12 new"), "{name}: {out}");
+        let (check, _) = db.check_json(&[]);
+        let found = faults(&check);
+        let expected = vec![
+            fault("pending_overspend", &["gl_004"], Some("120.00")),
+            fault("pending_unsettled", &["gl_003"], Some("500.00")),
+            fault("pending_unsettled", &["gl_008"], Some("200.00")),
+            fault("settled_amount_mismatch", &["gl_006", "gl_007"], Some("-50.00")),
+        ];
+        assert_eq!(found, expected, "{name}");
+    }
+    let db = Db::new();
+    db.ok(&["import", "fixtures/hostile/grant-field-27-balance_change.csv"], 0);
+    let same = db.check_json(&[]).0;
+    let db = Db::new();
+    db.import("fixtures/grant-ledger.csv");
+    assert_eq!(faults(&same), faults(&db.check_json(&[]).0), "880 -> 880 on a pending grant is no change");
 }
