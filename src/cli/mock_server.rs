@@ -30,6 +30,16 @@ pub(super) struct Args {
     /// Saved Lago wallets ({"wallet": {...}}) whose credits_balance /lago answers.
     #[arg(long, requires = "lago")]
     lago_wallet: Vec<PathBuf>,
+    /// Stripe billing credit balance transactions (a saved answer, newest first) to serve under
+    /// /stripe/v1/billing, for the customer the balance summary names.
+    #[arg(long, requires_all = ["stripe_credit_grants", "stripe_credit_summary"])]
+    stripe_credits: Option<PathBuf>,
+    /// Saved Stripe credit grants served beside --stripe-credits.
+    #[arg(long, requires = "stripe_credits")]
+    stripe_credit_grants: Option<PathBuf>,
+    /// A saved Stripe credit balance summary served beside --stripe-credits.
+    #[arg(long, requires = "stripe_credits")]
+    stripe_credit_summary: Option<PathBuf>,
     /// Orb, Stripe and Lago fail every N-th request, 429 (Retry-After: 1) and 500 in turn.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     fail_every: Option<u32>,
@@ -53,8 +63,13 @@ reckon_api::with_mock! {
     use reckon_api::mock::{Apis, Kind, MockServer, Reverie, Vendor};
 
     fn serve(args: Args) -> Result<ExitCode> {
-        if args.reverie.is_none() && args.orb.is_none() && args.stripe.is_none() && args.lago.is_none() {
-            bail!("nothing to serve: give --reverie, --orb, --stripe or --lago with a ledger file, such as --reverie fixtures/clean.json");
+        if args.reverie.is_none()
+            && args.orb.is_none()
+            && args.stripe.is_none()
+            && args.lago.is_none()
+            && args.stripe_credits.is_none()
+        {
+            bail!("nothing to serve: give --reverie, --orb, --stripe, --lago or --stripe-credits with a ledger file, such as --reverie fixtures/clean.json");
         }
         let mut apis = Apis { any_key: true, bad_key: args.bad_key, ..Apis::default() };
         if let Some(path) = &args.reverie {
@@ -80,11 +95,18 @@ reckon_api::with_mock! {
             lago.fail_every = args.fail_every;
             apis.lago = Some(lago);
         }
+        if let (Some(t), Some(g), Some(b)) = (&args.stripe_credits, &args.stripe_credit_grants, &args.stripe_credit_summary) {
+            let mut credits = reckon_api::mock::StripeCredits::from_json(&read(t)?, &read(g)?, &read(b)?, "")
+                .with_context(|| format!("{}, {} or {}: not JSON", t.display(), g.display(), b.display()))?;
+            credits.fail_every = args.fail_every;
+            apis.stripe_credits = Some(credits);
+        }
         let served = [
             (apis.reverie.is_some(), "Reverie", ""),
             (apis.orb.is_some(), "Orb", "/orb"),
             (apis.stripe.is_some(), "Stripe", "/stripe"),
             (apis.lago.is_some(), "Lago", "/lago"),
+            (apis.stripe_credits.is_some(), "Stripe billing credits", "/stripe"),
         ];
         let server =
             MockServer::serve(apis, args.port).with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
