@@ -57,7 +57,10 @@ pub fn fetch<'a, E: From<ApiError> + 'static>(job: Job<'a>, sink: &'a mut dyn Pa
     Box::pin(async move {
         let client = Client::new(job.config)?;
         let wallets = job.customers.ok_or_else(|| {
-            ApiError::Client("Lago keeps one ledger per wallet and lists wallets per customer only: name the wallet (its lago_id)".into())
+            ApiError::Client(
+                "Lago keeps one ledger per wallet and lists wallets per customer only: name the wallet (its lago_id)"
+                    .into(),
+            )
         })?;
         let mut anchors = Vec::with_capacity(wallets.len());
         for wallet in &wallets {
@@ -144,7 +147,8 @@ impl Api for Client {
     }
 
     fn envelope(&self, body: &[u8]) -> Result<Envelope, String> {
-        const SHAPE: &str = "{\"wallet_transactions\": [...], \"meta\": {\"current_page\", \"next_page\": number or null, ...}}";
+        const SHAPE: &str =
+            "{\"wallet_transactions\": [...], \"meta\": {\"current_page\", \"next_page\": number or null, ...}}";
         let answer: Answer = serde_json::from_slice(body).map_err(|e| format!("{e}; expected {SHAPE}"))?;
         let next = match answer.meta.next_page {
             None | Some(Value::Null) => None,
@@ -156,7 +160,9 @@ impl Api for Client {
     }
 
     fn time_field(&self) -> (&'static str, fn(&Value) -> bool) {
-        ("created_at", |v| v.as_str().is_some_and(|t| t.len() >= 19 && t.as_bytes()[4] == b'-' && t.as_bytes()[10] == b'T'))
+        ("created_at", |v| {
+            v.as_str().is_some_and(|t| t.len() >= 19 && t.as_bytes()[4] == b'-' && t.as_bytes()[10] == b'T')
+        })
     }
 
     fn customer_id(&self, item: &Value) -> Option<String> {

@@ -11,6 +11,7 @@ use chrono::Utc;
 
 use super::key::api_key;
 use reckon::escape::terminal;
+use reckon::money;
 use reckon::model::ChainKey;
 use reckon::store::Store;
 use reckon::sync::{self, BaseUrl, Customers, SyncProgress, SyncRequest, SyncSink, Vendor, VENDORS};
@@ -150,12 +151,12 @@ fn print_anchors(anchors: &[sync::KeptAnchor]) -> Result<()> {
         let (account, currency) = (terminal(&a.chain.account), terminal(&a.chain.currency));
         let at = chrono::DateTime::from_timestamp_micros(a.ts).map_or_else(String::new, |t| t.to_rfc3339());
         match (a.chain_id, a.added) {
-            (Some(_), true) => out!("stated balance of {account}/{currency}: {} at {at}, kept as an anchor", a.balance),
+            (Some(_), true) => out!("stated balance of {account}/{currency}: {} at {at}, kept as an anchor", money::format(a.balance)),
             (Some(_), false) => out!(
                 "stated balance of {account}/{currency}: {} at {at}, as the newest anchor already says; nothing new, none added",
-                a.balance
+                money::format(a.balance)
             ),
-            (None, _) => out!("stated balance of {account}/{currency}: {}; not kept: the ledger has no entries", a.balance),
+            (None, _) => out!("stated balance of {account}/{currency}: {}; not kept: the ledger has no entries", money::format(a.balance)),
         }
     }
     Ok(())

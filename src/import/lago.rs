@@ -22,9 +22,7 @@ use serde_json::value::RawValue;
 
 use super::json::{self, At, Document};
 use super::{parse_time, Fields, ImportError, OutOfRange, Reader, DATE_EXPECTED};
-use crate::model::{
-    content_hash, source, ChainKey, FileAnchor, Labels, ParsedEntry, ParsedFile, NO_BALANCE,
-};
+use crate::model::{content_hash, source, ChainKey, FileAnchor, Labels, ParsedEntry, ParsedFile, NO_BALANCE};
 use crate::money;
 
 /// Lago's wallet transactions (or a wallet) as the API answers them, saved to a file.
@@ -223,7 +221,8 @@ fn read_entry(at: &At<'_>, labels: &mut Labels) -> Result<(Option<ChainKey>, Par
 fn metadata(at: &At<'_>, raw: Option<&RawValue>) -> Result<String, ImportError> {
     const EXPECTED: &str = "an array of {\"key\", \"value\"} pairs";
     let Some(raw) = raw.filter(|r| r.get() != "null") else { return Ok(String::new()) };
-    let pairs: Vec<Pair> = serde_json::from_str(raw.get()).map_err(|_| at.bad("metadata", Some(raw), raw.get(), EXPECTED))?;
+    let pairs: Vec<Pair> =
+        serde_json::from_str(raw.get()).map_err(|_| at.bad("metadata", Some(raw), raw.get(), EXPECTED))?;
     let mut parts = Vec::with_capacity(pairs.len());
     for pair in pairs {
         let key = at.string(pair.key, "metadata.key")?.unwrap_or_default();
@@ -280,7 +279,12 @@ fn read_wallet(path: &Path, raw: Vec<u8>, bytes: u64) -> Result<ParsedFile, Impo
         labels: Labels::default(),
         chains: vec![Some(key.clone())],
         entries: Vec::new(),
-        anchors: vec![FileAnchor { chain: key, balance, ts, note: format!("Lago wallet credits_balance, {name} ({when})") }],
+        anchors: vec![FileAnchor {
+            chain: key,
+            balance,
+            ts,
+            note: format!("Lago wallet credits_balance, {name} ({when})"),
+        }],
     })
 }
 
@@ -315,8 +319,9 @@ mod tests {
 
     #[test]
     fn a_wallet_is_an_anchor_at_its_updated_at_if_any() {
-        let file = parse(r#"{"wallet": {"lago_id": "w1", "credits_balance": "12.50", "updated_at": "2026-03-02T00:00:00Z"}}"#)
-            .unwrap();
+        let file =
+            parse(r#"{"wallet": {"lago_id": "w1", "credits_balance": "12.50", "updated_at": "2026-03-02T00:00:00Z"}}"#)
+                .unwrap();
         assert!(file.entries.is_empty());
         assert_eq!(file.anchors[0].balance, 12_500_000);
         assert_eq!(file.anchors[0].ts, parse_time("2026-03-02T00:00:00Z"));

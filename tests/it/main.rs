@@ -8,6 +8,7 @@ mod errors;
 mod findings;
 mod grant_ledger;
 mod hostile;
+mod lago;
 mod one_line;
 mod pending;
 mod sources;
