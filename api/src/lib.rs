@@ -11,10 +11,10 @@
 mod endpoint;
 mod error;
 mod fetch;
+pub mod lago;
 mod limit;
 #[cfg(feature = "mock")]
 pub mod mock;
-pub mod lago;
 pub mod newest;
 pub mod orb;
 pub mod reverie;

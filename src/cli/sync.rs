@@ -11,8 +11,8 @@ use chrono::Utc;
 
 use super::key::api_key;
 use reckon::escape::terminal;
-use reckon::money;
 use reckon::model::ChainKey;
+use reckon::money;
 use reckon::store::Store;
 use reckon::sync::{self, BaseUrl, Customers, SyncProgress, SyncRequest, SyncSink, Vendor, VENDORS};
 

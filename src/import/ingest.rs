@@ -195,11 +195,16 @@ fn file_anchors(
 /// Keeps each balance as a stated anchor of its chain, unless the chain has that anchor
 /// already (the same file imported again). After the entries' transaction: a kill in between
 /// leaves the entries without it, and importing the file again adds it.
-fn keep_anchors(store: &mut Store, anchors: &[(ChainKey, i64, i64, String)], now: DateTime<Utc>) -> Result<(), StoreError> {
+fn keep_anchors(
+    store: &mut Store,
+    anchors: &[(ChainKey, i64, i64, String)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     for (chain, ts, units, note) in anchors {
         let Some(id) = store.chain_id(chain)? else { continue };
         let balance = crate::money::from_units(*units);
-        let known = store.anchors(id)?.iter().any(|a| a.ts == *ts && a.balance == balance && a.kind == AnchorKind::Stated);
+        let known =
+            store.anchors(id)?.iter().any(|a| a.ts == *ts && a.balance == balance && a.kind == AnchorKind::Stated);
         if !known {
             store.add_anchor(id, *ts, balance, AnchorKind::Stated, note, now.timestamp_micros())?;
         }

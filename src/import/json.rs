@@ -380,7 +380,10 @@ pub(super) fn member_entries<'a>(
             ImportError::malformed(
                 path,
                 LineCursor::new(body).locate(at),
-                &format!("\"{member}\" is not an array of entries (it starts {:?})", shown(&raw.get().chars().take(20).collect::<String>())),
+                &format!(
+                    "\"{member}\" is not an array of entries (it starts {:?})",
+                    shown(&raw.get().chars().take(20).collect::<String>())
+                ),
                 format!("Expected {shape}."),
             )
         })

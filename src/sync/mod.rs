@@ -338,12 +338,14 @@ fn keep_anchor(
         problem: e.to_string(),
     })?;
     let ts = match &anchor.at {
-        Some(at) => DateTime::parse_from_rfc3339(at).map(|t| t.timestamp_micros()).map_err(|_| SyncError::BadBalance {
-            api,
-            balance: at.clone(),
-            url: anchor.url.clone(),
-            problem: "an RFC 3339 time for the balance".into(),
-        })?,
+        Some(at) => {
+            DateTime::parse_from_rfc3339(at).map(|t| t.timestamp_micros()).map_err(|_| SyncError::BadBalance {
+                api,
+                balance: at.clone(),
+                url: anchor.url.clone(),
+                problem: "an RFC 3339 time for the balance".into(),
+            })?
+        }
         None => request.now.timestamp_micros(),
     };
     let chain = ChainKey::new(anchor.account.clone(), anchor.currency.clone());
@@ -421,7 +423,8 @@ impl Stored {
         }
         for chain in chains.iter().filter(|c| !refill.contains(&c.key.account)) {
             let (_, txns) = store.load_facts(chain)?;
-            let ids: HashSet<String> = (0..txns.len()).map(|i| String::from_utf8_lossy(txns.get(i)).into_owned()).collect();
+            let ids: HashSet<String> =
+                (0..txns.len()).map(|i| String::from_utf8_lossy(txns.get(i)).into_owned()).collect();
             // A transaction stored while pending (Lago) settles or fails later under its own
             // ID, wherever it sits in a newest-first list: while one waits, the ledger is
             // fetched whole, since stopping at newer known entries would never reach it.
