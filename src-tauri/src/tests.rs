@@ -379,7 +379,7 @@ fn a_cancelled_import_reports_progress_and_stores_nothing() {
     let slot = state.begin_import().unwrap();
     assert!(state.begin_import().is_err(), "a second import must wait for the first");
     h.ok("cancel_import", json!({}));
-    let err = crate::commands::run_import(&state, &slot, std::slice::from_ref(&demo), channel).unwrap_err();
+    let err = crate::commands::run_import(&state, &slot, std::slice::from_ref(&demo), None, channel).unwrap_err();
     assert_eq!(err.code, ErrorCode::Cancelled);
     drop(slot);
     let events = events.lock().unwrap();
@@ -508,4 +508,115 @@ fn only_files_the_user_picked_are_read_or_written() {
     h.ok("export_ledger", args.clone());
     assert!(std::fs::read_to_string(&target).unwrap().starts_with("Transaction ID"));
     assert_eq!(h.err("export_ledger", args)["code"], "bad_input");
+}
+
+/// The grant ledger and the usage feed without its Balance column through the commands: the
+/// feed into an account of its own, the grant ledger's pending balance beside its available
+/// one (list and chart), then anchors added, listed and removed on the feed, each change
+/// re-running the check (the anchor_mismatch comes and goes), and the chart rebuilt from them.
+#[test]
+fn anchors_and_pending_balances_through_the_commands() {
+    let h = Harness::new();
+    let fixture = |name: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name);
+    let (grants, feed) = (fixture("grant-ledger.csv"), fixture("usage-feed-nobalance.csv"));
+    h.picked(&[&grants, &feed]);
+    h.ok("import_files", json!({ "paths": [grants, feed], "account": "feed", "onProgress": "__CHANNEL__:3" }));
+    let chains = h.ok("list_chains", json!({}));
+    let chain = |account: &str, currency: &str| -> Value {
+        chains
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["account"] == account && c["currency"] == currency)
+            .unwrap()
+            .clone()
+    };
+    let credits = chain("default", "credits");
+    assert_eq!((&credits["ledgerBalance"], &credits["pendingBalance"]), (&json!("500.00"), &json!("200.00")));
+    assert_eq!(chain("default", "USD")["pendingBalance"], Value::Null);
+    let feed_chain = chain("feed", "credits");
+    assert_eq!((&feed_chain["ledgerBalance"], &feed_chain["pendingBalance"]), (&Value::Null, &Value::Null));
+
+    // The chart: available, and pending at each entry (gl_003's 500 pending until gl_005, ...).
+    let series = h.ok("balance_series", json!({ "chainId": credits["id"], "maxPoints": 2000 }));
+    let points: Vec<(String, String, String)> = series["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["ts"].as_str().unwrap()[..10].to_string(),
+                p["balance"].as_str().unwrap().into(),
+                p["pending"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("2026-01-01", "1000.00", "0.00"),
+        ("2026-01-03", "880.00", "0.00"),
+        ("2026-01-05", "880.00", "500.00"),
+        ("2026-01-06", "-120.00", "500.00"),
+        ("2026-01-10", "380.00", "0.00"),
+        ("2026-01-12", "380.00", "300.00"),
+        ("2026-01-20", "630.00", "0.00"),
+        ("2026-02-01", "630.00", "200.00"),
+        ("2026-02-05", "600.00", "200.00"),
+        ("2026-03-05", "500.00", "200.00"),
+    ];
+    let expected: Vec<(String, String, String)> =
+        expected.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(points, expected);
+
+    // Anchors on the feed: an opening 100 on 28 February, then 74.30 stated at the end of
+    // 5 March where the ten entries since add up to -24.50: -1.20 unexplained before use_0010.
+    let id = feed_chain["id"].clone();
+    let errors = |h: &Harness| -> Vec<Value> {
+        let all = h.ok("findings", json!({ "chainId": id }));
+        all.as_array().unwrap().iter().filter(|f| f["kind"] == "anchor_mismatch").cloned().collect()
+    };
+    assert!(errors(&h).is_empty());
+    let add = |at: &str, balance: &str, kind: &str| {
+        h.ok(
+            "add_anchor",
+            json!({ "request": { "chainId": id, "at": at, "balance": balance, "kind": kind, "note": "page" } }),
+        )
+    };
+    let opening = add("2026-02-28 23:59:59", "100", "opening");
+    assert_eq!(
+        (&opening["at"], &opening["balance"], &opening["kind"]),
+        (&json!("2026-02-28T23:59:59Z"), &json!("100.00"), &json!("opening"))
+    );
+    let stated = add("2026-03-05 23:59:59", "74.30", "stated");
+    let found = errors(&h);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((&found[0]["transactionIds"], &found[0]["delta"]), (&json!(["use_0010"]), &json!("-1.20")));
+    assert_eq!(h.ok("list_anchors", json!({ "chainId": id })).as_array().unwrap().len(), 2);
+    // The chart is rebuilt from the anchors: 100 - 2.50 after use_0001; after the stated
+    // anchor it goes on from 74.30 (+3.00 refund use_0011).
+    let series = h.ok("balance_series", json!({ "chainId": id, "maxPoints": 2000 }));
+    let balances: Vec<&str> =
+        series["points"].as_array().unwrap().iter().map(|p| p["balance"].as_str().unwrap()).collect();
+    assert_eq!(balances.first(), Some(&"97.50"));
+    assert_eq!(balances.get(10), Some(&"77.30"));
+    assert_eq!(balances.last(), Some(&"84.05"));
+    let report = h.ok("draft_report", json!({ "chainId": id, "findingIds": [], "audience": "support" }));
+    assert!(report.as_str().unwrap().contains("rebuilt from the opening balance of 100.00 on 2026-02-28 23:59:59 UTC"));
+
+    // Bad input is refused with the fix, and stores nothing.
+    let bad = h.err(
+        "add_anchor",
+        json!({ "request": { "chainId": id, "at": "3 March", "balance": "1", "kind": "stated", "note": "" } }),
+    );
+    assert_eq!(bad["code"], "bad_input");
+    assert!(bad["message"].as_str().unwrap().contains("2026-03-03 12:00:00"), "{bad}");
+    let bad = h.err(
+        "add_anchor",
+        json!({ "request": { "chainId": id, "at": "2026-03-03", "balance": "1,2,3x", "kind": "stated", "note": "" } }),
+    );
+    assert_eq!(bad["code"], "bad_input");
+    assert_eq!(h.ok("list_anchors", json!({ "chainId": id })).as_array().unwrap().len(), 2);
+
+    h.ok("remove_anchor", json!({ "anchorId": stated["id"] }));
+    assert!(errors(&h).is_empty());
+    assert_eq!(h.err("remove_anchor", json!({ "anchorId": stated["id"] }))["code"], "not_found");
 }

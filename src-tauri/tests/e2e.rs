@@ -44,6 +44,11 @@ fn thousands_of_warnings_are_triaged_in_bulk() {
     in_window(|ui, work| Box::pin(triage_scenario(ui, work)));
 }
 
+#[test]
+fn ledgers_without_a_running_balance_anchored_by_hand() {
+    in_window(|ui, work| Box::pin(anchors_scenario(ui, work)));
+}
+
 type Scenario = for<'a> fn(&'a Ui, &'a Path) -> Pin<Box<dyn Future<Output = Step> + 'a>>;
 
 /// Runs `scenario` against a fresh app (its own database and display), then stops everything.
@@ -334,6 +339,106 @@ async fn triage_scenario(ui: &Ui, work: &Path) -> Step {
     .await
 }
 
+/// The grant ledger and the usage feed without its Balance column, dropped on the window: their
+/// findings, the grant ledger's pending balance beside its available one, then anchors added by
+/// hand on the feed (an opening balance, then a stated one that disagrees) and the
+/// `anchor_mismatch` it causes, cited in the report; removing the anchor takes it away again.
+async fn anchors_scenario(ui: &Ui, _work: &Path) -> Step {
+    let fixture = |name: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name);
+    let ids = |list: &[&str]| -> Vec<String> { list.iter().map(|s| s.to_string()).collect() };
+
+    // 1. Drop both files at once, into account "feed": the feed names no account, so it goes
+    // there; the grant ledger names its own (default, a ledger per currency).
+    ui.fill("import-account", "feed").await?;
+    ui.drop_files(&[fixture("grant-ledger.csv"), fixture("usage-feed-nobalance.csv")]).await?;
+    ui.wait_until("the three ledgers to be listed", || async { Ok(ui.count("chain-row").await? == 3) }).await?;
+    let grants = ui.chain_row("default", "credits").await?;
+    let feed = ui.chain_row("feed", "credits").await?;
+
+    // 2. Available and pending side by side: gl_008's 200 is granted, not settled.
+    let balance = ui.text_css(&format!("{grants} [data-testid='chain-balance']")).await?;
+    let pending = ui.text_css(&format!("{grants} [data-testid='chain-pending']")).await?;
+    if balance != "500.00" || pending != "200.00" {
+        return Err(format!(
+            "the grant ledger shows {balance:?} available and {pending:?} pending, not 500.00 and 200.00"
+        ));
+    }
+    let usd = ui.chain_row("default", "USD").await?;
+    if ui.count_css(&format!("{usd} [data-testid='chain-pending']")).await? != 0 {
+        return Err("the USD ledger, which has no pending grant, shows a pending balance".into());
+    }
+    // The feed states no balance: a dash, until anchors rebuild it (reports, chart).
+    let feed_balance = ui.text_css(&format!("{feed} [data-testid='chain-balance']")).await?;
+    if feed_balance != "—" {
+        return Err(format!("the feed, whose rows state no balance, shows the balance {feed_balance:?}"));
+    }
+
+    // 3. Each ledger's planted findings.
+    ui.show_chain("default", "credits").await?;
+    ui.click("nav-findings").await?;
+    ui.finding_item("pending_overspend", &ids(&["gl_004"])).await?;
+    ui.finding_item("settled_amount_mismatch", &ids(&["gl_006", "gl_007"])).await?;
+    ui.finding_item("pending_unsettled", &ids(&["gl_008"])).await?;
+    ui.click("nav-chart").await?;
+    ui.wait_for("chart-pending-legend").await?;
+    ui.screenshot("chart-pending").await?;
+
+    ui.show_chain("feed", "credits").await?;
+    ui.click("nav-findings").await?;
+    ui.finding_item("refund_mismatch", &ids(&["use_0008", "use_0003"])).await?;
+    ui.finding_item("double_refund", &ids(&["use_0005", "use_0006", "use_0011"])).await?;
+    ui.finding_item("unmatched_refund", &ids(&["use_0014"])).await?;
+    if ui.number("error-count").await? != 0 {
+        return Err("the feed has an open error before any anchor".into());
+    }
+
+    // 4. Anchors by hand. The page showed 100.00 on 28 February (nothing spent yet), then
+    // 74.30 at the end of 5 March; the ten entries up to then add up to -24.50 (charges 32.50,
+    // refunds 8.00), so the ledger rebuilds 75.50: -1.20 unexplained, a charge like use_0007's
+    // missing, use_0010 the newest entry before the anchor.
+    ui.click("nav-chart").await?;
+    ui.wait_for("anchors-none").await?;
+    ui.add_anchor("2026-02-28", "100", "opening", "plan start").await?;
+    ui.wait_until("the opening anchor to be listed", || async { Ok(ui.count("anchor-row").await? == 1) }).await?;
+    ui.add_anchor("2026-03-05", "74.30", "stated", "billing page, 5 March").await?;
+    ui.wait_until("the stated anchor to be listed", || async { Ok(ui.count("anchor-row").await? == 2) }).await?;
+    let kinds = ui.attrs("anchor-row", "data-kind").await?;
+    if kinds != ["opening", "stated"] {
+        return Err(format!("the anchors are listed as {kinds:?}"));
+    }
+    ui.screenshot("chart-anchors").await?;
+    ui.click("nav-findings").await?;
+    let mismatch = ui.finding_item("anchor_mismatch", &ids(&["use_0010"])).await?;
+    let text = mismatch.text().await.map_err(|e| e.to_string())?;
+    if !text.contains("1.20") || !text.contains("use_0007") {
+        return Err(format!("the anchor_mismatch does not name -1.20 and the candidate use_0007: {text:?}"));
+    }
+    ui.wait_until("the feed to count one open error", || async { Ok(ui.number("error-count").await? == 1) }).await?;
+
+    // 5. The report cites the anchors the ledger was rebuilt from.
+    ui.click("nav-report").await?;
+    ui.wait_for("report-finding").await?;
+    ui.click("report-generate").await?;
+    ui.wait_until("the report to cite the anchors", || async {
+        let text = ui.value("report-draft").await?;
+        Ok(text.contains("rebuilt from the opening balance of 100.00 on 2026-02-28 23:59:59 UTC")
+            && text.contains("74.30 stated on 2026-03-05 23:59:59 UTC")
+            && text.contains("use_0007"))
+    })
+    .await?;
+
+    // 6. Remove the stated anchor: the finding goes.
+    ui.click("nav-chart").await?;
+    ui.wait_until("both anchors to be listed", || async { Ok(ui.count("anchor-row").await? == 2) }).await?;
+    ui.click_css("[data-testid='anchor-row'][data-kind='stated'] [data-testid='anchor-remove']").await?;
+    ui.wait_until("the stated anchor to go", || async { Ok(ui.count("anchor-row").await? == 1) }).await?;
+    ui.click("nav-findings").await?;
+    ui.wait_until("the anchor_mismatch to go", || async {
+        Ok(ui.number("error-count").await? == 0 && ui.count_css("[data-kind='anchor_mismatch']").await? == 0)
+    })
+    .await
+}
+
 /// The type the ledger is filtered by; the demo has a few refunds, one of them unmatched.
 const FILTER_TYPE: &str = "REFUND";
 
@@ -457,7 +562,61 @@ impl Ui {
 
     /// How many elements with this test id are in the DOM.
     async fn count(&self, testid: &str) -> Result<usize, String> {
-        Ok(self.client.find_all(Locator::Css(&by_id(testid))).await.map_err(|e| e.to_string())?.len())
+        self.count_css(&by_id(testid)).await
+    }
+
+    async fn count_css(&self, css: &str) -> Result<usize, String> {
+        Ok(self.client.find_all(Locator::Css(css)).await.map_err(|e| e.to_string())?.len())
+    }
+
+    async fn text_css(&self, css: &str) -> Result<String, String> {
+        let el = self.wait_for_css(css).await?;
+        el.text().await.map_err(|e| e.to_string())
+    }
+
+    /// Files dropped on the window. WebDriver cannot drag a file from the desktop, so this
+    /// emits the webview event a drop on the window raises (`tauri://drag-drop`, with the
+    /// paths), which the app's drop handler imports like any drop.
+    async fn drop_files(&self, paths: &[PathBuf]) -> Step {
+        let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let script = "const [paths] = arguments; const t = window.__TAURI_INTERNALS__; \
+            return t.invoke('plugin:event|emit_to', { target: { kind: 'Webview', label: t.metadata.currentWebview.label }, \
+            event: 'tauri://drag-drop', payload: { paths, position: { x: 300, y: 300 } } }).then(() => true);";
+        let answer = self.execute(script, vec![json!(paths)]).await?;
+        if answer != json!(true) {
+            return Err(format!("the drop was not delivered: {answer}"));
+        }
+        Ok(())
+    }
+
+    /// The CSS selector of the Ledgers screen's row of one ledger, once it is listed.
+    async fn chain_row(&self, account: &str, currency: &str) -> Result<String, String> {
+        let css = format!("[data-testid='chain-row'][data-account='{account}'][data-currency='{currency}']");
+        self.wait_for_css(&css).await?;
+        Ok(css)
+    }
+
+    /// Puts one ledger in view (the nav's ledger picker).
+    async fn show_chain(&self, account: &str, currency: &str) -> Step {
+        self.click("nav-ledgers").await?;
+        let row = self.chain_row(account, currency).await?;
+        let id = self
+            .wait_for_css(&row)
+            .await?
+            .attr("data-chain-id")
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("a chain row without its id")?;
+        self.select("chain-select", &id).await
+    }
+
+    /// Adds an anchor through the Balance chart screen's form.
+    async fn add_anchor(&self, at: &str, balance: &str, kind: &str, note: &str) -> Step {
+        self.fill("anchor-at", at).await?;
+        self.fill("anchor-balance", balance).await?;
+        self.select("anchor-kind", kind).await?;
+        self.fill("anchor-note", note).await?;
+        self.click("anchor-add").await
     }
 
     async fn wait_until<F, Fut>(&self, what: &str, mut check: F) -> Step

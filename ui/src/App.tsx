@@ -40,6 +40,8 @@ export function App() {
         selectedId={chainId}
         imp={imp}
         onImport={importer.importViaDialog}
+        account={importer.account}
+        onAccount={importer.setAccount}
         onDemo={() => void importer.runImport({ demo: true })}
         onCancel={importer.cancel}
         onDismissOutcome={importer.dismiss}

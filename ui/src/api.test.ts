@@ -46,10 +46,11 @@ describe("api", () => {
       args.onProgress.onmessage({ file: "a.csv", fileIndex: 0, files: 1, bytesDone: 5, bytesTotal: 10, stage: "reading" });
       return { files: [] };
     });
-    const out = await api.importFiles(["/a.csv"], (e) => seen.push(e));
+    const out = await api.importFiles(["/a.csv"], "feed", (e) => seen.push(e));
     expect(out).toEqual({ files: [] });
     expect(invoke.mock.calls[0][0]).toBe("import_files");
     expect(invoke.mock.calls[0][1].paths).toEqual(["/a.csv"]);
+    expect(invoke.mock.calls[0][1].account).toBe("feed");
     expect(invoke.mock.calls[0][1].onProgress).toBeInstanceOf(FakeChannel);
     expect(seen).toHaveLength(1);
   });

@@ -27,8 +27,8 @@ function progressChannel<E>(onProgress: (e: E) => void): Channel<E> {
 
 export const api = {
   ...shell,
-  importFiles: (paths: string[], onProgress: (e: ImportProgressEvent) => void) =>
-    shell.importFiles(paths, progressChannel(onProgress)),
+  importFiles: (paths: string[], account: string | null, onProgress: (e: ImportProgressEvent) => void) =>
+    shell.importFiles(paths, account, progressChannel(onProgress)),
   openDemo: (onProgress: (e: ImportProgressEvent) => void) => shell.openDemo(progressChannel(onProgress)),
   syncNow: (connectionId: number, onProgress: (e: SyncProgressEvent) => void) =>
     shell.syncNow(connectionId, progressChannel(onProgress)),

@@ -19,6 +19,7 @@ function seeded() {
     page1: keys.page(q1, 3),
     findings1: keys.findings(1),
     series1: keys.seriesOf(1, 2000),
+    anchors1: keys.anchors(1),
     entry1: keys.entry(1, 42),
     facets2: keys.facets(2),
     page2: keys.page(q2, 0),
@@ -50,6 +51,11 @@ describe("invalidation", () => {
   it("a finding's change invalidates what findings decide, on that chain only", async () => {
     expect(await staleAfter(invalidatedBy.findings(1))).toEqual(
       ["chains", "entry1", "findings1", "page1", "series1"].sort(),
+    );
+  });
+  it("an anchor added or removed invalidates what a finding's change does, and the anchor list", async () => {
+    expect(await staleAfter(invalidatedBy.anchors(1))).toEqual(
+      ["anchors1", "chains", "entry1", "findings1", "page1", "series1"].sort(),
     );
   });
   it("keys ledger answers by the whole query", () => {

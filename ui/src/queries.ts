@@ -10,6 +10,7 @@
 //!     ["chain", id, "ledger", "page", q, page]           ledger_page (one SQL page of rows)
 //!     ["chain", id, "findings"]                          findings
 //!     ["chain", id, "series", maxPoints]                 balance_series
+//!     ["chain", id, "anchors"]                           list_anchors
 //!     ["chain", id, "entry", entryId]                    entry_detail
 //!     ["connections"]                                    list_connections
 //!     ["vendors"]                                        list_vendors (fixed for a build)
@@ -28,6 +29,7 @@ import {
 import { useCallback, useState } from "react";
 import { api } from "./api";
 import { toApiError } from "./lib/errors";
+import type { AnchorKind } from "./bindings/AnchorKind";
 import type { Audience } from "./bindings/Audience";
 import type { ChainView } from "./bindings/ChainView";
 import type { ExportFormat } from "./bindings/ExportFormat";
@@ -52,6 +54,7 @@ export const keys = {
   findings: (chainId: number) => ["chain", chainId, "findings"] as const,
   series: (chainId: number) => ["chain", chainId, "series"] as const,
   seriesOf: (chainId: number, maxPoints: number) => ["chain", chainId, "series", maxPoints] as const,
+  anchors: (chainId: number) => ["chain", chainId, "anchors"] as const,
   entries: (chainId: number) => ["chain", chainId, "entry"] as const,
   entry: (chainId: number, entryId: number) => ["chain", chainId, "entry", entryId] as const,
   connections: ["connections"] as const,
@@ -97,6 +100,10 @@ export function useBalanceSeries(chainId: number, maxPoints: number) {
     queryKey: keys.seriesOf(chainId, maxPoints),
     queryFn: () => api.balanceSeries(chainId, maxPoints),
   });
+}
+
+export function useAnchors(chainId: number) {
+  return useQuery({ queryKey: keys.anchors(chainId), queryFn: () => api.listAnchors(chainId) });
 }
 
 export function entryDetailQuery(chainId: number, entryId: number) {
@@ -158,6 +165,11 @@ export const invalidatedBy = {
     keys.pages(chainId),
     keys.entries(chainId),
   ],
+  /**
+   * An anchor added or removed: the check runs again, so everything a finding touches goes
+   * stale, and the anchor list and the chart (its rebuilt line and its anchor marks).
+   */
+  anchors: (chainId: number): QueryKey[] => [...invalidatedBy.findings(chainId), keys.anchors(chainId)],
 };
 
 function invalidateAll(qc: QueryClient, list: QueryKey[]) {
@@ -170,7 +182,8 @@ function useInvalidate() {
   return (list: QueryKey[]) => invalidateAll(qc, list);
 }
 
-export type ImportSource = { demo: true } | { paths: string[] };
+/** The demo, or files into `account` (where their source names none; blank: the default). */
+export type ImportSource = { demo: true } | { paths: string[]; account?: string };
 
 /**
  * A long job of the shell (an import, a sync): one at a time, progress events over a channel,
@@ -213,7 +226,9 @@ export type Job<A, E, R> = ReturnType<typeof useJob<A, E, R>>;
 export function useImport() {
   return useJob(
     (source: ImportSource, onProgress: (e: ImportProgressEvent) => void) =>
-      "demo" in source ? api.openDemo(onProgress) : api.importFiles(source.paths, onProgress),
+      "demo" in source
+        ? api.openDemo(onProgress)
+        : api.importFiles(source.paths, source.account?.trim() || null, onProgress),
     invalidatedBy.import,
   );
 }
@@ -316,6 +331,24 @@ export function useSetStatedBalance(chainId: number) {
       qc.setQueryData<ChainView[]>(keys.chains, (list) => list?.map((c) => (c.id === updated.id ? updated : c)));
       return invalidate(invalidatedBy.findings(chainId));
     },
+  });
+}
+
+/** "On 3 March the page said 1,240": an anchor added by hand; the check runs again. */
+export function useAddAnchor(chainId: number) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (a: { at: string; balance: string; kind: AnchorKind; note: string }) =>
+      api.addAnchor({ chainId, ...a }),
+    onSuccess: () => invalidate(invalidatedBy.anchors(chainId)),
+  });
+}
+
+export function useRemoveAnchor(chainId: number) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (anchorId: number) => api.removeAnchor(anchorId),
+    onSuccess: () => invalidate(invalidatedBy.anchors(chainId)),
   });
 }
 

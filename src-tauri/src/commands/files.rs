@@ -10,6 +10,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use reckon::import::ImportOptions;
+use reckon::model::ChainKey;
 use reckon::store::ImportSummary;
 
 use super::{non_empty_path, Result};
@@ -22,10 +23,14 @@ pub const DEMO_CSV: &str = include_str!("../../../fixtures/demo.csv");
 /// What the demo is saved as beside the database before it is imported.
 pub const DEMO_FILE_NAME: &str = "reckon-demo.csv";
 
+/// Imports the files (picked or dropped) into `account` where their source names none (a
+/// Reverie export, a usage feed); `None` or blank: the default account. Sources that name
+/// their own account or currency (Orb, Stripe, the grant ledger's currencies) keep it.
 #[tauri::command]
 pub async fn import_files(
     state: State<'_, AppState>,
     paths: Vec<String>,
+    account: Option<String>,
     on_progress: Channel<ImportProgressEvent>,
 ) -> Result<ImportOutcomeView> {
     if paths.is_empty() {
@@ -35,7 +40,8 @@ pub async fn import_files(
     for path in &paths {
         state.may_read(path)?;
     }
-    import(&state, paths, on_progress).await
+    let account = account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    import(&state, paths, account, on_progress).await
 }
 
 /// The native open dialog, opened by the shell: the files picked may then be imported.
@@ -95,7 +101,7 @@ pub async fn open_demo(
         std::fs::write(&target, DEMO_CSV).map_err(|e| io_error(&target, e))
     })
     .await?;
-    import(&state, vec![path], on_progress).await
+    import(&state, vec![path], None, on_progress).await
 }
 
 #[tauri::command]
@@ -128,11 +134,12 @@ pub async fn save_text(state: State<'_, AppState>, path: String, content: String
 async fn import(
     state: &AppState,
     paths: Vec<PathBuf>,
+    account: Option<String>,
     channel: Channel<ImportProgressEvent>,
 ) -> Result<ImportOutcomeView> {
     let job = state.begin_import()?;
     let this = state.clone();
-    let summary = blocking(move || run_import(&this, &job, &paths, channel)).await;
+    let summary = blocking(move || run_import(&this, &job, &paths, account.as_deref(), channel)).await;
     // The import wrote through its own connection: forget the findings walked before it.
     state
         .with_db(|db| {
@@ -143,14 +150,20 @@ async fn import(
     summary.map(|s| ImportOutcomeView::from(&s))
 }
 
-/// Imports on the calling (blocking) thread, on a connection of its own.
+/// Imports on the calling (blocking) thread, on a connection of its own; into `account` where
+/// a source names none (the default account when `None`).
 pub(crate) fn run_import(
     state: &AppState,
     job: &JobRun,
     paths: &[PathBuf],
+    account: Option<&str>,
     channel: Channel<ImportProgressEvent>,
 ) -> Result<ImportSummary> {
     let mut store = state.open_store()?;
     let mut sink = job.sink(channel);
-    Ok(reckon::import::import(&mut store, paths, &ImportOptions::new(Utc::now()), &mut sink)?)
+    let mut options = ImportOptions::new(Utc::now());
+    if let Some(account) = account {
+        options.chain = ChainKey::new(account, ChainKey::DEFAULT_CURRENCY);
+    }
+    Ok(reckon::import::import(&mut store, paths, &options, &mut sink)?)
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use crate::dto::AppError;
 
+pub mod anchors;
 pub mod chart;
 pub mod connections;
 pub mod files;
@@ -34,13 +35,16 @@ macro_rules! command_table {
     ($then:ident) => {
         $then! {
             ledgers::list_chains() -> Vec<ChainView>;
-            files::import_files(paths: Vec<String>) progress(ImportProgressEvent) -> ImportOutcomeView;
+            files::import_files(paths: Vec<String>, account: Option<String>) progress(ImportProgressEvent) -> ImportOutcomeView;
             files::open_demo() progress(ImportProgressEvent) -> ImportOutcomeView;
             files::cancel_import() -> ();
             ledger::ledger_page(query: LedgerQuery, offset: u64, limit: u64) -> LedgerPage;
             ledger::ledger_totals(query: LedgerQuery) -> TotalsView;
             ledger::facets(chain_id: i64) -> Facets;
             chart::balance_series(chain_id: i64, max_points: usize) -> BalanceSeries;
+            anchors::list_anchors(chain_id: i64) -> Vec<AnchorView>;
+            anchors::add_anchor(request: AnchorRequest) -> AnchorView;
+            anchors::remove_anchor(anchor_id: i64) -> ();
             findings::findings(chain_id: i64) -> Vec<FindingView>;
             ledger::entry_detail(entry_id: i64) -> EntryDetailView;
             findings::mark_explained(finding_id: String, note: String) -> ();

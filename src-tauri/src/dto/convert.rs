@@ -70,6 +70,7 @@ pub fn chain_view(chain: &store::ChainInfo, report: &CheckReport) -> ChainView {
         dimensions: chain.dimensions.iter().map(|d| Dimension { key: d.key.clone(), title: d.title.clone() }).collect(),
         entries: chain.entries as i64,
         ledger_balance: chain.ledger_balance.map(money::format),
+        pending_balance: report.pending_balance(chain.id).map(money::format),
         stated_balance: chain.stated_balance.map(money::format),
         first_ts: chain.first_ts.map(model::rfc3339),
         last_ts: chain.last_ts.map(model::rfc3339),
@@ -104,8 +105,8 @@ impl From<model::FindingKind> for FindingKind {
             K::PendingUnsettled => FindingKind::PendingUnsettled,
             K::SettledAmountMismatch => FindingKind::SettledAmountMismatch,
             K::PendingOverspend => FindingKind::PendingOverspend,
-        }
             K::ExpiredGrantSpend => FindingKind::ExpiredGrantSpend,
+        }
     }
 }
 
@@ -167,10 +168,46 @@ pub fn balance_mark(f: &CheckedFinding) -> Option<BalanceMark> {
     })
 }
 
-impl From<&store::BalancePoint> for BalancePoint {
-    fn from(p: &store::BalancePoint) -> Self {
-        BalancePoint { ts: model::rfc3339(p.ts), balance: money::format(p.balance) }
+impl From<model::AnchorKind> for AnchorKind {
+    fn from(k: model::AnchorKind) -> Self {
+        match k {
+            model::AnchorKind::Stated => AnchorKind::Stated,
+            model::AnchorKind::Reset => AnchorKind::Reset,
+            model::AnchorKind::Opening => AnchorKind::Opening,
+        }
     }
+}
+
+impl From<AnchorKind> for model::AnchorKind {
+    fn from(k: AnchorKind) -> Self {
+        match k {
+            AnchorKind::Stated => model::AnchorKind::Stated,
+            AnchorKind::Reset => model::AnchorKind::Reset,
+            AnchorKind::Opening => model::AnchorKind::Opening,
+        }
+    }
+}
+
+pub fn anchor_view(chain_id: i64, a: &model::Anchor) -> AnchorView {
+    AnchorView {
+        id: a.id,
+        chain_id,
+        at: model::rfc3339(a.ts),
+        balance: money::format(a.balance),
+        kind: a.kind.into(),
+        note: a.note.clone(),
+        created: model::rfc3339(a.created),
+    }
+}
+
+/// An anchor's time as typed: RFC 3339, or `2026-03-03 12:00:00` (UTC), as `reckon anchor
+/// add --at` takes it.
+pub fn anchor_time(text: &str) -> Result<i64, AppError> {
+    reckon::import::parse_time(text).ok_or_else(|| {
+        AppError::bad_input(format!(
+            "the time {text:?} cannot be read: write it as 2026-03-03 12:00:00 (UTC) or 2026-03-03T12:00:00Z"
+        ))
+    })
 }
 
 impl From<&store::Totals> for TotalsView {

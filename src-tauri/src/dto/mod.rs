@@ -23,7 +23,11 @@ pub struct ChainView {
     /// The label dimensions beyond the type, in the order rows carry them.
     pub dimensions: Vec<Dimension>,
     pub entries: i64,
+    /// The available balance where the ledger keeps pending grants apart (`pending_balance`).
     pub ledger_balance: Option<String>,
+    /// Granted but not yet settled, so not in `ledger_balance`: only for a ledger that keeps
+    /// pending grants apart and has any (the grant ledger).
+    pub pending_balance: Option<String>,
     pub stated_balance: Option<String>,
     pub first_ts: Option<String>,
     pub last_ts: Option<String>,
@@ -283,7 +287,52 @@ pub struct Facets {
 #[serde(rename_all = "camelCase")]
 pub struct BalancePoint {
     pub ts: String,
+    /// The available balance after the entry (rebuilt from the anchors where entries state none).
     pub balance: String,
+    /// What is pending then (granted, not yet settled); `None` for a ledger without pending
+    /// grants.
+    pub pending: Option<String>,
+}
+
+/// What an anchor says about the balance at its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum AnchorKind {
+    /// Someone or something stated the balance then; the ledger is checked against it.
+    Stated,
+    /// The vendor set the balance outright then (a package reset); the walk goes on from it.
+    Reset,
+    /// The balance the walk starts from at that time.
+    Opening,
+}
+
+/// A balance stated (or set) at a point in time, kept with its ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnchorView {
+    pub id: i64,
+    pub chain_id: i64,
+    /// RFC 3339 UTC; entries at or before it count before the anchor.
+    pub at: String,
+    pub balance: String,
+    pub kind: AnchorKind,
+    /// Where the figure came from; may be empty.
+    pub note: String,
+    /// When it was added, RFC 3339 UTC.
+    pub created: String,
+}
+
+/// "On 3 March the page said 1,240": an anchor to add by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnchorRequest {
+    pub chain_id: i64,
+    /// RFC 3339, or `2026-03-03 12:00:00` (UTC).
+    pub at: String,
+    /// A decimal (`1240`, `1,240.50`).
+    pub balance: String,
+    pub kind: AnchorKind,
+    pub note: String,
 }
 
 /// A finding pinned to the balance chart.
@@ -438,5 +487,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ConnectOutcome::export_all(&cfg)?;
     SyncProgressEvent::export_all(&cfg)?;
     SyncOutcomeView::export_all(&cfg)?;
+    AnchorView::export_all(&cfg)?;
+    AnchorRequest::export_all(&cfg)?;
     Ok(())
 }

@@ -13,7 +13,16 @@ source: string,
 /**
  * The label dimensions beyond the type, in the order rows carry them.
  */
-dimensions: Array<Dimension>, entries: number, ledgerBalance: string | null, statedBalance: string | null, firstTs: string | null, lastTs: string | null, errors: number, warnings: number, explained: number, 
+dimensions: Array<Dimension>, entries: number, 
+/**
+ * The available balance where the ledger keeps pending grants apart (`pending_balance`).
+ */
+ledgerBalance: string | null, 
+/**
+ * Granted but not yet settled, so not in `ledger_balance`: only for a ledger that keeps
+ * pending grants apart and has any (the grant ledger).
+ */
+pendingBalance: string | null, statedBalance: string | null, firstTs: string | null, lastTs: string | null, errors: number, warnings: number, explained: number, 
 /**
  * The last sync through a vendor's API that reached this chain; `None` if never synced.
  */

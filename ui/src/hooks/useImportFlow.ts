@@ -1,6 +1,8 @@
 //! The import as the window runs it: from the dialog, the demo, or files dropped anywhere on
 //! the window (only .csv and .json), one at a time, with progress, cancel and the outcome; the
-//! chain an import creates comes into view.
+//! chain an import creates comes into view. Files go into the account typed on the Ledgers
+//! screen (blank: the default) where their source names none, so two sources that would both
+//! land in default/credits can live side by side.
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
@@ -26,6 +28,7 @@ export function useImportFlow(onStart: () => void, onCreated: (chainId: number) 
   const job = useImport();
   const [dropError, setDropError] = useState<ApiError | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [account, setAccount] = useState("");
 
   const imp: ImportState = {
     running: job.running,
@@ -45,7 +48,7 @@ export function useImportFlow(onStart: () => void, onCreated: (chainId: number) 
       setDropError(null);
       const before = new Set((qc.getQueryData<ChainView[]>(keys.chains) ?? []).map((c) => c.id));
       try {
-        await start(source);
+        await start("paths" in source && account.trim() ? { ...source, account } : source);
       } catch {
         // Shown from the job's error.
       }
@@ -53,7 +56,7 @@ export function useImportFlow(onStart: () => void, onCreated: (chainId: number) 
       const created = qc.getQueryData<ChainView[]>(keys.chains)?.find((c) => !before.has(c.id));
       if (created) onCreated(created.id);
     },
-    [qc, start, onStart, onCreated],
+    [qc, start, onStart, onCreated, account],
   );
 
   const importViaDialog = useCallback(
@@ -110,5 +113,5 @@ export function useImportFlow(onStart: () => void, onCreated: (chainId: number) 
     };
   }, []);
 
-  return { imp, dragging, runImport, importViaDialog, cancel, dismiss };
+  return { imp, dragging, runImport, importViaDialog, cancel, dismiss, account, setAccount };
 }

@@ -105,14 +105,25 @@ describe("balance series", () => {
   it("converts to epoch seconds and floats, skipping bad times", () => {
     const [xs, ys] = toPlotData({
       points: [
-        { ts: "2024-01-01T00:00:00Z", balance: "10.5" },
-        { ts: "nope", balance: "1" },
-        { ts: "2024-01-01T00:01:00Z", balance: "-0.35" },
+        { ts: "2024-01-01T00:00:00Z", balance: "10.5", pending: null },
+        { ts: "nope", balance: "1", pending: null },
+        { ts: "2024-01-01T00:01:00Z", balance: "-0.35", pending: null },
       ],
       marks: [],
     });
     expect(xs).toEqual([1704067200, 1704067260]);
     expect(ys).toEqual([10.5, -0.35]);
+  });
+  it("adds a line of available plus pending where the ledger has pending grants", () => {
+    const data = toPlotData({
+      points: [
+        { ts: "2024-01-01T00:00:00Z", balance: "880", pending: "0" },
+        { ts: "2024-01-01T00:01:00Z", balance: "880", pending: "500" },
+        { ts: "2024-01-01T00:02:00Z", balance: "380", pending: "0" },
+      ],
+      marks: [],
+    });
+    expect(data).toEqual([[1704067200, 1704067260, 1704067320], [880, 880, 380], [880, 1380, 380]]);
   });
   it("finds the mark nearest a click within tolerance, errors winning ties", () => {
     const marks = [

@@ -1,20 +1,29 @@
 //! Turns a BalanceSeries into plot data: x in epoch seconds, y as floats (plotting only; the
 //! decimal strings stay the truth everywhere else), and finds the mark nearest a click.
+//! Anchors are plotted at their time and balance.
 
 import type { BalanceSeries } from "../bindings/BalanceSeries";
 
 export type Mark = BalanceSeries["marks"][number];
 
-export function toPlotData(s: BalanceSeries): [number[], number[]] {
+/**
+ * `[xs, available]`, and where the ledger keeps pending grants apart a third array: available
+ * plus pending (what the balance comes to if every pending grant settles as pending).
+ */
+export function toPlotData(s: BalanceSeries): number[][] {
   const xs: number[] = [];
   const ys: number[] = [];
+  const withPending: number[] = [];
+  const pending = s.points.some((p) => p.pending !== null);
   for (const p of s.points) {
     const t = Date.parse(p.ts);
     if (Number.isNaN(t)) continue;
     xs.push(t / 1000);
-    ys.push(parseFloat(p.balance));
+    const y = parseFloat(p.balance);
+    ys.push(y);
+    if (pending) withPending.push(y + parseFloat(p.pending ?? "0"));
   }
-  return [xs, ys];
+  return pending ? [xs, ys, withPending] : [xs, ys];
 }
 
 /** The mark whose x position (in pixels, via `toPx`) is within `tolerance` of `px`, nearest first. */

@@ -19,6 +19,9 @@ interface Props {
   imp: ImportState;
   /** Import through the open dialog (or, under the e2e hook, the path typed in `import-path`). */
   onImport: (e2ePath: string) => void;
+  /** The account imports go into where their source names none (blank: default). */
+  account: string;
+  onAccount: (account: string) => void;
   onDemo: () => void;
   onCancel: () => void;
   onDismissOutcome: () => void;
@@ -33,6 +36,16 @@ export function LedgersScreen(p: Props) {
       <header className="screen-head">
         <h1>Ledgers</h1>
         <div className="actions">
+          <label className="small muted import-account">
+            Into account{" "}
+            <input
+              data-testid="import-account"
+              placeholder="default"
+              value={p.account}
+              onChange={(e) => p.onAccount(e.target.value)}
+              title="Files whose source names no account (a Reverie export, a usage feed) go into this one; blank: default"
+            />
+          </label>
           <E2ePathInput value={e2ePath} onChange={setE2ePath} testid="import-path" placeholder="E2E: file to import" />
           <button className="primary" data-testid="import" onClick={() => p.onImport(e2ePath)} disabled={imp.running}>
             Import…
@@ -65,7 +78,12 @@ export function LedgersScreen(p: Props) {
           <thead>
             <tr>
               <th>Account</th>
-              <th className="num">Balance</th>
+              <th className="num" title="What can be spent: where a ledger keeps pending grants apart, they are not in it">
+                Balance (available)
+              </th>
+              <th className="num" title="Granted but not yet settled, so not available yet">
+                Pending
+              </th>
               <th className="num">Entries</th>
               <th>Date span (UTC)</th>
               <th className="num">Errors</th>
@@ -186,7 +204,13 @@ function ChainRow({
 
   return (
     <>
-      <tr className={selected ? "selected" : ""} data-testid="chain-row" data-chain-id={c.id}>
+      <tr
+        className={selected ? "selected" : ""}
+        data-testid="chain-row"
+        data-chain-id={c.id}
+        data-account={c.account}
+        data-currency={c.currency}
+      >
         <td>
           <button className="link strong" onClick={() => onOpen(c.id)} title="Open this ledger">
             {c.account}
@@ -195,6 +219,17 @@ function ChainRow({
         </td>
         <td className="num">
           <Money value={c.ledgerBalance} testid="chain-balance" />
+        </td>
+        <td className="num">
+          {c.pendingBalance === null ? (
+            <span className="muted" title="This ledger keeps no pending grants">
+              —
+            </span>
+          ) : (
+            <span className="pending" title="Granted but not yet settled, so not available yet">
+              <Money value={c.pendingBalance} testid="chain-pending" />
+            </span>
+          )}
         </td>
         <td className="num" data-testid="chain-entries">{c.entries}</td>
         <td className="nowrap">
@@ -251,7 +286,7 @@ function ChainRow({
       </tr>
       {err && (
         <tr>
-          <td colSpan={8}>
+          <td colSpan={9}>
             <ErrorBlock error={err} onDismiss={() => setErr(null)} />
           </td>
         </tr>
