@@ -122,3 +122,44 @@ fn every_json_shape_imports_with_its_reader_and_finds_the_planted_faults() {
         }
     }
 }
+
+/// The generated grant / spend / pending grant ledger (`reckon-gen --format grant-ledger`), read
+/// by the grant ledger's reader: every row new, and exactly the planted findings (kind,
+/// transaction IDs, delta), no other, warnings included. At 3,000 rows (60 days or more) and at
+/// 20,000 with three rounds of faults.
+#[test]
+fn a_generated_grant_ledger_gives_exactly_its_planted_findings() {
+    use reckon_bench::grants;
+    for (rows, seed, faults) in [(3_000, 42, 1), (20_000, 7, 3)] {
+        let g = grants::generate(rows, seed, faults);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grants.csv");
+        let mut w = BufWriter::new(File::create(&path).unwrap());
+        grants::write_csv(&g, &mut w).unwrap();
+        drop(w);
+        let mut store = Store::open(&dir.path().join("reckon.db")).unwrap();
+        let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+        let summary = import(&mut store, &[path], &ImportOptions::new(now), &mut NoProgress).unwrap();
+        assert_eq!(summary.files[0].format, "grant-ledger-csv");
+        assert_eq!(summary.new_entries(), rows as u64);
+        let report = check(&store, &CheckOptions::default()).unwrap();
+        counts(&format!("grant ledger, {rows} rows"), &report);
+        let mut found: Vec<(String, Vec<String>, String)> = report
+            .findings
+            .iter()
+            .map(|f| {
+                let delta = f.finding.delta.map_or("none".into(), |d| format!("{:.2}", d));
+                (f.finding.kind.as_str().to_string(), f.finding.transaction_ids.clone(), delta)
+            })
+            .collect();
+        found.sort();
+        let mut planted: Vec<(String, Vec<String>, String)> = g
+            .planted
+            .iter()
+            .map(|p| (p.kind.to_string(), p.ids.clone(), reckon_bench::ledger::cents_string(p.delta)))
+            .collect();
+        planted.sort();
+        assert_eq!(found, planted, "{rows} rows");
+        assert_eq!(planted.len(), 3 * faults + 1);
+    }
+}
