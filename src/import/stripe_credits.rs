@@ -448,7 +448,9 @@ fn money(at: &At<'_>, raw: Option<&RawValue>, field: &'static str) -> Result<(St
 /// A JSON integer, from its text (no float).
 fn integer(at: &At<'_>, raw: Option<&RawValue>, field: &'static str, expected: &str) -> Result<i64, ImportError> {
     let r = raw.filter(|r| r.get() != "null").ok_or_else(|| at.missing(field))?;
-    r.get().parse::<i64>().map_err(|_| at.bad(field, raw, r.get(), expected))
+    // A number written as a string is quoted as its text.
+    let shown = r.get().strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(r.get());
+    r.get().parse::<i64>().map_err(|_| at.bad(field, raw, shown, expected))
 }
 
 /// The grant a transaction names (an ID, or an expanded grant), and the customer an expanded

@@ -14,6 +14,7 @@ mod pending;
 mod sources;
 mod store;
 mod support;
+mod stripe_credits;
 mod sync;
 mod tidy;
 mod usage_feed;
