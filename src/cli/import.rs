@@ -19,8 +19,11 @@ pub(super) struct Args {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Force a format instead of detecting it (reverie-csv, reverie-json).
-    #[arg(long, value_parser = reader)]
+    #[arg(long, value_parser = reader, conflicts_with = "profile")]
     format: Option<&'static Reader>,
+    /// Read the files with a saved mapping profile (`reckon profile save NAME ...`).
+    #[arg(long)]
+    profile: Option<String>,
     #[command(flatten)]
     chain: ChainArgs,
 }
@@ -34,7 +37,13 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
     options.chain = ChainKey::new(args.chain.account, args.chain.currency);
     options.format = args.format;
     let mut bar = Bar::new();
-    let summary = import::import(store, &args.files, &options, &mut bar);
+    let summary = match &args.profile {
+        Some(name) => {
+            let profile = import::profile::load(name)?;
+            import::profile::import(store, &args.files, &profile, &options, &mut bar)
+        }
+        None => import::import(store, &args.files, &options, &mut bar),
+    };
     bar.finish();
     let summary = summary?;
     for f in &summary.files {

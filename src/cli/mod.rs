@@ -27,6 +27,7 @@ mod key;
 mod ledger;
 mod mock_server;
 mod notes;
+mod profile;
 pub mod remedy;
 mod report;
 mod sync;
@@ -86,6 +87,8 @@ enum Command {
     Doctor(doctor::Args),
     /// Store or delete a source's API key in the OS keyring.
     Key(key::Args),
+    /// Save, list, show or delete mapping profiles (how any CSV's columns read as entries).
+    Profile(profile::Args),
     /// Serve the Reverie, Orb and Stripe APIs on 127.0.0.1 from ledger files, to try a sync
     /// offline (test and demo builds).
     #[command(hide = !reckon_api::HAS_MOCK)]
@@ -131,7 +134,7 @@ impl Command {
             Command::Anchor(args) => args.reads_only(),
             Command::Doctor(args) => !args.repair,
             Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => false,
-            Command::Key(_) | Command::MockServer(_) => false,
+            Command::Key(_) | Command::MockServer(_) | Command::Profile(_) => false,
         }
     }
 }
@@ -141,6 +144,7 @@ pub fn run() -> Result<ExitCode> {
     // These two never touch the database.
     let command = match cli.command {
         Command::Key(args) => return key::run(args),
+        Command::Profile(args) => return profile::run(args),
         Command::MockServer(args) => return mock_server::run(args),
         command => command,
     };
@@ -174,7 +178,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Reopen(args) => notes::reopen(&mut store, args),
         Command::Sync(args) => sync::run(&mut store, args),
         Command::Doctor(args) => doctor::run(&mut store, args),
-        Command::Key(_) | Command::MockServer(_) => unreachable!("run above"),
+        Command::Key(_) | Command::MockServer(_) | Command::Profile(_) => unreachable!("run above"),
     }
 }
 

@@ -40,6 +40,43 @@ pub(super) struct Column {
     pub aliases: &'static [&'static str],
 }
 
+/// What the engine reads a file by: a source's static [`Format`], or a layout built at run
+/// time (a saved mapping profile, `profile.rs`). The one seam between a CSV source and the
+/// engine; every layout is read by the same parallel reader.
+pub(super) trait Layout: Sync {
+    /// The reader the `ParsedFile` is stamped with (its format and source).
+    fn reader(&self) -> &'static Reader;
+    /// The columns an entry is read from; a [`Record`] names them by their place here.
+    fn columns(&self) -> &[Column];
+    /// The header as the export writes it, for messages.
+    fn header(&self) -> &'static str;
+    /// The field delimiter; `None`: `,`, or TAB when the header is tab-separated.
+    fn delimiter(&self) -> Option<u8> {
+        None
+    }
+    /// The label dimensions the entries carry, in order.
+    fn dimensions(&self) -> Vec<crate::model::Dimension> {
+        self.reader().source.dimensions()
+    }
+    /// One record read into an entry, its texts interned into the labels.
+    fn entry(&self, row: &Record<'_>, labels: &mut Labels) -> Result<ParsedEntry, ImportError>;
+}
+
+impl Layout for Format {
+    fn reader(&self) -> &'static Reader {
+        self.reader
+    }
+    fn columns(&self) -> &[Column] {
+        self.columns
+    }
+    fn header(&self) -> &'static str {
+        self.header
+    }
+    fn entry(&self, row: &Record<'_>, labels: &mut Labels) -> Result<ParsedEntry, ImportError> {
+        (self.entry)(row, labels)
+    }
+}
+
 impl Column {
     /// A column every file has.
     pub const fn required(name: &'static str) -> Column {
@@ -71,13 +108,13 @@ fn header_key(name: &str) -> String {
 impl Columns {
     fn from_header(
         path: &Path,
-        format: &Format,
+        format: &dyn Layout,
         header: &csv::ByteRecord,
         delimiter: u8,
     ) -> Result<Columns, ImportError> {
         let names: Vec<String> = header.iter().map(|f| header_key(&String::from_utf8_lossy(f))).collect();
-        let mut index = vec![None; format.columns.len()];
-        for (slot, column) in format.columns.iter().enumerate() {
+        let mut index = vec![None; format.columns().len()];
+        for (slot, column) in format.columns().iter().enumerate() {
             let wanted: Vec<String> =
                 std::iter::once(column.name).chain(column.aliases.iter().copied()).map(header_key).collect();
             let mut found = names.iter().enumerate().filter(|(_, n)| wanted.contains(n)).map(|(i, _)| i);
@@ -101,7 +138,7 @@ impl Columns {
                         .map(|f| shown(String::from_utf8_lossy(f).trim_start_matches('\u{feff}').trim()))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    expected: format.header,
+                    expected: format.header(),
                 });
             }
         }
@@ -353,11 +390,21 @@ pub(super) fn read(
     read_with(path, bytes, progress, format, PARALLEL_MIN)
 }
 
+/// [`read`] for a layout built at run time (a mapping profile): the same engine.
+pub(super) fn read_layout(
+    path: &Path,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+    layout: &dyn Layout,
+) -> Result<ParsedFile, ImportError> {
+    read_with(path, bytes, progress, layout, PARALLEL_MIN)
+}
+
 fn read_with(
     path: &Path,
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
-    format: &Format,
+    format: &dyn Layout,
     parallel_min: u64,
 ) -> Result<ParsedFile, ImportError> {
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
@@ -381,9 +428,9 @@ fn read_with(
         let (body_start, body_line) = (reader.position().byte(), reader.position().line());
         Ok((header, body_start, body_line, header_state.ended_unterminated(body_start)))
     };
-    let mut delimiter = b',';
+    let mut delimiter = format.delimiter().unwrap_or(b',');
     let mut header = read_header(file, delimiter)?;
-    if header.0.len() == 1 && header.0[0].contains(&b'\t') {
+    if format.delimiter().is_none() && header.0.len() == 1 && header.0[0].contains(&b'\t') {
         delimiter = b'\t';
         header = read_header(std::fs::File::open(path).map_err(io)?, delimiter)?;
     }
@@ -455,9 +502,9 @@ fn read_with(
     }
     Ok(ParsedFile {
         path: path.to_path_buf(),
-        format: format.reader.name,
-        source: format.reader.source.name,
-        dimensions: format.reader.source.dimensions(),
+        format: format.reader().name,
+        source: format.reader().source.name,
+        dimensions: format.dimensions(),
         chains: vec![None],
         bytes,
         labels: first.labels,
@@ -509,7 +556,7 @@ struct Range {
 fn read_range(
     path: &Path,
     range: Range,
-    format: &Format,
+    format: &dyn Layout,
     columns: &Columns,
     width: usize,
     done: &AtomicU64,
@@ -569,7 +616,7 @@ fn read_range(
         // One UTF-8 check for the whole record instead of one per field.
         let whole = std::str::from_utf8(record.as_slice()).ok();
         let row = Record { path, record: &record, whole, line, offset, columns, format };
-        entries.push((format.entry)(&row, &mut labels)?);
+        entries.push(format.entry(&row, &mut labels)?);
         if entries.len() > MAX_ENTRIES {
             return Err(too_many_entries(path, line));
         }
@@ -646,7 +693,7 @@ pub(super) struct Record<'a> {
     /// The byte offset of the record's first byte in the file.
     pub offset: u64,
     columns: &'a Columns,
-    format: &'a Format,
+    format: &'a dyn Layout,
 }
 
 impl<'a> Record<'a> {
@@ -654,7 +701,7 @@ impl<'a> Record<'a> {
     /// the header has no such (optional) column.
     pub fn text(&self, slot: usize) -> Result<&'a str, ImportError> {
         match self.columns.index[slot] {
-            Some(i) => self.field(i, self.format.columns[slot].name),
+            Some(i) => self.field(i, self.format.columns()[slot].name),
             None => Ok(""),
         }
     }
@@ -662,7 +709,7 @@ impl<'a> Record<'a> {
     /// Column `slot`'s `value` cannot be read: `expected` says what would be, at the value's
     /// line and column.
     pub fn bad(&self, slot: usize, value: &str, expected: String) -> ImportError {
-        self.bad_at(self.columns.index[slot], self.format.columns[slot].name, value, expected)
+        self.bad_at(self.columns.index[slot], self.format.columns()[slot].name, value, expected)
     }
 
     fn field(&self, index: usize, field: &'static str) -> Result<&'a str, ImportError> {

@@ -10,6 +10,7 @@ mod ingest;
 mod json;
 mod lago;
 mod orb;
+pub mod profile;
 mod repair;
 mod reverie_csv;
 mod reverie_json;

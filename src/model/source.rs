@@ -29,8 +29,8 @@ impl Source {
 }
 
 /// Every source, by name (see [`named`]). A new vendor is a static below and a line here.
-pub static SOURCES: [&Source; 8] =
-    [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER, &WORKSPACE, &LAGO, &STRIPE_CREDITS];
+pub static SOURCES: [&Source; 9] =
+    [&REVERIE, &ORB, &STRIPE, &USAGE_FEED, &GRANT_LEDGER, &WORKSPACE, &LAGO, &STRIPE_CREDITS, &PROFILE];
 
 /// The source called `name`, as a chain stores it.
 pub fn named(name: &str) -> Option<&'static Source> {
@@ -218,3 +218,10 @@ pub const STRIPE_CREDIT_TYPES: [&str; 6] = [
     "CREDITS_VOIDED",
     "CREDIT_GRANT",
 ];
+
+/// Any CSV read through a saved mapping profile (FORMATS.md section 7, `import/profile.rs`).
+/// Its types are whatever the file's type column says (or `CREDIT`/`DEBIT` by sign): there is
+/// no reference table to judge them by, so no entry of it is an `unknown_type` (the rules skip
+/// a source without types). Its dimensions are the profile's own, kept with each chain.
+pub static PROFILE: Source =
+    Source { name: "profile", title: "Mapping profile", types: &[], dimensions: &[], price_dimension: None };
