@@ -71,7 +71,9 @@ pub const SPEND: &str = "SPEND";
 pub const PENDING_GRANT: &str = "PENDING_GRANT";
 
 /// The file through the CSV engine, then its entries put in one chain per currency (in the
-/// order currencies first appear), all under the default account.
+/// order currencies first appear). The file names no account: each chain's is left empty, so
+/// the import files it under its own (`--account`, the app's "Into account", else `default`;
+/// `ingest::name_accounts`), and a ledger in `credits` can sit beside a Reverie one.
 fn read(
     path: &Path,
     bytes: u64,
@@ -90,8 +92,7 @@ fn read(
         };
         e.chain = index as u32;
     }
-    file.chains =
-        currencies.iter().map(|&c| Some(ChainKey::new(ChainKey::DEFAULT_ACCOUNT, file.labels.text(c)))).collect();
+    file.chains = currencies.iter().map(|&c| Some(ChainKey::new(String::new(), file.labels.text(c)))).collect();
     if file.chains.is_empty() {
         file.chains = vec![None];
     }

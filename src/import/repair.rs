@@ -87,11 +87,15 @@ pub fn repair_chain(store: &mut Store, chain_id: i64) -> Result<Repair, ImportEr
     for s in &files {
         let file = read_file(&s.path, reader(&s.format), &mut |_, _| ControlFlow::Continue(()))?;
         // A file that spoke of several accounts gave this chain only its part; a file that
-        // named none went wholly to the chain it was imported into.
+        // named none went wholly to the chain it was imported into; a part of a currency whose
+        // account the file left unnamed (a grant ledger's, Stripe's credit transactions) went
+        // to the account the import named, this chain's.
         let split = file.split_by_chain();
         let whole = split.len() == 1 && split[0].0.is_none();
         for (part_key, part) in split {
-            if whole || part_key.as_ref() == Some(key) {
+            let here =
+                part_key.as_ref().is_some_and(|k| k == key || (k.account.is_empty() && k.currency == key.currency));
+            if whole || here {
                 parts.push((s.id, part));
             }
         }

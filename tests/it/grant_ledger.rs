@@ -159,3 +159,41 @@ fn a_malformed_balance_change_is_refused_with_file_line_and_column_and_nothing_i
         assert_eq!(check["chains"].as_array().map_or(0, Vec::len), 0, "nothing stored");
     }
 }
+
+/// The ledger names no account: `--account` files its currencies' chains under the one asked,
+/// so a grant ledger in `credits` sits beside a Reverie ledger in `default/credits` (it used to
+/// go to `default` whatever was asked, and be refused there as "holds reverie entries"); a
+/// second import adds nothing; and `doctor --repair` rebuilds such a chain from its file.
+#[test]
+fn the_ledger_goes_into_the_account_asked_and_is_repaired_from_its_file() {
+    let db = Db::new();
+    db.import("fixtures/clean.csv");
+    let copy = db.dir().join("grants.csv");
+    std::fs::copy(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/grant-ledger.csv"), &copy).unwrap();
+    let copy = copy.to_str().unwrap();
+    let out = db.ok(&["import", "--account", "acme", copy], 0);
+    assert!(out.contains(": 12 entries (grant-ledger-csv): 12 new"), "{out}");
+    let again = db.ok(&["import", "--account", "acme", copy], 0);
+    assert!(again.contains(" 0 new, ") && again.contains(" already known, 0 conflicting"), "{again}");
+    let chains = db.ok(&["chains"], 0);
+    assert!(chains.contains("acme/credits: 10 entries") && chains.contains("acme/USD: 2 entries"), "{chains}");
+    assert!(chains.contains("default/credits: 97 entries"), "{chains}");
+    let (before, _) = db.check_json(&["--include-explained"]);
+    let acme: Vec<Fault> = faults(&before).into_iter().filter(|f| f.1.iter().all(|id| id.starts_with("gl_"))).collect();
+    let mut expected = planted("grant-ledger.csv");
+    expected.sort();
+    assert_eq!(acme, expected);
+
+    let conn = rusqlite::Connection::open(&db.path).unwrap();
+    conn.pragma_update(None, "foreign_keys", false).unwrap();
+    conn.execute_batch(
+        "DELETE FROM entry_block WHERE chain_id = (SELECT id FROM chain WHERE account = 'acme' AND currency = 'credits');",
+    )
+    .unwrap();
+    drop(conn);
+    let report = db.ok(&["doctor"], 1);
+    assert!(report.contains("acme/credits: DAMAGED"), "{report}");
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("repaired (0 entries kept, 10 read again"), "{report}");
+    assert_eq!(db.check_json(&["--include-explained"]).0, before);
+}
