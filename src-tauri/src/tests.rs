@@ -520,7 +520,8 @@ fn anchors_and_pending_balances_through_the_commands() {
     let fixture = |name: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name);
     let (grants, feed) = (fixture("grant-ledger.csv"), fixture("usage-feed-nobalance.csv"));
     h.picked(&[&grants, &feed]);
-    h.ok("import_files", json!({ "paths": [grants, feed], "account": "feed", "onProgress": "__CHANNEL__:3" }));
+    h.ok("import_files", json!({ "paths": [grants], "account": null, "onProgress": "__CHANNEL__:3" }));
+    h.ok("import_files", json!({ "paths": [feed], "account": " feed ", "onProgress": "__CHANNEL__:3" }));
     let chains = h.ok("list_chains", json!({}));
     let chain = |account: &str, currency: &str| -> Value {
         chains

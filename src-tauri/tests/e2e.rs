@@ -343,15 +343,20 @@ async fn triage_scenario(ui: &Ui, work: &Path) -> Step {
 /// findings, the grant ledger's pending balance beside its available one, then anchors added by
 /// hand on the feed (an opening balance, then a stated one that disagrees) and the
 /// `anchor_mismatch` it causes, cited in the report; removing the anchor takes it away again.
+/// Then the workspace page's four tabs, dropped into an account of their own, and the gap two
+/// balances stated by hand place between them.
 async fn anchors_scenario(ui: &Ui, _work: &Path) -> Step {
     let fixture = |name: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name);
     let ids = |list: &[&str]| -> Vec<String> { list.iter().map(|s| s.to_string()).collect() };
 
-    // 1. Drop both files at once, into account "feed": the feed names no account, so it goes
-    // there; the grant ledger names its own (default, a ledger per currency).
+    // 1. Drop the grant ledger (into the default account: one ledger per currency), then the
+    // feed into an account of its own ("Into account"): both would be default/credits.
+    ui.drop_files(&[fixture("grant-ledger.csv")]).await?;
+    ui.wait_until("the grant ledger's two ledgers to be listed", || async { Ok(ui.count("chain-row").await? == 2) })
+        .await?;
     ui.fill("import-account", "feed").await?;
-    ui.drop_files(&[fixture("grant-ledger.csv"), fixture("usage-feed-nobalance.csv")]).await?;
-    ui.wait_until("the three ledgers to be listed", || async { Ok(ui.count("chain-row").await? == 3) }).await?;
+    ui.drop_files(&[fixture("usage-feed-nobalance.csv")]).await?;
+    ui.wait_until("the feed to be listed", || async { Ok(ui.count("chain-row").await? == 3) }).await?;
     let grants = ui.chain_row("default", "credits").await?;
     let feed = ui.chain_row("feed", "credits").await?;
 
@@ -436,7 +441,40 @@ async fn anchors_scenario(ui: &Ui, _work: &Path) -> Step {
     ui.wait_until("the anchor_mismatch to go", || async {
         Ok(ui.number("error-count").await? == 0 && ui.count_css("[data-kind='anchor_mismatch']").await? == 0)
     })
-    .await
+    .await?;
+
+    // 7. The workspace page's four tabs, dropped into an account of their own: one ledger of
+    // 16 entries, its package reset already an anchor. The page said 4,962 at the end of
+    // 8 March and 4,942 on 14 March, where the entries rebuild 5,042: -100.00 before
+    // cv_7f3a02, one of the two identical referral rewards counted but never applied.
+    let tabs = ["conversations", "mcp-calls", "import-usage", "credit-adjustments"];
+    ui.click("nav-ledgers").await?;
+    ui.fill("import-account", "workspace").await?;
+    ui.drop_files(&tabs.map(|t| fixture(&format!("workspace-{t}.csv")))).await?;
+    let workspace = ui.chain_row("workspace", "credits").await?;
+    ui.wait_until("the workspace ledger to hold the four tabs", || async {
+        Ok(ui.number_css(&format!("{workspace} [data-testid='chain-entries']")).await? == 16)
+    })
+    .await?;
+    ui.show_chain("workspace", "credits").await?;
+    ui.click("nav-chart").await?;
+    ui.wait_until("the package reset to be listed as an anchor", || async {
+        Ok(ui.attrs("anchor-row", "data-kind").await? == ["reset"])
+    })
+    .await?;
+    ui.add_anchor("2026-03-08 23:59:59", "4,962", "stated", "workspace page").await?;
+    ui.wait_until("the first stated anchor to be listed", || async { Ok(ui.count("anchor-row").await? == 2) }).await?;
+    ui.add_anchor("2026-03-14 00:00", "4942", "stated", "workspace page").await?;
+    ui.wait_until("the second stated anchor to be listed", || async { Ok(ui.count("anchor-row").await? == 3) }).await?;
+    ui.click("nav-findings").await?;
+    let gap = ui.finding_item("anchor_mismatch", &ids(&["cv_7f3a02"])).await?;
+    let text = gap.text().await.map_err(|e| e.to_string())?;
+    if !text.contains("100.00") || !text.contains("REFERRAL_SIGNUP_REWARD") {
+        return Err(format!(
+            "the workspace's anchor_mismatch does not name -100.00 and the referral rewards: {text:?}"
+        ));
+    }
+    Ok(())
 }
 
 /// The type the ledger is filtered by; the demo has a few refunds, one of them unmatched.

@@ -24,8 +24,8 @@ pub const DEMO_CSV: &str = include_str!("../../../fixtures/demo.csv");
 pub const DEMO_FILE_NAME: &str = "reckon-demo.csv";
 
 /// Imports the files (picked or dropped) into `account` where their source names none (a
-/// Reverie export, a usage feed); `None` or blank: the default account. Sources that name
-/// their own account or currency (Orb, Stripe, the grant ledger's currencies) keep it.
+/// Reverie export, a usage feed, a grant ledger); `None` or blank: the default account.
+/// Sources that name their own account (Orb's and Stripe's customers) keep it.
 #[tauri::command]
 pub async fn import_files(
     state: State<'_, AppState>,
