@@ -30,10 +30,16 @@ enum Action {
     },
 }
 
-/// The key names in the vendor table.
+/// The key names in the vendor table, each once (Stripe's two syncs share one key).
 fn key_name() -> impl clap::builder::TypedValueParser<Value = &'static str> {
     use clap::builder::{PossibleValuesParser, TypedValueParser};
-    PossibleValuesParser::new(VENDORS.iter().map(|v| v.key_name))
+    let mut names: Vec<&'static str> = Vec::new();
+    for v in VENDORS {
+        if !names.contains(&v.key_name) {
+            names.push(v.key_name);
+        }
+    }
+    PossibleValuesParser::new(names)
         .map(|name| VENDORS.iter().map(|v| v.key_name).find(|k| *k == name).expect("a name from the table"))
 }
 
