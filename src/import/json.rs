@@ -414,6 +414,35 @@ pub(super) fn member_entries<'a>(
     Ok(entries)
 }
 
+/// The object a document holds in its top-level `member` (a saved Lago wallet's `wallet`),
+/// placed for errors like an entry; `shape` describes the document, for the fix.
+pub(super) fn member_object<'a>(
+    path: &'a Path,
+    text: &'a str,
+    member: &str,
+    shape: &'static str,
+) -> Result<At<'a>, ImportError> {
+    type Object<'a> = std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue>;
+    let body = body(text);
+    let doc: Object<'a> = serde_json::from_str(body).map_err(|e| {
+        ImportError::malformed(
+            path,
+            (e.line() as u64, e.column() as u64),
+            &format!("not a JSON document of the API's shape: {e}"),
+            format!("Expected {shape}."),
+        )
+    })?;
+    let raw = doc.get(member).copied().ok_or_else(|| {
+        ImportError::malformed(
+            path,
+            (1, 1),
+            &format!("the object has no \"{member}\" member"),
+            format!("Expected {shape}."),
+        )
+    })?;
+    place(path, text, &mut LineCursor::new(text), raw, shape)
+}
+
 /// `{"data": [...], "next_cursor": ...}`; other members are ignored.
 #[derive(Deserialize)]
 struct Envelope<'a> {

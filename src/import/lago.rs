@@ -91,12 +91,6 @@ struct Pair<'a> {
 }
 
 #[derive(Deserialize)]
-struct WalletDocument<'a> {
-    #[serde(borrow)]
-    wallet: &'a RawValue,
-}
-
-#[derive(Deserialize)]
 struct Wallet<'a> {
     #[serde(borrow)]
     lago_id: Option<&'a RawValue>,
@@ -243,21 +237,7 @@ fn metadata(at: &At<'_>, raw: Option<&RawValue>) -> Result<String, ImportError> 
 /// has one, else at the newest transaction of its chain.
 fn read_wallet(path: &Path, raw: Vec<u8>, bytes: u64) -> Result<ParsedFile, ImportError> {
     let text = json::document(path, raw)?;
-    let body = json::body(&text);
-    let doc: WalletDocument = serde_json::from_str(body).map_err(|e| {
-        ImportError::malformed(
-            path,
-            (e.line() as u64, e.column() as u64),
-            &format!("not a Lago wallet JSON document: {e}"),
-            format!("Expected {WALLET_SHAPE}."),
-        )
-    })?;
-    let offset = doc.wallet.get().as_ptr() as usize - text.as_ptr() as usize;
-    let (line, _) = json::LineCursor::new(&text).locate(offset);
-    let at = At { path, text: &text, item: doc.wallet.get(), line, offset, shape: WALLET_SHAPE };
-    if !doc.wallet.get().starts_with('{') {
-        return Err(at.not_an_object());
-    }
+    let at = json::member_object(path, &text, "wallet", WALLET_SHAPE)?;
     let wallet: Wallet = at.parse()?;
     let id = at.required(wallet.lago_id, "lago_id", "the wallet's lago_id")?;
     let balance = at.money(wallet.credits_balance, "credits_balance")?;
