@@ -621,3 +621,49 @@ fn anchors_and_pending_balances_through_the_commands() {
     assert!(errors(&h).is_empty());
     assert_eq!(h.err("remove_anchor", json!({ "anchorId": stated["id"] }))["code"], "not_found");
 }
+
+#[test]
+fn the_workspace_usage_views_total_the_pages_tabs() {
+    let h = Harness::new();
+    let fixture = |name: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name);
+    let tabs =
+        ["workspace-conversations.csv", "workspace-mcp-calls.csv", "workspace-credit-adjustments.csv"].map(fixture);
+    h.picked(&tabs.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+    h.ok("import_files", json!({ "paths": tabs, "account": "acme", "onProgress": "__CHANNEL__:3" }));
+    let chain_id = h.ok("list_chains", json!({}))[0]["id"].clone();
+    let views = h.ok("usage_views", json!({ "chainId": chain_id }));
+    let keys: Vec<&str> = views.as_array().unwrap().iter().map(|v| v["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["conversation", "billing-type", "api-key", "import-type", "user"]);
+    let summary = |view: &str, last: Option<&str>, sort: &str| -> Vec<(String, String)> {
+        let request =
+            json!({ "query": Harness::query(chain_id.as_i64().unwrap()), "view": view, "last": last, "sort": sort });
+        let rows = h.ok("usage_summary", json!({ "request": request }));
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["key"].as_str().unwrap().to_string(), r["creditsUsed"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(
+        summary("conversation", None, "credits"),
+        vec![
+            pair("cv_7f3a03", "250.00"),
+            pair("cv_7f3a02", "80.00"),
+            pair("cv_7f3a01", "30.00"),
+            pair("cv_7f3a04", "15.00")
+        ]
+    );
+    assert_eq!(summary("api-key", None, "key"), vec![pair("ci-bot", "17.50"), pair("zapier", "3.00")]);
+    // The newest entry is 20 March (the expiration): the last 7 days hold only cv_7f3a03.
+    assert_eq!(summary("conversation", Some("7d"), "recent"), vec![pair("cv_7f3a03", "250.00")]);
+    let bad =
+        json!({ "query": Harness::query(chain_id.as_i64().unwrap()), "view": "model", "last": null, "sort": "key" });
+    assert_eq!(h.err("usage_summary", json!({ "request": bad }))["code"], "bad_input");
+
+    // A ledger of another source offers no views.
+    h.open_demo();
+    let chains = h.ok("list_chains", json!({}));
+    let demo = chains.as_array().unwrap().iter().find(|c| c["source"] == "reverie").unwrap()["id"].clone();
+    assert_eq!(h.ok("usage_views", json!({ "chainId": demo })), json!([]));
+}

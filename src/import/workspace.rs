@@ -59,7 +59,8 @@ pub(super) static ADJUSTMENTS: Reader = Reader {
     aliases: &["credit-adjustments-csv"],
     source: &crate::model::source::WORKSPACE,
     detect: |head| {
-        csv::header_names(head, &["type", "amount", "detail", "created at"])
+        // `Detail` may be left out; Reverie's export has `Type` and `Amount` but a `Date`.
+        csv::header_names(head, &["type", "amount", "created at"])
             && !csv::header_names(head, &["transaction id"])
             && !csv::header_names(head, &["entry id"])
     },

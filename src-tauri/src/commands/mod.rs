@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod ledgers;
 pub mod report;
 mod typescript;
+pub mod usage;
 
 #[cfg(test)]
 pub(crate) use files::run_import;
@@ -41,6 +42,8 @@ macro_rules! command_table {
             ledger::ledger_page(query: LedgerQuery, offset: u64, limit: u64) -> LedgerPage;
             ledger::ledger_totals(query: LedgerQuery) -> TotalsView;
             ledger::facets(chain_id: i64) -> Facets;
+            usage::usage_views(chain_id: i64) -> Vec<UsageViewInfo>;
+            usage::usage_summary(request: UsageRequest) -> Vec<UsageRowView>;
             chart::balance_series(chain_id: i64, max_points: usize) -> BalanceSeries;
             anchors::list_anchors(chain_id: i64) -> Vec<AnchorView>;
             anchors::add_anchor(request: AnchorRequest) -> AnchorView;

@@ -5,8 +5,10 @@
 //! `Serialize` for the UI's sake.
 
 mod convert;
+mod usage;
 
 pub use convert::*;
+pub use usage::*;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -399,6 +401,7 @@ pub enum FindingKind {
     PendingUnsettled,
     SettledAmountMismatch,
     PendingOverspend,
+    ExpiredGrantSpend,
 }
 
 /// Who a report draft is written for.
@@ -450,7 +453,6 @@ impl AppError {
         Self::new(ErrorCode::NotFound, message)
     }
 
-    ExpiredGrantSpend,
     pub fn io(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Io, message)
     }
@@ -489,5 +491,8 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     SyncOutcomeView::export_all(&cfg)?;
     AnchorView::export_all(&cfg)?;
     AnchorRequest::export_all(&cfg)?;
+    UsageViewInfo::export_all(&cfg)?;
+    UsageRequest::export_all(&cfg)?;
+    UsageRowView::export_all(&cfg)?;
     Ok(())
 }

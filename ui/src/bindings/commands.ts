@@ -20,6 +20,9 @@ import type { LedgerQuery } from "./LedgerQuery";
 import type { SyncOutcomeView } from "./SyncOutcomeView";
 import type { SyncProgressEvent } from "./SyncProgressEvent";
 import type { TotalsView } from "./TotalsView";
+import type { UsageRequest } from "./UsageRequest";
+import type { UsageRowView } from "./UsageRowView";
+import type { UsageViewInfo } from "./UsageViewInfo";
 import type { VendorView } from "./VendorView";
 
 /** Calls one command by name: `invoke`, or a wrapper of it. */
@@ -35,6 +38,8 @@ export function commands(call: Call) {
     ledgerPage: (query: LedgerQuery, offset: number, limit: number): Promise<LedgerPage> => call<LedgerPage>("ledger_page", { query, offset, limit }),
     ledgerTotals: (query: LedgerQuery): Promise<TotalsView> => call<TotalsView>("ledger_totals", { query }),
     facets: (chainId: number): Promise<Facets> => call<Facets>("facets", { chainId }),
+    usageViews: (chainId: number): Promise<Array<UsageViewInfo>> => call<Array<UsageViewInfo>>("usage_views", { chainId }),
+    usageSummary: (request: UsageRequest): Promise<Array<UsageRowView>> => call<Array<UsageRowView>>("usage_summary", { request }),
     balanceSeries: (chainId: number, maxPoints: number): Promise<BalanceSeries> => call<BalanceSeries>("balance_series", { chainId, maxPoints }),
     listAnchors: (chainId: number): Promise<Array<AnchorView>> => call<Array<AnchorView>>("list_anchors", { chainId }),
     addAnchor: (request: AnchorRequest): Promise<AnchorView> => call<AnchorView>("add_anchor", { request }),

@@ -14,6 +14,7 @@ import { useEntryDetails, useExportLedger, useFacets, useLedgerTotals } from "..
 import { DetailPanel } from "./ledger/DetailPanel";
 import { FilterBar } from "./ledger/FilterBar";
 import { LedgerTable } from "./ledger/LedgerTable";
+import { UsageViews } from "./ledger/UsageViews";
 
 interface Props {
   chain: ChainView;
@@ -116,6 +117,8 @@ export function LedgerScreen({ chain, filters, setFilters, utc, setUtc, focus, c
         </span>
         {isFiltered(filters) && <span className="muted small">filtered view</span>}
       </div>
+
+      <UsageViews chainId={chain.id} query={query} filters={filters} setFilters={setFilters} utc={utc} />
 
       {readError && (
         <div>
