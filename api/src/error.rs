@@ -70,6 +70,10 @@ pub enum ApiError {
     /// The HTTP client could not be set up (TLS roots, for one).
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+    /// The API cannot list what the sync was asked for "all" of (Lago lists wallets per
+    /// customer only): the ledger must be named.
+    #[error("{source_name}: {what}; nothing was fetched")]
+    NameTheLedger { source_name: &'static str, what: &'static str },
 }
 
 /// What a person can do about an [`ApiError`] that only the shell in front of them can word:

@@ -56,11 +56,9 @@ struct Wallet {
 pub fn fetch<'a, E: From<ApiError> + 'static>(job: Job<'a>, sink: &'a mut dyn PageSink<Error = E>) -> Fetching<'a, E> {
     Box::pin(async move {
         let client = Client::new(job.config)?;
-        let wallets = job.customers.ok_or_else(|| {
-            ApiError::Client(
-                "Lago keeps one ledger per wallet and lists wallets per customer only: name the wallet (its lago_id)"
-                    .into(),
-            )
+        let wallets = job.customers.ok_or(ApiError::NameTheLedger {
+            source_name: SOURCE_NAME,
+            what: "Lago keeps a ledger per wallet and lists wallets per customer only, so every wallet of the organization cannot be fetched: name the wallet (its lago_id, --wallet)",
         })?;
         let mut anchors = Vec::with_capacity(wallets.len());
         for wallet in &wallets {

@@ -266,3 +266,15 @@ fn place(text: &str, needle: &str) -> (usize, usize) {
     let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
     (line, text[start..at].chars().count() + 1)
 }
+
+#[test]
+fn every_wallet_cannot_be_asked_for_and_nothing_is_fetched() {
+    let api = server(Vec::new());
+    let db = Db::new();
+    let url = api.lago_url();
+    let mut command = db.command(&["sync", "lago", "--base-url", &url, "--all-customers"]);
+    let out = command.env("RECKON_API_KEY", KEY).output().expect("reckon runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("name the wallet (its lago_id, --wallet)"), "{}", text(&out));
+    assert!(api.requests().is_empty());
+}
