@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::json::{self, At, Document};
-use super::{parse_time, Fields, ImportError, OutOfRange, Reader, DATE_EXPECTED};
+use super::{parse_time, Fields, ImportError, OutOfRange, Reader, DATE_EXPECTED, MAX_FIELD_BYTES};
 use crate::model::{content_hash, source, ChainKey, FileAnchor, Labels, ParsedEntry, ParsedFile, NO_BALANCE};
 use crate::money;
 
@@ -222,6 +222,7 @@ fn metadata(at: &At<'_>, raw: Option<&RawValue>) -> Result<String, ImportError> 
         let key = at.string(pair.key, "metadata.key")?.unwrap_or_default();
         let value = match pair.value {
             Some(v) if v.get().starts_with('"') => at.string(Some(v), "metadata.value")?.unwrap_or_default(),
+            Some(v) if v.get().len() > MAX_FIELD_BYTES => return Err(too_long(at, v)),
             Some(v) if v.get() != "null" => v.get().to_string(),
             _ => String::new(),
         };
@@ -230,7 +231,16 @@ fn metadata(at: &At<'_>, raw: Option<&RawValue>) -> Result<String, ImportError> 
             parts.push(format!("{key}: {value}"));
         }
     }
-    Ok(parts.join("; "))
+    let text = parts.join("; ");
+    if text.len() > MAX_FIELD_BYTES {
+        return Err(too_long(at, raw));
+    }
+    Ok(text)
+}
+
+/// A value (or all of `metadata` together) longer than any one value may be.
+fn too_long(at: &At<'_>, raw: &RawValue) -> ImportError {
+    ImportError::limit(at.path, at.position_of(Some(raw)), "a value is longer", MAX_FIELD_BYTES as u64)
 }
 
 /// A saved wallet: no entries, one anchor (its `credits_balance`), at its `updated_at` when it
@@ -307,6 +317,14 @@ mod tests {
         assert_eq!(file.anchors[0].ts, parse_time("2026-03-02T00:00:00Z"));
         let file = parse(r#"{"wallet": {"lago_id": "w1", "credits_balance": "12.50"}}"#).unwrap();
         assert_eq!(file.anchors[0].ts, None);
+    }
+
+    #[test]
+    fn metadata_is_held_to_the_value_limit() {
+        let pair = format!("{{\"key\": \"k\", \"value\": \"{}\"}}", "x".repeat(40_000));
+        let tx = TX.replace(r#"[{"key": "order", "value": "A-1"}]"#, &format!("[{pair}, {pair}]"));
+        let e = parse(&format!("[{tx}]")).unwrap_err().to_string();
+        assert!(e.contains("a value is longer than Reckon reads (64 KiB)"), "{e}");
     }
 
     #[test]
