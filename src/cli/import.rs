@@ -9,8 +9,10 @@ use anyhow::Result;
 use chrono::Utc;
 
 use super::ChainArgs;
+use reckon::escape::terminal;
 use reckon::import::{self, ImportOptions, Progress, ProgressSink, Reader, Stage};
-use reckon::model::ChainKey;
+use reckon::model::{format_ts, ChainKey};
+use reckon::money;
 use reckon::store::Store;
 
 #[derive(clap::Args)]
@@ -64,6 +66,11 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
             summary.known_entries(),
             summary.conflicting_entries()
         );
+    }
+    for a in &summary.anchors {
+        let (account, currency) = (terminal(&a.chain.account), terminal(&a.chain.currency));
+        let what = if a.added { "kept as an anchor" } else { "an anchor already" };
+        out!("stated balance of {account}/{currency}: {} at {}, {what}", money::format(a.balance), format_ts(a.ts));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{read_input, read_source, ImportError, Input, Progress, ProgressSink, Reader, Stage, STDIN};
 use crate::model::{AnchorKind, ChainKey, ParsedFile};
-use crate::store::{ImportSummary, LedgerRow, Store, StoreError};
+use crate::store::{ImportSummary, KeptAnchor, LedgerRow, Store, StoreError};
 use crate::trace;
 
 /// How to import.
@@ -140,7 +140,7 @@ pub fn store_parsed(
     }
     ingest.commit()?;
     trace::phase("import: commit", t);
-    keep_anchors(store, &anchors, options.now)?;
+    summary.anchors = keep_anchors(store, &anchors, options.now)?;
     Ok(summary)
 }
 
@@ -199,7 +199,8 @@ fn keep_anchors(
     store: &mut Store,
     anchors: &[(ChainKey, i64, i64, String)],
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<KeptAnchor>, StoreError> {
+    let mut kept = Vec::with_capacity(anchors.len());
     for (chain, ts, units, note) in anchors {
         let Some(id) = store.chain_id(chain)? else { continue };
         let balance = crate::money::from_units(*units);
@@ -208,8 +209,9 @@ fn keep_anchors(
         if !known {
             store.add_anchor(id, *ts, balance, AnchorKind::Stated, note, now.timestamp_micros())?;
         }
+        kept.push(KeptAnchor { chain: chain.clone(), ts: *ts, balance, added: !known });
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// Names the account of chains a file could not name (an empty account: Stripe's credit

@@ -41,6 +41,19 @@ pub struct ImportSummary {
     /// The chains written to, in the order first written.
     pub chain_ids: Vec<i64>,
     pub files: Vec<FileSummary>,
+    /// Balances the files stated (a saved Lago wallet), each kept as a stated anchor.
+    pub anchors: Vec<KeptAnchor>,
+}
+
+/// A balance an imported file stated for a chain, and whether it was added as an anchor (not
+/// when the chain had it already).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptAnchor {
+    pub chain: ChainKey,
+    /// Unix microseconds.
+    pub ts: i64,
+    pub balance: rust_decimal::Decimal,
+    pub added: bool,
 }
 
 impl ImportSummary {
@@ -73,6 +86,7 @@ impl ImportSummary {
                 None => self.files.push(f),
             }
         }
+        self.anchors.extend(other.anchors);
     }
 }
 
@@ -156,7 +170,8 @@ impl Ingest<'_> {
         now: DateTime<Utc>,
     ) -> Result<ImportSummary, StoreError> {
         let chain_id = self.chain(key, None)?;
-        let mut summary = ImportSummary { chain_ids: vec![chain_id], files: Vec::with_capacity(files.len()) };
+        let mut summary =
+            ImportSummary { chain_ids: vec![chain_id], files: Vec::with_capacity(files.len()), anchors: Vec::new() };
         for (path, print, known) in files {
             self.tx.execute(
                 "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
@@ -304,7 +319,7 @@ fn store_files(
         revise::record_resets(tx, chain_id, &resets, now.timestamp_micros())?;
     }
     trace::phase("import: conflicts", t);
-    Ok(ImportSummary { chain_ids: vec![chain_id], files: summaries })
+    Ok(ImportSummary { chain_ids: vec![chain_id], files: summaries, anchors: Vec::new() })
 }
 
 /// The stored entries whose mutable dimension `d` a later export fills in or replaces: those

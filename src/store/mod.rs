@@ -34,7 +34,7 @@ use rusqlite::Connection;
 pub use chains::ChainInfo;
 pub use decode::TxnIds;
 pub use error::{Remedy, Salvage, StoreError};
-pub use ingest::{FileSummary, ImportSummary, Ingest, KnownFile};
+pub use ingest::{FileSummary, ImportSummary, Ingest, KeptAnchor, KnownFile};
 pub use open::APPLICATION_ID;
 pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
 pub use revise::{revision_id, split_revision};

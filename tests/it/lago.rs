@@ -47,6 +47,10 @@ fn the_saved_answer_and_wallet_give_exactly_the_planted_faults() {
     let out = db.ok(&["import", TRANSACTIONS, WALLET_FILE], 0);
     // 9 transactions on two pages: lt_04 repeated identically across them, lt_05 rewritten.
     assert!(out.contains("9 entries (lago-json): 7 new, 1 already known, 1 conflicting"), "{out}");
+    assert!(
+        out.contains("stated balance of wal_acme_01/credits: 95.25 at 2026-03-07 15:00:00 UTC, kept as an anchor"),
+        "{out}"
+    );
     let (check, code) = db.check_json(&[]);
     assert_eq!(faults(&check), planted(), "{check:#}");
     assert_eq!(code, 1, "an anchor mismatch is an error");
@@ -85,6 +89,7 @@ fn importing_both_files_again_adds_no_entry_and_no_anchor() {
     db.ok(&["import", TRANSACTIONS, WALLET_FILE], 0);
     let again = db.ok(&["import", TRANSACTIONS, WALLET_FILE], 0);
     assert!(again.contains("total: 0 new"), "{again}");
+    assert!(again.contains("95.25 at 2026-03-07 15:00:00 UTC, an anchor already"), "{again}");
     let anchors = db.ok(&["anchor", "list"], 0);
     assert_eq!(anchors.matches("stated").count(), 1, "{anchors}");
     assert_eq!(faults(&db.check_json(&[]).0), planted());
