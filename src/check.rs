@@ -149,9 +149,11 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             findings.extend(reconcile::anchored(&chain.key, &facts, &lookup, opening, &points));
             findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
         }
+        let t = std::time::Instant::now();
         if let Some(pending) = reconcile::pending_balance(&reference, &facts, &lookup) {
             report.pending.insert(chain.id, pending);
         }
+        crate::trace::phase("check: pending balance", t);
         if let Some(e) = lookup.into_error() {
             return Err(e.into());
         }
