@@ -149,6 +149,24 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             findings.extend(reconcile::anchored(&chain.key, &facts, &lookup, opening, &points));
             findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
         }
+        // Entries a kept match of this account with another left without a counterpart
+        // (`reckon match`): one `unmatched_across_sources` each, naming the other account.
+        let unmatched = store.unmatched_entries(chain.id)?;
+        if !unmatched.is_empty() {
+            let at: FxHashMap<i64, usize> = facts.iter().enumerate().map(|(i, f)| (f.row_id, i)).collect();
+            for u in &unmatched {
+                if let Some(&i) = at.get(&u.entry_id) {
+                    let entry = lookup.entry(i);
+                    findings.push(reconcile::matching::unmatched_finding(
+                        &chain.key,
+                        &entry,
+                        &u.other_account,
+                        u.tolerance_seconds,
+                    ));
+                }
+            }
+            findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+        }
         let t = std::time::Instant::now();
         if let Some(pending) = reconcile::pending_balance(&reference, &facts, &lookup) {
             report.pending.insert(chain.id, pending);

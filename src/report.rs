@@ -463,6 +463,10 @@ impl Context<'_> {
             FindingKind::ExpiredGrantSpend,
             "Why these debits drew on credit grants after the grants had expired, and whether the credits should be restored to the invoices",
         ));
+        asks.extend(with(
+            FindingKind::UnmatchedAcrossSources,
+            "Which of the two sources is right about these entries: each appears in one and has no counterpart in the other",
+        ));
         asks
     }
 
@@ -597,6 +601,9 @@ fn plain_words(kind: FindingKind, delta: Option<Decimal>) -> Option<String> {
         ),
         FindingKind::ExpiredGrantSpend => format!(
             "{amount} of credits was applied from a grant after that grant had expired; we are checking whether it should have counted."
+        ),
+        FindingKind::UnmatchedAcrossSources => format!(
+            "an entry of {amount} appears in one record of your account and not in the other; we are checking which is right."
         ),
         _ => return None,
     })

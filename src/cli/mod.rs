@@ -25,6 +25,7 @@ mod doctor;
 mod import;
 mod key;
 mod ledger;
+mod matching;
 mod mock_server;
 mod notes;
 mod profile;
@@ -87,6 +88,9 @@ enum Command {
     Doctor(doctor::Args),
     /// Store or delete a source's API key in the OS keyring.
     Key(key::Args),
+    /// Pair the entries of two accounts that describe the same money; the next check reports
+    /// each entry with no counterpart (unmatched_across_sources).
+    Match(matching::Args),
     /// Save, list, show or delete mapping profiles (how any CSV's columns read as entries).
     Profile(profile::Args),
     /// Serve the Reverie, Orb and Stripe APIs on 127.0.0.1 from ledger files, to try a sync
@@ -134,6 +138,7 @@ impl Command {
             Command::Anchor(args) => args.reads_only(),
             Command::Doctor(args) => !args.repair,
             Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => false,
+            Command::Match(_) => false,
             Command::Key(_) | Command::MockServer(_) | Command::Profile(_) => false,
         }
     }
@@ -177,6 +182,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Explain(args) => notes::explain(&mut store, args),
         Command::Reopen(args) => notes::reopen(&mut store, args),
         Command::Sync(args) => sync::run(&mut store, args),
+        Command::Match(args) => matching::run(&mut store, args),
         Command::Doctor(args) => doctor::run(&mut store, args),
         Command::Key(_) | Command::MockServer(_) | Command::Profile(_) => unreachable!("run above"),
     }

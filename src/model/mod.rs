@@ -170,6 +170,7 @@ pub enum FindingKind {
     SettledAmountMismatch,
     PendingOverspend,
     ExpiredGrantSpend,
+    UnmatchedAcrossSources,
 }
 
 impl FindingKind {
@@ -193,6 +194,7 @@ impl FindingKind {
             SettledAmountMismatch,
             PendingOverspend,
             ExpiredGrantSpend,
+            UnmatchedAcrossSources,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -216,6 +218,7 @@ impl FindingKind {
             FindingKind::SettledAmountMismatch => "settled_amount_mismatch",
             FindingKind::PendingOverspend => "pending_overspend",
             FindingKind::ExpiredGrantSpend => "expired_grant_spend",
+            FindingKind::UnmatchedAcrossSources => "unmatched_across_sources",
         }
     }
 
@@ -236,7 +239,8 @@ impl FindingKind {
             | FindingKind::DoubleRefund
             | FindingKind::PendingUnsettled
             | FindingKind::SettledAmountMismatch
-            | FindingKind::ExpiredGrantSpend => Severity::Warning,
+            | FindingKind::ExpiredGrantSpend
+            | FindingKind::UnmatchedAcrossSources => Severity::Warning,
         }
     }
 
@@ -259,6 +263,7 @@ impl FindingKind {
             FindingKind::SettledAmountMismatch => "Grant settles for another amount than was pending",
             FindingKind::PendingOverspend => "Spend covered only by pending credits",
             FindingKind::ExpiredGrantSpend => "Spend drawn on an expired credit grant",
+            FindingKind::UnmatchedAcrossSources => "Entry missing from the other source",
         }
     }
 }

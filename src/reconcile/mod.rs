@@ -6,6 +6,7 @@
 mod anchors;
 mod expired_grants;
 mod facts;
+pub mod matching;
 mod pending;
 mod refunds;
 mod rules;

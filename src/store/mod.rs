@@ -18,6 +18,7 @@ mod decode;
 mod error;
 mod ingest;
 mod labels;
+mod matches;
 mod migrate;
 mod notes;
 mod open;
@@ -35,10 +36,11 @@ pub use chains::ChainInfo;
 pub use decode::TxnIds;
 pub use error::{Remedy, Salvage, StoreError};
 pub use ingest::{FileSummary, ImportSummary, Ingest, KeptAnchor, KnownFile};
+pub use matches::{MatchRun, Unmatched};
 pub use open::APPLICATION_ID;
 pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
-pub use revise::{revision_id, split_revision};
 pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
+pub use revise::{revision_id, split_revision};
 pub use sync_records::{LastSync, SyncConnection};
 
 /// An open database.

@@ -9,6 +9,7 @@ mod findings;
 mod grant_ledger;
 mod hostile;
 mod lago;
+mod matching;
 mod one_line;
 mod pending;
 mod profile;

@@ -106,6 +106,7 @@ impl From<model::FindingKind> for FindingKind {
             K::SettledAmountMismatch => FindingKind::SettledAmountMismatch,
             K::PendingOverspend => FindingKind::PendingOverspend,
             K::ExpiredGrantSpend => FindingKind::ExpiredGrantSpend,
+            K::UnmatchedAcrossSources => FindingKind::UnmatchedAcrossSources,
         }
     }
 }
@@ -293,7 +294,13 @@ pub fn sync_outcome_view(connection_id: i64, summary: &sync::SyncSummary) -> Syn
         known: p.known as i64,
         conflicting: p.conflicting as i64,
         elapsed_ms: p.elapsed.as_millis() as i64,
-        stated_balance: summary.stated.as_ref().map(|s| money::format(s.balance)),
+        // Reverie's /v1/balance; else a balance the API stated for a ledger (Lago's wallet).
+        stated_balance: summary
+            .stated
+            .as_ref()
+            .map(|s| s.balance)
+            .or_else(|| summary.anchors.first().map(|a| a.balance))
+            .map(money::format),
         cancelled: summary.cancelled,
     }
 }

@@ -402,6 +402,7 @@ pub enum FindingKind {
     SettledAmountMismatch,
     PendingOverspend,
     ExpiredGrantSpend,
+    UnmatchedAcrossSources,
 }
 
 /// Who a report draft is written for.

@@ -3,4 +3,4 @@
 /**
  * What kind of thing does not add up; names fixed by FORMATS.md section 2.
  */
-export type FindingKind = "balance_break" | "misreported_balance" | "head_mismatch" | "opening_mismatch" | "conflicting_duplicate" | "duplicate_charge" | "unmatched_refund" | "unknown_type" | "unusual_amount" | "refund_mismatch" | "anchor_mismatch" | "double_refund" | "pending_unsettled" | "settled_amount_mismatch" | "pending_overspend" | "expired_grant_spend";
+export type FindingKind = "balance_break" | "misreported_balance" | "head_mismatch" | "opening_mismatch" | "conflicting_duplicate" | "duplicate_charge" | "unmatched_refund" | "unknown_type" | "unusual_amount" | "refund_mismatch" | "anchor_mismatch" | "double_refund" | "pending_unsettled" | "settled_amount_mismatch" | "pending_overspend" | "expired_grant_spend" | "unmatched_across_sources";

@@ -62,6 +62,7 @@ export const KIND_TITLES: Record<FindingKind, string> = {
   settled_amount_mismatch: "Settled for another amount than pending",
   pending_overspend: "Spend covered only by pending credits",
   expired_grant_spend: "Spend drawn on an expired grant",
+  unmatched_across_sources: "Missing from the other source",
   unknown_type: "Unknown transaction type",
   unusual_amount: "Unusual amount",
 };
