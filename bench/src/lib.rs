@@ -12,6 +12,10 @@
 //! - [`grants`]: a grant / spend / pending grant ledger (two credit currencies, pending grants
 //!   that settle later, planted breaks, unsettled and mis-settled pending grants, an overspend)
 //!   and the findings planted in it.
+//! - [`workspace`]: the workspace credit usage records page's Conversations tab (aggregates
+//!   that grow: later figures of a conversation, and a later export moving 5% of them on) and
+//!   its Credit Adjustments tab (every type, monthly package resets, identical rows), with the
+//!   totals an import must give.
 //! - [`measure`]: runs a child process and reports its wall time and peak RSS.
 //!
 //! Money is integer cents throughout: no float ever touches an amount.
@@ -24,3 +28,4 @@ pub mod json;
 pub mod ledger;
 pub mod measure;
 pub mod rng;
+pub mod workspace;

@@ -30,15 +30,23 @@
 //! transaction IDs, delta); and the anchored walk: the feed without `Balance`, checked before and after
 //! 1,000 anchors (`reckon anchor add`, one process each), the walk's time from `RECKON_TRACE`
 //! (target: under 0.5 s).
-//! It prints figures; it never fails on a time.
+//! And the workspace credit usage records (`reckon-gen --format workspace-conversations|
+//! workspace-adjustments`): each tab's import+check in the same rounds (target: at most 2x the
+//! Reverie CSV), its totals against the generator's sidecar (`reckon summary --by type`,
+//! `--by billing-type`, `--by conversation`: every conversation's credits and entries), a
+//! re-import (0 new), and for Conversations the later export (5% of the conversations with a
+//! newer figure: its time, and exactly those stored as revisions). `RECKON_BENCH_SHAPES=
+//! workspace` or `--workspace-only` runs only these (with the Reverie CSV).
+//! It prints figures; it never fails on a time; a total that does not match is a failure,
+//! printed as one.
 //!
 //! reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH]
 //!              [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python]
-//!              [--no-json | --json-only] [--no-shapes | --shapes-only]
+//!              [--no-json | --json-only] [--no-shapes | --shapes-only | --workspace-only]
 //! Environment: RECKON_BENCH_SIZES, RECKON_BENCH_RUNS, RECKON_BENCH_DATA, RECKON_BENCH_MESSY=1,
 //! RECKON_BENCH_NOISY=1,
 //! RECKON_BENCH_HLEDGER=0, RECKON_BENCH_PYTHON=0, RECKON_BENCH_PYTHON_BIN, RECKON_BENCH_JSON=0|only,
-//! RECKON_BENCH_SHAPES=0|only.
+//! RECKON_BENCH_SHAPES=0|only|workspace.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -69,6 +77,8 @@ struct Options {
     sections: Sections,
     /// The new shapes' figures (usage feed, anchored walk).
     shapes: bool,
+    /// Of the new shapes, only the workspace tabs (and the Reverie CSV they are timed against).
+    workspace_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,6 +218,9 @@ fn main() -> ExitCode {
     if opts.shapes {
         print_shapes_table(&opts, &shape_rows);
     }
+    if shape_rows.iter().any(|r| !r.failures.is_empty()) {
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }
 
@@ -240,8 +253,9 @@ fn options() -> Result<Options, String> {
             _ => Sections::All,
         },
         shapes: env_or("RECKON_BENCH_SHAPES").as_deref() != Some("0"),
+        workspace_only: env_or("RECKON_BENCH_SHAPES").as_deref() == Some("workspace"),
     };
-    if env_or("RECKON_BENCH_SHAPES").as_deref() == Some("only") {
+    if matches!(env_or("RECKON_BENCH_SHAPES").as_deref(), Some("only" | "workspace")) {
         o.sections = Sections::Neither;
     }
     let mut args = std::env::args().skip(1);
@@ -265,9 +279,14 @@ fn options() -> Result<Options, String> {
                 o.shapes = true;
                 o.sections = Sections::Neither;
             }
+            "--workspace-only" => {
+                o.shapes = true;
+                o.workspace_only = true;
+                o.sections = Sections::Neither;
+            }
             "-h" | "--help" => {
                 println!(
-                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python] [--no-json | --json-only] [--no-shapes | --shapes-only]"
+                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python] [--no-json | --json-only] [--no-shapes | --shapes-only | --workspace-only]"
                 );
                 std::process::exit(0);
             }
@@ -1495,6 +1514,24 @@ struct ShapeRow {
     anchor_add: Option<Duration>,
     /// The findings of the anchored check, by kind (the anchors are the true balances: none).
     anchored_findings: String,
+    /// The workspace tabs: import+check (medians) and sizes.
+    ws_conv: Option<Duration>,
+    ws_adj: Option<Duration>,
+    ws_conv_bytes: u64,
+    ws_adj_bytes: u64,
+    /// Each tab's totals against its sidecar after the first import (`exact` ...).
+    ws_conv_totals: String,
+    ws_adj_totals: String,
+    /// Re-importing each tab onto itself (medians; must add 0).
+    ws_conv_reimport: Option<Duration>,
+    ws_adj_reimport: Option<Duration>,
+    /// Importing the later Conversations export onto the first (median), its rows, and its
+    /// verdict (exactly the changed conversations became revisions, totals after).
+    ws_later: Option<Duration>,
+    ws_later_rows: usize,
+    ws_later_totals: String,
+    /// Totals that did not match: failures, not figures.
+    failures: Vec<String>,
     notes: Vec<String>,
 }
 
@@ -1543,6 +1580,230 @@ fn ensure_grants(o: &Options, n: usize) -> Result<PathBuf, String> {
     fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("{:.1} s", t.elapsed().as_secs_f64());
     Ok(path)
+}
+
+/// The size-`n` workspace tab (Conversations, with its later export, or Credit Adjustments)
+/// and its `FILE.totals.json`, generated once and reused.
+fn ensure_workspace(o: &Options, n: usize, conversations: bool) -> Result<PathBuf, String> {
+    fs::create_dir_all(&o.data).map_err(|e| format!("{}: {e}", o.data.display()))?;
+    let format = if conversations { "workspace-conversations" } else { "workspace-adjustments" };
+    let path = o.data.join(format!("{format}-{n}-s{}.csv", o.seed));
+    if path.exists() && (!conversations || later_of(&path).exists()) {
+        return Ok(path);
+    }
+    print!("  generating {n} rows as {format} ... ");
+    let _ = std::io::stdout().flush();
+    let t = std::time::Instant::now();
+    let gen = std::env::current_exe().map_err(|e| e.to_string())?.with_file_name("reckon-gen");
+    let partial = path.with_extension("csv.partial");
+    let mut cmd = Command::new(&gen);
+    cmd.args(["--entries", &n.to_string(), "--seed", &o.seed.to_string(), "--format", format]);
+    cmd.arg("--out").arg(&partial);
+    if conversations {
+        cmd.arg("--later").arg(later_of(&path));
+    }
+    run_gen(&mut cmd)?;
+    let _ = fs::rename(format!("{}.totals.json", partial.display()), format!("{}.totals.json", path.display()));
+    fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{:.1} s", t.elapsed().as_secs_f64());
+    Ok(path)
+}
+
+/// The later Conversations export beside `conv`.
+fn later_of(conv: &Path) -> PathBuf {
+    conv.with_extension("later.csv")
+}
+
+/// Records a totals mismatch as a failure and gives the cell's text.
+fn failure(failures: &mut Vec<String>, what: &str, why: String) -> String {
+    println!("  FAILED: {what}: {why}");
+    failures.push(format!("{what}: {why}"));
+    "MISMATCH (see failures)".into()
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A count in the sidecar at `keys`.
+fn sidecar_u64(path: &Path, keys: &[&str]) -> Option<u64> {
+    let v = read_json(path).ok()?;
+    keys.iter().try_fold(&v, |v, k| v.get(*k)).and_then(Value::as_u64)
+}
+
+/// `reckon summary --by BY --format json` as (key, entries, credits in, credits out) in cents,
+/// credits out positive. Read line by line: at 1M conversations the whole answer as a
+/// `serde_json::Value` would take far more memory than the import being measured.
+fn summary(o: &Options, db: &Path, scratch: &Path, by: &str) -> Result<Vec<(String, u64, i64, i64)>, String> {
+    let m = measure::run(reckon(o, db).args(["summary", "--by", by, "--format", "json"]), scratch)
+        .map_err(|e| e.to_string())?;
+    if m.code != Some(0) {
+        return Err(fail(&format!("reckon summary --by {by}"), &m));
+    }
+    let mut rows = Vec::new();
+    let mut cur: (Option<String>, Option<u64>, Option<i64>, Option<i64>) = (None, None, None, None);
+    let text = |l: &str| serde_json::from_str::<String>(l.trim_end_matches(',')).ok();
+    for line in m.stdout.lines() {
+        let l = line.trim();
+        if let Some(v) = l.strip_prefix("\"key\": ") {
+            cur.0 = text(v);
+        } else if let Some(v) = l.strip_prefix("\"entries\": ") {
+            cur.1 = v.trim_end_matches(',').parse().ok();
+        } else if let Some(v) = l.strip_prefix("\"credits_in\": ") {
+            cur.2 = text(v).as_deref().and_then(cents);
+        } else if let Some(v) = l.strip_prefix("\"credits_out\": ") {
+            cur.3 = text(v).as_deref().and_then(cents).map(i64::abs);
+        } else if l.starts_with('}') {
+            match std::mem::take(&mut cur) {
+                (Some(k), Some(n), Some(i), Some(out)) => rows.push((k, n, i, out)),
+                other => {
+                    return Err(format!("reckon summary --by {by}: a row without key, entries or credits: {other:?}"))
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The first import's entries per conversation, to tell which ones a later export revised.
+type Entries = std::collections::HashMap<String, u64>;
+
+/// Checks a Conversations import against its sidecar: `summary --by type`, `--by billing-type`
+/// and `--by conversation` (count, credits, fingerprint of every conversation's ID, credits
+/// and entries). With `before` (the first import's entries per conversation), the totals
+/// after the later export, and that the conversations with more entries are exactly the
+/// sidecar's `revised`. Gives the verdict and the entries per conversation.
+fn check_conversations(
+    o: &Options,
+    db: &Path,
+    scratch: &Path,
+    sidecar: &Path,
+    before: Option<&Entries>,
+) -> Result<(String, Entries), String> {
+    let side = read_json(sidecar)?;
+    let want = if before.is_some() { &side["later"]["after_later"] } else { &side };
+    let want_entries = want["entries"].as_u64().ok_or("sidecar: no entries")?;
+    let want_credits = want["credits"].as_str().and_then(cents).ok_or("sidecar: no credits")?;
+    let want_count = want["conversations"].as_u64().ok_or("sidecar: no conversations")?;
+    let mut wrong = Vec::new();
+    let by_type = summary(o, db, scratch, "type")?;
+    let got: Vec<_> = by_type.iter().map(|r| (r.0.as_str(), r.1, r.2, r.3)).collect();
+    if got != [("CONVERSATION", want_entries, 0, want_credits)] {
+        wrong.push(format!(
+            "by type {got:?}, expected CONVERSATION {want_entries} entries, {} out",
+            ledger::cents_string(want_credits)
+        ));
+    }
+    let billing = summary(o, db, scratch, "billing-type")?;
+    let want_billing: Vec<(String, u64, i64)> = want["by_billing_type"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (k.clone(), v["entries"].as_u64().unwrap_or(0), v["credits"].as_str().and_then(cents).unwrap_or(0))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let got_billing: Vec<(String, u64, i64)> = billing.iter().map(|r| (r.0.clone(), r.1, r.3)).collect();
+    if got_billing != want_billing {
+        wrong.push(format!("by billing type {got_billing:?}, expected {want_billing:?}"));
+    }
+    let convs = summary(o, db, scratch, "conversation")?;
+    let credits: i64 = convs.iter().map(|r| r.3).sum();
+    let print = reckon_bench::workspace::fingerprint(convs.iter().map(|r| (r.0.as_str(), r.3, r.1)));
+    if convs.len() as u64 != want_count || credits != want_credits {
+        wrong.push(format!(
+            "{} conversations, {} credits, expected {want_count}, {}",
+            convs.len(),
+            ledger::cents_string(credits),
+            ledger::cents_string(want_credits)
+        ));
+    }
+    if Some(print.as_str()) != want["fingerprint"].as_str() {
+        wrong.push(format!(
+            "fingerprint of (ID, credits, entries) {print}, expected {}: some conversation's figure or entries differ",
+            want["fingerprint"]
+        ));
+    }
+    let entries: Entries = convs.into_iter().map(|r| (r.0, r.1)).collect();
+    let mut revised_text = String::new();
+    if let Some(before) = before {
+        let mut grew: Vec<&str> = entries
+            .iter()
+            .filter(|(id, n)| before.get(id.as_str()).is_none_or(|b| *n > b))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let shrank = entries.iter().filter(|(id, n)| before.get(id.as_str()).is_some_and(|b| *n < b)).count();
+        let mut want_revised: Vec<&str> = side["later"]["revised"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        grew.sort_unstable();
+        want_revised.sort_unstable();
+        if grew != want_revised || shrank > 0 {
+            let extra = grew.iter().filter(|g| want_revised.binary_search(g).is_err()).count();
+            let missing = want_revised.iter().filter(|w| grew.binary_search(w).is_err()).count();
+            wrong.push(format!(
+                "revised conversations: {} ({extra} not expected, {missing} expected missing, {shrank} lost entries)",
+                grew.len()
+            ));
+        }
+        revised_text = format!(", exactly the {} revised", want_revised.len());
+    }
+    if !wrong.is_empty() {
+        return Err(wrong.join("; "));
+    }
+    Ok((
+        format!(
+            "exact: {want_count} conversations, {want_entries} entries, {} credits{revised_text}",
+            ledger::cents_string(want_credits)
+        ),
+        entries,
+    ))
+}
+
+/// Checks a Credit Adjustments import against its sidecar: `summary --by type` (entries,
+/// credits in and out per type) and one reset anchor per package reset.
+fn verify_adjustments(o: &Options, db: &Path, scratch: &Path, sidecar: &Path) -> Result<String, String> {
+    let side = read_json(sidecar)?;
+    let want: Vec<(String, u64, i64, i64)> = side["by_type"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let c = |f: &str| v[f].as_str().and_then(cents).unwrap_or(i64::MIN);
+                    (k.clone(), v["entries"].as_u64().unwrap_or(0), c("credits_in"), c("credits_out"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let got = summary(o, db, scratch, "type")?;
+    let mut wrong = Vec::new();
+    if got != want {
+        wrong.push(format!("by type {got:?}, expected {want:?}"));
+    }
+    let m =
+        measure::run(reckon(o, db).args(["anchor", "list", "--format", "json"]), scratch).map_err(|e| e.to_string())?;
+    if m.code != Some(0) {
+        return Err(fail("reckon anchor list", &m));
+    }
+    let anchors: Value = serde_json::from_str(m.stdout.trim()).map_err(|e| format!("anchor list: {e}"))?;
+    let resets = anchors["anchors"].as_array().map_or(0, |a| a.iter().filter(|x| x["kind"] == "reset").count()) as u64;
+    let want_resets = side["package_resets"].as_u64().unwrap_or(0);
+    if resets != want_resets {
+        wrong.push(format!("{resets} reset anchors, expected {want_resets} (one per package reset)"));
+    }
+    if !wrong.is_empty() {
+        return Err(wrong.join("; "));
+    }
+    let rows: u64 = want.iter().map(|w| w.1).sum();
+    Ok(format!(
+        "exact: {} types, {rows} entries ({} identical repeats kept), {resets} reset anchors",
+        want.len(),
+        side["identical_repeats"]
+    ))
 }
 
 /// Are the findings of `reckon check --format json` exactly the planted ones of the sidecar's
@@ -1613,19 +1874,29 @@ fn traced_check(o: &Options, db: &Path, scratch: &Path) -> Result<(Duration, Opt
 /// The usage feed (with and without `Balance`) against the Reverie CSV of the same size, and
 /// the anchored walk over the feed without `Balance`.
 fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
-    println!("== {n} entries, new shapes (usage feed, grant ledger, anchored walk)");
+    println!("== {n} entries, new shapes (usage feed, grant ledger, anchored walk, workspace tabs)");
     let files = ensure_ledger(o, n)?;
-    let feed = ensure_feed(o, n, true)?;
-    let nobalance = ensure_feed(o, n, false)?;
-    let grants = ensure_grants(o, n)?;
+    // --workspace-only: the other shapes are neither generated nor run.
+    let (feed, nobalance, grants) = if o.workspace_only {
+        (PathBuf::new(), PathBuf::new(), PathBuf::new())
+    } else {
+        (ensure_feed(o, n, true)?, ensure_feed(o, n, false)?, ensure_grants(o, n)?)
+    };
     let faults = |p: &Path| PathBuf::from(format!("{}.faults.json", p.display()));
-    let jobs = [&files.csv, &feed, &nobalance, &grants];
+    let conv = ensure_workspace(o, n, true)?;
+    let adj = ensure_workspace(o, n, false)?;
+    let later = later_of(&conv);
+    let jobs = [&files.csv, &feed, &nobalance, &grants, &conv, &adj];
     let scratch = o.data.join("run");
     fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let db = scratch.join(format!("shapes-{n}.db"));
     let mut row = ShapeRow { size: n, ..ShapeRow::default() };
     let mut walls: Vec<Vec<Duration>> = vec![Vec::new(); jobs.len()];
-    let mut failed = [false; 4];
+    let mut failed = [false, o.workspace_only, o.workspace_only, o.workspace_only, false, false];
+    let mut reimports: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    let mut laters: Vec<Duration> = Vec::new();
+    let mut first_entries: Option<Entries> = None;
+    let ws_totals = |p: &Path| PathBuf::from(format!("{}.totals.json", p.display()));
     for round in 0..o.runs {
         for (k, path) in jobs.iter().enumerate() {
             if failed[k] {
@@ -1661,7 +1932,54 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
                             .map_or("check output is not JSON".into(), |c| by_kind_text(&c, None))
                     }
                     3 => row.grants_findings = compare_findings(&chk.stdout, &faults(path), &mut row.notes),
+                    4 => match check_conversations(o, &db, &scratch, &ws_totals(path), None) {
+                        Ok((verdict, entries)) => (row.ws_conv_totals, first_entries) = (verdict, Some(entries)),
+                        Err(e) => row.ws_conv_totals = failure(&mut row.failures, "conversations", e),
+                    },
+                    5 => {
+                        row.ws_adj_totals = verify_adjustments(o, &db, &scratch, &ws_totals(path))
+                            .unwrap_or_else(|e| failure(&mut row.failures, "credit adjustments", e))
+                    }
                     _ => {}
+                }
+            }
+            if k >= 4 {
+                // The same file again: nothing new.
+                let re = measure::run(reckon(o, &db).arg("import").arg(path), &scratch).map_err(|e| e.to_string())?;
+                let added = count_new(&re.stdout);
+                if re.code != Some(0) || added.as_deref() != Some("0") {
+                    let why = format!("{}: re-import added {added:?} new entries, expected 0", path.display());
+                    println!("  FAILED: {why}");
+                    row.failures.push(why);
+                } else {
+                    reimports[k - 4].push(re.wall);
+                }
+            }
+            if k == 4 {
+                // The later export: exactly the conversations it moves on become revisions.
+                let expected = sidecar_u64(&ws_totals(path), &["later", "changed"]);
+                let imp =
+                    measure::run(reckon(o, &db).arg("import").arg(&later), &scratch).map_err(|e| e.to_string())?;
+                let added = count_new(&imp.stdout);
+                if imp.code != Some(0) || added != expected.map(|e| e.to_string()) {
+                    let why = format!(
+                        "{}: the later export added {added:?} new entries, expected {expected:?} revisions",
+                        later.display()
+                    );
+                    println!("  FAILED: {why}");
+                    row.failures.push(why);
+                } else {
+                    laters.push(imp.wall);
+                }
+                if round == 0 {
+                    row.ws_later_totals = match &first_entries {
+                        None => "not checked (the first import's did not match)".into(),
+                        Some(before) => match check_conversations(o, &db, &scratch, &ws_totals(path), Some(before)) {
+                            Ok((verdict, _)) => verdict,
+                            Err(e) => failure(&mut row.failures, "conversations after the later export", e),
+                        },
+                    };
+                    first_entries = None;
                 }
             }
         }
@@ -1671,6 +1989,11 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
     (row.csv, row.feed, row.feed_nobalance) = (median_of(0), median_of(1), median_of(2));
     (row.csv_bytes, row.feed_bytes, row.nobalance_bytes) = (size(&files.csv), size(&feed), size(&nobalance));
     (row.grants, row.grants_bytes) = (median_of(3), size(&grants));
+    (row.ws_conv, row.ws_adj, row.ws_conv_bytes, row.ws_adj_bytes) =
+        (median_of(4), median_of(5), size(&conv), size(&adj));
+    let med = |v: &[Duration]| (!v.is_empty()).then(|| median(v));
+    (row.ws_conv_reimport, row.ws_adj_reimport, row.ws_later) = (med(&reimports[0]), med(&reimports[1]), med(&laters));
+    row.ws_later_rows = sidecar_u64(&ws_totals(&conv), &["later", "rows"]).unwrap_or(0) as usize;
 
     // The anchored walk: the feed without Balance as the last round left it... imported afresh.
     if !failed[2] {
@@ -1716,35 +2039,62 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
     }
     remove_db(&db);
     let opt = |d: Option<Duration>| d.map_or("n/a".into(), secs);
+    if o.workspace_only {
+        println!("  import+check: Reverie CSV {} ({:.1} MB)", opt(row.csv), row.csv_bytes as f64 / 1e6);
+    }
+    if !o.workspace_only {
+        println!(
+            "  import+check: Reverie CSV {} ({:.1} MB), usage feed {} ({:.1} MB, planted breaks: {}), without Balance {} ({:.1} MB, findings: {})",
+            opt(row.csv),
+            row.csv_bytes as f64 / 1e6,
+            opt(row.feed),
+            row.feed_bytes as f64 / 1e6,
+            row.feed_breaks,
+            opt(row.feed_nobalance),
+            row.nobalance_bytes as f64 / 1e6,
+            row.nobalance_findings
+        );
+        println!(
+            "  import+check: grant ledger {} ({:.1} MB, planted findings: {})",
+            opt(row.grants),
+            row.grants_bytes as f64 / 1e6,
+            row.grants_findings
+        );
+    }
+    if !o.workspace_only {
+        println!(
+            "  anchored walk: check {} (walk {}) without anchors, {} (walk {}) with {} (added in {}); findings with them: {}",
+            opt(row.check_plain),
+            opt(row.walk_plain),
+            opt(row.check_anchored),
+            opt(row.walk_anchored),
+            row.anchors_added,
+            opt(row.anchor_add),
+            row.anchored_findings
+        );
+    }
     println!(
-        "  import+check: Reverie CSV {} ({:.1} MB), usage feed {} ({:.1} MB, planted breaks: {}), without Balance {} ({:.1} MB, findings: {})",
-        opt(row.csv),
-        row.csv_bytes as f64 / 1e6,
-        opt(row.feed),
-        row.feed_bytes as f64 / 1e6,
-        row.feed_breaks,
-        opt(row.feed_nobalance),
-        row.nobalance_bytes as f64 / 1e6,
-        row.nobalance_findings
+        "  workspace: Conversations import+check {} ({:.1} MB; totals: {}), re-import {}; later export of {} rows {} (totals: {})",
+        opt(row.ws_conv),
+        row.ws_conv_bytes as f64 / 1e6,
+        row.ws_conv_totals,
+        opt(row.ws_conv_reimport),
+        row.ws_later_rows,
+        opt(row.ws_later),
+        row.ws_later_totals
     );
     println!(
-        "  import+check: grant ledger {} ({:.1} MB, planted findings: {})",
-        opt(row.grants),
-        row.grants_bytes as f64 / 1e6,
-        row.grants_findings
-    );
-    println!(
-        "  anchored walk: check {} (walk {}) without anchors, {} (walk {}) with {} (added in {}); findings with them: {}",
-        opt(row.check_plain),
-        opt(row.walk_plain),
-        opt(row.check_anchored),
-        opt(row.walk_anchored),
-        row.anchors_added,
-        opt(row.anchor_add),
-        row.anchored_findings
+        "  workspace: Credit Adjustments import+check {} ({:.1} MB; totals: {}), re-import {}",
+        opt(row.ws_adj),
+        row.ws_adj_bytes as f64 / 1e6,
+        row.ws_adj_totals,
+        opt(row.ws_adj_reimport)
     );
     for note in &row.notes {
         println!("    {note}");
+    }
+    for f in &row.failures {
+        println!("    FAILED: {f}");
     }
     println!();
     Ok(row)
@@ -1776,7 +2126,12 @@ fn print_shapes_table(o: &Options, rows: &[ShapeRow]) {
             ("usage feed", r.feed, r.feed_bytes, &r.feed_breaks),
             ("usage feed, no Balance", r.feed_nobalance, r.nobalance_bytes, &r.nobalance_findings),
             ("grant ledger", r.grants, r.grants_bytes, &r.grants_findings),
+            ("workspace conversations", r.ws_conv, r.ws_conv_bytes, &r.ws_conv_totals),
+            ("workspace credit adjustments", r.ws_adj, r.ws_adj_bytes, &r.ws_adj_totals),
         ] {
+            if o.workspace_only && !name.starts_with("workspace") {
+                continue;
+            }
             let ratio = ratio(d, r.csv);
             lines.push(vec![
                 name.to_string(),
@@ -1797,6 +2152,47 @@ fn print_shapes_table(o: &Options, rows: &[ShapeRow]) {
         ),
         &lines,
     );
+    let mut lines: Vec<Vec<String>> =
+        vec![["tab", "entries", "re-import s", "later export rows", "later export s", "later: totals and revisions"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()];
+    for r in rows {
+        lines.push(vec![
+            "conversations".into(),
+            r.size.to_string(),
+            s2(r.ws_conv_reimport),
+            r.ws_later_rows.to_string(),
+            s2(r.ws_later),
+            r.ws_later_totals.clone(),
+        ]);
+        lines.push(vec![
+            "credit adjustments".into(),
+            r.size.to_string(),
+            s2(r.ws_adj_reimport),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ]);
+    }
+    print_grid(
+        &format!(
+            "Workspace tabs: re-import of the same file (0 new), and the later Conversations export (5% of the conversations with a newer figure) imported onto the first (wall seconds, medians of {} runs)",
+            o.runs
+        ),
+        &lines,
+    );
+    let failures: Vec<&String> = rows.iter().flat_map(|r| &r.failures).collect();
+    if !failures.is_empty() {
+        println!();
+        println!("FAILURES (totals that do not match the generator's sidecar):");
+        for f in failures {
+            println!("  {f}");
+        }
+    }
+    if o.workspace_only {
+        return;
+    }
     let mut lines: Vec<Vec<String>> = vec![[
         "entries",
         "anchors",

@@ -2,7 +2,7 @@
 //! the JSON answer of one of Reckon's JSON readers), and optionally the same ledger as an
 //! hledger journal with one balance assertion per entry.
 //!
-//! reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger] [--one-line] [--anchors K]
+//! reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger|workspace-conversations|workspace-adjustments] [--one-line] [--anchors K] [--later FILE2]
 //!            [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]
 //!
 //! `--format` other than `csv` writes the same entries as that reader's JSON (see
@@ -22,6 +22,14 @@
 //! pending grants that never settle, K settled for another amount, and one spend only pending
 //! credits could cover; the sidecar's `findings` lists each (kind, transaction IDs, delta).
 //!
+//! `workspace-conversations` writes the Conversations tab of the workspace credit usage
+//! records page, exactly N rows (about 2% later figures of an earlier conversation), with
+//! `FILE.totals.json`, what `reckon summary` must give after importing it (and after importing
+//! the later export too); `--later FILE2` also writes that later export: every conversation
+//! once, 5% of them with a newer figure (see `reckon_bench::workspace`).
+//! `workspace-adjustments` writes its Credit Adjustments tab, exactly N rows (every type,
+//! monthly package resets, identical rows repeated), with `FILE.totals.json`.
+//!
 //! Next to the CSV it writes `ledger.csv.faults.json`, naming each planted balance break (the
 //! transaction IDs on both sides and the delta); the same is printed on stderr.
 
@@ -33,7 +41,7 @@ use std::process::ExitCode;
 use reckon_bench::json::{self, Layout, Shape};
 use reckon_bench::ledger::{self, cents_string, Config, CsvStyle};
 
-const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger] [--one-line] [--anchors K] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
+const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger|workspace-conversations|workspace-adjustments] [--one-line] [--anchors K] [--later FILE2] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
 
 fn main() -> ExitCode {
     match run() {
@@ -60,6 +68,9 @@ fn run() -> Result<(), String> {
     let mut feed: Option<bool> = None;
     let mut anchors: usize = 0;
     let mut grants = false;
+    // Some(conversations?): a workspace tab.
+    let mut workspace: Option<bool> = None;
+    let mut later: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -86,12 +97,17 @@ fn run() -> Result<(), String> {
                         grants = true;
                         None
                     }
+                    "workspace-conversations" | "workspace-adjustments" => {
+                        workspace = Some(name == "workspace-conversations");
+                        None
+                    }
                     other => Some(Shape::from_name(other).ok_or_else(|| {
-                        format!("--format: {other:?} is not one of csv, reverie-json, orb-json, stripe-json, usage-feed, usage-feed-nobalance, grant-ledger")
+                        format!("--format: {other:?} is not one of csv, reverie-json, orb-json, stripe-json, usage-feed, usage-feed-nobalance, grant-ledger, workspace-conversations, workspace-adjustments")
                     })?),
                 }
             }
             "--one-line" => one_line = true,
+            "--later" => later = Some(value("--later")?.into()),
             "--anchors" => anchors = value("--anchors")?.parse().map_err(|_| "--anchors: expected a count")?,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -102,7 +118,7 @@ fn run() -> Result<(), String> {
     }
     let entries = entries.ok_or("--entries is required")?;
     let out = out.ok_or("--out is required")?;
-    if faults > 0 && entries < 8 * (faults + 1) {
+    if workspace.is_none() && faults > 0 && entries < 8 * (faults + 1) {
         return Err(format!("{entries} entries are too few to plant {faults} balance breaks"));
     }
     if one_line && shape.is_none() {
@@ -118,6 +134,43 @@ fn run() -> Result<(), String> {
         let mut w = BufWriter::with_capacity(1 << 20, file);
         f(&mut w).and_then(|_| w.flush()).map_err(|e| format!("{}: {e}", path.display()))
     };
+    if later.is_some() && workspace != Some(true) {
+        return Err("--later is for --format workspace-conversations".into());
+    }
+    if let Some(conversations) = workspace {
+        use reckon_bench::workspace as ws;
+        let sidecar = PathBuf::from(format!("{}.totals.json", out.display()));
+        if conversations {
+            let c = ws::conversations(entries, seed);
+            write(&out, &|w| ws::write_conversations_csv(&c.rows, w))?;
+            write(&sidecar, &|w| ws::write_conversations_totals(&c, w))?;
+            if let Some(path) = &later {
+                write(path, &|w| ws::write_conversations_csv(&c.later, w))?;
+            }
+            eprintln!(
+                "reckon-gen: workspace conversations, {} rows ({} conversations, seed {seed}) -> {}; later export of {} rows, {} with a newer figure{}",
+                c.rows.len(),
+                c.later.len(),
+                out.display(),
+                c.later.len(),
+                c.changed.len(),
+                later.as_ref().map_or(" (not written: --later FILE2)".to_string(), |p| format!(" -> {}", p.display()))
+            );
+        } else {
+            let a = ws::adjustments(entries, seed);
+            write(&out, &|w| ws::write_adjustments_csv(&a, w))?;
+            write(&sidecar, &|w| ws::write_adjustments_totals(&a, w))?;
+            eprintln!(
+                "reckon-gen: workspace credit adjustments, {} rows ({} package resets, seed {seed}) -> {}; final balance {}",
+                a.rows.len(),
+                a.rows.iter().filter(|r| r.kind == 1).count(),
+                out.display(),
+                cents_string(ws::adjustments_balance(&a))
+            );
+        }
+        eprintln!("reckon-gen: totals in {}", sidecar.display());
+        return Ok(());
+    }
     if grants {
         let g = reckon_bench::grants::generate(entries, seed, faults);
         write(&out, &|w| reckon_bench::grants::write_csv(&g, w))?;
