@@ -72,3 +72,57 @@ pub(super) fn findings<K: Amount>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rust_decimal::Decimal;
+
+    use super::super::facts::EntrySource;
+    use super::*;
+    use crate::model::Entry;
+
+    const KEYS: [&str; 4] = ["grant", "category", "priority", "expires_at"];
+
+    fn entry(txn: &str, secs: i64, kind: &str, cents: i64, labels: &[(&str, &str)]) -> Entry {
+        Entry {
+            row_id: 0,
+            txn_id: txn.into(),
+            ts: secs * 1_000_000,
+            kind: Arc::from(kind),
+            description: Arc::from(""),
+            amount: Decimal::new(cents, 2),
+            balance_after: Decimal::ZERO,
+            labels: labels.iter().map(|(k, v)| (Arc::from(*k), Arc::from(*v))).collect(),
+        }
+    }
+
+    fn found(entries: &[Entry]) -> Vec<(FindingKind, Vec<String>, Option<Decimal>)> {
+        let (src, facts) = EntrySource::new(entries, &KEYS);
+        findings(&ChainKey::new("cus_1", "usd"), &facts, &src, 0, 3)
+            .into_iter()
+            .map(|f| (f.kind, f.transaction_ids, f.delta))
+            .collect()
+    }
+
+    #[test]
+    fn only_credits_applied_after_the_grants_expiry_are_flagged() {
+        // g1 expires at 100 s; g2 never; g3 is not in the chain.
+        let entries = [
+            entry("g1", 0, "CREDIT_GRANT", 0, &[("grant", "g1"), ("expires_at", "1970-01-01T00:01:40Z")]),
+            entry("g2", 0, "CREDIT_GRANT", 0, &[("grant", "g2")]),
+            entry("at", 100, "CREDITS_APPLIED", -100, &[("grant", "g1")]),
+            entry("late", 101, "CREDITS_APPLIED", -450, &[("grant", "g1")]),
+            entry("expired", 150, "CREDITS_EXPIRED", -300, &[("grant", "g1")]),
+            entry("forever", 200, "CREDITS_APPLIED", -700, &[("grant", "g2")]),
+            entry("unknown", 300, "CREDITS_APPLIED", -800, &[("grant", "g3")]),
+        ];
+        assert_eq!(
+            found(&entries),
+            [(FindingKind::ExpiredGrantSpend, vec!["late".to_string()], Some(Decimal::new(-450, 2)))]
+        );
+        // Without the grant's own entry nothing can be judged.
+        assert_eq!(found(&entries[1..]), []);
+    }
+}
