@@ -283,3 +283,34 @@ fn every_wallet_cannot_be_asked_for_and_nothing_is_fetched() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("name the wallet (its lago_id, --wallet)"), "{}", text(&out));
     assert!(api.requests().is_empty());
 }
+
+/// The README's demo: `reckon mock-server --lago ... --lago-wallet ... --fail-every 3` serves a
+/// sync that finds the planted faults through the planted 429s and 500s.
+#[test]
+fn the_mock_server_command_serves_the_lago_demo() {
+    use std::io::BufRead;
+    let args =
+        ["mock-server", "--port", "0", "--lago", TRANSACTIONS, "--lago-wallet", WALLET_FILE, "--fail-every", "3"];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reckon"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("reckon mock-server runs");
+    // Kept open while the server runs: a closed pipe ends it.
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    lines.read_line(&mut first).unwrap();
+    let url = first.trim().strip_prefix("Lago: --base-url ").expect("the first line names the URL").to_string();
+    let db = Db::new();
+    let out = db
+        .command(&["sync", "lago", "--base-url", &url, "--wallet", WALLET, "--page-size", "3"])
+        .env("RECKON_API_KEY", "any_key_at_all")
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("9 entries: 7 new"), "{}", text(&out));
+    assert_eq!(faults(&db.check_json(&[]).0), planted());
+}
