@@ -461,7 +461,7 @@ impl Context<'_> {
         ));
         asks.extend(with(
             FindingKind::ExpiredGrantSpend,
-            "Why these debits drew on credit grants after the grants had expired, and whether the credits should be restored to the invoices",
+            "Why these debits drew on credit grants after the grants had expired, and whether the credit on those invoices stands",
         ));
         asks.extend(with(
             FindingKind::UnmatchedAcrossSources,

@@ -61,7 +61,7 @@ pub(super) fn findings<K: Amount>(
                 &[&e],
                 Some(e.amount),
                 format!(
-                    "{} ({}) applied {} from grant {} after the grant expired at {}. Ask the vendor why expired credits were applied, and whether the invoice should be charged again.",
+                    "{} ({}) applied {} from grant {}, which expired at {}: credits of an expired grant should not be applied. Ask the vendor why they were, and whether the credit on that invoice stands.",
                     e.txn_id,
                     format_ts(e.ts),
                     format(e.amount.abs()),
