@@ -221,6 +221,15 @@ fn summary(
     let text = json::document(path, raw)?;
     let body = json::body(&text);
     let at = At { path, text: &text, item: body, line: 1, offset: text.len() - body.len(), shape: SUMMARY_SHAPE };
+    // A syntax error at the parser's place; a wrong shape at the summary's start.
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(body) {
+        return Err(ImportError::malformed(
+            path,
+            (e.line() as u64, e.column() as u64),
+            &format!("not a credit balance summary JSON document: {e}"),
+            format!("Expected {DOCUMENT}."),
+        ));
+    }
     let summary: Summary = at.parse()?;
     if let Some(object) = at.string(summary.object, "object")? {
         if object != SUMMARY {
