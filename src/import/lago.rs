@@ -177,7 +177,9 @@ fn read_entry(at: &At<'_>, labels: &mut Labels) -> Result<(Option<ChainKey>, Par
     let (txn_id, ts, amount, pending, settles) = match status.as_str() {
         // Credits become available when they settle.
         "settled" => {
-            let was_pending = settled.is_some_and(|s| s != created);
+            // Purchased credits wait for their payment (pending) in Lago; anything else that
+            // settled later than it was made waited too.
+            let was_pending = kind == "PURCHASED" || settled.is_some_and(|s| s != created);
             (lago_id.clone(), settled.unwrap_or(created), signed, None, was_pending.then(|| pending_id.clone()))
         }
         "pending" => (pending_id.clone(), created, 0, Some(money::format_units(signed)), None),
@@ -295,6 +297,9 @@ mod tests {
         assert_eq!((e.amount, e.balance_after), (10_000_000, NO_BALANCE));
         assert_eq!(file.labels.text(e.kind), "PURCHASED");
         assert_eq!(file.labels.text(e.description), "order: A-1");
+        assert_eq!(file.labels.text(e.dims[3]), "t1:pending", "a purchase settles its pending version");
+        let granted = parse(&format!("[{}]", TX.replace("purchased", "granted"))).unwrap();
+        assert_eq!(granted.entries[0].dims[3], 0, "a grant settled at once was never pending");
         assert_eq!(file.chains, vec![Some(ChainKey::new("w1", "credits"))]);
         let failed = parse(&format!("[{}]", TX.replace("\"settled\"", "\"failed\""))).unwrap();
         assert_eq!(failed.entries[0].amount, 0);
