@@ -169,6 +169,8 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
         }
         let t = std::time::Instant::now();
         if let Some(pending) = reconcile::pending_balance(&reference, &facts, &lookup) {
+            // A ledger that ends on a pending grant ends at the available balance before it.
+            chain.ledger_balance = chain.ledger_balance.or(pending.available);
             report.pending.insert(chain.id, pending);
         }
         crate::trace::phase("check: pending balance", t);

@@ -80,10 +80,17 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
     let in_period: Vec<&Entry> = entries.iter().filter(|e| e.ts >= from && e.ts < to).collect();
     let by_txn = entries.iter().enumerate().map(|(i, e)| (e.txn_id.as_str(), i)).collect();
     let anchors = store.anchors(chain.id)?;
-    let rebuilt = entries
-        .last()
-        .filter(|e| !crate::reconcile::states_balance(e.balance_after))
-        .map(|_| rebuild(&entries, chain.opening_balance.unwrap_or(Decimal::ZERO), &anchors));
+    let pending = check.pending.get(&chain.id);
+    let opening = chain.opening_balance.unwrap_or(Decimal::ZERO);
+    // A ledger that keeps pending grants apart states its available balance on every other
+    // entry: a pending grant's is the one before it. One without balances is rebuilt.
+    let rebuilt = match pending {
+        Some(_) => Some(carried(&entries, opening)),
+        None => entries
+            .last()
+            .filter(|e| !crate::reconcile::states_balance(e.balance_after))
+            .map(|_| rebuild(&entries, opening, &anchors)),
+    };
     let ctx = Context {
         chain,
         by_txn,
@@ -92,7 +99,7 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
         in_period: &in_period,
         anchors: &anchors,
         rebuilt,
-        pending: check.pending.get(&chain.id),
+        pending,
         now: request.now,
     };
     Ok(match request.audience {
@@ -117,12 +124,27 @@ struct Context<'a> {
     /// against them.
     anchors: &'a [Anchor],
     /// Where the entries state no balance: the balance after each, rebuilt from the opening
-    /// balance and the anchors.
+    /// balance and the anchors; where only pending grants state none, the available balance
+    /// carried over them.
     rebuilt: Option<Vec<Decimal>>,
     /// Where the ledger keeps pending grants apart (the grant ledger): what is granted but
     /// not yet settled, so not available.
     pending: Option<&'a PendingBalance>,
     now: DateTime<Utc>,
+}
+
+/// The balance after each entry, where only some state one: an entry that states none (a
+/// pending grant) keeps the balance before it plus its amount (0 for a pending grant).
+fn carried(entries: &[Entry], opening: Decimal) -> Vec<Decimal> {
+    let mut balance = opening;
+    entries
+        .iter()
+        .map(|e| {
+            balance =
+                if crate::reconcile::states_balance(e.balance_after) { e.balance_after } else { balance + e.amount };
+            balance
+        })
+        .collect()
 }
 
 /// The balance after each entry of a ledger that states none: from `opening`, each anchor
@@ -170,7 +192,7 @@ impl Context<'_> {
     /// A finding table's balance cell: a dash for an entry that states none and was not
     /// rebuilt (a pending grant, which changes nothing available).
     fn balance_cell(&self, e: &Entry, balance: Decimal) -> String {
-        if self.rebuilt.is_none() && !crate::reconcile::states_balance(e.balance_after) {
+        if (self.rebuilt.is_none() || self.pending.is_some()) && !crate::reconcile::states_balance(e.balance_after) {
             return "-".into();
         }
         format(balance)
@@ -357,7 +379,7 @@ impl Context<'_> {
             })
             .collect();
         // A ledger without a running balance is rebuilt between them; one with it is checked.
-        let how = if self.rebuilt.is_some() {
+        let how = if self.rebuilt.is_some() && self.pending.is_none() {
             "The ledger states no running balance: it was rebuilt from the balances stated along the way, each stretch checked against the next"
         } else {
             "The ledger was checked against the balances stated along the way"
@@ -394,11 +416,11 @@ impl Context<'_> {
     /// What the entries add up to from the oldest entry's opening balance (or, where they
     /// state none, from the opening balance and the anchors).
     fn computed_balance(&self) -> Option<Decimal> {
-        if let Some(rebuilt) = &self.rebuilt {
+        if let Some(rebuilt) = self.rebuilt.as_ref().filter(|_| self.pending.is_none()) {
             return rebuilt.last().copied();
         }
         let first = self.entries.first()?;
-        Some(self.entries.iter().fold(first.balance_before(), |b, e| b + e.amount))
+        Some(self.entries.iter().fold(self.before(first), |b, e| b + e.amount))
     }
 
     fn asks(&self) -> Vec<String> {

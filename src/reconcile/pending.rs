@@ -153,6 +153,9 @@ impl Grants {
 pub struct PendingBalance {
     /// Pending at the chain's end: the pending grants no grant has settled yet.
     pub balance: Decimal,
+    /// Available at the chain's end: the balance after the newest entry that states one (a
+    /// pending grant states none and changes nothing available); `None` if none does.
+    pub available: Option<Decimal>,
     /// After each entry that changes it (a pending grant adds its amount; the grant that
     /// settles one takes that pending amount away, whatever it settles for), in walk order.
     pub steps: Vec<PendingStep>,
@@ -210,7 +213,8 @@ pub(super) fn balance<K: Amount>(
             PendingStep { position, ts: facts[position].ts, pending: balance }
         })
         .collect();
-    Some(PendingBalance { balance, steps, unsettled })
+    let available = facts.iter().rev().find(|f| !f.after.is_unstated()).map(|f| f.after.to_decimal());
+    Some(PendingBalance { balance, available, steps, unsettled })
 }
 
 /// `balance_break` over a run of entries that state no balance (pending grants): the balance

@@ -64,3 +64,40 @@ fn the_customer_draft_words_feed_and_anchor_findings_plainly() {
         assert!(customer.contains(line), "missing {line:?} in\n{customer}");
     }
 }
+
+#[test]
+fn a_ledger_that_ends_on_a_pending_grant_ends_at_the_available_balance_before_it() {
+    // The export starts mid-history (880 available) and its newest row is a pending top-up.
+    let db = Db::new();
+    let path = crate::support::file(
+        &db,
+        "grants.csv",
+        "Entry ID,Time,Currency,Event,Kind,Amount,Balance change,Settles\n\
+         g1,2026-01-01T09:00:00Z,credits,Top-up,grant,+120,\"880 -> 1,000\",\n\
+         s1,2026-01-02T09:00:00Z,credits,API usage,spend,-10,\"1,000 -> 990\",\n\
+         p1,2026-01-03T09:00:00Z,credits,Top-up awaiting payment,pending_grant,+50,,\n",
+    );
+    db.import(path.to_str().unwrap());
+    let (check, _) = db.check_json(&[]);
+    assert_eq!(check["chains"][0]["ledger_balance"], "990.00", "{check}");
+    assert_eq!(check["chains"][0]["pending_balance"], "50.00", "{check}");
+    let text = db.ok(&["check"], 0);
+    assert!(text.contains("ledger ends at 990.00 available, 50.00 pending"), "{text}");
+
+    let support = db.ok(&["report", "--now", "2026-04-01T00:00:00Z"], 0);
+    for line in [
+        "| Available balance the ledger ends at | 990.00 |",
+        "| Available and pending together | 1040.00 |",
+        // From the 880 the oldest row starts at, not from 0.
+        "| Balance the entries add up to | 990.00 |",
+    ] {
+        assert!(support.contains(line), "missing {line:?} in\n{support}");
+    }
+    assert!(!support.contains("states no running balance"), "{support}");
+    let customer = db.ok(&["report", "--audience", "customer", "--now", "2026-04-01T00:00:00Z"], 0);
+    assert!(customer.contains("Your balance went from **880.00** to **990.00** (+110.00)"), "{customer}");
+    assert!(
+        customer.contains("Of that, **990.00** is available to spend now. Another **50.00** is pending"),
+        "{customer}"
+    );
+}

@@ -69,7 +69,11 @@ pub fn chain_view(chain: &store::ChainInfo, report: &CheckReport) -> ChainView {
         source: chain.source.clone(),
         dimensions: chain.dimensions.iter().map(|d| Dimension { key: d.key.clone(), title: d.title.clone() }).collect(),
         entries: chain.entries as i64,
-        ledger_balance: chain.ledger_balance.map(money::format),
+        // A ledger that ends on a pending grant: the available balance before it (as check says).
+        ledger_balance: chain
+            .ledger_balance
+            .or_else(|| report.pending.get(&chain.id).and_then(|p| p.available))
+            .map(money::format),
         pending_balance: report.pending_balance(chain.id).map(money::format),
         stated_balance: chain.stated_balance.map(money::format),
         first_ts: chain.first_ts.map(model::rfc3339),
