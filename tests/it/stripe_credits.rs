@@ -248,6 +248,40 @@ fn a_malformed_saved_answer_is_refused_at_its_place_and_stores_nothing() {
     let cut_text = &summary[..summary.len() / 2];
     let (lines, last) = (cut_text.lines().count(), cut_text.lines().last().unwrap().chars().count());
     assert!(stderr.contains(&format!("cut.json:{lines}:{last}: not a credit balance summary")), "{stderr}");
+    // A customer balance transaction among billing credits: another Stripe list.
+    let bad = good.replacen("\"billing.credit_balance_transaction\"", "\"customer_balance_transaction\"", 1);
+    let (line, column) = place(&bad, "\"customer_balance_transaction\"");
+    refused(
+        "other.json",
+        &bad,
+        &format!("other.json:{line}:{column}: object \"customer_balance_transaction\" cannot be read"),
+    );
+    // A debit without its debit.
+    let bad = good.replacen(
+        "\"credit\": null,\n        \"credit_grant\": \"credgr_paid\",\n        \"debit\": {",
+        "\"credit\": null,\n        \"credit_grant\": \"credgr_paid\",\n        \"debit\": null, \"x\": {",
+        1,
+    );
+    assert_ne!(bad, good);
+    refused(
+        "nodebit.json",
+        &bad,
+        "nodebit.json:5:7: debit \"\" cannot be read: expected every entry to have \"debit\"",
+    );
+    // A grant that names no customer.
+    let grants = fixture(GRANTS).replacen("\"customer\": \"cus_Rk7Credits\",", "", 1);
+    let path = file(&db, "grants.json", &grants);
+    let out = db.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("grants.json:4:5: customer \"\" cannot be read"), "{stderr}");
+    // UTF-16 with a byte-order mark reads as the UTF-8 file does: nothing new.
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(good.encode_utf16().flat_map(u16::to_le_bytes));
+    let wide = db.dir().join("wide.json");
+    std::fs::write(&wide, utf16).unwrap();
+    let out = db.ok(&["import", "--account", CUSTOMER, wide.to_str().unwrap()], 0);
+    assert!(out.contains("12 entries (stripe-credits-json): 0 new, 11 already known, 1 conflicting"), "{out}");
     // A good file and a bad one together: neither is stored.
     let more = file(&db, "more.json", &good.replace("cbtxn_0", "cbtxn_1"));
     let bad = file(&db, "bad.json", &good.replacen("\"value\": 450", "\"value\": 4.5", 1));
