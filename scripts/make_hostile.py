@@ -610,6 +610,188 @@ put("grant-cut-short-row.csv", gl_text[:cut], refused(line_of(gl_text.encode(), 
 put("grant-latin1-event.csv", grant_with(SPEND, {"Event": "Cr\u00e9dit"}).encode("latin-1"), refused(3))
 put("grant-nul-amount.csv", grant_with(SPEND, {"Amount": "-1\u00002"}), refused(3))
 
+# --- Workspace credit usage records (FORMATS.md section 3) ----------------------------------
+# Variants of the four tabs' fixtures (fixtures/workspace-*.csv); the test imports `ws-*` files
+# into an account of their own. `Credits` is a positive number (thousands separators read),
+# `Amount` signed (`+`, `-`, U+2212); IDs are required; Title, Message Count, User, Billing
+# Type, API Key Name, Import Type, Import URL and Detail may be empty, and `User` and `Detail`
+# may be left out; Billing Type, Import Type and an unknown adjustment Type are labels (read);
+# a Package reset sets the balance, so a negative one is refused; n identical adjustments rows
+# are n entries.
+def ws_tab(name):
+    rows = list(_csv.reader(_io.StringIO(open(os.path.join(ROOT, "fixtures", f"workspace-{name}.csv"), encoding="utf-8").read())))
+    return rows[0], rows[1:]
+
+
+WS = {
+    "conv": ws_tab("conversations-later"),
+    "mcp": ws_tab("mcp-calls"),
+    "imp": ws_tab("import-usage"),
+    "adj": ws_tab("credit-adjustments"),
+}
+# Where each tab's cases go (data row k is line k + 2), its free-text column, its amount column.
+WS_ROW = {"conv": 2, "mcp": 1, "imp": 1, "adj": 5}
+WS_TEXT = {"conv": "Title", "mcp": "API Key Name", "imp": "Import URL", "adj": "Detail"}
+WS_MONEY = {"conv": "Credits", "mcp": "Credits", "imp": "Credits", "adj": "Amount"}
+WS_ID = {"conv": "Conversation ID", "mcp": "Call ID", "imp": "Task ID", "adj": "Type"}
+WS_REQUIRED = {
+    "conv": ["Conversation ID", "Credits", "Updated At"],
+    "mcp": ["Call ID", "Credits", "Created At"],
+    "imp": ["Task ID", "Credits", "Created At"],
+    "adj": ["Type", "Amount", "Created At"],
+}
+RESET = 2
+assert WS["adj"][1][RESET][0] == "Package reset" and WS["adj"][1][3] == WS["adj"][1][4]
+assert WS["conv"][1][3][1] == "Q1 plan, draft"
+
+
+def ws_rows(t):
+    return [list(r) for r in WS[t][1]]
+
+
+def ws_with(t, k, changes):
+    """Tab `t` with data row `k` (line k + 2) changed: {column: value}."""
+    head, rows = WS[t][0], ws_rows(t)
+    for column, value in changes.items():
+        rows[k][head.index(column)] = value
+    return feed(head, rows)
+
+
+# Credits: one set of values for the three usage tabs.
+credits_cases = [
+    ("-5", False), ("\u22125", False), ("five", False), ("", False), ("  ", False), ("1,234.5", True),
+    ("+5", True), ("0", True), ("5.000001", True), ("5.0000001", False), ("1 234", False), ("1.234,5", False),
+    ("12,34", False), ("1000000001", False), ("1,000,000,000", True), ("5-", False), ("5\u00a0", True),
+    ("1\u00a0234", False),
+]
+# Times: one set for every tab's time column.
+time_cases = [
+    ("2026-03-18", False), ("yesterday", False), ("", False), ("2026-03-18T09:15:00Z", True),
+    ("2026-03-18T09:15:00+05:30", True), ("2026-03-18T04:15:00-05:00", True), ("2026-03-18 09:15:00Z", True),
+    ("2026-03-18T09:15:00.5Z", True), ("2026-02-30 10:00:00", False), ("2026-03-18T09:15:00+15:00", False),
+    ("18/03/2026 09:15", False), ("2026-03-18 09:15", False), ("9999-03-18 09:15:00", False),
+    ("1899-12-31T23:59:59Z", False),
+]
+ws_cases = {
+    "conv": [
+        {"Conversation ID": ""}, {"Conversation ID": "  "},
+        ({"Title": ""}, True), ({"Title": 'Teaser "final", v2'}, True), ({"Title": "x" * (FIELD_LIMIT + 1)}, False),
+        ({"Message Count": "many"}, False), ({"Message Count": "1,200"}, True), ({"Message Count": ""}, True),
+        ({"Message Count": "1200"}, True), ({"Message Count": " 2 "}, True), ({"Message Count": "-2"}, False),
+        ({"Message Count": "2.5"}, False), ({"Message Count": "1,2,0,0"}, False), ({"Message Count": ",5"}, False),
+        ({"User": ""}, True), ({"User": "Dev, Ops <dev@acme.test>"}, True),
+        ({"Billing Type": "audio generation"}, True), ({"Billing Type": ""}, True), ({"Billing Type": "IMAGE  Generation"}, True),
+    ],
+    "mcp": [
+        {"Call ID": ""}, {"Call ID": "  "},
+        ({"API Key Name": ""}, True), ({"API Key Name": 'zapier, prod "main"'}, True),
+        ({"User": ""}, True), ({"User": "ops@acme.test"}, True),
+    ],
+    "imp": [
+        {"Task ID": ""}, {"Task ID": "  "},
+        ({"Import Type": "Video import"}, True), ({"Import Type": ""}, True), ({"Import Type": "PRODUCT IMPORT"}, True),
+        ({"Import URL": ""}, True), ({"Import URL": 'https://acme.test/q?a=1,b="2"'}, True),
+        ({"User": ""}, True),
+    ],
+    "adj": [
+        ({"Type": ""}, False), ({"Type": "  "}, False), ({"Type": "Loyalty bonus"}, True), ({"Type": "ADMIN  ADJUSTMENT"}, True),
+        ({"Type": "admin_adjustment"}, True),
+        ({"Amount": "+50"}, True), ({"Amount": "\u221250"}, True), ({"Amount": "-50"}, True), ({"Amount": "1,234.5"}, True),
+        ({"Amount": "+1,000.00"}, True), ({"Amount": "\u22121,000.00"}, True), ({"Amount": "0"}, True), ({"Amount": ""}, False),
+        ({"Amount": "fifty"}, False), ({"Amount": "1 000"}, False), ({"Amount": "1.000,00"}, False), ({"Amount": "50-"}, False),
+        ({"Amount": "--50"}, False), ({"Amount": "-1,000,000,001"}, False), ({"Amount": "0.0000001"}, False),
+        ({"Amount": "12,34"}, False),
+        ({"Detail": ""}, True), ({"Detail": 'Goodwill, "ticket 4411"\nsecond line\r\nthird'}, True),
+        ({"Detail": "x" * (FIELD_LIMIT + 1)}, False),
+    ],
+}
+ws_cases = {t: [c if isinstance(c, tuple) else (c, False) for c in cs] for t, cs in ws_cases.items()}
+for t in ("conv", "mcp", "imp"):
+    ws_cases[t] += [({"Credits": v}, ok) for v, ok in credits_cases]
+for t in WS:
+    time_column = WS_REQUIRED[t][2]
+    ws_cases[t] += [({time_column: v}, ok) for v, ok in time_cases]
+for t in WS:
+    n_rows = len(WS[t][1])
+    for n, (changes, ok) in enumerate(ws_cases[t]):
+        name = "-".join(c.lower().replace(" ", "_") for c in changes)
+        k = WS_ROW[t]
+        put(f"ws-{t}-field-{n:02}-{name}.csv", ws_with(t, k, changes), entries(n_rows) if ok else refused(k + 2))
+# A Package reset sets the balance to its Amount: zero or more.
+adj_n = len(WS["adj"][1])
+for n, (value, ok) in enumerate([("-5,000", False), ("\u22125,000", False), ("-0.000001", False), ("0", True), ("+5,000", True), ("5000.00", True), ("", False)]):
+    put(f"ws-adj-reset-{n:02}-amount.csv", ws_with("adj", RESET, {"Amount": value}), entries(adj_n) if ok else refused(RESET + 2))
+put("ws-adj-reset-type-case.csv", ws_with("adj", RESET, {"Type": "PACKAGE RESET"}), entries(adj_n))
+put("ws-adj-reset-type-case-negative.csv", ws_with("adj", RESET, {"Type": "package reset", "Amount": "-1"}), refused(RESET + 2))
+# Identical rows stay apart: a third copy of the referral reward, the same row at the same
+# instant written with an offset, every row the same.
+rows = ws_rows("adj")
+put("ws-adj-three-identical.csv", feed(WS["adj"][0], rows[:4] + [rows[3]] + rows[4:]), entries(adj_n + 1))
+rows = ws_rows("adj")
+rows[4][3] = "2026-03-10T07:00:00-05:00"
+put("ws-adj-identical-by-offset.csv", feed(WS["adj"][0], rows), entries(adj_n))
+put("ws-adj-all-identical.csv", feed(WS["adj"][0], [WS["adj"][1][3]] * 5), entries(5))
+# A conversation whose row repeats in one export.
+rows = ws_rows("conv")
+put("ws-conv-same-row-twice.csv", feed(WS["conv"][0], rows + [rows[2]]), entries(len(rows) + 1))
+
+# Shapes, for each tab.
+for t, (head, trows) in WS.items():
+    n_rows, k = len(trows), WS_ROW[t]
+    text = feed(head, trows)
+    rev = list(reversed(range(len(head))))
+    put(f"ws-{t}-header-upper.csv", feed([h.upper() for h in head], trows), entries(n_rows))
+    put(f"ws-{t}-header-lower-reversed.csv", feed([head[i].lower() for i in rev], [[r[i] for i in rev] for r in trows]), entries(n_rows))
+    put(f"ws-{t}-header-padded.csv", feed([f" {h} " for h in head], trows), entries(n_rows))
+    put(f"ws-{t}-extra-column.csv", feed(head[:2] + ["Notes"] + head[2:], [r[:2] + ["n/a"] + r[2:] for r in trows]), entries(n_rows))
+    gone = "Detail" if t == "adj" else "User"
+    i = head.index(gone)
+    put(f"ws-{t}-no-{gone.lower()}-column.csv", feed(head[:i] + head[i + 1 :], [r[:i] + r[i + 1 :] for r in trows]), entries(n_rows))
+    for column in WS_REQUIRED[t]:
+        i = head.index(column)
+        name = column.lower().replace(" ", "-")
+        put(f"ws-{t}-missing-{name}.csv", feed(head[:i] + head[i + 1 :], [r[:i] + r[i + 1 :] for r in trows]), refused(1))
+    put(f"ws-{t}-bom-crlf.csv", "\ufeff" + feed(head, trows, "\r\n"), entries(n_rows))
+    put(f"ws-{t}-bom-crlf-no-final-newline.csv", "\ufeff" + feed(head, trows, "\r\n")[:-2], entries(n_rows))
+    put(f"ws-{t}-cr-only.csv", feed(head, trows, "\r"), entries(n_rows))
+    put(f"ws-{t}-no-final-newline.csv", text[:-1], entries(n_rows))
+    put(f"ws-{t}-utf16le-bom.csv", b"\xff\xfe" + text.encode("utf-16-le"), entries(n_rows))
+    put(f"ws-{t}-utf16be-bom-crlf.csv", b"\xfe\xff" + feed(head, trows, "\r\n").encode("utf-16-be"), entries(n_rows))
+    put(f"ws-{t}-utf16le-nobom.csv", text.encode("utf-16-le"), refused(1))
+    money = head.index(WS_MONEY[t])
+    bad = ws_with(t, k, {WS_MONEY[t]: "1O"})
+    put(f"ws-{t}-utf16le-bad-{WS_MONEY[t].lower()}.csv", b"\xff\xfe" + bad.encode("utf-16-le"), refused(k + 2))
+    put(f"ws-{t}-header-only.csv", feed(head, []), entries(0))
+    put(f"ws-{t}-header-only-no-newline.csv", ",".join(head), entries(0))
+    put(f"ws-{t}-header-only-bom-crlf.csv", "\ufeff" + feed(head, [], "\r\n"), entries(0))
+    put(f"ws-{t}-duplicate-{WS_MONEY[t].lower()}.csv", feed(head + [WS_MONEY[t]], [r + [r[money]] for r in trows]), refused(1))
+    idc = head.index(WS_ID[t])
+    put(f"ws-{t}-duplicate-id-case.csv", feed(head + [WS_ID[t].upper()], [r + [r[idc]] for r in trows]), refused(1))
+    rows = ws_rows(t)
+    rows[k] = rows[k][:2]
+    put(f"ws-{t}-row-too-few-fields.csv", feed(head, rows), refused(k + 2))
+    rows = ws_rows(t)
+    rows[k] = rows[k] + ["extra"]
+    put(f"ws-{t}-row-extra-field.csv", feed(head, rows), refused(k + 2))
+    rows = ws_rows(t)
+    rows.insert(k, [])
+    put(f"ws-{t}-blank-line.csv", feed(head, rows), entries(n_rows))
+    # A quoted value with a comma, then the file cut inside it.
+    quoted = ws_with(t, k, {WS_TEXT[t]: "cut, right here"})
+    cut = quoted.index('"cut, right here"') + 6
+    put(f"ws-{t}-cut-in-quote.csv", quoted[:cut], refused(line_of(quoted.encode(), cut)))
+    # The last row cut after its first field.
+    last = text.rstrip("\n").rindex("\n") + 1
+    cut = text.index(",", last) + 1
+    put(f"ws-{t}-cut-short-row.csv", text[:cut], refused(line_of(text.encode(), cut)))
+    # Line breaks inside a quoted value move the rows after it down.
+    rows = list(_csv.reader(_io.StringIO(ws_with(t, 0, {WS_TEXT[t]: "two\nline\r\nbreaks"}))))
+    rows[k + 1][money] = "lots"
+    put(f"ws-{t}-quoted-newline-then-bad-{WS_MONEY[t].lower()}.csv", feed(rows[0], rows[1:]), refused(k + 4))
+    put(f"ws-{t}-nul-{WS_MONEY[t].lower()}.csv", ws_with(t, k, {WS_MONEY[t]: "1\u00002"}), refused(k + 2))
+    put(f"ws-{t}-nul-{WS_TEXT[t].lower().replace(' ', '_')}.csv", ws_with(t, k, {WS_TEXT[t]: "plain\u0000text"}), entries(n_rows))
+    put(f"ws-{t}-latin1-{WS_TEXT[t].lower().replace(' ', '_')}.csv", ws_with(t, k, {WS_TEXT[t]: "Cr\u00e9dit"}).encode("latin-1"), refused(k + 2))
+
 
 with open(os.path.join(OUT, "expected.json"), "w") as f:
     json.dump(dict(sorted(expected.items())), f, indent=1, sort_keys=True)

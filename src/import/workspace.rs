@@ -25,7 +25,7 @@ pub(super) static CONVERSATIONS: Reader = Reader {
     name: "workspace-conversations-csv",
     aliases: &["conversations-csv"],
     source: &crate::model::source::WORKSPACE,
-    detect: |head| csv::header_names(head, &["conversation id", "message count", "updated at"]),
+    detect: |head| named(head, &["conversation id", "message count", "billing type", "updated at"]) >= 2,
     read: |path, bytes, progress| csv::read(path, bytes, progress, &CONVERSATIONS_FORMAT),
     parse: None,
     raw_text: csv::read_line_at,
@@ -36,7 +36,7 @@ pub(super) static MCP_CALLS: Reader = Reader {
     name: "workspace-mcp-calls-csv",
     aliases: &["mcp-calls-csv"],
     source: &crate::model::source::WORKSPACE,
-    detect: |head| csv::header_names(head, &["call id", "api key name", "created at"]),
+    detect: |head| named(head, &["call id", "api key name", "created at"]) >= 2,
     read: |path, bytes, progress| csv::read(path, bytes, progress, &MCP_FORMAT),
     parse: None,
     raw_text: csv::read_line_at,
@@ -47,7 +47,7 @@ pub(super) static IMPORT_USAGE: Reader = Reader {
     name: "workspace-import-usage-csv",
     aliases: &["import-usage-csv"],
     source: &crate::model::source::WORKSPACE,
-    detect: |head| csv::header_names(head, &["task id", "import type", "created at"]),
+    detect: |head| named(head, &["task id", "import type", "import url", "created at"]) >= 2,
     read: |path, bytes, progress| csv::read(path, bytes, progress, &IMPORT_FORMAT),
     parse: None,
     raw_text: csv::read_line_at,
@@ -60,14 +60,28 @@ pub(super) static ADJUSTMENTS: Reader = Reader {
     source: &crate::model::source::WORKSPACE,
     detect: |head| {
         // `Detail` may be left out; Reverie's export has `Type` and `Amount` but a `Date`.
-        csv::header_names(head, &["type", "amount", "created at"])
-            && !csv::header_names(head, &["transaction id"])
-            && !csv::header_names(head, &["entry id"])
+        named(head, &["type", "amount", "detail", "created at"]) >= 2
+            && named(head, &["detail", "created at"]) >= 1
+            && named(head, &["transaction id", "entry id"]) == 0
     },
     read: read_adjustments,
     parse: None,
     raw_text: csv::read_line_at,
 };
+
+/// How many of `names` the header (the first line of `head`) names as whole columns, compared
+/// as the CSV engine compares them (case, surrounding spaces, `_` and `-` aside). Each tab is
+/// known by two of its own columns, so a header missing any one column is still taken for its
+/// tab and the import names the missing column (with every one required, a header short of one
+/// was "not a ledger export").
+fn named(head: &str, names: &[&str]) -> usize {
+    let first_line = head.split(['\n', '\r']).next().unwrap_or("");
+    let columns: Vec<String> = first_line
+        .split([',', '\t'])
+        .map(|c| c.trim().trim_matches('"').trim().to_lowercase().replace(['_', '-'], " "))
+        .collect();
+    names.iter().filter(|name| columns.iter().any(|c| c == *name)).count()
+}
 
 static CONVERSATIONS_FORMAT: Format = Format {
     reader: &CONVERSATIONS,
@@ -148,7 +162,7 @@ struct Usage<'r> {
 fn usage(row: &Record<'_>, labels: &mut Labels, u: Usage<'_>) -> Result<ParsedEntry, ImportError> {
     let id = u.id.trim();
     if id.is_empty() {
-        return Err(row.bad(0, id, "the row's ID, as the page shows it (copy it from the tab)".into()));
+        return Err(row.bad(0, u.id, "the row's ID, as the page shows it (copy it from the tab)".into()));
     }
     let time = row.text(u.time_slot)?;
     let ts = parse_time(time).ok_or_else(|| row.bad(u.time_slot, time, DATE_EXPECTED.into()))?;
@@ -197,12 +211,13 @@ fn optional<'r>(row: &'r Record<'_>, slot: usize) -> Result<Option<&'r str>, Imp
 }
 
 fn conversation(row: &Record<'_>, labels: &mut Labels) -> Result<ParsedEntry, ImportError> {
-    let count = optional(row, 2)?;
-    if let Some(text) = count {
-        if text.replace(',', "").parse::<u64>().is_err() {
-            return Err(row.bad(2, text, "a whole number of messages (12), or nothing".into()));
-        }
-    }
+    let count = match optional(row, 2)? {
+        Some(text) => Some(
+            whole_number(text)
+                .ok_or_else(|| row.bad(2, text, "a whole number of messages (12 or 1,200), or nothing".into()))?,
+        ),
+        None => None,
+    };
     let usage_kind = optional(row, 5)?.map(lower);
     let u = Usage {
         id: row.text(0)?,
@@ -210,7 +225,7 @@ fn conversation(row: &Record<'_>, labels: &mut Labels) -> Result<ParsedEntry, Im
         time_slot: 6,
         kind: CONVERSATION,
         description: row.text(1)?.trim(),
-        dims: [optional(row, 4)?, usage_kind.as_deref(), None, count],
+        dims: [optional(row, 4)?, usage_kind.as_deref(), None, count.as_deref()],
     };
     usage(row, labels, u)
 }
@@ -239,6 +254,16 @@ fn import_task(row: &Record<'_>, labels: &mut Labels) -> Result<ParsedEntry, Imp
         dims: [optional(row, 4)?, import_kind.as_deref(), None, None],
     };
     usage(row, labels, u)
+}
+
+/// A count as the page writes it, `1200` or `1,200` (separators every three digits), without
+/// its separators; `None` for anything else (`1,2,0,0`, `-2`, `2.5`).
+fn whole_number(text: &str) -> Option<String> {
+    let groups: Vec<&str> = text.split(',').collect();
+    let grouped = groups.len() == 1 || (matches!(groups[0].len(), 1..=3) && groups[1..].iter().all(|g| g.len() == 3));
+    let digits = groups.concat();
+    (grouped && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() <= 19)
+        .then_some(digits)
 }
 
 /// `Brand Import` as the page's filters write it: `brand import`.
@@ -327,5 +352,38 @@ mod tests {
         assert_eq!(adjustment_type(" Package  reset "), PACKAGE_RESET);
         assert_eq!(adjustment_type("Subscription switch-compensation"), "SUBSCRIPTION_SWITCH_COMPENSATION");
         assert_eq!(lower(" Brand  Import "), "brand import");
+    }
+
+    #[test]
+    fn message_counts_read_with_separators_every_three_digits_only() {
+        for (text, read) in [("12", Some("12")), ("1,200", Some("1200")), ("12,345,678", Some("12345678"))] {
+            assert_eq!(whole_number(text).as_deref(), read, "{text}");
+        }
+        for text in ["1,2,0,0", ",5", "1,", "1200,000", "-2", "2.5", "+3", "many", "1 200", "99999999999999999999"] {
+            assert_eq!(whole_number(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn each_tab_is_known_by_its_header_even_short_of_a_column() {
+        let tab = |head: &str| super::super::READERS.iter().find(|r| (r.detect)(head)).map(|r| r.name);
+        for (head, name) in [
+            ("Title,Message Count,Credits,User,Billing Type,Updated At", "workspace-conversations-csv"),
+            ("Conversation ID,Title,Message Count,Credits,User,Billing Type", "workspace-conversations-csv"),
+            ("API Key Name,Credits,User,Created At", "workspace-mcp-calls-csv"),
+            ("Call ID,API Key Name,Credits,User", "workspace-mcp-calls-csv"),
+            ("Import Type,Import URL,Credits,User,Created At", "workspace-import-usage-csv"),
+            ("Task ID,Import Type,Import URL,Credits,User", "workspace-import-usage-csv"),
+            ("Amount,Detail,Created At", "workspace-credit-adjustments-csv"),
+            ("Type,Detail,Created At", "workspace-credit-adjustments-csv"),
+            ("Type,Amount,Detail", "workspace-credit-adjustments-csv"),
+            ("\"TYPE\"\tamount\tcreated_at", "workspace-credit-adjustments-csv"),
+            ("Transaction ID,Date,Type,Description,Amount,Balance after", "reverie-csv"),
+        ] {
+            assert_eq!(tab(head), Some(name), "{head}");
+        }
+        // Reverie's columns without its ID are not an adjustments tab; one column is no tab.
+        assert_eq!(tab("Date,Type,Description,Amount,Balance after"), None);
+        assert_eq!(tab("Created At,Credits"), None);
     }
 }

@@ -48,7 +48,12 @@ fn run_one(base: &Path, name: &str, expect: &Value) -> Option<String> {
         .arg(dir.path().join("reckon.db"))
         .args(["import", &file])
         // The usage feed is another source than the Reverie ledger the database holds.
-        .args(if name.starts_with("feed-") { &["--account", "feed"][..] } else { &[] })
+        .args(match name.split('-').next() {
+            Some("feed") => &["--account", "feed"][..],
+            // The workspace page's tabs are another source too.
+            Some("ws") => &["--account", "workspace"][..],
+            _ => &[],
+        })
         .env("TZ", "UTC")
         .current_dir(root());
     isolate_home(&mut command, dir.path());
@@ -89,9 +94,9 @@ fn run_one(base: &Path, name: &str, expect: &Value) -> Option<String> {
     None
 }
 
-/// A corpus file of the usage feed or the grant ledger.
+/// A corpus file of the usage feed, the grant ledger or the workspace page's tabs.
 fn new_shape(name: &str) -> bool {
-    name.starts_with("feed-") || name.starts_with("grant-")
+    name.starts_with("feed-") || name.starts_with("grant-") || name.starts_with("ws-")
 }
 
 /// What every refusal of the new shapes' readers says: `reckon: FILE:LINE:COLUMN: ` and how to
@@ -230,10 +235,12 @@ fn the_edges_of_the_range_in_csv_and_json() {
     }
 }
 
-/// The database's chains and entries, as `reckon chains` and `reckon ledger` print them.
+/// The database's chains, entries and anchors, as `reckon chains`, `reckon ledger` and `reckon
+/// anchor list` print them.
 fn contents(db: &Db) -> String {
     let mut out = db.ok(&["chains"], 0);
-    for chain in ["reverie/credits", "feed/credits", "default/credits", "default/USD"] {
+    out.push_str(&db.ok(&["anchor", "list"], 0));
+    for chain in ["reverie/credits", "feed/credits", "default/credits", "default/USD", "workspace/credits"] {
         let (account, currency) = chain.split_once('/').unwrap();
         let run =
             db.run(&["ledger", "--account", account, "--currency", currency, "--limit", "1000", "--format", "json"]);
@@ -318,4 +325,52 @@ fn settles_naming_no_pending_grant_is_kept_and_the_pending_one_is_unsettled() {
     let db = Db::new();
     db.import("fixtures/grant-ledger.csv");
     assert_eq!(faults(&same), faults(&db.check_json(&[]).0), "880 -> 880 on a pending grant is no change");
+}
+
+/// One message per kind of damage in the workspace page's four tabs (tests/errors/<file>.txt):
+/// an empty ID, negative, unreadable or thousands-misplaced Credits, a Message Count that is no
+/// count, an unreadable time, an empty adjustment Type, an Amount past the range, a negative
+/// Package reset, a header short of a column or naming one twice, a row short of fields, a cut
+/// inside a quote, Latin-1 text, UTF-16 without a byte-order mark. Each names
+/// file:line:column and the fix, and the chains, every ledger and the anchors (the tabs' package
+/// reset among them) read the same before and after.
+#[test]
+fn each_damaged_workspace_tab_is_refused_with_its_place_and_fix() {
+    let db = Db::new();
+    db.ok(&["import", "--account", "reverie", "fixtures/clean.csv"], 0);
+    for tab in ["conversations", "mcp-calls", "import-usage", "credit-adjustments"] {
+        db.ok(&["import", "--account", "workspace", &format!("fixtures/workspace-{tab}.csv")], 0);
+    }
+    let before = contents(&db);
+    assert!(before.contains("cv_7f3a04") && before.contains("Package reset (") && before.contains("txn_"), "{before}");
+    for name in [
+        "ws-conv-field-00-conversation_id.csv",
+        "ws-conv-field-05-message_count.csv",
+        "ws-conv-field-12-message_count.csv",
+        "ws-conv-field-19-credits.csv",
+        "ws-conv-missing-updated-at.csv",
+        "ws-conv-quoted-newline-then-bad-credits.csv",
+        "ws-mcp-field-01-call_id.csv",
+        "ws-mcp-field-24-created_at.csv",
+        "ws-mcp-missing-call-id.csv",
+        "ws-mcp-row-too-few-fields.csv",
+        "ws-imp-field-20-credits.csv",
+        "ws-imp-duplicate-id-case.csv",
+        "ws-imp-latin1-import_url.csv",
+        "ws-adj-field-00-type.csv",
+        "ws-adj-field-18-amount.csv",
+        "ws-adj-reset-01-amount.csv",
+        "ws-adj-missing-amount.csv",
+        "ws-adj-cut-in-quote.csv",
+        "ws-adj-utf16le-nobom.csv",
+    ] {
+        let file = format!("fixtures/hostile/{name}");
+        let out = db.run(&["import", "--account", "workspace", &file]);
+        let message = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {message}");
+        assert!(out.stdout.is_empty(), "{name}: nothing reported as imported");
+        names_column_and_fix(&message, &file).unwrap_or_else(|why| panic!("{name}: {why}: {message}"));
+        support::snapshot("errors", &format!("{name}.txt"), &message);
+        assert_eq!(contents(&db), before, "{name}: the database is unchanged");
+    }
 }

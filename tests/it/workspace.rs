@@ -194,3 +194,22 @@ fn a_bad_row_is_refused_at_its_line_and_column_and_stores_nothing() {
     }
     assert_eq!(db.ok(&["chains"], 0), before, "nothing stored");
 }
+
+/// A Message Count is a count: `1,200` and `1200` are the same figure (a later export that
+/// writes it without the separator is already known), and `1,2,0,0` is no count at all.
+#[test]
+fn a_message_count_reads_with_or_without_its_separator() {
+    let db = Db::new();
+    let head = "Conversation ID,Title,Message Count,Credits,User,Billing Type,Updated At\n";
+    let first = file(&db, "a.csv", &format!("{head}cv_1,T,\"1,200\",30,,message,2026-03-06 10:00:00\n"));
+    let again = file(&db, "b.csv", &format!("{head}cv_1,T,1200,30,,message,2026-03-06 10:00:00\n"));
+    assert!(db.import(first.to_str().unwrap()).contains("1 new"));
+    let out = db.import(again.to_str().unwrap());
+    assert!(out.contains("0 new, 1 already known, 0 conflicting"), "{out}");
+    let ledger = db.ok(&["ledger"], 0);
+    assert!(ledger.contains("message / 1200"), "{ledger}");
+    let bad = file(&db, "c.csv", &format!("{head}cv_2,T,\"1,2,0,0\",30,,message,2026-03-06 10:00:00\n"));
+    let out = db.run(&["import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("c.csv:2:8: Message Count \"1,2,0,0\""));
+}
