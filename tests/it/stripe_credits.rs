@@ -298,3 +298,45 @@ fn place(text: &str, needle: &str) -> (usize, usize) {
     let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
     (line, text[start..at].chars().count() + 1)
 }
+
+/// The README's demo: `reckon mock-server --stripe-credits ... --fail-every 4` serves a sync
+/// that finds the planted faults through the planted 429s and 500s.
+#[test]
+fn the_mock_server_command_serves_the_stripe_credits_demo() {
+    use std::io::BufRead;
+    let args = [
+        "mock-server",
+        "--port",
+        "0",
+        "--stripe-credits",
+        TRANSACTIONS,
+        "--stripe-credit-grants",
+        GRANTS,
+        "--stripe-credit-summary",
+        SUMMARY,
+        "--fail-every",
+        "4",
+    ];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reckon"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("reckon mock-server runs");
+    // Kept open while the server runs: a closed pipe ends it.
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    lines.read_line(&mut first).unwrap();
+    let url = first.trim().strip_prefix("Stripe billing credits: --base-url ").expect("the URL").to_string();
+    let db = Db::new();
+    let out = db
+        .command(&["sync", "stripe-credits", "--base-url", &url, "--customer", CUSTOMER, "--page-size", "3"])
+        .env("RECKON_API_KEY", "any_key_at_all")
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("17 entries: 13 new"), "{}", text(&out));
+    assert_eq!(faults(&db.check_json(&[]).0), planted());
+}
