@@ -138,7 +138,7 @@ pub enum ImportError {
     #[error("{path}: cannot read the file: {source}. Check the path and that Reckon may read it.")]
     Io { path: PathBuf, source: std::io::Error },
     /// The content is not a format Reckon reads.
-    #[error("{path}:1:1: not a ledger export Reckon reads: {reason}. Export the ledger as CSV (Settings -> Billing -> Credit ledger -> Export) or save the Open API JSON, or name the format.")]
+    #[error("{path}:1:1: not a ledger export Reckon reads: {reason}. Export the ledger from the vendor as CSV (Reverie: Settings -> Billing -> Credit ledger -> Export; a workspace: each tab of Credit usage records) or save its API answer as JSON, name the format with --format, or read any other CSV through a mapping profile (reckon profile save, then --profile).")]
     UnknownFormat { path: PathBuf, reason: String },
     /// A required column is absent from the CSV header.
     #[error("{path}:{line}:1: the header has no {name:?} column (found: {found}). Add the column; the export's header is: {expected}.")]
