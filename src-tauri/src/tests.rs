@@ -667,3 +667,92 @@ fn the_workspace_usage_views_total_the_pages_tabs() {
     let demo = chains.as_array().unwrap().iter().find(|c| c["source"] == "reverie").unwrap()["id"].clone();
     assert_eq!(h.ok("usage_views", json!({ "chainId": demo })), json!([]));
 }
+
+/// The mapping builder through the commands: a picked bank CSV previewed with a profile still
+/// missing its roles (the header comes back, and what is missing), then with the roles (each
+/// cell read, the failing row named with its line and column), saved (the CLI's TOML file),
+/// listed, loaded back and used to import, the planted balance break found.
+#[test]
+fn a_profile_built_from_a_preview_imports_the_bank_csv() {
+    let h = Harness::new();
+    // Profiles live in the user's config directory: this test's own.
+    std::env::set_var("XDG_CONFIG_HOME", h.dir.join("config"));
+    let bank = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/bank-debit-credit.csv");
+    let mut text = std::fs::read_to_string(&bank).unwrap();
+    text.push_str("21.01.2026;R-1009;Bad row;12.34;;5.664,00;x\r\n");
+    let file = h.dir.join("statement.csv");
+    std::fs::write(&file, text).unwrap();
+    let mut profile = json!({
+        "delimiter": ";", "decimalSeparator": ",", "thousandsSeparator": ".", "dateFormat": "DD.MM.YYYY",
+        "timeZone": "+01:00", "idColumn": null, "timeColumn": "", "amountColumn": null, "debitColumn": null,
+        "creditColumn": null, "balanceColumn": null, "typeColumn": null, "descriptionColumn": null,
+        "dimensionColumns": []
+    });
+    let path = file.display().to_string();
+    assert_eq!(
+        h.err("preview_profile", json!({ "path": path, "profile": profile }))["code"],
+        "bad_input",
+        "not picked"
+    );
+    h.picked(&[&file]);
+    let first = h.ok("preview_profile", json!({ "path": path, "profile": profile }));
+    assert_eq!(first["header"], json!(["Date", "Reference", "Text", "Debit", "Credit", "Balance", "Category"]));
+    assert!(first["error"].as_str().unwrap().contains("time column"), "{first}");
+
+    for (role, column) in [
+        ("idColumn", "Reference"),
+        ("timeColumn", "Date"),
+        ("debitColumn", "Debit"),
+        ("creditColumn", "Credit"),
+        ("balanceColumn", "Balance"),
+        ("descriptionColumn", "Text"),
+    ] {
+        profile[role] = json!(column);
+    }
+    profile["dimensionColumns"] = json!(["Category"]);
+    let preview = h.ok("preview_profile", json!({ "path": path, "profile": profile }));
+    assert_eq!(preview["error"], Value::Null, "{preview}");
+    let rows = preview["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 9);
+    let rent = &rows[2];
+    assert_eq!(rent["line"], 4);
+    let debit = rent["cells"].as_array().unwrap().iter().find(|c| c["role"] == "debit").unwrap();
+    assert_eq!((debit["text"].as_str(), debit["value"].as_str()), (Some("1.234,56"), Some("1234.56")));
+    let failing: Vec<i64> =
+        rows.iter().filter(|r| !r["error"].is_null()).map(|r| r["line"].as_i64().unwrap()).collect();
+    assert_eq!(failing, vec![10]);
+    let error = rows[8]["error"].as_str().unwrap();
+    assert!(error.contains(&format!("{path}:10:27: Debit \"12.34\"")), "{error}");
+
+    let saved = h.ok("save_profile", json!({ "name": "bank", "profile": profile }));
+    assert!(saved.as_str().unwrap().ends_with("reckon/profiles/bank.toml"), "{saved}");
+    assert_eq!(h.ok("list_profiles", json!({})), json!(["bank"]));
+    assert_eq!(h.ok("load_profile", json!({ "name": "bank" })), profile);
+    assert_eq!(h.err("save_profile", json!({ "name": "../up", "profile": profile }))["code"], "bad_input");
+
+    // The row that fails refuses the whole file; the fixture itself imports.
+    let refused = h.err(
+        "import_with_profile",
+        json!({ "paths": [path], "name": "bank", "account": "bank", "onProgress": "__CHANNEL__:3" }),
+    );
+    assert!(refused["message"].as_str().unwrap().contains(":10:27:"), "{refused}");
+    h.picked(&[&bank]);
+    let outcome = h.ok(
+        "import_with_profile",
+        json!({ "paths": [bank.display().to_string()], "name": "bank", "account": "bank", "onProgress": "__CHANNEL__:3" }),
+    );
+    assert_eq!(
+        (outcome["files"][0]["new"].as_i64(), outcome["files"][0]["format"].as_str()),
+        (Some(8), Some("profile"))
+    );
+    let chains = h.ok("list_chains", json!({}));
+    assert_eq!(chains[0]["account"], "bank");
+    let findings = h.ok("findings", json!({ "chainId": chains[0]["id"] }));
+    let kinds: Vec<(&str, &str)> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["delta"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(kinds, vec![("balance_break", "-4.35")]);
+}

@@ -803,7 +803,7 @@ pub fn import(
 // ---- the app's preview ----
 
 /// One cell of a preview: its text and what the profile reads in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewCell {
     pub column: String,
     pub role: String,
@@ -814,7 +814,7 @@ pub struct PreviewCell {
 }
 
 /// One row of a preview.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewRow {
     pub line: u64,
     pub cells: Vec<PreviewCell>,
@@ -823,7 +823,7 @@ pub struct PreviewRow {
 }
 
 /// The first rows of a file as a profile reads them, for the mapping builder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
     /// The file's header as found.
     pub header: Vec<String>,
@@ -842,8 +842,9 @@ pub fn preview(path: &Path, profile: &Profile, limit: usize) -> Preview {
         Err(e) => return Preview { header, rows: Vec::new(), error: Some(e.to_string()) },
     };
     // Each row is read by the engine itself, alone after the header in a temporary file
-    // (blank lines keep it on its own line number, which the engine skips), so the preview
-    // says exactly what an import would: each row's error with its line and column.
+    // (lines of one space before it, which the engine skips as blank, keep it on its own line
+    // number), so the preview says exactly what an import would: each row's error with its
+    // line and column.
     let head = match head_lines(path, limit + 1) {
         Ok(h) if !h.is_empty() => h,
         Ok(_) => {
@@ -865,7 +866,7 @@ pub fn preview(path: &Path, profile: &Profile, limit: usize) -> Preview {
         .iter()
         .map(|(line, text)| {
             let mut one = header_text.clone();
-            (header_lines + 1..*line).for_each(|_| one.push('\n'));
+            (header_lines + 1..*line).for_each(|_| one.push_str(" \n"));
             one.push_str(text);
             let fields = split_row(text, profile.delimiter as u8);
             PreviewRow { line: *line, cells: cell_reads(&layout, &header, &fields), error: read(&one).err() }

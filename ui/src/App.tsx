@@ -1,6 +1,6 @@
-//! One window: a left nav of five screens and the screen in view; the chain in view, the import
-//! and the jumps between screens (a finding or a chart mark opens the Ledger on its entries) are
-//! hooks (`hooks/`).
+//! One window: a left nav of six screens (the mapping builder needs no ledger) and the screen in
+//! view; the chain in view, the import and the jumps between screens (a finding or a chart mark
+//! opens the Ledger on its entries) are hooks (`hooks/`).
 
 import { useCallback, useState } from "react";
 import { ErrorBlock } from "./components/common";
@@ -12,8 +12,9 @@ import { LedgerScreen } from "./screens/Ledger";
 import { ChartScreen } from "./screens/Chart";
 import { FindingsScreen } from "./screens/Findings";
 import { ReportScreen } from "./screens/Report";
+import { MappingScreen } from "./screens/Mapping";
 
-export type Screen = "ledgers" | "ledger" | "chart" | "findings" | "report";
+export type Screen = "ledgers" | "ledger" | "chart" | "findings" | "report" | "mapping";
 
 const NAV: { id: Screen; label: string }[] = [
   { id: "ledgers", label: "Ledgers" },
@@ -21,6 +22,7 @@ const NAV: { id: Screen; label: string }[] = [
   { id: "chart", label: "Balance chart" },
   { id: "findings", label: "Findings" },
   { id: "report", label: "Report" },
+  { id: "mapping", label: "Mapping profile" },
 ];
 
 export function App() {
@@ -51,6 +53,8 @@ export function App() {
         }}
       />
     );
+  } else if (screen === "mapping") {
+    body = <MappingScreen onImported={showLedgers} />;
   } else if (!chain) {
     body = <NoChain onGo={() => setScreen("ledgers")} />;
   } else if (screen === "ledger") {
@@ -74,7 +78,7 @@ export function App() {
   }
 
   return (
-    <div className="app">
+    <div className="app" data-drop-ready={importer.dropReady ? "1" : "0"}>
       <nav className="nav" aria-label="Screens">
         <div className="brand">Reckon</div>
         {NAV.map((n) => (

@@ -29,6 +29,12 @@ export const api = {
   ...shell,
   importFiles: (paths: string[], account: string | null, onProgress: (e: ImportProgressEvent) => void) =>
     shell.importFiles(paths, account, progressChannel(onProgress)),
+  importWithProfile: (
+    paths: string[],
+    name: string,
+    account: string | null,
+    onProgress: (e: ImportProgressEvent) => void,
+  ) => shell.importWithProfile(paths, name, account, progressChannel(onProgress)),
   openDemo: (onProgress: (e: ImportProgressEvent) => void) => shell.openDemo(progressChannel(onProgress)),
   syncNow: (connectionId: number, onProgress: (e: SyncProgressEvent) => void) =>
     shell.syncNow(connectionId, progressChannel(onProgress)),

@@ -37,6 +37,7 @@ import type { ImportProgressEvent } from "./bindings/ImportProgressEvent";
 import type { ConnectRequest } from "./bindings/ConnectRequest";
 import type { SyncProgressEvent } from "./bindings/SyncProgressEvent";
 import type { LedgerQuery } from "./bindings/LedgerQuery";
+import type { ProfileView } from "./bindings/ProfileView";
 import { queryKey } from "./lib/filters";
 import { PAGE_SIZE } from "./lib/pageCache";
 
@@ -58,6 +59,8 @@ export const keys = {
   entries: (chainId: number) => ["chain", chainId, "entry"] as const,
   entry: (chainId: number, entryId: number) => ["chain", chainId, "entry", entryId] as const,
   connections: ["connections"] as const,
+  /** The saved mapping profiles (list_profiles). */
+  profiles: ["profiles"] as const,
   vendors: ["vendors"] as const,
 };
 
@@ -229,6 +232,29 @@ export function useImport() {
       "demo" in source
         ? api.openDemo(onProgress)
         : api.importFiles(source.paths, source.account?.trim() || null, onProgress),
+    invalidatedBy.import,
+  );
+}
+
+/** The saved mapping profiles' names (files in the config directory). */
+export function useProfiles() {
+  return useQuery({ queryKey: keys.profiles, queryFn: api.listProfiles });
+}
+
+/** Saves a mapping profile by name; the list of names may change. */
+export function useSaveProfile() {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: ({ name, profile }: { name: string; profile: ProfileView }) => api.saveProfile(name, profile),
+    onSuccess: () => invalidate([keys.profiles]),
+  });
+}
+
+/** Imports files with a saved profile: like any import, it may add entries or chains anywhere. */
+export function useImportWithProfile() {
+  return useJob(
+    (source: { paths: string[]; name: string; account?: string }, onProgress: (e: ImportProgressEvent) => void) =>
+      api.importWithProfile(source.paths, source.name, source.account?.trim() || null, onProgress),
     invalidatedBy.import,
   );
 }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod findings;
 pub mod ledger;
 pub mod ledgers;
+pub mod profiles;
 pub mod report;
 mod typescript;
 pub mod usage;
@@ -67,6 +68,11 @@ macro_rules! command_table {
             connections::connect_account(request: ConnectRequest) -> ConnectOutcome;
             connections::sync_now(connection_id: i64) progress(SyncProgressEvent) -> SyncOutcomeView;
             connections::cancel_sync() -> ();
+            profiles::list_profiles() -> Vec<String>;
+            profiles::load_profile(name: String) -> ProfileView;
+            profiles::preview_profile(path: String, profile: ProfileView) -> PreviewView;
+            profiles::save_profile(name: String, profile: ProfileView) -> String;
+            profiles::import_with_profile(paths: Vec<String>, name: String, account: Option<String>) progress(ImportProgressEvent) -> ImportOutcomeView;
         }
     };
 }

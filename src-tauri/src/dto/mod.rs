@@ -5,9 +5,11 @@
 //! `Serialize` for the UI's sake.
 
 mod convert;
+mod profiles;
 mod usage;
 
 pub use convert::*;
+pub use profiles::*;
 pub use usage::*;
 
 use serde::{Deserialize, Serialize};
@@ -495,5 +497,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     UsageViewInfo::export_all(&cfg)?;
     UsageRequest::export_all(&cfg)?;
     UsageRowView::export_all(&cfg)?;
+    ProfileView::export_all(&cfg)?;
+    PreviewView::export_all(&cfg)?;
     Ok(())
 }

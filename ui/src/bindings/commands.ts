@@ -17,6 +17,8 @@ import type { ImportOutcomeView } from "./ImportOutcomeView";
 import type { ImportProgressEvent } from "./ImportProgressEvent";
 import type { LedgerPage } from "./LedgerPage";
 import type { LedgerQuery } from "./LedgerQuery";
+import type { PreviewView } from "./PreviewView";
+import type { ProfileView } from "./ProfileView";
 import type { SyncOutcomeView } from "./SyncOutcomeView";
 import type { SyncProgressEvent } from "./SyncProgressEvent";
 import type { TotalsView } from "./TotalsView";
@@ -63,6 +65,11 @@ export function commands(call: Call) {
     connectAccount: (request: ConnectRequest): Promise<ConnectOutcome> => call<ConnectOutcome>("connect_account", { request }),
     syncNow: (connectionId: number, onProgress: Channel<SyncProgressEvent>): Promise<SyncOutcomeView> => call<SyncOutcomeView>("sync_now", { connectionId, onProgress }),
     cancelSync: (): Promise<null> => call<null>("cancel_sync"),
+    listProfiles: (): Promise<Array<string>> => call<Array<string>>("list_profiles"),
+    loadProfile: (name: string): Promise<ProfileView> => call<ProfileView>("load_profile", { name }),
+    previewProfile: (path: string, profile: ProfileView): Promise<PreviewView> => call<PreviewView>("preview_profile", { path, profile }),
+    saveProfile: (name: string, profile: ProfileView): Promise<string> => call<string>("save_profile", { name, profile }),
+    importWithProfile: (paths: Array<string>, name: string, account: string | null, onProgress: Channel<ImportProgressEvent>): Promise<ImportOutcomeView> => call<ImportOutcomeView>("import_with_profile", { paths, name, account, onProgress }),
   };
 }
 
