@@ -7,6 +7,7 @@
 //! pages are read counts after it. The grants are read whole each time (a customer has few;
 //! the store knows the ones it has).
 
+use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
@@ -58,9 +59,9 @@ struct Monetary {
     value: i64,
 }
 
-/// Stripe billing credits' [`crate::Fetch`]: for each of `job.customers` (every customer when
-/// `None`), the balance summary, the credit grants, then the transactions new since
-/// `job.known`.
+/// Stripe billing credits' [`crate::Fetch`]: for `job.customers` (every customer when `None`),
+/// `job.concurrency` at a time, the balance summaries, then the credit grants, then the
+/// transactions new since `job.known`.
 pub fn fetch<'a, E: From<ApiError> + 'static>(job: Job<'a>, sink: &'a mut dyn PageSink<Error = E>) -> Fetching<'a, E> {
     Box::pin(async move {
         let client = Client::new(job.config)?;
@@ -69,19 +70,24 @@ pub fn fetch<'a, E: From<ApiError> + 'static>(job: Job<'a>, sink: &'a mut dyn Pa
             None => newest::customers(&client).await?,
         };
         let mut ledger = Ledger::default();
-        for customer in &customers {
-            ledger.anchors.extend(client.balance(customer).await?);
-            let grants = newest::fetch_one(&Grants(&client), customer, &(), sink).await?;
-            let transactions = newest::fetch_one(&client, customer, job.known, sink).await?;
-            let f = &mut ledger.fetched;
-            f.pages += grants.pages + transactions.pages;
-            f.entries += grants.entries + transactions.entries;
-            f.customers += 1;
-            if grants.stopped || transactions.stopped {
-                f.stopped = true;
-                break;
-            }
+        // Every customer's summary before any of its pages, so each dates at the sync's clock.
+        let mut balances = stream::iter(&customers).map(|c| client.balance(c)).buffered(job.concurrency.max(1));
+        while let Some(anchors) = balances.next().await {
+            ledger.anchors.extend(anchors?);
         }
+        drop(balances);
+        let grants = newest::fetch_many(&Grants(&client), &customers, &(), job.concurrency, sink).await?;
+        let f = &mut ledger.fetched;
+        (f.pages, f.entries, f.customers, f.stopped) = (grants.pages, grants.entries, grants.customers, grants.stopped);
+        if grants.stopped {
+            return Ok(ledger);
+        }
+        let transactions = newest::fetch_many(&client, &customers, job.known, job.concurrency, sink).await?;
+        let f = &mut ledger.fetched;
+        f.pages += transactions.pages;
+        f.entries += transactions.entries;
+        f.customers = transactions.customers;
+        f.stopped = transactions.stopped;
         Ok(ledger)
     })
 }

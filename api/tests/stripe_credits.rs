@@ -101,3 +101,20 @@ async fn a_second_run_stops_at_a_known_transaction() {
     assert_eq!(ledger.fetched.pages, 2);
     assert_eq!(ledger.anchors[0].balance, "65.50");
 }
+
+#[tokio::test]
+async fn several_customers_at_once_each_with_its_own_summary_grants_and_transactions() {
+    let api = server(Vec::new());
+    let waits = Arc::new(Waits::default());
+    let mut sink = Collect::default();
+    let customers = vec!["cus_empty".to_string(), CUSTOMER.to_string()];
+    let job = Job { config: config(&api, &waits), customers: Some(customers), known: &HashSet::new(), concurrency: 2 };
+    let ledger = stripe_credits::fetch::<reckon_api::ApiError>(job, &mut sink).await.unwrap();
+    // The customer with nothing states no balance and brings one empty page of each list.
+    assert_eq!(ledger.anchors.iter().map(|a| a.account.as_str()).collect::<Vec<_>>(), [CUSTOMER]);
+    assert_eq!((ledger.fetched.customers, ledger.fetched.entries), (2, 16));
+    let summaries = api.requests().iter().take_while(|r| r.path.ends_with("credit_balance_summary")).count();
+    assert_eq!(summaries, 2, "both summaries before any page");
+    let pages_of = |c: &str| sink.pages.iter().filter(|p| p.customer.as_deref() == Some(c)).count();
+    assert_eq!((pages_of("cus_empty"), pages_of(CUSTOMER)), (2, 4));
+}
