@@ -616,6 +616,8 @@ impl Ui {
     /// emits the webview event a drop on the window raises (`tauri://drag-drop`, with the
     /// paths), which the app's drop handler imports like any drop.
     async fn drop_files(&self, paths: &[PathBuf]) -> Step {
+        // The window's drop handler is attached after its first render.
+        self.wait_for_css("[data-drop-ready='1']").await?;
         let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         let script = "const [paths] = arguments; const t = window.__TAURI_INTERNALS__; \
             return t.invoke('plugin:event|emit_to', { target: { kind: 'Webview', label: t.metadata.currentWebview.label }, \

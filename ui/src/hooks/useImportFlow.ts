@@ -29,6 +29,8 @@ export function useImportFlow(onStart: () => void, onCreated: (chainId: number) 
   const [dropError, setDropError] = useState<ApiError | null>(null);
   const [dragging, setDragging] = useState(false);
   const [account, setAccount] = useState("");
+  // Whether drops reach the handler yet (it is attached asynchronously after the first render).
+  const [dropReady, setDropReady] = useState(false);
 
   const imp: ImportState = {
     running: job.running,
@@ -104,7 +106,10 @@ export function useImportFlow(onStart: () => void, onCreated: (chainId: number) 
       })
       .then((u) => {
         if (gone) u();
-        else unlisten = u;
+        else {
+          unlisten = u;
+          setDropReady(true);
+        }
       })
       .catch(() => {});
     return () => {
@@ -113,5 +118,5 @@ export function useImportFlow(onStart: () => void, onCreated: (chainId: number) 
     };
   }, []);
 
-  return { imp, dragging, runImport, importViaDialog, cancel, dismiss, account, setAccount };
+  return { imp, dragging, dropReady, runImport, importViaDialog, cancel, dismiss, account, setAccount };
 }
