@@ -76,6 +76,7 @@ pub(super) fn aggregates<'a>(
     files: &'a [ParsedFile],
     revisions: &Revisions,
 ) -> Revised {
+    let started = std::time::Instant::now();
     let is_aggregate = |kind: &str| revisions.aggregate_types.contains(&kind);
     // Every incoming aggregate row, oldest figure first (file order among equal times).
     let mut order: Vec<(i64, usize, usize)> = Vec::new();
@@ -168,6 +169,8 @@ pub(super) fn aggregates<'a>(
             }
         }
     }
+    // Part of ingest's "deduplicate, order".
+    crate::trace::phase("import: revise aggregates", started);
     Revised { files, unchanged }
 }
 
