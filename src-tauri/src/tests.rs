@@ -756,3 +756,47 @@ fn a_profile_built_from_a_preview_imports_the_bank_csv() {
         .collect();
     assert_eq!(kinds, vec![("balance_break", "-4.35")]);
 }
+
+/// "Match with..." through the commands: usage records and a ledger of the same money in two
+/// accounts; the one-sided entry of each shows in that ledger's findings, naming both.
+#[test]
+fn match_with_reports_the_one_sided_entries_in_each_ledgers_findings() {
+    let h = Harness::new();
+    let usage = h.dir.join("mcp.csv");
+    std::fs::write(
+        &usage,
+        "Call ID,API Key Name,Credits,User,Created At\nmcp_1,ci-bot,5,,2026-03-07 12:00:00\nmcp_3,ci-bot,2.5,,2026-03-08 09:00:00\n",
+    )
+    .unwrap();
+    let ledger = h.dir.join("feed.csv");
+    std::fs::write(
+        &ledger,
+        "Entry ID,Time,Kind,Description,Credits,Reason,Refund of\nled_1,2026-03-07T12:00:20Z,charge,MCP call,5,,\nled_9,2026-03-09T11:00:00Z,charge,Conversation,7,,\n",
+    )
+    .unwrap();
+    h.picked(&[&usage, &ledger]);
+    h.ok("import_files", json!({ "paths": [usage], "account": "workspace", "onProgress": "__CHANNEL__:1" }));
+    h.ok("import_files", json!({ "paths": [ledger], "account": "ledger", "onProgress": "__CHANNEL__:1" }));
+    let args = json!({ "account": "workspace", "other": "ledger", "toleranceSeconds": null });
+    let outcome = h.ok("match_accounts", args.clone());
+    assert_eq!(
+        outcome,
+        json!({ "account": "workspace", "with": "ledger", "entries": 2, "withEntries": 2, "pairs": 1,
+                "pairsById": 0, "onlyInAccount": 1, "onlyInWith": 1 })
+    );
+    h.ok("match_accounts", args);
+    let chains = h.ok("list_chains", json!({}));
+    for (account, txn, delta, other) in
+        [("workspace", "mcp_3", "-2.50", "ledger"), ("ledger", "led_9", "-7.00", "workspace")]
+    {
+        let chain = chains.as_array().unwrap().iter().find(|c| c["account"] == account).unwrap();
+        assert_eq!(chain["warnings"], 1, "{chain}");
+        let findings = h.ok("findings", json!({ "chainId": chain["id"] }));
+        let f = &findings[0];
+        assert_eq!((f["kind"].as_str(), f["delta"].as_str()), (Some("unmatched_across_sources"), Some(delta)));
+        assert_eq!(f["transactionIds"], json!([txn]));
+        assert!(f["message"].as_str().unwrap().contains(&format!("no counterpart in \"{other}\"")), "{f}");
+    }
+    let err = h.err("match_accounts", json!({ "account": "workspace", "other": "nobody", "toleranceSeconds": 60 }));
+    assert_eq!(err["code"], "not_found");
+}

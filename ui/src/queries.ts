@@ -259,6 +259,16 @@ export function useImportWithProfile() {
   );
 }
 
+/** "Match with...": two accounts matched entry to entry; one-sided entries become findings. */
+export function useMatchAccounts() {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: ({ account, other, toleranceSeconds }: { account: string; other: string; toleranceSeconds: number | null }) =>
+      api.matchAccounts(account, other, toleranceSeconds),
+    onSettled: () => invalidate(invalidatedBy.import()),
+  });
+}
+
 /** The API accounts the app syncs (never with keys). */
 /** The vendors the app syncs from (the engine's table); no mutation changes them. */
 export function useVendors() {

@@ -56,6 +56,7 @@ macro_rules! command_table {
             findings::explain_findings(finding_ids: Vec<String>, note: String) -> i64;
             findings::reopen_findings(finding_ids: Vec<String>) -> i64;
             ledgers::set_stated_balance(chain_id: i64, value: Option<String>) -> ChainView;
+            ledgers::match_accounts(account: String, other: String, tolerance_seconds: Option<i64>) -> MatchOutcomeView;
             report::draft_report(chain_id: i64, finding_ids: Vec<String>, audience: Audience) -> String;
             ledger::export_ledger(query: LedgerQuery, format: ExportFormat, local: bool, path: String) -> u64;
             files::save_text(path: String, content: String) -> ();

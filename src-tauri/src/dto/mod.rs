@@ -5,10 +5,12 @@
 //! `Serialize` for the UI's sake.
 
 mod convert;
+mod matching;
 mod profiles;
 mod usage;
 
 pub use convert::*;
+pub use matching::*;
 pub use profiles::*;
 pub use usage::*;
 
@@ -499,5 +501,6 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     UsageRowView::export_all(&cfg)?;
     ProfileView::export_all(&cfg)?;
     PreviewView::export_all(&cfg)?;
+    MatchOutcomeView::export_all(&cfg)?;
     Ok(())
 }

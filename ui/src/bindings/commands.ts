@@ -17,6 +17,7 @@ import type { ImportOutcomeView } from "./ImportOutcomeView";
 import type { ImportProgressEvent } from "./ImportProgressEvent";
 import type { LedgerPage } from "./LedgerPage";
 import type { LedgerQuery } from "./LedgerQuery";
+import type { MatchOutcomeView } from "./MatchOutcomeView";
 import type { PreviewView } from "./PreviewView";
 import type { ProfileView } from "./ProfileView";
 import type { SyncOutcomeView } from "./SyncOutcomeView";
@@ -53,6 +54,7 @@ export function commands(call: Call) {
     explainFindings: (findingIds: Array<string>, note: string): Promise<number> => call<number>("explain_findings", { findingIds, note }),
     reopenFindings: (findingIds: Array<string>): Promise<number> => call<number>("reopen_findings", { findingIds }),
     setStatedBalance: (chainId: number, value: string | null): Promise<ChainView> => call<ChainView>("set_stated_balance", { chainId, value }),
+    matchAccounts: (account: string, other: string, toleranceSeconds: number | null): Promise<MatchOutcomeView> => call<MatchOutcomeView>("match_accounts", { account, other, toleranceSeconds }),
     draftReport: (chainId: number, findingIds: Array<string>, audience: Audience): Promise<string> => call<string>("draft_report", { chainId, findingIds, audience }),
     exportLedger: (query: LedgerQuery, format: ExportFormat, local: boolean, path: string): Promise<number> => call<number>("export_ledger", { query, format, local, path }),
     saveText: (path: string, content: string): Promise<null> => call<null>("save_text", { path, content }),
