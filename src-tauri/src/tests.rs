@@ -576,6 +576,7 @@ fn anchors_and_pending_balances_through_the_commands() {
         all.as_array().unwrap().iter().filter(|f| f["kind"] == "anchor_mismatch").cloned().collect()
     };
     assert!(errors(&h).is_empty());
+    assert_eq!(feed_chain["rebuiltBalance"], Value::Null, "no anchor, no opening balance: nothing to rebuild from");
     let add = |at: &str, balance: &str, kind: &str| {
         h.ok(
             "add_anchor",
@@ -587,7 +588,15 @@ fn anchors_and_pending_balances_through_the_commands() {
         (&opening["at"], &opening["balance"], &opening["kind"]),
         (&json!("2026-02-28T23:59:59Z"), &json!("100.00"), &json!("opening"))
     );
+    let rebuilt = |h: &Harness| -> Value {
+        let chains = h.ok("list_chains", json!({}));
+        chains.as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["rebuiltBalance"].clone()
+    };
+    // 100 and the fifteen entries' -14.75.
+    assert_eq!(rebuilt(&h), json!("85.25"));
     let stated = add("2026-03-05 23:59:59", "74.30", "stated");
+    // From 74.30, the five entries after it (+9.75).
+    assert_eq!(rebuilt(&h), json!("84.05"));
     let found = errors(&h);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!((&found[0]["transactionIds"], &found[0]["delta"]), (&json!(["use_0010"]), &json!("-1.20")));
@@ -755,6 +764,9 @@ fn a_profile_built_from_a_preview_imports_the_bank_csv() {
         .map(|f| (f["kind"].as_str().unwrap(), f["delta"].as_str().unwrap_or("")))
         .collect();
     assert_eq!(kinds, vec![("balance_break", "-4.35")]);
+    // The entry's raw line, read again by the profile's reader.
+    let detail = h.ok("entry_detail", json!({ "entryId": findings[0]["entryIds"][1] }));
+    assert_eq!(detail["rawLine"], "12.01.2026;R-1006;Account fee;2,35;;3.266,24;fees", "{detail}");
 }
 
 /// "Match with..." through the commands: usage records and a ledger of the same money in two

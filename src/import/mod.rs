@@ -591,9 +591,11 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<&'static Reader, ImportError> 
     Err(ImportError::UnknownFormat { path: path.to_path_buf(), reason })
 }
 
-/// The raw text an entry was read from, by the reader that read it.
+/// The raw text an entry was read from, by the reader that read it (a mapping profile's
+/// reader too, which is not in `READERS`: nothing is detected as one).
 pub fn read_source(path: &Path, format: &str, offset: u64) -> Option<String> {
-    (reader(format)?.raw_text)(path, offset)
+    let reader = reader(format).or_else(|| (format == profile::READER.name).then_some(&profile::READER))?;
+    (reader.raw_text)(path, offset)
 }
 
 #[cfg(test)]
