@@ -175,6 +175,11 @@ fn request(args: Args) -> Result<SyncRequest> {
         if args.customer.is_none() && !args.all_customers {
             bail!("{name} keeps a ledger per customer: give --customer ID or --all-customers (Lago: --wallet ID)");
         }
+        if args.all_customers && !vendor.all_customers {
+            let what = vendor.customer_title.to_lowercase();
+            let flag = if what == "wallet" { "--wallet" } else { "--customer" };
+            bail!("{name} cannot list every {what}'s ledger at once: name the {what} (its ID, {flag} ID)");
+        }
         for (given, flag) in [(args.currency.is_some(), "--currency"), (args.since.is_some(), "--since")] {
             if given {
                 bail!("{flag} does not apply to {name}, which keeps a ledger per customer and currency");

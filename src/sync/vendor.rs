@@ -23,6 +23,12 @@ pub struct Vendor {
     /// first and stopped at stored IDs); otherwise one ledger per key, asked `since` the chain's
     /// newest stored second.
     pub per_customer: bool,
+    /// What one of its ledgers belongs to, for people (`Customer`, Lago's `Wallet`); empty for
+    /// a vendor without customers.
+    pub customer_title: &'static str,
+    /// Whether every customer's ledgers can be fetched at once (`--all-customers`): Lago lists
+    /// wallets per customer only, so a wallet must be named.
+    pub all_customers: bool,
     /// The largest page it serves; a page size asked for is held to it.
     pub max_page: usize,
     /// Requests a second when none is asked (its documented rate); `None`: not limited.
@@ -57,6 +63,8 @@ static REVERIE: Vendor = Vendor {
     key_name: reverie::KEY_NAME,
     per_customer: false,
     // Reverie documents no largest page; its API accepts up to 1000.
+    customer_title: "",
+    all_customers: false,
     max_page: 1000,
     rate: None,
     reader: "reverie-json",
@@ -69,6 +77,8 @@ static ORB: Vendor = Vendor {
     api: orb::SOURCE_NAME,
     key_name: orb::KEY_NAME,
     per_customer: true,
+    customer_title: "Customer",
+    all_customers: true,
     max_page: orb::MAX_PAGE,
     rate: Some(RateLimit::ORB),
     reader: "orb-json",
@@ -81,6 +91,8 @@ static STRIPE: Vendor = Vendor {
     api: stripe::SOURCE_NAME,
     key_name: stripe::KEY_NAME,
     per_customer: true,
+    customer_title: "Customer",
+    all_customers: true,
     max_page: stripe::MAX_PAGE,
     rate: Some(RateLimit::STRIPE),
     reader: "stripe-json",
@@ -94,6 +106,8 @@ static LAGO: Vendor = Vendor {
     api: lago::SOURCE_NAME,
     key_name: lago::KEY_NAME,
     per_customer: true,
+    customer_title: "Wallet",
+    all_customers: false,
     max_page: lago::MAX_PAGE,
     rate: None,
     reader: "lago-json",
@@ -108,6 +122,8 @@ static STRIPE_CREDITS: Vendor = Vendor {
     api: stripe_credits::SOURCE_NAME,
     key_name: stripe_credits::KEY_NAME,
     per_customer: true,
+    customer_title: "Customer",
+    all_customers: true,
     max_page: stripe_credits::MAX_PAGE,
     rate: Some(RateLimit::STRIPE),
     reader: "stripe-credits-json",

@@ -280,7 +280,7 @@ fn every_wallet_cannot_be_asked_for_and_nothing_is_fetched() {
     let mut command = db.command(&["sync", "lago", "--base-url", &url, "--all-customers"]);
     let out = command.env("RECKON_API_KEY", KEY).output().expect("reckon runs");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("name the wallet (its lago_id, --wallet)"), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("name the wallet (its ID, --wallet ID)"), "{}", text(&out));
     assert!(api.requests().is_empty());
 }
 
