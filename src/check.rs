@@ -49,6 +49,9 @@ pub struct CheckReport {
     /// By chain id, the pending balance of each chain that keeps pending grants apart from
     /// the available balance and has any (the grant ledger); other chains are absent.
     pub pending: std::collections::BTreeMap<i64, PendingBalance>,
+    /// By chain id, where a chain's entries state no balance and it has anchors or an opening
+    /// balance: the balance at its end, rebuilt from them as the anchored walk does.
+    pub rebuilt: std::collections::BTreeMap<i64, Decimal>,
 }
 
 impl CheckReport {
@@ -174,6 +177,11 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             report.pending.insert(chain.id, pending);
         }
         crate::trace::phase("check: pending balance", t);
+        let pending = report.pending.contains_key(&chain.id);
+        if chain.ledger_balance.is_none() && !pending && (!points.is_empty() || anchors.opening.is_some()) {
+            let opening = anchors.opening.unwrap_or(Decimal::ZERO);
+            report.rebuilt.insert(chain.id, reconcile::rebuilt_end(&facts, opening, &points));
+        }
         if let Some(e) = lookup.into_error() {
             return Err(e.into());
         }

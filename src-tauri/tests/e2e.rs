@@ -442,6 +442,13 @@ async fn anchors_scenario(ui: &Ui, _work: &Path) -> Step {
         Ok(ui.number("error-count").await? == 0 && ui.count_css("[data-kind='anchor_mismatch']").await? == 0)
     })
     .await?;
+    // The Ledgers screen gives the feed's balance rebuilt from the opening one: 100 - 14.75.
+    ui.click("nav-ledgers").await?;
+    ui.wait_until("the feed's balance to be rebuilt from its anchor", || async {
+        Ok(ui.text_css(&format!("{feed} [data-testid='chain-balance']")).await? == "85.25"
+            && ui.count_css(&format!("{feed} [data-testid='chain-balance-rebuilt']")).await? == 1)
+    })
+    .await?;
 
     // 7. The workspace page's four tabs, dropped into an account of their own: one ledger of
     // 16 entries, its package reset already an anchor. The page said 4,962 at the end of

@@ -59,6 +59,19 @@ pub fn anchored<K: Amount>(
     findings
 }
 
+/// The balance at the chain's end as the anchored walk rebuilds it: from `opening`, the
+/// balance of the newest anchor (entries at or before its time counted before it, so a stated
+/// balance is gone on from as it was stated) plus the amounts of the entries after it.
+pub fn rebuilt_end<K: Amount>(facts: &[Fact<K>], opening: Decimal, anchors: &[Anchor]) -> Decimal {
+    match anchors.iter().enumerate().max_by_key(|&(i, a)| (a.ts, i)) {
+        None => facts.iter().fold(opening, |b, f| b + f.amount.to_decimal()),
+        Some((_, last)) => {
+            let after = facts.partition_point(|f| f.ts <= last.ts);
+            facts[after..].iter().fold(last.balance, |b, f| b + f.amount.to_decimal())
+        }
+    }
+}
+
 /// What an anchor is compared with.
 #[derive(Debug, Clone, Copy)]
 enum Basis {
@@ -318,6 +331,20 @@ mod tests {
     fn walk(entries: &[Entry], opening: i64, anchors: &[Anchor]) -> Vec<Finding> {
         let (src, facts) = EntrySource::new(entries, &[]);
         anchored(&ChainKey::new("a", "credits"), &facts, &src, Decimal::from(opening), anchors)
+    }
+
+    #[test]
+    fn the_end_is_rebuilt_from_the_newest_anchor_or_the_opening_balance() {
+        let entries = [entry("a", 1, -10), entry("b", 2, -5), entry("c", 3, 20), entry("d", 4, -1)];
+        let (_, facts) = EntrySource::new(&entries, &[]);
+        let end = |opening: i64, anchors: &[Anchor]| rebuilt_end(&facts, Decimal::from(opening), anchors);
+        assert_eq!(end(100, &[]), Decimal::from(104));
+        // A stated balance at hour 2 (after b) is gone on from as stated, whatever it misses;
+        // given out of time order, the newest still counts.
+        let anchors = [anchor(2, 2, 80, AnchorKind::Stated), anchor(1, 1, 95, AnchorKind::Reset)];
+        assert_eq!(end(100, &anchors), Decimal::from(99));
+        // An anchor after every entry is the end.
+        assert_eq!(end(100, &[anchor(1, 9, 7, AnchorKind::Stated)]), Decimal::from(7));
     }
 
     fn ids(c: &[Candidate]) -> Vec<(Reading, Vec<&str>)> {

@@ -75,6 +75,7 @@ pub fn chain_view(chain: &store::ChainInfo, report: &CheckReport) -> ChainView {
             .or_else(|| report.pending.get(&chain.id).and_then(|p| p.available))
             .map(money::format),
         pending_balance: report.pending_balance(chain.id).map(money::format),
+        rebuilt_balance: report.rebuilt.get(&chain.id).copied().map(money::format),
         stated_balance: chain.stated_balance.map(money::format),
         first_ts: chain.first_ts.map(model::rfc3339),
         last_ts: chain.last_ts.map(model::rfc3339),
@@ -316,6 +317,8 @@ impl From<&Vendor> for VendorView {
             title: v.title.to_string(),
             key_name: v.key_name.to_string(),
             per_customer: v.per_customer,
+            customer_title: v.customer_title.to_string(),
+            all_customers: v.all_customers,
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct ChainView {
     /// Granted but not yet settled, so not in `ledger_balance`: only for a ledger that keeps
     /// pending grants apart and has any (the grant ledger).
     pub pending_balance: Option<String>,
+    /// Where entries state no balance (`ledger_balance` is `None`) and the ledger has anchors
+    /// or an opening balance: the balance at its end rebuilt from them, as reports give it.
+    pub rebuilt_balance: Option<String>,
     pub stated_balance: Option<String>,
     pub first_ts: Option<String>,
     pub last_ts: Option<String>,

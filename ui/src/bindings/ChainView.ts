@@ -22,7 +22,12 @@ ledgerBalance: string | null,
  * Granted but not yet settled, so not in `ledger_balance`: only for a ledger that keeps
  * pending grants apart and has any (the grant ledger).
  */
-pendingBalance: string | null, statedBalance: string | null, firstTs: string | null, lastTs: string | null, errors: number, warnings: number, explained: number, 
+pendingBalance: string | null, 
+/**
+ * Where entries state no balance (`ledger_balance` is `None`) and the ledger has anchors
+ * or an opening balance: the balance at its end rebuilt from them, as reports give it.
+ */
+rebuiltBalance: string | null, statedBalance: string | null, firstTs: string | null, lastTs: string | null, errors: number, warnings: number, explained: number, 
 /**
  * The last sync through a vendor's API that reached this chain; `None` if never synced.
  */

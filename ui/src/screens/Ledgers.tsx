@@ -218,7 +218,16 @@ function ChainRow({
           <span className="muted small">{c.currency}</span>
         </td>
         <td className="num">
-          <Money value={c.ledgerBalance} testid="chain-balance" />
+          {c.ledgerBalance === null && c.rebuiltBalance !== null ? (
+            <span title="The rows state no balance: rebuilt from the opening balance and the anchors (Balance chart)">
+              <Money value={c.rebuiltBalance} testid="chain-balance" />
+              <div className="muted small" data-testid="chain-balance-rebuilt">
+                rebuilt from anchors
+              </div>
+            </span>
+          ) : (
+            <Money value={c.ledgerBalance} testid="chain-balance" />
+          )}
         </td>
         <td className="num">
           {c.pendingBalance === null ? (
