@@ -1525,6 +1525,9 @@ struct ShapeRow {
     /// Re-importing each tab onto itself (medians; must add 0).
     ws_conv_reimport: Option<Duration>,
     ws_adj_reimport: Option<Duration>,
+    /// Re-importing the same rows from a byte-different copy (CRLF), row by row (medians; 0 new).
+    ws_conv_reread: Option<Duration>,
+    ws_adj_reread: Option<Duration>,
     /// Importing the later Conversations export onto the first (median), its rows, and its
     /// verdict (exactly the changed conversations became revisions, totals after).
     ws_later: Option<Duration>,
@@ -1607,6 +1610,26 @@ fn ensure_workspace(o: &Options, n: usize, conversations: bool) -> Result<PathBu
     fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("{:.1} s", t.elapsed().as_secs_f64());
     Ok(path)
+}
+
+/// A copy of `path` with CRLF line ends (`FILE.crlf.csv`, made once): the same rows in other
+/// bytes, so an import cannot skip it as a known file.
+fn crlf_copy(path: &Path) -> Result<PathBuf, String> {
+    let out = path.with_extension("crlf.csv");
+    if !out.exists() {
+        let text = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut crlf = Vec::with_capacity(text.len() + text.len() / 50);
+        for &b in &text {
+            if b == b'\n' {
+                crlf.push(b'\r');
+            }
+            crlf.push(b);
+        }
+        let partial = out.with_extension("partial");
+        fs::write(&partial, crlf).map_err(|e| format!("{}: {e}", partial.display()))?;
+        fs::rename(&partial, &out).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    Ok(out)
 }
 
 /// The later Conversations export beside `conv`.
@@ -1894,6 +1917,8 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
     let mut walls: Vec<Vec<Duration>> = vec![Vec::new(); jobs.len()];
     let mut failed = [false, o.workspace_only, o.workspace_only, o.workspace_only, false, false];
     let mut reimports: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    let mut rereads: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    let crlf = [crlf_copy(&conv)?, crlf_copy(&adj)?];
     let mut laters: Vec<Duration> = Vec::new();
     let mut first_entries: Option<Entries> = None;
     let ws_totals = |p: &Path| PathBuf::from(format!("{}.totals.json", p.display()));
@@ -1944,15 +1969,19 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
                 }
             }
             if k >= 4 {
-                // The same file again: nothing new.
-                let re = measure::run(reckon(o, &db).arg("import").arg(path), &scratch).map_err(|e| e.to_string())?;
-                let added = count_new(&re.stdout);
-                if re.code != Some(0) || added.as_deref() != Some("0") {
-                    let why = format!("{}: re-import added {added:?} new entries, expected 0", path.display());
-                    println!("  FAILED: {why}");
-                    row.failures.push(why);
-                } else {
-                    reimports[k - 4].push(re.wall);
+                // The same file again, then the same rows in other bytes (CRLF line ends, so
+                // the known-file shortcut does not apply and every row is matched): nothing new.
+                for (again, path) in [(&mut reimports[k - 4], *path), (&mut rereads[k - 4], &crlf[k - 4])] {
+                    let re =
+                        measure::run(reckon(o, &db).arg("import").arg(path), &scratch).map_err(|e| e.to_string())?;
+                    let added = count_new(&re.stdout);
+                    if re.code != Some(0) || added.as_deref() != Some("0") {
+                        let why = format!("{}: re-import added {added:?} new entries, expected 0", path.display());
+                        println!("  FAILED: {why}");
+                        row.failures.push(why);
+                    } else {
+                        again.push(re.wall);
+                    }
                 }
             }
             if k == 4 {
@@ -1993,6 +2022,7 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
         (median_of(4), median_of(5), size(&conv), size(&adj));
     let med = |v: &[Duration]| (!v.is_empty()).then(|| median(v));
     (row.ws_conv_reimport, row.ws_adj_reimport, row.ws_later) = (med(&reimports[0]), med(&reimports[1]), med(&laters));
+    (row.ws_conv_reread, row.ws_adj_reread) = (med(&rereads[0]), med(&rereads[1]));
     row.ws_later_rows = sidecar_u64(&ws_totals(&conv), &["later", "rows"]).unwrap_or(0) as usize;
 
     // The anchored walk: the feed without Balance as the last round left it... imported afresh.
@@ -2074,21 +2104,23 @@ fn bench_shapes(o: &Options, n: usize) -> Result<ShapeRow, String> {
         );
     }
     println!(
-        "  workspace: Conversations import+check {} ({:.1} MB; totals: {}), re-import {}; later export of {} rows {} (totals: {})",
+        "  workspace: Conversations import+check {} ({:.1} MB; totals: {}), re-import {} (same rows, CRLF: {}); later export of {} rows {} (totals: {})",
         opt(row.ws_conv),
         row.ws_conv_bytes as f64 / 1e6,
         row.ws_conv_totals,
         opt(row.ws_conv_reimport),
+        opt(row.ws_conv_reread),
         row.ws_later_rows,
         opt(row.ws_later),
         row.ws_later_totals
     );
     println!(
-        "  workspace: Credit Adjustments import+check {} ({:.1} MB; totals: {}), re-import {}",
+        "  workspace: Credit Adjustments import+check {} ({:.1} MB; totals: {}), re-import {} (same rows, CRLF: {})",
         opt(row.ws_adj),
         row.ws_adj_bytes as f64 / 1e6,
         row.ws_adj_totals,
-        opt(row.ws_adj_reimport)
+        opt(row.ws_adj_reimport),
+        opt(row.ws_adj_reread)
     );
     for note in &row.notes {
         println!("    {note}");
@@ -2152,16 +2184,24 @@ fn print_shapes_table(o: &Options, rows: &[ShapeRow]) {
         ),
         &lines,
     );
-    let mut lines: Vec<Vec<String>> =
-        vec![["tab", "entries", "re-import s", "later export rows", "later export s", "later: totals and revisions"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()];
+    let mut lines: Vec<Vec<String>> = vec![[
+        "tab",
+        "entries",
+        "re-import s",
+        "same rows, CRLF s",
+        "later export rows",
+        "later export s",
+        "later: totals and revisions",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()];
     for r in rows {
         lines.push(vec![
             "conversations".into(),
             r.size.to_string(),
             s2(r.ws_conv_reimport),
+            s2(r.ws_conv_reread),
             r.ws_later_rows.to_string(),
             s2(r.ws_later),
             r.ws_later_totals.clone(),
@@ -2170,6 +2210,7 @@ fn print_shapes_table(o: &Options, rows: &[ShapeRow]) {
             "credit adjustments".into(),
             r.size.to_string(),
             s2(r.ws_adj_reimport),
+            s2(r.ws_adj_reread),
             "-".into(),
             "-".into(),
             "-".into(),
@@ -2177,7 +2218,7 @@ fn print_shapes_table(o: &Options, rows: &[ShapeRow]) {
     }
     print_grid(
         &format!(
-            "Workspace tabs: re-import of the same file (0 new), and the later Conversations export (5% of the conversations with a newer figure) imported onto the first (wall seconds, medians of {} runs)",
+            "Workspace tabs: re-import of the same file (0 new; a known file is skipped by its fingerprint), of the same rows with CRLF line ends (0 new, every row matched), and the later Conversations export (5% of the conversations with a newer figure) imported onto the first (wall seconds, medians of {} runs)",
             o.runs
         ),
         &lines,
