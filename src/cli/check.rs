@@ -229,7 +229,11 @@ fn print_check(report: &CheckReport, format: OutputFormat, include_explained: bo
             terminal(&c.key.account),
             terminal(&c.key.currency),
             c.entries,
-            c.ledger_balance.map(money::format).unwrap_or_else(|| "-".into()),
+            match (c.ledger_balance, report.rebuilt.get(&c.id)) {
+                (Some(balance), _) => money::format(balance),
+                (None, Some(&rebuilt)) => format!("- (rebuilt from the anchors: {})", money::format(rebuilt)),
+                (None, None) => "-".into(),
+            },
             report
                 .pending_balance(c.id)
                 .map(|p| format!(" available, {} pending", money::format(p)))

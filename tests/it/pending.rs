@@ -55,6 +55,9 @@ fn the_customer_draft_words_feed_and_anchor_findings_plainly() {
     db.import("fixtures/usage-feed-nobalance.csv");
     db.ok(&["anchor", "add", "--at", "2026-02-28 23:59:59", "--balance", "100", "--opening"], 0);
     db.ok(&["anchor", "add", "--at", "2026-03-05 23:59:59", "--balance", "74.30"], 0);
+    // The ledger states no balance; check gives where the anchors rebuild it to (74.30 + 9.75).
+    let text = db.ok(&["check"], 1);
+    assert!(text.contains("15 entries, ledger ends at - (rebuilt from the anchors: 84.05)"), "{text}");
     let customer = db.ok(&["report", "--audience", "customer", "--now", "2026-04-01T00:00:00Z"], 0);
     for line in [
         "- Balance stated at a point in time does not add up: the balance you were shown at that time and what your entries add up to differ by 1.20; we are finding the entry behind it. (use_0010)",
