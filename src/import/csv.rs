@@ -586,7 +586,16 @@ fn read_range(
             Err(e) => return Err(csv_error_at(path, e, first_line + next.line() - 1, first_line)),
         }
         let pos = record.position().expect("records read from a reader have a position");
-        let (line, offset) = (first_line + pos.line() - 1, start + pos.byte());
+        let (mut line, mut offset) = (first_line + pos.line() - 1, start + pos.byte());
+        // The csv crate skips empty lines before a record but dates the record from the first
+        // of them: the lines it read past the record's own (its line breaks inside quotes and
+        // its line end) are those empty lines, one LF byte each (a CRLF one is a record of
+        // whitespace, skipped below), and the record starts after them.
+        let own = memchr::memchr_iter(b'\n', record.as_slice()).count() as u64
+            + u64::from(!state.ended_unterminated(start + reader.position().byte()));
+        let skipped = reader.position().line().saturating_sub(pos.line() + own);
+        line += skipped;
+        offset += skipped;
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             last = (offset, line, true);
             continue;
@@ -964,6 +973,39 @@ pub(super) mod tests {
                 })
                 .collect()),
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Empty lines between rows (which the csv crate skips, dating the next record from the
+    /// first of them) leave every entry on its own line and offset, read on one thread or two,
+    /// and an error after them at its own line and column.
+    #[test]
+    fn rows_after_empty_lines_keep_their_own_line_and_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [
+            "txn_1,2026-03-01T08:00:00Z,BONUS,\"two\n\nlines\",+1.00,1.00,,",
+            "txn_2,2026-03-01T08:00:01Z,BONUS,b,+1.00,2.00,,",
+            "txn_3,2026-03-01T08:00:02Z,BONUS,c,+1.00,3.00,,",
+        ];
+        let text = format!("{HEAD}\n{}\n\n\n{}\n\n{}", rows[0], rows[1], rows[2]);
+        let path = write(dir.path(), "empty-lines.csv", text.as_bytes());
+        for parallel_min in [u64::MAX, 1] {
+            let file = read_at(&path, parallel_min).unwrap();
+            let at: Vec<(u64, String)> =
+                file.entries.iter().map(|e| (e.line, read_line_at(&path, e.offset).unwrap())).collect();
+            assert_eq!(
+                at,
+                vec![
+                    (3, "txn_1,2026-03-01T08:00:00Z,BONUS,\"two".to_string()),
+                    (8, rows[1].into()),
+                    (10, rows[2].into())
+                ]
+            );
+        }
+        let bad = write(dir.path(), "bad.csv", format!("{HEAD}\n\n{}\n", rows[1].replace("+1.00", "x")).as_bytes());
+        match read_at(&bad, u64::MAX) {
+            Err(ImportError::BadValue { line, column, .. }) => assert_eq!((line, column), (4, 36)),
+            other => panic!("{:?}", other.map(|f| f.entries.len())),
         }
     }
 
