@@ -72,6 +72,10 @@ pub struct VendorView {
     pub key_name: String,
     /// Whether its ledgers are per customer (one customer, or all of them).
     pub per_customer: bool,
+    /// What one ledger belongs to (`Customer`, Lago's `Wallet`).
+    pub customer_title: String,
+    /// Whether every customer can be synced at once; else one must be named.
+    pub all_customers: bool,
 }
 
 /// "Connect account…": where the API is, its key, and whose ledgers (vendors with customers).

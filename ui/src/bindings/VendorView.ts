@@ -19,4 +19,12 @@ keyName: string,
 /**
  * Whether its ledgers are per customer (one customer, or all of them).
  */
-perCustomer: boolean, };
+perCustomer: boolean, 
+/**
+ * What one ledger belongs to (`Customer`, Lago's `Wallet`).
+ */
+customerTitle: string, 
+/**
+ * Whether every customer can be synced at once; else one must be named.
+ */
+allCustomers: boolean, };

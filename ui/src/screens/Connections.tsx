@@ -99,7 +99,11 @@ function ConnectDialog({ vendors, onClose }: { vendors: VendorView[]; onClose: (
   const [allCustomers, setAllCustomers] = useState(true);
   const connect = useConnectAccount();
   const [message, setMessage] = useState<string | null>(null);
-  const perCustomer = vendors.find((v) => v.name === source)?.perCustomer ?? false;
+  const vendor = vendors.find((v) => v.name === source);
+  const perCustomer = vendor?.perCustomer ?? false;
+  // Lago lists wallets per customer only: a wallet must be named.
+  const canAll = vendor?.allCustomers ?? false;
+  const all = canAll && allCustomers;
 
   const save = () => {
     connect.mutate(
@@ -107,8 +111,8 @@ function ConnectDialog({ vendors, onClose }: { vendors: VendorView[]; onClose: (
         source,
         baseUrl: baseUrl.trim(),
         key,
-        customer: perCustomer && !allCustomers ? customer.trim() : null,
-        allCustomers: perCustomer && allCustomers,
+        customer: perCustomer && !all ? customer.trim() : null,
+        allCustomers: perCustomer && all,
       },
       {
         onSuccess: (o) => {
@@ -159,20 +163,22 @@ function ConnectDialog({ vendors, onClose }: { vendors: VendorView[]; onClose: (
         </label>
         {perCustomer && (
           <>
+            {canAll && (
+              <label>
+                <input
+                  type="checkbox"
+                  data-testid="connect-all-customers"
+                  checked={allCustomers}
+                  onChange={(e) => setAllCustomers(e.target.checked)}
+                />{" "}
+                All {vendor?.customerTitle.toLowerCase() ?? "customer"}s
+              </label>
+            )}
             <label>
-              <input
-                type="checkbox"
-                data-testid="connect-all-customers"
-                checked={allCustomers}
-                onChange={(e) => setAllCustomers(e.target.checked)}
-              />{" "}
-              All customers
-            </label>
-            <label>
-              Customer{" "}
+              {vendor?.customerTitle ?? "Customer"}{" "}
               <input
                 data-testid="connect-customer"
-                disabled={allCustomers}
+                disabled={all}
                 value={customer}
                 onChange={(e) => setCustomer(e.target.value)}
               />
