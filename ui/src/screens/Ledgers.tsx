@@ -2,6 +2,7 @@
 //! cancel and the per-file outcome; the balance the vendor's page states, to catch a head mismatch.
 
 import { useState } from "react";
+import { MatchWith } from "./ledgers/MatchWith";
 import type { ChainView } from "../bindings/ChainView";
 import type { ImportState } from "../hooks/useImportFlow";
 import { E2ePathInput, ErrorBlock, Money } from "../components/common";
@@ -98,6 +99,9 @@ export function LedgersScreen(p: Props) {
             ))}
           </tbody>
         </table>
+      )}
+      {chains !== null && chains.length > 1 && (
+        <MatchWith chains={chains} />
       )}
       <p className="muted small hint">You can also drop CSV/JSON exports anywhere on this window.</p>
     </section>
