@@ -346,10 +346,19 @@ fn filled_in(
         fill(first, label_of(n));
     }
     let stored = entries.stored.len();
+    // Only the aggregates a new revision names a value for: their stored figures, found in one
+    // pass over the stored rows.
+    let named: FxHashSet<&str> = (0..status.len())
+        .filter(|&i| status[i] == Status::New && label_of(stored + i) != 0)
+        .map(|i| revise::split_revision(entries.txn_id(stored + i)).0)
+        .collect();
     let mut figures: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-    for (i, r) in entries.stored.iter().enumerate() {
-        if aggregate_types.contains(&entries.texts.get(&r.kind).copied().unwrap_or("")) {
-            figures.entry(revise::split_revision(r.txn_id).0).or_default().push(i);
+    if !named.is_empty() {
+        for (i, r) in entries.stored.iter().enumerate() {
+            let base = revise::split_revision(r.txn_id).0;
+            if named.contains(base) && aggregate_types.contains(&entries.texts.get(&r.kind).copied().unwrap_or("")) {
+                figures.entry(base).or_default().push(i);
+            }
         }
     }
     for (i, _) in status.iter().enumerate().filter(|&(_, &s)| s == Status::New) {
