@@ -827,6 +827,56 @@ pub(super) fn header_names(head: &str, names: &[&str]) -> bool {
     names.iter().all(|name| first_line.contains(name))
 }
 
+// The mapping builder's preview (import/profile.rs): the first records of a file as text, and
+// one record's fields, read here so that scanning records stays in the engine.
+
+/// The first `n` records of `path` as text with their first line (records may span lines
+/// inside quotes), each ending in a line end.
+pub(super) fn head_lines(path: &Path, n: usize) -> std::io::Result<Vec<(u64, String)>> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path)?;
+    let mut reader = std::io::BufReader::new(std::io::Read::take(file, super::MAX_RECORD_BYTES * 21));
+    let mut out: Vec<(u64, String)> = Vec::new();
+    let mut line_no = 0u64;
+    let mut pending: Option<(u64, String)> = None;
+    let mut buf = Vec::new();
+    while out.len() < n {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        line_no += 1;
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let (start, mut record) = pending.take().unwrap_or((line_no, String::new()));
+        record.push_str(&text);
+        if record.matches('"').count() % 2 == 1 {
+            pending = Some((start, record));
+            continue;
+        }
+        if !record.ends_with('\n') {
+            record.push('\n');
+        }
+        if start == 1 || !record.trim().is_empty() {
+            out.push((start, record));
+        }
+    }
+    if let Some(p) = pending {
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// The fields of one record's text (the preview's cells).
+pub(super) fn split_row(text: &str, delimiter: u8) -> Vec<String> {
+    let mut reader =
+        ::csv::ReaderBuilder::new().has_headers(false).delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
+    let mut record = ::csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => record.iter().map(|f| f.trim_start_matches('\u{feff}').to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;

@@ -845,7 +845,7 @@ pub fn preview(path: &Path, profile: &Profile, limit: usize) -> Preview {
     // (lines of one space before it, which the engine skips as blank, keep it on its own line
     // number), so the preview says exactly what an import would: each row's error with its
     // line and column.
-    let head = match head_lines(path, limit + 1) {
+    let head = match csv::head_lines(path, limit + 1) {
         Ok(h) if !h.is_empty() => h,
         Ok(_) => {
             return Preview { header, rows: Vec::new(), error: Some(format!("{}: the file is empty", path.display())) }
@@ -868,7 +868,7 @@ pub fn preview(path: &Path, profile: &Profile, limit: usize) -> Preview {
             let mut one = header_text.clone();
             (header_lines + 1..*line).for_each(|_| one.push_str(" \n"));
             one.push_str(text);
-            let fields = split_row(text, profile.delimiter as u8);
+            let fields = csv::split_row(text, profile.delimiter as u8);
             PreviewRow { line: *line, cells: cell_reads(&layout, &header, &fields), error: read(&one).err() }
         })
         .collect();
@@ -881,54 +881,8 @@ fn write_temp(text: &str) -> std::io::Result<tempfile::NamedTempFile> {
     Ok(tmp)
 }
 
-/// The first `n` records of `path` as text with their first line (records may span lines
-/// inside quotes), each ending in a line end.
-fn head_lines(path: &Path, n: usize) -> std::io::Result<Vec<(u64, String)>> {
-    use std::io::BufRead;
-    let file = std::fs::File::open(path)?;
-    let mut reader = std::io::BufReader::new(std::io::Read::take(file, super::MAX_RECORD_BYTES * 21));
-    let mut out: Vec<(u64, String)> = Vec::new();
-    let mut line_no = 0u64;
-    let mut pending: Option<(u64, String)> = None;
-    let mut buf = Vec::new();
-    while out.len() < n {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        line_no += 1;
-        let text = String::from_utf8_lossy(&buf).into_owned();
-        let (start, mut record) = pending.take().unwrap_or((line_no, String::new()));
-        record.push_str(&text);
-        if record.matches('"').count() % 2 == 1 {
-            pending = Some((start, record));
-            continue;
-        }
-        if !record.ends_with('\n') {
-            record.push('\n');
-        }
-        if start == 1 || !record.trim().is_empty() {
-            out.push((start, record));
-        }
-    }
-    if let Some(p) = pending {
-        out.push(p);
-    }
-    Ok(out)
-}
-
-fn split_row(text: &str, delimiter: u8) -> Vec<String> {
-    let mut reader =
-        ::csv::ReaderBuilder::new().has_headers(false).delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
-    let mut record = ::csv::StringRecord::new();
-    match reader.read_record(&mut record) {
-        Ok(true) => record.iter().map(|f| f.trim_start_matches('\u{feff}').to_string()).collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn header_of(path: &Path, delimiter: u8) -> std::io::Result<Vec<String>> {
-    Ok(head_lines(path, 1)?.first().map(|(_, t)| split_row(t, delimiter)).unwrap_or_default())
+    Ok(csv::head_lines(path, 1)?.first().map(|(_, t)| csv::split_row(t, delimiter)).unwrap_or_default())
 }
 
 /// Each role's cell of a row and what it reads as.
