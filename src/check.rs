@@ -10,9 +10,9 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
-use crate::model::{Anchor, AnchorKind, ChainKey, Entry, Fact, Finding, Note, Severity};
+use crate::model::{Anchor, AnchorKind, ChainKey, Conflict, Entry, Fact, Finding, Note, Severity};
 use crate::reconcile::{self, Anchors, Lookup, PendingBalance, Reference, RuleConfig};
-use crate::store::{ChainInfo, Store, StoreError, TxnIds};
+use crate::store::{ChainInfo, Store, StoreError, TxnIds, Unmatched};
 
 /// What `check` walks and how.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +106,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     }
     let notes: HashMap<String, Note> = store.notes()?;
     let mut report = CheckReport::default();
-    for mut chain in chains {
+    for chain in chains {
         let t = std::time::Instant::now();
         // Chains are stored in walk order (the import computes it over the whole chain), so the
         // facts come back in it, with the transaction IDs packed beside them.
@@ -117,85 +117,158 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
             stated: options.stated.or(chain.stated_balance),
             opening: options.opening.or(chain.opening_balance),
         };
-        // Balances stated at points in time. Where the newest entry states no balance, the
-        // stated balance is one more of them, at that entry (never also a head_mismatch).
-        let mut points = store.anchors(chain.id)?;
-        let mut walk_anchors = anchors;
-        if let (Some(stated), Some(last)) = (anchors.stated, facts.last()) {
-            if !reconcile::states_balance(last.after) {
-                points.push(Anchor {
-                    id: 0,
-                    ts: last.ts,
-                    balance: stated,
-                    kind: AnchorKind::Stated,
-                    note: "the stated balance".into(),
-                    created: 0,
-                });
-                walk_anchors.stated = None;
-            }
-        }
-        let source = crate::model::source::named(&chain.source);
-        let price_dim =
-            source.and_then(|s| s.price_dimension).and_then(|key| chain.dimensions.iter().position(|d| d.key == key));
-        let keys: Vec<&str> = chain.dimensions.iter().map(|d| d.key.as_str()).collect();
-        let reference = Reference {
-            title: source.map_or(chain.source.as_str(), |s| s.title),
-            types: source.map_or(&[], |s| s.types),
-            dimensions: &keys,
-            price_dim,
-        };
-        let lookup = StoreLookup::new(store, &chain, &facts, txn_ids);
-        let mut findings =
-            reconcile::findings(&chain.key, &reference, &facts, &lookup, walk_anchors, &conflicts, &options.rules);
-        if !points.is_empty() {
-            let opening = anchors.opening.unwrap_or(Decimal::ZERO);
-            findings.extend(reconcile::anchored(&chain.key, &facts, &lookup, opening, &points));
-            findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
-        }
-        // Entries a kept match of this account with another left without a counterpart
-        // (`reckon match`): one `unmatched_across_sources` each, naming the other account.
+        let points = store.anchors(chain.id)?;
         let unmatched = store.unmatched_entries(chain.id)?;
-        if !unmatched.is_empty() {
-            let at: FxHashMap<i64, usize> = facts.iter().enumerate().map(|(i, f)| (f.row_id, i)).collect();
-            for u in &unmatched {
-                if let Some(&i) = at.get(&u.entry_id) {
-                    let entry = lookup.entry(i);
-                    findings.push(reconcile::matching::unmatched_finding(
-                        &chain.key,
-                        &entry,
-                        &u.other_account,
-                        u.tolerance_seconds,
-                    ));
-                }
-            }
-            findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
-        }
-        let t = std::time::Instant::now();
-        if let Some(pending) = reconcile::pending_balance(&reference, &facts, &lookup) {
-            // A ledger that ends on a pending grant ends at the available balance before it.
-            chain.ledger_balance = chain.ledger_balance.or(pending.available);
-            report.pending.insert(chain.id, pending);
-        }
-        crate::trace::phase("check: pending balance", t);
-        let pending = report.pending.contains_key(&chain.id);
-        if chain.ledger_balance.is_none() && !pending && (!points.is_empty() || anchors.opening.is_some()) {
-            let opening = anchors.opening.unwrap_or(Decimal::ZERO);
-            report.rebuilt.insert(chain.id, reconcile::rebuilt_end(&facts, opening, &points));
-        }
+        let lookup = StoreLookup::new(store, &chain, &facts, txn_ids);
+        let walk = ChainWalk {
+            chain: &chain,
+            facts: &facts,
+            lookup: &lookup,
+            anchors,
+            points,
+            conflicts: &conflicts,
+            unmatched: &unmatched,
+            notes: &notes,
+        };
+        let checked = check_chain(walk, &options.rules);
         if let Some(e) = lookup.into_error() {
             return Err(e.into());
         }
-        chain.stated_balance = anchors.stated;
-        chain.opening_balance = anchors.opening;
-        let chain_id = chain.id;
-        report.chains.push(chain);
-        report.findings.extend(findings.into_iter().map(|finding| CheckedFinding {
-            chain_id,
-            note: notes.get(&finding.id).cloned(),
-            finding,
-        }));
+        report.push(chain, anchors, checked);
     }
     Ok(report)
+}
+
+/// One chain as the check walks it, wherever its entries come from (the store, a Parquet
+/// export read by `reckon-scale`).
+pub struct ChainWalk<'a> {
+    /// Its key, source and dimensions.
+    pub chain: &'a ChainInfo,
+    /// Its entries' facts in walk order.
+    pub facts: &'a [Fact<i64>],
+    /// Whole entries for the findings, by position in `facts`.
+    pub lookup: &'a dyn Lookup,
+    /// The stated and opening balances the walk uses (a run's overrides applied).
+    pub anchors: Anchors,
+    /// Balances stated at points in time, as kept with the chain.
+    pub points: Vec<Anchor>,
+    /// Second versions of its transactions.
+    pub conflicts: &'a [Conflict],
+    /// Its entries a kept match with another account left one-sided.
+    pub unmatched: &'a [Unmatched],
+    /// The notes people left, by finding ID.
+    pub notes: &'a HashMap<String, Note>,
+}
+
+impl std::fmt::Debug for ChainWalk<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainWalk").field("chain", &self.chain.key).field("facts", &self.facts.len()).finish()
+    }
+}
+
+/// What the check finds in one chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainChecked {
+    /// Its findings in report order, each with its note.
+    pub findings: Vec<CheckedFinding>,
+    /// Its pending balance, where it keeps pending grants apart.
+    pub pending: Option<PendingBalance>,
+    /// Its balance at the end rebuilt from the anchors, where its entries state none.
+    pub rebuilt: Option<Decimal>,
+    /// The balance it ends at: the store's, or the available balance before a trailing
+    /// pending grant.
+    pub ledger_balance: Option<Decimal>,
+}
+
+/// Checks one chain: the walk and the rules of its source, the anchored walk, the one-sided
+/// entries of a kept match, the pending and rebuilt balances, the notes attached. Pure: what
+/// the chain's entries say comes through `walk.lookup`, whose errors the caller collects.
+pub fn check_chain(walk: ChainWalk<'_>, rules: &RuleConfig) -> ChainChecked {
+    let ChainWalk { chain, facts, lookup, anchors, mut points, conflicts, unmatched, notes } = walk;
+    // Balances stated at points in time. Where the newest entry states no balance, the
+    // stated balance is one more of them, at that entry (never also a head_mismatch).
+    let mut walk_anchors = anchors;
+    if let (Some(stated), Some(last)) = (anchors.stated, facts.last()) {
+        if !reconcile::states_balance(last.after) {
+            points.push(Anchor {
+                id: 0,
+                ts: last.ts,
+                balance: stated,
+                kind: AnchorKind::Stated,
+                note: "the stated balance".into(),
+                created: 0,
+            });
+            walk_anchors.stated = None;
+        }
+    }
+    let source = crate::model::source::named(&chain.source);
+    let price_dim =
+        source.and_then(|s| s.price_dimension).and_then(|key| chain.dimensions.iter().position(|d| d.key == key));
+    let keys: Vec<&str> = chain.dimensions.iter().map(|d| d.key.as_str()).collect();
+    let reference = Reference {
+        title: source.map_or(chain.source.as_str(), |s| s.title),
+        types: source.map_or(&[], |s| s.types),
+        dimensions: &keys,
+        price_dim,
+    };
+    let mut findings = reconcile::findings(&chain.key, &reference, facts, lookup, walk_anchors, conflicts, rules);
+    if !points.is_empty() {
+        let opening = anchors.opening.unwrap_or(Decimal::ZERO);
+        findings.extend(reconcile::anchored(&chain.key, facts, lookup, opening, &points));
+        findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+    }
+    // Entries a kept match of this account with another left without a counterpart
+    // (`reckon match`): one `unmatched_across_sources` each, naming the other account.
+    if !unmatched.is_empty() {
+        let at: FxHashMap<i64, usize> = facts.iter().enumerate().map(|(i, f)| (f.row_id, i)).collect();
+        for u in unmatched {
+            if let Some(&i) = at.get(&u.entry_id) {
+                let entry = lookup.entry(i);
+                findings.push(reconcile::matching::unmatched_finding(
+                    &chain.key,
+                    &entry,
+                    &u.other_account,
+                    u.tolerance_seconds,
+                ));
+            }
+        }
+        findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+    }
+    let t = std::time::Instant::now();
+    let mut ledger_balance = chain.ledger_balance;
+    let pending = reconcile::pending_balance(&reference, facts, lookup);
+    if let Some(pending) = &pending {
+        // A ledger that ends on a pending grant ends at the available balance before it.
+        ledger_balance = ledger_balance.or(pending.available);
+    }
+    crate::trace::phase("check: pending balance", t);
+    let mut rebuilt = None;
+    if ledger_balance.is_none() && pending.is_none() && (!points.is_empty() || anchors.opening.is_some()) {
+        let opening = anchors.opening.unwrap_or(Decimal::ZERO);
+        rebuilt = Some(reconcile::rebuilt_end(facts, opening, &points));
+    }
+    let findings = findings
+        .into_iter()
+        .map(|finding| CheckedFinding { chain_id: chain.id, note: notes.get(&finding.id).cloned(), finding })
+        .collect();
+    ChainChecked { findings, pending, rebuilt, ledger_balance }
+}
+
+impl CheckReport {
+    /// Adds a chain checked with these stated and opening balances, after those added before.
+    pub fn push(&mut self, mut chain: ChainInfo, anchors: Anchors, checked: ChainChecked) {
+        chain.stated_balance = anchors.stated;
+        chain.opening_balance = anchors.opening;
+        chain.ledger_balance = checked.ledger_balance;
+        if let Some(pending) = checked.pending {
+            self.pending.insert(chain.id, pending);
+        }
+        if let Some(rebuilt) = checked.rebuilt {
+            self.rebuilt.insert(chain.id, rebuilt);
+        }
+        self.chains.push(chain);
+        self.findings.extend(checked.findings);
+    }
 }
 
 /// Whole entries for the findings, fetched from the store by id when a finding names them.

@@ -8,6 +8,7 @@
 //! `check` orchestrate the layers below them; `report` and `export` read the results.
 
 pub mod check;
+pub mod check_output;
 pub mod escape;
 pub mod export;
 pub mod import;
