@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
           libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver x11-apps
-          libdbus-1-dev)
+          libdbus-1-dev hledger)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -42,5 +42,16 @@ fi
 if [ -z "${RECKON_SKIP_TEST_TOOLS:-}" ] && [ -d src-tauri ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver (WebDriver for the end-to-end tests)"
   cargo install tauri-driver --version '^2' --locked --quiet
+fi
+# bean-check (beancount 3, from PyPI: Debian 12 packages only beancount 2) for the journal
+# tests (tests/it/journal.rs), in a venv in the target directory like the benchmark's.
+venv="${CARGO_TARGET_DIR:-target}/journal-venv"
+if [ -z "${RECKON_SKIP_TEST_TOOLS:-}" ] && [ ! -x "$venv/bin/bean-check" ]; then
+  echo "setup: installing beancount (bean-check) into $venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    $SUDO apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet "beancount>=3,<4"
 fi
 echo "setup: done"

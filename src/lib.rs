@@ -12,6 +12,7 @@ pub mod check_output;
 pub mod escape;
 pub mod export;
 pub mod import;
+pub mod journal;
 pub mod matching;
 pub mod model;
 pub mod money;

@@ -22,7 +22,9 @@ macro_rules! note {
 mod anchor;
 mod check;
 mod doctor;
+mod export;
 mod import;
+mod journal;
 mod key;
 mod ledger;
 mod matching;
@@ -76,6 +78,9 @@ enum Command {
     Summary(ledger::SummaryArgs),
     /// List the chains in the database.
     Chains,
+    /// Write a ledger for other tools: a plain-text accounting journal for hledger or beancount
+    /// (--journal), balance assertions and findings included.
+    Export(export::Args),
     /// Mark a finding as explained, with a note; it leaves the error count and reports.
     Explain(notes::ExplainArgs),
     /// Reopen a finding marked as explained.
@@ -134,7 +139,7 @@ impl Command {
         match self {
             Command::Check(args) => !args.saves_balance(),
             Command::Report(args) => !args.saves_balance(),
-            Command::Ledger(_) | Command::Summary(_) | Command::Chains => true,
+            Command::Ledger(_) | Command::Summary(_) | Command::Chains | Command::Export(_) => true,
             Command::Anchor(args) => args.reads_only(),
             Command::Doctor(args) => !args.repair,
             Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => false,
@@ -179,6 +184,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Ledger(args) => ledger::run_ledger(&store, args),
         Command::Summary(args) => ledger::run_summary(&store, args),
         Command::Chains => ledger::run_chains(&store),
+        Command::Export(args) => export::run(&store, args),
         Command::Explain(args) => notes::explain(&mut store, args),
         Command::Reopen(args) => notes::reopen(&mut store, args),
         Command::Sync(args) => sync::run(&mut store, args),

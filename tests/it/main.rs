@@ -8,6 +8,7 @@ mod errors;
 mod findings;
 mod grant_ledger;
 mod hostile;
+mod journal;
 mod lago;
 mod matching;
 mod one_line;
