@@ -49,6 +49,84 @@ pub fn walk_order<T: Clone, K: Balance>(
     }
 }
 
+/// One item of a chain that arrives already sorted by time, for [`InOrder`].
+pub trait Link<K> {
+    fn ts(&self) -> i64;
+    /// Breaks ties that balance continuity leaves, as in [`walk_order`].
+    fn name(&self) -> &str;
+    fn before(&self) -> K;
+    fn after(&self) -> K;
+}
+
+/// [`walk_order`] for items that arrive one at a time in time order (a large file read window
+/// by window): it holds only the current same-time group and the two items after it, and
+/// hands items on in exactly the order `walk_order` gives the whole sequence.
+#[derive(Debug)]
+pub struct InOrder<T, K> {
+    queue: std::collections::VecDeque<T>,
+    /// The balance after the last item handed on.
+    last_after: Option<K>,
+}
+
+impl<T, K> Default for InOrder<T, K> {
+    fn default() -> Self {
+        InOrder { queue: std::collections::VecDeque::new(), last_after: None }
+    }
+}
+
+impl<T: Link<K>, K: Balance> InOrder<T, K> {
+    /// Takes the next item (its time at or after every earlier one) and hands on to `out`
+    /// every item whose place is now settled.
+    pub fn push(&mut self, item: T, out: &mut impl FnMut(T)) {
+        self.queue.push_back(item);
+        self.drain(false, out);
+    }
+
+    /// Hands on every item held: the sequence has ended.
+    pub fn finish(&mut self, out: &mut impl FnMut(T)) {
+        self.drain(true, out);
+    }
+
+    fn drain(&mut self, ended: bool, out: &mut impl FnMut(T)) {
+        while let Some(first) = self.queue.front() {
+            let t = first.ts();
+            let group = self.queue.iter().take_while(|x| x.ts() == t).count();
+            let len = self.queue.len();
+            if group == len && !ended {
+                return;
+            }
+            if group > 1 {
+                // `walk_order` looks at the item after the group, and whether it is alone
+                // in its second.
+                let next_is_single = if group < len {
+                    match self.queue.get(group + 1) {
+                        Some(after) => after.ts() != self.queue[group].ts(),
+                        None if ended => true,
+                        None => return,
+                    }
+                } else {
+                    false
+                };
+                let outgoing = next_is_single.then(|| self.queue[group].before());
+                let mut items: Vec<T> = self.queue.drain(..group).collect();
+                items.sort_by(|a, b| a.name().cmp(b.name()));
+                let edges: Vec<(K, K)> = items.iter().map(|x| (x.before(), x.after())).collect();
+                let order = order_group(&edges, self.last_after, outgoing);
+                let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+                for i in order {
+                    if let Some(x) = slots[i].take() {
+                        self.last_after = Some(x.after());
+                        out(x);
+                    }
+                }
+            } else if let Some(x) = self.queue.pop_front() {
+                self.last_after = Some(x.after());
+                out(x);
+            }
+        }
+    }
+}
+
 /// Orders one same-time group of `(before, after)` edges; index order is the tie-break.
 /// `incoming` is the balance the group starts from, `outgoing` the balance the next entry
 /// starts from, where known.
@@ -227,6 +305,62 @@ mod tests {
         walk_order(&mut items, |e| e.0, |e| e.1, |e| e.2, |e| e.3);
         let names: Vec<&str> = items.iter().map(|e| e.1).collect();
         assert_eq!(names, vec!["z", "b", "a", "c", "d"]);
+    }
+
+    #[test]
+    fn items_in_order_one_at_a_time_come_out_as_walk_order_puts_them() {
+        #[derive(Clone, Debug, PartialEq)]
+        struct E(i64, String, i64, i64);
+        impl Link<i64> for E {
+            fn ts(&self) -> i64 {
+                self.0
+            }
+            fn name(&self) -> &str {
+                &self.1
+            }
+            fn before(&self) -> i64 {
+                self.2
+            }
+            fn after(&self) -> i64 {
+                self.3
+            }
+        }
+        // A walk with many same-second groups, shuffled inside each second, some of them
+        // cycles (+5 -5), some broken, some singles between them.
+        let mut state = 7u64;
+        let mut rand = |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let (mut items, mut balance, mut ts) = (Vec::new(), 1000i64, 0i64);
+        for i in 0..3000 {
+            if rand(3) > 0 {
+                ts += 1;
+            }
+            let amount = [5, -5, -3, 7, -1][rand(5) as usize];
+            let fault = if rand(50) == 0 { 1 } else { 0 };
+            items.push(E(ts, format!("t{:05}-{i}", rand(10_000)), balance, balance + amount + fault));
+            balance += amount;
+        }
+        // Shuffle within each second.
+        let mut start = 0;
+        while start < items.len() {
+            let end = start + items[start..].iter().take_while(|x| x.0 == items[start].0).count();
+            for k in (start + 1..end).rev() {
+                let j = start + rand((k - start + 1) as u64) as usize;
+                items.swap(k, j);
+            }
+            start = end;
+        }
+        let mut whole = items.clone();
+        walk_order(&mut whole, |e| e.0, |e| &e.1, |e| e.2, |e| e.3);
+        let mut streamed = Vec::new();
+        let mut in_order = InOrder::default();
+        for item in items {
+            in_order.push(item, &mut |x| streamed.push(x));
+        }
+        in_order.finish(&mut |x| streamed.push(x));
+        assert_eq!(streamed, whole);
     }
 
     #[test]

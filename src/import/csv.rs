@@ -400,13 +400,19 @@ pub(super) fn read_layout(
     read_with(path, bytes, progress, layout, PARALLEL_MIN)
 }
 
-fn read_with(
-    path: &Path,
-    bytes: u64,
-    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
-    format: &dyn Layout,
-    parallel_min: u64,
-) -> Result<ParsedFile, ImportError> {
+/// What a file's header says: its columns, width, delimiter, and where its records start.
+struct Body {
+    columns: Columns,
+    width: usize,
+    start: u64,
+    /// The line `start` is on.
+    line: u64,
+    /// A regular file (not a device or a pipe), whose length can be trusted.
+    regular: bool,
+}
+
+/// Opens `path`, checks its length and reads its header against `format`.
+fn body(path: &Path, bytes: u64, format: &dyn Layout) -> Result<Body, ImportError> {
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let file = std::fs::File::open(path).map_err(io)?;
     // A device or a pipe has no length worth trusting (`/dev/zero` says 0): it is read to its
@@ -434,14 +440,26 @@ fn read_with(
         delimiter = b'\t';
         header = read_header(std::fs::File::open(path).map_err(io)?, delimiter)?;
     }
-    let (header, body_start, body_line, unterminated) = header;
+    let (header, start, line, unterminated) = header;
     // A header alone, without a line end, is an empty export; one whose quote runs to the end
     // of the file is not a header.
     if regular && unterminated && record_left_open(path, 0, delimiter).map_err(io)? {
         return Err(left_open(path, 1));
     }
     let columns = Columns::from_header(path, format, &header, delimiter)?;
-    let width = header.len();
+    Ok(Body { columns, width: header.len(), start, line, regular })
+}
+
+fn read_with(
+    path: &Path,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+    format: &dyn Layout,
+    parallel_min: u64,
+) -> Result<ParsedFile, ImportError> {
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let Body { columns, width, start: body_start, line: body_line, regular } = body(path, bytes, format)?;
+    let delimiter = columns.delimiter;
 
     let split = if regular && bytes >= parallel_min {
         find_split(path, body_start, body_line, bytes, delimiter).map_err(io)?
@@ -542,6 +560,111 @@ fn find_split(
         lines += memchr::memchr_iter(b'\n', buf).count() as u64;
         pos += len as u64;
         reader.consume(len);
+    }
+}
+
+/// Record boundaries about every `every` bytes after `body_start` (on `body_line`): the byte
+/// after each LF that ends a record there, and its line. One pass over the file with
+/// [`RecordScan`], which costs about what counting LFs does.
+fn boundaries(
+    path: &Path,
+    body_start: u64,
+    body_line: u64,
+    bytes: u64,
+    delimiter: u8,
+    every: u64,
+) -> std::io::Result<Vec<(u64, u64)>> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(body_start))?;
+    let mut reader = BufReader::with_capacity(1 << 20, LoneCr::new(file));
+    let (mut pos, mut lines, mut scan) = (body_start, body_line - 1, RecordScan::new(delimiter));
+    let mut target = body_start + every.max(1);
+    let mut found = Vec::new();
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(found);
+        }
+        let len = buf.len();
+        let mut off = 0;
+        while off < len {
+            let from = target.saturating_sub(pos + off as u64).min((len - off) as u64) as usize;
+            match scan.feed(&buf[off..], from) {
+                Some(i) => {
+                    lines += memchr::memchr_iter(b'\n', &buf[off..=off + i]).count() as u64;
+                    let at = pos + (off + i) as u64 + 1;
+                    if at < bytes {
+                        found.push((at, lines + 1));
+                    }
+                    target = at + every.max(1);
+                    off += i + 1;
+                }
+                None => {
+                    lines += memchr::memchr_iter(b'\n', &buf[off..]).count() as u64;
+                    off = len;
+                }
+            }
+        }
+        pos += len as u64;
+        reader.consume(len);
+    }
+}
+
+/// A file cut at record boundaries into windows of about a given size, each read on its own
+/// into a `ParsedFile` of its entries (labels numbered per window), so that a large file can
+/// be stored window by window. Errors name the same line and column as a whole read.
+pub(super) struct Windows<'f> {
+    path: std::path::PathBuf,
+    bytes: u64,
+    format: &'f dyn Layout,
+    columns: Columns,
+    width: usize,
+    ranges: Vec<Range>,
+}
+
+impl<'f> Windows<'f> {
+    /// Cuts `path` (`bytes` long, a regular file) into windows of about `every` bytes; `None`
+    /// for a device or a pipe.
+    pub(super) fn new(
+        path: &Path,
+        bytes: u64,
+        format: &'f dyn Layout,
+        every: u64,
+    ) -> Result<Option<Windows<'f>>, ImportError> {
+        let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+        let body = body(path, bytes, format)?;
+        if !body.regular {
+            return Ok(None);
+        }
+        let cuts = boundaries(path, body.start, body.line, bytes, body.columns.delimiter, every).map_err(io)?;
+        let mut ranges = Vec::with_capacity(cuts.len() + 1);
+        let (mut start, mut first_line) = (body.start, body.line);
+        for (at, line) in cuts {
+            ranges.push(Range { start, end: Some(at), first_line });
+            (start, first_line) = (at, line);
+        }
+        ranges.push(Range { start, end: None, first_line });
+        Ok(Some(Windows { path: path.to_path_buf(), bytes, format, columns: body.columns, width: body.width, ranges }))
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Reads window `i`, adding the bytes it reads to `done`; stops when `cancel` is set.
+    pub(super) fn read(&self, i: usize, done: &AtomicU64, cancel: &AtomicBool) -> Result<ParsedFile, ImportError> {
+        let part = read_range(&self.path, self.ranges[i], self.format, &self.columns, self.width, done, cancel)?;
+        Ok(ParsedFile {
+            path: self.path.clone(),
+            format: self.format.reader().name,
+            source: self.format.reader().source.name,
+            dimensions: self.format.dimensions(),
+            chains: vec![None],
+            bytes: self.bytes,
+            labels: part.labels,
+            entries: part.entries,
+            anchors: Vec::new(),
+        })
     }
 }
 

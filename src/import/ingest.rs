@@ -21,11 +21,22 @@ pub struct ImportOptions {
     pub format: Option<&'static Reader>,
     /// Recorded as the import time (the clock is a parameter).
     pub now: DateTime<Utc>,
+    /// Stream one large file window by window in windows of this many bytes, however small
+    /// the file (`import::stream`); `None`: files from 256 MiB on, in 8 MiB windows.
+    /// `ImportOptions::new` takes it from `RECKON_WINDOW_BYTES` when set, so tests and
+    /// benchmarks can make the streaming path run with many windows on a small file.
+    pub window: Option<u64>,
 }
 
 impl ImportOptions {
     pub fn new(now: DateTime<Utc>) -> Self {
-        ImportOptions { chain: ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY), format: None, now }
+        let window = std::env::var("RECKON_WINDOW_BYTES").ok().and_then(|w| w.parse().ok()).filter(|&w: &u64| w > 0);
+        ImportOptions {
+            chain: ChainKey::new(ChainKey::DEFAULT_ACCOUNT, ChainKey::DEFAULT_CURRENCY),
+            format: None,
+            now,
+            window,
+        }
     }
 }
 
@@ -64,7 +75,7 @@ pub fn import(
         .collect::<Result<Vec<u64>, _>>()?;
     // A file can only be a known one if the chain has a file of its size; otherwise its
     // fingerprint is worked out on another thread while it is parsed.
-    let prints = if store.has_files_of_sizes(&options.chain, &sizes)? {
+    let mut prints = if store.has_files_of_sizes(&options.chain, &sizes)? {
         let prints = fingerprints(paths)?;
         if let Some(summary) = import_known(store, &names, &stored, &prints, options, sink)? {
             trace::phase("import: known files", t);
@@ -76,6 +87,13 @@ pub fn import(
         Prints::Pending(std::thread::spawn(move || fingerprints(&paths)))
     };
     t = trace::phase("import: fingerprint", t);
+    // One large file into a ledger with no entries, in time order: stored window by window.
+    if let [input] = &inputs[..] {
+        let mut print = || prints.wait().map(|p| p[0].clone());
+        if let Some(summary) = super::stream::import(store, input, &stored[0], options, sink, &mut print)? {
+            return Ok(as_given(summary));
+        }
+    }
     let mut files = Vec::with_capacity(paths.len());
     for (index, input) in inputs.iter().enumerate() {
         let mut report = |done, total| {
@@ -323,6 +341,18 @@ enum Prints {
 }
 
 impl Prints {
+    /// The fingerprints, waiting for them if they are on their way.
+    fn wait(&mut self) -> Result<&[String], ImportError> {
+        if let Prints::Pending(_) = self {
+            let Prints::Pending(handle) = std::mem::replace(self, Prints::Ready(Vec::new())) else { unreachable!() };
+            *self = Prints::Ready(handle.join().expect("the fingerprint thread panicked")?);
+        }
+        match self {
+            Prints::Ready(p) => Ok(p),
+            Prints::Pending(_) => unreachable!("waited for above"),
+        }
+    }
+
     fn get(self) -> Result<Vec<String>, ImportError> {
         match self {
             Prints::Ready(p) => Ok(p),

@@ -15,6 +15,7 @@ mod repair;
 mod reverie_csv;
 mod reverie_json;
 mod stripe;
+mod stream;
 mod stripe_credits;
 mod time;
 mod usage_feed;

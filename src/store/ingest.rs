@@ -154,6 +154,10 @@ pub struct Ingest<'s> {
 }
 
 impl Ingest<'_> {
+    pub(super) fn tx(&self) -> &Transaction<'_> {
+        &self.tx
+    }
+
     /// Keeps everything written; the store's cache is emptied.
     pub fn commit(self) -> Result<(), StoreError> {
         self.tx.commit()?;
@@ -202,7 +206,7 @@ impl Ingest<'_> {
 
     /// The id of chain `key`, created if new. With a source, the chain must hold that source's
     /// entries (a new chain takes it and its dimensions).
-    fn chain(&self, key: &ChainKey, source: Option<(&str, &[Dimension])>) -> Result<i64, StoreError> {
+    pub(super) fn chain(&self, key: &ChainKey, source: Option<(&str, &[Dimension])>) -> Result<i64, StoreError> {
         let found: Option<(i64, String)> = self
             .tx
             .query_row(

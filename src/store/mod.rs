@@ -26,6 +26,7 @@ mod query;
 mod repair;
 mod revise;
 mod rows;
+mod stream;
 mod sync_records;
 
 use std::cell::RefCell;
@@ -41,6 +42,7 @@ pub use open::APPLICATION_ID;
 pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
 pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
 pub use revise::{revision_id, split_revision};
+pub use stream::{Streamed, StreamedFile};
 pub use sync_records::{LastSync, SyncConnection};
 
 /// An open database.

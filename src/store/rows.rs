@@ -203,6 +203,69 @@ struct Encoded {
     totals: Vec<((Field, u32), [i64; 3])>,
 }
 
+/// The block being filled: its rows encoded so far and their label totals.
+struct Filling {
+    encoder: Encoder,
+    dims: usize,
+    totals: FxHashMap<(Field, u32), [i64; 3]>,
+    first_ts: i64,
+    min_seq: u64,
+    max_seq: u64,
+}
+
+impl Filling {
+    fn new(dims: usize) -> Filling {
+        Filling {
+            encoder: Encoder::new(dims),
+            dims,
+            totals: FxHashMap::default(),
+            first_ts: 0,
+            min_seq: u64::MAX,
+            max_seq: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.encoder.len()
+    }
+
+    fn push(&mut self, row: &Row<'_>) {
+        if self.encoder.len() == 0 {
+            self.first_ts = row.ts;
+        }
+        self.encoder.push(row);
+        (self.min_seq, self.max_seq) = (self.min_seq.min(row.seq), self.max_seq.max(row.seq));
+        let (credits_in, credits_out) = if row.amount > 0 { (row.amount, 0) } else { (0, row.amount) };
+        let keys = std::iter::once((TYPE, row.kind)).chain((0..self.dims).map(|d| (dim_field(d), row.dims[d])));
+        for key in keys {
+            let t = self.totals.entry(key).or_default();
+            t[0] += 1;
+            t[1] += credits_in;
+            t[2] += credits_out;
+        }
+    }
+
+    /// The block as numbered `number`, its last row at `last_ts` with balance `last_balance`;
+    /// the next block starts empty.
+    fn take(&mut self, number: u64, last_ts: i64, last_balance: i64) -> Encoded {
+        let mut sorted: Vec<_> = self.totals.drain().collect();
+        sorted.sort_unstable_by_key(|&(key, _)| key);
+        let block = Encoded {
+            number,
+            entries: self.encoder.len() as i64,
+            first_ts: self.first_ts,
+            last_ts,
+            last_balance,
+            min_seq: self.min_seq,
+            max_seq: self.max_seq,
+            data: self.encoder.finish(),
+            totals: sorted,
+        };
+        (self.min_seq, self.max_seq) = (u64::MAX, 0);
+        block
+    }
+}
+
 /// Encodes `rows` with `dims` dimensions into blocks numbered from `number`, handing each to `out`.
 fn encode_blocks<'r>(
     rows: impl Iterator<Item = Row<'r>>,
@@ -210,44 +273,90 @@ fn encode_blocks<'r>(
     mut number: u64,
     mut out: impl FnMut(Encoded) -> bool,
 ) {
-    let mut encoder = Encoder::new(dims);
-    let mut totals: FxHashMap<(Field, u32), [i64; 3]> = FxHashMap::default();
-    let (mut first_ts, mut min_seq, mut max_seq) = (0, u64::MAX, 0);
+    let mut filling = Filling::new(dims);
     let mut rows = rows.peekable();
     while let Some(row) = rows.next() {
-        if encoder.len() == 0 {
-            first_ts = row.ts;
-        }
-        encoder.push(&row);
-        (min_seq, max_seq) = (min_seq.min(row.seq), max_seq.max(row.seq));
-        let (credits_in, credits_out) = if row.amount > 0 { (row.amount, 0) } else { (0, row.amount) };
-        let keys = std::iter::once((TYPE, row.kind)).chain((0..dims).map(|d| (dim_field(d), row.dims[d])));
-        for key in keys {
-            let t = totals.entry(key).or_default();
-            t[0] += 1;
-            t[1] += credits_in;
-            t[2] += credits_out;
-        }
-        if encoder.len() == BLOCK || rows.peek().is_none() {
-            let mut sorted: Vec<_> = totals.drain().collect();
-            sorted.sort_unstable_by_key(|&(key, _)| key);
-            let block = Encoded {
-                number,
-                entries: encoder.len() as i64,
-                first_ts,
-                last_ts: row.ts,
-                last_balance: row.after,
-                min_seq,
-                max_seq,
-                data: encoder.finish(),
-                totals: sorted,
-            };
-            (min_seq, max_seq) = (u64::MAX, 0);
+        filling.push(&row);
+        if filling.len() == BLOCK || rows.peek().is_none() {
+            let block = filling.take(number, row.ts, row.after);
             number += 1;
             if !out(block) {
                 return;
             }
         }
+    }
+}
+
+/// Inserts an encoded block of chain `chain_id`: its row, its sequence range (current schema)
+/// and its label totals.
+fn insert_block(conn: &Connection, chain_id: i64, schema: Schema, b: Encoded) -> Result<(), StoreError> {
+    let id = block::block_id(chain_id, b.number);
+    conn.prepare_cached(
+        "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![id, chain_id, b.entries, b.first_ts, b.last_ts, b.last_balance, b.data])?;
+    if schema == Schema::Current {
+        conn.prepare_cached("INSERT INTO block_seq (block_id, min_seq, max_seq) VALUES (?1, ?2, ?3)")?
+            .execute(params![id, b.min_seq as i64, b.max_seq as i64])?;
+    }
+    let mut insert_total = conn.prepare_cached(
+        "INSERT INTO block_label_total (block_id, field, label_id, entries, credits_in, credits_out)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ((field, label), [n, credits_in, credits_out]) in b.totals {
+        insert_total.execute(params![id, field, label, n, credits_in, credits_out])?;
+    }
+    Ok(())
+}
+
+/// Writes a chain that had no entries block by block as its rows arrive in walk order, so
+/// memory holds one block whatever the chain's length (`write_blocks` takes an iterator
+/// instead, which must borrow every row from memory held elsewhere). `finish` records the
+/// chain's blocks and entries.
+pub(crate) struct BlockWriter<'c> {
+    conn: &'c Connection,
+    chain_id: i64,
+    filling: Filling,
+    /// The last row pushed, owned: the block's last time and balance.
+    last: Option<(i64, i64)>,
+    blocks: u64,
+    entries: i64,
+}
+
+impl<'c> BlockWriter<'c> {
+    pub(crate) fn new(conn: &'c Connection, chain_id: i64, dims: usize) -> BlockWriter<'c> {
+        BlockWriter { conn, chain_id, filling: Filling::new(dims), last: None, blocks: 0, entries: 0 }
+    }
+
+    pub(crate) fn push(&mut self, row: &Row<'_>) -> Result<(), StoreError> {
+        self.filling.push(row);
+        self.last = Some((row.ts, row.after));
+        if self.filling.len() == BLOCK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let Some((ts, after)) = self.last else { return Ok(()) };
+        if self.filling.len() == 0 {
+            return Ok(());
+        }
+        let block = self.filling.take(self.blocks, ts, after);
+        self.entries += block.entries;
+        self.blocks += 1;
+        insert_block(self.conn, self.chain_id, Schema::Current, block)
+    }
+
+    /// Writes the last block and records the chain's blocks and entries; returns the entries.
+    pub(crate) fn finish(mut self) -> Result<u64, StoreError> {
+        self.flush()?;
+        self.conn.execute(
+            "UPDATE chain SET entry_count = ?2, block_count = ?3 WHERE id = ?1",
+            params![self.chain_id, self.entries, self.blocks as i64],
+        )?;
+        Ok(self.entries as u64)
     }
 }
 
@@ -278,20 +387,6 @@ pub(crate) fn write_blocks<'r>(
         conn.execute("DELETE FROM block_seq WHERE block_id >= ?1 AND block_id < ?2", params![lo, hi])?;
     }
     conn.execute("DELETE FROM entry_block WHERE id >= ?1 AND id < ?2", params![lo, hi])?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO entry_block (id, chain_id, entries, first_ts, last_ts, last_balance, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    let mut insert_seq = match schema {
-        Schema::Current => {
-            Some(conn.prepare_cached("INSERT INTO block_seq (block_id, min_seq, max_seq) VALUES (?1, ?2, ?3)")?)
-        }
-        Schema::Version2 => None,
-    };
-    let mut insert_total = conn.prepare_cached(
-        "INSERT INTO block_label_total (block_id, field, label_id, entries, credits_in, credits_out)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
     let (mut blocks, mut entries) = (from_block as i64, (from_block as usize * BLOCK) as i64);
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Encoded>(4);
@@ -300,14 +395,7 @@ pub(crate) fn write_blocks<'r>(
         for b in receive {
             blocks += 1;
             entries += b.entries;
-            let id = block::block_id(chain_id, b.number);
-            insert.execute(params![id, chain_id, b.entries, b.first_ts, b.last_ts, b.last_balance, b.data])?;
-            if let Some(insert_seq) = insert_seq.as_mut() {
-                insert_seq.execute(params![id, b.min_seq as i64, b.max_seq as i64])?;
-            }
-            for ((field, label), [n, credits_in, credits_out]) in b.totals {
-                insert_total.execute(params![id, field, label, n, credits_in, credits_out])?;
-            }
+            insert_block(conn, chain_id, schema, b)?;
         }
         Ok::<_, StoreError>(())
     })?;

@@ -16,6 +16,7 @@ mod pending;
 mod profile;
 mod sources;
 mod store;
+mod streaming;
 mod stripe_credits;
 mod support;
 mod sync;

@@ -1,0 +1,238 @@
+//! A large CSV export stored window by window, so that memory does not grow with the file: the
+//! file is cut at record boundaries into windows (`csv::Windows`), two threads read them, and
+//! the store takes them oldest first (`Ingest::store_stream`). An export newest first (the
+//! usual case) is taken from its last window back, each window reversed.
+//!
+//! Only the case that is common and can be done exactly is streamed: one file of a format in
+//! [`WINDOWED`] into a ledger with no entries, entries in time order (either way). Anything
+//! else (a bad row, entries out of order, a transaction ID twice, a ledger with entries)
+//! drops the streamed write and reads the file whole, so errors and results are those of the
+//! whole-file import; the cost is the time spent before the streaming path gave up.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+
+use super::csv::{Layout, Windows};
+use super::{detect, encoding, read_up_to, Encoding, ImportError, ImportOptions, Input, Progress, ProgressSink, Stage};
+use crate::model::ParsedFile;
+use crate::store::{ImportSummary, Store, Streamed, StreamedFile};
+use crate::trace;
+
+/// Files at least this long are streamed (when they can be); smaller ones are read whole,
+/// which costs less than 1M entries' worth of memory.
+pub const STREAM_MIN_BYTES: u64 = 256 << 20;
+/// The size of a window: about 75,000 Reverie rows.
+pub const WINDOW_BYTES: u64 = 8 << 20;
+
+/// The CSV formats whose files are streamed: one ledger per file, no revisions of stored rows.
+fn windowed(reader: &str) -> Option<&'static dyn Layout> {
+    match reader {
+        "reverie-csv" => Some(&super::reverie_csv::FORMAT),
+        "usage-feed-csv" => Some(&super::usage_feed::FORMAT),
+        _ => None,
+    }
+}
+
+/// Stores `input` (recorded as `recorded`) window by window when it can; `None` when the file
+/// is to be read whole (nothing was written). `print` gives the file's fingerprint.
+pub(super) fn import(
+    store: &mut Store,
+    input: &Input,
+    recorded: &Path,
+    options: &ImportOptions,
+    sink: &mut dyn ProgressSink,
+    print: &mut dyn FnMut() -> Result<String, ImportError>,
+) -> Result<Option<ImportSummary>, ImportError> {
+    let path = &input.path;
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let bytes = std::fs::metadata(path).map_err(io)?.len();
+    let every = match options.window {
+        Some(every) => every,
+        None if bytes >= STREAM_MIN_BYTES => WINDOW_BYTES,
+        None => return Ok(None),
+    };
+    let mut head = [0u8; 4096];
+    let n = read_up_to(&mut std::fs::File::open(path).map_err(io)?, &mut head).map_err(io)?;
+    if !matches!(encoding(path, &head[..n]), Ok(Encoding::Utf8)) {
+        return Ok(None);
+    }
+    let reader = match options.format {
+        Some(r) => r,
+        None => match detect(path, &head[..n]) {
+            Ok(r) => r,
+            Err(_) => return Ok(None),
+        },
+    };
+    let Some(format) = windowed(reader.name) else { return Ok(None) };
+    let t = std::time::Instant::now();
+    let windows = match Windows::new(path, bytes, format, every) {
+        Ok(Some(w)) => w,
+        Ok(None) | Err(_) => return Ok(None),
+    };
+    let t = trace::phase("import: find windows", t);
+    let file = StreamedFile {
+        path: recorded.to_path_buf(),
+        format: reader.name,
+        source: reader.source.name,
+        dimensions: format.dimensions(),
+        bytes,
+    };
+    let (done, cancel) = (AtomicU64::new(0), AtomicBool::new(false));
+    let count = windows.len();
+    // The first and the last window say which way the file runs.
+    let (first, last) = match read_ends(&windows, &done, &cancel) {
+        Ok(ends) => ends,
+        Err(ImportError::Cancelled) => return Err(ImportError::Cancelled),
+        Err(_) => return Ok(None),
+    };
+    let newest_first = match (first.entries.first(), last.as_ref().unwrap_or(&first).entries.last()) {
+        (Some(a), Some(b)) => a.ts > b.ts,
+        _ => false,
+    };
+    // Window numbers in the order the store takes them.
+    let at = |p: usize| if newest_first { count - 1 - p } else { p };
+    let mut ends = [Some(first), last];
+    let mut held = |i: usize| -> Option<ParsedFile> {
+        match i {
+            0 => ends[0].take(),
+            i if i + 1 == count => ends[1].take(),
+            _ => None,
+        }
+    };
+    let is_end = |i: usize| i == 0 || i + 1 == count;
+    let mut failure: Option<Stop> = None;
+    let mut entries = 0usize;
+    let outcome = std::thread::scope(|scope| {
+        // Two readers, each with every other window not held already, in the store's order;
+        // each stays at most one window ahead.
+        let receivers: Vec<Receiver<Result<ParsedFile, ImportError>>> = (0..2)
+            .map(|k| {
+                let (send, receive) = sync_channel(1);
+                let (windows, done, cancel) = (&windows, &done, &cancel);
+                scope.spawn(move || {
+                    for p in (k..count).step_by(2).filter(|&p| !is_end(at(p))) {
+                        let read = windows.read(at(p), done, cancel);
+                        let stop = read.is_err();
+                        if send.send(read).is_err() || stop {
+                            return;
+                        }
+                    }
+                });
+                receive
+            })
+            .collect();
+        let mut p = 0;
+        let mut next = || -> Option<ParsedFile> {
+            if p == count || failure.is_some() {
+                return None;
+            }
+            let i = at(p);
+            let read = match held(i) {
+                Some(w) => Ok(w),
+                None => receivers[p % 2].recv().unwrap_or(Err(ImportError::Cancelled)),
+            };
+            p += 1;
+            let mut window = match read {
+                Ok(w) => w,
+                Err(ImportError::Cancelled) => {
+                    failure = Some(Stop::Cancelled);
+                    return None;
+                }
+                Err(_) => {
+                    failure = Some(Stop::ReadWhole);
+                    return None;
+                }
+            };
+            entries += window.entries.len();
+            if entries > super::MAX_ENTRIES {
+                failure = Some(Stop::ReadWhole);
+                return None;
+            }
+            let progress = Progress {
+                file: &input.name,
+                file_index: 0,
+                files: 1,
+                bytes_done: done.load(Ordering::Relaxed).min(bytes),
+                bytes_total: bytes,
+                stage: Stage::Reading,
+            };
+            if sink.progress(&progress).is_break() {
+                failure = Some(Stop::Cancelled);
+                return None;
+            }
+            if newest_first {
+                window.entries.reverse();
+            }
+            Some(window)
+        };
+        let outcome = match store.begin() {
+            Err(e) => Err(e),
+            Ok(ingest) => match ingest.store_stream(&options.chain, &file, options.now, &mut next) {
+                Err(e) => Err(e),
+                Ok(Streamed::Stored { summary, file_id }) => Ok(Some((ingest, summary, file_id))),
+                Ok(Streamed::WholeFile(why)) => {
+                    trace::phase(&format!("import: streaming gave up ({why})"), t);
+                    Ok(None)
+                }
+            },
+        };
+        // Readers still at work stop at their next check, or when they find no one listening.
+        cancel.store(true, Ordering::Relaxed);
+        drop(receivers);
+        outcome
+    });
+    let stored: Option<(crate::store::Ingest<'_>, ImportSummary, i64)> = match outcome {
+        Ok(stored) => stored,
+        Err(e) => return Err(ImportError::Store(e)),
+    };
+    match failure {
+        Some(Stop::Cancelled) => return Err(ImportError::Cancelled),
+        // A bad row, or too many: the whole-file read says where, exactly as it always has.
+        Some(Stop::ReadWhole) => return Ok(None),
+        None => {}
+    }
+    let Some((ingest, summary, file_id)) = stored else { return Ok(None) };
+    let t = trace::phase("import: store windows", t);
+    ingest.record_fingerprint(file_id, &print()?)?;
+    let done = Progress {
+        file: &input.name,
+        file_index: 0,
+        files: 1,
+        bytes_done: bytes,
+        bytes_total: bytes,
+        stage: Stage::Done,
+    };
+    if sink.progress(&done).is_break() {
+        return Err(ImportError::Cancelled);
+    }
+    ingest.commit()?;
+    trace::phase("import: commit", t);
+    Ok(Some(summary))
+}
+
+/// Why the windows stopped coming before the last.
+enum Stop {
+    Cancelled,
+    /// A window could not be read (a bad row), or there are too many entries: the whole-file
+    /// read reports it.
+    ReadWhole,
+}
+
+/// The first window and, when there are several, the last.
+fn read_ends(
+    windows: &Windows<'_>,
+    done: &AtomicU64,
+    cancel: &AtomicBool,
+) -> Result<(ParsedFile, Option<ParsedFile>), ImportError> {
+    let count = windows.len();
+    if count == 1 {
+        return Ok((windows.read(0, done, cancel)?, None));
+    }
+    std::thread::scope(|scope| {
+        let last = scope.spawn(|| windows.read(count - 1, done, cancel));
+        let first = windows.read(0, done, cancel);
+        let last = last.join().expect("a window reader panicked");
+        Ok((first?, Some(last?)))
+    })
+}

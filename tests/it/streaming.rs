@@ -1,0 +1,195 @@
+//! A large file stored window by window (`import::stream`) gives the same ledger and the same
+//! findings as the file read whole. `RECKON_WINDOW_BYTES` makes the windows tiny, so a small
+//! file runs the streaming path through many windows; `RECKON_TRACE` shows which path ran.
+
+use std::path::Path;
+
+use crate::support::{fault, faults, Db};
+
+/// What a database holds after importing `file`: the check's JSON, the ledger as CSV with
+/// every entry's id, and the import's trace (standard error).
+struct Imported {
+    check: serde_json::Value,
+    ledger: String,
+    trace: String,
+}
+
+fn import(file: &Path, window: Option<u64>) -> Imported {
+    let db = Db::new();
+    let mut command = db.command(&["import", &file.to_string_lossy()]);
+    command.env("RECKON_TRACE", "1");
+    match window {
+        Some(w) => command.env("RECKON_WINDOW_BYTES", w.to_string()),
+        None => command.env_remove("RECKON_WINDOW_BYTES"),
+    };
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (check, _) = db.check_json(&[]);
+    let ledger = db.ok(&["ledger", "--limit", "1000000", "--format", "json"], 0);
+    Imported { check, ledger, trace: String::from_utf8_lossy(&out.stderr).into_owned() }
+}
+
+fn streamed(i: &Imported) -> bool {
+    i.trace.contains("import: store windows")
+}
+
+/// Same findings (every field, ids included) and the same stored ledger, entry for entry.
+fn assert_same(whole: &Imported, windowed: &Imported, what: &str) {
+    assert_eq!(windowed.check, whole.check, "{what}: findings");
+    assert_eq!(windowed.ledger, whole.ledger, "{what}: ledger");
+}
+
+#[test]
+fn fixtures_stored_window_by_window_match_the_whole_file_read() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (fixture, in_order) in [
+        ("fixtures/faulty.csv", true),
+        ("fixtures/demo.csv", true),
+        ("fixtures/clean.csv", true),
+        ("fixtures/usage-feed.csv", true),
+        ("fixtures/usage-feed-nobalance.csv", true),
+        // Same-second rows shuffled: still in time order.
+        ("fixtures/shuffled.csv", true),
+        // Times in several UTC offsets, out of order once in UTC: the streaming path gives up
+        // and reads the file whole.
+        ("fixtures/messy.csv", false),
+    ] {
+        let path = root.join(fixture);
+        let whole = import(&path, None);
+        assert!(!streamed(&whole), "{fixture}: a small file is read whole by default");
+        for window in [1, 300, 4096] {
+            let windowed = import(&path, Some(window));
+            assert_eq!(streamed(&windowed), in_order, "{fixture} in windows of {window} bytes:\n{}", windowed.trace);
+            assert_same(&whole, &windowed, fixture);
+        }
+    }
+}
+
+/// A Reverie export of `n` entries with shuffled same-second ties, a few refunds, an
+/// identical charge twice within seconds, an unusual charge and three balance breaks; newest
+/// first unless `oldest_first`. Returns the CSV and the planted breaks.
+fn ledger(n: usize, oldest_first: bool) -> (String, Vec<crate::support::Fault>) {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rand = |m: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % m
+    };
+    let models = ["GPT-5", "Claude", "Gemini"];
+    let (mut rows, mut breaks) = (Vec::new(), Vec::new());
+    let (mut balance, mut ts) = (5_000_000i64, 1_767_225_600i64);
+    let cents = |c: i64| format!("{}{}.{:02}", if c < 0 { "-" } else { "" }, c.abs() / 100, c.abs() % 100);
+    let break_at = [n / 5, n / 3, 3 * n / 4];
+    for i in 0..n {
+        // About a third of the entries share their second with the one before; a planted
+        // break and the entry after it each have a second of their own.
+        if rand(3) > 0 || break_at.contains(&i) || i > 0 && break_at.contains(&(i - 1)) {
+            ts += 1 + rand(40) as i64;
+        }
+        let (kind, amount, model) = if i % 997 == 0 {
+            ("PURCHASE", 100_000, "")
+        } else if i % 503 == 0 {
+            ("REFUND", 7, "")
+        } else if i == n / 2 {
+            ("CHAT", -900_000, models[0])
+        } else {
+            ("CHAT", -(1 + rand(30) as i64), models[rand(3) as usize])
+        };
+        if break_at.contains(&i) {
+            // This entry and every later one state a balance 1.23 higher.
+            balance += 123;
+            breaks.push(i);
+        }
+        let when = chrono::DateTime::from_timestamp(ts, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ");
+        let description = if kind == "CHAT" { format!("{model} reply") } else { kind.to_lowercase() };
+        // The same charge twice in one second, under two IDs.
+        let ids = if i == n / 7 && kind == "CHAT" {
+            vec![format!("txn_{i:06}"), "txn_twin".into()]
+        } else {
+            vec![format!("txn_{i:06}")]
+        };
+        for id in ids {
+            balance += amount;
+            rows.push(format!("{id},{when},{kind},{description},{},{},Luna,{model}\n", cents(amount), cents(balance)));
+        }
+    }
+    let planted = breaks
+        .iter()
+        .map(|&b| fault("balance_break", &[&format!("txn_{:06}", b - 1), &format!("txn_{b:06}")], Some("1.23")))
+        .collect();
+    // Shuffle each second's rows: an export does not keep their order.
+    let mut start = 0;
+    while start < rows.len() {
+        let second = |r: &String| r.split(',').nth(1).unwrap().to_string();
+        let end = start + rows[start..].iter().take_while(|r| second(r) == second(&rows[start])).count();
+        for k in (start + 1..end).rev() {
+            let j = start + rand((k - start + 1) as u64) as usize;
+            rows.swap(k, j);
+        }
+        start = end;
+    }
+    if !oldest_first {
+        rows.reverse();
+    }
+    let mut csv = String::from("Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model\n");
+    for r in rows {
+        csv.push_str(&r);
+    }
+    (csv, planted)
+}
+
+#[test]
+fn a_generated_ledger_in_tiny_windows_gives_the_findings_of_the_whole_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for oldest_first in [false, true] {
+        let (csv, planted) = ledger(6_000, oldest_first);
+        let path = dir.path().join(format!("ledger-{oldest_first}.csv"));
+        std::fs::write(&path, csv).unwrap();
+        let whole = import(&path, None);
+        let breaks: Vec<_> = faults(&whole.check)
+            .into_iter()
+            .filter(|f| f.0 == "balance_break" || f.0 == "misreported_balance")
+            .collect();
+        assert_eq!(breaks, planted, "the planted breaks, exactly");
+        let kinds: Vec<String> = faults(&whole.check).into_iter().map(|f| f.0).collect();
+        assert!(kinds.contains(&"duplicate_charge".to_string()), "{kinds:?}");
+        assert!(kinds.contains(&"unusual_amount".to_string()), "{kinds:?}");
+        for window in [2_000, 50_000] {
+            let windowed = import(&path, Some(window));
+            assert!(streamed(&windowed), "windows of {window} bytes:\n{}", windowed.trace);
+            assert_same(&whole, &windowed, &format!("oldest first: {oldest_first}, windows of {window}"));
+        }
+    }
+}
+
+#[test]
+fn a_bad_row_deep_in_a_windowed_file_is_reported_as_a_whole_read_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, _) = ledger(3_000, false);
+    // A date no calendar has, in a row in the middle of the file.
+    let bad: String = csv
+        .lines()
+        .map(|l| if l.starts_with("txn_001500,") { l.replacen(",2026-01-", ",2026-13-", 1) } else { l.to_string() })
+        .map(|l| l + "\n")
+        .collect();
+    assert_ne!(bad, csv);
+    let path = dir.path().join("bad.csv");
+    std::fs::write(&path, &bad).unwrap();
+    let run = |window: Option<u64>| {
+        let db = Db::new();
+        let mut command = db.command(&["import", &path.to_string_lossy()]);
+        match window {
+            Some(w) => command.env("RECKON_WINDOW_BYTES", w.to_string()),
+            None => command.env_remove("RECKON_WINDOW_BYTES"),
+        };
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        // Nothing stored.
+        let chains = db.run(&["chains"]);
+        (String::from_utf8_lossy(&out.stderr).into_owned(), String::from_utf8_lossy(&chains.stdout).into_owned())
+    };
+    let whole = run(None);
+    assert!(whole.0.contains("bad.csv:"), "{}", whole.0);
+    assert_eq!(run(Some(1_000)), whole);
+}
