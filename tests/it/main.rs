@@ -22,4 +22,5 @@ mod support;
 mod sync;
 mod tidy;
 mod usage_feed;
+mod version;
 mod workspace;
