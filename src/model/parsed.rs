@@ -110,12 +110,58 @@ impl ParsedFile {
             parts[c].push(e);
         }
         let chains = std::mem::take(&mut self.chains);
-        chains
-            .into_iter()
-            .zip(parts)
-            .filter(|(_, entries)| !entries.is_empty())
-            .map(|(key, entries)| (key, ParsedFile { entries, chains: vec![None], ..self.clone() }))
-            .collect()
+        let labels = std::mem::take(&mut self.labels);
+        // Each part gets only the labels its entries use: a copy of the whole file's table per
+        // chain made a customer base (100,000 chains, a label per description) quadratic in
+        // time and memory, and the store maps every label of a file it is handed. `local` is
+        // the file's id -> the part's, reset after each part.
+        let mut local = vec![0u32; labels.len() + 1];
+        let mut used: Vec<u32> = Vec::new();
+        let mut parts_out = Vec::with_capacity(chains.len());
+        for (key, mut entries) in chains.into_iter().zip(parts) {
+            if entries.is_empty() {
+                continue;
+            }
+            for e in &entries {
+                for id in [e.kind, e.description].into_iter().chain(e.dims) {
+                    if id != 0 && local[id as usize] == 0 {
+                        local[id as usize] = u32::MAX;
+                        used.push(id);
+                    }
+                }
+            }
+            // In the file's order, so labels reach the store in the order the file gave them.
+            used.sort_unstable();
+            let mut part_labels = Labels::default();
+            for &id in &used {
+                local[id as usize] = part_labels.intern(labels.text(id));
+            }
+            let map = |id: u32| if id == 0 { 0 } else { local[id as usize] };
+            for e in &mut entries {
+                e.kind = map(e.kind);
+                e.description = map(e.description);
+                for d in &mut e.dims {
+                    *d = map(*d);
+                }
+            }
+            for &id in &used {
+                local[id as usize] = 0;
+            }
+            used.clear();
+            let part = ParsedFile {
+                path: self.path.clone(),
+                format: self.format,
+                source: self.source,
+                dimensions: self.dimensions.clone(),
+                bytes: self.bytes,
+                labels: part_labels,
+                chains: vec![None],
+                entries,
+                anchors: self.anchors.clone(),
+            };
+            parts_out.push((key, part));
+        }
+        parts_out
     }
 }
 

@@ -142,7 +142,11 @@ impl Store {
     /// kept unless `Ingest::commit` is called.
     pub fn begin(&mut self) -> Result<Ingest<'_>, StoreError> {
         let Store { conn, cache, .. } = self;
-        Ok(Ingest { tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, cache })
+        Ok(Ingest {
+            tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
+            cache,
+            labels: std::cell::RefCell::new(None),
+        })
     }
 }
 
@@ -151,6 +155,9 @@ impl Store {
 pub struct Ingest<'s> {
     tx: Transaction<'s>,
     cache: &'s std::cell::RefCell<Cache>,
+    /// The label table, loaded by the first `store_files` and kept for the next chain's:
+    /// loading it per chain made a file of 100,000 chains quadratic.
+    labels: std::cell::RefCell<Option<LabelIds>>,
 }
 
 impl Ingest<'_> {
@@ -263,7 +270,15 @@ impl Ingest<'_> {
             )));
         }
         let chain_id = self.chain(key, Some((first.source, &first.dimensions)))?;
-        store_files(&self.tx, chain_id, files, prints, now)
+        let mut kept = self.labels.borrow_mut();
+        let mut label_ids = match kept.take() {
+            // Still the table as it is (nothing else in this write added labels since).
+            Some(ids) if ids.current(&self.tx)? => ids,
+            _ => load_label_ids(&self.tx)?,
+        };
+        let summary = store_files(&self.tx, chain_id, files, prints, now, &mut label_ids)?;
+        *kept = Some(label_ids);
+        Ok(summary)
     }
 }
 
@@ -277,10 +292,10 @@ fn store_files(
     files: &[ParsedFile],
     prints: &[String],
     now: DateTime<Utc>,
+    label_ids: &mut LabelIds,
 ) -> Result<ImportSummary, StoreError> {
     let dims = files.first().map_or(0, |f| f.dimensions.len());
     let t = std::time::Instant::now();
-    let mut label_ids = load_label_ids(tx)?;
     let blocks = rows::chain_data(tx, chain_id)?;
     let stored = stored_rows(&blocks)?;
     let t = trace::phase("import: load stored", t);
@@ -298,7 +313,7 @@ fn store_files(
     };
     let mutable = revisions.and_then(|r| r.mutable_dimension);
 
-    let file_labels = map_labels(tx, &mut label_ids, files)?;
+    let file_labels = map_labels(tx, label_ids, files)?;
     let mut entries = Entries::new(&stored, files, &label_ids.ids, dims);
     entries.mutable = mutable;
     entries.left_out = unchanged;
@@ -640,7 +655,13 @@ impl<'a> Entries<'a> {
         for f in files {
             starts.push(starts.last().copied().unwrap_or(0) + f.entries.len());
         }
-        let texts = label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
+        // Only stored entries' hashes need texts: none for a new chain (a customer base's
+        // 100,000 chains each built this map of every label).
+        let texts = if stored.is_empty() {
+            FxHashMap::default()
+        } else {
+            label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect()
+        };
         let left_out = vec![0; files.len()];
         Entries { stored, files, dims, starts, texts, mutable: None, left_out }
     }

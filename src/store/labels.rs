@@ -102,6 +102,7 @@ impl Store {
 
 /// The label table's ids by text, with the checksum `label_check` must record for it once
 /// the labels this write adds are in (`record`).
+#[derive(Debug)]
 pub(super) struct LabelIds {
     pub ids: FxHashMap<String, u32>,
     sum: LabelSum,
@@ -111,6 +112,12 @@ impl LabelIds {
     /// Records the label table's checksum with the labels added since it was loaded.
     pub fn record(&self, tx: &Transaction) -> Result<(), StoreError> {
         record_label_sum(tx, self.sum)
+    }
+
+    /// Whether these are still the table's labels: the checksum `label_check` records is the
+    /// one they make (a write that added labels elsewhere has recorded another).
+    pub fn current(&self, tx: &Transaction) -> Result<bool, StoreError> {
+        Ok(recorded_label_sum(tx)? == self.sum)
     }
 }
 
