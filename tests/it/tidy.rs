@@ -306,3 +306,17 @@ fn the_desktop_app_links_no_command_line_crates() {
     let cli = dependencies_of("reckon");
     assert!(CLI_ONLY.iter().all(|c| cli.iter().any(|p| p == c)), "{cli:?}");
 }
+
+/// Parquet, Arrow and DataFusion are for `reckon export --parquet` and `reckon-scale`: the
+/// desktop app builds without them.
+#[test]
+fn the_desktop_app_links_no_parquet_arrow_or_datafusion() {
+    let heavy = |p: &String| {
+        p == "parquet" || p.starts_with("arrow") || p.starts_with("datafusion") || p.starts_with("ballista")
+    };
+    let app = dependencies_of("reckon-desktop");
+    let linked: Vec<&String> = app.iter().filter(|p| heavy(p)).collect();
+    assert!(linked.is_empty(), "the desktop app is built with {linked:?}; keep them behind reckon's parquet feature");
+    // The check can fail: the command line is built with parquet.
+    assert!(dependencies_of("reckon").iter().any(|p| p == "parquet"), "reckon's CLI writes Parquet");
+}
