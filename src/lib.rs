@@ -7,12 +7,11 @@
 //! nothing; `store` knows neither files nor rules; `reconcile` receives facts; `import` and
 //! `check` orchestrate the layers below them; `report` and `export` read the results.
 
+pub mod chain_list;
 pub mod check;
 pub mod check_output;
 pub mod escape;
 pub mod export;
-#[cfg(feature = "parquet")]
-pub mod export_parquet;
 pub mod import;
 pub mod journal;
 pub mod matching;

@@ -68,6 +68,73 @@ pub const STRIPE_CUSTOMER: &str = "cus_RckBench";
 /// Writes the ledger as `shape`, laid out as `layout`.
 pub fn write_json(ledger: &Ledger, shape: Shape, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let mut j = Emitter { out, buf: Vec::with_capacity(1 << 17), pretty: layout == Layout::Pretty, open: Vec::new() };
+    let customer = match shape {
+        Shape::OrbJson => Customer { id: ORB_CUSTOMER.0.into(), external: ORB_CUSTOMER.1.into() },
+        _ => Customer { id: STRIPE_CUSTOMER.into(), external: String::new() },
+    };
+    write_page(&mut j, ledger, shape, &customer)?;
+    if j.pretty {
+        j.buf.push(b'\n');
+    }
+    j.out.write_all(&j.buf)
+}
+
+/// A customer of many: `id` is Orb's `customer.id` or Stripe's `customer`, `external` Orb's
+/// `external_customer_id` (the chain's account).
+pub struct Customer {
+    pub id: String,
+    pub external: String,
+}
+
+impl Customer {
+    /// The `index`th customer of a customer base, as `shape` names it; its chain's account is
+    /// `cust_000042` (Orb) or `cus_000042` (Stripe).
+    pub fn nth(shape: Shape, index: usize) -> Customer {
+        match shape {
+            Shape::OrbJson => Customer { id: format!("orb_{index:06}"), external: format!("cust_{index:06}") },
+            _ => Customer { id: format!("cus_{index:06}"), external: String::new() },
+        }
+    }
+
+    /// The account Reckon files this customer's ledger under.
+    pub fn account(&self, shape: Shape) -> &str {
+        match shape {
+            Shape::OrbJson => &self.external,
+            _ => &self.id,
+        }
+    }
+}
+
+/// A vendor's whole customer base as one file: an array of pages, one per customer, each
+/// the customer's ledger as its API answers it (what `reckon sync orb|stripe --all-customers`
+/// fetches, saved). `ledgers` yields each customer and its ledger in turn, so a base of any
+/// size is written without holding it. Reverie's Open API has no customers: refused.
+pub fn write_customer_pages(
+    ledgers: impl Iterator<Item = (Customer, Ledger)>,
+    shape: Shape,
+    layout: Layout,
+    out: &mut dyn Write,
+    mut each: impl FnMut(&Customer, &Ledger),
+) -> io::Result<()> {
+    if shape == Shape::ReverieJson {
+        return Err(io::Error::other("reverie-json holds one account; many customers need orb-json or stripe-json"));
+    }
+    let mut j = Emitter { out, buf: Vec::with_capacity(1 << 17), pretty: layout == Layout::Pretty, open: Vec::new() };
+    j.open(b'[');
+    for (customer, ledger) in ledgers {
+        j.item();
+        write_page(&mut j, &ledger, shape, &customer)?;
+        each(&customer, &ledger);
+    }
+    j.close(b']');
+    if j.pretty {
+        j.buf.push(b'\n');
+    }
+    j.out.write_all(&j.buf)
+}
+
+/// One page of `shape` holding the whole ledger of `customer`.
+fn write_page(j: &mut Emitter<'_>, ledger: &Ledger, shape: Shape, customer: &Customer) -> io::Result<()> {
     let order = export_order(ledger);
     j.open(b'{');
     match shape {
@@ -77,7 +144,7 @@ pub fn write_json(ledger: &Ledger, shape: Shape, layout: Layout, out: &mut dyn W
             // The Open API answers oldest first; same-second entries in no promised order.
             for &i in order.iter().rev() {
                 j.item();
-                reverie_entry(&mut j, &ledger.entries[i]);
+                reverie_entry(j, &ledger.entries[i]);
                 j.spill()?;
             }
             j.close(b']');
@@ -89,7 +156,7 @@ pub fn write_json(ledger: &Ledger, shape: Shape, layout: Layout, out: &mut dyn W
             j.open(b'[');
             for &i in &order {
                 j.item();
-                orb_entry(&mut j, i, &ledger.entries[i]);
+                orb_entry(j, i, &ledger.entries[i], customer);
                 j.spill()?;
             }
             j.close(b']');
@@ -108,21 +175,18 @@ pub fn write_json(ledger: &Ledger, shape: Shape, layout: Layout, out: &mut dyn W
             j.open(b'[');
             for &i in &order {
                 j.item();
-                stripe_entry(&mut j, &ledger.entries[i]);
+                stripe_entry(j, &ledger.entries[i], customer);
                 j.spill()?;
             }
             j.close(b']');
             j.key("has_more");
             j.raw("false");
             j.key("url");
-            j.string(&format!("/v1/customers/{STRIPE_CUSTOMER}/balance_transactions"));
+            j.string(&format!("/v1/customers/{}/balance_transactions", customer.id));
         }
     }
     j.close(b'}');
-    if j.pretty {
-        j.buf.push(b'\n');
-    }
-    j.out.write_all(&j.buf)
+    Ok(())
 }
 
 fn reverie_entry(j: &mut Emitter<'_>, e: &Entry) {
@@ -149,7 +213,7 @@ fn reverie_entry(j: &mut Emitter<'_>, e: &Entry) {
 /// Orb's entry for the `index`th entry (oldest first). Its starting balance is the ending one
 /// less the amount, so at a planted break it is not the previous entry's ending balance, and
 /// Reckon's change (`ending - starting`) is the ledger's amount.
-fn orb_entry(j: &mut Emitter<'_>, index: usize, e: &Entry) {
+fn orb_entry(j: &mut Emitter<'_>, index: usize, e: &Entry, customer: &Customer) {
     let (year, month, _) = civil_from_days(e.ts.div_euclid(86_400));
     j.open(b'{');
     j.key("id");
@@ -163,9 +227,9 @@ fn orb_entry(j: &mut Emitter<'_>, index: usize, e: &Entry) {
     j.key("customer");
     j.open(b'{');
     j.key("id");
-    j.string(ORB_CUSTOMER.0);
+    j.string(&customer.id);
     j.key("external_customer_id");
-    j.string(ORB_CUSTOMER.1);
+    j.string(&customer.external);
     j.close(b'}');
     j.key("starting_balance");
     j.raw(&decimal(e.balance_after - e.amount));
@@ -196,7 +260,7 @@ fn orb_entry(j: &mut Emitter<'_>, index: usize, e: &Entry) {
 
 /// Stripe counts what the customer owes: a credit is a negative `amount`, a credit balance a
 /// negative `ending_balance`. Cents of `usd` are the ledger's cents.
-fn stripe_entry(j: &mut Emitter<'_>, e: &Entry) {
+fn stripe_entry(j: &mut Emitter<'_>, e: &Entry, customer: &Customer) {
     j.open(b'{');
     j.key("id");
     j.string(&e.id);
@@ -213,7 +277,7 @@ fn stripe_entry(j: &mut Emitter<'_>, e: &Entry) {
     j.key("currency");
     j.string("usd");
     j.key("customer");
-    j.string(STRIPE_CUSTOMER);
+    j.string(&customer.id);
     j.key("description");
     j.string(&e.description);
     j.key("ending_balance");
@@ -441,6 +505,42 @@ mod tests {
                 assert_eq!((amount, balance), (e.amount, e.balance_after), "{} {}", shape.name(), e.id);
             }
         }
+    }
+
+    #[test]
+    fn a_customer_base_is_one_page_per_customer_naming_it() {
+        for shape in [Shape::OrbJson, Shape::StripeJson] {
+            let ledgers = (0..3).map(|a| (Customer::nth(shape, a), ledger(40, if a == 0 { 1 } else { 0 }, false)));
+            let mut seen = Vec::new();
+            let mut out = Vec::new();
+            write_customer_pages(ledgers, shape, Layout::OneLine, &mut out, |c, l| {
+                seen.push((c.account(shape).to_string(), l.entries.len()))
+            })
+            .unwrap();
+            let pages: Vec<Value> = serde_json::from_slice(&out).unwrap();
+            assert_eq!(pages.len(), 3, "{}", shape.name());
+            for (a, page) in pages.iter().enumerate() {
+                let data = page["data"].as_array().unwrap();
+                assert_eq!(data.len(), 40);
+                let account = match shape {
+                    Shape::OrbJson => &data[0]["customer"]["external_customer_id"],
+                    _ => &data[0]["customer"],
+                };
+                assert_eq!(account.as_str(), Some(seen[a].0.as_str()), "{}", shape.name());
+                assert!(data.iter().all(|e| e["customer"] == data[0]["customer"]));
+            }
+            assert_eq!(
+                seen.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+                match shape {
+                    Shape::OrbJson => ["cust_000000", "cust_000001", "cust_000002"],
+                    _ => ["cus_000000", "cus_000001", "cus_000002"],
+                }
+            );
+        }
+        let mut out = Vec::new();
+        assert!(
+            write_customer_pages(std::iter::empty(), Shape::ReverieJson, Layout::Pretty, &mut out, |_, _| {}).is_err()
+        );
     }
 
     #[test]

@@ -9,6 +9,8 @@ use anyhow::{anyhow, Context, Result};
 use clap::ValueEnum;
 
 use super::{chain_key, OutputFormat, RangeArgs};
+use reckon::chain_list::{self, ChainQuery, ChainSort};
+use reckon::check::{check, CheckOptions};
 use reckon::escape::terminal;
 use reckon::export::{self, ExportFormat, Zone};
 use reckon::model::{format_ts, normalize_type, rfc3339};
@@ -224,17 +226,92 @@ pub(super) fn run_summary(store: &Store, args: SummaryArgs) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn run_chains(store: &Store) -> Result<ExitCode> {
-    for c in store.chains()? {
+/// `reckon chains`: which ledgers, in what order, which page.
+#[derive(clap::Args)]
+pub(super) struct ChainsArgs {
+    /// Only ledgers with an open (unexplained) finding.
+    #[arg(long)]
+    with_findings: bool,
+    /// The order: account (A to Z), or findings, balance or entries (largest first).
+    #[arg(long, value_enum, default_value = "account")]
+    sort: ChainSortArg,
+    /// Only ledgers whose account contains this text (case-insensitive).
+    #[arg(long)]
+    search: Option<String>,
+    /// At most this many ledgers.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Skip this many ledgers first.
+    #[arg(long, default_value = "0")]
+    offset: usize,
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ChainSortArg {
+    Account,
+    Findings,
+    Balance,
+    Entries,
+}
+
+/// Lists the ledgers with their open findings. The store keeps no check result, so this runs
+/// the check (as `reckon check` would, notes applied) and counts each chain's findings.
+pub(super) fn run_chains(store: &Store, args: ChainsArgs) -> Result<ExitCode> {
+    let report = check(store, &CheckOptions::default())?;
+    let query = ChainQuery {
+        with_findings: args.with_findings,
+        sort: match args.sort {
+            ChainSortArg::Account => ChainSort::Account,
+            ChainSortArg::Findings => ChainSort::Findings,
+            ChainSortArg::Balance => ChainSort::Balance,
+            ChainSortArg::Entries => ChainSort::Entries,
+        },
+        search: args.search.unwrap_or_default(),
+        offset: args.offset,
+        limit: args.limit,
+    };
+    let page = chain_list::list(&report, &query);
+    if args.format == OutputFormat::Json {
+        let json = serde_json::json!({
+            "total": page.total,
+            "chains": page.chains,
+            "offset": query.offset,
+            "rows": page.rows.iter().map(|r| serde_json::json!({
+                "account": r.chain.key.account,
+                "currency": r.chain.key.currency,
+                "source": r.chain.source,
+                "entries": r.chain.entries,
+                "balance": r.balance.map(format),
+                "balance_rebuilt": r.rebuilt,
+                "stated_balance": r.chain.stated_balance.map(format),
+                "open_errors": r.open_errors,
+                "open_warnings": r.open_warnings,
+                "explained": r.explained,
+            })).collect::<Vec<_>>(),
+        });
+        out!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &page.rows {
+        let c = r.chain;
         out!(
-            "{}/{}: {} entries, {} to {}, ledger balance {}, stated {}",
+            "{}/{}: {} entries, {} to {}, ledger balance {}, stated {}, {} open ({} errors, {} warnings)",
             terminal(&c.key.account),
             terminal(&c.key.currency),
             c.entries,
             c.first_ts.map(format_ts).unwrap_or_default(),
             c.last_ts.map(format_ts).unwrap_or_default(),
-            c.ledger_balance.map(format).unwrap_or_else(|| "-".into()),
+            match (r.balance, r.rebuilt) {
+                (Some(b), false) => format(b),
+                (Some(b), true) => format!("{} (rebuilt from the anchors)", format(b)),
+                (None, _) => "-".into(),
+            },
             c.stated_balance.map(format).unwrap_or_else(|| "not given".into()),
+            r.open_findings(),
+            r.open_errors,
+            r.open_warnings,
         );
         if let Some(sync) = &c.last_sync {
             let whose = sync.customer.as_deref().map(|c| format!(", customer {}", terminal(c))).unwrap_or_default();
@@ -245,6 +322,20 @@ pub(super) fn run_chains(store: &Store) -> Result<ExitCode> {
                 terminal(&sync.base_url)
             );
         }
+    }
+    if page.rows.len() < page.total || page.total < page.chains {
+        note!(
+            "{} of {} ledgers shown ({} match{}{})",
+            page.rows.len(),
+            page.chains,
+            page.total,
+            if query.with_findings { ", with open findings" } else { "" },
+            if query.search.trim().is_empty() {
+                String::new()
+            } else {
+                format!(", account contains {:?}", query.search.trim())
+            }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

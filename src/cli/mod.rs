@@ -76,8 +76,9 @@ enum Command {
     Ledger(ledger::LedgerArgs),
     /// Totals per type, dimension (character, model, ...) or day over a filtered range.
     Summary(ledger::SummaryArgs),
-    /// List the chains in the database.
-    Chains,
+    /// List the ledgers with entries, balance and open findings; --with-findings, --sort,
+    /// --search, --limit/--offset. Runs the check (the store keeps no check result).
+    Chains(ledger::ChainsArgs),
     /// Write a ledger for other tools: a plain-text accounting journal for hledger or beancount
     /// (--journal), balance assertions and findings included.
     Export(export::Args),
@@ -139,7 +140,7 @@ impl Command {
         match self {
             Command::Check(args) => !args.saves_balance(),
             Command::Report(args) => !args.saves_balance(),
-            Command::Ledger(_) | Command::Summary(_) | Command::Chains | Command::Export(_) => true,
+            Command::Ledger(_) | Command::Summary(_) | Command::Chains(_) | Command::Export(_) => true,
             Command::Anchor(args) => args.reads_only(),
             Command::Doctor(args) => !args.repair,
             Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => false,
@@ -183,7 +184,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Report(args) => report::run(&mut store, args),
         Command::Ledger(args) => ledger::run_ledger(&store, args),
         Command::Summary(args) => ledger::run_summary(&store, args),
-        Command::Chains => ledger::run_chains(&store),
+        Command::Chains(args) => ledger::run_chains(&store, args),
         Command::Export(args) => export::run(&store, args),
         Command::Explain(args) => notes::explain(&mut store, args),
         Command::Reopen(args) => notes::reopen(&mut store, args),

@@ -79,6 +79,10 @@ struct Options {
     shapes: bool,
     /// Of the new shapes, only the workspace tabs (and the Reverie CSV they are timed against).
     workspace_only: bool,
+    /// The many-chains case: this many customers of 100 entries in one file; 0 skips it.
+    chains: usize,
+    /// Only the many-chains case.
+    chains_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +187,15 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     print_machine(&opts);
+    if opts.chains_only {
+        return match bench_chains(&opts) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                println!("many chains: could not run: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     let mut shape_rows = Vec::new();
@@ -218,10 +231,164 @@ fn main() -> ExitCode {
     if opts.shapes {
         print_shapes_table(&opts, &shape_rows);
     }
+    if opts.chains > 0 {
+        if let Err(e) = bench_chains(&opts) {
+            println!("many chains: could not run: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     if shape_rows.iter().any(|r| !r.failures.is_empty()) {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// Entries of each customer in the many-chains case.
+const CHAIN_ENTRIES: usize = 100;
+
+/// Many chains (issue 19 part 3): a vendor's whole customer base in one file, `o.chains`
+/// customers of 100 entries each as Stripe's customer balance transactions (an array of pages,
+/// one per customer, as `reckon sync stripe --all-customers` fetches them; Orb's entries are
+/// larger, and 100,000 customers of them pass the 4 GiB a file may hold), every tenth customer
+/// with 3 planted breaks. Per run, on a fresh database: `reckon import`, then `reckon check
+/// --format json` (the breaks must be exactly the planted ones), then `reckon chains
+/// --with-findings --format json` (every customer with a planted break listed). Prints the
+/// medians, the peak RSS and the target (import+check <= 20 s) met or missed.
+fn bench_chains(o: &Options) -> Result<(), String> {
+    let accounts = o.chains.max(1);
+    let file = o.data.join(format!("chains-{accounts}x{CHAIN_ENTRIES}.stripe.json"));
+    fs::create_dir_all(&o.data).map_err(|e| e.to_string())?;
+    if !file.exists() {
+        let t = std::time::Instant::now();
+        print!("generating {} ... ", file.display());
+        let _ = std::io::stdout().flush();
+        let gen = std::env::current_exe().map_err(|e| e.to_string())?.with_file_name("reckon-gen");
+        run_gen(
+            Command::new(&gen)
+                .args([
+                    "--accounts",
+                    &accounts.to_string(),
+                    "--entries",
+                    &CHAIN_ENTRIES.to_string(),
+                    "--seed",
+                    &o.seed.to_string(),
+                    "--faults",
+                    "3",
+                    "--format",
+                    "stripe-json",
+                    "--one-line",
+                    "--out",
+                ])
+                .arg(&file),
+        )?;
+        println!("{:.1} s", t.elapsed().as_secs_f64());
+    }
+    let sidecar: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(format!("{}.faults.json", file.display())).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut planted: Vec<(String, Vec<String>, String)> = sidecar["balance_breaks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|b| {
+                    let ids = b["transaction_ids"].as_array().into_iter().flatten();
+                    (
+                        b["account"].as_str().unwrap_or_default().to_string(),
+                        ids.map(|i| i.as_str().unwrap_or_default().to_string()).collect(),
+                        b["delta"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    planted.sort();
+    let mut faulty: Vec<&str> = planted.iter().map(|p| p.0.as_str()).collect();
+    faulty.dedup();
+    let mb = fs::metadata(&file).map_err(|e| e.to_string())?.len() as f64 / 1e6;
+    let scratch = o.data.join("chains-scratch");
+    let db = scratch.join("chains.db");
+    let (mut imports, mut checks, mut boths, mut lists) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut rss, mut exact, mut listed_ok) = (0u64, true, true);
+    let mut listed = 0usize;
+    for run in 0..o.runs {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let imp = measure::run(Command::new(&o.reckon).arg("--db").arg(&db).arg("import").arg(&file), &scratch)
+            .map_err(|e| e.to_string())?;
+        if imp.code != Some(0) {
+            return Err(format!("reckon import: exit {:?}: {}", imp.code, imp.stderr));
+        }
+        let chk =
+            measure::run(Command::new(&o.reckon).arg("--db").arg(&db).args(["check", "--format", "json"]), &scratch)
+                .map_err(|e| e.to_string())?;
+        if !matches!(chk.code, Some(0 | 1)) {
+            return Err(format!("reckon check: exit {:?}: {}", chk.code, chk.stderr));
+        }
+        let list = measure::run(
+            Command::new(&o.reckon).arg("--db").arg(&db).args(["chains", "--with-findings", "--format", "json"]),
+            &scratch,
+        )
+        .map_err(|e| e.to_string())?;
+        if list.code != Some(0) {
+            return Err(format!("reckon chains: exit {:?}: {}", list.code, list.stderr));
+        }
+        rss = rss.max(imp.max_rss_kib).max(chk.max_rss_kib);
+        imports.push(imp.wall);
+        checks.push(chk.wall);
+        boths.push(imp.wall + chk.wall);
+        lists.push(list.wall);
+        if run == 0 {
+            let report: serde_json::Value =
+                serde_json::from_str(&chk.stdout).map_err(|e| format!("check's JSON: {e}"))?;
+            let mut found: Vec<(String, Vec<String>, String)> = report["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| f["kind"] == "balance_break")
+                .map(|f| {
+                    let ids = f["transaction_ids"].as_array().into_iter().flatten();
+                    // A finding names its chain by its transaction IDs; the account is the
+                    // planted break's with the same IDs.
+                    let ids: Vec<String> = ids.map(|i| i.as_str().unwrap_or_default().to_string()).collect();
+                    let account = planted.iter().find(|p| p.1 == ids).map_or(String::new(), |p| p.0.clone());
+                    (account, ids, f["delta"].as_str().unwrap_or_default().to_string())
+                })
+                .collect();
+            found.sort();
+            exact = found == planted;
+            let chains: serde_json::Value =
+                serde_json::from_str(&list.stdout).map_err(|e| format!("chains' JSON: {e}"))?;
+            let rows = chains["rows"].as_array().cloned().unwrap_or_default();
+            listed = chains["total"].as_u64().unwrap_or(0) as usize;
+            listed_ok =
+                faulty.iter().all(|a| rows.iter().any(|r| r["account"] == *a && r["open_errors"].as_u64() > Some(0)));
+        }
+    }
+    let both = median(&boths).as_secs_f64();
+    println!();
+    println!(
+        "Many chains: {accounts} customers x {CHAIN_ENTRIES} entries in one stripe-json file ({mb:.0} MB, one line), medians of {} runs, wall seconds (process start included):",
+        o.runs
+    );
+    println!("| accounts | entries | import s | check s | import+check s | peak RSS MiB | chains --with-findings s | listed | planted breaks | target |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {accounts} | {} | {:.2} | {:.2} | {both:.2} | {} | {:.2} | {listed}{} | {} | import+check <= 20 s: {} |",
+        accounts * CHAIN_ENTRIES,
+        median(&imports).as_secs_f64(),
+        median(&checks).as_secs_f64(),
+        rss / 1024,
+        median(&lists).as_secs_f64(),
+        if listed_ok { "" } else { " (a planted customer missing)" },
+        if exact { format!("exact ({})", planted.len()) } else { "NOT exact".into() },
+        if both <= 20.0 { "met" } else { "MISSED" },
+    );
+    if !exact || !listed_ok {
+        return Err("the findings are not the planted ones".into());
+    }
+    Ok(())
 }
 
 fn env_or(name: &str) -> Option<String> {
@@ -254,6 +421,9 @@ fn options() -> Result<Options, String> {
         },
         shapes: env_or("RECKON_BENCH_SHAPES").as_deref() != Some("0"),
         workspace_only: env_or("RECKON_BENCH_SHAPES").as_deref() == Some("workspace"),
+        chains: env_or("RECKON_BENCH_CHAINS")
+            .map_or(Ok(100_000), |v| v.trim().parse().map_err(|_| "RECKON_BENCH_CHAINS: expected a count"))?,
+        chains_only: false,
     };
     if matches!(env_or("RECKON_BENCH_SHAPES").as_deref(), Some("only" | "workspace")) {
         o.sections = Sections::Neither;
@@ -279,6 +449,8 @@ fn options() -> Result<Options, String> {
                 o.shapes = true;
                 o.sections = Sections::Neither;
             }
+            "--chains" => o.chains = value("--chains")?.parse().map_err(|_| "--chains: expected a count")?,
+            "--chains-only" => o.chains_only = true,
             "--workspace-only" => {
                 o.shapes = true;
                 o.workspace_only = true;
@@ -286,7 +458,7 @@ fn options() -> Result<Options, String> {
             }
             "-h" | "--help" => {
                 println!(
-                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python] [--no-json | --json-only] [--no-shapes | --shapes-only | --workspace-only]"
+                    "reckon-bench [--sizes 10000,100000,1000000] [--runs 5] [--data DIR] [--reckon PATH] [--seed S] [--messy] [--noisy-types] [--no-hledger] [--python PATH] [--no-python] [--no-json | --json-only] [--no-shapes | --shapes-only | --workspace-only] [--chains N] [--chains-only]"
                 );
                 std::process::exit(0);
             }

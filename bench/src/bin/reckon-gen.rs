@@ -2,7 +2,7 @@
 //! the JSON answer of one of Reckon's JSON readers), and optionally the same ledger as an
 //! hledger journal with one balance assertion per entry.
 //!
-//! reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger|workspace-conversations|workspace-adjustments] [--one-line] [--anchors K] [--later FILE2]
+//! reckon-gen --entries N --seed S --out FILE [--accounts A] [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger|workspace-conversations|workspace-adjustments] [--one-line] [--anchors K] [--later FILE2]
 //!            [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]
 //!
 //! `--format` other than `csv` writes the same entries as that reader's JSON (see
@@ -30,6 +30,13 @@
 //! `workspace-adjustments` writes its Credit Adjustments tab, exactly N rows (every type,
 //! monthly package resets, identical rows repeated), with `FILE.totals.json`.
 //!
+//! `--accounts A` (with `--format orb-json` or `stripe-json`) writes a vendor's whole customer
+//! base: A customers of N entries each, one page per customer in an array of pages (what
+//! `reckon sync orb|stripe --all-customers` fetches, saved as one file), every tenth customer
+//! with `--faults K` planted balance breaks and the others clean; the sidecar names each break
+//! with its account. Customers are `cust_000000`... (Orb's `external_customer_id`) or
+//! `cus_000000`... (Stripe).
+//!
 //! Next to the CSV it writes `ledger.csv.faults.json`, naming each planted balance break (the
 //! transaction IDs on both sides and the delta); the same is printed on stderr.
 
@@ -41,7 +48,7 @@ use std::process::ExitCode;
 use reckon_bench::json::{self, Layout, Shape};
 use reckon_bench::ledger::{self, cents_string, Config, CsvStyle};
 
-const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger|workspace-conversations|workspace-adjustments] [--one-line] [--anchors K] [--later FILE2] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
+const USAGE: &str = "usage: reckon-gen --entries N --seed S --out FILE [--accounts A] [--format csv|reverie-json|orb-json|stripe-json|usage-feed|usage-feed-nobalance|grant-ledger|workspace-conversations|workspace-adjustments] [--one-line] [--anchors K] [--later FILE2] [--journal ledger.journal] [--messy] [--faults K] [--noisy-types]";
 
 fn main() -> ExitCode {
     match run() {
@@ -71,6 +78,7 @@ fn run() -> Result<(), String> {
     // Some(conversations?): a workspace tab.
     let mut workspace: Option<bool> = None;
     let mut later: Option<PathBuf> = None;
+    let mut accounts: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -78,6 +86,11 @@ fn run() -> Result<(), String> {
             "--entries" | "-n" => {
                 entries =
                     Some(parse_count(&value("--entries")?).ok_or("--entries: expected a count such as 1000000 or 1m")?)
+            }
+            "--accounts" => {
+                accounts = Some(
+                    parse_count(&value("--accounts")?).ok_or("--accounts: expected a count such as 100000 or 100k")?,
+                )
             }
             "--seed" => seed = value("--seed")?.parse().map_err(|_| "--seed: expected an integer")?,
             "--out" | "-o" => out = Some(value("--out")?.into()),
@@ -218,6 +231,18 @@ fn run() -> Result<(), String> {
         return Ok(());
     }
 
+    if let Some(accounts) = accounts {
+        let shape = match shape {
+            Some(s @ (Shape::OrbJson | Shape::StripeJson)) => s,
+            _ => {
+                return Err(
+                    "--accounts is for --format orb-json or stripe-json (the formats that hold customers)".into()
+                )
+            }
+        };
+        return write_customer_base(&out, accounts, entries, seed, faults, messy, shape, one_line);
+    }
+
     let config = Config { entries, seed, faults, messy, noisy_types };
     let ledger = ledger::generate(&config);
 
@@ -255,6 +280,70 @@ fn run() -> Result<(), String> {
         );
     }
     eprintln!("reckon-gen: faults listed in {}", sidecar.display());
+    Ok(())
+}
+
+/// `accounts` customers of `entries` entries each as one file of `shape` pages, every tenth
+/// customer with `faults` planted breaks; the sidecar `FILE.faults.json` names every break with
+/// its account.
+#[allow(clippy::too_many_arguments)]
+fn write_customer_base(
+    out: &PathBuf,
+    accounts: usize,
+    entries: usize,
+    seed: u64,
+    faults: usize,
+    messy: bool,
+    shape: Shape,
+    one_line: bool,
+) -> Result<(), String> {
+    let layout = if one_line { Layout::OneLine } else { Layout::Pretty };
+    let ledgers = (0..accounts).map(|a| {
+        let config = Config {
+            entries,
+            seed: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(a as u64),
+            faults: if a % 10 == 0 { faults } else { 0 },
+            messy,
+            noisy_types: false,
+        };
+        (json::Customer::nth(shape, a), ledger::generate(&config))
+    });
+    let mut breaks = String::new();
+    let mut planted = 0usize;
+    let mut total = 0usize;
+    let file = File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    json::write_customer_pages(ledgers, shape, layout, &mut w, |customer, l| {
+        total += l.entries.len();
+        for b in &l.breaks {
+            use std::fmt::Write as _;
+            let _ = write!(
+                breaks,
+                "{}    {{ \"account\": \"{}\", \"transaction_ids\": [\"{}\", \"{}\"], \"delta\": \"{}\" }}",
+                if planted > 0 { ",\n" } else { "" },
+                customer.account(shape),
+                b.before,
+                b.after,
+                cents_string(b.delta)
+            );
+            planted += 1;
+        }
+    })
+    .and_then(|_| w.flush())
+    .map_err(|e| format!("{}: {e}", out.display()))?;
+    let sidecar = PathBuf::from(format!("{}.faults.json", out.display()));
+    let text = format!(
+        "{{\n  \"accounts\": {accounts},\n  \"entries_per_account\": {entries},\n  \"entries\": {total},\n  \"seed\": {seed},\n  \"balance_breaks\": [\n{breaks}\n  ]\n}}\n"
+    );
+    std::fs::write(&sidecar, text).map_err(|e| format!("{}: {e}", sidecar.display()))?;
+    eprintln!(
+        "reckon-gen: {accounts} customers of {entries} entries ({total} in all, seed {seed}) -> {} ({}, {}); {planted} balance breaks planted in {} customers, listed in {}",
+        out.display(),
+        shape.name(),
+        layout.name(),
+        accounts.div_ceil(10).min(if faults == 0 { 0 } else { accounts }),
+        sidecar.display()
+    );
     Ok(())
 }
 
