@@ -32,6 +32,12 @@ pub fn export_bindings(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::write(dir.join("commands.ts"), commands::typescript())
 }
 
+/// The app's context: `tauri.conf.json` and the built UI (`ui/dist`), embedded at compile time.
+/// Its package info (name, version) is what the bundler puts in the .deb and the installers.
+pub fn context() -> tauri::Context<tauri::Wry> {
+    tauri::generate_context!()
+}
+
 /// Starts the desktop app; returns when the last window closes.
 pub fn run() {
     builder(tauri::Builder::default(), None)
@@ -44,7 +50,7 @@ pub fn run() {
         })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .run(tauri::generate_context!())
+        .run(context())
         .expect("Reckon could not start its window");
 }
 

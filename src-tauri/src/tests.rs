@@ -812,3 +812,24 @@ fn match_with_reports_the_one_sided_entries_in_each_ledgers_findings() {
     let err = h.err("match_accounts", json!({ "account": "workspace", "other": "nobody", "toleranceSeconds": 60 }));
     assert_eq!(err["code"], "not_found");
 }
+
+/// The About panel shows the workspace's version (Cargo.toml), which is also the version the
+/// real app's Tauri context reports (tauri.conf.json names none, so the bundler and
+/// `package_info()` take the shell crate's, inherited from the workspace). The CLI's side is
+/// tests/it/version.rs.
+#[test]
+fn about_shows_the_workspace_version() {
+    let h = Harness::new();
+    let about = h.ok("about", json!({}));
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml")).unwrap();
+    let workspace = manifest.split("[workspace.package]").nth(1).expect("[workspace.package] in Cargo.toml");
+    let version = workspace
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("[workspace.package] version = \"...\"");
+    assert_eq!(about["name"], "Reckon");
+    assert_eq!(about["version"], version, "{about}");
+    assert_eq!(crate::context().package_info().version.to_string(), version, "the app's Tauri context");
+    assert_eq!(about["tauriVersion"], tauri::VERSION);
+}

@@ -4,6 +4,7 @@
 
 import { useCallback, useState } from "react";
 import { ErrorBlock } from "./components/common";
+import { AboutPanel } from "./components/About";
 import { useChainInView } from "./hooks/useChainInView";
 import { useImportFlow } from "./hooks/useImportFlow";
 import { useLedgerFocus } from "./hooks/useLedgerFocus";
@@ -27,6 +28,8 @@ const NAV: { id: Screen; label: string }[] = [
 
 export function App() {
   const [screen, setScreen] = useState<Screen>("ledgers");
+  const [about, setAbout] = useState(false);
+  const closeAbout = useCallback(() => setAbout(false), []);
   const { chains, chainId, chain, setChainId, error: chainsError, dismissError } = useChainInView();
   const showLedgers = useCallback(() => setScreen("ledgers"), []);
   const showLedger = useCallback(() => setScreen("ledger"), []);
@@ -117,6 +120,9 @@ export function App() {
             Importing…
           </div>
         )}
+        <button className="nav-btn nav-about muted small" data-testid="nav-about" onClick={() => setAbout(true)}>
+          About Reckon
+        </button>
       </nav>
       <main className="main">
         {chainsError && <ErrorBlock error={chainsError} onDismiss={dismissError} />}
@@ -127,6 +133,7 @@ export function App() {
           <div>Drop CSV or JSON ledger exports to import them</div>
         </div>
       )}
+      {about && <AboutPanel onClose={closeAbout} />}
     </div>
   );
 }

@@ -14,6 +14,7 @@
 //!     ["chain", id, "entry", entryId]                    entry_detail
 //!     ["connections"]                                    list_connections
 //!     ["vendors"]                                        list_vendors (fixed for a build)
+//!     ["about"]                                          about (fixed for a build)
 //!
 //! The shell's data changes only through this app's own commands, so answers never go stale
 //! by themselves (`staleTime: Infinity`); the mutations below are what marks them stale.
@@ -62,6 +63,7 @@ export const keys = {
   /** The saved mapping profiles (list_profiles). */
   profiles: ["profiles"] as const,
   vendors: ["vendors"] as const,
+  about: ["about"] as const,
 };
 
 export function createQueryClient(): QueryClient {
@@ -294,6 +296,11 @@ export function useSyncNow() {
     (connectionId: number, onProgress: (e: SyncProgressEvent) => void) => api.syncNow(connectionId, onProgress),
     invalidatedBy.sync,
   );
+}
+
+/** The About panel: the app's name and version. */
+export function useAbout() {
+  return useQuery({ queryKey: keys.about, queryFn: api.about });
 }
 
 /** The database file the app has open (shared with the CLI by default). */

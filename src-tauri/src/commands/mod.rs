@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use crate::dto::AppError;
 
+pub mod about;
 pub mod anchors;
 pub mod chart;
 pub mod connections;
@@ -74,6 +75,7 @@ macro_rules! command_table {
             profiles::preview_profile(path: String, profile: ProfileView) -> PreviewView;
             profiles::save_profile(name: String, profile: ProfileView) -> String;
             profiles::import_with_profile(paths: Vec<String>, name: String, account: Option<String>) progress(ImportProgressEvent) -> ImportOutcomeView;
+            about::about() -> AboutView;
         }
     };
 }

@@ -4,11 +4,13 @@
 //! errors into [`AppError`]) are in `convert.rs`, so the engine's own types never carry
 //! `Serialize` for the UI's sake.
 
+mod about;
 mod convert;
 mod matching;
 mod profiles;
 mod usage;
 
+pub use about::*;
 pub use convert::*;
 pub use matching::*;
 pub use profiles::*;
@@ -509,5 +511,6 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ProfileView::export_all(&cfg)?;
     PreviewView::export_all(&cfg)?;
     MatchOutcomeView::export_all(&cfg)?;
+    AboutView::export_all(&cfg)?;
     Ok(())
 }
