@@ -12,6 +12,8 @@ pub mod check;
 pub mod check_output;
 pub mod escape;
 pub mod export;
+#[cfg(feature = "parquet")]
+pub mod export_parquet;
 pub mod import;
 pub mod journal;
 pub mod matching;
