@@ -27,3 +27,4 @@ pub mod store;
 pub mod sync;
 pub mod trace;
 pub mod usage;
+pub mod watch;

@@ -19,7 +19,7 @@ struct Migration {
 }
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 9] = [
+const MIGRATIONS: [Migration; 10] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
     Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
@@ -29,6 +29,7 @@ const MIGRATIONS: [Migration; 9] = [
     Migration { sql: include_str!("migrations/0007_conflict_dims.sql"), then: None },
     Migration { sql: include_str!("migrations/0008_anchors.sql"), then: None },
     Migration { sql: include_str!("migrations/0009_matches.sql"), then: None },
+    Migration { sql: include_str!("migrations/0010_watch.sql"), then: None },
 ];
 
 /// The schema version this Reckon writes: how many migrations it knows.

@@ -28,6 +28,7 @@ mod revise;
 mod rows;
 mod stream;
 mod sync_records;
+mod watch;
 
 use std::cell::RefCell;
 
@@ -44,6 +45,7 @@ pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
 pub use revise::{revision_id, split_revision};
 pub use stream::{Streamed, StreamedFile};
 pub use sync_records::{LastSync, SyncConnection};
+pub use watch::{Change, CheckRun, FindingChange, LowBalance, RunCounts, SeenFinding};
 
 /// An open database.
 #[derive(Debug)]

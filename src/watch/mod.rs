@@ -1,0 +1,38 @@
+//! Keeping watch over ledgers between checks: each chain's history of checks (`history`: what
+//! was new, resolved, explained), its runway at the last 30 days' net burn (`runway`, pure),
+//! and its low-balance threshold (`threshold`). The CLI's `check`, `sync` and `history`, the
+//! app's check and its scheduled sync all go through here; the clock is always a parameter.
+
+pub mod history;
+pub mod runway;
+pub mod threshold;
+
+use rust_decimal::Decimal;
+
+use crate::check::CheckReport;
+use crate::store::{ChainInfo, LedgerFilter, Store, StoreError};
+
+pub use runway::{Burn, Runway};
+
+/// The balance a chain ends at as `report` checked it: the balance its newest entry states
+/// (the available one where pending grants are kept apart), else the one rebuilt from its
+/// anchors or opening balance; `None` when neither is known.
+pub fn balance(report: &CheckReport, chain: &ChainInfo) -> Option<Decimal> {
+    chain.ledger_balance.or_else(|| report.rebuilt.get(&chain.id).copied())
+}
+
+/// The money moved over `chain`'s runway window (the last 30 days before its newest entry),
+/// from the store's kept totals; `None` for a chain without entries.
+pub fn burn(store: &Store, chain: &ChainInfo) -> Result<Option<Burn>, StoreError> {
+    let (Some(first), Some(last)) = (chain.first_ts, chain.last_ts) else { return Ok(None) };
+    let (from, to) = Burn::window(first, last);
+    let filter = LedgerFilter { chain_id: Some(chain.id), from: Some(from), to: Some(to + 1), ..LedgerFilter::default() };
+    let totals = store.ledger_totals(&filter)?;
+    Ok(Some(Burn { credits_in: totals.credits_in, credits_out: totals.credits_out, from, to }))
+}
+
+/// `chain`'s runway as `report` checked it; `None` when its balance or entries are unknown.
+pub fn runway_of(store: &Store, report: &CheckReport, chain: &ChainInfo) -> Result<Option<Runway>, StoreError> {
+    let Some(balance) = balance(report, chain) else { return Ok(None) };
+    Ok(burn(store, chain)?.map(|b| runway::runway(balance, &b)))
+}
