@@ -138,8 +138,8 @@ impl Store {
         seen: &[SeenFinding],
     ) -> Result<CheckRun, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let first: bool = tx
-            .query_row("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)", [chain_id], |r| r.get(0))?;
+        let first: bool =
+            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)", [chain_id], |r| r.get(0))?;
         // The set the previous run saw: finding id -> (kind, delta, ids, explained).
         let mut before: HashMap<String, (String, Option<i64>, String, bool)> = HashMap::new();
         {
@@ -295,8 +295,8 @@ impl Store {
         } else {
             // Nothing new, resolved or explained; a note removed (reopened) still counts for
             // the next comparison.
-            let mut update = tx
-                .prepare_cached("UPDATE check_seen SET explained = ?3 WHERE chain_id = ?1 AND finding_id = ?2")?;
+            let mut update =
+                tx.prepare_cached("UPDATE check_seen SET explained = ?3 WHERE chain_id = ?1 AND finding_id = ?2")?;
             for s in seen {
                 update.execute(params![chain_id, s.finding_id, s.explained])?;
             }
@@ -364,14 +364,17 @@ impl Store {
     /// balance already below the new one as just crossed.
     pub fn set_low_balance(&mut self, chain_id: i64, threshold: Option<Decimal>) -> Result<(), StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM chain WHERE id = ?1)", [chain_id], |r| r.get(0))?;
+        let exists: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM chain WHERE id = ?1)", [chain_id], |r| r.get(0))?;
         if !exists {
             return Err(StoreError::NotFound(format!("chain {chain_id}")));
         }
         match threshold {
             Some(value) => {
                 let units = money::to_units(value).ok_or_else(|| {
-                    StoreError::BadValue(format!("a threshold of {value} has more than six decimal places or is too large"))
+                    StoreError::BadValue(format!(
+                        "a threshold of {value} has more than six decimal places or is too large"
+                    ))
                 })?;
                 tx.execute(
                     "INSERT INTO low_balance (chain_id, threshold, below_since) VALUES (?1, ?2, NULL)
@@ -392,11 +395,7 @@ impl Store {
         let mut stmt =
             self.conn.prepare_cached("SELECT chain_id, threshold, below_since FROM low_balance ORDER BY chain_id")?;
         let rows = stmt.query_map([], |r| {
-            Ok(LowBalance {
-                chain_id: r.get(0)?,
-                threshold: money::from_units(r.get(1)?),
-                below_since: r.get(2)?,
-            })
+            Ok(LowBalance { chain_id: r.get(0)?, threshold: money::from_units(r.get(1)?), below_since: r.get(2)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -406,11 +405,7 @@ impl Store {
         Ok(self
             .conn
             .query_row("SELECT threshold, below_since FROM low_balance WHERE chain_id = ?1", [chain_id], |r| {
-                Ok(LowBalance {
-                    chain_id,
-                    threshold: money::from_units(r.get(0)?),
-                    below_since: r.get(1)?,
-                })
+                Ok(LowBalance { chain_id, threshold: money::from_units(r.get(0)?), below_since: r.get(1)? })
             })
             .optional()?)
     }
@@ -422,11 +417,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before: Option<LowBalance> = tx
             .query_row("SELECT threshold, below_since FROM low_balance WHERE chain_id = ?1", [chain_id], |r| {
-                Ok(LowBalance {
-                    chain_id,
-                    threshold: money::from_units(r.get(0)?),
-                    below_since: r.get(1)?,
-                })
+                Ok(LowBalance { chain_id, threshold: money::from_units(r.get(0)?), below_since: r.get(1)? })
             })
             .optional()?;
         if let Some(b) = &before {

@@ -26,7 +26,8 @@ pub fn balance(report: &CheckReport, chain: &ChainInfo) -> Option<Decimal> {
 pub fn burn(store: &Store, chain: &ChainInfo) -> Result<Option<Burn>, StoreError> {
     let (Some(first), Some(last)) = (chain.first_ts, chain.last_ts) else { return Ok(None) };
     let (from, to) = Burn::window(first, last);
-    let filter = LedgerFilter { chain_id: Some(chain.id), from: Some(from), to: Some(to + 1), ..LedgerFilter::default() };
+    let filter =
+        LedgerFilter { chain_id: Some(chain.id), from: Some(from), to: Some(to + 1), ..LedgerFilter::default() };
     let totals = store.ledger_totals(&filter)?;
     Ok(Some(Burn { credits_in: totals.credits_in, credits_out: totals.credits_out, from, to }))
 }

@@ -66,8 +66,8 @@ pub fn runway(balance: Decimal, burn: &Burn) -> Runway {
     }
     let spent = -net;
     let span = (burn.to - burn.from).max(DAY);
-    let daily_burn =
-        (spent * Decimal::from(DAY) / Decimal::from(span)).round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
+    let daily_burn = (spent * Decimal::from(DAY) / Decimal::from(span))
+        .round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
     // balance / (spent / span) micros after the newest entry: multiply first, then divide,
     // so the only rounding is rust_decimal's 28 significant digits, far below a microsecond.
     let until = balance
@@ -129,7 +129,9 @@ mod tests {
         let (from, to) = Burn::window(ts("2025-01-01T00:00:00Z"), to);
         assert_eq!(from, ts("2026-03-01T12:00:00Z"));
         let burn = Burn { credits_in: d("100"), credits_out: d("-400"), from, to };
-        let Runway::RunsOut { daily_burn, at } = runway(d("300"), &burn) else { panic!("{:?}", runway(d("300"), &burn)) };
+        let Runway::RunsOut { daily_burn, at } = runway(d("300"), &burn) else {
+            panic!("{:?}", runway(d("300"), &burn))
+        };
         assert_eq!(daily_burn, d("10"));
         assert_eq!(at, Some(ts("2026-04-30T12:00:00Z")));
         assert_eq!(
@@ -173,10 +175,16 @@ mod tests {
         // Ten days old: 100 spent is 10 a day, not 100/30.
         let (from, to) = Burn::window(ts("2026-03-21T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
         let burn = Burn { credits_in: Decimal::ZERO, credits_out: d("-100"), from, to };
-        assert_eq!(runway(d("20"), &burn), Runway::RunsOut { daily_burn: d("10"), at: Some(ts("2026-04-02T00:00:00Z")) });
+        assert_eq!(
+            runway(d("20"), &burn),
+            Runway::RunsOut { daily_burn: d("10"), at: Some(ts("2026-04-02T00:00:00Z")) }
+        );
         // All on one moment: counted as one day.
         let burn = Burn { credits_in: Decimal::ZERO, credits_out: d("-5"), from: to, to };
-        assert_eq!(runway(d("20"), &burn), Runway::RunsOut { daily_burn: d("5"), at: Some(ts("2026-04-04T00:00:00Z")) });
+        assert_eq!(
+            runway(d("20"), &burn),
+            Runway::RunsOut { daily_burn: d("5"), at: Some(ts("2026-04-04T00:00:00Z")) }
+        );
     }
 
     #[test]

@@ -69,7 +69,8 @@ pub fn crossed(
 /// After a sync that reached `chain_ids`: checks those of them that have a threshold (only
 /// those: a chain without one costs nothing) and compares each with it, as `evaluate` does.
 pub fn after_sync(store: &mut Store, chain_ids: &[i64], at: i64) -> Result<Vec<LowBalanceAlert>, CheckError> {
-    let watched: Vec<i64> = store.low_balances()?.iter().map(|t| t.chain_id).filter(|id| chain_ids.contains(id)).collect();
+    let watched: Vec<i64> =
+        store.low_balances()?.iter().map(|t| t.chain_id).filter(|id| chain_ids.contains(id)).collect();
     let mut alerts = Vec::new();
     for chain_id in watched {
         let chain = store.chain(chain_id)?;
