@@ -4,10 +4,14 @@
 
 import { useCallback, useState } from "react";
 import { ErrorBlock } from "./components/common";
+import { SettingsPanel, ShortcutsOverlay, Tour } from "./components/Help";
 import { AboutPanel } from "./components/About";
 import { useChainInView } from "./hooks/useChainInView";
 import { useImportFlow } from "./hooks/useImportFlow";
 import { useLedgerFocus } from "./hooks/useLedgerFocus";
+import { useSettings } from "./hooks/useSettings";
+import { useShortcuts } from "./hooks/useShortcuts";
+import { e2eEnabled } from "./lib/e2e";
 import { LedgersScreen } from "./screens/Ledgers";
 import { LedgerScreen } from "./screens/Ledger";
 import { ChartScreen } from "./screens/Chart";
@@ -28,6 +32,14 @@ const NAV: { id: Screen; label: string }[] = [
 
 export function App() {
   const [screen, setScreen] = useState<Screen>("ledgers");
+  const [help, setHelp] = useState<"shortcuts" | "settings" | null>(null);
+  useShortcuts(
+    setScreen,
+    () => setHelp((h) => (h === "shortcuts" ? null : "shortcuts")),
+    () => setHelp(null),
+  );
+  // Numbers and dates re-render in a newly chosen locale.
+  useSettings();
   const [about, setAbout] = useState(false);
   const closeAbout = useCallback(() => setAbout(false), []);
   const { chains, chainId, chain, setChainId, error: chainsError, dismissError } = useChainInView();
@@ -99,6 +111,12 @@ export function App() {
           </button>
         ))}
         <div className="nav-spacer" />
+        <button className="nav-btn muted small" data-testid="nav-settings" onClick={() => setHelp("settings")}>
+          Settings
+        </button>
+        <button className="nav-btn muted small" data-testid="nav-shortcuts" title="Keyboard shortcuts (?)" onClick={() => setHelp("shortcuts")}>
+          Keyboard shortcuts <kbd>?</kbd>
+        </button>
         {chains && chains.length > 0 && (
           <label className="chain-pick">
             <span className="muted small">Ledger in view</span>
@@ -127,6 +145,9 @@ export function App() {
       <main className="main">
         {chainsError && <ErrorBlock error={chainsError} onDismiss={dismissError} />}
         {body}
+        {help === "shortcuts" && <ShortcutsOverlay onClose={() => setHelp(null)} />}
+        {help === "settings" && <SettingsPanel onClose={() => setHelp(null)} />}
+        <Tour screen={screen} go={setScreen} active={!!chain && !e2eEnabled()} />
       </main>
       {importer.dragging && (
         <div className="drop-overlay" data-testid="drop-overlay">

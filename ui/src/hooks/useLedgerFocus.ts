@@ -7,6 +7,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { dayOf } from "../lib/dates";
 import { EMPTY_FILTERS, type LedgerFilters } from "../lib/filters";
 import { entryDetailQuery } from "../queries";
+import { useSettings } from "./useSettings";
 
 /** Entries to bring into view on the Ledger (from a finding or a chart mark). */
 export interface Focus {
@@ -23,7 +24,10 @@ const FOCUS_MAX = 50;
 export function useLedgerFocus(chainId: number | null, onJump: () => void) {
   const qc = useQueryClient();
   const [filters, setFilters] = useState<LedgerFilters>(EMPTY_FILTERS);
-  const [utc, setUtc] = useState(true);
+  // UTC or the local zone: a setting, kept between runs.
+  const [settings, setSettings] = useSettings();
+  const utc = settings.utc;
+  const setUtc = useCallback((u: boolean) => setSettings({ utc: u }), [setSettings]);
   const [focus, setFocus] = useState<Focus | null>(null);
   const focusSeq = useRef(0);
 

@@ -2,6 +2,8 @@
 //! little arithmetic the face needs (a difference for display) are done on the digits, exactly;
 //! `parseFloat` is reserved for plotting.
 
+import { appLocale, formatDecimal } from "./format";
+
 export type Sign = "credit" | "debit" | "zero";
 
 const DECIMAL = /^([+-])?(\d+)(?:\.(\d+))?$/;
@@ -66,26 +68,18 @@ export function signOf(amount: string): Sign {
   return d.units > 0n ? "credit" : "debit";
 }
 
-const MINUS = "\u2212";
-
 export interface FormatOptions {
   /** Put "+" in front of credits (amount columns); balances leave it off. */
   plus?: boolean;
 }
 
 /**
- * Groups thousands and uses a true minus sign; keeps every digit the shell sent
- * (no rounding: a ledger's "0.005" stays "0.005"). Non-decimal text is returned unchanged.
+ * Groups thousands in the app's locale (lib/format.ts) and uses a true minus sign; keeps every
+ * digit the shell sent (no rounding: a ledger's "0.005" stays "0.005"). Non-decimal text is
+ * returned unchanged.
  */
 export function formatMoney(amount: string, opts: FormatOptions = {}): string {
-  const m = DECIMAL.exec(amount.trim());
-  if (!m) return amount;
-  const int = m[2].replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const body = int + (m[3] !== undefined ? "." + m[3] : "");
-  const sign = signOf(amount);
-  if (sign === "debit") return MINUS + body;
-  if (sign === "credit" && opts.plus) return "+" + body;
-  return body;
+  return formatDecimal(amount, appLocale(), opts);
 }
 
 /** Normalizes what a person typed ("1,234.50", " 12 ") to a decimal string, or null. */

@@ -98,7 +98,7 @@ export function ReportScreen({ chain }: { chain: ChainView }) {
             </span>
           </div>
           {!findings && !err && <p className="muted">Loading…</p>}
-          {findings && list.length === 0 && <p className="muted">No findings: the report will say the ledger reconciles.</p>}
+          {findings && list.length === 0 && <p className="muted" data-testid="report-empty">No findings: the report will say the ledger reconciles. Draft it to send as a confirmation, or import a newer export on the Ledgers screen first.</p>}
           <ul className="pick-list">
             {list.map((f) => (
               <li key={f.id}>

@@ -102,6 +102,7 @@ export function FilterBar({ facets, filters, setFilters, utc, setUtc, onClear }:
         <input
           type="search"
           data-testid="filter-search"
+          data-shortcut="search"
           placeholder="ID starts with…"
           value={searchText}
           onChange={(e) => setSearchText(e.target.value)}
