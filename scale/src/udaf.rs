@@ -352,9 +352,12 @@ impl ChainAccumulator {
     }
 }
 
+/// An export's notes, by finding ID.
+type Notes = Arc<HashMap<String, Note>>;
+
 /// The notes of an export, read once per process and folder.
-fn notes(dir: &Path) -> std::result::Result<Arc<HashMap<String, Note>>, String> {
-    static NOTES: OnceLock<Mutex<HashMap<PathBuf, Arc<HashMap<String, Note>>>>> = OnceLock::new();
+fn notes(dir: &Path) -> std::result::Result<Notes, String> {
+    static NOTES: OnceLock<Mutex<HashMap<PathBuf, Notes>>> = OnceLock::new();
     let mut kept = NOTES.get_or_init(Default::default).lock().map_err(|_| "the notes cache is poisoned".to_string())?;
     if let Some(notes) = kept.get(dir) {
         return Ok(notes.clone());

@@ -131,10 +131,11 @@ fn an_old_reckon_database_without_application_id_opens_and_is_marked() {
     {
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "application_id", 0).unwrap();
-        // What versions 4 to 9 added or renamed goes too, so the file is what a version 3
+        // What versions 4 to 10 added or renamed goes too, so the file is what a version 3
         // Reckon wrote.
         conn.execute_batch(
-            "DROP TABLE match_unmatched; DROP TABLE match_run; DROP TABLE anchor; DROP TABLE chain_sync; DROP TABLE sync_connection; DROP TABLE label_check;
+            "DROP TABLE check_change; DROP TABLE check_seen; DROP TABLE check_run; DROP TABLE low_balance;
+             DROP TABLE match_unmatched; DROP TABLE match_run; DROP TABLE anchor; DROP TABLE chain_sync; DROP TABLE sync_connection; DROP TABLE label_check;
              ALTER TABLE chain DROP COLUMN entry_count; ALTER TABLE chain DROP COLUMN block_count;
              ALTER TABLE chain DROP COLUMN resync;
              ALTER TABLE conflict RENAME COLUMN dim1_id TO character_id;
