@@ -29,6 +29,58 @@ pub fn balance_series(
     max_points: usize,
 ) -> Result<Vec<SeriesPoint>, StoreError> {
     let stored = store.balance_series(chain.id, max_points)?;
+    finish(store, check, chain, &stored)
+}
+
+/// The part of a chain's time the chart shows, and how many pixel columns it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Unix microseconds, inclusive; `None`: the chain's first entry.
+    pub from: Option<i64>,
+    /// Unix microseconds, inclusive; `None`: the chain's last entry.
+    pub to: Option<i64>,
+    pub columns: usize,
+}
+
+impl Window {
+    /// The window's bounds for `chain` (its whole span where not given).
+    pub fn bounds(&self, chain: &ChainInfo) -> (i64, i64) {
+        let from = self.from.or(chain.first_ts).unwrap_or(0);
+        let to = self.to.or(chain.last_ts).unwrap_or(from).max(from);
+        (from, to)
+    }
+
+    /// The column of the window an instant falls in (`None` outside it).
+    pub fn column(&self, chain: &ChainInfo, ts: i64) -> Option<usize> {
+        let (from, to) = self.bounds(chain);
+        if ts < from || ts > to {
+            return None;
+        }
+        let span = (to as i128 - from as i128) + 1;
+        Some(((ts as i128 - from as i128) * self.columns.max(1) as i128 / span) as usize)
+    }
+}
+
+/// A chain's balance in `window`: per pixel column, the first, lowest, highest and last point
+/// (`Store::balance_columns`), with the point before and after the window; rebuilt from the
+/// anchors and with the pending balance as `balance_series`.
+pub fn balance_window(
+    store: &Store,
+    check: &CheckReport,
+    chain: &ChainInfo,
+    window: Window,
+) -> Result<Vec<SeriesPoint>, StoreError> {
+    let (from, to) = window.bounds(chain);
+    let stored = store.balance_columns(chain.id, from, to, window.columns)?;
+    finish(store, check, chain, &stored)
+}
+
+fn finish(
+    store: &Store,
+    check: &CheckReport,
+    chain: &ChainInfo,
+    stored: &[crate::store::BalancePoint],
+) -> Result<Vec<SeriesPoint>, StoreError> {
     let pending = check.pending.get(&chain.id);
     let mut points: Vec<SeriesPoint> = stored
         .iter()

@@ -275,6 +275,193 @@ fn thousands_of_warnings_are_explained_in_one_call() {
     assert_eq!(counts(&h), (0, 500, tip_ledger::TIPS as i64 - 500));
 }
 
+fn findings_query(chain: i64) -> Value {
+    json!({ "chainId": chain, "kind": null, "severity": null, "showExplained": false, "sort": "time" })
+}
+
+#[test]
+fn findings_come_a_page_at_a_time_in_the_order_the_table_shows() {
+    let h = Harness::new();
+    let csv = h.dir.join("tips.csv");
+    std::fs::write(&csv, tip_ledger::tip_ledger_csv()).unwrap();
+    h.picked(&[&csv]);
+    h.ok("import_files", json!({ "paths": [csv], "onProgress": "__CHANNEL__:3" }));
+    let chain = h.ok("list_chains", json!({}))[0]["id"].as_i64().unwrap();
+    let all = h.ok("findings", json!({ "chainId": chain }));
+    let all = all.as_array().unwrap();
+    let query = findings_query(chain);
+
+    // Pages of 700 cover the whole list once, newest first, with the counts on every page.
+    let mut seen: Vec<Value> = Vec::new();
+    for offset in (0..tip_ledger::TIPS).step_by(700) {
+        let page = h.ok("findings_page", json!({ "query": query, "offset": offset, "limit": 700 }));
+        assert_eq!(page["total"], json!(tip_ledger::TIPS));
+        assert_eq!(page["offset"], json!(offset));
+        assert_eq!(
+            (&page["errors"], &page["warnings"], &page["explained"]),
+            (&json!(0), &json!(tip_ledger::TIPS), &json!(0))
+        );
+        assert_eq!(
+            page["kinds"],
+            json!([{ "kind": "unknown_type", "severity": "warning", "open": tip_ledger::TIPS, "explained": 0 }])
+        );
+        seen.extend(page["rows"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(seen.len(), tip_ledger::TIPS);
+    let times: Vec<&str> = seen.iter().map(|f| f["ts"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] > w[1]), "newest first, one tip a minute");
+    let mut ids: Vec<&Value> = seen.iter().map(|f| &f["id"]).collect();
+    ids.sort_by_key(|v| v.as_str().unwrap());
+    let mut expected: Vec<&Value> = all.iter().map(|f| &f["id"]).collect();
+    expected.sort_by_key(|v| v.as_str().unwrap());
+    assert_eq!(ids, expected, "every finding exactly once");
+    // The txn IDs count up with time: the newest tip is the last one generated.
+    assert_eq!(seen[0]["transactionIds"], json!(["txn_tip02999"]));
+
+    // Past the end: an empty page, the offset held to the total.
+    let past = h.ok("findings_page", json!({ "query": query, "offset": 5000, "limit": 10 }));
+    assert_eq!(
+        (past["total"].clone(), past["offset"].clone(), past["rows"].clone()),
+        (json!(tip_ledger::TIPS), json!(tip_ledger::TIPS), json!([]))
+    );
+    let refused = h.err("findings_page", json!({ "query": query, "offset": 0, "limit": 100_000 }));
+    assert_eq!(refused["code"], "bad_input");
+    let unknown = h.err("findings_page", json!({ "query": findings_query(chain + 99), "offset": 0, "limit": 10 }));
+    assert_eq!(unknown["code"], "not_found");
+
+    // Explain the 300 newest: hidden by default, shown (after the open ones' times interleave)
+    // with showExplained, and the counts follow.
+    let newest: Vec<Value> = seen[..300].iter().map(|f| f["id"].clone()).collect();
+    h.ok("explain_findings", json!({ "findingIds": newest, "note": "tips" }));
+    let page = h.ok("findings_page", json!({ "query": query, "offset": 0, "limit": 5 }));
+    assert_eq!(page["total"], json!(tip_ledger::TIPS - 300));
+    assert_eq!((&page["warnings"], &page["explained"]), (&json!(tip_ledger::TIPS - 300), &json!(300)));
+    assert_eq!(page["rows"][0]["id"], seen[300]["id"]);
+    let mut with = query.clone();
+    with["showExplained"] = json!(true);
+    let page = h.ok("findings_page", json!({ "query": with, "offset": 0, "limit": 5 }));
+    assert_eq!(
+        (page["total"].clone(), page["rows"][0]["id"].clone(), page["rows"][0]["explained"].clone()),
+        (json!(tip_ledger::TIPS), seen[0]["id"].clone(), json!(true))
+    );
+
+    // The IDs a bulk change needs, split open / explained.
+    let ids = h.ok("finding_ids", json!({ "query": with }));
+    assert_eq!(
+        (ids["open"].as_array().unwrap().len(), ids["explained"].as_array().unwrap().len()),
+        (tip_ledger::TIPS - 300, 300)
+    );
+    assert_eq!(ids["explained"][0], seen[0]["id"]);
+
+    // Filters that match nothing: by severity, by kind.
+    let mut errors = query.clone();
+    errors["severity"] = json!("error");
+    assert_eq!(h.ok("findings_page", json!({ "query": errors, "offset": 0, "limit": 5 }))["total"], json!(0));
+    let mut kind = query.clone();
+    kind["kind"] = json!("balance_break");
+    assert_eq!(h.ok("findings_page", json!({ "query": kind, "offset": 0, "limit": 5 }))["total"], json!(0));
+}
+
+#[test]
+fn findings_pages_by_delta_and_kind_on_the_demo() {
+    let h = Harness::new();
+    let chain = h.open_demo();
+    let all = h.ok("findings", json!({ "chainId": chain }));
+    let all = all.as_array().unwrap();
+    let mut query = findings_query(chain);
+    query["sort"] = json!("amount");
+    let page = h.ok("findings_page", json!({ "query": query, "offset": 0, "limit": 1000 }));
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), all.len());
+    // |delta| never grows down the list; findings without a delta come last.
+    let deltas: Vec<Option<rust_decimal::Decimal>> =
+        rows.iter().map(|f| f["delta"].as_str().map(|d| d.parse::<rust_decimal::Decimal>().unwrap().abs())).collect();
+    let first_none = deltas.iter().position(Option::is_none).unwrap_or(deltas.len());
+    assert!(first_none > 0 && deltas[first_none..].iter().all(Option::is_none), "{deltas:?}");
+    assert!(deltas[..first_none].windows(2).all(|w| w[0] >= w[1]), "{deltas:?}");
+    // Each kind chip's counts are the findings of that kind; a kind filter pages only them.
+    for k in page["kinds"].as_array().unwrap() {
+        let n = all.iter().filter(|f| f["kind"] == k["kind"]).count();
+        assert_eq!(k["open"].as_i64().unwrap() as usize, n, "{k}");
+        query["kind"] = k["kind"].clone();
+        let only = h.ok("findings_page", json!({ "query": query, "offset": 0, "limit": 1000 }));
+        assert_eq!(only["total"].as_i64().unwrap() as usize, n);
+        assert!(only["rows"].as_array().unwrap().iter().all(|f| f["kind"] == k["kind"]));
+    }
+    let errors = all.iter().filter(|f| f["severity"] == "error").count() as i64;
+    assert_eq!(page["errors"], json!(errors));
+    assert!(errors > 0, "the demo plants errors");
+    let kinds: Vec<&str> = page["kinds"].as_array().unwrap().iter().map(|k| k["severity"].as_str().unwrap()).collect();
+    assert!(kinds.windows(2).all(|w| !(w[0] == "warning" && w[1] == "error")), "errors' kinds first: {kinds:?}");
+}
+
+#[test]
+fn the_chart_keeps_each_columns_lowest_and_highest_and_clusters_its_findings() {
+    let h = Harness::new();
+    let csv = h.dir.join("tips.csv");
+    let text = tip_ledger::tip_ledger_csv();
+    std::fs::write(&csv, &text).unwrap();
+    h.picked(&[&csv]);
+    h.ok("import_files", json!({ "paths": [csv], "onProgress": "__CHANNEL__:3" }));
+    let chain = h.ok("list_chains", json!({}))[0]["id"].as_i64().unwrap();
+    // The export's (time, balance, is a tip), oldest first.
+    let mut rows: Vec<(i64, rust_decimal::Decimal, bool)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let ts = chrono::DateTime::parse_from_rfc3339(f[1]).unwrap().timestamp_micros();
+            (ts, f[5].parse().unwrap(), f[2] == "TIP")
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let micros = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().timestamp_micros();
+    let check = |from: i64, to: i64, columns: i64, series: &Value| {
+        let points: Vec<(i64, rust_decimal::Decimal)> = series["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (micros(&p["ts"]), p["balance"].as_str().unwrap().parse().unwrap()))
+            .collect();
+        let inside: Vec<&(i64, rust_decimal::Decimal)> = points.iter().filter(|p| p.0 >= from && p.0 <= to).collect();
+        assert!(inside.len() as i64 <= 4 * columns, "{} points for {columns} columns", inside.len());
+        assert!(points.len() - inside.len() <= 2, "one point each side of the window at most");
+        let span = (to - from + 1) as i128;
+        let column = |ts: i64| ((ts - from) as i128 * columns as i128 / span) as i64;
+        for c in 0..columns {
+            let entries: Vec<_> = rows.iter().filter(|r| r.0 >= from && r.0 <= to && column(r.0) == c).collect();
+            let Some(lo) = entries.iter().map(|r| r.1).min() else { continue };
+            let hi = entries.iter().map(|r| r.1).max().unwrap();
+            let drawn: Vec<_> = inside.iter().filter(|p| column(p.0) == c).map(|p| p.1).collect();
+            assert_eq!((drawn.iter().min(), drawn.iter().max()), (Some(&lo), Some(&hi)), "column {c}");
+        }
+        let marks = series["marks"].as_array().unwrap();
+        assert!(marks.len() as i64 <= columns);
+        let tips = rows.iter().filter(|r| r.2 && r.0 >= from && r.0 <= to).count() as i64;
+        assert_eq!(marks.iter().map(|m| m["count"].as_i64().unwrap()).sum::<i64>(), tips);
+        assert!(marks.iter().all(|m| m["errors"] == 0 && m["kind"] == "unknown_type"));
+    };
+    let (first, last) = (rows[0].0, rows[rows.len() - 1].0);
+    let whole = h.ok("balance_series", json!({ "chainId": chain, "maxPoints": 40 }));
+    check(first, last, 10, &whole);
+    // Zoomed to a 100-minute window: 25 columns over it, the line entering and leaving it.
+    let (from, to) = (rows[1000].0, rows[1100].0);
+    let window = h.ok(
+        "balance_series",
+        json!({ "chainId": chain, "maxPoints": 100, "from": model_time(from), "to": model_time(to) }),
+    );
+    check(from, to, 25, &window);
+    let points = window["points"].as_array().unwrap();
+    assert_eq!(micros(&points[0]["ts"]), rows[999].0, "the point before the window");
+    assert_eq!(micros(&points[points.len() - 1]["ts"]), rows[1101].0, "the point after it");
+    let bad = h.err("balance_series", json!({ "chainId": chain, "maxPoints": 100, "from": "yesterday" }));
+    assert_eq!(bad["code"], "bad_input");
+}
+
+fn model_time(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros).unwrap().to_rfc3339()
+}
+
 #[test]
 fn export_writes_the_filtered_rows() {
     let h = Harness::new();

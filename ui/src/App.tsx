@@ -87,7 +87,7 @@ export function App() {
   } else if (screen === "chart") {
     body = <ChartScreen chain={chain} utc={utc} onJump={jumpToEntries} />;
   } else if (screen === "findings") {
-    body = <FindingsScreen key={chain.id} chain={chain} onJump={jumpToEntries} />;
+    body = <FindingsScreen key={chain.id} chain={chain} utc={utc} onJump={jumpToEntries} />;
   } else {
     body = <ReportScreen key={chain.id} chain={chain} />;
   }

@@ -103,7 +103,7 @@ export function useFindings(chainId: number) {
 export function useBalanceSeries(chainId: number, maxPoints: number) {
   return useQuery({
     queryKey: keys.seriesOf(chainId, maxPoints),
-    queryFn: () => api.balanceSeries(chainId, maxPoints),
+    queryFn: () => api.balanceSeries(chainId, maxPoints, null, null),
   });
 }
 

@@ -46,11 +46,13 @@ macro_rules! command_table {
             ledger::facets(chain_id: i64) -> Facets;
             usage::usage_views(chain_id: i64) -> Vec<UsageViewInfo>;
             usage::usage_summary(request: UsageRequest) -> Vec<UsageRowView>;
-            chart::balance_series(chain_id: i64, max_points: usize) -> BalanceSeries;
+            chart::balance_series(chain_id: i64, max_points: usize, from: Option<String>, to: Option<String>) -> BalanceSeries;
             anchors::list_anchors(chain_id: i64) -> Vec<AnchorView>;
             anchors::add_anchor(request: AnchorRequest) -> AnchorView;
             anchors::remove_anchor(anchor_id: i64) -> ();
             findings::findings(chain_id: i64) -> Vec<FindingView>;
+            findings::findings_page(query: FindingsQuery, offset: u64, limit: u64) -> FindingsPage;
+            findings::finding_ids(query: FindingsQuery) -> FindingIds;
             ledger::entry_detail(entry_id: i64) -> EntryDetailView;
             findings::mark_explained(finding_id: String, note: String) -> ();
             findings::unmark_explained(finding_id: String) -> ();

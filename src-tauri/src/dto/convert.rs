@@ -171,6 +171,8 @@ pub fn balance_mark(f: &CheckedFinding) -> Option<BalanceMark> {
         kind: f.finding.kind.as_str().to_string(),
         severity: f.finding.severity().as_str().to_string(),
         entry_ids: f.finding.row_ids.clone(),
+        count: 1,
+        errors: i64::from(f.finding.severity() == model::Severity::Error),
     })
 }
 

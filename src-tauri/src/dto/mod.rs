@@ -6,12 +6,14 @@
 
 mod about;
 mod convert;
+mod findings;
 mod matching;
 mod profiles;
 mod usage;
 
 pub use about::*;
 pub use convert::*;
+pub use findings::*;
 pub use matching::*;
 pub use profiles::*;
 pub use usage::*;
@@ -354,11 +356,18 @@ pub struct AnchorRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceMark {
+    /// The mark's worst finding (an error before a warning, then the earliest).
     pub finding_id: String,
+    /// Its first finding's time.
     pub ts: String,
     pub kind: String,
     pub severity: String,
+    /// The entries its findings name (at most 500).
     pub entry_ids: Vec<i64>,
+    /// Open findings the mark stands for: those of one pixel column of the chart.
+    pub count: i64,
+    /// Of them, errors.
+    pub errors: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -494,6 +503,9 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     Facets::export_all(&cfg)?;
     BalanceSeries::export_all(&cfg)?;
     FindingView::export_all(&cfg)?;
+    FindingsQuery::export_all(&cfg)?;
+    FindingsPage::export_all(&cfg)?;
+    FindingIds::export_all(&cfg)?;
     EntryDetailView::export_all(&cfg)?;
     Audience::export_all(&cfg)?;
     ExportFormat::export_all(&cfg)?;

@@ -3,4 +3,24 @@
 /**
  * A finding pinned to the balance chart.
  */
-export type BalanceMark = { findingId: string, ts: string, kind: string, severity: string, entryIds: Array<number>, };
+export type BalanceMark = { 
+/**
+ * The mark's worst finding (an error before a warning, then the earliest).
+ */
+findingId: string, 
+/**
+ * Its first finding's time.
+ */
+ts: string, kind: string, severity: string, 
+/**
+ * The entries its findings name (at most 500).
+ */
+entryIds: Array<number>, 
+/**
+ * Open findings the mark stands for: those of one pixel column of the chart.
+ */
+count: number, 
+/**
+ * Of them, errors.
+ */
+errors: number, };

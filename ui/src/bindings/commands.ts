@@ -13,7 +13,10 @@ import type { ConnectionView } from "./ConnectionView";
 import type { EntryDetailView } from "./EntryDetailView";
 import type { ExportFormat } from "./ExportFormat";
 import type { Facets } from "./Facets";
+import type { FindingIds } from "./FindingIds";
 import type { FindingView } from "./FindingView";
+import type { FindingsPage } from "./FindingsPage";
+import type { FindingsQuery } from "./FindingsQuery";
 import type { ImportOutcomeView } from "./ImportOutcomeView";
 import type { ImportProgressEvent } from "./ImportProgressEvent";
 import type { LedgerPage } from "./LedgerPage";
@@ -44,11 +47,13 @@ export function commands(call: Call) {
     facets: (chainId: number): Promise<Facets> => call<Facets>("facets", { chainId }),
     usageViews: (chainId: number): Promise<Array<UsageViewInfo>> => call<Array<UsageViewInfo>>("usage_views", { chainId }),
     usageSummary: (request: UsageRequest): Promise<Array<UsageRowView>> => call<Array<UsageRowView>>("usage_summary", { request }),
-    balanceSeries: (chainId: number, maxPoints: number): Promise<BalanceSeries> => call<BalanceSeries>("balance_series", { chainId, maxPoints }),
+    balanceSeries: (chainId: number, maxPoints: number, from: string | null, to: string | null): Promise<BalanceSeries> => call<BalanceSeries>("balance_series", { chainId, maxPoints, from, to }),
     listAnchors: (chainId: number): Promise<Array<AnchorView>> => call<Array<AnchorView>>("list_anchors", { chainId }),
     addAnchor: (request: AnchorRequest): Promise<AnchorView> => call<AnchorView>("add_anchor", { request }),
     removeAnchor: (anchorId: number): Promise<null> => call<null>("remove_anchor", { anchorId }),
     findings: (chainId: number): Promise<Array<FindingView>> => call<Array<FindingView>>("findings", { chainId }),
+    findingsPage: (query: FindingsQuery, offset: number, limit: number): Promise<FindingsPage> => call<FindingsPage>("findings_page", { query, offset, limit }),
+    findingIds: (query: FindingsQuery): Promise<FindingIds> => call<FindingIds>("finding_ids", { query }),
     entryDetail: (entryId: number): Promise<EntryDetailView> => call<EntryDetailView>("entry_detail", { entryId }),
     markExplained: (findingId: string, note: string): Promise<null> => call<null>("mark_explained", { findingId, note }),
     unmarkExplained: (findingId: string): Promise<null> => call<null>("unmark_explained", { findingId }),

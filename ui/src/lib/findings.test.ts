@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { FindingView } from "../bindings/FindingView";
 import {
   DEFAULT_FILTER,
+  isSelected,
   kindSummaries,
+  NO_SELECTION,
+  type Selection,
+  selectionCounts,
+  selectionIds,
+  shownCounts,
+  toggleRows,
   openOfKind,
   splitSelection,
   toggleSelection,
@@ -82,5 +89,48 @@ describe("selection", () => {
   it("splits into the ones to explain and the ones to reopen, counting only the shown", () => {
     const sel = new Set(["t2", "t3", "b2", "gone"]);
     expect(splitSelection(shown, sel)).toEqual({ open: ["t3", "b2"], explained: ["t2"] });
+  });
+});
+
+describe("a selection over a paged table", () => {
+  // Rows 0..5 loaded, row 3 not (its page is not fetched yet).
+  const loaded = [fs[0], fs[1], fs[2], undefined, fs[4], fs[5]];
+  const row = (i: number) => loaded[i];
+
+  it("picks rows by ID, and a shift-click range skips rows not loaded", () => {
+    let s = toggleRows(NO_SELECTION, row, 1, null, false);
+    expect([...s.marked]).toEqual([["t2", true]]);
+    s = toggleRows(s, row, 5, 1, true);
+    expect(new Set(s.marked.keys())).toEqual(new Set(["t2", "t3", "b2", "u1"]));
+    expect(selectionCounts(s, { open: 99, explained: 99 })).toEqual({ open: 3, explained: 1 });
+    expect(selectionIds(s, null)).toEqual({ open: ["t3", "b2", "u1"], explained: ["t2"] });
+    // Unticking the clicked row of a range unticks the range.
+    s = toggleRows(s, row, 2, 5, true);
+    expect([...s.marked.keys()]).toEqual(["t2"]);
+    expect(toggleRows(s, row, 3, null, false)).toBe(s);
+  });
+
+  it("selects every finding shown without their IDs, less the ones unticked", () => {
+    let s: Selection = { all: true, marked: new Map<string, boolean>() };
+    expect(isSelected(s, fs[0])).toBe(true);
+    s = toggleRows(s, row, 0, null, false);
+    expect(isSelected(s, fs[0])).toBe(false);
+    expect(selectionCounts(s, { open: 2000, explained: 300 })).toEqual({ open: 1999, explained: 300 });
+    const shown = { open: ["t1", "t3", "x"], explained: ["t2"] };
+    expect(selectionIds(s, shown)).toEqual({ open: ["t3", "x"], explained: ["t2"] });
+    // Ticked again: back in.
+    s = toggleRows(s, row, 0, null, false);
+    expect(s.marked.size).toBe(0);
+  });
+
+  it("counts what a filter shows from the kinds", () => {
+    const kinds = [
+      { kind: "balance_break" as const, severity: "error" as const, open: 2, explained: 1 },
+      { kind: "unknown_type" as const, severity: "warning" as const, open: 2000, explained: 5 },
+    ];
+    expect(shownCounts(kinds, DEFAULT_FILTER)).toEqual({ open: 2002, explained: 0 });
+    expect(shownCounts(kinds, { ...DEFAULT_FILTER, showExplained: true })).toEqual({ open: 2002, explained: 6 });
+    expect(shownCounts(kinds, { ...DEFAULT_FILTER, severity: "error", showExplained: true })).toEqual({ open: 2, explained: 1 });
+    expect(shownCounts(kinds, { ...DEFAULT_FILTER, kind: "unknown_type" })).toEqual({ open: 2000, explained: 0 });
   });
 });

@@ -153,3 +153,90 @@ export function splitSelection(shown: readonly FindingView[], selected: Readonly
   }
   return { open, explained };
 }
+
+// ---- selection over a paged table ----
+// The table holds only the pages in view, so a selection is either some findings picked by ID
+// (with whether each is explained, so the bulk buttons can count them), or "every finding
+// shown" less the ones unticked since; the IDs of "every" are asked of the shell only when a
+// bulk change runs.
+
+export interface Selection {
+  all: boolean;
+  /** Picked findings (id -> explained); with `all`, the ones unticked. */
+  marked: ReadonlyMap<string, boolean>;
+}
+
+export const NO_SELECTION: Selection = { all: false, marked: new Map() };
+
+export function isSelected(s: Selection, f: FindingView): boolean {
+  return s.all !== s.marked.has(f.id);
+}
+
+/**
+ * A checkbox click on row `index`: toggles it, or with shift held and an earlier click
+ * (`anchor`), sets every loaded row between them to the state the clicked one takes.
+ */
+export function toggleRows(
+  s: Selection,
+  row: (index: number) => FindingView | undefined,
+  index: number,
+  anchor: number | null,
+  shift: boolean,
+): Selection {
+  const clicked = row(index);
+  if (!clicked) return s;
+  const on = !isSelected(s, clicked);
+  const [lo, hi] = shift && anchor !== null ? [Math.min(anchor, index), Math.max(anchor, index)] : [index, index];
+  const marked = new Map(s.marked);
+  for (let i = lo; i <= hi; i++) {
+    const f = row(i);
+    if (!f) continue;
+    // Marked means picked, or with `all`, unticked.
+    if (on !== s.all) marked.set(f.id, f.explained);
+    else marked.delete(f.id);
+  }
+  return { all: s.all, marked };
+}
+
+/** How many open and explained findings `query` shows, from the kinds' counts. */
+export function shownCounts(
+  kinds: readonly { kind: FindingKind; severity: Severity; open: number; explained: number }[],
+  q: { kind: FindingKind | null; severity: Severity | null; showExplained: boolean },
+): { open: number; explained: number } {
+  let open = 0;
+  let explained = 0;
+  for (const k of kinds) {
+    if ((q.kind !== null && k.kind !== q.kind) || (q.severity !== null && k.severity !== q.severity)) continue;
+    open += k.open;
+    if (q.showExplained) explained += k.explained;
+  }
+  return { open, explained };
+}
+
+/** How many open and explained findings a selection holds, given what is shown. */
+export function selectionCounts(s: Selection, shown: { open: number; explained: number }): { open: number; explained: number } {
+  let open = 0;
+  let explained = 0;
+  for (const e of s.marked.values()) {
+    if (e) explained += 1;
+    else open += 1;
+  }
+  return s.all ? { open: shown.open - open, explained: shown.explained - explained } : { open, explained };
+}
+
+/** The selection's IDs, given every ID shown (asked of the shell only for `all`). */
+export function selectionIds(
+  s: Selection,
+  shownIds: { open: string[]; explained: string[] } | null,
+): { open: string[]; explained: string[] } {
+  if (!s.all || !shownIds) {
+    const open: string[] = [];
+    const explained: string[] = [];
+    for (const [id, e] of s.marked) (e ? explained : open).push(id);
+    return { open, explained };
+  }
+  return {
+    open: shownIds.open.filter((id) => !s.marked.has(id)),
+    explained: shownIds.explained.filter((id) => !s.marked.has(id)),
+  };
+}

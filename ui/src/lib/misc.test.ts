@@ -127,9 +127,9 @@ describe("balance series", () => {
   });
   it("finds the mark nearest a click within tolerance, errors winning ties", () => {
     const marks = [
-      { findingId: "w", ts: "2024-01-01T00:00:10Z", kind: "k", severity: "warning", entryIds: [1] },
-      { findingId: "e", ts: "2024-01-01T00:00:10Z", kind: "k", severity: "error", entryIds: [2] },
-      { findingId: "far", ts: "2024-01-01T00:01:40Z", kind: "k", severity: "error", entryIds: [3] },
+      { findingId: "w", ts: "2024-01-01T00:00:10Z", kind: "k", severity: "warning", entryIds: [1], count: 1, errors: 0 },
+      { findingId: "e", ts: "2024-01-01T00:00:10Z", kind: "k", severity: "error", entryIds: [2], count: 1, errors: 1 },
+      { findingId: "far", ts: "2024-01-01T00:01:40Z", kind: "k", severity: "error", entryIds: [3], count: 1, errors: 1 },
     ];
     const toPx = (s: number) => s - 1704067200; // one pixel per second
     expect(nearestMark(marks, 12, toPx)?.findingId).toBe("e");

@@ -1,21 +1,59 @@
-//! The running balance as a uPlot line, with findings drawn as marks. Clicking a mark (on the
-//! plot or in the list below it) opens the Ledger on that finding's entries. Where the ledger
+//! The running balance as a uPlot line, with findings drawn as marks. The engine sends the
+//! window in view one pixel column at a time (each column's first, lowest, highest and last
+//! point) and the findings of one column as one mark with their count, so a million entries and
+//! thousands of findings stay legible; dragging across the chart zooms in and asks for the
+//! finer window. Clicking a mark (on the plot or in the list below it) opens the Ledger on its
+//! findings' entries. Where the ledger
 //! keeps pending grants apart, a dashed second line shows available plus pending (the balance
 //! once every pending grant settles), so the gap between the two is what is pending. Anchors
 //! (balances stated along the way) are diamonds at their time and balance, listed and edited
 //! below the chart.
 
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import uPlot from "uplot";
+import { api } from "../api";
 import type { ChainView } from "../bindings/ChainView";
 import { ErrorBlock } from "../components/common";
-import { formatTs } from "../lib/dates";
+import { appLocale, formatCount, formatDateTime } from "../lib/format";
 import { toApiError } from "../lib/errors";
 import { type Mark, nearestMark, toPlotData } from "../lib/series";
-import { useAnchors, useBalanceSeries } from "../queries";
+import { keys, useAnchors } from "../queries";
 import { AnchorsPanel } from "./chart/Anchors";
 
-const MAX_POINTS = 2000;
+/** Marks listed under the chart at most; the rest are counted. */
+const MARKS_LISTED = 200;
+
+/** The part of the chain in view (RFC 3339, inclusive); null: all of it. */
+interface Window {
+  from: string;
+  to: string;
+}
+
+/** The balance in `window`, at four points per pixel column of a plot `width` wide. */
+function useWindowSeries(chainId: number, width: number, window: Window | null) {
+  const maxPoints = 4 * width;
+  return useQuery({
+    queryKey: [...keys.seriesOf(chainId, maxPoints), window?.from ?? null, window?.to ?? null],
+    queryFn: () => api.balanceSeries(chainId, maxPoints, window?.from ?? null, window?.to ?? null),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The plot's width in whole hundreds of pixels (a resize by a few pixels asks for nothing new). */
+function useWidth(ref: React.RefObject<HTMLDivElement>): number {
+  const [width, setWidth] = useState(800);
+  useEffect(() => {
+    const box = ref.current;
+    if (!box) return;
+    const measure = () => setWidth(Math.max(300, Math.round(box.clientWidth / 100) * 100));
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(box);
+    return () => ro.disconnect();
+  }, [ref]);
+  return width;
+}
 
 interface Props {
   chain: ChainView;
@@ -29,19 +67,23 @@ function cssVar(name: string, fallback: string): string {
 }
 
 function markLabel(m: Mark): string {
-  return `${m.kind} (${m.severity})`;
+  return m.count > 1 ? `${m.count} findings from ${m.kind}` : `${m.kind} (${m.severity})`;
 }
 
 export function ChartScreen({ chain, utc, onJump }: Props) {
-  const seriesQuery = useBalanceSeries(chain.id, MAX_POINTS);
+  const boxRef = useRef<HTMLDivElement>(null);
+  const width = useWidth(boxRef);
+  const [window, setWindow] = useState<Window | null>(null);
+  const seriesQuery = useWindowSeries(chain.id, width, window);
   const series = seriesQuery.data ?? null;
+  const locale = appLocale();
   const anchorsQuery = useAnchors(chain.id);
   const anchors = anchorsQuery.data ?? null;
   const hasPending = !!series && series.points.some((p) => p.pending !== null);
   const err = seriesQuery.error ? toApiError(seriesQuery.error) : null;
-  const boxRef = useRef<HTMLDivElement>(null);
   // The plot is built once per series; its click handler calls the latest onJump.
   const jumpRef = useRef(onJump);
+  const windowRef = useRef(setWindow);
   useEffect(() => {
     jumpRef.current = onJump;
   });
@@ -114,6 +156,12 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
         ctx.lineTo(x + r, top);
         ctx.closePath();
         ctx.fill();
+        if (m.count > 1) {
+          // One mark for a column's findings: their count beside it.
+          ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+          ctx.textBaseline = "top";
+          ctx.fillText(formatCount(m.count, locale), x + r + 2, top);
+        }
       }
       ctx.restore();
     };
@@ -127,7 +175,7 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
           label: data.length > 2 ? `Available (${chain.currency})` : `Balance (${chain.currency})`,
           stroke: colors.line,
           width: 1.5,
-          value: (_u, v) => (v == null ? "—" : v.toLocaleString(undefined, { maximumFractionDigits: 2 })),
+          value: (_u, v) => (v == null ? "—" : v.toLocaleString(locale, { maximumFractionDigits: 2 })),
         },
         ...(data.length > 2
           ? [
@@ -137,7 +185,7 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
                 width: 1.5,
                 dash: [6, 4],
                 value: (_u: uPlot, v: number | null) =>
-                  v == null ? "—" : v.toLocaleString(undefined, { maximumFractionDigits: 2 }),
+                  v == null ? "—" : v.toLocaleString(locale, { maximumFractionDigits: 2 }),
               },
             ]
           : []),
@@ -164,8 +212,20 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
         },
       },
       axes: [{}, { size: 80 }],
-      cursor: { drag: { x: true, y: false } },
-      hooks: { draw: [drawMarks, drawAnchors] },
+      cursor: { drag: { x: true, y: false, setScale: false } },
+      hooks: {
+        draw: [drawMarks, drawAnchors],
+        // A drag across the plot asks the engine for that window, one column per pixel.
+        setSelect: [
+          (u: uPlot) => {
+            if (u.select.width < 2) return;
+            const from = u.posToVal(u.select.left, "x");
+            const to = u.posToVal(u.select.left + u.select.width, "x");
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            windowRef.current({ from: new Date(from * 1000).toISOString(), to: new Date(to * 1000).toISOString() });
+          },
+        ],
+      },
     };
     const plot = new uPlot(opts, data as uPlot.AlignedData, box);
     const onClick = (ev: MouseEvent) => {
@@ -174,15 +234,19 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
       const m = nearestMark(marks, px, (s) => plot.valToPos(s, "x"), 6);
       if (m) jumpRef.current(markLabel(m), m.entryIds, []);
     };
+    const onDouble = () => windowRef.current(null);
     plot.over.addEventListener("click", onClick);
+    plot.over.addEventListener("dblclick", onDouble);
     const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(300, box.clientWidth), height: 360 }));
     ro.observe(box);
     return () => {
       ro.disconnect();
       plot.over.removeEventListener("click", onClick);
+      plot.over.removeEventListener("dblclick", onDouble);
       plot.destroy();
     };
-  }, [series, anchors, utc, chain.currency]);
+  }, [series, anchors, utc, chain.currency, locale]);
+  const findingsShown = series ? series.marks.reduce((n, m) => n + m.count, 0) : 0;
 
   return (
     <section className="screen">
@@ -192,8 +256,24 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
         </h1>
       </header>
       {err && <ErrorBlock error={err} onDismiss={() => void seriesQuery.refetch()} />}
+      {window && (
+        <div className="row-between small" data-testid="chart-window">
+          <span className="muted">
+            {formatDateTime(window.from, locale, { utc, minutes: true })} – {formatDateTime(window.to, locale, { utc, minutes: true })}
+          </span>
+          <button data-testid="chart-zoom-reset" onClick={() => setWindow(null)}>
+            Show the whole ledger
+          </button>
+        </div>
+      )}
       {!series && !err && <p className="muted">Loading…</p>}
-      {series && series.points.length === 0 && <p className="empty">This ledger has no entries to plot.</p>}
+      {series && series.points.length === 0 && (
+        <div className="empty" data-testid="chart-empty">
+          <h2>Nothing to plot yet</h2>
+          <p>This ledger has no entries. Import an export into it on the Ledgers screen, or add the balance its page
+            states below as an anchor.</p>
+        </div>
+      )}
       <div className="chart-box panel" ref={boxRef} data-testid="balance-chart" />
       {hasPending && (
         <p className="muted small" data-testid="chart-pending-legend">
@@ -210,20 +290,36 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
       {series && series.marks.length > 0 && (
         <>
           <p className="muted small">
-            Triangles mark findings (red errors, amber warnings). Click one, or a line below, to see its entries in the
-            Ledger. Drag across the chart to zoom; double-click to reset.
+            Triangles mark findings (red errors, amber warnings); findings too close to tell apart share one mark
+            with their count ({formatCount(findingsShown, locale)} open findings in {formatCount(series.marks.length, locale)}{" "}
+            marks). Click one, or a line below, to see its entries in the Ledger. Drag across the chart to zoom in;
+            double-click to see the whole ledger.
           </p>
           <ul className="mark-list">
-            {series.marks.map((m) => (
+            {series.marks.slice(0, MARKS_LISTED).map((m) => (
               <li key={m.findingId}>
-                <button className="link" data-testid="chart-mark" data-finding-id={m.findingId} onClick={() => jump(m)}>
+                <button
+                  className="link"
+                  data-testid="chart-mark"
+                  data-finding-id={m.findingId}
+                  data-count={m.count}
+                  onClick={() => jump(m)}
+                >
                   <span className={`dot dot-${m.severity === "error" ? "error" : "warning"}`} />
-                  <span className="mono">{formatTs(m.ts, utc)}</span> {m.kind}{" "}
-                  <span className="muted">({m.entryIds.length} entr{m.entryIds.length === 1 ? "y" : "ies"})</span>
+                  <span className="mono">{formatDateTime(m.ts, locale, { utc })}</span> {m.kind}
+                  {m.count > 1 && <b> and {formatCount(m.count - 1, locale)} more</b>}{" "}
+                  <span className="muted">
+                    ({formatCount(m.entryIds.length, locale)} entr{m.entryIds.length === 1 ? "y" : "ies"})
+                  </span>
                 </button>
               </li>
             ))}
           </ul>
+          {series.marks.length > MARKS_LISTED && (
+            <p className="muted small">
+              {formatCount(series.marks.length - MARKS_LISTED, locale)} more marks: zoom in to list them.
+            </p>
+          )}
         </>
       )}
       {anchorsQuery.error && (

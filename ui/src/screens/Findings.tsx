@@ -4,15 +4,26 @@
 //! finding of a kind). Each finding still opens in full, can be explained or reopened alone,
 //! and jumps to its entries in the Ledger.
 
-import { useMemo, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { api } from "../api";
 import type { ChainView } from "../bindings/ChainView";
+import type { FindingIds } from "../bindings/FindingIds";
 import type { FindingKind } from "../bindings/FindingKind";
+import type { FindingKindCount } from "../bindings/FindingKindCount";
+import type { FindingsQuery } from "../bindings/FindingsQuery";
 import type { FindingView } from "../bindings/FindingView";
 import type { Severity } from "../bindings/Severity";
 import { ErrorBlock } from "../components/common";
-import { toApiError } from "../lib/errors";
-import { type FindingFilter, type FindingSort, type KindSummary, kindSummaries, openOfKind, visibleFindings } from "../lib/findings";
-import { useFindings } from "../queries";
+import { type ApiError, toApiError } from "../lib/errors";
+import {
+  type FindingFilter,
+  type FindingSort,
+  KIND_TITLES,
+  selectionCounts,
+  selectionIds,
+  shownCounts,
+} from "../lib/findings";
+import { appLocale, formatCount } from "../lib/format";
 import { FindingDetail } from "./findings/FindingDetail";
 import { FindingsTable } from "./findings/FindingsTable";
 import {
@@ -23,45 +34,95 @@ import {
   useFindingsFilter,
   useFindingsSelection,
 } from "./findings/hooks";
+import { useFindingRows } from "./findings/pages";
+import { STEP_FINDING } from "../hooks/useShortcuts";
 
 interface Props {
   chain: ChainView;
+  /** Times in UTC, else in the user's zone. */
+  utc?: boolean;
+  /** A finding to open in the side panel (a notification clicked). */
+  openFindingId?: string | null;
   onJump: (label: string, entryIds: number[], txnIds: string[]) => void;
 }
 
-export function FindingsScreen({ chain, onJump }: Props) {
-  const findings = useFindings(chain.id);
-  const all = findings.data;
+export function FindingsScreen({ chain, utc = true, openFindingId = null, onJump }: Props) {
   const { filter, change } = useFindingsFilter();
-  const shown = useMemo(() => (all ? visibleFindings(all, filter) : []), [all, filter]);
-  const selection = useFindingsSelection(shown);
-  const { selected, sel, allShownSelected, toggle, selectAllShown } = selection;
-  const panel = useActiveFinding(all);
+  const query: FindingsQuery = {
+    chainId: chain.id,
+    kind: filter.kind,
+    severity: filter.severity,
+    showExplained: filter.showExplained,
+    sort: filter.sort,
+  };
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rows = useFindingRows(query, scrollRef);
+  const head = rows.head;
+  const selection = useFindingsSelection(rows.row);
+  const panel = useActiveFinding(rows.find, openFindingId);
   const { active, activeId, explaining, setExplaining } = panel;
   const changes = useFindingsChanges(chain.id, selection.clear);
   const { bulk, setBulk, runBulk, notice, busy, explainOne, reopenOne } = changes;
-  const err = changes.error ?? (findings.error ? toApiError(findings.error) : null);
+  const [idsError, setIdsError] = useState<ApiError | null>(null);
+  const err = changes.error ?? idsError ?? (head.error ? toApiError(head.error) : null);
+  const page = head.data;
+  const locale = appLocale();
 
-  const kinds = useMemo(() => (all ? kindSummaries(all) : []), [all]);
-  const counts = useMemo(() => {
-    const c = { errors: 0, warnings: 0, explained: 0 };
-    for (const f of all ?? []) {
-      if (f.explained) c.explained += 1;
-      else if (f.severity === "error") c.errors += 1;
-      else c.warnings += 1;
-    }
-    return c;
-  }, [all]);
-  const kindOpen = filter.kind !== null && all ? openOfKind(all, filter.kind) : [];
+  const kinds = page?.kinds ?? [];
+  const shown = shownCounts(kinds, filter);
+  const sel = selectionCounts(selection.selection, shown);
+  const total = rows.total ?? 0;
+  const allShownSelected = selection.selection.all && selection.selection.marked.size === 0 && total > 0;
+  const kindOpen = filter.kind !== null ? (kinds.find((k) => k.kind === filter.kind)?.open ?? 0) : 0;
 
   const setFilter = (c: Partial<FindingFilter>) => {
     change(c);
-    // Row indices move with the filter: a shift-click range starts afresh.
-    selection.forgetAnchor();
+    // Row indices move with the filter: the selection and a shift-click range start afresh.
+    selection.clear();
     setBulk(null);
   };
 
+  /** The IDs a bulk change needs: asked of the shell where the table does not hold them. */
+  const withIds = async (q: FindingsQuery, then: (ids: FindingIds) => void) => {
+    try {
+      then(await api.findingIds(q));
+      setIdsError(null);
+    } catch (e) {
+      setIdsError(toApiError(e));
+    }
+  };
+  const bulkSelected = (mode: Bulk["mode"]) => {
+    const start = (ids: { open: string[]; explained: string[] }) =>
+      setBulk({ mode, ids: mode === "explain" ? ids.open : ids.explained, what: "selected" });
+    if (selection.selection.all) void withIds(query, (all) => start(selectionIds(selection.selection, all)));
+    else start(selectionIds(selection.selection, null));
+  };
+  const explainKind = (kind: FindingKind) =>
+    void withIds({ ...query, kind, severity: null, showExplained: false }, (ids) =>
+      setBulk({ mode: "explain", ids: ids.open, what: kind }),
+    );
+
+  // j / k: the next or previous finding of the table opens (the first when none is open).
+  const stepRef = useRef<(by: number) => void>(() => {});
+  useEffect(() => {
+    stepRef.current = (by: number) => {
+      const at = activeId === null ? -1 : (rows.items.map((vi) => vi.index).find((i) => rows.row(i)?.id === activeId) ?? -1);
+      const next = Math.max(0, Math.min(total - 1, at + by));
+      const f = rows.row(next);
+      if (f) {
+        panel.open(f);
+        rows.virtualizer.scrollToIndex(next, { align: "auto" });
+      }
+    };
+  });
+  useEffect(() => {
+    const onStep = (e: Event) => stepRef.current((e as CustomEvent<number>).detail);
+    window.addEventListener(STEP_FINDING, onStep);
+    return () => window.removeEventListener(STEP_FINDING, onStep);
+  }, []);
+
   const jump = (f: FindingView) => onJump(f.kind, f.entryIds, f.transactionIds);
+  const none = page && page.errors + page.warnings + page.explained === 0;
 
   return (
     <section className="screen findings-screen">
@@ -69,16 +130,16 @@ export function FindingsScreen({ chain, onJump }: Props) {
         <h1>
           Findings <span className="muted small">{chain.account} · {chain.currency}</span>
         </h1>
-        {all && (
+        {page && (
           <div className="counts">
             <span className="sev-error">
-              <b data-testid="error-count">{counts.errors}</b> open error{counts.errors === 1 ? "" : "s"}
+              <b data-testid="error-count">{formatCount(page.errors, locale)}</b> open error{page.errors === 1 ? "" : "s"}
             </span>
             <span className="sev-warning">
-              <b data-testid="warning-count">{counts.warnings}</b> open warning{counts.warnings === 1 ? "" : "s"}
+              <b data-testid="warning-count">{formatCount(page.warnings, locale)}</b> open warning{page.warnings === 1 ? "" : "s"}
             </span>
             <span className="muted">
-              <b data-testid="explained-count">{counts.explained}</b> explained
+              <b data-testid="explained-count">{formatCount(page.explained, locale)}</b> explained
             </span>
           </div>
         )}
@@ -88,19 +149,23 @@ export function FindingsScreen({ chain, onJump }: Props) {
           error={err}
           onDismiss={() => {
             changes.dismissError();
-            if (findings.error) void findings.refetch();
+            setIdsError(null);
+            if (head.error) void head.refetch();
           }}
         />
       )}
-      {!all && !err && <p className="muted">Loading…</p>}
-      {all && all.length === 0 && (
-        <div className="empty">
+      {!page && !err && <p className="muted">Loading…</p>}
+      {none && (
+        <div className="empty" data-testid="findings-empty">
           <h2>No findings</h2>
-          <p>Every balance in this ledger follows from the entries before it. If the vendor's page shows a different
-            balance, enter it on the Ledgers screen.</p>
+          <p>
+            Every balance in this ledger follows from the entries before it. If the vendor's page shows a different
+            balance, enter it on the Ledgers screen (or add an anchor on the Balance chart) and Reckon checks the
+            ledger against it.
+          </p>
         </div>
       )}
-      {all && all.length > 0 && (
+      {page && !none && (
         <>
           <KindList kinds={kinds} picked={filter.kind} onPick={(kind) => setFilter({ kind })} />
           <div className="filters findings-filters">
@@ -142,33 +207,33 @@ export function FindingsScreen({ chain, onJump }: Props) {
                 type="checkbox"
                 data-testid="findings-select-all"
                 checked={allShownSelected}
-                disabled={shown.length === 0}
-                onChange={(e) => selectAllShown(e.target.checked)}
+                disabled={total === 0}
+                onChange={(e) => selection.selectAllShown(e.target.checked)}
               />
-              Select all {shown.length} shown
+              Select all {formatCount(total, locale)} shown
             </label>
             <button
               data-testid="findings-explain-selected"
-              disabled={sel.open.length === 0 || busy}
-              onClick={() => setBulk({ mode: "explain", ids: sel.open, what: "selected" })}
+              disabled={sel.open === 0 || busy}
+              onClick={() => bulkSelected("explain")}
             >
-              Mark {sel.open.length} as explained
+              Mark {formatCount(sel.open, locale)} as explained
             </button>
             <button
               data-testid="findings-reopen-selected"
-              disabled={sel.explained.length === 0 || busy}
-              onClick={() => setBulk({ mode: "reopen", ids: sel.explained, what: "selected" })}
+              disabled={sel.explained === 0 || busy}
+              onClick={() => bulkSelected("reopen")}
             >
-              Reopen {sel.explained.length}
+              Reopen {formatCount(sel.explained, locale)}
             </button>
             {filter.kind !== null && (
               <button
                 className="primary"
                 data-testid="findings-explain-kind"
-                disabled={kindOpen.length === 0 || busy}
-                onClick={() => setBulk({ mode: "explain", ids: kindOpen, what: filter.kind! })}
+                disabled={kindOpen === 0 || busy}
+                onClick={() => explainKind(filter.kind!)}
               >
-                Explain all {kindOpen.length} {filter.kind}
+                Explain all {formatCount(kindOpen, locale)} {filter.kind}
               </button>
             )}
           </div>
@@ -184,19 +249,21 @@ export function FindingsScreen({ chain, onJump }: Props) {
             </div>
           )}
           <div className="ledger-body">
-            {shown.length === 0 ? (
+            {rows.total === 0 ? (
               <div className="table-wrap">
                 <div className="empty small" data-testid="findings-none-shown">
                   No findings match these filters.
-                  {!filter.showExplained && counts.explained > 0 && " Explained ones are hidden: tick “Show explained”."}
+                  {!filter.showExplained && page.explained > 0 && " Explained ones are hidden: tick “Show explained”."}
                 </div>
               </div>
             ) : (
               <FindingsTable
-                shown={shown}
-                selected={selected}
+                rows={rows}
+                scrollRef={scrollRef}
+                selection={selection.selection}
+                utc={utc}
                 activeId={activeId}
-                onToggle={toggle}
+                onToggle={selection.toggle}
                 onOpen={panel.open}
                 onExplain={panel.explain}
                 onReopen={(f) => void reopenOne(f.id)}
@@ -230,7 +297,7 @@ function KindList({
   picked,
   onPick,
 }: {
-  kinds: KindSummary[];
+  kinds: FindingKindCount[];
   picked: FindingKind | null;
   onPick: (kind: FindingKind | null) => void;
 }) {
@@ -256,12 +323,12 @@ function KindList({
           onClick={() => onPick(picked === k.kind ? null : k.kind)}
         >
           <span className={`dot dot-${k.severity}`} />
-          <span className="kind-title">{k.title}</span>
+          <span className="kind-title">{KIND_TITLES[k.kind] ?? k.kind}</span>
           <span className={`num-inline ${k.open ? `sev-${k.severity}` : "muted"}`}>
-            <b data-testid="findings-kind-open">{k.open}</b> open
+            <b data-testid="findings-kind-open">{formatCount(k.open, appLocale())}</b> open
           </span>
           <span className="num-inline muted">
-            <span data-testid="findings-kind-explained">{k.explained}</span> explained
+            <span data-testid="findings-kind-explained">{formatCount(k.explained, appLocale())}</span> explained
           </span>
         </button>
       ))}

@@ -1,20 +1,24 @@
 //! The findings the screen shows as a virtualized table: one compact row each (kind,
 //! transaction IDs, delta, time, message cut to one line), only the rows under the viewport in
-//! the DOM, so ten thousand findings scroll like ten. The full text is in the detail pane.
+//! the DOM and only their pages fetched (`pages.ts`), so 100,000 findings scroll like ten. The
+//! full text is in the detail pane.
 //! The IDs column is wide enough for the two IDs most findings name: a person matches them
 //! against the vendor's page.
 
-import { useRef } from "react";
-import { useVirtualizer } from "@tanstack/react-virtual";
+import type { RefObject } from "react";
 import type { FindingView } from "../../bindings/FindingView";
 import { Money } from "../../components/common";
-import { formatTs } from "../../lib/dates";
-
-export const FINDING_ROW_H = 30;
+import { zoneLabel } from "../../lib/dates";
+import { isSelected, type Selection } from "../../lib/findings";
+import { appLocale, formatCount, formatDateTime } from "../../lib/format";
+import { FINDING_ROW_H, type useFindingRows } from "./pages";
 
 interface Props {
-  shown: readonly FindingView[];
-  selected: ReadonlySet<string>;
+  rows: ReturnType<typeof useFindingRows>;
+  scrollRef: RefObject<HTMLDivElement>;
+  selection: Selection;
+  /** Show times in UTC, else in the user's zone. */
+  utc: boolean;
   activeId: string | null;
   /** A checkbox click; `shift` extends from the last one clicked. */
   onToggle: (index: number, shift: boolean) => void;
@@ -27,15 +31,10 @@ interface Props {
   narrow: boolean;
 }
 
-export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onExplain, onReopen, onJump, busy, narrow }: Props) {
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: shown.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => FINDING_ROW_H,
-    getItemKey: (i) => shown[i].id,
-    overscan: 20,
-  });
+export function FindingsTable({ rows, scrollRef, selection, utc, activeId, onToggle, onOpen, onExplain, onReopen, onJump, busy, narrow }: Props) {
+  const { virtualizer, items } = rows;
+  const total = rows.total ?? 0;
+  const locale = appLocale();
 
   return (
     <div className={`table-wrap findings-table ${narrow ? "narrow" : ""}`}>
@@ -44,7 +43,7 @@ export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onE
         <div role="columnheader">Kind</div>
         <div role="columnheader">Transaction IDs</div>
         <div role="columnheader" className="num">Delta</div>
-        <div role="columnheader">Time (UTC)</div>
+        <div role="columnheader">Time ({zoneLabel(utc)})</div>
         <div role="columnheader" className="fmsg">Message</div>
         <div />
       </div>
@@ -52,14 +51,22 @@ export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onE
         className="fscroll"
         ref={scrollRef}
         role="grid"
-        aria-rowcount={shown.length}
-        aria-label="Findings"
+        aria-rowcount={total}
+        aria-label={`Findings: ${formatCount(total, locale)}`}
         data-testid="findings-list"
-        data-count={shown.length}
+        data-count={total}
       >
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-          {virtualizer.getVirtualItems().map((vi) => {
-            const f = shown[vi.index];
+          {items.map((vi) => {
+            const f = rows.row(vi.index);
+            if (!f) {
+              return (
+                <div key={vi.key} className="frow loading" style={{ transform: `translateY(${vi.start}px)`, height: FINDING_ROW_H }}>
+                  <div />
+                  <div className="muted">Loading…</div>
+                </div>
+              );
+            }
             const cls = [
               "frow",
               f.explained ? "explained" : `sev-row-${f.severity}`,
@@ -85,7 +92,7 @@ export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onE
                     type="checkbox"
                     data-testid="finding-select"
                     aria-label={`Select ${f.kind} ${txns}`}
-                    checked={selected.has(f.id)}
+                    checked={isSelected(selection, f)}
                     // React fires a checkbox's change from its click, so shift is on the event.
                     onChange={(e) => onToggle(vi.index, (e.nativeEvent as MouseEvent).shiftKey === true)}
                     onClick={(e) => e.stopPropagation()}
@@ -103,7 +110,7 @@ export function FindingsTable({ shown, selected, activeId, onToggle, onOpen, onE
                 <div className="num">
                   {f.delta !== null ? <Money value={f.delta} plus testid="finding-delta" /> : <span className="muted">—</span>}
                 </div>
-                <div className="mono nowrap">{f.ts ? formatTs(f.ts, true) : "—"}</div>
+                <div className="mono nowrap">{f.ts ? formatDateTime(f.ts, locale, { utc }) : "—"}</div>
                 <div className="ellip fmsg" title={f.message}>
                   {f.explained && <span className="muted">{f.note ? `“${f.note}” · ` : "explained · "}</span>}
                   <span>{f.message}</span>

@@ -2,10 +2,10 @@
 //! ranges), the finding open in the side panel, and the changes (one finding or many at once,
 //! with the bulk change waiting for its confirmation and the notice after it).
 
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import type { FindingView } from "../../bindings/FindingView";
 import { type ApiError, toApiError } from "../../lib/errors";
-import { DEFAULT_FILTER, type FindingFilter, splitSelection, toggleSelection } from "../../lib/findings";
+import { DEFAULT_FILTER, type FindingFilter, NO_SELECTION, type Selection, toggleRows } from "../../lib/findings";
 import { useExplainFindings, useMarkExplained, useReopenFindings, useUnmarkExplained } from "../../queries";
 
 /** A bulk change waiting for its confirmation (and, to explain, its note). */
@@ -26,52 +26,56 @@ export function useFindingsFilter() {
   return { filter, change };
 }
 
-/** The findings ticked among those `shown`; a shift-click ticks the range from the last one. */
-export function useFindingsSelection(shown: FindingView[]) {
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+/** The findings ticked in the table; a shift-click ticks the loaded rows from the last one. */
+export function useFindingsSelection(row: (index: number) => FindingView | undefined) {
+  const [selection, setSelection] = useState<Selection>(NO_SELECTION);
   const [anchor, setAnchor] = useState<number | null>(null);
-  const sel = useMemo(() => splitSelection(shown, selected), [shown, selected]);
   return {
-    selected,
-    /** The selected open and explained findings among those shown. */
-    sel,
-    allShownSelected: shown.length > 0 && sel.open.length + sel.explained.length === shown.length,
+    selection,
     toggle: (index: number, shift: boolean) => {
-      setSelected((s) => toggleSelection(s, shown, index, anchor, shift));
+      setSelection((s) => toggleRows(s, row, index, anchor, shift));
       setAnchor(index);
     },
+    /** Every finding shown (or none). */
     selectAllShown: (on: boolean) => {
-      setSelected(on ? new Set(shown.map((f) => f.id)) : new Set());
+      setSelection(on ? { all: true, marked: new Map() } : NO_SELECTION);
       setAnchor(null);
     },
     /** Row indices moved (the filter changed): a shift-click range starts afresh. */
     forgetAnchor: () => setAnchor(null),
     clear: () => {
-      setSelected(new Set());
+      setSelection(NO_SELECTION);
       setAnchor(null);
     },
   };
 }
 
-/** The finding open in the side panel, and whether its note is being written. */
-export function useActiveFinding(all: FindingView[] | undefined) {
-  const [activeId, setActiveId] = useState<string | null>(null);
+/**
+ * The finding open in the side panel, and whether its note is being written: the loaded row of
+ * its ID (current after a change), else the row as it was clicked. `initialId` (a notification
+ * opened) shows once its row is loaded.
+ */
+export function useActiveFinding(find: (match: (f: FindingView) => boolean) => FindingView | null, initialId: string | null = null) {
+  const [picked, setPicked] = useState<{ id: string; row: FindingView | null } | null>(
+    initialId ? { id: initialId, row: null } : null,
+  );
   const [explaining, setExplaining] = useState(false);
+  const activeId = picked?.id ?? null;
   return {
     activeId,
-    active: activeId !== null ? (all?.find((f) => f.id === activeId) ?? null) : null,
+    active: picked ? (find((f) => f.id === picked.id) ?? picked.row) : null,
     explaining,
     setExplaining,
     open: (f: FindingView) => {
       if (f.id !== activeId) setExplaining(false);
-      setActiveId(f.id);
+      setPicked({ id: f.id, row: f });
     },
     explain: (f: FindingView) => {
-      setActiveId(f.id);
+      setPicked({ id: f.id, row: f });
       setExplaining(true);
     },
     close: () => {
-      setActiveId(null);
+      setPicked(null);
       setExplaining(false);
     },
   };
