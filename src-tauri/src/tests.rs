@@ -1020,3 +1020,69 @@ fn about_shows_the_workspace_version() {
     assert_eq!(crate::context().package_info().version.to_string(), version, "the app's Tauri context");
     assert_eq!(about["tauriVersion"], tauri::VERSION);
 }
+
+/// The Ledgers table's pages: sorted by open findings and by balance as `list_chains` counts
+/// them, searched by account ignoring case, paged with the list's length.
+#[test]
+fn chains_come_a_page_at_a_time_sorted_and_searched() {
+    let h = Harness::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let (faulty, clean, feed) =
+        (fixtures.join("faulty.csv"), fixtures.join("clean.csv"), fixtures.join("usage-feed.csv"));
+    h.picked(&[&faulty, &clean, &feed]);
+    for (path, account) in [(&faulty, "Cust_A"), (&clean, "cust_b"), (&feed, "other"), (&clean, "CUST_c")] {
+        h.ok("import_files", json!({ "paths": [path], "account": account, "onProgress": "__CHANNEL__:3" }));
+    }
+    let all = h.ok("list_chains", json!({}));
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 4);
+    let page = |sort: &str, search: &str, with_findings: bool, offset: u64, limit: u64| {
+        let q = json!({ "sort": sort, "search": search, "withFindings": with_findings });
+        h.ok("chains_page", json!({ "query": q, "offset": offset, "limit": limit }))
+    };
+    let accounts = |v: &Value| -> Vec<String> {
+        v["rows"].as_array().unwrap().iter().map(|r| r["account"].as_str().unwrap().to_string()).collect()
+    };
+    let n = |c: &Value, k: &str| c[k].as_i64().unwrap();
+
+    // Open findings, most first (errors break ties), as list_chains counts them.
+    let mut expected: Vec<&Value> = all.iter().collect();
+    expected.sort_by(|a, b| {
+        let open = |c: &Value| n(c, "errors") + n(c, "warnings");
+        open(b)
+            .cmp(&open(a))
+            .then(n(b, "errors").cmp(&n(a, "errors")))
+            .then((a["account"].as_str(), a["currency"].as_str()).cmp(&(b["account"].as_str(), b["currency"].as_str())))
+    });
+    let by_findings = page("findings", "", false, 0, 100);
+    assert_eq!(accounts(&by_findings), expected.iter().map(|c| c["account"].as_str().unwrap()).collect::<Vec<_>>());
+    assert_eq!(by_findings["rows"][0]["account"], "Cust_A", "the faulty ledger has the most open findings");
+    assert_eq!((by_findings["total"].as_i64(), by_findings["chains"].as_i64()), (Some(4), Some(4)));
+    for row in by_findings["rows"].as_array().unwrap() {
+        let same = all.iter().find(|c| c["id"] == row["id"]).unwrap();
+        assert_eq!(row, same, "a page's row is the ledger list_chains gives");
+    }
+
+    // Balance, largest first.
+    let balance = |c: &Value| {
+        c["ledgerBalance"]
+            .as_str()
+            .or(c["rebuiltBalance"].as_str())
+            .map(|b| b.parse::<rust_decimal::Decimal>().unwrap())
+    };
+    let by_balance = page("balance", "", false, 0, 100);
+    let balances: Vec<_> = by_balance["rows"].as_array().unwrap().iter().map(balance).collect();
+    assert!(balances.windows(2).all(|w| w[0] >= w[1] || w[1].is_none()), "{balances:?}");
+
+    // Search ignores case; with findings only those with something open; pages cut the list.
+    let found = page("account", "cust", false, 0, 100);
+    assert_eq!(accounts(&found), ["CUST_c", "Cust_A", "cust_b"]);
+    let open: Vec<&str> =
+        all.iter().filter(|c| n(c, "errors") + n(c, "warnings") > 0).map(|c| c["account"].as_str().unwrap()).collect();
+    let with = page("account", "", true, 0, 100);
+    assert_eq!(with["total"].as_i64(), Some(open.len() as i64));
+    assert!(accounts(&with).iter().all(|a| open.contains(&a.as_str())));
+    let second = page("account", "CUST", false, 1, 1);
+    assert_eq!((accounts(&second), second["total"].as_i64()), (vec!["Cust_A".to_string()], Some(3)));
+    assert_eq!(accounts(&page("account", "nobody", false, 0, 100)), Vec::<String>::new());
+}

@@ -5,6 +5,7 @@
 //! Keys are hierarchical, so one prefix reaches everything below it:
 //!
 //!     ["chains"]                                         list_chains
+//!     ["chains", "page", q, page]                        chains_page (one page of the Ledgers table)
 //!     ["chain", id, "facets"]                            facets
 //!     ["chain", id, "ledger", "totals", q]               ledger_totals
 //!     ["chain", id, "ledger", "page", q, page]           ledger_page (one SQL page of rows)
@@ -33,6 +34,7 @@ import { toApiError } from "./lib/errors";
 import type { AnchorKind } from "./bindings/AnchorKind";
 import type { Audience } from "./bindings/Audience";
 import type { ChainView } from "./bindings/ChainView";
+import type { ChainsQuery } from "./bindings/ChainsQuery";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ImportProgressEvent } from "./bindings/ImportProgressEvent";
 import type { ConnectRequest } from "./bindings/ConnectRequest";
@@ -86,6 +88,15 @@ export function createQueryClient(): QueryClient {
 
 export function useChains() {
   return useQuery({ queryKey: keys.chains, queryFn: api.listChains });
+}
+
+/** One page of the Ledgers table: under `["chains"]`, so whatever changes the chains marks it stale. */
+export function chainsPageQuery(query: ChainsQuery, page: number) {
+  return {
+    queryKey: [...keys.chains, "page", query.sort, query.withFindings, query.search, page] as const,
+    queryFn: () => api.chainsPage(query, page * PAGE_SIZE, PAGE_SIZE),
+    gcTime: PAGE_GC_MS,
+  };
 }
 
 export function useFacets(chainId: number) {

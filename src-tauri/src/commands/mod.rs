@@ -38,6 +38,7 @@ macro_rules! command_table {
     ($then:ident) => {
         $then! {
             ledgers::list_chains() -> Vec<ChainView>;
+            ledgers::chains_page(query: ChainsQuery, offset: u64, limit: u64) -> ChainPageView;
             files::import_files(paths: Vec<String>, account: Option<String>) progress(ImportProgressEvent) -> ImportOutcomeView;
             files::open_demo() progress(ImportProgressEvent) -> ImportOutcomeView;
             files::cancel_import() -> ();

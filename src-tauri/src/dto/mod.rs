@@ -5,6 +5,7 @@
 //! `Serialize` for the UI's sake.
 
 mod about;
+mod chains;
 mod convert;
 mod findings;
 mod matching;
@@ -12,6 +13,7 @@ mod profiles;
 mod usage;
 
 pub use about::*;
+pub use chains::*;
 pub use convert::*;
 pub use findings::*;
 pub use matching::*;
@@ -495,6 +497,9 @@ pub fn bindings_config() -> ts_rs::Config {
 pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
     let cfg = bindings_config().with_out_dir(dir);
     ChainView::export_all(&cfg)?;
+    ChainsQuery::export_all(&cfg)?;
+    ChainSortView::export_all(&cfg)?;
+    ChainPageView::export_all(&cfg)?;
     ImportProgressEvent::export_all(&cfg)?;
     ImportOutcomeView::export_all(&cfg)?;
     LedgerQuery::export_all(&cfg)?;

@@ -6,7 +6,9 @@ import type { AnchorRequest } from "./AnchorRequest";
 import type { AnchorView } from "./AnchorView";
 import type { Audience } from "./Audience";
 import type { BalanceSeries } from "./BalanceSeries";
+import type { ChainPageView } from "./ChainPageView";
 import type { ChainView } from "./ChainView";
+import type { ChainsQuery } from "./ChainsQuery";
 import type { ConnectOutcome } from "./ConnectOutcome";
 import type { ConnectRequest } from "./ConnectRequest";
 import type { ConnectionView } from "./ConnectionView";
@@ -39,6 +41,7 @@ export type Call = <T>(command: string, args?: Record<string, unknown>) => Promi
 export function commands(call: Call) {
   return {
     listChains: (): Promise<Array<ChainView>> => call<Array<ChainView>>("list_chains"),
+    chainsPage: (query: ChainsQuery, offset: number, limit: number): Promise<ChainPageView> => call<ChainPageView>("chains_page", { query, offset, limit }),
     importFiles: (paths: Array<string>, account: string | null, onProgress: Channel<ImportProgressEvent>): Promise<ImportOutcomeView> => call<ImportOutcomeView>("import_files", { paths, account, onProgress }),
     openDemo: (onProgress: Channel<ImportProgressEvent>): Promise<ImportOutcomeView> => call<ImportOutcomeView>("open_demo", { onProgress }),
     cancelImport: (): Promise<null> => call<null>("cancel_import"),

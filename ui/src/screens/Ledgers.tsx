@@ -2,6 +2,7 @@
 //! cancel and the per-file outcome; the balance the vendor's page states, to catch a head mismatch.
 
 import { useState } from "react";
+import { ChainTable } from "./ledgers/ChainTable";
 import { MatchWith } from "./ledgers/MatchWith";
 import type { ChainView } from "../bindings/ChainView";
 import type { ImportState } from "../hooks/useImportFlow";
@@ -10,6 +11,7 @@ import { formatSpan } from "../lib/dates";
 import { type ApiError, toApiError } from "../lib/errors";
 import { formatMoney, moneyEquals, normalizeMoneyInput, subtractMoney } from "../lib/money";
 import { describeProgress, importFraction } from "../lib/progress";
+import { appLocale, formatCount } from "../lib/format";
 import { pickDatabase } from "../lib/dialogs";
 import { useDatabasePath, useOpenDatabase, useSetStatedBalance } from "../queries";
 import { Connections } from "./Connections";
@@ -75,30 +77,11 @@ export function LedgersScreen(p: Props) {
           </p>
         </div>
       ) : (
-        <table className="grid chains">
-          <thead>
-            <tr>
-              <th>Account</th>
-              <th className="num" title="What can be spent: where a ledger keeps pending grants apart, they are not in it">
-                Balance (available)
-              </th>
-              <th className="num" title="Granted but not yet settled, so not available yet">
-                Pending
-              </th>
-              <th className="num">Entries</th>
-              <th>Date span (UTC)</th>
-              <th className="num">Errors</th>
-              <th className="num">Warnings</th>
-              <th>Balance the vendor's page states now</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {chains.map((c) => (
-              <ChainRow key={c.id} chain={c} selected={c.id === p.selectedId} onOpen={p.onOpen} />
-            ))}
-          </tbody>
-        </table>
+        <ChainTable
+          renderRow={(c, measure, index) => (
+            <ChainRow key={c.id} chain={c} selected={c.id === p.selectedId} onOpen={p.onOpen} measure={measure} index={index} />
+          )}
+        />
       )}
       {chains !== null && chains.length > 1 && (
         <MatchWith chains={chains} />
@@ -174,10 +157,15 @@ function ChainRow({
   chain: c,
   selected,
   onOpen,
+  measure,
+  index,
 }: {
   chain: ChainView;
   selected: boolean;
   onOpen: (id: number) => void;
+  /** The virtualized table measures the row's height (`ChainTable`). */
+  measure?: (el: HTMLTableRowElement | null) => void;
+  index?: number;
 }) {
   const [text, setText] = useState(c.statedBalance ?? "");
   const stated = useSetStatedBalance(c.id);
@@ -209,6 +197,8 @@ function ChainRow({
   return (
     <>
       <tr
+        ref={measure}
+        data-index={index}
         className={selected ? "selected" : ""}
         data-testid="chain-row"
         data-chain-id={c.id}
@@ -244,7 +234,9 @@ function ChainRow({
             </span>
           )}
         </td>
-        <td className="num" data-testid="chain-entries">{c.entries}</td>
+        <td className="num" data-testid="chain-entries">
+          {formatCount(c.entries, appLocale())}
+        </td>
         <td className="nowrap">
           {formatSpan(c.firstTs, c.lastTs)}
           {c.lastSync && (
@@ -255,10 +247,10 @@ function ChainRow({
           )}
         </td>
         <td className={`num ${c.errors ? "sev-error" : "muted"}`} data-testid="error-count">
-          {c.errors}
+          {formatCount(c.errors, appLocale())}
         </td>
         <td className={`num ${c.warnings ? "sev-warning" : "muted"}`} data-testid="warning-count">
-          {c.warnings}
+          {formatCount(c.warnings, appLocale())}
           {c.explained > 0 && <span className="muted small"> (+{c.explained} explained)</span>}
         </td>
         <td>
