@@ -4,7 +4,10 @@
 use std::path::Path;
 
 fn main() {
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
+    // Read when the script runs, not when it is compiled: cargo may reuse a build script
+    // compiled for another checkout of the same sources (a worktree sharing the target).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dist = Path::new(&manifest).join("../ui/dist");
     println!("cargo:rerun-if-changed={}", dist.display());
     // Without `custom-protocol` the app loads the Vite dev server instead of ui/dist.
     if std::env::var_os("CARGO_FEATURE_CUSTOM_PROTOCOL").is_some() && !dist.join("index.html").is_file() {

@@ -1,14 +1,15 @@
 //! Reckon's desktop shell: a Tauri 2 window over the `reckon` engine.
 //! `commands` holds the IPC commands, one module per screen (thin: DTO in, engine call, DTO
 //! out) and the table that lists them; `dto` the types the UI sees and the conversions into
-//! them; `job` the long jobs (import, sync); `state` where the database lives and how
-//! commands reach it.
+//! them; `job` the long jobs (import, sync); `schedule` the scheduled syncs and the
+//! notifications they raise; `state` where the database lives and how commands reach it.
 //!
 //! *Boundary:* nothing here decides what counts as a finding; that is the engine's job.
 
 pub mod commands;
 pub mod dto;
 pub mod job;
+pub mod schedule;
 pub mod state;
 
 use tauri::Runtime;
@@ -38,18 +39,65 @@ pub fn context() -> tauri::Context<tauri::Wry> {
     tauri::generate_context!()
 }
 
+/// What the window hears from the shell outside any command: a scheduled sync ran (payload:
+/// the connection's id; screens refetch), and a notification asks to open its finding (the
+/// window then calls `take_open_finding`).
+pub const SCHEDULED_SYNC_EVENT: &str = "scheduled-sync";
+pub const OPEN_FINDING_EVENT: &str = "open-finding";
+
 /// Starts the desktop app; returns when the last window closes.
 pub fn run() {
+    use tauri::{Emitter, Manager};
+    use tauri_plugin_notification::NotificationExt;
     builder(tauri::Builder::default(), None)
-        // A file dropped on the window is one the user chose: the webview may import it.
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
-                use tauri::Manager;
+        .on_window_event(|window, event| match event {
+            // A file dropped on the window is one the user chose: the webview may import it.
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 window.state::<state::AppState>().grant_read(paths.iter().cloned());
             }
+            // Back at the window after a notification (a click where the notification server
+            // reports none): open its finding.
+            tauri::WindowEvent::Focused(true) if window.state::<state::AppState>().watch().has_pending() => {
+                let _ = window.emit(OPEN_FINDING_EVENT, ());
+            }
+            _ => {}
         })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            // A click on a notification (where the server reports it: the `default` action of the
+            // Desktop Notifications Specification on Linux) opens its finding in the window.
+            let on_tap = handle.clone();
+            app.notification().on_action(move |performed| {
+                let Some(n) = performed.notification() else { return };
+                if performed.action_id() != "tap" || !on_tap.state::<state::AppState>().watch().activate(n.id()) {
+                    return;
+                }
+                if let Some(window) = on_tap.get_webview_window("main") {
+                    let _ = window.unminimize();
+                    let _ = window.show();
+                    let _ = window.set_focus();
+                }
+                let _ = on_tap.emit(OPEN_FINDING_EVENT, ());
+            })?;
+            let raise = handle.clone();
+            let after = handle.clone();
+            schedule::start(
+                app.state::<state::AppState>().inner().clone(),
+                move |n| {
+                    let shown = raise.notification().builder().id(n.id).title(&n.title).body(&n.body).show();
+                    if let Err(e) = shown {
+                        eprintln!("reckon: cannot show the notification {:?}: {e}", n.title);
+                    }
+                },
+                move |pass| {
+                    let _ = after.emit(SCHEDULED_SYNC_EVENT, pass.connection_id);
+                },
+            );
+            Ok(())
+        })
         .run(context())
         .expect("Reckon could not start its window");
 }

@@ -13,6 +13,7 @@ use reckon::sync::ApiKey;
 
 use crate::dto::{AppError, ErrorCode};
 use crate::job::{Job, JobRun};
+use crate::schedule::Watch;
 
 /// The database file, and the folder beside it where the shell may write its own files
 /// (the demo ledger).
@@ -84,10 +85,17 @@ struct Shared {
     /// API keys given to "Connect account…" where no OS keyring runs, by source (`reverie`):
     /// kept for this session only, never written anywhere.
     session_keys: Mutex<HashMap<String, ApiKey>>,
+    /// Scheduled syncs and the notifications they raise.
+    watch: Watch,
 }
 
 impl AppState {
+    /// With scheduled syncs as the environment sets them (`schedule::Watch::from_env`).
     pub fn new(location: StoreLocation) -> AppState {
+        AppState::with_watch(location, Watch::from_env())
+    }
+
+    pub fn with_watch(location: StoreLocation, watch: Watch) -> AppState {
         AppState {
             shared: Arc::new(Shared {
                 location: Mutex::new(location),
@@ -97,8 +105,14 @@ impl AppState {
                 trust_paths: trusts_paths(std::env::var(TRUST_PATHS_ENV).ok().as_deref(), !cfg!(debug_assertions)),
                 sync: Job::new("a sync is already running; wait for it or cancel it"),
                 session_keys: Mutex::new(HashMap::new()),
+                watch,
             }),
         }
+    }
+
+    /// Scheduled syncs: the planner, the notifications raised.
+    pub fn watch(&self) -> &Watch {
+        &self.shared.watch
     }
 
     /// Lets the webview read these files: they came from the open dialog or a drop on the window.
@@ -225,7 +239,15 @@ impl Db {
         }
         let report = Arc::new(check(&self.store, &CheckOptions::default())?);
         self.report = Some(report.clone());
+        keep_watch(&mut self.store, &report);
         Ok(report)
+    }
+
+    /// The IDs of every error finding of the last check (walking now if none is kept): a
+    /// scheduled sync's new errors are those its check finds beyond these.
+    pub fn error_ids(&mut self) -> Result<std::collections::HashSet<String>, AppError> {
+        let report = self.report()?;
+        Ok(crate::schedule::error_ids(&report))
     }
 
     /// Call after anything that can change findings or notes.
@@ -243,6 +265,19 @@ impl Db {
                 f.note = note.clone();
             }
         }
+    }
+}
+
+/// Keeps a new check in each ledger's history and compares each ledger with its low-balance
+/// threshold, as `reckon check` does. The check's findings stand whatever happens here: a
+/// history that cannot be written is said on standard error, never in place of the findings.
+fn keep_watch(store: &mut Store, report: &CheckReport) {
+    let now = chrono::Utc::now().timestamp_micros();
+    if let Err(e) = reckon::watch::history::record(store, report, now) {
+        eprintln!("reckon: this check is not kept in the ledgers' history: {e}");
+    }
+    if let Err(e) = reckon::watch::threshold::evaluate(store, report, now) {
+        eprintln!("reckon: the low-balance thresholds were not compared: {e}");
     }
 }
 

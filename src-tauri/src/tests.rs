@@ -1086,3 +1086,208 @@ fn chains_come_a_page_at_a_time_sorted_and_searched() {
     assert_eq!((accounts(&second), second["total"].as_i64()), (vec!["Cust_A".to_string()], Some(3)));
     assert_eq!(accounts(&page("account", "nobody", false, 0, 100)), Vec::<String>::new());
 }
+
+/// The Reverie mock serving `fixtures/clean.json` (ending at 1595.01, as `/v1/balance` says).
+fn clean_reverie(key: &str) -> reckon_api::mock::Reverie {
+    let fixture = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/clean.json")).unwrap();
+    reckon_api::mock::Reverie::from_ledger(&fixture, key).unwrap()
+}
+
+/// Two newer entries, the second stating 5.00 less than the ledger leaves: one balance break.
+fn plant_a_break(api: &mut reckon_api::mock::Reverie) {
+    let entry = |id: &str, at: &str, amount: &str, after: &str| {
+        json!({ "id": id, "created_at": at, "type": "CHAT", "description": "reply", "amount": amount,
+                "balance_after": after, "character": null, "model": null })
+    };
+    api.entries.push(entry("txn_sched_1", "2026-03-10T11:00:00Z", "-2.00", "1593.01"));
+    api.entries.push(entry("txn_sched_2", "2026-03-10T11:05:00Z", "-3.00", "1585.01"));
+    api.balance = "1585.01".into();
+    api.as_of = "2026-03-10T11:10:00Z".into();
+}
+
+/// A connection kept the way "Connect account…" keeps one where no keyring runs (the key in
+/// this session's memory), without touching any real keyring.
+fn keep_connection(state: &AppState, url: &str, key: &str) -> i64 {
+    state.keep_session_key("reverie", reckon::sync::ApiKey::new(key.to_string()));
+    let url = url.to_string();
+    tauri::async_runtime::block_on(state.with_db(move |db| Ok(db.store.add_connection("reverie", &url, None)?.id)))
+        .unwrap()
+}
+
+/// Scheduled syncs on a fake clock: nothing before the period, no sync while another holds the
+/// job slot (retried 5 s later), a clean ledger raises nothing, a planted break raises one
+/// notification naming the ledger and the delta, once; the notification's finding can be
+/// opened once; the Connections list shows when the next sync is due.
+#[test]
+fn scheduled_syncs_notify_each_new_error_once_and_never_overlap() {
+    use crate::schedule::{run_due, Run};
+    use std::time::Duration;
+    const KEY: &str = "sk_sched_4242";
+    let h = Harness::new();
+    let state = h.webview.state::<AppState>().inner().clone();
+    let server = reckon_api::mock::MockServer::start(clean_reverie(KEY)).unwrap();
+    let id = keep_connection(&state, &server.base_url(), KEY);
+    let raised = Mutex::new(Vec::new());
+    let raise = |n: &crate::dto::NotifiedFinding| raised.lock().unwrap().push(n.clone());
+    let run = |secs: u64| tauri::async_runtime::block_on(run_due(&state, Duration::from_secs(secs), &raise));
+
+    // First seen at 0: due at 900 s (15 minutes, the default), not before.
+    assert_eq!(run(0), None);
+    assert_eq!(run(899), None);
+    let ledger_requests = || server.requests().into_iter().filter(|r| r.path == "/v1/ledger").count();
+
+    // Another sync holds the job slot: the scheduled one waits, fetching nothing.
+    let held = state.begin_sync().unwrap();
+    let pass = run(900).expect("due at 900 s");
+    assert_eq!((pass.connection_id, &pass.run), (id, &Run::Busy));
+    assert_eq!(ledger_requests(), 0);
+    drop(held);
+    assert_eq!(run(903), None, "retried 5 s later, not sooner");
+    let pass = run(910).expect("due again after the busy wait");
+    assert_eq!(pass.run, Run::Synced);
+    assert!(pass.raised.is_empty(), "a clean ledger raises nothing: {:?}", pass.raised);
+    assert_eq!(ledger_requests(), 1);
+    let chains = h.ok("list_chains", json!({}));
+    assert_eq!(chains[0]["entries"], 97);
+
+    // The vendor's ledger grows a break; the next scheduled sync finds it.
+    server.update(plant_a_break);
+    assert_eq!(run(1800), None, "a period after the last sync, not before");
+    let pass = run(1830).expect("due a period after the last sync");
+    assert_eq!(pass.run, Run::Synced);
+    let findings = h.ok("findings", json!({ "chainId": chains[0]["id"] }));
+    let breaks: Vec<&Value> = findings.as_array().unwrap().iter().filter(|f| f["kind"] == "balance_break").collect();
+    assert_eq!(breaks.len(), 1, "{findings}");
+    let delta = breaks[0]["delta"].as_str().unwrap();
+    assert_eq!(pass.raised.len(), 1, "{:?}", pass.raised);
+    let n = &pass.raised[0];
+    assert_eq!((n.id, n.kind.as_str(), n.finding_id.as_str()), (1, "balance_break", breaks[0]["id"].as_str().unwrap()));
+    assert_eq!(n.title, "Reckon: default · credits");
+    assert!(n.body.contains(delta) && n.body.contains("txn_sched_2"), "{} / {delta}", n.body);
+    assert_eq!(n.delta.as_deref().map(|d| d.trim_start_matches('+')), Some(delta.trim_start_matches('+')));
+    assert_eq!(*raised.lock().unwrap(), pass.raised, "each one handed to the notifier");
+    assert_eq!(state.watch().sent(), pass.raised, "and recorded");
+
+    // Synced again with nothing new: the break is not new any more.
+    let pass = run(2800).expect("due");
+    assert_eq!((pass.run, pass.raised.len()), (Run::Synced, 0));
+    assert_eq!(raised.lock().unwrap().len(), 1);
+
+    // The notification's finding opens once.
+    let open = h.ok("take_open_finding", json!({}));
+    assert_eq!(open["findingId"], breaks[0]["id"]);
+    assert_eq!(open["chainId"], chains[0]["id"]);
+    assert_eq!(h.ok("take_open_finding", json!({})), Value::Null);
+
+    let connections = h.ok("list_connections", json!({}));
+    assert_eq!(connections[0]["periodSecs"], 900);
+    assert_eq!(connections[0]["schedule"]["state"], "waiting");
+    assert!(connections[0]["schedule"]["nextAt"].is_string(), "{connections}");
+}
+
+/// A vendor that cannot be reached pauses the connection ("offline", retried at 30 s, backing
+/// off) instead of failing it; the period can be set per connection (0: off), and a period
+/// outside a minute to a day is refused.
+#[test]
+fn an_unreachable_vendor_pauses_the_schedule_and_periods_are_kept_per_connection() {
+    use crate::schedule::{run_due, Run};
+    use std::time::Duration;
+    let h = Harness::new();
+    let state = h.webview.state::<AppState>().inner().clone();
+    // A port nothing listens on any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let id = keep_connection(&state, &format!("http://127.0.0.1:{port}"), "sk_nobody");
+    let view = h.ok("set_sync_period", json!({ "connectionId": id, "periodSecs": 60 }));
+    assert_eq!(view["periodSecs"], 60);
+    let err = h.err("set_sync_period", json!({ "connectionId": id, "periodSecs": 5 }));
+    assert_eq!(err["code"], "bad_input");
+    assert!(err["message"].as_str().unwrap().contains("0 to sync only when asked"), "{err}");
+    assert_eq!(h.err("set_sync_period", json!({ "connectionId": 999, "periodSecs": 60 }))["code"], "not_found");
+
+    let run = |secs: u64| {
+        tauri::async_runtime::block_on(run_due(
+            &state,
+            Duration::from_secs(secs),
+            &|_: &crate::dto::NotifiedFinding| {},
+        ))
+    };
+    assert_eq!(run(0), None);
+    let pass = run(60).expect("due a minute after it was first seen");
+    assert!(matches!(pass.run, Run::Offline(_)), "{:?}", pass.run);
+    let connections = h.ok("list_connections", json!({}));
+    let schedule = &connections[0]["schedule"];
+    assert_eq!(schedule["state"], "offline", "{connections}");
+    assert!(schedule["lastError"].as_str().unwrap().contains("no answer"), "{schedule}");
+    assert!(state.watch().sent().is_empty());
+
+    // Turned off: never due, however long it waits.
+    let view = h.ok("set_sync_period", json!({ "connectionId": id, "periodSecs": 0 }));
+    assert_eq!(view["schedule"]["state"], "off");
+    assert_eq!(run(100_000), None);
+    let stored = h.ok("list_connections", json!({}));
+    assert_eq!(stored[0]["periodSecs"], 0, "kept with the connection");
+}
+
+/// A ledger's watch: each check the app runs is kept in its history (the first with every
+/// finding new, an explained one at the next check), a low-balance threshold is set, compared at
+/// once and cleared, a bad one refused, and the runway follows the last 30 days' burn.
+#[test]
+fn a_ledgers_watch_keeps_its_checks_threshold_and_runway() {
+    let h = Harness::new();
+    let faulty = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/faulty.csv");
+    h.picked(&[&faulty]);
+    h.ok("import_files", json!({ "paths": [&faulty], "account": "a", "onProgress": "__CHANNEL__:3" }));
+    let chain = h.ok("list_chains", json!({}))[0].clone();
+    let id = chain["id"].clone();
+    let open = chain["errors"].as_i64().unwrap() + chain["warnings"].as_i64().unwrap();
+    assert!(chain["errors"].as_i64().unwrap() > 0, "faulty.csv has errors: {chain}");
+
+    let watch = h.ok("chain_watch", json!({ "chainId": id }));
+    let history = watch["history"].as_array().unwrap();
+    assert_eq!(history.len(), 1, "{watch}");
+    let first = &history[0];
+    assert_eq!((first["first"].as_bool(), first["newCount"].as_i64()), (Some(true), Some(open)), "{first}");
+    assert_eq!(first["errors"], chain["errors"]);
+    let new_break = first["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "balance_break")
+        .expect("the first run names the balance break as new");
+    assert_eq!(new_break["change"], "new");
+    assert!(!new_break["transactionIds"].as_array().unwrap().is_empty());
+    assert_eq!(watch["balance"], chain["ledgerBalance"]);
+    assert_eq!(watch["threshold"], Value::Null);
+    let runway = &watch["runway"];
+    assert!(["runs_out", "no_runway", "exhausted"].contains(&runway["state"].as_str().unwrap()), "{runway}");
+    assert!(runway["sentence"].as_str().unwrap().contains("30 days") || runway["state"] == "exhausted", "{runway}");
+
+    // Alert me below a figure far above the balance: below at once; cleared, nothing.
+    let watched = h.ok("set_low_balance", json!({ "chainId": id, "threshold": "1,000,000" }));
+    assert_eq!(
+        watched["threshold"].as_str().map(|t| t.parse::<rust_decimal::Decimal>().unwrap()),
+        Some(1_000_000.into())
+    );
+    assert!(watched["belowSince"].is_string(), "{watched}");
+    let bad = h.err("set_low_balance", json!({ "chainId": id, "threshold": "lots" }));
+    assert_eq!(bad["code"], "bad_input");
+    assert!(bad["message"].as_str().unwrap().contains("lots"), "{bad}");
+    let low = h.ok("set_low_balance", json!({ "chainId": id, "threshold": "0.01" }));
+    assert_eq!(low["belowSince"], Value::Null, "the balance is above 0.01: {low}");
+    let cleared = h.ok("set_low_balance", json!({ "chainId": id, "threshold": null }));
+    assert_eq!((cleared["threshold"].clone(), cleared["belowSince"].clone()), (Value::Null, Value::Null));
+
+    // Explain the break; the next check (after a change) keeps it as explained.
+    let findings = h.ok("findings", json!({ "chainId": id }));
+    let error = findings.as_array().unwrap().iter().find(|f| f["kind"] == "balance_break").unwrap().clone();
+    h.ok("mark_explained", json!({ "findingId": error["id"], "note": "refund booked late" }));
+    h.ok("set_stated_balance", json!({ "chainId": id, "value": null }));
+    let watch = h.ok("chain_watch", json!({ "chainId": id }));
+    let newest = &watch["history"][0];
+    assert_eq!(newest["explainedCount"], 1, "{watch}");
+    let explained = newest["changes"].as_array().unwrap().iter().find(|c| c["change"] == "explained").unwrap();
+    assert_eq!(explained["findingId"], error["id"]);
+    assert_eq!(watch["history"].as_array().unwrap().len(), 2, "{watch}");
+
+    assert_eq!(h.err("chain_watch", json!({ "chainId": 9999 }))["code"], "not_found");
+}

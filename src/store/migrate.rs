@@ -19,7 +19,7 @@ struct Migration {
 }
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 10] = [
+const MIGRATIONS: [Migration; 11] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
     Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
@@ -30,10 +30,25 @@ const MIGRATIONS: [Migration; 10] = [
     Migration { sql: include_str!("migrations/0008_anchors.sql"), then: None },
     Migration { sql: include_str!("migrations/0009_matches.sql"), then: None },
     Migration { sql: include_str!("migrations/0010_watch.sql"), then: None },
+    Migration { sql: include_str!("migrations/0011_sync_schedule.sql"), then: Some(add_sync_period) },
 ];
 
 /// The schema version this Reckon writes: how many migrations it knows.
 pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 11: each connection's sync period, added where missing (the migration was numbered
+/// while another was being written beside it; a database that has the column keeps it).
+fn add_sync_period(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let has: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('sync_connection') WHERE name = 'period_secs'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has {
+        tx.execute_batch("ALTER TABLE sync_connection ADD COLUMN period_secs INTEGER NOT NULL DEFAULT 900")?;
+    }
+    Ok(())
+}
 
 /// Version 6: each chain records the blocks and entries it holds now, and `label_check` the
 /// label table as it is now (a file damaged before this version is taken as it is: only

@@ -44,7 +44,7 @@ pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryR
 pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
 pub use revise::{revision_id, split_revision};
 pub use stream::{Streamed, StreamedFile};
-pub use sync_records::{LastSync, SyncConnection};
+pub use sync_records::{LastSync, SyncConnection, DEFAULT_SYNC_PERIOD_SECS};
 pub use watch::{Change, CheckRun, FindingChange, LowBalance, RunCounts, SeenFinding};
 
 /// An open database.

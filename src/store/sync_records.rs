@@ -1,5 +1,6 @@
 //! What syncs leave behind: each chain's last sync (`chain_sync`: time, API, base URL,
-//! customer) and the connections the app keeps (`sync_connection`). Never a key.
+//! customer) and the connections the app keeps (`sync_connection`, with how often the app
+//! syncs each on its own). Never a key.
 
 use rusqlite::{params, TransactionBehavior};
 
@@ -26,7 +27,12 @@ pub struct SyncConnection {
     pub base_url: String,
     /// `None`: every customer (or a source without customers).
     pub customer: Option<String>,
+    /// Seconds between two scheduled syncs while the app runs; 0: only when asked.
+    pub period_secs: i64,
 }
+
+/// How often a new connection is synced on its own: every 15 minutes.
+pub const DEFAULT_SYNC_PERIOD_SECS: i64 = 15 * 60;
 
 impl Store {
     /// Records that a sync reached these chains (replacing what each had recorded).
@@ -68,16 +74,29 @@ impl Store {
 
     /// Every kept connection, oldest first.
     pub fn connections(&self) -> Result<Vec<SyncConnection>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id, source, base_url, customer FROM sync_connection ORDER BY id")?;
+        let mut stmt =
+            self.conn.prepare("SELECT id, source, base_url, customer, period_secs FROM sync_connection ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok(SyncConnection {
                 id: r.get(0)?,
                 source: r.get(1)?,
                 base_url: r.get(2)?,
                 customer: Some(r.get::<_, String>(3)?).filter(|c| !c.is_empty()),
+                period_secs: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sets how often the app syncs connection `id` on its own (seconds; 0: only when asked).
+    pub fn set_connection_period(&mut self, id: i64, period_secs: i64) -> Result<SyncConnection, StoreError> {
+        let changed = self
+            .conn
+            .execute("UPDATE sync_connection SET period_secs = ?2 WHERE id = ?1", params![id, period_secs.max(0)])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("connection {id}")));
+        }
+        self.connection(id)
     }
 
     /// One connection by id.

@@ -12,6 +12,7 @@ import { useLedgerFocus } from "./hooks/useLedgerFocus";
 import { useSettings } from "./hooks/useSettings";
 import { useShortcuts } from "./hooks/useShortcuts";
 import { e2eEnabled } from "./lib/e2e";
+import { useOpenRequest, useWatch } from "./hooks/useWatch";
 import { LedgersScreen } from "./screens/Ledgers";
 import { LedgerScreen } from "./screens/Ledger";
 import { ChartScreen } from "./screens/Chart";
@@ -48,6 +49,14 @@ export function App() {
   const importer = useImportFlow(showLedgers, setChainId);
   const imp = importer.imp;
   const { filters, setFilters, utc, setUtc, focus, clearFocus, jumpToEntries } = useLedgerFocus(chainId, showLedger);
+  // A notification of a scheduled sync's new error opens that finding.
+  const opening = useOpenRequest();
+  useWatch((f) => {
+    setChainId(f.chainId);
+    setScreen("findings");
+    opening.open(f);
+  });
+  const openFinding = opening.request && opening.request.finding.chainId === chain?.id ? opening.request : null;
 
   let body: JSX.Element;
   if (screen === "ledgers") {
@@ -55,6 +64,7 @@ export function App() {
       <LedgersScreen
         chains={chains}
         selectedId={chainId}
+        utc={utc}
         imp={imp}
         onImport={importer.importViaDialog}
         account={importer.account}
@@ -87,7 +97,15 @@ export function App() {
   } else if (screen === "chart") {
     body = <ChartScreen chain={chain} utc={utc} onJump={jumpToEntries} />;
   } else if (screen === "findings") {
-    body = <FindingsScreen key={chain.id} chain={chain} utc={utc} onJump={jumpToEntries} />;
+    body = (
+      <FindingsScreen
+        key={`${chain.id}:${openFinding?.seq ?? 0}`}
+        chain={chain}
+        utc={utc}
+        onJump={jumpToEntries}
+        openFindingId={openFinding?.finding.findingId ?? null}
+      />
+    );
   } else {
     body = <ReportScreen key={chain.id} chain={chain} />;
   }

@@ -18,7 +18,9 @@
 //!     ["about"]                                          about (fixed for a build)
 //!
 //! The shell's data changes only through this app's own commands, so answers never go stale
-//! by themselves (`staleTime: Infinity`); the mutations below are what marks them stale.
+//! by themselves (`staleTime: Infinity`); the mutations below are what marks them stale. The
+//! exception: a scheduled sync, after which the shell's `scheduled-sync` event marks what a
+//! sync changes stale (`hooks/useWatch.ts`), and the connections' schedules, read every 5 s.
 
 import {
   QueryClient,
@@ -59,6 +61,8 @@ export const keys = {
   series: (chainId: number) => ["chain", chainId, "series"] as const,
   seriesOf: (chainId: number, maxPoints: number) => ["chain", chainId, "series", maxPoints] as const,
   anchors: (chainId: number) => ["chain", chainId, "anchors"] as const,
+  /** A ledger's threshold, runway and check history (chain_watch): stale with anything of the chain. */
+  watch: (chainId: number) => ["chain", chainId, "watch"] as const,
   entries: (chainId: number) => ["chain", chainId, "entry"] as const,
   entry: (chainId: number, entryId: number) => ["chain", chainId, "entry", entryId] as const,
   connections: ["connections"] as const,
@@ -288,8 +292,19 @@ export function useVendors() {
   return useQuery({ queryKey: keys.vendors, queryFn: api.listVendors });
 }
 
+/** Their schedules move on by themselves (scheduled syncs): read again every few seconds. */
 export function useConnections() {
-  return useQuery({ queryKey: keys.connections, queryFn: api.listConnections });
+  return useQuery({ queryKey: keys.connections, queryFn: api.listConnections, refetchInterval: 5_000 });
+}
+
+/** How often a connection syncs on its own (seconds; 0: only when asked). */
+export function useSetSyncPeriod() {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: ({ connectionId, periodSecs }: { connectionId: number; periodSecs: number }) =>
+      api.setSyncPeriod(connectionId, periodSecs),
+    onSuccess: () => invalidate([keys.connections]),
+  });
 }
 
 /** "Connect account…": the key goes to the OS keyring (or this session's memory). */
@@ -385,6 +400,19 @@ export function useSetStatedBalance(chainId: number) {
       qc.setQueryData<ChainView[]>(keys.chains, (list) => list?.map((c) => (c.id === updated.id ? updated : c)));
       return invalidate(invalidatedBy.findings(chainId));
     },
+  });
+}
+
+export function useChainWatch(chainId: number) {
+  return useQuery({ queryKey: keys.watch(chainId), queryFn: () => api.chainWatch(chainId) });
+}
+
+/** "Alert me below 500" set (or, with `null`, cleared); compared with the balance at once. */
+export function useSetLowBalance(chainId: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (threshold: string | null) => api.setLowBalance(chainId, threshold),
+    onSuccess: (updated) => qc.setQueryData(keys.watch(chainId), updated),
   });
 }
 

@@ -1,5 +1,6 @@
-//! The Connections screen: the vendors, the kept connections, "Connect account…" and
-//! "Sync now" (a long job: progress over a channel, `cancel_sync` stops it).
+//! The Connections screen: the vendors, the kept connections (with their scheduled syncs),
+//! "Connect account…", "Sync now" (a long job: progress over a channel, `cancel_sync` stops
+//! it), each connection's sync period, and the finding a notification asks to open.
 
 use chrono::Utc;
 use tauri::ipc::Channel;
@@ -10,6 +11,7 @@ use reckon::sync::{self, ApiKey, BaseUrl, Customers, SyncRequest, Vendor};
 use super::Result;
 use crate::dto::*;
 use crate::job::JobRun;
+use crate::schedule;
 use crate::state::{blocking, AppState};
 
 /// The vendors the app syncs from, in the engine's table order.
@@ -21,8 +23,36 @@ pub fn list_vendors() -> Vec<VendorView> {
 /// The kept connections (never with keys).
 #[tauri::command]
 pub async fn list_connections(state: State<'_, AppState>) -> Result<Vec<ConnectionView>> {
-    state.with_db(|db| Ok(db.store.connections()?.iter().map(ConnectionView::from).collect())).await
+    let connections = state.with_db(|db| Ok(db.store.connections()?)).await?;
+    Ok(connections.iter().map(|c| schedule::connection_view(&state, c)).collect())
 }
+
+/// How often the app syncs a connection on its own while it runs (seconds; 0: only when asked).
+#[tauri::command]
+pub async fn set_sync_period(
+    state: State<'_, AppState>,
+    connection_id: i64,
+    period_secs: i64,
+) -> Result<ConnectionView> {
+    if period_secs != 0 && !(MIN_PERIOD_SECS..=MAX_PERIOD_SECS).contains(&period_secs) {
+        return Err(AppError::bad_input(format!(
+            "a sync period of {period_secs} s is outside {MIN_PERIOD_SECS} s (a minute) to {MAX_PERIOD_SECS} s (a day); give 0 to sync only when asked"
+        )));
+    }
+    let connection = state.with_db(move |db| Ok(db.store.set_connection_period(connection_id, period_secs)?)).await?;
+    Ok(schedule::connection_view(&state, &connection))
+}
+
+/// The finding a clicked notification (or the window coming back into focus after one) asks to
+/// open, once; `None` when there is none.
+#[tauri::command]
+pub fn take_open_finding(state: State<'_, AppState>) -> Option<NotifiedFinding> {
+    state.watch().take_pending()
+}
+
+/// The shortest and longest period a person can set (`RECKON_SYNC_PERIOD_SECS` may go lower).
+const MIN_PERIOD_SECS: i64 = 60;
+const MAX_PERIOD_SECS: i64 = 24 * 3600;
 
 /// "Connect account…": stores the key in the OS keyring (as `reckon key set` does), or, where
 /// none runs, in this session's memory, and keeps the connection (without the key).
@@ -57,11 +87,9 @@ pub async fn connect_account(state: State<'_, AppState>, request: ConnectRequest
         }
     };
     let url = base.to_string();
-    let connection = state
-        .with_db(move |db| {
-            Ok(ConnectionView::from(&db.store.add_connection(vendor.name, &url, customer.as_deref())?))
-        })
-        .await?;
+    let connection =
+        state.with_db(move |db| Ok(db.store.add_connection(vendor.name, &url, customer.as_deref())?)).await?;
+    let connection = schedule::connection_view(&state, &connection);
     Ok(ConnectOutcome { connection, key_storage, message })
 }
 
@@ -98,7 +126,11 @@ pub async fn sync_now(
             Ok(())
         })
         .await?;
-    Ok(sync_outcome_view(connection_id, &outcome?))
+    let outcome = outcome?;
+    // Synced by hand: the next scheduled sync is a period from now.
+    let watch = state.watch();
+    watch.planner().synced_by_hand(connection_id, watch.now(), Utc::now());
+    Ok(sync_outcome_view(connection_id, &outcome))
 }
 
 #[tauri::command]

@@ -23,6 +23,7 @@ pub mod profiles;
 pub mod report;
 mod typescript;
 pub mod usage;
+pub mod watch;
 
 #[cfg(test)]
 pub(crate) use files::run_import;
@@ -39,6 +40,8 @@ macro_rules! command_table {
         $then! {
             ledgers::list_chains() -> Vec<ChainView>;
             ledgers::chains_page(query: ChainsQuery, offset: u64, limit: u64) -> ChainPageView;
+            watch::chain_watch(chain_id: i64) -> ChainWatchView;
+            watch::set_low_balance(chain_id: i64, threshold: Option<String>) -> ChainWatchView;
             files::import_files(paths: Vec<String>, account: Option<String>) progress(ImportProgressEvent) -> ImportOutcomeView;
             files::open_demo() progress(ImportProgressEvent) -> ImportOutcomeView;
             files::cancel_import() -> ();
@@ -73,6 +76,8 @@ macro_rules! command_table {
             connections::connect_account(request: ConnectRequest) -> ConnectOutcome;
             connections::sync_now(connection_id: i64) progress(SyncProgressEvent) -> SyncOutcomeView;
             connections::cancel_sync() -> ();
+            connections::set_sync_period(connection_id: i64, period_secs: i64) -> ConnectionView;
+            connections::take_open_finding() -> Option<NotifiedFinding>;
             profiles::list_profiles() -> Vec<String>;
             profiles::load_profile(name: String) -> ProfileView;
             profiles::preview_profile(path: String, profile: ProfileView) -> PreviewView;

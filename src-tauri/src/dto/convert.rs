@@ -341,14 +341,15 @@ impl From<&Vendor> for VendorView {
     }
 }
 
-impl From<&store::SyncConnection> for ConnectionView {
-    fn from(c: &store::SyncConnection) -> Self {
-        ConnectionView {
-            id: c.id,
-            source: c.source.clone(),
-            base_url: c.base_url.clone(),
-            customer: c.customer.clone(),
-        }
+/// A kept connection with where its scheduled syncs stand.
+pub fn connection_view(c: &store::SyncConnection, schedule: ScheduleView) -> ConnectionView {
+    ConnectionView {
+        id: c.id,
+        source: c.source.clone(),
+        base_url: c.base_url.clone(),
+        customer: c.customer.clone(),
+        period_secs: c.period_secs,
+        schedule,
     }
 }
 

@@ -11,6 +11,7 @@ mod findings;
 mod matching;
 mod profiles;
 mod usage;
+mod watch;
 
 pub use about::*;
 pub use chains::*;
@@ -19,6 +20,7 @@ pub use findings::*;
 pub use matching::*;
 pub use profiles::*;
 pub use usage::*;
+pub use watch::*;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -132,6 +134,61 @@ pub struct ConnectionView {
     pub base_url: String,
     /// `None`: every customer (or Reverie, which has none).
     pub customer: Option<String>,
+    /// Seconds between two scheduled syncs, as kept with the connection; 0: only when asked.
+    pub period_secs: i64,
+    /// Where its scheduled syncs stand (as the running app plans them).
+    pub schedule: ScheduleView,
+}
+
+/// Where a connection's scheduled syncs stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduleState {
+    /// Synced only when asked.
+    Off,
+    /// Waiting for its next scheduled sync (`nextAt`).
+    Waiting,
+    /// A scheduled sync of it runs now.
+    Syncing,
+    /// Its vendor could not be reached: paused, retried at `nextAt` (backing off).
+    Offline,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleView {
+    pub state: ScheduleState,
+    /// The period in force, in seconds (0: off).
+    pub period_secs: i64,
+    /// `RECKON_SYNC_PERIOD_SECS` sets every connection's period (tests).
+    pub overridden: bool,
+    /// RFC 3339 UTC: when the next scheduled sync is due.
+    pub next_at: Option<String>,
+    /// RFC 3339 UTC: the last sync of this session (scheduled or Sync now).
+    pub last_at: Option<String>,
+    /// Why the last scheduled sync failed, as it is.
+    pub last_error: Option<String>,
+}
+
+/// A desktop notification raised for a new open error after a scheduled sync; also what
+/// "open the finding" carries to the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NotifiedFinding {
+    /// The notification's number in this session (1, 2, ...).
+    pub id: i32,
+    pub chain_id: i64,
+    pub finding_id: String,
+    /// FORMATS.md section 2 (`balance_break`).
+    pub kind: String,
+    /// Signed decimal, where the finding has a delta.
+    pub delta: Option<String>,
+    /// As shown: names the ledger (`Reckon: default · credits`).
+    pub title: String,
+    /// As shown: the kind and the delta.
+    pub body: String,
+    /// RFC 3339 UTC, when it was raised.
+    pub at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -500,6 +557,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ChainsQuery::export_all(&cfg)?;
     ChainSortView::export_all(&cfg)?;
     ChainPageView::export_all(&cfg)?;
+    ChainWatchView::export_all(&cfg)?;
     ImportProgressEvent::export_all(&cfg)?;
     ImportOutcomeView::export_all(&cfg)?;
     LedgerQuery::export_all(&cfg)?;
@@ -529,5 +587,6 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     PreviewView::export_all(&cfg)?;
     MatchOutcomeView::export_all(&cfg)?;
     AboutView::export_all(&cfg)?;
+    NotifiedFinding::export_all(&cfg)?;
     Ok(())
 }

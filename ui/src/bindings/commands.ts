@@ -8,6 +8,7 @@ import type { Audience } from "./Audience";
 import type { BalanceSeries } from "./BalanceSeries";
 import type { ChainPageView } from "./ChainPageView";
 import type { ChainView } from "./ChainView";
+import type { ChainWatchView } from "./ChainWatchView";
 import type { ChainsQuery } from "./ChainsQuery";
 import type { ConnectOutcome } from "./ConnectOutcome";
 import type { ConnectRequest } from "./ConnectRequest";
@@ -24,6 +25,7 @@ import type { ImportProgressEvent } from "./ImportProgressEvent";
 import type { LedgerPage } from "./LedgerPage";
 import type { LedgerQuery } from "./LedgerQuery";
 import type { MatchOutcomeView } from "./MatchOutcomeView";
+import type { NotifiedFinding } from "./NotifiedFinding";
 import type { PreviewView } from "./PreviewView";
 import type { ProfileView } from "./ProfileView";
 import type { SyncOutcomeView } from "./SyncOutcomeView";
@@ -42,6 +44,8 @@ export function commands(call: Call) {
   return {
     listChains: (): Promise<Array<ChainView>> => call<Array<ChainView>>("list_chains"),
     chainsPage: (query: ChainsQuery, offset: number, limit: number): Promise<ChainPageView> => call<ChainPageView>("chains_page", { query, offset, limit }),
+    chainWatch: (chainId: number): Promise<ChainWatchView> => call<ChainWatchView>("chain_watch", { chainId }),
+    setLowBalance: (chainId: number, threshold: string | null): Promise<ChainWatchView> => call<ChainWatchView>("set_low_balance", { chainId, threshold }),
     importFiles: (paths: Array<string>, account: string | null, onProgress: Channel<ImportProgressEvent>): Promise<ImportOutcomeView> => call<ImportOutcomeView>("import_files", { paths, account, onProgress }),
     openDemo: (onProgress: Channel<ImportProgressEvent>): Promise<ImportOutcomeView> => call<ImportOutcomeView>("open_demo", { onProgress }),
     cancelImport: (): Promise<null> => call<null>("cancel_import"),
@@ -76,6 +80,8 @@ export function commands(call: Call) {
     connectAccount: (request: ConnectRequest): Promise<ConnectOutcome> => call<ConnectOutcome>("connect_account", { request }),
     syncNow: (connectionId: number, onProgress: Channel<SyncProgressEvent>): Promise<SyncOutcomeView> => call<SyncOutcomeView>("sync_now", { connectionId, onProgress }),
     cancelSync: (): Promise<null> => call<null>("cancel_sync"),
+    setSyncPeriod: (connectionId: number, periodSecs: number): Promise<ConnectionView> => call<ConnectionView>("set_sync_period", { connectionId, periodSecs }),
+    takeOpenFinding: (): Promise<NotifiedFinding | null> => call<NotifiedFinding | null>("take_open_finding"),
     listProfiles: (): Promise<Array<string>> => call<Array<string>>("list_profiles"),
     loadProfile: (name: string): Promise<ProfileView> => call<ProfileView>("load_profile", { name }),
     previewProfile: (path: string, profile: ProfileView): Promise<PreviewView> => call<PreviewView>("preview_profile", { path, profile }),

@@ -1,16 +1,18 @@
 //! API accounts on the Ledgers screen: "Connect account…" (source, base URL, key, customer or
-//! all customers) and, per connection, "Sync now" with a progress line (pages, entries, rate),
+//! all customers) and, per connection, how often it syncs on its own (with where that stands:
+//! next sync, "paused: offline"), "Sync now" with a progress line (pages, entries, rate),
 //! Cancel and the outcome. The key goes to the shell once and is never shown again.
 
 import { useState } from "react";
 import type { ConnectionView } from "../bindings/ConnectionView";
+import type { ScheduleView } from "../bindings/ScheduleView";
 import type { SyncOutcomeView } from "../bindings/SyncOutcomeView";
 import type { SyncProgressEvent } from "../bindings/SyncProgressEvent";
 import type { VendorView } from "../bindings/VendorView";
 import { api } from "../api";
 import { ErrorBlock } from "../components/common";
 import { toApiError } from "../lib/errors";
-import { useConnectAccount, useConnections, useSyncNow, useVendors } from "../queries";
+import { useConnectAccount, useConnections, useSetSyncPeriod, useSyncNow, useVendors } from "../queries";
 
 export function describeSyncProgress(e: SyncProgressEvent): string {
   const rate = Math.round(e.entriesPerSecond);
@@ -24,6 +26,35 @@ export function describeSyncOutcome(o: SyncOutcomeView): string {
   return `${head}: ${customers}${o.pages} pages, ${o.entries} entries: ${o.new} new, ${o.known} already known, ${o.conflicting} conflicting${stated}.`;
 }
 
+/** The periods a connection can sync at on its own, in seconds (0: only when asked). */
+export const PERIODS: { secs: number; label: string }[] = [
+  { secs: 0, label: "only when asked" },
+  { secs: 300, label: "every 5 min" },
+  { secs: 900, label: "every 15 min" },
+  { secs: 1800, label: "every 30 min" },
+  { secs: 3600, label: "every hour" },
+  { secs: 4 * 3600, label: "every 4 hours" },
+];
+
+function clock(ts: string): string {
+  return ts.slice(11, 19) + " UTC";
+}
+
+/** Where a connection's scheduled syncs stand, in a few words. */
+export function describeSchedule(s: ScheduleView): string {
+  const failed = s.lastError ? ` (last sync failed: ${s.lastError})` : "";
+  switch (s.state) {
+    case "off":
+      return "Syncs only when asked";
+    case "syncing":
+      return "Syncing on schedule…";
+    case "offline":
+      return `Paused: offline; trying again at ${s.nextAt ? clock(s.nextAt) : "a later time"}${failed}`;
+    case "waiting":
+      return `Next sync at ${s.nextAt ? clock(s.nextAt) : "—"}${s.overridden ? ` (every ${s.periodSecs} s, RECKON_SYNC_PERIOD_SECS)` : ""}${failed}`;
+  }
+}
+
 export function Connections({ disabled }: { disabled: boolean }) {
   const connections = useConnections();
   const vendors = useVendors();
@@ -31,6 +62,7 @@ export function Connections({ disabled }: { disabled: boolean }) {
   const [open, setOpen] = useState(false);
   const sync = useSyncNow();
   const running = sync.running;
+  const setPeriod = useSetSyncPeriod();
 
   const start = (c: ConnectionView) => {
     // Failures show from the job's error.
@@ -56,6 +88,31 @@ export function Connections({ disabled }: { disabled: boolean }) {
                 <td>{vendorOf(c.source)?.title ?? c.source}</td>
                 <td className="mono">{c.baseUrl}</td>
                 <td>{vendorOf(c.source)?.perCustomer ? (c.customer ?? "all customers") : ""}</td>
+                <td>
+                  <select
+                    aria-label="Sync on its own"
+                    data-testid="sync-period"
+                    value={c.periodSecs}
+                    disabled={setPeriod.isPending}
+                    onChange={(e) => setPeriod.mutate({ connectionId: c.id, periodSecs: Number(e.target.value) })}
+                  >
+                    {PERIODS.some((p) => p.secs === c.periodSecs) ? null : (
+                      <option value={c.periodSecs}>every {c.periodSecs} s</option>
+                    )}
+                    {PERIODS.map((p) => (
+                      <option key={p.secs} value={p.secs}>
+                        {p.label}
+                      </option>
+                    ))}
+                  </select>{" "}
+                  <span
+                    className={`small ${c.schedule.state === "offline" ? "sev-warning" : "muted"}`}
+                    data-testid="sync-schedule"
+                    data-state={c.schedule.state}
+                  >
+                    {describeSchedule(c.schedule)}
+                  </span>
+                </td>
                 <td>
                   <button
                     className="primary"
@@ -85,6 +142,9 @@ export function Connections({ disabled }: { disabled: boolean }) {
         </div>
       )}
       {sync.error && <ErrorBlock error={sync.error} onDismiss={() => sync.reset()} />}
+      {setPeriod.error && (
+        <ErrorBlock error={toApiError(setPeriod.error, "set_sync_period")} onDismiss={() => setPeriod.reset()} />
+      )}
     </div>
   );
 }

@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { ChainTable } from "./ledgers/ChainTable";
 import { MatchWith } from "./ledgers/MatchWith";
+import { WatchPanel } from "./ledgers/WatchPanel";
 import type { ChainView } from "../bindings/ChainView";
 import type { ImportState } from "../hooks/useImportFlow";
 import { E2ePathInput, ErrorBlock, Money } from "../components/common";
@@ -29,10 +30,13 @@ interface Props {
   onCancel: () => void;
   onDismissOutcome: () => void;
   onOpen: (id: number) => void;
+  /** Times in UTC, else the local zone (Settings). */
+  utc?: boolean;
 }
 
 export function LedgersScreen(p: Props) {
   const { chains, imp } = p;
+  const selected = chains?.find((c) => c.id === p.selectedId) ?? null;
   const [e2ePath, setE2ePath] = useState("");
   return (
     <section className="screen">
@@ -83,6 +87,7 @@ export function LedgersScreen(p: Props) {
           )}
         />
       )}
+      {selected && <WatchPanel key={selected.id} chain={selected} utc={p.utc} />}
       {chains !== null && chains.length > 1 && (
         <MatchWith chains={chains} />
       )}
