@@ -172,6 +172,41 @@ impl Store {
         Ok(Store { conn, labels: LabelCache::default(), cache: RefCell::default() })
     }
 
+    /// Opens an existing database for a command that reads it and keeps a little of what it
+    /// saw (a check keeps its history): for writing where the file can be written, else
+    /// read-only (`is_read_only` tells which). Whatever `open_read_only` refuses is refused
+    /// alike, with the same error (missing, empty, another application's, damaged header,
+    /// older or newer schema), and nothing is ever created, migrated or repaired: the file is
+    /// opened for writing only after a read-only open has accepted it, without `CREATE`.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        let read_only = Store::open_read_only(path)?;
+        match Store::writable_connection(path) {
+            Some(conn) => Ok(Store { conn, labels: LabelCache::default(), cache: RefCell::default() }),
+            // A write-protected file or folder, a read-only file system: read as it is.
+            None => Ok(read_only),
+        }
+    }
+
+    /// A connection to the existing, current database at `path` that can write, set up as
+    /// `init` sets one up but with nothing created, migrated or switched (a current database
+    /// is in WAL already); `None` where SQLite cannot open it for writing.
+    fn writable_connection(path: &Path) -> Option<Connection> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).ok()?;
+        conn.busy_timeout(BUSY_TIMEOUT).ok()?;
+        let current = check_identity(&conn, path).ok()? == SCHEMA_VERSION;
+        // SQLite falls back to reading only, silently, for a write-protected file.
+        let writable = !conn.is_readonly(rusqlite::DatabaseName::Main).ok()?;
+        if !(current && writable) {
+            return None;
+        }
+        conn.pragma_update(None, "synchronous", "FULL").ok()?;
+        conn.pragma_update(None, "temp_store", "MEMORY").ok()?;
+        conn.pragma_update(None, "cache_size", -32_000).ok()?;
+        Some(conn)
+    }
+
     /// A read-only connection to `path`, identity and schema checked; `immutable` opens it
     /// without locks or shared memory (see `open_read_only`).
     fn read_only_connection(path: &Path, immutable: bool) -> Result<Connection, StoreError> {
