@@ -410,10 +410,16 @@ impl Store {
             .optional()?)
     }
 
-    /// Records whether chain `chain_id`'s balance is below its threshold at `at`: below keeps
-    /// the time it was first seen below (or sets it to `at`), not below clears it. Returns the
-    /// threshold as it was before (`None` when the chain has none, and nothing is written).
-    pub fn mark_low_balance(&mut self, chain_id: i64, below: bool, at: i64) -> Result<Option<LowBalance>, StoreError> {
+    /// Compares chain `chain_id`'s `balance` with its threshold at `at` and records whether it
+    /// is below, in one IMMEDIATE transaction: below keeps the time it was first seen below
+    /// (or sets it to `at`), not below clears it. Returns the threshold as it was before
+    /// (`None` when the chain has none, and nothing is written).
+    pub fn mark_low_balance(
+        &mut self,
+        chain_id: i64,
+        balance: Decimal,
+        at: i64,
+    ) -> Result<Option<LowBalance>, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before: Option<LowBalance> = tx
             .query_row("SELECT threshold, below_since FROM low_balance WHERE chain_id = ?1", [chain_id], |r| {
@@ -421,6 +427,7 @@ impl Store {
             })
             .optional()?;
         if let Some(b) = &before {
+            let below = balance < b.threshold;
             let since = if below { Some(b.below_since.unwrap_or(at)) } else { None };
             if since != b.below_since {
                 tx.execute("UPDATE low_balance SET below_since = ?2 WHERE chain_id = ?1", params![chain_id, since])?;

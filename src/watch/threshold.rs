@@ -53,9 +53,10 @@ pub fn crossed(
     balance: Decimal,
     at: i64,
 ) -> Result<Option<LowBalanceAlert>, StoreError> {
-    let Some(t) = store.low_balance(chain_id)? else { return Ok(None) };
+    // Compared and recorded under the write lock, so of two connections comparing at once (a
+    // check and a sync) only one says it crossed.
+    let Some(t) = store.mark_low_balance(chain_id, balance, at)? else { return Ok(None) };
     let below = balance < t.threshold;
-    store.mark_low_balance(chain_id, below, at)?;
     Ok(below.then(|| LowBalanceAlert {
         chain_id,
         chain: key.clone(),
