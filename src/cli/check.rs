@@ -55,6 +55,42 @@ impl Args {
     pub(super) fn saves_balance(&self) -> bool {
         self.anchors.save_balance
     }
+
+    /// Whether this check is kept in each ledger's history: only a check with the stored
+    /// balances (or ones it saves) and the default rules, as the app runs it, so that a
+    /// finding does not come and go with one run's options. It then opens the database for
+    /// writing.
+    pub(super) fn records(&self) -> bool {
+        let a = &self.anchors;
+        let r = &self.rules;
+        let rule = UnusualRule::default();
+        (a.save_balance || (a.stated_balance.is_none() && a.opening_balance.is_none()))
+            && r.unusual_ratio == rule.ratio
+            && r.unusual_mad == rule.mad_multiple
+            && r.unusual_min_history == rule.min_history
+    }
+}
+
+/// Keeps the check in each ledger's history and compares each ledger with its low-balance
+/// threshold: a warning line on standard error for each that has just gone below (once, until
+/// its balance is back at or above). A database that cannot be written is still checked; that
+/// is said once on standard error.
+fn record(store: &mut Store, report: &CheckReport) {
+    if store.is_read_only() {
+        note!(
+            "note: the database cannot be written, so this check is not kept in the ledgers' history \
+             and their low-balance thresholds are not compared"
+        );
+        return;
+    }
+    let now = chrono::Utc::now().timestamp_micros();
+    if let Err(e) = reckon::watch::history::record(store, report, now) {
+        note!("note: this check is not kept in the ledgers' history: {e}");
+    }
+    match reckon::watch::threshold::evaluate(store, report, now) {
+        Ok(alerts) => super::threshold::warn_crossed(&alerts),
+        Err(e) => note!("note: the low-balance thresholds were not compared: {e}"),
+    }
 }
 
 impl AnchorArgs {
@@ -94,6 +130,9 @@ pub(super) fn kind(name: &str) -> Result<FindingKind, String> {
 
 pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
     let mut report = run_check(store, &args.anchors, &args.rules)?;
+    if args.records() {
+        record(store, &report);
+    }
     // Kind and severity narrow what is shown and what the exit status is about.
     let severity = args.severity.map(|s| match s {
         SeverityArg::Error => Severity::Error,

@@ -23,6 +23,7 @@ mod anchor;
 mod check;
 mod doctor;
 mod export;
+mod history;
 mod import;
 mod journal;
 mod key;
@@ -34,6 +35,7 @@ mod profile;
 pub mod remedy;
 mod report;
 mod sync;
+mod threshold;
 pub mod trace;
 
 use std::path::PathBuf;
@@ -68,8 +70,16 @@ enum Command {
     Import(import::Args),
     /// Record, list or remove balances stated at a point in time (anchors).
     Anchor(anchor::Args),
-    /// Walk every chain's running balance and print findings.
+    /// Walk every chain's running balance and print findings. The check is kept in each
+    /// ledger's history (reckon history), so it opens the database for writing; a database it
+    /// cannot write is still checked, without history (said on standard error). Not kept when
+    /// balances or rule options are given for this run only.
     Check(check::Args),
+    /// A ledger's checks, newest first: what was new, resolved and explained each time, with
+    /// the finding IDs; its runway and low-balance threshold.
+    History(history::Args),
+    /// Set, clear or list a ledger's low-balance threshold: sync and check warn below it.
+    Threshold(threshold::Args),
     /// Draft a Markdown report for the vendor's support or for a customer.
     Report(report::Args),
     /// List the ledger, filtered, newest first; or export the filtered view.
@@ -133,19 +143,36 @@ enum OutputFormat {
     Json,
 }
 
+/// How a command opens the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Read-only; a missing database is an error instead of a new empty one.
+    Read,
+    /// An existing database, for writing where it can be written, else read-only: a check
+    /// keeps its history, a threshold is set. Refused, missing or damaged, exactly as `Read`;
+    /// never created, migrated or repaired (`Store::open_existing`).
+    Existing,
+    /// For writing, created and brought up to date if needed.
+    Write,
+}
+
 impl Command {
-    /// Whether the command only reads the database: it is then opened read-only, and a
-    /// missing one is an error instead of a new empty database.
-    fn reads_only(&self) -> bool {
+    fn access(&self) -> Access {
+        let read = |only: bool| if only { Access::Read } else { Access::Write };
         match self {
-            Command::Check(args) => !args.saves_balance(),
-            Command::Report(args) => !args.saves_balance(),
-            Command::Ledger(_) | Command::Summary(_) | Command::Chains(_) | Command::Export(_) => true,
-            Command::Anchor(args) => args.reads_only(),
-            Command::Doctor(args) => !args.repair,
-            Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => false,
-            Command::Match(_) => false,
-            Command::Key(_) | Command::MockServer(_) | Command::Profile(_) => false,
+            Command::Check(args) if args.saves_balance() => Access::Write,
+            Command::Check(args) if args.records() => Access::Existing,
+            Command::Check(_) => Access::Read,
+            Command::Threshold(args) if args.reads_only() => Access::Read,
+            Command::Threshold(_) => Access::Existing,
+            Command::History(_) => Access::Read,
+            Command::Report(args) => read(!args.saves_balance()),
+            Command::Ledger(_) | Command::Summary(_) | Command::Chains(_) | Command::Export(_) => Access::Read,
+            Command::Anchor(args) => read(args.reads_only()),
+            Command::Doctor(args) => read(!args.repair),
+            Command::Import(_) | Command::Explain(_) | Command::Reopen(_) | Command::Sync(_) => Access::Write,
+            Command::Match(_) => Access::Write,
+            Command::Key(_) | Command::MockServer(_) | Command::Profile(_) => Access::Write,
         }
     }
 }
@@ -168,19 +195,22 @@ pub fn run() -> Result<ExitCode> {
         }
         doctor::check_file(&db)?;
     }
-    let mut store = if command.reads_only() {
-        if !db.is_file() {
-            anyhow::bail!("no database at {}; import a ledger first or check --db", db.display());
-        }
-        Store::open_read_only(&db)
-    } else {
-        Store::open(&db)
+    let access = command.access();
+    if access != Access::Write && !db.is_file() {
+        anyhow::bail!("no database at {}; import a ledger first or check --db", db.display());
+    }
+    let mut store = match access {
+        Access::Read => Store::open_read_only(&db),
+        Access::Existing => Store::open_existing(&db),
+        Access::Write => Store::open(&db),
     }
     .with_context(|| format!("cannot open the database {}", db.display()))?;
     match command {
         Command::Import(args) => import::run(&mut store, args),
         Command::Anchor(args) => anchor::run(&mut store, args),
         Command::Check(args) => check::run(&mut store, args),
+        Command::History(args) => history::run(&store, args),
+        Command::Threshold(args) => threshold::run(&mut store, args),
         Command::Report(args) => report::run(&mut store, args),
         Command::Ledger(args) => ledger::run_ledger(&store, args),
         Command::Summary(args) => ledger::run_summary(&store, args),
@@ -237,4 +267,34 @@ fn write_out(path: Option<&PathBuf>, bytes: &[u8]) -> Result<()> {
         Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display())),
         None => Ok(std::io::stdout().write_all(bytes)?),
     }
+}
+
+/// The ledger `text` names, for commands that take one as an argument: an account with one
+/// ledger (or its `credits` one), else `ACCOUNT/CURRENCY` (split at the last `/`, so an
+/// account may hold one).
+fn ledger_named(store: &Store, text: &str) -> Result<reckon::store::ChainInfo> {
+    use reckon::escape::terminal;
+    let chains = store.chains()?;
+    let of_account: Vec<_> = chains.iter().filter(|c| c.key.account == text).collect();
+    match of_account.as_slice() {
+        [one] => return Ok((*one).clone()),
+        [] => {}
+        several => {
+            if let Some(c) = several.iter().find(|c| c.key.currency == ChainKey::DEFAULT_CURRENCY) {
+                return Ok((*c).clone());
+            }
+            let names: Vec<String> =
+                several.iter().map(|c| format!("{}/{}", terminal(&c.key.account), terminal(&c.key.currency))).collect();
+            anyhow::bail!("{} has several ledgers: name one of {}", terminal(text), names.join(", "));
+        }
+    }
+    if let Some((account, currency)) = text.rsplit_once('/') {
+        if let Some(c) = chains.iter().find(|c| c.key.account == account && c.key.currency == currency) {
+            return Ok(c.clone());
+        }
+    }
+    anyhow::bail!(
+        "no ledger {} in the database; name it as ACCOUNT or ACCOUNT/CURRENCY, as `reckon chains` lists them",
+        terminal(text)
+    )
 }

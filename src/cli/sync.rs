@@ -142,6 +142,11 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
         }
     }
     print_anchors(&summary.anchors)?;
+    // The ledgers reached that have a low-balance threshold are checked and compared with it.
+    match reckon::watch::threshold::after_sync(store, &summary.chain_ids, Utc::now().timestamp_micros()) {
+        Ok(alerts) => super::threshold::warn_crossed(&alerts),
+        Err(e) => note!("note: the low-balance thresholds were not compared: {e}"),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
