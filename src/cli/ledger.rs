@@ -17,6 +17,7 @@ use reckon::model::{format_ts, normalize_type, rfc3339};
 use reckon::money::{self, format, format_signed};
 use reckon::store::{GroupBy, LedgerFilter, Store};
 use reckon::usage::{self, Sort, Span};
+use reckon::watch::Runway;
 
 #[derive(clap::Args)]
 pub(super) struct FilterArgs {
@@ -273,12 +274,22 @@ pub(super) fn run_chains(store: &Store, args: ChainsArgs) -> Result<ExitCode> {
         limit: args.limit,
     };
     let page = chain_list::list(&report, &query);
+    // Where each shown ledger's balance is heading, and its low-balance threshold (`watch`).
+    let thresholds = store.low_balances()?;
+    let mut watch = Vec::with_capacity(page.rows.len());
+    for r in &page.rows {
+        let runway = match (r.balance, reckon::watch::burn(store, r.chain)?) {
+            (Some(balance), Some(burn)) => Some(reckon::watch::runway::runway(balance, &burn)),
+            _ => None,
+        };
+        watch.push((runway, thresholds.iter().find(|t| t.chain_id == r.chain.id).map(|t| t.threshold)));
+    }
     if args.format == OutputFormat::Json {
         let json = serde_json::json!({
             "total": page.total,
             "chains": page.chains,
             "offset": query.offset,
-            "rows": page.rows.iter().map(|r| serde_json::json!({
+            "rows": page.rows.iter().zip(&watch).map(|(r, (runway, threshold))| serde_json::json!({
                 "account": r.chain.key.account,
                 "currency": r.chain.key.currency,
                 "source": r.chain.source,
@@ -289,12 +300,15 @@ pub(super) fn run_chains(store: &Store, args: ChainsArgs) -> Result<ExitCode> {
                 "open_errors": r.open_errors,
                 "open_warnings": r.open_warnings,
                 "explained": r.explained,
+                "runway": runway.map(super::history::runway_json),
+                "low_balance_threshold": threshold.map(format),
+                "below_threshold": reckon::watch::threshold::is_below(*threshold, r.balance),
             })).collect::<Vec<_>>(),
         });
         out!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for r in &page.rows {
+    for (r, (runway, threshold)) in page.rows.iter().zip(&watch) {
         let c = r.chain;
         out!(
             "{}/{}: {} entries, {} to {}, ledger balance {}, stated {}, {} open ({} errors, {} warnings)",
@@ -321,6 +335,13 @@ pub(super) fn run_chains(store: &Store, args: ChainsArgs) -> Result<ExitCode> {
                 terminal(&sync.source),
                 terminal(&sync.base_url)
             );
+        }
+        if let Some(r @ (Runway::RunsOut { .. } | Runway::Exhausted)) = runway {
+            out!("  {}", r.sentence());
+        }
+        if let Some(t) = threshold {
+            let below = if reckon::watch::threshold::is_below(Some(*t), r.balance) { ": BELOW IT" } else { "" };
+            out!("  low-balance threshold {}{below}", format(*t));
         }
     }
     if page.rows.len() < page.total || page.total < page.chains {
