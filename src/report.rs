@@ -91,8 +91,13 @@ pub fn draft(store: &Store, check: &CheckReport, request: &ReportRequest) -> Res
             .filter(|e| !crate::reconcile::states_balance(e.balance_after))
             .map(|_| rebuild(&entries, opening, &anchors)),
     };
+    // Where the balance is heading, and the threshold set for it (`watch`).
+    let runway = crate::watch::runway_of(store, check, chain)?;
+    let low_balance = store.low_balance(chain.id)?.map(|t| (t.threshold, crate::watch::balance(check, chain)));
     let ctx = Context {
         chain,
+        runway,
+        low_balance,
         by_txn,
         findings: &findings,
         entries: &entries,
@@ -115,6 +120,10 @@ const SUMMARY_EXAMPLES: usize = 5;
 
 struct Context<'a> {
     chain: &'a ChainInfo,
+    /// The runway at the last 30 days' net burn; shown when the balance is running out.
+    runway: Option<crate::watch::Runway>,
+    /// The low-balance threshold set for the ledger, with the balance compared with it.
+    low_balance: Option<(Decimal, Option<Decimal>)>,
     /// Index into `entries` by transaction ID.
     by_txn: std::collections::HashMap<&'a str, usize>,
     findings: &'a [&'a CheckedFinding],
@@ -261,6 +270,7 @@ impl Context<'_> {
             let _ = writeln!(md, "| Stated minus ledger | {} |", format_signed(s - l));
         }
         md.push('\n');
+        self.watch_lines(&mut md);
         if let Some(p) = self.pending.filter(|p| !p.unsettled.is_empty()) {
             let _ = writeln!(
                 md,
@@ -357,6 +367,23 @@ impl Context<'_> {
                 let _ = writeln!(md, "- {ids} ({}): {how}", format_signed(c.amount));
             }
             md.push('\n');
+        }
+    }
+
+    /// Where the balance is heading: the runway when it is running out at the last 30 days'
+    /// net burn, and the low-balance threshold when one is set.
+    fn watch_lines(&self, md: &mut String) {
+        use crate::watch::Runway;
+        if let Some(r @ (Runway::RunsOut { .. } | Runway::Exhausted)) = &self.runway {
+            let _ = writeln!(md, "{}\n", r.sentence());
+        }
+        if let Some((threshold, balance)) = self.low_balance {
+            let state = match balance {
+                Some(b) if b < threshold => format!(": the balance, {}, is below it", format(b)),
+                Some(_) => ": the balance is at or above it".into(),
+                None => String::new(),
+            };
+            let _ = writeln!(md, "Low-balance threshold {}{state}.\n", format(threshold));
         }
     }
 
@@ -521,6 +548,7 @@ impl Context<'_> {
                 if p.unsettled.is_empty() { String::new() } else { format!(" ({})", self.unsettled(p).join("; ")) }
             );
         }
+        self.watch_lines(&mut md);
         self.anchors_cited(&mut md);
         let mut spent: BTreeMap<(String, Option<String>), Group> = BTreeMap::new();
         let mut received: BTreeMap<String, Group> = BTreeMap::new();
