@@ -23,4 +23,5 @@ mod sync;
 mod tidy;
 mod usage_feed;
 mod version;
+mod watch;
 mod workspace;
