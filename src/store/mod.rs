@@ -45,7 +45,7 @@ pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
 pub use revise::{revision_id, split_revision};
 pub use stream::{Streamed, StreamedFile};
 pub use sync_records::{LastSync, SyncConnection, DEFAULT_SYNC_PERIOD_SECS};
-pub use watch::{Change, CheckRun, FindingChange, LowBalance, RunCounts, SeenFinding};
+pub use watch::{ChainCheck, Change, CheckRun, FindingChange, LowBalance, RunCounts, SeenFinding};
 
 /// An open database.
 #[derive(Debug)]

@@ -123,6 +123,17 @@ fn units(value: Option<Decimal>) -> Option<i64> {
     value.and_then(money::to_units)
 }
 
+/// One chain's check, to record as a run of its history (`Store::record_check_runs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainCheck {
+    pub chain_id: i64,
+    pub counts: RunCounts,
+    /// The balance the check ended at.
+    pub balance: Option<Decimal>,
+    /// The findings it saw.
+    pub seen: Vec<SeenFinding>,
+}
+
 impl Store {
     /// Records a check of chain `chain_id` at `at` (Unix microseconds) that saw `seen`: the
     /// findings new since the chain's previous run, those resolved (gone) and those explained
@@ -138,171 +149,23 @@ impl Store {
         seen: &[SeenFinding],
     ) -> Result<CheckRun, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let first: bool =
-            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)", [chain_id], |r| r.get(0))?;
-        // The set the previous run saw: finding id -> (kind, delta, ids, explained).
-        let mut before: HashMap<String, (String, Option<i64>, String, bool)> = HashMap::new();
-        {
-            let mut stmt = tx.prepare_cached(
-                "SELECT finding_id, kind, delta, transaction_ids, explained FROM check_seen WHERE chain_id = ?1",
-            )?;
-            let mut rows = stmt.query([chain_id])?;
-            while let Some(r) = rows.next()? {
-                before.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
-            }
-        }
-        let mut changes = Vec::new();
-        for s in seen {
-            match before.remove(&s.finding_id) {
-                None => changes.push(FindingChange {
-                    change: Change::New,
-                    finding_id: s.finding_id.clone(),
-                    kind: s.kind,
-                    delta: s.delta,
-                    transaction_ids: s.transaction_ids.clone(),
-                }),
-                Some((_, _, _, was_explained)) if s.explained && !was_explained => changes.push(FindingChange {
-                    change: Change::Explained,
-                    finding_id: s.finding_id.clone(),
-                    kind: s.kind,
-                    delta: s.delta,
-                    transaction_ids: s.transaction_ids.clone(),
-                }),
-                Some(_) => {}
-            }
-        }
-        let mut resolved: Vec<_> = before.into_iter().collect();
-        resolved.sort_by(|a, b| a.0.cmp(&b.0));
-        for (finding_id, (kind, delta, ids, _)) in resolved {
-            changes.push(FindingChange {
-                change: Change::Resolved,
-                finding_id,
-                kind: kind_named(&kind)?,
-                delta: delta.map(money::from_units),
-                transaction_ids: ids_from_json(&ids)?,
-            });
-        }
-        let count = |c: Change| changes.iter().filter(|x| x.change == c).count() as u64;
-        let (new, resolved, explained) = (count(Change::New), count(Change::Resolved), count(Change::Explained));
-
-        // Fold an unchanged run into the previous one when that changed nothing either.
-        let previous: Option<(i64, i64, i64, i64, i64, i64, i64)> = tx
-            .query_row(
-                "SELECT id, new_count + resolved_count + explained_count, errors, warnings, explained, at, runs
-                 FROM check_run WHERE chain_id = ?1 ORDER BY id DESC LIMIT 1",
-                [chain_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-            )
-            .optional()?;
-        let same = |p: &(i64, i64, i64, i64, i64, i64, i64)| {
-            p.1 == 0
-                && p.2 == counts.errors as i64
-                && p.3 == counts.warnings as i64
-                && p.4 == counts.explained as i64
-                && at >= p.5
-        };
-        let run = match previous.filter(|p| changes.is_empty() && same(p)) {
-            Some(p) => {
-                tx.execute(
-                    "UPDATE check_run SET last_at = ?2, runs = runs + 1, entries = ?3, balance = ?4 WHERE id = ?1",
-                    params![p.0, at, counts.entries as i64, units(balance)],
-                )?;
-                let first: bool = tx.query_row("SELECT first FROM check_run WHERE id = ?1", [p.0], |r| r.get(0))?;
-                CheckRun {
-                    id: p.0,
-                    chain_id,
-                    at: p.5,
-                    last_at: at,
-                    runs: p.6 as u64 + 1,
-                    first,
-                    counts,
-                    balance,
-                    new: 0,
-                    resolved: 0,
-                    explained: 0,
-                    changes: Vec::new(),
-                }
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO check_run (chain_id, at, last_at, runs, first, entries, errors, warnings, explained,
-                                            new_count, resolved_count, explained_count, balance)
-                     VALUES (?1, ?2, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    params![
-                        chain_id,
-                        at,
-                        first,
-                        counts.entries as i64,
-                        counts.errors as i64,
-                        counts.warnings as i64,
-                        counts.explained as i64,
-                        new as i64,
-                        resolved as i64,
-                        explained as i64,
-                        units(balance)
-                    ],
-                )?;
-                let id = tx.last_insert_rowid();
-                {
-                    let mut insert = tx.prepare_cached(
-                        "INSERT OR IGNORE INTO check_change (run_id, change, finding_id, kind, delta, transaction_ids)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )?;
-                    for c in &changes {
-                        insert.execute(params![
-                            id,
-                            c.change.as_str(),
-                            c.finding_id,
-                            c.kind.as_str(),
-                            units(c.delta),
-                            ids_json(&c.transaction_ids)
-                        ])?;
-                    }
-                }
-                CheckRun {
-                    id,
-                    chain_id,
-                    at,
-                    last_at: at,
-                    runs: 1,
-                    first,
-                    counts,
-                    balance,
-                    new,
-                    resolved,
-                    explained,
-                    changes,
-                }
-            }
-        };
-        // What this run saw, for the next one to compare with.
-        if !run.changes.is_empty() || first {
-            tx.execute("DELETE FROM check_seen WHERE chain_id = ?1", [chain_id])?;
-            let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO check_seen (chain_id, finding_id, kind, delta, transaction_ids, explained)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for s in seen {
-                insert.execute(params![
-                    chain_id,
-                    s.finding_id,
-                    s.kind.as_str(),
-                    units(s.delta),
-                    ids_json(&s.transaction_ids),
-                    s.explained
-                ])?;
-            }
-        } else {
-            // Nothing new, resolved or explained; a note removed (reopened) still counts for
-            // the next comparison.
-            let mut update =
-                tx.prepare_cached("UPDATE check_seen SET explained = ?3 WHERE chain_id = ?1 AND finding_id = ?2")?;
-            for s in seen {
-                update.execute(params![chain_id, s.finding_id, s.explained])?;
-            }
-        }
+        let run = record_run(&tx, chain_id, at, counts, balance, seen)?;
         tx.commit()?;
         Ok(run)
+    }
+
+    /// Records the checks of several chains at `at` as `record_check_run` does each, in one
+    /// IMMEDIATE transaction: one commit (one sync to disk) for all of them, where a
+    /// transaction per chain made a check of 1,000 ledgers wait on 1,000. Returns the runs in
+    /// the order of `checks`.
+    pub fn record_check_runs(&mut self, at: i64, checks: &[ChainCheck]) -> Result<Vec<CheckRun>, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let runs = checks
+            .iter()
+            .map(|c| record_run(&tx, c.chain_id, at, c.counts, c.balance, &c.seen))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(runs)
     }
 
     /// Chain `chain_id`'s check history, newest first, at most `limit` runs, each with its
@@ -436,4 +299,179 @@ impl Store {
         tx.commit()?;
         Ok(before)
     }
+}
+
+/// `record_check_run`'s comparison and writes, inside the caller's IMMEDIATE transaction.
+fn record_run(
+    tx: &rusqlite::Connection,
+    chain_id: i64,
+    at: i64,
+    counts: RunCounts,
+    balance: Option<Decimal>,
+    seen: &[SeenFinding],
+) -> Result<CheckRun, StoreError> {
+    let first: bool =
+        tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)", [chain_id], |r| r.get(0))?;
+    // The set the previous run saw: finding id -> (kind, delta, ids, explained).
+    let mut before: HashMap<String, (String, Option<i64>, String, bool)> = HashMap::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT finding_id, kind, delta, transaction_ids, explained FROM check_seen WHERE chain_id = ?1",
+        )?;
+        let mut rows = stmt.query([chain_id])?;
+        while let Some(r) = rows.next()? {
+            before.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+        }
+    }
+    let mut changes = Vec::new();
+    for s in seen {
+        match before.remove(&s.finding_id) {
+            None => changes.push(FindingChange {
+                change: Change::New,
+                finding_id: s.finding_id.clone(),
+                kind: s.kind,
+                delta: s.delta,
+                transaction_ids: s.transaction_ids.clone(),
+            }),
+            Some((_, _, _, was_explained)) if s.explained && !was_explained => changes.push(FindingChange {
+                change: Change::Explained,
+                finding_id: s.finding_id.clone(),
+                kind: s.kind,
+                delta: s.delta,
+                transaction_ids: s.transaction_ids.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    let mut resolved: Vec<_> = before.into_iter().collect();
+    resolved.sort_by(|a, b| a.0.cmp(&b.0));
+    for (finding_id, (kind, delta, ids, _)) in resolved {
+        changes.push(FindingChange {
+            change: Change::Resolved,
+            finding_id,
+            kind: kind_named(&kind)?,
+            delta: delta.map(money::from_units),
+            transaction_ids: ids_from_json(&ids)?,
+        });
+    }
+    let count = |c: Change| changes.iter().filter(|x| x.change == c).count() as u64;
+    let (new, resolved, explained) = (count(Change::New), count(Change::Resolved), count(Change::Explained));
+
+    // Fold an unchanged run into the previous one when that changed nothing either.
+    let previous: Option<(i64, i64, i64, i64, i64, i64, i64)> = tx
+        .query_row(
+            "SELECT id, new_count + resolved_count + explained_count, errors, warnings, explained, at, runs
+             FROM check_run WHERE chain_id = ?1 ORDER BY id DESC LIMIT 1",
+            [chain_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )
+        .optional()?;
+    let same = |p: &(i64, i64, i64, i64, i64, i64, i64)| {
+        p.1 == 0
+            && p.2 == counts.errors as i64
+            && p.3 == counts.warnings as i64
+            && p.4 == counts.explained as i64
+            && at >= p.5
+    };
+    let run = match previous.filter(|p| changes.is_empty() && same(p)) {
+        Some(p) => {
+            tx.execute(
+                "UPDATE check_run SET last_at = ?2, runs = runs + 1, entries = ?3, balance = ?4 WHERE id = ?1",
+                params![p.0, at, counts.entries as i64, units(balance)],
+            )?;
+            let first: bool = tx.query_row("SELECT first FROM check_run WHERE id = ?1", [p.0], |r| r.get(0))?;
+            CheckRun {
+                id: p.0,
+                chain_id,
+                at: p.5,
+                last_at: at,
+                runs: p.6 as u64 + 1,
+                first,
+                counts,
+                balance,
+                new: 0,
+                resolved: 0,
+                explained: 0,
+                changes: Vec::new(),
+            }
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO check_run (chain_id, at, last_at, runs, first, entries, errors, warnings, explained,
+                                        new_count, resolved_count, explained_count, balance)
+                 VALUES (?1, ?2, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    chain_id,
+                    at,
+                    first,
+                    counts.entries as i64,
+                    counts.errors as i64,
+                    counts.warnings as i64,
+                    counts.explained as i64,
+                    new as i64,
+                    resolved as i64,
+                    explained as i64,
+                    units(balance)
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO check_change (run_id, change, finding_id, kind, delta, transaction_ids)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for c in &changes {
+                    insert.execute(params![
+                        id,
+                        c.change.as_str(),
+                        c.finding_id,
+                        c.kind.as_str(),
+                        units(c.delta),
+                        ids_json(&c.transaction_ids)
+                    ])?;
+                }
+            }
+            CheckRun {
+                id,
+                chain_id,
+                at,
+                last_at: at,
+                runs: 1,
+                first,
+                counts,
+                balance,
+                new,
+                resolved,
+                explained,
+                changes,
+            }
+        }
+    };
+    // What this run saw, for the next one to compare with.
+    if !run.changes.is_empty() || first {
+        tx.execute("DELETE FROM check_seen WHERE chain_id = ?1", [chain_id])?;
+        let mut insert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO check_seen (chain_id, finding_id, kind, delta, transaction_ids, explained)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for s in seen {
+            insert.execute(params![
+                chain_id,
+                s.finding_id,
+                s.kind.as_str(),
+                units(s.delta),
+                ids_json(&s.transaction_ids),
+                s.explained
+            ])?;
+        }
+    } else {
+        // Nothing new, resolved or explained; a note removed (reopened) still counts for
+        // the next comparison.
+        let mut update =
+            tx.prepare_cached("UPDATE check_seen SET explained = ?3 WHERE chain_id = ?1 AND finding_id = ?2")?;
+        for s in seen {
+            update.execute(params![chain_id, s.finding_id, s.explained])?;
+        }
+    }
+    Ok(run)
 }

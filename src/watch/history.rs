@@ -2,9 +2,11 @@
 //! what changed since that chain's previous run: findings new, resolved (gone), explained (a
 //! note added since). Kept in the store (`check_run`, migration 10).
 
-use crate::check::CheckReport;
+use std::collections::HashMap;
+
+use crate::check::{CheckReport, CheckedFinding};
 use crate::model::{ChainKey, Severity};
-use crate::store::{Change, CheckRun, FindingChange, RunCounts, SeenFinding, Store, StoreError};
+use crate::store::{ChainCheck, Change, CheckRun, FindingChange, RunCounts, SeenFinding, Store, StoreError};
 
 /// What one chain's check changed since its previous one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +44,9 @@ impl HistoryDelta {
 ///
 /// Call it after a check run with the stored balances and the default rules (a check with
 /// balances or rules given for one run would make findings come and go in the history). The
-/// store must be open for writing. Each chain is recorded in its own IMMEDIATE transaction, so
-/// two callers recording at once never both report a finding as new. This is what the CLI's
+/// store must be open for writing. Up to 1,000 chains are recorded in one IMMEDIATE
+/// transaction, so two callers recording at once never both report a finding as new, and a
+/// check of many ledgers commits (syncs to disk) once per thousand, not once per ledger. This is what the CLI's
 /// `reckon check`, the app's check and its scheduled sync call:
 ///
 /// ```no_run
@@ -59,29 +62,45 @@ impl HistoryDelta {
 /// ```
 pub fn record(store: &mut Store, report: &CheckReport, at: i64) -> Result<Vec<HistoryDelta>, StoreError> {
     let mut deltas = Vec::with_capacity(report.chains.len());
-    for chain in &report.chains {
-        let mut counts = RunCounts { entries: chain.entries, ..RunCounts::default() };
-        let mut seen = Vec::new();
-        for f in report.findings.iter().filter(|f| f.chain_id == chain.id) {
-            match (f.is_open(), f.finding.severity()) {
-                (false, _) => counts.explained += 1,
-                (true, Severity::Error) => counts.errors += 1,
-                (true, _) => counts.warnings += 1,
-            }
-            seen.push(SeenFinding {
-                finding_id: f.finding.id.clone(),
-                kind: f.finding.kind,
-                delta: f.finding.delta,
-                transaction_ids: f.finding.transaction_ids.clone(),
-                explained: !f.is_open(),
-            });
+    // Findings by chain, in one pass over them.
+    let mut by_chain: HashMap<i64, Vec<&CheckedFinding>> = HashMap::new();
+    for f in &report.findings {
+        by_chain.entry(f.chain_id).or_default().push(f);
+    }
+    for part in report.chains.chunks(CHAINS_PER_TRANSACTION) {
+        let checks: Vec<ChainCheck> = part
+            .iter()
+            .map(|chain| {
+                let mut counts = RunCounts { entries: chain.entries, ..RunCounts::default() };
+                let mut seen = Vec::new();
+                for f in by_chain.get(&chain.id).into_iter().flatten() {
+                    match (f.is_open(), f.finding.severity()) {
+                        (false, _) => counts.explained += 1,
+                        (true, Severity::Error) => counts.errors += 1,
+                        (true, _) => counts.warnings += 1,
+                    }
+                    seen.push(SeenFinding {
+                        finding_id: f.finding.id.clone(),
+                        kind: f.finding.kind,
+                        delta: f.finding.delta,
+                        transaction_ids: f.finding.transaction_ids.clone(),
+                        explained: !f.is_open(),
+                    });
+                }
+                ChainCheck { chain_id: chain.id, counts, balance: super::balance(report, chain), seen }
+            })
+            .collect();
+        let runs = store.record_check_runs(at, &checks)?;
+        for (chain, run) in part.iter().zip(runs) {
+            deltas.push(delta_of(chain.key.clone(), at, run));
         }
-        let balance = super::balance(report, chain);
-        let run = store.record_check_run(chain.id, at, counts, balance, &seen)?;
-        deltas.push(delta_of(chain.key.clone(), at, run));
     }
     Ok(deltas)
 }
+
+/// How many chains' runs one transaction records: one commit (one sync to disk) each, and the
+/// write lock held no longer than a few thousand small writes take.
+const CHAINS_PER_TRANSACTION: usize = 1000;
 
 fn delta_of(chain: ChainKey, at: i64, run: CheckRun) -> HistoryDelta {
     let mut delta = HistoryDelta {

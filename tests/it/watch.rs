@@ -452,3 +452,31 @@ fn history_record_tells_each_chain_what_is_new() {
     let twice = history::record(&mut store, &broken, 300).unwrap();
     assert!(twice[0].is_empty(), "{twice:?}");
 }
+
+#[test]
+fn one_record_keeps_each_ledger_apart() {
+    use reckon::check::{check, CheckOptions};
+    use reckon::store::Store;
+    use reckon::watch::history;
+
+    let db = Db::new();
+    db.ok(&["import", "--account", "clean", "fixtures/clean.json"], 0);
+    db.ok(&["import", "--account", "faulty", "fixtures/faulty.csv"], 0);
+    let mut store = Store::open(&db.path).unwrap();
+    let report = check(&store, &CheckOptions::default()).unwrap();
+    let deltas = history::record(&mut store, &report, 100).unwrap();
+    assert_eq!(deltas.len(), 2);
+    for (chain, delta) in report.chains.iter().zip(&deltas) {
+        assert_eq!((delta.chain_id, &delta.chain), (chain.id, &chain.key));
+        let found = report.findings.iter().filter(|f| f.chain_id == chain.id).count();
+        assert_eq!(delta.new.len(), found, "{}", chain.key.account);
+    }
+    let faulty = deltas.iter().find(|d| d.chain.account == "faulty").unwrap();
+    assert!(faulty.new_errors().count() > 0);
+    drop(store);
+    // Each ledger's history holds its own findings only.
+    let h: Value = serde_json::from_str(&db.ok(&["history", "clean", "--format", "json"], 0)).unwrap();
+    let clean_new = h["runs"][0]["new"].as_array().unwrap().len();
+    assert_eq!(clean_new, deltas.iter().find(|d| d.chain.account == "clean").unwrap().new.len());
+    assert!(clean_new < faulty.new.len(), "{h:#}");
+}
