@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
           libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver x11-apps
-          libdbus-1-dev hledger)
+          libdbus-1-dev dbus-daemon hledger)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -27,11 +27,15 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// A whole scenario; the demo's takes about 10 s here.
 const WHOLE_RUN: Duration = Duration::from_secs(300);
 
+#[path = "support/notify_bus.rs"]
+mod notify_bus;
 #[path = "support/tip_ledger.rs"]
 mod tip_ledger;
 
 /// One window at a time: the two scenarios would fight over two cores and X display numbers.
 static ONE_WINDOW: Mutex<()> = Mutex::new(());
+/// The address of the session bus the schedule scenario runs its notification server on.
+static SESSION_BUS: Mutex<Option<String>> = Mutex::new(None);
 
 #[test]
 fn demo_ledger_end_to_end() {
@@ -55,7 +59,15 @@ fn ledgers_without_a_running_balance_anchored_by_hand() {
 
 #[test]
 fn a_scheduled_sync_notifies_a_planted_break_and_opens_it() {
-    in_window_with(&[("RECKON_SYNC_PERIOD_SECS", SCHEDULE_SECS)], |ui, work| Box::pin(schedule_scenario(ui, work)));
+    // A session bus of the test's own, for the notifications (and nothing else of the user's).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = notify_bus::Bus::start(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    *SESSION_BUS.lock().unwrap() = Some(bus.address.clone());
+    in_window_with(
+        &[("RECKON_SYNC_PERIOD_SECS", SCHEDULE_SECS), ("DBUS_SESSION_BUS_ADDRESS", &bus.address)],
+        |ui, work| Box::pin(schedule_scenario(ui, work)),
+    );
+    drop(bus);
 }
 
 type Scenario = for<'a> fn(&'a Ui, &'a Path) -> Pin<Box<dyn Future<Output = Step> + 'a>>;
@@ -307,7 +319,8 @@ fn notifications(work: &Path) -> Result<Vec<Value>, String> {
 /// Connect a Reverie account served by the mock and never press Sync now: the scheduled sync
 /// (every 3 s here) brings the clean ledger and raises nothing; the vendor's ledger then grows
 /// a balance break, the next scheduled sync raises one notification naming the ledger and the
-/// delta (and later ones raise it no more); coming back to the window opens that finding,
+/// delta (and later ones raise it no more), seen where a desktop sees it: a notification server
+/// on the app's session bus (tests/support/notify_bus.rs); a click on it opens that finding,
 /// selected, on the Findings screen.
 async fn schedule_scenario(ui: &Ui, work: &Path) -> Step {
     use reckon_api::mock::{MockServer, Reverie};
@@ -318,6 +331,9 @@ async fn schedule_scenario(ui: &Ui, work: &Path) -> Step {
         .map_err(|e| e.to_string())?;
     let url = server.base_url();
     let syncs = || server.requests().into_iter().filter(|r| r.path == "/v1/ledger").count();
+    // The desktop's notification server, on the app's session bus: what the user would see.
+    let bus = SESSION_BUS.lock().unwrap().clone().ok_or("no session bus for the notifications")?;
+    let desktop = notify_bus::Notifications::serve(&bus).await?;
 
     ui.click("connect-account").await?;
     ui.select("connect-source", "reverie").await?;
@@ -335,8 +351,8 @@ async fn schedule_scenario(ui: &Ui, work: &Path) -> Step {
         Ok(ui.count("chain-row").await? == 1 && ui.number("chain-entries").await? == 97)
     })
     .await?;
-    if !notifications(work)?.is_empty() {
-        return Err(format!("a clean ledger raised notifications: {:?}", notifications(work)?));
+    if !notifications(work)?.is_empty() || !desktop.shown().is_empty() {
+        return Err(format!("a clean ledger raised notifications: {:?} {:?}", notifications(work)?, desktop.shown()));
     }
 
     // The vendor's ledger grows two entries, the second stating 5.00 less than it should.
@@ -361,19 +377,29 @@ async fn schedule_scenario(ui: &Ui, work: &Path) -> Step {
     if !body.contains("5.00") || !body.contains("txn_sched_2") {
         return Err(format!("the notification's body lacks the delta or the entry: {body:?}"));
     }
+    // The desktop was asked to show it (org.freedesktop.Notifications.Notify on the session
+    // bus), clickable (the `default` action).
+    ui.wait_until("the desktop's notification server to be asked to show it", || async {
+        Ok(!desktop.shown().is_empty())
+    })
+    .await?;
+    let shown = desktop.shown()[0].clone();
+    if shown.summary != title || shown.body != body || !shown.actions.iter().any(|a| a == "default") {
+        return Err(format!("the desktop was asked to show {shown:?}, not {title:?} / {body:?} with a click action"));
+    }
     ui.wait_until("the ledger to list the new entries", || async { Ok(ui.number("chain-entries").await? == 99) })
         .await?;
 
     // Two more scheduled syncs find nothing new: the break is raised once.
     let after = syncs();
     ui.wait_until("two more scheduled syncs", || async { Ok(syncs() >= after + 2) }).await?;
-    if notifications(work)?.len() != 1 {
-        return Err(format!("the break was raised again: {:?}", notifications(work)?));
+    if notifications(work)?.len() != 1 || desktop.shown().len() != 1 {
+        return Err(format!("the break was raised again: {:?} {:?}", notifications(work)?, desktop.shown()));
     }
 
-    // Back at the window (where the notification server reports no click, this is how the
-    // notification is followed): its finding opens, selected.
-    ui.execute("window.dispatchEvent(new Event('focus'))", vec![]).await?;
+    // The user clicks the notification (the server reports the `default` action): its finding
+    // opens, selected, on the Findings screen.
+    desktop.click(shown.id).await?;
     let finding = n["findingId"].as_str().unwrap_or_default().to_string();
     ui.wait_until("the notified finding to open on the Findings screen", || async {
         let shown = ui.attrs("finding-detail", "data-finding-id").await?;
@@ -1044,7 +1070,6 @@ impl Driver {
             // Every notification the app raises is also written here (one JSON line each): no
             // notification server runs, and none is needed to see what was raised.
             .env("RECKON_NOTIFY_LOG", work.join(NOTIFY_LOG))
-            .envs(env.iter().copied())
             // Native dialogs cannot be driven through WebDriver: the test types paths, which the
             // app accepts only in this mode (otherwise only files picked or dropped).
             .env("RECKON_TRUST_PATHS", "1")
@@ -1052,6 +1077,9 @@ impl Driver {
             // no session bus the app keeps them in memory for the session.
             .env_remove("RECKON_API_KEY")
             .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/reckon-e2e-bus")
+            // A scenario's own variables last: the schedule scenario's session bus (its own
+            // dbus-daemon, with only its notification server on it) replaces the one above.
+            .envs(env.iter().copied())
             // The locale a stock Debian machine has. WebKitGTK reports it as navigator.language
             // "C", which Intl rejects; the UI must start anyway (ui/src/lib/locale.ts).
             .env("LANG", "C.UTF-8")
