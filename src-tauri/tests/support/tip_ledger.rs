@@ -10,12 +10,20 @@ pub const TIPS: usize = 2000;
 
 /// The export's text.
 pub fn tip_ledger_csv() -> String {
+    let (csv, tips) = tip_ledger_csv_of(ENTRIES);
+    assert_eq!(tips, TIPS);
+    csv
+}
+
+/// The same export with `entries` entries (at least 2), and how many of them are tips (the
+/// e2e test's figures at 10,000 and 100,000 findings: `RECKON_E2E_TIP_ENTRIES`).
+pub fn tip_ledger_csv_of(entries: usize) -> (String, usize) {
     let start = 1_767_225_600; // 2026-01-01T00:00:00Z
     let cents = |c: i64| format!("{}{}.{:02}", if c < 0 { "-" } else { "" }, c.abs() / 100, c.abs() % 100);
     let mut balance = 0i64;
-    let mut rows = Vec::with_capacity(ENTRIES);
+    let mut rows = Vec::with_capacity(entries);
     let mut tips = 0;
-    for i in 0..ENTRIES {
+    for i in 0..entries {
         let (kind, description, amount, labels) = if i == 0 {
             ("PURCHASE", "Credit pack", 1_000_000, ",")
         } else if i % 3 != 0 {
@@ -33,12 +41,11 @@ pub fn tip_ledger_csv() -> String {
             cents(balance)
         ));
     }
-    assert_eq!(tips, TIPS);
     rows.reverse();
     let mut csv = String::from("Transaction ID,Date,Type,Description,Amount,Balance after,Character,Model\n");
     for row in rows {
         csv.push_str(&row);
         csv.push('\n');
     }
-    csv
+    (csv, tips)
 }
