@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::facts::{Amount, Lookup};
 use super::Reference;
-use crate::model::{format_ts, ChainKey, Conflict, Dims, Fact, Finding, FindingKind, REFUND};
+use crate::model::{format_ts, ChainKey, Conflict, Dims, Entry, Fact, Finding, FindingKind, REFUND};
 use crate::money::{format, format_signed};
 
 pub(super) const SECOND: i64 = 1_000_000;
@@ -105,7 +105,7 @@ pub(super) fn unexplained<K: Amount>(
         crate::trace::phase("rules: duplicates", t);
         (findings, flagged.join().expect("the unusual-amount thread panicked"))
     });
-    findings.extend(unusual_amounts(chain, facts, src, flagged));
+    findings.extend(unusual_amounts(chain, src, flagged));
     findings
 }
 
@@ -121,17 +121,32 @@ impl LabelKinds {
         let mut kinds: Vec<u32> = facts.iter().map(|f| f.kind).collect();
         kinds.sort_unstable();
         kinds.dedup();
-        let (mut known_type, mut refund) = (HashSet::default(), HashSet::default());
+        let mut labels = LabelKinds::empty();
         for kind in kinds {
-            let text = src.label(kind);
-            if reference.types.contains(&&*text) {
-                known_type.insert(kind);
-            }
-            if &*text == REFUND {
-                refund.insert(kind);
-            }
+            labels.learn(kind, src, reference);
         }
-        LabelKinds { known_type, refund }
+        labels
+    }
+
+    /// Knows no type yet: a caller that streams a chain learns each type as it meets it.
+    pub(super) fn empty() -> Self {
+        LabelKinds { known_type: HashSet::default(), refund: HashSet::default() }
+    }
+
+    /// Learns what type `kind` is.
+    pub(super) fn learn(&mut self, kind: u32, src: &dyn Lookup, reference: &Reference<'_>) {
+        let text = src.label(kind);
+        if reference.types.contains(&&*text) {
+            self.known_type.insert(kind);
+        }
+        if &*text == REFUND {
+            self.refund.insert(kind);
+        }
+    }
+
+    /// Whether `kind` is on the source's reference table.
+    pub(super) fn is_known(&self, kind: u32) -> bool {
+        self.known_type.contains(&kind)
     }
 
     pub(super) fn is_refund<K>(&self, f: &Fact<K>) -> bool {
@@ -152,21 +167,25 @@ fn unknown_types<K: Amount>(
     labels: &LabelKinds,
 ) -> Vec<Finding> {
     let unknown: Vec<usize> = (0..facts.len()).filter(|&i| !labels.known_type.contains(&facts[i].kind)).collect();
-    src.entries(&unknown)
-        .into_iter()
-        .map(|e| {
-            Finding::new(
-                FindingKind::UnknownType,
-                chain,
-                &[&e],
-                None,
-                format!(
-                    "{} ({}, {}) has type {:?}, which is not on {}'s transaction types reference. Ask the vendor what it is.",
-                    e.txn_id, format_ts(e.ts), format_signed(e.amount), &*e.kind, reference.title
-                ),
-            )
-        })
-        .collect()
+    src.entries(&unknown).into_iter().map(|e| unknown_type_finding(chain, reference, &e)).collect()
+}
+
+/// The `unknown_type` finding of entry `e`.
+pub(super) fn unknown_type_finding(chain: &ChainKey, reference: &Reference<'_>, e: &Entry) -> Finding {
+    Finding::new(
+        FindingKind::UnknownType,
+        chain,
+        &[e],
+        None,
+        format!(
+            "{} ({}, {}) has type {:?}, which is not on {}'s transaction types reference. Ask the vendor what it is.",
+            e.txn_id,
+            format_ts(e.ts),
+            format_signed(e.amount),
+            &*e.kind,
+            reference.title
+        ),
+    )
 }
 
 /// `unmatched_refund` and `refund_mismatch`: a REFUND pairs with an earlier charge. First the
@@ -189,7 +208,7 @@ fn refunds<K: Amount>(
     }
     let texts = src.labels(&refund_idx.iter().map(|&r| facts[r].description).collect::<Vec<_>>());
     let descriptions: HashMap<usize, std::sync::Arc<str>> = refund_idx.iter().copied().zip(texts).collect();
-    let tokens = |r: usize| descriptions[&r].split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'));
+    let tokens = |r: usize| id_tokens(&descriptions[&r]);
     let mut wanted: Vec<&str> = refund_idx.iter().flat_map(|&r| tokens(r)).collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -226,12 +245,19 @@ fn refunds<K: Amount>(
             continue;
         }
         let refund = &facts[r];
+        // The latest time wins; of charges at that time, the oldest in walk order. Charges
+        // are in walk order, so time order: search back from the refund.
         let nearest = by_magnitude.get(&refund.amount).and_then(|cs| {
-            cs.iter()
-                .rev()
-                .copied()
-                .filter(|&c| c < r && refund.ts - facts[c].ts <= window && !paired.contains_key(&c))
-                .max_by_key(|&c| facts[c].ts)
+            let mut nearest: Option<usize> = None;
+            for &c in cs[..cs.partition_point(|&c| c < r)].iter().rev() {
+                if refund.ts - facts[c].ts > window || nearest.is_some_and(|n| facts[c].ts < facts[n].ts) {
+                    break;
+                }
+                if !paired.contains_key(&c) {
+                    nearest = Some(c);
+                }
+            }
+            nearest
         });
         if let Some(c) = nearest {
             paired.insert(c, r);
@@ -239,45 +265,54 @@ fn refunds<K: Amount>(
         }
     }
     let unmatched: Vec<usize> = refund_idx.iter().copied().filter(|r| !matched.contains(r)).collect();
-    let mut findings: Vec<Finding> = src
-        .entries(&unmatched)
-        .into_iter()
-        .map(|e| {
-            Finding::new(
-                FindingKind::UnmatchedRefund,
-                chain,
-                &[&e],
-                Some(e.amount),
-                format!(
-                    "{} refunds {} on {} (\"{}\"), but no earlier charge of {} is named by it or left unpaired within {} days before it. Ask the vendor which charge it reverses.",
-                    e.txn_id, format_signed(e.amount), format_ts(e.ts), e.description, format(e.amount),
-                    config.refund_window_secs / 86_400
-                ),
-            )
-        })
-        .collect();
+    let mut findings: Vec<Finding> =
+        src.entries(&unmatched).into_iter().map(|e| unmatched_refund_finding(chain, config, &e)).collect();
     for (r, c) in mismatched {
-        let (refund, charge) = (src.entry(r), src.entry(c));
-        let delta = refund.amount - charge.amount.abs();
-        let what = if delta < Decimal::ZERO { "a partial refund" } else { "more than was charged" };
-        findings.push(Finding::new(
-            FindingKind::RefundMismatch,
-            chain,
-            &[&refund, &charge],
-            Some(delta),
-            format!(
-                "{} refunds {} on {}, naming {} ({} charge of {} on {}): {} ({} {}). Confirm the refund's amount with the vendor.",
-                refund.txn_id, format_signed(refund.amount), format_ts(refund.ts), charge.txn_id, charge.kind,
-                format(charge.amount.abs()), format_ts(charge.ts), what, format_signed(delta),
-                if delta < Decimal::ZERO { "not refunded" } else { "beyond the charge" }
-            ),
-        ));
+        findings.push(refund_mismatch_finding(chain, &src.entry(r), &src.entry(c)));
     }
     (findings, paired)
 }
 
+/// The words of a refund's description that may be the transaction ID of the charge it names.
+pub(super) fn id_tokens(description: &str) -> impl Iterator<Item = &str> {
+    description.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+}
+
+/// The `unmatched_refund` finding of refund `e`.
+pub(super) fn unmatched_refund_finding(chain: &ChainKey, config: &RuleConfig, e: &Entry) -> Finding {
+    Finding::new(
+        FindingKind::UnmatchedRefund,
+        chain,
+        &[e],
+        Some(e.amount),
+        format!(
+            "{} refunds {} on {} (\"{}\"), but no earlier charge of {} is named by it or left unpaired within {} days before it. Ask the vendor which charge it reverses.",
+            e.txn_id, format_signed(e.amount), format_ts(e.ts), e.description, format(e.amount),
+            config.refund_window_secs / 86_400
+        ),
+    )
+}
+
+/// The `refund_mismatch` finding of a refund that names a charge of another amount.
+pub(super) fn refund_mismatch_finding(chain: &ChainKey, refund: &Entry, charge: &Entry) -> Finding {
+    let delta = refund.amount - charge.amount.abs();
+    let what = if delta < Decimal::ZERO { "a partial refund" } else { "more than was charged" };
+    Finding::new(
+        FindingKind::RefundMismatch,
+        chain,
+        &[refund, charge],
+        Some(delta),
+        format!(
+            "{} refunds {} on {}, naming {} ({} charge of {} on {}): {} ({} {}). Confirm the refund's amount with the vendor.",
+            refund.txn_id, format_signed(refund.amount), format_ts(refund.ts), charge.txn_id, charge.kind,
+            format(charge.amount.abs()), format_ts(charge.ts), what, format_signed(delta),
+            if delta < Decimal::ZERO { "not refunded" } else { "beyond the charge" }
+        ),
+    )
+}
+
 /// Whether a refund's description says it reverses a duplicate charge.
-fn reverses_duplicate(description: &str) -> bool {
+pub(super) fn reverses_duplicate(description: &str) -> bool {
     description.to_lowercase().contains("duplicate")
 }
 
@@ -330,52 +365,144 @@ fn duplicate_charges<K: Amount>(
                 }
             }
             if f.ts - facts[prev].ts <= window && !src.same_txn(prev, i) {
-                let (p, e) = (src.entry(prev), src.entry(i));
-                let refund_note = refund.map(|r| src.entry(r)).map_or_else(String::new, |r| {
-                    format!(
-                        " {} refunded one of them ({}, \"{}\") but does not say it reverses a duplicate, so the other is still owed back.",
-                        r.txn_id, format_signed(r.amount), r.description
-                    )
-                });
-                let whom = match (e.label("character"), e.label("model")) {
-                    (Some(c), Some(m)) => format!(" with {c} on {m}"),
-                    (Some(c), None) => format!(" with {c}"),
-                    (None, Some(m)) => format!(" on {m}"),
-                    (None, None) => String::new(),
-                };
-                findings.push(Finding::new(
-                    FindingKind::DuplicateCharge,
-                    chain,
-                    &[&p, &e],
-                    Some(e.amount),
-                    format!(
-                        "{} and {} are both {} charges of {} for \"{}\"{}, {} seconds apart ({}). If only one was delivered, ask for a refund of {}.{}",
-                        p.txn_id, e.txn_id, e.kind, format(e.amount.abs()), e.description, whom,
-                        (e.ts - p.ts) / SECOND, format_ts(e.ts), format(e.amount.abs()), refund_note
-                    ),
-                ));
+                let refund = refund.map(|r| src.entry(r));
+                findings.push(duplicate_finding(chain, &src.entry(prev), &src.entry(i), refund.as_ref()));
             }
         }
     }
     findings
 }
 
-/// The middle value of `values` (the middle two for an even count), in linear time; reorders
-/// `values`. Empty input has none.
-fn middle<K: Amount>(values: &mut [K]) -> Option<(K, K)> {
-    let n = values.len();
+/// The `duplicate_charge` finding of charges `p` and `e`, citing the refund of one of them
+/// that does not say it reverses a duplicate.
+pub(super) fn duplicate_finding(chain: &ChainKey, p: &Entry, e: &Entry, refund: Option<&Entry>) -> Finding {
+    let refund_note = refund.map_or_else(String::new, |r| {
+        format!(
+            " {} refunded one of them ({}, \"{}\") but does not say it reverses a duplicate, so the other is still owed back.",
+            r.txn_id, format_signed(r.amount), r.description
+        )
+    });
+    let whom = match (e.label("character"), e.label("model")) {
+        (Some(c), Some(m)) => format!(" with {c} on {m}"),
+        (Some(c), None) => format!(" with {c}"),
+        (None, Some(m)) => format!(" on {m}"),
+        (None, None) => String::new(),
+    };
+    Finding::new(
+        FindingKind::DuplicateCharge,
+        chain,
+        &[p, e],
+        Some(e.amount),
+        format!(
+            "{} and {} are both {} charges of {} for \"{}\"{}, {} seconds apart ({}). If only one was delivered, ask for a refund of {}.{}",
+            p.txn_id, e.txn_id, e.kind, format(e.amount.abs()), e.description, whom,
+            (e.ts - p.ts) / SECOND, format_ts(e.ts), format(e.amount.abs()), refund_note
+        ),
+    )
+}
+
+/// A group's magnitudes as `(value, how many)`, values ascending and distinct.
+pub(super) fn counted<K: Amount>(counts: impl IntoIterator<Item = (K, usize)>) -> Vec<(K, usize)> {
+    let mut counts: Vec<(K, usize)> = counts.into_iter().collect();
+    counts.sort_unstable_by_key(|c| c.0);
+    counts
+}
+
+/// The value at rank `k` (0: the smallest) of a multiset counted by value, ascending.
+fn rank<K: Copy>(sorted: &[(K, usize)], mut k: usize) -> Option<K> {
+    for &(value, count) in sorted {
+        if k < count {
+            return Some(value);
+        }
+        k -= count;
+    }
+    None
+}
+
+/// The middle value of a multiset of `n` counted by value (the middle two for an even count).
+fn middle<K: Copy>(sorted: &[(K, usize)], n: usize) -> Option<(K, K)> {
     if n == 0 {
         return None;
     }
-    let (below, &mut upper, _) = values.select_nth_unstable(n / 2);
-    let lower = if n % 2 == 1 { upper } else { below.iter().copied().max()? };
+    let upper = rank(sorted, n / 2)?;
+    let lower = if n % 2 == 1 { upper } else { rank(sorted, n / 2 - 1)? };
     Some((lower, upper))
+}
+
+/// What `UnusualRule` judges a group's charges by: order statistics of the group's magnitudes,
+/// which depend only on how many charges have each magnitude, so a caller that streams the
+/// chain can count them in one pass and judge in the next.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Thresholds<K> {
+    median: Decimal,
+    /// The group's regular high (see `UnusualRule`).
+    high: Decimal,
+    history: usize,
+    /// The middle two magnitudes added: |m - median| doubled stays in K.
+    mid: K,
+    floor: Decimal,
+    above: Decimal,
+    recurring: usize,
+}
+
+impl<K: Amount> Thresholds<K> {
+    /// The thresholds of a group whose magnitudes are `sorted` (see `counted`); `None` when it
+    /// judges nothing (no charges, or a median of zero).
+    pub(super) fn new(sorted: &[(K, usize)], rule: &UnusualRule) -> Option<Thresholds<K>> {
+        let n: usize = sorted.iter().map(|c| c.1).sum();
+        let (a, b) = middle(sorted, n)?;
+        let median = (a.to_decimal() + b.to_decimal()) / Decimal::TWO;
+        if median.is_zero() {
+            return None;
+        }
+        // The regular high: all but the top 1% (all but 3 in small groups) stay at or under it.
+        let outliers = (n / 100).max(3).min(n - 1);
+        let high = rank(sorted, n - 1 - outliers)?.to_decimal();
+        let mid = a + b;
+        let deviations =
+            counted(sorted.iter().map(|&(m, c)| (if m + m >= mid { m + m - mid } else { mid - (m + m) }, c)));
+        let (c, d) = middle(&deviations, n)?;
+        let mad = (c.to_decimal() + d.to_decimal()) / Decimal::TWO / Decimal::TWO;
+        Some(Thresholds {
+            median,
+            high,
+            history: n,
+            mid,
+            floor: (median * rule.ratio).max(high * rule.gap),
+            above: median + mad * rule.mad_multiple,
+            recurring: rule.recurring.max(n / 1000),
+        })
+    }
+
+    /// Whether a charge of `magnitude`, which `same` charges of the group share, is unusual.
+    pub(super) fn judges(&self, magnitude: K, same: usize) -> bool {
+        if magnitude + magnitude <= self.mid {
+            return false;
+        }
+        let m = magnitude.to_decimal();
+        // A price level this group keeps charging is a regular price, not an outlier.
+        m >= self.floor && m > self.above && same < self.recurring
+    }
+
+    /// The entry at `index`, of `magnitude`, flagged against this group.
+    pub(super) fn flag(&self, index: usize, magnitude: K, group: Group) -> Unusual {
+        Unusual {
+            index,
+            group,
+            magnitude: magnitude.to_decimal(),
+            median: self.median,
+            high: self.high,
+            history: self.history,
+        }
+    }
 }
 
 /// An entry `unusual_amounts` flags, before its text is fetched.
 #[derive(Debug)]
-struct Unusual {
-    index: usize,
+pub(super) struct Unusual {
+    pub(super) index: usize,
+    /// Its amount's magnitude.
+    magnitude: Decimal,
     /// What it was compared with.
     group: Group,
     median: Decimal,
@@ -386,25 +513,20 @@ struct Unusual {
 
 /// The charges an entry is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Group {
+pub(super) enum Group {
     /// Its type on its price dimension's value (label id; 0: none).
     TypeAndPrice(u32, u32),
     Type(u32),
 }
 
 /// `unusual_amount`: see `UnusualRule`. Entries are fetched in one batch.
-fn unusual_amounts<K: Amount>(
-    chain: &ChainKey,
-    facts: &[Fact<K>],
-    src: &dyn Lookup,
-    flagged: Vec<Unusual>,
-) -> Vec<Finding> {
+pub(super) fn unusual_amounts(chain: &ChainKey, src: &dyn Lookup, flagged: Vec<Unusual>) -> Vec<Finding> {
     let entries = src.entries(&flagged.iter().map(|u| u.index).collect::<Vec<_>>());
     flagged
         .into_iter()
         .zip(entries)
         .map(|(u, e)| {
-            let m = facts[u.index].amount.magnitude().to_decimal();
+            let m = u.magnitude;
             let over = match u.group {
                 Group::TypeAndPrice(kind, price) if price != 0 => {
                     format!("{} charges on {}", src.label(kind), src.label(price))
@@ -470,41 +592,16 @@ fn flag_unusual<K: Amount>(
     rule: &UnusualRule,
     flagged: &mut Vec<Unusual>,
 ) {
-    let n = history.len();
-    let mut magnitudes: Vec<K> = history.iter().map(|&i| facts[i].amount.magnitude()).collect();
-    let Some((a, b)) = middle(&mut magnitudes) else { return };
-    let med = (a.to_decimal() + b.to_decimal()) / Decimal::TWO;
-    if med.is_zero() {
-        return;
+    let mut counts: HashMap<K, usize> = HashMap::default();
+    for &i in history {
+        *counts.entry(facts[i].amount.magnitude()).or_default() += 1;
     }
-    // The regular high: all but the top 1% (all but 3 in small groups) stay at or under it.
-    let outliers = (n / 100).max(3).min(n - 1);
-    let (_, &mut high, _) = magnitudes.select_nth_unstable(n - 1 - outliers);
-    let high = high.to_decimal();
-    // |m - median| doubled, so it stays in K: the median of the middle two is (a + b) / 2.
-    let mid = a + b;
-    let mut deviations: Vec<K> =
-        magnitudes.iter().map(|&m| if m + m >= mid { m + m - mid } else { mid - (m + m) }).collect();
-    let Some((c, d)) = middle(&mut deviations) else { return };
-    let mad = (c.to_decimal() + d.to_decimal()) / Decimal::TWO / Decimal::TWO;
-    let floor = (med * rule.ratio).max(high * rule.gap);
-    let above = med + mad * rule.mad_multiple;
-    let recurring = rule.recurring.max(n / 1000);
+    let Some(thresholds) = Thresholds::new(&counted(counts.iter().map(|(&m, &c)| (m, c))), rule) else { return };
     for &i in judged {
         let magnitude = facts[i].amount.magnitude();
-        if magnitude + magnitude <= mid {
-            continue;
+        if thresholds.judges(magnitude, counts[&magnitude]) {
+            flagged.push(thresholds.flag(i, magnitude, group));
         }
-        let m = magnitude.to_decimal();
-        if m < floor || m <= above {
-            continue;
-        }
-        // A price level this group keeps charging is a regular price, not an outlier.
-        let same = history.iter().filter(|&&j| facts[j].amount.magnitude() == magnitude).count();
-        if same >= recurring {
-            continue;
-        }
-        flagged.push(Unusual { index: i, group, median: med, high, history: n });
     }
 }
 
