@@ -14,6 +14,10 @@ use crate::model::{Anchor, AnchorKind, ChainKey, Conflict, Entry, Fact, Finding,
 use crate::reconcile::{self, Anchors, Lookup, PendingBalance, Reference, RuleConfig};
 use crate::store::{ChainInfo, Store, StoreError, TxnIds, Unmatched};
 
+mod stream;
+
+pub use stream::{BLOCK_VAR, STREAM_FROM};
+
 /// What `check` walks and how.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
@@ -107,16 +111,21 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     let notes: HashMap<String, Note> = store.notes()?;
     let mut report = CheckReport::default();
     for chain in chains {
+        let anchors = Anchors {
+            stated: options.stated.or(chain.stated_balance),
+            opening: options.opening.or(chain.opening_balance),
+        };
+        // A long chain is read block by block rather than loaded (`stream.rs`).
+        if let Some(checked) = stream::check_streamed(store, &chain, anchors, &notes, &options.rules)? {
+            report.push(chain, anchors, checked);
+            continue;
+        }
         let t = std::time::Instant::now();
         // Chains are stored in walk order (the import computes it over the whole chain), so the
         // facts come back in it, with the transaction IDs packed beside them.
         let (facts, txn_ids) = store.load_facts(&chain)?;
         let conflicts = store.conflicts(chain.id)?;
         crate::trace::phase("check: load chain", t);
-        let anchors = Anchors {
-            stated: options.stated.or(chain.stated_balance),
-            opening: options.opening.or(chain.opening_balance),
-        };
         let points = store.anchors(chain.id)?;
         let unmatched = store.unmatched_entries(chain.id)?;
         let lookup = StoreLookup::new(store, &chain, &facts, txn_ids);
@@ -201,16 +210,8 @@ pub fn check_chain(walk: ChainWalk<'_>, rules: &RuleConfig) -> ChainChecked {
             walk_anchors.stated = None;
         }
     }
-    let source = crate::model::source::named(&chain.source);
-    let price_dim =
-        source.and_then(|s| s.price_dimension).and_then(|key| chain.dimensions.iter().position(|d| d.key == key));
     let keys: Vec<&str> = chain.dimensions.iter().map(|d| d.key.as_str()).collect();
-    let reference = Reference {
-        title: source.map_or(chain.source.as_str(), |s| s.title),
-        types: source.map_or(&[], |s| s.types),
-        dimensions: &keys,
-        price_dim,
-    };
+    let reference = reference(chain, &keys);
     let mut findings = reconcile::findings(&chain.key, &reference, facts, lookup, walk_anchors, conflicts, rules);
     if !points.is_empty() {
         let opening = anchors.opening.unwrap_or(Decimal::ZERO);
@@ -252,6 +253,19 @@ pub fn check_chain(walk: ChainWalk<'_>, rules: &RuleConfig) -> ChainChecked {
         .map(|finding| CheckedFinding { chain_id: chain.id, note: notes.get(&finding.id).cloned(), finding })
         .collect();
     ChainChecked { findings, pending, rebuilt, ledger_balance }
+}
+
+/// What the rules know of a chain's source; `keys` are its dimension keys, in order.
+fn reference<'a>(chain: &'a ChainInfo, keys: &'a [&'a str]) -> Reference<'a> {
+    let source = crate::model::source::named(&chain.source);
+    let price_dim =
+        source.and_then(|s| s.price_dimension).and_then(|key| chain.dimensions.iter().position(|d| d.key == key));
+    Reference {
+        title: source.map_or(chain.source.as_str(), |s| s.title),
+        types: source.map_or(&[], |s| s.types),
+        dimensions: keys,
+        price_dim,
+    }
 }
 
 impl CheckReport {

@@ -10,6 +10,7 @@ pub mod matching;
 mod pending;
 mod refunds;
 mod rules;
+mod stream;
 mod walk;
 
 use rust_decimal::Decimal;
@@ -20,6 +21,7 @@ pub use anchors::{anchored, rebuilt_end, states_balance};
 pub use facts::{Amount, Lookup};
 pub use pending::{PendingBalance, PendingStep};
 pub use rules::{RuleConfig, UnusualRule};
+pub use stream::{streams, Pass, Stream};
 
 /// The balances a walk is anchored to, beyond the entries themselves.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -97,6 +97,52 @@ impl Store {
         Ok((facts, txns))
     }
 
+    /// A chain's facts in walk order, `block` at a time (at least one): `each` gets the
+    /// position of a block's first entry, its facts and, when `ids`, their transaction IDs
+    /// (else nothing). Memory: one block, whatever the chain's length.
+    pub fn scan_facts(
+        &self,
+        chain: &ChainInfo,
+        block: usize,
+        ids: bool,
+        mut each: impl FnMut(usize, &[Fact<i64>], &[&[u8]]),
+    ) -> Result<(), StoreError> {
+        let block = block.max(1);
+        let mut facts: Vec<Fact<i64>> = Vec::with_capacity(block.min(block::BLOCK));
+        let mut txns = TxnIds::default();
+        let mut start = 0;
+        let mut flush = |facts: &mut Vec<Fact<i64>>, txns: &mut TxnIds| {
+            let id_list: Vec<&[u8]> = (0..txns.len()).map(|i| txns.get(i)).collect();
+            each(start, facts, &id_list);
+            start += facts.len();
+            facts.clear();
+            txns.bytes.clear();
+            txns.ends.clear();
+        };
+        rows::scan_chain_parts(&self.conn, chain.id, 0, |_, txn, r| {
+            if ids {
+                txns.push(txn);
+            }
+            facts.push(Fact {
+                row_id: block::entry_id(chain.id, r.seq),
+                ts: r.ts,
+                kind: r.kind,
+                description: r.description,
+                amount: r.amount,
+                after: r.after,
+                dims: r.dims,
+            });
+            if facts.len() == block {
+                flush(&mut facts, &mut txns);
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+        if !facts.is_empty() {
+            flush(&mut facts, &mut txns);
+        }
+        Ok(())
+    }
+
     /// The entries at these positions of a chain's walk order, in the order given; each block is
     /// decoded once.
     pub fn entries_at(&self, chain_id: i64, positions: &[u64]) -> Result<Vec<Entry>, StoreError> {

@@ -16,6 +16,7 @@ mod pending;
 mod profile;
 mod sources;
 mod store;
+mod stream_check;
 mod streaming;
 mod stripe_credits;
 mod support;

@@ -1,0 +1,166 @@
+//! A chain too long to load checked as a stream (`reconcile::Stream`): its facts read from the
+//! store a block at a time, two or three times over, so memory stays bounded whatever its
+//! length. Findings are the same as `check_chain`'s; chains it cannot stream (sources with rules
+//! of their own, anchors, one-sided matches, a balance rebuilt from the opening) are loaded.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use super::{ChainChecked, CheckError, CheckedFinding};
+use crate::model::{Entry, Note};
+use crate::reconcile::{self, Anchors, Lookup, Pass, RuleConfig, Stream};
+use crate::store::{ChainInfo, Store, StoreError};
+
+/// A chain of at least this many entries is streamed: loaded whole it takes about 70 bytes an
+/// entry (140 MB here), and streaming reads it two or three times.
+pub const STREAM_FROM: u64 = 2_000_000;
+
+/// Entries handed to the rules at a time.
+const BLOCK: usize = 4096;
+
+/// `RECKON_CHECK_BLOCK=N`: stream every chain that can be, N entries at a time (tests force
+/// the streaming path on small ledgers with it, down to one entry a block).
+pub const BLOCK_VAR: &str = "RECKON_CHECK_BLOCK";
+
+fn forced_block() -> Option<usize> {
+    std::env::var(BLOCK_VAR).ok()?.trim().parse().ok().filter(|&n| n > 0)
+}
+
+/// The chain checked as a stream when it is long (or `RECKON_CHECK_BLOCK` is set) and can be;
+/// `None` when it is to be loaded whole.
+pub(super) fn check_streamed(
+    store: &Store,
+    chain: &ChainInfo,
+    anchors: Anchors,
+    notes: &HashMap<String, Note>,
+    rules: &RuleConfig,
+) -> Result<Option<ChainChecked>, CheckError> {
+    let forced = forced_block();
+    if chain.entries == 0 || (forced.is_none() && chain.entries < STREAM_FROM) {
+        return Ok(None);
+    }
+    let keys: Vec<&str> = chain.dimensions.iter().map(|d| d.key.as_str()).collect();
+    let reference = super::reference(chain, &keys);
+    if !reconcile::streams(&reference) {
+        return Ok(None);
+    }
+    // What `check_chain` does beyond the walk and the rules needs the whole chain.
+    let rebuilt = chain.ledger_balance.is_none() && anchors.opening.is_some();
+    if rebuilt || !store.anchors(chain.id)?.is_empty() || !store.unmatched_entries(chain.id)?.is_empty() {
+        return Ok(None);
+    }
+    if anchors.stated.is_some() {
+        // A stated balance where the newest entry states none is an anchor of its own.
+        let last = store.entries_at(chain.id, &[chain.entries - 1])?;
+        if last.first().is_some_and(|e| !reconcile::states_balance(e.balance_after)) {
+            return Ok(None);
+        }
+    }
+    let block = forced.unwrap_or(BLOCK);
+    let t = std::time::Instant::now();
+    let lookup = StreamLookup { store, chain, error: RefCell::new(None) };
+    let conflicts = store.conflicts(chain.id)?;
+    let mut stream = Stream::new(&chain.key, reference, anchors, rules);
+    store.scan_facts(chain, block, false, |start, facts, _| stream.first(start, facts, &lookup))?;
+    stream.end_first(&lookup);
+    let t = crate::trace::phase("check: stream, first pass", t);
+    let ids = stream.wants_ids();
+    store.scan_facts(chain, block, ids, |start, facts, ids| stream.second(start, facts, ids))?;
+    stream.end_second();
+    let t = crate::trace::phase("check: stream, second pass", t);
+    if stream.pass() == Pass::Third {
+        store.scan_facts(chain, block, false, |start, facts, _| stream.third(start, facts))?;
+        crate::trace::phase("check: stream, third pass (refunds by amount)", t);
+    }
+    let findings = stream.finish(&lookup, &conflicts);
+    if let Some(e) = lookup.error.into_inner() {
+        return Err(e.into());
+    }
+    let findings = findings
+        .into_iter()
+        .map(|finding| CheckedFinding { chain_id: chain.id, note: notes.get(&finding.id).cloned(), finding })
+        .collect();
+    Ok(Some(ChainChecked { findings, pending: None, rebuilt: None, ledger_balance: chain.ledger_balance }))
+}
+
+/// Whole entries for the findings of a streamed chain, read from their blocks by position.
+struct StreamLookup<'a> {
+    store: &'a Store,
+    chain: &'a ChainInfo,
+    /// The first store error met; `check` reports it after the walk.
+    error: RefCell<Option<StoreError>>,
+}
+
+impl StreamLookup<'_> {
+    fn failed(&self, e: StoreError) -> Entry {
+        self.error.borrow_mut().get_or_insert(e);
+        Entry {
+            row_id: 0,
+            txn_id: String::new(),
+            ts: 0,
+            kind: Arc::from(""),
+            description: Arc::from(""),
+            amount: Decimal::ZERO,
+            balance_after: Decimal::ZERO,
+            labels: Vec::new(),
+        }
+    }
+}
+
+impl Lookup for StreamLookup<'_> {
+    fn label(&self, id: u32) -> Arc<str> {
+        self.store.label(id)
+    }
+    fn labels(&self, ids: &[u32]) -> Vec<Arc<str>> {
+        match self.store.labels(ids) {
+            Ok(texts) => texts,
+            Err(e) => {
+                self.error.borrow_mut().get_or_insert(e);
+                ids.iter().map(|_| Arc::from("")).collect()
+            }
+        }
+    }
+    fn entry(&self, i: usize) -> Entry {
+        match self.entries(&[i]).pop() {
+            Some(e) => e,
+            None => self.failed(StoreError::NotFound(format!("entry at position {i}"))),
+        }
+    }
+    fn entries(&self, positions: &[usize]) -> Vec<Entry> {
+        let at: Vec<u64> = positions.iter().map(|&i| i as u64).collect();
+        match self.store.entries_at(self.chain.id, &at) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let message = e.to_string();
+                self.error.borrow_mut().get_or_insert(e);
+                positions.iter().map(|_| self.failed(StoreError::BadValue(message.clone()))).collect()
+            }
+        }
+    }
+    fn same_txn(&self, i: usize, j: usize) -> bool {
+        // A transaction ID is stored once per chain.
+        i == j
+    }
+    fn find_txns(&self, ids: &[&str]) -> FxHashMap<String, usize> {
+        let wanted: rustc_hash::FxHashSet<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
+        let mut found = FxHashMap::default();
+        if wanted.is_empty() {
+            return found;
+        }
+        let scanned = self.store.scan_facts(self.chain, BLOCK, true, |start, _, txns| {
+            for (i, id) in (start..).zip(txns) {
+                if wanted.contains(id) {
+                    found.insert(String::from_utf8_lossy(id).into_owned(), i);
+                }
+            }
+        });
+        if let Err(e) = scanned {
+            self.error.borrow_mut().get_or_insert(e);
+        }
+        found
+    }
+}

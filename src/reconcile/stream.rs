@@ -1,0 +1,587 @@
+//! The walk and the rules over a chain too long to hold in memory: its facts pass by in walk
+//! order, block by block, two or three times, and only what the rules keep between entries
+//! stays. The findings are exactly `findings`' on the whole chain (tests/it/stream_check.rs
+//! compares them on every fixture, blocks of one entry and up).
+//!
+//! - First pass: the types met; the links that break, with the entries around them; the
+//!   refunds; each group's charge magnitudes counted by value (amounts repeat: the counts are
+//!   small); the pairs of identical charges within the duplicate window.
+//! - Second pass: the transaction IDs refunds name; the oldest entries of each break's delta;
+//!   the unusual charges, judged by thresholds computed from the counts.
+//! - Third pass, only when a refund names no charge it can pair with: the nearest unpaired
+//!   charge of its magnitude, over the refund window's charges of those magnitudes.
+//!
+//! The sources whose refunds, pending grants or grants have rules of their own (`refunds.rs`,
+//! `pending.rs`, `expired_grants.rs`) are not streamed: `streams` says which are.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::facts::{Amount, Lookup};
+use super::rules::{self, Group, LabelKinds, RuleConfig, Thresholds, Unusual, SECOND};
+use super::walk::{self, Links};
+use super::{Anchors, Reference};
+use crate::model::{ChainKey, Conflict, Dims, Fact, Finding};
+
+/// Whether a chain of this source can be checked as a stream: its rules are the walk, unknown
+/// types, refunds named in descriptions, duplicates and unusual amounts.
+pub fn streams(reference: &Reference<'_>) -> bool {
+    let own_rules = [
+        super::refunds::REFUND_OF,
+        super::pending::PENDING,
+        super::pending::SETTLES,
+        super::expired_grants::GRANT,
+        super::expired_grants::EXPIRES_AT,
+    ];
+    !reference.dimensions.iter().any(|d| own_rules.contains(d))
+}
+
+/// Which pass a `Stream` expects next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    First,
+    Second,
+    Third,
+    Done,
+}
+
+type DuplicateKey = (u32, i64, u32, Dims);
+
+/// How a charge group is judged for `unusual_amount`: against its own charges (`Some`), or
+/// not at all (`None`: its median is zero).
+type Judge = Option<(Group, Thresholds<i64>, HashSet<i64>)>;
+
+/// One chain's check, fed its facts in walk order: `first` with every block, then `end_first`,
+/// then `second` likewise, `end_second`, and `third` when `pass()` asks for it; `finish`.
+pub struct Stream<'r> {
+    chain: ChainKey,
+    reference: Reference<'r>,
+    config: RuleConfig,
+    anchors: Anchors,
+    pass: Pass,
+    /// Entries seen in the first pass.
+    n: usize,
+    labels: LabelKinds,
+    seen_kinds: HashSet<u32>,
+
+    // The walk: the last two entries, the links that break (oldest first) and the entries
+    // from two before to one after each of them, with the first two and the last.
+    last: [Option<Fact<i64>>; 2],
+    broken: Vec<usize>,
+    kept: HashMap<usize, Fact<i64>>,
+    keep_next: usize,
+    /// Each break's delta, with the oldest entries of that amount (second pass).
+    deltas: HashMap<i64, Vec<usize>>,
+
+    unknown: Vec<usize>,
+
+    // Refunds: each with its facts and its description.
+    refunds: Vec<(usize, Fact<i64>)>,
+    descriptions: Vec<Arc<str>>,
+    wanted: HashSet<Box<[u8]>>,
+    by_id: HashMap<String, (usize, Fact<i64>)>,
+    /// Refunded charge -> its refund.
+    paired: HashMap<usize, usize>,
+    matched: HashSet<usize>,
+    mismatched: Vec<(usize, usize)>,
+    /// Third pass: the charges of each magnitude an unpaired refund has, within the window.
+    by_magnitude: HashMap<i64, VecDeque<(usize, i64)>>,
+    next_refund: usize,
+
+    // Duplicates: the charges within the window, the latest of each kind, the pairs found.
+    window: VecDeque<(usize, i64, DuplicateKey)>,
+    last_seen: HashMap<DuplicateKey, (usize, i64)>,
+    pairs: Vec<(usize, usize)>,
+
+    // Unusual amounts: charge magnitudes counted by (type, price dimension's value); then how
+    // each group is judged, and what was flagged.
+    counts: HashMap<(u32, u32), HashMap<i64, usize>>,
+    judges: HashMap<(u32, u32), Judge>,
+    by_type: HashMap<u32, Judge>,
+    flagged: Vec<Unusual>,
+}
+
+impl std::fmt::Debug for Stream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream").field("chain", &self.chain).field("pass", &self.pass).field("n", &self.n).finish()
+    }
+}
+
+impl<'r> Stream<'r> {
+    pub fn new(chain: &ChainKey, reference: Reference<'r>, anchors: Anchors, config: &RuleConfig) -> Stream<'r> {
+        Stream {
+            chain: chain.clone(),
+            reference,
+            config: config.clone(),
+            anchors,
+            pass: Pass::First,
+            n: 0,
+            labels: LabelKinds::empty(),
+            seen_kinds: HashSet::default(),
+            last: [None, None],
+            broken: Vec::new(),
+            kept: HashMap::default(),
+            keep_next: usize::MAX,
+            deltas: HashMap::default(),
+            unknown: Vec::new(),
+            refunds: Vec::new(),
+            descriptions: Vec::new(),
+            wanted: HashSet::default(),
+            by_id: HashMap::default(),
+            paired: HashMap::default(),
+            matched: HashSet::default(),
+            mismatched: Vec::new(),
+            by_magnitude: HashMap::default(),
+            next_refund: 0,
+            window: VecDeque::new(),
+            last_seen: HashMap::default(),
+            pairs: Vec::new(),
+            counts: HashMap::default(),
+            judges: HashMap::default(),
+            by_type: HashMap::default(),
+            flagged: Vec::new(),
+        }
+    }
+
+    /// The pass the stream expects next.
+    pub fn pass(&self) -> Pass {
+        self.pass
+    }
+
+    /// Whether the second pass reads transaction IDs (some refund's description may name one).
+    pub fn wants_ids(&self) -> bool {
+        !self.wanted.is_empty()
+    }
+
+    fn price(&self, f: &Fact<i64>) -> u32 {
+        self.reference.price_dim.and_then(|d| f.dims.get(d).copied()).unwrap_or(0)
+    }
+
+    /// First pass: the block of facts starting at position `start`.
+    pub fn first(&mut self, start: usize, facts: &[Fact<i64>], src: &dyn Lookup) {
+        debug_assert_eq!(self.pass, Pass::First);
+        let window = self.config.duplicate_window_secs * SECOND;
+        for (i, f) in (start..).zip(facts) {
+            if self.seen_kinds.insert(f.kind) {
+                self.labels.learn(f.kind, src, &self.reference);
+            }
+            if !self.reference.types.is_empty() && !self.labels.is_known(f.kind) {
+                self.unknown.push(i);
+            }
+            // The walk.
+            if let [second_last, Some(last)] = self.last {
+                if walk::breaks(&last, f) {
+                    self.broken.push(i);
+                    if let Some(before) = second_last {
+                        self.kept.insert(i - 2, before);
+                    }
+                    self.kept.insert(i - 1, last);
+                    self.keep_next = i + 1;
+                }
+            }
+            if i <= 1 || i == self.keep_next || self.broken.last() == Some(&i) {
+                self.kept.insert(i, *f);
+            }
+            self.last = [self.last[1], Some(*f)];
+            if self.labels.is_refund(f) {
+                self.refunds.push((i, *f));
+            }
+            if !self.labels.is_charge(f) {
+                continue;
+            }
+            let price = self.price(f);
+            *self.counts.entry((f.kind, price)).or_default().entry(f.amount.magnitude()).or_default() += 1;
+            // Duplicates, as `rules::duplicate_charges` pairs them: the latest charge of each
+            // kind within the window before this one.
+            let key = (f.kind, f.amount, f.description, f.dims);
+            while let Some(&(old, ts, k)) = self.window.front() {
+                if f.ts - ts <= window {
+                    break;
+                }
+                self.window.pop_front();
+                if self.last_seen.get(&k).map(|s| s.0) == Some(old) {
+                    self.last_seen.remove(&k);
+                }
+            }
+            self.window.push_back((i, f.ts, key));
+            if let Some((prev, ts)) = self.last_seen.insert(key, (i, f.ts)) {
+                if f.ts - ts <= window {
+                    self.pairs.push((prev, i));
+                }
+            }
+        }
+        self.n = start + facts.len();
+    }
+
+    /// After the first pass: the words refunds name, the deltas of the breaks, and how each
+    /// charge group is judged.
+    pub fn end_first(&mut self, src: &dyn Lookup) {
+        self.pass = Pass::Second;
+        if let Some(last) = self.last[1] {
+            self.kept.insert(self.n - 1, last);
+        }
+        self.window = VecDeque::new();
+        self.last_seen = HashMap::default();
+        for &i in &self.broken {
+            let delta = self.kept[&i].before() - self.kept[&(i - 1)].after;
+            self.deltas.insert(delta, Vec::new());
+        }
+        if !self.refunds.is_empty() {
+            self.descriptions = src.labels(&self.refunds.iter().map(|(_, f)| f.description).collect::<Vec<_>>());
+            self.wanted =
+                self.descriptions.iter().flat_map(|d| rules::id_tokens(d)).map(|t| t.as_bytes().into()).collect();
+        }
+        // `rules::unusual_candidates`: a (type, price) group with enough history is judged
+        // against itself; the charges of smaller groups against their whole type, when it has
+        // enough.
+        let rule = &self.config.unusual;
+        let judge = |group: Group, counts: &HashMap<i64, usize>| -> Judge {
+            let sorted = rules::counted(counts.iter().map(|(&m, &c)| (m, c)));
+            let t = Thresholds::new(&sorted, rule)?;
+            let flagged = sorted.iter().filter(|&&(m, c)| t.judges(m, c)).map(|&(m, _)| m).collect();
+            Some((group, t, flagged))
+        };
+        let mut small: HashSet<u32> = HashSet::default();
+        for (&(kind, price), counts) in &self.counts {
+            if counts.values().sum::<usize>() >= rule.min_history {
+                self.judges.insert((kind, price), judge(Group::TypeAndPrice(kind, price), counts));
+            } else {
+                small.insert(kind);
+            }
+        }
+        for kind in small {
+            let mut whole: HashMap<i64, usize> = HashMap::default();
+            for (_, counts) in self.counts.iter().filter(|((k, _), _)| *k == kind) {
+                for (&m, &c) in counts {
+                    *whole.entry(m).or_default() += c;
+                }
+            }
+            if whole.values().sum::<usize>() >= rule.min_history {
+                self.by_type.insert(kind, judge(Group::Type(kind), &whole));
+            }
+        }
+        self.counts = HashMap::default();
+    }
+
+    /// Second pass: the block of facts starting at `start`, with their transaction IDs when
+    /// `wants_ids` (else `ids` may be empty).
+    pub fn second(&mut self, start: usize, facts: &[Fact<i64>], ids: &[&[u8]]) {
+        debug_assert_eq!(self.pass, Pass::Second);
+        for (i, f) in (start..).zip(facts) {
+            if !self.wanted.is_empty() {
+                let id = ids[i - start];
+                if self.wanted.contains(id) {
+                    // The last entry with an ID wins, as `Lookup::find_txns` has it.
+                    self.by_id.insert(String::from_utf8_lossy(id).into_owned(), (i, *f));
+                }
+            }
+            if let Some(at) = self.deltas.get_mut(&f.amount) {
+                if at.len() < walk::ELSEWHERE + 2 {
+                    at.push(i);
+                }
+            }
+            if !self.labels.is_charge(f) {
+                continue;
+            }
+            let group = (f.kind, self.price(f));
+            let judge = match self.judges.get(&group) {
+                Some(judge) => judge.as_ref(),
+                None => self.by_type.get(&f.kind).and_then(|j| j.as_ref()),
+            };
+            let magnitude = f.amount.magnitude();
+            if let Some((group, t, flagged)) = judge {
+                if flagged.contains(&magnitude) {
+                    self.flagged.push(t.flag(i, magnitude, *group));
+                }
+            }
+        }
+    }
+
+    /// After the second pass: each refund paired with the charge its description names, as
+    /// `rules::refunds` pairs them; a third pass follows when some refund is left.
+    pub fn end_second(&mut self) {
+        for (k, &(r, refund)) in self.refunds.iter().enumerate() {
+            let named = rules::id_tokens(&self.descriptions[k])
+                .filter_map(|token| self.by_id.get(token).copied())
+                .find(|(c, charge)| {
+                    self.labels.is_charge(charge) && charge.ts <= refund.ts && !self.paired.contains_key(c)
+                });
+            if let Some((c, charge)) = named {
+                self.paired.insert(c, r);
+                self.matched.insert(r);
+                if charge.amount.negated() != refund.amount {
+                    self.mismatched.push((r, c));
+                }
+            }
+        }
+        self.by_id = HashMap::default();
+        for (r, refund) in &self.refunds {
+            if !self.matched.contains(r) {
+                self.by_magnitude.entry(refund.amount).or_default();
+            }
+        }
+        self.pass = if self.by_magnitude.is_empty() { Pass::Done } else { Pass::Third };
+    }
+
+    /// Third pass: the nearest earlier unpaired charge of each unpaired refund's magnitude
+    /// within the refund window.
+    pub fn third(&mut self, start: usize, facts: &[Fact<i64>]) {
+        debug_assert_eq!(self.pass, Pass::Third);
+        let window = self.config.refund_window_secs * SECOND;
+        for (i, f) in (start..).zip(facts) {
+            if self.labels.is_charge(f) {
+                if let Some(charges) = self.by_magnitude.get_mut(&f.amount.negated()) {
+                    charges.push_back((i, f.ts));
+                    while charges.front().is_some_and(|&(_, ts)| f.ts - ts > window) {
+                        charges.pop_front();
+                    }
+                }
+            }
+            let Some(&(r, refund)) = self.refunds.get(self.next_refund) else { continue };
+            if r != i {
+                continue;
+            }
+            self.next_refund += 1;
+            if self.matched.contains(&r) {
+                continue;
+            }
+            let Some(charges) = self.by_magnitude.get(&refund.amount) else { continue };
+            // The latest time wins; of charges at that time, the oldest in walk order.
+            let mut nearest: Option<(usize, i64)> = None;
+            for &(c, ts) in charges.iter().rev() {
+                if refund.ts - ts > window || nearest.is_some_and(|(_, t)| ts < t) {
+                    break;
+                }
+                if !self.paired.contains_key(&c) {
+                    nearest = Some((c, ts));
+                }
+            }
+            if let Some((c, _)) = nearest {
+                self.paired.insert(c, r);
+                self.matched.insert(r);
+            }
+        }
+    }
+
+    /// The findings, in report order, as `super::findings` gives them for the whole chain.
+    pub fn finish(self, src: &dyn Lookup, conflicts: &[Conflict]) -> Vec<Finding> {
+        let chain = &self.chain;
+        let t = std::time::Instant::now();
+        let mut links = Sparse { n: self.n, kept: self.kept, broken: self.broken, deltas: self.deltas };
+        let mut findings = walk::walk_links(chain, &mut links, src, self.anchors);
+        let t = crate::trace::phase("check: walk", t);
+        findings.extend(
+            src.entries(&self.unknown).into_iter().map(|e| rules::unknown_type_finding(chain, &self.reference, &e)),
+        );
+        let unmatched: Vec<usize> =
+            self.refunds.iter().map(|&(r, _)| r).filter(|r| !self.matched.contains(r)).collect();
+        findings.extend(
+            src.entries(&unmatched).into_iter().map(|e| rules::unmatched_refund_finding(chain, &self.config, &e)),
+        );
+        for &(r, c) in &self.mismatched {
+            findings.push(rules::refund_mismatch_finding(chain, &src.entry(r), &src.entry(c)));
+        }
+        let description: HashMap<usize, u32> = self.refunds.iter().map(|&(r, f)| (r, f.description)).collect();
+        for &(prev, i) in &self.pairs {
+            let refund = match (self.paired.get(&prev), self.paired.get(&i)) {
+                (Some(_), Some(_)) => continue,
+                (Some(&r), None) | (None, Some(&r)) => Some(r),
+                (None, None) => None,
+            };
+            if let Some(r) = refund {
+                if rules::reverses_duplicate(&src.label(description[&r])) {
+                    continue;
+                }
+            }
+            if !src.same_txn(prev, i) {
+                let refund = refund.map(|r| src.entry(r));
+                findings.push(rules::duplicate_finding(chain, &src.entry(prev), &src.entry(i), refund.as_ref()));
+            }
+        }
+        findings.extend(rules::unusual_amounts(chain, src, self.flagged));
+        findings.extend(conflicts.iter().map(|c| rules::conflicting_duplicate(chain, c)));
+        crate::trace::phase("check: rules", t);
+        findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+        findings
+    }
+}
+
+/// The walk's view of a streamed chain: only the entries around the links that break.
+struct Sparse {
+    n: usize,
+    kept: HashMap<usize, Fact<i64>>,
+    broken: Vec<usize>,
+    deltas: HashMap<i64, Vec<usize>>,
+}
+
+impl Links<i64> for Sparse {
+    fn len(&self) -> usize {
+        self.n
+    }
+    fn fact(&self, i: usize) -> &Fact<i64> {
+        &self.kept[&i]
+    }
+    fn broken(&self) -> Vec<usize> {
+        self.broken.iter().rev().copied().collect()
+    }
+    fn with_amount(&mut self, amount: i64) -> Vec<usize> {
+        self.deltas.get(&amount).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::super::facts::EntrySource;
+    use super::super::UnusualRule;
+    use super::*;
+    use crate::model::Entry;
+
+    const TYPES: [&str; 4] = ["CHAT", "IMAGE", "REFUND", "PURCHASE"];
+    const KEYS: [&str; 2] = ["character", "model"];
+
+    /// Entries in time order from `(seconds later, type, cents, model, description, error)`:
+    /// type 4 is one the reference does not know; description 3 names an earlier entry, 4 a
+    /// later one; error 1 misreports one line, 2 breaks every later balance.
+    fn ledger(rows: &[(u8, u8, i8, u8, u8, u8)]) -> Vec<Entry> {
+        let (mut ts, mut balance, mut shift) = (0i64, 1_000_000i64, 0i64);
+        let n = rows.len();
+        rows.iter()
+            .enumerate()
+            .map(|(i, &(dt, kind, cents, model, description, error))| {
+                ts += i64::from(dt) * 1_000_000;
+                let kind = TYPES.get(usize::from(kind)).copied().unwrap_or("TIP");
+                let amount = i64::from(cents);
+                balance += amount;
+                if error == 2 {
+                    shift += 3;
+                }
+                let misreport = if error == 1 { 1 } else { 0 };
+                let description = match description {
+                    0 | 1 => format!("reply {description}"),
+                    2 => "Refund: duplicate charge".to_string(),
+                    3 => format!("Refund for e{}", (i * 7) % (i + 1)),
+                    _ => format!("Refund for e{} and e{}", (i + 2).min(n - 1), i / 2),
+                };
+                Entry {
+                    row_id: i as i64,
+                    txn_id: format!("e{i}"),
+                    ts,
+                    kind: Arc::from(kind),
+                    description: Arc::from(description.as_str()),
+                    amount: Decimal::new(amount, 2),
+                    balance_after: Decimal::new(balance + shift + misreport, 2),
+                    labels: vec![
+                        (Arc::from("character"), Arc::from("Luna")),
+                        (Arc::from("model"), Arc::from(["a", "b", "c"][usize::from(model % 3)])),
+                    ],
+                }
+            })
+            .collect()
+    }
+
+    fn units(d: Decimal) -> i64 {
+        crate::money::to_units(d).unwrap()
+    }
+
+    /// The findings of the ledger of `rows`, streamed in blocks of `block`; the same as the
+    /// whole chain's, or the test fails.
+    fn both_ways(rows: &[(u8, u8, i8, u8, u8, u8)], block: usize, anchors: Anchors) -> Vec<Finding> {
+        let entries = ledger(rows);
+        let (src, facts) = EntrySource::new(&entries, &KEYS);
+        let facts: Vec<Fact<i64>> = facts
+            .iter()
+            .map(|f| Fact {
+                row_id: f.row_id,
+                ts: f.ts,
+                amount: units(f.amount),
+                after: units(f.after),
+                kind: f.kind,
+                description: f.description,
+                dims: f.dims,
+            })
+            .collect();
+        let chain = ChainKey::new("a", "credits");
+        let reference = Reference { title: "Reverie", types: &TYPES, dimensions: &KEYS, price_dim: Some(1) };
+        let config = RuleConfig {
+            refund_window_secs: 20,
+            duplicate_window_secs: 3,
+            unusual: UnusualRule { min_history: 4, recurring: 2, ..UnusualRule::default() },
+        };
+        let whole = super::super::findings(&chain, &reference, &facts, &src, anchors, &[], &config);
+        let mut stream = Stream::new(&chain, reference, anchors, &config);
+        for (k, part) in facts.chunks(block).enumerate() {
+            stream.first(k * block, part, &src);
+        }
+        stream.end_first(&src);
+        for (k, part) in facts.chunks(block).enumerate() {
+            let ids: Vec<&[u8]> =
+                entries[k * block..k * block + part.len()].iter().map(|e| e.txn_id.as_bytes()).collect();
+            stream.second(k * block, part, if stream.wants_ids() { &ids } else { &[] });
+        }
+        stream.end_second();
+        if stream.pass() == Pass::Third {
+            for (k, part) in facts.chunks(block).enumerate() {
+                stream.third(k * block, part);
+            }
+        }
+        let streamed = stream.finish(&src, &[]);
+        assert_eq!(streamed, whole);
+        streamed
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn a_streamed_chain_has_the_findings_of_the_whole_chain(
+            rows in prop::collection::vec((0u8..3, 0u8..5, -40i8..30, 0u8..3, 0u8..5, prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)]), 1..120),
+            block in 1usize..9,
+            stated in prop::option::of(-5i64..5),
+            opening in prop::option::of(990_000i64..1_000_010),
+        ) {
+            let anchors = Anchors {
+                stated: stated.map(|s| Decimal::new(1_000_000 + s, 2)),
+                opening: opening.map(|o| Decimal::new(o, 2)),
+            };
+            both_ways(&rows, block, anchors);
+        }
+    }
+
+    #[test]
+    fn charges_recurring_and_refunds_by_amount_stream_as_they_load() {
+        // Many equal charges, a few large ones, refunds of their amounts without an ID.
+        let mut rows = Vec::new();
+        for i in 0..200u32 {
+            let cents = if i % 50 == 7 { -120 } else { -((i % 5) as i8 + 1) };
+            rows.push((1, 0, cents, (i % 2) as u8, 0, 0));
+            if i % 9 == 0 {
+                rows.push((0, 2, 3, 0, 1, 0));
+            }
+        }
+        both_ways(&rows, 3, Anchors::default());
+    }
+
+    #[test]
+    fn a_refund_by_amount_pairs_with_the_oldest_of_the_latest_charges() {
+        // e0 and e2 are one charge twice (model b); e1 is another charge of that amount in
+        // e2's second (model a). The refund pairs with e1, the oldest in walk order of the
+        // charges of its second, so the duplicate stays unrefunded.
+        let rows = [(0, 0, -5, 1, 0, 0), (1, 0, -5, 0, 0, 0), (0, 0, -5, 1, 0, 0), (1, 2, 5, 0, 1, 0)];
+        for block in 1..5 {
+            let findings = both_ways(&rows, block, Anchors::default());
+            let found: Vec<(crate::model::FindingKind, &[String])> =
+                findings.iter().map(|f| (f.kind, f.transaction_ids.as_slice())).collect();
+            assert_eq!(
+                found,
+                [(crate::model::FindingKind::DuplicateCharge, &["e0".to_string(), "e2".to_string()][..])]
+            );
+            assert!(!findings[0].message.contains("refunded one of them"), "{}", findings[0].message);
+        }
+    }
+}
