@@ -133,20 +133,18 @@ impl LabelKinds {
         LabelKinds { known_type: HashSet::default(), refund: HashSet::default() }
     }
 
-    /// Learns what type `kind` is.
-    pub(super) fn learn(&mut self, kind: u32, src: &dyn Lookup, reference: &Reference<'_>) {
+    /// Learns what type `kind` is; returns whether it is on the reference table and whether
+    /// it is a refund.
+    pub(super) fn learn(&mut self, kind: u32, src: &dyn Lookup, reference: &Reference<'_>) -> (bool, bool) {
         let text = src.label(kind);
-        if reference.types.contains(&&*text) {
+        let (known, refund) = (reference.types.contains(&&*text), &*text == REFUND);
+        if known {
             self.known_type.insert(kind);
         }
-        if &*text == REFUND {
+        if refund {
             self.refund.insert(kind);
         }
-    }
-
-    /// Whether `kind` is on the source's reference table.
-    pub(super) fn is_known(&self, kind: u32) -> bool {
-        self.known_type.contains(&kind)
+        (known, refund)
     }
 
     pub(super) fn is_refund<K>(&self, f: &Fact<K>) -> bool {

@@ -64,7 +64,9 @@ pub struct Stream<'r> {
     /// Entries seen in the first pass.
     n: usize,
     labels: LabelKinds,
-    seen_kinds: HashSet<u32>,
+    /// Each type met: whether it is on the reference table, whether it is a refund (one
+    /// lookup an entry, where `LabelKinds` takes one a question).
+    kinds: HashMap<u32, (bool, bool)>,
 
     // The walk: the last two entries, the links that break (oldest first) and the entries
     // from two before to one after each of them, with the first two and the last.
@@ -97,10 +99,12 @@ pub struct Stream<'r> {
 
     // Unusual amounts: charge magnitudes counted by (type, price dimension's value); then how
     // each group is judged, and what was flagged.
-    counts: HashMap<(u32, u32), HashMap<i64, usize>>,
+    counts: HashMap<(u32, u32, i64), usize>,
     judges: HashMap<(u32, u32), Judge>,
     by_type: HashMap<u32, Judge>,
     flagged: Vec<Unusual>,
+    /// Every magnitude some group flags.
+    suspects: HashSet<i64>,
 }
 
 impl std::fmt::Debug for Stream<'_> {
@@ -119,7 +123,7 @@ impl<'r> Stream<'r> {
             pass: Pass::First,
             n: 0,
             labels: LabelKinds::empty(),
-            seen_kinds: HashSet::default(),
+            kinds: HashMap::default(),
             last: [None, None],
             broken: Vec::new(),
             kept: HashMap::default(),
@@ -142,6 +146,7 @@ impl<'r> Stream<'r> {
             judges: HashMap::default(),
             by_type: HashMap::default(),
             flagged: Vec::new(),
+            suspects: HashSet::default(),
         }
     }
 
@@ -155,6 +160,11 @@ impl<'r> Stream<'r> {
         !self.wanted.is_empty()
     }
 
+    /// Whether `f` is a charge (`LabelKinds::is_charge`), its type met in the first pass.
+    fn is_charge(&self, f: &Fact<i64>) -> bool {
+        f.amount < 0 && !self.kinds.get(&f.kind).is_some_and(|k| k.1)
+    }
+
     fn price(&self, f: &Fact<i64>) -> u32 {
         self.reference.price_dim.and_then(|d| f.dims.get(d).copied()).unwrap_or(0)
     }
@@ -164,10 +174,15 @@ impl<'r> Stream<'r> {
         debug_assert_eq!(self.pass, Pass::First);
         let window = self.config.duplicate_window_secs * SECOND;
         for (i, f) in (start..).zip(facts) {
-            if self.seen_kinds.insert(f.kind) {
-                self.labels.learn(f.kind, src, &self.reference);
-            }
-            if !self.reference.types.is_empty() && !self.labels.is_known(f.kind) {
+            let (known, refund) = match self.kinds.get(&f.kind) {
+                Some(&kind) => kind,
+                None => {
+                    let kind = self.labels.learn(f.kind, src, &self.reference);
+                    self.kinds.insert(f.kind, kind);
+                    kind
+                }
+            };
+            if !self.reference.types.is_empty() && !known {
                 self.unknown.push(i);
             }
             // The walk.
@@ -185,14 +200,14 @@ impl<'r> Stream<'r> {
                 self.kept.insert(i, *f);
             }
             self.last = [self.last[1], Some(*f)];
-            if self.labels.is_refund(f) {
+            if refund {
                 self.refunds.push((i, *f));
             }
-            if !self.labels.is_charge(f) {
+            if refund || f.amount >= 0 {
                 continue;
             }
             let price = self.price(f);
-            *self.counts.entry((f.kind, price)).or_default().entry(f.amount.magnitude()).or_default() += 1;
+            *self.counts.entry((f.kind, price, f.amount.magnitude())).or_default() += 1;
             // Duplicates, as `rules::duplicate_charges` pairs them: the latest charge of each
             // kind within the window before this one.
             let key = (f.kind, f.amount, f.description, f.dims);
@@ -243,8 +258,12 @@ impl<'r> Stream<'r> {
             let flagged = sorted.iter().filter(|&&(m, c)| t.judges(m, c)).map(|&(m, _)| m).collect();
             Some((group, t, flagged))
         };
+        let mut groups: HashMap<(u32, u32), HashMap<i64, usize>> = HashMap::default();
+        for (&(kind, price, magnitude), &count) in &self.counts {
+            groups.entry((kind, price)).or_default().insert(magnitude, count);
+        }
         let mut small: HashSet<u32> = HashSet::default();
-        for (&(kind, price), counts) in &self.counts {
+        for (&(kind, price), counts) in &groups {
             if counts.values().sum::<usize>() >= rule.min_history {
                 self.judges.insert((kind, price), judge(Group::TypeAndPrice(kind, price), counts));
             } else {
@@ -253,7 +272,7 @@ impl<'r> Stream<'r> {
         }
         for kind in small {
             let mut whole: HashMap<i64, usize> = HashMap::default();
-            for (_, counts) in self.counts.iter().filter(|((k, _), _)| *k == kind) {
+            for (_, counts) in groups.iter().filter(|((k, _), _)| *k == kind) {
                 for (&m, &c) in counts {
                     *whole.entry(m).or_default() += c;
                 }
@@ -263,6 +282,8 @@ impl<'r> Stream<'r> {
             }
         }
         self.counts = HashMap::default();
+        let judged = self.judges.values().chain(self.by_type.values()).flatten();
+        self.suspects = judged.flat_map(|(_, _, flagged)| flagged.iter().copied()).collect();
     }
 
     /// Second pass: the block of facts starting at `start`, with their transaction IDs when
@@ -277,12 +298,15 @@ impl<'r> Stream<'r> {
                     self.by_id.insert(String::from_utf8_lossy(id).into_owned(), (i, *f));
                 }
             }
-            if let Some(at) = self.deltas.get_mut(&f.amount) {
-                if at.len() < walk::ELSEWHERE + 2 {
-                    at.push(i);
+            if !self.deltas.is_empty() {
+                if let Some(at) = self.deltas.get_mut(&f.amount) {
+                    if at.len() < walk::ELSEWHERE + 2 {
+                        at.push(i);
+                    }
                 }
             }
-            if !self.labels.is_charge(f) {
+            // Most charges have a magnitude no group flags: one lookup settles them.
+            if f.amount >= 0 || !self.suspects.contains(&f.amount.magnitude()) || !self.is_charge(f) {
                 continue;
             }
             let group = (f.kind, self.price(f));
@@ -331,7 +355,7 @@ impl<'r> Stream<'r> {
         debug_assert_eq!(self.pass, Pass::Third);
         let window = self.config.refund_window_secs * SECOND;
         for (i, f) in (start..).zip(facts) {
-            if self.labels.is_charge(f) {
+            if self.is_charge(f) {
                 if let Some(charges) = self.by_magnitude.get_mut(&f.amount.negated()) {
                     charges.push_back((i, f.ts));
                     while charges.front().is_some_and(|&(_, ts)| f.ts - ts > window) {

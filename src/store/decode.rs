@@ -97,9 +97,10 @@ impl Store {
         Ok((facts, txns))
     }
 
-    /// A chain's facts in walk order, `block` at a time (at least one): `each` gets the
-    /// position of a block's first entry, its facts and, when `ids`, their transaction IDs
-    /// (else nothing). Memory: one block, whatever the chain's length.
+    /// A chain's facts in walk order, at most `block` at a time (at least one): `each` gets
+    /// the position of a run's first entry, its facts and, when `ids`, their transaction IDs
+    /// (else nothing). Stored blocks are read here and decoded on another thread, a few ahead,
+    /// so decoding overlaps what `each` does. Memory: a few blocks, whatever the chain's length.
     pub fn scan_facts(
         &self,
         chain: &ChainInfo,
@@ -107,40 +108,50 @@ impl Store {
         ids: bool,
         mut each: impl FnMut(usize, &[Fact<i64>], &[&[u8]]),
     ) -> Result<(), StoreError> {
+        /// Blocks read ahead of the one `each` is given.
+        const AHEAD: usize = 3;
         let block = block.max(1);
-        let mut facts: Vec<Fact<i64>> = Vec::with_capacity(block.min(block::BLOCK));
-        let mut txns = TxnIds::default();
-        let mut start = 0;
-        let mut flush = |facts: &mut Vec<Fact<i64>>, txns: &mut TxnIds| {
-            let id_list: Vec<&[u8]> = (0..txns.len()).map(|i| txns.get(i)).collect();
-            each(start, facts, &id_list);
-            start += facts.len();
-            facts.clear();
-            txns.bytes.clear();
-            txns.ends.clear();
-        };
-        rows::scan_chain_parts(&self.conn, chain.id, 0, |_, txn, r| {
-            if ids {
-                txns.push(txn);
-            }
-            facts.push(Fact {
-                row_id: block::entry_id(chain.id, r.seq),
-                ts: r.ts,
-                kind: r.kind,
-                description: r.description,
-                amount: r.amount,
-                after: r.after,
-                dims: r.dims,
+        rows::check_shape(&self.conn, chain.id, rows::Awaiting::Refuse)?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
+        let mut rows = stmt.query(rusqlite::params![block::block_id(chain.id, 0), block::block_id(chain.id + 1, 0)])?;
+        std::thread::scope(|scope| {
+            let (blobs, to_decode) = std::sync::mpsc::sync_channel::<(i64, Vec<u8>)>(AHEAD);
+            let (done, decoded) = std::sync::mpsc::channel::<(i64, Result<Decoded, StoreError>)>();
+            let chain_id = chain.id;
+            scope.spawn(move || {
+                for (id, data) in to_decode {
+                    if done.send((id, decode_facts(chain_id, &data, ids))).is_err() {
+                        break;
+                    }
+                }
             });
-            if facts.len() == block {
-                flush(&mut facts, &mut txns);
+            let mut give = |(id, d): (i64, Result<Decoded, StoreError>)| -> Result<(), StoreError> {
+                let d = d.map_err(|e| e.in_block(&self.conn, id))?;
+                let start = block::split_entry_id(id).1 as usize * block::BLOCK;
+                let id_list: Vec<&[u8]> = (0..d.txns.len()).map(|i| d.txns.get(i)).collect();
+                for (k, facts) in d.facts.chunks(block).enumerate() {
+                    let at = k * block;
+                    each(start + at, facts, id_list.get(at..at + facts.len()).unwrap_or(&[]));
+                }
+                Ok(())
+            };
+            let mut waiting = 0;
+            let gone = || StoreError::BadValue("the thread decoding blocks stopped".into());
+            while let Some(r) = rows.next()? {
+                if waiting == AHEAD {
+                    give(decoded.recv().map_err(|_| gone())?)?;
+                    waiting -= 1;
+                }
+                blobs.send((r.get(0)?, r.get(1)?)).map_err(|_| gone())?;
+                waiting += 1;
             }
-            Ok(ControlFlow::Continue(()))
-        })?;
-        if !facts.is_empty() {
-            flush(&mut facts, &mut txns);
-        }
-        Ok(())
+            drop(blobs);
+            for _ in 0..waiting {
+                give(decoded.recv().map_err(|_| gone())?)?;
+            }
+            Ok(())
+        })
     }
 
     /// The entries at these positions of a chain's walk order, in the order given; each block is
@@ -243,4 +254,31 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// One stored block's facts and, when asked, transaction IDs.
+struct Decoded {
+    facts: Vec<Fact<i64>>,
+    txns: TxnIds,
+}
+
+/// Decodes a block of `chain_id` (checksum first) into its facts, with its IDs when `ids`.
+fn decode_facts(chain_id: i64, data: &[u8], ids: bool) -> Result<Decoded, StoreError> {
+    let mut d = block::Decoder::new(data)?;
+    let mut out = Decoded { facts: Vec::with_capacity(block::BLOCK), txns: TxnIds::default() };
+    while let Some((txn, r)) = d.next_parts()? {
+        if ids {
+            out.txns.push(txn);
+        }
+        out.facts.push(Fact {
+            row_id: block::entry_id(chain_id, r.seq),
+            ts: r.ts,
+            kind: r.kind,
+            description: r.description,
+            amount: r.amount,
+            after: r.after,
+            dims: r.dims,
+        });
+    }
+    Ok(out)
 }
