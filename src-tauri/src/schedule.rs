@@ -195,6 +195,9 @@ fn period_of(override_period: Option<Duration>, stored_secs: i64) -> Option<Dura
     (!period.is_zero()).then_some(period)
 }
 
+/// The `kind` of a notification about a ledger below its low-balance threshold.
+pub const LOW_BALANCE: &str = "low_balance";
+
 /// The wait after the `failures`-th failure in a row to reach a vendor: from 30 s (or the
 /// period, if shorter), doubling, never longer than the period (or 30 s, if longer).
 pub fn offline_wait(period: Duration, failures: u32) -> Duration {
@@ -417,8 +420,16 @@ async fn sync_and_check(
     };
     let base = sync::BaseUrl::parse(&connection.base_url).map_err(|e| Run::Failed(e.to_string()))?;
     let job = state.begin_sync().map_err(|_| Run::Busy)?;
-    // What the previous check saw: the new errors are measured against it.
-    let before = state.with_db(|db| db.error_ids()).await.map_err(|e| Run::Failed(e.message))?;
+    // What the previous check saw: the new errors are measured against it. A ledger that went
+    // below its threshold before this sync (an import in the window) was shown there already.
+    let before = state
+        .with_db(|db| {
+            let ids = db.error_ids();
+            db.take_crossed();
+            ids
+        })
+        .await
+        .map_err(|e| Run::Failed(e.message))?;
     let mut request = SyncRequest::new(vendor, base, key, Utc::now());
     request.customers = connection.customer.clone().map_or(Customers::All, Customers::One);
     let cancel = job.cancel_flag();
@@ -437,14 +448,37 @@ async fn sync_and_check(
     .await
     .map_err(|e| Run::Failed(e.message))?;
     // The sync wrote through its own connection: walk again, whatever it did.
-    let after = state
+    let (after, crossed) = state
         .with_db(|db| {
             db.changed();
-            db.report()
+            let report = db.report()?;
+            Ok((report, db.take_crossed()))
         })
         .await
         .map_err(|e| Run::Failed(e.message))?;
-    Ok((synced, new_errors(&before, &after)))
+    let mut raised = new_errors(&before, &after);
+    raised.extend(crossed.iter().map(low_balance));
+    Ok((synced, raised))
+}
+
+/// A ledger gone below its low-balance threshold, as a notification: the title names the
+/// ledger, the body the balance and the threshold; `delta` is how far below it is. Clicking it
+/// opens the ledger's watch on the Ledgers screen (it has no finding: `finding_id` is empty).
+pub fn low_balance(a: &reckon::watch::threshold::LowBalanceAlert) -> NotifiedFinding {
+    NotifiedFinding {
+        id: 0,
+        chain_id: a.chain_id,
+        finding_id: String::new(),
+        kind: LOW_BALANCE.to_string(),
+        delta: Some(reckon::money::format_signed(a.balance - a.threshold)),
+        title: format!("Reckon: {} · {}", a.chain.account, a.chain.currency),
+        body: format!(
+            "Balance {} is below your alert at {}",
+            reckon::money::format(a.balance),
+            reckon::money::format(a.threshold)
+        ),
+        at: String::new(),
+    }
 }
 
 /// Starts the loop: every [`TICK`], the due connection (if any) is synced and checked, each

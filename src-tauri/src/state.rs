@@ -161,7 +161,7 @@ impl AppState {
         let location = StoreLocation::beside(db);
         let mut guard = self.shared.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *self.shared.location.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = location.clone();
-        *guard = Some(Db { store, report: None });
+        *guard = Some(Db { store, report: None, crossed: Vec::new() });
         Ok(location)
     }
 
@@ -182,7 +182,7 @@ impl AppState {
     fn lock(&self) -> Result<MutexGuard<'_, Option<Db>>, AppError> {
         let mut guard = self.shared.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if guard.is_none() {
-            *guard = Some(Db { store: open(&self.location().db)?, report: None });
+            *guard = Some(Db { store: open(&self.location().db)?, report: None, crossed: Vec::new() });
         }
         Ok(guard)
     }
@@ -229,6 +229,8 @@ impl AppState {
 pub struct Db {
     pub store: Store,
     report: Option<Arc<CheckReport>>,
+    /// Ledgers a check found newly below their low-balance threshold, not yet notified.
+    crossed: Vec<reckon::watch::threshold::LowBalanceAlert>,
 }
 
 impl Db {
@@ -239,8 +241,13 @@ impl Db {
         }
         let report = Arc::new(check(&self.store, &CheckOptions::default())?);
         self.report = Some(report.clone());
-        keep_watch(&mut self.store, &report);
+        self.crossed.extend(keep_watch(&mut self.store, &report));
         Ok(report)
+    }
+
+    /// The ledgers checks found newly below their low-balance threshold since the last call.
+    pub fn take_crossed(&mut self) -> Vec<reckon::watch::threshold::LowBalanceAlert> {
+        std::mem::take(&mut self.crossed)
     }
 
     /// The IDs of every error finding of the last check (walking now if none is kept): a
@@ -269,15 +276,20 @@ impl Db {
 }
 
 /// Keeps a new check in each ledger's history and compares each ledger with its low-balance
-/// threshold, as `reckon check` does. The check's findings stand whatever happens here: a
-/// history that cannot be written is said on standard error, never in place of the findings.
-fn keep_watch(store: &mut Store, report: &CheckReport) {
+/// threshold, as `reckon check` does; returns the ledgers this comparison is the first to find
+/// below. The check's findings stand whatever happens here: a history that cannot be written
+/// is said on standard error, never in place of the findings.
+fn keep_watch(store: &mut Store, report: &CheckReport) -> Vec<reckon::watch::threshold::LowBalanceAlert> {
     let now = chrono::Utc::now().timestamp_micros();
     if let Err(e) = reckon::watch::history::record(store, report, now) {
         eprintln!("reckon: this check is not kept in the ledgers' history: {e}");
     }
-    if let Err(e) = reckon::watch::threshold::evaluate(store, report, now) {
-        eprintln!("reckon: the low-balance thresholds were not compared: {e}");
+    match reckon::watch::threshold::evaluate(store, report, now) {
+        Ok(alerts) => alerts.into_iter().filter(|a| a.crossed).collect(),
+        Err(e) => {
+            eprintln!("reckon: the low-balance thresholds were not compared: {e}");
+            Vec::new()
+        }
     }
 }
 

@@ -1185,6 +1185,84 @@ fn scheduled_syncs_notify_each_new_error_once_and_never_overlap() {
     assert!(connections[0]["schedule"]["nextAt"].is_string(), "{connections}");
 }
 
+/// A ledger that a scheduled sync finds below its low-balance threshold raises one
+/// notification naming the ledger, its balance and the threshold, and only when it crosses:
+/// the next sync, still below, raises nothing; back above and below again, it raises again.
+#[test]
+fn a_scheduled_sync_notifies_once_when_a_ledger_goes_below_its_threshold() {
+    use crate::schedule::{run_due, Run, LOW_BALANCE};
+    use std::time::Duration;
+    const KEY: &str = "sk_low_4242";
+    let h = Harness::new();
+    let state = h.webview.state::<AppState>().inner().clone();
+    let server = reckon_api::mock::MockServer::start(clean_reverie(KEY)).unwrap();
+    keep_connection(&state, &server.base_url(), KEY);
+    // Each sync is due a period (900 s) after the last one ended: a run every 1,000 s.
+    let run = |secs: u64| {
+        tauri::async_runtime::block_on(run_due(
+            &state,
+            Duration::from_secs(secs),
+            &|_: &crate::dto::NotifiedFinding| {},
+        ))
+        .expect("due")
+    };
+    // The vendor's ledger moves by `amount` at minute `minute` of 2026-03-10 11:00.
+    let moved = |id: &'static str, minute: u32, amount: &'static str, after: &'static str| {
+        server.update(move |api| {
+            api.entries.push(json!({ "id": id, "created_at": format!("2026-03-10T11:{minute:02}:00Z"),
+                "type": if amount.starts_with('-') { "CHAT" } else { "PURCHASE" }, "description": "moved",
+                "amount": amount, "balance_after": after, "character": null, "model": null }));
+            api.balance = after.into();
+            api.as_of = format!("2026-03-10T11:{:02}:30Z", minute);
+        })
+    };
+    run_due_none(&state, 0);
+    let pass = run(900);
+    assert_eq!((pass.run, pass.raised.len()), (Run::Synced, 0));
+    let chain = h.ok("list_chains", json!({}))[0]["id"].as_i64().unwrap();
+    // "Alert me below 1,590" at a balance of 1,595.01: not below yet.
+    let watch = h.ok("set_low_balance", json!({ "chainId": chain, "threshold": "1590" }));
+    assert_eq!((watch["balance"].as_str(), watch["belowSince"].clone()), (Some("1595.01"), Value::Null));
+
+    // A charge takes it to 1,585.01: the next sync raises one notification.
+    moved("txn_low_1", 1, "-10.00", "1585.01");
+    let pass = run(1900);
+    assert_eq!(pass.raised.len(), 1, "{:?}", pass.raised);
+    let n = &pass.raised[0];
+    assert_eq!((n.kind.as_str(), n.chain_id, n.finding_id.as_str()), (LOW_BALANCE, chain, ""));
+    assert_eq!(n.title, "Reckon: default · credits");
+    assert_eq!(n.body, "Balance 1585.01 is below your alert at 1590.00");
+    assert_eq!(n.delta.as_deref(), Some("-4.99"));
+    assert_eq!(state.watch().sent(), pass.raised, "recorded");
+
+    // Still below at the next sync: not again.
+    moved("txn_low_2", 2, "-1.00", "1584.01");
+    assert!(run(2900).raised.is_empty());
+    // Clicked, it asks to open its ledger.
+    assert!(state.watch().activate(n.id));
+    let open = h.ok("take_open_finding", json!({}));
+    assert_eq!((open["kind"].as_str(), open["chainId"].as_i64()), (Some(LOW_BALANCE), Some(chain)));
+
+    // A purchase brings it back above; a charge takes it below again: a new crossing.
+    moved("txn_low_3", 3, "100.00", "1684.01");
+    assert!(run(3900).raised.is_empty());
+    assert_eq!(h.ok("chain_watch", json!({ "chainId": chain }))["belowSince"], Value::Null);
+    moved("txn_low_4", 4, "-200.00", "1484.01");
+    let pass = run(4900);
+    let bodies: Vec<&str> = pass.raised.iter().map(|n| n.body.as_str()).collect();
+    assert_eq!(bodies, ["Balance 1484.01 is below your alert at 1590.00"]);
+}
+
+/// Nothing is due at `secs` on the scheduler's clock (it only starts tracking).
+fn run_due_none(state: &AppState, secs: u64) {
+    let pass = tauri::async_runtime::block_on(crate::schedule::run_due(
+        state,
+        std::time::Duration::from_secs(secs),
+        &|_: &crate::dto::NotifiedFinding| {},
+    ));
+    assert_eq!(pass, None);
+}
+
 /// A vendor that cannot be reached pauses the connection ("offline", retried at 30 s, backing
 /// off) instead of failing it; the period can be set per connection (0: off), and a period
 /// outside a minute to a day is refused.

@@ -53,6 +53,11 @@ export function App() {
   const opening = useOpenRequest();
   useWatch((f) => {
     setChainId(f.chainId);
+    // A low balance has no finding: its ledger's watch (threshold, runway) is on Ledgers.
+    if (f.kind === "low_balance") {
+      setScreen("ledgers");
+      return;
+    }
     setScreen("findings");
     opening.open(f);
   });

@@ -3,7 +3,7 @@ import type { FindingView } from "../bindings/FindingView";
 import { buildQuery, EMPTY_FILTERS, isFiltered, queryKey, withLabel } from "./filters";
 import { groupFindings, openFindingIds } from "./findings";
 import { describeProgress, importFraction } from "./progress";
-import { nearestMark, toPlotData } from "./series";
+import { STRIP_PX, nearestMark, tickHeight, toPlotData, tooDense } from "./series";
 
 const NOW = new Date("2024-05-10T00:00:00Z");
 
@@ -102,6 +102,21 @@ describe("import progress", () => {
 });
 
 describe("balance series", () => {
+  it("draws marks as ticks once they are closer than a dozen pixels on average", () => {
+    // 1,100 marks across 1,100 pixels (a million entries, 4,999 findings): ticks.
+    expect(tooDense(1100, 1100)).toBe(true);
+    expect(tooDense(50, 1100)).toBe(false);
+    expect(tooDense(91, 1100)).toBe(false);
+    expect(tooDense(92, 1100)).toBe(true);
+    expect(tooDense(1, 10)).toBe(false);
+  });
+  it("makes a tick taller with its count, never past the strip", () => {
+    expect(tickHeight(1)).toBe(4);
+    expect(tickHeight(4)).toBe(8);
+    expect(tickHeight(5)).toBeGreaterThan(tickHeight(4));
+    expect(tickHeight(1_000_000)).toBe(STRIP_PX);
+    expect(tickHeight(0)).toBe(4);
+  });
   it("converts to epoch seconds and floats, skipping bad times", () => {
     const [xs, ys] = toPlotData({
       points: [

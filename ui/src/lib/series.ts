@@ -6,6 +6,21 @@ import type { BalanceSeries } from "../bindings/BalanceSeries";
 
 export type Mark = BalanceSeries["marks"][number];
 
+/** Below this many pixels between marks, on average, they draw as ticks in a strip. */
+const DENSE_SPACING_PX = 12;
+/** The strip of ticks along the plot's top, in CSS pixels. */
+export const STRIP_PX = 14;
+
+/** Whether `count` marks across `widthPx` CSS pixels are too close to draw as triangles. */
+export function tooDense(count: number, widthPx: number): boolean {
+  return count > 1 && widthPx / count < DENSE_SPACING_PX;
+}
+
+/** A tick's height in CSS pixels for a mark standing for `count` findings (log scale). */
+export function tickHeight(count: number): number {
+  return Math.min(STRIP_PX, 4 + 2 * Math.log2(Math.max(1, count)));
+}
+
 /**
  * `[xs, available]`, and where the ledger keeps pending grants apart a third array: available
  * plus pending (what the balance comes to if every pending grant settles as pending).

@@ -17,12 +17,22 @@ import type { ChainView } from "../bindings/ChainView";
 import { ErrorBlock } from "../components/common";
 import { appLocale, formatCount, formatDateTime } from "../lib/format";
 import { toApiError } from "../lib/errors";
-import { type Mark, nearestMark, toPlotData } from "../lib/series";
+import { type Mark, STRIP_PX, nearestMark, tickHeight, toPlotData, tooDense } from "../lib/series";
 import { keys, useAnchors } from "../queries";
 import { AnchorsPanel } from "./chart/Anchors";
 
 /** Marks listed under the chart at most; the rest are counted. */
 const MARKS_LISTED = 200;
+
+/** The y axis's width in CSS pixels: its widest tick label, measured, and room for the ticks. */
+function axisWidth(labels: string[] | null): number {
+  if (!labels || labels.length === 0) return 50;
+  const ctx = document.createElement("canvas").getContext("2d");
+  if (!ctx) return 90;
+  ctx.font = "12px sans-serif";
+  const widest = Math.max(...labels.map((l) => ctx.measureText(l).width));
+  return Math.ceil(widest) + 24;
+}
 
 /** The part of the chain in view (RFC 3339, inclusive); null: all of it. */
 interface Window {
@@ -133,12 +143,34 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
     const drawMarks = (u: uPlot) => {
       const ctx = u.ctx;
       const { left, top, width, height } = u.bbox;
-      ctx.save();
+      const inView: { x: number; m: Mark }[] = [];
       for (const m of marks) {
         const t = Date.parse(m.ts) / 1000;
         if (Number.isNaN(t)) continue;
         const x = Math.round(u.valToPos(t, "x", true));
-        if (x < left || x > left + width) continue;
+        if (x >= left && x <= left + width) inView.push({ x, m });
+      }
+      ctx.save();
+      if (tooDense(inView.length, width / devicePixelRatio)) {
+        // Too many marks to tell apart: a strip of ticks along the top, each as tall as its
+        // count (log scale), so the plot stays readable and where findings crowd shows.
+        const strip = STRIP_PX * devicePixelRatio;
+        ctx.globalAlpha = 0.08;
+        ctx.fillStyle = colors.error;
+        ctx.fillRect(left, top, width, strip);
+        ctx.globalAlpha = 1;
+        const w = Math.max(1, Math.round(devicePixelRatio));
+        for (const { x, m } of inView) {
+          ctx.fillStyle = m.severity === "error" ? colors.error : colors.warning;
+          ctx.fillRect(x, top, w, tickHeight(m.count) * devicePixelRatio);
+        }
+        ctx.restore();
+        return;
+      }
+      ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+      ctx.textBaseline = "top";
+      let labelEnd = -Infinity;
+      for (const { x, m } of inView) {
         const c = m.severity === "error" ? colors.error : colors.warning;
         ctx.strokeStyle = c;
         ctx.globalAlpha = 0.35;
@@ -156,11 +188,12 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
         ctx.lineTo(x + r, top);
         ctx.closePath();
         ctx.fill();
-        if (m.count > 1) {
-          // One mark for a column's findings: their count beside it.
-          ctx.font = `${11 * devicePixelRatio}px sans-serif`;
-          ctx.textBaseline = "top";
-          ctx.fillText(formatCount(m.count, locale), x + r + 2, top);
+        // One mark for a column's findings: their count beside it, where it does not run into
+        // the previous count.
+        if (m.count > 1 && x + r + 2 > labelEnd) {
+          const text = formatCount(m.count, locale);
+          ctx.fillText(text, x + r + 2, top);
+          labelEnd = x + r + 2 + ctx.measureText(text).width + 4 * devicePixelRatio;
         }
       }
       ctx.restore();
@@ -211,7 +244,7 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
           },
         },
       },
-      axes: [{}, { size: 80 }],
+      axes: [{}, { size: (_u, values) => axisWidth(values) }],
       cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: {
         draw: [drawMarks, drawAnchors],
@@ -295,10 +328,12 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
             data-findings={findingsShown}
             data-marks={series.marks.length}
           >
-            Triangles mark findings (red errors, amber warnings); findings too close to tell apart share one mark
-            with their count ({formatCount(findingsShown, locale)} open findings in {formatCount(series.marks.length, locale)}{" "}
-            marks). Click one, or a line below, to see its entries in the Ledger. Drag across the chart to zoom in;
-            double-click to see the whole ledger.
+            {tooDense(series.marks.length, width)
+              ? "Ticks along the top mark findings (red errors, amber warnings), taller where more findings share a pixel; "
+              : "Triangles mark findings (red errors, amber warnings); findings too close to tell apart share one mark with their count "}
+            ({formatCount(findingsShown, locale)} open findings in {formatCount(series.marks.length, locale)} marks). Click
+            one, or a line below, to see its entries in the Ledger. Drag across the chart to zoom in; double-click to see
+            the whole ledger.
           </p>
           <ul className="mark-list">
             {series.marks.slice(0, MARKS_LISTED).map((m) => (
