@@ -1190,22 +1190,14 @@ fn scheduled_syncs_notify_each_new_error_once_and_never_overlap() {
 /// the next sync, still below, raises nothing; back above and below again, it raises again.
 #[test]
 fn a_scheduled_sync_notifies_once_when_a_ledger_goes_below_its_threshold() {
-    use crate::schedule::{run_due, Run, LOW_BALANCE};
-    use std::time::Duration;
+    use crate::schedule::{Run, LOW_BALANCE};
     const KEY: &str = "sk_low_4242";
     let h = Harness::new();
     let state = h.webview.state::<AppState>().inner().clone();
     let server = reckon_api::mock::MockServer::start(clean_reverie(KEY)).unwrap();
     keep_connection(&state, &server.base_url(), KEY);
     // Each sync is due a period (900 s) after the last one ended: a run every 1,000 s.
-    let run = |secs: u64| {
-        tauri::async_runtime::block_on(run_due(
-            &state,
-            Duration::from_secs(secs),
-            &|_: &crate::dto::NotifiedFinding| {},
-        ))
-        .expect("due")
-    };
+    let run = |secs: u64| run_unheard(&state, secs).expect("due");
     // The vendor's ledger moves by `amount` at minute `minute` of 2026-03-10 11:00.
     let moved = |id: &'static str, minute: u32, amount: &'static str, after: &'static str| {
         server.update(move |api| {
@@ -1216,7 +1208,7 @@ fn a_scheduled_sync_notifies_once_when_a_ledger_goes_below_its_threshold() {
             api.as_of = format!("2026-03-10T11:{:02}:30Z", minute);
         })
     };
-    run_due_none(&state, 0);
+    assert_eq!(run_unheard(&state, 0), None, "first seen at 0: nothing due");
     let pass = run(900);
     assert_eq!((pass.run, pass.raised.len()), (Run::Synced, 0));
     let chain = h.ok("list_chains", json!({}))[0]["id"].as_i64().unwrap();
@@ -1253,14 +1245,14 @@ fn a_scheduled_sync_notifies_once_when_a_ledger_goes_below_its_threshold() {
     assert_eq!(bodies, ["Balance 1484.01 is below your alert at 1590.00"]);
 }
 
-/// Nothing is due at `secs` on the scheduler's clock (it only starts tracking).
-fn run_due_none(state: &AppState, secs: u64) {
-    let pass = tauri::async_runtime::block_on(crate::schedule::run_due(
+/// One scheduler pass at `secs` on its fake clock, its notifications raised to no one (they are
+/// still recorded in `state.watch().sent()`).
+fn run_unheard(state: &AppState, secs: u64) -> Option<crate::schedule::Pass> {
+    tauri::async_runtime::block_on(crate::schedule::run_due(
         state,
         std::time::Duration::from_secs(secs),
         &|_: &crate::dto::NotifiedFinding| {},
-    ));
-    assert_eq!(pass, None);
+    ))
 }
 
 /// A vendor that cannot be reached pauses the connection ("offline", retried at 30 s, backing
@@ -1268,8 +1260,7 @@ fn run_due_none(state: &AppState, secs: u64) {
 /// outside a minute to a day is refused.
 #[test]
 fn an_unreachable_vendor_pauses_the_schedule_and_periods_are_kept_per_connection() {
-    use crate::schedule::{run_due, Run};
-    use std::time::Duration;
+    use crate::schedule::Run;
     let h = Harness::new();
     let state = h.webview.state::<AppState>().inner().clone();
     // A port nothing listens on any more.
@@ -1282,13 +1273,7 @@ fn an_unreachable_vendor_pauses_the_schedule_and_periods_are_kept_per_connection
     assert!(err["message"].as_str().unwrap().contains("0 to sync only when asked"), "{err}");
     assert_eq!(h.err("set_sync_period", json!({ "connectionId": 999, "periodSecs": 60 }))["code"], "not_found");
 
-    let run = |secs: u64| {
-        tauri::async_runtime::block_on(run_due(
-            &state,
-            Duration::from_secs(secs),
-            &|_: &crate::dto::NotifiedFinding| {},
-        ))
-    };
+    let run = |secs: u64| run_unheard(&state, secs);
     assert_eq!(run(0), None);
     let pass = run(60).expect("due a minute after it was first seen");
     assert!(matches!(pass.run, Run::Offline(_)), "{:?}", pass.run);

@@ -24,10 +24,14 @@ import { AnchorsPanel } from "./chart/Anchors";
 /** Marks listed under the chart at most; the rest are counted. */
 const MARKS_LISTED = 200;
 
+/** A canvas kept for measuring axis labels (uPlot asks the axis's size at every redraw). */
+let measure: CanvasRenderingContext2D | null | undefined;
+
 /** The y axis's width in CSS pixels: its widest tick label, measured, and room for the ticks. */
 function axisWidth(labels: string[] | null): number {
   if (!labels || labels.length === 0) return 50;
-  const ctx = document.createElement("canvas").getContext("2d");
+  measure ??= document.createElement("canvas").getContext("2d");
+  const ctx = measure;
   if (!ctx) return 90;
   ctx.font = "12px sans-serif";
   const widest = Math.max(...labels.map((l) => ctx.measureText(l).width));
