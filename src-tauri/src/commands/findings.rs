@@ -2,7 +2,7 @@
 //! never receives 100,000 of them at once), and notes that explain them (one or many at once).
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use reckon::check::{CheckReport, CheckedFinding};
@@ -188,16 +188,24 @@ pub async fn explain_findings(state: State<'_, AppState>, finding_ids: Vec<Strin
     }
     state
         .with_db(move |db| {
-            let report = db.report()?;
-            if let Some(missing) = finding_ids.iter().find(|id| report.finding(id).is_none()) {
+            if let Some(missing) = not_found(&*db.report()?, &finding_ids) {
                 return Err(AppError::not_found(format!("no finding {missing}")));
             }
+            // The kept check is no longer borrowed here, so `noted` changes it in place rather
+            // than copying 100,000 findings.
             let at = Utc::now();
             let n = db.store.set_notes(&finding_ids, &note, at)?;
             db.noted(&finding_ids, Some(reckon::model::Note { note, explained_at: at.to_rfc3339() }));
             Ok(n as i64)
         })
         .await
+}
+
+/// The first of `ids` that is not a finding of `report`: one pass over each (a search of the
+/// findings per ID made "Explain all" of 100,000 findings quadratic).
+fn not_found<'a>(report: &CheckReport, ids: &'a [String]) -> Option<&'a String> {
+    let known: HashSet<&str> = report.findings.iter().map(|f| f.finding.id.as_str()).collect();
+    ids.iter().find(|id| !known.contains(id.as_str()))
 }
 
 /// Reopens many explained findings; returns how many had a note.
@@ -253,6 +261,20 @@ mod tests {
 
     fn query(sort: FindingSort) -> FindingsQuery {
         FindingsQuery { chain_id: 1, kind: None, severity: None, show_explained: false, sort }
+    }
+
+    /// Explaining every finding of 100,000 checks each ID once (it was a search per ID), and an
+    /// ID that is no finding is named.
+    #[test]
+    fn explaining_all_of_many_findings_checks_each_id_once() {
+        let report = report(100_000);
+        let mut ids: Vec<String> = report.findings.iter().map(|f| f.finding.id.clone()).collect();
+        let started = Instant::now();
+        assert_eq!(not_found(&report, &ids), None);
+        eprintln!("explain_findings: 100,000 IDs checked in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+        ids.insert(50_000, "f-gone".into());
+        assert_eq!(not_found(&report, &ids).map(String::as_str), Some("f-gone"));
+        assert_eq!(not_found(&report, &[]), None);
     }
 
     /// The first page of 10,000 and of 100,000 findings over a kept check: right, and timed
