@@ -108,6 +108,19 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, Check
     if overrides && chains.len() > 1 {
         return Err(CheckError::AmbiguousChain(chains.len()));
     }
+    walk_chains(store, chains, options)
+}
+
+/// The chains `ids` only (those a sync reached), with their stored balances and the default
+/// rules: what `check` would say of them. Ids that are no chain are left out.
+pub fn check_chains(store: &Store, ids: &[i64]) -> Result<CheckReport, CheckError> {
+    let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    let mut chains = store.chains()?;
+    chains.retain(|c| wanted.contains(&c.id));
+    walk_chains(store, chains, &CheckOptions::default())
+}
+
+fn walk_chains(store: &Store, chains: Vec<ChainInfo>, options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let notes: HashMap<String, Note> = store.notes()?;
     let mut report = CheckReport::default();
     for chain in chains {

@@ -482,6 +482,23 @@ async fn large_chart_scenario(ui: &Ui, work: &Path) -> Step {
     if counts.is_empty() || counts.iter().any(|c| c.parse::<i64>().map_or(true, |n| n < 1)) {
         return Err(format!("the listed marks' counts: {counts:?}"));
     }
+    // The sentence names the style the plot drew (it decides from the plot area, not the box).
+    ui.wait_until("the chart to say how it drew its marks", || async {
+        Ok(summary.attr("data-drawn").await.map_err(|e| e.to_string())?.is_some())
+    })
+    .await?;
+    let drawn = summary.attr("data-drawn").await.map_err(|e| e.to_string())?.unwrap_or_default();
+    let text = summary.text().await.map_err(|e| e.to_string())?;
+    let said = if text.starts_with("Ticks") {
+        "ticks"
+    } else if text.starts_with("Triangles") {
+        "triangles"
+    } else {
+        ""
+    };
+    if said != drawn {
+        return Err(format!("the chart drew {drawn:?} but its sentence says: {text:?}"));
+    }
     ui.screenshot("chart-large").await?;
     Ok(())
 }

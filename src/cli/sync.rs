@@ -142,12 +142,40 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
         }
     }
     print_anchors(&summary.anchors)?;
-    // The ledgers reached that have a low-balance threshold are checked and compared with it.
+    // The ledgers reached are checked: the check is kept in their history, and each is compared
+    // with its low-balance threshold.
     match reckon::watch::threshold::after_sync(store, &summary.chain_ids, Utc::now().timestamp_micros()) {
-        Ok(alerts) => super::threshold::warn_crossed(&alerts),
-        Err(e) => note!("note: the low-balance thresholds were not compared: {e}"),
+        Ok(watch) => {
+            match &watch.history {
+                Ok(deltas) => print_new_findings(deltas)?,
+                Err(e) => note!("note: this sync's check is not kept in the ledgers' history: {e}"),
+            }
+            super::threshold::warn_crossed(&watch.alerts);
+        }
+        Err(e) => note!("note: the ledgers synced were not checked, so their history and low-balance thresholds wait for the next check: {e}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line for the findings the sync brought, per ledger that has any new since its last
+/// check (its first check counts every finding new), naming `reckon history` for the rest.
+fn print_new_findings(deltas: &[reckon::watch::history::HistoryDelta]) -> Result<()> {
+    for d in deltas.iter().filter(|d| !d.new.is_empty()) {
+        let errors = d.new_errors().count();
+        let (account, currency) = (terminal(&d.chain.account), terminal(&d.chain.currency));
+        let since = if d.first { "first check" } else { "new since the last check" };
+        out!(
+            "check of {account}/{currency}: {} {since} ({}); `reckon history {account}/{currency}` lists them",
+            count(d.new.len(), "finding"),
+            count(errors, "error")
+        );
+    }
+    Ok(())
+}
+
+/// "1 finding", "3 findings".
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The balances the API stated for ledgers (Lago's wallets) and whether each became an anchor.

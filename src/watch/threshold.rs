@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::check::{check, CheckError, CheckOptions, CheckReport};
+use crate::check::{CheckError, CheckReport};
 use crate::model::ChainKey;
 use crate::store::{Store, StoreError};
 
@@ -67,18 +67,22 @@ pub fn crossed(
     }))
 }
 
-/// After a sync that reached `chain_ids`: checks those of them that have a threshold (only
-/// those: a chain without one costs nothing) and compares each with it, as `evaluate` does.
-pub fn after_sync(store: &mut Store, chain_ids: &[i64], at: i64) -> Result<Vec<LowBalanceAlert>, CheckError> {
-    let watched: Vec<i64> =
-        store.low_balances()?.iter().map(|t| t.chain_id).filter(|id| chain_ids.contains(id)).collect();
-    let mut alerts = Vec::new();
-    for chain_id in watched {
-        let chain = store.chain(chain_id)?;
-        let report = check(store, &CheckOptions { chain: Some(chain.key.clone()), ..CheckOptions::default() })?;
-        alerts.extend(evaluate(store, &report, at)?);
-    }
-    Ok(alerts)
+/// After a sync that reached `chain_ids`: checks those ledgers, keeps the check in each one's
+/// history (as `reckon check` and the app do, so a sync's new findings show in `reckon history`)
+/// and compares each with its low-balance threshold, as `evaluate` does. A history that cannot
+/// be written is returned beside the alerts, never in place of them.
+pub fn after_sync(store: &mut Store, chain_ids: &[i64], at: i64) -> Result<SyncWatch, CheckError> {
+    let report = crate::check::check_chains(store, chain_ids)?;
+    let history = super::history::record(store, &report, at);
+    let alerts = evaluate(store, &report, at)?;
+    Ok(SyncWatch { alerts, history })
+}
+
+/// What `after_sync` found: the thresholds compared, and the history kept (or why not).
+#[derive(Debug)]
+pub struct SyncWatch {
+    pub alerts: Vec<LowBalanceAlert>,
+    pub history: Result<Vec<super::history::HistoryDelta>, crate::store::StoreError>,
 }
 
 /// Whether `balance` is below chain's threshold, without recording anything (for listings).

@@ -207,6 +207,53 @@ fn a_sync_warns_once_per_crossing_until_the_balance_recovers() {
 }
 
 #[test]
+fn a_sync_keeps_its_check_in_the_history_and_says_what_is_new() {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap();
+    let mut api = Reverie::from_ledger(&bytes, KEY).unwrap();
+    api.balance = "1595.01".into();
+    let server = MockServer::start(api).unwrap();
+    let db = Db::new();
+    let (stdout, _) = sync(&db, &server);
+    let h = history(&db);
+    let runs = h["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "the first sync's check is kept: {h:#}");
+    assert_eq!(runs[0]["first"], true);
+    let first_new = runs[0]["new"].as_array().unwrap().len();
+    assert_eq!(stdout.contains("first check"), first_new > 0, "{stdout}");
+
+    // An entry whose balance does not follow (1595.01 - 10.00 is not 1500.00): the next sync's
+    // check finds the break, says it on standard output and keeps it in the history.
+    spend_or_buy(&server, "txn_watch_broken", "2026-03-11T09:00:00Z", "-10.00", "1500.00");
+    let (stdout, _) = sync(&db, &server);
+    let h = history(&db);
+    let runs = h["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{h:#}");
+    let new = runs[0]["new"].as_array().unwrap();
+    let breaks: Vec<&Value> = new.iter().filter(|c| c["kind"] == "balance_break").collect();
+    assert_eq!(breaks.len(), 1, "{h:#}");
+    assert!(breaks[0].to_string().contains("txn_watch_broken"), "{h:#}");
+    let errors = new.iter().filter(|c| c["kind"] == "balance_break" || c["kind"] == "head_mismatch").count();
+    let line = format!(
+        "check of default/credits: {} new since the last check ({} error{}); `reckon history default/credits` lists them",
+        if new.len() == 1 { "1 finding".to_string() } else { format!("{} findings", new.len()) },
+        errors,
+        if errors == 1 { "" } else { "s" }
+    );
+    assert!(stdout.contains(&line), "expected {line:?} in:\n{stdout}");
+
+    // Nothing new on the server: the next syncs' checks say nothing; they are kept as one run
+    // with nothing new (the second folds into the first).
+    for _ in 0..2 {
+        let (stdout, _) = sync(&db, &server);
+        assert!(!stdout.contains("check of"), "{stdout}");
+    }
+    let h = history(&db);
+    let runs = h["runs"].as_array().unwrap();
+    assert_eq!((runs.len(), runs[0]["checks"].clone()), (3, json!(2)), "{h:#}");
+    assert!(runs[0]["new"].as_array().unwrap().is_empty() && runs[0]["resolved"].as_array().unwrap().is_empty());
+}
+
+#[test]
 fn a_threshold_is_refused_below_zero_and_for_an_unknown_ledger() {
     let db = Db::new();
     db.import("fixtures/clean.json");

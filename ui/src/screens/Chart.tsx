@@ -103,6 +103,9 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
   });
 
   const jump = (m: Mark) => onJump(markLabel(m), m.entryIds, []);
+  // How the plot last drew its marks (ticks when too dense for triangles), decided from the
+  // marks in view and the plot area's width, so the sentence below names what is drawn.
+  const [drawnDense, setDrawnDense] = useState<boolean | null>(null);
 
   useEffect(() => {
     const box = boxRef.current;
@@ -155,7 +158,9 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
         if (x >= left && x <= left + width) inView.push({ x, m });
       }
       ctx.save();
-      if (tooDense(inView.length, width / devicePixelRatio)) {
+      const dense = tooDense(inView.length, width / devicePixelRatio);
+      setDrawnDense(dense);
+      if (dense) {
         // Too many marks to tell apart: a strip of ticks along the top, each as tall as its
         // count (log scale), so the plot stays readable and where findings crowd shows.
         const strip = STRIP_PX * devicePixelRatio;
@@ -331,8 +336,9 @@ export function ChartScreen({ chain, utc, onJump }: Props) {
             data-testid="chart-marks-summary"
             data-findings={findingsShown}
             data-marks={series.marks.length}
+            data-drawn={drawnDense === null ? undefined : drawnDense ? "ticks" : "triangles"}
           >
-            {tooDense(series.marks.length, width)
+            {(drawnDense ?? tooDense(series.marks.length, width))
               ? "Ticks along the top mark findings (red errors, amber warnings), taller where more findings share a pixel; "
               : "Triangles mark findings (red errors, amber warnings); findings too close to tell apart share one mark with their count "}
             ({formatCount(findingsShown, locale)} open findings in {formatCount(series.marks.length, locale)} marks). Click
