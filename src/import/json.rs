@@ -4,6 +4,7 @@
 
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -79,12 +80,19 @@ pub(super) enum Document {
     PagesOf(&'static str, &'static str),
 }
 
+/// Documents with at least this many entries are read on two threads, one half each; below
+/// it, the second thread costs more than it saves.
+const PARALLEL_MIN: usize = 50_000;
+
 /// The loop every JSON reader shares: `raw` checked as a [`document`], its entries found as
 /// `doc` says, each placed (line, offset; an object, else refused) and handed to `entry`, which
 /// reads it into a [`ParsedEntry`] with its labels in `labels`, and the chain it belongs to when
-/// the file holds several (`None`: the file's one chain). Progress every 16,384 entries, where
-/// the caller may cancel; the wrap-up into a [`ParsedFile`] of `reader`'s format and source.
-/// `shape` lists an entry's members, for the fix of a malformed entry.
+/// the file holds several (`None`: the file's one chain). A document of `PARALLEL_MIN` entries
+/// or more is read as two halves on two threads, then joined (the second half's labels and
+/// chains renumbered into the first's), so the result, and the first error in file order, are
+/// those of one thread. Progress every 16,384 entries, where the caller may cancel; the
+/// wrap-up into a [`ParsedFile`] of `reader`'s format and source. `shape` lists an entry's
+/// members, for the fix of a malformed entry.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_entries(
     path: &Path,
@@ -94,7 +102,7 @@ pub(super) fn read_entries(
     reader: &'static Reader,
     doc: Document,
     shape: &'static str,
-    mut entry: impl FnMut(&At<'_>, &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError>,
+    entry: impl Fn(&At<'_>, &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError> + Sync,
 ) -> Result<ParsedFile, ImportError> {
     let text = document(path, raw)?;
     let body = body(&text);
@@ -103,49 +111,155 @@ pub(super) fn read_entries(
         Document::Data(expected) => data_entries(path, body, expected)?,
         Document::PagesOf(member, expected) => member_entries(path, body, member, expected)?,
     };
-    let mut cursor = LineCursor::new(&text);
-    let mut labels = Labels::default();
-    let mut chains: Vec<ChainKey> = Vec::new();
-    // A chain's index by key: a customer base is 100,000 chains, and a scan of them for each
-    // entry made its import quadratic. Entries mostly follow their neighbour's chain: `last`.
-    let mut chain_index: rustc_hash::FxHashMap<ChainKey, u32> = rustc_hash::FxHashMap::default();
-    let mut last: Option<u32> = None;
-    let mut entries = Vec::with_capacity(items.len());
-    for (n, item) in items.iter().enumerate() {
-        let at = place(path, &text, &mut cursor, item, shape)?;
-        let (key, mut parsed) = entry(&at, &mut labels)?;
-        if let Some(key) = key {
-            parsed.chain = match last.filter(|&i| chains[i as usize] == key) {
-                Some(i) => i,
-                None => {
-                    let i = *chain_index.entry(key).or_insert_with_key(|key| {
-                        chains.push(key.clone());
-                        chains.len() as u32 - 1
-                    });
-                    last = Some(i);
-                    i
-                }
-            };
-        }
-        entries.push(parsed);
-        if n % 16_384 == 16_383 && progress(at.offset as u64, bytes).is_break() {
-            return Err(ImportError::Cancelled);
-        }
-    }
+    let read = Halves { path, text: &text, shape, entry: &entry, cancel: AtomicBool::new(false) };
+    let mut first = read.all(&items, bytes, progress, PARALLEL_MIN)?;
     if progress(bytes, bytes).is_break() {
         return Err(ImportError::Cancelled);
     }
+    first.entries.shrink_to_fit();
     Ok(ParsedFile {
         path: path.to_path_buf(),
         format: reader.name,
         source: reader.source.name,
         dimensions: reader.source.dimensions(),
         bytes,
-        labels,
-        chains: if chains.is_empty() { vec![None] } else { chains.into_iter().map(Some).collect() },
-        entries,
+        labels: first.labels,
+        chains: if first.chains.is_empty() { vec![None] } else { first.chains.into_iter().map(Some).collect() },
+        entries: first.entries,
         anchors: Vec::new(),
     })
+}
+
+/// Byte offset of `item` in `text`.
+fn offset_in(text: &str, item: &RawValue) -> usize {
+    item.get().as_ptr() as usize - text.as_ptr() as usize
+}
+
+/// What each half of a document's reading shares.
+struct Halves<'a, F> {
+    path: &'a Path,
+    text: &'a str,
+    shape: &'static str,
+    entry: &'a F,
+    /// Set when the first half failed or was cancelled: the second stops at its next progress.
+    cancel: AtomicBool,
+}
+
+/// The entries of some of a document's items, with their own labels and chains.
+struct Part {
+    labels: Labels,
+    chains: Vec<ChainKey>,
+    chain_index: rustc_hash::FxHashMap<ChainKey, u32>,
+    entries: Vec<ParsedEntry>,
+}
+
+impl<F> Halves<'_, F>
+where
+    F: Fn(&At<'_>, &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError> + Sync,
+{
+    /// Reads every item, as two halves on two threads when there are `parallel_min` or more.
+    fn all(
+        &self,
+        items: &[&RawValue],
+        bytes: u64,
+        progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+        parallel_min: usize,
+    ) -> Result<Part, ImportError> {
+        if items.len() < parallel_min.max(2) {
+            return self.part(items, &mut |at| progress(at as u64, bytes));
+        }
+        let (head, tail) = items.split_at(items.len() / 2);
+        let tail_from = offset_in(self.text, tail[0]);
+        let tail_done = AtomicU64::new(tail_from as u64);
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| {
+                self.part(tail, &mut |at| {
+                    tail_done.store(at as u64, Ordering::Relaxed);
+                    ControlFlow::Continue(())
+                })
+            });
+            // Bytes read: the head's up to `at`, the tail's from its start.
+            let first = self.part(head, &mut |at| {
+                let tail = tail_done.load(Ordering::Relaxed) as usize - tail_from;
+                progress((at + tail) as u64, bytes)
+            });
+            if first.is_err() {
+                self.cancel.store(true, Ordering::Relaxed);
+            }
+            (first, second.join().expect("a JSON reader thread panicked"))
+        });
+        // The first half's error comes first in the file; only then the second's.
+        let mut first = first?;
+        first.append(second?);
+        Ok(first)
+    }
+
+    /// Reads `items` in order; `progress` hears the byte offset reached every 16,384 entries.
+    fn part(
+        &self,
+        items: &[&RawValue],
+        progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
+    ) -> Result<Part, ImportError> {
+        let mut cursor = LineCursor::new(self.text);
+        let mut part = Part {
+            labels: Labels::default(),
+            chains: Vec::new(),
+            // A chain's index by key: a customer base is 100,000 chains, and a scan of them for
+            // each entry made its import quadratic.
+            chain_index: rustc_hash::FxHashMap::default(),
+            entries: Vec::with_capacity(items.len()),
+        };
+        // Entries mostly follow their neighbour's chain.
+        let mut last: Option<u32> = None;
+        for (n, item) in items.iter().enumerate() {
+            let at = place(self.path, self.text, &mut cursor, item, self.shape)?;
+            let (key, mut parsed) = (self.entry)(&at, &mut part.labels)?;
+            if let Some(key) = key {
+                parsed.chain = match last.filter(|&i| part.chains[i as usize] == key) {
+                    Some(i) => i,
+                    None => {
+                        let i = part.index(key);
+                        last = Some(i);
+                        i
+                    }
+                };
+            }
+            part.entries.push(parsed);
+            if n % 16_384 == 16_383 && (progress(at.offset).is_break() || self.cancel.load(Ordering::Relaxed)) {
+                self.cancel.store(true, Ordering::Relaxed);
+                return Err(ImportError::Cancelled);
+            }
+        }
+        Ok(part)
+    }
+}
+
+impl Part {
+    /// The index of chain `key`, added if new.
+    fn index(&mut self, key: ChainKey) -> u32 {
+        let chains = &mut self.chains;
+        *self.chain_index.entry(key).or_insert_with_key(|key| {
+            chains.push(key.clone());
+            chains.len() as u32 - 1
+        })
+    }
+
+    /// `next`'s entries after these, its labels and chains renumbered into these.
+    fn append(&mut self, mut next: Part) {
+        let labels: Vec<u32> = (0..=next.labels.len() as u32)
+            .map(|id| if id == 0 { 0 } else { self.labels.intern(next.labels.text(id)) })
+            .collect();
+        let chains: Vec<u32> = std::mem::take(&mut next.chains).into_iter().map(|key| self.index(key)).collect();
+        for e in &mut next.entries {
+            e.kind = labels[e.kind as usize];
+            e.description = labels[e.description as usize];
+            e.dims.iter_mut().for_each(|d| *d = labels[*d as usize]);
+            if !chains.is_empty() {
+                e.chain = chains[e.chain as usize];
+            }
+        }
+        self.entries.append(&mut next.entries);
+    }
 }
 
 /// Entry `item` of `text`: its line (the `cursor` moves forward only, so entries come in file
@@ -158,7 +272,7 @@ fn place<'a>(
     item: &'a RawValue,
     shape: &'static str,
 ) -> Result<At<'a>, ImportError> {
-    let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
+    let offset = offset_in(text, item);
     let (line, _) = cursor.locate(offset);
     let at = At { path, text, item: item.get(), line, offset, shape };
     if !item.get().starts_with('{') {
@@ -659,6 +773,84 @@ mod tests {
         assert_eq!(one, pages);
         assert_eq!(one, bare);
         assert!(page_entries(p, r#"{"items": []}"#, "").is_err());
+    }
+
+    #[derive(Deserialize)]
+    struct TestEntry<'a> {
+        id: &'a str,
+        kind: &'a str,
+        customer: &'a str,
+        amount: i64,
+    }
+
+    /// A reader's entry: the type and the customer interned, a negative amount refused.
+    fn test_entry(at: &At<'_>, labels: &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError> {
+        let t: TestEntry = at.parse()?;
+        if t.amount < 0 {
+            return Err(at.missing("a positive amount"));
+        }
+        let key = ChainKey { account: t.customer.into(), currency: "usd".into() };
+        let entry = ParsedEntry {
+            txn_id: t.id.into(),
+            ts: 0,
+            kind: labels.intern(t.kind),
+            description: labels.intern(t.customer),
+            amount: t.amount,
+            balance_after: 0,
+            dims: Default::default(),
+            chain: 0,
+            line: at.line,
+            offset: at.offset as u64,
+            hash: 0,
+        };
+        Ok((Some(key), entry))
+    }
+
+    /// `n` entries, one a line, of 7 customers; a type first met in the second half; the
+    /// amounts of `refused` negative.
+    fn test_document(n: usize, refused: &[usize]) -> String {
+        let items: Vec<String> = (0..n)
+            .map(|i| {
+                let kind = if i > n * 3 / 4 { "late" } else { ["a", "b", "c"][i % 3] };
+                let amount = if refused.contains(&i) { -1 } else { i as i64 };
+                format!(r#"{{"id": "t{i}", "kind": "{kind}", "customer": "cus_{}", "amount": {amount}}}"#, (i * 5) % 7)
+            })
+            .collect();
+        format!("{{\"data\": [\n{}\n]}}", items.join(",\n"))
+    }
+
+    /// Read as two halves on two threads or on one, a document gives the same entries, labels
+    /// and chains, and the same first error in file order.
+    #[test]
+    fn two_halves_read_as_one() {
+        let read =
+            |text: &str, parallel_min: usize| -> Result<(Vec<ParsedEntry>, Vec<String>, Vec<ChainKey>), String> {
+                let items = page_entries(Path::new("t.json"), text, "").unwrap();
+                let halves = Halves {
+                    path: Path::new("t.json"),
+                    text,
+                    shape: "{\"id\", ...}",
+                    entry: &test_entry,
+                    cancel: AtomicBool::new(false),
+                };
+                let part = halves
+                    .all(&items, text.len() as u64, &mut |_, _| ControlFlow::Continue(()), parallel_min)
+                    .map_err(|e| e.to_string())?;
+                let labels = (1..=part.labels.len() as u32).map(|id| part.labels.text(id).to_string()).collect();
+                Ok((part.entries, labels, part.chains))
+            };
+        let text = test_document(1_000, &[]);
+        let (one, two) = (read(&text, usize::MAX).unwrap(), read(&text, 2).unwrap());
+        assert_eq!(one.0.len(), 1_000);
+        assert_eq!(one.1.last().map(String::as_str), Some("late"));
+        assert_eq!(one, two);
+        assert_eq!(two.0[999].line, 1_001);
+        for refused in [&[800][..], &[100, 800], &[499], &[500]] {
+            let text = test_document(1_000, refused);
+            let (one, two) = (read(&text, usize::MAX).unwrap_err(), read(&text, 2).unwrap_err());
+            assert_eq!(one, two);
+            assert!(one.starts_with(&format!("t.json:{}:", refused[0] + 2)), "{one}");
+        }
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub enum StoreError {
     /// The database directory could not be created.
     #[error("cannot create the database folder {path}: {source}")]
     CreateDir { path: PathBuf, source: std::io::Error },
+    /// A temporary file (a large import's sorted transaction IDs) could not be written or read.
+    #[error("cannot use a temporary file in {}: {source}; free space there, or set TMPDIR to a folder with room, and import again (nothing from this import was stored)", std::env::temp_dir().display())]
+    TempFile { source: std::io::Error },
     /// The database was written by a newer Reckon.
     #[error("the database has schema version {found}, newer than this Reckon knows ({known}); upgrade Reckon")]
     NewerSchema { found: i64, known: i64 },

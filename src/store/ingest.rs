@@ -452,7 +452,9 @@ fn map_labels(tx: &Transaction, label_ids: &mut LabelIds, files: &[ParsedFile]) 
 fn dedupe_and_order<'a>(entries: &Entries<'a>, conflicts_known: FxHashSet<(String, i64)>) -> Classified<'a> {
     let stored = entries.stored.len();
     let all: Vec<usize> = (stored..entries.len()).collect();
-    let (status, conflicts, slots, matched) = if likely_all_new(entries) {
+    // Two threads only for a long chain: for a customer base's 100 entries a chain, a second
+    // thread costs more than it saves (a wait for a core per chain on a busy machine).
+    let (status, conflicts, slots, matched) = if likely_all_new(entries) && all.len() >= TWO_THREADS_MIN {
         let ((status, conflicts, matched), slots) = std::thread::scope(|scope| {
             let classified = scope.spawn(|| classify(entries, conflicts_known));
             let slots = walk_slots(entries, &all);
@@ -472,6 +474,10 @@ fn dedupe_and_order<'a>(entries: &Entries<'a>, conflicts_known: FxHashSet<(Strin
     };
     Classified { status, conflicts, slots, matched }
 }
+
+/// Incoming entries from which [`dedupe_and_order`] classifies on one thread while ordering
+/// on another.
+const TWO_THREADS_MIN: usize = 20_000;
 
 /// What [`dedupe_and_order`] found.
 struct Classified<'a> {

@@ -16,6 +16,7 @@ mod block;
 mod chains;
 mod decode;
 mod error;
+mod id_hashes;
 mod ingest;
 mod labels;
 mod matches;

@@ -1,7 +1,8 @@
 //! Storing a large file window by window, when it can be: a first import of one file into a
 //! chain with no entries, whose entries arrive in time order (the reader hands them oldest
-//! first, window by window). Memory holds one window, one block and the current second's
-//! ties, plus 8 bytes of transaction ID hash per entry, whatever the file's length.
+//! first, window by window). Memory holds one window, one block, the current second's ties and
+//! up to 4M transaction ID hashes (32 MiB; more are sorted into temporary files, `id_hashes`),
+//! whatever the file's length.
 //!
 //! Anything the streaming path cannot do exactly as `Ingest::store_files` would (an entry out
 //! of time order, a transaction ID seen twice, a chain that has entries) is answered
@@ -14,6 +15,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::block::Row;
+use super::id_hashes::{self, IdHashes};
 use super::ingest::{FileSummary, ImportSummary, Ingest};
 use super::labels::{label_id, load_label_ids};
 use super::rows::BlockWriter;
@@ -97,7 +99,7 @@ impl Ingest<'_> {
         let file_id = tx.last_insert_rowid();
         let mut writer = BlockWriter::new(tx, chain_id, file.dimensions.len());
         let mut order: InOrder<Pending, i64> = InOrder::default();
-        let mut hashes: Vec<u64> = Vec::new();
+        let mut hashes = IdHashes::new(id_hashes::held());
         let (mut last_ts, mut seq) = (i64::MIN, 0u64);
         // Entries whose place in walk order is settled, on their way to a block.
         let mut ready: Vec<Pending> = Vec::new();
@@ -130,13 +132,14 @@ impl Ingest<'_> {
             for id in 1..=window.labels.len() as u32 {
                 map.push(label_id(tx, &mut label_ids, window.labels.text(id))?);
             }
-            hashes.reserve(window.entries.len());
             for mut entry in window.entries {
                 if entry.ts < last_ts {
                     return Ok(Streamed::WholeFile("an entry is out of time order"));
                 }
                 last_ts = entry.ts;
-                hashes.push(xxhash_rust::xxh3::xxh3_64(entry.txn_id.as_bytes()));
+                hashes
+                    .push(xxhash_rust::xxh3::xxh3_64(entry.txn_id.as_bytes()))
+                    .map_err(|source| StoreError::TempFile { source })?;
                 entry.kind = map[entry.kind as usize];
                 entry.description = map[entry.description as usize];
                 entry.dims = entry.dims.map(|d| map[d as usize]);
@@ -151,11 +154,9 @@ impl Ingest<'_> {
         let t = trace::phase("import: stream windows", t);
         // A transaction ID twice (or two sharing a hash): the whole-file path tells known
         // from conflicting versions.
-        hashes.sort_unstable();
-        if hashes.windows(2).any(|w| w[0] == w[1]) {
+        if hashes.repeats().map_err(|source| StoreError::TempFile { source })? {
             return Ok(Streamed::WholeFile("a transaction ID hash repeats"));
         }
-        drop(hashes);
         label_ids.record(tx)?;
         let entries = writer.finish()?;
         tx.execute("UPDATE source_file SET entries_new = ?2 WHERE id = ?1", params![file_id, entries as i64])?;

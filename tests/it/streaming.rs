@@ -163,6 +163,47 @@ fn a_generated_ledger_in_tiny_windows_gives_the_findings_of_the_whole_read() {
     }
 }
 
+/// The streamed import holds a bounded number of transaction ID hashes and sorts the rest
+/// into temporary files (`RECKON_ID_HASHES_HELD` makes that 7 here): the result is the whole
+/// read's, and a transaction ID twice, in two different runs, still sends the file to the
+/// whole-file path, which tells known from conflicting versions.
+#[test]
+fn transaction_ids_sorted_into_runs_on_disk_still_find_a_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, _) = ledger(6_000, false);
+    let path = dir.path().join("ledger.csv");
+    std::fs::write(&path, &csv).unwrap();
+    let run = |path: &Path| {
+        let db = Db::new();
+        let out = db
+            .command(&["import", &path.to_string_lossy()])
+            .env("RECKON_TRACE", "1")
+            .env("RECKON_WINDOW_BYTES", "2000")
+            .env("RECKON_ID_HASHES_HELD", "7")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let (check, _) = db.check_json(&[]);
+        let ledger = db.ok(&["ledger", "--limit", "1000000", "--format", "json"], 0);
+        Imported { check, ledger, trace: String::from_utf8_lossy(&out.stderr).into_owned() }
+    };
+    let held = run(&path);
+    assert!(streamed(&held) && !held.trace.contains("streaming gave up"), "{}", held.trace);
+    assert_same(&import(&path, None), &held, "7 hashes held");
+
+    // The newest row's ID given to a row 5,000 rows older (another second, other amounts).
+    let lines: Vec<&str> = csv.lines().collect();
+    let newest_id = lines[1].split(',').next().unwrap();
+    let old_id = lines[5_001].split(',').next().unwrap();
+    let twice = csv.replacen(&format!("{old_id},"), &format!("{newest_id},"), 1);
+    assert_ne!(twice, csv);
+    let path = dir.path().join("twice.csv");
+    std::fs::write(&path, &twice).unwrap();
+    let held = run(&path);
+    assert!(held.trace.contains("streaming gave up (a transaction ID hash repeats)"), "{}", held.trace);
+    assert_same(&import(&path, None), &held, "an ID twice, 7 hashes held");
+}
+
 #[test]
 fn a_bad_row_deep_in_a_windowed_file_is_reported_as_a_whole_read_reports_it() {
     let dir = tempfile::tempdir().unwrap();
