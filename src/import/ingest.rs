@@ -148,10 +148,11 @@ pub fn store_parsed(
     let t = std::time::Instant::now();
     let anchors = file_anchors(store, &mut files, &options.chain)?;
     let ingest = store.begin()?;
-    let mut summary = ImportSummary::default();
+    let mut parts = Vec::new();
     for (key, group, group_prints) in by_chain(files, prints, &options.chain) {
-        summary.merge(ingest.store_files(&key, &group, &group_prints, options.now)?);
+        parts.push(ingest.store_files(&key, &group, &group_prints, options.now)?);
     }
+    let mut summary = ImportSummary::merged(parts);
     let t = trace::phase("import: store (total)", t);
     if before_commit().is_break() {
         return Err(ImportError::Cancelled);

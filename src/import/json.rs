@@ -273,7 +273,7 @@ fn place<'a>(
     shape: &'static str,
 ) -> Result<At<'a>, ImportError> {
     let offset = offset_in(text, item);
-    let (line, _) = cursor.locate(offset);
+    let line = cursor.line(offset);
     let at = At { path, text, item: item.get(), line, offset, shape };
     if !item.get().starts_with('{') {
         return Err(at.not_an_object());
@@ -697,9 +697,14 @@ impl<'a> At<'a> {
 /// document (a minified API answer) costs as much as placing them in a pretty-printed one.
 pub(super) struct LineCursor<'a> {
     text: &'a str,
+    /// How far lines are counted: `line` is the line of this byte.
     offset: usize,
     line: u64,
-    /// Characters from the current line's start to `offset`.
+    /// Where that line starts.
+    line_start: usize,
+    /// How far characters are counted: `column` characters from `line_start` to here (counted
+    /// only when a column is asked for, which an entry's placement never does).
+    column_offset: usize,
     column: u64,
 }
 
@@ -719,25 +724,33 @@ pub fn position_bytes_scanned() -> u64 {
 
 impl<'a> LineCursor<'a> {
     pub(super) fn new(text: &'a str) -> Self {
-        LineCursor { text, offset: 0, line: 1, column: 0 }
+        LineCursor { text, offset: 0, line: 1, line_start: 0, column_offset: 0, column: 0 }
+    }
+
+    /// 1-based line of `target`, which must not precede earlier targets.
+    pub(super) fn line(&mut self, target: usize) -> u64 {
+        let span = &self.text.as_bytes()[self.offset..target];
+        if let Some(last) = memchr::memrchr(b'\n', span) {
+            self.line += memchr::memchr_iter(b'\n', span).count() as u64;
+            self.line_start = self.offset + last + 1;
+        }
+        SCANNED.with(|s| s.set(s.get() + span.len() as u64));
+        self.offset = target;
+        self.line
     }
 
     /// 1-based line and character column of `target`, which must not precede earlier targets.
     pub(super) fn locate(&mut self, target: usize) -> (u64, u64) {
-        let span = &self.text.as_bytes()[self.offset..target];
-        let rest = match memchr::memrchr(b'\n', span) {
-            Some(last) => {
-                self.line += memchr::memchr_iter(b'\n', span).count() as u64;
-                self.column = 0;
-                &span[last + 1..]
-            }
-            None => span,
-        };
+        let line = self.line(target);
+        if self.column_offset < self.line_start {
+            (self.column_offset, self.column) = (self.line_start, 0);
+        }
+        let rest = &self.text.as_bytes()[self.column_offset..target];
         // A character starts at every byte that is not a UTF-8 continuation byte.
         self.column += rest.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64;
-        SCANNED.with(|s| s.set(s.get() + (span.len() + rest.len()) as u64));
-        self.offset = target;
-        (self.line, self.column + 1)
+        SCANNED.with(|s| s.set(s.get() + rest.len() as u64));
+        self.column_offset = target;
+        (line, self.column + 1)
     }
 
     /// `locate` for a target that may fall off a character boundary (lossy text).

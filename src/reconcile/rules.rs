@@ -72,40 +72,62 @@ pub(super) fn unexplained<K: Amount>(
     let t = std::time::Instant::now();
     let labels = LabelKinds::new(facts, src, reference);
     let t = crate::trace::phase("rules: types", t);
-    // The unusual-amount statistics need no `Lookup` (which is not thread-safe): they run on
-    // the other core while the rules that fetch text run here.
-    let (mut findings, flagged) = std::thread::scope(|scope| {
-        let flagged = scope.spawn(|| {
-            let t = std::time::Instant::now();
-            let flagged = unusual_candidates(facts, &labels, reference.price_dim, &config.unusual);
-            crate::trace::phase("rules: unusual amounts (other core)", t);
-            flagged
-        });
-        let mut findings =
-            if reference.types.is_empty() { Vec::new() } else { unknown_types(chain, reference, facts, src, &labels) };
-        let t = crate::trace::phase("rules: unknown types", t);
-        let named_by_column = reference.dimensions.iter().position(|&d| d == super::refunds::REFUND_OF);
-        let (refund_findings, refunded) = match named_by_column {
-            Some(dim) => super::refunds::named_by_column(chain, facts, src, &labels, config, dim),
-            None => refunds(chain, facts, src, &labels, config),
-        };
-        findings.extend(refund_findings);
-        let t = crate::trace::phase("rules: refunds", t);
-        let dim = |key| reference.dimensions.iter().position(|&d| d == key);
-        if let (Some(pending), Some(settles)) = (dim(super::pending::PENDING), dim(super::pending::SETTLES)) {
-            findings.extend(super::pending::findings(chain, facts, src, pending, settles));
-        }
-        let t = crate::trace::phase("rules: pending grants", t);
-        if let (Some(grant), Some(expires)) =
-            (dim(super::expired_grants::GRANT), dim(super::expired_grants::EXPIRES_AT))
-        {
-            findings.extend(super::expired_grants::findings(chain, facts, src, grant, expires));
-        }
-        findings.extend(duplicate_charges(chain, facts, src, &labels, config, &refunded));
-        crate::trace::phase("rules: duplicates", t);
-        (findings, flagged.join().expect("the unusual-amount thread panicked"))
-    });
+    // The unusual-amount statistics need no `Lookup` (which is not thread-safe): on a long
+    // chain they run on the other core while the rules that fetch text run here; on a short one
+    // a thread costs more than it saves (a customer base checks 100,000 chains of 100).
+    let statistics = || {
+        let t = std::time::Instant::now();
+        let flagged = unusual_candidates(facts, &labels, reference.price_dim, &config.unusual);
+        crate::trace::phase("rules: unusual amounts", t);
+        flagged
+    };
+    let (mut findings, flagged) = if facts.len() >= OTHER_CORE_MIN {
+        std::thread::scope(|scope| {
+            let flagged = scope.spawn(statistics);
+            let findings = text_rules(chain, reference, facts, src, &labels, config, t);
+            (findings, flagged.join().expect("the unusual-amount thread panicked"))
+        })
+    } else {
+        (text_rules(chain, reference, facts, src, &labels, config, t), statistics())
+    };
     findings.extend(unusual_amounts(chain, src, flagged));
+    findings
+}
+
+/// Facts from which the unusual-amount statistics run on a second thread.
+const OTHER_CORE_MIN: usize = 20_000;
+
+/// The rules that fetch entries' text through `src`: unknown types, refunds, pending and
+/// expired grants, duplicate charges.
+fn text_rules<K: Amount>(
+    chain: &ChainKey,
+    reference: &Reference<'_>,
+    facts: &[Fact<K>],
+    src: &dyn Lookup,
+    labels: &LabelKinds,
+    config: &RuleConfig,
+    t: std::time::Instant,
+) -> Vec<Finding> {
+    let mut findings =
+        if reference.types.is_empty() { Vec::new() } else { unknown_types(chain, reference, facts, src, labels) };
+    let t = crate::trace::phase("rules: unknown types", t);
+    let named_by_column = reference.dimensions.iter().position(|&d| d == super::refunds::REFUND_OF);
+    let (refund_findings, refunded) = match named_by_column {
+        Some(dim) => super::refunds::named_by_column(chain, facts, src, labels, config, dim),
+        None => refunds(chain, facts, src, labels, config),
+    };
+    findings.extend(refund_findings);
+    let t = crate::trace::phase("rules: refunds", t);
+    let dim = |key| reference.dimensions.iter().position(|&d| d == key);
+    if let (Some(pending), Some(settles)) = (dim(super::pending::PENDING), dim(super::pending::SETTLES)) {
+        findings.extend(super::pending::findings(chain, facts, src, pending, settles));
+    }
+    let t = crate::trace::phase("rules: pending grants", t);
+    if let (Some(grant), Some(expires)) = (dim(super::expired_grants::GRANT), dim(super::expired_grants::EXPIRES_AT)) {
+        findings.extend(super::expired_grants::findings(chain, facts, src, grant, expires));
+    }
+    findings.extend(duplicate_charges(chain, facts, src, labels, config, &refunded));
+    crate::trace::phase("rules: duplicates", t);
     findings
 }
 

@@ -67,6 +67,35 @@ impl ImportSummary {
         self.files.iter().map(|f| f.conflicting).sum()
     }
 
+    /// What every part of one import did together ([`merge`](Self::merge) of each in turn, in
+    /// one pass: a customer base is 100,000 parts, and a search of the chains so far for each
+    /// part's was quadratic).
+    pub fn merged(parts: impl IntoIterator<Item = ImportSummary>) -> ImportSummary {
+        let mut all = ImportSummary::default();
+        let mut chains: FxHashSet<i64> = FxHashSet::default();
+        let mut files: FxHashMap<PathBuf, usize> = FxHashMap::default();
+        for part in parts {
+            all.chain_ids.extend(part.chain_ids.into_iter().filter(|&id| chains.insert(id)));
+            for f in part.files {
+                match files.get(&f.path) {
+                    Some(&i) => {
+                        let s = &mut all.files[i];
+                        s.entries += f.entries;
+                        s.new += f.new;
+                        s.known += f.known;
+                        s.conflicting += f.conflicting;
+                    }
+                    None => {
+                        files.insert(f.path.clone(), all.files.len());
+                        all.files.push(f);
+                    }
+                }
+            }
+            all.anchors.extend(part.anchors);
+        }
+        all
+    }
+
     /// Adds what another part of the same import did; a file split over several chains
     /// counts once, with the counts of every part.
     pub fn merge(&mut self, other: ImportSummary) {
