@@ -832,26 +832,28 @@ mod tests {
         format!("{{\"data\": [\n{}\n]}}", items.join(",\n"))
     }
 
+    /// Entries, label texts by id, chains.
+    type ReadBack = (Vec<ParsedEntry>, Vec<String>, Vec<ChainKey>);
+
     /// Read as two halves on two threads or on one, a document gives the same entries, labels
     /// and chains, and the same first error in file order.
     #[test]
     fn two_halves_read_as_one() {
-        let read =
-            |text: &str, parallel_min: usize| -> Result<(Vec<ParsedEntry>, Vec<String>, Vec<ChainKey>), String> {
-                let items = page_entries(Path::new("t.json"), text, "").unwrap();
-                let halves = Halves {
-                    path: Path::new("t.json"),
-                    text,
-                    shape: "{\"id\", ...}",
-                    entry: &test_entry,
-                    cancel: AtomicBool::new(false),
-                };
-                let part = halves
-                    .all(&items, text.len() as u64, &mut |_, _| ControlFlow::Continue(()), parallel_min)
-                    .map_err(|e| e.to_string())?;
-                let labels = (1..=part.labels.len() as u32).map(|id| part.labels.text(id).to_string()).collect();
-                Ok((part.entries, labels, part.chains))
+        let read = |text: &str, parallel_min: usize| -> Result<ReadBack, String> {
+            let items = page_entries(Path::new("t.json"), text, "").unwrap();
+            let halves = Halves {
+                path: Path::new("t.json"),
+                text,
+                shape: "{\"id\", ...}",
+                entry: &test_entry,
+                cancel: AtomicBool::new(false),
             };
+            let part = halves
+                .all(&items, text.len() as u64, &mut |_, _| ControlFlow::Continue(()), parallel_min)
+                .map_err(|e| e.to_string())?;
+            let labels = (1..=part.labels.len() as u32).map(|id| part.labels.text(id).to_string()).collect();
+            Ok((part.entries, labels, part.chains))
+        };
         let text = test_document(1_000, &[]);
         let (one, two) = (read(&text, usize::MAX).unwrap(), read(&text, 2).unwrap());
         assert_eq!(one.0.len(), 1_000);
