@@ -243,13 +243,11 @@ impl Ingest<'_> {
     /// The id of chain `key`, created if new. With a source, the chain must hold that source's
     /// entries (a new chain takes it and its dimensions).
     pub(super) fn chain(&self, key: &ChainKey, source: Option<(&str, &[Dimension])>) -> Result<i64, StoreError> {
+        // Statements cached: a customer base's import asks them 100,000 times.
         let found: Option<(i64, String)> = self
             .tx
-            .query_row(
-                "SELECT id, source FROM chain WHERE account = ?1 AND currency = ?2",
-                params![key.account, key.currency],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT id, source FROM chain WHERE account = ?1 AND currency = ?2")?
+            .query_row(params![key.account, key.currency], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         match (found, source) {
             (Some((_, held)), Some((name, _))) if held != name => Err(StoreError::OtherSource {
@@ -264,16 +262,16 @@ impl Ingest<'_> {
                 if dims.len() > MAX_DIMS {
                     return Err(StoreError::BadValue(format!("a source may declare at most {MAX_DIMS} dimensions")));
                 }
-                self.tx.execute(
-                    "INSERT INTO chain (account, currency, source) VALUES (?1, ?2, ?3)",
-                    params![key.account, key.currency, name],
-                )?;
+                self.tx
+                    .prepare_cached("INSERT INTO chain (account, currency, source) VALUES (?1, ?2, ?3)")?
+                    .execute(params![key.account, key.currency, name])?;
                 let id = self.tx.last_insert_rowid();
                 for (d, dim) in dims.iter().enumerate() {
-                    self.tx.execute(
-                        "INSERT INTO chain_dimension (chain_id, field, key, title) VALUES (?1, ?2, ?3, ?4)",
-                        params![id, rows::dim_field(d), dim.key, dim.title],
-                    )?;
+                    self.tx
+                        .prepare_cached(
+                            "INSERT INTO chain_dimension (chain_id, field, key, title) VALUES (?1, ?2, ?3, ?4)",
+                        )?
+                        .execute(params![id, rows::dim_field(d), dim.key, dim.title])?;
                 }
                 Ok(id)
             }
@@ -544,22 +542,22 @@ fn record_files(
             known: count(Status::Known) + entries.left_out[f],
             conflicting: count(Status::Conflicting),
         };
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
                                       entries_conflicting, chain_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                file.path.to_string_lossy(),
-                file.format,
-                prints[f],
-                file.bytes as i64,
-                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                summary.new as i64,
-                summary.known as i64,
-                summary.conflicting as i64,
-                chain_id,
-            ],
-        )?;
+        )?
+        .execute(params![
+            file.path.to_string_lossy(),
+            file.format,
+            prints[f],
+            file.bytes as i64,
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            summary.new as i64,
+            summary.known as i64,
+            summary.conflicting as i64,
+            chain_id,
+        ])?;
         source_ids.push(tx.last_insert_rowid());
         summaries.push(summary);
     }

@@ -151,10 +151,10 @@ pub(crate) fn label_sum(conn: &rusqlite::Connection) -> Result<LabelSum, StoreEr
 
 /// The checksum `label_check` records.
 pub(crate) fn recorded_label_sum(conn: &rusqlite::Connection) -> Result<LabelSum, StoreError> {
+    // Cached: an import asks it before each chain.
     Ok(conn
-        .query_row("SELECT labels, hash FROM label_check WHERE id = 1", [], |r| {
-            Ok(LabelSum { labels: r.get(0)?, hash: r.get(1)? })
-        })
+        .prepare_cached("SELECT labels, hash FROM label_check WHERE id = 1")?
+        .query_row([], |r| Ok(LabelSum { labels: r.get(0)?, hash: r.get(1)? }))
         .optional()?
         .unwrap_or_default())
 }
@@ -191,7 +191,8 @@ pub(super) fn label_id(tx: &Transaction, labels: &mut LabelIds, text: &str) -> R
     if let Some(&id) = labels.ids.get(text) {
         return Ok(id);
     }
-    tx.execute("INSERT INTO label (text) VALUES (?1)", [text])?;
+    // Cached: a customer base's descriptions are hundreds of thousands of labels.
+    tx.prepare_cached("INSERT INTO label (text) VALUES (?1)")?.execute([text])?;
     let id = u32::try_from(tx.last_insert_rowid())
         .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
     labels.sum.add(id.into(), text);
