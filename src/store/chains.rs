@@ -145,11 +145,8 @@ impl Store {
     pub fn chain_id(&self, key: &ChainKey) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT id FROM chain WHERE account = ?1 AND currency = ?2",
-                params![key.account, key.currency],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT id FROM chain WHERE account = ?1 AND currency = ?2")?
+            .query_row(params![key.account, key.currency], |r| r.get(0))
             .optional()?)
     }
 
@@ -168,14 +165,14 @@ impl Store {
             .ok_or_else(|| StoreError::BadValue(format!("{balance} has more than {} decimal places", money::SCALE)))?;
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let exists: Option<i64> =
-            tx.query_row("SELECT id FROM chain WHERE id = ?1", [chain_id], |r| r.get(0)).optional()?;
+            tx.prepare_cached("SELECT id FROM chain WHERE id = ?1")?.query_row([chain_id], |r| r.get(0)).optional()?;
         if exists.is_none() {
             return Err(StoreError::NotFound(format!("chain {chain_id}")));
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO anchor (chain_id, ts, balance, kind, note, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![chain_id, ts, units, kind.as_str(), note, created],
-        )?;
+        )?
+        .execute(params![chain_id, ts, units, kind.as_str(), note, created])?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
         Ok(id)
@@ -194,15 +191,14 @@ impl Store {
     pub fn remove_anchor(&mut self, id: i64) -> Result<(i64, Anchor), StoreError> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let found = tx
-            .query_row("SELECT id, ts, balance, kind, note, created, chain_id FROM anchor WHERE id = ?1", [id], |r| {
-                Ok((r.get::<_, i64>(6)?, anchor_row(r)?))
-            })
+            .prepare_cached("SELECT id, ts, balance, kind, note, created, chain_id FROM anchor WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get::<_, i64>(6)?, anchor_row(r)?)))
             .optional()?;
         let Some((chain_id, anchor)) = found else {
             return Err(StoreError::NotFound(format!("anchor {id}")));
         };
         let anchor = anchor?;
-        tx.execute("DELETE FROM anchor WHERE id = ?1", [id])?;
+        tx.prepare_cached("DELETE FROM anchor WHERE id = ?1")?.execute([id])?;
         tx.commit()?;
         Ok((chain_id, anchor))
     }

@@ -210,7 +210,7 @@ impl Store {
     pub fn conflicts(&self, chain_id: i64) -> Result<Vec<Conflict>, StoreError> {
         let dims = self.dimension_keys(chain_id)?;
         let label = |id: i64| self.label(u32::try_from(id).unwrap_or(0));
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.txn_id, c.ts, c.type_id, c.description_id, c.amount, c.balance_after, c.dim1_id,
                     c.dim2_id, c.dim3_id, c.dim4_id, s.path, c.source_line, c.content_hash
              FROM conflict c JOIN source_file s ON s.id = c.source_id

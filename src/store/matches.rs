@@ -40,20 +40,21 @@ impl Store {
         };
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let old: Option<i64> = tx
-            .query_row("SELECT id FROM match_run WHERE account_a = ?1 AND account_b = ?2", params![a, b], |r| r.get(0))
+            .prepare_cached("SELECT id FROM match_run WHERE account_a = ?1 AND account_b = ?2")?
+            .query_row(params![a, b], |r| r.get(0))
             .optional()?;
         if let Some(id) = old {
-            tx.execute("DELETE FROM match_unmatched WHERE run_id = ?1", [id])?;
-            tx.execute("DELETE FROM match_run WHERE id = ?1", [id])?;
+            tx.prepare_cached("DELETE FROM match_unmatched WHERE run_id = ?1")?.execute([id])?;
+            tx.prepare_cached("DELETE FROM match_run WHERE id = ?1")?.execute([id])?;
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO match_run (account_a, account_b, tolerance_seconds, pairs_by_id, pairs, created)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![a, b, run.tolerance_seconds, run.pairs_by_id, run.pairs, run.created],
-        )?;
+        )?
+        .execute(params![a, b, run.tolerance_seconds, run.pairs_by_id, run.pairs, run.created])?;
         let run_id = tx.last_insert_rowid();
         {
-            let mut insert = tx.prepare(
+            let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO match_unmatched (run_id, entry_id, other_account) VALUES (?1, ?2, ?3)",
             )?;
             for (entry_id, other) in unmatched {

@@ -55,7 +55,7 @@ impl Store {
 
     /// Every note, by finding id.
     pub fn notes(&self) -> Result<HashMap<String, Note>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT finding_id, note, explained_at FROM finding_note")?;
+        let mut stmt = self.conn.prepare_cached("SELECT finding_id, note, explained_at FROM finding_note")?;
         let rows =
             stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, Note { note: r.get(1)?, explained_at: r.get(2)? })))?;
         Ok(rows.collect::<Result<_, _>>()?)

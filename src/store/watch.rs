@@ -227,8 +227,9 @@ impl Store {
     /// balance already below the new one as just crossed.
     pub fn set_low_balance(&mut self, chain_id: i64, threshold: Option<Decimal>) -> Result<(), StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: bool =
-            tx.query_row("SELECT EXISTS (SELECT 1 FROM chain WHERE id = ?1)", [chain_id], |r| r.get(0))?;
+        let exists: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM chain WHERE id = ?1)")?
+            .query_row([chain_id], |r| r.get(0))?;
         if !exists {
             return Err(StoreError::NotFound(format!("chain {chain_id}")));
         }
@@ -239,14 +240,14 @@ impl Store {
                         "a threshold of {value} has more than six decimal places or is too large"
                     ))
                 })?;
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO low_balance (chain_id, threshold, below_since) VALUES (?1, ?2, NULL)
                      ON CONFLICT (chain_id) DO UPDATE SET threshold = excluded.threshold, below_since = NULL",
-                    params![chain_id, units],
-                )?;
+                )?
+                .execute(params![chain_id, units])?;
             }
             None => {
-                tx.execute("DELETE FROM low_balance WHERE chain_id = ?1", [chain_id])?;
+                tx.prepare_cached("DELETE FROM low_balance WHERE chain_id = ?1")?.execute([chain_id])?;
             }
         }
         tx.commit()?;
@@ -267,7 +268,8 @@ impl Store {
     pub fn low_balance(&self, chain_id: i64) -> Result<Option<LowBalance>, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT threshold, below_since FROM low_balance WHERE chain_id = ?1", [chain_id], |r| {
+            .prepare_cached("SELECT threshold, below_since FROM low_balance WHERE chain_id = ?1")?
+            .query_row([chain_id], |r| {
                 Ok(LowBalance { chain_id, threshold: money::from_units(r.get(0)?), below_since: r.get(1)? })
             })
             .optional()?)
@@ -285,7 +287,8 @@ impl Store {
     ) -> Result<Option<LowBalance>, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before: Option<LowBalance> = tx
-            .query_row("SELECT threshold, below_since FROM low_balance WHERE chain_id = ?1", [chain_id], |r| {
+            .prepare_cached("SELECT threshold, below_since FROM low_balance WHERE chain_id = ?1")?
+            .query_row([chain_id], |r| {
                 Ok(LowBalance { chain_id, threshold: money::from_units(r.get(0)?), below_since: r.get(1)? })
             })
             .optional()?;
@@ -293,7 +296,8 @@ impl Store {
             let below = balance < b.threshold;
             let since = if below { Some(b.below_since.unwrap_or(at)) } else { None };
             if since != b.below_since {
-                tx.execute("UPDATE low_balance SET below_since = ?2 WHERE chain_id = ?1", params![chain_id, since])?;
+                tx.prepare_cached("UPDATE low_balance SET below_since = ?2 WHERE chain_id = ?1")?
+                    .execute(params![chain_id, since])?;
             }
         }
         tx.commit()?;
@@ -310,8 +314,9 @@ fn record_run(
     balance: Option<Decimal>,
     seen: &[SeenFinding],
 ) -> Result<CheckRun, StoreError> {
-    let first: bool =
-        tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)", [chain_id], |r| r.get(0))?;
+    let first: bool = tx
+        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)")?
+        .query_row([chain_id], |r| r.get(0))?;
     // The set the previous run saw: finding id -> (kind, delta, ids, explained).
     let mut before: HashMap<String, (String, Option<i64>, String, bool)> = HashMap::new();
     {
@@ -359,12 +364,11 @@ fn record_run(
 
     // Fold an unchanged run into the previous one when that changed nothing either.
     let previous: Option<(i64, i64, i64, i64, i64, i64, i64)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT id, new_count + resolved_count + explained_count, errors, warnings, explained, at, runs
              FROM check_run WHERE chain_id = ?1 ORDER BY id DESC LIMIT 1",
-            [chain_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-        )
+        )?
+        .query_row([chain_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
         .optional()?;
     let same = |p: &(i64, i64, i64, i64, i64, i64, i64)| {
         p.1 == 0
@@ -375,11 +379,12 @@ fn record_run(
     };
     let run = match previous.filter(|p| changes.is_empty() && same(p)) {
         Some(p) => {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE check_run SET last_at = ?2, runs = runs + 1, entries = ?3, balance = ?4 WHERE id = ?1",
-                params![p.0, at, counts.entries as i64, units(balance)],
-            )?;
-            let first: bool = tx.query_row("SELECT first FROM check_run WHERE id = ?1", [p.0], |r| r.get(0))?;
+            )?
+            .execute(params![p.0, at, counts.entries as i64, units(balance)])?;
+            let first: bool =
+                tx.prepare_cached("SELECT first FROM check_run WHERE id = ?1")?.query_row([p.0], |r| r.get(0))?;
             CheckRun {
                 id: p.0,
                 chain_id,
@@ -396,24 +401,24 @@ fn record_run(
             }
         }
         None => {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO check_run (chain_id, at, last_at, runs, first, entries, errors, warnings, explained,
                                         new_count, resolved_count, explained_count, balance)
                  VALUES (?1, ?2, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    chain_id,
-                    at,
-                    first,
-                    counts.entries as i64,
-                    counts.errors as i64,
-                    counts.warnings as i64,
-                    counts.explained as i64,
-                    new as i64,
-                    resolved as i64,
-                    explained as i64,
-                    units(balance)
-                ],
-            )?;
+            )?
+            .execute(params![
+                chain_id,
+                at,
+                first,
+                counts.entries as i64,
+                counts.errors as i64,
+                counts.warnings as i64,
+                counts.explained as i64,
+                new as i64,
+                resolved as i64,
+                explained as i64,
+                units(balance)
+            ])?;
             let id = tx.last_insert_rowid();
             {
                 let mut insert = tx.prepare_cached(
@@ -449,7 +454,7 @@ fn record_run(
     };
     // What this run saw, for the next one to compare with.
     if !run.changes.is_empty() || first {
-        tx.execute("DELETE FROM check_seen WHERE chain_id = ?1", [chain_id])?;
+        tx.prepare_cached("DELETE FROM check_seen WHERE chain_id = ?1")?.execute([chain_id])?;
         let mut insert = tx.prepare_cached(
             "INSERT OR REPLACE INTO check_seen (chain_id, finding_id, kind, delta, transaction_ids, explained)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
