@@ -108,8 +108,21 @@ impl<T: Link<K>, K: Balance> InOrder<T, K> {
                     false
                 };
                 let outgoing = next_is_single.then(|| self.queue[group].before());
-                let mut items: Vec<T> = self.queue.drain(..group).collect();
-                items.sort_by(|a, b| a.name().cmp(b.name()));
+                let tied = &mut self.queue.make_contiguous()[..group];
+                tied.sort_by(|a, b| a.name().cmp(b.name()));
+                // Already a chain from the incoming balance in name order (the usual case):
+                // Hierholzer's walk, taking the lowest index first, follows exactly that
+                // chain, so `order_group` would give this order. Nothing to allocate.
+                let chained =
+                    self.last_after == Some(tied[0].before()) && tied.windows(2).all(|w| w[0].after() == w[1].before());
+                if chained {
+                    for x in self.queue.drain(..group) {
+                        self.last_after = Some(x.after());
+                        out(x);
+                    }
+                    continue;
+                }
+                let items: Vec<T> = self.queue.drain(..group).collect();
                 let edges: Vec<(K, K)> = items.iter().map(|x| (x.before(), x.after())).collect();
                 let order = order_group(&edges, self.last_after, outgoing);
                 let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();

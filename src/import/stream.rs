@@ -101,6 +101,13 @@ pub(super) fn import(
         }
     };
     let is_end = |i: usize| i == 0 || i + 1 == count;
+    // Each window reversed by the thread that read it, off the store's.
+    let oldest_first = |mut window: ParsedFile| {
+        if newest_first {
+            window.entries.reverse();
+        }
+        window
+    };
     let mut failure: Option<Stop> = None;
     let mut entries = 0usize;
     let outcome = std::thread::scope(|scope| {
@@ -112,7 +119,7 @@ pub(super) fn import(
                 let (windows, done, cancel) = (&windows, &done, &cancel);
                 scope.spawn(move || {
                     for p in (k..count).step_by(2).filter(|&p| !is_end(at(p))) {
-                        let read = windows.read(at(p), done, cancel);
+                        let read = windows.read(at(p), done, cancel).map(oldest_first);
                         let stop = read.is_err();
                         if send.send(read).is_err() || stop {
                             return;
@@ -129,11 +136,11 @@ pub(super) fn import(
             }
             let i = at(p);
             let read = match held(i) {
-                Some(w) => Ok(w),
+                Some(w) => Ok(oldest_first(w)),
                 None => receivers[p % 2].recv().unwrap_or(Err(ImportError::Cancelled)),
             };
             p += 1;
-            let mut window = match read {
+            let window = match read {
                 Ok(w) => w,
                 Err(ImportError::Cancelled) => {
                     failure = Some(Stop::Cancelled);
@@ -160,9 +167,6 @@ pub(super) fn import(
             if sink.progress(&progress).is_break() {
                 failure = Some(Stop::Cancelled);
                 return None;
-            }
-            if newest_first {
-                window.entries.reverse();
             }
             Some(window)
         };

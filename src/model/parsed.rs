@@ -7,35 +7,61 @@ use super::{ChainKey, Dimension, Dims, MAX_DIMS};
 
 /// Small strings that repeat (types, descriptions, dimension values), stored once per file.
 /// Ids start at 1: 0 means "no value" in an entry's [`Dims`].
+///
+/// The texts lie end to end in one string, and the table holds only ids: a new label costs
+/// no allocation of its own (interning was a third of reading a Reverie export, most of it
+/// two allocations per new label).
 #[derive(Debug, Default, Clone)]
 pub struct Labels {
-    ids: rustc_hash::FxHashMap<Box<str>, u32>,
-    texts: Vec<Box<str>>,
+    ids: hashbrown::HashTable<u32>,
+    texts: String,
+    /// Where label `id`'s text ends in `texts` (at `ends[id - 1]`; it starts where the one
+    /// before ends).
+    ends: Vec<usize>,
+}
+
+/// The text of label `id` (1-based) among `texts` cut at `ends`.
+fn label_text<'a>(texts: &'a str, ends: &[usize], id: u32) -> &'a str {
+    let Some(i) = id.checked_sub(1).map(|i| i as usize) else { return "" };
+    match ends.get(i) {
+        Some(&end) => &texts[if i == 0 { 0 } else { ends[i - 1] }..end],
+        None => "",
+    }
+}
+
+fn hash(text: &str) -> u64 {
+    std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, text)
 }
 
 impl Labels {
     pub fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.ids.get(text) {
-            return id;
+        let Labels { ids, texts, ends } = self;
+        let entry =
+            ids.entry(hash(text), |&id| label_text(texts, ends, id) == text, |&id| hash(label_text(texts, ends, id)));
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
+            hashbrown::hash_table::Entry::Vacant(place) => {
+                texts.push_str(text);
+                ends.push(texts.len());
+                let id = ends.len() as u32;
+                place.insert(id);
+                id
+            }
         }
-        self.texts.push(text.into());
-        let id = self.texts.len() as u32;
-        self.ids.insert(text.into(), id);
-        id
     }
 
     /// The text of label `id` (1-based); empty for 0 or an unknown id.
     pub fn text(&self, id: u32) -> &str {
-        id.checked_sub(1).and_then(|i| self.texts.get(i as usize)).map_or("", |t| t)
+        label_text(&self.texts, &self.ends, id)
     }
 
     /// Number of labels; ids run from 1 to this.
     pub fn len(&self) -> usize {
-        self.texts.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
+        self.ends.is_empty()
     }
 }
 

@@ -106,12 +106,35 @@ impl Store {
 pub(super) struct LabelIds {
     pub ids: FxHashMap<String, u32>,
     sum: LabelSum,
+    /// The id the next label gets: one past the highest, as SQLite would number it.
+    next: u64,
 }
 
 impl LabelIds {
     /// Records the label table's checksum with the labels added since it was loaded.
     pub fn record(&self, tx: &Transaction) -> Result<(), StoreError> {
         record_label_sum(tx, self.sum)
+    }
+
+    /// The id of `text`, numbering it as `label_id` would when it is new, without writing it:
+    /// the caller writes every label numbered so (`insert_labels`) before `record`, and calls
+    /// nothing else that writes labels in between. A streamed import numbers labels on the
+    /// thread that encodes blocks, while the connection's thread inserts them.
+    pub fn assign(&mut self, text: &str) -> Result<u32, StoreError> {
+        if let Some(&id) = self.ids.get(text) {
+            return Ok(id);
+        }
+        let id = u32::try_from(self.next)
+            .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
+        self.next += 1;
+        self.sum.add(id.into(), text);
+        self.ids.insert(text.to_string(), id);
+        Ok(id)
+    }
+
+    /// The id the next new label gets.
+    pub fn next(&self) -> u64 {
+        self.next
     }
 
     /// Whether these are still the table's labels: the checksum `label_check` records is the
@@ -174,17 +197,28 @@ pub(crate) fn record_label_sum(conn: &rusqlite::Connection, sum: LabelSum) -> Re
 pub(super) fn load_label_ids(tx: &Transaction) -> Result<LabelIds, StoreError> {
     let mut ids = FxHashMap::default();
     let mut sum = LabelSum::default();
+    let mut highest = 0u64;
     let mut stmt = tx.prepare_cached("SELECT text, id FROM label")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let (text, id): (String, u32) = (r.get(0)?, r.get(1)?);
         sum.add(id.into(), &text);
+        highest = highest.max(u64::from(id));
         ids.insert(text, id);
     }
     if sum != recorded_label_sum(tx)? {
         return Err(StoreError::LabelsDamaged);
     }
-    Ok(LabelIds { ids, sum })
+    Ok(LabelIds { ids, sum, next: highest + 1 })
+}
+
+/// Inserts labels numbered by `LabelIds::assign`, `(id, text)`.
+pub(super) fn insert_labels(tx: &Transaction, labels: &[(u32, String)]) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached("INSERT INTO label (id, text) VALUES (?1, ?2)")?;
+    for (id, text) in labels {
+        insert.execute(params![id, text])?;
+    }
+    Ok(())
 }
 
 pub(super) fn label_id(tx: &Transaction, labels: &mut LabelIds, text: &str) -> Result<u32, StoreError> {
@@ -196,6 +230,7 @@ pub(super) fn label_id(tx: &Transaction, labels: &mut LabelIds, text: &str) -> R
     let id = u32::try_from(tx.last_insert_rowid())
         .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
     labels.sum.add(id.into(), text);
+    labels.next = labels.next.max(u64::from(id) + 1);
     labels.ids.insert(text.to_string(), id);
     Ok(id)
 }

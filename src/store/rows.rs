@@ -310,48 +310,75 @@ fn insert_block(conn: &Connection, chain_id: i64, schema: Schema, b: Encoded) ->
     Ok(())
 }
 
-/// Writes a chain that had no entries block by block as its rows arrive in walk order, so
-/// memory holds one block whatever the chain's length (`write_blocks` takes an iterator
-/// instead, which must borrow every row from memory held elsewhere). `finish` records the
-/// chain's blocks and entries.
-pub(crate) struct BlockWriter<'c> {
-    conn: &'c Connection,
-    chain_id: i64,
+/// Cuts rows that arrive in walk order into encoded blocks numbered from 0, so that memory
+/// holds one block whatever the chain's length (`write_blocks` takes an iterator instead,
+/// which must borrow every row from memory held elsewhere). It needs no connection: a
+/// streamed import encodes on one thread while `BlockWriter` inserts on the other.
+pub(crate) struct BlockCutter {
     filling: Filling,
     /// The last row pushed, owned: the block's last time and balance.
     last: Option<(i64, i64)>,
+    blocks: u64,
+}
+
+impl BlockCutter {
+    pub(crate) fn new(dims: usize) -> BlockCutter {
+        BlockCutter { filling: Filling::new(dims), last: None, blocks: 0 }
+    }
+
+    /// Adds `row`; the block it fills, when it does.
+    pub(crate) fn push(&mut self, row: &Row<'_>) -> Option<Block> {
+        self.filling.push(row);
+        self.last = Some((row.ts, row.after));
+        if self.filling.len() == BLOCK {
+            self.cut()
+        } else {
+            None
+        }
+    }
+
+    fn cut(&mut self) -> Option<Block> {
+        let (ts, after) = self.last?;
+        if self.filling.len() == 0 {
+            return None;
+        }
+        let block = self.filling.take(self.blocks, ts, after);
+        self.blocks += 1;
+        Some(Block(block))
+    }
+
+    /// The last block, partly filled, if there are rows left.
+    pub(crate) fn finish(mut self) -> Option<Block> {
+        self.cut()
+    }
+}
+
+/// A block cut by `BlockCutter`, ready to insert.
+pub(crate) struct Block(Encoded);
+
+/// Inserts a chain's blocks as `BlockCutter` cuts them, in order, into a chain that had no
+/// entries; `finish` records the chain's blocks and entries.
+pub(crate) struct BlockWriter<'c> {
+    conn: &'c Connection,
+    chain_id: i64,
     blocks: u64,
     entries: i64,
 }
 
 impl<'c> BlockWriter<'c> {
-    pub(crate) fn new(conn: &'c Connection, chain_id: i64, dims: usize) -> BlockWriter<'c> {
-        BlockWriter { conn, chain_id, filling: Filling::new(dims), last: None, blocks: 0, entries: 0 }
+    pub(crate) fn new(conn: &'c Connection, chain_id: i64) -> BlockWriter<'c> {
+        BlockWriter { conn, chain_id, blocks: 0, entries: 0 }
     }
 
-    pub(crate) fn push(&mut self, row: &Row<'_>) -> Result<(), StoreError> {
-        self.filling.push(row);
-        self.last = Some((row.ts, row.after));
-        if self.filling.len() == BLOCK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), StoreError> {
-        let Some((ts, after)) = self.last else { return Ok(()) };
-        if self.filling.len() == 0 {
-            return Ok(());
-        }
-        let block = self.filling.take(self.blocks, ts, after);
+    pub(crate) fn insert(&mut self, Block(block): Block) -> Result<(), StoreError> {
+        debug_assert_eq!(block.number, self.blocks, "blocks inserted out of order");
         self.entries += block.entries;
         self.blocks += 1;
         insert_block(self.conn, self.chain_id, Schema::Current, block)
     }
 
-    /// Writes the last block and records the chain's blocks and entries; returns the entries.
-    pub(crate) fn finish(mut self) -> Result<u64, StoreError> {
-        self.flush()?;
+    /// Records the chain's blocks and entries; returns the entries.
+    pub(crate) fn finish(self) -> Result<u64, StoreError> {
         self.conn.execute(
             "UPDATE chain SET entry_count = ?2, block_count = ?3 WHERE id = ?1",
             params![self.chain_id, self.entries, self.blocks as i64],
