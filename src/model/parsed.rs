@@ -50,6 +50,12 @@ impl Labels {
         }
     }
 
+    /// The id of `text`, if it is a label here.
+    pub fn find(&self, text: &str) -> Option<u32> {
+        let Labels { ids, texts, ends } = self;
+        ids.find(hash(text), |&id| label_text(texts, ends, id) == text).copied()
+    }
+
     /// The text of label `id` (1-based); empty for 0 or an unknown id.
     pub fn text(&self, id: u32) -> &str {
         label_text(&self.texts, &self.ends, id)

@@ -331,7 +331,7 @@ fn store_files(
     // rows rewritten against the stored ones first.
     let revisions = files.first().and_then(|f| crate::model::source::revisions(f.source));
     let revised = revisions.map(|r| {
-        let texts: FxHashMap<u32, &str> = label_ids.ids.iter().map(|(t, &id)| (id, t.as_str())).collect();
+        let texts: FxHashMap<u32, &str> = label_ids.ids.iter().map(|(t, &id)| (id, t)).collect();
         revise::aggregates(&stored, &texts, files, r)
     });
     let (files, unchanged) = match &revised {
@@ -681,7 +681,7 @@ impl<'a> Entries<'a> {
     fn new(
         stored: &'a [Row<'a>],
         files: &'a [ParsedFile],
-        label_ids: &'a FxHashMap<String, u32>,
+        label_ids: &'a super::labels::TextIds,
         dims: usize,
     ) -> Entries<'a> {
         let mut starts = vec![stored.len()];
@@ -690,11 +690,8 @@ impl<'a> Entries<'a> {
         }
         // Only stored entries' hashes need texts: none for a new chain (a customer base's
         // 100,000 chains each built this map of every label).
-        let texts = if stored.is_empty() {
-            FxHashMap::default()
-        } else {
-            label_ids.iter().map(|(t, &id)| (id, t.as_str())).collect()
-        };
+        let texts =
+            if stored.is_empty() { FxHashMap::default() } else { label_ids.iter().map(|(t, &id)| (id, t)).collect() };
         let left_out = vec![0; files.len()];
         Entries { stored, files, dims, starts, texts, mutable: None, left_out }
     }

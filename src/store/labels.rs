@@ -6,7 +6,6 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use rusqlite::{params, OptionalExtension, Transaction};
-use rustc_hash::FxHashMap;
 
 use super::{Store, StoreError};
 
@@ -100,11 +99,44 @@ impl Store {
     }
 }
 
+/// Label texts and the store's id of each, compact: the texts end to end in one string
+/// (`model::Labels`, whose own ids are 1, 2, ...) and the store's ids beside them. A streamed
+/// import holds every label of the file; a map of `String`s cost a heap allocation and some
+/// 70 bytes a label beyond its text (millions at 30M entries: a tenth of entries bring a
+/// description of their own).
+#[derive(Debug, Default)]
+pub(super) struct TextIds {
+    texts: crate::model::Labels,
+    /// The store's id of text `k` at `ids[k - 1]`.
+    ids: Vec<u32>,
+}
+
+impl TextIds {
+    pub fn get(&self, text: &str) -> Option<&u32> {
+        self.texts.find(text).map(|k| &self.ids[k as usize - 1])
+    }
+
+    /// Gives `text` the store's id `id` (the one it had, if any, replaced).
+    pub fn insert(&mut self, text: &str, id: u32) {
+        let k = self.texts.intern(text) as usize;
+        if k > self.ids.len() {
+            self.ids.push(id);
+        } else {
+            self.ids[k - 1] = id;
+        }
+    }
+
+    /// Every label, text and store id.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &u32)> {
+        self.ids.iter().enumerate().map(|(k, id)| (self.texts.text(k as u32 + 1), id))
+    }
+}
+
 /// The label table's ids by text, with the checksum `label_check` must record for it once
 /// the labels this write adds are in (`record`).
 #[derive(Debug)]
 pub(super) struct LabelIds {
-    pub ids: FxHashMap<String, u32>,
+    pub ids: TextIds,
     sum: LabelSum,
     /// The id the next label gets: one past the highest, as SQLite would number it.
     next: u64,
@@ -128,7 +160,7 @@ impl LabelIds {
             .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
         self.next += 1;
         self.sum.add(id.into(), text);
-        self.ids.insert(text.to_string(), id);
+        self.ids.insert(text, id);
         Ok(id)
     }
 
@@ -195,7 +227,7 @@ pub(crate) fn record_label_sum(conn: &rusqlite::Connection, sum: LabelSum) -> Re
 /// that was changed behind the store's back (a renamed label would have new entries take a
 /// second id for its old text).
 pub(super) fn load_label_ids(tx: &Transaction) -> Result<LabelIds, StoreError> {
-    let mut ids = FxHashMap::default();
+    let mut ids = TextIds::default();
     let mut sum = LabelSum::default();
     let mut highest = 0u64;
     let mut stmt = tx.prepare_cached("SELECT text, id FROM label")?;
@@ -204,7 +236,7 @@ pub(super) fn load_label_ids(tx: &Transaction) -> Result<LabelIds, StoreError> {
         let (text, id): (String, u32) = (r.get(0)?, r.get(1)?);
         sum.add(id.into(), &text);
         highest = highest.max(u64::from(id));
-        ids.insert(text, id);
+        ids.insert(&text, id);
     }
     if sum != recorded_label_sum(tx)? {
         return Err(StoreError::LabelsDamaged);
@@ -231,6 +263,29 @@ pub(super) fn label_id(tx: &Transaction, labels: &mut LabelIds, text: &str) -> R
         .map_err(|_| StoreError::BadValue("more labels than the store can number".into()))?;
     labels.sum.add(id.into(), text);
     labels.next = labels.next.max(u64::from(id) + 1);
-    labels.ids.insert(text.to_string(), id);
+    labels.ids.insert(text, id);
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TextIds;
+
+    /// Texts keep the store's ids they were given (not their own order), a text given again
+    /// takes its new id, and an unknown text has none.
+    #[test]
+    fn text_ids_keep_the_stores_ids() {
+        let mut ids = TextIds::default();
+        for (text, id) in [("CHAT", 7), ("", 3), ("Refund for txn_1", 12), ("é", 9)] {
+            ids.insert(text, id);
+        }
+        assert_eq!(ids.get("CHAT"), Some(&7));
+        assert_eq!(ids.get(""), Some(&3));
+        assert_eq!(ids.get("é"), Some(&9));
+        assert_eq!(ids.get("chat"), None);
+        ids.insert("CHAT", 40);
+        assert_eq!(ids.get("CHAT"), Some(&40));
+        let all: Vec<(&str, u32)> = ids.iter().map(|(t, &id)| (t, id)).collect();
+        assert_eq!(all, [("CHAT", 40), ("", 3), ("Refund for txn_1", 12), ("é", 9)]);
+    }
 }
