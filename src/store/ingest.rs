@@ -67,9 +67,9 @@ impl ImportSummary {
         self.files.iter().map(|f| f.conflicting).sum()
     }
 
-    /// What every part of one import did together ([`merge`](Self::merge) of each in turn, in
-    /// one pass: a customer base is 100,000 parts, and a search of the chains so far for each
-    /// part's was quadratic).
+    /// What every part of one import did together: each chain once, and a file split over
+    /// several chains once, with the counts of every part. One pass (a customer base is
+    /// 100,000 parts; a search of the chains so far for each part's was quadratic).
     pub fn merged(parts: impl IntoIterator<Item = ImportSummary>) -> ImportSummary {
         let mut all = ImportSummary::default();
         let mut chains: FxHashSet<i64> = FxHashSet::default();
@@ -94,28 +94,6 @@ impl ImportSummary {
             all.anchors.extend(part.anchors);
         }
         all
-    }
-
-    /// Adds what another part of the same import did; a file split over several chains
-    /// counts once, with the counts of every part.
-    pub fn merge(&mut self, other: ImportSummary) {
-        for id in other.chain_ids {
-            if !self.chain_ids.contains(&id) {
-                self.chain_ids.push(id);
-            }
-        }
-        for f in other.files {
-            match self.files.iter_mut().find(|s| s.path == f.path) {
-                Some(s) => {
-                    s.entries += f.entries;
-                    s.new += f.new;
-                    s.known += f.known;
-                    s.conflicting += f.conflicting;
-                }
-                None => self.files.push(f),
-            }
-        }
-        self.anchors.extend(other.anchors);
     }
 }
 

@@ -397,10 +397,10 @@ pub(crate) enum Schema {
 
 /// Replaces a chain's blocks from block number `from_block` on with `rows` (entries with
 /// `dims` dimensions), which continue the chain from position `from_block * BLOCK`, and their
-/// label totals. Rows are encoded on a second thread while this one inserts (here, for a chain
-/// of two blocks or fewer). With the current
-/// schema the chain's row records the blocks and entries it now holds, in the same
-/// transaction, so a block that goes missing later is noticed.
+/// label totals. Rows are encoded on a second thread while this one inserts, except for a
+/// chain of two blocks or fewer, encoded here. With the current schema the chain's row records
+/// the blocks and entries it now holds, in the same transaction, so a block that goes missing
+/// later is noticed.
 pub(crate) fn write_blocks<'r>(
     conn: &Connection,
     chain_id: i64,
@@ -419,26 +419,26 @@ pub(crate) fn write_blocks<'r>(
     }
     conn.prepare_cached("DELETE FROM entry_block WHERE id >= ?1 AND id < ?2")?.execute(params![lo, hi])?;
     let (mut blocks, mut entries) = (from_block as i64, (from_block as usize * BLOCK) as i64);
+    let mut insert = |b: Encoded| {
+        blocks += 1;
+        entries += b.entries;
+        insert_block(conn, chain_id, schema, b)
+    };
     if rows.size_hint().1.is_some_and(|n| n <= ENCODE_ALONGSIDE_MIN) {
         // A short chain: a second thread would cost more than encoding here (on a busy machine,
         // a wait for a core per chain).
         let mut failed = None;
-        encode_blocks(rows, dims, from_block, |b| {
-            blocks += 1;
-            entries += b.entries;
-            match insert_block(conn, chain_id, schema, b) {
-                Ok(()) => true,
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
-            }
-        });
+        encode_blocks(rows, dims, from_block, |b| insert(b).map_err(|e| failed = Some(e)).is_ok());
         if let Some(e) = failed {
             return Err(e);
         }
     } else {
-        write_alongside(conn, chain_id, from_block, dims, schema, rows, (&mut blocks, &mut entries))?;
+        std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Encoded>(4);
+            // The encoder stops when this side hangs up (on an error below).
+            scope.spawn(move || encode_blocks(rows, dims, from_block, |block| send.send(block).is_ok()));
+            receive.into_iter().try_for_each(&mut insert)
+        })?;
     }
     if schema == Schema::Current {
         conn.prepare_cached("UPDATE chain SET entry_count = ?2, block_count = ?3 WHERE id = ?1")?
@@ -449,27 +449,3 @@ pub(crate) fn write_blocks<'r>(
 
 /// Rows up to this many (two blocks) are encoded on the inserting thread.
 const ENCODE_ALONGSIDE_MIN: usize = 2 * BLOCK;
-
-/// `write_blocks`' rows encoded on a second thread while this one inserts; counts the blocks
-/// and entries written into `counts`.
-fn write_alongside<'r>(
-    conn: &Connection,
-    chain_id: i64,
-    from_block: u64,
-    dims: usize,
-    schema: Schema,
-    rows: impl Iterator<Item = Row<'r>> + Send,
-    (blocks, entries): (&mut i64, &mut i64),
-) -> Result<(), StoreError> {
-    std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Encoded>(4);
-        // The encoder stops when this side hangs up (on an error below).
-        scope.spawn(move || encode_blocks(rows, dims, from_block, |block| send.send(block).is_ok()));
-        for b in receive {
-            *blocks += 1;
-            *entries += b.entries;
-            insert_block(conn, chain_id, schema, b)?;
-        }
-        Ok::<_, StoreError>(())
-    })
-}
