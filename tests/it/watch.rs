@@ -132,6 +132,14 @@ fn sync(db: &Db, server: &MockServer) -> (String, String) {
     (stdout, stderr)
 }
 
+/// Reverie's API on loopback serving `fixtures/clean.json`, whose balance is 1595.01.
+fn clean_ledger_server() -> MockServer {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap();
+    let mut api = Reverie::from_ledger(&bytes, KEY).unwrap();
+    api.balance = "1595.01".into();
+    MockServer::start(api).unwrap()
+}
+
 fn spend_or_buy(server: &MockServer, id: &str, at: &str, amount: &str, balance: &str) {
     server.update(|r| {
         r.entries.push(json!({
@@ -147,10 +155,7 @@ const WARNING: &str = "warning: default/credits is at 595.01, below its low-bala
 
 #[test]
 fn a_sync_warns_once_per_crossing_until_the_balance_recovers() {
-    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap();
-    let mut api = Reverie::from_ledger(&bytes, KEY).unwrap();
-    api.balance = "1595.01".into();
-    let server = MockServer::start(api).unwrap();
+    let server = clean_ledger_server();
     let db = Db::new();
     sync(&db, &server);
     assert!(db.ok(&["threshold", "set", "default", "1000"], 0).contains("warns below 1000.00"));
@@ -208,10 +213,7 @@ fn a_sync_warns_once_per_crossing_until_the_balance_recovers() {
 
 #[test]
 fn a_sync_keeps_its_check_in_the_history_and_says_what_is_new() {
-    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/clean.json")).unwrap();
-    let mut api = Reverie::from_ledger(&bytes, KEY).unwrap();
-    api.balance = "1595.01".into();
-    let server = MockServer::start(api).unwrap();
+    let server = clean_ledger_server();
     let db = Db::new();
     let (stdout, _) = sync(&db, &server);
     let h = history(&db);
