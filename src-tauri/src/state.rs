@@ -280,11 +280,11 @@ impl Db {
 /// below. The check's findings stand whatever happens here: a history that cannot be written
 /// is said on standard error, never in place of the findings.
 fn keep_watch(store: &mut Store, report: &CheckReport) -> Vec<reckon::watch::threshold::LowBalanceAlert> {
-    let now = chrono::Utc::now().timestamp_micros();
-    if let Err(e) = reckon::watch::history::record(store, report, now) {
+    let kept = reckon::watch::keep(store, report, chrono::Utc::now().timestamp_micros());
+    if let Err(e) = kept.history {
         eprintln!("reckon: this check is not kept in the ledgers' history: {e}");
     }
-    match reckon::watch::threshold::evaluate(store, report, now) {
+    match kept.alerts {
         Ok(alerts) => alerts.into_iter().filter(|a| a.crossed).collect(),
         Err(e) => {
             eprintln!("reckon: the low-balance thresholds were not compared: {e}");

@@ -83,14 +83,11 @@ fn record(store: &mut Store, report: &CheckReport) {
         );
         return;
     }
-    let now = chrono::Utc::now().timestamp_micros();
-    if let Err(e) = reckon::watch::history::record(store, report, now) {
+    let kept = reckon::watch::keep(store, report, chrono::Utc::now().timestamp_micros());
+    if let Err(e) = &kept.history {
         note!("note: this check is not kept in the ledgers' history: {e}");
     }
-    match reckon::watch::threshold::evaluate(store, report, now) {
-        Ok(alerts) => super::threshold::warn_crossed(&alerts),
-        Err(e) => note!("note: the low-balance thresholds were not compared: {e}"),
-    }
+    super::threshold::warn_kept(&kept);
 }
 
 impl AnchorArgs {

@@ -145,12 +145,12 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
     // The ledgers reached are checked: the check is kept in their history, and each is compared
     // with its low-balance threshold.
     match reckon::watch::threshold::after_sync(store, &summary.chain_ids, Utc::now().timestamp_micros()) {
-        Ok(watch) => {
-            match &watch.history {
+        Ok(kept) => {
+            match &kept.history {
                 Ok(deltas) => print_new_findings(deltas)?,
                 Err(e) => note!("note: this sync's check is not kept in the ledgers' history: {e}"),
             }
-            super::threshold::warn_crossed(&watch.alerts);
+            super::threshold::warn_kept(&kept);
         }
         Err(e) => note!("note: the ledgers synced were not checked, so their history and low-balance thresholds wait for the next check: {e}"),
     }

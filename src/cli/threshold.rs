@@ -119,9 +119,18 @@ fn line(store: &Store, chain: &ChainInfo, t: &LowBalance) -> Result<String> {
     ))
 }
 
+/// The thresholds a kept check compared (`watch::keep`): a warning for each crossing, or a
+/// note that they were not compared.
+pub(super) fn warn_kept(kept: &reckon::watch::Kept) {
+    match &kept.alerts {
+        Ok(alerts) => warn_crossed(alerts),
+        Err(e) => note!("note: the low-balance thresholds were not compared: {e}"),
+    }
+}
+
 /// A warning line on standard error for each ledger that has just gone below its threshold:
 /// once per crossing, until its balance is back at or above it.
-pub(super) fn warn_crossed(alerts: &[LowBalanceAlert]) {
+fn warn_crossed(alerts: &[LowBalanceAlert]) {
     for alert in alerts.iter().filter(|a| a.crossed) {
         note!(
             "warning: {}/{} is at {}, below its low-balance threshold of {}",

@@ -14,6 +14,24 @@ use crate::store::{ChainInfo, LedgerFilter, Store, StoreError};
 
 pub use runway::{Burn, Runway};
 
+/// What keeping a check found: its history kept (each ledger's changes since its previous
+/// check, or why not) and the ledgers it compared with their low-balance thresholds (or why
+/// not). Each stands apart: one failing never hides the other, nor the check's findings.
+#[derive(Debug)]
+pub struct Kept {
+    pub history: Result<Vec<history::HistoryDelta>, StoreError>,
+    pub alerts: Result<Vec<threshold::LowBalanceAlert>, StoreError>,
+}
+
+/// Keeps a check at `at` (Unix microseconds): in each ledger's history (`history::record`),
+/// and compared with each ledger's low-balance threshold (`threshold::evaluate`). What
+/// `reckon check`, `reckon sync` and the app do after every check they keep.
+pub fn keep(store: &mut Store, report: &CheckReport, at: i64) -> Kept {
+    let history = history::record(store, report, at);
+    let alerts = threshold::evaluate(store, report, at);
+    Kept { history, alerts }
+}
+
 /// The balance a chain ends at as `report` checked it: the balance its newest entry states
 /// (the available one where pending grants are kept apart), else the one rebuilt from its
 /// anchors or opening balance; `None` when neither is known.

@@ -67,22 +67,12 @@ pub fn crossed(
     }))
 }
 
-/// After a sync that reached `chain_ids`: checks those ledgers, keeps the check in each one's
-/// history (as `reckon check` and the app do, so a sync's new findings show in `reckon history`)
-/// and compares each with its low-balance threshold, as `evaluate` does. A history that cannot
-/// be written is returned beside the alerts, never in place of them.
-pub fn after_sync(store: &mut Store, chain_ids: &[i64], at: i64) -> Result<SyncWatch, CheckError> {
+/// After a sync that reached `chain_ids`: checks those ledgers and keeps the check
+/// (`watch::keep`), as `reckon check` and the app do, so a sync's new findings show in
+/// `reckon history` and its crossings are warned about.
+pub fn after_sync(store: &mut Store, chain_ids: &[i64], at: i64) -> Result<super::Kept, CheckError> {
     let report = crate::check::check_chains(store, chain_ids)?;
-    let history = super::history::record(store, &report, at);
-    let alerts = evaluate(store, &report, at)?;
-    Ok(SyncWatch { alerts, history })
-}
-
-/// What `after_sync` found: the thresholds compared, and the history kept (or why not).
-#[derive(Debug)]
-pub struct SyncWatch {
-    pub alerts: Vec<LowBalanceAlert>,
-    pub history: Result<Vec<super::history::HistoryDelta>, crate::store::StoreError>,
+    Ok(super::keep(store, &report, at))
 }
 
 /// Whether `balance` is below chain's threshold, without recording anything (for listings).
