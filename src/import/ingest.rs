@@ -93,6 +93,10 @@ pub fn import(
         if let Some(summary) = super::stream::import(store, input, &stored[0], options, sink, &mut print)? {
             return Ok(as_given(summary));
         }
+        // One large JSON export of many ledgers: stored a few ledgers at a time.
+        if let Some(summary) = super::json_stream::import(store, input, &stored[0], options, sink, &mut print)? {
+            return Ok(as_given(summary));
+        }
     }
     let mut files = Vec::with_capacity(paths.len());
     for (index, input) in inputs.iter().enumerate() {

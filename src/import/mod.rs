@@ -8,6 +8,7 @@ mod csv;
 mod grant_ledger;
 mod ingest;
 mod json;
+mod json_stream;
 mod lago;
 mod orb;
 pub mod profile;

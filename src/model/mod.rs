@@ -12,7 +12,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 pub use anchor::{Anchor, AnchorKind, Candidate, Reading};
-pub use parsed::{content_hash, Fact, FileAnchor, Labels, ParsedEntry, ParsedFile};
+pub use parsed::{content_hash, Fact, FileAnchor, Labels, OwnLabels, ParsedEntry, ParsedFile};
 pub use source::Source;
 
 /// The most label dimensions beyond the type that a source may declare.

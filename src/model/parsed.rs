@@ -145,41 +145,14 @@ impl ParsedFile {
         let labels = std::mem::take(&mut self.labels);
         // Each part gets only the labels its entries use: a copy of the whole file's table per
         // chain made a customer base (100,000 chains, a label per description) quadratic in
-        // time and memory, and the store maps every label of a file it is handed. `local` is
-        // the file's id -> the part's, reset after each part.
-        let mut local = vec![0u32; labels.len() + 1];
-        let mut used: Vec<u32> = Vec::new();
+        // time and memory, and the store maps every label of a file it is handed.
+        let mut own = OwnLabels::default();
         let mut parts_out = Vec::with_capacity(chains.len());
         for (key, mut entries) in chains.into_iter().zip(parts) {
             if entries.is_empty() {
                 continue;
             }
-            for e in &entries {
-                for id in [e.kind, e.description].into_iter().chain(e.dims) {
-                    if id != 0 && local[id as usize] == 0 {
-                        local[id as usize] = u32::MAX;
-                        used.push(id);
-                    }
-                }
-            }
-            // In the file's order, so labels reach the store in the order the file gave them.
-            used.sort_unstable();
-            let mut part_labels = Labels::default();
-            for &id in &used {
-                local[id as usize] = part_labels.intern(labels.text(id));
-            }
-            let map = |id: u32| if id == 0 { 0 } else { local[id as usize] };
-            for e in &mut entries {
-                e.kind = map(e.kind);
-                e.description = map(e.description);
-                for d in &mut e.dims {
-                    *d = map(*d);
-                }
-            }
-            for &id in &used {
-                local[id as usize] = 0;
-            }
-            used.clear();
+            let part_labels = own.relabel(&mut entries, &labels);
             let part = ParsedFile {
                 path: self.path.clone(),
                 format: self.format,
@@ -194,6 +167,51 @@ impl ParsedFile {
             parts_out.push((key, part));
         }
         parts_out
+    }
+}
+
+/// Gives a chain's entries a label table of their own, holding only the labels they use, in
+/// the order of the table they come from (so labels reach the store in the order the file
+/// gave them). Keeps its scratch between calls: the table's id -> the part's, all 0 between.
+#[derive(Debug, Default)]
+pub struct OwnLabels {
+    local: Vec<u32>,
+    used: Vec<u32>,
+}
+
+impl OwnLabels {
+    /// `entries`' label ids, which are `labels`', renumbered into the table returned.
+    pub fn relabel(&mut self, entries: &mut [ParsedEntry], labels: &Labels) -> Labels {
+        let OwnLabels { local, used } = self;
+        if local.len() <= labels.len() {
+            local.resize(labels.len() + 1, 0);
+        }
+        for e in entries.iter() {
+            for id in [e.kind, e.description].into_iter().chain(e.dims) {
+                if id != 0 && local[id as usize] == 0 {
+                    local[id as usize] = u32::MAX;
+                    used.push(id);
+                }
+            }
+        }
+        used.sort_unstable();
+        let mut own = Labels::default();
+        for &id in used.iter() {
+            local[id as usize] = own.intern(labels.text(id));
+        }
+        let map = |id: u32| if id == 0 { 0 } else { local[id as usize] };
+        for e in entries.iter_mut() {
+            e.kind = map(e.kind);
+            e.description = map(e.description);
+            for d in &mut e.dims {
+                *d = map(*d);
+            }
+        }
+        for &id in used.iter() {
+            local[id as usize] = 0;
+        }
+        used.clear();
+        own
     }
 }
 

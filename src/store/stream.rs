@@ -266,4 +266,17 @@ impl Ingest<'_> {
         self.tx().execute("UPDATE source_file SET file_hash = ?2 WHERE id = ?1", params![file_id, print])?;
         Ok(())
     }
+
+    /// The newest `source_file` row's id (0 when there is none): the rows this write adds
+    /// come after it.
+    pub fn last_file_id(&self) -> Result<i64, StoreError> {
+        Ok(self.tx().query_row("SELECT coalesce(max(id), 0) FROM source_file", [], |r| r.get(0))?)
+    }
+
+    /// Records the fingerprint of a file streamed a few ledgers at a time (a `source_file`
+    /// row each) on every row this write added after row `after`.
+    pub fn record_fingerprint_after(&self, after: i64, print: &str) -> Result<(), StoreError> {
+        self.tx().execute("UPDATE source_file SET file_hash = ?2 WHERE id > ?1", params![after, print])?;
+        Ok(())
+    }
 }

@@ -9,6 +9,7 @@ mod findings;
 mod grant_ledger;
 mod hostile;
 mod journal;
+mod json_streaming;
 mod lago;
 mod matching;
 mod one_line;

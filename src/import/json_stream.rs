@@ -1,0 +1,486 @@
+//! A large JSON export of many ledgers (a vendor's whole customer base: an array of API pages,
+//! one or more per customer) stored a few ledgers at a time, so that neither the file nor its
+//! entries are held whole: the top-level array is cut between its elements into windows
+//! (`cut`), two threads parse them with the reader's own `parse`, and the store takes each
+//! ledger as soon as the file has moved past it, through the same `Ingest::store_files` the
+//! whole-file import calls per ledger.
+//!
+//! The result is the whole-file import's: ledgers stored in the order the file first names
+//! them, each with all its entries in file order, labels in the file's order, positions
+//! (line, byte offset) those of the file. The account of a window's last entry (all its
+//! ledgers: currencies, Orb's pending ones) is carried over to the next window, as it may go on
+//! there. Anything that would make the result differ (a ledger named again
+//! after another one came between, a balance the file states, an account it leaves unnamed)
+//! or any error drops the streamed write and reads the file whole, so errors and results are
+//! the whole-file import's; the cost is the time spent before the streaming path gave up.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::stream::{STREAM_MIN_BYTES, WINDOW_BYTES};
+use super::{detect, encoding, read_up_to, Encoding, ImportError, ImportOptions, Input, Progress, ProgressSink, Stage};
+use crate::model::{ChainKey, Labels, OwnLabels, ParsedEntry, ParsedFile};
+use crate::store::{ImportSummary, Ingest, Store};
+use crate::trace;
+
+/// The JSON readers whose large files are streamed: arrays of pages or of entries, whose
+/// entries name their ledger (or all go to the import's), with no balance of the file's own.
+const STREAMED: &[&str] = &["stripe-json", "orb-json", "reverie-json"];
+
+/// Bytes read from the file at a time.
+const READ_BYTES: usize = 4 << 20;
+
+/// Stores `input` (recorded as `recorded`) a few ledgers at a time when it can; `None` when
+/// the file is to be read whole (nothing was written). `print` gives the file's fingerprint.
+pub(super) fn import(
+    store: &mut Store,
+    input: &Input,
+    recorded: &Path,
+    options: &ImportOptions,
+    sink: &mut dyn ProgressSink,
+    print: &mut dyn FnMut() -> Result<String, ImportError>,
+) -> Result<Option<ImportSummary>, ImportError> {
+    let path = &input.path;
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let bytes = std::fs::metadata(path).map_err(io)?.len();
+    let every = match options.window {
+        Some(every) => every,
+        None if bytes >= STREAM_MIN_BYTES => WINDOW_BYTES,
+        None => return Ok(None),
+    };
+    let mut head = [0u8; 4096];
+    let n = read_up_to(&mut std::fs::File::open(path).map_err(io)?, &mut head).map_err(io)?;
+    if !matches!(encoding(path, &head[..n]), Ok(Encoding::Utf8)) {
+        return Ok(None);
+    }
+    let reader = match options.format {
+        Some(r) => r,
+        None => match detect(path, &head[..n]) {
+            Ok(r) => r,
+            Err(_) => return Ok(None),
+        },
+    };
+    let Some(parse) = reader.parse.filter(|_| STREAMED.contains(&reader.name)) else { return Ok(None) };
+    let t = std::time::Instant::now();
+    let cancel = AtomicBool::new(false);
+    let template = ParsedFile {
+        path: recorded.to_path_buf(),
+        format: reader.name,
+        source: reader.source.name,
+        dimensions: reader.source.dimensions(),
+        bytes,
+        labels: Labels::default(),
+        chains: vec![None],
+        entries: Vec::new(),
+        anchors: Vec::new(),
+    };
+    let outcome = std::thread::scope(|scope| {
+        let (to_parsers, from_cutter): (Vec<_>, Vec<_>) = (0..2).map(|_| sync_channel::<Cut>(1)).unzip();
+        let cancel = &cancel;
+        scope.spawn(move || cut(path, every as usize, to_parsers, cancel));
+        let parsed: Vec<Receiver<Parsed>> = from_cutter
+            .into_iter()
+            .map(|windows| {
+                let (send, receive) = sync_channel(1);
+                scope.spawn(move || parse_windows(windows, send, parse, path));
+                receive
+            })
+            .collect();
+        let mut progress = |bytes_done, stage| {
+            sink.progress(&Progress {
+                file: &input.name,
+                file_index: 0,
+                files: 1,
+                bytes_done,
+                bytes_total: bytes,
+                stage,
+            })
+        };
+        let stored = store_windows(store, &parsed, &template, options, &mut progress, print);
+        // The cutter and the parsers stop at their next window, finding no one listening.
+        cancel.store(true, Ordering::Relaxed);
+        drop(parsed);
+        stored
+    });
+    match &outcome {
+        Ok(Some(_)) => trace::phase("import: store ledgers as the file is read", t),
+        Ok(None) => trace::phase("import: streaming the ledgers gave up", t),
+        Err(_) => t,
+    };
+    outcome
+}
+
+/// A piece of the file for a parser: `text` is `[`, some of the top-level array's elements,
+/// `]`; `start` is the file offset of the first element's byte (`text[1]`), `line` the file's
+/// line there, `end` the offset the window reaches (for progress).
+struct Window {
+    text: Vec<u8>,
+    start: u64,
+    line: u64,
+    end: u64,
+}
+
+/// What the cutter hands a parser.
+enum Cut {
+    Window(Window),
+    /// The file cannot be cut exactly (not an array, broken, unreadable): read it whole.
+    ReadWhole,
+}
+
+/// What a parser hands the store.
+enum Parsed {
+    Window(Box<ParsedFile>, u64),
+    ReadWhole,
+}
+
+/// Cuts the file's top-level array into windows of about `every` bytes between elements,
+/// window `i` to parser `i % 2`. Stops when a parser hangs up or `cancel` is set.
+fn cut(path: &Path, every: usize, to: Vec<SyncSender<Cut>>, cancel: &AtomicBool) {
+    let mut turn = 0usize;
+    let mut send = |cut: Cut| -> bool {
+        let ok = !cancel.load(Ordering::Relaxed) && to[turn % to.len()].send(cut).is_ok();
+        turn += 1;
+        ok
+    };
+    if let Err(NotCut) = cut_windows(path, every, &mut |w| send(Cut::Window(w))) {
+        send(Cut::ReadWhole);
+    }
+}
+
+/// The file cannot be cut exactly where the whole-file read would find the same elements.
+struct NotCut;
+
+/// Reads `path` and hands `window` each window in file order; `Ok(false)` when `window`
+/// said stop.
+fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool) -> Result<bool, NotCut> {
+    let mut file = std::fs::File::open(path).map_err(|_| NotCut)?;
+    let mut read = |buf: &mut Vec<u8>| -> Result<usize, NotCut> {
+        let from = buf.len();
+        buf.resize(from + READ_BYTES, 0);
+        let n = loop {
+            match file.read(&mut buf[from..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return Err(NotCut),
+            }
+        };
+        buf.truncate(from + n);
+        Ok(n)
+    };
+    // The array's opening bracket, after a byte-order mark and JSON whitespace.
+    let mut buf = Vec::with_capacity(every + 2 * READ_BYTES);
+    while buf.len() < 3 && read(&mut buf)? > 0 {}
+    let bom = if buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut i = bom;
+    loop {
+        match buf.get(i).copied() {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+            Some(b'[') => break,
+            Some(_) => return Err(NotCut),
+            None => {
+                if read(&mut buf)? == 0 {
+                    return Err(NotCut);
+                }
+            }
+        }
+    }
+    let mut line = 1 + memchr::memchr_iter(b'\n', &buf[..i]).count() as u64;
+    // `buf` holds `[` and the window's elements so far; `start` is the file offset of buf[1].
+    let mut start = (i + 1) as u64;
+    buf.drain(..i);
+    let (mut scan, mut at) = (Scan::default(), 1usize);
+    loop {
+        let cut_from = every + 1;
+        match scan.next_cut(&buf, &mut at, cut_from) {
+            Some(Stop::Comma) => {
+                let rest = buf.split_off(at + 1);
+                buf.truncate(at);
+                if is_blank(&buf[1..]) {
+                    return Err(NotCut);
+                }
+                let end = start + at as u64;
+                let next_line = line + memchr::memchr_iter(b'\n', &buf).count() as u64;
+                buf.push(b']');
+                let text = std::mem::replace(&mut buf, Vec::with_capacity(every + 2 * READ_BYTES));
+                if !window(Window { text, start, line, end }) {
+                    return Ok(false);
+                }
+                buf.push(b'[');
+                buf.extend_from_slice(&rest);
+                (start, line, at) = (end, next_line, 1);
+            }
+            Some(Stop::Close) => {
+                // Nothing but JSON whitespace may follow the array.
+                let mut tail = buf.split_off(at + 1);
+                loop {
+                    if !is_blank(&tail) {
+                        return Err(NotCut);
+                    }
+                    tail.clear();
+                    if read(&mut tail)? == 0 {
+                        break;
+                    }
+                }
+                buf.truncate(at);
+                // `[]`, or `[..., ]` (a comma before the bracket): the whole-file read says.
+                if is_blank(&buf[1..]) {
+                    return Err(NotCut);
+                }
+                let end = start + at as u64 + 1;
+                buf.push(b']');
+                return Ok(window(Window { text: buf, start, line, end }));
+            }
+            Some(Stop::Broken) => return Err(NotCut),
+            None => {
+                if read(&mut buf)? == 0 {
+                    return Err(NotCut);
+                }
+            }
+        }
+    }
+}
+
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// Where the cutter stopped.
+#[derive(Debug, PartialEq, Eq)]
+enum Stop {
+    /// A comma between two elements of the top-level array.
+    Comma,
+    /// The top-level array's closing bracket.
+    Close,
+    /// A `}` where the top-level array closes.
+    Broken,
+}
+
+/// How deep the scan is in the top-level array (1: between its elements) and whether inside
+/// a string, carried from one read to the next.
+#[derive(Debug)]
+struct Scan {
+    depth: u32,
+    in_string: bool,
+}
+
+impl Default for Scan {
+    fn default() -> Self {
+        Scan { depth: 1, in_string: false }
+    }
+}
+
+impl Scan {
+    /// Moves through `buf` from `*at` to the first comma between top-level elements at or
+    /// past `cut_from`, or to the array's closing bracket, leaving `*at` on it; `None` at the
+    /// end of `buf` (or before an escape whose next byte is not read yet). Strings are
+    /// skipped with `memchr`. A mismatched bracket is left to the parser, except at the top
+    /// level, where anything but `]` is refused (`NotCut` through `Close`'s check).
+    fn next_cut(&mut self, buf: &[u8], at: &mut usize, cut_from: usize) -> Option<Stop> {
+        let mut i = *at;
+        while i < buf.len() {
+            if self.in_string {
+                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                    None => i = buf.len(),
+                    Some(j) if buf[i + j] == b'\\' => {
+                        if i + j + 1 >= buf.len() {
+                            *at = i + j;
+                            return None;
+                        }
+                        i += j + 2;
+                    }
+                    Some(j) => {
+                        i += j + 1;
+                        self.in_string = false;
+                    }
+                }
+                continue;
+            }
+            match buf[i] {
+                b'"' => self.in_string = true,
+                b'[' | b'{' => self.depth += 1,
+                b']' | b'}' if self.depth == 1 => {
+                    *at = i;
+                    // `}` closing the array is broken JSON, which a window ending here would hide.
+                    return Some(if buf[i] == b']' { Stop::Close } else { Stop::Broken });
+                }
+                b']' | b'}' => self.depth -= 1,
+                b',' if self.depth == 1 && i >= cut_from => {
+                    *at = i;
+                    return Some(Stop::Comma);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        *at = i;
+        None
+    }
+}
+
+/// Parses each window `windows` brings with the reader's `parse`, its entries' positions made
+/// the file's, and sends it on; stops at the first window that cannot be read (the whole-file
+/// read reports it) or when no one listens.
+fn parse_windows(windows: Receiver<Cut>, to: SyncSender<Parsed>, parse: super::ParseFn, path: &Path) {
+    for cut in windows {
+        let Cut::Window(w) = cut else {
+            let _ = to.send(Parsed::ReadWhole);
+            return;
+        };
+        let parsed = match parse(path, w.text) {
+            Ok(mut file) => {
+                for e in &mut file.entries {
+                    // Window text: `[` at the file's offset `start - 1`, line 1 at `line`.
+                    e.offset = e.offset + w.start - 1;
+                    e.line = e.line + w.line - 1;
+                }
+                Parsed::Window(Box::new(file), w.end)
+            }
+            Err(_) => Parsed::ReadWhole,
+        };
+        let stop = matches!(parsed, Parsed::ReadWhole);
+        if to.send(parsed).is_err() || stop {
+            return;
+        }
+    }
+}
+
+/// Takes the parsed windows in file order (window `i` from `parsed[i % 2]`) and stores each
+/// ledger once the file has moved past it, then commits. `None`: the file is to be read
+/// whole (nothing written). `progress` hears the bytes reached and may cancel.
+fn store_windows(
+    store: &mut Store,
+    parsed: &[Receiver<Parsed>],
+    template: &ParsedFile,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(u64, Stage) -> std::ops::ControlFlow<()>,
+    print: &mut dyn FnMut() -> Result<String, ImportError>,
+) -> Result<Option<ImportSummary>, ImportError> {
+    let ingest = store.begin()?;
+    let first_file = ingest.last_file_id()?;
+    let mut ledgers = Ledgers {
+        ingest: &ingest,
+        template,
+        options,
+        labels: Labels::default(),
+        own: OwnLabels::default(),
+        stored: FxHashSet::default(),
+        parts: Vec::new(),
+    };
+    let mut carried: Vec<Ledger> = Vec::new();
+    let mut entries = 0usize;
+    for turn in 0.. {
+        let Ok(read) = parsed[turn % parsed.len()].recv() else { break };
+        let Parsed::Window(file, end) = read else { return Ok(None) };
+        entries += file.entries.len();
+        if entries > super::MAX_ENTRIES || !file.anchors.is_empty() {
+            return Ok(None);
+        }
+        if progress(end.min(template.bytes), Stage::Reading).is_break() {
+            return Err(ImportError::Cancelled);
+        }
+        let Some((groups, last)) = ledgers.group(*file) else { return Ok(None) };
+        // The ledgers carried over come first (the file named them before these), each with
+        // what this window adds to it.
+        let mut merged = std::mem::take(&mut carried);
+        let mut at: FxHashMap<ChainKey, usize> = merged.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+        for (key, group) in groups {
+            match at.get(&key) {
+                Some(&i) => merged[i].1.extend(group),
+                None => {
+                    at.insert(key.clone(), merged.len());
+                    merged.push((key, group));
+                }
+            }
+        }
+        // The last entry's account may go on in the next window, in any of its ledgers (its
+        // currencies, Orb's pending ones), and the ledgers named after them must wait.
+        let first_of_last = merged.iter().position(|(k, _)| k.account == last.account).unwrap_or(at[&last]);
+        carried = merged.split_off(first_of_last);
+        for (key, group) in merged {
+            if !ledgers.store(key, group)? {
+                return Ok(None);
+            }
+        }
+    }
+    for (key, group) in carried {
+        if !ledgers.store(key, group)? {
+            return Ok(None);
+        }
+    }
+    ingest.record_fingerprint_after(first_file, &print()?)?;
+    let summary = ImportSummary::merged(std::mem::take(&mut ledgers.parts));
+    if progress(template.bytes, Stage::Done).is_break() {
+        return Err(ImportError::Cancelled);
+    }
+    ingest.commit()?;
+    Ok(Some(summary))
+}
+
+/// A ledger's entries, in file order.
+type Ledger = (ChainKey, Vec<ParsedEntry>);
+
+/// The ledgers of a streamed file on their way to the store.
+struct Ledgers<'a, 's> {
+    ingest: &'a Ingest<'s>,
+    template: &'a ParsedFile,
+    options: &'a ImportOptions,
+    /// Every label of the windows so far, in the file's order.
+    labels: Labels,
+    own: OwnLabels,
+    /// The ledgers stored so far.
+    stored: FxHashSet<ChainKey>,
+    parts: Vec<ImportSummary>,
+}
+
+impl Ledgers<'_, '_> {
+    /// A window's entries by ledger, in the order the window first names them, each ledger's
+    /// in file order, labels made the file's, and the ledger of the window's last entry.
+    /// `None` when the window holds no entry, or leaves an account unnamed (another file of
+    /// the import would name it).
+    fn group(&mut self, file: ParsedFile) -> Option<(Vec<Ledger>, ChainKey)> {
+        let map: Vec<u32> = (0..=file.labels.len() as u32)
+            .map(|id| if id == 0 { 0 } else { self.labels.intern(file.labels.text(id)) })
+            .collect();
+        let mut groups: Vec<Ledger> = Vec::new();
+        let mut index: FxHashMap<ChainKey, usize> = FxHashMap::default();
+        let mut of_chain = Vec::with_capacity(file.chains.len());
+        for key in file.chains {
+            let key = key.unwrap_or_else(|| self.options.chain.clone());
+            if key.account.is_empty() {
+                return None;
+            }
+            let g = *index.entry(key.clone()).or_insert_with(|| {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            });
+            of_chain.push(g);
+        }
+        let last = groups[of_chain[file.entries.last()?.chain as usize]].0.clone();
+        for mut e in file.entries {
+            let g = of_chain[e.chain as usize];
+            e.chain = 0;
+            e.kind = map[e.kind as usize];
+            e.description = map[e.description as usize];
+            e.dims = e.dims.map(|d| map[d as usize]);
+            groups[g].1.push(e);
+        }
+        groups.retain(|(_, entries)| !entries.is_empty());
+        Some((groups, last))
+    }
+
+    /// Stores one ledger's entries as the whole-file import would; `false` when the file named
+    /// it before (another ledger came between: only the whole-file read stores that exactly).
+    fn store(&mut self, key: ChainKey, mut entries: Vec<ParsedEntry>) -> Result<bool, ImportError> {
+        if !self.stored.insert(key.clone()) {
+            return Ok(false);
+        }
+        let labels = self.own.relabel(&mut entries, &self.labels);
+        let part = ParsedFile { labels, entries, ..self.template.clone() };
+        self.parts.push(self.ingest.store_files(&key, &[part], &[String::new()], self.options.now)?);
+        Ok(true)
+    }
+}
