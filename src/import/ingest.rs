@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{read_input, read_source, ImportError, Input, Progress, ProgressSink, Reader, Stage, STDIN};
 use crate::model::{AnchorKind, ChainKey, ParsedFile};
-use crate::store::{ImportSummary, KeptAnchor, LedgerRow, Store, StoreError};
+use crate::store::{ImportSummary, KeptAnchor, KnownFile, LedgerRow, Store, StoreError};
 use crate::trace;
 
 /// How to import.
@@ -75,11 +75,21 @@ pub fn import(
         .collect::<Result<Vec<u64>, _>>()?;
     // A file can only be a known one if the chain has a file of its size; otherwise its
     // fingerprint is worked out on another thread while it is parsed.
-    let mut prints = if store.has_files_of_sizes(&options.chain, &sizes)? {
+    let one_of_size = match &sizes[..] {
+        [bytes] => store.has_file_of_size(*bytes)?,
+        _ => false,
+    };
+    let mut prints = if one_of_size || store.has_files_of_sizes(&options.chain, &sizes)? {
         let prints = fingerprints(paths)?;
         if let Some(summary) = import_known(store, &names, &stored, &prints, options, sink)? {
             trace::phase("import: known files", t);
             return Ok(as_given(summary));
+        }
+        if let ([name], [path], [print]) = (&names[..], &stored[..], &prints[..]) {
+            if let Some(summary) = import_known_ledgers(store, name, path, print, options, sink)? {
+                trace::phase("import: known file of many ledgers", t);
+                return Ok(as_given(summary));
+            }
         }
         Prints::Ready(prints)
     } else {
@@ -342,6 +352,57 @@ fn import_known(
     let summary = ingest.record_known_files(&options.chain, &files, options.now)?;
     ingest.commit()?;
     Ok(Some(summary))
+}
+
+/// The readers whose every entry names its ledger (account and currency): the same bytes
+/// always go to the same ledgers, whatever the import's own ledger is.
+const NAMES_ITS_LEDGERS: &[&str] = &["stripe-json", "orb-json"];
+
+/// When one file whose entries name their ledgers (a customer base's pages) was imported
+/// before, unchanged, nothing in it can be new for any of the ledgers it went to: records it
+/// for each as `import_known` does for one, without parsing (a 3.6 GB customer base parsed
+/// and matched again took 20 s). `None` sends the import down the full path.
+fn import_known_ledgers(
+    store: &mut Store,
+    name: &Path,
+    stored: &Path,
+    print: &str,
+    options: &ImportOptions,
+    sink: &mut dyn ProgressSink,
+) -> Result<Option<ImportSummary>, ImportError> {
+    let chains = store.chains_of_file(print)?;
+    let Some((_, first)) = chains.first() else { return Ok(None) };
+    let same_format = |k: &KnownFile| k.format == first.format && options.format.is_none_or(|f| f.name == k.format);
+    if !NAMES_ITS_LEDGERS.contains(&first.format.as_str()) || !chains.iter().all(|(_, k)| same_format(k)) {
+        return Ok(None);
+    }
+    let bytes = first.bytes as u64;
+    for stage in [Stage::Reading, Stage::Storing, Stage::Done] {
+        let progress = Progress { file: name, file_index: 0, files: 1, bytes_done: bytes, bytes_total: bytes, stage };
+        if sink.progress(&progress).is_break() {
+            return Err(ImportError::Cancelled);
+        }
+    }
+    let t = std::time::Instant::now();
+    // As for one ledger: a damaged ledger is named instead of trusted.
+    for (key, _) in &chains {
+        if let Some(chain_id) = store.chain_id(key)? {
+            store.verify_checksums(chain_id)?;
+        }
+    }
+    let t = trace::phase("import: known ledgers verified", t);
+    let ingest = store.begin()?;
+    let mut parts = Vec::with_capacity(chains.len());
+    for (key, known) in chains {
+        parts.push(ingest.record_known_files(
+            &key,
+            &[(stored.to_path_buf(), print.to_string(), known)],
+            options.now,
+        )?);
+    }
+    ingest.commit()?;
+    trace::phase("import: known ledgers recorded", t);
+    Ok(Some(ImportSummary::merged(parts)))
 }
 
 /// The files' fingerprints, worked out or on their way.

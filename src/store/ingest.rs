@@ -144,6 +144,30 @@ impl Store {
         Ok(Some(seen))
     }
 
+    /// Whether any chain has an imported file of `bytes` bytes.
+    pub fn has_file_of_size(&self, bytes: u64) -> Result<bool, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM source_file WHERE bytes = ?1)")?;
+        Ok(stmt.query_row([bytes as i64], |r| r.get(0))?)
+    }
+
+    /// The chains a file with fingerprint `print` was last imported into, each with what that
+    /// import recorded (a file of many ledgers has a row per chain), in the order stored.
+    pub fn chains_of_file(&self, print: &str) -> Result<Vec<(ChainKey, KnownFile)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.account, c.currency, f.format, f.bytes, f.entries_new + f.entries_known, f.entries_conflicting
+             FROM source_file f JOIN chain c ON c.id = f.chain_id
+             WHERE f.id IN (SELECT max(id) FROM source_file WHERE file_hash = ?1 GROUP BY chain_id)
+             ORDER BY c.id",
+        )?;
+        let rows = stmt.query_map([print], |r| {
+            Ok((
+                ChainKey::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                KnownFile { format: r.get(2)?, bytes: r.get(3)?, known: r.get(4)?, conflicting: r.get(5)? },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Starts a write: the write lock is taken at once (IMMEDIATE), so a note committed on
     /// another connection meanwhile is waited for instead of failing the import. Nothing is
     /// kept unless `Ingest::commit` is called.
@@ -380,7 +404,7 @@ fn filled_in(
     if !named.is_empty() {
         for (i, r) in entries.stored.iter().enumerate() {
             let base = revise::split_revision(r.txn_id).0;
-            if named.contains(base) && aggregate_types.contains(&entries.texts.get(&r.kind).copied().unwrap_or("")) {
+            if named.contains(base) && aggregate_types.contains(&entries.texts.text(r.kind).unwrap_or("")) {
                 figures.entry(base).or_default().push(i);
             }
         }
@@ -646,8 +670,8 @@ struct Entries<'a> {
     dims: usize,
     /// Number of the first entry of each file, and one past the last.
     starts: Vec<usize>,
-    /// Label texts by id, for stored entries' content hashes.
-    texts: FxHashMap<u32, &'a str>,
+    /// Label texts by the store's id, for stored entries' content hashes.
+    texts: &'a super::labels::TextIds,
     /// The dimension left out of entries' identity, which a later export may fill in.
     mutable: Option<usize>,
     /// Rows of each file left out before they got here, as changing nothing (an aggregate's
@@ -666,12 +690,8 @@ impl<'a> Entries<'a> {
         for f in files {
             starts.push(starts.last().copied().unwrap_or(0) + f.entries.len());
         }
-        // Only stored entries' hashes need texts: none for a new chain (a customer base's
-        // 100,000 chains each built this map of every label).
-        let texts =
-            if stored.is_empty() { FxHashMap::default() } else { label_ids.iter().map(|(t, &id)| (id, t)).collect() };
         let left_out = vec![0; files.len()];
-        Entries { stored, files, dims, starts, texts, mutable: None, left_out }
+        Entries { stored, files, dims, starts, texts: label_ids, mutable: None, left_out }
     }
 
     fn len(&self) -> usize {
@@ -705,7 +725,7 @@ impl<'a> Entries<'a> {
     /// (only entries whose transaction ID is imported again need one).
     fn hash(&self, n: usize) -> i64 {
         let Some(s) = self.stored.get(n) else { return self.parsed(n).hash };
-        let text = |id: u32| self.texts.get(&id).copied().unwrap_or("");
+        let text = |id: u32| self.texts.text(id).unwrap_or("");
         let mut dims = [None; MAX_DIMS];
         for (d, (value, &id)) in dims.iter_mut().zip(&s.dims).enumerate() {
             *value = (id != 0 && Some(d) != self.mutable).then(|| text(id));

@@ -109,6 +109,9 @@ pub(super) struct TextIds {
     texts: crate::model::Labels,
     /// The store's id of text `k` at `ids[k - 1]`.
     ids: Vec<u32>,
+    /// Text `k` of the store's id `id` at `by_id[id]` (0: none): the store's ids run from 1
+    /// with few gaps.
+    by_id: Vec<u32>,
 }
 
 impl TextIds {
@@ -116,14 +119,26 @@ impl TextIds {
         self.texts.find(text).map(|k| &self.ids[k as usize - 1])
     }
 
+    /// The text of the store's label `id`, if it is here. By index: a map of every label
+    /// built for each stored ledger an import adds to made re-importing a customer base
+    /// quadratic (10,000 ledgers: 12.6 s of 15).
+    pub fn text(&self, id: u32) -> Option<&str> {
+        let k = *self.by_id.get(id as usize)?;
+        (k != 0 && self.ids[k as usize - 1] == id).then(|| self.texts.text(k))
+    }
+
     /// Gives `text` the store's id `id` (the one it had, if any, replaced).
     pub fn insert(&mut self, text: &str, id: u32) {
-        let k = self.texts.intern(text) as usize;
-        if k > self.ids.len() {
+        let k = self.texts.intern(text);
+        if k as usize > self.ids.len() {
             self.ids.push(id);
         } else {
-            self.ids[k - 1] = id;
+            self.ids[k as usize - 1] = id;
         }
+        if self.by_id.len() <= id as usize {
+            self.by_id.resize(id as usize + 1, 0);
+        }
+        self.by_id[id as usize] = k;
     }
 
     /// Every label, text and store id.
@@ -283,7 +298,12 @@ mod tests {
         assert_eq!(ids.get(""), Some(&3));
         assert_eq!(ids.get("é"), Some(&9));
         assert_eq!(ids.get("chat"), None);
+        assert_eq!(
+            (ids.text(7), ids.text(3), ids.text(12), ids.text(8), ids.text(400)),
+            (Some("CHAT"), Some(""), Some("Refund for txn_1"), None, None)
+        );
         ids.insert("CHAT", 40);
+        assert_eq!((ids.text(40), ids.text(7)), (Some("CHAT"), None));
         assert_eq!(ids.get("CHAT"), Some(&40));
         let all: Vec<(&str, u32)> = ids.iter().map(|(t, &id)| (t, id)).collect();
         assert_eq!(all, [("CHAT", 40), ("", 3), ("Refund for txn_1", 12), ("é", 9)]);

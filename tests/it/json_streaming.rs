@@ -236,3 +236,41 @@ fn broken_json_cut_into_windows_is_refused_as_the_whole_read_refuses_it() {
         }
     }
 }
+
+#[test]
+fn a_customer_base_imported_again_unchanged_is_recorded_as_known_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "base.json", &serde_json::to_string(&customer_base(5, 20, 8)).unwrap());
+    let file_arg = file.to_string_lossy().into_owned();
+    let db = Db::new();
+    assert!(db.import(&file_arg).contains("100 entries (stripe-json): 100 new, 0 already known"));
+    let before = tables(&db.path);
+    let run = |db: &Db| {
+        let out = db.command(&["import", &file_arg]).env("RECKON_TRACE", "1").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (out, trace) = run(&db);
+    assert!(trace.contains("import: known file of many ledgers"), "{trace}");
+    assert!(out.contains("100 entries (stripe-json): 0 new, 100 already known, 0 conflicting"), "{out}");
+    // Every ledger the file went to has the import recorded (6: customer 1 pays in two
+    // currencies), and nothing else changed.
+    let after = tables(&db.path);
+    let files = |t: &[(String, Vec<String>)]| t.iter().find(|(n, _)| n == "source_file").unwrap().1.len();
+    assert_eq!((files(&before), files(&after)), (6, 12));
+    let entries = |t: &[(String, Vec<String>)]| t.iter().find(|(n, _)| n == "entry_block").unwrap().1.clone();
+    assert_eq!(entries(&after), entries(&before));
+
+    // Changed by one byte, it is read again.
+    let changed = std::fs::read_to_string(&file).unwrap().replacen("Credit pack", "Credit pach", 1);
+    std::fs::write(&file, changed).unwrap();
+    let (out, trace) = run(&db);
+    assert!(!trace.contains("known file of many ledgers"), "{trace}");
+    assert!(out.contains("99 already known, 1 conflicting"), "{out}");
+
+    // A Reverie export names no ledger: the same bytes into another account are new there.
+    let db = Db::new();
+    db.ok(&["import", "--account", "alice", "fixtures/clean.csv"], 0);
+    let again = db.ok(&["import", "--account", "bob", "fixtures/clean.csv"], 0);
+    assert!(again.contains("0 already known"), "{again}");
+}
