@@ -443,6 +443,36 @@ struct Page<'a> {
     data: Option<Vec<&'a RawValue>>,
 }
 
+/// A page's `data` read from an object only (a `Page` would read an array too, by position);
+/// `None` when it has none or it is `null`.
+struct PageData<'a>(Option<Vec<&'a RawValue>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for PageData<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = PageData<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a page")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut data = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key != "data" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    } else if data.is_some() {
+                        return Err(serde::de::Error::duplicate_field("data"));
+                    } else {
+                        data = Some(map.next_value::<Option<Vec<&'de RawValue>>>()?);
+                    }
+                }
+                Ok(PageData(data.flatten()))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
 /// The entries of a saved API answer, borrowed from `body`: one page (`{"data": [...], ...}`),
 /// an array of pages, or a bare array of entries (an array element with a `data` member is a
 /// page). `shape` completes the fix of a syntax error ("Expected ...").
@@ -463,6 +493,15 @@ pub(super) fn page_entries<'a>(path: &Path, body: &'a str, shape: &str) -> Resul
             problem: "the object has no \"data\" member".into(),
             fix: format!("Expected {shape}."),
         });
+    }
+    // Most often an array of pages, read in one pass; anything else (a bare entry, a page
+    // without entries, an error) as below, which scans the pages twice.
+    if let Ok(pages) = serde_json::from_str::<Vec<PageData>>(body) {
+        if let Some(pages) = pages.into_iter().map(|p| p.0).collect::<Option<Vec<_>>>() {
+            let entries: Vec<&RawValue> = pages.into_iter().flatten().collect();
+            entry_count(path, entries.len())?;
+            return Ok(entries);
+        }
     }
     let items: Vec<&RawValue> = serde_json::from_str(body).map_err(syntax)?;
     let mut entries = Vec::with_capacity(items.len());

@@ -193,6 +193,7 @@ impl Ingest<'_> {
         if stored > 0 {
             return Ok(Streamed::WholeFile("the ledger has entries"));
         }
+        self.flush_labels()?;
         let mut label_ids = load_label_ids(tx)?;
         tx.execute(
             "INSERT INTO source_file (path, format, file_hash, bytes, imported_at, entries_new, entries_known,
