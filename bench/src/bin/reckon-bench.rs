@@ -309,9 +309,8 @@ fn bench_chains(o: &Options) -> Result<(), String> {
     let scratch = o.data.join("chains-scratch");
     let db = scratch.join("chains.db");
     let (mut imports, mut checks, mut boths, mut lists) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut rss, mut exact, mut listed_ok) = (0u64, true, true);
-    let mut listed = 0usize;
-    for run in 0..o.runs {
+    let mut rss = 0u64;
+    for _ in 0..o.runs {
         for suffix in ["", "-wal", "-shm"] {
             let _ = fs::remove_file(format!("{}{suffix}", db.display()));
         }
@@ -339,33 +338,42 @@ fn bench_chains(o: &Options) -> Result<(), String> {
         checks.push(chk.wall);
         boths.push(imp.wall + chk.wall);
         lists.push(list.wall);
-        if run == 0 {
-            let report: serde_json::Value =
-                serde_json::from_str(&chk.stdout).map_err(|e| format!("check's JSON: {e}"))?;
-            let mut found: Vec<(String, Vec<String>, String)> = report["findings"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|f| f["kind"] == "balance_break")
-                .map(|f| {
-                    let ids = f["transaction_ids"].as_array().into_iter().flatten();
-                    // A finding names its chain by its transaction IDs; the account is the
-                    // planted break's with the same IDs.
-                    let ids: Vec<String> = ids.map(|i| i.as_str().unwrap_or_default().to_string()).collect();
-                    let account = planted.iter().find(|p| p.1 == ids).map_or(String::new(), |p| p.0.clone());
-                    (account, ids, f["delta"].as_str().unwrap_or_default().to_string())
-                })
-                .collect();
-            found.sort();
-            exact = found == planted;
-            let chains: serde_json::Value =
-                serde_json::from_str(&list.stdout).map_err(|e| format!("chains' JSON: {e}"))?;
-            let rows = chains["rows"].as_array().cloned().unwrap_or_default();
-            listed = chains["total"].as_u64().unwrap_or(0) as usize;
-            listed_ok =
-                faulty.iter().all(|a| rows.iter().any(|r| r["account"] == *a && r["open_errors"].as_u64() > Some(0)));
-        }
     }
+    // The findings and the list read once the timed runs are over: a child forked while this
+    // process holds them (100,000 ledgers' JSON parsed, some 400 MB) starts with that resident
+    // set, and its peak RSS would report it (712 MiB instead of 301 for the import).
+    let chk = measure::run(Command::new(&o.reckon).arg("--db").arg(&db).args(["check", "--format", "json"]), &scratch)
+        .map_err(|e| e.to_string())?;
+    let list = measure::run(
+        Command::new(&o.reckon).arg("--db").arg(&db).args(["chains", "--with-findings", "--format", "json"]),
+        &scratch,
+    )
+    .map_err(|e| e.to_string())?;
+    let (exact, listed, listed_ok) = {
+        let report: serde_json::Value = serde_json::from_str(&chk.stdout).map_err(|e| format!("check's JSON: {e}"))?;
+        let mut found: Vec<(String, Vec<String>, String)> = report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["kind"] == "balance_break")
+            .map(|f| {
+                let ids = f["transaction_ids"].as_array().into_iter().flatten();
+                // A finding names its chain by its transaction IDs; the account is the
+                // planted break's with the same IDs.
+                let ids: Vec<String> = ids.map(|i| i.as_str().unwrap_or_default().to_string()).collect();
+                let account = planted.iter().find(|p| p.1 == ids).map_or(String::new(), |p| p.0.clone());
+                (account, ids, f["delta"].as_str().unwrap_or_default().to_string())
+            })
+            .collect();
+        found.sort();
+        let exact = found == planted;
+        let chains: serde_json::Value = serde_json::from_str(&list.stdout).map_err(|e| format!("chains' JSON: {e}"))?;
+        let rows = chains["rows"].as_array().cloned().unwrap_or_default();
+        let listed = chains["total"].as_u64().unwrap_or(0) as usize;
+        let listed_ok =
+            faulty.iter().all(|a| rows.iter().any(|r| r["account"] == *a && r["open_errors"].as_u64() > Some(0)));
+        (exact, listed, listed_ok)
+    };
     let both = median(&boths).as_secs_f64();
     println!();
     println!(
@@ -1094,17 +1102,9 @@ fn append_count(n: usize) -> usize {
 /// as an export of those entries alone and as the whole export again.
 fn appends(o: &Options, csv: &Path, n: usize, scratch: &Path, row: &mut Row) -> Result<(), String> {
     let k = append_count(n);
-    let text = fs::read_to_string(csv).map_err(|e| format!("{}: {e}", csv.display()))?;
-    let (header, body) = text.split_once('\n').ok_or("the ledger has no header")?;
-    // The export is newest first, one record per line (the generator writes no line breaks
-    // inside fields): the first `k` lines are the newest entries.
-    let split = body.match_indices('\n').nth(k - 1).map(|(i, _)| i + 1).ok_or("the ledger is too short")?;
-    let (newest, older) = body.split_at(split);
     let older_path = scratch.join(format!("older-{n}.csv"));
     let newest_path = scratch.join(format!("newest-{n}.csv"));
-    fs::write(&older_path, format!("{header}\n{older}")).map_err(|e| e.to_string())?;
-    fs::write(&newest_path, format!("{header}\n{newest}")).map_err(|e| e.to_string())?;
-    drop(text);
+    split_newest(csv, k, &newest_path, &older_path).map_err(|e| format!("{}: {e}", csv.display()))?;
     let db = scratch.join(format!("append-{n}.db"));
     let time = |file: &Path| -> Result<Duration, String> {
         let mut t = Vec::new();
@@ -1142,6 +1142,40 @@ fn appends(o: &Options, csv: &Path, n: usize, scratch: &Path, row: &mut Row) -> 
         secs(row.append_full.unwrap_or_default())
     );
     Ok(())
+}
+
+/// Writes the header and the first `k` records of `csv` (the export is newest first, one
+/// record per line: the generator writes no line breaks inside fields) to `newest`, the header
+/// and the rest to `older`, a line at a time: the whole 10M file read into this process (and
+/// copied twice) peaked it at 2.3 GB, and Linux carries a parent's peak RSS into every child
+/// forked after it (`ru_maxrss`), so every later figure showed it.
+fn split_newest(csv: &Path, k: usize, newest: &Path, older: &Path) -> std::io::Result<()> {
+    use std::io::{BufRead, BufWriter, Write};
+    let mut input = std::io::BufReader::new(fs::File::open(csv)?);
+    let mut newest = BufWriter::new(fs::File::create(newest)?);
+    let mut older = BufWriter::new(fs::File::create(older)?);
+    // Each line's bytes as they are (a messy ledger's CRLF kept).
+    let mut line = Vec::new();
+    if input.read_until(b'\n', &mut line)? == 0 {
+        return Err(std::io::Error::other("the ledger has no header"));
+    }
+    newest.write_all(&line)?;
+    older.write_all(&line)?;
+    let mut records = 0usize;
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let out = if records < k { &mut newest } else { &mut older };
+        out.write_all(&line)?;
+        records += 1;
+    }
+    if records <= k {
+        return Err(std::io::Error::other("the ledger is too short"));
+    }
+    newest.flush()?;
+    older.flush()
 }
 
 /// "N new" in the import summary, or `"new": N` in JSON.
