@@ -120,7 +120,12 @@ pub fn check_chains(store: &Store, ids: &[i64]) -> Result<CheckReport, CheckErro
     walk_chains(store, chains, &CheckOptions::default())
 }
 
+/// Every chain's walk and rules, reading one snapshot of the store (`Store::in_one_read`).
 fn walk_chains(store: &Store, chains: Vec<ChainInfo>, options: &CheckOptions) -> Result<CheckReport, CheckError> {
+    store.in_one_read(|| walk_chains_read(store, chains, options))?
+}
+
+fn walk_chains_read(store: &Store, chains: Vec<ChainInfo>, options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let notes: HashMap<String, Note> = store.notes()?;
     let mut report = CheckReport::default();
     for chain in chains {

@@ -132,6 +132,27 @@ fn immutable_uri(path: &Path) -> String {
 }
 
 impl Store {
+    /// Runs `read` in one read transaction, unless one is open already: its statements then
+    /// read one snapshot (a sync committing meanwhile is seen whole or not at all), and no
+    /// longer each take the WAL's read lock and ask the file's size (a check of 100,000
+    /// ledgers runs some 600,000 statements, and that was a third of its time).
+    pub fn in_one_read<R>(&self, read: impl FnOnce() -> R) -> Result<R, StoreError> {
+        if !self.conn.is_autocommit() {
+            return Ok(read());
+        }
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        /// Ends the read however `read` ends.
+        struct End<'a>(&'a Connection);
+        impl Drop for End<'_> {
+            fn drop(&mut self) {
+                // Nothing was written: ending the transaction cannot lose anything.
+                let _ = self.0.execute_batch("COMMIT");
+            }
+        }
+        let _end = End(&self.conn);
+        Ok(read())
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// Another application's SQLite file, or a newer Reckon's, is refused before anything is
     /// written to it.
