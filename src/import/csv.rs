@@ -508,14 +508,8 @@ fn read_with(
     }
     let mut first = parts.remove(0);
     for mut part in parts {
-        let map: Vec<u32> = (0..=part.labels.len() as u32)
-            .map(|id| if id == 0 { 0 } else { first.labels.intern(part.labels.text(id)) })
-            .collect();
-        for e in &mut part.entries {
-            e.kind = map[e.kind as usize];
-            e.description = map[e.description as usize];
-            e.dims.iter_mut().for_each(|d| *d = map[*d as usize]);
-        }
+        let map = first.labels.absorb(&part.labels);
+        part.entries.iter_mut().for_each(|e| e.relabel(&map));
         first.entries.append(&mut part.entries);
     }
     Ok(ParsedFile {

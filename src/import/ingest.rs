@@ -97,15 +97,19 @@ pub fn import(
         Prints::Pending(std::thread::spawn(move || fingerprints(&paths)))
     };
     t = trace::phase("import: fingerprint", t);
-    // One large file into a ledger with no entries, in time order: stored window by window.
     if let [input] = &inputs[..] {
-        let mut print = || prints.wait().map(|p| p[0].clone());
-        if let Some(summary) = super::stream::import(store, input, &stored[0], options, sink, &mut print)? {
-            return Ok(as_given(summary));
-        }
-        // One large JSON export of many ledgers: stored a few ledgers at a time.
-        if let Some(summary) = super::json_stream::import(store, input, &stored[0], options, sink, &mut print)? {
-            return Ok(as_given(summary));
+        if let Some(streamable) = super::stream::streamable(input, options)? {
+            let mut print = || prints.wait().map(|p| p[0].clone());
+            // One large file into a ledger with no entries, in time order: stored window by
+            // window; or one large JSON export of many ledgers: a few ledgers at a time.
+            let mut streamed = super::stream::import(store, input, &streamable, &stored[0], options, sink, &mut print)?;
+            if streamed.is_none() {
+                streamed =
+                    super::json_stream::import(store, input, &streamable, &stored[0], options, sink, &mut print)?;
+            }
+            if let Some(summary) = streamed {
+                return Ok(as_given(summary));
+            }
         }
     }
     let mut files = Vec::with_capacity(paths.len());
@@ -325,7 +329,26 @@ fn import_known(
     if options.format.is_some_and(|f| known.iter().any(|k| k.format != f.name)) {
         return Ok(None);
     }
-    let total: u64 = known.iter().map(|k| k.bytes as u64).sum();
+    let files =
+        stored.iter().cloned().zip(prints.iter().cloned()).zip(known).map(|((p, print), k)| (p, print, k)).collect();
+    record_known(store, paths, vec![(options.chain.clone(), files)], options, sink).map(Some)
+}
+
+/// A file imported before into a chain, unchanged: where it is recorded, its fingerprint and
+/// what that import recorded.
+type KnownIn = (PathBuf, String, KnownFile);
+
+/// Records files that hold nothing new for the chains they went to (`import_known`,
+/// `import_known_ledgers`): progress as for a read that found nothing to store, every chain
+/// verified, then one write. The bytes reported are those of the first chain's files.
+fn record_known(
+    store: &mut Store,
+    paths: &[PathBuf],
+    chains: Vec<(ChainKey, Vec<KnownIn>)>,
+    options: &ImportOptions,
+    sink: &mut dyn ProgressSink,
+) -> Result<ImportSummary, ImportError> {
+    let total: u64 = chains.first().map_or(0, |(_, files)| files.iter().map(|(_, _, k)| k.bytes as u64).sum());
     for (index, path) in paths.iter().enumerate() {
         for stage in [Stage::Reading, Stage::Storing, Stage::Done] {
             let progress = Progress {
@@ -341,17 +364,24 @@ fn import_known(
             }
         }
     }
+    let t = std::time::Instant::now();
     // Recording a known file trusts that the chain holds its entries: a damaged chain is
     // named instead (its repair reads the files again), so a re-import never hides damage.
-    if let Some(chain_id) = store.chain_id(&options.chain)? {
-        store.verify_checksums(chain_id)?;
+    for (key, _) in &chains {
+        if let Some(chain_id) = store.chain_id(key)? {
+            store.verify_checksums(chain_id)?;
+        }
     }
-    let files: Vec<_> =
-        stored.iter().cloned().zip(prints.iter().cloned()).zip(known).map(|((p, print), k)| (p, print, k)).collect();
+    let t = trace::phase("import: known files verified", t);
     let ingest = store.begin()?;
-    let summary = ingest.record_known_files(&options.chain, &files, options.now)?;
+    let mut parts = Vec::with_capacity(chains.len());
+    for (key, files) in &chains {
+        parts.push(ingest.record_known_files(key, files, options.now)?);
+    }
     ingest.commit()?;
-    Ok(Some(summary))
+    trace::phase("import: known files recorded", t);
+    // One chain's summary as it is: merging would fold a file given twice into one line.
+    Ok(if parts.len() == 1 { parts.remove(0) } else { ImportSummary::merged(parts) })
 }
 
 /// The readers whose every entry names its ledger (account and currency): the same bytes
@@ -376,33 +406,8 @@ fn import_known_ledgers(
     if !NAMES_ITS_LEDGERS.contains(&first.format.as_str()) || !chains.iter().all(|(_, k)| same_format(k)) {
         return Ok(None);
     }
-    let bytes = first.bytes as u64;
-    for stage in [Stage::Reading, Stage::Storing, Stage::Done] {
-        let progress = Progress { file: name, file_index: 0, files: 1, bytes_done: bytes, bytes_total: bytes, stage };
-        if sink.progress(&progress).is_break() {
-            return Err(ImportError::Cancelled);
-        }
-    }
-    let t = std::time::Instant::now();
-    // As for one ledger: a damaged ledger is named instead of trusted.
-    for (key, _) in &chains {
-        if let Some(chain_id) = store.chain_id(key)? {
-            store.verify_checksums(chain_id)?;
-        }
-    }
-    let t = trace::phase("import: known ledgers verified", t);
-    let ingest = store.begin()?;
-    let mut parts = Vec::with_capacity(chains.len());
-    for (key, known) in chains {
-        parts.push(ingest.record_known_files(
-            &key,
-            &[(stored.to_path_buf(), print.to_string(), known)],
-            options.now,
-        )?);
-    }
-    ingest.commit()?;
-    trace::phase("import: known ledgers recorded", t);
-    Ok(Some(ImportSummary::merged(parts)))
+    let chains = chains.into_iter().map(|(key, known)| (key, vec![(stored.to_path_buf(), print.to_string(), known)]));
+    record_known(store, &[name.to_path_buf()], chains.collect(), options, sink).map(Some)
 }
 
 /// The files' fingerprints, worked out or on their way.

@@ -246,14 +246,10 @@ impl Part {
 
     /// `next`'s entries after these, its labels and chains renumbered into these.
     fn append(&mut self, mut next: Part) {
-        let labels: Vec<u32> = (0..=next.labels.len() as u32)
-            .map(|id| if id == 0 { 0 } else { self.labels.intern(next.labels.text(id)) })
-            .collect();
+        let labels = self.labels.absorb(&next.labels);
         let chains: Vec<u32> = std::mem::take(&mut next.chains).into_iter().map(|key| self.index(key)).collect();
         for e in &mut next.entries {
-            e.kind = labels[e.kind as usize];
-            e.description = labels[e.description as usize];
-            e.dims.iter_mut().for_each(|d| *d = labels[*d as usize]);
+            e.relabel(&labels);
             if !chains.is_empty() {
                 e.chain = chains[e.chain as usize];
             }

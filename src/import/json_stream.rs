@@ -21,8 +21,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::stream::{STREAM_MIN_BYTES, WINDOW_BYTES};
-use super::{detect, encoding, read_up_to, Encoding, ImportError, ImportOptions, Input, Progress, ProgressSink, Stage};
+use super::stream::Streamable;
+use super::{ImportError, ImportOptions, Input, Progress, ProgressSink, Stage};
 use crate::model::{ChainKey, Labels, OwnLabels, ParsedEntry, ParsedFile};
 use crate::store::{ImportSummary, Ingest, Store};
 use crate::trace;
@@ -39,31 +39,14 @@ const READ_BYTES: usize = 4 << 20;
 pub(super) fn import(
     store: &mut Store,
     input: &Input,
+    streamable: &Streamable,
     recorded: &Path,
     options: &ImportOptions,
     sink: &mut dyn ProgressSink,
     print: &mut dyn FnMut() -> Result<String, ImportError>,
 ) -> Result<Option<ImportSummary>, ImportError> {
     let path = &input.path;
-    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
-    let bytes = std::fs::metadata(path).map_err(io)?.len();
-    let every = match options.window {
-        Some(every) => every,
-        None if bytes >= STREAM_MIN_BYTES => WINDOW_BYTES,
-        None => return Ok(None),
-    };
-    let mut head = [0u8; 4096];
-    let n = read_up_to(&mut std::fs::File::open(path).map_err(io)?, &mut head).map_err(io)?;
-    if !matches!(encoding(path, &head[..n]), Ok(Encoding::Utf8)) {
-        return Ok(None);
-    }
-    let reader = match options.format {
-        Some(r) => r,
-        None => match detect(path, &head[..n]) {
-            Ok(r) => r,
-            Err(_) => return Ok(None),
-        },
-    };
+    let &Streamable { bytes, every, reader } = streamable;
     let Some(parse) = reader.parse.filter(|_| STREAMED.contains(&reader.name)) else { return Ok(None) };
     let t = std::time::Instant::now();
     let cancel = AtomicBool::new(false);
@@ -154,9 +137,8 @@ fn cut(path: &Path, every: usize, to: Vec<SyncSender<Cut>>, cancel: &AtomicBool)
 /// The file cannot be cut exactly where the whole-file read would find the same elements.
 struct NotCut;
 
-/// Reads `path` and hands `window` each window in file order; `Ok(false)` when `window`
-/// said stop.
-fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool) -> Result<bool, NotCut> {
+/// Reads `path` and hands `window` each window in file order, until it says stop (`false`).
+fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool) -> Result<(), NotCut> {
     let mut file = std::fs::File::open(path).map_err(|_| NotCut)?;
     let mut read = |buf: &mut Vec<u8>| -> Result<usize, NotCut> {
         let from = buf.len();
@@ -207,7 +189,7 @@ fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool
                 buf.push(b']');
                 let text = std::mem::replace(&mut buf, Vec::with_capacity(every + 2 * READ_BYTES));
                 if !window(Window { text, start, line, end }) {
-                    return Ok(false);
+                    return Ok(());
                 }
                 buf.push(b'[');
                 buf.extend_from_slice(&rest);
@@ -232,7 +214,8 @@ fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool
                 }
                 let end = start + at as u64 + 1;
                 buf.push(b']');
-                return Ok(window(Window { text: buf, start, line, end }));
+                window(Window { text: buf, start, line, end });
+                return Ok(());
             }
             Some(Stop::Broken) => return Err(NotCut),
             None => {
@@ -398,7 +381,8 @@ fn store_windows(
         }
         // The last entry's account may go on in the next window, in any of its ledgers (its
         // currencies, Orb's pending ones), and the ledgers named after them must wait.
-        let first_of_last = merged.iter().position(|(k, _)| k.account == last.account).unwrap_or(at[&last]);
+        let first_of_last =
+            merged.iter().position(|(k, _)| k.account == last.account).expect("the last entry's ledger is merged");
         carried = merged.split_off(first_of_last);
         for (key, group) in merged {
             if !ledgers.store(key, group)? {
@@ -442,9 +426,7 @@ impl Ledgers<'_, '_> {
     /// `None` when the window holds no entry, or leaves an account unnamed (another file of
     /// the import would name it).
     fn group(&mut self, file: ParsedFile) -> Option<(Vec<Ledger>, ChainKey)> {
-        let map: Vec<u32> = (0..=file.labels.len() as u32)
-            .map(|id| if id == 0 { 0 } else { self.labels.intern(file.labels.text(id)) })
-            .collect();
+        let map = self.labels.absorb(&file.labels);
         let mut groups: Vec<Ledger> = Vec::new();
         let mut index: FxHashMap<ChainKey, usize> = FxHashMap::default();
         let mut of_chain = Vec::with_capacity(file.chains.len());
@@ -463,9 +445,7 @@ impl Ledgers<'_, '_> {
         for mut e in file.entries {
             let g = of_chain[e.chain as usize];
             e.chain = 0;
-            e.kind = map[e.kind as usize];
-            e.description = map[e.description as usize];
-            e.dims = e.dims.map(|d| map[d as usize]);
+            e.relabel(&map);
             groups[g].1.push(e);
         }
         groups.retain(|(_, entries)| !entries.is_empty());

@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 
 use super::csv::{Layout, Windows};
-use super::{detect, encoding, read_up_to, Encoding, ImportError, ImportOptions, Input, Progress, ProgressSink, Stage};
+use super::{
+    detect, encoding, read_up_to, Encoding, ImportError, ImportOptions, Input, Progress, ProgressSink, Reader, Stage,
+};
 use crate::model::ParsedFile;
 use crate::store::{ImportSummary, Store, Streamed, StreamedFile};
 use crate::trace;
@@ -36,16 +38,19 @@ fn windowed(reader: &str) -> Option<&'static dyn Layout> {
     }
 }
 
-/// Stores `input` (recorded as `recorded`) window by window when it can; `None` when the file
-/// is to be read whole (nothing was written). `print` gives the file's fingerprint.
-pub(super) fn import(
-    store: &mut Store,
-    input: &Input,
-    recorded: &Path,
-    options: &ImportOptions,
-    sink: &mut dyn ProgressSink,
-    print: &mut dyn FnMut() -> Result<String, ImportError>,
-) -> Result<Option<ImportSummary>, ImportError> {
+/// A single input the streaming paths may take: long enough (or `ImportOptions::window`
+/// asks for windows), UTF-8, and of a known reader; each path then says whether it takes
+/// that reader.
+pub(super) struct Streamable {
+    pub bytes: u64,
+    /// The window size.
+    pub every: u64,
+    pub reader: &'static Reader,
+}
+
+/// Whether `input` may be streamed (`None`: read it whole), worked out once for both paths:
+/// its size, its first bytes' encoding and reader.
+pub(super) fn streamable(input: &Input, options: &ImportOptions) -> Result<Option<Streamable>, ImportError> {
     let path = &input.path;
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let bytes = std::fs::metadata(path).map_err(io)?.len();
@@ -66,6 +71,22 @@ pub(super) fn import(
             Err(_) => return Ok(None),
         },
     };
+    Ok(Some(Streamable { bytes, every, reader }))
+}
+
+/// Stores `input` (recorded as `recorded`) window by window when it can; `None` when the file
+/// is to be read whole (nothing was written). `print` gives the file's fingerprint.
+pub(super) fn import(
+    store: &mut Store,
+    input: &Input,
+    streamable: &Streamable,
+    recorded: &Path,
+    options: &ImportOptions,
+    sink: &mut dyn ProgressSink,
+    print: &mut dyn FnMut() -> Result<String, ImportError>,
+) -> Result<Option<ImportSummary>, ImportError> {
+    let path = &input.path;
+    let &Streamable { bytes, every, reader } = streamable;
     let Some(format) = windowed(reader.name) else { return Ok(None) };
     let t = std::time::Instant::now();
     let windows = match Windows::new(path, bytes, format, every) {

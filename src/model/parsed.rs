@@ -61,6 +61,12 @@ impl Labels {
         label_text(&self.texts, &self.ends, id)
     }
 
+    /// `other`'s labels interned here: `other`'s id -> this table's (0 -> 0), the map
+    /// [`ParsedEntry::relabel`] takes.
+    pub fn absorb(&mut self, other: &Labels) -> Vec<u32> {
+        (0..=other.len() as u32).map(|id| if id == 0 { 0 } else { self.intern(other.text(id)) }).collect()
+    }
+
     /// Number of labels; ids run from 1 to this.
     pub fn len(&self) -> usize {
         self.ends.len()
@@ -90,6 +96,15 @@ pub struct ParsedEntry {
     pub offset: u64,
     /// `content_hash` of the entry's fields, computed while reading (on the reader threads).
     pub hash: i64,
+}
+
+impl ParsedEntry {
+    /// Its label ids (type, description, dimensions) replaced by `map[id]` (`map[0]` is 0).
+    pub fn relabel(&mut self, map: &[u32]) {
+        self.kind = map[self.kind as usize];
+        self.description = map[self.description as usize];
+        self.dims.iter_mut().for_each(|d| *d = map[*d as usize]);
+    }
 }
 
 /// A whole file, read and validated.
@@ -199,14 +214,8 @@ impl OwnLabels {
         for &id in used.iter() {
             local[id as usize] = own.intern(labels.text(id));
         }
-        let map = |id: u32| if id == 0 { 0 } else { local[id as usize] };
-        for e in entries.iter_mut() {
-            e.kind = map(e.kind);
-            e.description = map(e.description);
-            for d in &mut e.dims {
-                *d = map(*d);
-            }
-        }
+        // `local[0]` stays 0: "no value".
+        entries.iter_mut().for_each(|e| e.relabel(local));
         for &id in used.iter() {
             local[id as usize] = 0;
         }

@@ -153,9 +153,7 @@ fn cut_blocks(
             hashes
                 .push(xxhash_rust::xxh3::xxh3_64(entry.txn_id.as_bytes()))
                 .map_err(|source| StoreError::TempFile { source })?;
-            entry.kind = map[entry.kind as usize];
-            entry.description = map[entry.description as usize];
-            entry.dims = entry.dims.map(|d| map[d as usize]);
+            entry.relabel(&map);
             order.push(Pending { entry }, &mut place);
         }
         if !open.get() {

@@ -31,13 +31,7 @@ const GAVE_UP: &str = "import: streaming the ledgers gave up";
 /// file read whole) and returns what it did, and the trace.
 fn import(file: &Path, window: Option<u64>) -> (Imported, String) {
     let db = Db::new();
-    let mut command = db.command(&["import", &file.to_string_lossy()]);
-    command.env("RECKON_TRACE", "1");
-    match window {
-        Some(w) => command.env("RECKON_WINDOW_BYTES", w.to_string()),
-        None => command.env_remove("RECKON_WINDOW_BYTES"),
-    };
-    let out = command.output().unwrap();
+    let out = db.import_in_windows(file, window).env("RECKON_TRACE", "1").output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     let stderr: String = err.lines().filter(|l| !l.starts_with("trace: ")).map(|l| format!("{l}\n")).collect();
     let tables = if db.path.exists() { tables(&db.path) } else { Vec::new() };

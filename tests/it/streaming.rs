@@ -16,13 +16,7 @@ struct Imported {
 
 fn import(file: &Path, window: Option<u64>) -> Imported {
     let db = Db::new();
-    let mut command = db.command(&["import", &file.to_string_lossy()]);
-    command.env("RECKON_TRACE", "1");
-    match window {
-        Some(w) => command.env("RECKON_WINDOW_BYTES", w.to_string()),
-        None => command.env_remove("RECKON_WINDOW_BYTES"),
-    };
-    let out = command.output().unwrap();
+    let out = db.import_in_windows(file, window).env("RECKON_TRACE", "1").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (check, _) = db.check_json(&[]);
     let ledger = db.ok(&["ledger", "--limit", "1000000", "--format", "json"], 0);
@@ -219,12 +213,7 @@ fn a_bad_row_deep_in_a_windowed_file_is_reported_as_a_whole_read_reports_it() {
     std::fs::write(&path, &bad).unwrap();
     let run = |window: Option<u64>| {
         let db = Db::new();
-        let mut command = db.command(&["import", &path.to_string_lossy()]);
-        match window {
-            Some(w) => command.env("RECKON_WINDOW_BYTES", w.to_string()),
-            None => command.env_remove("RECKON_WINDOW_BYTES"),
-        };
-        let out = command.output().unwrap();
+        let out = db.import_in_windows(&path, window).output().unwrap();
         assert_eq!(out.status.code(), Some(2));
         // Nothing stored.
         let chains = db.run(&["chains"]);

@@ -47,6 +47,17 @@ impl Db {
         String::from_utf8(out.stdout).expect("utf-8 output")
     }
 
+    /// `reckon import FILE` stored in windows of `window` bytes (`RECKON_WINDOW_BYTES`) or,
+    /// with `None`, as a file of its size is by default.
+    pub fn import_in_windows(&self, file: &Path, window: Option<u64>) -> Command {
+        let mut command = self.command(&["import", &file.to_string_lossy()]);
+        match window {
+            Some(w) => command.env("RECKON_WINDOW_BYTES", w.to_string()),
+            None => command.env_remove("RECKON_WINDOW_BYTES"),
+        };
+        command
+    }
+
     pub fn import(&self, file: &str) -> String {
         self.ok(&["import", file], 0)
     }
