@@ -100,8 +100,9 @@ pub fn import(
     if let [input] = &inputs[..] {
         if let Some(streamable) = super::stream::streamable(input, options)? {
             let mut print = || prints.wait().map(|p| p[0].clone());
-            // One large file into a ledger with no entries, in time order: stored window by
-            // window; or one large JSON export of many ledgers: a few ledgers at a time.
+            // One large file in time order, into a ledger with no entries or one it continues
+            // (a grown export): stored window by window; or one large JSON export of many
+            // ledgers: a few ledgers at a time.
             let mut streamed = super::stream::import(store, input, &streamable, &stored[0], options, sink, &mut print)?;
             if streamed.is_none() {
                 streamed =

@@ -3,11 +3,13 @@
 //! the store takes them oldest first (`Ingest::store_stream`). An export newest first (the
 //! usual case) is taken from its last window back, each window reversed.
 //!
-//! Only the case that is common and can be done exactly is streamed: one file of a format in
-//! [`WINDOWED`] into a ledger with no entries, entries in time order (either way). Anything
-//! else (a bad row, entries out of order, a transaction ID twice, a ledger with entries)
-//! drops the streamed write and reads the file whole, so errors and results are those of the
-//! whole-file import; the cost is the time spent before the streaming path gave up.
+//! Only what can be done exactly is streamed: one file of a format in [`WINDOWED`], entries
+//! in time order (either way), into a ledger with no entries, or into one whose entries the
+//! file holds again unchanged with its new entries after them (a grown export imported
+//! again). Anything else (a bad row, entries out of order, a transaction ID twice, a new
+//! entry among the stored ones, a stored one changed) drops the streamed write and reads the
+//! file whole, so errors and results are those of the whole-file import; the cost is the
+//! time spent before the streaming path gave up.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -18,6 +18,7 @@ mod decode;
 mod error;
 mod id_hashes;
 mod ingest;
+mod known;
 mod labels;
 mod matches;
 mod migrate;

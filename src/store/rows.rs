@@ -322,8 +322,9 @@ pub(crate) struct BlockCutter {
 }
 
 impl BlockCutter {
-    pub(crate) fn new(dims: usize) -> BlockCutter {
-        BlockCutter { filling: Filling::new(dims), last: None, blocks: 0 }
+    /// Cutting a chain's blocks from block number `number` on (its first row the block's first).
+    pub(crate) fn from_block(dims: usize, number: u64) -> BlockCutter {
+        BlockCutter { filling: Filling::new(dims), last: None, blocks: number }
     }
 
     /// Adds `row`; the block it fills, when it does.
@@ -357,20 +358,34 @@ impl BlockCutter {
 pub(crate) struct Block(Encoded);
 
 /// Inserts a chain's blocks as `BlockCutter` cuts them, in order, into a chain that had no
-/// entries; `finish` records the chain's blocks and entries.
+/// entries, or in place of its blocks from a number on; `finish` records the chain's blocks
+/// and entries.
 pub(crate) struct BlockWriter<'c> {
     conn: &'c Connection,
     chain_id: i64,
     blocks: u64,
     entries: i64,
+    /// Whether the chain's blocks from `blocks` on are still to be deleted (before the first
+    /// insert: until then they may still be read).
+    replacing: bool,
 }
 
 impl<'c> BlockWriter<'c> {
     pub(crate) fn new(conn: &'c Connection, chain_id: i64) -> BlockWriter<'c> {
-        BlockWriter { conn, chain_id, blocks: 0, entries: 0 }
+        BlockWriter { conn, chain_id, blocks: 0, entries: 0, replacing: false }
+    }
+
+    /// Replacing the chain's blocks from block number `from_block` on, which must be followed
+    /// by at least one `insert`.
+    pub(crate) fn replacing(conn: &'c Connection, chain_id: i64, from_block: u64) -> BlockWriter<'c> {
+        let entries = (from_block as usize * BLOCK) as i64;
+        BlockWriter { conn, chain_id, blocks: from_block, entries, replacing: true }
     }
 
     pub(crate) fn insert(&mut self, Block(block): Block) -> Result<(), StoreError> {
+        if std::mem::take(&mut self.replacing) {
+            delete_blocks(self.conn, self.chain_id, self.blocks, Schema::Current)?;
+        }
         debug_assert_eq!(block.number, self.blocks, "blocks inserted out of order");
         self.entries += block.entries;
         self.blocks += 1;
@@ -409,15 +424,7 @@ pub(crate) fn write_blocks<'r>(
     schema: Schema,
     rows: impl Iterator<Item = Row<'r>> + Send,
 ) -> Result<(), StoreError> {
-    let (lo, hi) = (block::block_id(chain_id, from_block), block::block_id(chain_id + 1, 0));
-    // Cached: an import of a customer base runs these once per chain, 100,000 times.
-    conn.prepare_cached("DELETE FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2")?
-        .execute(params![lo, hi])?;
-    if schema == Schema::Current {
-        conn.prepare_cached("DELETE FROM block_seq WHERE block_id >= ?1 AND block_id < ?2")?
-            .execute(params![lo, hi])?;
-    }
-    conn.prepare_cached("DELETE FROM entry_block WHERE id >= ?1 AND id < ?2")?.execute(params![lo, hi])?;
+    delete_blocks(conn, chain_id, from_block, schema)?;
     let (mut blocks, mut entries) = (from_block as i64, (from_block as usize * BLOCK) as i64);
     let mut insert = |b: Encoded| {
         blocks += 1;
@@ -444,6 +451,20 @@ pub(crate) fn write_blocks<'r>(
         conn.prepare_cached("UPDATE chain SET entry_count = ?2, block_count = ?3 WHERE id = ?1")?
             .execute(params![chain_id, entries, blocks])?;
     }
+    Ok(())
+}
+
+/// Deletes a chain's blocks from number `from_block` on, with their label totals and sequence ranges.
+fn delete_blocks(conn: &Connection, chain_id: i64, from_block: u64, schema: Schema) -> Result<(), StoreError> {
+    let (lo, hi) = (block::block_id(chain_id, from_block), block::block_id(chain_id + 1, 0));
+    // Cached: an import of a customer base runs these once per chain, 100,000 times.
+    conn.prepare_cached("DELETE FROM block_label_total WHERE block_id >= ?1 AND block_id < ?2")?
+        .execute(params![lo, hi])?;
+    if schema == Schema::Current {
+        conn.prepare_cached("DELETE FROM block_seq WHERE block_id >= ?1 AND block_id < ?2")?
+            .execute(params![lo, hi])?;
+    }
+    conn.prepare_cached("DELETE FROM entry_block WHERE id >= ?1 AND id < ?2")?.execute(params![lo, hi])?;
     Ok(())
 }
 

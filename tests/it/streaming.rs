@@ -4,23 +4,34 @@
 
 use std::path::Path;
 
+use reckon::store::{LedgerFilter, LedgerRow, Store};
+
 use crate::support::{fault, faults, Db};
 
-/// What a database holds after importing `file`: the check's JSON, the ledger as CSV with
-/// every entry's id, and the import's trace (standard error).
+/// What a database holds after an import: the check's JSON, the ledger as JSON, every stored
+/// row as the store reads it back (its sequence number, source file, line and offset too),
+/// and the import's trace (standard error).
 struct Imported {
     check: serde_json::Value,
     ledger: String,
+    rows: Vec<LedgerRow>,
     trace: String,
 }
 
 fn import(file: &Path, window: Option<u64>) -> Imported {
     let db = Db::new();
     let out = db.import_in_windows(file, window).env("RECKON_TRACE", "1").output().unwrap();
+    imported(&db, &out)
+}
+
+/// What `db` holds after import `out`, which must have succeeded.
+fn imported(db: &Db, out: &std::process::Output) -> Imported {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (check, _) = db.check_json(&[]);
     let ledger = db.ok(&["ledger", "--limit", "1000000", "--format", "json"], 0);
-    Imported { check, ledger, trace: String::from_utf8_lossy(&out.stderr).into_owned() }
+    let store = Store::open_read_only(&db.path).unwrap();
+    let rows = store.ledger_page(&LedgerFilter::default(), 0, u64::MAX).unwrap();
+    Imported { check, ledger, rows, trace: String::from_utf8_lossy(&out.stderr).into_owned() }
 }
 
 fn streamed(i: &Imported) -> bool {
@@ -31,6 +42,11 @@ fn streamed(i: &Imported) -> bool {
 fn assert_same(whole: &Imported, windowed: &Imported, what: &str) {
     assert_eq!(windowed.check, whole.check, "{what}: findings");
     assert_eq!(windowed.ledger, whole.ledger, "{what}: ledger");
+    let differ = windowed.rows.iter().zip(&whole.rows).position(|(a, b)| a != b);
+    if let Some(i) = differ {
+        panic!("{what}: stored row {i}:\n{:?}\nagainst the whole read's\n{:?}", windowed.rows[i], whole.rows[i]);
+    }
+    assert_eq!(windowed.rows.len(), whole.rows.len(), "{what}: stored rows");
 }
 
 #[test]
@@ -176,10 +192,7 @@ fn transaction_ids_sorted_into_runs_on_disk_still_find_a_repeat() {
             .env("RECKON_ID_HASHES_HELD", "7")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let (check, _) = db.check_json(&[]);
-        let ledger = db.ok(&["ledger", "--limit", "1000000", "--format", "json"], 0);
-        Imported { check, ledger, trace: String::from_utf8_lossy(&out.stderr).into_owned() }
+        imported(&db, &out)
     };
     let held = run(&path);
     assert!(streamed(&held) && !held.trace.contains("streaming gave up"), "{}", held.trace);
@@ -222,4 +235,103 @@ fn a_bad_row_deep_in_a_windowed_file_is_reported_as_a_whole_read_reports_it() {
     let whole = run(None);
     assert!(whole.0.contains("bad.csv:"), "{}", whole.0);
     assert_eq!(run(Some(1_000)), whole);
+}
+
+/// Imports `first` whole, then `second` (in windows of `window` bytes when given) into the
+/// same database; what it holds after, with the second import's output and trace.
+fn import_after(first: &Path, second: &Path, window: Option<u64>) -> (Imported, String) {
+    let db = Db::new();
+    let out = db.import_in_windows(first, None).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = db.import_in_windows(second, window).env("RECKON_TRACE", "1").output().unwrap();
+    (imported(&db, &out), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A later export of a stored ledger (its stored entries again, new ones after them) is
+/// stored window by window, continuing the ledger; whatever the streaming path cannot do
+/// exactly (a new entry in a second already stored, a stored entry changed) it leaves to the
+/// whole-file read. Either way the ledger, the findings and the import's counts are those of
+/// the whole-file read.
+#[test]
+fn a_grown_export_continues_the_stored_ledger_as_the_whole_read_does() {
+    let dir = tempfile::tempdir().unwrap();
+    for oldest_first in [false, true] {
+        let (csv, _) = ledger(6_000, oldest_first);
+        let mut lines: Vec<&str> = csv.lines().collect();
+        let header = lines.remove(0);
+        // Oldest first from here on.
+        if !oldest_first {
+            lines.reverse();
+        }
+        let second = |l: &str| l.split(',').nth(1).unwrap().to_string();
+        let write = |name: &str, rows: &[String]| {
+            let mut rows = rows.to_vec();
+            if !oldest_first {
+                rows.reverse();
+            }
+            let path = dir.path().join(format!("{name}-{oldest_first}.csv"));
+            std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+            path
+        };
+        let all: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        // The first export ends with a whole second of two entries or more (put in walk order
+        // again with what follows); a cut inside a second too.
+        let at_second = (4_000..)
+            .find(|&k| second(&all[k - 2]) == second(&all[k - 1]) && second(&all[k - 1]) != second(&all[k]))
+            .unwrap();
+        let in_second = (4_000..).find(|&k| second(&all[k - 1]) == second(&all[k])).unwrap();
+        let first = write("first", &all[..at_second]);
+        let mut changed = all.clone();
+        changed[1_000] = changed[1_000].replacen(",CHAT,", ",IMAGE,", 1);
+        assert_ne!(changed[1_000], all[1_000]);
+        let cases: Vec<(&str, std::path::PathBuf, std::path::PathBuf, Option<&str>)> = vec![
+            ("grown", first.clone(), write("grown", &all), None),
+            // An export of a later period: the oldest stored entries no longer in it.
+            ("a later period", first.clone(), write("later", &all[2_000..]), None),
+            // The same entries, written again (no line end after the last): nothing new.
+            (
+                "written again",
+                first.clone(),
+                {
+                    let path = write("again", &all[..at_second]);
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    std::fs::write(&path, text.trim_end()).unwrap();
+                    path
+                },
+                None,
+            ),
+            (
+                "cut inside a second",
+                write("cut", &all[..in_second]),
+                write("grown", &all),
+                Some("a new entry among the stored ones"),
+            ),
+            (
+                "a stored entry changed",
+                first.clone(),
+                write("changed", &changed),
+                Some("an entry differs from its stored version"),
+            ),
+        ];
+        for (what, first, second, gives_up) in cases {
+            let what = format!("{what}, oldest first: {oldest_first}");
+            let (whole, whole_out) = import_after(&first, &second, None);
+            assert!(!streamed(&whole), "{what}");
+            let (windowed, windowed_out) = import_after(&first, &second, Some(2_000));
+            match gives_up {
+                None => assert!(
+                    streamed(&windowed) && !windowed.trace.contains("gave up"),
+                    "{what}: streamed\n{}",
+                    windowed.trace
+                ),
+                Some(why) => assert!(
+                    windowed.trace.contains(&format!("streaming gave up ({why})")),
+                    "{what}: {why}\n{}",
+                    windowed.trace
+                ),
+            }
+            assert_same(&whole, &windowed, &what);
+            assert_eq!(windowed_out, whole_out, "{what}: the import's counts");
+        }
+    }
 }
