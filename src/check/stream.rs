@@ -1,7 +1,8 @@
 //! A chain too long to load checked as a stream (`reconcile::Stream`): its facts read from the
 //! store a block at a time, two or three times over, so memory stays bounded whatever its
 //! length. Findings are the same as `check_chain`'s; chains it cannot stream (sources with rules
-//! of their own, anchors, one-sided matches, a balance rebuilt from the opening) are loaded.
+//! of their own for pending grants or grants, anchors, one-sided matches, a balance rebuilt
+//! from the opening) are loaded.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::facts::{Amount, Lookup};
 use super::rules::{LabelKinds, RuleConfig, SECOND};
-use crate::model::{format_ts, ChainKey, Fact, Finding, FindingKind};
+use crate::model::{format_ts, ChainKey, Entry, Fact, Finding, FindingKind};
 use crate::money::{format, format_signed};
 
 /// The dimension key a source names the refunded charge's ID in.
@@ -84,25 +84,7 @@ pub(super) fn named_by_column<K: Amount>(
         .entries(&unmatched)
         .into_iter()
         .zip(&unmatched)
-        .map(|(e, &r)| {
-            let named = src.label(named_label(r));
-            let why = if named.is_empty() {
-                String::new()
-            } else {
-                format!(" It names {named}, which is not a charge in this ledger.")
-            };
-            Finding::new(
-                FindingKind::UnmatchedRefund,
-                chain,
-                &[&e],
-                Some(e.amount),
-                format!(
-                    "{} refunds {} on {} (\"{}\"), but no charge of {} is left unrefunded within {} days before it.{} Ask the vendor which charge it reverses.",
-                    e.txn_id, format_signed(e.amount), format_ts(e.ts), e.description, format(e.amount),
-                    config.refund_window_secs / 86_400, why
-                ),
-            )
-        })
+        .map(|(e, &r)| unmatched_finding(chain, config, &e, &src.label(named_label(r))))
         .collect();
 
     let mut charges: Vec<usize> = refunds_of.keys().copied().collect();
@@ -120,8 +102,28 @@ pub(super) fn named_by_column<K: Amount>(
     (findings, first)
 }
 
+/// `unmatched_refund`: refund `e`, which names `named` (or nothing: empty), pairs with no charge.
+pub(super) fn unmatched_finding(chain: &ChainKey, config: &RuleConfig, e: &Entry, named: &str) -> Finding {
+    let why = if named.is_empty() {
+        String::new()
+    } else {
+        format!(" It names {named}, which is not a charge in this ledger.")
+    };
+    Finding::new(
+        FindingKind::UnmatchedRefund,
+        chain,
+        &[e],
+        Some(e.amount),
+        format!(
+            "{} refunds {} on {} (\"{}\"), but no charge of {} is left unrefunded within {} days before it.{} Ask the vendor which charge it reverses.",
+            e.txn_id, format_signed(e.amount), format_ts(e.ts), e.description, format(e.amount),
+            config.refund_window_secs / 86_400, why
+        ),
+    )
+}
+
 /// `refund_mismatch`: refund `r` names charge `c` and differs from it.
-fn mismatch(chain: &ChainKey, src: &dyn Lookup, r: usize, c: usize) -> Finding {
+pub(super) fn mismatch(chain: &ChainKey, src: &dyn Lookup, r: usize, c: usize) -> Finding {
     let (refund, charge) = (src.entry(r), src.entry(c));
     let delta = refund.amount - charge.amount.abs();
     let what = if delta < Decimal::ZERO { "a partial refund" } else { "more than was charged" };
@@ -140,7 +142,7 @@ fn mismatch(chain: &ChainKey, src: &dyn Lookup, r: usize, c: usize) -> Finding {
 }
 
 /// `double_refund`: charge `c` refunded by each of `refunds`, in time order.
-fn double(chain: &ChainKey, src: &dyn Lookup, c: usize, refunds: &[usize]) -> Finding {
+pub(super) fn double(chain: &ChainKey, src: &dyn Lookup, c: usize, refunds: &[usize]) -> Finding {
     let charge = src.entry(c);
     let refunds = src.entries(refunds);
     let total: Decimal = refunds.iter().map(|r| r.amount).sum();

@@ -11,8 +11,11 @@
 //! - Third pass, only when a refund names no charge it can pair with: the nearest unpaired
 //!   charge of its magnitude, over the refund window's charges of those magnitudes.
 //!
-//! The sources whose refunds, pending grants or grants have rules of their own (`refunds.rs`,
-//! `pending.rs`, `expired_grants.rs`) are not streamed: `streams` says which are.
+//! A source that names the refunded charge in a column of its own (the usage feed's `Refund
+//! of`, `refunds.rs`) pairs its refunds as `refunds::named_by_column` does: the second pass
+//! finds the charges the column names, the third pairs the rest by amount, the latest charge
+//! first. The sources whose pending grants or grants have rules of their own (`pending.rs`,
+//! `expired_grants.rs`) are not streamed: `streams` says which are.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -26,10 +29,9 @@ use super::{Anchors, Reference};
 use crate::model::{ChainKey, Conflict, Dims, Entry, Fact, Finding};
 
 /// Whether a chain of this source can be checked as a stream: its rules are the walk, unknown
-/// types, refunds named in descriptions, duplicates and unusual amounts.
+/// types, refunds (named in descriptions or in a column), duplicates and unusual amounts.
 pub fn streams(reference: &Reference<'_>) -> bool {
     let own_rules = [
-        super::refunds::REFUND_OF,
         super::pending::PENDING,
         super::pending::SETTLES,
         super::expired_grants::GRANT,
@@ -82,6 +84,11 @@ pub struct Stream<'r> {
     // Refunds: each with its facts and its description.
     refunds: Vec<(usize, Fact<i64>)>,
     descriptions: Vec<Arc<str>>,
+    /// The dimension that names a refund's charge (`refunds::REFUND_OF`), if the source has
+    /// one; then the texts of the labels refunds name, and each charge's refunds, in order.
+    named_by: Option<usize>,
+    named: HashMap<u32, Arc<str>>,
+    refunds_of: HashMap<usize, Vec<usize>>,
     wanted: HashSet<Box<[u8]>>,
     by_id: HashMap<String, (usize, Fact<i64>)>,
     /// Refunded charge -> its refund.
@@ -132,6 +139,9 @@ impl<'r> Stream<'r> {
             unknown: Vec::new(),
             refunds: Vec::new(),
             descriptions: Vec::new(),
+            named_by: reference.dimensions.iter().position(|&d| d == super::refunds::REFUND_OF),
+            named: HashMap::default(),
+            refunds_of: HashMap::default(),
             wanted: HashSet::default(),
             by_id: HashMap::default(),
             paired: HashMap::default(),
@@ -243,7 +253,14 @@ impl<'r> Stream<'r> {
             let delta = self.kept[&i].before() - self.kept[&(i - 1)].after;
             self.deltas.insert(delta, Vec::new());
         }
-        if !self.refunds.is_empty() {
+        if let (false, Some(dim)) = (self.refunds.is_empty(), self.named_by) {
+            let mut labels: Vec<u32> = self.refunds.iter().map(|(_, f)| f.dims[dim]).filter(|&l| l != 0).collect();
+            labels.sort_unstable();
+            labels.dedup();
+            let texts = src.labels(&labels);
+            self.wanted = texts.iter().map(|t| t.as_bytes().into()).collect();
+            self.named = labels.into_iter().zip(texts).collect();
+        } else if !self.refunds.is_empty() {
             self.descriptions = src.labels(&self.refunds.iter().map(|(_, f)| f.description).collect::<Vec<_>>());
             self.wanted =
                 self.descriptions.iter().flat_map(|d| rules::id_tokens(d)).map(|t| t.as_bytes().into()).collect();
@@ -326,6 +343,10 @@ impl<'r> Stream<'r> {
     /// After the second pass: each refund paired with the charge its description names, as
     /// `rules::refunds` pairs them; a third pass follows when some refund is left.
     pub fn end_second(&mut self) {
+        if let Some(dim) = self.named_by {
+            self.pair_named(dim);
+            return;
+        }
         for (k, &(r, refund)) in self.refunds.iter().enumerate() {
             let named = rules::id_tokens(&self.descriptions[k])
                 .filter_map(|token| self.by_id.get(token).copied())
@@ -346,6 +367,30 @@ impl<'r> Stream<'r> {
                 self.by_magnitude.entry(refund.amount).or_default();
             }
         }
+        self.pass = if self.by_magnitude.is_empty() { Pass::Done } else { Pass::Third };
+    }
+
+    /// `end_second` for a source that names refunded charges in dimension `dim`, as
+    /// `refunds::named_by_column` pairs them: each refund with the charge it names (the last
+    /// entry with that ID), whatever its amount and however often it was refunded; a third
+    /// pass pairs the others by amount.
+    fn pair_named(&mut self, dim: usize) {
+        for &(r, refund) in &self.refunds {
+            let charge = self.named.get(&refund.dims[dim]).and_then(|text| self.by_id.get(&**text));
+            match charge.filter(|(_, charge)| self.labels.is_charge(charge)) {
+                Some(&(c, charge)) => {
+                    self.refunds_of.entry(c).or_default().push(r);
+                    self.matched.insert(r);
+                    if charge.amount.negated() != refund.amount {
+                        self.mismatched.push((r, c));
+                    }
+                }
+                None => {
+                    self.by_magnitude.entry(refund.amount).or_default();
+                }
+            }
+        }
+        self.by_id = HashMap::default();
         self.pass = if self.by_magnitude.is_empty() { Pass::Done } else { Pass::Third };
     }
 
@@ -372,6 +417,19 @@ impl<'r> Stream<'r> {
                 continue;
             }
             let Some(charges) = self.by_magnitude.get(&refund.amount) else { continue };
+            if self.named_by.is_some() {
+                // The latest charge in walk order within the window that nothing refunded.
+                let latest = charges
+                    .iter()
+                    .rev()
+                    .take_while(|&&(_, ts)| refund.ts - ts <= window)
+                    .find(|&&(c, _)| !self.refunds_of.contains_key(&c));
+                if let Some(&(c, _)) = latest {
+                    self.refunds_of.entry(c).or_default().push(r);
+                    self.matched.insert(r);
+                }
+                continue;
+            }
             // The latest time wins; of charges at that time, the oldest in walk order.
             let mut nearest: Option<(usize, i64)> = None;
             for &(c, ts) in charges.iter().rev() {
@@ -390,7 +448,7 @@ impl<'r> Stream<'r> {
     }
 
     /// The findings, in report order, as `super::findings` gives them for the whole chain.
-    pub fn finish(self, src: &dyn Lookup, conflicts: &[Conflict]) -> Vec<Finding> {
+    pub fn finish(mut self, src: &dyn Lookup, conflicts: &[Conflict]) -> Vec<Finding> {
         let chain = &self.chain;
         let t = std::time::Instant::now();
         // Every entry a finding may name, fetched in one batch: a store reads each block once
@@ -400,6 +458,13 @@ impl<'r> Stream<'r> {
         wanted.extend(self.deltas.values().flatten());
         wanted.extend(self.refunds.iter().map(|&(r, _)| r).filter(|r| !self.matched.contains(r)));
         wanted.extend(self.mismatched.iter().flat_map(|&(r, c)| [r, c]));
+        for (&c, refunds) in self.refunds_of.iter().filter(|(_, refunds)| refunds.len() > 1) {
+            wanted.push(c);
+            wanted.extend(refunds);
+        }
+        if self.named_by.is_some() {
+            self.paired = self.refunds_of.iter().map(|(&c, refunds)| (c, refunds[0])).collect();
+        }
         for &(p, i) in &self.pairs {
             wanted.extend([p, i]);
             wanted.extend(self.paired.get(&p).or(self.paired.get(&i)));
@@ -416,13 +481,36 @@ impl<'r> Stream<'r> {
         findings.extend(
             src.entries(&self.unknown).into_iter().map(|e| rules::unknown_type_finding(chain, &self.reference, &e)),
         );
-        let unmatched: Vec<usize> =
-            self.refunds.iter().map(|&(r, _)| r).filter(|r| !self.matched.contains(r)).collect();
-        findings.extend(
-            src.entries(&unmatched).into_iter().map(|e| rules::unmatched_refund_finding(chain, &self.config, &e)),
-        );
-        for &(r, c) in &self.mismatched {
-            findings.push(rules::refund_mismatch_finding(chain, &src.entry(r), &src.entry(c)));
+        let unmatched: Vec<(usize, Fact<i64>)> =
+            self.refunds.iter().copied().filter(|(r, _)| !self.matched.contains(r)).collect();
+        let entries = src.entries(&unmatched.iter().map(|&(r, _)| r).collect::<Vec<_>>());
+        match self.named_by {
+            Some(dim) => {
+                for (e, (_, refund)) in entries.iter().zip(&unmatched) {
+                    let named = src.label(refund.dims[dim]);
+                    findings.push(super::refunds::unmatched_finding(chain, &self.config, e, &named));
+                }
+                // As `named_by_column` gives them: by charge, each one's mismatches in time
+                // order, then whether it was refunded twice.
+                let mut charges: Vec<usize> = self.refunds_of.keys().copied().collect();
+                charges.sort_unstable();
+                let mismatched: HashSet<usize> = self.mismatched.iter().map(|&(r, _)| r).collect();
+                for c in charges {
+                    let refunds = &self.refunds_of[&c];
+                    for &r in refunds.iter().filter(|r| mismatched.contains(r)) {
+                        findings.push(super::refunds::mismatch(chain, src, r, c));
+                    }
+                    if refunds.len() > 1 {
+                        findings.push(super::refunds::double(chain, src, c, refunds));
+                    }
+                }
+            }
+            None => {
+                findings.extend(entries.iter().map(|e| rules::unmatched_refund_finding(chain, &self.config, e)));
+                for &(r, c) in &self.mismatched {
+                    findings.push(rules::refund_mismatch_finding(chain, &src.entry(r), &src.entry(c)));
+                }
+            }
         }
         let description: HashMap<usize, u32> = self.refunds.iter().map(|&(r, f)| (r, f.description)).collect();
         for &(prev, i) in &self.pairs {
@@ -521,8 +609,10 @@ mod tests {
 
     /// Entries in time order from `(seconds later, type, cents, model, description, error)`:
     /// type 4 is one the reference does not know; description 3 names an earlier entry, 4 a
-    /// later one; error 1 misreports one line, 2 breaks every later balance.
-    fn ledger(rows: &[(u8, u8, i8, u8, u8, u8)]) -> Vec<Entry> {
+    /// later one; error 1 misreports one line, 2 breaks every later balance. With `named`,
+    /// the entries whose description names an earlier or a later entry name it
+    /// in a `refund_of` column too (the usage feed's `Refund of`).
+    fn ledger_naming(rows: &[(u8, u8, i8, u8, u8, u8)], named: bool) -> Vec<Entry> {
         let (mut ts, mut balance, mut shift) = (0i64, 1_000_000i64, 0i64);
         let n = rows.len();
         rows.iter()
@@ -536,12 +626,24 @@ mod tests {
                     shift += 3;
                 }
                 let misreport = if error == 1 { 1 } else { 0 };
+                let refund_of = match description {
+                    3 => Some(format!("e{}", (i * 7) % (i + 1))),
+                    4 => Some(format!("e{}", (i + 2).min(n - 1))),
+                    _ => None,
+                };
                 let description = match description {
                     0 | 1 => format!("reply {description}"),
                     2 => "Refund: duplicate charge".to_string(),
                     3 => format!("Refund for e{}", (i * 7) % (i + 1)),
                     _ => format!("Refund for e{} and e{}", (i + 2).min(n - 1), i / 2),
                 };
+                let mut labels = vec![
+                    (Arc::from("character"), Arc::from("Luna")),
+                    (Arc::from("model"), Arc::from(["a", "b", "c"][usize::from(model % 3)])),
+                ];
+                if let (true, Some(id)) = (named, refund_of) {
+                    labels.push((Arc::from("refund_of"), Arc::from(id.as_str())));
+                }
                 Entry {
                     row_id: i as i64,
                     txn_id: format!("e{i}"),
@@ -550,10 +652,7 @@ mod tests {
                     description: Arc::from(description.as_str()),
                     amount: Decimal::new(amount, 2),
                     balance_after: Decimal::new(balance + shift + misreport, 2),
-                    labels: vec![
-                        (Arc::from("character"), Arc::from("Luna")),
-                        (Arc::from("model"), Arc::from(["a", "b", "c"][usize::from(model % 3)])),
-                    ],
+                    labels,
                 }
             })
             .collect()
@@ -566,8 +665,19 @@ mod tests {
     /// The findings of the ledger of `rows`, streamed in blocks of `block`; the same as the
     /// whole chain's, or the test fails.
     fn both_ways(rows: &[(u8, u8, i8, u8, u8, u8)], block: usize, anchors: Anchors) -> Vec<Finding> {
-        let entries = ledger(rows);
-        let (src, facts) = EntrySource::new(&entries, &KEYS);
+        both_ways_naming(rows, block, anchors, false)
+    }
+
+    /// `both_ways`, with `named` on a source that names refunded charges in a column.
+    fn both_ways_naming(
+        rows: &[(u8, u8, i8, u8, u8, u8)],
+        block: usize,
+        anchors: Anchors,
+        named: bool,
+    ) -> Vec<Finding> {
+        let entries = ledger_naming(rows, named);
+        let keys: &[&str] = if named { &["character", "model", "refund_of"] } else { &KEYS };
+        let (src, facts) = EntrySource::new(&entries, keys);
         let facts: Vec<Fact<i64>> = facts
             .iter()
             .map(|f| Fact {
@@ -581,7 +691,7 @@ mod tests {
             })
             .collect();
         let chain = ChainKey::new("a", "credits");
-        let reference = Reference { title: "Reverie", types: &TYPES, dimensions: &KEYS, price_dim: Some(1) };
+        let reference = Reference { title: "Reverie", types: &TYPES, dimensions: keys, price_dim: Some(1) };
         let config = RuleConfig {
             refund_window_secs: 20,
             duplicate_window_secs: 3,
@@ -623,6 +733,33 @@ mod tests {
                 opening: opening.map(|o| Decimal::new(o, 2)),
             };
             both_ways(&rows, block, anchors);
+        }
+
+        #[test]
+        fn a_streamed_chain_naming_refunded_charges_in_a_column_has_the_findings_of_the_whole_chain(
+            rows in prop::collection::vec((0u8..3, 0u8..5, -40i8..30, 0u8..3, 0u8..5, prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)]), 1..120),
+            block in 1usize..9,
+        ) {
+            both_ways_naming(&rows, block, Anchors::default(), true);
+        }
+    }
+
+    #[test]
+    fn refunds_named_in_a_column_stream_as_they_load() {
+        // Charges of a few amounts; refunds naming an earlier charge (in full, in part, one
+        // charge twice), naming a later entry or nothing (paired by amount, or left unpaired).
+        let mut rows = Vec::new();
+        for i in 0..300u32 {
+            rows.push((1, 0, -((i % 4) as i8 + 1), (i % 3) as u8, 0, 0));
+            if i % 11 == 0 {
+                let cents = if i % 22 == 0 { 2 } else { 1 };
+                rows.push((0, 2, cents, 0, [3, 4, 1][(i % 3) as usize], 0));
+            }
+        }
+        let findings = both_ways_naming(&rows, 5, Anchors::default(), true);
+        let kinds: HashSet<crate::model::FindingKind> = findings.iter().map(|f| f.kind).collect();
+        for kind in [crate::model::FindingKind::RefundMismatch, crate::model::FindingKind::UnmatchedRefund] {
+            assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
         }
     }
 
