@@ -1,7 +1,7 @@
 //! A chain too long to load checked as a stream (`reconcile::Stream`): its facts read from the
 //! store a block at a time, two or three times over, so memory stays bounded whatever its
-//! length. Findings are the same as `check_chain`'s; chains it cannot stream (sources with rules
-//! of their own for pending grants or grants, anchors, one-sided matches, a balance rebuilt
+//! length. Findings are the same as `check_chain`'s; chains it cannot stream (sources whose
+//! credit grants expire, anchors, one-sided matches, a balance rebuilt
 //! from the opening) are loaded.
 
 use std::cell::RefCell;
@@ -78,8 +78,9 @@ pub(super) fn check_streamed(
     let t = crate::trace::phase("check: stream, second pass", t);
     if stream.pass() == Pass::Third {
         store.scan_facts(chain, block, false, |start, facts, _| stream.third(start, facts))?;
-        crate::trace::phase("check: stream, third pass (refunds by amount)", t);
+        crate::trace::phase("check: stream, third pass (refunds by amount, spends of pending credits)", t);
     }
+    let pending = stream.pending_balance();
     let findings = stream.finish(&lookup, &conflicts);
     if let Some(e) = lookup.error.into_inner() {
         return Err(e.into());
@@ -88,7 +89,9 @@ pub(super) fn check_streamed(
         .into_iter()
         .map(|finding| CheckedFinding { chain_id: chain.id, note: notes.get(&finding.id).cloned(), finding })
         .collect();
-    Ok(Some(ChainChecked { findings, pending: None, rebuilt: None, ledger_balance: chain.ledger_balance }))
+    // A ledger that ends on a pending grant ends at the available balance before it.
+    let ledger_balance = chain.ledger_balance.or(pending.as_ref().and_then(|p| p.available));
+    Ok(Some(ChainChecked { findings, pending, rebuilt: None, ledger_balance }))
 }
 
 /// Whole entries for the findings of a streamed chain, read from their blocks by position.

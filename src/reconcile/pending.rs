@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::facts::{Amount, Lookup};
 use super::rules::SECOND;
-use crate::model::{format_ts, ChainKey, Fact, Finding, FindingKind};
+use crate::model::{format_ts, ChainKey, Entry, Fact, Finding, FindingKind};
 use crate::money::{format, format_signed};
 
 /// The dimension a source keeps a pending grant's amount in.
@@ -39,36 +39,15 @@ pub(super) fn findings<K: Amount>(
     for &p in &pending_at {
         let Some(&pending_amount) = amounts.get(&p) else { continue };
         match settled_by.get(&p) {
-            None if newest - facts[p].ts >= UNSETTLED_AFTER => {
-                let e = src.entry(p);
-                findings.push(Finding::new(
-                    FindingKind::PendingUnsettled,
-                    chain,
-                    &[&e],
-                    Some(pending_amount),
-                    format!(
-                        "{} ({}, pending {}) has not settled: no grant names it in Settles, and the ledger runs to {}, 30 days or more after it. Ask the vendor whether the payment behind it arrived.",
-                        e.txn_id, format_ts(e.ts), format(pending_amount), format_ts(newest)
-                    ),
-                ));
+            None if unsettled_long(newest, facts[p].ts) => {
+                findings.push(unsettled_finding(chain, &src.entry(p), pending_amount, newest));
             }
             None => {}
             Some(&g) => {
                 let settled = facts[g].amount.to_decimal();
                 if settled != pending_amount {
                     let entries = src.entries(&[p, g]);
-                    let delta = settled - pending_amount;
-                    findings.push(Finding::new(
-                        FindingKind::SettledAmountMismatch,
-                        chain,
-                        &[&entries[0], &entries[1]],
-                        Some(delta),
-                        format!(
-                            "{} ({}) settles {}, pending {} since {}, for {}: {} against what was pending. Confirm with the vendor which amount was paid.",
-                            entries[1].txn_id, format_ts(entries[1].ts), entries[0].txn_id, format(pending_amount),
-                            format_ts(entries[0].ts), format(settled), format_signed(delta)
-                        ),
-                    ));
+                    findings.push(settled_mismatch_finding(chain, &entries[0], &entries[1], pending_amount, settled));
                 }
             }
         }
@@ -89,24 +68,82 @@ pub(super) fn findings<K: Amount>(
         if unsettled <= Decimal::ZERO || !f.amount.is_negative() || f.after.is_unstated() {
             continue;
         }
-        let spend = f.amount.to_decimal().abs();
-        let available = f.before().to_decimal();
-        if available < spend && available + unsettled >= spend {
-            let e = src.entry(i);
-            let shortfall = spend - available;
-            findings.push(Finding::new(
-                FindingKind::PendingOverspend,
-                chain,
-                &[&e],
-                Some(shortfall),
-                format!(
-                    "{} ({}) spends {} with {} available: {} of it could only come from the {} still pending. Ask the vendor why pending credits were spent before they settled.",
-                    e.txn_id, format_ts(e.ts), format(spend), format(available), format(shortfall), format(unsettled)
-                ),
-            ));
+        if let Some((spend, available)) = overspends(f, unsettled) {
+            findings.push(overspend_finding(chain, &src.entry(i), spend, available, unsettled));
         }
     }
     findings
+}
+
+/// Whether a pending grant at `ts`, unsettled, has waited long enough for a chain whose newest
+/// entry is at `newest`.
+pub(super) fn unsettled_long(newest: i64, ts: i64) -> bool {
+    newest - ts >= UNSETTLED_AFTER
+}
+
+/// `(spend, available)` when `f`, a spend with `unsettled` pending, could only be covered by
+/// the pending balance; the caller has checked it is a spend that states its balance.
+pub(super) fn overspends<K: Amount>(f: &Fact<K>, unsettled: Decimal) -> Option<(Decimal, Decimal)> {
+    let spend = f.amount.to_decimal().abs();
+    let available = f.before().to_decimal();
+    (available < spend && available + unsettled >= spend).then_some((spend, available))
+}
+
+/// `pending_unsettled`: pending grant `e` of `amount`, in a ledger that runs to `newest`.
+pub(super) fn unsettled_finding(chain: &ChainKey, e: &Entry, amount: Decimal, newest: i64) -> Finding {
+    Finding::new(
+        FindingKind::PendingUnsettled,
+        chain,
+        &[e],
+        Some(amount),
+        format!(
+            "{} ({}, pending {}) has not settled: no grant names it in Settles, and the ledger runs to {}, 30 days or more after it. Ask the vendor whether the payment behind it arrived.",
+            e.txn_id, format_ts(e.ts), format(amount), format_ts(newest)
+        ),
+    )
+}
+
+/// `settled_amount_mismatch`: `grant` settles `pending`, of `pending_amount`, for `settled`.
+pub(super) fn settled_mismatch_finding(
+    chain: &ChainKey,
+    pending: &Entry,
+    grant: &Entry,
+    pending_amount: Decimal,
+    settled: Decimal,
+) -> Finding {
+    let delta = settled - pending_amount;
+    Finding::new(
+        FindingKind::SettledAmountMismatch,
+        chain,
+        &[pending, grant],
+        Some(delta),
+        format!(
+            "{} ({}) settles {}, pending {} since {}, for {}: {} against what was pending. Confirm with the vendor which amount was paid.",
+            grant.txn_id, format_ts(grant.ts), pending.txn_id, format(pending_amount),
+            format_ts(pending.ts), format(settled), format_signed(delta)
+        ),
+    )
+}
+
+/// `pending_overspend`: `e` spends `spend` with `available`, `unsettled` still pending.
+pub(super) fn overspend_finding(
+    chain: &ChainKey,
+    e: &Entry,
+    spend: Decimal,
+    available: Decimal,
+    unsettled: Decimal,
+) -> Finding {
+    let shortfall = spend - available;
+    Finding::new(
+        FindingKind::PendingOverspend,
+        chain,
+        &[e],
+        Some(shortfall),
+        format!(
+            "{} ({}) spends {} with {} available: {} of it could only come from the {} still pending. Ask the vendor why pending credits were spent before they settled.",
+            e.txn_id, format_ts(e.ts), format(spend), format(available), format(shortfall), format(unsettled)
+        ),
+    )
 }
 
 /// A chain's pending grants and the grants that settle them.
@@ -190,31 +227,38 @@ pub(super) fn balance<K: Amount>(
     pending: usize,
     settles: usize,
 ) -> Option<PendingBalance> {
-    let grants = Grants::of(facts, src, pending, settles)?;
-    let unsettled = grants
-        .pending_at
+    let Grants { pending_at, amounts, settled_by } = Grants::of(facts, src, pending, settles)?;
+    let available = facts.iter().rev().find(|f| !f.after.is_unstated()).map(|f| f.after.to_decimal());
+    Some(balance_of(&pending_at, &amounts, &settled_by, |i| (facts[i].ts, facts[i].row_id), available))
+}
+
+/// The pending balance from a chain's pending grants (positions in walk order), their amounts,
+/// the grant that settles each, each position's `(time, entry id)` and the available balance.
+pub(super) fn balance_of(
+    pending_at: &[usize],
+    amounts: &HashMap<usize, Decimal>,
+    settled_by: &HashMap<usize, usize>,
+    at: impl Fn(usize) -> (i64, i64),
+    available: Option<Decimal>,
+) -> PendingBalance {
+    let unsettled = pending_at
         .iter()
-        .filter(|p| grants.amounts.contains_key(p) && !grants.settled_by.contains_key(p))
-        .map(|&p| facts[p].row_id)
+        .filter(|p| amounts.contains_key(p) && !settled_by.contains_key(p))
+        .map(|&p| at(p).1)
         .collect();
-    let settles_at: HashMap<usize, usize> = grants.settled_by.iter().map(|(&p, &g)| (g, p)).collect();
-    let mut changes: Vec<(usize, Decimal)> = grants
-        .amounts
-        .iter()
-        .map(|(&p, &a)| (p, a))
-        .chain(settles_at.iter().map(|(&g, p)| (g, -grants.amounts[p])))
-        .collect();
+    let settles_at: HashMap<usize, usize> = settled_by.iter().map(|(&p, &g)| (g, p)).collect();
+    let mut changes: Vec<(usize, Decimal)> =
+        amounts.iter().map(|(&p, &a)| (p, a)).chain(settles_at.iter().map(|(&g, p)| (g, -amounts[p]))).collect();
     changes.sort_unstable_by_key(|&(i, _)| i);
     let mut balance = Decimal::ZERO;
     let steps = changes
         .into_iter()
         .map(|(position, change)| {
             balance += change;
-            PendingStep { position, ts: facts[position].ts, pending: balance }
+            PendingStep { position, ts: at(position).0, pending: balance }
         })
         .collect();
-    let available = facts.iter().rev().find(|f| !f.after.is_unstated()).map(|f| f.after.to_decimal());
-    Some(PendingBalance { balance, available, steps, unsettled })
+    PendingBalance { balance, available, steps, unsettled }
 }
 
 /// `balance_break` over a run of entries that state no balance (pending grants): the balance
@@ -234,20 +278,25 @@ fn bridged_links<K: Amount>(chain: &ChainKey, facts: &[Fact<K>], src: &dyn Looku
         }
         if next < facts.len() && facts[before].after != facts[next].before() {
             let entries = src.entries(&[before, next]);
-            let delta = entries[1].balance_before() - entries[0].balance_after;
-            findings.push(Finding::new(
-                FindingKind::BalanceBreak,
-                chain,
-                &[&entries[0], &entries[1]],
-                Some(delta),
-                format!(
-                    "{} ({}) starts from an available balance of {}, but {} ({}) left {}: {} is unexplained between them. An entry may be missing from the export.",
-                    entries[1].txn_id, format_ts(entries[1].ts), format(entries[1].balance_before()), entries[0].txn_id,
-                    format_ts(entries[0].ts), format(entries[0].balance_after), format_signed(delta)
-                ),
-            ));
+            findings.push(bridge_finding(chain, &entries[0], &entries[1]));
         }
         i = next + 1;
     }
     findings
+}
+
+/// `balance_break` over a run of pending grants: `next` does not start where `before` left.
+pub(super) fn bridge_finding(chain: &ChainKey, before: &Entry, next: &Entry) -> Finding {
+    let delta = next.balance_before() - before.balance_after;
+    Finding::new(
+        FindingKind::BalanceBreak,
+        chain,
+        &[before, next],
+        Some(delta),
+        format!(
+            "{} ({}) starts from an available balance of {}, but {} ({}) left {}: {} is unexplained between them. An entry may be missing from the export.",
+            next.txn_id, format_ts(next.ts), format(next.balance_before()), before.txn_id,
+            format_ts(before.ts), format(before.balance_after), format_signed(delta)
+        ),
+    )
 }
