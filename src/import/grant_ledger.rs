@@ -63,7 +63,7 @@ const BALANCE_CHANGE: usize = 6;
 const SETTLES: usize = 7;
 
 /// Places in `GRANT_LEDGER.dimensions`.
-const DIM_CURRENCY: usize = 2;
+pub(super) const DIM_CURRENCY: usize = 2;
 
 /// The reference types of the three kinds.
 pub const GRANT: &str = "GRANT";

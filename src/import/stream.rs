@@ -3,13 +3,14 @@
 //! the store takes them oldest first (`Ingest::store_stream`). An export newest first (the
 //! usual case) is taken from its last window back, each window reversed.
 //!
-//! Only what can be done exactly is streamed: one file of a format in [`WINDOWED`], entries
+//! Only what can be done exactly is streamed: one file of a format in `windowed`, entries
 //! in time order (either way), into a ledger with no entries, or into one whose entries the
 //! file holds again unchanged with its new entries after them (a grown export imported
-//! again). Anything else (a bad row, entries out of order, a transaction ID twice, a new
-//! entry among the stored ones, a stored one changed) drops the streamed write and reads the
-//! file whole, so errors and results are those of the whole-file import; the cost is the
-//! time spent before the streaming path gave up.
+//! again); a grant ledger's entries into a new ledger per currency, each currency's entries
+//! in time order. Anything else (a bad row, entries out of order, a transaction ID twice, a
+//! new entry among the stored ones, a stored one changed, a currency whose ledger has
+//! entries) drops the streamed write and reads the file whole, so errors and results are those
+//! of the whole-file import; the cost is the time spent before the streaming path gave up.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -20,7 +21,7 @@ use super::{
     detect, encoding, read_up_to, Encoding, ImportError, ImportOptions, Input, Progress, ProgressSink, Reader, Stage,
 };
 use crate::model::ParsedFile;
-use crate::store::{ImportSummary, Store, Streamed, StreamedFile};
+use crate::store::{ImportSummary, Split, Store, Streamed, StreamedFile};
 use crate::trace;
 
 /// Files at least this long (four windows) are streamed when they can be; smaller ones are
@@ -31,11 +32,14 @@ pub const STREAM_MIN_BYTES: u64 = 32 << 20;
 /// The size of a window: about 75,000 Reverie rows.
 pub const WINDOW_BYTES: u64 = 8 << 20;
 
-/// The CSV formats whose files are streamed: one ledger per file, no revisions of stored rows.
-fn windowed(reader: &str) -> Option<&'static dyn Layout> {
+/// The CSV formats whose files are streamed (no revisions of stored rows), each with the
+/// dimension whose value names an entry's ledger where the file holds several (the grant
+/// ledger's currency); `None`: one ledger per file.
+fn windowed(reader: &str) -> Option<(&'static dyn Layout, Option<usize>)> {
     match reader {
-        "reverie-csv" => Some(&super::reverie_csv::FORMAT),
-        "usage-feed-csv" => Some(&super::usage_feed::FORMAT),
+        "reverie-csv" => Some((&super::reverie_csv::FORMAT, None)),
+        "usage-feed-csv" => Some((&super::usage_feed::FORMAT, None)),
+        "grant-ledger-csv" => Some((&super::grant_ledger::FORMAT, Some(super::grant_ledger::DIM_CURRENCY))),
         _ => None,
     }
 }
@@ -89,20 +93,13 @@ pub(super) fn import(
 ) -> Result<Option<ImportSummary>, ImportError> {
     let path = &input.path;
     let &Streamable { bytes, every, reader } = streamable;
-    let Some(format) = windowed(reader.name) else { return Ok(None) };
+    let Some((format, split_by)) = windowed(reader.name) else { return Ok(None) };
     let t = std::time::Instant::now();
     let windows = match Windows::new(path, bytes, format, every) {
         Ok(Some(w)) => w,
         Ok(None) | Err(_) => return Ok(None),
     };
     let t = trace::phase("import: find windows", t);
-    let file = StreamedFile {
-        path: recorded.to_path_buf(),
-        format: reader.name,
-        source: reader.source.name,
-        dimensions: format.dimensions(),
-        bytes,
-    };
     let (done, cancel) = (AtomicU64::new(0), AtomicBool::new(false));
     let count = windows.len();
     // The first and the last window say which way the file runs.
@@ -114,6 +111,17 @@ pub(super) fn import(
     let newest_first = match (first.entries.first(), last.as_ref().unwrap_or(&first).entries.last()) {
         (Some(a), Some(b)) => a.ts > b.ts,
         _ => false,
+    };
+    // A file of several ledgers names no account: its ledgers are the import's account's
+    // (`ingest::name_accounts`, for one file).
+    let split = split_by.map(|dim| Split { dim, account: options.chain.account.clone(), newest_first });
+    let file = StreamedFile {
+        path: recorded.to_path_buf(),
+        format: reader.name,
+        source: reader.source.name,
+        dimensions: format.dimensions(),
+        bytes,
+        split,
     };
     // Window numbers in the order the store takes them.
     let at = |p: usize| if newest_first { count - 1 - p } else { p };
@@ -199,7 +207,7 @@ pub(super) fn import(
             Err(e) => Err(e),
             Ok(ingest) => match ingest.store_stream(&options.chain, &file, options.now, &mut next) {
                 Err(e) => Err(e),
-                Ok(Streamed::Stored { summary, file_id }) => Ok(Some((ingest, summary, file_id))),
+                Ok(Streamed::Stored { summary, file_ids }) => Ok(Some((ingest, summary, file_ids))),
                 Ok(Streamed::WholeFile(why)) => {
                     trace::phase(&format!("import: streaming gave up ({why})"), t);
                     Ok(None)
@@ -211,7 +219,7 @@ pub(super) fn import(
         drop(receivers);
         outcome
     });
-    let stored: Option<(crate::store::Ingest<'_>, ImportSummary, i64)> = match outcome {
+    let stored: Option<(crate::store::Ingest<'_>, ImportSummary, Vec<i64>)> = match outcome {
         Ok(stored) => stored,
         Err(e) => return Err(ImportError::Store(e)),
     };
@@ -221,9 +229,12 @@ pub(super) fn import(
         Some(Stop::ReadWhole) => return Ok(None),
         None => {}
     }
-    let Some((ingest, summary, file_id)) = stored else { return Ok(None) };
+    let Some((ingest, summary, file_ids)) = stored else { return Ok(None) };
     let t = trace::phase("import: store windows", t);
-    ingest.record_fingerprint(file_id, &print()?)?;
+    let print = print()?;
+    for file_id in file_ids {
+        ingest.record_fingerprint(file_id, &print)?;
+    }
     let done = Progress {
         file: &input.name,
         file_index: 0,

@@ -111,6 +111,8 @@ pub struct Stream<'r> {
     settle_texts: Vec<Arc<str>>,
     settled_by: HashMap<usize, usize>,
     settles_at: HashMap<usize, usize>,
+    /// What each grant that settles a pending one paid.
+    paid: HashMap<usize, i64>,
     unsettled: Decimal,
     overspends: Vec<(usize, Decimal, Decimal, Decimal)>,
     available: Option<i64>,
@@ -173,6 +175,7 @@ impl<'r> Stream<'r> {
             settle_texts: Vec::new(),
             settled_by: HashMap::default(),
             settles_at: HashMap::default(),
+            paid: HashMap::default(),
             unsettled: Decimal::ZERO,
             overspends: Vec::new(),
             available: None,
@@ -426,6 +429,7 @@ impl<'r> Stream<'r> {
             }
         }
         self.settles_at = self.settled_by.iter().map(|(&p, &g)| (g, p)).collect();
+        self.paid = self.settling.iter().filter(|s| self.settles_at.contains_key(&s.0)).map(|s| (s.0, s.3)).collect();
         if let Some(dim) = self.named_by {
             self.pair_named(dim);
         } else {
@@ -598,10 +602,7 @@ impl<'r> Stream<'r> {
             wanted.extend(self.paired.get(&p).or(self.paired.get(&i)));
         }
         wanted.extend(self.flagged.iter().map(|u| u.index));
-        wanted.extend(self.bridges.iter().flat_map(|&(b, n)| [b, n]));
-        wanted.extend(self.pending_at.iter().map(|p| p.0).filter(|p| self.pending_amounts.contains_key(p)));
-        wanted.extend(self.settled_by.values());
-        wanted.extend(self.overspends.iter().map(|o| o.0));
+        wanted.extend(self.pending_named());
         wanted.sort_unstable();
         wanted.dedup();
         let fetched = src.entries(&wanted);
@@ -673,6 +674,40 @@ impl<'r> Stream<'r> {
 }
 
 impl Stream<'_> {
+    /// The chain's last entry's time, once the first pass has kept it.
+    fn newest(&self) -> Option<i64> {
+        self.n.checked_sub(1).and_then(|last| self.kept.get(&last)).map(|f| f.ts)
+    }
+
+    /// The pending grant that settles as `pending_findings` reports it: `Some(None)` unsettled
+    /// too long, `Some(Some((grant, paid)))` settled for another amount.
+    fn pending_fault(&self, p: usize, ts: i64, newest: i64) -> Option<Option<(usize, Decimal)>> {
+        let amount = *self.pending_amounts.get(&p)?;
+        match self.settled_by.get(&p) {
+            None => super::pending::unsettled_long(newest, ts).then_some(None),
+            Some(&g) => {
+                let paid = self.paid.get(&g)?.to_decimal();
+                (paid != amount).then_some(Some((g, paid)))
+            }
+        }
+    }
+
+    /// The positions of the entries the pending findings name (fetched ahead with the rest).
+    fn pending_named(&self) -> Vec<usize> {
+        let mut named: Vec<usize> = self.bridges.iter().flat_map(|&(b, n)| [b, n]).collect();
+        if let Some(newest) = self.newest() {
+            for &(p, ts, _, _) in &self.pending_at {
+                match self.pending_fault(p, ts, newest) {
+                    Some(None) => named.push(p),
+                    Some(Some((g, _))) => named.extend([p, g]),
+                    None => {}
+                }
+            }
+        }
+        named.extend(self.overspends.iter().map(|o| o.0));
+        named
+    }
+
     /// `pending::findings`: the runs of entries that state no balance whose ends disagree,
     /// the pending grants never settled or settled for another amount, the spends only
     /// pending credits could cover.
@@ -683,30 +718,24 @@ impl Stream<'_> {
             let entries = src.entries(&[before, next]);
             findings.push(super::pending::bridge_finding(chain, &entries[0], &entries[1]));
         }
-        let Some(newest) = self.n.checked_sub(1).and_then(|last| self.kept.get(&last)).map(|f| f.ts) else {
-            return findings;
-        };
-        let settled: HashMap<usize, i64> = self.settling.iter().map(|g| (g.0, g.3)).collect();
+        let Some(newest) = self.newest() else { return findings };
         for &(p, ts, _, _) in &self.pending_at {
-            let Some(&amount) = self.pending_amounts.get(&p) else { continue };
-            match self.settled_by.get(&p) {
-                None if super::pending::unsettled_long(newest, ts) => {
+            let amount = self.pending_amounts.get(&p).copied().unwrap_or_default();
+            match self.pending_fault(p, ts, newest) {
+                Some(None) => {
                     findings.push(super::pending::unsettled_finding(chain, &src.entry(p), amount, newest));
                 }
-                None => {}
-                Some(&g) => {
-                    let paid = settled[&g].to_decimal();
-                    if paid != amount {
-                        let entries = src.entries(&[p, g]);
-                        findings.push(super::pending::settled_mismatch_finding(
-                            chain,
-                            &entries[0],
-                            &entries[1],
-                            amount,
-                            paid,
-                        ));
-                    }
+                Some(Some((g, paid))) => {
+                    let entries = src.entries(&[p, g]);
+                    findings.push(super::pending::settled_mismatch_finding(
+                        chain,
+                        &entries[0],
+                        &entries[1],
+                        amount,
+                        paid,
+                    ));
                 }
+                None => {}
             }
         }
         for &(i, spend, available, unsettled) in &self.overspends {

@@ -45,7 +45,7 @@ pub use open::APPLICATION_ID;
 pub use query::{BalancePoint, Facets, GroupBy, LedgerFilter, LedgerRow, SummaryRow, Totals};
 pub use repair::{BlockDamage, ChainHealth, RepairSummary, StoredSource};
 pub use revise::{revision_id, split_revision};
-pub use stream::{Streamed, StreamedFile};
+pub use stream::{Split, Streamed, StreamedFile};
 pub use sync_records::{LastSync, SyncConnection, DEFAULT_SYNC_PERIOD_SECS};
 pub use watch::{ChainCheck, Change, CheckRun, FindingChange, LowBalance, RunCounts, SeenFinding};
 

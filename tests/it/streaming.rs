@@ -58,6 +58,9 @@ fn fixtures_stored_window_by_window_match_the_whole_file_read() {
         ("fixtures/clean.csv", true),
         ("fixtures/usage-feed.csv", true),
         ("fixtures/usage-feed-nobalance.csv", true),
+        // Two ledgers (credits and USD) in one file, one after the other, pending grants
+        // among them.
+        ("fixtures/grant-ledger.csv", true),
         // Same-second rows shuffled: still in time order.
         ("fixtures/shuffled.csv", true),
         // Times in several UTC offsets, out of order once in UTC: the streaming path gives up
@@ -332,6 +335,90 @@ fn a_grown_export_continues_the_stored_ledger_as_the_whole_read_does() {
             }
             assert_same(&whole, &windowed, &what);
             assert_eq!(windowed_out, whole_out, "{what}: the import's counts");
+        }
+    }
+}
+
+/// A grant ledger of `n` rows in two currencies (FORMATS.md section 5), oldest first unless
+/// `newest_first`: grants, spends, pending grants settled later (one for another amount),
+/// same-second rows, and a break in each currency.
+fn grant_ledger(n: usize, newest_first: bool) -> String {
+    let mut rows = Vec::new();
+    let mut balance = [500_000i64, 20_000];
+    let mut pending: Vec<(usize, usize, i64)> = Vec::new();
+    let mut ts = 1_767_225_600i64;
+    let cents = |c: i64| format!("{}{}.{:02}", if c < 0 { "-" } else { "" }, c.abs() / 100, c.abs() % 100);
+    for i in 0..n {
+        if i % 3 != 1 {
+            ts += 1 + (i as i64 * 7) % 50;
+        }
+        let c = usize::from(i % 5 == 0);
+        let currency = ["credits", "USD"][c];
+        let when = chrono::DateTime::from_timestamp(ts, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ");
+        let id = format!("gl_{i:05}");
+        let before = balance[c];
+        let (event, kind, amount, change, settles) = if i % 13 == 0 {
+            pending.push((i, c, 2_500 + i as i64));
+            ("Top-up awaiting payment", "pending_grant", 2_500 + i as i64, String::new(), String::new())
+        } else if i % 13 == 7 && pending.iter().any(|p| p.1 == c) {
+            let k = pending.iter().position(|p| p.1 == c).unwrap();
+            let (p, _, amount) = pending.remove(k);
+            let paid = if p % 4 == 0 { amount - 100 } else { amount };
+            balance[c] += paid;
+            ("Invoice paid", "grant", paid, format!("{} -> {}", cents(before), cents(balance[c])), format!("gl_{p:05}"))
+        } else if i % 11 == 0 {
+            balance[c] += 10_000;
+            ("Prepaid purchase", "grant", 10_000, format!("{} -> {}", cents(before), cents(balance[c])), String::new())
+        } else {
+            let spend = 50 + (i as i64 * 37) % 900;
+            balance[c] -= spend;
+            ("API usage", "spend", -spend, format!("{} -> {}", cents(before), cents(balance[c])), String::new())
+        };
+        if i == n / 3 || i == 2 * n / 3 + 1 {
+            // This row and every later one in its currency state 1.00 more.
+            balance[c] += 100;
+        }
+        let change = if i == n / 3 || i == 2 * n / 3 + 1 {
+            format!("{} -> {}", cents(before + 100), cents(balance[c]))
+        } else {
+            change
+        };
+        let amount = if amount > 0 { format!("+{}", cents(amount)) } else { cents(amount) };
+        rows.push(format!("{id},{when},{currency},{event},{kind},{amount},\"{change}\",{settles}"));
+    }
+    if newest_first {
+        rows.reverse();
+    }
+    format!("Entry ID,Time,Currency,Event,Kind,Amount,Balance change,Settles\n{}\n", rows.join("\n"))
+}
+
+/// A grant ledger of two currencies is stored window by window into a ledger per currency,
+/// as the whole read stores it; newest first, the stream meets them in the other order, and
+/// leaves the file to the whole read.
+#[test]
+fn a_grant_ledger_of_two_currencies_is_streamed_into_a_ledger_each() {
+    let dir = tempfile::tempdir().unwrap();
+    for newest_first in [false, true] {
+        let path = dir.path().join(format!("grants-{newest_first}.csv"));
+        std::fs::write(&path, grant_ledger(4_000, newest_first)).unwrap();
+        let whole = import(&path, None);
+        let kinds: Vec<String> = faults(&whole.check).into_iter().map(|f| f.0).collect();
+        for kind in ["balance_break", "settled_amount_mismatch"] {
+            assert!(kinds.contains(&kind.to_string()), "{kind} in {kinds:?}");
+        }
+        assert_eq!(whole.check["chains"].as_array().unwrap().len(), 2, "{}", whole.check);
+        for window in [3_000, 40_000] {
+            let windowed = import(&path, Some(window));
+            if newest_first {
+                assert!(
+                    windowed.trace.contains("streaming gave up (a file of several ledgers runs newest first)"),
+                    "{}",
+                    windowed.trace
+                );
+            } else {
+                assert!(streamed(&windowed) && !windowed.trace.contains("gave up"), "{}", windowed.trace);
+            }
+            assert_same(&whole, &windowed, &format!("newest first: {newest_first}, windows of {window}"));
         }
     }
 }
