@@ -763,6 +763,12 @@ pub fn import(
     options: &super::ImportOptions,
     sink: &mut dyn super::ProgressSink,
 ) -> Result<crate::store::ImportSummary, ImportError> {
+    if let ([path], Some(_)) = (files, &profile.id_column) {
+        if let Some(mut summary) = import_streamed(store, path, profile, options, sink)? {
+            summary.files.iter_mut().for_each(|f| f.path.clone_from(path));
+            return Ok(summary);
+        }
+    }
     let mut parsed = Vec::with_capacity(files.len());
     let mut stored = Vec::with_capacity(files.len());
     let mut prints = Vec::with_capacity(files.len());
@@ -787,8 +793,7 @@ pub fn import(
         // Recorded absolute, as `import` records files; the summary names them as given.
         file.path = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         stored.push(file.path.clone());
-        let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.clone(), source })?;
-        prints.push(super::fingerprint_bytes(&bytes));
+        prints.push(super::ingest::fingerprint(path).map_err(|source| ImportError::Io { path: path.clone(), source })?);
         parsed.push(file);
     }
     let mut summary = super::store_parsed(store, parsed, &prints, options, &mut || ControlFlow::Continue(()))?;
@@ -798,6 +803,39 @@ pub fn import(
         }
     }
     Ok(summary)
+}
+
+/// One large file read through a profile that names the transaction ID's column, stored
+/// window by window as a detected format's is (`stream::import_csv`), when it can be; `None`:
+/// read it whole. (Rows keyed by their values are numbered by their occurrence in the whole
+/// file, which windows read apart cannot do.)
+fn import_streamed(
+    store: &mut crate::store::Store,
+    path: &Path,
+    profile: &Profile,
+    options: &super::ImportOptions,
+    sink: &mut dyn super::ProgressSink,
+) -> Result<Option<crate::store::ImportSummary>, ImportError> {
+    let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    if path == Path::new("-") {
+        return Ok(None);
+    }
+    let bytes = std::fs::metadata(path).map_err(io)?.len();
+    let every = match options.window {
+        Some(every) => every,
+        None if bytes >= super::stream::STREAM_MIN_BYTES => super::stream::WINDOW_BYTES,
+        None => return Ok(None),
+    };
+    let mut head = [0u8; 4096];
+    let n = super::read_up_to(&mut std::fs::File::open(path).map_err(io)?, &mut head).map_err(io)?;
+    if !matches!(super::encoding(path, &head[..n]), Ok(super::Encoding::Utf8)) {
+        return Ok(None);
+    }
+    let Ok(layout) = ProfileLayout::new(profile) else { return Ok(None) };
+    let recorded = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let csv = super::stream::WindowedCsv { path, name: path, bytes, every, layout: &layout, split_by: None };
+    let mut print = || super::ingest::fingerprint(path).map_err(io);
+    super::stream::import_csv(store, &csv, &recorded, options, sink, &mut print)
 }
 
 // ---- the app's preview ----

@@ -91,9 +91,35 @@ pub(super) fn import(
     sink: &mut dyn ProgressSink,
     print: &mut dyn FnMut() -> Result<String, ImportError>,
 ) -> Result<Option<ImportSummary>, ImportError> {
-    let path = &input.path;
     let &Streamable { bytes, every, reader } = streamable;
-    let Some((format, split_by)) = windowed(reader.name) else { return Ok(None) };
+    let Some((layout, split_by)) = windowed(reader.name) else { return Ok(None) };
+    let csv = WindowedCsv { path: &input.path, name: &input.name, bytes, every, layout, split_by };
+    import_csv(store, &csv, recorded, options, sink, print)
+}
+
+/// A CSV file to store window by window: where to read it, what messages call it, its size,
+/// the window size, its layout (a detected format's or a mapping profile's) and the
+/// dimension that names each entry's ledger, if its entries name one.
+pub(super) struct WindowedCsv<'a> {
+    pub path: &'a Path,
+    pub name: &'a Path,
+    pub bytes: u64,
+    pub every: u64,
+    pub layout: &'a dyn Layout,
+    pub split_by: Option<usize>,
+}
+
+/// `import` of a CSV file of any layout.
+pub(super) fn import_csv(
+    store: &mut Store,
+    csv: &WindowedCsv<'_>,
+    recorded: &Path,
+    options: &ImportOptions,
+    sink: &mut dyn ProgressSink,
+    print: &mut dyn FnMut() -> Result<String, ImportError>,
+) -> Result<Option<ImportSummary>, ImportError> {
+    let &WindowedCsv { path, name, bytes, every, layout: format, split_by } = csv;
+    let reader = format.reader();
     let t = std::time::Instant::now();
     let windows = match Windows::new(path, bytes, format, every) {
         Ok(Some(w)) => w,
@@ -190,7 +216,7 @@ pub(super) fn import(
                 return None;
             }
             let progress = Progress {
-                file: &input.name,
+                file: name,
                 file_index: 0,
                 files: 1,
                 bytes_done: done.load(Ordering::Relaxed).min(bytes),
@@ -235,14 +261,8 @@ pub(super) fn import(
     for file_id in file_ids {
         ingest.record_fingerprint(file_id, &print)?;
     }
-    let done = Progress {
-        file: &input.name,
-        file_index: 0,
-        files: 1,
-        bytes_done: bytes,
-        bytes_total: bytes,
-        stage: Stage::Done,
-    };
+    let done =
+        Progress { file: name, file_index: 0, files: 1, bytes_done: bytes, bytes_total: bytes, stage: Stage::Done };
     if sink.progress(&done).is_break() {
         return Err(ImportError::Cancelled);
     }

@@ -168,3 +168,81 @@ fn profiles_are_plain_files_that_round_trip() {
     both.extend(["--amount-column", "Amount"]);
     assert_eq!(db.run(&both).status.code(), Some(2));
 }
+
+/// A bank CSV of `n` rows, oldest first, a few a day (one day's rows in the order they
+/// happened, the balance running through them), with a fee that leaves 4.35 unexplained.
+fn bank_csv(n: usize) -> String {
+    let mut out = String::from("Date;Reference;Text;Debit;Credit;Balance;Category\n");
+    let mut balance = 500_000i64;
+    let money = |c: i64| {
+        let (whole, cents) = (c.abs() / 100, c.abs() % 100);
+        let mut digits = whole.to_string();
+        let mut grouped = String::new();
+        while digits.len() > 3 {
+            let tail = digits.split_off(digits.len() - 3);
+            grouped = format!(".{tail}{grouped}");
+        }
+        format!("{}{digits}{grouped},{cents:02}", if c < 0 { "-" } else { "" })
+    };
+    for i in 0..n {
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new((i / 3) as u64);
+        let (text, debit, credit) =
+            if i % 17 == 0 { ("Salary", 0, 250_000) } else { ("Card payment", 100 + (i as i64 * 53) % 9_000, 0) };
+        balance += credit - debit;
+        if i == n / 2 {
+            balance -= 435;
+        }
+        let cell = |c: i64| if c == 0 { String::new() } else { money(c) };
+        out.push_str(&format!(
+            "{};R-{i:06};{text};{};{};{};{}\n",
+            day.format("%d.%m.%Y"),
+            cell(debit),
+            cell(credit),
+            money(balance),
+            if credit > 0 { "income" } else { "card" }
+        ));
+    }
+    out
+}
+
+/// A large CSV read through a profile that names the ID column is stored window by window,
+/// exactly as the whole read stores it; without an ID column (rows keyed by their values and
+/// occurrence in the whole file) it is read whole.
+#[test]
+fn a_large_bank_csv_is_stored_window_by_window_as_the_whole_read_stores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bank.csv");
+    std::fs::write(&path, bank_csv(3_000)).unwrap();
+    let no_ids: Vec<&str> = {
+        let at = BANK.iter().position(|&a| a == "--id-column").unwrap();
+        BANK.iter().enumerate().filter(|&(i, _)| i != at && i != at + 1).map(|(_, &a)| a).collect()
+    };
+    for profile in [BANK.to_vec(), no_ids] {
+        let run = |window: Option<u64>| {
+            let db = Db::new();
+            db.ok(&profile, 0);
+            let mut command = db.command(&["import", "--profile", "bank", &path.to_string_lossy()]);
+            command.env("RECKON_TRACE", "1");
+            match window {
+                Some(w) => command.env("RECKON_WINDOW_BYTES", w.to_string()),
+                None => command.env_remove("RECKON_WINDOW_BYTES"),
+            };
+            let out = command.output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let (check, _) = db.check_json(&[]);
+            let ledger = db.ok(&["ledger", "--limit", "100000", "--format", "json"], 0);
+            let streamed = String::from_utf8_lossy(&out.stderr).contains("import: store windows");
+            (check, ledger, String::from_utf8_lossy(&out.stdout).into_owned(), streamed)
+        };
+        let whole = run(None);
+        assert!(!whole.3);
+        let breaks: Vec<_> = faults(&whole.0).into_iter().filter(|f| f.0 == "balance_break").collect();
+        assert_eq!(breaks.len(), 1, "{}", whole.0);
+        let with_ids = profile.contains(&"--id-column");
+        for window in [2_000, 30_000] {
+            let windowed = run(Some(window));
+            assert_eq!(windowed.3, with_ids, "streamed in windows of {window}, ID column: {with_ids}");
+            assert_eq!((&windowed.0, &windowed.1, &windowed.2), (&whole.0, &whole.1, &whole.2), "windows of {window}");
+        }
+    }
+}
