@@ -1,8 +1,8 @@
 //! A chain too long to load checked as a stream (`reconcile::Stream`): its facts read from the
 //! store a block at a time, two or three times over, so memory stays bounded whatever its
-//! length. Findings are the same as `check_chain`'s; chains it cannot stream (sources whose
-//! credit grants expire, anchors, one-sided matches, a balance rebuilt
-//! from the opening) are loaded.
+//! length, with the anchored walk beside it (`reconcile::AnchoredStream`) where the chain has
+//! anchors or an opening balance. Findings are the same as `check_chain`'s; chains it cannot
+//! stream (sources whose credit grants expire, one-sided entries of a kept match) are loaded.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::{ChainChecked, CheckError, CheckedFinding};
-use crate::model::{Entry, Note};
-use crate::reconcile::{self, Anchors, Lookup, Pass, RuleConfig, Stream};
+use crate::model::{Anchor, AnchorKind, Entry, Note};
+use crate::reconcile::{self, AnchoredStream, Anchors, Lookup, Pass, RuleConfig, Stream};
 use crate::store::{ChainInfo, Store, StoreError};
 
 /// A chain of at least this many entries is streamed. Loaded whole a chain takes about 70
@@ -52,28 +52,55 @@ pub(super) fn check_streamed(
     if !reconcile::streams(&reference) {
         return Ok(None);
     }
-    // What `check_chain` does beyond the walk and the rules needs the whole chain.
-    let rebuilt = chain.ledger_balance.is_none() && anchors.opening.is_some();
-    if rebuilt || !store.anchors(chain.id)?.is_empty() || !store.unmatched_entries(chain.id)?.is_empty() {
+    // One-sided entries of a kept match are found by entry id in the loaded chain.
+    if !store.unmatched_entries(chain.id)?.is_empty() {
         return Ok(None);
     }
-    if anchors.stated.is_some() {
-        // A stated balance where the newest entry states none is an anchor of its own.
+    // As `check_chain` has them: the balances stated at points in time, and, where the newest
+    // entry states no balance, the stated balance as one more of them, at that entry.
+    let mut points = store.anchors(chain.id)?;
+    let mut walk_anchors = anchors;
+    if let Some(stated) = anchors.stated {
         let last = store.entries_at(chain.id, &[chain.entries - 1])?;
-        if last.first().is_some_and(|e| !reconcile::states_balance(e.balance_after)) {
-            return Ok(None);
+        if let Some(last) = last.first().filter(|e| !reconcile::states_balance(e.balance_after)) {
+            points.push(Anchor {
+                id: 0,
+                ts: last.ts,
+                balance: stated,
+                kind: AnchorKind::Stated,
+                note: "the stated balance".into(),
+                created: 0,
+            });
+            walk_anchors.stated = None;
         }
     }
+    let opening = anchors.opening.unwrap_or(Decimal::ZERO);
+    let mut anchored = (!points.is_empty() || anchors.opening.is_some()).then(|| AnchoredStream::new(&points, opening));
     let block = forced.unwrap_or(BLOCK);
     let t = std::time::Instant::now();
     let lookup = StreamLookup { store, chain, error: RefCell::new(None) };
     let conflicts = store.conflicts(chain.id)?;
-    let mut stream = Stream::new(&chain.key, reference, anchors, rules);
-    store.scan_facts(chain, block, false, |start, facts, _| stream.first(start, facts, &lookup))?;
+    let mut stream = Stream::new(&chain.key, reference, walk_anchors, rules);
+    store.scan_facts(chain, block, false, |start, facts, _| {
+        stream.first(start, facts, &lookup);
+        if let Some(anchored) = &mut anchored {
+            anchored.first(start, facts);
+        }
+    })?;
     stream.end_first(&lookup);
+    if let Some(anchored) = &mut anchored {
+        anchored.end_first();
+    }
+    // The second pass finds what closes each gap the anchored walk found.
+    let mut gaps = anchored.as_mut().filter(|a| a.wants_second());
     let t = crate::trace::phase("check: stream, first pass", t);
     let ids = stream.wants_ids();
-    store.scan_facts(chain, block, ids, |start, facts, ids| stream.second(start, facts, ids))?;
+    store.scan_facts(chain, block, ids, |start, facts, ids| {
+        stream.second(start, facts, ids);
+        if let Some(anchored) = &mut gaps {
+            anchored.second(start, facts);
+        }
+    })?;
     stream.end_second();
     let t = crate::trace::phase("check: stream, second pass", t);
     if stream.pass() == Pass::Third {
@@ -81,7 +108,12 @@ pub(super) fn check_streamed(
         crate::trace::phase("check: stream, third pass (refunds by amount, spends of pending credits)", t);
     }
     let pending = stream.pending_balance();
-    let findings = stream.finish(&lookup, &conflicts);
+    let mut findings = stream.finish(&lookup, &conflicts);
+    let rebuilt_end = anchored.as_ref().map(AnchoredStream::rebuilt_end);
+    if let Some(anchored) = anchored.filter(|_| !points.is_empty()) {
+        findings.extend(anchored.finish(&chain.key, &lookup));
+        findings.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+    }
     if let Some(e) = lookup.error.into_inner() {
         return Err(e.into());
     }
@@ -91,7 +123,8 @@ pub(super) fn check_streamed(
         .collect();
     // A ledger that ends on a pending grant ends at the available balance before it.
     let ledger_balance = chain.ledger_balance.or(pending.as_ref().and_then(|p| p.available));
-    Ok(Some(ChainChecked { findings, pending, rebuilt: None, ledger_balance }))
+    let rebuilt = rebuilt_end.filter(|_| ledger_balance.is_none() && pending.is_none());
+    Ok(Some(ChainChecked { findings, pending, rebuilt, ledger_balance }))
 }
 
 /// Whole entries for the findings of a streamed chain, read from their blocks by position.

@@ -48,8 +48,10 @@ pub fn anchored<K: Amount>(
             let basis = basis(facts, end, rebuilt);
             let gap = anchor.balance - basis.balance();
             if !gap.is_zero() {
-                let gap_in = Interval { facts, start, end, from, opening };
-                findings.push(mismatch(chain, src, anchor, &gap_in, basis, gap));
+                let amounts = facts[start..end].iter().map(|f| f.amount.to_decimal());
+                let closing = Closings::of(amounts, start, gap);
+                let gap_in = Interval { start, end, from, opening };
+                findings.push(mismatch(chain, src, anchor, &gap_in, basis, gap, closing));
             }
         }
         balance = anchor.balance;
@@ -69,6 +71,166 @@ pub fn rebuilt_end<K: Amount>(facts: &[Fact<K>], opening: Decimal, anchors: &[An
             let after = facts.partition_point(|f| f.ts <= last.ts);
             facts[after..].iter().fold(last.balance, |b, f| b + f.amount.to_decimal())
         }
+    }
+}
+
+/// The anchored walk over a chain read as a stream (`check/stream.rs`), exactly as
+/// [`anchored`] and [`rebuilt_end`] walk it loaded: fed its facts in walk order, block by
+/// block, once (`first`) to rebuild the balance at each anchor, and, where one misses (`gaps`),
+/// once more (`second`) for the entries of that interval that would close the gap. It holds
+/// the anchors and, per gap, the interval's distinct amounts: never the chain.
+#[derive(Debug)]
+pub struct AnchoredStream {
+    /// The anchors by time (those of one time as given).
+    anchors: Vec<Anchor>,
+    opening: Decimal,
+    /// The next anchor to reach; the balance its interval goes on from, the interval's first
+    /// position and the sum of its amounts (micro-credits) and whether it has any.
+    next: usize,
+    balance: Decimal,
+    start: usize,
+    sum: i128,
+    /// The chain's first fact, and the last one fed; how many were fed.
+    first: Option<Fact<i64>>,
+    last: Option<Fact<i64>>,
+    n: usize,
+    gaps: Vec<StreamGap>,
+    /// `rebuilt_end`: the newest anchor's time and balance, and the facts after it.
+    newest: Option<(i64, Decimal)>,
+    tail: (i128, usize),
+}
+
+/// An anchor the walk misses, waiting for its interval's closings.
+#[derive(Debug)]
+struct StreamGap {
+    /// Its place in `anchors`, and the anchor the walk went on from.
+    anchor: usize,
+    from: Option<usize>,
+    start: usize,
+    end: usize,
+    basis: Basis,
+    gap: Decimal,
+    closing: Closings,
+}
+
+/// Micro-credits summed exactly, as a decimal.
+fn units_sum(sum: i128) -> Decimal {
+    Decimal::from_i128_with_scale(sum, crate::money::SCALE)
+}
+
+impl AnchoredStream {
+    /// The walk of a chain from `opening` through `anchors` (in any order).
+    pub fn new(anchors: &[Anchor], opening: Decimal) -> AnchoredStream {
+        let newest = anchors.iter().enumerate().max_by_key(|&(i, a)| (a.ts, i)).map(|(_, a)| (a.ts, a.balance));
+        let mut sorted = anchors.to_vec();
+        sorted.sort_by_key(|a| a.ts); // stable, as `anchored` sorts them
+        AnchoredStream {
+            anchors: sorted,
+            opening,
+            next: 0,
+            balance: opening,
+            start: 0,
+            sum: 0,
+            first: None,
+            last: None,
+            n: 0,
+            gaps: Vec::new(),
+            newest,
+            tail: (0, 0),
+        }
+    }
+
+    /// First pass: the block of facts starting at position `start`.
+    pub fn first(&mut self, start: usize, facts: &[Fact<i64>]) {
+        for (i, f) in (start..).zip(facts) {
+            while self.anchors.get(self.next).is_some_and(|a| a.ts < f.ts) {
+                self.reach(i, Some(f));
+            }
+            self.first.get_or_insert(*f);
+            self.sum += i128::from(f.amount);
+            self.last = Some(*f);
+            if self.newest.is_none_or(|(ts, _)| f.ts > ts) {
+                self.tail.0 += i128::from(f.amount);
+                self.tail.1 += 1;
+            }
+        }
+        self.n = start + facts.len();
+    }
+
+    /// After the first pass: the anchors after every entry.
+    pub fn end_first(&mut self) {
+        while self.next < self.anchors.len() {
+            self.reach(self.n, None);
+        }
+    }
+
+    /// Whether some anchor missed: a second pass finds what would close each gap.
+    pub fn wants_second(&self) -> bool {
+        !self.gaps.is_empty()
+    }
+
+    /// The walk reaches the next anchor with the facts before position `end` counted (`upcoming`
+    /// the fact at `end`, when the first pass is at it).
+    fn reach(&mut self, end: usize, upcoming: Option<&Fact<i64>>) {
+        let k = self.next;
+        let anchor = &self.anchors[k];
+        let rebuilt = if end > self.start { self.balance + units_sum(self.sum) } else { self.balance };
+        if anchor.kind.is_checked() {
+            let first = self.first.as_ref().or(upcoming);
+            let basis = match (end.checked_sub(1), &self.last) {
+                (Some(i), Some(last)) if states_balance(last.after) => Basis::StatedAfter(i, last.after.to_decimal()),
+                (None, _) if first.is_some_and(|f| states_balance(f.after)) => {
+                    Basis::StatedBefore(first.map_or(Decimal::ZERO, |f| f.before().to_decimal()))
+                }
+                _ => Basis::Rebuilt(rebuilt),
+            };
+            let gap = anchor.balance - basis.balance();
+            if !gap.is_zero() {
+                let from = k.checked_sub(1);
+                let (start, closing) = (self.start, Closings::new(self.start, gap));
+                self.gaps.push(StreamGap { anchor: k, from, start, end, basis, gap, closing });
+            }
+        }
+        self.balance = anchor.balance;
+        self.start = end;
+        self.sum = 0;
+        self.next += 1;
+    }
+
+    /// Second pass: the block of facts starting at `start`, into the gaps' closings.
+    pub fn second(&mut self, start: usize, facts: &[Fact<i64>]) {
+        let mut g = self.gaps.partition_point(|gap| gap.end <= start);
+        for (p, f) in (start..).zip(facts) {
+            while self.gaps.get(g).is_some_and(|gap| gap.end <= p) {
+                g += 1;
+            }
+            match self.gaps.get_mut(g) {
+                Some(gap) if gap.start <= p => gap.closing.push(f.amount.to_decimal()),
+                Some(_) => {}
+                None => return,
+            }
+        }
+    }
+
+    /// The balance at the chain's end, as [`rebuilt_end`] rebuilds it.
+    pub fn rebuilt_end(&self) -> Decimal {
+        let base = self.newest.map_or(self.opening, |(_, balance)| balance);
+        if self.tail.1 == 0 {
+            base
+        } else {
+            base + units_sum(self.tail.0)
+        }
+    }
+
+    /// The `anchor_mismatch` findings, as [`anchored`] gives them.
+    pub fn finish(self, chain: &ChainKey, src: &dyn Lookup) -> Vec<Finding> {
+        let AnchoredStream { anchors, opening, gaps, .. } = self;
+        gaps.into_iter()
+            .map(|g| {
+                let interval = Interval { start: g.start, end: g.end, from: g.from.map(|k| &anchors[k]), opening };
+                mismatch(chain, src, &anchors[g.anchor], &interval, g.basis, g.gap, g.closing)
+            })
+            .collect()
     }
 }
 
@@ -104,8 +266,8 @@ fn basis<K: Amount>(facts: &[Fact<K>], end: usize, rebuilt: Decimal) -> Basis {
 }
 
 /// The entries between the previous anchor and this one: facts `start..end`.
-struct Interval<'a, K> {
-    facts: &'a [Fact<K>],
+#[derive(Debug, Clone, Copy)]
+struct Interval<'a> {
     start: usize,
     end: usize,
     /// The anchor the walk went on from (none: the opening balance).
@@ -113,15 +275,16 @@ struct Interval<'a, K> {
     opening: Decimal,
 }
 
-fn mismatch<K: Amount>(
+fn mismatch(
     chain: &ChainKey,
     src: &dyn Lookup,
     anchor: &Anchor,
-    interval: &Interval<'_, K>,
+    interval: &Interval<'_>,
     basis: Basis,
     gap: Decimal,
+    closing: Closings,
 ) -> Finding {
-    let (singles, pairs) = closing(interval, gap);
+    let (singles, pairs) = closing.found();
     let mut positions: Vec<usize> = (interval.start..interval.end).take(SHOWN).collect();
     for c in singles.iter().chain(&pairs) {
         positions.extend(&c.positions);
@@ -260,44 +423,79 @@ struct Closing {
     total: usize,
 }
 
-/// The entries of the interval whose amount closes `gap` (`Missing`: equal to it; `NotApplied`:
-/// equal to minus it), at most `SHOWN` of each; pairs that add up to it only when no single
-/// entry does. O(n) over the interval: pairs are found through a hash map of amounts.
-fn closing<K: Amount>(interval: &Interval<'_, K>, gap: Decimal) -> (Vec<Closing>, Vec<Closing>) {
-    let amounts: Vec<Decimal> =
-        interval.facts[interval.start..interval.end].iter().map(|f| f.amount.to_decimal()).collect();
-    let at = |k: usize| interval.start + k;
-    let mut singles = Vec::new();
-    for (reading, target) in [(Reading::Missing, gap), (Reading::NotApplied, -gap)] {
-        let matching: Vec<usize> = (0..amounts.len()).filter(|&k| amounts[k] == target).collect();
-        let total = matching.len();
-        singles.extend(matching.into_iter().take(SHOWN).map(|k| Closing { reading, positions: vec![at(k)], total }));
+/// The entries of an interval whose amount closes `gap` (`Missing`: equal to it;
+/// `NotApplied`: equal to minus it), at most `SHOWN` of each; pairs that add up to it only
+/// when no single entry does. Fed the interval's amounts one at a time (O(n): pairs are found
+/// through a hash map of the amounts met, which holds the distinct amounts, not the entries),
+/// so the anchored walk over a stream finds them as the walk over a loaded chain does.
+#[derive(Debug)]
+struct Closings {
+    gap: Decimal,
+    /// The next entry's position.
+    at: usize,
+    /// Per reading (Missing, NotApplied): the first `SHOWN` single entries, and how many.
+    singles: [(Vec<usize>, usize); 2],
+    /// Amount -> its first `SHOWN` positions and how many so far.
+    seen: HashMap<Decimal, (Vec<usize>, usize)>,
+    /// Per reading: the first `SHOWN` pairs, and how many.
+    pairs: [(Vec<Vec<usize>>, usize); 2],
+}
+
+const READINGS: [Reading; 2] = [Reading::Missing, Reading::NotApplied];
+
+impl Closings {
+    fn new(start: usize, gap: Decimal) -> Closings {
+        Closings { gap, at: start, singles: Default::default(), seen: HashMap::default(), pairs: Default::default() }
     }
-    let mut pairs = Vec::new();
-    if !singles.is_empty() {
-        return (singles, pairs);
+
+    /// The closings among `amounts`, the interval's from position `start` on.
+    fn of(amounts: impl Iterator<Item = Decimal>, start: usize, gap: Decimal) -> Closings {
+        let mut closings = Closings::new(start, gap);
+        amounts.for_each(|a| closings.push(a));
+        closings
     }
-    for (reading, target) in [(Reading::Missing, gap), (Reading::NotApplied, -gap)] {
-        // Amount -> (its first `SHOWN` positions, how many so far).
-        let mut seen: HashMap<Decimal, (Vec<usize>, usize)> = HashMap::default();
-        let mut found: Vec<Vec<usize>> = Vec::new();
-        let mut total = 0;
-        for (k, &a) in amounts.iter().enumerate() {
-            if let Some((firsts, count)) = seen.get(&(target - a)) {
-                total += count;
-                for &first in firsts.iter().take(SHOWN - found.len().min(SHOWN)) {
-                    found.push(vec![at(first), at(k)]);
+
+    /// The interval's next amount.
+    fn push(&mut self, a: Decimal) {
+        let k = self.at;
+        self.at += 1;
+        for (r, target) in [self.gap, -self.gap].into_iter().enumerate() {
+            if a == target {
+                let (firsts, total) = &mut self.singles[r];
+                if firsts.len() < SHOWN {
+                    firsts.push(k);
                 }
+                *total += 1;
             }
-            let (firsts, count) = seen.entry(a).or_default();
-            if firsts.len() < SHOWN {
-                firsts.push(k);
+            if let Some((firsts, count)) = self.seen.get(&(target - a)) {
+                let (found, total) = &mut self.pairs[r];
+                *total += count;
+                let room = SHOWN - found.len().min(SHOWN);
+                found.extend(firsts.iter().take(room).map(|&first| vec![first, k]));
             }
-            *count += 1;
         }
-        pairs.extend(found.into_iter().map(|positions| Closing { reading, positions, total }));
+        let (firsts, count) = self.seen.entry(a).or_default();
+        if firsts.len() < SHOWN {
+            firsts.push(k);
+        }
+        *count += 1;
     }
-    (singles, pairs)
+
+    /// The single entries that close the gap, else the pairs.
+    fn found(self) -> (Vec<Closing>, Vec<Closing>) {
+        let mut singles = Vec::new();
+        for (reading, (firsts, total)) in READINGS.into_iter().zip(self.singles) {
+            singles.extend(firsts.into_iter().map(|k| Closing { reading, positions: vec![k], total }));
+        }
+        if !singles.is_empty() {
+            return (singles, Vec::new());
+        }
+        let mut pairs = Vec::new();
+        for (reading, (found, total)) in READINGS.into_iter().zip(self.pairs) {
+            pairs.extend(found.into_iter().map(|positions| Closing { reading, positions, total }));
+        }
+        (singles, pairs)
+    }
 }
 
 #[cfg(test)]
@@ -485,5 +683,73 @@ mod tests {
         // Before every entry: the oldest entry's balance before.
         let found = walk(&entries, 0, &[anchor(1, 0, 1, AnchorKind::Stated)]);
         assert_eq!(found[0].delta, Some(Decimal::from(1)));
+    }
+
+    /// The chain of `rows` (`(hours later, amount, whether it states its balance)`, its stated
+    /// balance off by `drift` from the true one) against `anchors` (`(hour, balance, kind)`),
+    /// walked as a stream in blocks of `block`: the same findings and end as the loaded walk.
+    fn streamed_as_loaded(rows: &[(u8, i8, bool)], drift: i64, marks: &[(u8, i16, u8)], opening: i64, block: usize) {
+        let (mut hour, mut balance) = (0i64, opening);
+        let entries: Vec<Entry> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &(dt, amount, states))| {
+                hour += i64::from(dt);
+                balance += i64::from(amount);
+                let mut e = entry(&format!("e{i}"), hour, i64::from(amount));
+                if states {
+                    e.balance_after = Decimal::from(balance + drift * (i as i64 % 3));
+                }
+                e
+            })
+            .collect();
+        let kinds = [AnchorKind::Stated, AnchorKind::Reset, AnchorKind::Opening];
+        let anchors: Vec<Anchor> = marks
+            .iter()
+            .enumerate()
+            .map(|(i, &(h, b, k))| anchor(i as i64, i64::from(h), i64::from(b), kinds[usize::from(k % 3)]))
+            .collect();
+        let (src, facts) = EntrySource::new(&entries, &[]);
+        let units: Vec<Fact<i64>> = facts
+            .iter()
+            .map(|f| Fact {
+                row_id: f.row_id,
+                ts: f.ts,
+                amount: crate::money::to_units(f.amount).unwrap(),
+                after: crate::money::to_units(f.after).unwrap(),
+                kind: f.kind,
+                description: f.description,
+                dims: f.dims,
+            })
+            .collect();
+        let chain = ChainKey::new("a", "credits");
+        let opening = Decimal::from(opening);
+        let whole = anchored(&chain, &facts, &src, opening, &anchors);
+        let mut stream = AnchoredStream::new(&anchors, opening);
+        for (k, part) in units.chunks(block).enumerate() {
+            stream.first(k * block, part);
+        }
+        stream.end_first();
+        if stream.wants_second() {
+            for (k, part) in units.chunks(block).enumerate() {
+                stream.second(k * block, part);
+            }
+        }
+        assert_eq!(stream.rebuilt_end(), rebuilt_end(&facts, opening, &anchors));
+        assert_eq!(stream.finish(&chain, &src), whole);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn the_anchored_walk_streamed_finds_what_it_finds_loaded(
+            rows in proptest::collection::vec((0u8..3, -9i8..9, proptest::prelude::any::<bool>()), 0..60),
+            drift in 0i64..2,
+            marks in proptest::collection::vec((0u8..70, -40i16..120, 0u8..6), 0..8),
+            opening in 0i64..60,
+            block in 1usize..9,
+        ) {
+            streamed_as_loaded(&rows, drift, &marks, opening, block);
+        }
     }
 }

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::model::{ChainKey, Conflict, Entry, Fact, Finding};
 
-pub use anchors::{anchored, rebuilt_end, states_balance};
+pub use anchors::{anchored, rebuilt_end, states_balance, AnchoredStream};
 pub use facts::{Amount, Lookup};
 pub use pending::{PendingBalance, PendingStep};
 pub use rules::{RuleConfig, UnusualRule};

@@ -232,3 +232,32 @@ fn a_generated_ledger_with_every_fault_streamed_in_tiny_blocks_gives_the_same_fi
         assert!(kinds.contains(kind), "{kind} planted: {kinds:?}");
     }
 }
+
+/// A ledger whose rows state no balance, checked against anchors (an opening balance, stated
+/// balances, one of them wrong, a reset, one before every entry and one after), streamed
+/// exactly as loaded: the anchored walk, its candidates and the balance rebuilt at the end.
+#[test]
+fn anchored_walks_streamed_as_loaded() {
+    let db = Db::new();
+    db.import(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/usage-feed-nobalance.csv").to_string_lossy());
+    for args in [
+        ["--at", "2026-03-01T07:00:00Z", "--balance", "100", "--opening"],
+        ["--at", "2026-03-01T06:00:00Z", "--balance", "5", ""],
+        ["--at", "2026-03-03T00:00:00Z", "--balance", "91.15", ""],
+        ["--at", "2026-03-05T12:00:00Z", "--balance", "70", ""],
+        ["--at", "2026-03-07T00:00:00Z", "--balance", "80", "--reset"],
+        ["--at", "2026-03-20T00:00:00Z", "--balance", "64.4", ""],
+    ] {
+        let mut full = vec!["anchor", "add"];
+        full.extend(args.iter().copied().filter(|a| !a.is_empty()));
+        db.ok(&full, 0);
+    }
+    let variants = [vec![], vec!["--stated-balance", "60"], vec!["--opening-balance", "90"]];
+    let (streamed, json) = same_both_ways(&db, "usage feed without balances, with anchors", &variants);
+    assert!(streamed);
+    let kinds: Vec<String> = faults(&json).into_iter().map(|f| f.0).collect();
+    assert!(kinds.iter().filter(|k| *k == "anchor_mismatch").count() >= 2, "{kinds:?}");
+    // The balance rebuilt at the end is printed with the ledger.
+    let (text, _, _) = check(&db, &["--format", "text"], Some(3));
+    assert!(text.contains("rebuilt"), "{text}");
+}
