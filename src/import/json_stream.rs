@@ -1,16 +1,19 @@
-//! A large JSON export of many ledgers (a vendor's whole customer base: an array of API pages,
-//! one or more per customer) stored a few ledgers at a time, so that neither the file nor its
-//! entries are held whole: the top-level array is cut between its elements into windows
-//! (`cut`), two threads parse them with the reader's own `parse`, and the store takes each
-//! ledger as soon as the file has moved past it, through the same `Ingest::store_files` the
-//! whole-file import calls per ledger.
+//! A large JSON export stored as it is read, so that neither the file nor its entries are
+//! held whole: the top-level array (or, for Reverie's saved answer, the `data` array of
+//! `{"data": [...], "next_cursor": null}`) is cut between its elements into windows (`cut`),
+//! and two threads parse them with the reader's own `parse`. A vendor's whole customer base
+//! (an array of API pages, one or more per customer) is stored a ledger at a time, as soon as
+//! the file has moved past it, through the same `Ingest::store_files` the whole-file import
+//! calls per ledger; a file of one ledger whose entries name none (Reverie's) is stored as a
+//! CSV export is, window by window (`Ingest::store_stream`), its entries in time order.
 //!
 //! The result is the whole-file import's: ledgers stored in the order the file first names
 //! them, each with all its entries in file order, labels in the file's order, positions
 //! (line, byte offset) those of the file. The account of a window's last entry (all its
 //! ledgers: currencies, Orb's pending ones) is carried over to the next window, as it may go on
 //! there. Anything that would make the result differ (a ledger named again
-//! after another one came between, a balance the file states, an account it leaves unnamed)
+//! after another one came between, a balance the file states, an account it leaves unnamed,
+//! Reverie's entries out of time order, members after `data` that are not simple values)
 //! or any error drops the streamed write and reads the file whole, so errors and results are
 //! the whole-file import's; the cost is the time spent before the streaming path gave up.
 
@@ -30,6 +33,9 @@ use crate::trace;
 /// The JSON readers whose large files are streamed: arrays of pages or of entries, whose
 /// entries name their ledger (or all go to the import's), with no balance of the file's own.
 const STREAMED: &[&str] = &["stripe-json", "orb-json", "reverie-json"];
+
+/// The streamed JSON readers whose entries never name a ledger: the file is one ledger.
+const ONE_LEDGER: &[&str] = &["reverie-json"];
 
 /// Bytes read from the file at a time.
 const READ_BYTES: usize = 4 << 20;
@@ -64,7 +70,8 @@ pub(super) fn import(
     let outcome = std::thread::scope(|scope| {
         let (to_parsers, from_cutter): (Vec<_>, Vec<_>) = (0..2).map(|_| sync_channel::<Cut>(1)).unzip();
         let cancel = &cancel;
-        scope.spawn(move || cut(path, every as usize, to_parsers, cancel));
+        let in_data = ONE_LEDGER.contains(&reader.name);
+        scope.spawn(move || cut(path, every as usize, in_data, to_parsers, cancel));
         let parsed: Vec<Receiver<Parsed>> = from_cutter
             .into_iter()
             .map(|windows| {
@@ -83,7 +90,13 @@ pub(super) fn import(
                 stage,
             })
         };
-        let stored = store_windows(store, &parsed, &template, options, &mut progress, print);
+        // A ledger whose entries name none (Reverie's) is one ledger, however long: stored as
+        // a CSV export is, block by block, not held until the file moves past it.
+        let stored = if ONE_LEDGER.contains(&reader.name) {
+            store_one_ledger(store, &parsed, &template, options, &mut progress, print)
+        } else {
+            store_windows(store, &parsed, &template, options, &mut progress, print)
+        };
         // The cutter and the parsers stop at their next window, finding no one listening.
         cancel.store(true, Ordering::Relaxed);
         drop(parsed);
@@ -120,16 +133,17 @@ enum Parsed {
     ReadWhole,
 }
 
-/// Cuts the file's top-level array into windows of about `every` bytes between elements,
-/// window `i` to parser `i % 2`. Stops when a parser hangs up or `cancel` is set.
-fn cut(path: &Path, every: usize, to: Vec<SyncSender<Cut>>, cancel: &AtomicBool) {
+/// Cuts the file's top-level array (with `in_data`, also the `data` array of a top-level
+/// object, `{"data": [...], "next_cursor": null}`) into windows of about `every` bytes between
+/// elements, window `i` to parser `i % 2`. Stops when a parser hangs up or `cancel` is set.
+fn cut(path: &Path, every: usize, in_data: bool, to: Vec<SyncSender<Cut>>, cancel: &AtomicBool) {
     let mut turn = 0usize;
     let mut send = |cut: Cut| -> bool {
         let ok = !cancel.load(Ordering::Relaxed) && to[turn % to.len()].send(cut).is_ok();
         turn += 1;
         ok
     };
-    if let Err(NotCut) = cut_windows(path, every, &mut |w| send(Cut::Window(w))) {
+    if let Err(NotCut) = cut_windows(path, every, in_data, &mut |w| send(Cut::Window(w))) {
         send(Cut::ReadWhole);
     }
 }
@@ -138,7 +152,7 @@ fn cut(path: &Path, every: usize, to: Vec<SyncSender<Cut>>, cancel: &AtomicBool)
 struct NotCut;
 
 /// Reads `path` and hands `window` each window in file order, until it says stop (`false`).
-fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool) -> Result<(), NotCut> {
+fn cut_windows(path: &Path, every: usize, in_data: bool, window: &mut dyn FnMut(Window) -> bool) -> Result<(), NotCut> {
     let mut file = std::fs::File::open(path).map_err(|_| NotCut)?;
     let mut read = |buf: &mut Vec<u8>| -> Result<usize, NotCut> {
         let from = buf.len();
@@ -156,19 +170,30 @@ fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool
     // The array's opening bracket, after a byte-order mark and JSON whitespace.
     let mut buf = Vec::with_capacity(every + 2 * READ_BYTES);
     while buf.len() < 3 && read(&mut buf)? > 0 {}
+    // The opening, `[` or (with `in_data`) `{"data": [`, within the file's first bytes.
+    while buf.len() < OPENING_MAX && read(&mut buf)? > 0 {}
     let bom = if buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let mut i = bom;
-    loop {
-        match buf.get(i).copied() {
-            Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
-            Some(b'[') => break,
-            Some(_) => return Err(NotCut),
-            None => {
-                if read(&mut buf)? == 0 {
-                    return Err(NotCut);
-                }
-            }
+    let skip = |mut i: usize| {
+        while buf.get(i).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+            i += 1;
         }
+        i
+    };
+    let mut i = skip(bom);
+    let in_object = in_data && buf.get(i) == Some(&b'{');
+    if in_object {
+        i = skip(i + 1);
+        if !buf[i..].starts_with(b"\"data\"") {
+            return Err(NotCut);
+        }
+        i = skip(i + 6);
+        if buf.get(i) != Some(&b':') {
+            return Err(NotCut);
+        }
+        i = skip(i + 1);
+    }
+    if buf.get(i) != Some(&b'[') {
+        return Err(NotCut);
     }
     let mut line = 1 + memchr::memchr_iter(b'\n', &buf[..i]).count() as u64;
     // `buf` holds `[` and the window's elements so far; `start` is the file offset of buf[1].
@@ -196,16 +221,17 @@ fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool
                 (start, line, at) = (end, next_line, 1);
             }
             Some(Stop::Close) => {
-                // Nothing but JSON whitespace may follow the array.
+                // Nothing but JSON whitespace may follow the array; after an object's `data`,
+                // members of simple values and its closing brace.
                 let mut tail = buf.split_off(at + 1);
-                loop {
-                    if !is_blank(&tail) {
+                while read(&mut tail)? > 0 {
+                    if tail.len() > TAIL_MAX {
                         return Err(NotCut);
                     }
-                    tail.clear();
-                    if read(&mut tail)? == 0 {
-                        break;
-                    }
+                }
+                let fits = if in_object { closes_object(&tail) } else { is_blank(&tail) };
+                if !fits {
+                    return Err(NotCut);
                 }
                 buf.truncate(at);
                 // `[]`, or `[..., ]` (a comma before the bracket): the whole-file read says.
@@ -225,6 +251,38 @@ fn cut_windows(path: &Path, every: usize, window: &mut dyn FnMut(Window) -> bool
             }
         }
     }
+}
+
+/// The bytes within which the array that is cut must open.
+const OPENING_MAX: usize = 4096;
+
+/// The most a file may hold after the array that is cut.
+const TAIL_MAX: usize = 64 << 10;
+
+/// Whether `tail` is what may follow an object's `data` array: members whose values are
+/// `null`, `true`, `false`, a number or a string without escapes, then `}`, then whitespace.
+/// Anything else is left to the whole-file read.
+fn closes_object(tail: &[u8]) -> bool {
+    let text = match std::str::from_utf8(tail) {
+        Ok(t) => t.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')),
+        Err(_) => return false,
+    };
+    let Some(members) = text.strip_suffix('}') else { return false };
+    let scalar = |v: &str| {
+        matches!(v, "null" | "true" | "false")
+            || v.parse::<f64>().is_ok() && v.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+            || v.len() >= 2 && v.starts_with('"') && v.ends_with('"') && !v[1..v.len() - 1].contains(['"', '\\'])
+    };
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    members.split(',').skip(1).all(|member| {
+        let Some((key, value)) = member.split_once(':') else { return false };
+        let key = key.trim_matches(blank);
+        key.len() >= 2
+            && key.starts_with('"')
+            && key.ends_with('"')
+            && !key[1..key.len() - 1].contains(['"', '\\'])
+            && scalar(value.trim_matches(blank))
+    }) && members.split(',').next().is_some_and(|first| first.trim_matches(blank).is_empty())
 }
 
 fn is_blank(bytes: &[u8]) -> bool {
@@ -397,6 +455,65 @@ fn store_windows(
     }
     ingest.record_fingerprint_after(first_file, &print()?)?;
     let summary = ImportSummary::merged(std::mem::take(&mut ledgers.parts));
+    if progress(template.bytes, Stage::Done).is_break() {
+        return Err(ImportError::Cancelled);
+    }
+    ingest.commit()?;
+    Ok(Some(summary))
+}
+
+/// Takes the parsed windows of a file of one ledger in file order and stores them as they come
+/// (`Ingest::store_stream`: entries in time order into a new ledger, or one the file
+/// continues), then commits. `None`: the file is to be read whole (nothing written).
+fn store_one_ledger(
+    store: &mut Store,
+    parsed: &[Receiver<Parsed>],
+    template: &ParsedFile,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(u64, Stage) -> std::ops::ControlFlow<()>,
+    print: &mut dyn FnMut() -> Result<String, ImportError>,
+) -> Result<Option<ImportSummary>, ImportError> {
+    let ingest = store.begin()?;
+    let file = crate::store::StreamedFile {
+        path: template.path.clone(),
+        format: template.format,
+        source: template.source,
+        dimensions: template.dimensions.clone(),
+        bytes: template.bytes,
+        split: None,
+    };
+    let (mut turn, mut entries) = (0usize, 0usize);
+    // Why the windows stopped before the end: cancelled (`true`), or the file is to be read whole.
+    let mut stopped: Option<bool> = None;
+    let mut next = || -> Option<ParsedFile> {
+        let read = parsed[turn % parsed.len()].recv().ok()?;
+        turn += 1;
+        let Parsed::Window(window, end) = read else {
+            stopped = Some(false);
+            return None;
+        };
+        entries += window.entries.len();
+        if entries > super::MAX_ENTRIES || !window.anchors.is_empty() {
+            stopped = Some(false);
+            return None;
+        }
+        if progress(end.min(template.bytes), Stage::Reading).is_break() {
+            stopped = Some(true);
+            return None;
+        }
+        Some(*window)
+    };
+    let streamed = ingest.store_stream(&options.chain, &file, options.now, &mut next)?;
+    match stopped {
+        Some(true) => return Err(ImportError::Cancelled),
+        Some(false) => return Ok(None),
+        None => {}
+    }
+    let crate::store::Streamed::Stored { summary, file_ids } = streamed else { return Ok(None) };
+    let print = print()?;
+    for file_id in file_ids {
+        ingest.record_fingerprint(file_id, &print)?;
+    }
     if progress(template.bytes, Stage::Done).is_break() {
         return Err(ImportError::Cancelled);
     }

@@ -34,8 +34,9 @@ fn imported(db: &Db, out: &std::process::Output) -> Imported {
     Imported { check, ledger, rows, trace: String::from_utf8_lossy(&out.stderr).into_owned() }
 }
 
+/// Whether the import was stored window by window (`Ingest::store_stream`).
 fn streamed(i: &Imported) -> bool {
-    i.trace.contains("import: store windows")
+    i.trace.contains("import: stream windows")
 }
 
 /// Same findings (every field, ids included) and the same stored ledger, entry for entry.
@@ -61,6 +62,8 @@ fn fixtures_stored_window_by_window_match_the_whole_file_read() {
         // Two ledgers (credits and USD) in one file, one after the other, pending grants
         // among them.
         ("fixtures/grant-ledger.csv", true),
+        // Reverie's API answer saved: `{"data": [...]}`, oldest first.
+        ("fixtures/clean.json", true),
         // Same-second rows shuffled: still in time order.
         ("fixtures/shuffled.csv", true),
         // Times in several UTC offsets, out of order once in UTC: the streaming path gives up
@@ -419,6 +422,52 @@ fn a_grant_ledger_of_two_currencies_is_streamed_into_a_ledger_each() {
                 assert!(streamed(&windowed) && !windowed.trace.contains("gave up"), "{}", windowed.trace);
             }
             assert_same(&whole, &windowed, &format!("newest first: {newest_first}, windows of {window}"));
+        }
+    }
+}
+
+/// The Reverie ledger `csv` (from `ledger`) as its Open API answers it, saved: `{"data":
+/// [...], "next_cursor": null}` on one line or pretty, or its entries as a bare array.
+fn reverie_json(csv: &str, shape: &str) -> String {
+    let entries: Vec<serde_json::Value> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let text = |s: &str| if s.is_empty() { serde_json::Value::Null } else { s.into() };
+            serde_json::json!({
+                "id": f[0], "created_at": f[1], "type": f[2], "description": f[3],
+                "amount": f[4], "balance_after": f[5], "character": text(f[6]), "model": text(f[7]),
+            })
+        })
+        .collect();
+    let page = |data: &[serde_json::Value], last: bool| serde_json::json!({"data": data, "next_cursor": if last { serde_json::Value::Null } else { "c".into() }});
+    match shape {
+        "one line" => page(&entries, true).to_string(),
+        "pretty" => serde_json::to_string_pretty(&page(&entries, true)).unwrap(),
+        _ => serde_json::Value::from(entries).to_string(),
+    }
+}
+
+/// Reverie's saved API answer, however long, is one ledger: stored window by window as its CSV
+/// export is (one line, pretty, a bare array of entries), the same as the whole read; newest first
+/// (not as the API answers) it is left to the whole read.
+#[test]
+fn a_reverie_api_answer_is_stored_window_by_window_as_one_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    for oldest_first in [true, false] {
+        let (csv, _) = ledger(6_000, oldest_first);
+        for shape in ["one line", "pretty", "bare array"] {
+            let path = dir.path().join(format!("{shape}-{oldest_first}.json"));
+            std::fs::write(&path, reverie_json(&csv, shape)).unwrap();
+            let whole = import(&path, None);
+            assert!(!streamed(&whole), "{shape}");
+            for window in [5_000, 80_000] {
+                let windowed = import(&path, Some(window));
+                let what = format!("{shape}, oldest first: {oldest_first}, windows of {window}");
+                assert_eq!(streamed(&windowed), oldest_first, "{what}:\n{}", windowed.trace);
+                assert_same(&whole, &windowed, &what);
+            }
         }
     }
 }
