@@ -400,7 +400,7 @@ fn store_windows(
     progress: &mut dyn FnMut(u64, Stage) -> std::ops::ControlFlow<()>,
     print: &mut dyn FnMut() -> Result<String, ImportError>,
 ) -> Result<Option<ImportSummary>, ImportError> {
-    let ingest = store.begin()?;
+    let ingest = store.begin_large()?;
     let first_file = ingest.last_file_id()?;
     let mut ledgers = Ledgers {
         ingest: &ingest,
@@ -473,7 +473,7 @@ fn store_one_ledger(
     progress: &mut dyn FnMut(u64, Stage) -> std::ops::ControlFlow<()>,
     print: &mut dyn FnMut() -> Result<String, ImportError>,
 ) -> Result<Option<ImportSummary>, ImportError> {
-    let ingest = store.begin()?;
+    let ingest = store.begin_large()?;
     let file = crate::store::StreamedFile {
         path: template.path.clone(),
         format: template.format,

@@ -229,7 +229,7 @@ pub(super) fn import_csv(
             }
             Some(window)
         };
-        let outcome = match store.begin() {
+        let outcome = match store.begin_large() {
             Err(e) => Err(e),
             Ok(ingest) => match ingest.store_stream(&options.chain, &file, options.now, &mut next) {
                 Err(e) => Err(e),

@@ -10,11 +10,12 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
 use super::labels::{insert_labels, load_label_ids, LabelIds};
+use super::open::RollbackJournal;
 use super::query::Cache;
 use super::revise;
 use super::rows::{self, Schema};
@@ -172,9 +173,25 @@ impl Store {
     /// another connection meanwhile is waited for instead of failing the import. Nothing is
     /// kept unless `Ingest::commit` is called.
     pub fn begin(&mut self) -> Result<Ingest<'_>, StoreError> {
+        self.begin_with(false)
+    }
+
+    /// `begin` for a write of tens of megabytes on (a streamed file, a customer base): when
+    /// no other connection has the database open it is written through a rollback journal
+    /// until the write ends (`RollbackJournal`), its pages going to the file once instead of
+    /// twice. A program opening the database meanwhile waits for the write (up to its busy
+    /// timeout) where in WAL it would have read the state before it.
+    pub fn begin_large(&mut self) -> Result<Ingest<'_>, StoreError> {
+        self.begin_with(true)
+    }
+
+    fn begin_with(&mut self, large: bool) -> Result<Ingest<'_>, StoreError> {
         let Store { conn, cache, .. } = self;
+        let conn: &Connection = conn;
+        let journal = if large { RollbackJournal::take(conn) } else { None };
         Ok(Ingest {
-            tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
+            tx: Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?,
+            _journal: journal,
             cache,
             labels: std::cell::RefCell::new(None),
             new_labels: std::cell::RefCell::new(Vec::new()),
@@ -189,6 +206,9 @@ const LABELS_HELD: usize = 1 << 16;
 #[derive(Debug)]
 pub struct Ingest<'s> {
     tx: Transaction<'s>,
+    /// A large write's rollback journal, put back to WAL when the write ends: after `tx`, so
+    /// that it drops after the commit or rollback.
+    _journal: Option<RollbackJournal<'s>>,
     cache: &'s std::cell::RefCell<Cache>,
     /// The label table, loaded by the first `store_files` and kept for the next chain's:
     /// loading it per chain made a file of 100,000 chains quadratic.
