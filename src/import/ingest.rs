@@ -98,7 +98,7 @@ pub fn import(
     };
     t = trace::phase("import: fingerprint", t);
     if let [input] = &inputs[..] {
-        if let Some(streamable) = super::stream::streamable(input, options)? {
+        if let Some(streamable) = super::stream::streamable(store, input, options)? {
             let mut print = || prints.wait().map(|p| p[0].clone());
             // One large file in time order, into a ledger with no entries or one it continues
             // (a grown export): stored window by window; or one large JSON export of many

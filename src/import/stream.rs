@@ -56,13 +56,17 @@ pub(super) struct Streamable {
 
 /// Whether `input` may be streamed (`None`: read it whole), worked out once for both paths:
 /// its size, its first bytes' encoding and reader.
-pub(super) fn streamable(input: &Input, options: &ImportOptions) -> Result<Option<Streamable>, ImportError> {
+pub(super) fn streamable(
+    store: &Store,
+    input: &Input,
+    options: &ImportOptions,
+) -> Result<Option<Streamable>, ImportError> {
     let path = &input.path;
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let bytes = std::fs::metadata(path).map_err(io)?.len();
     let every = match options.window {
         Some(every) => every,
-        None if bytes >= STREAM_MIN_BYTES => WINDOW_BYTES,
+        None if bytes >= STREAM_MIN_BYTES || continues_long_ledger(store, options)? => WINDOW_BYTES,
         None => return Ok(None),
     };
     let mut head = [0u8; 4096];
@@ -79,6 +83,25 @@ pub(super) fn streamable(input: &Input, options: &ImportOptions) -> Result<Optio
     };
     Ok(Some(Streamable { bytes, every, reader }))
 }
+
+/// Whether the import's ledger holds at least `CONTINUE_FROM` entries: a file of any size
+/// that continues it is streamed onto it (`Ingest::store_stream`'s `Continued`), its stored
+/// blocks passing by a few at a time, where the whole-file read would load every stored entry
+/// to add a few (1,000 new onto 10M: 11 s at 1.9 GB).
+fn continues_long_ledger(store: &Store, options: &ImportOptions) -> Result<bool, ImportError> {
+    let Some(id) = store.chain_id(&options.chain)? else { return Ok(false) };
+    let from = std::env::var(CONTINUE_VAR).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(CONTINUE_FROM);
+    Ok(store.chain(id)?.entries >= from)
+}
+
+/// A ledger of at least this many entries is continued by a streamed import, whatever the
+/// file's size: from here on it is as fast or faster (1,000 new entries onto 100,000: 0.03 s
+/// against 0.04-0.05 s; onto 1M: 0.15 s at 86 MiB against 0.27 s at 212 MiB; release build).
+pub const CONTINUE_FROM: u64 = 100_000;
+
+/// `RECKON_CONTINUE_FROM=N`: continue ledgers of N entries or more that way (tests, on small
+/// ledgers).
+pub const CONTINUE_VAR: &str = "RECKON_CONTINUE_FROM";
 
 /// Stores `input` (recorded as `recorded`) window by window when it can; `None` when the file
 /// is to be read whole (nothing was written). `print` gives the file's fingerprint.

@@ -90,6 +90,17 @@ impl StoredRows {
         Ok(())
     }
 
+    /// Drops the blocks whose rows are all before `ts`: no entry to come is looked up there
+    /// (entries come in time order), so a long run of stored blocks before the file's next
+    /// entry, or before new entries after the chain, is never held.
+    pub(super) fn drop_before(&mut self, ts: i64) {
+        while self.blocks.front().is_some_and(|b| b.rows.last().is_none_or(|r| r.ts < ts)) {
+            self.blocks.pop_front();
+            self.row = 0;
+            self.second = None;
+        }
+    }
+
     /// Looks `e` up (its labels the store's); entries come in time order.
     pub(super) fn meet(&mut self, e: &ParsedEntry) -> Met {
         if self.second != Some(e.ts) {

@@ -207,8 +207,16 @@ fn id_hash(id: &[u8], ledger: usize) -> u64 {
 /// as far as the window's newest entry and were not handed over before.
 struct Handed {
     stored: Vec<Vec<u8>>,
-    window: ParsedFile,
+    /// The window's oldest entry's time.
+    oldest: i64,
+    /// The window; `None` while more stored blocks than `HAND_BLOCKS` come ahead of it (a few
+    /// new entries after a long chain).
+    window: Option<ParsedFile>,
 }
+
+/// Stored blocks handed to the cutter at a time: a window after the whole of a 10M-entry chain
+/// reaches 2,442 blocks, which are passed through a few at a time, not held at once.
+const HAND_BLOCKS: usize = 8;
 
 /// A chain with entries that a stream continues: the file may hold its stored entries again
 /// (known, left as they are) and new ones after its last second. As `store_files` would, the
@@ -265,7 +273,7 @@ fn cut_blocks(
     let open = Cell::new(true);
     let temp = |source| StoreError::TempFile { source };
     let done = |lanes: &[Lane], known| Cut::Done { new: lanes.iter().map(|l| l.cut.new).collect(), known };
-    for Handed { stored, window } in windows {
+    for Handed { stored, oldest, window } in windows {
         for data in stored {
             let mut spilled = Ok(());
             let added = stored_rows.add(data, |id| {
@@ -277,7 +285,10 @@ fn cut_blocks(
             if added.is_err() {
                 return Ok(Cut::WholeFile("a stored block does not read back"));
             }
+            // The stored rows before the window's oldest entry are not looked up again.
+            stored_rows.drop_before(oldest);
         }
+        let Some(window) = window else { continue };
         if window.chains.iter().any(Option::is_some) || window.dimensions != file.dimensions {
             return Ok(Cut::WholeFile("a window names its own ledgers"));
         }
@@ -483,17 +494,28 @@ impl Ingest<'_> {
             let mut handed = 0;
             while let Some(window) = next() {
                 let newest = window.entries.iter().map(|e| e.ts).max().unwrap_or(i64::MIN);
+                let oldest = window.entries.iter().map(|e| e.ts).min().unwrap_or(i64::MIN);
                 let reached = blocks[handed..].iter().take_while(|b| b.first_ts <= newest).count();
-                let stored = blocks[handed..handed + reached]
-                    .iter()
-                    .map(|b| rows::block_data(tx, b.id))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut chunks = blocks[handed..handed + reached].chunks(HAND_BLOCKS).peekable();
+                let mut window = Some(window);
+                let mut stopped = false;
+                while chunks.peek().is_some() || window.is_some() {
+                    let stored = match chunks.next() {
+                        Some(chunk) => chunk.iter().map(|b| rows::block_data(tx, b.id)).collect::<Result<Vec<_>, _>>()?,
+                        None => Vec::new(),
+                    };
+                    let window = if chunks.peek().is_none() { window.take() } else { None };
+                    // A send fails when the cutter stopped: it says why below.
+                    if hand.send(Handed { stored, oldest, window }).is_err() {
+                        stopped = true;
+                        break;
+                    }
+                    pieces.try_iter().try_for_each(&mut take)?;
+                }
                 handed += reached;
-                // A send fails when the cutter stopped: it says why below.
-                if hand.send(Handed { stored, window }).is_err() {
+                if stopped {
                     break;
                 }
-                pieces.try_iter().try_for_each(&mut take)?;
             }
             drop(hand);
             pieces.iter().try_for_each(&mut take)?;

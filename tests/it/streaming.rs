@@ -342,6 +342,49 @@ fn a_grown_export_continues_the_stored_ledger_as_the_whole_read_does() {
     }
 }
 
+/// A file of any size that continues a long ledger is streamed onto it (`RECKON_CONTINUE_FROM`
+/// lowers "long" from 100,000 entries to this test's size), its stored blocks passing the
+/// cutter a few at a time: a few new entries after ten stored blocks, the grown export in one
+/// window reaching all ten, and a later period starting inside the ledger. The ledger, the
+/// findings and the counts are the whole-file read's.
+#[test]
+fn a_small_file_continuing_a_long_ledger_is_streamed_onto_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, _) = ledger(41_000, true);
+    let mut lines: Vec<&str> = csv.lines().collect();
+    let header = lines.remove(0);
+    let write = |name: &str, rows: &[&str]| {
+        let path = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        path
+    };
+    let second = |l: &str| l.split(',').nth(1).unwrap().to_string();
+    // The stored ledger ends with a whole second, so the new entries are all after it.
+    let end = (40_000..).find(|&k| second(lines[k - 1]) != second(lines[k])).unwrap();
+    let first = write("first", &lines[..end]);
+    for (what, second) in [
+        ("the new entries alone", write("new", &lines[end..])),
+        ("the grown export", write("grown", &lines)),
+        ("a later period", write("later", &lines[30_000..])),
+    ] {
+        let (whole, whole_out) = import_after(&first, &second, None);
+        assert!(!streamed(&whole), "{what}: a ledger under 100,000 entries is continued by the whole read");
+        let db = Db::new();
+        let out = db.import_in_windows(&first, None).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = db
+            .import_in_windows(&second, None)
+            .env("RECKON_TRACE", "1")
+            .env("RECKON_CONTINUE_FROM", "40000")
+            .output()
+            .unwrap();
+        let continued = imported(&db, &out);
+        assert!(streamed(&continued) && !continued.trace.contains("gave up"), "{what}:\n{}", continued.trace);
+        assert_same(&whole, &continued, what);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), whole_out, "{what}: the import's counts");
+    }
+}
+
 /// A grant ledger of `n` rows in two currencies (FORMATS.md section 5), oldest first unless
 /// `newest_first`: grants, spends, pending grants settled later (one for another amount),
 /// same-second rows, and a break in each currency.
