@@ -450,7 +450,11 @@ async fn large_chart_scenario(ui: &Ui, work: &Path) -> Step {
         Ok(ui.number("chain-entries").await? == entries as i64)
     })
     .await?;
-    eprintln!("imported {entries} entries in {} ms (debug build, through the window)", start.elapsed().as_millis());
+    eprintln!(
+        "imported {entries} entries in {} ms ({}, through the window)",
+        start.elapsed().as_millis(),
+        app_binary().display()
+    );
     let errors = ui.number("error-count").await?;
     if errors != breaks as i64 {
         return Err(format!("the ledger shows {errors} errors; {breaks} breaks were planted"));
