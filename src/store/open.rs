@@ -59,7 +59,10 @@ impl Drop for RollbackJournal<'_> {
     fn drop(&mut self) {
         // A reader opened meanwhile can hold the switch off; the next open makes it.
         if let Err(e) = use_wal(self.0) {
-            crate::trace::phase(&format!("store: back to WAL failed ({e}); the next open switches"), std::time::Instant::now());
+            crate::trace::phase(
+                &format!("store: back to WAL failed ({e}); the next open switches"),
+                std::time::Instant::now(),
+            );
         }
     }
 }
@@ -249,11 +252,11 @@ impl Store {
             Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
                 if hot_journal(path).is_none()
                     && matches!(
-                    e.code,
-                    rusqlite::ErrorCode::CannotOpen
-                        | rusqlite::ErrorCode::ReadOnly
-                        | rusqlite::ErrorCode::PermissionDenied
-                ) =>
+                        e.code,
+                        rusqlite::ErrorCode::CannotOpen
+                            | rusqlite::ErrorCode::ReadOnly
+                            | rusqlite::ErrorCode::PermissionDenied
+                    ) =>
             {
                 Store::read_only_connection(path, true)?
             }
@@ -440,7 +443,13 @@ mod tests {
             let ingest = store.begin_large().unwrap();
             assert_eq!(mode_of(ingest.tx()), "truncate", "alone: out of WAL");
             assert_ne!(journal_mode(&Store::open_read_only(&path).unwrap()), "wal", "as another connection sees it");
-            ingest.tx().execute("INSERT INTO finding_note (finding_id, note, explained_at) VALUES (?1, 'n', 0)", [commit.to_string()]).unwrap();
+            ingest
+                .tx()
+                .execute(
+                    "INSERT INTO finding_note (finding_id, note, explained_at) VALUES (?1, 'n', 0)",
+                    [commit.to_string()],
+                )
+                .unwrap();
             if commit {
                 ingest.commit().unwrap();
             } else {

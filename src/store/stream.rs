@@ -501,7 +501,9 @@ impl Ingest<'_> {
                 let mut stopped = false;
                 while chunks.peek().is_some() || window.is_some() {
                     let stored = match chunks.next() {
-                        Some(chunk) => chunk.iter().map(|b| rows::block_data(tx, b.id)).collect::<Result<Vec<_>, _>>()?,
+                        Some(chunk) => {
+                            chunk.iter().map(|b| rows::block_data(tx, b.id)).collect::<Result<Vec<_>, _>>()?
+                        }
                         None => Vec::new(),
                     };
                     let window = if chunks.peek().is_none() { window.take() } else { None };

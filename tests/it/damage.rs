@@ -312,7 +312,8 @@ fn an_import_killed_at_any_moment_leaves_the_database_before_or_after() {
         }
         command
     };
-    let run = |db: &PathBuf, file: &Path, window: Option<&str>| reckon(db, window).arg("import").arg(file).output().unwrap();
+    let run =
+        |db: &PathBuf, file: &Path, window: Option<&str>| reckon(db, window).arg("import").arg(file).output().unwrap();
     for (name, window) in IMPORT_PATHS {
         // One import to the end, timed: the kills spread over that time.
         let reference = dir.path().join(format!("reference-{name}.db"));
