@@ -353,20 +353,30 @@ fn a_small_file_continuing_a_long_ledger_is_streamed_onto_it() {
     let (csv, _) = ledger(41_000, true);
     let mut lines: Vec<&str> = csv.lines().collect();
     let header = lines.remove(0);
-    let write = |name: &str, rows: &[&str]| {
-        let path = dir.path().join(format!("{name}.csv"));
-        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
-        path
-    };
     let second = |l: &str| l.split(',').nth(1).unwrap().to_string();
     // The stored ledger ends with a whole second, so the new entries are all after it.
     let end = (40_000..).find(|&k| second(lines[k - 1]) != second(lines[k])).unwrap();
-    let first = write("first", &lines[..end]);
-    for (what, second) in [
-        ("the new entries alone", write("new", &lines[end..])),
-        ("the grown export", write("grown", &lines)),
-        ("a later period", write("later", &lines[30_000..])),
-    ] {
+    // Oldest first, and newest first as Reverie exports.
+    let cases = [true, false].into_iter().flat_map(|oldest_first| {
+        let write = |name: &str, rows: &[&str]| {
+            let mut rows = rows.to_vec();
+            if !oldest_first {
+                rows.reverse();
+            }
+            let path = dir.path().join(format!("{name}-{oldest_first}.csv"));
+            std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+            path
+        };
+        let first = write("first", &lines[..end]);
+        [
+            ("the new entries alone", first.clone(), write("new", &lines[end..])),
+            ("the grown export", first.clone(), write("grown", &lines)),
+            ("a later period", first, write("later", &lines[30_000..])),
+        ]
+        .map(|(what, first, second)| (format!("{what}, oldest first: {oldest_first}"), first, second))
+    });
+    for (what, first, second) in cases.collect::<Vec<_>>() {
+        let what = what.as_str();
         let (whole, whole_out) = import_after(&first, &second, None);
         assert!(!streamed(&whole), "{what}: a ledger under 100,000 entries is continued by the whole read");
         let db = Db::new();
