@@ -12,6 +12,10 @@ fn words(remedy: Remedy) -> &'static str {
         Remedy::RepairLedger => "; run `reckon doctor` to verify every ledger and repair it from its imported files",
         Remedy::RestoreLabels => "; run `reckon doctor` to verify it and restore it from the imported files",
         Remedy::Resync => "; sync it (or run `reckon doctor --repair`) before reading it",
+        Remedy::WaitForWriter => {
+            ": another program is writing it (a large import has the file to itself until it commits); run this \
+             again when that is done"
+        }
         Remedy::SalvageFile => {
             ": run `reckon doctor` for what can still be read from it, and restore it from a backup or rebuild it \
              from its sources"

@@ -122,6 +122,13 @@ pub(super) fn is_corrupt(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseCorrupt)
 }
 
+/// Whether SQLite said another connection holds the file (a large import has it to itself
+/// until it commits: `open::RollbackJournal`), past the busy timeout.
+pub(super) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
 /// What a person can do about a store error. The engine names it; each shell words it (the CLI
 /// names its own commands, the app its own way), after the error's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +142,9 @@ pub enum Remedy {
     /// Read what the damaged file still holds, then restore it from a backup or rebuild it
     /// from its sources (SQLite says the file is damaged).
     SalvageFile,
+    /// Wait for the program writing the file (a large import) to finish, then try again
+    /// (SQLite says the file is locked).
+    WaitForWriter,
 }
 
 impl StoreError {
@@ -145,6 +155,7 @@ impl StoreError {
             StoreError::LabelsDamaged => Some(Remedy::RestoreLabels),
             StoreError::AwaitingSync { .. } => Some(Remedy::Resync),
             StoreError::Sqlite(e) if is_corrupt(e) => Some(Remedy::SalvageFile),
+            StoreError::Sqlite(e) if is_busy(e) => Some(Remedy::WaitForWriter),
             _ => None,
         }
     }
@@ -189,6 +200,10 @@ mod tests {
             (StoreError::LabelsDamaged, Some(Remedy::RestoreLabels)),
             (StoreError::AwaitingSync { chain: "a/credits".into() }, Some(Remedy::Resync)),
             (StoreError::NotFound("chain 9".into()), None),
+            (
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None)),
+                Some(Remedy::WaitForWriter),
+            ),
         ];
         for (error, remedy) in cases {
             assert_eq!(error.remedy(), remedy, "{error}");

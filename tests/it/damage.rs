@@ -185,6 +185,29 @@ fn a_read_of_a_missing_database_creates_nothing_and_exits_2() {
     assert!(matches!(Store::open_read_only(&path), Err(StoreError::NoDatabase { .. })));
 }
 
+/// A large import that has the database to itself holds it, in a rollback journal, until it
+/// commits. A command started meanwhile waits the busy timeout, then says the file is locked
+/// and to run it again once the writer is done (exit 2); afterwards it reads as before.
+#[test]
+fn a_command_blocked_by_a_large_import_says_to_run_it_again() {
+    let db = Db::new();
+    db.import(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/clean.csv").to_string_lossy());
+    let before = stdout(&db.run(&["chains"]));
+    let writer = Connection::open(&db.path).unwrap();
+    let mode: String = writer.pragma_update_and_check(None, "journal_mode", "TRUNCATE", |r| r.get(0)).unwrap();
+    assert_eq!(mode, "truncate");
+    writer.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    for args in [&["chains"][..], &["check"]] {
+        let out = db.run(args);
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "reckon {args:?}: {text}");
+        assert!(text.contains("locked") && text.contains("run this again when that is done"), "{text}");
+    }
+    writer.execute_batch("COMMIT").unwrap();
+    drop(writer);
+    assert_eq!(stdout(&db.run(&["chains"])), before);
+}
+
 #[test]
 fn a_database_in_a_read_only_folder_can_be_read() {
     use std::os::unix::fs::PermissionsExt;

@@ -385,6 +385,10 @@ fn with_remedy(mut message: String, e: &(dyn std::error::Error + 'static)) -> St
         Some(store::Remedy::SalvageFile) => {
             ": restore it from a backup, or open a new database and import or sync its ledgers again"
         }
+        Some(store::Remedy::WaitForWriter) => {
+            ": another program is writing it (a large import from the command line has the file to itself until it \
+             commits); try again when that is done"
+        }
         None => "",
     });
     message
