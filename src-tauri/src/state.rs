@@ -294,8 +294,10 @@ fn keep_watch(store: &mut Store, report: &CheckReport) -> Vec<reckon::watch::thr
 }
 
 fn open(path: &Path) -> Result<Store, AppError> {
-    Store::open(path)
-        .map_err(|e| AppError::new(ErrorCode::Database, format!("cannot open the database {}: {e}", path.display())))
+    Store::open(path).map_err(|e| {
+        let message = format!("cannot open the database {}: {e}", path.display());
+        AppError::new(ErrorCode::Database, crate::dto::with_remedy(message, &e))
+    })
 }
 
 /// Runs `f` on Tauri's blocking pool.
@@ -312,6 +314,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::trusts_paths;
+
+    /// The app opened while a large import has the database to itself (a rollback journal,
+    /// the write lock held until it commits) waits the busy timeout, then says why and what to
+    /// do; once the import is done it opens.
+    #[test]
+    fn an_app_opened_during_a_large_import_says_to_try_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reckon.db");
+        let mut importing = reckon::store::Store::open(&path).unwrap();
+        let ingest = importing.begin_large().unwrap();
+        let e = super::open(&path).unwrap_err();
+        assert!(e.message.contains("locked") && e.message.contains("try again when that is done"), "{}", e.message);
+        drop(ingest);
+        drop(importing);
+        super::open(&path).unwrap();
+    }
 
     #[test]
     fn a_release_build_never_trusts_paths_the_webview_names() {

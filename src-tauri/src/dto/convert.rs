@@ -371,7 +371,7 @@ impl From<StoreError> for AppError {
     }
 }
 /// `message` with the app's words for the remedy the store error in `e` names, if any.
-fn with_remedy(mut message: String, e: &(dyn std::error::Error + 'static)) -> String {
+pub fn with_remedy(mut message: String, e: &(dyn std::error::Error + 'static)) -> String {
     message.push_str(match StoreError::find_in(e).and_then(StoreError::remedy) {
         Some(store::Remedy::RepairLedger) => {
             "; the app cannot repair it yet: run `reckon doctor --repair` on this database to rebuild it from its \
