@@ -2,7 +2,7 @@
 //! findings as the file read whole. `RECKON_WINDOW_BYTES` makes the windows tiny, so a small
 //! file runs the streaming path through many windows; `RECKON_TRACE` shows which path ran.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use reckon::store::{LedgerFilter, LedgerRow, Store};
 
@@ -243,14 +243,27 @@ fn a_bad_row_deep_in_a_windowed_file_is_reported_as_a_whole_read_reports_it() {
     assert_eq!(run(Some(1_000)), whole);
 }
 
-/// Imports `first` whole, then `second` (in windows of `window` bytes when given) into the
-/// same database; what it holds after, with the second import's output and trace.
-fn import_after(first: &Path, second: &Path, window: Option<u64>) -> (Imported, String) {
+/// Imports `first` whole, then `second` (in windows of `window` bytes when given, with the
+/// variables `env` set) into the same database; what it holds after, with the second import's
+/// output and trace.
+fn import_after(first: &Path, second: &Path, window: Option<u64>, env: &[(&str, &str)]) -> (Imported, String) {
     let db = Db::new();
     let out = db.import_in_windows(first, None).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = db.import_in_windows(second, window).env("RECKON_TRACE", "1").output().unwrap();
+    let out = db.import_in_windows(second, window).env("RECKON_TRACE", "1").envs(env.iter().copied()).output().unwrap();
     (imported(&db, &out), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Writes `rows` (oldest first) under `header` as `dir/name-oldest_first.csv`, in that order or
+/// newest first.
+fn write_export(dir: &Path, name: &str, header: &str, rows: &[impl AsRef<str>], oldest_first: bool) -> PathBuf {
+    let mut rows: Vec<&str> = rows.iter().map(AsRef::as_ref).collect();
+    if !oldest_first {
+        rows.reverse();
+    }
+    let path = dir.join(format!("{name}-{oldest_first}.csv"));
+    std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    path
 }
 
 /// A later export of a stored ledger (its stored entries again, new ones after them) is
@@ -270,15 +283,7 @@ fn a_grown_export_continues_the_stored_ledger_as_the_whole_read_does() {
             lines.reverse();
         }
         let second = |l: &str| l.split(',').nth(1).unwrap().to_string();
-        let write = |name: &str, rows: &[String]| {
-            let mut rows = rows.to_vec();
-            if !oldest_first {
-                rows.reverse();
-            }
-            let path = dir.path().join(format!("{name}-{oldest_first}.csv"));
-            std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
-            path
-        };
+        let write = |name: &str, rows: &[String]| write_export(dir.path(), name, header, rows, oldest_first);
         let all: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
         // The first export ends with a whole second of two entries or more (put in walk order
         // again with what follows); a cut inside a second too.
@@ -321,9 +326,9 @@ fn a_grown_export_continues_the_stored_ledger_as_the_whole_read_does() {
         ];
         for (what, first, second, gives_up) in cases {
             let what = format!("{what}, oldest first: {oldest_first}");
-            let (whole, whole_out) = import_after(&first, &second, None);
+            let (whole, whole_out) = import_after(&first, &second, None, &[]);
             assert!(!streamed(&whole), "{what}");
-            let (windowed, windowed_out) = import_after(&first, &second, Some(2_000));
+            let (windowed, windowed_out) = import_after(&first, &second, Some(2_000), &[]);
             match gives_up {
                 None => assert!(
                     streamed(&windowed) && !windowed.trace.contains("gave up"),
@@ -358,15 +363,7 @@ fn a_small_file_continuing_a_long_ledger_is_streamed_onto_it() {
     let end = (40_000..).find(|&k| second(lines[k - 1]) != second(lines[k])).unwrap();
     // Oldest first, and newest first as Reverie exports.
     let cases = [true, false].into_iter().flat_map(|oldest_first| {
-        let write = |name: &str, rows: &[&str]| {
-            let mut rows = rows.to_vec();
-            if !oldest_first {
-                rows.reverse();
-            }
-            let path = dir.path().join(format!("{name}-{oldest_first}.csv"));
-            std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
-            path
-        };
+        let write = |name: &str, rows: &[&str]| write_export(dir.path(), name, header, rows, oldest_first);
         let first = write("first", &lines[..end]);
         [
             ("the new entries alone", first.clone(), write("new", &lines[end..])),
@@ -377,21 +374,12 @@ fn a_small_file_continuing_a_long_ledger_is_streamed_onto_it() {
     });
     for (what, first, second) in cases.collect::<Vec<_>>() {
         let what = what.as_str();
-        let (whole, whole_out) = import_after(&first, &second, None);
+        let (whole, whole_out) = import_after(&first, &second, None, &[]);
         assert!(!streamed(&whole), "{what}: a ledger under 100,000 entries is continued by the whole read");
-        let db = Db::new();
-        let out = db.import_in_windows(&first, None).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let out = db
-            .import_in_windows(&second, None)
-            .env("RECKON_TRACE", "1")
-            .env("RECKON_CONTINUE_FROM", "40000")
-            .output()
-            .unwrap();
-        let continued = imported(&db, &out);
+        let (continued, continued_out) = import_after(&first, &second, None, &[("RECKON_CONTINUE_FROM", "40000")]);
         assert!(streamed(&continued) && !continued.trace.contains("gave up"), "{what}:\n{}", continued.trace);
         assert_same(&whole, &continued, what);
-        assert_eq!(String::from_utf8_lossy(&out.stdout), whole_out, "{what}: the import's counts");
+        assert_eq!(continued_out, whole_out, "{what}: the import's counts");
     }
 }
 
