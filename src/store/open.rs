@@ -152,12 +152,18 @@ pub(super) fn salvage(conn: &Connection) -> Salvage {
 }
 
 /// `path`'s rollback journal, where a large write (`RollbackJournal`) that did not finish left
-/// one: SQLite calls it hot.
+/// one SQLite would play back: SQLite calls it hot. A journal whose first byte is zero is not:
+/// SQLite writes a header's magic number only when it syncs the journal, before the first page
+/// of the database is overwritten, so a write killed before that leaves a journal that starts
+/// with zeros, the database untouched, and every connection leaves both as they are.
 fn hot_journal(path: &Path) -> Option<PathBuf> {
+    use std::io::Read as _;
     let mut journal = path.as_os_str().to_owned();
     journal.push("-journal");
     let journal = PathBuf::from(journal);
-    std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0).then_some(journal)
+    let mut first = [0u8; 1];
+    let read = std::fs::File::open(&journal).and_then(|mut f| f.read_exact(&mut first));
+    (read.is_ok() && first[0] != 0).then_some(journal)
 }
 
 /// Rolls back a large write a killed process left half done (its hot journal), and puts the
@@ -490,6 +496,11 @@ mod tests {
         std::fs::copy(dir.path().join("r.db-journal"), dir.path().join("crashed.db-journal")).unwrap();
         drop(ingest);
         assert!(hot_journal(&crashed).is_some());
+        // A journal cut short before its first sync (its header not yet written) is no hot one.
+        let cold = dir.path().join("cold.db");
+        std::fs::copy(&crashed, &cold).unwrap();
+        std::fs::write(dir.path().join("cold.db-journal"), [0u8; 512]).unwrap();
+        assert!(hot_journal(&cold).is_none());
         Store::check_file(&crashed).unwrap();
         let read = Store::open_read_only(&crashed).unwrap();
         assert_eq!(read.notes().unwrap().len(), 1, "the half-done write is gone, what was committed kept");
