@@ -97,7 +97,9 @@ pub enum CheckError {
 
 /// Walks every chain in the store (or the one named) and collects findings.
 pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckReport, CheckError> {
+    let t = std::time::Instant::now();
     let mut chains = store.chains()?;
+    crate::trace::phase("check: list the chains", t);
     if let Some(key) = &options.chain {
         chains.retain(|c| &c.key == key);
         if chains.is_empty() {
@@ -125,28 +127,155 @@ fn walk_chains(store: &Store, chains: Vec<ChainInfo>, options: &CheckOptions) ->
     store.in_one_read(|| walk_chains_read(store, chains, options))?
 }
 
+/// Chains read ahead of the one being checked, handed over this many entries' worth at a time
+/// (one hand-over per chain of a customer base cost more in thread switches than it saved).
+const HAND_ENTRIES: u64 = 8192;
+
+/// Batches of chains read ahead of the one being checked.
+const AHEAD: usize = 4;
+
+/// From this many chains on, a check reads on one thread and checks on another.
+const TWO_THREADS_FROM: usize = 64;
+
+/// `RECKON_CHECK_THREADS=1` checks every chain on the connection's thread, `=2` on a second
+/// thread whatever the number of chains (tests compare the two).
+pub const THREADS_VAR: &str = "RECKON_CHECK_THREADS";
+
+/// Whether a check of `chains` chains checks them on a second thread.
+fn two_threads(chains: usize) -> bool {
+    match std::env::var(THREADS_VAR).ok().as_deref().map(str::trim) {
+        Some("1") => false,
+        Some("2") => true,
+        _ => chains >= TWO_THREADS_FROM,
+    }
+}
+
+/// One chain's part of the walk: read whole, or checked already (a streamed chain).
+enum Walked {
+    Loaded(Box<Loaded>),
+    Checked(Box<(ChainInfo, Anchors, ChainChecked)>),
+}
+
+/// Reads each chain (its facts, conflicts, anchors and one-sided entries) and checks it. With
+/// many chains, the connection's thread reads while a second thread checks the chains read
+/// before, with a connection of its own for label texts (labels are only ever added, and
+/// `Store::label_reader` gives one only if its label table is this snapshot's): a customer
+/// base's check keeps both cores busy. Chains are reported in order either way.
 fn walk_chains_read(store: &Store, chains: Vec<ChainInfo>, options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let notes: HashMap<String, Note> = store.notes()?;
-    let mut report = CheckReport::default();
+    let (notes, rules) = (&notes, &options.rules);
+    let reader = if two_threads(chains.len()) { store.label_reader() } else { None };
+    let Some(labels) = reader else {
+        let mut report = CheckReport::default();
+        read_chains(store, chains, options, notes, &mut |walked| {
+            report.push_walked(walked, store, notes, rules)?;
+            Ok(true)
+        })?;
+        return Ok(report);
+    };
+    crate::trace::phase("check: on two threads", std::time::Instant::now());
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Walked>>(AHEAD);
+        let checker = scope.spawn(move || -> Result<CheckReport, CheckError> {
+            let mut report = CheckReport::default();
+            for batch in receive {
+                for walked in batch {
+                    report.push_walked(walked, &labels, notes, rules)?;
+                }
+            }
+            Ok(report)
+        });
+        let (mut batch, mut entries) = (Vec::new(), 0);
+        let read = read_chains(store, chains, options, notes, &mut |walked| {
+            entries += match &walked {
+                Walked::Loaded(loaded) => loaded.facts.len() as u64,
+                Walked::Checked(checked) => checked.0.entries,
+            };
+            batch.push(walked);
+            if entries >= HAND_ENTRIES {
+                entries = 0;
+                // A checker that stopped (an error, a panic) says why when joined.
+                return Ok(send.send(std::mem::take(&mut batch)).is_ok());
+            }
+            Ok(true)
+        });
+        if read.is_ok() && !batch.is_empty() {
+            let _ = send.send(batch);
+        }
+        drop(send);
+        let report = checker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read.and(report)
+    })
+}
+
+/// Reads every chain in turn and hands it to `walked`, until that says stop (`false`); a long
+/// chain is checked here as it is read block by block (`stream.rs`).
+fn read_chains(
+    store: &Store,
+    chains: Vec<ChainInfo>,
+    options: &CheckOptions,
+    notes: &HashMap<String, Note>,
+    walked: &mut dyn FnMut(Walked) -> Result<bool, CheckError>,
+) -> Result<(), CheckError> {
     for chain in chains {
         let anchors = Anchors {
             stated: options.stated.or(chain.stated_balance),
             opening: options.opening.or(chain.opening_balance),
         };
-        // A long chain is read block by block rather than loaded (`stream.rs`).
-        if let Some(checked) = stream::check_streamed(store, &chain, anchors, &notes, &options.rules)? {
-            report.push(chain, anchors, checked);
-            continue;
+        let next = match stream::check_streamed(store, &chain, anchors, notes, &options.rules)? {
+            Some(checked) => Walked::Checked(Box::new((chain, anchors, checked))),
+            None => Walked::Loaded(Box::new(Loaded::read(store, chain, anchors)?)),
+        };
+        if !walked(next)? {
+            break;
         }
+    }
+    Ok(())
+}
+
+/// A chain read whole from the store: what its check needs but label texts.
+struct Loaded {
+    chain: ChainInfo,
+    anchors: Anchors,
+    /// Its facts in walk order (chains are stored in it) and their transaction IDs.
+    facts: Vec<Fact<i64>>,
+    txn_ids: TxnIds,
+    conflicts: Vec<Conflict>,
+    points: Vec<Anchor>,
+    unmatched: Vec<Unmatched>,
+}
+
+impl Loaded {
+    fn read(store: &Store, chain: ChainInfo, anchors: Anchors) -> Result<Loaded, StoreError> {
         let t = std::time::Instant::now();
-        // Chains are stored in walk order (the import computes it over the whole chain), so the
-        // facts come back in it, with the transaction IDs packed beside them.
         let (facts, txn_ids) = store.load_facts(&chain)?;
         let conflicts = store.conflicts(chain.id)?;
-        crate::trace::phase("check: load chain", t);
         let points = store.anchors(chain.id)?;
         let unmatched = store.unmatched_entries(chain.id)?;
-        let lookup = StoreLookup::new(store, &chain, &facts, txn_ids);
+        crate::trace::phase("check: load chain", t);
+        Ok(Loaded { chain, anchors, facts, txn_ids, conflicts, points, unmatched })
+    }
+}
+
+impl CheckReport {
+    /// Adds a chain walked: a loaded one checked here, its label texts read from `labels`.
+    fn push_walked(
+        &mut self,
+        walked: Walked,
+        labels: &Store,
+        notes: &HashMap<String, Note>,
+        rules: &RuleConfig,
+    ) -> Result<(), CheckError> {
+        let loaded = match walked {
+            Walked::Checked(checked) => {
+                let (chain, anchors, checked) = *checked;
+                self.push(chain, anchors, checked);
+                return Ok(());
+            }
+            Walked::Loaded(loaded) => *loaded,
+        };
+        let Loaded { chain, anchors, facts, txn_ids, conflicts, points, unmatched } = loaded;
+        let lookup = StoreLookup::new(labels, &chain, &facts, txn_ids);
         let walk = ChainWalk {
             chain: &chain,
             facts: &facts,
@@ -155,15 +284,15 @@ fn walk_chains_read(store: &Store, chains: Vec<ChainInfo>, options: &CheckOption
             points,
             conflicts: &conflicts,
             unmatched: &unmatched,
-            notes: &notes,
+            notes,
         };
-        let checked = check_chain(walk, &options.rules);
+        let checked = check_chain(walk, rules);
         if let Some(e) = lookup.into_error() {
             return Err(e.into());
         }
-        report.push(chain, anchors, checked);
+        self.push(chain, anchors, checked);
+        Ok(())
     }
-    Ok(report)
 }
 
 /// One chain as the check walks it, wherever its entries come from (the store, a Parquet
@@ -303,7 +432,8 @@ impl CheckReport {
     }
 }
 
-/// Whole entries for the findings, fetched from the store by id when a finding names them.
+/// Whole entries for the findings: from the facts and the transaction IDs read with them, and
+/// label texts from the store.
 struct StoreLookup<'a> {
     store: &'a Store,
     chain_id: i64,

@@ -126,10 +126,13 @@ pub(super) fn kind(name: &str) -> Result<FindingKind, String> {
 }
 
 pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
+    let t = std::time::Instant::now();
     let mut report = run_check(store, &args.anchors, &args.rules)?;
+    let t = reckon::trace::phase("check: every chain", t);
     if args.records() {
         record(store, &report);
     }
+    let t = reckon::trace::phase("check: kept in the history", t);
     // Kind and severity narrow what is shown and what the exit status is about.
     let severity = args.severity.map(|s| match s {
         SeverityArg::Error => Severity::Error,
@@ -140,6 +143,7 @@ pub(super) fn run(store: &mut Store, args: Args) -> Result<ExitCode> {
             && severity.is_none_or(|s| f.finding.severity() == s)
     });
     print_check(&report, args.format, args.include_explained)?;
+    reckon::trace::phase("check: printed", t);
     Ok(if report.open_errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -69,6 +69,20 @@ impl Store {
         Ok(table)
     }
 
+    /// A second read-only connection to this database, in a read of its own, for reading label
+    /// texts on another thread while this one goes on (`check` of many chains). Labels are
+    /// only ever added, so it serves every label this connection's snapshot holds, with the
+    /// same texts, if its label table is the one this connection reads (the same checksum in
+    /// `label_check`); `None` if not (a write in between), or for a database in memory. Call
+    /// it inside this connection's read (`in_one_read`).
+    pub fn label_reader(&self) -> Option<Store> {
+        let path = self.conn.path().filter(|p| !p.is_empty())?;
+        let conn = Store::read_only_connection(std::path::Path::new(path), false).ok()?;
+        conn.execute_batch("BEGIN DEFERRED").ok()?;
+        let same = recorded_label_sum(&conn).ok()? == recorded_label_sum(&self.conn).ok()?;
+        same.then(|| Store { conn, labels: LabelCache::default(), cache: RefCell::default() })
+    }
+
     /// The texts of these labels, fetched in batches and kept (see `label`).
     pub fn labels(&self, ids: &[u32]) -> Result<Vec<Arc<str>>, StoreError> {
         self.fetch_labels(ids)?;

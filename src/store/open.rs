@@ -311,7 +311,7 @@ impl Store {
 
     /// A read-only connection to `path`, identity and schema checked; `immutable` opens it
     /// without locks or shared memory (see `open_read_only`).
-    fn read_only_connection(path: &Path, immutable: bool) -> Result<Connection, StoreError> {
+    pub(super) fn read_only_connection(path: &Path, immutable: bool) -> Result<Connection, StoreError> {
         use rusqlite::OpenFlags;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = if immutable {

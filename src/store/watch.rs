@@ -132,6 +132,9 @@ pub struct ChainCheck {
     pub balance: Option<Decimal>,
     /// The findings it saw.
     pub seen: Vec<SeenFinding>,
+    /// Whether it is the chain's first check, if known (`chains_with_history`); else the
+    /// store asks.
+    pub first: Option<bool>,
 }
 
 impl Store {
@@ -149,9 +152,17 @@ impl Store {
         seen: &[SeenFinding],
     ) -> Result<CheckRun, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let run = record_run(&tx, chain_id, at, counts, balance, seen)?;
+        let run = record_run(&tx, chain_id, at, counts, balance, seen, None)?;
         tx.commit()?;
         Ok(run)
+    }
+
+    /// The chains that have a check history: one query for a check of many chains, where
+    /// asking each chain cost a customer base's first check three queries a chain.
+    pub fn chains_with_history(&self) -> Result<rustc_hash::FxHashSet<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT chain_id FROM check_run")?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(ids)
     }
 
     /// Records the checks of several chains at `at` as `record_check_run` does each, in one
@@ -162,7 +173,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let runs = checks
             .iter()
-            .map(|c| record_run(&tx, c.chain_id, at, c.counts, c.balance, &c.seen))
+            .map(|c| record_run(&tx, c.chain_id, at, c.counts, c.balance, &c.seen, c.first))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(runs)
@@ -313,13 +324,20 @@ fn record_run(
     counts: RunCounts,
     balance: Option<Decimal>,
     seen: &[SeenFinding],
+    first: Option<bool>,
 ) -> Result<CheckRun, StoreError> {
-    let first: bool = tx
-        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)")?
-        .query_row([chain_id], |r| r.get(0))?;
+    // A chain's history and the set its last run saw are written together, and chains are
+    // never removed: a chain known to have no run has neither.
+    let known_first = first == Some(true);
+    let first: bool = match first {
+        Some(first) => first,
+        None => tx
+            .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)")?
+            .query_row([chain_id], |r| r.get(0))?,
+    };
     // The set the previous run saw: finding id -> (kind, delta, ids, explained).
     let mut before: HashMap<String, (String, Option<i64>, String, bool)> = HashMap::new();
-    {
+    if !known_first {
         let mut stmt = tx.prepare_cached(
             "SELECT finding_id, kind, delta, transaction_ids, explained FROM check_seen WHERE chain_id = ?1",
         )?;
@@ -363,13 +381,16 @@ fn record_run(
     let (new, resolved, explained) = (count(Change::New), count(Change::Resolved), count(Change::Explained));
 
     // Fold an unchanged run into the previous one when that changed nothing either.
-    let previous: Option<(i64, i64, i64, i64, i64, i64, i64)> = tx
-        .prepare_cached(
+    let previous: Option<(i64, i64, i64, i64, i64, i64, i64)> = if known_first {
+        None
+    } else {
+        tx.prepare_cached(
             "SELECT id, new_count + resolved_count + explained_count, errors, warnings, explained, at, runs
              FROM check_run WHERE chain_id = ?1 ORDER BY id DESC LIMIT 1",
         )?
         .query_row([chain_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
-        .optional()?;
+        .optional()?
+    };
     let same = |p: &(i64, i64, i64, i64, i64, i64, i64)| {
         p.1 == 0
             && p.2 == counts.errors as i64
@@ -454,7 +475,9 @@ fn record_run(
     };
     // What this run saw, for the next one to compare with.
     if !run.changes.is_empty() || first {
-        tx.prepare_cached("DELETE FROM check_seen WHERE chain_id = ?1")?.execute([chain_id])?;
+        if !known_first {
+            tx.prepare_cached("DELETE FROM check_seen WHERE chain_id = ?1")?.execute([chain_id])?;
+        }
         let mut insert = tx.prepare_cached(
             "INSERT OR REPLACE INTO check_seen (chain_id, finding_id, kind, delta, transaction_ids, explained)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -268,3 +268,38 @@ fn a_customer_base_imported_again_unchanged_is_recorded_as_known_without_reading
     let again = db.ok(&["import", "--account", "bob", "fixtures/clean.csv"], 0);
     assert!(again.contains("0 already known"), "{again}");
 }
+
+/// A customer base's check (64 chains or more) reads each chain on the connection's thread
+/// while a second thread checks the ones read before, with a read-only connection of its own
+/// for label texts. It prints what the check on one thread prints, on the first check and on
+/// the next (the history then compares), with an explained finding among them.
+#[test]
+fn a_customer_base_checked_on_two_threads_prints_what_one_thread_prints() {
+    let db = Db::new();
+    let base = customer_base(150, 12, 5);
+    let file = write(db.dir(), "base.json", &serde_json::to_string(&base).unwrap());
+    db.import(&file.to_string_lossy());
+    // 151 ledgers (customer 1 pays in two currencies): on two threads by default.
+    let out = db.command(&["check", "--format", "json"]).env("RECKON_TRACE", "1").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("check: on two threads"));
+    let first = crate::stream_check::same_on_one_thread_and_two(&db, "a customer base, first check");
+    let chains = first["chains"].as_array().unwrap();
+    let findings = first["findings"].as_array().unwrap();
+    assert_eq!(chains.len(), 151);
+    // Customers 0, 3, ..., 147 each have their break.
+    let mut broken: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["kind"] == "balance_break")
+        .map(|f| &f["transaction_ids"][0].as_str().unwrap()[..10])
+        .collect();
+    broken.dedup();
+    let planted: Vec<String> = (0..150).step_by(3).map(|c| format!("cbtxn_{c:04}")).collect();
+    assert_eq!(broken, planted);
+    let id = findings[1]["id"].as_str().unwrap();
+    db.ok(&["explain", id, "--note", "a goodwill credit"], 0);
+    let again = crate::stream_check::same_on_one_thread_and_two(&db, "a customer base, checked again");
+    // The explained finding is left out of the open ones, on both paths alike.
+    let open = again["findings"].as_array().unwrap();
+    assert_eq!(open.len(), findings.len() - 1);
+    assert!(open.iter().all(|f| f["id"] != id));
+}

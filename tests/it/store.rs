@@ -408,3 +408,31 @@ fn an_entry_keeps_its_id_when_older_entries_arrive_later() {
         assert_eq!(&reckon::import::entry_detail(&store, *id).unwrap().row.txn_id, txn);
     }
 }
+
+/// A check of many chains reads label texts on a second connection (`Store::label_reader`):
+/// only while its label table is the one the check's own read sees. Once a write has added
+/// labels since that read began, none is given (the check then stays on one thread), nor for
+/// a database in memory.
+#[test]
+fn a_label_reader_is_given_only_while_the_labels_are_the_reads_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("labels.db");
+    let mut writer = Store::open(&path).unwrap();
+    reckon::import::import(&mut writer, &[fixture("clean.csv")], &opts(), &mut NoProgress).unwrap();
+    assert!(Store::open_in_memory().unwrap().label_reader().is_none());
+    let reader = Store::open_read_only(&path).unwrap();
+    reader
+        .in_one_read(|| {
+            assert_eq!(reader.chains().unwrap().len(), 1);
+            let labels = reader.label_reader().expect("the same labels");
+            assert!(!labels.label(1).is_empty());
+            let s = reckon::import::import(&mut writer, &[fixture("stripe-balance.json")], &opts(), &mut NoProgress)
+                .unwrap();
+            assert!(s.new_entries() > 0);
+            // This read still sees one chain, and its labels are no longer the file's.
+            assert_eq!(reader.chains().unwrap().len(), 1);
+            assert!(reader.label_reader().is_none());
+        })
+        .unwrap();
+    assert!(reader.label_reader().is_some(), "a new read sees the new labels");
+}

@@ -103,7 +103,37 @@ fn every_fixture_checked_as_a_stream_prints_what_the_whole_check_prints() {
     }
     let (s, json) = same_both_ways(&everything, "every fixture in one database", &[vec![]]);
     assert!(s && json["findings"].as_array().unwrap().len() > 20, "{json}");
+    // Every fixture's chain checked on a second thread, as a customer base's are: the same.
+    let explained = json["findings"][0]["id"].as_str().unwrap().to_string();
+    everything.ok(&["explain", &explained, "--note", "seen with the vendor"], 0);
+    same_on_one_thread_and_two(&everything, "every fixture in one database");
 }
+
+/// `reckon check` on `db` as JSON and as text, with explained findings and without, on the
+/// connection's thread alone (`RECKON_CHECK_THREADS=1`) and with a second thread checking
+/// (`=2`): the same output and exit code. Returns the JSON.
+pub(crate) fn same_on_one_thread_and_two(db: &Db, what: &str) -> serde_json::Value {
+    let run = |args: &[&str], threads: &str| {
+        let mut full = vec!["check"];
+        full.extend_from_slice(args);
+        let out = db.command(&full).env(THREADS_VAR, threads).env("RECKON_TRACE", "1").output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{what}: reckon {full:?}: {stderr}");
+        assert_eq!(stderr.contains("check: on two threads"), threads == "2", "{what}: {threads} threads:\n{stderr}");
+        (String::from_utf8(out.stdout).unwrap(), out.status.code())
+    };
+    let mut json = None;
+    for args in [&["--format", "json"][..], &["--format", "json", "--include-explained"], &["--format", "text"]] {
+        let one = run(args, "1");
+        let two = run(args, "2");
+        assert_eq!(two, one, "{what}, {args:?}: two threads print what one prints");
+        json.get_or_insert_with(|| serde_json::from_str(&one.0).unwrap());
+    }
+    json.unwrap()
+}
+
+/// `RECKON_CHECK_THREADS` (`reckon::check::THREADS_VAR`).
+const THREADS_VAR: &str = "RECKON_CHECK_THREADS";
 
 #[test]
 fn stated_and_opening_balances_streamed_as_loaded() {
