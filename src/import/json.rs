@@ -2,6 +2,7 @@
 //! (one page, an array of pages, or a bare array of entries), errors that point at the value
 //! in the file, detection by member name, and an entry's raw object for the detail panel.
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,12 +40,37 @@ pub(super) fn parse(origin: &Path, raw: Vec<u8>, parse_with: ParseWith) -> Resul
     parse_with(origin, raw, bytes, &mut |_, _| ControlFlow::Continue(()))
 }
 
-/// The document's text: UTF-8, within `MAX_JSON_DEPTH` and `MAX_ENTRIES` (see `check_bounds`).
-/// [`body`] is the text without its byte-order mark.
+/// The document's text: UTF-8, within `MAX_JSON_DEPTH` and `MAX_ENTRIES` (see `check_bounds`,
+/// left out when the caller checked them: `bounds_checked`). [`body`] is the text without its
+/// byte-order mark.
 pub(super) fn document(path: &Path, raw: Vec<u8>) -> Result<String, ImportError> {
     let text = utf8(path, raw)?;
-    check_bounds(path, &text, body(&text))?;
+    if !BOUNDS_CHECKED.with(std::cell::Cell::get) {
+        check_bounds(path, &text, body(&text))?;
+    }
     Ok(text)
+}
+
+thread_local! {
+    /// Set while a parse runs whose bounds its caller checked (`bounds_checked`).
+    static BOUNDS_CHECKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `parse` with `document`'s bounds check left out if `checked`: a large file's cutter
+/// (`json_stream.rs`) scans every byte of each window for where to cut it and counts its
+/// nesting on the way, and a second scan in the parse was a twentieth of a customer base's
+/// import.
+pub(super) fn bounds_checked<R>(checked: bool, parse: impl FnOnce() -> R) -> R {
+    /// Clears the flag however `parse` ends.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BOUNDS_CHECKED.with(|b| b.set(false));
+        }
+    }
+    BOUNDS_CHECKED.with(|b| b.set(checked));
+    let _reset = Reset;
+    parse()
 }
 
 /// A document's text without its byte-order mark.
@@ -691,25 +717,62 @@ impl<'a> At<'a> {
     }
 
     /// A string field; `null` or absent is `None`.
-    pub fn string(&self, raw: Option<&RawValue>, field: &'static str) -> Result<Option<String>, ImportError> {
+    pub fn string(&self, raw: Option<&'a RawValue>, field: &'static str) -> Result<Option<String>, ImportError> {
+        Ok(self.str(raw, field)?.map(Cow::into_owned))
+    }
+
+    /// A string field borrowed from the entry's text where it has no escape (nearly every
+    /// value of an API's answer: a customer base's import made a `String` of each through a
+    /// JSON parser of its own, a tenth of its time); `null` or absent is `None`.
+    pub fn str(&self, raw: Option<&'a RawValue>, field: &'static str) -> Result<Option<Cow<'a, str>>, ImportError> {
         let Some(r) = raw else { return Ok(None) };
-        if r.get() == "null" {
+        let text = r.get();
+        if text == "null" {
             return Ok(None);
         }
-        if r.get().len() > MAX_FIELD_BYTES {
+        if text.len() > MAX_FIELD_BYTES {
             return Err(self.too_long(raw));
         }
-        serde_json::from_str::<String>(r.get()).map(Some).map_err(|_| self.bad(field, raw, r.get(), "a JSON string"))
+        // A string without a backslash or a control character reads as the text between its
+        // quotes; anything else is left to the parser, with its errors.
+        let plain = text.len() >= 2
+            && text.starts_with('"')
+            && text.ends_with('"')
+            && !text.as_bytes()[1..text.len() - 1].iter().any(|&b| b == b'\\' || b == b'"' || b < 0x20);
+        if plain {
+            return Ok(Some(Cow::Borrowed(&text[1..text.len() - 1])));
+        }
+        serde_json::from_str::<String>(text)
+            .map(|s| Some(Cow::Owned(s)))
+            .map_err(|_| self.bad(field, raw, text, "a JSON string"))
     }
 
     /// A string field that every entry has and that is not blank, trimmed.
-    pub fn required(&self, raw: Option<&RawValue>, field: &'static str, expected: &str) -> Result<String, ImportError> {
-        let value = self.string(raw, field)?.ok_or_else(|| self.missing(field))?;
+    pub fn required(
+        &self,
+        raw: Option<&'a RawValue>,
+        field: &'static str,
+        expected: &str,
+    ) -> Result<String, ImportError> {
+        Ok(self.required_str(raw, field, expected)?.into_owned())
+    }
+
+    /// `required`, borrowed from the entry's text where it can be (see `str`).
+    pub fn required_str(
+        &self,
+        raw: Option<&'a RawValue>,
+        field: &'static str,
+        expected: &str,
+    ) -> Result<Cow<'a, str>, ImportError> {
+        let value = self.str(raw, field)?.ok_or_else(|| self.missing(field))?;
         let trimmed = value.trim();
         if trimmed.is_empty() {
             return Err(self.bad(field, raw, &value, expected));
         }
-        Ok(trimmed.to_string())
+        Ok(match value {
+            Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
+            Cow::Owned(v) => Cow::Owned(v.trim().to_string()),
+        })
     }
 
     /// A decimal given as a string, or as a JSON number read from its exact text (never a float).

@@ -118,6 +118,8 @@ struct Window {
     start: u64,
     line: u64,
     end: u64,
+    /// How deep its arrays and objects nest, as the parser's bounds check counts (`[` 1).
+    deepest: u32,
 }
 
 /// What the cutter hands a parser.
@@ -213,7 +215,7 @@ fn cut_windows(path: &Path, every: usize, in_data: bool, window: &mut dyn FnMut(
                 let next_line = line + memchr::memchr_iter(b'\n', &buf).count() as u64;
                 buf.push(b']');
                 let text = std::mem::replace(&mut buf, Vec::with_capacity(every + 2 * READ_BYTES));
-                if !window(Window { text, start, line, end }) {
+                if !window(Window { text, start, line, end, deepest: scan.take_deepest() }) {
                     return Ok(());
                 }
                 buf.push(b'[');
@@ -240,7 +242,7 @@ fn cut_windows(path: &Path, every: usize, in_data: bool, window: &mut dyn FnMut(
                 }
                 let end = start + at as u64 + 1;
                 buf.push(b']');
-                window(Window { text: buf, start, line, end });
+                window(Window { text: buf, start, line, end, deepest: scan.take_deepest() });
                 return Ok(());
             }
             Some(Stop::Broken) => return Err(NotCut),
@@ -306,15 +308,22 @@ enum Stop {
 struct Scan {
     depth: u32,
     in_string: bool,
+    /// The deepest `depth` since the last window was cut.
+    deepest: u32,
 }
 
 impl Default for Scan {
     fn default() -> Self {
-        Scan { depth: 1, in_string: false }
+        Scan { depth: 1, in_string: false, deepest: 1 }
     }
 }
 
 impl Scan {
+    /// The deepest nesting since the last cut, and a new count from the top level.
+    fn take_deepest(&mut self) -> u32 {
+        std::mem::replace(&mut self.deepest, 1)
+    }
+
     /// Moves through `buf` from `*at` to the first comma between top-level elements at or
     /// past `cut_from`, or to the array's closing bracket, leaving `*at` on it; `None` at the
     /// end of `buf` (or before an escape whose next byte is not read yet). Strings are
@@ -342,7 +351,10 @@ impl Scan {
             }
             match buf[i] {
                 b'"' => self.in_string = true,
-                b'[' | b'{' => self.depth += 1,
+                b'[' | b'{' => {
+                    self.depth += 1;
+                    self.deepest = self.deepest.max(self.depth);
+                }
                 b']' | b'}' if self.depth == 1 => {
                     *at = i;
                     // `}` closing the array is broken JSON, which a window ending here would hide.
@@ -371,7 +383,10 @@ fn parse_windows(windows: Receiver<Cut>, to: SyncSender<Parsed>, parse: super::P
             let _ = to.send(Parsed::ReadWhole);
             return;
         };
-        let parsed = match parse(path, w.text) {
+        // The cutter counted how deep the window nests, byte for byte as the parser's bounds
+        // check would; a window of fewer bytes than `MAX_ENTRIES` cannot hold more entries.
+        let checked = w.deepest as usize <= super::MAX_JSON_DEPTH && w.text.len() <= super::MAX_ENTRIES;
+        let parsed = match super::json::bounds_checked(checked, || parse(path, w.text)) {
             Ok(mut file) => {
                 for e in &mut file.entries {
                     // Window text: `[` at the file's offset `start - 1`, line 1 at `line`.

@@ -12,6 +12,7 @@
 //! zero-decimal currencies (`jpy`, `krw`, ...) and three-decimal ones (`bhd`, `kwd`, ...).
 //! A chain is a `customer` in one `currency`, kept as Stripe writes it (`usd`).
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -107,10 +108,11 @@ fn parse_with(
     json::read_entries(path, raw, bytes, progress, &READER, Document::Pages(DOCUMENT), SHAPE, read_entry)
 }
 
-/// One balance transaction: its chain (the customer in the currency) and the entry.
-fn read_entry(at: &At<'_>, labels: &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError> {
-    let entry: StripeEntry = at.parse()?;
-    if let Some(object) = at.string(entry.object, "object")? {
+/// One balance transaction: its chain (the customer in the currency) and the entry. Its
+/// strings are borrowed from the entry's text where they have no escape (`At::str`).
+fn read_entry<'a>(at: &At<'a>, labels: &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError> {
+    let entry: StripeEntry<'a> = at.parse()?;
+    if let Some(object) = at.str(entry.object, "object")? {
         if object != OBJECT {
             return Err(at.bad(
                 "object",
@@ -120,14 +122,14 @@ fn read_entry(at: &At<'_>, labels: &mut Labels) -> Result<(Option<ChainKey>, Par
             ));
         }
     }
-    let txn_id = at.required(entry.id, "id", "a transaction ID such as cbtxn_1Nq…")?;
+    let txn_id = at.required_str(entry.id, "id", "a transaction ID such as cbtxn_1Nq…")?;
     let created = integer(at, entry.created, "created", "Unix seconds, as Stripe writes them")?;
     let ts = created
         .checked_mul(1_000_000)
         .ok_or_else(|| at.bad("created", entry.created, &created.to_string(), OutOfRange::Time.expected()))?;
-    let kind = at.required(entry.kind, "type", "a transaction type such as applied_to_invoice")?;
-    let kind = normalize_type(&kind).into_owned();
-    let currency = at.required(entry.currency, "currency", "a three-letter ISO code such as usd")?;
+    let kind = at.required_str(entry.kind, "type", "a transaction type such as applied_to_invoice")?;
+    let kind = normalize_type(&kind);
+    let currency = at.required_str(entry.currency, "currency", "a three-letter ISO code such as usd")?;
     let account = id_of(at, entry.customer, "customer")?.ok_or_else(|| at.missing("customer"))?;
     let scale = 10_i64.pow(crate::money::SCALE - exponent(&currency));
     let minor = |raw: Option<&RawValue>, field: &'static str| -> Result<i64, ImportError> {
@@ -141,10 +143,10 @@ fn read_entry(at: &At<'_>, labels: &mut Labels) -> Result<(Option<ChainKey>, Par
     };
     let amount = minor(entry.amount, "amount")?;
     let balance_after = minor(entry.ending_balance, "ending_balance")?;
-    let description = at.string(entry.description, "description")?.unwrap_or_default();
+    let description = at.str(entry.description, "description")?.unwrap_or_default();
     let invoice = id_of(at, entry.invoice, "invoice")?;
     let credit_note = id_of(at, entry.credit_note, "credit_note")?;
-    let key = ChainKey::new(account, currency);
+    let key = ChainKey::new(account.into_owned(), currency.into_owned());
     let dims = [invoice.as_deref(), credit_note.as_deref()];
     let fields = Fields {
         txn_id: &txn_id,
@@ -175,16 +177,21 @@ fn integer(at: &At<'_>, raw: Option<&RawValue>, field: &'static str, expected: &
 }
 
 /// An ID given as a string, or as an expanded object with an `id`; `null` or absent is `None`.
-fn id_of(at: &At<'_>, raw: Option<&RawValue>, field: &'static str) -> Result<Option<String>, ImportError> {
+fn id_of<'a>(at: &At<'a>, raw: Option<&'a RawValue>, field: &'static str) -> Result<Option<Cow<'a, str>>, ImportError> {
     let Some(r) = raw.filter(|r| r.get() != "null") else { return Ok(None) };
     let id = if r.get().starts_with('{') {
-        let expanded: Expanded = serde_json::from_str(r.get())
+        let expanded: Expanded<'a> = serde_json::from_str(r.get())
             .map_err(|_| at.bad(field, raw, r.get(), "an ID, or an expanded object with an \"id\""))?;
-        at.string(expanded.id, field)?
+        at.str(expanded.id, field)?
     } else {
-        at.string(raw, field)?
+        at.str(raw, field)?
     };
-    Ok(id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+    Ok(id
+        .map(|s| match s {
+            Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+            Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+        })
+        .filter(|s| !s.is_empty()))
 }
 
 #[cfg(test)]

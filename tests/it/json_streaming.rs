@@ -215,6 +215,11 @@ fn broken_json_cut_into_windows_is_refused_as_the_whole_read_refuses_it() {
         ("empty-element", format!("{},,{}", &text[..between], &text[between + 1..])),
         ("empty-array", "[ ]".to_string()),
         ("nul-byte", text.replacen("Credit pack", "Credit \u{0}pack", 1)),
+        // Nested deeper than the 128 levels a JSON file may: the cutter counts, and says so.
+        (
+            "too-deep",
+            text.replacen("\"metadata\": {}", &format!("\"metadata\": {}{}", "[".repeat(130), "]".repeat(130)), 1),
+        ),
     ];
     for (name, bad) in &broken {
         let file = write(dir.path(), &format!("{name}.json"), bad);
