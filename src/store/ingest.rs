@@ -282,6 +282,12 @@ impl Ingest<'_> {
     /// The id of chain `key`, created if new. With a source, the chain must hold that source's
     /// entries (a new chain takes it and its dimensions).
     pub(super) fn chain(&self, key: &ChainKey, source: Option<(&str, &[Dimension])>) -> Result<i64, StoreError> {
+        Ok(self.chain_created(key, source)?.0)
+    }
+
+    /// `chain`, and whether this call created it: a chain created in this write holds nothing
+    /// yet (chains are never removed, so no row can carry its id).
+    fn chain_created(&self, key: &ChainKey, source: Option<(&str, &[Dimension])>) -> Result<(i64, bool), StoreError> {
         // Statements cached: a customer base's import asks them 100,000 times.
         let found: Option<(i64, String)> = self
             .tx
@@ -295,7 +301,7 @@ impl Ingest<'_> {
                 holds: held,
                 found: name.to_string(),
             }),
-            (Some((id, _)), _) => Ok(id),
+            (Some((id, _)), _) => Ok((id, false)),
             (None, source) => {
                 let (name, dims) = source.unwrap_or(("reverie", &[]));
                 if dims.len() > MAX_DIMS {
@@ -312,7 +318,7 @@ impl Ingest<'_> {
                         )?
                         .execute(params![id, rows::dim_field(d), dim.key, dim.title])?;
                 }
-                Ok(id)
+                Ok((id, true))
             }
         }
     }
@@ -335,7 +341,7 @@ impl Ingest<'_> {
                 other.path.display()
             )));
         }
-        let chain_id = self.chain(key, Some((first.source, &first.dimensions)))?;
+        let (chain_id, created) = self.chain_created(key, Some((first.source, &first.dimensions)))?;
         let mut kept = self.labels.borrow_mut();
         let mut label_ids = match kept.take() {
             // Still the table as it is (nothing else in this write added labels since).
@@ -345,8 +351,9 @@ impl Ingest<'_> {
                 load_label_ids(&self.tx)?
             }
         };
+        let chain = Target { id: chain_id, created };
         let summary =
-            store_files(&self.tx, chain_id, files, prints, now, &mut label_ids, &mut self.new_labels.borrow_mut())?;
+            store_files(&self.tx, chain, files, prints, now, &mut label_ids, &mut self.new_labels.borrow_mut())?;
         // In batches, so that a customer base's million labels are not all held to the end.
         if self.new_labels.borrow().len() >= LABELS_HELD {
             self.flush_labels()?;
@@ -360,18 +367,26 @@ impl Ingest<'_> {
 /// files' labels mapped to the store's, the incoming entries deduplicated and put in walk
 /// order, the files recorded, the blocks from the first moved entry on written again, and the
 /// new conflicting versions kept. Each phase is timed under `RECKON_TRACE`.
+/// The chain a write stores into: its id, and whether this write created it.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    id: i64,
+    created: bool,
+}
+
 fn store_files(
     tx: &Transaction,
-    chain_id: i64,
+    chain: Target,
     files: &[ParsedFile],
     prints: &[String],
     now: DateTime<Utc>,
     label_ids: &mut LabelIds,
     new_labels: &mut Vec<(u32, String)>,
 ) -> Result<ImportSummary, StoreError> {
+    let chain_id = chain.id;
     let dims = files.first().map_or(0, |f| f.dimensions.len());
     let t = std::time::Instant::now();
-    let blocks = rows::chain_data(tx, chain_id)?;
+    let blocks = if chain.created { Vec::new() } else { rows::chain_data(tx, chain_id)? };
     let stored = stored_rows(&blocks)?;
     let t = trace::phase("import: load stored", t);
 
@@ -392,8 +407,8 @@ fn store_files(
     let mut entries = Entries::new(&stored, files, &label_ids.ids, dims);
     entries.mutable = mutable;
     entries.left_out = unchanged;
-    let Classified { status, conflicts, slots, matched } =
-        dedupe_and_order(&entries, load_conflict_keys(tx, chain_id)?);
+    let conflicts_known = if chain.created { FxHashSet::default() } else { load_conflict_keys(tx, chain_id)? };
+    let Classified { status, conflicts, slots, matched } = dedupe_and_order(&entries, conflicts_known);
     let t = trace::phase("import: deduplicate, order", t);
 
     let (summaries, source_ids) = record_files(tx, chain_id, files, prints, now, &entries, &status)?;
@@ -404,7 +419,7 @@ fn store_files(
         (Some(r), Some(d)) => filled_in(&incoming, &matched, &status, r.aggregate_types, d),
         _ => FxHashMap::default(),
     };
-    write_blocks(tx, chain_id, dims, &incoming, &slots, &updates)?;
+    write_blocks(tx, chain, dims, &incoming, &slots, &updates)?;
     let t = trace::phase("import: write blocks", t);
 
     write_conflicts(tx, chain_id, &incoming, &conflicts)?;
@@ -637,7 +652,7 @@ struct Incoming<'e, 'a> {
 /// as they are); new entries are numbered after every stored one, in walk order.
 fn write_blocks(
     tx: &Transaction,
-    chain_id: i64,
+    chain: Target,
     dims: usize,
     incoming: &Incoming<'_, '_>,
     slots: &[Slot<'_>],
@@ -667,7 +682,9 @@ fn write_blocks(
             Row::parsed(e, map, source_ids[f], next_seq - 1)
         }
     });
-    rows::write_blocks(tx, chain_id, from_block, dims, Schema::Current, rows)
+    // A chain this write created has no blocks to replace.
+    let replaces = !chain.created;
+    rows::write_blocks(tx, chain.id, from_block, dims, Schema::Current, replaces, rows)
 }
 
 /// Keeps the conflicting versions `classify` found new, in import order.

@@ -138,7 +138,7 @@ fn move_entries_to_blocks(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreErr
             offset: o.10,
             seq: seq as u64,
         });
-        rows::write_blocks(tx, chain_id, 0, 2, rows::Schema::Version2, rows)?;
+        rows::write_blocks(tx, chain_id, 0, 2, rows::Schema::Version2, true, rows)?;
     }
     tx.execute_batch("DROP TABLE entry; DROP TABLE chain_type_total;")?;
     Ok(())

@@ -481,7 +481,7 @@ impl Store {
             )));
         }
         walk_order(&mut rows, |r| r.ts, |r| r.txn_id, |r| r.after - r.amount, |r| r.after);
-        rows::write_blocks(&tx, chain_id, 0, dims, Schema::Current, rows.into_iter())?;
+        rows::write_blocks(&tx, chain_id, 0, dims, Schema::Current, true, rows.into_iter())?;
         if mode == Lost::AwaitSync && dropped > 0 {
             tx.execute("UPDATE chain SET resync = 1 WHERE id = ?1", [chain_id])?;
         }
