@@ -132,9 +132,6 @@ pub struct ChainCheck {
     pub balance: Option<Decimal>,
     /// The findings it saw.
     pub seen: Vec<SeenFinding>,
-    /// Whether it is the chain's first check, if known (`chains_with_history`); else the
-    /// store asks.
-    pub first: Option<bool>,
 }
 
 impl Store {
@@ -152,17 +149,9 @@ impl Store {
         seen: &[SeenFinding],
     ) -> Result<CheckRun, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let run = record_run(&tx, chain_id, at, counts, balance, seen, None)?;
+        let run = record_run(&tx, chain_id, at, counts, balance, seen)?;
         tx.commit()?;
         Ok(run)
-    }
-
-    /// The chains that have a check history: one query for a check of many chains, where
-    /// asking each chain cost a customer base's first check three queries a chain.
-    pub fn chains_with_history(&self) -> Result<rustc_hash::FxHashSet<i64>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT chain_id FROM check_run")?;
-        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(ids)
     }
 
     /// Records the checks of several chains at `at` as `record_check_run` does each, in one
@@ -173,7 +162,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let runs = checks
             .iter()
-            .map(|c| record_run(&tx, c.chain_id, at, c.counts, c.balance, &c.seen, c.first))
+            .map(|c| record_run(&tx, c.chain_id, at, c.counts, c.balance, &c.seen))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(runs)
@@ -324,20 +313,15 @@ fn record_run(
     counts: RunCounts,
     balance: Option<Decimal>,
     seen: &[SeenFinding],
-    first: Option<bool>,
 ) -> Result<CheckRun, StoreError> {
-    // A chain's history and the set its last run saw are written together, and chains are
-    // never removed: a chain known to have no run has neither.
-    let known_first = first == Some(true);
-    let first: bool = match first {
-        Some(first) => first,
-        None => tx
-            .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)")?
-            .query_row([chain_id], |r| r.get(0))?,
-    };
-    // The set the previous run saw: finding id -> (kind, delta, ids, explained).
+    let first: bool = tx
+        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)")?
+        .query_row([chain_id], |r| r.get(0))?;
+    // The set the previous run saw: finding id -> (kind, delta, ids, explained). A set is
+    // written with its run, and runs are never removed: a chain without one has no set and no
+    // run to fold into, which a customer base's first check then does not ask 100,000 times.
     let mut before: HashMap<String, (String, Option<i64>, String, bool)> = HashMap::new();
-    if !known_first {
+    if !first {
         let mut stmt = tx.prepare_cached(
             "SELECT finding_id, kind, delta, transaction_ids, explained FROM check_seen WHERE chain_id = ?1",
         )?;
@@ -381,7 +365,7 @@ fn record_run(
     let (new, resolved, explained) = (count(Change::New), count(Change::Resolved), count(Change::Explained));
 
     // Fold an unchanged run into the previous one when that changed nothing either.
-    let previous: Option<(i64, i64, i64, i64, i64, i64, i64)> = if known_first {
+    let previous: Option<(i64, i64, i64, i64, i64, i64, i64)> = if first {
         None
     } else {
         tx.prepare_cached(
@@ -475,7 +459,7 @@ fn record_run(
     };
     // What this run saw, for the next one to compare with.
     if !run.changes.is_empty() || first {
-        if !known_first {
+        if !first {
             tx.prepare_cached("DELETE FROM check_seen WHERE chain_id = ?1")?.execute([chain_id])?;
         }
         let mut insert = tx.prepare_cached(

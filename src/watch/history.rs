@@ -67,9 +67,6 @@ pub fn record(store: &mut Store, report: &CheckReport, at: i64) -> Result<Vec<Hi
     for f in &report.findings {
         by_chain.entry(f.chain_id).or_default().push(f);
     }
-    // Which chains have a history, asked once (a customer base: 100,000 chains).
-    let with_history =
-        if report.chains.len() >= CHAINS_ASKED_AT_ONCE { Some(store.chains_with_history()?) } else { None };
     for part in report.chains.chunks(CHAINS_PER_TRANSACTION) {
         let checks: Vec<ChainCheck> = part
             .iter()
@@ -90,8 +87,7 @@ pub fn record(store: &mut Store, report: &CheckReport, at: i64) -> Result<Vec<Hi
                         explained: !f.is_open(),
                     });
                 }
-                let first = with_history.as_ref().map(|h| !h.contains(&chain.id));
-                ChainCheck { chain_id: chain.id, counts, balance: super::balance(report, chain), seen, first }
+                ChainCheck { chain_id: chain.id, counts, balance: super::balance(report, chain), seen }
             })
             .collect();
         let runs = store.record_check_runs(at, &checks)?;
@@ -105,9 +101,6 @@ pub fn record(store: &mut Store, report: &CheckReport, at: i64) -> Result<Vec<Hi
 /// How many chains' runs one transaction records: one commit (one sync to disk) each, and the
 /// write lock held no longer than a few thousand small writes take.
 const CHAINS_PER_TRANSACTION: usize = 1000;
-
-/// From this many chains, which have a history is asked once for all of them.
-const CHAINS_ASKED_AT_ONCE: usize = 64;
 
 fn delta_of(chain: ChainKey, at: i64, run: CheckRun) -> HistoryDelta {
     let mut delta = HistoryDelta {
