@@ -117,7 +117,7 @@ fn parse_with(
         &READER,
         Document::PagesOf("wallet_transactions", DOCUMENT),
         SHAPE,
-        read_entry,
+        |at, labels| read_entry(at, labels).map(json::key_of),
     )
 }
 

@@ -88,7 +88,9 @@ fn parse_with(
     bytes: u64,
     progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<ParsedFile, ImportError> {
-    json::read_entries(path, raw, bytes, progress, &READER, Document::Pages(DOCUMENT), SHAPE, read_entry)
+    json::read_entries(path, raw, bytes, progress, &READER, Document::Pages(DOCUMENT), SHAPE, |at, labels| {
+        read_entry(at, labels).map(json::key_of)
+    })
 }
 
 /// One ledger entry: its chain (the customer in the currency, pending apart) and the entry.

@@ -19,9 +19,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{self, At, Document};
+use super::json::{self, At, Document, KeyOf};
 use super::{Fields, ImportError, OutOfRange, Reader};
-use crate::model::{normalize_type, source, ChainKey, Labels, ParsedEntry, ParsedFile};
+use crate::model::{normalize_type, source, Labels, ParsedEntry, ParsedFile};
 
 /// Stripe's customer balance transactions API answer, saved to a file.
 pub(super) static READER: Reader = Reader {
@@ -110,7 +110,7 @@ fn parse_with(
 
 /// One balance transaction: its chain (the customer in the currency) and the entry. Its
 /// strings are borrowed from the entry's text where they have no escape (`At::str`).
-fn read_entry<'a>(at: &At<'a>, labels: &mut Labels) -> Result<(Option<ChainKey>, ParsedEntry), ImportError> {
+fn read_entry<'a>(at: &At<'a>, labels: &mut Labels) -> Result<(Option<KeyOf<'a>>, ParsedEntry), ImportError> {
     let entry: StripeEntry<'a> = at.parse()?;
     if let Some(object) = at.str(entry.object, "object")? {
         if object != OBJECT {
@@ -146,7 +146,7 @@ fn read_entry<'a>(at: &At<'a>, labels: &mut Labels) -> Result<(Option<ChainKey>,
     let description = at.str(entry.description, "description")?.unwrap_or_default();
     let invoice = id_of(at, entry.invoice, "invoice")?;
     let credit_note = id_of(at, entry.credit_note, "credit_note")?;
-    let key = ChainKey::new(account.into_owned(), currency.into_owned());
+    let key = KeyOf { account, currency };
     let dims = [invoice.as_deref(), credit_note.as_deref()];
     let fields = Fields {
         txn_id: &txn_id,

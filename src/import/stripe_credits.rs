@@ -207,7 +207,7 @@ fn parse_for(
         return summary(path, raw, bytes, progress);
     }
     json::read_entries(path, raw, bytes, progress, &READER, Document::Pages(DOCUMENT), SHAPE, |at, labels| {
-        read_entry(at, labels, account)
+        read_entry(at, labels, account).map(json::key_of)
     })
 }
 
