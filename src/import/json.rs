@@ -795,14 +795,10 @@ impl<'a> At<'a> {
         expected: &str,
     ) -> Result<Cow<'a, str>, ImportError> {
         let value = self.str(raw, field)?.ok_or_else(|| self.missing(field))?;
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
+        if value.trim().is_empty() {
             return Err(self.bad(field, raw, &value, expected));
         }
-        Ok(match value {
-            Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
-            Cow::Owned(v) => Cow::Owned(v.trim().to_string()),
-        })
+        Ok(trimmed(value))
     }
 
     /// A decimal given as a string, or as a JSON number read from its exact text (never a float).
@@ -817,6 +813,14 @@ impl<'a> At<'a> {
             r.get().to_string()
         };
         money::parse_units(&text).map_err(|e| self.bad(field, raw, &text, &e.to_string()))
+    }
+}
+
+/// `text` without its leading and trailing whitespace, still borrowed if it was.
+pub(super) fn trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+        Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
     }
 }
 

@@ -186,12 +186,7 @@ fn id_of<'a>(at: &At<'a>, raw: Option<&'a RawValue>, field: &'static str) -> Res
     } else {
         at.str(raw, field)?
     };
-    Ok(id
-        .map(|s| match s {
-            Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
-            Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
-        })
-        .filter(|s| !s.is_empty()))
+    Ok(id.map(json::trimmed).filter(|s| !s.is_empty()))
 }
 
 #[cfg(test)]

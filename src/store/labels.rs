@@ -80,7 +80,7 @@ impl Store {
         let conn = Store::read_only_connection(std::path::Path::new(path), false).ok()?;
         conn.execute_batch("BEGIN DEFERRED").ok()?;
         let same = recorded_label_sum(&conn).ok()? == recorded_label_sum(&self.conn).ok()?;
-        same.then(|| Store { conn, labels: LabelCache::default(), cache: RefCell::default() })
+        same.then(|| Store::over(conn))
     }
 
     /// The texts of these labels, fetched in batches and kept (see `label`).

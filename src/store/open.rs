@@ -223,6 +223,11 @@ impl Store {
         Ok(read())
     }
 
+    /// A store over `conn`, set up by the caller, with nothing kept yet.
+    pub(super) fn over(conn: Connection) -> Store {
+        Store { conn, labels: LabelCache::default(), cache: RefCell::default() }
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// Another application's SQLite file, or a newer Reckon's, is refused before anything is
     /// written to it.
@@ -268,7 +273,7 @@ impl Store {
             }
             other => other?,
         };
-        Ok(Store { conn, labels: LabelCache::default(), cache: RefCell::default() })
+        Ok(Store::over(conn))
     }
 
     /// Opens an existing database for a command that reads it and keeps a little of what it
@@ -280,7 +285,7 @@ impl Store {
     pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
         let read_only = Store::open_read_only(path)?;
         match Store::writable_connection(path) {
-            Some(conn) => Ok(Store { conn, labels: LabelCache::default(), cache: RefCell::default() }),
+            Some(conn) => Ok(Store::over(conn)),
             // A write-protected file or folder, a read-only file system: read as it is.
             None => Ok(read_only),
         }
@@ -394,7 +399,7 @@ impl Store {
         // way) but peaked 33 MiB higher.
         conn.pragma_update(None, "cache_size", -32_000)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
-        let mut store = Store { conn, labels: LabelCache::default(), cache: RefCell::default() };
+        let mut store = Store::over(conn);
         store.migrate()?;
         Ok(store)
     }
@@ -426,7 +431,7 @@ mod tests {
         store.set_note("F-1", "kept", Utc::now()).unwrap();
         drop(store);
         let conn = Store::read_only_connection(&path, true).unwrap();
-        let store = Store { conn, labels: LabelCache::default(), cache: RefCell::default() };
+        let store = Store::over(conn);
         assert!(store.is_read_only());
         assert_eq!(store.notes().unwrap()["F-1"].note, "kept");
         assert!(!dir.path().join("odd ?#% name.db-shm").exists(), "an immutable open makes no -shm file");

@@ -14,20 +14,27 @@ const BLOCK_VAR: &str = "RECKON_CHECK_BLOCK";
 /// the chain.
 const BLOCKS: [usize; 5] = [1, 2, 7, 4096, 1_000_000];
 
-/// `reckon check` on `db` with `args`: standard output, exit code, and whether it streamed.
-fn check(db: &Db, args: &[&str], block: Option<usize>) -> (String, Option<i32>, bool) {
+/// `reckon check` on `db` with `args`, traced, with `var` set to a value or (`None`) unset:
+/// standard output, exit code and the trace on standard error.
+fn traced_check(db: &Db, args: &[&str], var: (&str, Option<String>)) -> (String, Option<i32>, String) {
     let mut full = vec!["check"];
     full.extend_from_slice(args);
     let mut command = db.command(&full);
     command.env("RECKON_TRACE", "1");
-    match block {
-        Some(b) => command.env(BLOCK_VAR, b.to_string()),
-        None => command.env_remove(BLOCK_VAR),
+    match var {
+        (name, Some(ref value)) => command.env(name, value),
+        (name, None) => command.env_remove(name),
     };
     let out = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "reckon {full:?} (block {block:?}): {stderr}");
-    (String::from_utf8(out.stdout).unwrap(), out.status.code(), stderr.contains("check: stream, first pass"))
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "reckon {full:?} ({var:?}): {stderr}");
+    (String::from_utf8(out.stdout).unwrap(), out.status.code(), stderr)
+}
+
+/// `reckon check` on `db` with `args`: standard output, exit code, and whether it streamed.
+fn check(db: &Db, args: &[&str], block: Option<usize>) -> (String, Option<i32>, bool) {
+    let (stdout, code, trace) = traced_check(db, args, (BLOCK_VAR, block.map(|b| b.to_string())));
+    (stdout, code, trace.contains("check: stream, first pass"))
 }
 
 /// Checks `db` loaded whole and streamed in every block size, as JSON and as text, with each
@@ -114,13 +121,9 @@ fn every_fixture_checked_as_a_stream_prints_what_the_whole_check_prints() {
 /// (`=2`): the same output and exit code. Returns the JSON.
 pub(crate) fn same_on_one_thread_and_two(db: &Db, what: &str) -> serde_json::Value {
     let run = |args: &[&str], threads: &str| {
-        let mut full = vec!["check"];
-        full.extend_from_slice(args);
-        let out = db.command(&full).env(THREADS_VAR, threads).env("RECKON_TRACE", "1").output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{what}: reckon {full:?}: {stderr}");
-        assert_eq!(stderr.contains("check: on two threads"), threads == "2", "{what}: {threads} threads:\n{stderr}");
-        (String::from_utf8(out.stdout).unwrap(), out.status.code())
+        let (stdout, code, trace) = traced_check(db, args, (THREADS_VAR, Some(threads.to_string())));
+        assert_eq!(trace.contains("check: on two threads"), threads == "2", "{what}: {threads} threads:\n{trace}");
+        (stdout, code)
     };
     let mut json = None;
     for args in [&["--format", "json"][..], &["--format", "json", "--include-explained"], &["--format", "text"]] {
