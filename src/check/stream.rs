@@ -1,20 +1,21 @@
 //! A chain too long to load checked as a stream (`reconcile::Stream`): its facts read from the
-//! store a block at a time, two or three times over, so memory stays bounded whatever its
-//! length, with the anchored walk beside it (`reconcile::AnchoredStream`) where the chain has
+//! store a block at a time, once, twice or three times over, so memory stays bounded whatever
+//! its length (the first pass holds the last `LOOK_BACK` to twice that entries, `Recent`, to
+//! find the charges refunds name, so that the second pass is mostly left out), with the anchored walk beside it (`reconcile::AnchoredStream`) where the chain has
 //! anchors or an opening balance. Findings are the same as `check_chain`'s; chains it cannot
 //! stream (sources whose credit grants expire, one-sided entries of a kept match) are loaded.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::{ChainChecked, CheckError, CheckedFinding};
-use crate::model::{Anchor, AnchorKind, Entry, Note};
-use crate::reconcile::{self, AnchoredStream, Anchors, Lookup, Pass, RuleConfig, Stream};
-use crate::store::{ChainInfo, Store, StoreError};
+use crate::model::{Anchor, AnchorKind, Entry, Fact, Note};
+use crate::reconcile::{self, AnchoredStream, Anchors, Held, Lookup, OldestAmounts, Pass, RuleConfig, Stream};
+use crate::store::{ChainInfo, HeldFacts, Store, StoreError};
 
 /// A chain of at least this many entries is streamed. Loaded whole a chain takes about 70
 /// bytes an entry; streamed it is read two or three times, but each block is decoded on the
@@ -81,12 +82,36 @@ pub(super) fn check_streamed(
     let lookup = StreamLookup { store, chain, error: RefCell::new(None) };
     let conflicts = store.conflicts(chain.id)?;
     let mut stream = Stream::new(&chain.key, reference, walk_anchors, rules);
-    store.scan_facts(chain, block, false, |start, facts, _| {
+    // The first pass holds the recent entries, so that the second need not look for the
+    // charges refunds name, and notes the lengths of all IDs, to show the other names absent,
+    // and the oldest entries of each amount, on the thread decoding blocks.
+    let mut lengths = IdLengths::default();
+    let mut amounts = OldestAmounts::default();
+    let mut first = |start: usize, facts: &[Fact<i64>], stream: &mut Stream<'_>| {
         stream.first(start, facts, &lookup);
         if let Some(anchored) = &mut anchored {
             anchored.first(start, facts);
         }
-    })?;
+    };
+    if stream.gather_second() {
+        let mut held = Recent::new(look_back());
+        let watch = |run: &HeldFacts| {
+            (0..run.len()).for_each(|k| lengths.insert(run.id(k).len()));
+            amounts.note(run.start, &run.facts);
+        };
+        store.scan_held(chain, block, watch, |run| {
+            if held.entries >= 2 * held.look_back {
+                stream.look_back(&held, &lookup);
+                held.trim();
+            }
+            held.push(run);
+            let run = held.runs.back().expect("a run was just pushed");
+            first(run.start, &run.facts, &mut stream);
+        })?;
+        stream.look_back(&held, &lookup);
+    } else {
+        store.scan_facts(chain, block, false, |start, facts, _| first(start, facts, &mut stream))?;
+    }
     stream.end_first(&lookup);
     if let Some(anchored) = &mut anchored {
         anchored.end_first();
@@ -94,15 +119,25 @@ pub(super) fn check_streamed(
     // The second pass finds what closes each gap the anchored walk found.
     let mut gaps = anchored.as_mut().filter(|a| a.wants_second());
     let t = crate::trace::phase("check: stream, first pass", t);
-    let ids = stream.wants_ids();
-    store.scan_facts(chain, block, ids, |start, facts, ids| {
-        stream.second(start, facts, ids);
-        if let Some(anchored) = &mut gaps {
-            anchored.second(start, facts);
+    let skipped = stream.skip_second(&amounts, &|id| lengths.may_hold(id));
+    if !skipped || gaps.is_some() {
+        let ids = !skipped && stream.wants_ids();
+        store.scan_facts(chain, block, ids, |start, facts, ids| {
+            if !skipped {
+                stream.second(start, facts, ids);
+            }
+            if let Some(anchored) = &mut gaps {
+                anchored.second(start, facts);
+            }
+        })?;
+        if !skipped {
+            stream.end_second();
         }
-    })?;
-    stream.end_second();
-    let t = crate::trace::phase("check: stream, second pass", t);
+    }
+    let t = crate::trace::phase(
+        if skipped { "check: stream, second pass (the rules' part left out)" } else { "check: stream, second pass" },
+        t,
+    );
     if stream.pass() == Pass::Third {
         store.scan_facts(chain, block, false, |start, facts, _| stream.third(start, facts))?;
         crate::trace::phase("check: stream, third pass (refunds by amount, spends of pending credits)", t);
@@ -125,6 +160,86 @@ pub(super) fn check_streamed(
     let ledger_balance = chain.ledger_balance.or(pending.as_ref().and_then(|p| p.available));
     let rebuilt = rebuilt_end.filter(|_| ledger_balance.is_none() && pending.is_none());
     Ok(Some(ChainChecked { findings, pending, rebuilt, ledger_balance }))
+}
+
+/// `RECKON_CHECK_LOOK_BACK=N`: the entries the first pass holds before each refund, to find
+/// the charge it names without a second pass (tests make it small).
+pub const LOOK_BACK_VAR: &str = "RECKON_CHECK_LOOK_BACK";
+
+/// Entries held before each refund: a refund names a charge of the last few days, a few
+/// thousand entries back on the busiest ledgers made so far.
+const LOOK_BACK: usize = 65_536;
+
+fn look_back() -> usize {
+    std::env::var(LOOK_BACK_VAR).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(LOOK_BACK).max(1)
+}
+
+/// The runs of facts the first pass has passed and holds, oldest first: after each `trim`, at
+/// least `look_back` entries before the run pushed next; at most twice that and a run.
+struct Recent {
+    runs: VecDeque<HeldFacts>,
+    entries: usize,
+    look_back: usize,
+}
+
+impl Recent {
+    fn new(look_back: usize) -> Recent {
+        Recent { runs: VecDeque::new(), entries: 0, look_back }
+    }
+
+    fn push(&mut self, run: HeldFacts) {
+        self.entries += run.len();
+        self.runs.push_back(run);
+    }
+
+    /// Drops the oldest runs not needed to keep `look_back` entries.
+    fn trim(&mut self) {
+        while let Some(oldest) = self.runs.front().filter(|r| self.entries - r.len() >= self.look_back) {
+            self.entries -= oldest.len();
+            self.runs.pop_front();
+        }
+    }
+}
+
+impl Held for Recent {
+    fn find(&self, id: &[u8], near: usize) -> Option<(usize, Fact<i64>)> {
+        let hash = HeldFacts::hash(id);
+        // The run holding `near`, then the older ones, newest first, then the newer ones.
+        let at = self.runs.partition_point(|run| run.start + run.len() <= near);
+        let older = (0..self.runs.len().min(at + 1)).rev();
+        older.chain(at + 1..self.runs.len()).find_map(|r| {
+            let run = &self.runs[r];
+            run.find(id, hash).map(|k| (run.start + k, run.facts[k]))
+        })
+    }
+}
+
+/// The lengths of a chain's transaction IDs: a name of another length is certainly no ID of
+/// it (the words of a refund's description beside the ID it names).
+#[derive(Debug, Clone, Default)]
+pub struct IdLengths {
+    short: [u64; 4],
+    long: std::collections::BTreeSet<usize>,
+}
+
+impl IdLengths {
+    fn insert(&mut self, len: usize) {
+        match self.short.get_mut(len / 64) {
+            Some(bits) => *bits |= 1 << (len % 64),
+            None => {
+                self.long.insert(len);
+            }
+        }
+    }
+
+    /// Whether some ID met is as long as `id` (`false`: none is `id`).
+    pub fn may_hold(&self, id: &[u8]) -> bool {
+        let len = id.len();
+        match self.short.get(len / 64) {
+            Some(bits) => bits & (1 << (len % 64)) != 0,
+            None => self.long.contains(&len),
+        }
+    }
 }
 
 /// Whole entries for the findings of a streamed chain, read from their blocks by position.

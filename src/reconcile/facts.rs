@@ -57,6 +57,14 @@ impl Amount for Decimal {
     }
 }
 
+/// The entries a streamed first pass has passed and still holds (`Stream::look_back`): the
+/// recent ones, found by transaction ID.
+pub trait Held {
+    /// The held entry with transaction ID `id`: its position and facts. Entries near
+    /// position `near` are looked at first (a refund's charge is a few entries before it).
+    fn find(&self, id: &[u8], near: usize) -> Option<(usize, Fact<i64>)>;
+}
+
 /// What the facts leave out: label texts, transaction IDs and whole entries for messages.
 /// The caller that loaded the facts supplies it (from memory, or from the store).
 pub trait Lookup {

@@ -18,10 +18,10 @@ use rust_decimal::Decimal;
 use crate::model::{ChainKey, Conflict, Entry, Fact, Finding};
 
 pub use anchors::{anchored, rebuilt_end, states_balance, AnchoredStream};
-pub use facts::{Amount, Lookup};
+pub use facts::{Amount, Held, Lookup};
 pub use pending::{PendingBalance, PendingStep};
 pub use rules::{RuleConfig, UnusualRule};
-pub use stream::{streams, Pass, Stream};
+pub use stream::{streams, OldestAmounts, Pass, Stream};
 
 /// The balances a walk is anchored to, beyond the entries themselves.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -8,6 +8,12 @@
 //!   small); the pairs of identical charges within the duplicate window.
 //! - Second pass: the transaction IDs refunds name; the oldest entries of each break's delta;
 //!   the unusual charges, judged by thresholds computed from the counts.
+//! - The second pass is left out when the first gathered what it would find
+//!   (`gather_second`, `look_back`, `skip_second`): the charges refunds name among the recent
+//!   entries the caller holds (`Held`), each name not found there shown absent from the whole
+//!   chain (no ID has its length); the oldest few entries of every amount (`OldestAmounts`,
+//!   while at most `AMOUNTS_HELD` amounts); the positions of each charge group's magnitudes met
+//!   at most `RARE` times. Otherwise it runs, as before.
 //! - Third pass, only when a refund names no charge it can pair with: the nearest unpaired
 //!   charge of its magnitude, over the refund window's charges of those magnitudes.
 //!
@@ -27,7 +33,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::facts::{Amount, Lookup};
+use super::facts::{Amount, Held, Lookup};
 use super::rules::{self, Group, LabelKinds, RuleConfig, Thresholds, Unusual, SECOND};
 use super::walk::{self, Links};
 use super::{Anchors, Reference};
@@ -51,6 +57,68 @@ pub enum Pass {
 }
 
 type DuplicateKey = (u32, i64, u32, Dims);
+
+/// A charge group's magnitude: (type, price dimension's value, magnitude).
+type MagnitudeKey = (u32, u32, i64);
+
+/// Oldest entries of an amount a break's delta looks for (`Links::with_amount`).
+const OLDEST: usize = walk::ELSEWHERE + 2;
+
+/// Distinct amounts `OldestAmounts` keeps the oldest entries of; past this many it keeps none
+/// and the second pass finds them.
+const AMOUNTS_HELD: usize = 1 << 16;
+
+/// A magnitude met at most this often in a group has its positions kept by the first pass,
+/// so that the second need not find them if the group flags it as unusual.
+const RARE: usize = 8;
+
+/// What the second pass would find, gathered in the first (`Stream::gather_second`).
+#[derive(Default)]
+struct Fold {
+    /// Refunds whose names were looked for among the held entries.
+    resolved: usize,
+    /// Each name a refund gives found among held entries: the entry's position and facts.
+    found: HashMap<String, (usize, Fact<i64>)>,
+    /// The names not found among the entries held when they were looked for.
+    missing: HashSet<String>,
+    /// The positions of each charge group's magnitude, up to its `RARE`-th.
+    rare: HashMap<MagnitudeKey, Vec<usize>>,
+    /// The unusual charges, from `rare` (`end_first`); `None` when a magnitude some group flags
+    /// was met more than `RARE` times.
+    flagged: Option<Vec<Unusual>>,
+}
+
+/// The oldest few positions of each amount of a chain, noted in walk order by the first pass
+/// (on the thread decoding blocks, `check/stream.rs`): what the second pass finds of each
+/// break's delta. Past `AMOUNTS_HELD` distinct amounts it holds none.
+#[derive(Debug)]
+pub struct OldestAmounts {
+    /// The positions, and how many are filled.
+    amounts: Option<HashMap<i64, ([usize; OLDEST], u8)>>,
+}
+
+impl Default for OldestAmounts {
+    fn default() -> Self {
+        OldestAmounts { amounts: Some(HashMap::default()) }
+    }
+}
+
+impl OldestAmounts {
+    /// The facts of positions `start..`, the next in walk order.
+    pub fn note(&mut self, start: usize, facts: &[Fact<i64>]) {
+        let Some(amounts) = &mut self.amounts else { return };
+        for (i, f) in (start..).zip(facts) {
+            let (at, n) = amounts.entry(f.amount).or_insert(([0; OLDEST], 0));
+            if usize::from(*n) < OLDEST {
+                at[usize::from(*n)] = i;
+                *n += 1;
+            }
+        }
+        if amounts.len() > AMOUNTS_HELD {
+            self.amounts = None;
+        }
+    }
+}
 
 /// How a charge group is judged for `unusual_amount`: against its own charges (`Some`), or
 /// not at all (`None`: its median is zero).
@@ -133,6 +201,11 @@ pub struct Stream<'r> {
     flagged: Vec<Unusual>,
     /// Every magnitude some group flags.
     suspects: HashSet<i64>,
+
+    /// Refunds whose texts (descriptions, or the labels naming their charges) are fetched.
+    texted: usize,
+    /// What the second pass would find, gathered in the first when asked (`gather_second`).
+    fold: Option<Fold>,
 }
 
 impl std::fmt::Debug for Stream<'_> {
@@ -194,7 +267,26 @@ impl<'r> Stream<'r> {
             by_type: HashMap::default(),
             flagged: Vec::new(),
             suspects: HashSet::default(),
+            texted: 0,
+            fold: None,
         }
+    }
+
+    /// Asks the first pass to gather what the second would find, so that `skip_second` may
+    /// leave it out; the caller then calls `look_back` as it drops entries it held. `false`
+    /// (and nothing asked) for a source that keeps pending grants apart. Before `first`.
+    pub fn gather_second(&mut self) -> bool {
+        debug_assert_eq!((self.pass, self.n), (Pass::First, 0));
+        if self.pending_dims.is_some() {
+            return false;
+        }
+        self.fold = Some(Fold::default());
+        true
+    }
+
+    /// Whether the first pass gathers what the second would find (`gather_second`).
+    pub fn gathers(&self) -> bool {
+        self.fold.is_some()
     }
 
     /// The pass the stream expects next.
@@ -257,7 +349,12 @@ impl<'r> Stream<'r> {
                 continue;
             }
             let price = self.price(f);
-            *self.counts.entry((f.kind, price, f.amount.magnitude())).or_default() += 1;
+            let group = (f.kind, price, f.amount.magnitude());
+            let count = self.counts.entry(group).or_default();
+            *count += 1;
+            if let Some(fold) = self.fold.as_mut().filter(|_| *count <= RARE) {
+                fold.rare.entry(group).or_default().push(i);
+            }
             // Duplicates, as `rules::duplicate_charges` pairs them: the latest charge of each
             // kind within the window before this one.
             let key = (f.kind, f.amount, f.description, f.dims);
@@ -319,17 +416,9 @@ impl<'r> Stream<'r> {
             let delta = self.kept[&i].before() - self.kept[&(i - 1)].after;
             self.deltas.insert(delta, Vec::new());
         }
-        if let (false, Some(dim)) = (self.refunds.is_empty(), self.named_by) {
-            let mut labels: Vec<u32> = self.refunds.iter().map(|(_, f)| f.dims[dim]).filter(|&l| l != 0).collect();
-            labels.sort_unstable();
-            labels.dedup();
-            let texts = src.labels(&labels);
-            self.wanted = texts.iter().map(|t| t.as_bytes().into()).collect();
-            self.named = labels.into_iter().zip(texts).collect();
-        } else if !self.refunds.is_empty() {
-            self.descriptions = src.labels(&self.refunds.iter().map(|(_, f)| f.description).collect::<Vec<_>>());
-            self.wanted =
-                self.descriptions.iter().flat_map(|d| rules::id_tokens(d)).map(|t| t.as_bytes().into()).collect();
+        self.fetch_refund_texts(src);
+        if self.fold.is_none() {
+            self.want_ids();
         }
         if !self.pending_at.is_empty() {
             // `pending::Grants::of`: the pending amounts, and the IDs the settling grants name.
@@ -376,9 +465,126 @@ impl<'r> Stream<'r> {
                 self.by_type.insert(kind, judge(Group::Type(kind), &whole));
             }
         }
-        self.counts = HashMap::default();
+        let counts = std::mem::take(&mut self.counts);
         let judged = self.judges.values().chain(self.by_type.values()).flatten();
         self.suspects = judged.flat_map(|(_, _, flagged)| flagged.iter().copied()).collect();
+        if let Some(mut fold) = self.fold.take() {
+            fold.flagged = self.rare_flagged(&counts, &fold.rare);
+            self.fold = Some(fold);
+        }
+    }
+
+    /// The texts of the refunds met since the last call: their descriptions, or the labels of
+    /// the column naming their charges.
+    fn fetch_refund_texts(&mut self, src: &dyn Lookup) {
+        let new = &self.refunds[self.texted..];
+        if let Some(dim) = self.named_by {
+            let mut labels: Vec<u32> =
+                new.iter().map(|(_, f)| f.dims[dim]).filter(|l| *l != 0 && !self.named.contains_key(l)).collect();
+            labels.sort_unstable();
+            labels.dedup();
+            let texts = src.labels(&labels);
+            self.named.extend(labels.into_iter().zip(texts));
+        } else if !new.is_empty() {
+            self.descriptions.extend(src.labels(&new.iter().map(|(_, f)| f.description).collect::<Vec<_>>()));
+        }
+        self.texted = self.refunds.len();
+    }
+
+    /// The transaction IDs the second pass looks for: every name refunds give.
+    fn want_ids(&mut self) {
+        let names: HashSet<&str> = if self.named_by.is_some() {
+            self.named.values().map(|t| &**t).collect()
+        } else {
+            self.descriptions.iter().flat_map(|d| rules::id_tokens(d)).collect()
+        };
+        self.wanted.extend(names.into_iter().map(|t| t.as_bytes().into()));
+    }
+
+    /// The names refund `k` gives for the charge it refunds.
+    fn names_of(&self, k: usize) -> Vec<&str> {
+        match self.named_by {
+            Some(dim) => self.named.get(&self.refunds[k].1.dims[dim]).map(|t| vec![&**t]).unwrap_or_default(),
+            None => rules::id_tokens(&self.descriptions[k]).collect(),
+        }
+    }
+
+    /// While the first pass gathers (`gather_second`): the charges the refunds met since the
+    /// last call name, looked for among the entries `held` (the caller calls this before it
+    /// drops any, and once after the last block).
+    pub fn look_back(&mut self, held: &dyn Held, src: &dyn Lookup) {
+        let Some(mut fold) = self.fold.take() else { return };
+        self.fetch_refund_texts(src);
+        for k in fold.resolved..self.refunds.len() {
+            for name in self.names_of(k) {
+                // A name not found once stays missing (the words of descriptions, mostly): if
+                // some later entry has it, the second pass finds it.
+                if fold.found.contains_key(name) || fold.missing.contains(name) {
+                    continue;
+                }
+                match held.find(name.as_bytes(), self.refunds[k].0) {
+                    Some(at) => {
+                        fold.found.insert(name.to_string(), at);
+                    }
+                    None => {
+                        fold.missing.insert(name.to_string());
+                    }
+                }
+            }
+        }
+        fold.resolved = self.refunds.len();
+        self.fold = Some(fold);
+    }
+
+    /// The unusual charges, as the second pass flags them, from the positions the first kept
+    /// of each group's rare magnitudes; `None` if a flagged magnitude was met too often to keep.
+    fn rare_flagged(
+        &self,
+        counts: &HashMap<MagnitudeKey, usize>,
+        rare: &HashMap<MagnitudeKey, Vec<usize>>,
+    ) -> Option<Vec<Unusual>> {
+        let mut flagged = Vec::new();
+        for (key, &count) in counts.iter().filter(|((_, _, m), _)| self.suspects.contains(m)) {
+            let &(kind, price, magnitude) = key;
+            let judge = match self.judges.get(&(kind, price)) {
+                Some(judge) => judge.as_ref(),
+                None => self.by_type.get(&kind).and_then(|j| j.as_ref()),
+            };
+            let Some((group, t, _)) = judge.filter(|(_, _, flags)| flags.contains(&magnitude)) else { continue };
+            if count > RARE {
+                return None;
+            }
+            flagged.extend(rare.get(key)?.iter().map(|&i| t.flag(i, magnitude, *group)));
+        }
+        flagged.sort_by_key(|u| u.index);
+        Some(flagged)
+    }
+
+    /// After `end_first`: when the first pass gathered all the second would find
+    /// (`gather_second`), the second pass is left out (as if it and `end_second` had run) and
+    /// this is `true`. Otherwise `false`: the second pass is to run. `amounts` are the chain's,
+    /// noted in the first pass; `may_hold` says whether the chain may hold an entry of a
+    /// transaction ID (`false`: certainly not).
+    pub fn skip_second(&mut self, amounts: &OldestAmounts, may_hold: &dyn Fn(&[u8]) -> bool) -> bool {
+        debug_assert_eq!(self.pass, Pass::Second);
+        let Some(fold) = self.fold.take() else { return false };
+        let deltas_found = self.deltas.is_empty() || amounts.amounts.is_some();
+        let names_found = fold.missing.iter().all(|name| !may_hold(name.as_bytes()));
+        let (Some(flagged), true, true) = (fold.flagged, deltas_found, names_found) else {
+            self.want_ids();
+            return false;
+        };
+        if let Some(amounts) = &amounts.amounts {
+            for (delta, at) in &mut self.deltas {
+                if let Some((oldest, n)) = amounts.get(delta) {
+                    at.extend_from_slice(&oldest[..usize::from(*n)]);
+                }
+            }
+        }
+        self.flagged = flagged;
+        self.by_id = fold.found;
+        self.end_second();
+        true
     }
 
     /// Second pass: the block of facts starting at `start`, with their transaction IDs when
@@ -873,16 +1079,34 @@ mod tests {
     /// The findings of the ledger of `rows`, streamed in blocks of `block`; the same as the
     /// whole chain's, or the test fails.
     fn both_ways(rows: &[(u8, u8, i8, u8, u8, u8)], block: usize, anchors: Anchors) -> Vec<Finding> {
-        both_ways_naming(rows, block, anchors, false)
+        both_ways_naming(rows, block, anchors, false, None).0
     }
 
-    /// `both_ways`, with `named` on a source that names refunded charges in a column.
+    /// The entries of positions `from..to` of a chain, held by a test's first pass.
+    struct Window<'a> {
+        entries: &'a [Entry],
+        facts: &'a [Fact<i64>],
+        from: usize,
+        to: usize,
+    }
+
+    impl Held for Window<'_> {
+        fn find(&self, id: &[u8], _near: usize) -> Option<(usize, Fact<i64>)> {
+            let i = (self.from..self.to).find(|&i| self.entries[i].txn_id.as_bytes() == id)?;
+            Some((i, self.facts[i]))
+        }
+    }
+
+    /// `both_ways`, with `named` on a source that names refunded charges in a column, and with
+    /// `look_back`, the first pass gathering what the second finds while it holds that many
+    /// entries (at least) before each block. Also whether the second pass was left out.
     fn both_ways_naming(
         rows: &[(u8, u8, i8, u8, u8, u8)],
         block: usize,
         anchors: Anchors,
         named: bool,
-    ) -> Vec<Finding> {
+        look_back: Option<usize>,
+    ) -> (Vec<Finding>, bool) {
         let entries = ledger_naming(rows, named);
         let keys: &[&str] = if named { &["character", "model", "refund_of"] } else { &KEYS };
         let (src, facts) = EntrySource::new(&entries, keys);
@@ -907,16 +1131,34 @@ mod tests {
         };
         let whole = super::super::findings(&chain, &reference, &facts, &src, anchors, &[], &config);
         let mut stream = Stream::new(&chain, reference, anchors, &config);
+        let mut amounts = OldestAmounts::default();
+        let gathers = look_back.is_some() && stream.gather_second();
+        let mut held = Window { entries: &entries, facts: &facts, from: 0, to: 0 };
+        let look_back = look_back.unwrap_or(usize::MAX).max(1);
         for (k, part) in facts.chunks(block).enumerate() {
+            if gathers {
+                if held.to - held.from >= 2 * look_back {
+                    stream.look_back(&held, &src);
+                    held.from = held.to - look_back;
+                }
+                held.to += part.len();
+                amounts.note(k * block, part);
+            }
             stream.first(k * block, part, &src);
         }
+        stream.look_back(&held, &src);
         stream.end_first(&src);
-        for (k, part) in facts.chunks(block).enumerate() {
-            let ids: Vec<&[u8]> =
-                entries[k * block..k * block + part.len()].iter().map(|e| e.txn_id.as_bytes()).collect();
-            stream.second(k * block, part, if stream.wants_ids() { &ids } else { &[] });
+        let lengths: HashSet<usize> = entries.iter().map(|e| e.txn_id.len()).collect();
+        let skipped = stream.skip_second(&amounts, &|id| lengths.contains(&id.len()));
+        assert!(gathers || !skipped);
+        if !skipped {
+            for (k, part) in facts.chunks(block).enumerate() {
+                let ids: Vec<&[u8]> =
+                    entries[k * block..k * block + part.len()].iter().map(|e| e.txn_id.as_bytes()).collect();
+                stream.second(k * block, part, if stream.wants_ids() { &ids } else { &[] });
+            }
+            stream.end_second();
         }
-        stream.end_second();
         if stream.pass() == Pass::Third {
             for (k, part) in facts.chunks(block).enumerate() {
                 stream.third(k * block, part);
@@ -924,7 +1166,7 @@ mod tests {
         }
         let streamed = stream.finish(&src, &[]);
         assert_eq!(streamed, whole);
-        streamed
+        (streamed, skipped)
     }
 
     proptest! {
@@ -948,8 +1190,42 @@ mod tests {
             rows in prop::collection::vec((0u8..3, 0u8..5, -40i8..30, 0u8..3, 0u8..5, prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)]), 1..120),
             block in 1usize..9,
         ) {
-            both_ways_naming(&rows, block, Anchors::default(), true);
+            both_ways_naming(&rows, block, Anchors::default(), true, None);
         }
+
+        /// The first pass gathering what the second finds, holding from one entry to all of
+        /// them: the second pass left out or not, the findings are the whole chain's.
+        #[test]
+        fn a_chain_whose_first_pass_gathers_the_second_has_the_findings_of_the_whole_chain(
+            rows in prop::collection::vec((0u8..3, 0u8..5, -40i8..30, 0u8..3, 0u8..5, prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)]), 1..120),
+            block in 1usize..9,
+            look_back in prop_oneof![1usize..12, Just(1_000)],
+            named in any::<bool>(),
+            stated in prop::option::of(-5i64..5),
+        ) {
+            let anchors = Anchors { stated: stated.map(|s| Decimal::new(1_000_000 + s, 2)), opening: None };
+            both_ways_naming(&rows, block, anchors, named, Some(look_back));
+        }
+    }
+
+    /// A refund naming an earlier charge, a break: held long enough, the first pass gathers
+    /// all the second finds, and it is left out; held too short to reach the charge, it runs.
+    #[test]
+    fn the_second_pass_is_left_out_when_the_first_gathered_it() {
+        // (seconds later, type, cents, model, description, error): description 3 names an
+        // earlier entry (e0 for entry 6), error 2 breaks.
+        // Ten entries: every ID (e0 to e9) is shorter than "for" and "Refund", the words beside
+        // the ID the refund names.
+        let mut rows = vec![(1, 0, -5, 0, 0, 0); 10];
+        rows[3] = (1, 0, -5, 0, 0, 2);
+        rows[6] = (1, 2, 5, 0, 3, 0);
+        rows[8] = (1, 0, -40, 0, 0, 0);
+        let (findings, skipped) = both_ways_naming(&rows, 2, Anchors::default(), false, Some(1_000));
+        assert!(skipped, "{findings:?}");
+        let kinds: Vec<_> = findings.iter().map(|f| f.kind).collect();
+        assert!(kinds.contains(&crate::model::FindingKind::BalanceBreak), "{kinds:?}");
+        let (_, skipped) = both_ways_naming(&rows, 2, Anchors::default(), false, Some(1));
+        assert!(!skipped);
     }
 
     /// A grant ledger from `(time step, what, cents, target, error)`: what 0 a spend of
@@ -1088,7 +1364,7 @@ mod tests {
                 rows.push((0, 2, cents, 0, [3, 4, 1][(i % 3) as usize], 0));
             }
         }
-        let findings = both_ways_naming(&rows, 5, Anchors::default(), true);
+        let (findings, _) = both_ways_naming(&rows, 5, Anchors::default(), true, None);
         let kinds: HashSet<crate::model::FindingKind> = findings.iter().map(|f| f.kind).collect();
         for kind in [crate::model::FindingKind::RefundMismatch, crate::model::FindingKind::UnmatchedRefund] {
             assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");

@@ -108,47 +108,99 @@ impl Store {
         ids: bool,
         mut each: impl FnMut(usize, &[Fact<i64>], &[&[u8]]),
     ) -> Result<(), StoreError> {
-        /// Blocks read ahead of the one `each` is given.
-        const AHEAD: usize = 3;
         let block = block.max(1);
+        let chain_id = chain.id;
+        self.scan_blocks(
+            chain,
+            |_, data| decode_facts(chain_id, data, ids),
+            |start, d| {
+                let id_list: Vec<&[u8]> = (0..d.txns.len()).map(|i| d.txns.get(i)).collect();
+                for (k, facts) in d.facts.chunks(block).enumerate() {
+                    let at = k * block;
+                    each(start + at, facts, id_list.get(at..at + facts.len()).unwrap_or(&[]));
+                }
+            },
+        )
+    }
+
+    /// As `scan_facts` with IDs, but each run of at most `block` facts is handed over to keep
+    /// ([`HeldFacts`], which finds an entry of the run by ID), after `watch` has seen it on the
+    /// decoding thread.
+    pub fn scan_held(
+        &self,
+        chain: &ChainInfo,
+        block: usize,
+        mut watch: impl FnMut(&HeldFacts) + Send,
+        mut each: impl FnMut(HeldFacts),
+    ) -> Result<(), StoreError> {
+        let block = block.max(1);
+        let chain_id = chain.id;
+        self.scan_blocks(
+            chain,
+            |id, data| {
+                let d = decode_facts(chain_id, data, true)?;
+                let start = block::split_entry_id(id).1 as usize * block::BLOCK;
+                let runs = HeldFacts::runs(start, d, block);
+                runs.iter().for_each(&mut watch);
+                Ok(runs)
+            },
+            |_, runs| runs.into_iter().for_each(&mut each),
+        )
+    }
+
+    /// A chain's stored blocks in order: read here, `decode`d on another thread (a few ahead),
+    /// and `give`n here in order with the position of the block's first entry.
+    fn scan_blocks<T: Send>(
+        &self,
+        chain: &ChainInfo,
+        mut decode: impl FnMut(i64, &[u8]) -> Result<T, StoreError> + Send,
+        mut give: impl FnMut(usize, T),
+    ) -> Result<(), StoreError> {
+        /// Blocks read ahead of the one given.
+        const AHEAD: usize = 3;
         rows::check_shape(&self.conn, chain.id, rows::Awaiting::Refuse)?;
         let mut stmt =
             self.conn.prepare_cached("SELECT id, data FROM entry_block WHERE id >= ?1 AND id < ?2 ORDER BY id")?;
         let mut rows = stmt.query(rusqlite::params![block::block_id(chain.id, 0), block::block_id(chain.id + 1, 0)])?;
         std::thread::scope(|scope| {
             let (blobs, to_decode) = std::sync::mpsc::sync_channel::<(i64, Vec<u8>)>(AHEAD);
-            let (done, decoded) = std::sync::mpsc::channel::<(i64, Result<Decoded, StoreError>)>();
-            let chain_id = chain.id;
+            let (done, decoded) = std::sync::mpsc::channel::<(i64, Result<T, StoreError>, Vec<u8>)>();
             scope.spawn(move || {
                 for (id, data) in to_decode {
-                    if done.send((id, decode_facts(chain_id, &data, ids))).is_err() {
+                    let d = decode(id, &data);
+                    if done.send((id, d, data)).is_err() {
                         break;
                     }
                 }
             });
-            let mut give = |(id, d): (i64, Result<Decoded, StoreError>)| -> Result<(), StoreError> {
+            // A block's buffer comes back with its decoding, to be filled again: a fresh one
+            // of ~200 KB each time is memory mapped, faulted in page by page and unmapped.
+            let mut spare: Vec<Vec<u8>> = Vec::new();
+            let mut take = |(id, d, data): (i64, Result<T, StoreError>, Vec<u8>)| -> Result<Vec<u8>, StoreError> {
                 let d = d.map_err(|e| e.in_block(&self.conn, id))?;
-                let start = block::split_entry_id(id).1 as usize * block::BLOCK;
-                let id_list: Vec<&[u8]> = (0..d.txns.len()).map(|i| d.txns.get(i)).collect();
-                for (k, facts) in d.facts.chunks(block).enumerate() {
-                    let at = k * block;
-                    each(start + at, facts, id_list.get(at..at + facts.len()).unwrap_or(&[]));
-                }
-                Ok(())
+                give(block::split_entry_id(id).1 as usize * block::BLOCK, d);
+                Ok(data)
             };
             let mut waiting = 0;
             let gone = || StoreError::BadValue("the thread decoding blocks stopped".into());
             while let Some(r) = rows.next()? {
                 if waiting == AHEAD {
-                    give(decoded.recv().map_err(|_| gone())?)?;
+                    spare.push(take(decoded.recv().map_err(|_| gone())?)?);
                     waiting -= 1;
                 }
-                blobs.send((r.get(0)?, r.get(1)?)).map_err(|_| gone())?;
+                let mut data = spare.pop().unwrap_or_default();
+                data.clear();
+                match r.get_ref(1)? {
+                    rusqlite::types::ValueRef::Blob(blob) => data.extend_from_slice(blob),
+                    // Refused as a blob is refused anywhere else.
+                    _ => data = r.get(1)?,
+                }
+                blobs.send((r.get(0)?, data)).map_err(|_| gone())?;
                 waiting += 1;
             }
             drop(blobs);
             for _ in 0..waiting {
-                give(decoded.recv().map_err(|_| gone())?)?;
+                take(decoded.recv().map_err(|_| gone())?)?;
             }
             Ok(())
         })
@@ -260,6 +312,85 @@ impl Store {
 struct Decoded {
     facts: Vec<Fact<i64>>,
     txns: TxnIds,
+}
+
+/// A run of a chain's facts in walk order, held by a streamed check after it has passed them,
+/// with their transaction IDs and a table that finds one by ID.
+#[derive(Debug)]
+pub struct HeldFacts {
+    /// The position of the run's first entry.
+    pub start: usize,
+    pub facts: Vec<Fact<i64>>,
+    txns: TxnIds,
+    /// Open addressing by the ID's hash: its high 32 bits, then its index in the run + 1; 0 for
+    /// an empty slot.
+    slots: Vec<u64>,
+}
+
+impl HeldFacts {
+    /// A decoded block cut into runs of at most `block` entries.
+    fn runs(start: usize, d: Decoded, block: usize) -> Vec<HeldFacts> {
+        if d.facts.len() <= block {
+            return vec![HeldFacts::new(start, d.facts, d.txns)];
+        }
+        d.facts
+            .chunks(block)
+            .enumerate()
+            .map(|(k, facts)| {
+                let at = k * block;
+                let mut txns = TxnIds::with_capacity(facts.len());
+                (at..at + facts.len()).for_each(|i| txns.push(d.txns.get(i)));
+                HeldFacts::new(start + at, facts.to_vec(), txns)
+            })
+            .collect()
+    }
+
+    fn new(start: usize, facts: Vec<Fact<i64>>, txns: TxnIds) -> HeldFacts {
+        let mut slots = vec![0u64; (txns.len() * 2).next_power_of_two()];
+        let mask = slots.len() - 1;
+        for k in 0..txns.len() {
+            let hash = HeldFacts::hash(txns.get(k));
+            let mut at = hash as usize & mask;
+            while slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            slots[at] = (hash & !0xFFFF_FFFF) | (k as u64 + 1);
+        }
+        HeldFacts { start, facts, txns, slots }
+    }
+
+    /// The hash `find` takes of an ID.
+    pub fn hash(id: &[u8]) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(id)
+    }
+
+    /// The index in this run of the entry with transaction ID `id`, whose `hash` is given.
+    pub fn find(&self, id: &[u8], hash: u64) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            match self.slots[at] {
+                0 => return None,
+                slot if slot >> 32 == hash >> 32 && self.txns.get((slot & 0xFFFF_FFFF) as usize - 1) == id => {
+                    return Some((slot & 0xFFFF_FFFF) as usize - 1)
+                }
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// The transaction ID of the run's entry `k`.
+    pub fn id(&self, k: usize) -> &[u8] {
+        self.txns.get(k)
+    }
+
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
 }
 
 /// Decodes a block of `chain_id` (checksum first) into its facts, with its IDs when `ids`.

@@ -37,7 +37,7 @@ use std::cell::RefCell;
 use rusqlite::Connection;
 
 pub use chains::ChainInfo;
-pub use decode::TxnIds;
+pub use decode::{HeldFacts, TxnIds};
 pub use error::{Remedy, Salvage, StoreError};
 pub use ingest::{FileSummary, ImportSummary, Ingest, KeptAnchor, KnownFile};
 pub use matches::{MatchRun, Unmatched};

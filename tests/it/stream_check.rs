@@ -10,31 +10,53 @@ use crate::support::{faults, Db};
 /// The env var that forces the streaming path (`reckon::check::BLOCK_VAR`).
 const BLOCK_VAR: &str = "RECKON_CHECK_BLOCK";
 
-/// Block sizes the streaming path is run with: one entry, odd sizes, the default, more than
-/// the chain.
-const BLOCKS: [usize; 5] = [1, 2, 7, 4096, 1_000_000];
+/// The env var that sets how many entries the first pass holds before a refund to find the
+/// charge it names (`reckon::check::LOOK_BACK_VAR`).
+const LOOK_BACK_VAR: &str = "RECKON_CHECK_LOOK_BACK";
 
-/// `reckon check` on `db` with `args`, traced, with `var` set to a value or (`None`) unset:
-/// standard output, exit code and the trace on standard error.
-fn traced_check(db: &Db, args: &[&str], var: (&str, Option<String>)) -> (String, Option<i32>, String) {
+/// Block sizes the streaming path is run with (one entry, odd sizes, the default, more than
+/// the chain), with the entries the first pass holds (`None`: the default, all of a small
+/// chain): held that short, a refund's charge is often not among them and the second pass
+/// runs; otherwise it is left out.
+const BLOCKS: [(usize, Option<usize>); 6] =
+    [(1, Some(2)), (2, None), (7, Some(1)), (7, None), (4096, None), (1_000_000, None)];
+
+/// `reckon check` on `db` with `args`, traced, with each of `vars` set to a value or (`None`)
+/// unset: standard output, exit code and the trace on standard error.
+fn traced_check(db: &Db, args: &[&str], vars: &[(&str, Option<String>)]) -> (String, Option<i32>, String) {
     let mut full = vec!["check"];
     full.extend_from_slice(args);
     let mut command = db.command(&full);
     command.env("RECKON_TRACE", "1");
-    match var {
-        (name, Some(ref value)) => command.env(name, value),
-        (name, None) => command.env_remove(name),
-    };
+    for var in vars {
+        match var {
+            (name, Some(value)) => command.env(name, value),
+            (name, None) => command.env_remove(name),
+        };
+    }
     let out = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(matches!(out.status.code(), Some(0 | 1)), "reckon {full:?} ({var:?}): {stderr}");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "reckon {full:?} ({vars:?}): {stderr}");
     (String::from_utf8(out.stdout).unwrap(), out.status.code(), stderr)
 }
 
-/// `reckon check` on `db` with `args`: standard output, exit code, and whether it streamed.
+/// `reckon check` on `db` with `args`, streamed in blocks of `block` (`None`: loaded whole,
+/// as a small chain is by default) holding `look_back` entries: standard output, exit code,
+/// whether it streamed.
 fn check(db: &Db, args: &[&str], block: Option<usize>) -> (String, Option<i32>, bool) {
-    let (stdout, code, trace) = traced_check(db, args, (BLOCK_VAR, block.map(|b| b.to_string())));
+    let (stdout, code, trace) = check_holding(db, args, block, None);
     (stdout, code, trace.contains("check: stream, first pass"))
+}
+
+/// `check`, holding `look_back` entries in the first pass (`None`: the default), with the trace.
+fn check_holding(
+    db: &Db,
+    args: &[&str],
+    block: Option<usize>,
+    look_back: Option<usize>,
+) -> (String, Option<i32>, String) {
+    let vars = [(BLOCK_VAR, block.map(|b| b.to_string())), (LOOK_BACK_VAR, look_back.map(|n| n.to_string()))];
+    traced_check(db, args, &vars)
 }
 
 /// Checks `db` loaded whole and streamed in every block size, as JSON and as text, with each
@@ -52,13 +74,13 @@ fn same_both_ways(db: &Db, what: &str, variants: &[Vec<&str>]) -> (bool, serde_j
             if format == "json" && first.is_none() {
                 first = Some(serde_json::from_str(&whole.0).unwrap());
             }
-            for block in BLOCKS {
-                let stream = check(db, &args, Some(block));
-                streamed |= stream.2;
+            for (block, look_back) in BLOCKS {
+                let stream = check_holding(db, &args, Some(block), look_back);
+                streamed |= stream.2.contains("check: stream, first pass");
                 assert_eq!(
                     (stream.0.as_str(), stream.1),
                     (whole.0.as_str(), whole.1),
-                    "{what}, {args:?}, streamed in blocks of {block}"
+                    "{what}, {args:?}, streamed in blocks of {block}, holding {look_back:?}"
                 );
             }
         }
@@ -121,7 +143,7 @@ fn every_fixture_checked_as_a_stream_prints_what_the_whole_check_prints() {
 /// (`=2`): the same output and exit code. Returns the JSON.
 pub(crate) fn same_on_one_thread_and_two(db: &Db, what: &str) -> serde_json::Value {
     let run = |args: &[&str], threads: &str| {
-        let (stdout, code, trace) = traced_check(db, args, (THREADS_VAR, Some(threads.to_string())));
+        let (stdout, code, trace) = traced_check(db, args, &[(THREADS_VAR, Some(threads.to_string()))]);
         assert_eq!(trace.contains("check: on two threads"), threads == "2", "{what}: {threads} threads:\n{trace}");
         (stdout, code)
     };
@@ -252,6 +274,15 @@ fn a_generated_ledger_with_every_fault_streamed_in_tiny_blocks_gives_the_same_fi
         [vec![], vec!["--stated-balance", &end, "--opening-balance", "20000"], vec!["--stated-balance", "1"]];
     let (streamed, json) = same_both_ways(&db, "generated ledger", &variants);
     assert!(streamed);
+    // Its refunds name charges a few entries back: the first pass finds them and the second
+    // is left out; holding one entry, it finds few and the second runs.
+    let left_out = |look_back| {
+        let (_, _, trace) = check_holding(&db, &[], Some(7), look_back);
+        assert!(trace.contains("check: stream, second pass"), "{trace}");
+        trace.contains("second pass (the rules' part left out)")
+    };
+    assert!(left_out(None));
+    assert!(!left_out(Some(1)));
     let kinds: std::collections::BTreeSet<String> = faults(&json).into_iter().map(|f| f.0).collect();
     for kind in [
         "balance_break",
