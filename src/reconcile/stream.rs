@@ -284,11 +284,6 @@ impl<'r> Stream<'r> {
         true
     }
 
-    /// Whether the first pass gathers what the second would find (`gather_second`).
-    pub fn gathers(&self) -> bool {
-        self.fold.is_some()
-    }
-
     /// The pass the stream expects next.
     pub fn pass(&self) -> Pass {
         self.pass
@@ -363,8 +358,11 @@ impl<'r> Stream<'r> {
                     break;
                 }
                 self.window.pop_front();
-                if self.last_seen.get(&k).map(|s| s.0) == Some(old) {
-                    self.last_seen.remove(&k);
+                // One lookup: the kind's latest charge is forgotten if it is this one.
+                if let std::collections::hash_map::Entry::Occupied(latest) = self.last_seen.entry(k) {
+                    if latest.get().0 == old {
+                        latest.remove();
+                    }
                 }
             }
             self.window.push_back((i, f.ts, key));
