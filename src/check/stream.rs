@@ -1,8 +1,9 @@
 //! A chain too long to load checked as a stream (`reconcile::Stream`): its facts read from the
 //! store a block at a time, once, twice or three times over, so memory stays bounded whatever
 //! its length (the first pass holds the last `LOOK_BACK` to twice that entries, `Recent`, to
-//! find the charges refunds name, so that the second pass is mostly left out), with the anchored walk beside it (`reconcile::AnchoredStream`) where the chain has
-//! anchors or an opening balance. Findings are the same as `check_chain`'s; chains it cannot
+//! find the charges refunds name, so that the second pass is mostly left out), with the
+//! anchored walk beside it (`reconcile::AnchoredStream`) where the chain has anchors or an
+//! opening balance. Findings are the same as `check_chain`'s; chains it cannot
 //! stream (sources whose credit grants expire, one-sided entries of a kept match) are loaded.
 
 use std::cell::RefCell;
@@ -18,9 +19,9 @@ use crate::reconcile::{self, AnchoredStream, Anchors, Held, Lookup, OldestAmount
 use crate::store::{ChainInfo, HeldFacts, Store, StoreError};
 
 /// A chain of at least this many entries is streamed. Loaded whole a chain takes about 70
-/// bytes an entry; streamed it is read two or three times, but each block is decoded on the
-/// other core while the rules run, so from about here on it is also the faster (1M entries:
-/// 0.2 s loaded, less streamed). Smaller chains are loaded: a customer base of 100,000 small
+/// bytes an entry; streamed it is read once (twice or three times when the first pass cannot
+/// gather what the others find), and each block is decoded on the other core while the rules
+/// run, so from about here on it is also the faster (1M entries: 0.2 s loaded, less streamed). Smaller chains are loaded: a customer base of 100,000 small
 /// ledgers would pay the streaming's few extra queries and a thread per pass 100,000 times.
 pub const STREAM_FROM: u64 = 100_000;
 
@@ -216,8 +217,8 @@ impl Held for Recent {
 
 /// The lengths of a chain's transaction IDs: a name of another length is certainly no ID of
 /// it (the words of a refund's description beside the ID it names).
-#[derive(Debug, Clone, Default)]
-pub struct IdLengths {
+#[derive(Debug, Default)]
+struct IdLengths {
     short: [u64; 4],
     long: std::collections::BTreeSet<usize>,
 }
@@ -233,7 +234,7 @@ impl IdLengths {
     }
 
     /// Whether some ID met is as long as `id` (`false`: none is `id`).
-    pub fn may_hold(&self, id: &[u8]) -> bool {
+    fn may_hold(&self, id: &[u8]) -> bool {
         let len = id.len();
         match self.short.get(len / 64) {
             Some(bits) => bits & (1 << (len % 64)) != 0,

@@ -491,20 +491,17 @@ impl<'r> Stream<'r> {
 
     /// The transaction IDs the second pass looks for: every name refunds give.
     fn want_ids(&mut self) {
-        let names: HashSet<&str> = if self.named_by.is_some() {
-            self.named.values().map(|t| &**t).collect()
-        } else {
-            self.descriptions.iter().flat_map(|d| rules::id_tokens(d)).collect()
-        };
-        self.wanted.extend(names.into_iter().map(|t| t.as_bytes().into()));
+        let names: HashSet<&str> = (0..self.refunds.len()).flat_map(|k| self.names_of(k)).collect();
+        let names: Vec<Box<[u8]>> = names.into_iter().map(|t| t.as_bytes().into()).collect();
+        self.wanted.extend(names);
     }
 
-    /// The names refund `k` gives for the charge it refunds.
-    fn names_of(&self, k: usize) -> Vec<&str> {
-        match self.named_by {
-            Some(dim) => self.named.get(&self.refunds[k].1.dims[dim]).map(|t| vec![&**t]).unwrap_or_default(),
-            None => rules::id_tokens(&self.descriptions[k]).collect(),
-        }
+    /// The names refund `k` gives for the charge it refunds: the label of the column naming
+    /// it, or the words of its description (`fetch_refund_texts` first).
+    fn names_of(&self, k: usize) -> impl Iterator<Item = &str> {
+        let named = self.named_by.and_then(|dim| self.named.get(&self.refunds[k].1.dims[dim]));
+        let described = self.named_by.is_none().then(|| rules::id_tokens(&self.descriptions[k]));
+        named.map(|t| &**t).into_iter().chain(described.into_iter().flatten())
     }
 
     /// While the first pass gathers (`gather_second`): the charges the refunds met since the

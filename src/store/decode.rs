@@ -369,13 +369,15 @@ impl HeldFacts {
         let mask = self.slots.len() - 1;
         let mut at = hash as usize & mask;
         loop {
-            match self.slots[at] {
-                0 => return None,
-                slot if slot >> 32 == hash >> 32 && self.txns.get((slot & 0xFFFF_FFFF) as usize - 1) == id => {
-                    return Some((slot & 0xFFFF_FFFF) as usize - 1)
-                }
-                _ => at = (at + 1) & mask,
+            let slot = self.slots[at];
+            if slot == 0 {
+                return None;
             }
+            let k = (slot & 0xFFFF_FFFF) as usize - 1;
+            if slot >> 32 == hash >> 32 && self.txns.get(k) == id {
+                return Some(k);
+            }
+            at = (at + 1) & mask;
         }
     }
 

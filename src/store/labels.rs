@@ -106,11 +106,19 @@ impl Store {
         let mut kept = self.labels.0.borrow_mut();
         kept.reserve(missing.len());
         for chunk in missing.chunks(FETCHED_AT_ONCE) {
-            // A full chunk's statement is prepared once (a check fetches 15,000 refunds'
-            // descriptions in 30 of them).
             let marks = vec!["?"; chunk.len()].join(",");
             let sql = format!("SELECT id, text FROM label WHERE id IN ({marks})");
-            let mut stmt = self.conn.prepare_cached(&sql)?;
+            // A full chunk's statement is prepared once (a check fetches 15,000 refunds'
+            // descriptions in 30 of them); the last chunk's, of any length, is not kept, so it
+            // does not push the statements of other queries out of the cache.
+            let (mut cached, mut fresh);
+            let stmt: &mut rusqlite::Statement<'_> = if chunk.len() == FETCHED_AT_ONCE {
+                cached = self.conn.prepare_cached(&sql)?;
+                &mut cached
+            } else {
+                fresh = self.conn.prepare(&sql)?;
+                &mut fresh
+            };
             let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
             while let Some(r) = rows.next()? {
                 let text = r.get_ref(1)?.as_str().map_err(|e| StoreError::BadValue(e.to_string()))?;
