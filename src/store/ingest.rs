@@ -214,9 +214,8 @@ pub struct Ingest<'s> {
     /// loading it per chain made a file of 100,000 chains quadratic.
     labels: std::cell::RefCell<Option<LabelIds>>,
     /// Labels `store_files` numbered and has not inserted yet, `(id, text)`: inserted
-    /// together, in the order of their text (`flush_labels`), before anything reads the label
-    /// table and at the commit. One at a time, each a random place in the text index, they
-    /// were a tenth of a customer base's import.
+    /// together, in the order they were numbered (`flush_labels`), before anything reads the
+    /// label table and at the commit, one prepared statement run after another.
     new_labels: std::cell::RefCell<Vec<(u32, String)>>,
 }
 
@@ -225,10 +224,9 @@ impl Ingest<'_> {
         &self.tx
     }
 
-    /// Inserts the labels `store_files` numbered, in the order of their text.
+    /// Inserts the labels `store_files` numbered, in that order (appended to the table).
     pub(super) fn flush_labels(&self) -> Result<(), StoreError> {
-        let mut new = std::mem::take(&mut *self.new_labels.borrow_mut());
-        new.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+        let new = std::mem::take(&mut *self.new_labels.borrow_mut());
         insert_labels(&self.tx, &new)
     }
 

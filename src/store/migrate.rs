@@ -19,7 +19,7 @@ struct Migration {
 }
 
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [Migration; 11] = [
+const MIGRATIONS: [Migration; 12] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("migrations/0002_blocks.sql"), then: Some(move_entries_to_blocks) },
     Migration { sql: include_str!("migrations/0003_sources.sql"), then: Some(number_entries) },
@@ -31,6 +31,7 @@ const MIGRATIONS: [Migration; 11] = [
     Migration { sql: include_str!("migrations/0009_matches.sql"), then: None },
     Migration { sql: include_str!("migrations/0010_watch.sql"), then: None },
     Migration { sql: include_str!("migrations/0011_sync_schedule.sql"), then: Some(add_sync_period) },
+    Migration { sql: include_str!("migrations/0012_labels_unindexed.sql"), then: None },
 ];
 
 /// The schema version this Reckon writes: how many migrations it knows.
@@ -301,5 +302,59 @@ mod tests {
         assert_eq!(other.amount, Decimal::new(-15, 1));
         assert_eq!(conflicts[1].stored.label("character"), Some("Luna"));
         assert_eq!((conflicts[1].other_line, conflicts[1].other_hash), (11, 43));
+    }
+
+    #[test]
+    fn version_twelve_keeps_every_label_and_finds_them_without_a_text_index() {
+        let mut conn = version_one();
+        let tx = conn.transaction().unwrap();
+        for step in &MIGRATIONS[1..11] {
+            tx.execute_batch(step.sql).unwrap();
+            if let Some(then) = step.then {
+                then(&tx).unwrap();
+            }
+        }
+        tx.pragma_update(None, "user_version", 11).unwrap();
+        tx.commit().unwrap();
+        let label_indexes = |conn: &Connection| -> i64 {
+            conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'label'", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(label_indexes(&conn), 1, "version 11 indexes the texts");
+
+        let store = Store::init(conn).unwrap();
+        assert_eq!(label_indexes(&store.conn), 0);
+        let labels: Vec<(u32, String)> = store
+            .conn
+            .prepare("SELECT id, text FROM label ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let expected = [(1, "CHAT"), (2, "PURCHASE"), (3, "reply"), (4, "Luna"), (5, "pack")];
+        assert_eq!(labels, expected.map(|(id, text)| (id, text.to_string())));
+        assert_eq!(label_sum(&store.conn).unwrap(), crate::store::labels::recorded_label_sum(&store.conn).unwrap());
+
+        // Filters name labels by text: found among the labels the chain's blocks use.
+        let totals = |types: &[&str], labels: &[(&str, &str)]| {
+            let filter = LedgerFilter {
+                chain_id: Some(1),
+                types: types.iter().map(|t| t.to_string()).collect(),
+                labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                ..LedgerFilter::default()
+            };
+            store.ledger_totals(&filter).unwrap().entries
+        };
+        assert_eq!(totals(&["PURCHASE"], &[]), 1);
+        assert_eq!(totals(&[], &[("character", "Luna")]), 1);
+        assert_eq!(totals(&["CHAT"], &[("character", "Luna")]), 1);
+        // A label's text used in another field, or by no entry, matches nothing.
+        assert_eq!(totals(&["Luna"], &[]), 0);
+        assert_eq!(totals(&[], &[("character", "CHAT")]), 0);
+        assert_eq!(totals(&["reply"], &[]), 0);
+        assert_eq!(totals(&["GIFT"], &[]), 0);
     }
 }

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::block::{self, Row, BLOCK};
-use super::rows::{self, BlockInfo, Field, TYPE};
+use super::rows::{self, dim_field, BlockInfo, Field, TYPE};
 use super::{Store, StoreError};
 use crate::model::{Dimension, MAX_DIMS, NO_BALANCE};
 use crate::money;
@@ -257,8 +257,16 @@ impl Store {
         Ok(data)
     }
 
-    fn label_id(&self, text: &str) -> Result<Option<u32>, StoreError> {
-        Ok(self.conn.query_row("SELECT id FROM label WHERE text = ?1", [text], |r| r.get(0)).optional()?)
+    /// The id of the label reading `text` among those `field` takes in chain `chain_id`'s
+    /// blocks. The label table has no index on its texts (it would cost every import a random
+    /// insert per new label); a chain's types and dimension values are few, found by their ids.
+    fn label_id(&self, chain_id: i64, field: Field, text: &str) -> Result<Option<u32>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM label WHERE text = ?1 AND id IN
+               (SELECT label_id FROM block_label_total WHERE block_id >= ?2 AND block_id < ?3 AND field = ?4)",
+        )?;
+        let range = (block::block_id(chain_id, 0), block::block_id(chain_id + 1, 0));
+        Ok(stmt.query_row(params![text, range.0, range.1, field], |r| r.get(0)).optional()?)
     }
 
     fn resolve(&self, chain_id: i64, filter: &LedgerFilter) -> Result<Resolved, StoreError> {
@@ -268,7 +276,7 @@ impl Store {
         } else {
             let mut ids = FxHashSet::default();
             for t in &filter.types {
-                ids.extend(self.label_id(t)?);
+                ids.extend(self.label_id(chain_id, TYPE, t)?);
             }
             Some(ids)
         };
@@ -276,7 +284,7 @@ impl Store {
         let mut dims = Vec::with_capacity(filter.labels.len());
         for (key, value) in &filter.labels {
             match dimensions.iter().position(|d| &d.key == key).filter(|&d| d < MAX_DIMS) {
-                Some(d) => dims.push((d, self.label_id(value)?.unwrap_or(missing))),
+                Some(d) => dims.push((d, self.label_id(chain_id, dim_field(d), value)?.unwrap_or(missing))),
                 // A dimension the chain does not have: nothing matches.
                 None => dims.push((0, missing)),
             }

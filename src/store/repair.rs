@@ -580,18 +580,18 @@ impl Store {
             .map(|(&id, &t)| (id, t))
             .collect();
         changes.sort_unstable();
-        // Texts are unique: every label to change first steps aside (a swap stays possible).
-        for &(id, _) in &changes {
-            tx.execute("UPDATE label SET text = char(1) || id WHERE id = ?1", [id])?;
-        }
+        // Texts are unique: the labels that keep theirs hold them, and each label changed
+        // takes a text no other holds (labels changed may swap their texts).
+        let changed: FxHashSet<u32> = changes.iter().map(|&(id, _)| id).collect();
+        let mut holders: FxHashMap<&str, u32> =
+            current.iter().filter(|(id, _)| !changed.contains(id)).map(|(&id, text)| (text.as_str(), id)).collect();
         for &(id, text) in &changes {
-            let holder: Option<u32> =
-                tx.query_row("SELECT id FROM label WHERE text = ?1", [text], |r| r.get(0)).optional()?;
-            if let Some(holder) = holder {
+            if let Some(&holder) = holders.get(text) {
                 return Err(StoreError::BadValue(format!(
                     "label {id} should read {text:?}, which label {holder} holds; the label table was not changed"
                 )));
             }
+            holders.insert(text, id);
             tx.execute(
                 "INSERT INTO label (id, text) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET text = ?2",
                 params![id, text],

@@ -506,6 +506,19 @@ fn a_renamed_or_deleted_label_is_found_and_restored_from_the_files() {
     assert!(db.ok(&["doctor"], 0).contains("default/credits: OK (68 entries in 1 blocks)"));
     let (after, _) = db.check_json(&["--include-explained"]);
     assert_eq!(after, before, "every entry reads its type and description again ({chats} findings)");
+
+    // Two labels given each other's text, and a third the text another holds (SQLite keeps no
+    // index on the texts: the store keeps them unique): found and restored the same way.
+    sql(
+        &db.path,
+        "UPDATE label SET text = CASE text WHEN 'IMAGE' THEN 'VIDEO' ELSE 'IMAGE' END WHERE text IN ('IMAGE', 'VIDEO');
+         UPDATE label SET text = 'PURCHASE' WHERE text = 'CHAT';",
+    );
+    assert!(db.ok(&["doctor"], 1).contains("labels: DAMAGED"));
+    let report = db.ok(&["doctor", "--repair"], 0);
+    assert!(report.contains("labels: repaired (3 restored from the imported files"), "{report}");
+    let (after, _) = db.check_json(&["--include-explained"]);
+    assert_eq!(after, before, "every entry reads its type again");
 }
 
 #[test]
