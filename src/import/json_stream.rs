@@ -417,6 +417,7 @@ fn store_windows(
         options,
         labels: Labels::default(),
         own: OwnLabels::default(),
+        store_ids: Vec::new(),
         stored: FxHashSet::default(),
         parts: Vec::new(),
     };
@@ -541,6 +542,8 @@ struct Ledgers<'a, 's> {
     /// Every label of the windows so far, in the file's order.
     labels: Labels,
     own: OwnLabels,
+    /// The store's id of each of `labels` (by its id there) once a ledger stored it; 0 before.
+    store_ids: Vec<u32>,
     /// The ledgers stored so far.
     stored: FxHashSet<ChainKey>,
     parts: Vec<ImportSummary>,
@@ -585,8 +588,17 @@ impl Ledgers<'_, '_> {
             return Ok(false);
         }
         let labels = self.own.relabel(&mut entries, &self.labels);
+        let used = self.own.used();
+        let (store_ids, high) = (&mut self.store_ids, used.last().map_or(0, |&id| id as usize));
+        if store_ids.len() <= high {
+            store_ids.resize(high + 1, 0);
+        }
+        let mut ids: Vec<u32> = std::iter::once(0).chain(used.iter().map(|&id| store_ids[id as usize])).collect();
         let part = ParsedFile { labels, entries, ..self.template.clone() };
-        self.parts.push(self.ingest.store_files(&key, &[part], &[String::new()], self.options.now)?);
+        self.parts.push(self.ingest.store_file_with_ids(&key, &part, "", self.options.now, &mut ids)?);
+        for (&id, &stored) in used.iter().zip(&ids[1..]) {
+            store_ids[id as usize] = stored;
+        }
         Ok(true)
     }
 }

@@ -198,6 +198,7 @@ impl OwnLabels {
     /// `entries`' label ids, which are `labels`', renumbered into the table returned.
     pub fn relabel(&mut self, entries: &mut [ParsedEntry], labels: &Labels) -> Labels {
         let OwnLabels { local, used } = self;
+        used.clear();
         if local.len() <= labels.len() {
             local.resize(labels.len() + 1, 0);
         }
@@ -219,8 +220,13 @@ impl OwnLabels {
         for &id in used.iter() {
             local[id as usize] = 0;
         }
-        used.clear();
         own
+    }
+
+    /// The last `relabel`'s labels by the ids of the table it was given: the returned table's
+    /// label `i` is `used()[i - 1]` there.
+    pub fn used(&self) -> &[u32] {
+        &self.used
     }
 }
 
