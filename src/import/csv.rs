@@ -827,7 +827,7 @@ impl<'a> Record<'a> {
     /// the header has no such (optional) column.
     pub fn text(&self, slot: usize) -> Result<&'a str, ImportError> {
         match self.columns.index[slot] {
-            Some(i) => self.field(i, self.format.columns()[slot].name),
+            Some(i) => self.field(i, slot),
             None => Ok(""),
         }
     }
@@ -838,7 +838,8 @@ impl<'a> Record<'a> {
         self.bad_at(self.columns.index[slot], self.format.columns()[slot].name, value, expected)
     }
 
-    fn field(&self, index: usize, field: &'static str) -> Result<&'a str, ImportError> {
+    /// Field `index` of the record, column `slot`'s (named only for an error).
+    fn field(&self, index: usize, slot: usize) -> Result<&'a str, ImportError> {
         // `get` refuses a range off a character boundary (a character split across two
         // fields), which then gets the per-field check and its error below.
         if let Some(text) = self.whole.zip(self.record.range(index)).and_then(|(whole, range)| whole.get(range)) {
@@ -848,7 +849,7 @@ impl<'a> Record<'a> {
         std::str::from_utf8(raw).map_err(|_| {
             self.bad_at(
                 Some(index),
-                field,
+                self.format.columns()[slot].name,
                 &String::from_utf8_lossy(raw),
                 "UTF-8 text; save the export as UTF-8".into(),
             )

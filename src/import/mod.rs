@@ -316,15 +316,15 @@ impl Fields<'_> {
             return Err(OutOfRange::Time);
         }
         let mut dims = [0u32; MAX_DIMS];
-        for (slot, value) in dims.iter_mut().zip(self.dims) {
-            *slot = value.map_or(0, |v| labels.intern(v));
+        for (d, (slot, value)) in dims.iter_mut().zip(self.dims).enumerate() {
+            *slot = value.map_or(0, |v| labels.intern_field(2 + d, v));
         }
         Ok(ParsedEntry {
             hash: content_hash(self.ts, self.kind, self.description, self.amount, self.balance_after, self.dims),
             txn_id: self.txn_id.into(),
             ts: self.ts,
-            kind: labels.intern(self.kind),
-            description: labels.intern(self.description),
+            kind: labels.intern_field(0, self.kind),
+            description: labels.intern_field(1, self.description),
             amount: self.amount,
             balance_after: self.balance_after,
             dims,
