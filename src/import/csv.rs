@@ -681,8 +681,8 @@ fn read_range(
 ) -> Result<Part, ImportError> {
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
-    if let Some(part) = lines::read(&mut file, range, format, columns, width, cancel).map_err(io)? {
-        done.fetch_add(range.end.unwrap_or(range.start) - range.start, Ordering::Relaxed);
+    if let Some((part, read)) = lines::read(&mut file, range, format, columns, width, cancel).map_err(io)? {
+        done.fetch_add(read, Ordering::Relaxed);
         return part;
     }
     read_range_csv(path, file, range, format, columns, width, done, cancel)
@@ -1066,9 +1066,10 @@ mod lines {
         static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
 
-    /// Reads `range` (which must end at a record boundary: `end` set) line by line; `None`
-    /// when it is not plain lines, or when the reader refused an entry (the csv crate's read
-    /// then says where and why).
+    /// Reads `range` line by line, with the bytes it read; `None` when it is not plain lines,
+    /// or when the reader refused an entry (the csv crate's read then says where and why). A
+    /// range to the end of the file is read so only from a regular file that ends in LF (the
+    /// last row complete, no quote left open).
     pub(super) fn read(
         file: &mut std::fs::File,
         range: Range,
@@ -1076,8 +1077,18 @@ mod lines {
         columns: &Columns,
         width: usize,
         cancel: &AtomicBool,
-    ) -> std::io::Result<Option<Result<Part, ImportError>>> {
-        let Range { start, end: Some(end), first_line } = range else { return Ok(None) };
+    ) -> std::io::Result<Option<(Result<Part, ImportError>, u64)>> {
+        let Range { start, end, first_line } = range;
+        let end = match end {
+            Some(end) => end,
+            None => {
+                let meta = file.metadata()?;
+                if !meta.is_file() {
+                    return Ok(None);
+                }
+                meta.len()
+            }
+        };
         if end <= start || end - start > MAX_BYTES {
             return Ok(None);
         }
@@ -1089,7 +1100,7 @@ mod lines {
             if buffer.len() as u64 != end - start {
                 return Ok(None);
             }
-            Ok(parse(&buffer, start, first_line, format, columns, width, cancel))
+            Ok(parse(&buffer, start, first_line, format, columns, width, cancel).map(|part| (part, end - start)))
         })
     }
 
@@ -1577,7 +1588,7 @@ pub(super) mod tests {
         std::fs::write(&path, text).unwrap();
         let format = &super::super::reverie_csv::FORMAT;
         let body = body(&path, text.len() as u64, format).unwrap();
-        let range = Range { start: body.start, end: Some(text.len() as u64), first_line: body.line };
+        let range = Range { start: body.start, end: None, first_line: body.line };
         let cancel = AtomicBool::new(false);
         let bytes = &text.as_bytes()[body.start as usize..];
         let fast = lines::parse(bytes, body.start, body.line, format, &body.columns, body.width, &cancel);
