@@ -21,8 +21,9 @@ use crate::store::{ChainInfo, HeldFacts, Store, StoreError};
 /// A chain of at least this many entries is streamed. Loaded whole a chain takes about 70
 /// bytes an entry; streamed it is read once (twice or three times when the first pass cannot
 /// gather what the others find), and each block is decoded on the other core while the rules
-/// run, so from about here on it is also the faster (1M entries: 0.2 s loaded, less streamed). Smaller chains are loaded: a customer base of 100,000 small
-/// ledgers would pay the streaming's few extra queries and a thread per pass 100,000 times.
+/// run, so from about here on it is also the faster (1M entries: 0.2 s loaded, less
+/// streamed). Smaller chains are loaded: a customer base of 100,000 small ledgers would pay
+/// the streaming's few extra queries and a thread per pass 100,000 times.
 pub const STREAM_FROM: u64 = 100_000;
 
 /// Entries handed to the rules at a time.

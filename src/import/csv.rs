@@ -680,19 +680,16 @@ fn read_range(
     cancel: &AtomicBool,
 ) -> Result<Part, ImportError> {
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    if let Some((part, read)) = lines::read(&mut file, range, format, columns, width, cancel).map_err(io)? {
+    if let Some((part, read)) = lines::read(path, range, format, columns, width, cancel).map_err(io)? {
         done.fetch_add(read, Ordering::Relaxed);
         return part;
     }
-    read_range_csv(path, file, range, format, columns, width, done, cancel)
+    read_range_csv(path, range, format, columns, width, done, cancel)
 }
 
-/// `read_range` by the csv crate, from `file` (open on `path`).
-#[allow(clippy::too_many_arguments)]
+/// `read_range` by the csv crate.
 fn read_range_csv(
     path: &Path,
-    mut file: std::fs::File,
     range: Range,
     format: &dyn Layout,
     columns: &Columns,
@@ -702,6 +699,7 @@ fn read_range_csv(
 ) -> Result<Part, ImportError> {
     let Range { start, end, first_line } = range;
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
     file.seek(SeekFrom::Start(start)).map_err(io)?;
     let state = TapState::default();
     let tap = Tap::new(file.take(end.map_or(u64::MAX, |e| e - start)), start, done, &state);
@@ -1071,7 +1069,7 @@ mod lines {
     /// range to the end of the file is read so only from a regular file that ends in LF (the
     /// last row complete, no quote left open).
     pub(super) fn read(
-        file: &mut std::fs::File,
+        path: &std::path::Path,
         range: Range,
         format: &dyn Layout,
         columns: &Columns,
@@ -1079,6 +1077,7 @@ mod lines {
         cancel: &AtomicBool,
     ) -> std::io::Result<Option<(Result<Part, ImportError>, u64)>> {
         let Range { start, end, first_line } = range;
+        let mut file = std::fs::File::open(path)?;
         let end = match end {
             Some(end) => end,
             None => {
@@ -1592,8 +1591,7 @@ pub(super) mod tests {
         let cancel = AtomicBool::new(false);
         let bytes = &text.as_bytes()[body.start as usize..];
         let fast = lines::parse(bytes, body.start, body.line, format, &body.columns, body.width, &cancel);
-        let file = std::fs::File::open(&path).unwrap();
-        let csv = read_range_csv(&path, file, range, format, &body.columns, body.width, &AtomicU64::new(0), &cancel);
+        let csv = read_range_csv(&path, range, format, &body.columns, body.width, &AtomicU64::new(0), &cancel);
         (fast, csv)
     }
 

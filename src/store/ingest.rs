@@ -444,14 +444,16 @@ fn store_files(
     };
     let mutable = revisions.and_then(|r| r.mutable_dimension);
 
-    let file_labels = match known {
-        // Ids the caller knows are of the file it gave, not of one the source revised.
-        Some(known) if revised.is_none() && files.len() == 1 => {
-            let map = map_labels_known(tx, label_ids, &files[0], new_labels, known)?;
-            vec![map]
-        }
-        _ => map_labels(tx, label_ids, files, new_labels)?,
+    // Ids the caller knows are of the file it gave, not of one the source revised.
+    let known = known.filter(|_| revised.is_none() && files.len() == 1);
+    let maps = match &known {
+        Some(known) => vec![known.to_vec()],
+        None => files.iter().map(|f| vec![0; f.labels.len() + 1]).collect(),
     };
+    let file_labels = map_labels(tx, label_ids, files, maps, new_labels)?;
+    if let Some(known) = known {
+        known.clone_from(&file_labels[0]);
+    }
     let mut entries = Entries::new(&stored, files, &label_ids.ids, dims);
     entries.mutable = mutable;
     entries.left_out = unchanged;
@@ -565,45 +567,22 @@ fn stored_rows(blocks: &[Vec<u8>]) -> Result<Vec<Row<'_>>, StoreError> {
 
 /// Each file's label ids (from 1; 0 is "none") to the store's, numbering the labels the store
 /// lacks (into `new_labels`, for `Ingest::flush_labels` to insert) and recording the label
-/// table's new checksum.
+/// table's new checksum. `maps` holds, per file, the store ids already known (0: not known),
+/// which are taken as they are; the others are filled in, in the order of the file's labels.
 fn map_labels(
     tx: &Transaction,
     label_ids: &mut LabelIds,
     files: &[ParsedFile],
+    mut maps: Vec<Vec<u32>>,
     new_labels: &mut Vec<(u32, String)>,
 ) -> Result<Vec<Vec<u32>>, StoreError> {
-    let mut file_labels: Vec<Vec<u32>> = Vec::with_capacity(files.len());
-    for file in files {
-        let mut map = Vec::with_capacity(file.labels.len() + 1);
-        map.push(0);
-        for id in 1..=file.labels.len() as u32 {
-            let text = file.labels.text(id);
-            let next = label_ids.next();
-            let id = label_ids.assign(text)?;
-            if u64::from(id) >= next {
-                new_labels.push((id, text.to_string()));
+    for (file, map) in files.iter().zip(&mut maps) {
+        map.resize(file.labels.len() + 1, 0);
+        map[0] = 0;
+        for (id, stored) in map.iter_mut().enumerate().skip(1) {
+            if *stored != 0 {
+                continue;
             }
-            map.push(id);
-        }
-        file_labels.push(map);
-    }
-    label_ids.record(tx)?;
-    Ok(file_labels)
-}
-
-/// `map_labels` of one file, taking the store's ids `known` holds (0: not known) and filling
-/// in the rest, numbered in the same order; `known` ends as the file's map.
-fn map_labels_known(
-    tx: &Transaction,
-    label_ids: &mut LabelIds,
-    file: &ParsedFile,
-    new_labels: &mut Vec<(u32, String)>,
-    known: &mut Vec<u32>,
-) -> Result<Vec<u32>, StoreError> {
-    known.resize(file.labels.len() + 1, 0);
-    known[0] = 0;
-    for (id, stored) in known.iter_mut().enumerate().skip(1) {
-        if *stored == 0 {
             let text = file.labels.text(id as u32);
             let next = label_ids.next();
             *stored = label_ids.assign(text)?;
@@ -613,7 +592,7 @@ fn map_labels_known(
         }
     }
     label_ids.record(tx)?;
-    Ok(known.clone())
+    Ok(maps)
 }
 
 /// The status of every incoming entry, the conflicting versions not kept yet (see `classify`)

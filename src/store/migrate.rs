@@ -18,6 +18,17 @@ struct Migration {
     then: Option<MigrationStep>,
 }
 
+impl Migration {
+    /// Its SQL, then its Rust step, inside the caller's transaction.
+    fn apply(&self, tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+        tx.execute_batch(self.sql)?;
+        match self.then {
+            Some(then) => then(tx),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Migrations, applied in order at open; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: [Migration; 12] = [
     Migration { sql: include_str!("migrations/0001_init.sql"), then: None },
@@ -174,10 +185,7 @@ impl Store {
             let Some(step) = MIGRATIONS.get(version as usize) else {
                 return Ok(());
             };
-            tx.execute_batch(step.sql)?;
-            if let Some(then) = step.then {
-                then(&tx)?;
-            }
+            step.apply(&tx)?;
             tx.pragma_update(None, "user_version", version + 1)?;
             tx.commit()?;
         }
@@ -255,6 +263,18 @@ mod tests {
         assert_eq!(conflicts[0].other.amount, Decimal::new(-25, 1));
     }
 
+    /// Version 1 brought up to `version` step by step, in one transaction, as a Reckon of that
+    /// version left it; `more` is SQL run after, as that version would write it.
+    fn up_to(conn: &mut Connection, version: usize, more: &str) {
+        let tx = conn.transaction().unwrap();
+        for step in &MIGRATIONS[1..version] {
+            step.apply(&tx).unwrap();
+        }
+        tx.pragma_update(None, "user_version", version as i64).unwrap();
+        tx.execute_batch(more).unwrap();
+        tx.commit().unwrap();
+    }
+
     /// The columns of `table`, in order.
     fn columns(conn: &Connection, table: &str) -> Vec<String> {
         let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid").unwrap();
@@ -263,26 +283,18 @@ mod tests {
 
     #[test]
     fn version_six_conflicts_keep_their_dimensions_under_the_new_column_names() {
-        // Version 1 brought up to version 6 step by step, as a Reckon of that version left it,
-        // then a conflicting version written the way version 6 wrote one.
+        // Version 1 brought up to version 6, then a conflicting version written the way
+        // version 6 wrote one.
         let mut conn = version_one();
-        let tx = conn.transaction().unwrap();
-        for step in &MIGRATIONS[1..6] {
-            tx.execute_batch(step.sql).unwrap();
-            if let Some(then) = step.then {
-                then(&tx).unwrap();
-            }
-        }
-        tx.pragma_update(None, "user_version", 6).unwrap();
-        tx.execute_batch(
+        up_to(
+            &mut conn,
+            6,
             "INSERT INTO label (id, text) VALUES (6, 'Nova'), (7, 'large');
              INSERT INTO conflict (chain_id, txn_id, ts, type_id, description_id, amount, balance_after,
                                    character_id, model_id, dim3_id, source_id, source_line, source_offset,
                                    content_hash)
                  VALUES (1, 'txn_c', 2000000, 1, 3, -1500000, 8500000, 6, 7, NULL, 1, 11, 600, 43);",
-        )
-        .unwrap();
-        tx.commit().unwrap();
+        );
         assert!(columns(&conn, "conflict").contains(&"character_id".to_string()));
 
         let store = Store::init(conn).unwrap();
@@ -307,15 +319,7 @@ mod tests {
     #[test]
     fn version_twelve_keeps_every_label_and_finds_them_without_a_text_index() {
         let mut conn = version_one();
-        let tx = conn.transaction().unwrap();
-        for step in &MIGRATIONS[1..11] {
-            tx.execute_batch(step.sql).unwrap();
-            if let Some(then) = step.then {
-                then(&tx).unwrap();
-            }
-        }
-        tx.pragma_update(None, "user_version", 11).unwrap();
-        tx.commit().unwrap();
+        up_to(&mut conn, 11, "");
         let label_indexes = |conn: &Connection| -> i64 {
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'label'", [], |r| {
                 r.get(0)
