@@ -374,7 +374,10 @@ fn cut_blocks(
     }
     // A transaction ID twice in a ledger (or two sharing a hash), among the new entries or a
     // new one and a stored one: the whole-file path tells known from conflicting versions.
-    if hashes.repeats().map_err(temp)? {
+    let t = std::time::Instant::now();
+    let repeats = hashes.repeats().map_err(temp)?;
+    trace::phase("import: transaction IDs looked through for a repeat", t);
+    if repeats {
         return Ok(Cut::WholeFile("a transaction ID hash repeats"));
     }
     Ok(Cut::Done { new, known })

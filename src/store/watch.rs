@@ -149,7 +149,8 @@ impl Store {
         seen: &[SeenFinding],
     ) -> Result<CheckRun, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let run = record_run(&tx, chain_id, at, counts, balance, seen)?;
+        let mut before = Before::of(&tx, &[chain_id])?;
+        let run = record_run(&tx, &mut before, chain_id, at, counts, balance, seen)?;
         tx.commit()?;
         Ok(run)
     }
@@ -160,9 +161,11 @@ impl Store {
     /// the order of `checks`.
     pub fn record_check_runs(&mut self, at: i64, checks: &[ChainCheck]) -> Result<Vec<CheckRun>, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<i64> = checks.iter().map(|c| c.chain_id).collect();
+        let mut before = Before::of(&tx, &ids)?;
         let runs = checks
             .iter()
-            .map(|c| record_run(&tx, c.chain_id, at, c.counts, c.balance, &c.seen))
+            .map(|c| record_run(&tx, &mut before, c.chain_id, at, c.counts, c.balance, &c.seen))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(runs)
@@ -305,32 +308,74 @@ impl Store {
     }
 }
 
-/// `record_check_run`'s comparison and writes, inside the caller's IMMEDIATE transaction.
+/// The set a previous run saw: finding id -> (kind, delta, ids, explained).
+type SeenSet = HashMap<String, (String, Option<i64>, String, bool)>;
+
+/// A chain's newest run: id, its changes (new + resolved + explained), errors, warnings,
+/// explained, at, runs, first.
+type LastRun = (i64, i64, i64, i64, i64, i64, i64, bool);
+
+/// What the runs before left of some chains, read in two queries for all of them (one query
+/// per chain cost a customer base of 100,000 chains 0.9 s): each one's newest run and the set
+/// of findings it saw.
+struct Before {
+    last: HashMap<i64, LastRun>,
+    seen: HashMap<i64, SeenSet>,
+}
+
+impl Before {
+    /// Chains a query names at most (SQLite's limit on parameters is 32,766).
+    const CHAINS_PER_QUERY: usize = 1000;
+
+    fn of(tx: &rusqlite::Connection, chain_ids: &[i64]) -> Result<Before, StoreError> {
+        let mut before = Before { last: HashMap::new(), seen: HashMap::new() };
+        for ids in chain_ids.chunks(Self::CHAINS_PER_QUERY) {
+            let list = vec!["?"; ids.len()].join(",");
+            let mut stmt = tx.prepare(&format!(
+                "SELECT r.chain_id, r.id, r.new_count + r.resolved_count + r.explained_count, r.errors, r.warnings,
+                        r.explained, r.at, r.runs, r.first
+                 FROM (SELECT chain_id, max(id) AS id FROM check_run WHERE chain_id IN ({list}) GROUP BY chain_id) m
+                 JOIN check_run r ON r.id = m.id"
+            ))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(ids))?;
+            while let Some(r) = rows.next()? {
+                let run = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+                before.last.insert(r.get(0)?, run);
+            }
+            // A set is written with its run, and runs are never removed: a chain without a run
+            // has no set.
+            let mut stmt = tx.prepare(&format!(
+                "SELECT chain_id, finding_id, kind, delta, transaction_ids, explained FROM check_seen
+                 WHERE chain_id IN ({list})"
+            ))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(ids))?;
+            while let Some(r) = rows.next()? {
+                let set = before.seen.entry(r.get(0)?).or_default();
+                set.insert(r.get(1)?, (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?));
+            }
+        }
+        Ok(before)
+    }
+}
+
+/// `record_check_run`'s comparison and writes, inside the caller's IMMEDIATE transaction, with
+/// what the runs before left (`Before::of` the same transaction).
 fn record_run(
     tx: &rusqlite::Connection,
+    prior: &mut Before,
     chain_id: i64,
     at: i64,
     counts: RunCounts,
     balance: Option<Decimal>,
     seen: &[SeenFinding],
 ) -> Result<CheckRun, StoreError> {
-    let first: bool = tx
-        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM check_run WHERE chain_id = ?1)")?
-        .query_row([chain_id], |r| r.get(0))?;
-    // The set the previous run saw: finding id -> (kind, delta, ids, explained). A set is
-    // written with its run, and runs are never removed: a chain without one has no set and no
-    // run to fold into, which a customer base's first check then does not ask 100,000 times.
-    let mut before: HashMap<String, (String, Option<i64>, String, bool)> = HashMap::new();
-    if !first {
-        let mut stmt = tx.prepare_cached(
-            "SELECT finding_id, kind, delta, transaction_ids, explained FROM check_seen WHERE chain_id = ?1",
-        )?;
-        let mut rows = stmt.query([chain_id])?;
-        while let Some(r) = rows.next()? {
-            before.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
-        }
-    }
+    let previous = prior.last.get(&chain_id).copied();
+    let first = previous.is_none();
+    let mut before = if first { SeenSet::new() } else { prior.seen.remove(&chain_id).unwrap_or_default() };
     let mut changes = Vec::new();
+    // Findings whose note was removed since (open again): the only flags to write when
+    // nothing else changed.
+    let mut reopened = Vec::new();
     for s in seen {
         match before.remove(&s.finding_id) {
             None => changes.push(FindingChange {
@@ -347,7 +392,11 @@ fn record_run(
                 delta: s.delta,
                 transaction_ids: s.transaction_ids.clone(),
             }),
-            Some(_) => {}
+            Some((_, _, _, was_explained)) => {
+                if was_explained && !s.explained {
+                    reopened.push(s);
+                }
+            }
         }
     }
     let mut resolved: Vec<_> = before.into_iter().collect();
@@ -365,17 +414,7 @@ fn record_run(
     let (new, resolved, explained) = (count(Change::New), count(Change::Resolved), count(Change::Explained));
 
     // Fold an unchanged run into the previous one when that changed nothing either.
-    let previous: Option<(i64, i64, i64, i64, i64, i64, i64)> = if first {
-        None
-    } else {
-        tx.prepare_cached(
-            "SELECT id, new_count + resolved_count + explained_count, errors, warnings, explained, at, runs
-             FROM check_run WHERE chain_id = ?1 ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row([chain_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
-        .optional()?
-    };
-    let same = |p: &(i64, i64, i64, i64, i64, i64, i64)| {
+    let same = |p: &LastRun| {
         p.1 == 0
             && p.2 == counts.errors as i64
             && p.3 == counts.warnings as i64
@@ -388,15 +427,13 @@ fn record_run(
                 "UPDATE check_run SET last_at = ?2, runs = runs + 1, entries = ?3, balance = ?4 WHERE id = ?1",
             )?
             .execute(params![p.0, at, counts.entries as i64, units(balance)])?;
-            let first: bool =
-                tx.prepare_cached("SELECT first FROM check_run WHERE id = ?1")?.query_row([p.0], |r| r.get(0))?;
             CheckRun {
                 id: p.0,
                 chain_id,
                 at: p.5,
                 last_at: at,
                 runs: p.6 as u64 + 1,
-                first,
+                first: p.7,
                 counts,
                 balance,
                 new: 0,
@@ -478,10 +515,10 @@ fn record_run(
         }
     } else {
         // Nothing new, resolved or explained; a note removed (reopened) still counts for
-        // the next comparison.
+        // the next comparison. The other flags are as the set has them.
         let mut update =
             tx.prepare_cached("UPDATE check_seen SET explained = ?3 WHERE chain_id = ?1 AND finding_id = ?2")?;
-        for s in seen {
+        for s in reopened {
             update.execute(params![chain_id, s.finding_id, s.explained])?;
         }
     }

@@ -78,6 +78,31 @@ fn history_keeps_what_each_check_found_new_resolved_and_explained() {
     assert!(text.contains("(first check)"), "{text}");
 }
 
+/// A note removed (the finding reopened) by a check that otherwise changes nothing is still
+/// kept for the next comparison: explained again later, the finding is explained again.
+#[test]
+fn a_finding_reopened_then_explained_again_is_explained_again_in_the_history() {
+    let db = Db::new();
+    db.import("fixtures/clean.json");
+    let (report, _) = db.check_json(&["--stated-balance", "1600.01", "--save-balance"]);
+    let head = report["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "head_mismatch").cloned();
+    let head_id = head.expect("a head_mismatch")["id"].as_str().unwrap().to_string();
+    db.ok(&["explain", &head_id, "--note", "the page rounds"], 0);
+    db.check_json(&[]);
+    db.ok(&["reopen", &head_id], 0);
+    db.check_json(&[]);
+    db.ok(&["explain", &head_id, "--note", "the page rounds, confirmed"], 0);
+    db.check_json(&[]);
+
+    let h = history(&db);
+    let runs = h["runs"].as_array().unwrap();
+    // Newest first: explained again, reopened (nothing new or resolved), explained, new.
+    assert_eq!(ids(&runs[0]["explained"]), [head_id.as_str()], "{h:#}");
+    assert!(ids(&runs[1]["explained"]).is_empty() && ids(&runs[1]["new"]).is_empty(), "{h:#}");
+    assert_eq!(ids(&runs[2]["explained"]), [head_id.as_str()], "{h:#}");
+    assert_eq!(ids(&runs[3]["new"]), [head_id.as_str()], "{h:#}");
+}
+
 #[test]
 fn the_runway_is_the_last_thirty_days_net_burn_and_reports_give_it() {
     let db = Db::new();
