@@ -1121,6 +1121,10 @@ mod lines {
         if memchr::memchr_iter(b'\r', text).any(|i| text.get(i + 1) != Some(&b'\n')) {
             return None;
         }
+        // One UTF-8 check for the whole range, not one per row: any row that is not UTF-8
+        // sends the range to the csv crate either way. A row starts after an LF and ends
+        // before one, so its bounds are character boundaries of the checked text.
+        let checked = std::str::from_utf8(text).ok()?;
         let path = std::path::Path::new("");
         let mut labels = Labels::default();
         let mut entries = Vec::with_capacity(text.len() / 90);
@@ -1128,7 +1132,7 @@ mod lines {
         let (mut at, mut line) = (0usize, first_line);
         while at < text.len() {
             let end = at + memchr::memchr(b'\n', &text[at..]).expect("the text ends in LF");
-            let row = &text[at..end];
+            let (row, whole) = (&text[at..end], &checked[at..end]);
             let (offset, this_line) = (start + at as u64, line);
             (at, line) = (end + 1, line + 1);
             // A line of nothing but blanks and delimiters: the csv crate's record of blank
@@ -1142,7 +1146,6 @@ mod lines {
             if bounds.iter().any(|r| r.len() > MAX_FIELD_BYTES) {
                 return None;
             }
-            let whole = std::str::from_utf8(row).ok()?;
             let record = Record {
                 path,
                 record: Fields::Line(&bounds, row),

@@ -66,8 +66,81 @@ pub(super) fn exponent(currency: &str) -> u32 {
     }
 }
 
-#[derive(Deserialize)]
+/// An entry's members as JSON text (`None`: absent or `null`).
 struct StripeEntry<'a> {
+    id: Option<&'a str>,
+    object: Option<&'a str>,
+    amount: Option<&'a str>,
+    ending_balance: Option<&'a str>,
+    currency: Option<&'a str>,
+    created: Option<&'a str>,
+    customer: Option<&'a str>,
+    kind: Option<&'a str>,
+    description: Option<&'a str>,
+    invoice: Option<&'a str>,
+    credit_note: Option<&'a str>,
+}
+
+/// The members read, in `StripeEntry`'s order.
+const MEMBERS: [&str; 11] = [
+    "id",
+    "object",
+    "amount",
+    "ending_balance",
+    "currency",
+    "created",
+    "customer",
+    "type",
+    "description",
+    "invoice",
+    "credit_note",
+];
+
+impl<'a> StripeEntry<'a> {
+    /// The entry's members, found in one pass over its text (`json::members`), or read by
+    /// serde where that pass leaves it to serde, with serde's errors.
+    fn read(at: &At<'a>) -> Result<StripeEntry<'a>, ImportError> {
+        let values = match json::members(at.item, &MEMBERS) {
+            Some(values) => values,
+            None => {
+                let raw: RawEntry<'a> = at.parse()?;
+                [
+                    raw.id,
+                    raw.object,
+                    raw.amount,
+                    raw.ending_balance,
+                    raw.currency,
+                    raw.created,
+                    raw.customer,
+                    raw.kind,
+                    raw.description,
+                    raw.invoice,
+                    raw.credit_note,
+                ]
+                .map(|v| v.map(RawValue::get))
+            }
+        };
+        let [id, object, amount, ending_balance, currency, created, customer, kind, description, invoice, credit_note] =
+            values;
+        Ok(StripeEntry {
+            id,
+            object,
+            amount,
+            ending_balance,
+            currency,
+            created,
+            customer,
+            kind,
+            description,
+            invoice,
+            credit_note,
+        })
+    }
+}
+
+/// `StripeEntry` as serde reads it.
+#[derive(Deserialize)]
+struct RawEntry<'a> {
     #[serde(borrow)]
     id: Option<&'a RawValue>,
     #[serde(borrow)]
@@ -111,7 +184,7 @@ fn parse_with(
 /// One balance transaction: its chain (the customer in the currency) and the entry. Its
 /// strings are borrowed from the entry's text where they have no escape (`At::str`).
 fn read_entry<'a>(at: &At<'a>, labels: &mut Labels) -> Result<(Option<KeyOf<'a>>, ParsedEntry), ImportError> {
-    let entry: StripeEntry<'a> = at.parse()?;
+    let entry = StripeEntry::read(at)?;
     if let Some(object) = at.str(entry.object, "object")? {
         if object != OBJECT {
             return Err(at.bad(
@@ -132,7 +205,7 @@ fn read_entry<'a>(at: &At<'a>, labels: &mut Labels) -> Result<(Option<KeyOf<'a>>
     let currency = at.required_str(entry.currency, "currency", "a three-letter ISO code such as usd")?;
     let account = id_of(at, entry.customer, "customer")?.ok_or_else(|| at.missing("customer"))?;
     let scale = 10_i64.pow(crate::money::SCALE - exponent(&currency));
-    let minor = |raw: Option<&RawValue>, field: &'static str| -> Result<i64, ImportError> {
+    let minor = |raw: Option<&str>, field: &'static str| -> Result<i64, ImportError> {
         const EXPECTED: &str = "an integer in the currency's smallest unit (cents for usd), as Stripe writes it";
         let value = integer(at, raw, field, EXPECTED)?;
         // Minus: Stripe counts what the customer owes, Reckon the customer's credit.
@@ -165,23 +238,23 @@ fn read_entry<'a>(at: &At<'a>, labels: &mut Labels) -> Result<(Option<KeyOf<'a>>
             OutOfRange::BalanceAfter => ("ending_balance", entry.ending_balance),
             OutOfRange::Time => ("created", entry.created),
         };
-        at.bad(field, raw, raw.map_or("", |r| r.get()), range.expected())
+        at.bad(field, raw, raw.unwrap_or(""), range.expected())
     })?;
     Ok((Some(key), parsed))
 }
 
 /// A JSON integer, from its text (no float).
-fn integer(at: &At<'_>, raw: Option<&RawValue>, field: &'static str, expected: &str) -> Result<i64, ImportError> {
-    let r = raw.filter(|r| r.get() != "null").ok_or_else(|| at.missing(field))?;
-    r.get().parse::<i64>().map_err(|_| at.bad(field, raw, r.get(), expected))
+fn integer(at: &At<'_>, raw: Option<&str>, field: &'static str, expected: &str) -> Result<i64, ImportError> {
+    let r = raw.filter(|&r| r != "null").ok_or_else(|| at.missing(field))?;
+    r.parse::<i64>().map_err(|_| at.bad(field, raw, r, expected))
 }
 
 /// An ID given as a string, or as an expanded object with an `id`; `null` or absent is `None`.
-fn id_of<'a>(at: &At<'a>, raw: Option<&'a RawValue>, field: &'static str) -> Result<Option<Cow<'a, str>>, ImportError> {
-    let Some(r) = raw.filter(|r| r.get() != "null") else { return Ok(None) };
-    let id = if r.get().starts_with('{') {
-        let expanded: Expanded<'a> = serde_json::from_str(r.get())
-            .map_err(|_| at.bad(field, raw, r.get(), "an ID, or an expanded object with an \"id\""))?;
+fn id_of<'a>(at: &At<'a>, raw: Option<&'a str>, field: &'static str) -> Result<Option<Cow<'a, str>>, ImportError> {
+    let Some(r) = raw.filter(|&r| r != "null") else { return Ok(None) };
+    let id = if r.starts_with('{') {
+        let expanded: Expanded<'a> = serde_json::from_str(r)
+            .map_err(|_| at.bad(field, raw, r, "an ID, or an expanded object with an \"id\""))?;
         at.str(expanded.id, field)?
     } else {
         at.str(raw, field)?

@@ -393,7 +393,7 @@ fn entry(
     };
     let mut parsed = fields.into_entry(labels).map_err(|range| match range {
         OutOfRange::Time => at.bad(ts_field, ts_raw, ts_raw.map_or("", |r| r.get()), range.expected()),
-        _ => at.bad("amount", None, &crate::money::format_units(amount), range.expected()),
+        _ => at.bad("amount", None::<&str>, &crate::money::format_units(amount), range.expected()),
     })?;
     parsed.balance_after = NO_BALANCE;
     parsed.hash = content_hash(ts, kind, description, amount, NO_BALANCE, dims);

@@ -21,6 +21,11 @@ pub const MAX_OFFSET_SECONDS: i32 = 14 * 3600;
 /// fractions of a second finer than a microsecond (up to nine digits are read when those past
 /// the sixth are zeros; others would be dropped silently, so the time is refused instead).
 pub fn parse_time(text: &str) -> Option<i64> {
+    // The common shapes as they come, before any trimming or looking for a fraction: the
+    // fast path takes none with a fraction or with whitespace around it.
+    if let Some(ts) = parse_time_fast(text.as_bytes()) {
+        return Some(ts).filter(|ts| (MIN_TIME..=MAX_TIME).contains(ts));
+    }
     if !keeps_fraction(text.trim()) {
         return None;
     }
@@ -37,9 +42,11 @@ fn keeps_fraction(text: &str) -> bool {
 
 fn parse_time_any(text: &str) -> Option<i64> {
     let s = text.trim();
-    if let Some(ts) = parse_time_fast(s.as_bytes()) {
-        return Some(ts);
-    }
+    parse_time_fast(s.as_bytes()).or_else(|| parse_time_general(s))
+}
+
+/// `s` (trimmed) by chrono: RFC 3339, with a space for the T, or without an offset (UTC).
+fn parse_time_general(s: &str) -> Option<i64> {
     let within = |t: &chrono::DateTime<chrono::FixedOffset>| {
         t.offset().local_minus_utc().abs() <= MAX_OFFSET_SECONDS && t.timestamp_subsec_nanos() < 1_000_000_000
     };
@@ -121,6 +128,30 @@ fn parse_time_fast(b: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The fast path reads what chrono reads, wherever it reads anything: digits and
+        /// separators anywhere in range and out of it, a letter in place of a digit, each offset.
+        #[test]
+        fn the_fast_path_reads_what_chrono_reads(
+            fields in (1890u32..3010, 0u32..14, 0u32..33, 0u32..25, 0u32..61, 0u32..61),
+            sep in proptest::sample::select(vec!['T', ' ', 't', '_']),
+            suffix in proptest::sample::select(vec!["", "Z", "z", "+05:30", "-14:00", "+14:01", "-03:60", "+0530", "Q"]),
+            typo in proptest::option::of((0usize..19, proptest::sample::select(vec!['x', '/', ' ', '0']))),
+        ) {
+            let (y, mo, d, h, mi, se) = fields;
+            let mut text: Vec<char> = format!("{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{se:02}{suffix}").chars().collect();
+            if let Some((i, c)) = typo {
+                text[i] = c;
+            }
+            let text: String = text.into_iter().collect();
+            if let Some(ts) = parse_time_fast(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(ts), parse_time_general(&text), "{}", text);
+            }
+        }
+    }
 
     #[test]
     fn times_in_every_accepted_shape() {

@@ -126,7 +126,10 @@ struct JsonRow {
 }
 
 /// The naive running-balance checks of other tools, each a script in `bench/py/`.
-const OTHER_TOOLS: [(&str, &str); 2] = [("pandas", "pandas_check.py"), ("DuckDB", "duckdb_check.py")];
+const OTHER_TOOLS: [(&str, &str); 2] = [("pandas", "pandas_check.py"), DUCKDB];
+
+/// DuckDB's tool name and script: its runs alternate with Reckon's (`bench_size`).
+const DUCKDB: (&str, &str) = ("DuckDB", "duckdb_check.py");
 
 /// One other tool's figures for one size.
 #[derive(Debug, Default)]
@@ -675,9 +678,12 @@ fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
     let mut row =
         Row { size: n, csv_bytes: fs::metadata(&files.csv).map_err(|e| e.to_string())?.len(), ..Row::default() };
 
-    // 1. import + check into a fresh database.
+    // 1. import + check into a fresh database, each run followed by one of DuckDB's on the
+    // same file: this machine's speed moves by a third within minutes, and a ratio of runs
+    // minutes apart compared moments as much as tools.
     let (mut both, mut import_only, mut rss) = (Vec::new(), Vec::new(), Vec::new());
     let mut check_json = None;
+    let mut duckdb_runs = Vec::new();
     for _ in 0..o.runs {
         remove_db(&db);
         let imp = measure::run(reckon(o, &db).arg("import").arg(&files.csv), &scratch).map_err(|e| e.to_string())?;
@@ -693,7 +699,11 @@ fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
         import_only.push(imp.wall);
         rss.push(imp.max_rss_kib.max(chk.max_rss_kib));
         check_json.get_or_insert(chk.stdout);
+        if let Some(python) = &o.python {
+            duckdb_runs.push(other_tool(python, DUCKDB.0, DUCKDB.1, &files.csv, 1, &scratch));
+        }
     }
+    let duckdb = (!duckdb_runs.is_empty()).then(|| merge_runs(DUCKDB.0, duckdb_runs));
     row.import_check = Some(median(&both));
     row.import_only = Some(median(&import_only));
     row.peak_rss_kib = Some(*rss.iter().max().unwrap_or(&0));
@@ -805,14 +815,21 @@ fn bench_size(o: &Options, n: usize) -> Result<Row, String> {
             row.hledger_note
         );
     }
-    // 6. pandas and DuckDB, the naive way, on the same CSV.
+    // 6. pandas and DuckDB, the naive way, on the same CSV (DuckDB's runs are step 1's).
     if let Some(python) = &o.python {
-        let runs = if n >= 1_000_000 { o.runs.min(3) } else { o.runs };
+        let mut duckdb = duckdb;
         for (tool, script) in OTHER_TOOLS {
-            let other = other_tool(python, tool, script, &files.csv, runs, &scratch);
+            let paired = if tool == DUCKDB.0 { duckdb.take() } else { None };
+            let (other, runs, when) = match paired {
+                Some(paired) => (paired, o.runs, ", each after one of Reckon's"),
+                None => {
+                    let runs = if n >= 1_000_000 { o.runs.min(3) } else { o.runs };
+                    (other_tool(python, tool, script, &files.csv, runs, &scratch), runs, "")
+                }
+            };
             match (other.wall, other.rss_kib) {
                 (Some(wall), Some(rss)) => println!(
-                    "  {tool}: {} (RSS {}, {runs} run{}), breaks reported: {} (planted: {})",
+                    "  {tool}: {} (RSS {}, {runs} run{}{when}), breaks reported: {} (planted: {})",
                     secs(wall),
                     mib(rss),
                     if runs == 1 { "" } else { "s" },
@@ -1060,6 +1077,23 @@ fn other_tool(python: &Path, tool: &'static str, script: &str, csv: &Path, runs:
     other.wall = Some(median(&walls));
     other.rss_kib = Some(median(&rss));
     other
+}
+
+/// Single runs of one tool as one: median wall and RSS, every run's breaks; the first
+/// failure's note if any run failed.
+fn merge_runs(tool: &'static str, runs: Vec<Other>) -> Other {
+    if let Some(failed) = runs.iter().find(|r| r.wall.is_none()) {
+        return Other { tool, note: failed.note.clone(), ..Other::default() };
+    }
+    let walls: Vec<Duration> = runs.iter().filter_map(|r| r.wall).collect();
+    let rss: Vec<u64> = runs.iter().filter_map(|r| r.rss_kib).collect();
+    Other {
+        tool,
+        wall: Some(median(&walls)),
+        rss_kib: Some(median(&rss)),
+        breaks: runs.into_iter().flat_map(|r| r.breaks).collect(),
+        note: String::new(),
+    }
 }
 
 /// The `breaks` of a script's one line of JSON, `{"rows": N, "breaks": M}`.
