@@ -5,6 +5,7 @@
 mod anchor;
 mod parsed;
 pub mod source;
+mod txn_id;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use rust_decimal::Decimal;
 pub use anchor::{Anchor, AnchorKind, Candidate, Reading};
 pub use parsed::{content_hash, Fact, FileAnchor, Labels, OwnLabels, ParsedEntry, ParsedFile};
 pub use source::Source;
+pub use txn_id::TxnId;
 
 /// The most label dimensions beyond the type that a source may declare.
 pub const MAX_DIMS: usize = 4;

@@ -100,7 +100,7 @@ impl Labels {
 /// One entry as read from a file, before it has a place in the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedEntry {
-    pub txn_id: Box<str>,
+    pub txn_id: super::TxnId,
     /// Unix microseconds, UTC.
     pub ts: i64,
     pub kind: u32,

@@ -151,7 +151,7 @@ pub(super) fn aggregates<'a>(
             Change::Revise(id, amount) => {
                 let e = &mut files[f].entries[i];
                 if let Some(id) = id {
-                    e.txn_id = id;
+                    e.txn_id = id.into();
                 }
                 e.amount = amount;
             }
