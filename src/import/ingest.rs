@@ -22,7 +22,7 @@ pub struct ImportOptions {
     /// Recorded as the import time (the clock is a parameter).
     pub now: DateTime<Utc>,
     /// Stream one large file window by window in windows of this many bytes, however small
-    /// the file (`import::stream`); `None`: files from 32 MiB on, in 8 MiB windows.
+    /// the file (`import::stream`); `None`: files from 32 MiB on, in 2 MiB windows.
     /// `ImportOptions::new` takes it from `RECKON_WINDOW_BYTES` when set, so tests and
     /// benchmarks can make the streaming path run with many windows on a small file.
     pub window: Option<u64>,
