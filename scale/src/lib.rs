@@ -89,8 +89,13 @@ pub fn embedded(memory_limit: Option<usize>) -> Result<SessionContext, ScaleErro
 
 /// Checks every chain of the export in `dir` on `ctx` (embedded or remote): one row per chain
 /// from `reckon_check`, put back together as `reckon check` reports them (ordered by account,
-/// then currency).
-pub async fn check(ctx: &SessionContext, dir: &Path) -> Result<CheckReport, ScaleError> {
+/// then currency). `sorted`: the entries sorted by account and currency first, so that each
+/// ledger's group is complete when the next begins and the aggregate hands it on then
+/// (DataFusion's sorted mode) instead of holding every ledger's entries to the end, the sort
+/// spilling within the pool; for a memory limit or a cluster's executors. Where nothing bounds
+/// memory the sort is only cost (one chain of 1M entries: 1.26 s at 618-633 MiB sorted,
+/// 1.09-1.26 s at 394-439 MiB not).
+pub async fn check(ctx: &SessionContext, dir: &Path, sorted: bool) -> Result<CheckReport, ScaleError> {
     if !dir.join("notes.json").is_file() {
         return Err(ScaleError::NotAnExport(dir.display().to_string()));
     }
@@ -118,11 +123,12 @@ pub async fn check(ctx: &SessionContext, dir: &Path) -> Result<CheckReport, Scal
         .into_iter()
         .map(col),
     );
+    let entries = if sorted {
+        entries.sort(vec![col("account").sort(true, false), col("currency").sort(true, false)])?
+    } else {
+        entries
+    };
     let checked = entries
-        // Sorted by the group's key, each ledger's group is complete when the next begins:
-        // the aggregate hands it on then (DataFusion's sorted mode) instead of holding every
-        // ledger's entries to the end, and the sort spills within the pool.
-        .sort(vec![col("account").sort(true, false), col("currency").sort(true, false)])?
         .aggregate(vec![col("account"), col("currency")], vec![reckon_check().call(args).alias("result")])?
         .select(vec![col("result")])?;
     let batches = checked.collect().await?;

@@ -159,7 +159,7 @@ async fn run_check(dir: PathBuf, memory_limit: Option<usize>, format: Format, sc
         }
     };
     let result = match ctx {
-        Ok(ctx) => check(&ctx, &dir).await,
+        Ok(ctx) => check(&ctx, &dir, memory_limit.is_some() || scheduler.is_some()).await,
         Err(e) => Err(e),
     };
     let report = match result {
